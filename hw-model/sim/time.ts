@@ -1,0 +1,36 @@
+/**
+ * Virtual time. Every time in the model is an integer number of nanoseconds since the start of the
+ * simulation (a plain JS number: exact up to 2^53 ns ≈ 104 days).
+ */
+export type Ns = number & { readonly __brand?: 'Ns' };
+
+export const NS_PER_US = 1_000;
+export const NS_PER_MS = 1_000_000;
+export const NS_PER_S = 1_000_000_000;
+
+export const us = (n: number): Ns => Math.round(n * NS_PER_US);
+export const ms = (n: number): Ns => Math.round(n * NS_PER_MS);
+export const sec = (n: number): Ns => Math.round(n * NS_PER_S);
+
+/** "12.5ms", "3s", "800us", "100ns", or a bare number of ns. Returns undefined when malformed. */
+export function parseDuration(text: string): Ns | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|min)?\s*$/.exec(text);
+  if (!m) return undefined;
+  const v = Number(m[1]);
+  switch (m[2]) {
+    case undefined: case 'ns': return Math.round(v);
+    case 'us': case 'µs': return us(v);
+    case 'ms': return ms(v);
+    case 's': return sec(v);
+    case 'm': case 'min': return sec(v * 60);
+    default: return undefined;
+  }
+}
+
+/** Human form of a virtual time: "1.234567s", "12.500ms", "800.000us", "42ns". */
+export function formatNs(t: number): string {
+  if (t >= NS_PER_S) return `${(t / NS_PER_S).toFixed(6)}s`;
+  if (t >= NS_PER_MS) return `${(t / NS_PER_MS).toFixed(3)}ms`;
+  if (t >= NS_PER_US) return `${(t / NS_PER_US).toFixed(3)}us`;
+  return `${t}ns`;
+}
