@@ -1,0 +1,7 @@
+/**
+ * proto/: the trace format. Types, enums and codecs generated from csftrace.proto (gen/schema.ts),
+ * the wire primitives, and (container/) the .csft framing.
+ */
+export * from './gen/schema.js';
+export { Reader, Writer, ProtoDecodeError } from './wire.js';
+export * from './events.js';
