@@ -1,0 +1,17 @@
+/**
+ * The CLI's one error path. Bad input (a file, a flag, a scenario) is a CliError (or any error with
+ * `userFacing = true`): the user sees one line `csftrace: <file>: <problem>` and exit code 2.
+ * Differences/violations found are exit 1 (set by the command, not thrown). Anything else is a bug.
+ */
+export class CliError extends Error {
+  readonly userFacing = true;
+  constructor(message: string, readonly exitCode = 2, readonly code = 'E_USAGE') {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+/** True for errors that carry a message meant for the user (typed errors of any layer). */
+export function isUserFacing(e: unknown): e is Error & { userFacing: true; exitCode?: number } {
+  return typeof e === 'object' && e !== null && (e as { userFacing?: unknown }).userFacing === true;
+}

@@ -1,0 +1,178 @@
+/**
+ * The seams inside hw-model: what a scenario configures, and what user space (app models) sees of
+ * the kernel. User space talks to the kernel only through this uAPI surface, as real processes do
+ * through the render node and /dev/dma_heap/<name>.
+ *
+ *   scenario/ (YAML → ScenarioConfig) ──► world.ts builds Sim + Kernel + apps
+ *   userspace/ (apps, CS builder, libdrm-like) ──ioctl()──► panthor/ + dma-heap/ ──► firmware/
+ */
+import type { IoctlInit } from '../proto/index.js';
+import type { Ns } from './sim/index.js';
+
+// ───────────────────────────── policies ─────────────────────────────
+
+/** Protected-mode scheduling policy (reference §4.2–4.5). */
+export const PROTM_POLICIES = ['rfc-2025', 'panthor-2026', 'panthor-2026-reviewed', 'kbase'] as const;
+export type ProtmPolicy = (typeof PROTM_POLICIES)[number];
+
+/** What the driver does when the named protected heap is missing at probe (reference §4.4). */
+export const HEAP_POLICIES = ['probe-defer', 'lazy-slow-reset', 'userspace-dmabuf', 'disabled'] as const;
+export type HeapPolicy = (typeof HEAP_POLICIES)[number];
+
+/** Where the protected heap name comes from: RFC's DT property or the 2026 module parameter. */
+export const HEAP_NAME_SOURCES = ['dt', 'module-param'] as const;
+export type HeapNameSource = (typeof HEAP_NAME_SOURCES)[number];
+
+export const HEAP_KINDS = ['system', 'cma', 'protected-carveout', 'restricted-tee'] as const;
+export type HeapKindName = (typeof HEAP_KINDS)[number];
+
+export const APP_KINDS = ['compositor', 'video-player', 'compute', 'game'] as const;
+export type AppKind = (typeof APP_KINDS)[number];
+
+export const GROUP_PRIORITIES = ['low', 'medium', 'high', 'realtime'] as const;
+export type GroupPriorityName = (typeof GROUP_PRIORITIES)[number];
+
+// ───────────────────────────── scenario ─────────────────────────────
+
+export interface GpuConfig {
+  gpuId: number;            // 0xa867 (Mali-G610)
+  shaderPresent: number;    // 0x50005
+  asPresent: number;        // 0xff → 7 usable (AS 0 is the MCU's)
+  groupNum: number;         // FW CSG count, 3..31
+  streamNum: number;        // CS per CSG, 8..32
+  fwVersion: string;        // FW interface "1.5.0"
+}
+
+export interface HeapConfig {
+  name: string;             // e.g. "protected", "restricted_mtk_cma", "system"
+  kind: HeapKindName;
+  size: number;             // bytes; 0 = unbounded (system)
+  appearAt: Ns;             // 0 = registered before the GPU probes; later = "heap late"
+  allocLatency: Ns;         // TEE round trip for restricted-tee
+  failAllocsAfter: number;  // -1 = never; n = allocations after the n-th fail with -ENOMEM
+}
+
+export interface DriverConfig {
+  protmPolicy: ProtmPolicy;
+  heapPolicy: HeapPolicy;
+  heapNameSource: HeapNameSource;
+  protectedHeapName: string;   // "" = none configured
+  tickPeriod: Ns;              // 10 ms
+  pingInterval: Ns;            // 12 s
+  jobTimeout: Ns;              // 5 s
+}
+
+export interface AppConfig {
+  name: string;
+  kind: AppKind;
+  priority: GroupPriorityName;
+  privileged: boolean;         // CAP_SYS_NICE / DRM master: needed for high/realtime
+  protected: boolean;          // PROTECTED group + PROT_REGION frames (video-player)
+  start: Ns;
+  stop: Ns;                    // Infinity = until the end
+  fps: number;                 // frames per second target (0 = as fast as possible, closed loop)
+  jobDuration: Ns;             // mean GPU time of one frame/job
+  jitter: number;              // relative jitter of jobDuration, 0..1
+  queues: number;              // queues in the group (1..)
+  buffers: number;             // protected buffers from the heap (video-player)
+  heap: string;                // heap the app allocates from (video-player: the protected heap)
+}
+
+export const FAULT_KINDS = [
+  'heap-alloc-fail',        // next allocation(s) of `heap` fail with -ENOMEM
+  'fw-ack-timeout',         // FW stops acking CSG requests (→ CSG ack timeout → reset)
+  'protm-enter-timeout',    // FW does not ack GLB_PROTM_ENTER
+  'protm-fault',            // GPU_IRQ_PROTM_FAULT while protected
+  'cs-fatal',               // CS_FATAL on the app's queue
+  'cs-unrecoverable',       // CS_FATAL with CS_UNRECOVERABLE (0x41) → reset
+  'job-hang',               // the app's next job never completes (→ job timeout)
+  'ping-timeout',           // FW does not ack the next PING
+  'heap-remove',            // heap goes away (module unload)
+] as const;
+export type FaultKindName = (typeof FAULT_KINDS)[number];
+
+export interface FaultConfig {
+  at: Ns;
+  kind: FaultKindName;
+  app: string;              // target app (for cs-*, job-hang), "" otherwise
+  heap: string;             // target heap (heap-*), "" otherwise
+  count: number;            // how many times (allocations, acks) it applies
+}
+
+export interface ScenarioConfig {
+  name: string;
+  description: string;
+  duration: Ns;
+  seed: number;
+  gpu: GpuConfig;
+  heaps: HeapConfig[];
+  driver: DriverConfig;
+  apps: AppConfig[];
+  faults: FaultConfig[];
+}
+
+// ───────────────────────────── the CS ISA user space emits ─────────────────────────────
+
+/** CS opcodes (Mesa genxml v10.xml). */
+export const CsOpcode = {
+  NOP: 0, MOVE48: 1, MOVE32: 2, WAIT: 3, RUN_COMPUTE: 4, RUN_TILING: 5, RUN_IDVS: 6,
+  RUN_FRAGMENT: 7, RUN_FULLSCREEN: 8, FINISH_TILING: 9, FINISH_FRAGMENT: 11, CALL: 32, JUMP: 33,
+  FLUSH_CACHE2: 36, SYNC_ADD32: 37, SYNC_SET32: 38, SYNC_WAIT32: 39, STORE_STATE: 40,
+  PROT_REGION: 41, ERROR_BARRIER: 47, SYNC_ADD64: 51, SYNC_SET64: 52, SYNC_WAIT64: 53,
+} as const;
+export type CsOpcode = (typeof CsOpcode)[keyof typeof CsOpcode];
+
+/**
+ * One CS instruction as the model executes it. Real instructions are 64-bit words; the model keeps
+ * the decoded operands. `duration` is the GPU time a RUN_* takes (the model's stand-in for the
+ * shader work). PROT_REGION's `size` is in bytes (stored as bytes/8 in the real encoding) and
+ * covers the instructions that follow it.
+ */
+export interface CsInstr {
+  op: CsOpcode;
+  duration?: Ns;            // RUN_COMPUTE / RUN_TILING / RUN_FRAGMENT / RUN_IDVS
+  size?: number;            // PROT_REGION: bytes of protected commands that follow
+  sbMask?: number;          // WAIT: scoreboard mask
+  addr?: number;            // CALL target VA / SYNC_* object VA / MOVE48 value
+  value?: number;           // SYNC_ADD/SET value, SYNC_WAIT reference, MOVE32 value
+  callSize?: number;        // CALL: stream size in bytes
+  cond?: 'le' | 'gt';       // SYNC_WAIT condition
+}
+
+// ───────────────────────────── the uAPI surface ─────────────────────────────
+
+/** The args of one ioctl: the oneof of proto `Ioctl.args` (its case names the ioctl). */
+export type IoctlArgs = NonNullable<IoctlInit['args']>;
+
+export const DRI_RENDER_NODE = '/dev/dri/renderD128';
+export const DMA_HEAP_DIR = '/dev/dma_heap/';
+
+/**
+ * What a user-space process sees of the kernel. Synchronous calls return 0 / an fd, or -errno
+ * (Linux values: EPERM 1, ENOENT 2, EBADF 9, EAGAIN 11, ENOMEM 12, EFAULT 14, EBUSY 16, EINVAL 22,
+ * ENOSPC 28, ETIMEDOUT 110, ECANCELED 125). Every call is traced by the kernel side.
+ */
+export interface UapiKernel {
+  /** A process appears (PROC_START). `privileged` = CAP_SYS_NICE or DRM master. */
+  spawn(pid: number, comm: string, kind: AppKind | 'system', privileged: boolean): void;
+  /** The process exits: every fd is closed (groups destroyed, buffers released). */
+  exit(pid: number): void;
+  /** open(path): the render node or /dev/dma_heap/<name>. Returns an fd or -ENOENT. */
+  open(pid: number, path: string): number;
+  close(pid: number, fd: number): number;
+  /**
+   * ioctl(fd, cmd, args). Validates like the kernel, fills the out fields of `args.value`
+   * (handles, ids, fds, sizes) and returns 0 or -errno.
+   */
+  ioctl(pid: number, fd: number, args: IoctlArgs): number;
+  /** mmap + memcpy of a command stream into a BO at `offset` (fails on NO_MMAP/protected BOs). */
+  writeStream(pid: number, fd: number, boHandle: number, offset: number, instrs: CsInstr[]): number;
+  /**
+   * DRM_IOCTL_SYNCOBJ_WAIT with a callback: `cb(ret)` runs (through the event queue) when every
+   * handle has reached its point, or with -ETIME (-62) at the timeout (absolute virtual ns).
+   */
+  syncobjWait(pid: number, fd: number, handles: number[], points: number[], timeoutAbs: Ns,
+              cb: (ret: number) => void): void;
+  /** Current syncobj point (timeline value; 1 = signalled binary syncobj). */
+  syncobjValue(pid: number, fd: number, handle: number): number;
+}
