@@ -1,0 +1,197 @@
+/**
+ * Alignment of two integer sequences (hashed scheduling decisions) into hunks.
+ *
+ *   a, b (Int32Array of interned decision ids)
+ *     ──► strip common prefix / suffix                         O(N + M)
+ *     ──► Myers' O((N+M)·D) diff, linear space (middle snake, divide and conquer), under a work budget
+ *     └─► budget exceeded (two very different traces): windowed alignment, O((N+M)·K), exact = false
+ *
+ * The output is a list of hunks: maximal regions that are not matched one to one. Everything between
+ * two hunks is equal, with equal lengths on both sides, so a hunk list is a complete alignment.
+ */
+
+/** A region of difference: a[aStart, aEnd) was replaced by b[bStart, bEnd) (either side may be empty). */
+export interface Hunk {
+  aStart: number;
+  aEnd: number;
+  bStart: number;
+  bEnd: number;
+}
+
+export interface AlignOptions {
+  /**
+   * Work budget of the exact diff, in snake steps. Default 40·(N+M) + 4M, which keeps the exact path
+   * well under a second; past it the windowed alignment takes over.
+   */
+  budget?: number;
+  /** Window of the fallback alignment (elements per side). Default 128. */
+  window?: number;
+}
+
+export interface Alignment {
+  hunks: Hunk[];
+  /** False when the windowed fallback produced (part of) the alignment: minimal only per window. */
+  exact: boolean;
+}
+
+class BudgetExceeded extends Error {}
+
+/** Appends a hunk, merging it into the previous one when they touch. */
+function pushHunk(out: Hunk[], aStart: number, aEnd: number, bStart: number, bEnd: number): void {
+  if (aStart === aEnd && bStart === bEnd) return;
+  const last = out.length > 0 ? out[out.length - 1] : undefined;
+  if (last && last.aEnd === aStart && last.bEnd === bStart) {
+    last.aEnd = aEnd;
+    last.bEnd = bEnd;
+    return;
+  }
+  out.push({ aStart, aEnd, bStart, bEnd });
+}
+
+/** Myers' exact diff with a shared work counter and scratch arrays reused by every call. */
+class Myers {
+  work = 0;
+  private readonly vf: Int32Array;
+  private readonly vb: Int32Array;
+  private readonly off: number;
+
+  /** `span` bounds (aHi − aLo) + (bHi − bLo) of every diff() call; it sizes the scratch arrays. */
+  constructor(private readonly a: Int32Array, private readonly b: Int32Array, private readonly budget: number,
+              public out: Hunk[], span: number) {
+    const size = span + 2;
+    this.vf = new Int32Array(2 * size + 2);
+    this.vb = new Int32Array(2 * size + 2);
+    this.off = size;
+  }
+
+  diff(aLo: number, aHi: number, bLo: number, bHi: number): void {
+    const a = this.a, b = this.b;
+    while (aLo < aHi && bLo < bHi && a[aLo] === b[bLo]) { aLo++; bLo++; }
+    while (aLo < aHi && bLo < bHi && a[aHi - 1] === b[bHi - 1]) { aHi--; bHi--; }
+    if (aLo === aHi || bLo === bHi) {
+      pushHunk(this.out, aLo, aHi, bLo, bHi);
+      return;
+    }
+    // Both sides non-empty and differing at both ends: D ≥ 2, so both halves below are smaller.
+    const snake = this.middleSnake(aLo, aHi, bLo, bHi);
+    this.diff(aLo, aLo + snake[0], bLo, bLo + snake[1]);
+    this.diff(aLo + snake[2], aHi, bLo + snake[3], bHi);
+  }
+
+  /**
+   * Myers (1986) §4b: the middle snake of the shortest edit script, as [x, y, u, v] offsets from
+   * (aLo, bLo). Forward paths grow from (0,0) on diagonals k = x − y, reverse paths from (N,M) in
+   * reversed coordinates on diagonals k' = x' − y'; forward diagonal k is reverse diagonal Δ − k.
+   */
+  private middleSnake(aLo: number, aHi: number, bLo: number, bHi: number): [number, number, number, number] {
+    const a = this.a, b = this.b, vf = this.vf, vb = this.vb, o = this.off;
+    const n = aHi - aLo, m = bHi - bLo, delta = n - m, odd = (delta & 1) !== 0;
+    const maxD = (n + m + 1) >> 1;
+    vf[o + 1] = 0;
+    vb[o + 1] = 0;
+    let work = this.work;
+    for (let d = 0; d <= maxD; d++) {
+      work += d + 1;
+      if (work > this.budget) throw new BudgetExceeded();
+      for (let k = -d; k <= d; k += 2) {
+        let x = (k === -d || (k !== d && vf[o + k - 1] < vf[o + k + 1])) ? vf[o + k + 1] : vf[o + k - 1] + 1;
+        let y = x - k;
+        const x0 = x, y0 = y;
+        while (x < n && y < m && a[aLo + x] === b[bLo + y]) { x++; y++; }
+        work += x - x0;
+        vf[o + k] = x;
+        const kr = delta - k;
+        if (odd && kr >= -(d - 1) && kr <= d - 1 && x + vb[o + kr] >= n) {
+          this.work = work;
+          return [x0, y0, x, y];
+        }
+      }
+      for (let k = -d; k <= d; k += 2) {
+        let x = (k === -d || (k !== d && vb[o + k - 1] < vb[o + k + 1])) ? vb[o + k + 1] : vb[o + k - 1] + 1;
+        let y = x - k;
+        const x0 = x, y0 = y;
+        while (x < n && y < m && a[aHi - 1 - x] === b[bHi - 1 - y]) { x++; y++; }
+        work += x - x0;
+        vb[o + k] = x;
+        const kf = delta - k;
+        if (!odd && kf >= -d && kf <= d && x + vf[o + kf] >= n) {
+          this.work = work;
+          return [n - x, m - y, n - x0, m - y0];
+        }
+      }
+    }
+    /* c8 ignore next */
+    throw new Error('middle snake not found (bug)');
+  }
+}
+
+/**
+ * Windowed alignment for inputs too different for the exact diff: repeatedly aligns the next K
+ * elements of each side exactly and commits the alignment up to the first point that has consumed
+ * K/2 of either window, so matches up to ~K/2 apart are still found. Cost O((N+M)·K).
+ */
+function windowed(a: Int32Array, b: Int32Array, aLo: number, aHi: number, bLo: number, bHi: number,
+                  k: number, out: Hunk[]): void {
+  const half = Math.max(1, k >> 1);
+  const local: Hunk[] = [];
+  const myers = new Myers(a, b, Infinity, local, 2 * k);
+  let i = aLo, j = bLo;
+  while (i < aHi && j < bHi) {
+    const wa = Math.min(k, aHi - i), wb = Math.min(k, bHi - j);
+    local.length = 0;
+    myers.diff(i, i + wa, j, j + wb);
+    if (i + wa === aHi && j + wb === bHi) {
+      for (const h of local) pushHunk(out, h.aStart, h.aEnd, h.bStart, h.bEnd);
+      return;
+    }
+    // One window is full (K), so its half-way mark lies on the path: walk the path to the first point
+    // at or past half of either window, committing hunks (a hunk crossing the mark is cut at it).
+    const ai = i + half, bj = j + half;
+    let ci = i, cj = j, done = false;
+    for (const h of local) {
+      const need = Math.min(ai - ci, bj - cj);
+      if (h.aStart - ci >= need) { ci += need; cj += need; done = true; break; }
+      ci = h.aStart; cj = h.bStart;
+      const ea = Math.min(h.aEnd, ai), eb = Math.min(h.bEnd, bj);
+      pushHunk(out, ci, ea, cj, eb);
+      ci = ea; cj = eb;
+      if (ci >= ai || cj >= bj) { done = true; break; }
+    }
+    if (!done) {
+      const step = Math.min(ai - ci, bj - cj, i + wa - ci, j + wb - cj);
+      ci += step; cj += step;
+    }
+    if (ci === i && cj === j) throw new Error('windowed alignment made no progress (bug)');
+    i = ci; j = cj;
+  }
+  pushHunk(out, i, aHi, j, bHi);
+}
+
+/** Aligns two sequences of interned ids. Equal sequences give no hunks. */
+export function alignSequences(a: Int32Array, b: Int32Array, opts: AlignOptions = {}): Alignment {
+  const out: Hunk[] = [];
+  let aLo = 0, bLo = 0, aHi = a.length, bHi = b.length;
+  while (aLo < aHi && bLo < bHi && a[aLo] === b[bLo]) { aLo++; bLo++; }
+  while (aLo < aHi && bLo < bHi && a[aHi - 1] === b[bHi - 1]) { aHi--; bHi--; }
+  if (aLo === aHi || bLo === bHi) {
+    pushHunk(out, aLo, aHi, bLo, bHi);
+    return { hunks: out, exact: true };
+  }
+  const budget = opts.budget ?? 40 * (a.length + b.length) + 4_000_000;
+  try {
+    new Myers(a, b, budget, out, aHi - aLo + bHi - bLo).diff(aLo, aHi, bLo, bHi);
+    return { hunks: out, exact: true };
+  } catch (e) {
+    if (!(e instanceof BudgetExceeded)) throw e;
+  }
+  out.length = 0;
+  windowed(a, b, aLo, aHi, bLo, bHi, opts.window ?? 128, out);
+  return { hunks: out, exact: false };
+}
+
+/** Number of elements matched one to one by an alignment (the LCS length when exact). */
+export function matchedCount(h: readonly Hunk[], aLen: number): number {
+  let changed = 0;
+  for (const x of h) changed += x.aEnd - x.aStart;
+  return aLen - changed;
+}
