@@ -5,3 +5,4 @@
 export * from './gen/schema.js';
 export { Reader, Writer, ProtoDecodeError } from './wire.js';
 export * from './events.js';
+export * from './container/index.js';

@@ -1,0 +1,13 @@
+/**
+ * proto/container: the .csft container codec (framing, lz4 chunks, crc32, index, trailer).
+ * Pure bytes in and out: files are the recorder's and the replayer's business.
+ */
+export * from './format.js';
+export { crc32 } from './crc32.js';
+export { lz4Bound, lz4Compress, lz4Decompress } from './lz4-block.js';
+export { ContainerWriter, encodeContainer, encodeFrame, encodeTrailer, encodePreamble, type ContainerWriterOptions } from './writer.js';
+export {
+  openContainer, readChunkBytes, decodeChunkEvents, causeFixer,
+  type ChunkInfo, type OpenedContainer, type OpenOptions,
+} from './reader.js';
+export { planAppendNote, type AppendPlan } from './append.js';

@@ -1,0 +1,272 @@
+/**
+ * A .csft trace opened for reading: the file-facing edge of the replayer. Opening reads the trailer
+ * and index (or recovers by scanning frames), verifies every chunk's checksum and keeps a small
+ * cache of decoded chunks; `event(i)` is random access through the index, `iterate()` the fast
+ * sequential path. Problems the user must see come out as one-line TraceErrors "<path>: <problem>".
+ */
+import { closeSync, fstatSync, openSync, readSync, ftruncateSync, writeSync } from 'node:fs';
+import {
+  openContainer, readChunkBytes, decodeChunkEvents, causeFixer, bufferSource, encodeContainer,
+  planAppendNote, ContainerError,
+  type ByteSource, type ChunkInfo, type OpenedContainer, type Event, type EventInit, type Note,
+  type NoteInit, type StateSnapshot, type TraceHeader, type TraceHeaderInit,
+} from '../proto/index.js';
+
+export type { ChunkInfo } from '../proto/index.js';
+
+/** Bad trace input: `message` is "<path>: <problem>", one line. */
+export class TraceError extends Error {
+  readonly userFacing = true;
+  constructor(message: string, readonly code: string = 'E_TRACE') {
+    super(message);
+    this.name = 'TraceError';
+  }
+}
+
+export interface TraceFile {
+  readonly path: string;
+  readonly header: TraceHeader;
+  readonly eventCount: number;
+  readonly chunks: readonly ChunkInfo[];
+  /** Recovery notices ("truncated at byte ...: 3 complete chunks recovered"); empty when healthy. */
+  readonly notices: readonly string[];
+  /** Header notes, then notes appended later. */
+  readonly notes: readonly Note[];
+  /** Events per family number (familyNumber()). */
+  readonly familyCounts: readonly number[];
+  /** Set on trimmed traces: the state before event 0. */
+  readonly snapshot?: StateSnapshot;
+  /** File size in bytes. */
+  readonly size: number;
+  /** Container version of the file. */
+  readonly version: number;
+  /** True when the file opened through its index (a cleanly closed recording). */
+  readonly indexed: boolean;
+  /** Virtual time of the last event (0 when empty). */
+  readonly lastTimeNs: number;
+  /** Random access (chunk cache); throws RangeError outside [0, eventCount). */
+  event(i: number): Event;
+  /** Sequential and fast; yields events from..to-1. */
+  iterate(from?: number, to?: number): IterableIterator<Event>;
+  timeOf(i: number): number;
+  /** First event with t >= tNs (eventCount if none). */
+  indexAtTime(tNs: number): number;
+  close(): void;
+}
+
+const CACHE_CHUNKS = 16;
+
+class FileSource implements ByteSource {
+  readonly size: number;
+  private fd: number | undefined;
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'r');
+    this.size = fstatSync(this.fd).size;
+  }
+  read(offset: number, length: number): Uint8Array {
+    if (this.fd === undefined) throw new TraceError(`${this.path}: trace is closed`, 'E_CLOSED');
+    const n = Math.max(0, Math.min(length, this.size - offset));
+    const buf = new Uint8Array(n);
+    let got = 0;
+    while (got < n) {
+      const r = readSync(this.fd, buf, got, n - got, offset + got);
+      if (r <= 0) break;
+      got += r;
+    }
+    return got === n ? buf : buf.subarray(0, got);
+  }
+  close(): void {
+    if (this.fd !== undefined) { closeSync(this.fd); this.fd = undefined; }
+  }
+}
+
+function wrap(path: string, e: unknown): never {
+  if (e instanceof ContainerError) throw new TraceError(`${path || '<memory>'}: ${e.message}`, e.code);
+  throw e;
+}
+
+class Trace implements TraceFile {
+  readonly header: TraceHeader;
+  readonly eventCount: number;
+  readonly chunks: readonly ChunkInfo[];
+  readonly notices: readonly string[];
+  readonly notes: readonly Note[];
+  readonly familyCounts: readonly number[];
+  readonly snapshot?: StateSnapshot;
+  readonly size: number;
+  readonly version: number;
+  readonly indexed: boolean;
+  readonly lastTimeNs: number;
+  private readonly cache = new Map<number, Event[]>();
+  private readonly fix: ((c: ChunkInfo, j: number, cause: number) => number) | undefined;
+  private scratch: Uint8Array | undefined;
+  private lastChunk = 0;
+
+  constructor(readonly path: string, private readonly src: ByteSource, oc: OpenedContainer, private readonly onClose: () => void) {
+    this.header = oc.header;
+    this.chunks = oc.chunks;
+    this.eventCount = oc.eventCount;
+    this.notices = oc.notices;
+    this.notes = [...oc.header.notes, ...oc.notes];
+    this.familyCounts = oc.familyCounts;
+    this.snapshot = oc.snapshot;
+    this.size = oc.size;
+    this.version = oc.version;
+    this.indexed = oc.indexed;
+    this.lastTimeNs = oc.lastTimeNs;
+    this.fix = oc.gaps ? causeFixer(oc.chunks) : undefined;
+  }
+
+  /** Index of the chunk holding event i. */
+  private chunkOf(i: number): number {
+    const cs = this.chunks;
+    const last = cs[this.lastChunk];
+    if (last !== undefined && i >= last.firstEvent && i < last.firstEvent + last.eventCount) return this.lastChunk;
+    let lo = 0, hi = cs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (cs[mid].firstEvent <= i) lo = mid; else hi = mid - 1;
+    }
+    this.lastChunk = lo;
+    return lo;
+  }
+
+  private decodeChunk(k: number): Event[] {
+    const c = this.chunks[k];
+    const out: Event[] = [];
+    try {
+      const raw = readChunkBytes(this.src, c, false, this.scratch);
+      if (raw.buffer !== this.scratch?.buffer && raw.length >= (this.scratch?.length ?? 0)) this.scratch = raw;
+      decodeChunkEvents(raw, c, out, this.fix);
+    } catch (e) { wrap(this.path, e); }
+    return out;
+  }
+
+  private chunkEvents(k: number): Event[] {
+    const cache = this.cache;
+    let evs = cache.get(k);
+    if (evs !== undefined) {
+      cache.delete(k);
+      cache.set(k, evs);
+      return evs;
+    }
+    evs = this.decodeChunk(k);
+    cache.set(k, evs);
+    if (cache.size > CACHE_CHUNKS) cache.delete(cache.keys().next().value as number);
+    return evs;
+  }
+
+  event(i: number): Event {
+    if (!(i >= 0 && i < this.eventCount) || !Number.isInteger(i)) {
+      throw new RangeError(`event index ${i} outside [0, ${this.eventCount})`);
+    }
+    const k = this.chunkOf(i);
+    return this.chunkEvents(k)[i - this.chunks[k].firstEvent];
+  }
+
+  *iterate(from = 0, to = this.eventCount): IterableIterator<Event> {
+    from = Math.max(0, Math.floor(from));
+    to = Math.min(this.eventCount, Math.floor(to));
+    if (from >= to) return;
+    for (let k = this.chunkOf(from); k < this.chunks.length; k++) {
+      const c = this.chunks[k];
+      if (c.firstEvent >= to) return;
+      const evs = this.cache.get(k) ?? this.decodeChunk(k);
+      const a = Math.max(0, from - c.firstEvent);
+      const b = Math.min(evs.length, to - c.firstEvent);
+      for (let j = a; j < b; j++) yield evs[j];
+    }
+  }
+
+  timeOf(i: number): number { return this.event(i).t; }
+
+  indexAtTime(tNs: number): number {
+    const cs = this.chunks;
+    let lo = 0, hi = cs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cs[mid].lastTimeNs >= tNs) hi = mid; else lo = mid + 1;
+    }
+    if (lo >= cs.length) return this.eventCount;
+    const evs = this.chunkEvents(lo);
+    let a = 0, b = evs.length;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (evs[mid].t >= tNs) b = mid; else a = mid + 1;
+    }
+    return cs[lo].firstEvent + a;
+  }
+
+  close(): void {
+    this.cache.clear();
+    this.onClose();
+  }
+}
+
+function openFailure(path: string, e: unknown): never {
+  const err = e as NodeJS.ErrnoException;
+  const why: Record<string, string> = {
+    ENOENT: 'no such file', EISDIR: 'is a directory, not a trace', EACCES: 'permission denied',
+    EPERM: 'permission denied', ENOTDIR: 'no such file (a path component is not a directory)',
+  };
+  if (err && typeof err.code === 'string' && why[err.code]) throw new TraceError(`${path}: ${why[err.code]}`, err.code);
+  if (err && typeof err.code === 'string') throw new TraceError(`${path}: cannot read (${err.code})`, err.code);
+  throw e;
+}
+
+/** Opens a .csft file. Throws TraceError (userFacing, "<path>: <problem>"). */
+export function openTrace(path: string): TraceFile {
+  let src: FileSource;
+  try { src = new FileSource(path); }
+  catch (e) { openFailure(path, e); }
+  try {
+    if (src.size === 0) throw new ContainerError('E_EMPTY', 'empty file (0 bytes): not a trace');
+    const oc = openContainer(src);
+    return new Trace(path, src, oc, () => src.close());
+  } catch (e) {
+    src.close();
+    if (e instanceof ContainerError) wrap(path, e);
+    if ((e as NodeJS.ErrnoException)?.code) openFailure(path, e);
+    throw e;
+  }
+}
+
+/** Opens a trace held in memory (the bytes of a .csft file). */
+export function openTraceBytes(bytes: Uint8Array, path = ''): TraceFile {
+  try {
+    return new Trace(path, bufferSource(bytes), openContainer(bufferSource(bytes)), () => undefined);
+  } catch (e) { wrap(path, e); }
+}
+
+/** A trace built in memory from events (absolute, non-decreasing `t`): tests and rerun. */
+export function memoryTrace(header: TraceHeaderInit, events: EventInit[], opts: { chunkEvents?: number } = {}): TraceFile {
+  let bytes: Uint8Array;
+  try { bytes = encodeContainer(header, events, opts); }
+  catch (e) { wrap('', e); }
+  return openTraceBytes(bytes);
+}
+
+/**
+ * Appends a note to a trace file and rewrites its index and trailer after it, so the file still
+ * opens through a valid index. A recording cut short is closed by this (its incomplete tail dropped).
+ */
+export function appendNote(path: string, note: NoteInit): void {
+  let src: FileSource;
+  try { src = new FileSource(path); }
+  catch (e) { openFailure(path, e); }
+  let plan: { truncateTo: number; bytes: Uint8Array };
+  try { plan = planAppendNote(src, note); }
+  catch (e) { src.close(); wrap(path, e); }
+  const size = src.size;
+  src.close();
+  let fd: number;
+  try { fd = openSync(path, 'r+'); }
+  catch (e) { openFailure(path, e); }
+  try {
+    if (plan.truncateTo !== size) ftruncateSync(fd, plan.truncateTo);
+    let off = 0;
+    while (off < plan.bytes.length) off += writeSync(fd, plan.bytes, off, plan.bytes.length - off, plan.truncateTo + off);
+  } finally {
+    closeSync(fd);
+  }
+}
