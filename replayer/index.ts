@@ -3,3 +3,4 @@
  * check, diff, verify/rerun, export, bugreport. The TUI and the CLI import only this file.
  */
 export * from './trace-file.js';
+export * from './format.js';
