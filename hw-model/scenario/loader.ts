@@ -1,0 +1,391 @@
+/**
+ * Scenario loader: YAML text → validated `ScenarioConfig`. Walks the YAML syntax tree (not the
+ * plain JS value) so that every problem names the file, the line and the key:
+ *
+ *   video.yaml:14: apps[1].priority: expected one of low, medium, high, realtime (got "urgent")
+ *
+ * Takes text and a file name for messages; reading files is the caller's business (the CLI).
+ */
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import type {
+  AppConfig, AppKind, DriverConfig, FaultConfig, FaultKindName, GpuConfig, GroupPriorityName, HeapConfig,
+  HeapKindName, ScenarioConfig,
+} from '../contract.js';
+import { parseDuration, type Ns } from '../sim/index.js';
+import {
+  APP_DEFAULTS, APP_SPEC, DEFAULT_DRIVER, DEFAULT_DURATION, DEFAULT_GPU, DEFAULT_HEAP_SIZE, DEFAULT_SEED,
+  DEFAULT_TEE_LATENCY, DRIVER_SPEC, FAULT_SPEC, GPU_SPEC, HEAP_SPEC, REQUIRED_APP_KEYS, REQUIRED_FAULT_KEYS,
+  TOP_SECTIONS, TOP_SPEC, type FieldSpec, type ObjectSpec,
+} from './schema.js';
+
+/** A bad scenario file: one line naming the file, the line and the key. */
+export class ScenarioError extends Error {
+  readonly userFacing = true;
+  readonly exitCode = 2;
+  readonly code = 'E_SCENARIO';
+  constructor(readonly file: string, readonly line: number, readonly key: string, readonly problem: string) {
+    super(`${file}${line > 0 ? `:${line}` : ''}: ${key ? `${key}: ` : ''}${problem}`);
+    this.name = 'ScenarioError';
+  }
+}
+
+/** Most apps / heaps / faults one scenario may declare. */
+export const MAX_APPS = 256;
+export const MAX_HEAPS = 32;
+export const MAX_FAULTS = 1024;
+
+interface Ctx { file: string; lc: LineCounter }
+
+/** Parsed values of one mapping: ScenarioConfig property → value, and the line of each YAML key. */
+interface Fields { values: Record<string, unknown>; lines: Record<string, number>; line: number }
+
+/** Parses and validates a scenario. `file` is used in messages (a path, or `builtin:<name>`). */
+export function parseScenario(text: string, file: string): ScenarioConfig {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const ctx: Ctx = { file, lc };
+  if (doc.errors.length) {
+    const e = doc.errors[0];
+    const line = e.linePos?.[0]?.line ?? (e.pos ? lc.linePos(Math.min(e.pos[0], Math.max(0, text.length - 1))).line : 0);
+    const msg = e.message.replace(/ at line \d+, column \d+.*$/s, '').split('\n')[0];
+    throw new ScenarioError(file, line, '', `YAML syntax error: ${msg}`);
+  }
+  const root = doc.contents as Node | null;
+  if (root === null || (isScalar(root) && root.value === null)) return buildScenario(ctx, emptyFields(), {});
+  if (!isMap(root)) throw new ScenarioError(file, lineOf(ctx, root), '', 'the top level must be a mapping of keys (name, duration, apps, ...)');
+
+  const sections: Record<string, Node | null> = {};
+  const top = readMap(ctx, root, TOP_SPEC, '', [], (key, value) => {
+    if ((TOP_SECTIONS as readonly string[]).includes(key)) { sections[key] = value; return true; }
+    return false;
+  }, [...TOP_SECTIONS]);
+  return buildScenario(ctx, top, sections);
+}
+
+/** Default scenario name for a file: its base name without the extension. */
+export function scenarioNameOf(file: string): string {
+  const base = file.replace(/^builtin:/, '').split(/[\\/]/).pop() ?? file;
+  return base.replace(/\.ya?ml$/i, '') || 'scenario';
+}
+
+function buildScenario(ctx: Ctx, top: Fields, sections: Record<string, Node | null>): ScenarioConfig {
+  const gpuFields = section(ctx, sections.gpu, 'gpu', GPU_SPEC);
+  const gpu: GpuConfig = { ...DEFAULT_GPU, ...(gpuFields.values as Partial<GpuConfig>) };
+  if ('fwVersion' in gpuFields.values && !/^\d+\.\d+\.\d+$/.test(gpu.fwVersion)) {
+    throw new ScenarioError(ctx.file, gpuFields.lines.fw_version, 'gpu.fw_version', `expected "major.minor.patch" (got "${gpu.fwVersion}")`);
+  }
+  if ((gpu.asPresent & 1) === 0) {
+    throw new ScenarioError(ctx.file, gpuFields.lines.as_present ?? gpuFields.line, 'gpu.as_present', 'bit 0 (the MCU\'s address space) must be set');
+  }
+
+  const driverFields = section(ctx, sections.driver, 'driver', DRIVER_SPEC);
+  const driver: DriverConfig = { ...DEFAULT_DRIVER, ...(driverFields.values as Partial<DriverConfig>) };
+
+  const heaps = readHeaps(ctx, sections.heaps, driver);
+  const apps = readApps(ctx, sections.apps, driver, gpu);
+  const faults = readFaults(ctx, sections.faults, apps, heaps, driver);
+
+  const v = top.values;
+  return {
+    name: (v.name as string | undefined) ?? scenarioNameOf(ctx.file),
+    description: (v.description as string | undefined) ?? '',
+    duration: (v.duration as Ns | undefined) ?? DEFAULT_DURATION,
+    seed: (v.seed as number | undefined) ?? DEFAULT_SEED,
+    gpu, heaps, driver, apps, faults,
+  };
+}
+
+function readHeaps(ctx: Ctx, node: Node | null | undefined, driver: DriverConfig): HeapConfig[] {
+  if (node === undefined || isNull(node)) {
+    // No `heaps:` section: the system heap plus a protected carve-out under the configured name.
+    const heaps: HeapConfig[] = [mkHeap('system', 'system')];
+    if (driver.protectedHeapName && driver.protectedHeapName !== 'system') heaps.push(mkHeap(driver.protectedHeapName, 'protected-carveout'));
+    return heaps;
+  }
+  const items = list(ctx, node as Node, 'heaps', MAX_HEAPS);
+  const heaps: HeapConfig[] = [];
+  const seen = new Map<string, number>();
+  items.forEach((item, i) => {
+    const path = `heaps[${i}]`;
+    const f = readMap(ctx, mapOf(ctx, item, path), HEAP_SPEC, path, []);
+    const v = f.values;
+    const name = (v.name as string | undefined) ?? (i === 0 ? 'system' : `heap${i}`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new ScenarioError(ctx.file, f.lines.name, `${path}.name`, `"${name}" is not a valid /dev/dma_heap/ node name`);
+    if (seen.has(name)) throw new ScenarioError(ctx.file, f.lines.name ?? f.line, `${path}.name`, `duplicate heap name "${name}" (first at line ${seen.get(name)})`);
+    seen.set(name, f.lines.name ?? f.line);
+    const kind = (v.kind as HeapKindName | undefined) ?? (name === 'system' ? 'system' : 'protected-carveout');
+    const heap = mkHeap(name, kind);
+    if (v.size !== undefined) heap.size = v.size as number;
+    if (kind !== 'system' && heap.size === 0) throw new ScenarioError(ctx.file, f.lines.size, `${path}.size`, `a ${kind} heap needs a size > 0`);
+    if (v.appearAt !== undefined) heap.appearAt = v.appearAt as Ns;
+    if (v.allocLatency !== undefined) heap.allocLatency = v.allocLatency as Ns;
+    if (v.failAllocsAfter !== undefined) heap.failAllocsAfter = v.failAllocsAfter as number;
+    heaps.push(heap);
+  });
+  return heaps;
+}
+
+function mkHeap(name: string, kind: HeapKindName): HeapConfig {
+  return {
+    name, kind, size: DEFAULT_HEAP_SIZE[kind], appearAt: 0,
+    allocLatency: kind === 'restricted-tee' ? DEFAULT_TEE_LATENCY : 0, failAllocsAfter: -1,
+  };
+}
+
+function readApps(ctx: Ctx, node: Node | null | undefined, driver: DriverConfig, gpu: GpuConfig): AppConfig[] {
+  if (node === undefined || isNull(node)) return [];
+  const items = list(ctx, node as Node, 'apps', MAX_APPS);
+  const apps: AppConfig[] = [];
+  const seen = new Map<string, number>();
+  const perKind = new Map<string, number>();
+  items.forEach((item, i) => {
+    const path = `apps[${i}]`;
+    const f = readMap(ctx, mapOf(ctx, item, path), APP_SPEC, path, REQUIRED_APP_KEYS);
+    const v = f.values;
+    const kind = v.kind as AppKind;
+    const d = APP_DEFAULTS[kind];
+    const nth = (perKind.get(kind) ?? 0) + 1;
+    perKind.set(kind, nth);
+    const name = (v.name as string | undefined) ?? (nth === 1 ? kind : `${kind}-${nth}`);
+    if (!/^[A-Za-z0-9_.:-]+$/.test(name)) throw new ScenarioError(ctx.file, f.lines.name, `${path}.name`, `"${name}": use letters, digits and _ . : - only`);
+    if (seen.has(name)) throw new ScenarioError(ctx.file, f.lines.name ?? f.line, `${path}.name`, `duplicate app name "${name}" (first at line ${seen.get(name)})`);
+    seen.set(name, f.lines.name ?? f.line);
+    const priority = (v.priority as GroupPriorityName | undefined) ?? d.priority;
+    const prot = (v.protected as boolean | undefined) ?? d.protected;
+    const app: AppConfig = {
+      name, kind, priority,
+      // HIGH/REALTIME need CAP_SYS_NICE or DRM master: privileged by default when asking for them.
+      privileged: (v.privileged as boolean | undefined) ?? (priority === 'high' || priority === 'realtime'),
+      protected: prot,
+      start: (v.start as Ns | undefined) ?? 0,
+      stop: (v.stop as Ns | undefined) ?? Infinity,
+      fps: (v.fps as number | undefined) ?? d.fps,
+      jobDuration: (v.jobDuration as Ns | undefined) ?? d.jobDuration,
+      jitter: (v.jitter as number | undefined) ?? d.jitter,
+      queues: (v.queues as number | undefined) ?? d.queues,
+      buffers: (v.buffers as number | undefined) ?? d.buffers,
+      heap: (v.heap as string | undefined) ?? (prot ? (driver.protectedHeapName || 'protected') : 'system'),
+    };
+    if (app.stop <= app.start) throw new ScenarioError(ctx.file, f.lines.stop ?? f.lines.start, `${path}.stop`, 'must be later than start');
+    if (app.queues > gpu.streamNum) {
+      throw new ScenarioError(ctx.file, f.lines.queues, `${path}.queues`, `out of range: ${app.queues} (a group has at most gpu.stream_num = ${gpu.streamNum} queues)`);
+    }
+    apps.push(app);
+  });
+  return apps;
+}
+
+/** Fault kinds that target an app, and those that target a heap. */
+const APP_FAULTS: readonly FaultKindName[] = ['cs-fatal', 'cs-unrecoverable', 'job-hang'];
+const HEAP_FAULTS: readonly FaultKindName[] = ['heap-alloc-fail', 'heap-remove'];
+
+function readFaults(ctx: Ctx, node: Node | null | undefined, apps: AppConfig[], heaps: HeapConfig[], driver: DriverConfig): FaultConfig[] {
+  if (node === undefined || isNull(node)) return [];
+  const items = list(ctx, node as Node, 'faults', MAX_FAULTS);
+  return items.map((item, i) => {
+    const path = `faults[${i}]`;
+    const f = readMap(ctx, mapOf(ctx, item, path), FAULT_SPEC, path, REQUIRED_FAULT_KEYS);
+    const v = f.values;
+    const kind = v.kind as FaultKindName;
+    let app = (v.app as string | undefined) ?? '';
+    let heap = (v.heap as string | undefined) ?? '';
+    if (APP_FAULTS.includes(kind)) {
+      if (!app) app = (apps.find((a) => a.protected) ?? apps[0])?.name ?? '';
+      if (!app) throw new ScenarioError(ctx.file, f.lines.kind, `${path}.app`, `a ${kind} fault needs an app, and the scenario has none`);
+      if (!apps.some((a) => a.name === app)) {
+        throw new ScenarioError(ctx.file, f.lines.app, `${path}.app`, `no app named "${app}"${suggest(app, apps.map((a) => a.name))}`);
+      }
+    } else if (v.app !== undefined) {
+      throw new ScenarioError(ctx.file, f.lines.app, `${path}.app`, `a ${kind} fault does not target an app`);
+    }
+    if (HEAP_FAULTS.includes(kind)) {
+      if (!heap) heap = driver.protectedHeapName || 'protected';
+      if (!heaps.some((h) => h.name === heap)) {
+        throw new ScenarioError(ctx.file, f.lines.heap ?? f.lines.kind, `${path}.heap`, `no heap named "${heap}"${suggest(heap, heaps.map((h) => h.name))}`);
+      }
+    } else if (v.heap !== undefined) {
+      throw new ScenarioError(ctx.file, f.lines.heap, `${path}.heap`, `a ${kind} fault does not target a heap`);
+    }
+    return { at: (v.at as Ns | undefined) ?? 1_000_000_000, kind, app, heap, count: (v.count as number | undefined) ?? 1 };
+  });
+}
+
+// ───────────────────────────── tree walking ─────────────────────────────
+
+function emptyFields(): Fields { return { values: {}, lines: {}, line: 0 }; }
+
+function isNull(node: Node | null): boolean { return node === null || (isScalar(node) && node.value === null); }
+
+function lineOf(ctx: Ctx, node: Node | Pair | null | undefined): number {
+  const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+  return range ? ctx.lc.linePos(range[0]).line : 0;
+}
+
+function section(ctx: Ctx, node: Node | null | undefined, path: string, spec: ObjectSpec): Fields {
+  if (node === undefined || isNull(node)) return emptyFields();
+  return readMap(ctx, mapOf(ctx, node, path), spec, path, []);
+}
+
+function mapOf(ctx: Ctx, node: Node | null, path: string): YAMLMap {
+  if (node && isMap(node)) return node;
+  throw new ScenarioError(ctx.file, lineOf(ctx, node), path, `expected a mapping of keys (got ${describe(node)})`);
+}
+
+function list(ctx: Ctx, node: Node, path: string, max: number): (Node | null)[] {
+  if (!isSeq(node)) throw new ScenarioError(ctx.file, lineOf(ctx, node), path, `expected a list (got ${describe(node)})`);
+  if (node.items.length > max) throw new ScenarioError(ctx.file, lineOf(ctx, node.items[max] as Node), path, `too many entries (at most ${max})`);
+  return node.items as (Node | null)[];
+}
+
+/**
+ * Reads one mapping against `spec`. `other(key, value)` may claim keys that are not fields
+ * (sections); any other key is an error naming the key and its line.
+ */
+function readMap(ctx: Ctx, map: YAMLMap, spec: ObjectSpec, path: string, required: readonly string[],
+                 other?: (key: string, value: Node | null) => boolean, extraKeys: string[] = []): Fields {
+  const out: Fields = { values: {}, lines: {}, line: lineOf(ctx, map) };
+  for (const pair of map.items as Pair<Node, Node | null>[]) {
+    const keyNode = pair.key;
+    const line = lineOf(ctx, keyNode);
+    if (!isScalar(keyNode) || typeof keyNode.value !== 'string') {
+      throw new ScenarioError(ctx.file, line, path, `keys must be plain names (got ${describe(keyNode)})`);
+    }
+    const key = keyNode.value;
+    const keyPath = path ? `${path}.${key}` : key;
+    const fs = Object.prototype.hasOwnProperty.call(spec, key) ? spec[key] : undefined;
+    if (!fs) {
+      if (other?.(key, pair.value)) continue;
+      const known = [...Object.keys(spec), ...extraKeys];
+      throw new ScenarioError(ctx.file, line, keyPath, `unknown key${suggest(key, known)} (expected one of ${known.join(', ')})`);
+    }
+    out.lines[key] = line;
+    const value = pair.value;
+    if (isNull(value)) continue;   // `key:` with no value keeps the default
+    out.values[fs.prop] = readField(ctx, value as Node, fs, keyPath, lineOf(ctx, value) || line);
+  }
+  for (const key of required) {
+    if (!(key in out.lines) || out.values[spec[key].prop] === undefined) {
+      throw new ScenarioError(ctx.file, out.line, path ? `${path}.${key}` : key, 'missing required key');
+    }
+  }
+  return out;
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  '': 1, 'b': 1, 'k': 1024, 'kb': 1024, 'kib': 1024, 'm': 1024 ** 2, 'mb': 1024 ** 2, 'mib': 1024 ** 2,
+  'g': 1024 ** 3, 'gb': 1024 ** 3, 'gib': 1024 ** 3,
+};
+
+function readField(ctx: Ctx, node: Node, fs: FieldSpec, path: string, line: number): unknown {
+  const bad = (problem: string): never => { throw new ScenarioError(ctx.file, line, path, problem); };
+  if (!isScalar(node)) return bad(`expected ${expected(fs)} (got ${describe(node)})`);
+  const raw = node.value;
+  switch (fs.type) {
+    case 'string': {
+      if (typeof raw !== 'string') return bad(`expected a string (got ${describe(node)}; quote it)`);
+      if (fs.maxLen !== undefined && raw.length > fs.maxLen) return bad(`too long: ${raw.length} characters (at most ${fs.maxLen})`);
+      return raw;
+    }
+    case 'int': case 'number': {
+      let n: number;
+      if (typeof raw === 'number') n = raw;
+      else if (typeof raw === 'string' && /^0x[0-9a-f]+$/i.test(raw)) n = parseInt(raw.slice(2), 16);
+      else return bad(`expected ${expected(fs)} (got ${describe(node)})`);
+      if (!Number.isFinite(n)) return bad(`expected a finite number (got ${String(raw)})`);
+      if (fs.type === 'int' && !Number.isInteger(n)) return bad(`expected an integer (got ${n})`);
+      if (n < fs.min || n > fs.max) return bad(`out of range: ${n} (expected ${fs.min}..${fs.max})`);
+      return n;
+    }
+    case 'bool': {
+      if (typeof raw !== 'boolean') return bad(`expected true or false (got ${describe(node)})`);
+      return raw;
+    }
+    case 'duration': {
+      if (fs.never && raw === 'never') return Infinity;
+      let t: number | undefined;
+      if (raw === 0) t = 0;
+      else if (typeof raw === 'number') return bad(`expected a duration with a unit, e.g. "16.6ms" or "5s" (a bare ${raw} is ambiguous)`);
+      else if (typeof raw === 'string') t = parseDuration(raw);
+      if (t === undefined) return bad(`expected a duration like "16.6ms", "800us" or "5s"${fs.never ? ' or "never"' : ''} (got ${describe(node)})`);
+      if (t < fs.min || t > fs.max) return bad(`out of range: ${String(raw)} (expected ${fmtDur(fs.min)}..${fmtDur(fs.max)})`);
+      return t;
+    }
+    case 'size': {
+      let n: number | undefined;
+      if (typeof raw === 'number') n = raw;
+      else if (typeof raw === 'string') {
+        const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(raw);
+        const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
+        if (m && unit !== undefined) n = Math.round(Number(m[1]) * unit);
+      }
+      if (n === undefined) return bad(`expected a size in bytes or with a unit, e.g. 4096, "64MiB", "1G" (got ${describe(node)})`);
+      if (!Number.isInteger(n)) return bad(`expected a whole number of bytes (got ${n})`);
+      if (n < fs.min || n > fs.max) return bad(`out of range: ${String(raw)} (expected ${fs.min}..${fs.max} bytes)`);
+      return n;
+    }
+    case 'enum': {
+      if (typeof raw !== 'string' || !fs.values.includes(raw)) {
+        return bad(`expected one of ${fs.values.join(', ')} (got ${describe(node)})${typeof raw === 'string' ? suggest(raw, fs.values) : ''}`);
+      }
+      return raw;
+    }
+  }
+}
+
+function expected(fs: FieldSpec): string {
+  switch (fs.type) {
+    case 'string': return 'a string';
+    case 'int': return 'an integer';
+    case 'number': return 'a number';
+    case 'bool': return 'true or false';
+    case 'duration': return 'a duration like "16.6ms" or "5s"';
+    case 'size': return 'a size like 4096 or "64MiB"';
+    case 'enum': return `one of ${fs.values.join(', ')}`;
+  }
+}
+
+function describe(node: unknown): string {
+  if (node === null || node === undefined) return 'nothing';
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  if (isScalar(node)) {
+    const v = node.value;
+    if (v === null) return 'null';
+    if (typeof v === 'string') return `"${v.length > 40 ? `${v.slice(0, 40)}…` : v}"`;
+    if (typeof v === 'boolean') return `boolean ${v}`;
+    if (typeof v === 'number') return `number ${v}`;
+    return String(v);
+  }
+  return 'an unsupported value';
+}
+
+function fmtDur(t: number): string {
+  if (t === 0) return '0';
+  if (t % 1_000_000_000 === 0) return `${t / 1_000_000_000}s`;
+  if (t % 1_000_000 === 0) return `${t / 1_000_000}ms`;
+  if (t % 1_000 === 0) return `${t / 1_000}us`;
+  return `${t}ns`;
+}
+
+/** ` (did you mean "x"?)` when a known name is within edit distance 2, else ''. */
+export function suggest(word: string, known: readonly string[]): string {
+  let best = '', bestD = 3;
+  for (const k of known) {
+    const d = editDistance(word.toLowerCase(), k.toLowerCase());
+    if (d < bestD) { bestD = d; best = k; }
+  }
+  return best && best !== word ? ` (did you mean "${best}"?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = new Array<number>(b.length + 1), cur = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    cur[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    for (let j = 0; j <= b.length; j++) prev[j] = cur[j];
+  }
+  return prev[b.length];
+}

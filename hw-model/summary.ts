@@ -1,0 +1,217 @@
+/**
+ * The run summary, computed from the event stream alone (a TraceSink), so that the same numbers
+ * can be computed from a recorded trace: events by family, GPU time per group (with the app that
+ * owns it), protected-mode residency, mode switches by cause, ioctl errors by command and errno,
+ * faults and resets. `finalize()` returns plain data; `formatSummary()` renders it as text.
+ */
+import {
+  EVENT_FAMILIES, FAMILY_COUNT, GpuMode, IoctlCmdNames, JobPhase, ModeSwitchCauseNames, ProcessOp, ResetPhase,
+  familyNumber, type EventInit,
+} from '../proto/index.js';
+import type { TraceSink } from './sim/index.js';
+import { formatNs, type Ns } from './sim/index.js';
+
+export interface GroupSummary {
+  pid: number;
+  /** comm of the owning process ("" when the trace has no PROC_START for it). */
+  app: string;
+  group: number;
+  priority: number;
+  isProtected: boolean;
+  gpuNs: number;
+  /** gpuNs / duration. */
+  share: number;
+  jobsDone: number;
+  jobsFailed: number;
+}
+
+export interface SummaryData {
+  events: number;
+  durationNs: number;
+  /** Every family in schema order, with its count (zeros included). */
+  families: { family: string; count: number }[];
+  groups: GroupSummary[];
+  protectedNs: number;
+  /** protectedNs / duration, 0..1. */
+  protectedResidency: number;
+  modeSwitches: { total: number; enters: number; exits: number; byCause: { cause: string; count: number }[] };
+  ioctls: number;
+  ioctlErrors: { cmd: string; errno: string; count: number }[];
+  faults: number;
+  resets: number;
+}
+
+interface GroupAcc { pid: number; group: number; priority: number; isProtected: boolean; gpuNs: number; done: number; failed: number }
+
+const ERRNO: Readonly<Record<number, string>> = {
+  1: 'EPERM', 2: 'ENOENT', 9: 'EBADF', 11: 'EAGAIN', 12: 'ENOMEM', 14: 'EFAULT', 16: 'EBUSY', 19: 'ENODEV',
+  22: 'EINVAL', 28: 'ENOSPC', 62: 'ETIME', 110: 'ETIMEDOUT', 125: 'ECANCELED', 517: 'EPROBE_DEFER',
+};
+
+export class SummarySink implements TraceSink {
+  private count = 0;
+  private lastT = 0;
+  private readonly families = new Float64Array(FAMILY_COUNT);
+  private readonly comm = new Map<number, string>();
+  private readonly groups = new Map<string, GroupAcc>();
+  /** group handle → pid of its last GROUP_CREATE / GroupState (for jobs that carry no pid). */
+  private readonly groupPid = new Map<number, number>();
+  /** Start time of the running job per (group, queue), for jobs whose DONE carries no gpu_ns. */
+  private readonly started = new Map<number, number>();
+  private protectedSince = -1;
+  private protectedNs = 0;
+  private switches = 0;
+  private enters = 0;
+  private exits = 0;
+  private readonly byCause = new Map<number, number>();
+  private ioctls = 0;
+  private readonly ioctlErrors = new Map<string, number>();
+  private faults = 0;
+  private resets = 0;
+
+  onEvent(ev: EventInit, _index: number): void {
+    this.count++;
+    const t = ev.t ?? 0;
+    this.lastT = t;
+    const body = ev.body;
+    if (!body || body.case === undefined) return;
+    this.families[familyNumber(body.case)]++;
+    switch (body.case) {
+      case 'job': {
+        const j = body.value;
+        const group = j.group ?? 0, queue = j.queue ?? 0;
+        const key = group * 64 + queue;
+        const phase = j.phase ?? JobPhase.JOB_QUEUED;
+        if (phase === JobPhase.JOB_STARTED || phase === JobPhase.JOB_RESUMED) { this.started.set(key, t); break; }
+        if (phase !== JobPhase.JOB_DONE && phase !== JobPhase.JOB_FAILED && phase !== JobPhase.JOB_TIMEDOUT) break;
+        const pid = j.pid || this.groupPid.get(group) || 0;
+        const g = this.group(pid, group);
+        let gpu = j.gpuNs ?? 0;
+        if (!gpu) { const s = this.started.get(key); if (s !== undefined) gpu = t - s; }
+        this.started.delete(key);
+        g.gpuNs += gpu;
+        if (phase === JobPhase.JOB_DONE) g.done++; else g.failed++;
+        break;
+      }
+      case 'groupState': {
+        const s = body.value;
+        const group = s.group ?? 0;
+        if (s.pid) this.groupPid.set(group, s.pid);
+        const g = this.group(s.pid || this.groupPid.get(group) || 0, group);
+        if (s.priority !== undefined) g.priority = s.priority;
+        if (s.isProtected !== undefined) g.isProtected = s.isProtected;
+        break;
+      }
+      case 'ioctl': {
+        const io = body.value;
+        this.ioctls++;
+        const ret = io.ret ?? 0;
+        if (ret < 0) {
+          const key = `${IoctlCmdNames[io.cmd ?? 0] ?? `cmd ${io.cmd}`}\t${ERRNO[-ret] ?? `errno ${-ret}`}`;
+          this.ioctlErrors.set(key, (this.ioctlErrors.get(key) ?? 0) + 1);
+        } else if (io.args?.case === 'groupCreate' && io.pid) {
+          const a = io.args.value;
+          const handle = a.groupHandle ?? 0;
+          this.groupPid.set(handle, io.pid);
+          const g = this.group(io.pid, handle);
+          g.priority = a.priority ?? 0;
+          g.isProtected = ((a.flags ?? 0) & 1) !== 0;
+        }
+        break;
+      }
+      case 'modeSwitch': {
+        const m = body.value;
+        const from = m.from ?? GpuMode.MODE_NORMAL, to = m.to ?? GpuMode.MODE_NORMAL;
+        this.switches++;
+        const cause = m.cause ?? 0;
+        this.byCause.set(cause, (this.byCause.get(cause) ?? 0) + 1);
+        if (to === GpuMode.MODE_PROTECTED && from !== GpuMode.MODE_PROTECTED) {
+          this.enters++;
+          if (this.protectedSince < 0) this.protectedSince = t;
+        } else if (from === GpuMode.MODE_PROTECTED && to !== GpuMode.MODE_PROTECTED) {
+          this.exits++;
+          if (this.protectedSince >= 0) { this.protectedNs += t - this.protectedSince; this.protectedSince = -1; }
+        }
+        break;
+      }
+      case 'process': {
+        const p = body.value;
+        if ((p.op ?? ProcessOp.PROC_START) === ProcessOp.PROC_START && p.pid) this.comm.set(p.pid, p.comm ?? '');
+        break;
+      }
+      case 'fault': this.faults++; break;
+      case 'reset': if ((body.value.phase ?? ResetPhase.RESET_BEGIN) === ResetPhase.RESET_BEGIN) this.resets++; break;
+      default: break;
+    }
+  }
+
+  private group(pid: number, group: number): GroupAcc {
+    const key = `${pid}:${group}`;
+    let g = this.groups.get(key);
+    if (!g) {
+      g = { pid, group, priority: 0, isProtected: false, gpuNs: 0, done: 0, failed: 0 };
+      this.groups.set(key, g);
+    }
+    return g;
+  }
+
+  /** The summary of the events seen so far, over a run of `durationNs` (default: the last event's time). */
+  finalize(durationNs: Ns = this.lastT): SummaryData {
+    const dur = Math.max(durationNs, 1);
+    let protectedNs = this.protectedNs;
+    if (this.protectedSince >= 0) protectedNs += Math.max(0, durationNs - this.protectedSince);
+    const groups = [...this.groups.values()]
+      .filter((g) => g.group !== 0 && (g.gpuNs > 0 || g.done > 0 || g.failed > 0 || g.pid !== 0))
+      .sort((a, b) => a.pid - b.pid || a.group - b.group)
+      .map((g): GroupSummary => ({
+        pid: g.pid, app: this.comm.get(g.pid) ?? '', group: g.group, priority: g.priority, isProtected: g.isProtected,
+        gpuNs: g.gpuNs, share: g.gpuNs / dur, jobsDone: g.done, jobsFailed: g.failed,
+      }));
+    const ioctlErrors = [...this.ioctlErrors.entries()]
+      .map(([k, count]) => { const [cmd, errno] = k.split('\t'); return { cmd, errno, count }; })
+      .sort((a, b) => b.count - a.count || a.cmd.localeCompare(b.cmd) || a.errno.localeCompare(b.errno));
+    const byCause = [...this.byCause.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([c, count]) => ({ cause: ModeSwitchCauseNames[c] ?? `cause ${c}`, count }));
+    return {
+      events: this.count,
+      durationNs,
+      families: EVENT_FAMILIES.map((f) => ({ family: f, count: this.families[familyNumber(f)] })),
+      groups,
+      protectedNs,
+      protectedResidency: Math.min(1, protectedNs / dur),
+      modeSwitches: { total: this.switches, enters: this.enters, exits: this.exits, byCause },
+      ioctls: this.ioctls,
+      ioctlErrors,
+      faults: this.faults,
+      resets: this.resets,
+    };
+  }
+}
+
+const PRIORITY_NAMES = ['LOW', 'MEDIUM', 'HIGH', 'REALTIME'];
+
+/** The summary as text, one block per topic (what `csftrace simulate` prints). */
+export function formatSummary(s: SummaryData): string {
+  const out: string[] = [];
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  out.push(`events: ${s.events} over ${formatNs(s.durationNs)} virtual`);
+  out.push('events by family:');
+  for (const f of s.families) if (f.count > 0) out.push(`  ${f.family.padEnd(12)} ${String(f.count).padStart(10)}`);
+  out.push('GPU time per group:');
+  if (s.groups.length === 0) out.push('  (no groups)');
+  for (const g of s.groups) {
+    const who = `${g.app || '?'} (pid ${g.pid})`;
+    out.push(`  ${who.padEnd(28)} group ${String(g.group).padEnd(3)} ${(PRIORITY_NAMES[g.priority] ?? String(g.priority)).padEnd(8)} ` +
+      `${g.isProtected ? 'PROTECTED ' : '          '}${formatNs(g.gpuNs).padStart(12)} ${pct(g.share).padStart(6)}  ` +
+      `jobs ${g.jobsDone}${g.jobsFailed ? ` (+${g.jobsFailed} failed)` : ''}`);
+  }
+  out.push(`protected residency: ${pct(s.protectedResidency)} (${formatNs(s.protectedNs)})`);
+  out.push(`mode switches: ${s.modeSwitches.total} (${s.modeSwitches.enters} enters, ${s.modeSwitches.exits} exits)`);
+  for (const c of s.modeSwitches.byCause) out.push(`  ${c.cause.padEnd(24)} ${String(c.count).padStart(8)}`);
+  const errs = s.ioctlErrors.reduce((n, e) => n + e.count, 0);
+  out.push(`ioctl errors: ${errs} of ${s.ioctls} ioctls`);
+  for (const e of s.ioctlErrors) out.push(`  ${e.cmd.padEnd(24)} ${e.errno.padEnd(12)} ${String(e.count).padStart(8)}`);
+  out.push(`faults: ${s.faults}, resets: ${s.resets}`);
+  return out.join('\n');
+}

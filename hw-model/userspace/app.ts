@@ -1,0 +1,345 @@
+/**
+ * The base of every app model: a process that opens the render node, sets up a VM, a command
+ * stream buffer, a group and a timeline syncobj the way a Mesa driver does, then runs closed
+ * loop: build a frame's streams, GROUP_SUBMIT them with a syncobj signal, wait for that point,
+ * and only then schedule the next frame (at the next vsync for paced apps, at once otherwise).
+ *
+ *   start ─► setup (retried with backoff while the device / heap / group is not available)
+ *         ─► frame: writeStream + GROUP_SUBMIT ─► SYNCOBJ wait ─► next frame ...
+ *         ─► on a failed submit or wait: GROUP_GET_STATE; a dead group is destroyed and recreated
+ *   stop  ─► GROUP_DESTROY, close, exit
+ *
+ * Everything the app does goes through the uAPI (libdrm.ts); randomness comes from the app's own
+ * PRNG stream `app:<name>`.
+ */
+import type { AppConfig, CsInstr, GpuConfig, UapiKernel } from '../contract.js';
+import { DevQueryType, LogLevel, type QueueSubmitInit } from '../../proto/index.js';
+import { NS_PER_S, ms, us, type Ns, type Rng, type Sim } from '../sim/index.js';
+import { CS_INSTR_BYTES, hasProtRegion } from './cs-builder.js';
+import { DrmDevice, signalOp } from './libdrm.js';
+import {
+  DRM_PANTHOR_GROUP_CREATE_PROTECTED, DRM_PANTHOR_GROUP_STATE_FATAL_FAULT, DRM_PANTHOR_GROUP_STATE_TIMEDOUT,
+  DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ, DRM_PANTHOR_SYNC_OP_SIGNAL, EPERM, ETIME, PANTHOR_GROUP_PRIORITY,
+} from './uapi.js';
+
+/** Per-app counters kept by the model (what the app itself saw). */
+export interface AppStats {
+  name: string;
+  kind: string;
+  pid: number;
+  framesSubmitted: number;
+  framesDone: number;
+  /** Paced apps: frames that completed after their vsync deadline. */
+  framesMissed: number;
+  submitErrors: number;
+  waitTimeouts: number;
+  /** Groups destroyed and recreated after a fatal fault or timeout. */
+  recoveries: number;
+  setupRetries: number;
+  /** Virtual time the first frame completed (-1 = never). */
+  firstFrameAt: Ns;
+  gaveUp: boolean;
+}
+
+/** GPU VA layout of every app (the user VA range starts above the first MiB). */
+export const CS_VA = 0x10_0000;
+export const CS_BO_SIZE = 64 * 1024;
+export const SYNC_VA = 0x20_0000;
+export const BUFFER_VA = 0x100_0000;
+/** One stream slot in the CS buffer: 32 instructions, 64-byte aligned as GROUP_SUBMIT requires. */
+const SLOT_BYTES = 256;
+const RING_SIZE = 16 * 1024;
+/** How long a frame wait may take before the app checks its group. */
+const WAIT_TIMEOUT: Ns = ms(2000);
+const RETRY_FIRST: Ns = ms(100);
+const RETRY_MAX: Ns = ms(1000);
+/** After this many recreated groups the app gives up (as a compositor would report device loss). */
+const MAX_RECOVERIES = 8;
+
+export abstract class AppModel {
+  readonly stats: AppStats;
+  protected readonly rng: Rng;
+  protected dev: DrmDevice | null = null;
+  protected vm = 0;
+  protected csBo = 0;
+  protected group = 0;
+  protected syncobj = 0;
+  protected priority: number;
+  protected shaderPresent: number;
+  /** Timeline point of the last submitted frame on the current syncobj. */
+  private point = 0;
+  private frame = 0;
+  private frameStart: Ns = 0;
+  private vsyncBase: Ns = -1;
+  private timer = -1;
+  private retryDelay: Ns = RETRY_FIRST;
+  private lastSetupError = '';
+  private started = false;
+  private stopped = false;
+  private readonly slots: number;
+  private readonly waitCb: (ret: number) => void;
+
+  constructor(protected readonly sim: Sim, protected readonly k: UapiKernel, readonly cfg: AppConfig,
+              readonly pid: number, protected readonly gpu: GpuConfig) {
+    this.rng = sim.rng(`app:${cfg.name}`);
+    this.priority = PANTHOR_GROUP_PRIORITY[cfg.priority];
+    this.shaderPresent = gpu.shaderPresent;
+    this.slots = Math.floor(CS_BO_SIZE / (SLOT_BYTES * cfg.queues));
+    this.waitCb = (ret) => this.onFrameDone(ret);
+    this.stats = {
+      name: cfg.name, kind: cfg.kind, pid, framesSubmitted: 0, framesDone: 0, framesMissed: 0, submitErrors: 0,
+      waitTimeouts: 0, recoveries: 0, setupRetries: 0, firstFrameAt: -1, gaveUp: false,
+    };
+  }
+
+  /** Frame period in ns (0 = closed loop as fast as possible). */
+  get period(): Ns { return this.cfg.fps > 0 ? Math.round(NS_PER_S / this.cfg.fps) : 0; }
+
+  /** The process appears and starts setting up. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.k.spawn(this.pid, this.cfg.name, this.cfg.kind, this.cfg.privileged);
+    this.trySetup();
+  }
+
+  /** The process tears down its GPU objects and exits. */
+  stop(): void {
+    if (!this.started || this.stopped) return;
+    this.stopped = true;
+    if (this.timer >= 0) { this.sim.cancel(this.timer); this.timer = -1; }
+    const dev = this.dev;
+    if (dev) {
+      if (this.group) dev.groupDestroy(this.group);
+      if (this.syncobj) dev.syncobjDestroy(this.syncobj);
+      this.teardownExtra(dev);
+      dev.close();
+    }
+    this.group = 0; this.syncobj = 0; this.dev = null;
+    this.k.exit(this.pid);
+  }
+
+  // ───────────────────────────── per-kind hooks ─────────────────────────────
+
+  /** Extra setup after the VM and CS buffer exist (heaps, buffers, tiler heap). true = done. */
+  protected setupExtra(_dev: DrmDevice): true | string { return true; }
+  /** Extra teardown before the device is closed. */
+  protected teardownExtra(_dev: DrmDevice): void { /* nothing by default */ }
+  /** DEV_QUERY extras (the video player asks for PROTECTED_INFO). */
+  protected queryExtra(_dev: DrmDevice): void { /* nothing by default */ }
+  /** The streams of frame `frame`, one per queue (index = queue_index). */
+  protected abstract buildFrame(frame: number): CsInstr[][];
+
+  /** A duration drawn around the configured job duration with the configured jitter. */
+  protected jobTime(fraction = 1): Ns {
+    return Math.max(us(1), this.rng.jitter(this.cfg.jobDuration * fraction, this.cfg.jitter));
+  }
+
+  protected log(level: LogLevel, msg: string): void {
+    this.sim.bus.emit({ t: 0, cause: 0, body: { case: 'log', value: { level, msg, source: `app:${this.cfg.name}` } } });
+  }
+
+  /** Timer entry points (plain functions + arg: no closure per scheduled event). */
+  static retrySetup(app: AppModel): void { app.trySetup(); }
+  static nextFrame(app: AppModel): void { app.runFrame(); }
+
+  // ───────────────────────────── setup ─────────────────────────────
+
+  private trySetup(): void {
+    if (this.stopped) return;
+    const r = this.setup();
+    if (r === true) {
+      this.retryDelay = RETRY_FIRST;
+      this.lastSetupError = '';
+      if (this.vsyncBase < 0) this.vsyncBase = this.sim.now;
+      this.runFrame();
+      return;
+    }
+    this.stats.setupRetries++;
+    if (r !== this.lastSetupError) {
+      this.log(LogLevel.LOG_WARN, `${r}; retrying`);
+      this.lastSetupError = r;
+    }
+    this.timer = this.sim.after(this.retryDelay, retrySetup, this);
+    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX);
+  }
+
+  /** One pass of the setup steps; each step is kept once done. Returns true or what failed. */
+  private setup(): true | string {
+    if (!this.dev) {
+      const d = DrmDevice.open(this.k, this.pid);
+      if (typeof d === 'number') return `open /dev/dri/renderD128: ${errnoName(d)}`;
+      this.dev = d;
+      this.queryDevice(d);
+    }
+    const dev = this.dev;
+    if (!this.vm) {
+      const r = dev.vmCreate();
+      if (r.ret < 0) return `VM_CREATE: ${errnoName(r.ret)}`;
+      this.vm = r.value;
+    }
+    if (!this.csBo) {
+      const r = dev.boCreate(CS_BO_SIZE, 0, this.vm);
+      if (r.ret < 0) return `BO_CREATE: ${errnoName(r.ret)}`;
+      const m = dev.vmMap(this.vm, r.value, CS_VA, CS_BO_SIZE);
+      if (m < 0) return `VM_BIND: ${errnoName(m)}`;
+      this.csBo = r.value;
+    }
+    const extra = this.setupExtra(dev);
+    if (extra !== true) return extra;
+    if (!this.group) {
+      const r = this.createGroup(dev);
+      if (r !== true) return r;
+    }
+    if (!this.syncobj) {
+      const r = dev.syncobjCreate();
+      if (r.ret < 0) return `SYNCOBJ_CREATE: ${errnoName(r.ret)}`;
+      this.syncobj = r.value;
+      this.point = 0;
+    }
+    return true;
+  }
+
+  private queryDevice(dev: DrmDevice): void {
+    const gi = dev.devQuery(DevQueryType.DRM_PANTHOR_DEV_QUERY_GPU_INFO, 136);
+    const sp = gi.value.gpuInfo?.shaderPresent;
+    if (gi.ret === 0 && sp) this.shaderPresent = sp;
+    dev.devQuery(DevQueryType.DRM_PANTHOR_DEV_QUERY_CSIF_INFO, 24);
+    dev.devQuery(DevQueryType.DRM_PANTHOR_DEV_QUERY_GROUP_PRIORITIES_INFO, 4);
+    this.queryExtra(dev);
+  }
+
+  private createGroup(dev: DrmDevice): true | string {
+    const queues = [];
+    for (let q = 0; q < this.cfg.queues; q++) queues.push({ priority: 1, ringbufSize: RING_SIZE });
+    const req = {
+      queues, priority: this.priority, flags: this.cfg.protected ? DRM_PANTHOR_GROUP_CREATE_PROTECTED : 0,
+      vmId: this.vm, coreMask: this.shaderPresent, tilerMask: 1, maxCores: popcount(this.shaderPresent),
+    };
+    let r = dev.groupCreate(req);
+    if (r.ret === -EPERM && this.priority > PANTHOR_GROUP_PRIORITY.medium) {
+      // Like a Vulkan app refused a global priority: fall back to the default priority.
+      this.log(LogLevel.LOG_WARN, `GROUP_CREATE priority ${this.cfg.priority}: EPERM; falling back to medium`);
+      this.priority = PANTHOR_GROUP_PRIORITY.medium;
+      r = dev.groupCreate({ ...req, queues: queues.map((q) => ({ ...q })), priority: this.priority });
+    }
+    if (r.ret < 0) return `GROUP_CREATE${this.cfg.protected ? ' (PROTECTED)' : ''}: ${errnoName(r.ret)}`;
+    this.group = r.value;
+    return true;
+  }
+
+  // ───────────────────────────── frames ─────────────────────────────
+
+  private runFrame(): void {
+    this.timer = -1;
+    if (this.stopped || !this.dev) return;
+    const dev = this.dev;
+    const frame = ++this.frame;
+    this.frameStart = this.sim.now;
+    const streams = this.buildFrame(frame);
+    const point = this.point + 1;
+    const submits: QueueSubmitInit[] = [];
+    const base = (frame % this.slots) * this.cfg.queues * SLOT_BYTES;
+    for (let q = 0; q < streams.length; q++) {
+      const s = streams[q];
+      const offset = base + q * SLOT_BYTES;
+      if (s.length * CS_INSTR_BYTES > SLOT_BYTES) throw new RangeError(`${this.cfg.name}: stream of ${s.length} instructions exceeds a slot`);
+      dev.writeStream(this.csBo, offset, s);
+      submits.push({
+        queueIndex: q, streamSize: s.length * CS_INSTR_BYTES, streamAddr: CS_VA + offset, latestFlush: 0,
+        syncs: q === streams.length - 1
+          ? [signalOp(this.syncobj, point, DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ | DRM_PANTHOR_SYNC_OP_SIGNAL)]
+          : [],
+        protRegion: hasProtRegion(s), frame,
+      });
+    }
+    const ret = dev.groupSubmit(this.group, submits);
+    if (ret < 0) {
+      this.stats.submitErrors++;
+      this.checkGroup(`GROUP_SUBMIT: ${errnoName(ret)}`);
+      return;
+    }
+    this.point = point;
+    this.stats.framesSubmitted++;
+    dev.syncobjWait([this.syncobj], [point], this.sim.now + WAIT_TIMEOUT, this.waitCb);
+  }
+
+  private onFrameDone(ret: number): void {
+    if (this.stopped || !this.dev) return;
+    if (ret === -ETIME) {
+      this.stats.waitTimeouts++;
+      if (this.checkGroup('frame wait timed out')) {
+        // The group is healthy, just slow (e.g. starved): keep waiting for the same point.
+        this.dev.syncobjWait([this.syncobj], [this.point], this.sim.now + WAIT_TIMEOUT, this.waitCb);
+      }
+      return;
+    }
+    if (ret < 0) {
+      this.stats.submitErrors++;
+      this.checkGroup(`SYNCOBJ_WAIT: ${errnoName(ret)}`);
+      return;
+    }
+    const now = this.sim.now;
+    this.stats.framesDone++;
+    if (this.stats.firstFrameAt < 0) this.stats.firstFrameAt = now;
+    const period = this.period;
+    if (period > 0) {
+      if (now > this.frameStart + period) this.stats.framesMissed++;
+      // Next vsync after now (frames that missed theirs wait for the following one).
+      const k = Math.floor((now - this.vsyncBase) / period) + 1;
+      this.timer = this.sim.at(this.vsyncBase + k * period, nextFrame, this);
+    } else {
+      // Closed loop: a little CPU time to record the next batch.
+      this.timer = this.sim.after(this.rng.int(us(50), us(200)), nextFrame, this);
+    }
+  }
+
+  /**
+   * After a failure: GROUP_GET_STATE. A group with a fatal fault or a timeout is destroyed and
+   * recreated (with a fresh syncobj); returns true when the group is healthy.
+   */
+  private checkGroup(what: string): boolean {
+    const dev = this.dev;
+    if (!dev) return false;
+    const st = dev.groupGetState(this.group);
+    const dead = st.ret < 0 || (st.value.state & (DRM_PANTHOR_GROUP_STATE_FATAL_FAULT | DRM_PANTHOR_GROUP_STATE_TIMEDOUT)) !== 0;
+    if (!dead) {
+      if (what !== 'frame wait timed out') this.timer = this.sim.after(this.period || ms(1), nextFrame, this);
+      return true;
+    }
+    this.stats.recoveries++;
+    if (this.stats.recoveries > MAX_RECOVERIES) {
+      this.log(LogLevel.LOG_ERR, `${what}; group lost ${this.stats.recoveries} times, giving up`);
+      this.stats.gaveUp = true;
+      this.stop();
+      return false;
+    }
+    this.log(LogLevel.LOG_WARN, `${what}; group state 0x${st.value.state.toString(16)}: recreating the group`);
+    dev.groupDestroy(this.group);
+    dev.syncobjDestroy(this.syncobj);
+    this.group = 0;
+    this.syncobj = 0;
+    this.timer = this.sim.after(this.period || ms(1), retrySetup, this);
+    return false;
+  }
+}
+
+function retrySetup(app: AppModel): void { AppModel.retrySetup(app); }
+function nextFrame(app: AppModel): void { AppModel.nextFrame(app); }
+
+export function popcount(x: number): number {
+  let n = 0;
+  for (let v = x; v; v = Math.floor(v / 2)) n += v & 1;
+  return n;
+}
+
+const ERRNO_NAMES: Readonly<Record<number, string>> = {
+  1: 'EPERM', 2: 'ENOENT', 9: 'EBADF', 11: 'EAGAIN', 12: 'ENOMEM', 14: 'EFAULT', 16: 'EBUSY', 19: 'ENODEV',
+  22: 'EINVAL', 28: 'ENOSPC', 62: 'ETIME', 110: 'ETIMEDOUT', 125: 'ECANCELED', 517: 'EPROBE_DEFER',
+};
+
+/** "ENOENT" for -2 (or 2); "errno 99" for unknown values. */
+export function errnoName(ret: number): string {
+  const e = Math.abs(ret);
+  return ERRNO_NAMES[e] ?? `errno ${e}`;
+}

@@ -1,0 +1,170 @@
+/**
+ * The app models. Each differs in how it sets up (tiler heap, protected buffers from a dma-heap,
+ * a sync buffer between queues) and what one frame's command streams contain:
+ *
+ *   compositor    RUN_IDVS, FINISH_TILING, WAIT, RUN_FRAGMENT, WAIT, FINISH_FRAGMENT   (UI, 60 Hz)
+ *   video-player  WAIT(all), PROT_REGION, RUN_FRAGMENT, WAIT(all)   (PROTECTED group, buffers
+ *                 allocated with DMA_HEAP_IOCTL_ALLOC and imported with PRIME_FD_TO_HANDLE)
+ *   compute       RUN_COMPUTE × 4, WAIT   (LOW, long jobs, closed loop)
+ *   game          geometry then fragment; with 2+ queues the fragment queue SYNC_WAIT64s on the
+ *                 geometry queue's SYNC_SET64 (MEDIUM, heavy frames)
+ */
+import type { AppConfig, CsInstr, GpuConfig, UapiKernel } from '../contract.js';
+import { DevQueryType } from '../../proto/index.js';
+import type { Sim } from '../sim/index.js';
+import { AppModel, BUFFER_VA, SYNC_VA, errnoName } from './app.js';
+import { CsBuilder, SB_ALL_MASK } from './cs-builder.js';
+import { DmaHeapNode, type DrmDevice } from './libdrm.js';
+import { DRM_PANTHOR_VM_BIND_OP_MAP_NOEXEC, pageAlign } from './uapi.js';
+
+const TILER_CHUNK_SIZE = 2 * 1024 * 1024;
+
+/** Graphics apps create a tiler heap for their VM, as panvk does per device. */
+abstract class GraphicsApp extends AppModel {
+  protected tilerHeap = 0;
+  protected readonly b = new CsBuilder();
+
+  protected override setupExtra(dev: DrmDevice): true | string {
+    if (!this.tilerHeap) {
+      const r = dev.tilerHeapCreate(this.vm, TILER_CHUNK_SIZE, 4, 64, 4);
+      if (r.ret < 0) return `TILER_HEAP_CREATE: ${errnoName(r.ret)}`;
+      this.tilerHeap = r.value;
+    }
+    return true;
+  }
+
+  protected override teardownExtra(dev: DrmDevice): void {
+    if (this.tilerHeap) dev.tilerHeapDestroy(this.tilerHeap);
+    this.tilerHeap = 0;
+  }
+}
+
+/** A Wayland compositor: composes the UI at the display rate (HIGH or REALTIME). */
+export class Compositor extends GraphicsApp {
+  protected buildFrame(frame: number): CsInstr[][] {
+    const b = this.b;
+    b.move48(BUFFER_VA + (frame % 3) * 0x80_0000)   // framebuffer of the triple-buffered swapchain
+      .runIdvs(this.jobTime(0.3)).finishTiling().wait(SB_ALL_MASK)
+      .runFragment(this.jobTime(0.7)).wait(SB_ALL_MASK).finishFragment();
+    return [b.finish()];
+  }
+}
+
+/** 1080p NV12 frame. */
+const VIDEO_FRAME_BYTES = pageAlign(1920 * 1080 * 3 / 2);
+
+/**
+ * A protected video player: protected buffers from the protected heap (DMA_HEAP_IOCTL_ALLOC on
+ * /dev/dma_heap/<heap>, PRIME import into the render node, VM_BIND), a PROTECTED group, and one
+ * PROT_REGION frame (colour conversion into a protected buffer) per video frame.
+ */
+export class VideoPlayer extends AppModel {
+  private heap: DmaHeapNode | null = null;
+  private buffers: number[] = [];
+  private queriedProtected = false;
+  private readonly b = new CsBuilder();
+
+  protected override queryExtra(dev: DrmDevice): void {
+    if (this.cfg.protected && !this.queriedProtected) {
+      dev.devQuery(DevQueryType.DRM_PANTHOR_DEV_QUERY_PROTECTED_INFO, 4);
+      this.queriedProtected = true;
+    }
+  }
+
+  protected override setupExtra(dev: DrmDevice): true | string {
+    if (this.buffers.length >= this.cfg.buffers) return true;
+    if (!this.heap) {
+      const h = DmaHeapNode.open(this.k, this.pid, this.cfg.heap);
+      if (typeof h === 'number') return `open /dev/dma_heap/${this.cfg.heap}: ${errnoName(h)}`;
+      this.heap = h;
+    }
+    while (this.buffers.length < this.cfg.buffers) {
+      const a = this.heap.alloc(VIDEO_FRAME_BYTES);
+      if (a.ret < 0) return `DMA_HEAP_IOCTL_ALLOC ${this.cfg.heap}: ${errnoName(a.ret)}`;
+      const imp = dev.primeFdToHandle(a.value);
+      // The GEM object holds its own reference to the dma-buf: the fd is no longer needed.
+      this.k.close(this.pid, a.value);
+      if (imp.ret < 0) return `PRIME_FD_TO_HANDLE: ${errnoName(imp.ret)}`;
+      const va = BUFFER_VA + this.buffers.length * VIDEO_FRAME_BYTES;
+      const m = dev.vmMap(this.vm, imp.value, va, VIDEO_FRAME_BYTES, DRM_PANTHOR_VM_BIND_OP_MAP_NOEXEC);
+      if (m < 0) return `VM_BIND (${this.cfg.protected ? 'protected ' : ''}buffer): ${errnoName(m)}`;
+      this.buffers.push(imp.value);
+    }
+    return true;
+  }
+
+  protected override teardownExtra(): void {
+    this.heap?.close();
+    this.heap = null;
+  }
+
+  protected buildFrame(frame: number): CsInstr[][] {
+    const b = this.b;
+    const n = Math.max(1, this.cfg.buffers);
+    b.move48(BUFFER_VA + (frame % n) * VIDEO_FRAME_BYTES);
+    if (this.cfg.protected) b.protRegion((p) => { p.runFragment(this.jobTime()); });
+    else b.wait(SB_ALL_MASK).runFragment(this.jobTime()).wait(SB_ALL_MASK);
+    return [b.finish()];
+  }
+}
+
+/** Background compute (LOW): long batches of dispatches, back to back. */
+export class Compute extends AppModel {
+  private readonly b = new CsBuilder();
+
+  protected buildFrame(): CsInstr[][] {
+    const b = this.b;
+    for (let i = 0; i < 4; i++) b.runCompute(this.jobTime(0.25));
+    b.wait(SB_ALL_MASK);
+    return [b.finish()];
+  }
+}
+
+/** A game (MEDIUM): heavy frames; with several queues, geometry and fragment run on separate queues. */
+export class Game extends GraphicsApp {
+  private syncBo = 0;
+
+  protected override setupExtra(dev: DrmDevice): true | string {
+    const r = super.setupExtra(dev);
+    if (r !== true) return r;
+    if (this.cfg.queues > 1 && !this.syncBo) {
+      const bo = dev.boCreate(4096, 0, this.vm);
+      if (bo.ret < 0) return `BO_CREATE (sync): ${errnoName(bo.ret)}`;
+      const m = dev.vmMap(this.vm, bo.value, SYNC_VA, 4096, DRM_PANTHOR_VM_BIND_OP_MAP_NOEXEC);
+      if (m < 0) return `VM_BIND (sync): ${errnoName(m)}`;
+      this.syncBo = bo.value;
+    }
+    return true;
+  }
+
+  protected buildFrame(frame: number): CsInstr[][] {
+    const b = this.b;
+    const fb = BUFFER_VA + (frame % 3) * 0x80_0000;
+    if (this.cfg.queues === 1) {
+      b.move48(fb).runIdvs(this.jobTime(0.4)).finishTiling().wait(SB_ALL_MASK)
+        .runFragment(this.jobTime(0.6)).wait(SB_ALL_MASK).finishFragment();
+      return [b.finish()];
+    }
+    // Queue 0: geometry, then publish the frame number; queue 1: wait for it, then fragment.
+    // SYNC_SET64 of the (increasing) frame number stays consistent when a submit fails.
+    const streams: CsInstr[][] = [];
+    b.runIdvs(this.jobTime(0.4)).finishTiling().wait(SB_ALL_MASK).syncSet64(SYNC_VA, frame);
+    streams.push(b.finish());
+    b.syncWait64(SYNC_VA, 'gt', frame - 1).move48(fb)
+      .runFragment(this.jobTime(0.6)).wait(SB_ALL_MASK).finishFragment();
+    streams.push(b.finish());
+    // Extra queues (if any) get a small compute pass, as async compute would.
+    for (let q = 2; q < this.cfg.queues; q++) streams.push(b.runCompute(this.jobTime(0.05)).wait(SB_ALL_MASK).finish());
+    return streams;
+  }
+}
+
+/** The app model for a scenario app. */
+export function createApp(sim: Sim, k: UapiKernel, cfg: AppConfig, pid: number, gpu: GpuConfig): AppModel {
+  switch (cfg.kind) {
+    case 'compositor': return new Compositor(sim, k, cfg, pid, gpu);
+    case 'video-player': return new VideoPlayer(sim, k, cfg, pid, gpu);
+    case 'compute': return new Compute(sim, k, cfg, pid, gpu);
+    case 'game': return new Game(sim, k, cfg, pid, gpu);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * A Mesa-like command-stream builder (after panfrost's cs_builder.h): helpers that append CS
+ * instructions with the real opcodes. The model keeps decoded operands (contract.ts `CsInstr`);
+ * every instruction is one 64-bit word, so a stream of n instructions is n * 8 bytes.
+ *
+ * Protected work is bracketed the way Mesa does it (reference §4.1): wait for every scoreboard,
+ * PROT_REGION whose size covers the protected instructions, the work, and a wait inside the region.
+ */
+import { CsOpcode, type CsInstr } from '../contract.js';
+import type { Ns } from '../sim/index.js';
+
+/** Bytes per CS instruction. */
+export const CS_INSTR_BYTES = 8;
+/** Every scoreboard slot (the model's GPUs have 8). */
+export const SB_ALL_MASK = 0xff;
+/** PROT_REGION's Size field: 16 bits holding bytes / 8. */
+const PROT_REGION_MAX_BYTES = 0xffff * CS_INSTR_BYTES;
+
+export class CsBuilder {
+  private instrs: CsInstr[] = [];
+
+  /** Number of instructions emitted so far. */
+  get length(): number { return this.instrs.length; }
+  /** Stream size in bytes (GROUP_SUBMIT stream_size). */
+  get sizeBytes(): number { return this.instrs.length * CS_INSTR_BYTES; }
+
+  nop(): this { return this.emit({ op: CsOpcode.NOP }); }
+  /** MOVE48: load a 48-bit value (an address) into a register pair. */
+  move48(value: number): this { return this.emit({ op: CsOpcode.MOVE48, addr: value }); }
+  move32(value: number): this { return this.emit({ op: CsOpcode.MOVE32, value }); }
+  /** WAIT on the scoreboard slots of `sbMask`. */
+  wait(sbMask = SB_ALL_MASK): this { return this.emit({ op: CsOpcode.WAIT, sbMask }); }
+
+  runCompute(duration: Ns): this { return this.emit({ op: CsOpcode.RUN_COMPUTE, duration }); }
+  runTiling(duration: Ns): this { return this.emit({ op: CsOpcode.RUN_TILING, duration }); }
+  runIdvs(duration: Ns): this { return this.emit({ op: CsOpcode.RUN_IDVS, duration }); }
+  runFragment(duration: Ns): this { return this.emit({ op: CsOpcode.RUN_FRAGMENT, duration }); }
+  finishTiling(): this { return this.emit({ op: CsOpcode.FINISH_TILING }); }
+  finishFragment(): this { return this.emit({ op: CsOpcode.FINISH_FRAGMENT }); }
+  flushCaches(): this { return this.emit({ op: CsOpcode.FLUSH_CACHE2 }); }
+  errorBarrier(): this { return this.emit({ op: CsOpcode.ERROR_BARRIER }); }
+
+  syncAdd64(addr: number, value: number): this { return this.emit({ op: CsOpcode.SYNC_ADD64, addr, value }); }
+  syncSet64(addr: number, value: number): this { return this.emit({ op: CsOpcode.SYNC_SET64, addr, value }); }
+  /** SYNC_WAIT64: wait until `*addr cond value` holds ('gt': *addr > value, 'le': *addr <= value). */
+  syncWait64(addr: number, cond: 'le' | 'gt', value: number): this {
+    return this.emit({ op: CsOpcode.SYNC_WAIT64, addr, cond, value });
+  }
+  call(addr: number, callSize: number): this { return this.emit({ op: CsOpcode.CALL, addr, callSize }); }
+
+  /**
+   * Protected work: WAIT(all), PROT_REGION(size), body, WAIT(all), where size covers the body and
+   * the closing wait (Mesa: PROT_REGION(2×8 bytes), RUN_FRAGMENT, WAIT).
+   */
+  protRegion(body: (b: this) => void): this {
+    this.wait(SB_ALL_MASK);
+    const region: CsInstr = { op: CsOpcode.PROT_REGION, size: 0 };
+    this.emit(region);
+    const first = this.instrs.length;
+    body(this);
+    this.wait(SB_ALL_MASK);
+    const bytes = (this.instrs.length - first) * CS_INSTR_BYTES;
+    if (bytes > PROT_REGION_MAX_BYTES) throw new RangeError(`PROT_REGION covers ${bytes} bytes (at most ${PROT_REGION_MAX_BYTES})`);
+    region.size = bytes;
+    return this;
+  }
+
+  /** The stream; the builder starts over empty. */
+  finish(): CsInstr[] {
+    const out = this.instrs;
+    this.instrs = [];
+    return out;
+  }
+
+  private emit(i: CsInstr): this { this.instrs.push(i); return this; }
+}
+
+/** True when the stream contains protected work. */
+export function hasProtRegion(instrs: readonly CsInstr[]): boolean {
+  for (let i = 0; i < instrs.length; i++) if (instrs[i].op === CsOpcode.PROT_REGION) return true;
+  return false;
+}
