@@ -12,3 +12,4 @@ export {
 export { renderDiffText, consequencesTable, formatTable, type TextTable } from './diff/render.js';
 export { DiffNavigator, type HunkPosition, type DiffSide } from './diff/navigator.js';
 export { alignSequences, type Hunk, type Alignment } from './diff/myers.js';
+export { syntheticEvents, syntheticHeader, type SyntheticOptions } from './diff/synthetic.js';

@@ -1,5 +1,7 @@
 /** The list of command modules, in help order. Each engineer adds their command here. */
 import type { Register } from './registry.js';
+import { register as diff } from './diff.js';
 
 export const commands: Register[] = [
+  diff,
 ];
