@@ -1,0 +1,185 @@
+/**
+ * The interactive loop: one Session on a blessed Terminal.
+ *
+ *   key / click ──► Session (moves the cursor) ──► drawScreen (Canvas) ──► Terminal.paint ──► tty
+ *   idle slices ──► Replayer.buildKeyframesStep + Session.sampleColumns (timeline) ──► status redraw
+ *
+ * The first screen is drawn before any keyframe exists; keyframes and timeline columns are built
+ * in slices of a few milliseconds between keys, with the progress in the status bar.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Readable, Writable } from 'node:stream';
+import type { Hit } from './canvas.js';
+import { inRect } from './canvas.js';
+import type { ReplayApi, ReplayerLike } from './contract.js';
+import { drawScreen, type TraceHits } from './frame.js';
+import { Session, type KeyResult } from './session.js';
+import { Terminal, localeIsUtf8 } from './term.js';
+
+export interface TuiOptions {
+  api: ReplayApi;
+  replayer: ReplayerLike;
+  /** Start position: an index or a time text ("12ms"), as `g` takes it. */
+  at?: string;
+  input?: Readable;
+  output?: Writable;
+  env?: NodeJS.ProcessEnv;
+  terminal?: string;
+  /** Slice of background work between keys, in ms (default 8). */
+  sliceMs?: number;
+}
+
+/** A running UI; `done` settles when the user quits. */
+export interface TuiHandle {
+  readonly session: Session;
+  readonly term: Terminal;
+  readonly done: Promise<void>;
+  /** Feeds one key name as if typed (benchmarks, tests). */
+  key(name: string): void;
+  quit(): void;
+}
+
+export function startTui(opts: TuiOptions): TuiHandle {
+  const env = opts.env ?? process.env;
+  const session = new Session(opts.api, opts.replayer, { at: opts.at });
+  const term = new Terminal({
+    input: opts.input, output: opts.output, terminal: opts.terminal,
+    noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '',
+    ascii: env.CSFTRACE_ASCII === '1' || !localeIsUtf8(env),
+  });
+  let hits: TraceHits[] = [];
+  term.setPainter((w, h) => {
+    const f = drawScreen(session, w, h, term.glyphs);
+    hits = f.hits;
+    return f.canvas;
+  });
+
+  let resolveDone!: () => void;
+  const done = new Promise<void>((res) => { resolveDone = res; });
+  let finished = false;
+  let busy = false;
+  const queued: string[] = [];
+  const sliceMs = opts.sliceMs ?? 8;
+
+  const quit = () => {
+    if (finished) return;
+    finished = true;
+    term.destroy();
+    resolveDone();
+  };
+
+  const apply = (r: KeyResult) => {
+    if (r === 'quit') { quit(); return; }
+    if (r === 'ignore') return;
+    if (r === 'redraw') { term.render(); kick(); return; }
+    // a slow action: show what is happening, then run it on the next turn
+    busy = true;
+    session.say(r.busy);
+    term.render();
+    setImmediate(() => {
+      try {
+        r.run();
+      } catch (e) {
+        session.warn(e instanceof Error ? e.message : String(e));
+      }
+      busy = false;
+      if (finished) return;
+      term.render();
+      kick();
+      while (queued.length && !busy && !finished) onKey(queued.shift()!);
+    });
+  };
+
+  const onKey = (name: string) => {
+    if (finished) return;
+    if (busy) { if (name === 'C-c') quit(); else queued.push(name); return; }
+    try {
+      apply(session.key(name));
+    } catch (e) {
+      session.warn(e instanceof Error ? e.message : String(e));
+      term.render();
+    }
+  };
+
+  const hitAt = (x: number, y: number): { s: Session; hit: Hit } | undefined => {
+    for (const th of hits) {
+      // the most specific hit wins: rows, links, tabs and columns come after their pane
+      for (let k = th.hits.length - 1; k >= 0; k--) {
+        if (inRect(th.hits[k].rect, x, y)) return { s: th.session, hit: th.hits[k] };
+      }
+    }
+    return undefined;
+  };
+
+  term.onKey(onKey);
+  term.onMouse((action, x, y) => {
+    if (finished || busy || session.prompt || session.helpOpen) return;
+    const h = hitAt(x, y);
+    if (!h) return;
+    const { s, hit } = h;
+    if (action === 'click') {
+      s.message = undefined;
+      switch (hit.kind) {
+        case 'row': s.clickRow(hit.index); break;
+        case 'link': s.focus = 'detail'; s.detailLink = hit.link; s.followLink(hit.link); break;
+        case 'tab': s.focus = 'state'; s.stateTab = hit.tab; s.stateScroll = 0; break;
+        case 'column': s.focus = 'timeline'; s.clickColumn(hit.column, hit.columns); break;
+        case 'pane': s.focus = hit.pane; break;
+      }
+    } else {
+      const pane = hit.kind === 'pane' ? hit.pane : hit.kind === 'row' ? 'events' : hit.kind === 'link' ? 'detail' : hit.kind === 'tab' ? 'state' : 'timeline';
+      s.wheel(pane, action === 'wheelup' ? -3 : 3);
+    }
+    term.render();
+    kick();
+  });
+
+  // ── background work: keyframes, then timeline columns ──
+  let scheduled = false;
+  let lastStatus = 0;
+  let kfBudget = 20_000;
+  const work = () => {
+    scheduled = false;
+    if (finished || busy) return;
+    const t0 = performance.now();
+    let more = false;
+    const r = opts.replayer;
+    if (!r.keyframesReady) {
+      const s0 = performance.now();
+      r.buildKeyframesStep(kfBudget);
+      const spent = performance.now() - s0;
+      // aim each slice at sliceMs
+      kfBudget = Math.max(1000, Math.min(1_000_000, Math.round(kfBudget * (sliceMs / Math.max(0.5, spent)))));
+      more = !r.keyframesReady;
+    }
+    while (performance.now() - t0 < sliceMs) {
+      const left = session.sampleColumns(4);
+      if (!left) break;
+      more = true;
+      if (!r.keyframesReady) break;
+    }
+    const now = performance.now();
+    if (now - lastStatus > 100 || !more) {
+      lastStatus = now;
+      term.render();
+    }
+    if (more) schedule();
+  };
+  const schedule = () => {
+    if (scheduled || finished) return;
+    scheduled = true;
+    setImmediate(work);
+  };
+  function kick(): void { schedule(); }
+
+  term.onResize(() => { term.render(); kick(); });
+  term.render();
+  kick();
+
+  return { session, term, done, key: onKey, quit };
+}
+
+/** Runs the UI until the user quits. */
+export async function runTui(opts: TuiOptions): Promise<void> {
+  await startTui(opts).done;
+}

@@ -1,0 +1,112 @@
+/**
+ * What the TUI needs from the replayer, as narrow structural types.
+ *
+ * The TUI holds no domain logic: every fact it shows comes through `ReplayApi` (filters, one-line
+ * event text, named fields, decision explanations, state tables, causes/effects). `backend.ts` is
+ * the only module that binds these to the real `replayer/index.ts`; tests bind them to stubs, so the
+ * view logic is tested without a trace, a replayer or a terminal.
+ */
+
+/** An event as the TUI sees it: time, cause distance and the family case (the rest is opaque). */
+export interface EventLike {
+  readonly t: number;
+  readonly cause: number;
+  readonly body: { readonly case: string | undefined; readonly value?: unknown };
+}
+
+export interface HeaderLike {
+  readonly scenarioName: string;
+  readonly policy: string;
+  readonly heapPolicy: string;
+  readonly seed: number;
+  readonly durationNs: number;
+  readonly producer: string;
+  readonly modelVersion: string;
+}
+
+export interface TraceLike {
+  readonly path: string;
+  readonly header: HeaderLike;
+  readonly eventCount: number;
+  readonly notices: readonly string[];
+  readonly familyCounts: readonly number[];
+  readonly chunks: readonly unknown[];
+  event(i: number): EventLike;
+  timeOf(i: number): number;
+  /** First event with t >= tNs (eventCount if none). */
+  indexAtTime(tNs: number): number;
+}
+
+export interface FilterLike {
+  readonly text: string;
+  readonly needsState: boolean;
+  matchEvent(ev: any, index: number, state?: any): boolean;
+}
+
+/** Opaque replayed state (only the backend looks inside). */
+export type StateLike = unknown;
+
+export interface ReplayerLike {
+  readonly trace: TraceLike;
+  readonly keyframesReady: boolean;
+  /** Progressive keyframe build; true when complete. */
+  buildKeyframesStep(budgetEvents: number): boolean;
+  keyframeProgress(): number;
+  /** State after event i (i = -1: initial). */
+  stateAt(i: number): StateLike;
+}
+
+export interface CursorLike {
+  index: number;
+  step(n: number): number;
+  seek(target: string | number): number;
+  find(filter: FilterLike, dir: 1 | -1): number | undefined;
+  breakpoints: FilterLike[];
+  continue(dir: 1 | -1): number | undefined;
+  causeOf(i: number): number | undefined;
+  effectsOf(i: number): number[];
+}
+
+export interface StateTable {
+  title: string;
+  header: string[];
+  rows: string[][];
+}
+
+/** GPU mode names the timeline band knows; anything else is drawn as unknown. */
+export type ModeName = 'NORMAL' | 'PROTECTED' | 'ENTERING' | 'EXITING' | 'RESET' | 'OFF' | 'UNKNOWN';
+
+/** One CSG slot at one instant, for the timeline lanes. */
+export interface SlotSample {
+  group: number;          // 0 = empty
+  priority: number;       // group priority LOW 0 .. REALTIME 3
+  isProtected: boolean;   // group created with DRM_PANTHOR_GROUP_CREATE_PROTECTED
+  csgPriority: number;
+}
+
+/** What the timeline draws for one instant: the GPU mode and every CSG slot. */
+export interface LaneSample {
+  mode: ModeName;
+  /** The group running in protected mode (0 = none). */
+  protectedGroup: number;
+  slots: SlotSample[];
+}
+
+/** The replayer's public functions the TUI calls, plus the facts it reads from a state. */
+export interface ReplayApi {
+  parseFilter(text: string): FilterLike;
+  formatEvent(ev: EventLike, index: number): string;
+  eventFields(ev: EventLike): Array<[string, string]>;
+  /** Sentences explaining a scheduling decision (only called for decision events). */
+  explainDecision(ev: EventLike): string[];
+  renderState(s: StateLike): StateTable[];
+  newCursor(r: ReplayerLike): CursorLike;
+  /** Slots and GPU mode of a state, for the timeline and the status bar. */
+  lanes(s: StateLike): LaneSample;
+  /** Filter texts (the replayer's grammar) behind the `[ ]` and `{ }` keys. */
+  readonly filters: { modeSwitch: string; decision: string; protectedEntry: string };
+  /** Family name of a family number (index into TraceLike.familyCounts). */
+  familyName(n: number): string;
+  /** Family case of an event that is a scheduling decision (for "why" sentences). */
+  readonly decisionCase: string;
+}

@@ -1,0 +1,83 @@
+/**
+ * Detail pane: the current event in full. Its cause and effects come first as links (Tab here,
+ * ↑/↓ to pick, Enter or a click to follow), then, for a scheduling decision, why it was taken
+ * (the replayer's sentences), then every field by name.
+ */
+import { Canvas, Style, clip, type Glyphs, type Hit, type Rect, type Seg } from './canvas.js';
+import type { Session } from './session.js';
+
+interface Line { segs: Seg[]; link?: number }
+
+/** Wraps text to width w (at spaces when possible), continuation lines indented by `indent`. */
+export function wrap(text: string, w: number, indent = 2): string[] {
+  if (w <= indent + 4 || !text) return [text];
+  const out: string[] = [];
+  let rest = text;
+  let first = true;
+  while (rest.length) {
+    const width = first ? w : w - indent;
+    if (rest.length <= width) { out.push((first ? '' : ' '.repeat(indent)) + rest); break; }
+    let cut = rest.lastIndexOf(' ', width);
+    if (cut < width / 2) cut = width;
+    out.push((first ? '' : ' '.repeat(indent)) + rest.slice(0, cut));
+    rest = rest.slice(cut).replace(/^ +/, '');
+    first = false;
+  }
+  return out;
+}
+
+/** The pane's lines for the current event (pure: also used by tests). */
+export function detailLines(s: Session, w: number, g: Glyphs): Line[] {
+  const d = s.detail();
+  if (!d) return [{ segs: [[Style.dim, s.count ? 'before the first event' : 'empty trace']] }];
+  const lines: Line[] = [];
+  for (const t of wrap(d.title, w)) lines.push({ segs: [[Style.heading, t]] });
+  if (!d.links.length) lines.push({ segs: [[Style.dim, 'no recorded cause or effects']] });
+  d.links.forEach((l, k) => {
+    const selected = s.focus === 'detail' && k === s.detailLink;
+    const style = selected ? Style.linkSelected : Style.link;
+    const label = `${l.label.padEnd(6)} ${g.link} `;
+    lines.push({ segs: [[Style.dim, label], [style, l.text]], link: k });
+  });
+  if (d.why.length) {
+    lines.push({ segs: [[Style.title, 'why:']] });
+    for (const sentence of d.why) {
+      for (const t of wrap(`${g.bullet} ${sentence}`, w - 1)) lines.push({ segs: [[Style.normal, ` ${t}`]] });
+    }
+  }
+  lines.push({ segs: [[Style.title, 'fields:']] });
+  const kw = Math.min(22, Math.max(6, ...d.fields.map(([k]) => k.length)) + 1);
+  for (const [k, v] of d.fields) {
+    const vs = wrap(v, Math.max(8, w - kw - 1), 0);
+    vs.forEach((part, n) => lines.push({ segs: [[Style.dim, ` ${(n ? '' : k).padEnd(kw)}`], [Style.normal, part]] }));
+  }
+  return lines;
+}
+
+export function drawDetail(c: Canvas, s: Session, r: Rect, g: Glyphs): Hit[] {
+  const hits: Hit[] = [{ kind: 'pane', rect: r, pane: 'detail' }];
+  const lines = detailLines(s, r.w, g);
+  // keep the selected link visible
+  if (s.focus === 'detail') {
+    const k = lines.findIndex((l) => l.link === s.detailLink);
+    if (k >= 0 && k < s.detailScroll) s.detailScroll = k;
+    if (k >= s.detailScroll + r.h) s.detailScroll = k - r.h + 1;
+  }
+  s.detailScroll = Math.max(0, Math.min(s.detailScroll, Math.max(0, lines.length - r.h)));
+  for (let row = 0; row < r.h; row++) {
+    const l = lines[s.detailScroll + row];
+    if (!l) break;
+    const y = r.y + row;
+    const segs = l.segs.map(([st, t]) => [st, t] as Seg);
+    const total = segs.reduce((n, [, t]) => n + Array.from(t).length, 0);
+    if (total > r.w) {
+      const last = segs[segs.length - 1];
+      const before = total - Array.from(last[1]).length;
+      last[1] = clip(last[1], Math.max(1, r.w - before), g.ellipsis);
+    }
+    c.putSegs(r.x, y, segs, r.w);
+    if (l.link !== undefined) hits.push({ kind: 'link', rect: { x: r.x, y, w: r.w, h: 1 }, link: l.link });
+  }
+  if (lines.length > r.h + s.detailScroll) c.put(r.x + r.w - 1, r.y + r.h - 1, '+', Style.dim);
+  return hits;
+}

@@ -1,0 +1,121 @@
+/**
+ * Timeline pane: a GPU-mode band and one lane per CSG slot over virtual time, with the cursor.
+ *
+ * Each column is a time bucket of the window; it shows the state after the last event before the
+ * bucket's end (sampled in the background by Session.sampleColumns, so a column can be blank for a
+ * moment). A lane cell shows the group bound to the slot: a run starts with the group's handle
+ * ("g3"), is coloured by group priority, and is shaded when the group is protected.
+ */
+import { Canvas, Style, type Glyphs, type Hit, type Rect } from './canvas.js';
+import type { LaneSample, ModeName } from './contract.js';
+import type { Session } from './session.js';
+import { fmtShort } from './time-format.js';
+
+export const GUTTER = 6;
+
+const MODE_STYLE: Record<ModeName, Style> = {
+  NORMAL: Style.modeNormal, PROTECTED: Style.modeProtected, ENTERING: Style.modeTransition,
+  EXITING: Style.modeTransition, RESET: Style.modeReset, OFF: Style.dim, UNKNOWN: Style.dim,
+};
+
+function modeChar(m: ModeName, g: Glyphs): string {
+  switch (m) {
+    case 'NORMAL': return g.laneEmpty;
+    case 'PROTECTED': return g.full;
+    case 'ENTERING': case 'EXITING': return g.half;
+    case 'RESET': return 'R';
+    case 'OFF': return ' ';
+    case 'UNKNOWN': return '?';
+  }
+}
+
+function groupStyle(priority: number, prot: boolean): Style {
+  const p = Math.max(0, Math.min(3, priority | 0));
+  return (prot ? Style.prot0 : Style.prio0) + p as Style;
+}
+
+/** Rows the timeline wants for n slots (mode band + lanes + axis). */
+export function timelineRows(slots: number): number { return slots + 2; }
+
+export function drawTimeline(c: Canvas, s: Session, r: Rect, g: Glyphs): Hit[] {
+  const hits: Hit[] = [{ kind: 'pane', rect: r, pane: 'timeline' }];
+  if (r.w <= GUTTER + 2 || r.h < 2) return hits;
+  const cols = r.w - GUTTER;
+  const samples = s.columns(cols);
+  const cur = s.cursorColumn(cols);
+  const slotCount = Math.max(s.lanes().slots.length, ...samples.map((x) => x?.slots.length ?? 0));
+  const laneRows = Math.max(0, r.h - 2);
+  const shown = Math.min(slotCount, laneRows);
+
+  // mode band
+  c.put(r.x, r.y, 'mode', Style.heading, GUTTER);
+  for (let k = 0; k < cols; k++) {
+    const m = samples[k]?.mode;
+    if (m === undefined) continue;
+    c.set(r.x + GUTTER + k, r.y, modeChar(m, g), MODE_STYLE[m]);
+  }
+
+  // lanes
+  for (let slot = 0; slot < shown; slot++) {
+    const y = r.y + 1 + slot;
+    const label = slot === shown - 1 && shown < slotCount ? `+${slotCount - shown + 1}` : `CSG${slot}`;
+    c.put(r.x, y, label, Style.heading, GUTTER - 1);
+    drawLane(c, samples, slot, r.x + GUTTER, y, cols, g);
+  }
+
+  // cursor column
+  if (cur >= 0) {
+    for (let y = r.y; y < r.y + 1 + shown; y++) {
+      const x = r.x + GUTTER + cur;
+      if (c.charAt(x, y) === ' ') c.set(x, y, g.v, Style.cursorCol);
+      else c.restyle(x, y, 1, Style.cursorCol);
+    }
+  }
+
+  // axis: window start, end, and the cursor's time under its column
+  const ay = r.y + Math.min(r.h - 1, 1 + shown);
+  const { t0, span } = s.window();
+  const left = fmtShort(t0);
+  const right = fmtShort(t0 + span);
+  c.put(r.x, ay, 'time', Style.heading, GUTTER);
+  const x0 = r.x + GUTTER;
+  let curFrom = Infinity, curTo = -Infinity;
+  if (cur >= 0) {
+    const label = `${g.cursor}${fmtShort(s.timeAt(s.index))}`;
+    // the label starts at the cursor column, or ends there when it would not fit
+    curFrom = x0 + cur + label.length <= r.x + r.w ? x0 + cur : x0 + cur - label.length + 1;
+    curTo = curFrom + label.length - 1;
+    if (curFrom === x0 + cur) c.put(curFrom, ay, label, Style.cursorCol);
+    else c.put(curFrom, ay, `${fmtShort(s.timeAt(s.index))}${g.cursor}`, Style.cursorCol);
+  }
+  if (x0 + left.length < curFrom - 1 || x0 > curTo + 1) c.put(x0, ay, left, Style.dim, cols);
+  const rx = r.x + r.w - right.length;
+  if (rx > curTo + 1 || rx + right.length < curFrom - 1) c.put(rx, ay, right, Style.dim);
+
+  for (let k = 0; k < cols; k++) {
+    hits.push({ kind: 'column', rect: { x: r.x + GUTTER + k, y: r.y, w: 1, h: r.h }, column: k, columns: cols });
+  }
+  return hits;
+}
+
+function drawLane(c: Canvas, samples: ReadonlyArray<LaneSample | undefined>, slot: number, x0: number, y: number, cols: number, g: Glyphs): void {
+  const groups = new Array<number>(cols);
+  for (let k = 0; k < cols; k++) {
+    const smp = samples[k];
+    const sl = smp?.slots[slot];
+    groups[k] = smp === undefined ? -1 : sl && sl.group ? sl.group : 0;
+    if (groups[k] < 0) continue; // not sampled yet
+    if (groups[k] === 0) c.set(x0 + k, y, g.laneEmpty, Style.dim);
+    else c.set(x0 + k, y, sl!.isProtected ? g.shade : g.laneRun, groupStyle(sl!.priority, sl!.isProtected));
+  }
+  // label each run with its group handle where it fits
+  for (let k = 0; k < cols;) {
+    let e = k + 1;
+    while (e < cols && groups[e] === groups[k]) e++;
+    if (groups[k] > 0) {
+      const label = `g${groups[k]}`;
+      if (e - k >= label.length) c.put(x0 + k, y, label, c.styleAt(x0 + k, y), e - k);
+    }
+    k = e;
+  }
+}

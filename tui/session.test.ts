@@ -1,0 +1,220 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Session, stateTabOf, type KeyResult } from './session.js';
+import { stubApi, stubEvents, stubReplayer } from './stub-api.js';
+
+function session(n = 200, at?: string): Session {
+  return new Session(stubApi, stubReplayer(stubEvents(n)), { at });
+}
+
+/** Presses keys; slow actions run at once (the driver would show "busy" first). */
+function press(s: Session, ...keys: string[]): KeyResult[] {
+  return keys.map((k) => {
+    const r = s.key(k);
+    if (typeof r === 'object') r.run();
+    return r;
+  });
+}
+
+function typeText(s: Session, text: string): void {
+  for (const ch of text) press(s, ch === ' ' ? 'space' : ch);
+}
+
+test('opens at event 0, or at --at (index or time)', () => {
+  assert.equal(session().index, 0);
+  assert.equal(session(200, '7').index, 7);
+  assert.equal(session(200, '31ms').index, 12);
+});
+
+test('left/right step and clamp at both ends', () => {
+  const s = session(50);
+  press(s, 'left');
+  assert.equal(s.index, 0);
+  press(s, 'right', 'right', 'right');
+  assert.equal(s.index, 3);
+  press(s, 'end', 'right');
+  assert.equal(s.index, 49);
+});
+
+test('] goes to the next mode switch, [ back; status facts follow the cursor', () => {
+  const s = session();
+  press(s, ']');
+  assert.equal(s.event(s.index).body.case, 'modeSwitch');
+  assert.equal(s.index, 15);
+  assert.equal(s.lanes().mode, 'ENTERING');
+  assert.equal(s.lanes().protectedGroup, 2);
+  press(s, ']');
+  assert.equal(s.index, 16);
+  assert.equal(s.lanes().mode, 'PROTECTED');
+  press(s, '[');
+  assert.equal(s.index, 15);
+});
+
+test('Enter follows the cause, Backspace walks the jump history back', () => {
+  const s = session();
+  press(s, ']');
+  press(s, 'enter');
+  assert.equal(s.index, 14, 'cause of the mode switch is the GLB request');
+  press(s, 'enter');
+  assert.equal(s.index, 12, 'cause of the request is the decision');
+  press(s, 'backspace');
+  assert.equal(s.index, 14);
+  press(s, 'backspace');
+  assert.equal(s.index, 15);
+  press(s, 'backspace');
+  assert.equal(s.index, 0);
+  press(s, 'backspace');
+  assert.match(s.message?.text ?? '', /history is empty/);
+});
+
+test('{ from the protected entry lands on the decision, with its explanation', () => {
+  const s = session();
+  press(s, 'p');
+  assert.equal(s.index, 16);
+  press(s, '{');
+  assert.equal(s.index, 12);
+  const d = s.detail()!;
+  assert.deepEqual(d.why, ['tick 3: group 1 kept by priority', 'protected mode: PROTM_GRANTED']);
+  assert.deepEqual(d.links.map((l) => l.index), [13, 14], 'effects of the decision');
+});
+
+test('g goes to an index or a time; a bad position is one warning line', () => {
+  const s = session();
+  press(s, 'g'); typeText(s, '31ms'); press(s, 'enter');
+  assert.equal(s.index, 12);
+  press(s, 'g'); typeText(s, '#40'); press(s, 'enter');
+  assert.equal(s.index, 40);
+  press(s, 'g'); typeText(s, 'xyz'); press(s, 'enter');
+  assert.equal(s.index, 40);
+  assert.equal(s.message?.warn, true);
+  assert.match(s.message!.text, /bad position/);
+  press(s, 'backspace');
+  assert.equal(s.index, 12);
+});
+
+test('prompt editing: backspace deletes, escape cancels', () => {
+  const s = session();
+  press(s, 'g'); typeText(s, '123'); press(s, 'backspace');
+  assert.equal(s.prompt?.text, '12');
+  press(s, 'escape');
+  assert.equal(s.prompt, undefined);
+  assert.equal(s.index, 0);
+});
+
+test('/ sets a filter and finds the first match; n/N move between matches; bad filter warns', () => {
+  const s = session();
+  press(s, '/'); typeText(s, 'type=job'); press(s, 'enter');
+  assert.equal(s.filter?.text, 'type=job');
+  assert.equal(s.index, 5);
+  press(s, 'n');
+  assert.equal(s.index, 8);
+  press(s, 'N');
+  assert.equal(s.index, 5);
+  assert.equal(s.matches(8), true);
+  assert.equal(s.matches(7), false);
+  press(s, '/'); typeText(s, ' nonsense'); press(s, 'enter');
+  assert.equal(s.message?.warn, true);
+  assert.equal(s.filter?.text, 'type=job', 'a bad filter keeps the old one');
+});
+
+test('b sets a breakpoint on the filter; c/C continue to it; b again removes it', () => {
+  const s = session();
+  press(s, 'b');
+  assert.equal(s.message?.warn, true, 'no filter yet');
+  press(s, '/'); typeText(s, 'type=modeSwitch'); press(s, 'enter');
+  assert.equal(s.index, 15);
+  press(s, 'b');
+  assert.equal(s.cursor.breakpoints.length, 1);
+  press(s, 'c');
+  assert.equal(s.index, 16);
+  press(s, 'c');
+  assert.equal(s.index, 26);
+  press(s, 'C');
+  assert.equal(s.index, 16);
+  press(s, 'b');
+  assert.equal(s.cursor.breakpoints.length, 0);
+  press(s, 'c');
+  assert.match(s.message?.text ?? '', /no breakpoints/);
+});
+
+test('Tab cycles panes; ↑/↓ in Detail select links and Enter follows the selected one', () => {
+  const s = session();
+  press(s, '}', '}', '}', '}');
+  assert.equal(s.index, 12);
+  press(s, 'tab');
+  assert.equal(s.focus, 'detail');
+  press(s, 'down');
+  assert.equal(s.detailLink, 1);
+  press(s, 'enter');
+  assert.equal(s.index, 14);
+  press(s, 'tab', 'tab', 'tab');
+  assert.equal(s.focus, 'events');
+  press(s, 'S-tab');
+  assert.equal(s.focus, 'timeline');
+});
+
+test('state tabs by number and t; tables sorted into tabs by title', () => {
+  const s = session();
+  assert.deepEqual(s.tabTables(0).map((t) => t.title), ['CSG slots']);
+  press(s, '2');
+  assert.equal(s.stateTab, 1);
+  assert.deepEqual(s.tabTables().map((t) => t.title), ['GLB interface']);
+  press(s, 't', 't', 't');
+  assert.equal(s.stateTab, 0);
+  assert.equal(stateTabOf('CSG slots'), 0);
+  assert.equal(stateTabOf('Groups'), 0);
+  assert.equal(stateTabOf('Pending FW requests'), 1);
+  assert.equal(stateTabOf('CSG interfaces'), 1);
+  assert.equal(stateTabOf('dma-bufs'), 2);
+  assert.equal(stateTabOf('Heaps'), 2);
+  assert.equal(stateTabOf('Device'), 3);
+  assert.equal(stateTabOf('Processes'), 3);
+});
+
+test('q quits, ? opens help and q/Esc close it', () => {
+  const s = session();
+  assert.deepEqual(press(s, '?'), ['redraw']);
+  assert.equal(s.helpOpen, true);
+  press(s, 'escape');
+  assert.equal(s.helpOpen, false);
+  assert.deepEqual(press(s, 'q'), ['quit']);
+  assert.deepEqual(press(s, 'C-c'), ['quit']);
+});
+
+test('the state at the cursor is computed once per index', () => {
+  const r = stubReplayer(stubEvents(100));
+  const s = new Session(stubApi, r);
+  s.lanes(); s.tables(); s.state();
+  assert.equal(r.stateCalls, 1);
+  press(s, 'right');
+  s.lanes(); s.tables();
+  assert.equal(r.stateCalls, 2);
+});
+
+test('timeline columns wait for keyframes, then sample', () => {
+  const r = stubReplayer(stubEvents(200), { keyframesReady: false });
+  const s = new Session(stubApi, r);
+  const cols = s.columns(50);
+  assert.equal(s.sampleColumns(100), true);
+  assert.equal(cols.filter(Boolean).length, 0, 'no keyframes yet: nothing sampled');
+  r.buildKeyframesStep(100);
+  s.sampleColumns(1000);
+  const some = cols.filter(Boolean).length;
+  assert.ok(some > 0 && some < 50, `half built: some columns (${some})`);
+  r.buildKeyframesStep(1000);
+  assert.equal(s.sampleColumns(1000), false);
+  assert.equal(cols.filter(Boolean).length, 50);
+});
+
+test('zoom narrows the window around the cursor and stops at the whole trace', () => {
+  const s = session();
+  const full = s.span;
+  press(s, '-');
+  assert.equal(s.span, full, 'cannot zoom out past the whole trace');
+  press(s, 'g'); typeText(s, '300ms'); press(s, 'enter');
+  press(s, '+', '+', '+');
+  assert.ok(s.span < full);
+  const { t0, span } = s.window();
+  const t = s.timeAt(s.index);
+  assert.ok(t >= t0 && t < t0 + span, 'the cursor is inside the window');
+});

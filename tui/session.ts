@@ -1,0 +1,524 @@
+/**
+ * The UI state of one trace on screen, and every action a key or a click can take on it.
+ *
+ * No terminal here: a key arrives as a name ('left', 'enter', 'g', ...), the session moves the
+ * replayer's cursor, records the jump history, and keeps what the panes need (list scroll, focus,
+ * tabs, prompt, message, timeline window and its sampled columns). Panes (panes/*.ts) read a
+ * session and draw; the blessed driver (term.ts) only turns keys into names and cells into output.
+ *
+ * Facts about the trace come from the replayer through `ReplayApi` and are cached per cursor index.
+ */
+import type {
+  CursorLike, EventLike, FilterLike, LaneSample, ReplayApi, ReplayerLike, StateLike, StateTable, TraceLike,
+} from './contract.js';
+import { ZOOM_SPANS, zoomLevelFor } from './time-format.js';
+
+export type Pane = 'events' | 'detail' | 'state' | 'timeline';
+export const PANES: readonly Pane[] = ['events', 'detail', 'state', 'timeline'];
+
+export const STATE_TABS = ['slots & groups', 'FW interfaces', 'heaps & buffers', 'device'] as const;
+
+export interface Prompt { kind: 'goto' | 'filter'; text: string }
+
+/** What the driver does after a key: nothing, redraw, quit, or show `busy` and then run a slow action. */
+export type KeyResult = 'ignore' | 'redraw' | 'quit' | { busy: string; run: () => void };
+
+export interface Link { index: number; label: string; text: string }
+
+export interface DetailModel {
+  index: number;
+  title: string;              // the one-line event text
+  links: Link[];              // cause first (if any), then effects
+  why: string[];              // decision explanation sentences
+  fields: Array<[string, string]>;
+}
+
+export interface Message { text: string; warn: boolean }
+
+/** How many effect links the detail pane lists. */
+const MAX_EFFECTS = 8;
+
+export class Session {
+  readonly trace: TraceLike;
+  readonly cursor: CursorLike;
+  readonly count: number;
+
+  focus: Pane = 'events';
+  /** First row of the events list; the list follows the cursor unless the wheel scrolled it. */
+  listTop = 0;
+  /** Rows of the events list at the last draw (PgUp/PgDn size). */
+  listRows = 10;
+  /** How the list should bring the cursor into view at the next draw. */
+  reveal: 'near' | 'center' | undefined = 'center';
+  stateTab = 0;
+  stateScroll = 0;
+  detailScroll = 0;
+  /** Selected link in the detail pane (when it has focus). */
+  detailLink = 0;
+  filter: FilterLike | undefined;
+  /** Indices we jumped away from (Backspace returns). */
+  readonly history: number[] = [];
+  prompt: Prompt | undefined;
+  message: Message | undefined;
+  helpOpen = false;
+  helpScroll = 0;
+
+  /** Timeline zoom: index into ZOOM_SPANS; window start in ns (follows the cursor). */
+  zoom: number;
+  private t0 = 0;
+  private samples: Array<LaneSample | undefined> = [];
+  private samplesKey = '';
+  private nextSample = 0;
+
+  private stateIdx = Number.NaN;
+  private stateVal: StateLike;
+  private lanesVal: LaneSample | undefined;
+  private tablesVal: StateTable[] | undefined;
+  private detailVal: DetailModel | undefined;
+  private readonly lineCache = new Map<number, string>();
+  private readonly firstT: number;
+  private readonly lastT: number;
+
+  constructor(readonly api: ReplayApi, readonly replayer: ReplayerLike, opts: { at?: string } = {}) {
+    this.trace = replayer.trace;
+    this.count = this.trace.eventCount;
+    this.cursor = api.newCursor(replayer);
+    this.firstT = this.count ? this.trace.timeOf(0) : 0;
+    this.lastT = this.count ? this.trace.timeOf(this.count - 1) : 0;
+    this.zoom = zoomLevelFor(Math.max(1, this.lastT - this.firstT));
+    if (this.count && this.cursor.index < 0) this.cursor.seek(0);
+    if (opts.at !== undefined && opts.at !== '') this.cursor.seek(opts.at);
+  }
+
+  get index(): number { return this.cursor.index; }
+
+  // ───────────────────────────── cached facts at the cursor ─────────────────────────────
+
+  /** One-line text of event i (cached: the list redraws the same rows on every key). */
+  line(i: number): string {
+    let s = this.lineCache.get(i);
+    if (s === undefined) {
+      s = this.api.formatEvent(this.trace.event(i), i);
+      if (this.lineCache.size > 4096) this.lineCache.clear();
+      this.lineCache.set(i, s);
+    }
+    return s;
+  }
+
+  event(i: number): EventLike { return this.trace.event(i); }
+
+  timeAt(i: number): number { return i < 0 ? this.firstT : this.trace.timeOf(i); }
+
+  state(): StateLike {
+    this.refreshState();
+    return this.stateVal;
+  }
+
+  lanes(): LaneSample {
+    this.refreshState();
+    if (!this.lanesVal) this.lanesVal = this.api.lanes(this.stateVal);
+    return this.lanesVal;
+  }
+
+  tables(): StateTable[] {
+    this.refreshState();
+    if (!this.tablesVal) this.tablesVal = this.api.renderState(this.stateVal);
+    return this.tablesVal;
+  }
+
+  /** The tables of the state pane's current tab. */
+  tabTables(tab = this.stateTab): StateTable[] {
+    return this.tables().filter((t) => stateTabOf(t.title) === tab);
+  }
+
+  detail(): DetailModel | undefined {
+    const i = this.index;
+    if (i < 0 || i >= this.count) return undefined;
+    if (this.detailVal?.index === i) return this.detailVal;
+    const ev = this.trace.event(i);
+    const links: Link[] = [];
+    const cause = this.cursor.causeOf(i);
+    if (cause !== undefined && cause >= 0) links.push({ index: cause, label: 'cause', text: this.line(cause) });
+    const effects = this.cursor.effectsOf(i);
+    for (const e of effects.slice(0, MAX_EFFECTS)) links.push({ index: e, label: 'effect', text: this.line(e) });
+    const why = ev.body.case === this.api.decisionCase ? this.api.explainDecision(ev) : [];
+    if (effects.length > MAX_EFFECTS) links.push({ index: -1, label: 'effect', text: `… ${effects.length - MAX_EFFECTS} more` });
+    this.detailVal = { index: i, title: this.line(i), links, why, fields: this.api.eventFields(ev) };
+    return this.detailVal;
+  }
+
+  private refreshState(): void {
+    if (this.stateIdx === this.index) return;
+    this.stateIdx = this.index;
+    this.stateVal = this.replayer.stateAt(this.index);
+    this.lanesVal = undefined;
+    this.tablesVal = undefined;
+  }
+
+  /** True when event i matches the active filter (events-only filters; state filters are not marked). */
+  matches(i: number): boolean {
+    const f = this.filter;
+    if (!f || f.needsState) return false;
+    return f.matchEvent(this.trace.event(i), i);
+  }
+
+  // ───────────────────────────── moving ─────────────────────────────
+
+  private moved(): void {
+    this.detailScroll = 0;
+    this.detailLink = 0;
+    this.reveal ??= 'near';
+  }
+
+  step(n: number): void {
+    if (!this.count) return;
+    const before = this.index;
+    this.cursor.step(n);
+    if (this.index < 0) this.cursor.seek(0);
+    if (this.index !== before) this.moved();
+  }
+
+  /** A jump: remembered in the history so Backspace comes back. */
+  jumpTo(i: number): void {
+    if (!this.count || i < 0) return;
+    const before = this.index;
+    this.cursor.seek(Math.min(i, this.count - 1));
+    if (this.index !== before) {
+      this.history.push(before);
+      if (this.history.length > 1000) this.history.shift();
+      this.reveal = 'center';
+      this.moved();
+    }
+  }
+
+  back(): void {
+    const i = this.history.pop();
+    if (i === undefined) { this.say('jump history is empty'); return; }
+    this.cursor.seek(i);
+    this.reveal = 'center';
+    this.moved();
+  }
+
+  goto(text: string): void {
+    const before = this.index;
+    try {
+      this.cursor.seek(text.trim());
+    } catch (e) {
+      this.warn(errorText(e));
+      return;
+    }
+    if (this.index < 0 && this.count) this.cursor.seek(0);
+    const after = this.index;
+    if (after !== before) {
+      this.cursor.seek(before);
+      this.jumpTo(after);
+    }
+    this.say(`at #${this.index}`);
+  }
+
+  setFilter(text: string): void {
+    const t = text.trim();
+    if (!t) { this.filter = undefined; this.say('filter cleared'); return; }
+    try {
+      this.filter = this.api.parseFilter(t);
+    } catch (e) {
+      this.warn(errorText(e));
+      return;
+    }
+    this.find(this.filter, 1, `filter ${t}`);
+  }
+
+  /** Next/previous event matching f; says so when there is none. */
+  find(f: FilterLike, dir: 1 | -1, what: string): void {
+    const before = this.index;
+    const hit = this.cursor.find(f, dir);
+    const after = this.index;
+    if (hit === undefined) {
+      if (after !== before) this.cursor.seek(before);
+      this.say(`no ${dir > 0 ? 'later' : 'earlier'} match for ${what}`);
+      return;
+    }
+    if (after !== before) this.cursor.seek(before);
+    this.jumpTo(hit);
+    this.say(`${what}: #${hit}`);
+  }
+
+  toggleBreakpoint(): void {
+    const f = this.filter;
+    if (!f) { this.warn('no filter: press / to set one, then b makes it a breakpoint'); return; }
+    const bps = this.cursor.breakpoints;
+    const k = bps.findIndex((b) => b.text === f.text);
+    if (k >= 0) {
+      bps.splice(k, 1);
+      this.say(`breakpoint removed: ${f.text}`);
+    } else {
+      bps.push(f);
+      this.say(`breakpoint set: ${f.text}  (c/C continue)`);
+    }
+  }
+
+  continueTo(dir: 1 | -1): void {
+    if (!this.cursor.breakpoints.length) { this.warn('no breakpoints: / sets a filter, b makes it one'); return; }
+    const before = this.index;
+    const hit = this.cursor.continue(dir);
+    const after = this.index;
+    if (after !== before) this.cursor.seek(before);
+    if (hit === undefined) { this.say(`no breakpoint hit ${dir > 0 ? 'forwards' : 'backwards'}`); return; }
+    this.jumpTo(hit);
+    const bp = this.cursor.breakpoints.find((b) => b.matchEvent(this.trace.event(hit), hit, b.needsState ? this.replayer.stateAt(hit) : undefined));
+    this.say(`breakpoint${bp ? ` ${bp.text}` : ''} at #${hit}`);
+  }
+
+  followCause(): void {
+    const i = this.index;
+    if (i < 0) return;
+    const c = this.cursor.causeOf(i);
+    if (c === undefined || c < 0) { this.say(`#${i} has no recorded cause`); return; }
+    this.jumpTo(c);
+    this.say(`cause of #${i}: #${c}  (Backspace returns)`);
+  }
+
+  followLink(k: number): void {
+    const d = this.detail();
+    const l = d?.links[k];
+    if (!l || l.index < 0) return;
+    const from = this.index;
+    this.jumpTo(l.index);
+    this.say(`${l.label} of #${from}: #${l.index}  (Backspace returns)`);
+  }
+
+  say(text: string): void { this.message = { text, warn: false }; }
+  warn(text: string): void { this.message = { text, warn: true }; }
+
+  // ───────────────────────────── timeline ─────────────────────────────
+
+  get span(): number { return ZOOM_SPANS[this.zoom]; }
+
+  zoomBy(d: number): void {
+    this.zoom = Math.max(0, Math.min(ZOOM_SPANS.length - 1, this.zoom + d));
+    const full = zoomLevelFor(Math.max(1, this.lastT - this.firstT));
+    if (this.zoom > full) this.zoom = full;
+    this.t0 = Number.NaN; // recentre on the cursor
+  }
+
+  /** The timeline window [t0, t0 + span), moved only when the cursor leaves it. */
+  window(): { t0: number; span: number } {
+    const span = this.span;
+    const cur = this.timeAt(this.index);
+    if (span >= this.lastT - this.firstT) {
+      this.t0 = this.firstT;
+    } else if (!(cur >= this.t0 && cur < this.t0 + span)) {
+      // Snap to a tenth of the span so small moves reuse the sampled columns.
+      const grid = span / 10;
+      const t = Math.floor((cur - span / 2) / grid) * grid;
+      this.t0 = Math.max(this.firstT, Math.min(t, this.lastT - span + 1));
+    }
+    return { t0: this.t0, span };
+  }
+
+  /** Sampled lanes for `cols` columns of the current window (undefined = not sampled yet). */
+  columns(cols: number): Array<LaneSample | undefined> {
+    const { t0, span } = this.window();
+    const key = `${t0}|${span}|${cols}`;
+    if (key !== this.samplesKey) {
+      this.samplesKey = key;
+      this.samples = new Array<LaneSample | undefined>(cols).fill(undefined);
+      this.nextSample = 0;
+    }
+    return this.samples;
+  }
+
+  /** Event index whose state column c shows: the last event before the column's end. */
+  columnIndex(c: number, cols: number): number {
+    const { t0, span } = this.window();
+    const tEnd = t0 + ((c + 1) * span) / cols;
+    return Math.min(this.count, this.trace.indexAtTime(Math.ceil(tEnd))) - 1;
+  }
+
+  /** Cursor column in the timeline, or -1 when the cursor is outside the window. */
+  cursorColumn(cols: number): number {
+    const { t0, span } = this.window();
+    const c = Math.floor(((this.timeAt(this.index) - t0) / span) * cols);
+    return c >= 0 && c < cols ? c : -1;
+  }
+
+  /**
+   * Samples up to `max` more timeline columns (background work). Columns past the keyframes built
+   * so far wait, so sampling never replays long stretches. Returns true while work remains.
+   */
+  sampleColumns(max: number): boolean {
+    if (!this.samplesKey) return false;
+    const cols = this.samples.length;
+    const frontier = this.replayer.keyframesReady ? Infinity : Math.floor(this.replayer.keyframeProgress() * this.count);
+    let done = 0;
+    let pending = false;
+    for (let c = this.nextSample; c < cols && done < max; c++) {
+      if (this.samples[c]) continue;
+      const i = this.columnIndex(c, cols);
+      if (i > frontier) { pending = true; continue; }
+      this.samples[c] = this.api.lanes(this.replayer.stateAt(i));
+      done++;
+    }
+    while (this.nextSample < cols && this.samples[this.nextSample]) this.nextSample++;
+    return pending || this.nextSample < cols;
+  }
+
+  /** Jump to the event at the time of timeline column c. */
+  clickColumn(c: number, cols: number): void {
+    const i = Math.max(0, this.columnIndex(c, cols));
+    this.jumpTo(i);
+  }
+
+  // ───────────────────────────── keys ─────────────────────────────
+
+  /** One key (a name from term.ts: 'left', 'enter', 'S-tab', 'C-c' or the character typed). */
+  key(k: string): KeyResult {
+    if (k === 'C-c') return 'quit';
+    if (this.prompt) return this.promptKey(k);
+    if (this.helpOpen) return this.helpKey(k);
+    this.message = undefined;
+    switch (k) {
+      case 'q': return 'quit';
+      case '?': case 'h': this.helpOpen = true; this.helpScroll = 0; return 'redraw';
+      case 'left': this.step(-1); return 'redraw';
+      case 'right': this.step(1); return 'redraw';
+      case 'up': return this.paneScroll(-1);
+      case 'down': return this.paneScroll(1);
+      case 'pageup': return this.paneScroll(-Math.max(1, this.listRows - 1));
+      case 'pagedown': return this.paneScroll(Math.max(1, this.listRows - 1));
+      case 'home': this.jumpTo(0); return 'redraw';
+      case 'end': this.jumpTo(this.count - 1); return 'redraw';
+      case 'g': case ':': this.prompt = { kind: 'goto', text: '' }; return 'redraw';
+      case '/': this.prompt = { kind: 'filter', text: this.filter?.text ?? '' }; return 'redraw';
+      case 'n': case 'N': {
+        const f = this.filter;
+        if (!f) { this.warn('no filter: press / to set one'); return 'redraw'; }
+        const dir = k === 'n' ? 1 : -1;
+        return { busy: `searching ${f.text} …`, run: () => this.find(f, dir, f.text) };
+      }
+      case ']': case '[': return this.findBuiltin(this.api.filters.modeSwitch, k === ']' ? 1 : -1, 'mode switch');
+      case '}': case '{': return this.findBuiltin(this.api.filters.decision, k === '}' ? 1 : -1, 'scheduling decision');
+      case 'p': return this.findBuiltin(this.api.filters.protectedEntry, 1, 'protected-mode entry');
+      case 'b': this.toggleBreakpoint(); return 'redraw';
+      case 'c': case 'C': {
+        const dir = k === 'c' ? 1 : -1;
+        return { busy: `running ${dir > 0 ? 'forwards' : 'backwards'} to a breakpoint …`, run: () => this.continueTo(dir) };
+      }
+      case 'enter':
+        if (this.focus === 'detail') this.followLink(this.detailLink);
+        else this.followCause();
+        return 'redraw';
+      case 'backspace': this.back(); return 'redraw';
+      case 'tab': this.cycleFocus(1); return 'redraw';
+      case 'S-tab': this.cycleFocus(-1); return 'redraw';
+      case '1': case '2': case '3': case '4': this.stateTab = Number(k) - 1; this.stateScroll = 0; return 'redraw';
+      case 't': this.stateTab = (this.stateTab + 1) % STATE_TABS.length; this.stateScroll = 0; return 'redraw';
+      case '+': case '=': this.zoomBy(-1); return 'redraw';
+      case '-': case '_': this.zoomBy(1); return 'redraw';
+      case 'escape': return 'redraw';
+      default: return 'ignore';
+    }
+  }
+
+  private findBuiltin(text: string, dir: 1 | -1, what: string): KeyResult {
+    let f: FilterLike;
+    try {
+      f = this.api.parseFilter(text);
+    } catch (e) {
+      this.warn(errorText(e));
+      return 'redraw';
+    }
+    return { busy: `searching ${what} …`, run: () => this.find(f, dir, what) };
+  }
+
+  cycleFocus(d: number): void {
+    const k = PANES.indexOf(this.focus);
+    this.focus = PANES[(k + d + PANES.length) % PANES.length];
+  }
+
+  /** ↑/↓/PgUp/PgDn: move in the focused pane (the events list moves the cursor). */
+  private paneScroll(n: number): KeyResult {
+    switch (this.focus) {
+      case 'events':
+      case 'timeline':
+        this.step(n);
+        return 'redraw';
+      case 'detail': {
+        const links = this.detail()?.links.length ?? 0;
+        if (Math.abs(n) === 1 && links) {
+          this.detailLink = Math.max(0, Math.min(links - 1, this.detailLink + n));
+        } else {
+          this.detailScroll = Math.max(0, this.detailScroll + n);
+        }
+        return 'redraw';
+      }
+      case 'state':
+        this.stateScroll = Math.max(0, this.stateScroll + n);
+        return 'redraw';
+    }
+  }
+
+  /** Mouse wheel over the events list: scrolls the list without moving the cursor. */
+  wheel(pane: Pane, n: number): void {
+    switch (pane) {
+      case 'events': this.listTop = Math.max(0, Math.min(Math.max(0, this.count - 1), this.listTop + n)); this.reveal = undefined; break;
+      case 'detail': this.detailScroll = Math.max(0, this.detailScroll + n); break;
+      case 'state': this.stateScroll = Math.max(0, this.stateScroll + n); break;
+      case 'timeline': this.zoomBy(n > 0 ? 1 : -1); break;
+    }
+  }
+
+  /** Click on a row of the events list: that event becomes the current one. */
+  clickRow(i: number): void {
+    if (i < 0 || i >= this.count) return;
+    this.focus = 'events';
+    const before = this.index;
+    this.cursor.seek(i);
+    if (this.index !== before) this.moved();
+    this.reveal = 'near';
+  }
+
+  private promptKey(k: string): KeyResult {
+    const p = this.prompt!;
+    switch (k) {
+      case 'escape': this.prompt = undefined; return 'redraw';
+      case 'enter': {
+        this.prompt = undefined;
+        if (p.kind === 'goto') {
+          if (!p.text.trim()) return 'redraw';
+          return { busy: `going to ${p.text} …`, run: () => this.goto(p.text) };
+        }
+        return { busy: `searching ${p.text} …`, run: () => this.setFilter(p.text) };
+      }
+      case 'backspace': p.text = p.text.slice(0, -1); return 'redraw';
+      default:
+        if (k === 'space') k = ' ';
+        if (Array.from(k).length === 1 && k >= ' ') { p.text += k; return 'redraw'; }
+        return 'ignore';
+    }
+  }
+
+  private helpKey(k: string): KeyResult {
+    switch (k) {
+      case 'q': case '?': case 'h': case 'escape': case 'enter': this.helpOpen = false; return 'redraw';
+      case 'up': this.helpScroll = Math.max(0, this.helpScroll - 1); return 'redraw';
+      case 'down': this.helpScroll++; return 'redraw';
+      case 'pageup': this.helpScroll = Math.max(0, this.helpScroll - 10); return 'redraw';
+      case 'pagedown': case 'space': this.helpScroll += 10; return 'redraw';
+      default: return 'ignore';
+    }
+  }
+}
+
+/** The state tab a table belongs to, from its title (renderState's tables carry no tab of their own). */
+export function stateTabOf(title: string): number {
+  const t = title.toLowerCase();
+  if (/\b(fw|firmware|interface|interfaces|glb|req|irq|doorbell|watchdog)\b/.test(t)) return 1;
+  if (/(heap|buffer|dma|\bbos?\b|\bvms?\b|memory|alloc)/.test(t)) return 2;
+  if (/(slot|csg|group|queue|run.?queue)/.test(t)) return 0;
+  return 3;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,195 @@
+/**
+ * Test fixture only: a tiny in-memory stand-in for the replayer behind `ReplayApi`, so the
+ * session and panes are tested without a trace file, the real replayer or a terminal. It follows
+ * the contract's semantics (cursor moves on find, `cause` is a backwards distance, state after i).
+ */
+import type {
+  CursorLike, EventLike, FilterLike, LaneSample, ModeName, ReplayApi, ReplayerLike, StateTable, TraceLike,
+} from './contract.js';
+
+export interface StubEvent extends EventLike {
+  readonly body: { case: string; value: Record<string, unknown> };
+}
+
+interface StubState { mode: ModeName; protectedGroup: number; slots: Array<{ group: number; priority: number; prot: boolean }> }
+
+/** Events: boot, two groups, ticks with decisions, one protected entry (caused by a decision) and exit. */
+export function stubEvents(n = 200): StubEvent[] {
+  const out: StubEvent[] = [];
+  const push = (t: number, kase: string, value: Record<string, unknown>, causeIdx?: number) => {
+    const i = out.length;
+    out.push({ t, cause: causeIdx === undefined ? 0 : i - causeIdx, body: { case: kase, value } });
+    return i;
+  };
+  push(0, 'probe', { stage: 'PROBE_DONE' });
+  push(1000, 'ioctl', { cmd: 'GROUP_CREATE', group: 1, priority: 2 });
+  push(2000, 'ioctl', { cmd: 'GROUP_CREATE', group: 2, priority: 1, protected: true });
+  let t = 1_000_000;
+  let tick = 0;
+  let entered = false;
+  while (out.length < n) {
+    const protm = !entered && tick === 3;
+    const d = push(t, 'decision', {
+      tick: tick++,
+      protm: protm ? 'PROTM_GRANTED' : 'PROTM_NONE',
+      slots: [{ group: 1, priority: 2, prot: false }, { group: 2, priority: 1, prot: true }],
+    });
+    push(t + 10_000, 'fwReq', { iface: 'CSG', csg: 0 }, d);
+    if (protm) {
+      const req = push(t + 20_000, 'fwReq', { iface: 'GLB', bits: 'PROTM_ENTER' }, d);
+      push(t + 30_000, 'modeSwitch', { to: 'ENTERING', group: 2 }, req);
+      push(t + 40_000, 'modeSwitch', { to: 'PROTECTED', group: 2 }, req);
+      entered = true;
+    } else if (entered && tick === 7) {
+      push(t + 30_000, 'modeSwitch', { to: 'NORMAL', group: 0 }, d);
+    }
+    push(t + 500_000, 'job', { group: 1, phase: 'JOB_DONE' });
+    t += 10_000_000;
+  }
+  return out.slice(0, n);
+}
+
+function reduce(s: StubState, ev: StubEvent): StubState {
+  const v = ev.body.value;
+  switch (ev.body.case) {
+    case 'decision':
+      return { ...s, slots: (v.slots as StubState['slots']).map((x) => ({ ...x })) };
+    case 'modeSwitch':
+      return { ...s, mode: v.to as ModeName, protectedGroup: v.group as number };
+    default:
+      return s;
+  }
+}
+
+export function stubTrace(events: StubEvent[]): TraceLike {
+  return {
+    path: '/tmp/stub.csft',
+    header: { scenarioName: 'stub', policy: 'panthor-2026', heapPolicy: 'probe-defer', seed: 1, durationNs: 100_000_000, producer: 'csftrace 0.1.0', modelVersion: 'stub' },
+    eventCount: events.length,
+    notices: [],
+    familyCounts: [3, 0, 10, 0, 0, 3, 10],
+    chunks: [{}],
+    event(i) {
+      if (i < 0 || i >= events.length) throw new RangeError(`event ${i} outside [0, ${events.length})`);
+      return events[i];
+    },
+    timeOf(i) { return events[i].t; },
+    indexAtTime(tNs) {
+      let lo = 0, hi = events.length;
+      while (lo < hi) { const m = (lo + hi) >> 1; if (events[m].t < tNs) lo = m + 1; else hi = m; }
+      return lo;
+    },
+  };
+}
+
+export function stubReplayer(events: StubEvent[], opts: { keyframesReady?: boolean } = {}): ReplayerLike & { stateCalls: number } {
+  const trace = stubTrace(events);
+  let built = opts.keyframesReady === false ? 0 : events.length;
+  const r = {
+    trace,
+    stateCalls: 0,
+    get keyframesReady() { return built >= events.length; },
+    buildKeyframesStep(budget: number) { built = Math.min(events.length, built + budget); return built >= events.length; },
+    keyframeProgress() { return events.length ? built / events.length : 1; },
+    stateAt(i: number): StubState {
+      r.stateCalls++;
+      let s: StubState = { mode: 'NORMAL', protectedGroup: 0, slots: [{ group: 0, priority: 0, prot: false }, { group: 0, priority: 0, prot: false }] };
+      for (let k = 0; k <= i && k < events.length; k++) s = reduce(s, events[k]);
+      return s;
+    },
+  };
+  return r;
+}
+
+class StubFilter implements FilterLike {
+  readonly needsState = false;
+  constructor(readonly text: string, private readonly key: string, private readonly value: string) {}
+  matchEvent(ev: StubEvent): boolean {
+    if (this.key === 'type') return ev.body.case.toLowerCase() === this.value.toLowerCase();
+    return String(ev.body.value[this.key]) === this.value;
+  }
+}
+
+export class FilterError extends Error { readonly userFacing = true; }
+
+function parseTime(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ns|us|ms|s)$/.exec(text);
+  if (!m) return undefined;
+  const mul = { ns: 1, us: 1e3, ms: 1e6, s: 1e9 }[m[2] as 'ns'];
+  return Number(m[1]) * mul;
+}
+
+export function stubCursor(r: ReplayerLike): CursorLike {
+  const tr = r.trace;
+  const n = tr.eventCount;
+  const c: CursorLike = {
+    index: -1,
+    breakpoints: [],
+    step(k) { c.index = Math.max(-1, Math.min(n - 1, c.index + k)); return c.index; },
+    seek(target) {
+      if (typeof target === 'number') { c.index = Math.max(-1, Math.min(n - 1, target)); return c.index; }
+      const t = parseTime(target);
+      if (t !== undefined) { c.index = Math.min(n - 1, tr.indexAtTime(t)); return c.index; }
+      const m = /^#?(\d+)$/.exec(target);
+      if (!m) throw new FilterError(`bad position "${target}": use an index (1234, #1234) or a time (12.5ms)`);
+      c.index = Math.min(n - 1, Number(m[1]));
+      return c.index;
+    },
+    find(f, dir) {
+      for (let i = c.index + dir; i >= 0 && i < n; i += dir) {
+        if (f.matchEvent(tr.event(i), i)) { c.index = i; return i; }
+      }
+      return undefined;
+    },
+    continue(dir) {
+      for (let i = c.index + dir; i >= 0 && i < n; i += dir) {
+        if (c.breakpoints.some((b) => b.matchEvent(tr.event(i), i))) { c.index = i; return i; }
+      }
+      return undefined;
+    },
+    causeOf(i) { const ev = tr.event(i); return ev.cause ? i - ev.cause : undefined; },
+    effectsOf(i) {
+      const out: number[] = [];
+      for (let k = i + 1; k < Math.min(n, i + 1000); k++) if (tr.event(k).cause && k - tr.event(k).cause === i) out.push(k);
+      return out;
+    },
+  };
+  return c;
+}
+
+export const stubApi: ReplayApi = {
+  parseFilter(text) {
+    const m = /^(\w+)=(\w+)$/.exec(text.trim());
+    if (!m) throw new FilterError(`filter "${text}": expected key=value`);
+    return new StubFilter(text.trim(), m[1], m[2]);
+  },
+  formatEvent(ev, i) {
+    const v = (ev as StubEvent).body.value;
+    const rest = Object.entries(v).filter(([k]) => k !== 'slots').map(([k, x]) => `${k}=${String(x)}`).join(' ');
+    return `#${i} ${(ev.t / 1e6).toFixed(3)}ms ${ev.body.case} ${rest}`.trim();
+  },
+  eventFields(ev) {
+    return [['t', String(ev.t)], ['cause', String(ev.cause)], ...Object.entries((ev as StubEvent).body.value).map(([k, v]) => [k, JSON.stringify(v)] as [string, string])];
+  },
+  explainDecision(ev) {
+    const v = (ev as StubEvent).body.value;
+    return [`tick ${String(v.tick)}: group 1 kept by priority`, `protected mode: ${String(v.protm)}`];
+  },
+  renderState(s): StateTable[] {
+    const st = s as StubState;
+    return [
+      { title: 'CSG slots', header: ['slot', 'group', 'prio'], rows: st.slots.map((x, k) => [String(k), x.group ? `g${x.group}` : '-', String(x.priority)]) },
+      { title: 'GLB interface', header: ['req', 'ack'], rows: [['PROTM_ENTER', st.mode === 'ENTERING' ? 'pending' : 'acked']] },
+      { title: 'Heaps', header: ['name', 'bytes'], rows: [['protected', '1048576']] },
+      { title: 'Device', header: ['field', 'value'], rows: [['gpu mode', st.mode]] },
+    ];
+  },
+  newCursor: stubCursor,
+  lanes(s): LaneSample {
+    const st = s as StubState;
+    return { mode: st.mode, protectedGroup: st.protectedGroup, slots: st.slots.map((x) => ({ group: x.group, priority: x.priority, isProtected: x.prot, csgPriority: 15 })) };
+  },
+  filters: { modeSwitch: 'type=modeSwitch', decision: 'type=decision', protectedEntry: 'to=PROTECTED' },
+  familyName(n) { return ['ioctl', 'heap', 'fwReq', 'fwAck', 'fwIrq', 'modeSwitch', 'decision'][n] ?? `family${n}`; },
+  decisionCase: 'decision',
+};
