@@ -12,4 +12,15 @@ export {
 export { renderDiffText, consequencesTable, formatTable, type TextTable } from './diff/render.js';
 export { DiffNavigator, type HunkPosition, type DiffSide } from './diff/navigator.js';
 export { alignSequences, type Hunk, type Alignment } from './diff/myers.js';
-export { syntheticEvents, syntheticHeader, type SyntheticOptions } from './diff/synthetic.js';
+export { syntheticEvents, syntheticStream, syntheticHeader, type SyntheticOptions } from './diff/synthetic.js';
+export { Replayer, type ReplayerOptions } from './replayer.js';
+export type { ReplayState, DeviceState, FwState, FwPending, SlotState, GroupRec, QueueRec, VmRec, BoRec, HeapRec, DmaBufRec, ProcessRec, SchedState, Counters } from './state.js';
+export { cloneState, stateToJson } from './state.js';
+export { initialState, applyEvent, finalizeState, HANDLERS } from './reducer.js';
+export { Cursor, SeekError, resolvePosition, EFFECTS_WINDOW } from './cursor.js';
+export { parseFilter, resolveFamily, FilterError, type Filter } from './filter.js';
+export { explainDecision, explainSchedDecision, ruleSentence, RULE_SENTENCES } from './explain.js';
+export { renderState, formatTables, formatBytes, type StateTable } from './render-state.js';
+export { encodeStateSnapshot, decodeStateSnapshot, SnapshotError, SNAPSHOT_ENCODING_JSON } from './snapshot.js';
+export { parseTimeText, formatNs as formatTimeNs, looksLikeTime } from './time-text.js';
+export { bitNames as fwBitNames, lookupFwName } from './fw-bits.js';

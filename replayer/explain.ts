@@ -1,0 +1,137 @@
+/**
+ * Why the scheduler did what it did: readable sentences for a SchedDecision (its trigger, each
+ * group's outcome and the rule behind it, the protected-mode verdict and its rule), in the words of
+ * the reference (panthor_sched.c tick, the protected-mode series and their review).
+ */
+import {
+  GpuModeNames, ProtmVerdict, ProtmVerdictNames, SchedRule, SchedRuleNames, SlotAction, TickTrigger,
+  TickTriggerNames, type Event, type RunQueueEntry, type SchedDecision,
+} from '../proto/index.js';
+import { formatNs } from './time-text.js';
+
+const PRIORITY_NAMES = ['LOW', 'MEDIUM', 'HIGH', 'REALTIME'];
+
+/** One sentence per scheduling rule (proto SchedRule). */
+export const RULE_SENTENCES: Readonly<Record<number, string>> = {
+  [SchedRule.RULE_NONE]: 'no particular rule',
+  [SchedRule.RULE_NO_HEAP]: 'no protected heap, so no protected execution (PROTM_PENDING is ignored)',
+  [SchedRule.RULE_TOP_PRIORITY_ONLY]: 'only the CSG with priority 15 may enter protected mode',
+  [SchedRule.RULE_NOT_TOP]: 'the group asking for protected mode is not the top group, so it waits',
+  [SchedRule.RULE_FIRST_OF_HIGHEST_LIST]: 'panthor-2026 as posted: protm_group is the first group of the highest non-empty priority list (pending queues not checked)',
+  [SchedRule.RULE_PENDING_REQUIRED]: 'panthor-2026-reviewed: protm_group must have pending protected queues',
+  [SchedRule.RULE_KBASE_KEEP_PROTM]: 'kbase: the active protected group is still the top group, so nothing is touched',
+  [SchedRule.RULE_KBASE_SOLE_RESIDENT]: 'kbase: only the protected group stays resident; every other group is suspended before entering',
+  [SchedRule.RULE_RT_PREEMPT]: 'mid-slice, only realtime groups may preempt',
+  [SchedRule.RULE_ALREADY_PROTECTED]: 'the GPU is already in protected mode for this group',
+  [SchedRule.RULE_HIGHER_PRIORITY_NORMAL]: 'higher-priority normal work is runnable, so protected mode is left',
+  [SchedRule.RULE_IDLE_FILL_LE_PROTM]: 'with a protm_group, the idle fill only re-picks resident idle groups of priority at most its own',
+  [SchedRule.RULE_ROTATION]: 'timeslice rotation among non-idle groups of equal priority',
+  [SchedRule.RULE_AS_BUDGET]: 'no GPU address space is free for its VM',
+  [SchedRule.RULE_NO_FREE_SLOT]: 'no CSG slot is free',
+  [SchedRule.RULE_CANNOT_RUN]: 'group_can_run() is false (terminated, destroyed, fatal or timed out)',
+  [SchedRule.RULE_PRIORITY_ORDER]: 'picked in priority order',
+  [SchedRule.RULE_IDLE]: 'the group is idle, so the non-idle pass skipped it',
+  [SchedRule.RULE_RFC_TOP_CSG_PRIO_15]: 'rfc-2025: the group given CSG priority 15 with pending queues has its PROTM_PENDING acked',
+  [SchedRule.RULE_LAZY_SLOW_RESET]: 'lazy-slow-reset: the protected FW sections are not loaded yet, so a slow reset comes first',
+  [SchedRule.RULE_RESET_PENDING]: 'a GPU reset is pending',
+  [SchedRule.RULE_PROTM_EXIT_PENDING]: 'a protected-mode exit is still pending',
+  [SchedRule.RULE_NOT_RESIDENT]: 'the group is not resident on a CSG slot',
+};
+
+const TRIGGER_SENTENCES: Readonly<Record<number, string>> = {
+  [TickTrigger.TRIGGER_PERIODIC]: 'the periodic tick timer',
+  [TickTrigger.TRIGGER_SUBMIT]: 'a job pushed to an off-slot group while a slot was free',
+  [TickTrigger.TRIGGER_RT_SUBMIT]: 'a realtime group becoming runnable',
+  [TickTrigger.TRIGGER_CSG_IDLE]: 'a CSG IDLE event',
+  [TickTrigger.TRIGGER_GLB_IDLE]: 'a GLB IDLE event',
+  [TickTrigger.TRIGGER_PROTM_PENDING]: 'CS_PROTM_PENDING (a queue asked for protected mode)',
+  [TickTrigger.TRIGGER_PROTM_EXIT]: 'the GLB PROTM_EXIT event (the FW left protected mode)',
+  [TickTrigger.TRIGGER_GROUP_DESTROY]: 'GROUP_DESTROY of a resident group',
+  [TickTrigger.TRIGGER_RESET]: 'the post-reset reschedule',
+  [TickTrigger.TRIGGER_SYNC_UPDATE]: 'a CSG SYNC_UPDATE unblocking a waiting group',
+  [TickTrigger.TRIGGER_GROUP_CREATE]: 'GROUP_CREATE',
+  [TickTrigger.TRIGGER_JOB_DONE]: 'a job completing',
+};
+
+const ACTION_VERBS: Readonly<Record<number, string>> = {
+  [SlotAction.SLOT_EMPTY]: 'left empty',
+  [SlotAction.SLOT_KEEP]: 'kept',
+  [SlotAction.SLOT_START]: 'started (CSG_STATE_START)',
+  [SlotAction.SLOT_RESUME]: 'resumed (CSG_STATE_RESUME)',
+  [SlotAction.SLOT_SUSPEND]: 'evicted with CSG_STATE_SUSPEND',
+  [SlotAction.SLOT_TERMINATE]: 'evicted with CSG_STATE_TERMINATE',
+};
+
+export function ruleSentence(rule: number): string {
+  return RULE_SENTENCES[rule] ?? SchedRuleNames[rule] ?? `rule ${rule}`;
+}
+
+function describeGroup(e: RunQueueEntry | undefined, g: number): string {
+  if (!e) return `group ${g}`;
+  const traits = [PRIORITY_NAMES[e.priority] ?? `prio ${e.priority}`, e.idle ? 'idle' : 'non-idle'];
+  if (e.isProtected) traits.push('protected');
+  if (e.protmPending) traits.push('protm pending');
+  if (e.waiting) traits.push('waiting on a syncobj');
+  if (!e.canRun) traits.push('cannot run');
+  return `group ${g} (${traits.join(', ')})`;
+}
+
+const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** Sentences explaining a scheduling decision; [] for any other event. */
+export function explainDecision(ev: Event): string[] {
+  if (ev.body.case !== 'decision') return [];
+  return explainSchedDecision(ev.body.value);
+}
+
+export function explainSchedDecision(d: SchedDecision): string[] {
+  const out: string[] = [];
+  const mode = GpuModeNames[d.mode] ?? String(d.mode);
+  out.push(`Tick ${d.tick} (${d.fullTick ? 'full tick' : 'not a full tick: only realtime groups may preempt'}), GPU in ${mode}, triggered by ${TRIGGER_SENTENCES[d.trigger] ?? TickTriggerNames[d.trigger] ?? d.trigger}.`);
+  const input = new Map<number, RunQueueEntry>();
+  for (const e of d.inputs) input.set(e.group, e);
+  const reason = new Map<number, number>();
+  for (const r of d.reasons) reason.set(r.group, r.rule);
+  const told = new Set<number>();
+  const slots = [...d.slots].sort((a, b) => a.slot - b.slot);
+  for (const s of slots) {
+    if (!s.group) continue;
+    told.add(s.group);
+    const rule = reason.get(s.group);
+    const where = s.action === SlotAction.SLOT_SUSPEND || s.action === SlotAction.SLOT_TERMINATE
+      ? `from CSG slot ${s.slot}` : `on CSG slot ${s.slot} with CSG priority ${s.csgPriority}`;
+    out.push(`${cap(describeGroup(input.get(s.group), s.group))} ${ACTION_VERBS[s.action] ?? 'assigned'} ${where}${rule !== undefined ? `: ${ruleSentence(rule)}` : ''}.`);
+  }
+  for (const g of d.evicted) {
+    if (told.has(g)) continue;
+    told.add(g);
+    const rule = reason.get(g);
+    out.push(`${cap(describeGroup(input.get(g), g))} evicted${rule !== undefined ? `: ${ruleSentence(rule)}` : ''}.`);
+  }
+  for (const r of d.reasons) {
+    if (told.has(r.group)) continue;
+    told.add(r.group);
+    out.push(`${cap(describeGroup(input.get(r.group), r.group))} not scheduled: ${ruleSentence(r.rule)}.`);
+  }
+  for (const e of d.inputs) {
+    if (told.has(e.group)) continue;
+    out.push(`${cap(describeGroup(e, e.group))} stays off-slot.`);
+  }
+  const verdict = ProtmVerdictNames[d.protm] ?? String(d.protm);
+  const who = d.protmGroup ? ` for group ${d.protmGroup}` : '';
+  switch (d.protm) {
+    case ProtmVerdict.PROTM_NONE:
+      out.push(d.protmRule ? `Protected mode: nobody entered (${ruleSentence(d.protmRule)}).` : 'Protected mode: nobody asked.');
+      break;
+    case ProtmVerdict.PROTM_GRANTED:
+      out.push(`Protected mode GRANTED${who}: PROTM_PENDING acked, GLB_PROTM_ENTER follows; ${ruleSentence(d.protmRule)}.`);
+      break;
+    default:
+      out.push(`Protected mode ${verdict.replace(/^PROTM_/, '')}${who}: ${ruleSentence(d.protmRule)}.`);
+      break;
+  }
+  if (d.timeslice) out.push('The tick keeps running: several non-idle groups share a priority (timeslicing).');
+  if (d.nextTickNs) out.push(`Next tick at ${formatNs(d.nextTickNs)}.`);
+  if (d.freeAs) out.push(`${d.freeAs} GPU address space${d.freeAs === 1 ? '' : 's'} left free.`);
+  return out;
+}

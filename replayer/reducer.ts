@@ -1,0 +1,63 @@
+/**
+ * The reducer: state at event i = a pure reduction of events 0..i through the handler registry
+ * (one pass, handlers per event family, in registry order). `applyEvent` mutates the state it is
+ * given; callers that need to keep a state clone it first (state.ts `cloneState`).
+ *
+ *   Event ──► dispatch[familyNumber] ──► handler.handleEvent(state, ev, i) ... ──► state'
+ *   stateAt: finalize(clone) fills read-time fields (pending ages, heap fragmentation)
+ */
+import { EVENT_FAMILIES, FAMILY_COUNT, familyNumber, type Event } from '../proto/index.js';
+import { deviceHandler } from './handlers/device.js';
+import { fwHandler } from './handlers/fw.js';
+import type { Handler } from './handlers/handler.js';
+import { memoryHandler } from './handlers/memory.js';
+import { processHandler } from './handlers/process.js';
+import { schedHandler } from './handlers/sched.js';
+import { slotsHandler } from './handlers/slots.js';
+import type { ReplayState } from './state.js';
+
+/** Every handler, in application order (processes first: others look owners and fds up). */
+export const HANDLERS: readonly Handler[] = [processHandler, deviceHandler, fwHandler, slotsHandler, schedHandler, memoryHandler];
+
+type HandleFn = Handler['handleEvent'];
+const DISPATCH: HandleFn[][] = (() => {
+  const table: HandleFn[][] = [];
+  for (let f = 0; f < FAMILY_COUNT; f++) table.push([]);
+  for (const h of HANDLERS) {
+    for (const fam of h.families) table[familyNumber(fam)].push(h.handleEvent.bind(h));
+  }
+  return table;
+})();
+const FAMILY_NO: Readonly<Record<string, number>> = Object.fromEntries(EVENT_FAMILIES.map((f) => [f, familyNumber(f)]));
+
+/** The state before the first event. */
+export function initialState(): ReplayState {
+  const s = {
+    index: -1, t: 0,
+    counters: {
+      events: 0, families: new Array(FAMILY_COUNT).fill(0), modeSwitches: 0, protmEnters: 0, protmExits: 0,
+      jobsDone: 0, jobsFailed: 0, ioctlErrors: 0, faults: 0, protectedNs: 0,
+    },
+  } as unknown as ReplayState;
+  for (const h of HANDLERS) h.init(s);
+  return s;
+}
+
+/** Applies event `index` to `s` in place. */
+export function applyEvent(s: ReplayState, ev: Event, index: number): void {
+  s.index = index;
+  s.t = ev.t;
+  s.counters.events++;
+  const c = ev.body.case;
+  if (c === undefined) return; // an event from a newer schema: counted, not understood
+  const f = FAMILY_NO[c];
+  s.counters.families[f]++;
+  const fns = DISPATCH[f];
+  for (let k = 0; k < fns.length; k++) fns[k](s, ev, index);
+}
+
+/** Fills read-time derived fields in place (call on a state about to be handed out). */
+export function finalizeState(s: ReplayState): ReplayState {
+  for (const h of HANDLERS) h.finalize?.(s);
+  return s;
+}

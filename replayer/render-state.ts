@@ -1,0 +1,168 @@
+/**
+ * The replayed state as tables (device, CSG slots, groups, queues, FW interface, heaps, dma-bufs,
+ * VMs, BOs, processes) for the CLI (`csftrace state`) and the TUI, plus a plain-text layout of them.
+ */
+import { protectedNsAt } from './handlers/device.js';
+import type { ReplayState } from './state.js';
+import { formatNs } from './time-text.js';
+
+export interface StateTable { title: string; header: string[]; rows: string[][] }
+
+const PRIORITY_NAMES = ['LOW', 'MEDIUM', 'HIGH', 'REALTIME'];
+const prio = (p: number): string => PRIORITY_NAMES[p] ?? String(p);
+const at = (i: number): string => (i >= 0 ? `#${i}` : '-');
+const hex = (v: number): string => (v ? `0x${v.toString(16)}` : '0');
+const yn = (b: boolean): string => (b ? 'yes' : 'no');
+const strip = (s: string, prefix: string): string => (s.startsWith(prefix) ? s.slice(prefix.length) : s);
+
+export function formatBytes(n: number): string {
+  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)}G`;
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)}M`;
+  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)}K`;
+  return String(n);
+}
+
+function sortedValues<T>(rec: Record<string, T>): T[] {
+  return Object.keys(rec).sort((a, b) => (Number(a) - Number(b)) || a.localeCompare(b, 'en')).map((k) => rec[k]);
+}
+
+/** The state as tables, in a fixed order; empty tables keep their header (rows = []). */
+export function renderState(s: ReplayState): StateTable[] {
+  const d = s.device;
+  const tables: StateTable[] = [];
+  const group = s.groups;
+  const appOf = (g: number): string => {
+    const r = group[g];
+    return r ? `${r.app || '?'}(${r.pid})` : '';
+  };
+
+  const protected_ = protectedNsAt(s);
+  tables.push({
+    title: 'Device',
+    header: ['field', 'value'],
+    rows: [
+      ['position', s.index >= 0 ? `#${s.index} at ${formatNs(s.t)}` : 'before the first event'],
+      ['probe', d.probeStage ? `${strip(d.probeStage, 'PROBE_')} (result ${d.probeResult}, attempt ${d.probeAttempt}, ${d.probeDefers} defers)` : 'not probed'],
+      ['fw state', d.fwState + (d.fwVersion ? ` (FW interface ${d.fwVersion >>> 24}.${(d.fwVersion >>> 16) & 0xff}.${d.fwVersion & 0xffff})` : '')],
+      ['csg slots / AS', `${d.csgSlotCount} slots, ${d.asCount} address spaces`],
+      ['gpu mode', `${d.gpuMode} since ${at(d.gpuModeSinceIdx)}${d.gpuModeSinceIdx >= 0 ? ` (${formatNs(s.t - d.gpuModeSinceT)} ago)` : ''}`],
+      ['protected group', d.protmActiveGroup ? `${d.protmActiveGroup} ${appOf(d.protmActiveGroup)} on CSG ${d.protmCsg}` : 'none'],
+      ['protected heap', `${d.protectedHeap || 'none held'}${d.heapName ? ` (configured "${d.heapName}" from ${d.heapNameSource || '?'})` : ''}`],
+      ['PROT sections', `${d.protSections.loaded} loaded, ${d.protSections.skipped} skipped${d.protSectionsLoaded ? '' : ' (not loaded)'}`],
+      ['PROTECTED_INFO', `features ${hex(d.protectedFeatures)}`],
+      ['resets', `${d.resetCount}${d.inReset ? ' (in reset)' : ''}${d.lastReset ? `, last ${strip(d.lastReset.kind, 'RESET_')} ${strip(d.lastReset.cause, 'RESET_CAUSE_')} at ${at(d.lastReset.idx)}${d.lastReset.success ? '' : ' (not completed)'}` : ''}`],
+      ['watchdog', `${d.watchdog.pings} pings, ${d.watchdog.skipped} skipped, ${d.watchdog.timeouts} timeouts${d.watchdog.lastOp ? `, last ${strip(d.watchdog.lastOp, 'WD_')} at ${at(d.watchdog.lastIdx)}` : ''}`],
+      ['scheduler', `tick ${s.sched.tick}, ${s.sched.decisions} decisions${s.sched.lastDecisionIdx >= 0 ? `, last at ${at(s.sched.lastDecisionIdx)}: ${strip(s.sched.lastTrigger, 'TRIGGER_')}, protm ${strip(s.sched.lastProtm, 'PROTM_')}` : ''}`],
+      ['protected time', `${formatNs(protected_)} (${s.counters.protmEnters} enters, ${s.counters.protmExits} exits)`],
+      ['jobs', `${s.counters.jobsDone} done, ${s.counters.jobsFailed} failed; ${s.counters.ioctlErrors} ioctl errors, ${s.counters.faults} faults`],
+      ...(d.lastFault ? [['last fault', `${strip(d.lastFault.kind, 'FAULT_')} group ${d.lastFault.group} exception ${hex(d.lastFault.exceptionType)} at ${at(d.lastFault.idx)}`]] : []),
+      ...(d.lastLog ? [['last warning', `${d.lastLog.source}: ${d.lastLog.msg} at ${at(d.lastLog.idx)}`]] : []),
+    ],
+  });
+
+  tables.push({
+    title: 'CSG slots',
+    header: ['slot', 'group', 'app', 'csg prio', 'state', 'requested', 'AS', 'protm suspend buf', 'event'],
+    rows: s.slots.map((sl) => [
+      String(sl.slot), sl.group ? String(sl.group) : '-', sl.group ? appOf(sl.group) : '', sl.group ? String(sl.csgPriority) : '',
+      strip(sl.state, 'CSG_STATE_') || '-', strip(sl.reqState, 'CSG_STATE_') || '-', sl.group ? String(sl.asNr) : '',
+      sl.group ? hex(sl.protmSuspendBuf) : '', at(sl.idx),
+    ]),
+  });
+
+  const groups = sortedValues(s.groups);
+  tables.push({
+    title: 'Groups',
+    header: ['group', 'app', 'prio', 'state', 'slot', 'protected', 'vm', 'queues', 'protm pending', 'faults', 'submits', 'gpu time', 'event'],
+    rows: groups.map((g) => [
+      String(g.handle), `${g.app || '?'}(${g.pid})`, prio(g.priority), strip(g.state, 'PANTHOR_CS_GROUP_') + (g.destroyed ? ' (destroyed)' : ''),
+      g.csgSlot >= 0 ? String(g.csgSlot) : '-', g.isProtected ? `yes${g.protmSuspendBufferId ? ` (buf ${g.protmSuspendBufferId})` : ''}` : 'no',
+      String(g.vmId), String(g.queues.length), hex(g.protmPendingQueues),
+      [g.fatalQueues ? `fatal ${hex(g.fatalQueues)}` : '', g.timedout ? 'timedout' : '', g.innocent ? 'innocent' : '', g.lastFault ? strip(g.lastFault, 'FAULT_') : ''].filter(Boolean).join(' ') || '-',
+      String(g.submits), formatNs(g.gpuNs), at(g.idx),
+    ]),
+  });
+
+  const qrows: string[][] = [];
+  for (const g of groups) {
+    for (const q of g.queues) {
+      qrows.push([
+        String(g.handle), String(q.queue), String(q.priority), String(q.insert), String(q.extract),
+        strip(strip(q.blocked, 'CS_STATUS_BLOCKED_REASON_'), 'BLOCKED_'), yn(q.protmPending), yn(q.idle), yn(q.fatal),
+        q.running ? String(q.running) : '-', `${q.jobsDone}/${q.jobsFailed}`, at(q.idx),
+      ]);
+    }
+  }
+  tables.push({
+    title: 'Queues',
+    header: ['group', 'queue', 'prio', 'insert', 'extract', 'blocked', 'protm pending', 'idle', 'fatal', 'running', 'done/failed', 'event'],
+    rows: qrows,
+  });
+
+  tables.push({
+    title: 'FW interface: pending (req != ack)',
+    header: ['interface', 'bit', 'kind', 'since', 'age'],
+    rows: s.fw.pending.map((p) => [
+      p.iface === 'GLB' ? 'GLB' : p.iface === 'CSG' ? `CSG${p.csg}` : `CS${p.csg}.${p.cs}`, p.name, p.kind, at(p.sinceIdx), formatNs(p.ageNs),
+    ]),
+  });
+
+  tables.push({
+    title: 'Heaps',
+    header: ['heap', 'kind', 'refs', 'live', 'capacity', 'buffers', 'failed', 'fragmentation', 'tee calls', 'state'],
+    rows: sortedValues(s.heaps).map((h) => [
+      h.name, strip(h.kind, 'HEAP_'), String(h.refcount), formatBytes(h.allocated), h.capacity ? formatBytes(h.capacity) : 'unbounded',
+      String(h.allocations), String(h.failedAllocs), h.capacity ? `${(h.fragmentation * 100).toFixed(1)}%` : '-',
+      h.teeCalls ? `${h.teeCalls} (${formatNs(h.teeNs)})` : '0', h.removed ? 'removed' : 'present',
+    ]),
+  });
+
+  tables.push({
+    title: 'dma-bufs',
+    header: ['buffer', 'heap', 'size', 'purpose', 'owner', 'group', 'refs', 'importers', 'fds', 'protected', 'event'],
+    rows: sortedValues(s.dmabufs).map((b) => [
+      String(b.id), b.heap, formatBytes(b.size), strip(b.purpose, 'PURPOSE_'), b.ownerPid ? `pid ${b.ownerPid}` : 'kernel',
+      b.group ? String(b.group) : '-', String(b.refcount), b.importers.join(' ') || '-', String(b.fds), yn(b.protected), at(b.idx),
+    ]),
+  });
+
+  tables.push({
+    title: 'VMs',
+    header: ['vm', 'pid', 'state', 'AS', 'mappings', 'event'],
+    rows: sortedValues(s.vms).map((v) => [String(v.id), String(v.pid), v.state, v.asNr >= 0 ? String(v.asNr) : '-', String(v.mappings), at(v.idx)]),
+  });
+
+  tables.push({
+    title: 'BOs',
+    header: ['handle', 'pid', 'size', 'flags', 'exclusive vm', 'mmapped', 'va maps', 'imported', 'protected', 'label', 'event'],
+    rows: Object.values(s.bos).sort((a, b) => a.pid - b.pid || a.handle - b.handle).map((b) => [
+      String(b.handle), String(b.pid), formatBytes(b.size), hex(b.flags), b.exclusiveVm ? String(b.exclusiveVm) : '-', yn(b.mmapped),
+      String(b.vaMapped), b.imported ? `dma-buf ${b.imported}` : '-', yn(b.protected), b.label || '-', at(b.idx),
+    ]),
+  });
+
+  tables.push({
+    title: 'Processes',
+    header: ['pid', 'comm', 'kind', 'privileged', 'fds', 'ioctls', 'errors', 'event'],
+    rows: sortedValues(s.processes).map((p) => [
+      String(p.pid), p.comm || '?', p.kind || '-', yn(p.privileged),
+      Object.keys(p.fds).map((fd) => `${fd}:${p.fds[fd].path}`).join(' ') || '-', String(p.ioctls), String(p.ioctlErrors), at(p.idx),
+    ]),
+  });
+  return tables;
+}
+
+/** Lays tables out as aligned plain text (two spaces between columns). */
+export function formatTables(tables: readonly StateTable[]): string {
+  const out: string[] = [];
+  for (const t of tables) {
+    out.push(`${t.title}${t.rows.length ? '' : ' (none)'}`);
+    if (!t.rows.length) { out.push(''); continue; }
+    const widths = t.header.map((h, c) => Math.max(h.length, ...t.rows.map((r) => (r[c] ?? '').length)));
+    const line = (cells: string[]): string => cells.map((v, c) => (c === cells.length - 1 ? v : v.padEnd(widths[c]))).join('  ').trimEnd();
+    out.push(`  ${line(t.header)}`);
+    for (const r of t.rows) out.push(`  ${line(r)}`);
+    out.push('');
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,134 @@
+/**
+ * Replayer: state at any event of a trace, through keyframes.
+ *
+ *   trace ──iterate──► applyEvent (reducer.ts) ──every K events──► keyframe (JSON text)
+ *   stateAt(i) = parse(keyframe ⌊(i+1)/K⌋) + apply events up to i   (≤ K applications)
+ *
+ * Keyframes are built progressively (`buildKeyframesStep`, so a UI shows its first screen at once)
+ * and on demand (a `stateAt` beyond the built range extends the build). They are stored as JSON
+ * text: compact, and restoring one is a deep copy for free. When their total size passes the memory
+ * budget, every other keyframe is dropped and K doubles, so memory stays bounded on huge traces.
+ */
+import type { Event } from '../proto/index.js';
+import { applyEvent, finalizeState, initialState } from './reducer.js';
+import { decodeStateSnapshot } from './snapshot.js';
+import type { ReplayState } from './state.js';
+import type { TraceFile } from './trace-file.js';
+
+export interface ReplayerOptions {
+  /** Events between keyframes (default 2048; doubled while keyframes exceed the memory budget). */
+  keyframeEvery?: number;
+  /** Bytes of keyframe text kept in memory before K doubles (default 128 MiB). */
+  keyframeBudgetBytes?: number;
+}
+
+const DEFAULT_K = 2048;
+const DEFAULT_BUDGET = 128 << 20;
+
+export class Replayer {
+  readonly trace: TraceFile;
+  private k: number;
+  private readonly budget: number;
+  /** keyframes[j] = state after events [0, j·K), i.e. at index j·K − 1. */
+  private keyframes: string[] = [];
+  private keyframeBytes = 0;
+  private readonly initialJson: string;
+  private build: ReplayState;
+  private built = 0;                    // events applied to `build`
+  private buildIter: Iterator<Event> | undefined;
+
+  private constructor(trace: TraceFile, opts: ReplayerOptions) {
+    this.trace = trace;
+    this.k = Math.max(1, Math.floor(opts.keyframeEvery ?? DEFAULT_K));
+    this.budget = opts.keyframeBudgetBytes ?? DEFAULT_BUDGET;
+    const snap = trace.snapshot;
+    const init = snap ? decodeStateSnapshot(snap, trace.path || 'trace') : initialState();
+    this.initialJson = JSON.stringify(init);
+    this.build = init;
+    this.pushKeyframe(this.initialJson);
+  }
+
+  static open(trace: TraceFile, opts: ReplayerOptions = {}): Replayer {
+    return new Replayer(trace, opts);
+  }
+
+  /** Events between keyframes (may grow while building, see the memory budget). */
+  get keyframeEvery(): number { return this.k; }
+  get keyframesReady(): boolean { return this.built >= this.trace.eventCount; }
+  /** Keyframes held and their total size (for benchmarks and `info`). */
+  get keyframeStats(): { count: number; bytes: number; every: number } {
+    return { count: this.keyframes.length, bytes: this.keyframeBytes, every: this.k };
+  }
+
+  keyframeProgress(): number {
+    const n = this.trace.eventCount;
+    return n === 0 ? 1 : this.built / n;
+  }
+
+  /** Applies up to `budgetEvents` more events to the keyframe build; true once complete. */
+  buildKeyframesStep(budgetEvents: number): boolean {
+    const n = this.trace.eventCount;
+    if (this.built >= n) return true;
+    const stop = Math.min(n, this.built + Math.max(1, budgetEvents));
+    if (!this.buildIter) this.buildIter = this.trace.iterate(this.built, n);
+    const it = this.buildIter;
+    const s = this.build;
+    let i = this.built;
+    while (i < stop) {
+      const r = it.next();
+      if (r.done) throw new Error(`trace iterator ended at event ${i} of ${n}`);
+      applyEvent(s, r.value, i);
+      i++;
+      if (i % this.k === 0) {
+        this.built = i;
+        this.pushKeyframe(JSON.stringify(s));
+      }
+    }
+    this.built = i;
+    if (i >= n) this.buildIter = undefined;
+    return i >= n;
+  }
+
+  /** The state after applying event `i` (−1 = the initial state). A fresh object the caller owns. */
+  stateAt(i: number): ReplayState {
+    const s = this.rawStateAt(i);
+    return finalizeState(s);
+  }
+
+  /** Like stateAt, without the read-time fields: for callers that keep applying events to it. */
+  rawStateAt(i: number): ReplayState {
+    const n = this.trace.eventCount;
+    if (!Number.isInteger(i) || i < -1 || i >= n) throw new RangeError(`event index ${i} outside [-1, ${n - 1}]`);
+    while (this.built <= i) this.buildKeyframesStep(Math.max(this.k, 65536));
+    const want = i + 1; // events to apply
+    const j = Math.min(Math.floor(want / this.k), this.keyframes.length - 1);
+    const s = JSON.parse(this.keyframes[j]) as ReplayState;
+    this.applyRange(s, j * this.k, want);
+    return s;
+  }
+
+  /** Applies events [from, to) to `s` in place. */
+  applyRange(s: ReplayState, from: number, to: number): void {
+    if (to <= from) return;
+    let i = from;
+    for (const ev of this.trace.iterate(from, to)) applyEvent(s, ev, i++);
+  }
+
+  /** The state before event 0 (initial, or the trimmed trace's snapshot). */
+  initialState(): ReplayState { return JSON.parse(this.initialJson) as ReplayState; }
+
+  private pushKeyframe(json: string): void {
+    this.keyframes.push(json);
+    this.keyframeBytes += json.length;
+    while (this.keyframeBytes > this.budget && this.keyframes.length > 2) {
+      // Keep keyframes at multiples of 2K: every seek still costs at most 2K applications.
+      const kept: string[] = [];
+      let bytes = 0;
+      for (let j = 0; j < this.keyframes.length; j += 2) { kept.push(this.keyframes[j]); bytes += this.keyframes[j].length; }
+      this.keyframes = kept;
+      this.keyframeBytes = bytes;
+      this.k *= 2;
+    }
+  }
+}
+

@@ -1,0 +1,253 @@
+/**
+ * The replayed state of the simulated stack at one event: plain data (JSON-able, cheap to clone),
+ * built by the family handlers of reducer.ts. Enum values are kept as the reference's names
+ * (`MODE_PROTECTED`, `PANTHOR_CS_GROUP_ACTIVE`) so the JSON form reads without a decoder.
+ *
+ * Every record carries `idx` (the index of the last raw event that changed it) and, where it has a
+ * beginning, `createdIdx`, so a UI can jump from any field to the event it came from.
+ */
+
+/** A pending FW interface request or event: `(req ^ ack) & bit` set. */
+export interface FwPending {
+  iface: 'GLB' | 'CSG' | 'CS';
+  csg: number;               // -1 for GLB
+  cs: number;                // -1 unless CS
+  name: string;              // GLB_PROTM_ENTER, CSG_STATE_START, CS_PROTM_PENDING, ...
+  kind: 'request' | 'event'; // host→FW request awaiting ack / FW→host event awaiting acknowledgement
+  sinceIdx: number;
+  sinceT: number;
+  ageNs: number;             // filled by stateAt (state time − sinceT)
+}
+
+export interface DeviceState {
+  probeStage: string;        // last ProbeStage name ('' before any probe event)
+  probeResult: number;
+  probeAttempt: number;
+  probeDefers: number;
+  probed: boolean;           // PROBE_DONE seen and not removed
+  fwState: 'off' | 'booting' | 'running' | 'reset' | 'failed';
+  fwVersion: number;
+  csgSlotCount: number;
+  asCount: number;
+  heapName: string;          // protected heap name configured (from probe)
+  heapNameSource: string;
+  protectedHeap: string;     // name of the protected heap the device holds a reference to ('' = none)
+  protSections: { loaded: number; skipped: number };
+  protSectionsLoaded: boolean; // after the last reset
+  protectedFeatures: number; // last DEV_QUERY PROTECTED_INFO answer
+  gpuMode: string;           // GpuMode name
+  gpuModeSinceIdx: number;
+  gpuModeSinceT: number;
+  gpuStatus: number;
+  protmActiveGroup: number;  // sched.protm.active_group (0 = none)
+  protmCsg: number;
+  inReset: boolean;
+  resetCount: number;
+  lastReset: { kind: string; cause: string; idx: number; success: boolean } | null;
+  watchdog: { pings: number; skipped: number; timeouts: number; lastOp: string; lastIdx: number };
+  mmu: { commands: number; lastCmd: string; lastIdx: number };
+  lastFault: { kind: string; group: number; exceptionType: number; idx: number } | null;
+  lastLog: { level: string; msg: string; source: string; idx: number } | null;
+  idx: number;
+}
+
+export interface FwWord { req: number; ack: number; idx: number }
+
+export interface FwState {
+  glb: FwWord;
+  csg: Record<string, FwWord>;     // by CSG slot
+  cs: Record<string, FwWord>;      // by "csg.cs"
+  pending: FwPending[];
+  doorbells: number;
+  lastDoorbell: { id: number; idx: number } | null;
+  irqs: number;
+}
+
+export interface SlotState {
+  slot: number;
+  group: number;             // 0 = empty
+  csgPriority: number;       // CSG_EP_REQ PRIORITY
+  reqState: string;          // last requested CSG state
+  state: string;             // last acknowledged CSG state
+  asNr: number;
+  protmSuspendBuf: number;
+  idx: number;
+}
+
+export interface QueueRec {
+  queue: number;
+  priority: number;
+  ringbufSize: number;
+  insert: number;
+  extract: number;
+  blocked: string;           // BlockedReason name
+  protmPending: boolean;
+  idle: boolean;
+  fatal: boolean;
+  lastSeqno: number;
+  running: number;           // seqno of the job started and not yet finished (0 = none)
+  jobsDone: number;
+  jobsFailed: number;
+  idx: number;
+}
+
+export interface GroupRec {
+  handle: number;
+  pid: number;
+  app: string;
+  fd: number;
+  priority: number;          // PANTHOR_GROUP_PRIORITY_LOW 0 .. REALTIME 3
+  state: string;             // GroupStateKind name
+  csgSlot: number;           // -1 when off-slot
+  isProtected: boolean;
+  vmId: number;
+  queues: QueueRec[];
+  protmPendingQueues: number;
+  protmSuspendBuf: number;
+  protmSuspendBufferId: number;
+  timedout: boolean;
+  fatalQueues: number;
+  innocent: boolean;
+  destroyed: boolean;        // GROUP_DESTROY issued, handle not yet released
+  submits: number;
+  gpuNs: number;
+  lastFault: string;
+  createdIdx: number;
+  idx: number;
+}
+
+export interface VmRec {
+  id: number;
+  pid: number;
+  state: string;             // USABLE / UNUSABLE
+  asNr: number;              // -1 when not bound to an address space
+  mappings: number;
+  createdIdx: number;
+  idx: number;
+}
+
+export interface BoRec {
+  handle: number;
+  pid: number;
+  size: number;
+  flags: number;
+  exclusiveVm: number;
+  mmapped: boolean;          // BO_MMAP_OFFSET succeeded
+  vaMapped: number;          // VM_BIND MAP ops minus UNMAP ops
+  imported: number;          // dma-buf id when imported through PRIME (0 = native)
+  protected: boolean;        // backed by a protected heap
+  label: string;
+  createdIdx: number;
+  idx: number;
+}
+
+export interface HeapRec {
+  id: number;
+  name: string;
+  kind: string;              // HeapKind name
+  capacity: number;          // 0 = unbounded
+  refcount: number;          // dma_heap_find references
+  allocated: number;         // live bytes
+  allocations: number;       // live buffers
+  failedAllocs: number;
+  teeCalls: number;
+  teeNs: number;
+  removed: boolean;
+  fragmentation: number;     // 1 − largest free extent / free bytes (carve-outs; filled by stateAt)
+  largestFree: number;       // filled by stateAt
+  createdIdx: number;
+  idx: number;
+}
+
+export interface DmaBufRec {
+  id: number;
+  heap: string;
+  size: number;
+  purpose: string;           // HeapPurpose name
+  ownerPid: number;          // 0 = kernel
+  group: number;             // owning group (PROTM_SUSPEND_BUF)
+  refcount: number;
+  importers: string[];       // "panthor" (kernel import), "pid 12" (PRIME import by a process)
+  fds: number;               // fds installed (DMA_BUF_EXPORT)
+  physOffset: number;
+  protected: boolean;
+  createdIdx: number;
+  idx: number;
+}
+
+export interface FdRec { path: string; buffer: number }
+
+export interface ProcessRec {
+  pid: number;
+  comm: string;
+  kind: string;
+  privileged: boolean;
+  fds: Record<string, FdRec>;
+  ioctls: number;
+  ioctlErrors: number;
+  createdIdx: number;
+  idx: number;
+}
+
+export interface SchedState {
+  tick: number;
+  decisions: number;
+  lastDecisionIdx: number;
+  lastTrigger: string;
+  lastProtm: string;
+  lastProtmRule: string;
+  lastProtmGroup: number;
+  timeslice: boolean;
+  nextTickNs: number;
+}
+
+export interface Counters {
+  events: number;
+  families: number[];        // per familyNumber()
+  modeSwitches: number;
+  protmEnters: number;
+  protmExits: number;
+  jobsDone: number;
+  jobsFailed: number;
+  ioctlErrors: number;
+  faults: number;
+  protectedNs: number;       // time spent in MODE_PROTECTED up to the last event
+}
+
+export interface ReplayState {
+  index: number;             // last applied event (-1 = before the first)
+  t: number;                 // its time (ns)
+  device: DeviceState;
+  fw: FwState;
+  slots: SlotState[];
+  groups: Record<string, GroupRec>;
+  vms: Record<string, VmRec>;      // key "pid:id"
+  bos: Record<string, BoRec>;      // key "pid:handle"
+  heaps: Record<string, HeapRec>;  // key heap name
+  dmabufs: Record<string, DmaBufRec>;
+  processes: Record<string, ProcessRec>;
+  sched: SchedState;
+  counters: Counters;
+}
+
+/**
+ * Deep copy of plain data (objects, arrays, primitives). Faster than structuredClone for the
+ * small, flat records of ReplayState.
+ */
+export function cloneData<T>(v: T): T {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    const n = v.length;
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = cloneData(v[i]);
+    return out as T;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k in v as Record<string, unknown>) out[k] = cloneData((v as Record<string, unknown>)[k]);
+  return out as T;
+}
+
+export function cloneState(s: ReplayState): ReplayState { return cloneData(s); }
+
+/** Canonical text of a state (stable key order as built): used by tests and keyframe storage. */
+export function stateToJson(s: ReplayState): string { return JSON.stringify(s); }
