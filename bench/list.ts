@@ -1,5 +1,9 @@
 /** The benchmark modules, in run order. Each area adds its entry here. */
 import type { Bench } from './registry.js';
+import { diffBench } from './diff.js';
+import { simBench } from './sim.js';
 
 export const benches: Bench[] = [
+  diffBench,
+  simBench,
 ];

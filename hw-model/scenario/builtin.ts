@@ -246,7 +246,7 @@ export function loadBuiltin(name: string): ScenarioConfig {
   const b = findBuiltin(name);
   if (!b) {
     const names = BUILTIN_SCENARIOS.map((s) => s.name);
-    throw new ScenarioError(name, 0, '', `unknown scenario${suggest(name, names)}: not a built-in (${names.join(', ')}) nor a file`);
+    throw new ScenarioError(name, 0, '', `unknown built-in scenario${suggest(name, names)} (built-ins: ${names.join(', ')})`);
   }
   return parseScenario(b.text, `builtin:${b.name}`);
 }

@@ -1,0 +1,146 @@
+/**
+ * `csftrace simulate [--scenario <name|file>] [--seed N] [--policy P] [--heap-policy H]
+ * [--duration 5s] [--json]`: runs the model on a scenario and prints a summary (events by family,
+ * GPU time per group with app names, protected residency, mode switches, ioctl errors).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import type { Command } from 'commander';
+import {
+  DEFAULT_SCENARIO, HEAP_POLICIES, PROTM_POLICIES, applyOverrides, findBuiltin, formatNs, formatSummary, listBuiltins,
+  parseHeapPolicy, parseProtmPolicy, parseRunDuration, parseScenario, parseSeed, simulate, suggest,
+  type ScenarioConfig, type ScenarioOverrides, type SimResult,
+} from '../../hw-model/index.js';
+import { CliError } from '../errors.js';
+
+/** A scenario as the user named it: the parsed config, its YAML text, and where it came from. */
+export interface LoadedScenario { config: ScenarioConfig; text: string; source: string }
+
+/**
+ * Resolves `--scenario`: a built-in name, else a YAML file. Errors are one line naming the file
+ * (or the unknown name with the list of built-ins).
+ */
+export function loadScenarioArg(arg: string): LoadedScenario {
+  const b = findBuiltin(arg);
+  if (b) return { config: parseScenario(b.text, `builtin:${b.name}`), text: b.text, source: `builtin:${b.name}` };
+  let text: string;
+  try {
+    if (statSync(arg).isDirectory()) throw new CliError(`${arg}: is a directory, not a scenario file`);
+    text = readFileSync(arg, 'utf8');
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      const names = listBuiltins().map((s) => s.name);
+      if (/[/\\]|\.ya?ml$/i.test(arg)) throw new CliError(`${arg}: no such file`);
+      throw new CliError(`${arg}: unknown scenario${suggest(arg, names)}: not a built-in (${names.join(', ')}) nor a file`);
+    }
+    throw new CliError(`${arg}: cannot read (${code ?? String(e)})`);
+  }
+  return { config: parseScenario(text, arg), text, source: arg };
+}
+
+export interface ScenarioFlags { seed?: string; policy?: string; heapPolicy?: string; duration?: string }
+
+/** Validates --seed/--policy/--heap-policy/--duration into overrides (one-line errors, exit 2). */
+export function scenarioOverrides(f: ScenarioFlags): ScenarioOverrides {
+  const o: ScenarioOverrides = {};
+  if (f.seed !== undefined) {
+    const s = parseSeed(f.seed);
+    if (s === undefined) throw new CliError(`--seed: expected a non-negative integer (got "${f.seed}")`);
+    o.seed = s;
+  }
+  if (f.policy !== undefined) {
+    const p = parseProtmPolicy(f.policy);
+    if (!p) throw new CliError(`--policy: unknown policy "${f.policy}"${suggest(f.policy, PROTM_POLICIES)} (expected one of ${PROTM_POLICIES.join(', ')})`);
+    o.protmPolicy = p;
+  }
+  if (f.heapPolicy !== undefined) {
+    const p = parseHeapPolicy(f.heapPolicy);
+    if (!p) throw new CliError(`--heap-policy: unknown policy "${f.heapPolicy}"${suggest(f.heapPolicy, HEAP_POLICIES)} (expected one of ${HEAP_POLICIES.join(', ')})`);
+    o.heapPolicy = p;
+  }
+  if (f.duration !== undefined) {
+    const d = parseRunDuration(f.duration);
+    if (d === undefined) throw new CliError(`--duration: expected a duration like 5s, 250ms or 1.5s, at most 1h (got "${f.duration}")`);
+    o.duration = d;
+  }
+  return o;
+}
+
+/** A progress line on stderr while simulating, only when stderr is a terminal. */
+export function progressReporter(label: string): { onProgress?: (now: number, dur: number) => void; done(): void } {
+  if (!process.stderr.isTTY) return { done() { /* quiet */ } };
+  let last = -1;
+  return {
+    onProgress(now, dur) {
+      const pct = Math.floor((now / dur) * 100);
+      if (pct === last) return;
+      last = pct;
+      process.stderr.write(`\r${label}: ${formatNs(now)} / ${formatNs(dur)} (${pct}%)`);
+    },
+    done() { if (last >= 0) process.stderr.write('\r\x1b[K'); },
+  };
+}
+
+function formatRun(res: SimResult, source: string): string {
+  const c = res.config;
+  const out: string[] = [];
+  out.push(`scenario ${c.name} (${source}) · seed ${c.seed} · policy ${c.driver.protmPolicy} · heap policy ${c.driver.heapPolicy}` +
+    ` · heap name from ${c.driver.heapNameSource} · ${formatNs(c.duration)} virtual`);
+  out.push(formatSummary(res.summary));
+  if (res.apps.length) {
+    out.push('apps:');
+    const w = Math.max(...res.apps.map((a) => a.name.length));
+    for (const a of res.apps) {
+      const notes = [
+        a.framesMissed ? `${a.framesMissed} missed deadlines` : '',
+        a.recoveries ? `${a.recoveries} group recoveries` : '',
+        a.setupRetries ? `${a.setupRetries} setup retries` : '',
+        a.firstFrameAt < 0 ? 'no frame completed' : `first frame at ${formatNs(a.firstFrameAt)}`,
+        a.gaveUp ? 'gave up' : '',
+      ].filter(Boolean).join(', ');
+      out.push(`  ${a.name.padEnd(w)}  ${a.kind.padEnd(12)} pid ${a.pid}  frames ${a.framesDone}/${a.framesSubmitted}  ${notes}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+export function register(program: Command): void {
+  program
+    .command('simulate')
+    .description('run the model on a scenario and print a summary: events by family, GPU time per group, protected residency, mode switches, ioctl errors')
+    .option('-s, --scenario <name|file>', 'built-in scenario name or YAML file', DEFAULT_SCENARIO)
+    .option('--seed <n>', 'PRNG seed (overrides the file)')
+    .option('--policy <p>', `protected-mode scheduling policy: ${PROTM_POLICIES.join(', ')}`)
+    .option('--heap-policy <p>', `missing-heap policy: ${HEAP_POLICIES.join(', ')}`)
+    .option('--duration <d>', 'virtual time to simulate, e.g. 5s, 250ms (overrides the file)')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', `
+Examples:
+  csftrace simulate
+  csftrace simulate --scenario priority-inversion --policy kbase --duration 2s
+  csftrace simulate --scenario mine.yaml --seed 7 --json
+Built-ins: csftrace scenarios`)
+    .action((opts: ScenarioFlags & { scenario: string; json?: boolean }) => {
+      const overrides = scenarioOverrides(opts);
+      const loaded = loadScenarioArg(opts.scenario);
+      const cfg = applyOverrides(loaded.config, overrides);
+      const progress = progressReporter(`simulating ${cfg.name}`);
+      let res: SimResult;
+      try {
+        res = simulate(cfg, { onProgress: progress.onProgress });
+      } finally {
+        progress.done();
+      }
+      if (opts.json) {
+        const { config, ...rest } = res;
+        process.stdout.write(JSON.stringify({
+          scenario: config.name, source: loaded.source, seed: config.seed, policy: config.driver.protmPolicy,
+          heapPolicy: config.driver.heapPolicy, heapNameSource: config.driver.heapNameSource, durationNs: config.duration,
+          ...rest,
+        }, null, 2) + '\n');
+      } else {
+        process.stdout.write(formatRun(res, loaded.source));
+      }
+    });
+}
