@@ -1,0 +1,318 @@
+/**
+ * The .csft container: round trip of random events (property-based), truncation at every byte
+ * offset, flipped bytes, hostile lengths and decompression bombs, empty / wrong-magic /
+ * future-version files, determinism, and appending notes.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { crc32 as zlibCrc32 } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+import fc from 'fast-check';
+import {
+  decodeEvent, encodeEvent, Reader, Writer, FAMILY_COUNT, familyNumber, type Event, type EventInit,
+} from '../index.js';
+import {
+  crc32, encodeContainer, openContainer, bufferSource, readChunkBytes, decodeChunkEvents, causeFixer,
+  planAppendNote, ContainerError, FrameKind, FRAME_HEADER_SIZE, PREAMBLE_SIZE, LIMITS, lz4Bound, lz4Compress,
+  putU32, getU32, encodeFrame, type OpenedContainer,
+} from './index.js';
+import { encodeChunkIndexEntry, encodeTraceHeader } from '../gen/schema.js';
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url));
+const root = protobuf.loadSync(`${repo}proto/csftrace.proto`);
+root.resolveAll();
+const EventType = root.lookupType('csftrace.Event');
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A random message of `type` built through protobufjs reflection (so every family is covered). */
+function randomObj(type: protobuf.Type, rnd: () => number, depth: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const inOneof = new Set<string>();
+  for (const o of type.oneofsArray) {
+    const f = o.fieldsArray[Math.floor(rnd() * o.fieldsArray.length)];
+    if (rnd() < 0.95) out[f.name] = randomField(f, rnd, depth);
+    for (const g of o.fieldsArray) inOneof.add(g.name);
+  }
+  for (const f of type.fieldsArray) {
+    if (inOneof.has(f.name) || f.name === 't' || f.name === 'cause' || rnd() < 0.4) continue;
+    out[f.name] = randomField(f, rnd, depth);
+  }
+  return out;
+}
+function randomField(f: protobuf.Field, rnd: () => number, depth: number): unknown {
+  const one = (): unknown => {
+    if (f.resolvedType instanceof protobuf.Type) return depth > 3 ? {} : randomObj(f.resolvedType, rnd, depth + 1);
+    if (f.resolvedType instanceof protobuf.Enum) {
+      const vals = Object.values(f.resolvedType.values);
+      return vals[Math.floor(rnd() * vals.length)];
+    }
+    const big = (): number => Math.floor(rnd() * 2 ** (rnd() < 0.6 ? 7 : rnd() < 0.5 ? 32 : 50));
+    switch (f.type) {
+      case 'uint32': return big() >>> 0;
+      case 'sint32': case 'int32': return (big() | 0) * (rnd() < 0.5 ? 1 : -1) | 0;
+      case 'uint64': return big();
+      case 'sint64': case 'int64': return big() * (rnd() < 0.5 ? 1 : -1);
+      case 'bool': return rnd() < 0.5;
+      case 'string': return ['', 'panthor', 'FW ping timeout', 'protected', 'ü→✓', 'x'.repeat(150)][Math.floor(rnd() * 6)];
+      default: throw new Error(`unhandled ${f.type}`);
+    }
+  };
+  if (f.repeated) return Array.from({ length: Math.floor(rnd() * 3) }, one);
+  return one();
+}
+
+/** n random events with non-decreasing absolute times and backwards causes. */
+function randomEvents(seed: number, n: number): Event[] {
+  const rnd = mulberry32(seed);
+  const out: Event[] = [];
+  let t = Math.floor(rnd() * 1e6);
+  for (let i = 0; i < n; i++) {
+    const bytes = EventType.encode(EventType.fromObject(randomObj(EventType, rnd, 0))).finish();
+    const ev = decodeEvent(new Reader(bytes), bytes.length);
+    const r = rnd();
+    t += r < 0.2 ? 0 : r < 0.9 ? Math.floor(rnd() * 5000) : Math.floor(rnd() * 2 ** 36);
+    ev.t = t;
+    ev.cause = i > 0 && rnd() < 0.5 ? 1 + Math.floor(rnd() * Math.min(i, 20000)) : 0;
+    out.push(ev);
+  }
+  return out;
+}
+
+function enc(ev: EventInit): string {
+  const w = new Writer();
+  encodeEvent(w, ev);
+  return Buffer.from(w.finish()).toString('hex');
+}
+
+function allEvents(buf: Uint8Array, oc: OpenedContainer): Event[] {
+  const src = bufferSource(buf);
+  const out: Event[] = [];
+  const fix = oc.gaps ? causeFixer(oc.chunks) : undefined;
+  for (const c of oc.chunks) decodeChunkEvents(readChunkBytes(src, c, true), c, out, fix);
+  return out;
+}
+
+function open(buf: Uint8Array): OpenedContainer { return openContainer(bufferSource(buf)); }
+
+test('crc32 matches zlib', () => {
+  const rnd = mulberry32(7);
+  for (const n of [0, 1, 7, 8, 9, 63, 64, 1000, 4099]) {
+    const b = Uint8Array.from({ length: n }, () => Math.floor(rnd() * 256));
+    assert.equal(crc32(b), zlibCrc32(b) >>> 0, `length ${n}`);
+    // incremental = one shot
+    const half = n >> 1;
+    assert.equal(crc32(b.subarray(half), crc32(b.subarray(0, half))), crc32(b));
+  }
+  assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
+});
+
+test('round trip of random events (property)', () => {
+  fc.assert(fc.property(fc.integer({ min: 1, max: 1e9 }), fc.integer({ min: 0, max: 600 }), fc.integer({ min: 1, max: 200 }),
+    (seed, n, chunkEvents) => {
+      const evs = randomEvents(seed, n);
+      const buf = encodeContainer({ scenarioName: 's', seed }, evs, { chunkEvents });
+      const oc = open(buf);
+      assert.deepEqual(oc.notices, []);
+      assert.equal(oc.indexed, true);
+      assert.equal(oc.eventCount, n);
+      assert.equal(oc.chunks.length, Math.ceil(n / chunkEvents));
+      assert.equal(oc.header.seed, seed);
+      const back = allEvents(buf, oc);
+      assert.equal(back.length, n);
+      for (let i = 0; i < n; i++) {
+        assert.equal(back[i].t, evs[i].t, `t of event ${i}`);
+        assert.equal(enc(back[i]), enc(evs[i]), `event ${i}`);
+      }
+      // per-family counts
+      const fam = new Array<number>(FAMILY_COUNT).fill(0);
+      for (const e of evs) if (e.body.case) fam[familyNumber(e.body.case)]++;
+      assert.deepEqual(oc.familyCounts, fam);
+    }), { numRuns: 40 });
+});
+
+test('deterministic: the same events give the same bytes', () => {
+  const evs = randomEvents(42, 3000);
+  const a = encodeContainer({ scenarioName: 'd', seed: 1 }, evs, { chunkEvents: 512 });
+  const b = encodeContainer({ scenarioName: 'd', seed: 1 }, randomEvents(42, 3000), { chunkEvents: 512 });
+  assert.equal(Buffer.compare(a, b), 0);
+});
+
+test('time going backwards is refused', () => {
+  assert.throws(() => encodeContainer({}, [{ t: 10 }, { t: 5 }]), (e: unknown) => e instanceof ContainerError && e.code === 'E_ORDER');
+});
+
+/** A small multi-chunk trace for the damage tests. */
+const small = randomEvents(5, 120);
+const smallBuf = encodeContainer({ scenarioName: 'small', seed: 9, scenarioText: 'name: small\n' }, small, { chunkEvents: 16 });
+
+test('truncation at every byte offset: every complete chunk is recovered, with a notice', () => {
+  const full = open(smallBuf);
+  const frameEnd = full.chunks.map((c) => c.offset + FRAME_HEADER_SIZE + getU32(smallBuf, c.offset + 1));
+  const afterHeader = PREAMBLE_SIZE + FRAME_HEADER_SIZE + getU32(smallBuf, PREAMBLE_SIZE + 1);
+  for (let cut = 0; cut < smallBuf.length; cut++) {
+    const b = smallBuf.subarray(0, cut);
+    let oc: OpenedContainer;
+    try { oc = open(b); }
+    catch (e) {
+      assert.ok(e instanceof ContainerError, `cut ${cut}: ${String(e)}`);
+      assert.equal(e.code, cut === 0 ? 'E_EMPTY' : 'E_TRUNCATED', `cut ${cut}`);
+      assert.ok(cut < afterHeader, `cut ${cut} should open`);
+      continue;
+    }
+    assert.ok(cut >= afterHeader, `cut ${cut} inside the header should not open`);
+    assert.equal(oc.indexed, false);
+    assert.ok(oc.notices.length > 0, `cut ${cut}: a notice`);
+    const complete = frameEnd.filter((end) => end <= cut).length;
+    assert.equal(oc.chunks.length, complete, `cut ${cut}`);
+    const evs = allEvents(b, oc);
+    assert.equal(evs.length, complete === 0 ? 0 : full.chunks[complete - 1].firstEvent + full.chunks[complete - 1].eventCount);
+    for (let i = 0; i < evs.length; i++) assert.equal(enc(evs[i]), enc(small[i]), `cut ${cut} event ${i}`);
+  }
+});
+
+test('flipped bytes: the damaged chunk is named and skipped, the rest still read', () => {
+  const full = open(smallBuf);
+  for (let pos = PREAMBLE_SIZE; pos < smallBuf.length; pos++) {
+    const b = smallBuf.slice();
+    b[pos] ^= 0x41;
+    let oc: OpenedContainer;
+    try { oc = open(b); }
+    catch (e) {
+      assert.ok(e instanceof ContainerError, `flip ${pos}: ${String(e)}`);
+      continue;
+    }
+    const evs = allEvents(b, oc);
+    assert.equal(evs.length, oc.eventCount);
+    const hit = full.chunks.findIndex((c, k) => pos >= c.offset && pos < (full.chunks[k + 1]?.offset ?? Infinity));
+    const inChunk = hit >= 0 && pos < full.chunks[hit].offset + FRAME_HEADER_SIZE + full.chunks[hit].compressedSize + 64;
+    if (inChunk) {
+      assert.ok(oc.notices.some((n) => /corrupt|skipped|lost/.test(n)), `flip ${pos}: notice (${oc.notices.join('; ')})`);
+    }
+    // every event that was recovered is an original event, in order
+    let j = 0;
+    for (const ev of evs) {
+      const want = enc({ ...ev, cause: 0 });
+      while (j < small.length && enc({ ...small[j], cause: 0 }) !== want) j++;
+      assert.ok(j < small.length, `flip ${pos}: recovered event not in the original`);
+      j++;
+    }
+  }
+});
+
+test('a corrupt chunk in an indexed file: renumbered events, causes remapped', () => {
+  const evs: EventInit[] = [];
+  for (let i = 0; i < 100; i++) evs.push({ t: i, cause: i >= 30 ? 25 : 0, body: { case: 'log', value: { msg: `m${i}` } } });
+  const buf = encodeContainer({}, evs, { chunkEvents: 10 });
+  const oc0 = open(buf);
+  const b = buf.slice();
+  b[oc0.chunks[2].offset + 30] ^= 0xff; // events 20..29
+  const oc = open(b);
+  assert.equal(oc.eventCount, 90);
+  assert.match(oc.notices.join('\n'), /chunk 2 \(events 20\.\.29, byte \d+\) is corrupt \(bad checksum\): 10 events skipped/);
+  const back = allEvents(b, oc);
+  const msg = (e: Event): string => (e.body.case === 'log' ? e.body.value.msg : '?');
+  assert.equal(msg(back[20]), 'm30');
+  // m30's cause was m5: still m5 after renumbering; m45's cause (m20) was lost
+  assert.equal(msg(back[20 - back[20].cause]), 'm5');
+  assert.equal(back[35].cause, 0);
+  assert.equal(msg(back[40]), 'm50');
+  assert.equal(back[40].cause, 0); // its cause m25 was in the lost chunk
+  assert.equal(msg(back[30]), 'm40');
+  assert.equal(back[30].cause, 15); // m15 survived: the distance across the gap shrinks by 10
+  assert.equal(msg(back[30 - back[30].cause]), 'm15');
+});
+
+test('hostile lengths and decompression bombs fail cleanly with bounded memory', () => {
+  const header = encodeFrame(FrameKind.HEADER, encodeTraceHeader, { scenarioName: 'h' });
+  const pre = smallBuf.subarray(0, PREAMBLE_SIZE);
+  const cat = (...parts: Uint8Array[]): Uint8Array => {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) { out.set(p, o); o += p.length; }
+    return out;
+  };
+  // a frame claiming 4 GiB
+  const huge = new Uint8Array(FRAME_HEADER_SIZE + 16);
+  huge[0] = FrameKind.CHUNK;
+  putU32(huge, 1, 0xffffffff);
+  const oc1 = open(cat(pre, header, huge));
+  assert.equal(oc1.eventCount, 0);
+  assert.match(oc1.notices.join('\n'), /beyond the \d+-byte limit/);
+  // a header frame claiming too much
+  const bigHeader = new Uint8Array(FRAME_HEADER_SIZE);
+  bigHeader[0] = FrameKind.HEADER;
+  putU32(bigHeader, 1, LIMITS.maxFrame + 1);
+  assert.throws(() => open(cat(pre, bigHeader)), (e: unknown) => e instanceof ContainerError && e.code === 'E_TOO_LARGE');
+  // a chunk claiming a 1 GiB raw size from a few bytes (bomb): valid checksum, refused before allocation
+  const bomb = (rawSize: number, count: number): Uint8Array => {
+    const hw = new Writer();
+    encodeChunkIndexEntry(hw, { firstEvent: 0, eventCount: count, firstTimeNs: 0, lastTimeNs: 0, rawSize });
+    const raw = new Uint8Array(1000);
+    const block = new Uint8Array(lz4Bound(raw.length));
+    const n = lz4Compress(raw, block);
+    const pw = new Writer();
+    pw.uint32(hw.pos);
+    const payload = cat(pw.finish(), hw.finish(), block.subarray(0, n));
+    return encodeFrame(FrameKind.CHUNK, (w: Writer, p: Uint8Array) => { w.ensure(p.length); w.buf.set(p, w.pos); w.pos += p.length; }, payload);
+  };
+  const oc2 = open(cat(pre, header, bomb(1 << 30, 10)));
+  assert.equal(oc2.eventCount, 0);
+  assert.match(oc2.notices.join('\n'), /claims 1073741824 decompressed bytes/);
+  // raw size plausible but the block decompresses to less: named, not trusted
+  const oc3 = open(cat(pre, header, bomb(2000, 10)));
+  assert.equal(oc3.chunks.length, 1);
+  assert.throws(() => allEvents(cat(pre, header, bomb(2000, 10)), oc3), (e: unknown) => e instanceof ContainerError && /does not decompress/.test(e.message));
+  // 1000 zero bytes = 1000 empty events; claiming 10 is caught at decode
+  const oc4 = open(cat(pre, header, bomb(1000, 10)));
+  assert.throws(() => allEvents(cat(pre, header, bomb(1000, 10)), oc4), (e: unknown) => e instanceof ContainerError && /holds 1000 events, its header says 10/.test(e.message));
+});
+
+test('empty, wrong magic, future version: one clear error each', () => {
+  const codeOf = (b: Uint8Array): string => {
+    try { open(b); return 'opened'; } catch (e) { assert.ok(e instanceof ContainerError); assert.doesNotMatch(e.message, /\n/); return e.code; }
+  };
+  assert.equal(codeOf(new Uint8Array(0)), 'E_EMPTY');
+  assert.equal(codeOf(new TextEncoder().encode('{"not": "a trace"}\n')), 'E_MAGIC');
+  assert.equal(codeOf(new TextEncoder().encode('x')), 'E_MAGIC');
+  const future = smallBuf.slice();
+  putU32(future, 8, 99);
+  assert.equal(codeOf(future), 'E_VERSION');
+  try { open(future); } catch (e) { assert.match((e as Error).message, /format version 99 is newer than this csftrace reads \(up to 1\)/); }
+});
+
+test('notes appended to a closed trace, then to a recovered one, keep a valid index', () => {
+  const apply = (b: Uint8Array, text: string, eventIndex: number): Uint8Array => {
+    const plan = planAppendNote(bufferSource(b), { text, eventIndex });
+    const out = new Uint8Array(plan.truncateTo + plan.bytes.length);
+    out.set(b.subarray(0, plan.truncateTo));
+    out.set(plan.bytes, plan.truncateTo);
+    return out;
+  };
+  let b = apply(smallBuf, 'first look', 12);
+  b = apply(b, 'second', 200);
+  const oc = open(b);
+  assert.equal(oc.indexed, true);
+  assert.deepEqual(oc.notices, []);
+  assert.deepEqual(oc.notes, [{ eventIndex: 12, text: 'first look' }, { eventIndex: 200, text: 'second' }]);
+  assert.equal(oc.eventCount, 120);
+  // a recording cut short: the note closes it
+  const full = open(smallBuf);
+  const cut = smallBuf.subarray(0, full.chunks[3].offset + 20);
+  const c = apply(cut, 'after crash', 1);
+  const oc2 = open(c);
+  assert.equal(oc2.indexed, true);
+  assert.equal(oc2.eventCount, 48);
+  assert.deepEqual(oc2.notes, [{ eventIndex: 1, text: 'after crash' }]);
+  assert.equal(allEvents(c, oc2).length, 48);
+});
