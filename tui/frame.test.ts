@@ -163,7 +163,8 @@ test('NO_COLOR: attributes only, no colours', () => {
 
 test('key names from blessed keypresses', () => {
   assert.equal(keyName(undefined, { full: 'left' }), 'left');
-  assert.equal(keyName('\r', { full: 'return' }), 'enter');
+  assert.equal(keyName('\r', { full: 'enter' }), 'enter');
+  assert.equal(keyName('\r', { full: 'return' }), undefined, 'blessed repeats a CR as return');
   assert.equal(keyName('{', { full: '{' }), '{');
   assert.equal(keyName('N', { full: 'S-n' }), 'N');
   assert.equal(keyName('\t', { full: 'tab' }), 'tab');

@@ -160,19 +160,21 @@ export class Terminal {
 }
 
 const NAMED = new Set([
-  'left', 'right', 'up', 'down', 'pageup', 'pagedown', 'home', 'end', 'enter', 'return', 'backspace',
+  'left', 'right', 'up', 'down', 'pageup', 'pagedown', 'home', 'end', 'enter', 'backspace',
   'tab', 'S-tab', 'escape', 'C-c', 'space', 'delete',
 ]);
 
-/** A blessed keypress as one name: 'left', 'enter', 'S-tab', 'C-c', or the character typed. */
+/**
+ * A blessed keypress as one name: 'left', 'enter', 'S-tab', 'C-c', or the character typed.
+ * blessed reports a carriage return twice ('enter', then 'return'): only 'enter' counts.
+ */
 export function keyName(ch: string | undefined, key: { full?: string; name?: string } | undefined): string | undefined {
   const full = key?.full;
   if (full && NAMED.has(full)) {
-    if (full === 'return') return 'enter';
     if (full === 'delete') return 'backspace';
     return full;
   }
   if (ch && ch.length === 1 && ch >= ' ' && ch !== '\x7f') return ch === ' ' ? 'space' : ch;
   if (ch === '\x7f' || ch === '\b') return 'backspace';
-  return full;
+  return full === 'return' ? undefined : full;
 }
