@@ -24,3 +24,4 @@ export { renderState, formatTables, formatBytes, type StateTable } from './rende
 export { encodeStateSnapshot, decodeStateSnapshot, SnapshotError, SNAPSHOT_ENCODING_JSON } from './snapshot.js';
 export { parseTimeText, formatNs as formatTimeNs, looksLikeTime } from './time-text.js';
 export { bitNames as fwBitNames, lookupFwName } from './fw-bits.js';
+export { EVENT_FAMILIES, familyOf } from '../proto/index.js';
