@@ -33,6 +33,8 @@ export class GroupIdentities {
   private readonly commStarts = new Map<string, number>();
   private readonly groupsOfPid = new Map<number, number>();
   private readonly live = new Map<number, { label: string; id: number }>();
+  /** Interned id per live handle below 4096 (0 = not live): the hot path of decision keys. */
+  private readonly liveIds = new Int32Array(4096);
   private readonly history = new Map<number, HandleHistory>();
   /** Every label ever assigned, in creation order. */
   readonly created: string[] = [];
@@ -60,6 +62,7 @@ export class GroupIdentities {
       const g = body.value;
       if (g.to === GroupStateKind.GROUP_DESTROYED) {
         this.live.delete(g.group);
+        if (g.group < 4096) this.liveIds[g.group] = 0;
       } else if (g.group !== 0 && g.pid !== 0 && !this.live.has(g.group)) {
         // A group seen before its GROUP_CREATE ioctl (or in a trimmed trace): name it now.
         this.assign(g.group, g.pid, index);
@@ -73,7 +76,9 @@ export class GroupIdentities {
     const n = this.groupsOfPid.get(pid) ?? 0;
     this.groupsOfPid.set(pid, n + 1);
     const label = `${app}:${n}`;
-    this.live.set(handle, { label, id: this.interner.id(label) });
+    const id = this.interner.id(label);
+    this.live.set(handle, { label, id });
+    if (handle < 4096) this.liveIds[handle] = id;
     let h = this.history.get(handle);
     if (!h) { h = { from: [], labels: [] }; this.history.set(handle, h); }
     h.from.push(index);
@@ -84,6 +89,7 @@ export class GroupIdentities {
   /** Interned id of the group a handle names now (0 for handle 0; a raw `#handle` label when unknown). */
   idOf(handle: number): number {
     if (handle === 0) return 0;
+    if (handle < 4096 && this.liveIds[handle] !== 0) return this.liveIds[handle];
     const g = this.live.get(handle);
     return g ? g.id : this.interner.id(`#${handle}`);
   }

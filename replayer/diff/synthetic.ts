@@ -42,10 +42,15 @@ export function syntheticHeader(policy: string): TraceHeaderInit {
 
 /** The events of a synthetic trace. Decision k (k ≥ 0) is the k-th SchedDecision. */
 export function syntheticEvents(o: SyntheticOptions): EventInit[] {
+  return [...syntheticStream(o)];
+}
+
+/** The same events, one at a time (bounded memory, for million-decision benchmarks). */
+export function* syntheticStream(o: SyntheticOptions): Generator<EventInit> {
   const policy = o.policy ?? 'shared';
   const every = o.protmEvery ?? 10;
   const base = o.handleBase ?? 1;
-  const ev: EventInit[] = [];
+  let ev: EventInit[] = [];
   let t = 0;
   const handle: number[] = [];
   for (const a of APPS) ev.push({ t, body: { case: 'process', value: { op: ProcessOp.PROC_START, pid: a.pid, comm: a.comm } } });
@@ -67,6 +72,8 @@ export function syntheticEvents(o: SyntheticOptions): EventInit[] {
   let seq = 0;
   const decision = (d: SchedDecisionInit): void => { ev.push({ t, body: { case: 'decision', value: d } }); };
   for (let k = 0; k < o.ticks; k++) {
+    yield* ev;
+    ev = [];
     t += 10 * MS;
     const protm = every > 0 && k % every === every - 1;
     if (!o.decisionsOnly) {
@@ -132,5 +139,5 @@ export function syntheticEvents(o: SyntheticOptions): EventInit[] {
       }
     }
   }
-  return ev;
+  yield* ev;
 }
