@@ -64,7 +64,10 @@ export interface CursorLike {
   breakpoints: FilterLike[];
   continue(dir: 1 | -1): number | undefined;
   causeOf(i: number): number | undefined;
-  effectsOf(i: number): number[];
+  /** Events whose cause is i, searched in the `window` events after it. */
+  effectsOf(i: number, window?: number): number[];
+  /** The state after the event at the cursor (kept incrementally by the cursor when it has one). */
+  state?(): StateLike;
 }
 
 export interface StateTable {

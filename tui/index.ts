@@ -10,3 +10,4 @@ export { drawScreen, drawTrace, drawStatus, traceLayout, MIN_WIDTH, MIN_HEIGHT, 
 export { Canvas, Style, UNICODE_GLYPHS, ASCII_GLYPHS, type Glyphs, type Rect, type Hit } from './canvas.js';
 export { KEY_TABLE, helpLines } from './help.js';
 export type { ReplayApi, ReplayerLike, TraceLike, CursorLike, FilterLike, LaneSample, SlotSample, StateTable } from './contract.js';
+export { replayApi, openReplay, lanesOf } from './backend.js';

@@ -37,6 +37,11 @@ export interface Message { text: string; warn: boolean }
 
 /** How many effect links the detail pane lists. */
 const MAX_EFFECTS = 8;
+/**
+ * Events searched after the current one for its effects. Effects (acks, the mode switch after a
+ * decision) follow within a few hundred events; a bounded window keeps every key cheap on huge traces.
+ */
+export const EFFECTS_WINDOW = 4096;
 
 export class Session {
   readonly trace: TraceLike;
@@ -139,7 +144,7 @@ export class Session {
     const links: Link[] = [];
     const cause = this.cursor.causeOf(i);
     if (cause !== undefined && cause >= 0) links.push({ index: cause, label: 'cause', text: this.line(cause) });
-    const effects = this.cursor.effectsOf(i);
+    const effects = this.cursor.effectsOf(i, EFFECTS_WINDOW);
     for (const e of effects.slice(0, MAX_EFFECTS)) links.push({ index: e, label: 'effect', text: this.line(e) });
     const why = ev.body.case === this.api.decisionCase ? this.api.explainDecision(ev) : [];
     if (effects.length > MAX_EFFECTS) links.push({ index: -1, label: 'effect', text: `… ${effects.length - MAX_EFFECTS} more` });
@@ -150,7 +155,7 @@ export class Session {
   private refreshState(): void {
     if (this.stateIdx === this.index) return;
     this.stateIdx = this.index;
-    this.stateVal = this.replayer.stateAt(this.index);
+    this.stateVal = this.cursor.state ? this.cursor.state() : this.replayer.stateAt(this.index);
     this.lanesVal = undefined;
     this.tablesVal = undefined;
   }

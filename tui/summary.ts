@@ -5,6 +5,7 @@
  */
 import type { ReplayApi, ReplayerLike } from './contract.js';
 import { Session } from './session.js';
+import { wrap } from './pane-detail.js';
 import { fmtTime } from './time-format.js';
 
 /** Traces larger than this are not scanned for the first protected entry (it would take seconds). */
@@ -44,7 +45,9 @@ export function summaryText(api: ReplayApi, replayer: ReplayerLike, opts: { at?:
         const d = s.cursor.find(api.parseFilter(api.filters.decision), -1);
         if (d !== undefined) {
           out.push(cut(`  decision before it:         ${s.line(d)}`));
-          for (const why of api.explainDecision(tr.event(d)).slice(0, 4)) out.push(cut(`    why: ${why}`));
+          for (const why of api.explainDecision(tr.event(d)).slice(0, 6)) {
+            wrap(why, w - 9, 0).forEach((l, k) => out.push(`    ${k ? '     ' : 'why: '}${l}`));
+          }
         }
       }
     } catch (e) {
