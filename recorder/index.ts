@@ -2,3 +2,4 @@
  * recorder/: subscribes to the model's tracepoints (as a `TraceSink`) and writes the .csft file.
  */
 export * from './trace-recorder.js';
+export * from './record.js';

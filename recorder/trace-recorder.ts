@@ -73,6 +73,8 @@ export class TraceRecorder {
   get events(): number { return this.writer.eventCount; }
   /** Bytes in the file so far (flushed chunks only). */
   get bytes(): number { return this.writer.bytesWritten; }
+  /** Chunks written so far. */
+  get chunks(): number { return this.writer.chunkCount; }
   /** Virtual time of the last event recorded. */
   get lastTimeNs(): number { return this.writer.lastTimeNs; }
   get isClosed(): boolean { return this.closed; }

@@ -1,0 +1,127 @@
+/**
+ * `csftrace events trace.csft [--from i|time] [--limit n] [--type T,...] [--json]`: the events,
+ * one line each with the reference's names (GLB_PROTM_ENTER, CSG_STATE_START, GROUP_SUBMIT,
+ * -EINVAL, ...), or JSON lines. Filters are a list of predicates (`eventMatchers`): a new option
+ * (e.g. `--where <filter>`) adds one predicate there.
+ */
+import type { Command } from 'commander';
+import {
+  EVENT_FAMILIES, eventToJson, eventTypeNames, formatEvent, looksLikeTime, openTrace, parseTimeText,
+  type TraceFile,
+} from '../../replayer/index.js';
+import * as proto from '../../proto/index.js';
+import { CliError } from '../errors.js';
+
+export interface EventsFlags {
+  from?: string;
+  limit?: string;
+  type?: string;
+  json?: boolean;
+}
+
+/** One predicate over an event (and its index). */
+export type EventMatcher = (ev: proto.Event, index: number) => boolean;
+
+/** Every name `--type` accepts: family names and the enum / FW bit names events answer to. */
+function knownTypeNames(): Set<string> {
+  const names = new Set<string>(['unknown']);
+  for (const c of EVENT_FAMILIES) { names.add(c.toLowerCase()); names.add(c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`)); }
+  for (const [k, v] of Object.entries(proto)) {
+    if (k.endsWith('Names') && v !== null && typeof v === 'object') {
+      for (const n of Object.values(v as Record<string, unknown>)) if (typeof n === 'string') names.add(n.toLowerCase());
+    }
+  }
+  return names;
+}
+
+/** `--type A,B`: the event answers to one of the names (family, ioctl cmd, job phase, FW bit...). */
+export function typeMatcher(text: string): EventMatcher {
+  const wanted = text.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (wanted.length === 0) throw new CliError('--type: expected a family or event name, e.g. job, ioctl, GROUP_SUBMIT, GLB_PROTM_ENTER');
+  const known = knownTypeNames();
+  for (const w of wanted) {
+    if (!known.has(w) && !/_(bit\d+)$/.test(w) && !/^(glb|csg|cs)_/.test(w)) {
+      const fams = EVENT_FAMILIES.map((c) => c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`));
+      throw new CliError(`--type: unknown event type "${w}" (families: ${fams.join(', ')}; or a name such as GROUP_SUBMIT, JOB_DONE, GLB_PROTM_ENTER)`);
+    }
+  }
+  const set = new Set(wanted);
+  return (ev) => {
+    for (const n of eventTypeNames(ev)) if (set.has(n.toLowerCase())) return true;
+    return false;
+  };
+}
+
+/** The predicates selected by the flags (all must match). Add new filter options here. */
+export function eventMatchers(opts: EventsFlags): EventMatcher[] {
+  const m: EventMatcher[] = [];
+  if (opts.type !== undefined) m.push(typeMatcher(opts.type));
+  return m;
+}
+
+/** `--from`: an event index ("1234", "#1234") or a virtual time ("12.5ms"). */
+export function resolveFrom(tr: TraceFile, text: string | undefined): number {
+  if (text === undefined) return 0;
+  const s = text.trim();
+  if (looksLikeTime(s)) return tr.indexAtTime(parseTimeText(s)!);
+  const m = /^#?(\d+)$/.exec(s);
+  if (!m) throw new CliError(`--from: expected an event index (1234) or a time (12.5ms), got "${text}"`);
+  return Number(m[1]);
+}
+
+function limitOption(text: string | undefined): number {
+  if (text === undefined) return Infinity;
+  if (!/^\d+$/.test(text.trim())) throw new CliError(`--limit: expected a non-negative integer, got "${text}"`);
+  return Number(text);
+}
+
+export function register(program: Command): void {
+  program
+    .command('events')
+    .description('list the events of a trace, one line each with the real names (or JSON lines)')
+    .argument('<trace>', 'trace file (.csft)')
+    .option('--from <i|time>', 'start at this event index or virtual time (e.g. 1234, 12.5ms)')
+    .option('--limit <n>', 'print at most n events')
+    .option('--type <names>', 'only these families or kinds, comma-separated (job, fw_req, GROUP_SUBMIT, JOB_DONE, GLB_PROTM_ENTER, ...)')
+    .option('--json', 'JSON lines: {index, t, type, causeIndex?, <family>: {...}} with enum names as strings')
+    .addHelpText('after', `
+Line format: #<index> <virtual time> <family> <details> [<-#<index of the cause>]
+
+Examples:
+  csftrace events demo.csft --limit 20
+  csftrace events demo.csft --type mode_switch,GLB_PROTM_ENTER
+  csftrace events demo.csft --from 1.5s --type ioctl --json | jq -c .ioctl`)
+    .action((path: string, opts: EventsFlags) => {
+      const limit = limitOption(opts.limit);
+      const matchers = eventMatchers(opts);
+      const tr = openTrace(path);
+      try {
+        for (const n of tr.notices) process.stderr.write(`csftrace: ${path}: ${n}\n`);
+        const from = resolveFrom(tr, opts.from);
+        printEvents(tr, from, limit, matchers, opts.json === true);
+      } finally {
+        tr.close();
+      }
+    });
+}
+
+/** Writes the selected events to stdout in 64 KiB batches; stops quietly if stdout closes (| head). */
+function printEvents(tr: TraceFile, from: number, limit: number, matchers: EventMatcher[], json: boolean): void {
+  let closed = false;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') closed = true; else throw e; });
+  let buf = '';
+  let printed = 0;
+  let i = from;
+  if (limit === 0) return;
+  for (const ev of tr.iterate(from)) {
+    let ok = true;
+    for (let k = 0; k < matchers.length && ok; k++) ok = matchers[k](ev, i);
+    if (ok) {
+      buf += (json ? JSON.stringify(eventToJson(ev, i)) : formatEvent(ev, i)) + '\n';
+      if (buf.length > 65536) { process.stdout.write(buf); buf = ''; if (closed) return; }
+      if (++printed >= limit) break;
+    }
+    i++;
+  }
+  if (buf && !closed) process.stdout.write(buf);
+}

@@ -1,0 +1,40 @@
+/**
+ * The worker thread of `csftrace record`: runs the simulation with the recorder subscribed, so the
+ * main thread stays free to handle SIGINT/SIGTERM (it raises the shared stop flag; the recording
+ * then unwinds and closes the file with its index) and to draw the progress bar.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { recordScenario, type RecordProgress } from '../../recorder/index.js';
+import type { ScenarioConfig } from '../../hw-model/index.js';
+import type { TraceHeaderInit } from '../../proto/index.js';
+
+export interface RecordWorkerData {
+  path: string;
+  header: TraceHeaderInit;
+  config: ScenarioConfig;
+  chunkEvents?: number;
+  /** Int32Array over a SharedArrayBuffer: [0] != 0 asks the recording to stop. */
+  stop: SharedArrayBuffer;
+  progress: boolean;
+}
+
+export type RecordWorkerMessage =
+  | { type: 'progress'; p: RecordProgress }
+  | { type: 'done'; events: number; bytes: number; chunks: number; lastTimeNs: number; stopped: boolean }
+  | { type: 'error'; userFacing: boolean; message: string; stack?: string };
+
+const data = workerData as RecordWorkerData;
+const port = parentPort!;
+const stop = new Int32Array(data.stop);
+
+try {
+  const r = recordScenario(data.path, data.header, data.config, {
+    chunkEvents: data.chunkEvents,
+    shouldStop: () => Atomics.load(stop, 0) !== 0,
+    onProgress: data.progress ? (p) => port.postMessage({ type: 'progress', p } satisfies RecordWorkerMessage) : undefined,
+  });
+  port.postMessage({ type: 'done', events: r.events, bytes: r.bytes, chunks: r.chunks, lastTimeNs: r.lastTimeNs, stopped: r.stopped } satisfies RecordWorkerMessage);
+} catch (e) {
+  const err = e as Error & { userFacing?: boolean };
+  port.postMessage({ type: 'error', userFacing: err?.userFacing === true, message: err?.message ?? String(e), stack: err?.stack } satisfies RecordWorkerMessage);
+}
