@@ -25,3 +25,4 @@ export { encodeStateSnapshot, decodeStateSnapshot, SnapshotError, SNAPSHOT_ENCOD
 export { parseTimeText, formatNs as formatTimeNs, looksLikeTime } from './time-text.js';
 export { bitNames as fwBitNames, lookupFwName } from './fw-bits.js';
 export { EVENT_FAMILIES, familyOf } from '../proto/index.js';
+export { trimTrace, rangeWindow, aroundWindow, shiftStateIndices, TrimError, type TrimWindow, type TrimResult } from './trim.js';

@@ -1,6 +1,8 @@
 /** The list of command modules, in help order. Each engineer adds their command here. */
 import type { Register } from './registry.js';
 import { register as diff } from './diff.js';
+import { register as trim } from './trim.js';
+import { register as note } from './note.js';
 import { register as replay } from './replay.js';
 import { register as scenarios } from './scenarios.js';
 import { register as simulate } from './simulate.js';
@@ -11,6 +13,8 @@ import { register as events } from './events.js';
 export const commands: Register[] = [
   replay,
   diff,
+  trim,
+  note,
   scenarios,
   simulate,
   record,
