@@ -1,0 +1,198 @@
+/**
+ * The driver's objects: panthor_file (per open of the render node), VMs, GEM BOs, syncobjs,
+ * groups, queues and jobs. Plain data with small helpers; the behaviour is in kernel.ts/sched.ts.
+ */
+import { GroupStateKind, JobPhase } from '../../proto/index.js';
+import type { CsInstr } from '../contract.js';
+import type { DmaBuf } from '../dma-heap/index.js';
+import { CsExecState, type CsQueue, type GpuVm } from '../firmware/index.js';
+import type { Ns } from '../sim/index.js';
+
+export interface Mapping { va: number; size: number; bo: Bo; boOffset: number; flags: number }
+
+/** A GPU VM (panthor_vm): mappings and the model's view of GPU memory words (sync objects). */
+export class Vm implements GpuVm {
+  readonly mappings: Mapping[] = [];
+  /** 64-bit words written by the GPU or the kernel (sync objects), by VA. */
+  private readonly mem = new Map<number, number>();
+  /** Address space the VM is bound to (-1 = none); AS 0 is the MCU's. */
+  asNr = -1;
+  /** LRU stamp for AS eviction. */
+  asLru = 0;
+  unusable = false;
+  destroyed = false;
+  /** Groups using the VM that are resident on a CSG slot. */
+  residentGroups = 0;
+  /** Kernel-reserved VA for queue sync objects of groups on this VM. */
+  nextKernelVa = 0xffff_0000_0000;
+
+  constructor(readonly id: number, readonly file: PanthorFile, readonly userVaRange: number) {}
+
+  fetch(addr: number, size: number): CsInstr[] | undefined {
+    const m = this.lookup(addr);
+    if (!m) return undefined;
+    const s = m.bo.streams.get(addr - m.va + m.boOffset);
+    if (!s) return undefined;
+    const n = size >>> 3;
+    return s.length <= n ? s : s.slice(0, n);
+  }
+
+  lookup(addr: number): Mapping | undefined {
+    const ms = this.mappings;
+    for (let i = 0; i < ms.length; i++) {
+      const m = ms[i];
+      if (addr >= m.va && addr < m.va + m.size) return m;
+    }
+    return undefined;
+  }
+
+  read64(addr: number): number { return this.mem.get(addr) ?? 0; }
+  write64(addr: number, v: number): void { this.mem.set(addr, v); }
+}
+
+/** A GEM object (panthor_gem_object). */
+export class Bo {
+  /** User command streams copied in through writeStream, by byte offset. */
+  readonly streams = new Map<number, CsInstr[]>();
+  label = '';
+  constructor(
+    readonly handle: number,
+    readonly size: number,
+    readonly flags: number,
+    readonly exclusiveVm: Vm | null,
+    /** Imported dma-buf (PRIME) or the protected-heap buffer backing a protected BO. */
+    readonly dmabuf: DmaBuf | null,
+    readonly imported: boolean,
+  ) {}
+  get isProtected(): boolean { return this.dmabuf !== null && this.dmabuf.isProtected; }
+}
+
+/** A DRM syncobj: binary (value 0/1) or timeline (value = last signalled point). */
+export class Syncobj {
+  value = 0;
+  /** Fence error of the last signalled fence (0 ok, -EINVAL, -ETIMEDOUT, -ECANCELED). */
+  error = 0;
+  readonly waiters: SyncWaiter[] = [];
+  constructor(readonly handle: number) {}
+}
+
+export interface SyncWaiter {
+  objs: Syncobj[];
+  points: number[];
+  cb: (ret: number) => void;
+  token: number;
+  done: boolean;
+  pid: number;
+  fd: number;
+  start: Ns;
+  handles: number[];
+}
+
+/** One open of the render node (struct panthor_file). */
+export class PanthorFile {
+  readonly vms = new Map<number, Vm>();
+  readonly bos = new Map<number, Bo>();
+  readonly groups = new Map<number, Group>();
+  readonly syncobjs = new Map<number, Syncobj>();
+  readonly tilerHeaps = new Map<number, { vm: Vm; chunks: number }>();
+  /** dma-buf id → BO handle of its import in this file (PRIME returns the same handle). */
+  readonly imports = new Map<number, number>();
+  nextBo = 1;
+  nextSyncobj = 1;
+  nextTilerHeap = 1;
+  constructor(readonly pid: number, readonly fd: number, readonly privileged: boolean) {}
+}
+
+export interface SyncSignal { obj: Syncobj; point: number }
+
+export class Job {
+  phase: JobPhase = JobPhase.JOB_QUEUED;
+  gpuNs = 0;
+  startedAt = 0;
+  /** Unmet dependencies (WAIT sync ops). */
+  deps = 0;
+  pushed = false;
+  constructor(
+    readonly queue: Queue,
+    readonly seqno: number,
+    readonly streamAddr: number,
+    readonly streamSize: number,
+    readonly signals: SyncSignal[],
+    readonly protRegion: boolean,
+    readonly frame: number,
+    readonly submitEv: number,
+  ) {}
+}
+
+/** A queue (panthor_queue) with its ring buffer, shared with the FW as a CsQueue. */
+export class Queue implements CsQueue {
+  readonly ring: (CsInstr | undefined)[];
+  readonly mask: number;
+  insert = 0;
+  extract = 0;
+  readonly st = new CsExecState();
+  /** Last job seqno given out / signalled (the queue's kernel sync object). */
+  seqno = 0;
+  doneSeqno = 0;
+  /** Jobs on the ring, oldest first. */
+  readonly inflight: Job[] = [];
+  /** Jobs waiting for dependencies or ring credits. */
+  readonly waiting: Job[] = [];
+  current: Job | null = null;
+  timeoutToken = -1;
+  readonly syncVa: number;
+  /** Shared instruction of the kernel ring: SYNC_ADD64 of this queue's sync object. */
+  readonly syncAdd: CsInstr;
+
+  constructor(readonly group: Group, readonly index: number, readonly priority: number,
+              readonly ringbufSize: number, readonly vm: Vm, private readonly hooks: QueueHooks) {
+    const n = ringbufSize >>> 3;
+    this.ring = new Array<CsInstr | undefined>(n);
+    this.mask = n - 1;
+    this.syncVa = vm.nextKernelVa;
+    vm.nextKernelVa += 64;
+    this.syncAdd = { op: 51, addr: this.syncVa, value: 1 };
+  }
+
+  /** Credits left on the ring (drm_sched credit_limit = ringbuf_size / 8). */
+  get freeCredits(): number { return this.ring.length - (this.insert - this.extract); }
+
+  onCall(seqno: number): void { this.hooks.jobStarted(this, seqno); }
+  onGpuTime(ns: number): void {
+    const j = this.current;
+    if (j) j.gpuNs += ns;
+    this.group.gpuNs += ns;
+  }
+}
+
+export interface QueueHooks { jobStarted(q: Queue, seqno: number): void }
+
+export class Group {
+  state: GroupStateKind = GroupStateKind.PANTHOR_CS_GROUP_CREATED;
+  queues: Queue[] = [];
+  csgId = -1;
+  csgPriority = 0;
+  destroyed = false;
+  timedout = false;
+  innocent = false;
+  fatalQueues = 0;
+  protmPendingQueues = 0;
+  /** Protected suspend buffer from the heap (or user supplied) and its GPU VA. */
+  protmSuspendBuf: DmaBuf | null = null;
+  protmSuspendVa = 0;
+  suspendVa = 0;
+  /** Which run queue the group is on: 'runnable' | 'idle' | '' (resident or dead). */
+  list: '' | 'runnable' | 'idle' = '';
+  gpuNs = 0;
+  /** Set when CSG requests for this group are pending an ack (for state transitions). */
+  lastEv = -1;
+  constructor(readonly id: number, readonly file: PanthorFile, readonly pid: number, readonly priority: number,
+              readonly isProtected: boolean, readonly vm: Vm) {}
+
+  /** group_can_run(): not terminated/unknown, not destroyed, no fatal queues, not timed out. */
+  get canRun(): boolean {
+    return this.state !== GroupStateKind.PANTHOR_CS_GROUP_TERMINATED &&
+      this.state !== GroupStateKind.PANTHOR_CS_GROUP_UNKNOWN_STATE &&
+      !this.destroyed && this.fatalQueues === 0 && !this.timedout;
+  }
+}

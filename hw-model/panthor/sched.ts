@@ -1,0 +1,727 @@
+/**
+ * The scheduler (panthor_sched.c) with the protected-mode policies: run queues per priority, CSG
+ * slots, the tick, job submission and completion, timeouts, and protected-mode enter/exit.
+ *
+ *   submit ─► job waits for deps/credits ─► ring write + doorbell (resident) or runnable list
+ *   tick (10 ms or immediate) ─► pick groups ─► protm choice (policy) ─► decision event
+ *        ─► apply: forced exit? evict (SUSPEND/TERMINATE) ─► priorities ─► START/RESUME ─► PROTM_ENTER
+ *   FW: SYNC_UPDATE ─► jobs done ─► syncobjs signalled; IDLE / PROTM_PENDING / PROTM_EXIT ─► tick
+ */
+import {
+  FaultKind, FwIface, FwReqKind, GpuMode, GroupStateKind, JobPhase, LogLevel, ModeSwitchCause,
+  ProtmVerdict, ResetCause, ResetKind, SchedRule, SlotAction, TickTrigger,
+  type GroupReasonInit, type RunQueueEntryInit, type SlotAssignInit,
+} from '../../proto/index.js';
+import { CsOpcode, type CsInstr } from '../contract.js';
+import { ECANCELED, EINVAL, ETIMEDOUT } from '../dma-heap/index.js';
+import * as R from '../firmware/regs.js';
+import { waitSatisfied } from '../firmware/index.js';
+import type { ProtmChoice, ProtmGroupView } from '../policies/index.js';
+import type { Ns } from '../sim/index.js';
+import type { Kernel } from './kernel.js';
+import { Group, Job, Queue, type QueueHooks } from './objects.js';
+import { CSG_REQ_TIMEOUT, MAX_CSG_PRIO, PANTHOR_GROUP_PRIORITY_REALTIME } from './uapi.js';
+import { sleep, waitUntil, type Work } from './work.js';
+
+/** Instructions the kernel writes per job, padded to 64-byte lines (reference §1.7). */
+export const JOB_INSTRS = 16;
+const I_MOVE32: CsInstr = { op: CsOpcode.MOVE32, value: 0 };
+const I_MOVE48: CsInstr = { op: CsOpcode.MOVE48, addr: 0 };
+const I_FLUSH: CsInstr = { op: CsOpcode.FLUSH_CACHE2 };
+const I_WAIT: CsInstr = { op: CsOpcode.WAIT, sbMask: 0xff };
+const I_BARRIER: CsInstr = { op: CsOpcode.ERROR_BARRIER };
+const I_NOP: CsInstr = { op: CsOpcode.NOP };
+
+const PRIOS = [3, 2, 1, 0];
+
+interface TickReq { trigger: TickTrigger; ev: number }
+
+export class Scheduler implements QueueHooks {
+  readonly groups: Group[] = [];
+  readonly runnable: Group[][] = [[], [], [], []];
+  readonly idle: Group[][] = [[], [], [], []];
+  readonly slots: (Group | null)[];
+  /** sched.protm.active_group: the group the GPU entered protected mode for. */
+  activeGroup: Group | null = null;
+  tickCount = 0;
+  private reschedTarget = 0;
+  private tickToken = -1;
+  private tickAt = 0;
+  private tickQueued: TickReq | null = null;
+  private readonly tickCb = (): void => { this.tickToken = -1; this.requestTick(TickTrigger.TRIGGER_PERIODIC, -1); };
+  private readonly timeoutCb = (q: Queue): void => this.jobTimeout(q);
+  private asLru = 0;
+
+  constructor(private readonly k: Kernel, readonly slotCount: number) {
+    this.slots = new Array<Group | null>(slotCount).fill(null);
+  }
+
+  private get period(): Ns { return this.k.protm.tickPeriod(this.k.cfg.driver.tickPeriod); }
+
+  // ───────────── groups and lists ─────────────
+
+  addGroup(g: Group): void {
+    this.groups.push(g);
+    this.idle[g.priority].push(g);
+    g.list = 'idle';
+  }
+
+  private unlist(g: Group): void {
+    if (!g.list) return;
+    const l = (g.list === 'runnable' ? this.runnable : this.idle)[g.priority];
+    const i = l.indexOf(g);
+    if (i >= 0) l.splice(i, 1);
+    g.list = '';
+  }
+
+  private relist(g: Group, kind: 'runnable' | 'idle'): void {
+    this.unlist(g);
+    if (g.csgId >= 0 || !g.canRun) return;
+    (kind === 'runnable' ? this.runnable : this.idle)[g.priority].push(g);
+    g.list = kind;
+  }
+
+  /** Host view of a group's idleness: every queue empty, fatal or blocked on an unmet SYNC_WAIT. */
+  isIdle(g: Group): boolean {
+    for (const q of g.queues) {
+      const st = q.st;
+      if (st.fatal) continue;
+      if (st.protPending) return false;
+      if (st.blocked === 3 /* SYNC_WAIT */ && !waitSatisfied(q)) continue;
+      if (q.insert > q.extract || st.frames.length || st.runRemaining > 0) return false;
+    }
+    return true;
+  }
+
+  /** The GROUP_DESTROY / process-exit path. */
+  destroyGroup(g: Group, ev: number): void {
+    if (g.destroyed) return;
+    g.destroyed = true;
+    if (g.csgId >= 0) { this.requestTick(TickTrigger.TRIGGER_GROUP_DESTROY, ev); return; }
+    this.unlist(g);
+    this.terminateOffSlot(g, ev);
+    this.release(g, ev);
+  }
+
+  /** Last step of a destroyed group: handle gone, protm suspend buffer released. */
+  private release(g: Group, ev: number): void {
+    const i = this.groups.indexOf(g);
+    if (i < 0) return;
+    this.groups.splice(i, 1);
+    this.k.emitGroupState(g, g.state, GroupStateKind.GROUP_DESTROYED, ev);
+    if (g.protmSuspendBuf) { this.k.heaps.bufPut(g.protmSuspendBuf, 0, ev); g.protmSuspendBuf = null; }
+  }
+
+  private terminateOffSlot(g: Group, ev: number): void {
+    if (g.state !== GroupStateKind.PANTHOR_CS_GROUP_TERMINATED) {
+      const from = g.state;
+      g.state = GroupStateKind.PANTHOR_CS_GROUP_TERMINATED;
+      this.k.emitGroupState(g, from, g.state, ev);
+    }
+    this.failJobs(g, ev);
+  }
+
+  // ───────────── jobs ─────────────
+
+  /** A validated job from GROUP_SUBMIT: waits for its dependencies, then for ring credits. */
+  queueJob(j: Job): void {
+    const q = j.queue;
+    if (j.streamSize === 0) {
+      // A pure sync point: signalled once its dependencies are met, the ring is not touched.
+      if (j.deps === 0) this.completeJob(j, 0, j.submitEv);
+      else q.waiting.push(j);
+      return;
+    }
+    q.waiting.push(j);
+    this.pushJobs(q);
+  }
+
+  /** Dependencies of a waiting job were met. */
+  depsMet(j: Job, ev: number): void {
+    if (j.streamSize === 0) {
+      const w = j.queue.waiting, i = w.indexOf(j);
+      if (i >= 0) w.splice(i, 1);
+      this.completeJob(j, 0, ev);
+      return;
+    }
+    this.pushJobs(j.queue);
+  }
+
+  /** drm_sched run_job: writes the ring for every ready job (in order) while credits last. */
+  private pushJobs(q: Queue): void {
+    const g = q.group;
+    let pushed = 0, last = -1;
+    while (q.waiting.length) {
+      const j = q.waiting[0];
+      if (j.deps > 0 || q.freeCredits < JOB_INSTRS) break;
+      q.waiting.shift();
+      if (j.streamSize === 0) { this.completeJob(j, 0, j.submitEv); continue; }
+      const ring = q.ring, m = q.mask;
+      let p = q.insert;
+      ring[p++ & m] = I_MOVE32;          // latest flush id
+      ring[p++ & m] = I_FLUSH;
+      ring[p++ & m] = I_MOVE48;          // stream addr
+      ring[p++ & m] = I_MOVE32;          // stream size
+      ring[p++ & m] = I_WAIT;            // flush
+      ring[p++ & m] = { op: CsOpcode.CALL, addr: j.streamAddr, callSize: j.streamSize, value: j.seqno };
+      ring[p++ & m] = I_MOVE48;          // syncobj addr
+      ring[p++ & m] = I_MOVE48;          // #1
+      ring[p++ & m] = I_WAIT;            // all scoreboards
+      ring[p++ & m] = q.syncAdd;         // SYNC_ADD64 the queue's sync object
+      ring[p++ & m] = I_BARRIER;
+      while (p - q.insert < JOB_INSTRS) ring[p++ & m] = I_NOP;
+      q.insert = p;
+      q.inflight.push(j);
+      j.pushed = true;
+      last = this.k.emitJob(j, JobPhase.JOB_QUEUED, 0, j.submitEv);
+      pushed++;
+    }
+    if (!pushed) return;
+    if (g.csgId >= 0) {
+      const ev = this.k.emitFwReq({ iface: FwIface.CS, csg: g.csgId, cs: q.index, kind: FwReqKind.REQ_WRITE,
+        group: g.id, ringbufInsert: q.insert * 8 }, last);
+      this.k.fw.markBusy(g.csgId);
+      this.k.ringDoorbell(g.csgId + 1, 0, 1 << q.index, ev);
+      this.armTimeout(q);
+    } else if (g.canRun) {
+      if (g.list !== 'runnable') this.relist(g, 'runnable');
+      if (g.priority === PANTHOR_GROUP_PRIORITY_REALTIME) this.requestTick(TickTrigger.TRIGGER_RT_SUBMIT, last);
+      else if (this.freeSlot() >= 0) this.requestTick(TickTrigger.TRIGGER_SUBMIT, last);
+      else this.armTick(this.reschedTarget > this.k.sim.now ? this.reschedTarget : this.k.sim.now + this.period);
+    }
+  }
+
+  jobStarted(q: Queue, seqno: number): void {
+    for (const j of q.inflight) {
+      if (j.seqno !== seqno) continue;
+      q.current = j;
+      j.phase = JobPhase.JOB_STARTED;
+      j.startedAt = this.k.sim.now;
+      this.k.emitJob(j, JobPhase.JOB_STARTED, 0, -1);
+      return;
+    }
+  }
+
+  /** CSG SYNC_UPDATE (or a reset/termination): signal every job whose seqno the FW reached. */
+  syncUpdate(g: Group, ev: number): void {
+    for (const q of g.queues) {
+      const v = q.vm.read64(q.syncVa);
+      let progressed = false;
+      while (q.inflight.length && q.inflight[0].seqno <= v) {
+        const j = q.inflight.shift() as Job;
+        if (q.current === j) q.current = null;
+        this.completeJob(j, 0, ev);
+        progressed = true;
+      }
+      if (progressed) {
+        q.doneSeqno = v;
+        this.rearmTimeout(q);
+        if (q.waiting.length) this.pushJobs(q);
+      }
+    }
+    // Off-slot groups blocked on a SYNC_WAIT that now passes become runnable (sched.waiting).
+    for (let p = 0; p < 4; p++) {
+      const l = this.idle[p];
+      for (let i = 0; i < l.length; i++) {
+        const w = l[i];
+        if (!this.isIdle(w)) { this.relist(w, 'runnable'); i--; if (this.freeSlot() >= 0) this.requestTick(TickTrigger.TRIGGER_SYNC_UPDATE, ev); }
+      }
+    }
+  }
+
+  private completeJob(j: Job, err: number, ev: number): void {
+    const phase = err === 0 ? JobPhase.JOB_DONE
+      : err === -ETIMEDOUT ? JobPhase.JOB_TIMEDOUT : err === -ECANCELED ? JobPhase.JOB_CANCELED : JobPhase.JOB_FAILED;
+    j.phase = phase;
+    const e = this.k.emitJob(j, phase, err, ev);
+    for (const s of j.signals) this.k.signalSyncobj(s.obj, s.point, err, e);
+  }
+
+  /** Fails every job of a group that can no longer run (fence errors of reference §3.5). */
+  private failJobs(g: Group, ev: number): void {
+    const err = g.timedout ? -ETIMEDOUT : g.fatalQueues ? -EINVAL : -ECANCELED;
+    for (const q of g.queues) {
+      this.cancelTimeout(q);
+      // Jobs the FW already finished are still good.
+      this.syncUpdateQueue(q, ev);
+      const jobs = q.inflight.splice(0).concat(q.waiting.splice(0));
+      q.current = null;
+      for (const j of jobs) this.completeJob(j, err, ev);
+    }
+  }
+
+  private syncUpdateQueue(q: Queue, ev: number): void {
+    const v = q.vm.read64(q.syncVa);
+    while (q.inflight.length && q.inflight[0].seqno <= v) this.completeJob(q.inflight.shift() as Job, 0, ev);
+  }
+
+  // ───────────── job timeout (drm_sched timedout_job) ─────────────
+
+  private armTimeout(q: Queue): void {
+    if (q.timeoutToken >= 0 || q.inflight.length === 0 || q.group.csgId < 0) return;
+    q.timeoutToken = this.k.sim.after(this.k.cfg.driver.jobTimeout, this.timeoutCb, q);
+  }
+  private cancelTimeout(q: Queue): void {
+    if (q.timeoutToken >= 0) { this.k.sim.cancel(q.timeoutToken); q.timeoutToken = -1; }
+  }
+  private rearmTimeout(q: Queue): void { this.cancelTimeout(q); this.armTimeout(q); }
+
+  private jobTimeout(q: Queue): void {
+    q.timeoutToken = -1;
+    const g = q.group;
+    if (g.timedout || !q.inflight.length) return;
+    g.timedout = true;
+    const ev = this.k.emitFault(FaultKind.FAULT_JOB_TIMEOUT, 0, g, q.index, false, -1);
+    this.k.log(LogLevel.LOG_WARN, `job timeout on group ${g.id} queue ${q.index}`, ev);
+    this.requestTick(TickTrigger.TRIGGER_PERIODIC, ev);
+  }
+
+  // ───────────── FW events (from the IRQ handler) ─────────────
+
+  csgIdle(g: Group, ev: number): void {
+    if (this.isIdle(g)) this.requestTick(TickTrigger.TRIGGER_CSG_IDLE, ev);
+  }
+
+  /** CS_PROTM_PENDING: the queue waits for protected mode (7/8: pending bit + immediate tick). */
+  protmPending(g: Group, cs: number, ev: number): void {
+    const k = this.k;
+    if (!k.protmAvailable) {
+      if (k.protm.pendingWithoutHeapFatal) {
+        // Review: without a heap the queue can never run: make it fatal.
+        g.fatalQueues |= 1 << cs;
+        const e = k.emitFault(FaultKind.FAULT_CS_FATAL, R.DRM_PANTHOR_EXCEPTION_CS_CONFIG_FAULT, g, cs, false, ev);
+        k.log(LogLevel.LOG_WARN, 'CS_PROTM_PENDING without a protected heap: queue marked fatal', e);
+        this.requestTick(TickTrigger.TRIGGER_PROTM_PENDING, e);
+      } else {
+        k.log(LogLevel.LOG_WARN, 'CS_PROTM_PENDING ignored: no protected heap', ev);
+      }
+      return;
+    }
+    g.protmPendingQueues |= 1 << cs;
+    k.emitQueueState(g.queues[cs], ev);
+    this.requestTick(TickTrigger.TRIGGER_PROTM_PENDING, ev);
+  }
+
+  /** GLB PROTM_EXIT acknowledged: clear the active group and tick. */
+  protmExited(ev: number): void {
+    if (!this.activeGroup) this.k.log(LogLevel.LOG_WARN, 'PROTM_EXIT with no active protected group', ev);
+    this.activeGroup = null;
+    this.requestTick(TickTrigger.TRIGGER_PROTM_EXIT, ev);
+  }
+
+  csFatal(g: Group, cs: number, ev: number): void {
+    g.fatalQueues |= 1 << cs;
+    this.k.emitQueueState(g.queues[cs], ev);
+    this.requestTick(TickTrigger.TRIGGER_PERIODIC, ev);
+  }
+
+  // ───────────── tick scheduling ─────────────
+
+  freeSlot(): number {
+    for (let i = 0; i < this.slots.length; i++) if (!this.slots[i]) return i;
+    return -1;
+  }
+
+  armTick(at: Ns): void {
+    if (this.tickToken >= 0) {
+      if (this.tickAt <= at) return;
+      this.k.sim.cancel(this.tickToken);
+    }
+    this.tickAt = at;
+    this.tickToken = this.k.sim.at(at, this.tickCb);
+  }
+
+  /** Queues a tick on the scheduler's worker (coalesced with one already queued). */
+  requestTick(trigger: TickTrigger, ev: number): void {
+    if (this.tickQueued) return;
+    const req: TickReq = { trigger, ev };
+    this.tickQueued = req;
+    this.k.worker.queue(this.tickWork(req));
+  }
+
+  /** Reset: every pending tick is dropped; groups lose their slots. */
+  preReset(guilty: (g: Group) => boolean, terminateAll: boolean, ev: number): void {
+    this.tickQueued = null;
+    if (this.tickToken >= 0) { this.k.sim.cancel(this.tickToken); this.tickToken = -1; }
+    for (let s = 0; s < this.slots.length; s++) {
+      const g = this.slots[s];
+      if (!g) continue;
+      this.slots[s] = null;
+      this.unbindVm(g);
+      g.csgId = -1;
+      for (const q of g.queues) this.cancelTimeout(q);
+      const from = g.state;
+      if (guilty(g) || terminateAll || !g.canRun) {
+        if (!g.canRun || guilty(g)) { if (!g.fatalQueues && !g.timedout) g.fatalQueues = (1 << g.queues.length) - 1; }
+        else g.fatalQueues = (1 << g.queues.length) - 1;
+        g.state = GroupStateKind.PANTHOR_CS_GROUP_TERMINATED;
+        this.k.emitGroupState(g, from, g.state, ev);
+        this.failJobs(g, ev);
+        if (g.destroyed) this.release(g, ev);
+      } else {
+        // Suspended by the reset, not blamed.
+        g.innocent = true;
+        g.state = GroupStateKind.PANTHOR_CS_GROUP_SUSPENDED;
+        for (const q of g.queues) { q.st.protPending = false; q.st.protRemaining = 0; }
+        g.protmPendingQueues = 0;
+        this.k.emitGroupState(g, from, g.state, ev);
+        this.relist(g, this.isIdle(g) ? 'idle' : 'runnable');
+      }
+    }
+    this.activeGroup = null;
+  }
+
+  // ───────────── the tick ─────────────
+
+  private view(g: Group): ProtmGroupView {
+    return { id: g.id, priority: g.priority, protmPending: g.protmPendingQueues !== 0, isProtected: g.isProtected };
+  }
+
+  private *tickWork(req: TickReq): Work {
+    this.tickQueued = null;
+    const k = this.k;
+    if (!k.ready) return;
+    const now = k.sim.now;
+    const full = now >= this.reschedTarget;
+    const tick = ++this.tickCount;
+    const fw = k.fw;
+    const reasons: GroupReasonInit[] = [];
+
+    // Off-slot groups: re-sort between runnable and idle; dead groups drop out.
+    for (const p of PRIOS) {
+      for (const g of this.runnable[p].slice()) if (!g.canRun) this.unlist(g); else if (this.isIdle(g)) this.relist(g, 'idle');
+      for (const g of this.idle[p].slice()) if (!g.canRun) this.unlist(g); else if (!this.isIdle(g)) this.relist(g, 'runnable');
+    }
+    const old: Group[] = [];
+    for (const g of this.slots) if (g) old.push(g);
+    old.sort((a, b) => b.csgPriority - a.csgPriority);
+    const inputs = this.inputs(old);
+
+    // ── pick (reference §3.4) ──
+    const selected: Group[] = [];
+    const vms = new Set<number>();
+    const asCount = k.asCount;
+    const tryPick = (g: Group, rule: SchedRule): boolean => {
+      if (selected.includes(g)) return false;
+      if (!g.canRun) { reasons.push({ group: g.id, rule: SchedRule.RULE_CANNOT_RUN }); return false; }
+      if (selected.length >= this.slotCount) { reasons.push({ group: g.id, rule: SchedRule.RULE_NO_FREE_SLOT }); return false; }
+      if (!vms.has(g.vm.id) && vms.size >= asCount) { reasons.push({ group: g.id, rule: SchedRule.RULE_AS_BUDGET }); return false; }
+      selected.push(g); vms.add(g.vm.id);
+      reasons.push({ group: g.id, rule });
+      return true;
+    };
+    let timeslice = false;
+    if (!full) {
+      // Mid-slice: residents stay; only RT groups may preempt; free slots are filled.
+      for (const g of old) if (g.canRun && !this.isIdle(g)) tryPick(g, SchedRule.RULE_PRIORITY_ORDER);
+      for (const g of this.runnable[PANTHOR_GROUP_PRIORITY_REALTIME]) {
+        if (selected.length >= this.slotCount) {
+          let victim = -1;
+          for (let i = selected.length - 1; i >= 0; i--) if (selected[i].priority < PANTHOR_GROUP_PRIORITY_REALTIME) { victim = i; break; }
+          if (victim < 0) break;
+          selected.splice(victim, 1);
+        }
+        tryPick(g, SchedRule.RULE_RT_PREEMPT);
+      }
+      for (const p of PRIOS) for (const g of this.runnable[p]) tryPick(g, SchedRule.RULE_PRIORITY_ORDER);
+      selected.sort((a, b) => b.priority - a.priority);
+    } else {
+      for (const p of PRIOS) {
+        const oldNonIdle = old.filter((g) => g.priority === p && g.canRun && !this.isIdle(g));
+        const contenders = oldNonIdle.length + this.runnable[p].length;
+        if (contenders > 1) timeslice = true;
+        // Rotation: the highest old group goes to the back of its priority level.
+        let rotated: Group | undefined;
+        if (oldNonIdle.length && contenders > 1) rotated = oldNonIdle.shift();
+        for (const g of oldNonIdle) tryPick(g, SchedRule.RULE_PRIORITY_ORDER);
+        for (const g of this.runnable[p]) tryPick(g, SchedRule.RULE_PRIORITY_ORDER);
+        if (rotated) tryPick(rotated, SchedRule.RULE_ROTATION);
+      }
+      this.reschedTarget = now + this.period;
+    }
+
+    // ── protected mode (policy) ──
+    const active = this.activeGroup;
+    let anyPending = false;
+    for (const g of this.groups) if (g.protmPendingQueues && g.canRun) { anyPending = true; break; }
+    let choice: ProtmChoice = k.protm.choose(selected.map((g) => this.view(g)), anyPending, active ? active.id : 0);
+    if (anyPending && !k.protmAvailable && choice.verdict === ProtmVerdict.PROTM_GRANTED) {
+      choice = { verdict: k.lazyResetPending ? ProtmVerdict.PROTM_DEFERRED : ProtmVerdict.PROTM_DENIED,
+        rule: k.lazyResetPending ? SchedRule.RULE_LAZY_SLOW_RESET : SchedRule.RULE_NO_HEAP, group: choice.group, soleResident: false };
+    }
+    const protmGroup = choice.verdict === ProtmVerdict.PROTM_GRANTED || choice.verdict === ProtmVerdict.PROTM_KEEP
+      ? selected.find((g) => g.id === choice.group) ?? null : null;
+
+    // ── idle fill: free slots keep resident idle groups (≤ the protm group's priority under 2026) ──
+    const idleLimit = protmGroup && k.protm.name.startsWith('panthor-2026') ? protmGroup.priority : 3;
+    for (const p of PRIOS) {
+      for (const g of old) {
+        if (g.priority !== p || selected.includes(g) || !g.canRun || !this.isIdle(g)) continue;
+        if (p > idleLimit) { reasons.push({ group: g.id, rule: SchedRule.RULE_IDLE_FILL_LE_PROTM }); continue; }
+        tryPick(g, SchedRule.RULE_IDLE);
+      }
+    }
+    // kbase: only the protected group stays resident.
+    if (protmGroup && choice.soleResident) {
+      for (const g of selected) if (g !== protmGroup) reasons.push({ group: g.id, rule: SchedRule.RULE_KBASE_SOLE_RESIDENT });
+      selected.length = 0;
+      selected.push(protmGroup);
+    }
+
+    // Must the GPU leave protected mode first?
+    const gpuProt = fw.mode === GpuMode.MODE_PROTECTED || fw.mode === GpuMode.MODE_ENTERING;
+    let verdict = choice.verdict, rule = choice.rule;
+    let exitCause: ModeSwitchCause = ModeSwitchCause.CAUSE_NONE;
+    if (gpuProt && (!active || verdict !== ProtmVerdict.PROTM_KEEP)) {
+      const top = selected[0];
+      exitCause = top && active && top.priority === active.priority ? ModeSwitchCause.CAUSE_ROTATION : ModeSwitchCause.CAUSE_FORCED_EXIT_PING;
+      if (verdict !== ProtmVerdict.PROTM_GRANTED) {
+        verdict = ProtmVerdict.PROTM_EXIT;
+        rule = exitCause === ModeSwitchCause.CAUSE_ROTATION ? SchedRule.RULE_ROTATION : SchedRule.RULE_HIGHER_PRIORITY_NORMAL;
+      }
+    }
+
+    // ── slot plan ──
+    const slotsOut: SlotAssignInit[] = [];
+    const evicted: number[] = [];
+    const keep = new Set<Group>(selected);
+    const plan: { g: Group; slot: number; action: SlotAction }[] = [];
+    for (let s = 0; s < this.slots.length; s++) {
+      const g = this.slots[s];
+      if (g && !keep.has(g)) {
+        const action = g.canRun ? SlotAction.SLOT_SUSPEND : SlotAction.SLOT_TERMINATE;
+        plan.push({ g, slot: s, action });
+        evicted.push(g.id);
+      }
+    }
+    const prio = new Map<Group, number>();
+    selected.forEach((g, i) => prio.set(g, MAX_CSG_PRIO - i));
+    const free: number[] = [];
+    for (let s = 0; s < this.slots.length; s++) if (!this.slots[s] || !keep.has(this.slots[s] as Group)) free.push(s);
+    for (const g of selected) {
+      if (g.csgId >= 0) plan.push({ g, slot: g.csgId, action: SlotAction.SLOT_KEEP });
+      else {
+        const s = free.shift() as number;
+        plan.push({ g, slot: s, action: g.state === GroupStateKind.PANTHOR_CS_GROUP_SUSPENDED ? SlotAction.SLOT_RESUME : SlotAction.SLOT_START });
+      }
+    }
+    for (let s = 0; s < this.slots.length; s++) {
+      const acts = plan.filter((p) => p.slot === s);
+      if (!acts.length) { slotsOut.push({ slot: s, group: 0, action: SlotAction.SLOT_EMPTY }); continue; }
+      for (const a of acts) slotsOut.push({ slot: s, group: a.g.id, csgPriority: prio.get(a.g) ?? 0, action: a.action });
+    }
+    // Timeslicing keeps the tick running; so do runnable groups that got no slot.
+    for (const p of PRIOS) for (const g of this.runnable[p]) if (!keep.has(g)) timeslice = true;
+    const nextTick = timeslice ? Math.max(this.reschedTarget, now + 1) : 0;
+
+    const decEv = k.sim.bus.emit({ body: { case: 'decision', value: {
+      tick, trigger: req.trigger, fullTick: full, inputs, slots: slotsOut, evicted,
+      protm: verdict, protmRule: rule, protmGroup: choice.group, reasons, freeAs: asCount - vms.size,
+      timeslice, nextTickNs: nextTick, mode: fw.mode,
+    } } }, req.ev);
+    if (nextTick) this.armTick(nextTick);
+
+    // ── apply ──
+    if (exitCause !== ModeSwitchCause.CAUSE_NONE) {
+      const ok = yield* this.forceExit(exitCause, decEv);
+      if (!ok) return;
+    }
+    // Evictions and priority updates, one doorbell for all CSGs.
+    let mask = 0;
+    const waitSlots: number[] = [];
+    for (const p of plan) {
+      const g = p.g;
+      if (p.action === SlotAction.SLOT_SUSPEND || p.action === SlotAction.SLOT_TERMINATE) {
+        const st = p.action === SlotAction.SLOT_SUSPEND ? R.CSG_STATE_SUSPEND : R.CSG_STATE_TERMINATE;
+        k.csgRequestState(p.slot, g, st, g.csgPriority, decEv);
+        for (const q of g.queues) {
+          this.cancelTimeout(q);
+          if (q.current && st === R.CSG_STATE_SUSPEND) k.emitJob(q.current, JobPhase.JOB_PREEMPTED, 0, decEv);
+        }
+        mask |= 1 << p.slot; waitSlots.push(p.slot);
+      } else if (p.action === SlotAction.SLOT_KEEP) {
+        const np = prio.get(g) as number;
+        if (np !== g.csgPriority) {
+          g.csgPriority = np;
+          k.csgEndpointConfig(p.slot, g, np, decEv);
+          mask |= 1 << p.slot; waitSlots.push(p.slot);
+        }
+      }
+    }
+    if (mask) {
+      k.ringDoorbell(R.CSF_GLB_DOORBELL_ID, mask, 0, decEv);
+      const ok = yield waitUntil(() => waitSlots.every((s) => k.csgAcked(s)), CSG_REQ_TIMEOUT);
+      if (!ok) { this.csgTimeout(waitSlots, decEv); return; }
+    }
+    for (const p of plan) {
+      if (p.action !== SlotAction.SLOT_SUSPEND && p.action !== SlotAction.SLOT_TERMINATE) continue;
+      const g = p.g, from = g.state;
+      this.slots[p.slot] = null;
+      k.unbindSlot(p.slot);
+      this.unbindVm(g);
+      g.csgId = -1;
+      if (active === g) this.activeGroup = null;
+      if (p.action === SlotAction.SLOT_SUSPEND) {
+        g.state = GroupStateKind.PANTHOR_CS_GROUP_SUSPENDED;
+        // A group suspended with protected work pending raises PROTM_PENDING again on resume.
+        g.protmPendingQueues = 0;
+        k.emitGroupState(g, from, g.state, decEv);
+        this.relist(g, this.isIdle(g) ? 'idle' : 'runnable');
+      } else {
+        g.state = GroupStateKind.PANTHOR_CS_GROUP_TERMINATED;
+        k.emitGroupState(g, from, g.state, decEv);
+        this.failJobs(g, decEv);
+        if (g.destroyed) this.release(g, decEv);
+      }
+    }
+    // New groups: lowest free slot, START (CREATED) or RESUME (SUSPENDED).
+    mask = 0;
+    const started: { g: Group; slot: number; action: SlotAction }[] = [];
+    for (const p of plan) {
+      if (p.action !== SlotAction.SLOT_START && p.action !== SlotAction.SLOT_RESUME) continue;
+      const g = p.g;
+      this.unlist(g);
+      this.slots[p.slot] = g;
+      g.csgId = p.slot;
+      g.csgPriority = prio.get(g) as number;
+      this.bindVm(g, decEv);
+      k.bindSlot(p.slot, g, p.action === SlotAction.SLOT_START ? R.CSG_STATE_START : R.CSG_STATE_RESUME, decEv);
+      mask |= 1 << p.slot;
+      started.push(p);
+    }
+    if (mask) {
+      k.ringDoorbell(R.CSF_GLB_DOORBELL_ID, mask, 0, decEv);
+      const ok = yield waitUntil(() => started.every((p) => k.csgAcked(p.slot)), CSG_REQ_TIMEOUT);
+      if (!ok) { this.csgTimeout(started.map((p) => p.slot), decEv); return; }
+      for (const p of started) {
+        const g = p.g, from = g.state;
+        g.state = GroupStateKind.PANTHOR_CS_GROUP_ACTIVE;
+        k.emitGroupState(g, from, g.state, decEv);
+        for (const q of g.queues) {
+          if (q.current && p.action === SlotAction.SLOT_RESUME) k.emitJob(q.current, JobPhase.JOB_RESUMED, 0, decEv);
+          this.armTimeout(q);
+        }
+      }
+    }
+
+    // ── protected-mode entry ──
+    if (verdict === ProtmVerdict.PROTM_GRANTED && protmGroup && protmGroup.csgId >= 0 &&
+        fw.mode === GpuMode.MODE_NORMAL) {
+      yield* this.enterProtm(protmGroup, decEv);
+    }
+  }
+
+  /** Run-queue snapshot for the decision event. */
+  private inputs(old: Group[]): RunQueueEntryInit[] {
+    const out: RunQueueEntryInit[] = [];
+    const add = (g: Group, idle: boolean): void => {
+      out.push({ group: g.id, priority: g.priority, idle, protmPending: g.protmPendingQueues !== 0,
+        csgSlot: g.csgId, csgPriority: g.csgId >= 0 ? g.csgPriority : 0, canRun: g.canRun,
+        isProtected: g.isProtected, vmId: g.vm.id, waiting: idle && g.queues.some((q) => q.st.blocked === 3) });
+    };
+    for (const g of old) add(g, this.isIdle(g));
+    for (const p of PRIOS) for (const g of this.runnable[p]) add(g, false);
+    for (const p of PRIOS) for (const g of this.idle[p]) add(g, true);
+    return out;
+  }
+
+  private csgTimeout(slots: number[], ev: number): void {
+    const k = this.k;
+    const e = k.emitFault(FaultKind.FAULT_CSG_ACK_TIMEOUT, 0, this.slots[slots[0]] ?? null, 0, false, ev);
+    k.log(LogLevel.LOG_ERR, `CSG slots ${slots.join(',')} request timeout`, e);
+    // The FW does not answer: a hang, so a slow reset.
+    k.scheduleReset(ResetKind.RESET_SLOW, ResetCause.RESET_CAUSE_CSG_ACK_TIMEOUT, e);
+  }
+
+  // ───────────── address spaces ─────────────
+
+  private bindVm(g: Group, ev: number): void {
+    const vm = g.vm;
+    vm.residentGroups++;
+    vm.asLru = ++this.asLru;
+    if (vm.asNr >= 0) return;
+    const used = new Set<number>();
+    for (const v of this.k.vmsWithAs()) used.add(v.asNr);
+    let as = -1;
+    for (let a = 1; a <= this.k.asCount; a++) if (!used.has(a)) { as = a; break; }
+    if (as < 0) {
+      // Evict the least recently used VM without resident groups.
+      let victim = null;
+      for (const v of this.k.vmsWithAs()) if (v.residentGroups === 0 && (!victim || v.asLru < victim.asLru)) victim = v;
+      if (!victim) return;
+      as = victim.asNr;
+      victim.asNr = -1;
+    }
+    vm.asNr = as;
+    this.k.emitMmu(as, 1 /* AS_COMMAND_UPDATE */, vm.id, 0, ev);
+  }
+
+  private unbindVm(g: Group): void { if (g.vm.residentGroups > 0) g.vm.residentGroups--; }
+
+  // ───────────── protected mode ─────────────
+
+  /** panthor_fw_protm_enter: ack the pending queues, GLB_PROTM_ENTER, wait ack, poll PROTM_ACTIVE. */
+  private *enterProtm(g: Group, decEv: number): Work {
+    const k = this.k, fw = k.fw, pol = k.protm;
+    let ev = decEv;
+    const csg = fw.csgs[g.csgId];
+    let mask = 0;
+    for (let i = 0; i < g.queues.length; i++) {
+      if (!(g.protmPendingQueues & (1 << i))) continue;
+      const cs = csg.cs[i];
+      cs.req = ((cs.req & ~R.CS_PROTM_PENDING) | (cs.ack & R.CS_PROTM_PENDING)) >>> 0;
+      ev = k.emitFwReq({ iface: FwIface.CS, csg: g.csgId, cs: i, kind: FwReqKind.REQ_EVENT_ACK,
+        bits: R.CS_PROTM_PENDING, req: cs.req, group: g.id }, decEv);
+      cs.lastReqEv = ev;
+      mask |= 1 << i;
+    }
+    g.protmPendingQueues = 0;
+    if (mask) k.ringDoorbell(g.csgId + 1, 0, mask, ev);
+    this.activeGroup = g;
+    const enterEv = k.glbToggle(R.GLB_PROTM_ENTER, ev);
+    k.ringDoorbell(R.CSF_GLB_DOORBELL_ID, 0, 0, enterEv);
+    let ok = yield waitUntil(() => k.glbAcked(R.GLB_PROTM_ENTER), pol.enterAckTimeout);
+    if (ok) ok = yield waitUntil(() => fw.mode !== GpuMode.MODE_ENTERING, pol.activeTimeout);
+    if (ok) return;
+    const e = k.emitFault(FaultKind.FAULT_PROTM_ENTER_TIMEOUT, 0, g, 0, false, enterEv);
+    k.log(LogLevel.LOG_ERR, 'Protected mode entry timeout', e);
+    // As posted, a failed enter fails every slot; the review: only the protm group's.
+    for (const s of this.slots) {
+      if (!s || (s !== g && !pol.failEnterAllSlots)) continue;
+      s.fatalQueues = (1 << s.queues.length) - 1;
+    }
+    this.activeGroup = null;
+    k.scheduleReset(ResetKind.RESET_SLOW, ResetCause.RESET_CAUSE_PROTM_ENTER_TIMEOUT, e);
+  }
+
+  /**
+   * Host-forced exit (7/8): wait the grace period for the FW to leave by itself, then toggle
+   * GLB_PING and wait for PROTM_ACTIVE to clear; timeout → reset. Returns false on failure.
+   */
+  *forceExit(cause: ModeSwitchCause, ev: number): Generator<import('./work.js').WaitFor, boolean, boolean> {
+    const k = this.k, fw = k.fw, pol = k.protm;
+    const out = (): boolean => fw.mode === GpuMode.MODE_NORMAL;
+    if (out()) return true;
+    if (fw.mode === GpuMode.MODE_ENTERING) yield waitUntil(() => fw.mode !== GpuMode.MODE_ENTERING, pol.activeTimeout);
+    if (pol.exitGrace > 0 && fw.mode === GpuMode.MODE_PROTECTED) {
+      if (yield waitUntil(out, pol.exitGrace)) return true;
+    }
+    if (fw.mode === GpuMode.MODE_PROTECTED) {
+      fw.exitCause = cause;
+      const e = k.glbToggle(R.GLB_PING, ev);
+      k.ringDoorbell(R.CSF_GLB_DOORBELL_ID, 0, 0, e);
+    }
+    if (yield waitUntil(out, pol.exitTimeout)) return true;
+    const f = k.emitFault(FaultKind.FAULT_PROTM_EXIT_TIMEOUT, 0, this.activeGroup, 0, false, ev);
+    k.log(LogLevel.LOG_ERR, 'Possible GPU hang in Protected mode', f);
+    k.scheduleReset(ResetKind.RESET_SLOW, ResetCause.RESET_CAUSE_PROTM_EXIT_TIMEOUT, f);
+    return false;
+  }
+
+  /** A work item that only forces an exit (VM_BIND under the 2026 series). */
+  *exitWork(cause: ModeSwitchCause, ev: number, then: () => void): Work {
+    yield* this.forceExit(cause, ev);
+    then();
+    yield sleep(0);
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * panthor uAPI constants (include/uapi/drm/panthor_drm.h, reference §1) and the driver's limits
+ * (panthor_sched.c, panthor_drv.c, reference §3.1).
+ */
+import { ms, sec } from '../sim/index.js';
+
+export const PANTHOR_GROUP_PRIORITY_LOW = 0;
+export const PANTHOR_GROUP_PRIORITY_MEDIUM = 1;
+export const PANTHOR_GROUP_PRIORITY_HIGH = 2;
+export const PANTHOR_GROUP_PRIORITY_REALTIME = 3;
+export const PANTHOR_GROUP_PRIORITY_COUNT = 4;
+
+export const DRM_PANTHOR_BO_NO_MMAP = 1 << 0;
+export const DRM_PANTHOR_BO_WB_MMAP = 1 << 1;
+/**
+ * Model extension: a user BO backed by the protected heap (the 2026 series' kernel BO flag
+ * DRM_PANTHOR_KBO_PROTECTED_HEAP, exposed so apps can ask for one). Needs NO_MMAP + an exclusive VM.
+ */
+export const DRM_PANTHOR_BO_PROTECTED = 1 << 2;
+export const DRM_PANTHOR_BO_FLAGS = DRM_PANTHOR_BO_NO_MMAP | DRM_PANTHOR_BO_WB_MMAP | DRM_PANTHOR_BO_PROTECTED;
+export const DRM_PANTHOR_BO_IS_IMPORTED = 1 << 0;
+
+export const DRM_PANTHOR_VM_BIND_ASYNC = 1 << 0;
+export const DRM_PANTHOR_VM_BIND_OP_MAP_READONLY = 1 << 0;
+export const DRM_PANTHOR_VM_BIND_OP_MAP_NOEXEC = 1 << 1;
+export const DRM_PANTHOR_VM_BIND_OP_MAP_UNCACHED = 1 << 2;
+export const DRM_PANTHOR_VM_BIND_OP_MAP_SPARSE = 1 << 3;
+export const DRM_PANTHOR_VM_BIND_OP_TYPE_MASK = 0xf << 28;
+export const DRM_PANTHOR_VM_BIND_OP_TYPE_MAP = 0 << 28;
+export const DRM_PANTHOR_VM_BIND_OP_TYPE_UNMAP = 1 << 28;
+export const DRM_PANTHOR_VM_BIND_OP_TYPE_SYNC_ONLY = 2 << 28;
+export const DRM_PANTHOR_VM_STATE_USABLE = 0;
+export const DRM_PANTHOR_VM_STATE_UNUSABLE = 1;
+
+export const DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_MASK = 0xff;
+export const DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_SYNCOBJ = 0;
+export const DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ = 1;
+export const DRM_PANTHOR_SYNC_OP_WAIT = 0;
+export const DRM_PANTHOR_SYNC_OP_SIGNAL = (1 << 31) >>> 0;
+
+/** 8/8 of the 2026 series (the former pad); the review suggests ..._GROUP_FEATURE_PROTM. */
+export const DRM_PANTHOR_GROUP_CREATE_PROTECTED = 1 << 0;
+export const DRM_PANTHOR_GROUP_CREATE_FLAGS = DRM_PANTHOR_GROUP_CREATE_PROTECTED;
+export const DRM_PANTHOR_GROUP_STATE_TIMEDOUT = 1 << 0;
+export const DRM_PANTHOR_GROUP_STATE_FATAL_FAULT = 1 << 1;
+export const DRM_PANTHOR_GROUP_STATE_INNOCENT = 1 << 2;
+export const DRM_PANTHOR_PROTECTED_FEATURE_BASIC = 1 << 0;
+
+export const DRM_SYNCOBJ_CREATE_SIGNALED = 1 << 0;
+export const DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL = 1 << 0;
+
+/** Driver limits. */
+export const MAX_GROUPS_PER_POOL = 128;
+export const MAX_CS_PER_CSG = 32;
+export const MAX_CSG_PRIO = 15;
+export const MAX_INSTRS_PER_JOB = 24;
+export const MIN_RINGBUF_SIZE = 4096;
+export const MAX_RINGBUF_SIZE = 64 * 1024;
+export const MIN_CHUNK_SIZE = 128 * 1024;
+export const MAX_CHUNK_SIZE = 8 * 1024 * 1024;
+export const BO_LABEL_MAXLEN = 4096;
+
+/** Timeouts (reference §3.1, §4.3). */
+export const JOB_TIMEOUT = sec(5);
+export const CSG_REQ_TIMEOUT = ms(100);
+export const PING_INTERVAL = sec(12);
+export const PING_TIMEOUT = ms(100);
+export const FW_BOOT_TIMEOUT = ms(1000);
+export const TICK_PERIOD = ms(10);
+
+/** sizeof() of the DEV_QUERY structs and their minimum accepted sizes (PANTHOR_UOBJ_MIN_SIZE). */
+export const DEV_QUERY_SIZES: readonly { size: number; min: number }[] = [
+  { size: 104, min: 96 },   // drm_panthor_gpu_info (min: up to tiler_present)
+  { size: 24, min: 24 },    // drm_panthor_csif_info
+  { size: 24, min: 16 },    // drm_panthor_timestamp_info
+  { size: 4, min: 4 },      // drm_panthor_group_priorities_info
+  { size: 8, min: 8 },      // drm_panthor_mmu_info
+  { size: 8, min: 4 },      // drm_panthor_protected_info (8/8)
+];
+
+/** Model sizes of the FW interface (CSG control page). */
+export const CSG_SUSPEND_SIZE = 0x4000;
+export const CSG_PROTM_SUSPEND_SIZE = 0x10000;
+/** GPU timestamp frequency the model reports (24 MHz arch timer). */
+export const TIMESTAMP_FREQUENCY = 24_000_000;
+/** DRM_FILE_PAGE_OFFSET_START (mmap offsets of GEM objects). */
+export const DRM_FILE_PAGE_OFFSET_START = 0x100000 * 4096;

@@ -1,0 +1,3 @@
+/** policies/: protected-mode scheduling and missing-heap policies. */
+export * from './protm.js';
+export * from './heap.js';
