@@ -11,6 +11,7 @@
  */
 import type { FaultConfig, ScenarioConfig, UapiKernel } from './contract.js';
 import { Sim, type Ns, type TraceSink } from './sim/index.js';
+import { createKernel } from './panthor/index.js';
 import { SummarySink, type SummaryData } from './summary.js';
 import { createApp, type AppModel, type AppStats } from './userspace/index.js';
 
@@ -46,15 +47,9 @@ export interface SimResult {
 /** First pid given to scenario apps (app i gets FIRST_APP_PID + i). */
 export const FIRST_APP_PID = 1001;
 
-let defaultKernel: KernelFactory | undefined;
-
-/** Installs the kernel used when `simulate` is not given one (done by hw-model/index.ts). */
-export function setDefaultKernel(factory: KernelFactory): void { defaultKernel = factory; }
-
 /** Runs one scenario to its end. Deterministic: same config (incl. seed) → same event sequence. */
 export function simulate(cfg: ScenarioConfig, opts: SimulateOptions = {}): SimResult {
-  const factory = opts.kernel ?? defaultKernel;
-  if (!factory) throw new Error('simulate: no kernel model installed');
+  const factory: KernelFactory = opts.kernel ?? createKernel;
   const sim = new Sim(cfg.seed);
   const summary = new SummarySink();
   sim.bus.subscribe(summary);

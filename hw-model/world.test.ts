@@ -1,0 +1,92 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { PROTM_POLICIES, type ScenarioConfig } from './contract.js';
+import { ProcessOp, Writer, encodeEvent, type EventInit } from '../proto/index.js';
+import { BUILTIN_SCENARIOS, applyOverrides, loadBuiltin } from './scenario/index.js';
+import { ms, sec, type TraceSink } from './sim/index.js';
+import { FakeKernel } from './userspace/index.js';
+import { simulate, type SimResult } from './index.js';
+
+/** A sink that hashes the encoded bytes of every event (as the recorder would write them). */
+class HashSink implements TraceSink {
+  private readonly h = createHash('sha256');
+  private readonly w = new Writer(4096);
+  count = 0;
+  onEvent(ev: EventInit): void {
+    this.w.reset();
+    encodeEvent(this.w, ev);
+    this.h.update(this.w.buf.subarray(0, this.w.pos));
+    this.count++;
+  }
+  digest(): string { return this.h.digest('hex'); }
+}
+
+function run(cfg: ScenarioConfig): { res: SimResult; hash: string; count: number } {
+  const sink = new HashSink();
+  const res = simulate(cfg, { sinks: [sink] });
+  return { res, hash: sink.digest(), count: sink.count };
+}
+
+test('same scenario + seed twice: identical encoded event sequence; another seed differs', () => {
+  const cfg = applyOverrides(loadBuiltin('drm-video-over-ui'), { duration: ms(800) });
+  const a = run(cfg), b = run(cfg);
+  assert.ok(a.count > 1000, `events ${a.count}`);
+  assert.equal(a.count, b.count);
+  assert.equal(a.hash, b.hash);
+  assert.deepEqual(a.res.summary, b.res.summary);
+  const c = run(applyOverrides(cfg, { seed: 2 }));
+  assert.notEqual(c.hash, a.hash, 'seed 2 gives a different run');
+});
+
+test('determinism holds for the stress scenario and across policies', () => {
+  for (const policy of ['kbase', 'rfc-2025'] as const) {
+    const cfg = applyOverrides(loadBuiltin('stress'), { duration: ms(300), protmPolicy: policy });
+    assert.equal(run(cfg).hash, run(cfg).hash, policy);
+  }
+});
+
+test('every built-in runs under every policy', () => {
+  for (const b of BUILTIN_SCENARIOS) {
+    const base = loadBuiltin(b.name);
+    // Long enough for each scenario's point (late heaps, faults, the 12 s PING) where cheap enough.
+    const duration = b.name === 'watchdog-ping-in-protm' ? base.duration : Math.min(base.duration, sec(2));
+    for (const policy of PROTM_POLICIES) {
+      const cfg = applyOverrides(base, { protmPolicy: policy, duration });
+      let res: SimResult;
+      try {
+        res = simulate(cfg);
+      } catch (e) {
+        assert.fail(`${b.name} under ${policy}: ${(e as Error).stack}`);
+      }
+      const label = `${b.name} under ${policy}`;
+      assert.ok(res.events > 100, `${label}: ${res.events} events`);
+      const started = cfg.apps.filter((a) => a.start < duration).length;
+      assert.equal(res.apps.filter((a) => a.pid > 0).length, cfg.apps.length, label);
+      const procStarts = res.summary.families.find((f) => f.family === 'process')!.count;
+      assert.ok(procStarts >= started, `${label}: process events ${procStarts}`);
+      assert.ok(res.summary.groups.some((g) => g.gpuNs > 0), `${label}: some group got GPU time`);
+    }
+  }
+});
+
+test('apps get their names in the summary and the UI compositor keeps its frame rate', () => {
+  const res = simulate(applyOverrides(loadBuiltin('drm-video-over-ui'), { duration: sec(2) }));
+  const names = new Set(res.summary.groups.map((g) => g.app));
+  for (const n of ['weston', 'video', 'ml-batch']) assert.ok(names.has(n), `${n} in ${[...names].join(', ')}`);
+  const weston = res.apps.find((a) => a.name === 'weston')!;
+  assert.ok(weston.framesDone >= 100, `weston frames ${weston.framesDone}`);
+  const procStarts: number[] = [];
+  simulate(applyOverrides(loadBuiltin('drm-video-over-ui'), { duration: ms(300) }), {
+    sinks: [{ onEvent: (ev) => { if (ev.body?.case === 'process' && ev.body.value.op === ProcessOp.PROC_START) procStarts.push(ev.body.value.pid!); } }],
+  });
+  assert.deepEqual(procStarts, [1001, 1003, 1002], 'started at their scenario times: weston 0, ml-batch 100ms, video 200ms');
+});
+
+test('the fake kernel can stand in for the real one', () => {
+  let k: FakeKernel | undefined;
+  const res = simulate(applyOverrides(loadBuiltin('drm-video-over-ui'), { duration: ms(200) }),
+    { kernel: (sim, cfg) => (k = new FakeKernel(sim, cfg)) });
+  assert.ok(k?.started && k.shutDown);
+  assert.ok(res.apps[0].framesDone > 5);
+});
