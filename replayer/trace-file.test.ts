@@ -1,0 +1,117 @@
+/**
+ * openTrace / memoryTrace / appendNote: random access, iteration, time search, the chunk cache,
+ * and one clear "<path>: <problem>" line for every file that cannot be opened.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeContainer, type EventInit } from '../proto/index.js';
+import { openTrace, memoryTrace, appendNote, TraceError } from './trace-file.js';
+
+function events(n: number): EventInit[] {
+  const out: EventInit[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push({ t: Math.floor(i / 3) * 1000, cause: i % 5 === 4 ? 2 : 0, body: { case: 'job', value: { group: 1 + (i % 4), seqno: i, phase: 2 } } });
+  }
+  return out;
+}
+
+test('random access, iteration and time search agree', () => {
+  const evs = events(5000);
+  const tr = memoryTrace({ scenarioName: 'm' }, evs, { chunkEvents: 256 });
+  assert.equal(tr.eventCount, 5000);
+  assert.equal(tr.chunks.length, Math.ceil(5000 / 256));
+  assert.equal(tr.path, '');
+  // random order access (exercises the cache eviction)
+  for (const i of [4999, 0, 2570, 13, 256, 255, 4000, 1, 2571]) {
+    const ev = tr.event(i);
+    assert.equal(ev.t, evs[i].t);
+    assert.equal(ev.body.case === 'job' ? ev.body.value.seqno : -1, i);
+  }
+  assert.throws(() => tr.event(5000), RangeError);
+  assert.throws(() => tr.event(-1), RangeError);
+  assert.throws(() => tr.event(1.5), RangeError);
+  const seq = [...tr.iterate(250, 530)];
+  assert.equal(seq.length, 280);
+  assert.deepEqual(seq.map((e) => (e.body.case === 'job' ? e.body.value.seqno : -1)), Array.from({ length: 280 }, (_, k) => 250 + k));
+  assert.equal([...tr.iterate(4990)].length, 10);
+  assert.equal([...tr.iterate(10, 5)].length, 0);
+  // indexAtTime: first event with t >= x
+  assert.equal(tr.indexAtTime(0), 0);
+  assert.equal(tr.indexAtTime(1), 3);
+  assert.equal(tr.indexAtTime(1000), 3);
+  assert.equal(tr.indexAtTime(1001), 6);
+  assert.equal(tr.indexAtTime(1666 * 1000), 4998);
+  assert.equal(tr.indexAtTime(1e12), 5000);
+  assert.equal(tr.timeOf(4999), 1666000);
+  assert.equal(tr.familyCounts[9], 5000); // job = field 19
+  tr.close();
+});
+
+test('unreadable files: one line "<path>: <problem>" each', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'csft-open-'));
+  try {
+    const cases: Array<[string, Uint8Array | 'dir' | 'missing', RegExp]> = [
+      ['missing.csft', 'missing', /missing\.csft: no such file$/],
+      ['adir', 'dir', /adir: is a directory, not a trace$/],
+      ['empty.csft', new Uint8Array(0), /empty\.csft: empty file \(0 bytes\): not a trace$/],
+      ['json.csft', new TextEncoder().encode('{"a":1}\n'), /json\.csft: not a csftrace trace \(bad magic bytes\)$/],
+    ];
+    const future = encodeContainer({}, events(10));
+    future[8] = 7;
+    cases.push(['future.csft', future, /future\.csft: format version 7 is newer than this csftrace reads \(up to 1\): upgrade csftrace$/]);
+    for (const [name, content, re] of cases) {
+      const p = join(dir, name);
+      if (content === 'dir') mkdirSync(p);
+      else if (content !== 'missing') writeFileSync(p, content);
+      assert.throws(() => openTrace(p), (e: unknown) => {
+        assert.ok(e instanceof TraceError, String(e));
+        assert.equal(e.userFacing, true);
+        assert.match(e.message, re);
+        assert.ok(e.message.startsWith(p));
+        assert.doesNotMatch(e.message, /\n/);
+        return true;
+      }, name);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('appendNote keeps the file indexed; notes come after header notes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'csft-note-'));
+  try {
+    const p = join(dir, 'n.csft');
+    writeFileSync(p, encodeContainer({ notes: [{ eventIndex: 0, text: 'from the header' }] }, events(1000), { chunkEvents: 100 }));
+    appendNote(p, { eventIndex: 42, text: 'GLB_PROTM_ENTER without ack' });
+    appendNote(p, { eventIndex: 7, text: 'second' });
+    const tr = openTrace(p);
+    assert.equal(tr.indexed, true);
+    assert.deepEqual(tr.notices, []);
+    assert.deepEqual(tr.notes.map((n) => n.text), ['from the header', 'GLB_PROTM_ENTER without ack', 'second']);
+    assert.equal(tr.eventCount, 1000);
+    tr.close();
+    // cut short (as after kill -9): the note closes the file, dropping the incomplete tail
+    const full = readFileSync(p);
+    const cutAt = openTrace(p).chunks[4].offset + 10;
+    writeFileSync(p, full.subarray(0, cutAt));
+    const before = openTrace(p);
+    assert.equal(before.indexed, false);
+    assert.equal(before.eventCount, 400);
+    before.close();
+    appendNote(p, { eventIndex: 1, text: 'after the crash' });
+    const after = openTrace(p);
+    assert.equal(after.indexed, true);
+    assert.equal(after.eventCount, 400);
+    assert.deepEqual(after.notes.map((n) => n.text), ['from the header', 'after the crash']);
+    after.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('memoryTrace refuses events going back in time with a clear error', () => {
+  assert.throws(() => memoryTrace({}, [{ t: 5 }, { t: 4 }]), (e: unknown) => e instanceof TraceError && /time goes backwards/.test(e.message));
+});
