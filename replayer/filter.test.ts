@@ -72,8 +72,8 @@ test('state predicates see the state after the event', () => {
   const f = parseFilter('state.mode=protected');
   assert.equal(f.needsState, true);
   const prot = matches('state.mode=protected');
-  assert.equal(prot.length, 5);
-  assert.equal(matches('state.active_group=2').length, 8);
+  assert.equal(prot.length, 3);
+  assert.equal(matches('state.active_group=2').length, 4);
   assert.deepStrictEqual(matches('state.groups.2.state=active type=ioctl'), [19]);
   assert.deepStrictEqual(matches('state.groups.2.state=created type=ioctl'), [10]);
   assert.ok(matches('state.fw.pending>0').length > 0);

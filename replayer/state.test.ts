@@ -88,11 +88,11 @@ test('story: device, groups, slots, FW pending, heaps and counters', () => {
   assert.ok(pe);
   assert.deepStrictEqual([pe.kind, pe.csg, pe.cs, pe.sinceIdx, pe.ageNs], ['event', 1, 0, pend, 2 * MS]);
   assert.equal(r.stateAt(enter - 1).fw.pending.some((x) => x.name === 'CS_PROTM_PENDING'), false, 'acked before the enter');
-  assert.equal(sEnter.device.gpuMode, 'MODE_ENTERING');
-  assert.equal(sEnter.device.protmActiveGroup, 2);
+  assert.equal(r.stateAt(enter + 2).device.gpuMode, 'MODE_ENTERING');
+  assert.equal(r.stateAt(enter + 2).device.protmActiveGroup, 2);
 
   // After the ack the request is no longer pending; protected mode follows.
-  const sProt = r.stateAt(enter + 2);
+  const sProt = r.stateAt(enter + 3);
   assert.equal(sProt.fw.pending.some((x) => x.name === 'GLB_PROTM_ENTER'), false);
   assert.equal(sProt.device.gpuMode, 'MODE_PROTECTED');
   assert.equal(sProt.slots[1].group, 2);
@@ -111,7 +111,7 @@ test('story: device, groups, slots, FW pending, heaps and counters', () => {
   assert.equal(last.device.gpuMode, 'MODE_NORMAL');
   assert.equal(last.counters.protmEnters, 1);
   assert.equal(last.counters.protmExits, 1);
-  assert.equal(last.counters.protectedNs, 5 * MS);
+  assert.equal(last.counters.protectedNs, 3 * MS);
   assert.equal(last.device.resetCount, 1);
   assert.equal(last.device.watchdog.pings, 1);
   assert.equal(last.groups[2], undefined, 'destroyed group removed');

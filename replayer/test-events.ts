@@ -122,15 +122,15 @@ export function storyEvents(): EventInit[] {
   ev.push(E.req(at(), { iface: FwIface.CSG, csg: 1, kind: FwReqKind.REQ_TOGGLE, bits: 1 << 4, group: 2, endpointPriority: 15 }));
   ev.push(E.req(at(), { iface: FwIface.CSG, csg: 0, kind: FwReqKind.REQ_TOGGLE, bits: 1 << 4, group: 1, endpointPriority: 14 }));
   ev.push(E.protmPendingAck(at(), 1, 0, 2));
-  ev.push(E.mode(at(), GpuMode.MODE_NORMAL, GpuMode.MODE_ENTERING, ModeSwitchCause.CAUSE_SCHED_ENTER, 2, 1));
   ev.push(E.protmEnter(at()));
   ev.push(E.protmEnterAck(at()));
+  ev.push(E.mode(at(), GpuMode.MODE_NORMAL, GpuMode.MODE_ENTERING, ModeSwitchCause.CAUSE_SCHED_ENTER, 2, 1));
   ev.push(E.mode(at(), GpuMode.MODE_ENTERING, GpuMode.MODE_PROTECTED, ModeSwitchCause.CAUSE_PROTM_ACTIVE, 2, 1));
   ev.push(E.job(at(), 2, JobPhase.JOB_STARTED, 1));
   ev.push(E.job(at(), 2, JobPhase.JOB_DONE, 1, 3 * MS));
+  ev.push(E.mode(at(), GpuMode.MODE_PROTECTED, GpuMode.MODE_NORMAL, ModeSwitchCause.CAUSE_FW_EXIT, 2, 1));
   ev.push(E.protmExitEvent(at()));
   ev.push(E.protmExitAck(at()));
-  ev.push(E.mode(at(), GpuMode.MODE_PROTECTED, GpuMode.MODE_NORMAL, ModeSwitchCause.CAUSE_FW_EXIT, 2, 1));
   ev.push(E.decision(at(), { tick: 3, trigger: TickTrigger.TRIGGER_PROTM_EXIT, fullTick: true,
     inputs: [{ group: 1, priority: 2, canRun: true, csgSlot: 0, csgPriority: 14 }, { group: 2, priority: 1, canRun: true, isProtected: true, idle: true, csgSlot: 1, csgPriority: 15 }],
     slots: [{ slot: 0, group: 1, csgPriority: 15, action: SlotAction.SLOT_KEEP }, { slot: 1, group: 2, csgPriority: 14, action: SlotAction.SLOT_KEEP }] }));

@@ -1,0 +1,150 @@
+/**
+ * The invariant checker (reference §6): one pass over the trace, the reducer building the state as
+ * it goes, every rule seeing each event with the state before it (`before`) and after it (`after`).
+ * Rules that say "within X or a reset follows" arm deadlines; a deadline fires when the first event
+ * past it arrives, so a trace that ends before a deadline is inconclusive, not a violation.
+ *
+ *   for each event i:  fire deadlines < t  →  rule.before(ev, i, s)  →  applyEvent  →  rule.after(ev, i, s)
+ *   end:               rule.finish(s)
+ */
+import type { Event } from '../../proto/index.js';
+import { applyEvent, initialState } from '../reducer.js';
+import { decodeStateSnapshot } from '../snapshot.js';
+import type { ReplayState } from '../state.js';
+import type { TraceFile } from '../trace-file.js';
+
+export type Severity = 'violation' | 'anomaly';
+
+export interface Violation {
+  rule: string;              // "R5"
+  name: string;              // "protm-enter-completes"
+  severity: Severity;        // violation: the invariant broke; anomaly: a timeout recovered by a reset, an unexpected event
+  index: number;             // event index
+  t: number;                 // ns
+  message: string;
+  related: number[];         // other events involved (the request a timeout refers to, ...)
+}
+
+/** What a rule sees of the checker. */
+export interface CheckContext {
+  readonly policy: string;
+  readonly heapPolicy: string;
+  /** The state the reducer has built (before/after the current event, as the hook says). */
+  state: ReplayState;
+  /** Time of the last event seen. */
+  now: number;
+  report(index: number, t: number, message: string, severity?: Severity, related?: number[]): void;
+  /** Calls `fire(t)` once an event later than `t` arrives (not at all if the trace ends first). */
+  at(t: number, fire: () => void): void;
+}
+
+export interface RuleInstance {
+  before?(ev: Event, i: number, s: ReplayState): void;
+  after?(ev: Event, i: number, s: ReplayState): void;
+  finish?(s: ReplayState): void;
+}
+
+export interface CheckRule {
+  id: string;
+  name: string;
+  /** The invariant, in the words of reference §6. */
+  title: string;
+  /** Only for these protected-mode policies (undefined = every policy). */
+  policies?: readonly string[];
+  create(ctx: CheckContext): RuleInstance;
+}
+
+export interface RuleSummary {
+  id: string;
+  name: string;
+  title: string;
+  policies: readonly string[] | null;
+  applicable: boolean;
+  violations: number;
+  anomalies: number;
+}
+
+export interface CheckReport {
+  path: string;
+  policy: string;
+  heapPolicy: string;
+  events: number;
+  rules: RuleSummary[];
+  /** Findings in event order (at most `maxPerRule` per rule are kept; the counts are complete). */
+  findings: Violation[];
+  violations: number;
+  anomalies: number;
+}
+
+export interface CheckOptions {
+  /** Check only these rule ids (default: all). */
+  only?: readonly string[];
+  /** Findings kept per rule (default 1000). */
+  maxPerRule?: number;
+  /** Overrides the policy of the header (for traces without one). */
+  policy?: string;
+}
+
+interface Timer { t: number; seq: number; fire: () => void }
+
+/** Runs `rules` over a trace. */
+export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: CheckOptions = {}): CheckReport {
+  const policy = opts.policy ?? trace.header.policy;
+  const heapPolicy = trace.header.heapPolicy;
+  const maxPerRule = opts.maxPerRule ?? 1000;
+  const findings: Violation[] = [];
+  const summaries: RuleSummary[] = [];
+  const timers: Timer[] = [];
+  let seq = 0;
+  const state: ReplayState = trace.snapshot ? decodeStateSnapshot(trace.snapshot, trace.path || 'trace') : initialState();
+
+  const instances: RuleInstance[] = [];
+  const ctxs: CheckContext[] = [];
+  for (const rule of rules) {
+    if (opts.only && !opts.only.includes(rule.id)) continue;
+    const applicable = !rule.policies || rule.policies.includes(policy);
+    const sum: RuleSummary = {
+      id: rule.id, name: rule.name, title: rule.title, policies: rule.policies ?? null, applicable, violations: 0, anomalies: 0,
+    };
+    summaries.push(sum);
+    if (!applicable) continue;
+    const ctx: CheckContext = {
+      policy, heapPolicy, state, now: 0,
+      report(index, t, message, severity = 'violation', related = []) {
+        if (severity === 'violation') sum.violations++; else sum.anomalies++;
+        if (sum.violations + sum.anomalies <= maxPerRule) {
+          findings.push({ rule: rule.id, name: rule.name, severity, index, t, message, related });
+        }
+      },
+      at(t, fire) {
+        const tm = { t, seq: seq++, fire };
+        // Few timers are armed at once: a sorted insert keeps the earliest first.
+        let k = timers.length;
+        while (k > 0 && (timers[k - 1].t > t || (timers[k - 1].t === t && timers[k - 1].seq > tm.seq))) k--;
+        timers.splice(k, 0, tm);
+      },
+    };
+    instances.push(rule.create(ctx));
+    ctxs.push(ctx);
+  }
+
+  const befores = instances.filter((r) => r.before);
+  const afters = instances.filter((r) => r.after);
+  let i = 0;
+  for (const ev of trace.iterate()) {
+    while (timers.length && timers[0].t < ev.t) timers.shift()!.fire();
+    for (const c of ctxs) c.now = ev.t;
+    for (const r of befores) r.before!(ev, i, state);
+    applyEvent(state, ev, i);
+    for (const r of afters) r.after!(ev, i, state);
+    i++;
+  }
+  for (const r of instances) r.finish?.(state);
+
+  findings.sort((a, b) => a.index - b.index || a.rule.localeCompare(b.rule, 'en', { numeric: true }));
+  let violations = 0;
+  let anomalies = 0;
+  for (const s of summaries) { violations += s.violations; anomalies += s.anomalies; }
+  return { path: trace.path, policy, heapPolicy, events: trace.eventCount, rules: summaries, findings, violations, anomalies };
+}
+
