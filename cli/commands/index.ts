@@ -3,6 +3,7 @@ import type { Register } from './registry.js';
 import { register as diff } from './diff.js';
 import { register as trim } from './trim.js';
 import { register as note } from './note.js';
+import { register as exportCmd } from './export.js';
 import { register as replay } from './replay.js';
 import { register as scenarios } from './scenarios.js';
 import { register as simulate } from './simulate.js';
@@ -15,6 +16,7 @@ export const commands: Register[] = [
   diff,
   trim,
   note,
+  exportCmd,
   scenarios,
   simulate,
   record,

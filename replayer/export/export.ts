@@ -1,0 +1,75 @@
+/**
+ * `csftrace export`: a trace in formats other tools open.
+ *
+ *   perfetto     Perfetto protobuf trace (TracePacket / TrackEvent), for ui.perfetto.dev and trace_processor
+ *   chrome-json  Chrome trace-event JSON, for chrome://tracing (and Perfetto's JSON importer)
+ *   jsonl        one decoded event per line (eventToJson), notes attached to their events
+ *
+ * Bytes go to `write` in order; the caller owns the file.
+ */
+import { eventToJson } from '../format.js';
+import type { TraceFile } from '../trace-file.js';
+import { ChromeJsonWriter } from './chrome-json.js';
+import { PerfettoWriter } from './perfetto.js';
+import { buildTimeline } from './timeline.js';
+
+export const EXPORT_FORMATS = ['perfetto', 'chrome-json', 'jsonl'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportOptions {
+  /** Draw cause → effect flows (perfetto, chrome-json; default true). */
+  flows?: boolean;
+  /** Events [from, to) (default: all). */
+  from?: number;
+  to?: number;
+}
+
+export function isExportFormat(s: string): s is ExportFormat {
+  return (EXPORT_FORMATS as readonly string[]).includes(s);
+}
+
+/** The header facts every export carries (as metadata where the format has a place for it). */
+export function traceMetadata(trace: TraceFile): Record<string, string> {
+  const h = trace.header;
+  return {
+    producer: h.producer, model_version: h.modelVersion, scenario: h.scenarioName, seed: String(h.seed),
+    policy: h.policy, heap_policy: h.heapPolicy, heap_name_source: h.heapNameSource,
+  };
+}
+
+export function exportTrace(trace: TraceFile, format: ExportFormat, write: (bytes: Uint8Array) => void,
+                            opts: ExportOptions = {}): void {
+  switch (format) {
+    case 'perfetto':
+      buildTimeline(trace, new PerfettoWriter(write), opts);
+      return;
+    case 'chrome-json':
+      buildTimeline(trace, new ChromeJsonWriter(write, traceMetadata(trace)), opts);
+      return;
+    case 'jsonl': {
+      const notes = new Map<number, string[]>();
+      for (const n of trace.notes) {
+        const l = notes.get(n.eventIndex);
+        if (l) l.push(n.text); else notes.set(n.eventIndex, [n.text]);
+      }
+      const enc = new TextEncoder();
+      const from = Math.max(0, opts.from ?? 0), to = Math.min(trace.eventCount, opts.to ?? trace.eventCount);
+      let lines: string[] = [], size = 0, i = from;
+      for (const ev of trace.iterate(from, to)) {
+        const o = eventToJson(ev, i) as Record<string, unknown>;
+        const n = notes.get(i);
+        const line = JSON.stringify(n ? { ...o, notes: n } : o);
+        lines.push(line);
+        size += line.length + 1;
+        if (size > 1 << 20) { write(enc.encode(lines.join('\n') + '\n')); lines = []; size = 0; }
+        i++;
+      }
+      if (lines.length) write(enc.encode(lines.join('\n') + '\n'));
+      return;
+    }
+    default: {
+      const never: never = format;
+      throw new Error(`unknown export format ${String(never)}`);
+    }
+  }
+}
