@@ -51,7 +51,7 @@ test('csftrace simulate: summary with families, per-group GPU time with app name
   assert.equal(data.scenario, 'stress');
   assert.equal(data.durationNs, 100_000_000);
   assert.ok(data.summary.events > 0);
-  assert.equal(data.apps.length, 14);
+  assert.equal(data.apps.length, 20);
 });
 
 test('csftrace simulate: bad input is one line and exit 2', () => {

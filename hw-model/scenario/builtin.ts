@@ -221,6 +221,12 @@ apps:
   - { name: ml-b, kind: compute, job_duration: 5ms }
   - { name: ml-c, kind: compute, job_duration: 1ms, start: 3s }
   - { name: indexer, kind: compute, job_duration: 500us, stop: 6s }
+  - { name: thumbnailer, kind: compute, job_duration: 300us }
+  - { name: ml-d, kind: compute, priority: medium, job_duration: 800us, start: 1.5s }
+  - { name: launcher, kind: compositor, priority: medium, fps: 144, job_duration: 400us }
+  - { name: overlay, kind: compositor, priority: medium, fps: 144, job_duration: 300us, start: 250ms }
+  - { name: game-d, kind: game, fps: 240, job_duration: 1ms, queues: 3, start: 4s }
+  - { name: notifier, kind: compositor, priority: low, fps: 30, job_duration: 200us, start: 1s, stop: 9s }
 `;
 
 /** The built-ins, in the order `csftrace scenarios` lists them; the first is the default. */

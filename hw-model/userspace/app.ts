@@ -127,6 +127,8 @@ export abstract class AppModel {
   protected teardownExtra(_dev: DrmDevice): void { /* nothing by default */ }
   /** DEV_QUERY extras (the video player asks for PROTECTED_INFO). */
   protected queryExtra(_dev: DrmDevice): void { /* nothing by default */ }
+  /** Work before a frame's submit (e.g. rebinding transient memory); false = skip this frame. */
+  protected beforeSubmit(_dev: DrmDevice, _frame: number): boolean { return true; }
   /** The streams of frame `frame`, one per queue (index = queue_index). */
   protected abstract buildFrame(frame: number): CsInstr[][];
 
@@ -236,6 +238,10 @@ export abstract class AppModel {
     const dev = this.dev;
     const frame = ++this.frame;
     this.frameStart = this.sim.now;
+    if (!this.beforeSubmit(dev, frame)) {
+      this.timer = this.sim.after(this.period || ms(1), nextFrame, this);
+      return;
+    }
     const streams = this.buildFrame(frame);
     const point = this.point + 1;
     const submits: QueueSubmitInit[] = [];

@@ -14,8 +14,8 @@ import { DevQueryType } from '../../proto/index.js';
 import type { Sim } from '../sim/index.js';
 import { AppModel, BUFFER_VA, SYNC_VA, errnoName } from './app.js';
 import { CsBuilder, SB_ALL_MASK } from './cs-builder.js';
-import { DmaHeapNode, type DrmDevice } from './libdrm.js';
-import { DRM_PANTHOR_VM_BIND_OP_MAP_NOEXEC, pageAlign } from './uapi.js';
+import { DmaHeapNode, mapOp, unmapOp, type DrmDevice } from './libdrm.js';
+import { DRM_PANTHOR_BO_NO_MMAP, DRM_PANTHOR_VM_BIND_OP_MAP_NOEXEC, pageAlign } from './uapi.js';
 
 const TILER_CHUNK_SIZE = 2 * 1024 * 1024;
 
@@ -108,12 +108,40 @@ export class VideoPlayer extends AppModel {
   }
 }
 
-/** Background compute (LOW): long batches of dispatches, back to back. */
+/** Scratch memory of a compute batch (activations, a tensor arena). */
+const SCRATCH_BYTES = 1024 * 1024;
+const SCRATCH_VA = 0x800_0000;
+
+/**
+ * Background compute (LOW): long batches of dispatches, back to back. Each batch rebinds its
+ * scratch arena at the other of two VAs (VM_BIND UNMAP + MAP), as an ML runtime recycling
+ * transient allocations does: MMU work on the VM while other groups may be protected.
+ */
 export class Compute extends AppModel {
   private readonly b = new CsBuilder();
+  private scratch = 0;
+  private scratchVa = 0;
+
+  protected override setupExtra(dev: DrmDevice): true | string {
+    if (this.scratch) return true;
+    const bo = dev.boCreate(SCRATCH_BYTES, DRM_PANTHOR_BO_NO_MMAP, this.vm);
+    if (bo.ret < 0) return `BO_CREATE (scratch): ${errnoName(bo.ret)}`;
+    this.scratch = bo.value;
+    return true;
+  }
+
+  protected override beforeSubmit(dev: DrmDevice): boolean {
+    const next = this.scratchVa === SCRATCH_VA ? SCRATCH_VA + SCRATCH_BYTES : SCRATCH_VA;
+    const ops = this.scratchVa ? [unmapOp(this.scratchVa, SCRATCH_BYTES)] : [];
+    ops.push(mapOp(this.scratch, next, SCRATCH_BYTES, DRM_PANTHOR_VM_BIND_OP_MAP_NOEXEC));
+    if (dev.vmBind(this.vm, ops) < 0) return false;
+    this.scratchVa = next;
+    return true;
+  }
 
   protected buildFrame(): CsInstr[][] {
     const b = this.b;
+    b.move48(this.scratchVa);
     for (let i = 0; i < 4; i++) b.runCompute(this.jobTime(0.25));
     b.wait(SB_ALL_MASK);
     return [b.finish()];

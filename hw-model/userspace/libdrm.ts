@@ -11,7 +11,7 @@ import {
   type SyncOpInit, type VmBindOpInit,
 } from '../../proto/index.js';
 import type { Ns } from '../sim/index.js';
-import { DRM_PANTHOR_VM_BIND_OP_TYPE_MAP, O_CLOEXEC, O_RDWR } from './uapi.js';
+import { DRM_PANTHOR_VM_BIND_OP_TYPE_MAP, DRM_PANTHOR_VM_BIND_OP_TYPE_UNMAP, O_CLOEXEC, O_RDWR } from './uapi.js';
 
 /** Result of a call with one out value: `ret` is 0 / an fd, or -errno. */
 export interface Out<T> { ret: number; value: T }
@@ -46,8 +46,12 @@ export class DrmDevice {
 
   /** VM_BIND with one synchronous MAP op. */
   vmMap(vmId: number, boHandle: number, va: number, size: number, flags = 0): number {
-    const op: VmBindOpInit = { flags: DRM_PANTHOR_VM_BIND_OP_TYPE_MAP | flags, boHandle, boOffset: 0, va, size, syncs: [] };
-    return this.call({ case: 'vmBind', value: { vmId, flags: 0, ops: [op] } });
+    return this.vmBind(vmId, [mapOp(boHandle, va, size, flags)]);
+  }
+
+  /** Synchronous VM_BIND with the given ops (all-or-nothing in the kernel). */
+  vmBind(vmId: number, ops: VmBindOpInit[]): number {
+    return this.call({ case: 'vmBind', value: { vmId, flags: 0, ops } });
   }
 
   /** BO_CREATE: `size` is page-aligned by the kernel; returns the handle. */
@@ -122,6 +126,14 @@ export class DrmDevice {
   }
 
   syncobjValue(handle: number): number { return this.k.syncobjValue(this.pid, this.fd, handle); }
+}
+
+export function mapOp(boHandle: number, va: number, size: number, flags = 0): VmBindOpInit {
+  return { flags: DRM_PANTHOR_VM_BIND_OP_TYPE_MAP | flags, boHandle, boOffset: 0, va, size, syncs: [] };
+}
+
+export function unmapOp(va: number, size: number): VmBindOpInit {
+  return { flags: DRM_PANTHOR_VM_BIND_OP_TYPE_UNMAP, boHandle: 0, boOffset: 0, va, size, syncs: [] };
 }
 
 /** A timeline-syncobj signal op for a queue submit. */
