@@ -52,7 +52,7 @@ const RING_SIZE = 16 * 1024;
 /** How long a frame wait may take before the app checks its group. */
 const WAIT_TIMEOUT: Ns = ms(2000);
 const RETRY_FIRST: Ns = ms(20);
-const RETRY_MAX: Ns = ms(1000);
+const RETRY_MAX: Ns = ms(250);
 /** After this many recreated groups the app gives up (as a compositor would report device loss). */
 const MAX_RECOVERIES = 8;
 
