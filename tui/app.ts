@@ -37,11 +37,16 @@ export interface TuiHandle {
   /** Feeds one key name as if typed (benchmarks, tests). */
   key(name: string): void;
   quit(): void;
+  /** True while a slow action (search, seek) runs. */
+  readonly busy: boolean;
+  /** Frames drawn as the result of a key or a click, and when the last one was drawn (benchmarks). */
+  readonly keyFrames: number;
+  readonly lastKeyFrameAt: number;
 }
 
 export function startTui(opts: TuiOptions): TuiHandle {
   const env = opts.env ?? process.env;
-  const session = new Session(opts.api, opts.replayer, { at: opts.at });
+  const session = new Session(opts.api, opts.replayer, { at: opts.at, deferEffects: true });
   const term = new Terminal({
     input: opts.input, output: opts.output, terminal: opts.terminal,
     noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '',
@@ -61,6 +66,15 @@ export function startTui(opts: TuiOptions): TuiHandle {
   const queued: string[] = [];
   const sliceMs = opts.sliceMs ?? 8;
 
+  let keyFrames = 0;
+  let lastKeyFrameAt = 0;
+  /** Draws the frame that shows the result of a key. */
+  const keyFrame = () => {
+    lastKeyFrameAt = performance.now();
+    keyFrames++;
+    term.render();
+  };
+
   const quit = () => {
     if (finished) return;
     finished = true;
@@ -71,7 +85,7 @@ export function startTui(opts: TuiOptions): TuiHandle {
   const apply = (r: KeyResult) => {
     if (r === 'quit') { quit(); return; }
     if (r === 'ignore') return;
-    if (r === 'redraw') { term.render(); kick(); return; }
+    if (r === 'redraw') { keyFrame(); kick(); return; }
     // a slow action: show what is happening, then run it on the next turn
     busy = true;
     session.say(r.busy);
@@ -84,7 +98,7 @@ export function startTui(opts: TuiOptions): TuiHandle {
       }
       busy = false;
       if (finished) return;
-      term.render();
+      keyFrame();
       kick();
       while (queued.length && !busy && !finished) onKey(queued.shift()!);
     });
@@ -97,7 +111,7 @@ export function startTui(opts: TuiOptions): TuiHandle {
       apply(session.key(name));
     } catch (e) {
       session.warn(e instanceof Error ? e.message : String(e));
-      term.render();
+      keyFrame();
     }
   };
 
@@ -130,30 +144,34 @@ export function startTui(opts: TuiOptions): TuiHandle {
       const pane = hit.kind === 'pane' ? hit.pane : hit.kind === 'row' ? 'events' : hit.kind === 'link' ? 'detail' : hit.kind === 'tab' ? 'state' : 'timeline';
       s.wheel(pane, action === 'wheelup' ? -3 : 3);
     }
-    term.render();
+    keyFrame();
     kick();
   });
 
   // ── background work: keyframes, then timeline columns ──
   let scheduled = false;
   let lastStatus = 0;
-  let kfBudget = 20_000;
+  let kfBudget = 2_000;
   const work = () => {
     scheduled = false;
     if (finished || busy) return;
     const t0 = performance.now();
     let more = false;
     const r = opts.replayer;
+    if (session.effectsPending) {
+      session.resolveEffects();
+      term.render();
+    }
     if (!r.keyframesReady) {
       const s0 = performance.now();
       r.buildKeyframesStep(kfBudget);
       const spent = performance.now() - s0;
       // aim each slice at sliceMs
-      kfBudget = Math.max(1000, Math.min(1_000_000, Math.round(kfBudget * (sliceMs / Math.max(0.5, spent)))));
+      kfBudget = Math.max(500, Math.min(kfBudget * 2, 1_000_000, Math.round(kfBudget * (sliceMs / Math.max(0.25, spent)))));
       more = !r.keyframesReady;
     }
     while (performance.now() - t0 < sliceMs) {
-      const left = session.sampleColumns(4);
+      const left = session.sampleColumns(1);
       if (!left) break;
       more = true;
       if (!r.keyframesReady) break;
@@ -176,7 +194,12 @@ export function startTui(opts: TuiOptions): TuiHandle {
   term.render();
   kick();
 
-  return { session, term, done, key: onKey, quit };
+  return {
+    session, term, done, key: onKey, quit,
+    get busy() { return busy; },
+    get keyFrames() { return keyFrames; },
+    get lastKeyFrameAt() { return lastKeyFrameAt; },
+  };
 }
 
 /** Runs the UI until the user quits. */

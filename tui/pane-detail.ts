@@ -32,13 +32,14 @@ export function detailLines(s: Session, w: number, g: Glyphs): Line[] {
   if (!d) return [{ segs: [[Style.dim, s.count ? 'before the first event' : 'empty trace']] }];
   const lines: Line[] = [];
   for (const t of wrap(d.title, w)) lines.push({ segs: [[Style.heading, t]] });
-  if (!d.links.length) lines.push({ segs: [[Style.dim, 'no recorded cause or effects']] });
+  if (!d.links.length && !d.effectsPending) lines.push({ segs: [[Style.dim, 'no recorded cause or effects']] });
   d.links.forEach((l, k) => {
     const selected = s.focus === 'detail' && k === s.detailLink;
     const style = selected ? Style.linkSelected : Style.link;
     const label = `${l.label.padEnd(6)} ${g.link} `;
     lines.push({ segs: [[Style.dim, label], [style, l.text]], link: k });
   });
+  if (d.effectsPending) lines.push({ segs: [[Style.dim, `effect ${g.link} (searching…)`]] });
   if (d.why.length) {
     lines.push({ segs: [[Style.title, 'why:']] });
     for (const sentence of d.why) {

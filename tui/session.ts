@@ -31,6 +31,8 @@ export interface DetailModel {
   links: Link[];              // cause first (if any), then effects
   why: string[];              // decision explanation sentences
   fields: Array<[string, string]>;
+  /** Effects not searched yet (they are found in the background, after the frame is drawn). */
+  effectsPending: boolean;
 }
 
 export interface Message { text: string; warn: boolean }
@@ -41,7 +43,7 @@ const MAX_EFFECTS = 8;
  * Events searched after the current one for its effects. Effects (acks, the mode switch after a
  * decision) follow within a few hundred events; a bounded window keeps every key cheap on huge traces.
  */
-export const EFFECTS_WINDOW = 4096;
+export const EFFECTS_WINDOW = 2048;
 
 export class Session {
   readonly trace: TraceLike;
@@ -84,7 +86,11 @@ export class Session {
   private readonly firstT: number;
   private readonly lastT: number;
 
-  constructor(readonly api: ReplayApi, readonly replayer: ReplayerLike, opts: { at?: string } = {}) {
+  /** Find effect links in the background (the UI) rather than on every move (tests, summaries). */
+  deferEffects = false;
+
+  constructor(readonly api: ReplayApi, readonly replayer: ReplayerLike, opts: { at?: string; deferEffects?: boolean } = {}) {
+    this.deferEffects = !!opts.deferEffects;
     this.trace = replayer.trace;
     this.count = this.trace.eventCount;
     this.cursor = api.newCursor(replayer);
@@ -144,12 +150,39 @@ export class Session {
     const links: Link[] = [];
     const cause = this.cursor.causeOf(i);
     if (cause !== undefined && cause >= 0) links.push({ index: cause, label: 'cause', text: this.line(cause) });
-    const effects = this.cursor.effectsOf(i, EFFECTS_WINDOW);
-    for (const e of effects.slice(0, MAX_EFFECTS)) links.push({ index: e, label: 'effect', text: this.line(e) });
     const why = ev.body.case === this.api.decisionCase ? this.api.explainDecision(ev) : [];
-    if (effects.length > MAX_EFFECTS) links.push({ index: -1, label: 'effect', text: `… ${effects.length - MAX_EFFECTS} more` });
-    this.detailVal = { index: i, title: this.line(i), links, why, fields: this.api.eventFields(ev) };
+    this.detailVal = { index: i, title: this.line(i), links, why, fields: this.api.eventFields(ev), effectsPending: true };
+    if (!this.deferEffects) this.resolveEffects();
     return this.detailVal;
+  }
+
+  /** True when the detail of the current event still lacks its effect links (background work). */
+  get effectsPending(): boolean { return !!this.detail()?.effectsPending; }
+
+  /** Adds the effect links to the current event's detail. */
+  resolveEffects(): void {
+    const d = this.detail();
+    if (!d || !d.effectsPending) return;
+    d.effectsPending = false;
+    const effects = this.effectsOf(d.index);
+    for (const e of effects.slice(0, MAX_EFFECTS)) d.links.push({ index: e, label: 'effect', text: this.line(e) });
+    if (effects.length > MAX_EFFECTS) d.links.push({ index: -1, label: 'effect', text: `… ${effects.length - MAX_EFFECTS} more` });
+  }
+
+  /**
+   * Events naming i as their cause (Event.cause is the backwards distance), in the EFFECTS_WINDOW
+   * events after it. Read through the trace's random access (its chunk cache) rather than
+   * Cursor.effectsOf's sequential decode: on every key, a few thousand cached events cost far less
+   * than decoding their chunks again.
+   */
+  effectsOf(i: number): number[] {
+    const out: number[] = [];
+    const end = Math.min(this.count, i + 1 + EFFECTS_WINDOW);
+    for (let j = i + 1; j < end; j++) {
+      const c = this.trace.event(j).cause;
+      if (c !== 0 && j - c === i) out.push(j);
+    }
+    return out;
   }
 
   private refreshState(): void {
@@ -187,7 +220,10 @@ export class Session {
   jumpTo(i: number): void {
     if (!this.count || i < 0) return;
     const before = this.index;
-    this.cursor.seek(Math.min(i, this.count - 1));
+    const target = Math.min(i, this.count - 1);
+    // Decode the target's chunk once, into the trace's cache, before the cursor replays up to it.
+    this.trace.event(target);
+    this.cursor.seek(target);
     if (this.index !== before) {
       this.history.push(before);
       if (this.history.length > 1000) this.history.shift();

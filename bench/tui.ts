@@ -1,0 +1,163 @@
+/**
+ * TUI benchmark: keystroke to screen written, on a 10M-event trace (1M with CSFTRACE_BENCH_QUICK=1).
+ *
+ * The UI runs in-process on the real blessed driver, with a fake terminal: keys go in as the bytes
+ * a terminal sends (ESC [ C for →) through an input stream, and the time is taken when blessed
+ * writes the changed cells of the frame that shows the key's result to the output stream (120x40,
+ * xterm-256color). That is everything but the terminal emulator's own drawing.
+ *
+ * The trace is SYNTHETIC (replayer/diff/synthetic.ts plus a probe and slot bindings so the timeline
+ * and state panes have slots to draw), written with the container writer: simulating 10M events
+ * would take minutes. Set CSFTRACE_BENCH_TUI_TRACE=<file.csft> to measure a recorded trace instead.
+ *
+ * Figures: open to first screen; keyframe build; p50/p99 per key class (steps, pages, jumps to
+ * random indices, mode-switch and decision searches, cause/back) and the p99 of navigation keys,
+ * held to ≤ 16 ms.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+import { ContainerWriter, GroupStateKind, ProbeStage, type EventInit } from '../proto/index.js';
+import { syntheticHeader, syntheticStream } from '../replayer/index.js';
+import { openReplay, replayApi, startTui, type TuiHandle } from '../tui/index.js';
+import type { Bench, BenchContext } from './registry.js';
+
+const W = 120, H = 40;
+
+function* benchEvents(target: number): Generator<EventInit> {
+  yield { t: 0, body: { case: 'probe', value: { stage: ProbeStage.PROBE_DONE, csgSlotCount: 8, asCount: 7 } } };
+  let n = 1;
+  let bound = false;
+  // ~4.2 events per synthetic tick
+  for (const ev of syntheticStream({ ticks: Math.ceil(target / 4.2) + 10 })) {
+    if (n >= target) return;
+    yield ev;
+    n++;
+    if (!bound && ev.body?.case === 'decision') {
+      bound = true;
+      for (const g of [1, 2, 3]) {
+        yield { t: ev.t, body: { case: 'groupState', value: { group: g, from: GroupStateKind.PANTHOR_CS_GROUP_CREATED, to: GroupStateKind.PANTHOR_CS_GROUP_ACTIVE, csgSlot: g - 1, priority: g === 1 ? 2 : 1, isProtected: g === 2 } } };
+        n++;
+      }
+    }
+  }
+}
+
+function writeTrace(path: string, events: number): number {
+  const fd = openSync(path, 'w');
+  let n = 0;
+  try {
+    const w = new ContainerWriter(syntheticHeader('panthor-2026'), { write: (b) => { writeSync(fd, b); } });
+    for (const ev of benchEvents(events)) { w.add(ev); n++; }
+    w.finish();
+  } finally { closeSync(fd); }
+  return n;
+}
+
+/** A terminal stand-in: a TTY-looking input and an output that timestamps every write. */
+function fakeTerminal() {
+  const input = new PassThrough() as PassThrough & { isTTY: boolean; setRawMode: (b: boolean) => void };
+  input.isTTY = true;
+  input.setRawMode = () => undefined;
+  const writes: number[] = [];
+  let bytes = 0;
+  const output = new Writable({
+    write(chunk: Buffer, _enc, cb) { writes.push(performance.now()); bytes += chunk.length; cb(); },
+  }) as Writable & { isTTY: boolean; columns: number; rows: number };
+  output.isTTY = true;
+  output.columns = W;
+  output.rows = H;
+  return { input, output, writes, bytes: () => bytes };
+}
+
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+interface Measure { name: string; keys: () => string[] }
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+async function run(ctx: BenchContext): Promise<void> {
+  const given = process.env.CSFTRACE_BENCH_TUI_TRACE;
+  const target = ctx.quick ? 1_000_000 : 10_000_000;
+  let path = given ?? join(ctx.tmpDir, 'tui-bench.csft');
+  if (!given) {
+    const t0 = performance.now();
+    const n = writeTrace(path, target);
+    ctx.note(`synthetic trace (not simulated): ${n} events written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  } else {
+    ctx.note(`trace ${given}`);
+    path = given;
+  }
+
+  const { trace, replayer } = openReplay(path);
+  const term = fakeTerminal();
+  const t0 = performance.now();
+  const ui: TuiHandle = startTui({
+    api: replayApi, replayer, input: term.input, output: term.output, terminal: 'xterm-256color',
+    env: { LANG: 'C.UTF-8', TERM: 'xterm-256color' },
+  });
+  while (!term.writes.length) await tick();
+  ctx.report(`open ${trace.eventCount} events to first screen written`, term.writes[0] - t0, 'ms');
+
+  // Keys while keyframes are still being built in the background.
+  const during: number[] = [];
+  for (let k = 0; k < 50 && !replayer.keyframesReady; k++) during.push(await press(ui, term, '\x1b[C'));
+  if (during.length) ctx.report(`→ while keyframes build (${during.length} keys), p99`, pct(during, 99), 'ms');
+  const tb = performance.now();
+  while (!replayer.keyframesReady) await tick();
+  ctx.report('keyframes built in the background (after first screen)', (performance.now() - tb) / 1000, 's');
+  while (ui.busy) await tick();
+
+  const n = trace.eventCount;
+  let seed = 12345;
+  const rnd = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff; };
+  const measures: Measure[] = [
+    { name: '→ / ← step', keys: () => (rnd() < 0.75 ? ['\x1b[C'] : ['\x1b[D']) },
+    { name: '↓ / PgDn in the list', keys: () => (rnd() < 0.5 ? ['\x1b[B'] : ['\x1b[6~']) },
+    { name: 'g <random index> Enter (jump)', keys: () => ['g', ...String(Math.floor(rnd() * n)).split(''), '\r'] },
+    { name: '] / } next mode switch / decision', keys: () => (rnd() < 0.5 ? [']'] : ['}']) },
+    { name: 'Enter (cause) / Backspace (back)', keys: () => (rnd() < 0.5 ? ['\r'] : ['\x7f']) },
+  ];
+  const rounds = ctx.quick ? 100 : 300;
+  const nav: number[] = [];
+  for (const m of measures) {
+    const xs: number[] = [];
+    for (let k = 0; k < rounds; k++) {
+      const seq = m.keys();
+      // the prompt's characters are typed first; the measured key is the one that acts (Enter)
+      for (const s of seq.slice(0, -1)) await press(ui, term, s);
+      xs.push(await press(ui, term, seq[seq.length - 1]));
+    }
+    if (!m.name.startsWith(']')) nav.push(...xs);
+    ctx.report(`${m.name}: p50`, pct(xs, 50), 'ms');
+    ctx.report(`${m.name}: p99`, pct(xs, 99), 'ms');
+  }
+  ctx.report('keystroke to screen written, navigation keys (all but searches): p99', pct(nav, 99), 'ms', '≤ 16 ms');
+  ctx.note(`${term.bytes()} bytes written to the terminal in total; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs during the run (tails grow with load: GC and scheduling)`);
+  ui.quit();
+  trace.close();
+}
+
+/** Sends one key's bytes; resolves with ms until the frame showing its result was written. */
+async function press(ui: TuiHandle, term: ReturnType<typeof fakeTerminal>, bytes: string): Promise<number> {
+  const frames = ui.keyFrames;
+  const t0 = performance.now();
+  term.input.write(bytes);
+  while (ui.keyFrames === frames || ui.busy) await tick();
+  const rendered = ui.lastKeyFrameAt;
+  // the frame goes out on the next turn; a frame identical to the last one writes nothing
+  for (let k = 0; k < 5; k++) {
+    let first: number | undefined;
+    for (let j = term.writes.length - 1; j >= 0 && term.writes[j] >= rendered; j--) first = term.writes[j];
+    if (first !== undefined) return first - t0;
+    await tick();
+  }
+  return rendered - t0;
+}
+
+export const tuiBench: Bench = { name: 'tui', run };
