@@ -90,3 +90,16 @@ test('the fake kernel can stand in for the real one', () => {
   assert.ok(k?.started && k.shutDown);
   assert.ok(res.apps[0].framesDone > 5);
 });
+
+test('the protected-mode policies visibly differ on drm-video-over-ui (mode switches, residency)', () => {
+  const base = loadBuiltin('drm-video-over-ui');
+  const rows = PROTM_POLICIES.map((p) => {
+    const s = simulate(applyOverrides(base, { protmPolicy: p, duration: sec(3) })).summary;
+    return { p, key: `${s.modeSwitches.total}/${s.modeSwitches.enters}/${s.protectedNs}`, s };
+  });
+  const distinct = new Set(rows.map((r) => r.key));
+  assert.ok(distinct.size >= 3, rows.map((r) => `${r.p}: ${r.key}`).join('; '));
+  const posted = rows.find((r) => r.p === 'panthor-2026')!, reviewed = rows.find((r) => r.p === 'panthor-2026-reviewed')!;
+  assert.notEqual(posted.key, reviewed.key, 'the review\'s fixes change the outcome');
+  for (const r of rows) assert.ok(r.s.modeSwitches.enters > 0, `${r.p} entered protected mode at least once`);
+});

@@ -132,6 +132,9 @@ export abstract class AppModel {
   /** The streams of frame `frame`, one per queue (index = queue_index). */
   protected abstract buildFrame(frame: number): CsInstr[][];
 
+  /** CPU time between a paced app's vsync and its submit (recording the frame's commands). */
+  protected cpuTime(): Ns { return this.rng.int(us(200), us(1500)); }
+
   /** A duration drawn around the configured job duration with the configured jitter. */
   protected jobTime(fraction = 1): Ns {
     return Math.max(us(1), this.rng.jitter(this.cfg.jobDuration * fraction, this.cfg.jitter));
@@ -291,9 +294,10 @@ export abstract class AppModel {
     const period = this.period;
     if (period > 0) {
       if (now > this.frameStart + period) this.stats.framesMissed++;
-      // Next vsync after now (frames that missed theirs wait for the following one).
+      // Next vsync after now (frames that missed theirs wait for the following one), plus the
+      // CPU time to record the frame: submits do not land exactly on the vsync.
       const k = Math.floor((now - this.vsyncBase) / period) + 1;
-      this.timer = this.sim.at(this.vsyncBase + k * period, nextFrame, this);
+      this.timer = this.sim.at(this.vsyncBase + k * period + this.cpuTime(), nextFrame, this);
     } else {
       // Closed loop: a little CPU time to record the next batch.
       this.timer = this.sim.after(this.rng.int(us(50), us(200)), nextFrame, this);

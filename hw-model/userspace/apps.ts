@@ -11,7 +11,7 @@
  */
 import type { AppConfig, CsInstr, GpuConfig, UapiKernel } from '../contract.js';
 import { DevQueryType } from '../../proto/index.js';
-import type { Sim } from '../sim/index.js';
+import { ms, us, type Ns, type Sim } from '../sim/index.js';
 import { AppModel, BUFFER_VA, SYNC_VA, errnoName } from './app.js';
 import { CsBuilder, SB_ALL_MASK } from './cs-builder.js';
 import { DmaHeapNode, mapOp, unmapOp, type DrmDevice } from './libdrm.js';
@@ -97,6 +97,9 @@ export class VideoPlayer extends AppModel {
     this.heap?.close();
     this.heap = null;
   }
+
+  /** Frames follow the media clock; the decoder hands each one over 0.5 to 4 ms after its slot. */
+  protected override cpuTime(): Ns { return this.rng.int(us(500), ms(4)); }
 
   protected buildFrame(frame: number): CsInstr[][] {
     const b = this.b;
