@@ -31,3 +31,8 @@ export { runChecks, type CheckReport, type CheckRule, type CheckOptions, type Vi
 export { CHECK_RULES, TIMEOUTS as CHECK_TIMEOUTS } from './check/rules.js';
 export { exportTrace, isExportFormat, traceMetadata, EXPORT_FORMATS, type ExportFormat, type ExportOptions } from './export/export.js';
 export { buildTimeline, type TimelineSink, type TrackDecl, type TimelineOptions } from './export/timeline.js';
+export { verifyTrace, normalizeEventInit, type VerifyResult, type VerifyOptions } from './verify.js';
+export { configFromHeader, modelVersionNote, RerunError, type RerunOverrides } from './rerun.js';
+export { buildBugReport, trimToFit, BUNDLE_TRACE, BUNDLE_SCENARIO, type BugReport, type BugReportOptions } from './bugreport.js';
+export { asciiTimeline, type AsciiTimelineOptions } from './ascii-timeline.js';
+export { traceConsequences } from './diff/extract.js';

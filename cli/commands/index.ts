@@ -4,12 +4,17 @@ import { register as diff } from './diff.js';
 import { register as trim } from './trim.js';
 import { register as note } from './note.js';
 import { register as exportCmd } from './export.js';
+import { register as bugreport } from './bugreport.js';
 import { register as replay } from './replay.js';
 import { register as scenarios } from './scenarios.js';
 import { register as simulate } from './simulate.js';
 import { register as record } from './record.js';
 import { register as info } from './info.js';
 import { register as events } from './events.js';
+import { register as state } from './state.js';
+import { register as check } from './check.js';
+import { register as verify } from './verify.js';
+import { register as rerun } from './rerun.js';
 
 export const commands: Register[] = [
   replay,
@@ -17,9 +22,14 @@ export const commands: Register[] = [
   trim,
   note,
   exportCmd,
+  bugreport,
   scenarios,
   simulate,
   record,
   info,
   events,
+  state,
+  check,
+  verify,
+  rerun,
 ];

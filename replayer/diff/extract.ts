@@ -5,7 +5,7 @@
 import type { Event, TraceHeader } from '../../proto/index.js';
 import { ConsequenceCollector, type ConsequenceSet } from './consequences.js';
 import { DecisionInterner } from './decision-key.js';
-import { GroupIdentities, type LabelInterner } from './identity.js';
+import { GroupIdentities, LabelInterner } from './identity.js';
 
 /** What the diff needs of a trace (a TraceFile satisfies it). */
 export interface EventSource {
@@ -63,4 +63,10 @@ export function extractDecisions(src: EventSource, ctx: DiffContext): DecisionTr
     identities: ids,
     consequences: cons.finish(),
   };
+}
+
+/** Decision count and consequences of one trace (the metrics of a bug report). */
+export function traceConsequences(src: EventSource): { decisions: number; consequences: ConsequenceSet } {
+  const t = extractDecisions(src, new DiffContext(new LabelInterner()));
+  return { decisions: t.count, consequences: t.consequences };
 }

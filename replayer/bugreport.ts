@@ -1,0 +1,249 @@
+/**
+ * Bug report bundles: a Markdown summary plus a trace that anyone can replay.
+ *
+ *   trace ─┬─ check (violations, anomalies) ──────────────┐
+ *          ├─ consequences (metrics per app) ─────────────┤
+ *          ├─ point of interest (--at, else first finding, else first divergence, else the end)
+ *          ├─ ASCII timeline + event excerpt around it ───┼──► report.md
+ *          ├─ notes ──────────────────────────────────────┤
+ *   baseline ─ diff (first divergence, consequences) ─────┘
+ *   trace larger than --max-size ──► trimmed window around the point of interest (trim.ts)
+ *
+ * The report names files only by their bundle names (`trace.csft`, `scenario.yaml`) and base
+ * names: nothing of the local environment (paths, user, host) goes in. Links to events are
+ * `trace.csft#ev=N`, which `csftrace replay` opens at event N. Pure: the CLI writes the files.
+ */
+import { formatEvent } from './format.js';
+import { asciiTimeline } from './ascii-timeline.js';
+import { checkTrace } from './check/check.js';
+import type { CheckReport } from './check/engine.js';
+import { diffReport, diffTraces, type DiffReport, type DivergenceSide } from './diff/diff.js';
+import { traceConsequences } from './diff/extract.js';
+import type { Metrics } from './diff/consequences.js';
+import { consequencesTable } from './diff/render.js';
+import { Replayer } from './replayer.js';
+import { formatNs } from './time-text.js';
+import type { TraceFile } from './trace-file.js';
+import { trimTrace, type TrimWindow } from './trim.js';
+
+export const BUNDLE_TRACE = 'trace.csft';
+export const BUNDLE_SCENARIO = 'scenario.yaml';
+
+export interface BugReportOptions {
+  /** Version of this tool (shown as the report's producer). */
+  toolVersion: string;
+  /** Base name of the trace as the user knows it (never a path). */
+  traceName: string;
+  baseline?: TraceFile;
+  /** Base name of the baseline. */
+  baselineName?: string;
+  /** Point of interest (event index of the trace). */
+  at?: number;
+  /** Bundled trace size limit in bytes (default 1 MiB): larger traces are trimmed around the point. */
+  maxBytes?: number;
+  title?: string;
+  /** A check report already computed (default: checkTrace). */
+  check?: CheckReport;
+}
+
+export interface BugReport {
+  markdown: string;
+  /** The scenario the trace was recorded from (for scenario.yaml). */
+  scenarioYaml: string;
+  /** Set when the trace is bundled trimmed: the window and the trimmed trace's bytes. */
+  trimmed?: { window: TrimWindow; bytes: Uint8Array };
+  pointOfInterest: number;
+  findings: number;
+}
+
+function collect(f: (write: (b: Uint8Array) => void) => void): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  f((b) => { parts.push(b.slice()); n += b.length; });
+  const out = new Uint8Array(n);
+  let p = 0;
+  for (const x of parts) { out.set(x, p); p += x.length; }
+  return out;
+}
+
+/**
+ * The largest window around `at` whose trimmed trace fits in `maxBytes` (halving from an estimate
+ * by the trace's average bytes per event; at least event `at` alone).
+ */
+export function trimToFit(trace: TraceFile, at: number, maxBytes: number, replayer?: Replayer): { window: TrimWindow; bytes: Uint8Array } {
+  const r = replayer ?? Replayer.open(trace);
+  const perEvent = Math.max(1, trace.size / Math.max(1, trace.eventCount));
+  let events = Math.max(1, Math.floor((maxBytes * 0.9) / perEvent));
+  for (;;) {
+    const half = Math.floor(events / 2);
+    const from = Math.max(0, Math.min(at - half, trace.eventCount - events));
+    const to = Math.min(trace.eventCount - 1, from + events - 1);
+    const bytes = collect((w) => trimTrace(trace, { from, to }, w, { replayer: r }));
+    if (bytes.length <= maxBytes || events === 1) return { window: { from, to }, bytes };
+    events = Math.max(1, Math.floor(events * Math.min(0.5, (maxBytes / bytes.length) * 0.9)));
+  }
+}
+
+function durationArg(ns: number): string {
+  if (ns % 1e9 === 0) return `${ns / 1e9}s`;
+  if (ns % 1e6 === 0) return `${ns / 1e6}ms`;
+  if (ns % 1e3 === 0) return `${ns / 1e3}us`;
+  return `${ns}ns`;
+}
+
+/** Markdown-safe inline text (pipes and backticks would break tables and code spans). */
+function md(s: string): string { return s.replace(/\|/g, '\\|').replace(/`/g, "'"); }
+
+function fmtMetric(k: keyof Metrics, v: number): string {
+  if (k === 'gpuShare') return `${(v * 100).toFixed(1)}%`;
+  if (k.endsWith('Ns')) return formatNs(v);
+  return String(v);
+}
+
+export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport {
+  const h = trace.header;
+  const check = o.check ?? checkTrace(trace);
+  const findings = check.findings;
+  let diff: DiffReport | undefined;
+  if (o.baseline) diff = diffReport(diffTraces(o.baseline, trace), { maxHunks: 5, eventsShown: 12, context: 1 });
+  const n = trace.eventCount;
+  let at = o.at;
+  if (at === undefined && findings.length) at = findings[0].index;
+  if (at === undefined && diff?.firstDivergence) {
+    const b = diff.firstDivergence.b;
+    at = b.decision?.event ?? b.lastCommon?.event;
+  }
+  if (at === undefined) at = Math.max(0, n - 1);
+  at = Math.max(0, Math.min(at, Math.max(0, n - 1)));
+
+  const maxBytes = o.maxBytes ?? 1 << 20;
+  const replayer = Replayer.open(trace);
+  const trimmed = n > 0 && trace.size > maxBytes ? trimToFit(trace, at, maxBytes, replayer) : undefined;
+  const base = trimmed ? trimmed.window.from : 0;
+  const inBundle = (i: number): boolean => !trimmed || (i >= trimmed.window.from && i <= trimmed.window.to);
+  const link = (i: number): string => (inBundle(i)
+    ? `[#${i - base}](${BUNDLE_TRACE}#ev=${i - base})${trimmed ? ` (original #${i})` : ''}`
+    : `original #${i} (outside the bundled window)`);
+
+  const lines: string[] = [];
+  const title = o.title ?? (check.violations + check.anomalies > 0
+    ? `${h.scenarioName || 'trace'} under ${h.policy || '?'}: ${findings[0]?.rule ?? ''} ${findings[0]?.name ?? ''} (${check.violations} violation${check.violations === 1 ? '' : 's'}, ${check.anomalies} anomal${check.anomalies === 1 ? 'y' : 'ies'})`
+    : `${h.scenarioName || 'trace'} under ${h.policy || '?'}`);
+  lines.push(`# ${md(title.trim())}`, '');
+  lines.push(`Point of interest: ${link(at)} at ${formatNs(trace.timeOf(at))}.`, '');
+
+  lines.push('## Versions', '');
+  lines.push(`| | |`, `|---|---|`);
+  lines.push(`| report written by | csftrace ${md(o.toolVersion)} |`);
+  lines.push(`| trace produced by | ${md(h.producer || '?')} |`);
+  lines.push(`| model version | ${md(h.modelVersion || '?')} |`);
+  lines.push(`| trace format | ${h.formatVersion} |`, '');
+
+  lines.push('## Scenario', '');
+  lines.push(`| | |`, `|---|---|`);
+  lines.push(`| scenario | ${md(h.scenarioName || '?')} |`);
+  lines.push(`| seed | ${h.seed} |`);
+  lines.push(`| policy | ${md(h.policy || '?')} |`);
+  lines.push(`| heap policy | ${md(h.heapPolicy || '?')} |`);
+  lines.push(`| heap name source | ${md(h.heapNameSource || '?')} |`);
+  lines.push(`| duration | ${formatNs(h.durationNs)} |`);
+  lines.push(`| events | ${n} (${o.traceName ? md(o.traceName) : 'trace'}) |`, '');
+  if (trimmed) {
+    const w = trimmed.window;
+    lines.push(`The bundled \`${BUNDLE_TRACE}\` holds events ${w.from}..${w.to} of the original ${n} ` +
+      `(${formatNs(trace.timeOf(w.from))} to ${formatNs(trace.timeOf(w.to))}), trimmed to stay under ${maxBytes} bytes; ` +
+      'it starts with the replayed state, so it replays on its own. Event links below point into it.', '');
+  }
+  lines.push('<details><summary>scenario.yaml</summary>', '', '```yaml', h.scenarioText.trimEnd(), '```', '', '</details>', '');
+
+  lines.push('## Reproduce', '');
+  const builtin = (h.metadata.source ?? '').startsWith('builtin:');
+  const rec = (scenario: string): string =>
+    `csftrace record --scenario ${scenario} --seed ${h.seed}${h.policy ? ` --policy ${h.policy}` : ''}` +
+    `${h.heapPolicy ? ` --heap-policy ${h.heapPolicy}` : ''}${h.durationNs ? ` --duration ${durationArg(h.durationNs)}` : ''} -o ${BUNDLE_TRACE}`;
+  lines.push('```sh');
+  lines.push(`# from the scenario in this bundle${builtin ? ` (built-in: ${h.scenarioName})` : ''}`);
+  lines.push(rec(BUNDLE_SCENARIO));
+  if (builtin) lines.push(rec(h.scenarioName));
+  lines.push(`csftrace replay ${BUNDLE_TRACE}#ev=${at - base}`);
+  if (o.baseline) lines.push(`csftrace diff ${o.baselineName ?? 'baseline.csft'} ${BUNDLE_TRACE}`);
+  lines.push('```', '');
+
+  lines.push('## Check', '');
+  if (findings.length === 0) {
+    lines.push(`Clean: no violation of the ${check.rules.filter((r) => r.applicable).length} rules that apply to ${h.policy || 'this policy'}.`, '');
+  } else {
+    lines.push(`${check.violations} violation${check.violations === 1 ? '' : 's'}, ${check.anomalies} anomal${check.anomalies === 1 ? 'y' : 'ies'}.`, '');
+    lines.push('| rule | event | time | finding |', '|---|---|---|---|');
+    const shown = findings.slice(0, 50);
+    for (const f of shown) {
+      lines.push(`| ${f.rule} ${f.name}${f.severity === 'anomaly' ? ' (anomaly)' : ''} | ${link(f.index)} | ${formatNs(f.t)} | ${md(f.message)} |`);
+    }
+    if (findings.length > shown.length) lines.push('', `... ${findings.length - shown.length} more (run \`csftrace check ${BUNDLE_TRACE}\`).`);
+    lines.push('');
+  }
+
+  lines.push('## Key metrics', '');
+  const { decisions, consequences: c } = traceConsequences(trace);
+  lines.push(`${decisions} scheduling decisions over ${formatNs(c.spanNs)}; GPU in protected mode ${formatNs(c.protectedNs)} ` +
+    `(${c.spanNs ? ((c.protectedNs / c.spanNs) * 100).toFixed(1) : '0.0'}%), ${c.protmEnters} PROTM enters, ${c.protmExits} exits.`, '');
+  const cols: [keyof Metrics, string][] = [
+    ['jobs', 'jobs'], ['gpuNs', 'GPU time'], ['gpuShare', 'share'], ['protectedNs', 'protected'],
+    ['protmEnters', 'enters'], ['latencyP50Ns', 'submit→start p50'], ['latencyP99Ns', 'p99'], ['latencyMaxNs', 'max'],
+    ['deadlineMisses', 'late frames'], ['longestStarvationNs', 'longest starvation'],
+  ];
+  lines.push(`| app | ${cols.map((x) => x[1]).join(' | ')} |`, `|---|${cols.map(() => '---:').join('|')}|`);
+  for (const [app, m] of c.apps) lines.push(`| ${md(app)} | ${cols.map(([k]) => fmtMetric(k, m[k])).join(' | ')} |`);
+  lines.push('');
+
+  lines.push(`## Timeline around ${trimmed ? `original #${at}` : `#${at}`}`, '');
+  lines.push('```text', ...asciiTimeline(trace, at, { label: (i) => `#${i - base}` }), '```', '');
+  const from = Math.max(0, at - 12), to = Math.min(n, at + 13);
+  lines.push('```text');
+  for (let i = from; i < to; i++) lines.push(`${i === at ? '>' : ' '} ${formatEvent(trace.event(i), i - base)}`);
+  lines.push('```', '');
+
+  lines.push('## Notes', '');
+  if (trace.notes.length === 0) lines.push('(none)', '');
+  else {
+    for (const note of trace.notes) lines.push(`- ${link(note.eventIndex)}: ${md(note.text)}`);
+    lines.push('');
+  }
+
+  if (diff) {
+    lines.push(`## First divergence against the baseline`, '');
+    lines.push(`Baseline${o.baselineName ? ` \`${md(o.baselineName)}\`` : ''}: scenario ${md(diff.a.scenario)}, seed ${diff.a.seed}, policy ${md(diff.a.policy)} ` +
+      `(${diff.a.decisions} decisions); this trace: policy ${md(diff.b.policy)} (${diff.b.decisions} decisions). ` +
+      `${diff.decisions.matched} decisions match, ${diff.decisions.hunks} hunk${diff.decisions.hunks === 1 ? '' : 's'}${diff.decisions.exact ? '' : ' (approximate alignment)'}.`, '');
+    for (const hd of diff.header) lines.push(`- header \`${hd.field}\`: ${md(hd.a)} → ${md(hd.b)}`);
+    if (diff.header.length) lines.push('');
+    const f = diff.firstDivergence;
+    if (!f) lines.push('The scheduling decisions are the same.', '');
+    else {
+      const side = (s: DivergenceSide, name: string, isTrace: boolean): void => {
+        const where = (i: number): string => (isTrace ? link(i) : `baseline #${i}`);
+        lines.push(`**${name}**: ${s.decision ? `decision ${s.decision.decision} at ${where(s.decision.event)}, ${formatNs(s.decision.t)}` : 'no decision here (the other side has extra decisions)'}`, '');
+        if (s.decision) lines.push('```text', s.decision.text, ...s.inputs.map((x) => `  ${x}`), '```', '');
+        if (s.eventsSince.length) {
+          lines.push(`Events since the last common decision${s.eventsOmitted ? ` (${s.eventsOmitted} earlier not shown)` : ''}:`, '');
+          lines.push('```text', ...s.eventsSince.map((e) => e.text), '```', '');
+        }
+      };
+      side(f.a, 'Baseline', false);
+      side(f.b, 'This trace', true);
+    }
+    const t = consequencesTable(diff);
+    lines.push('Consequences (this trace − baseline):', '');
+    lines.push(`| | metric | baseline | this trace | delta |`, '|---|---|---:|---:|---:|');
+    for (const r of t.rows) lines.push(`| ${r.map(md).join(' | ')} |`);
+    lines.push('');
+  }
+
+  return {
+    markdown: lines.join('\n'),
+    scenarioYaml: h.scenarioText,
+    trimmed,
+    pointOfInterest: at,
+    findings: check.violations + check.anomalies,
+  };
+}
