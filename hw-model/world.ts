@@ -57,7 +57,8 @@ export function simulate(cfg: ScenarioConfig, opts: SimulateOptions = {}): SimRe
 
   const kernel = factory(sim, cfg);
   kernel.start();
-  const apps: AppModel[] = cfg.apps.map((a, i) => createApp(sim, kernel, a, FIRST_APP_PID + i, cfg.gpu));
+  const env = { gpu: cfg.gpu, userSuppliedProtmBuffers: cfg.driver.heapPolicy === 'userspace-dmabuf' };
+  const apps: AppModel[] = cfg.apps.map((a, i) => createApp(sim, kernel, a, FIRST_APP_PID + i, env));
   apps.forEach((app, i) => {
     const a = cfg.apps[i];
     sim.at(a.start, startApp, app);

@@ -41,6 +41,17 @@ export interface AppStats {
   gaveUp: boolean;
 }
 
+/** What an app knows of the system it runs on (the GPU it was built for, the uAPI flavour). */
+export interface AppEnv {
+  gpu: GpuConfig;
+  /**
+   * The kernel implements the userspace-dmabuf design: a PROTECTED group comes with a protected
+   * dma-buf from user space (GroupCreate.protm_buf_fd) for its suspend buffer and, after a full
+   * reset, the FW's protected sections.
+   */
+  userSuppliedProtmBuffers: boolean;
+}
+
 /** GPU VA layout of every app (the user VA range starts above the first MiB). */
 export const CS_VA = 0x10_0000;
 export const CS_BO_SIZE = 64 * 1024;
@@ -80,10 +91,10 @@ export abstract class AppModel {
   private readonly waitCb: (ret: number) => void;
 
   constructor(protected readonly sim: Sim, protected readonly k: UapiKernel, readonly cfg: AppConfig,
-              readonly pid: number, protected readonly gpu: GpuConfig) {
+              readonly pid: number, protected readonly env: AppEnv) {
     this.rng = sim.rng(`app:${cfg.name}`);
     this.priority = PANTHOR_GROUP_PRIORITY[cfg.priority];
-    this.shaderPresent = gpu.shaderPresent;
+    this.shaderPresent = env.gpu.shaderPresent;
     this.slots = Math.floor(CS_BO_SIZE / (SLOT_BYTES * cfg.queues));
     this.waitCb = (ret) => this.onFrameDone(ret);
     this.stats = {
@@ -127,6 +138,10 @@ export abstract class AppModel {
   protected teardownExtra(_dev: DrmDevice): void { /* nothing by default */ }
   /** DEV_QUERY extras (the video player asks for PROTECTED_INFO). */
   protected queryExtra(_dev: DrmDevice): void { /* nothing by default */ }
+  /** GroupCreate.protm_buf_fd for a PROTECTED group (0 = none), or what failed. */
+  protected protmBufferFd(_dev: DrmDevice): number | string { return 0; }
+  /** Called after GROUP_CREATE with its result. */
+  protected groupCreated(_ret: number): void { /* nothing by default */ }
   /** Work before a frame's submit (e.g. rebinding transient memory); false = skip this frame. */
   protected beforeSubmit(_dev: DrmDevice, _frame: number): boolean { return true; }
   /** The streams of frame `frame`, one per queue (index = queue_index). */
@@ -217,9 +232,11 @@ export abstract class AppModel {
   private createGroup(dev: DrmDevice): true | string {
     const queues = [];
     for (let q = 0; q < this.cfg.queues; q++) queues.push({ priority: 1, ringbufSize: RING_SIZE });
+    const protmBufFd = this.protmBufferFd(dev);
+    if (typeof protmBufFd === 'string') return protmBufFd;
     const req = {
       queues, priority: this.priority, flags: this.cfg.protected ? DRM_PANTHOR_GROUP_CREATE_PROTECTED : 0,
-      vmId: this.vm, coreMask: this.shaderPresent, tilerMask: 1, maxCores: popcount(this.shaderPresent),
+      vmId: this.vm, coreMask: this.shaderPresent, tilerMask: 1, maxCores: popcount(this.shaderPresent), protmBufFd,
     };
     let r = dev.groupCreate(req);
     if (r.ret === -EPERM && this.priority > PANTHOR_GROUP_PRIORITY.medium) {
@@ -228,6 +245,7 @@ export abstract class AppModel {
       this.priority = PANTHOR_GROUP_PRIORITY.medium;
       r = dev.groupCreate({ ...req, queues: queues.map((q) => ({ ...q })), priority: this.priority });
     }
+    this.groupCreated(r.ret);
     if (r.ret < 0) return `GROUP_CREATE${this.cfg.protected ? ' (PROTECTED)' : ''}: ${errnoName(r.ret)}`;
     this.group = r.value;
     return true;

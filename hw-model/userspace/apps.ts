@@ -9,13 +9,13 @@
  *   game          geometry then fragment; with 2+ queues the fragment queue SYNC_WAIT64s on the
  *                 geometry queue's SYNC_SET64 (MEDIUM, heavy frames)
  */
-import type { AppConfig, CsInstr, GpuConfig, UapiKernel } from '../contract.js';
+import type { AppConfig, CsInstr, UapiKernel } from '../contract.js';
 import { DevQueryType } from '../../proto/index.js';
 import { ms, us, type Ns, type Sim } from '../sim/index.js';
-import { AppModel, BUFFER_VA, SYNC_VA, errnoName } from './app.js';
+import { AppModel, BUFFER_VA, SYNC_VA, errnoName, type AppEnv } from './app.js';
 import { CsBuilder, SB_ALL_MASK } from './cs-builder.js';
 import { DmaHeapNode, mapOp, unmapOp, type DrmDevice } from './libdrm.js';
-import { DRM_PANTHOR_BO_NO_MMAP, DRM_PANTHOR_VM_BIND_OP_MAP_NOEXEC, pageAlign } from './uapi.js';
+import { DRM_PANTHOR_BO_NO_MMAP, DRM_PANTHOR_VM_BIND_OP_MAP_NOEXEC, PROTM_USER_BUFFER_SIZE, pageAlign } from './uapi.js';
 
 const TILER_CHUNK_SIZE = 2 * 1024 * 1024;
 
@@ -62,6 +62,7 @@ export class VideoPlayer extends AppModel {
   private heap: DmaHeapNode | null = null;
   private buffers: number[] = [];
   private queriedProtected = false;
+  private protmFd = 0;
   private readonly b = new CsBuilder();
 
   protected override queryExtra(dev: DrmDevice): void {
@@ -93,7 +94,25 @@ export class VideoPlayer extends AppModel {
     return true;
   }
 
+  /** userspace-dmabuf: a protected dma-buf for the group's suspend buffer (and the FW sections). */
+  protected override protmBufferFd(): number | string {
+    if (!this.cfg.protected || !this.env.userSuppliedProtmBuffers) return 0;
+    if (this.protmFd > 0) return this.protmFd;
+    if (!this.heap) return `open /dev/dma_heap/${this.cfg.heap}: not open`;
+    const a = this.heap.alloc(PROTM_USER_BUFFER_SIZE);
+    if (a.ret < 0) return `DMA_HEAP_IOCTL_ALLOC ${this.cfg.heap} (protm buffer): ${errnoName(a.ret)}`;
+    this.protmFd = a.value;
+    return this.protmFd;
+  }
+
+  protected override groupCreated(ret: number): void {
+    // The kernel holds its own reference once the group exists; keep the fd for a retry otherwise.
+    if (ret === 0 && this.protmFd > 0) { this.k.close(this.pid, this.protmFd); this.protmFd = 0; }
+  }
+
   protected override teardownExtra(): void {
+    if (this.protmFd > 0) this.k.close(this.pid, this.protmFd);
+    this.protmFd = 0;
     this.heap?.close();
     this.heap = null;
   }
@@ -191,11 +210,11 @@ export class Game extends GraphicsApp {
 }
 
 /** The app model for a scenario app. */
-export function createApp(sim: Sim, k: UapiKernel, cfg: AppConfig, pid: number, gpu: GpuConfig): AppModel {
+export function createApp(sim: Sim, k: UapiKernel, cfg: AppConfig, pid: number, env: AppEnv): AppModel {
   switch (cfg.kind) {
-    case 'compositor': return new Compositor(sim, k, cfg, pid, gpu);
-    case 'video-player': return new VideoPlayer(sim, k, cfg, pid, gpu);
-    case 'compute': return new Compute(sim, k, cfg, pid, gpu);
-    case 'game': return new Game(sim, k, cfg, pid, gpu);
+    case 'compositor': return new Compositor(sim, k, cfg, pid, env);
+    case 'video-player': return new VideoPlayer(sim, k, cfg, pid, env);
+    case 'compute': return new Compute(sim, k, cfg, pid, env);
+    case 'game': return new Game(sim, k, cfg, pid, env);
   }
 }

@@ -74,7 +74,7 @@ export class DrmDevice {
 
   groupCreate(req: {
     queues: QueueCreateInit[]; priority: number; flags: number; vmId: number;
-    coreMask: number; tilerMask: number; maxCores: number;
+    coreMask: number; tilerMask: number; maxCores: number; protmBufFd?: number;
   }): Out<number> {
     const value: GroupCreateInit = {
       queues: req.queues,
@@ -83,6 +83,7 @@ export class DrmDevice {
       computeCoreMask: req.coreMask, fragmentCoreMask: req.coreMask, tilerCoreMask: req.tilerMask,
       vmId: req.vmId, groupHandle: 0,
     };
+    if (req.protmBufFd) value.protmBufFd = req.protmBufFd;
     const ret = this.call({ case: 'groupCreate', value });
     return { ret, value: value.groupHandle ?? 0 };
   }

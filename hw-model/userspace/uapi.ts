@@ -45,5 +45,12 @@ export const EINVAL = 22;
 export const ENOMEM = 12;
 export const ETIME = 62;
 
+/**
+ * userspace-dmabuf design: size of the protected dma-buf handed to GROUP_CREATE (protm_buf_fd):
+ * the CSG protected suspend buffer (64 KiB on the modelled FW) plus room for the FW's protected
+ * sections (256 KiB), which the kernel loads from the first such buffer after a full reset.
+ */
+export const PROTM_USER_BUFFER_SIZE = 0x1_0000 + 0x4_0000;
+
 export const PAGE_SIZE = 4096;
 export const pageAlign = (n: number): number => Math.ceil(n / PAGE_SIZE) * PAGE_SIZE;

@@ -172,3 +172,25 @@ test('two-queue games order fragment after geometry with SYNC_SET64 / SYNC_WAIT6
   assert.equal(sub.length, 2);
   assert.deepEqual(sub.map((s: any) => s.syncs.length), [0, 1], 'the frame signal rides on the last queue');
 });
+
+test('userspace-dmabuf: the player hands a protected dma-buf to GROUP_CREATE and closes it after', () => {
+  const cfg = parseScenario(`
+duration: 100ms
+driver: { heap_policy: userspace-dmabuf }
+apps:
+  - { name: v, kind: video-player, buffers: 1 }
+`, 't.yaml');
+  const { events } = collect(cfg);
+  const allocs = ioctls(events, IoctlCmd.DMA_HEAP_IOCTL_ALLOC);
+  assert.equal(allocs.length, 2, 'one frame buffer + one protm buffer');
+  assert.equal(allocs[1].args.value.len, 0x5_0000);
+  const create = ioctls(events, IoctlCmd.GROUP_CREATE)[0];
+  assert.equal(create.args.value.protmBufFd, allocs[1].args.value.fd);
+  const closeIdx = events.findIndex((e) => e.body?.case === 'process' && e.body.value.op === ProcessOp.PROC_CLOSE &&
+    e.body.value.fd === allocs[1].args.value.fd);
+  const createIdx = events.findIndex((e) => e.body?.case === 'ioctl' && e.body.value.cmd === IoctlCmd.GROUP_CREATE);
+  assert.ok(closeIdx > createIdx, 'closed after the group holds its reference');
+  // Without that design no buffer is handed over.
+  const plain = collect(parseScenario('duration: 100ms\napps:\n  - { name: v, kind: video-player, buffers: 1 }\n', 't.yaml'));
+  assert.equal(ioctls(plain.events, IoctlCmd.GROUP_CREATE)[0].args.value.protmBufFd, undefined);
+});
