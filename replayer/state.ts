@@ -32,6 +32,7 @@ export interface DeviceState {
   heapName: string;          // protected heap name configured (from probe)
   heapNameSource: string;
   protectedHeap: string;     // name of the protected heap the device holds a reference to ('' = none)
+  protectedHeapRefs: number; // dma_heap_find references the driver holds on it
   protSections: { loaded: number; skipped: number };
   protSectionsLoaded: boolean; // after the last reset
   protectedFeatures: number; // last DEV_QUERY PROTECTED_INFO answer

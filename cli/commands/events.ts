@@ -11,11 +11,13 @@ import {
 } from '../../replayer/index.js';
 import * as proto from '../../proto/index.js';
 import { CliError } from '../errors.js';
+import { bindWhere, whereMatcher } from './where.js';
 
 export interface EventsFlags {
   from?: string;
   limit?: string;
   type?: string;
+  where?: string;
   json?: boolean;
 }
 
@@ -56,6 +58,8 @@ export function typeMatcher(text: string): EventMatcher {
 export function eventMatchers(opts: EventsFlags): EventMatcher[] {
   const m: EventMatcher[] = [];
   if (opts.type !== undefined) m.push(typeMatcher(opts.type));
+  // first: a state filter must see every event, in order
+  if (opts.where !== undefined) m.unshift(whereMatcher(opts.where));
   return m;
 }
 
@@ -83,6 +87,7 @@ export function register(program: Command): void {
     .option('--from <i|time>', 'start at this event index or virtual time (e.g. 1234, 12.5ms)')
     .option('--limit <n>', 'print at most n events')
     .option('--type <names>', 'only these families or kinds, comma-separated (job, fw_req, GROUP_SUBMIT, JOB_DONE, GLB_PROTM_ENTER, ...)')
+    .option('--where <filter>', 'only events matching a filter (e.g. "ioctl=GROUP_SUBMIT errno!=0", "decision.protm=granted", "fw=GLB_PROTM_ENTER t>12ms", "type=job | state.mode=protected")')
     .option('--json', 'JSON lines: {index, t, type, causeIndex?, <family>: {...}} with enum names as strings')
     .addHelpText('after', `
 Line format: #<index> <virtual time> <family> <details> [<-#<index of the cause>]
@@ -98,6 +103,7 @@ Examples:
       try {
         for (const n of tr.notices) process.stderr.write(`csftrace: ${path}: ${n}\n`);
         const from = resolveFrom(tr, opts.from);
+        bindWhere(matchers, tr);
         printEvents(tr, from, limit, matchers, opts.json === true);
       } finally {
         tr.close();

@@ -200,7 +200,7 @@ const R4 = rule('R4', 'no-heap-no-protm',
         else if (b.case === 'ioctl') {
           const io = b.value;
           if (io.ret !== 0) return;
-          if (io.args.case === 'devQuery' && io.args.value.type === 5 && io.args.value.pointer !== 0 && io.args.value.protectedFeatures !== 0) {
+          if (io.args.case === 'devQuery' && io.args.value.type === 5 && io.args.value.pointer !== 0 && io.args.value.protectedFeatures !== 0 && !userDmabuf) {
             ctx.report(i, ev.t, `DEV_QUERY PROTECTED_INFO reports features 0x${io.args.value.protectedFeatures.toString(16)} without a protected heap (must be 0)`);
           } else if (io.cmd === IoctlCmd.GROUP_CREATE && io.args.case === 'groupCreate' && (io.args.value.flags & GROUP_CREATE_PROTECTED) && !userDmabuf) {
             ctx.report(i, ev.t, `GROUP_CREATE with DRM_PANTHOR_GROUP_CREATE_PROTECTED succeeded (group ${io.args.value.groupHandle}) without a protected heap (must fail)`);
@@ -442,7 +442,8 @@ const R12 = rule('R12', 'heap-refs-balance',
       },
       after(ev, i, s) {
         const b = ev.body;
-        if (b.case === 'heap' && b.value.callerPid === 0 && b.value.result === 0) {
+        // dma_heap_find/put are in-kernel calls (callerPid is the process context of a lazy find).
+        if (b.case === 'heap' && b.value.result === 0 && (b.value.op === HeapOp.DMA_HEAP_FIND || b.value.op === HeapOp.DMA_HEAP_PUT)) {
           const h = b.value;
           if (h.op === HeapOp.DMA_HEAP_FIND) {
             const e = held.get(h.heapName) ?? { n: 0, i };

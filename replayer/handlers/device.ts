@@ -17,7 +17,7 @@ export const deviceHandler: Handler = {
   init(s) {
     s.device = {
       probeStage: '', probeResult: 0, probeAttempt: 0, probeDefers: 0, probed: false, fwState: 'off',
-      fwVersion: 0, csgSlotCount: 0, asCount: 0, heapName: '', heapNameSource: '', protectedHeap: '',
+      fwVersion: 0, csgSlotCount: 0, asCount: 0, heapName: '', heapNameSource: '', protectedHeap: '', protectedHeapRefs: 0,
       protSections: { loaded: 0, skipped: 0 }, protSectionsLoaded: false, protectedFeatures: 0,
       gpuMode: GpuModeNames[GpuMode.MODE_OFF], gpuModeSinceIdx: -1, gpuModeSinceT: 0, gpuStatus: 0,
       protmActiveGroup: 0, protmCsg: -1, inReset: false, resetCount: 0, lastReset: null,
@@ -120,11 +120,20 @@ export const deviceHandler: Handler = {
         break;
       case 'heap': {
         const h = b.value;
-        // The device's own reference on the protected heap: taken at probe (or lazily), dropped by put.
-        if (h.callerPid !== 0 || h.result !== 0) break;
-        if (h.op === HeapOp.DMA_HEAP_FIND && (h.purpose === HeapPurpose.PURPOSE_PROBE || h.heapName === d.heapName)) d.protectedHeap = h.heapName;
-        else if (h.op === HeapOp.DMA_HEAP_PUT && h.heapName === d.protectedHeap) d.protectedHeap = '';
-        else if (h.op === HeapOp.DMA_HEAP_REMOVE && h.heapName === d.protectedHeap) d.protectedHeap = '';
+        // The driver's references on the protected heap: dma_heap_find is in-kernel only (at probe,
+        // or lazily at the first protected group: callerPid is then the ioctl's caller), put drops one.
+        if (h.result !== 0) break;
+        const ours = h.heapName === d.heapName || (d.heapName === '' && h.purpose === HeapPurpose.PURPOSE_PROBE);
+        if (h.op === HeapOp.DMA_HEAP_FIND && ours) {
+          d.protectedHeap = h.heapName;
+          d.protectedHeapRefs++;
+        } else if (h.op === HeapOp.DMA_HEAP_PUT && h.heapName === d.protectedHeap) {
+          d.protectedHeapRefs = Math.max(0, d.protectedHeapRefs - 1);
+          if (d.protectedHeapRefs === 0) d.protectedHeap = '';
+        } else if (h.op === HeapOp.DMA_HEAP_REMOVE && h.heapName === d.protectedHeap) {
+          d.protectedHeap = '';
+          d.protectedHeapRefs = 0;
+        } else break;
         break;
       }
       case 'ioctl': {

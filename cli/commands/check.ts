@@ -1,0 +1,61 @@
+/**
+ * `csftrace check trace.csft [--json] [--rule R5,R19c]`: every invariant of reference §6 the trace
+ * can show (per policy where marked), each finding with its rule, event index, time and message.
+ * Exit 0 clean, 1 when something was found, 2 on bad input.
+ */
+import type { Command } from 'commander';
+import { CHECK_RULES, checkReportToJson, checkTrace, formatCheckReport, isClean, openTrace } from '../../replayer/index.js';
+import { CliError } from '../errors.js';
+
+interface CheckFlags { json?: boolean; rule?: string; max?: string; list?: boolean }
+
+export function register(program: Command): void {
+  program
+    .command('check')
+    .description('check a trace against the protected-mode invariants (reference §6); exit 1 on violations')
+    .argument('[trace]', 'trace file (.csft)')
+    .option('--json', 'the report as JSON: {clean, violations, anomalies, rules[], findings[]}')
+    .option('--rule <ids>', 'only these rules, comma-separated (R1..R19c)')
+    .option('--max <n>', 'findings listed per rule (default 1000; the counts are always complete)')
+    .option('--list', 'list the rules and exit')
+    .addHelpText('after', `
+A finding is a violation (the invariant broke) or an anomaly (a timeout that a reset recovered,
+an unexpected event). Per-policy rules (R9: kbase) apply only to traces of that policy.
+
+Examples:
+  csftrace check demo.csft
+  csftrace check demo.csft --rule R19c,R5 --json | jq '.findings[] | {rule, index, message}'
+  csftrace check --list`)
+    .action((path: string | undefined, opts: CheckFlags) => {
+      if (opts.list) {
+        for (const r of CHECK_RULES) {
+          process.stdout.write(`${r.id.padEnd(5)} ${r.name.padEnd(26)} ${r.title}${r.policies ? ` [${r.policies.join(', ')} only]` : ''}\n`);
+        }
+        return;
+      }
+      if (!path) throw new CliError('check: missing trace file (csftrace check <trace.csft>)');
+      let only: string[] | undefined;
+      if (opts.rule !== undefined) {
+        only = opts.rule.split(',').map((x) => x.trim()).filter(Boolean);
+        const ids = CHECK_RULES.map((r) => r.id.toLowerCase());
+        for (const id of only) {
+          if (!ids.includes(id.toLowerCase())) throw new CliError(`--rule: unknown rule "${id}" (one of ${CHECK_RULES.map((r) => r.id).join(', ')})`);
+        }
+        only = only.map((id) => CHECK_RULES.find((r) => r.id.toLowerCase() === id.toLowerCase())!.id);
+      }
+      let maxPerRule: number | undefined;
+      if (opts.max !== undefined) {
+        if (!/^\d+$/.test(opts.max.trim())) throw new CliError(`--max: expected a non-negative integer, got "${opts.max}"`);
+        maxPerRule = Number(opts.max);
+      }
+      const tr = openTrace(path);
+      try {
+        for (const n of tr.notices) process.stderr.write(`csftrace: ${path}: ${n}\n`);
+        const report = checkTrace(tr, { only, maxPerRule });
+        process.stdout.write(opts.json ? JSON.stringify(checkReportToJson(report), null, 2) + '\n' : formatCheckReport(report) + '\n');
+        if (!isClean(report)) process.exitCode = 1;
+      } finally {
+        tr.close();
+      }
+    });
+}

@@ -1,0 +1,65 @@
+/**
+ * `csftrace state trace.csft [--at <index|time>] [--json]`: the replayed state after one event, as
+ * readable tables (device, CSG slots, groups, queues, pending FW requests, heaps, dma-bufs, VMs,
+ * BOs, processes) or JSON.
+ */
+import type { Command } from 'commander';
+import {
+  Replayer, eventToJson, formatEvent, formatTables, formatTimeNs, openTrace, renderState, resolvePosition,
+  type TraceFile,
+} from '../../replayer/index.js';
+import { CliError, isUserFacing } from '../errors.js';
+
+interface StateFlags { at?: string; json?: boolean; only?: string }
+
+/** The index `--at` names (default: the last event). */
+export function atOption(tr: TraceFile, path: string, text: string | undefined): number {
+  if (text === undefined) return tr.eventCount - 1;
+  try {
+    return resolvePosition(tr, text);
+  } catch (e) {
+    if (isUserFacing(e)) throw new CliError(`${path}: --at: ${e.message}`);
+    throw e;
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('state')
+    .description('the replayed state after one event: slots, groups, queues, FW interface, heaps, buffers, mode')
+    .argument('<trace>', 'trace file (.csft)')
+    .option('--at <index|time>', 'after this event index (1234, #1234) or at this virtual time (12.5ms: the last event at or before it); default: the last event')
+    .option('--only <tables>', 'only these tables, comma-separated (device, slots, groups, queues, fw, heaps, dma-bufs, vms, bos, processes)')
+    .option('--json', 'the state as JSON: {trace, index, t, event, state}')
+    .addHelpText('after', `
+Examples:
+  csftrace state demo.csft --at 12.5ms
+  csftrace state demo.csft --at '#1234' --only slots,groups
+  csftrace state demo.csft --at 1234 --json | jq .state.device.gpuMode`)
+    .action((path: string, opts: StateFlags) => {
+      const tr = openTrace(path);
+      try {
+        for (const n of tr.notices) process.stderr.write(`csftrace: ${path}: ${n}\n`);
+        const at = atOption(tr, path, opts.at);
+        const r = Replayer.open(tr);
+        const s = r.stateAt(at);
+        const ev = at >= 0 ? tr.event(at) : undefined;
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({ trace: path, index: at, t: s.t, event: ev ? eventToJson(ev, at) : null, state: s }, null, 2) + '\n');
+          return;
+        }
+        let tables = renderState(s);
+        if (opts.only !== undefined) {
+          const want = opts.only.split(',').map((x) => x.trim().toLowerCase().replace(/[-_ ]/g, '')).filter(Boolean);
+          const key = (title: string): string => title.toLowerCase().split(':')[0].replace(/^csg /, '').replace(/^fw interface/, 'fw').replace(/[-_ ]/g, '');
+          const known = tables.map((t) => key(t.title));
+          for (const w of want) if (!known.includes(w)) throw new CliError(`--only: unknown table "${w}" (one of ${known.join(', ')})`);
+          tables = tables.filter((t) => want.includes(key(t.title)));
+        }
+        const head = ev ? `state of ${path} after ${formatEvent(ev, at)}` : `state of ${path} before the first event`;
+        process.stdout.write(`${head}\n${at >= 0 ? `(event ${at + 1} of ${tr.eventCount}, ${formatTimeNs(s.t)})` : `(${tr.eventCount} events)`}\n\n${formatTables(tables)}`);
+      } finally {
+        tr.close();
+      }
+    });
+}

@@ -1,0 +1,58 @@
+/**
+ * Re-simulation from a trace's header: the scenario text, seed, policies and duration recorded in
+ * it give back the ScenarioConfig of the run (`configFromHeader`). `verify` replays it as is;
+ * `rerun` swaps the protected-mode (or heap) policy: the same workload under the other design, for
+ * `csftrace diff`. (This file and verify.ts are the only replayer modules that import hw-model.)
+ */
+import {
+  applyOverrides, parseHeapPolicy, parseProtmPolicy, parseScenario, MODEL_VERSION, PROTM_POLICIES, HEAP_POLICIES,
+  type ScenarioConfig, type ScenarioOverrides,
+} from '../hw-model/index.js';
+import type { TraceHeader } from '../proto/index.js';
+
+export class RerunError extends Error {
+  readonly userFacing = true;
+  readonly code = 'E_RERUN';
+  constructor(message: string) { super(message); this.name = 'RerunError'; }
+}
+
+export interface RerunOverrides {
+  policy?: string;
+  heapPolicy?: string;
+}
+
+/** The scenario config a trace was recorded from (with optional policy overrides). */
+export function configFromHeader(header: TraceHeader, where: string, o: RerunOverrides = {}): ScenarioConfig {
+  if (!header.scenarioText.trim()) {
+    throw new RerunError(`${where}: the trace header holds no scenario text, so the run cannot be re-simulated`);
+  }
+  const source = header.metadata.source || header.scenarioName || 'scenario';
+  const cfg = parseScenario(header.scenarioText, `${where} (scenario ${source})`);
+  const ov: ScenarioOverrides = { seed: header.seed };
+  if (header.durationNs > 0) ov.duration = header.durationNs;
+  const policy = o.policy ?? header.policy;
+  if (policy) {
+    const p = parseProtmPolicy(policy);
+    if (!p) throw new RerunError(`${where}: unknown policy "${policy}" (one of ${PROTM_POLICIES.join(', ')})`);
+    ov.protmPolicy = p;
+  }
+  const heapPolicy = o.heapPolicy ?? header.heapPolicy;
+  if (heapPolicy) {
+    const h = parseHeapPolicy(heapPolicy);
+    if (!h) throw new RerunError(`${where}: unknown heap policy "${heapPolicy}" (one of ${HEAP_POLICIES.join(', ')})`);
+    ov.heapPolicy = h;
+  }
+  const out = applyOverrides(cfg, ov);
+  if (header.heapNameSource === 'dt' || header.heapNameSource === 'module-param') {
+    out.driver = { ...out.driver, heapNameSource: header.heapNameSource };
+  }
+  return out;
+}
+
+/** A note when the trace was recorded by another model version (differences are then expected). */
+export function modelVersionNote(header: TraceHeader): string | undefined {
+  if (!header.modelVersion || header.modelVersion === MODEL_VERSION) return undefined;
+  return `recorded with model ${header.modelVersion}; this build's model is ${MODEL_VERSION}, so the re-simulation may differ`;
+}
+
+export { PROTM_POLICIES, HEAP_POLICIES, MODEL_VERSION };
