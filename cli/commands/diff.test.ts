@@ -48,3 +48,41 @@ test('csftrace diff: exit 0 same, 1 different, 2 error; --json report', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('csftrace diff on drm-video-over-ui: panthor-2026 against kbase diverges at the first PROTM_PENDING decision', async () => {
+  // Hand check (csftrace diff on 1 s recordings): the video player starts at 200 ms; until its first
+  // CS_PROTM_PENDING both policies take identical decisions (they differ only in protected mode).
+  // Decision 16 (200.030 ms, TRIGGER_PROTM_PENDING) is the first that differs: panthor-2026 as posted
+  // keeps the LOW ml-batch group resident and grants video:0 by RULE_FIRST_OF_HIGHEST_LIST; kbase
+  // suspends every other group first (RULE_KBASE_SOLE_RESIDENT).
+  const { openTrace } = await import('../../replayer/index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'csftrace-diff-sim-'));
+  try {
+    for (const p of ['panthor-2026', 'kbase']) {
+      const r = run(['record', '--scenario', 'drm-video-over-ui', '--policy', p, '--duration', '300ms', '-o', `${p}.csft`], dir);
+      assert.equal(r.code, 0, r.err);
+    }
+    const res = run(['diff', 'panthor-2026.csft', 'kbase.csft', '--json'], dir);
+    assert.equal(res.code, 1, res.err);
+    const r = JSON.parse(res.out);
+    const f = r.firstDivergence;
+    assert.equal(f.a.decision.decision, 16);
+    assert.equal(f.b.decision.decision, 16);
+    assert.equal(f.a.decision.t, 200_030_000);
+    assert.match(f.a.decision.text, /^TRIGGER_PROTM_PENDING .*ml-batch:0@14 KEEP.*PROTM_GRANTED video:0 \(RULE_FIRST_OF_HIGHEST_LIST\)$/);
+    assert.match(f.b.decision.text, /^TRIGGER_PROTM_PENDING .*ml-batch:0@\d+ SUSPEND.*evict\[weston:0, ml-batch:0\] PROTM_GRANTED video:0 \(RULE_KBASE_SOLE_RESIDENT\)$/);
+    // It is the first protected-mode decision of the trace: nothing before it asked for protected mode.
+    const a = openTrace(join(dir, 'panthor-2026.csft'));
+    let k = 0, firstProtm = -1;
+    for (const ev of a.iterate()) {
+      if (ev.body.case !== 'decision') continue;
+      if (ev.body.value.trigger === 5 /* TRIGGER_PROTM_PENDING */ && firstProtm < 0) firstProtm = k;
+      if (firstProtm < 0) assert.equal(ev.body.value.protm, 0, `decision ${k} has no protected-mode verdict`);
+      k++;
+    }
+    a.close();
+    assert.equal(firstProtm, 16);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -2,7 +2,7 @@
  * The content of a scheduling decision as a small integer, for alignment.
  *
  * Two decisions are "the same" when they were taken for the same trigger and produced the same
- * outcome: the slot assignment (slot, group identity, CSG priority, action), the evictions and the
+ * outcome: the slot assignment (slot, group identity, CSG priority unless evicted, action), the evictions and the
  * protected-mode verdict with its rule and group. Times, tick numbers, raw handles, the run-queue
  * snapshot and the per-group explanations are not part of the content: the first three shift between
  * any two runs, and the last two are the decision's inputs and reasons, shown but not compared.
@@ -44,7 +44,9 @@ export class DecisionInterner {
       if (s.group === 0 && s.action === SlotAction.SLOT_EMPTY) continue;
       let p = first + used * 4;
       while (p > first && w[p - 4] > s.slot) { w[p] = w[p - 4]; w[p + 1] = w[p - 3]; w[p + 2] = w[p - 2]; w[p + 3] = w[p - 1]; p -= 4; }
-      w[p] = s.slot; w[p + 1] = s.group === 0 ? 0 : groupId(s.group); w[p + 2] = s.csgPriority; w[p + 3] = s.action;
+      // An evicted slot's CSG priority means nothing (the group leaves): compare it as 0.
+      const leaving = s.action === SlotAction.SLOT_SUSPEND || s.action === SlotAction.SLOT_TERMINATE;
+      w[p] = s.slot; w[p + 1] = s.group === 0 ? 0 : groupId(s.group); w[p + 2] = leaving ? 0 : s.csgPriority; w[p + 3] = s.action;
       used++;
     }
     w[slotsAt] = used;
