@@ -97,7 +97,6 @@ function formatRun(res: SimResult, source: string): string {
         a.recoveries ? `${a.recoveries} group recoveries` : '',
         a.setupRetries ? `${a.setupRetries} setup retries` : '',
         a.firstFrameAt < 0 ? 'no frame completed' : `first frame at ${formatNs(a.firstFrameAt)}`,
-        a.gaveUp ? 'gave up' : '',
       ].filter(Boolean).join(', ');
       out.push(`  ${a.name.padEnd(w)}  ${a.kind.padEnd(12)} pid ${a.pid}  frames ${a.framesDone}/${a.framesSubmitted}  ${notes}`);
     }

@@ -38,7 +38,6 @@ export interface AppStats {
   setupRetries: number;
   /** Virtual time the first frame completed (-1 = never). */
   firstFrameAt: Ns;
-  gaveUp: boolean;
 }
 
 /** What an app knows of the system it runs on (the GPU it was built for, the uAPI flavour). */
@@ -64,8 +63,6 @@ const RING_SIZE = 16 * 1024;
 const WAIT_TIMEOUT: Ns = ms(2000);
 const RETRY_FIRST: Ns = ms(20);
 const RETRY_MAX: Ns = ms(250);
-/** After this many recreated groups the app gives up (as a compositor would report device loss). */
-const MAX_RECOVERIES = 8;
 
 export abstract class AppModel {
   readonly stats: AppStats;
@@ -99,7 +96,7 @@ export abstract class AppModel {
     this.waitCb = (ret) => this.onFrameDone(ret);
     this.stats = {
       name: cfg.name, kind: cfg.kind, pid, framesSubmitted: 0, framesDone: 0, framesMissed: 0, submitErrors: 0,
-      waitTimeouts: 0, recoveries: 0, setupRetries: 0, firstFrameAt: -1, gaveUp: false,
+      waitTimeouts: 0, recoveries: 0, setupRetries: 0, firstFrameAt: -1,
     };
   }
 
@@ -324,7 +321,8 @@ export abstract class AppModel {
 
   /**
    * After a failure: GROUP_GET_STATE. A group with a fatal fault or a timeout is destroyed and
-   * recreated (with a fresh syncobj); returns true when the group is healthy.
+   * recreated (with a fresh syncobj), as a robust client recovers from a lost context, however
+   * often it happens; returns true when the group is healthy.
    */
   private checkGroup(what: string): boolean {
     const dev = this.dev;
@@ -336,12 +334,6 @@ export abstract class AppModel {
       return true;
     }
     this.stats.recoveries++;
-    if (this.stats.recoveries > MAX_RECOVERIES) {
-      this.log(LogLevel.LOG_ERR, `${what}; group lost ${this.stats.recoveries} times, giving up`);
-      this.stats.gaveUp = true;
-      this.stop();
-      return false;
-    }
     this.log(LogLevel.LOG_WARN, `${what}; group state 0x${st.value.state.toString(16)}: recreating the group`);
     dev.groupDestroy(this.group);
     dev.syncobjDestroy(this.syncobj);

@@ -24,29 +24,29 @@ export class CsBuilder {
   /** Stream size in bytes (GROUP_SUBMIT stream_size). */
   get sizeBytes(): number { return this.instrs.length * CS_INSTR_BYTES; }
 
-  nop(): this { return this.emit({ op: CsOpcode.NOP }); }
+  nop(): this { return this.emit(CsOpcode.NOP); }
   /** MOVE48: load a 48-bit value (an address) into a register pair. */
-  move48(value: number): this { return this.emit({ op: CsOpcode.MOVE48, addr: value }); }
-  move32(value: number): this { return this.emit({ op: CsOpcode.MOVE32, value }); }
+  move48(value: number): this { return this.emit(CsOpcode.MOVE48, 0, value); }
+  move32(value: number): this { return this.emit(CsOpcode.MOVE32, 0, 0, value); }
   /** WAIT on the scoreboard slots of `sbMask`. */
-  wait(sbMask = SB_ALL_MASK): this { return this.emit({ op: CsOpcode.WAIT, sbMask }); }
+  wait(sbMask = SB_ALL_MASK): this { return this.emit(CsOpcode.WAIT, 0, 0, 0, sbMask); }
 
-  runCompute(duration: Ns): this { return this.emit({ op: CsOpcode.RUN_COMPUTE, duration }); }
-  runTiling(duration: Ns): this { return this.emit({ op: CsOpcode.RUN_TILING, duration }); }
-  runIdvs(duration: Ns): this { return this.emit({ op: CsOpcode.RUN_IDVS, duration }); }
-  runFragment(duration: Ns): this { return this.emit({ op: CsOpcode.RUN_FRAGMENT, duration }); }
-  finishTiling(): this { return this.emit({ op: CsOpcode.FINISH_TILING }); }
-  finishFragment(): this { return this.emit({ op: CsOpcode.FINISH_FRAGMENT }); }
-  flushCaches(): this { return this.emit({ op: CsOpcode.FLUSH_CACHE2 }); }
-  errorBarrier(): this { return this.emit({ op: CsOpcode.ERROR_BARRIER }); }
+  runCompute(duration: Ns): this { return this.emit(CsOpcode.RUN_COMPUTE, duration); }
+  runTiling(duration: Ns): this { return this.emit(CsOpcode.RUN_TILING, duration); }
+  runIdvs(duration: Ns): this { return this.emit(CsOpcode.RUN_IDVS, duration); }
+  runFragment(duration: Ns): this { return this.emit(CsOpcode.RUN_FRAGMENT, duration); }
+  finishTiling(): this { return this.emit(CsOpcode.FINISH_TILING); }
+  finishFragment(): this { return this.emit(CsOpcode.FINISH_FRAGMENT); }
+  flushCaches(): this { return this.emit(CsOpcode.FLUSH_CACHE2); }
+  errorBarrier(): this { return this.emit(CsOpcode.ERROR_BARRIER); }
 
-  syncAdd64(addr: number, value: number): this { return this.emit({ op: CsOpcode.SYNC_ADD64, addr, value }); }
-  syncSet64(addr: number, value: number): this { return this.emit({ op: CsOpcode.SYNC_SET64, addr, value }); }
+  syncAdd64(addr: number, value: number): this { return this.emit(CsOpcode.SYNC_ADD64, 0, addr, value); }
+  syncSet64(addr: number, value: number): this { return this.emit(CsOpcode.SYNC_SET64, 0, addr, value); }
   /** SYNC_WAIT64: wait until `*addr cond value` holds ('gt': *addr > value, 'le': *addr <= value). */
   syncWait64(addr: number, cond: 'le' | 'gt', value: number): this {
-    return this.emit({ op: CsOpcode.SYNC_WAIT64, addr, cond, value });
+    return this.emit(CsOpcode.SYNC_WAIT64, 0, addr, value, 0, cond);
   }
-  call(addr: number, callSize: number): this { return this.emit({ op: CsOpcode.CALL, addr, callSize }); }
+  call(addr: number, callSize: number): this { return this.emit(CsOpcode.CALL, 0, addr, 0, 0, undefined, callSize); }
 
   /**
    * Protected work: WAIT(all), PROT_REGION(size), body, WAIT(all), where size covers the body and
@@ -54,8 +54,8 @@ export class CsBuilder {
    */
   protRegion(body: (b: this) => void): this {
     this.wait(SB_ALL_MASK);
-    const region: CsInstr = { op: CsOpcode.PROT_REGION, size: 0 };
-    this.emit(region);
+    this.emit(CsOpcode.PROT_REGION);
+    const region = this.instrs[this.instrs.length - 1];
     const first = this.instrs.length;
     body(this);
     this.wait(SB_ALL_MASK);
@@ -72,7 +72,15 @@ export class CsBuilder {
     return out;
   }
 
-  private emit(i: CsInstr): this { this.instrs.push(i); return this; }
+  /**
+   * Every instruction gets every operand field (unused ones 0), so all instructions share one
+   * object shape and the interpreter's property reads stay monomorphic.
+   */
+  private emit(op: CsOpcode, duration = 0, addr = 0, value = 0, sbMask = 0, cond: 'le' | 'gt' | undefined = undefined,
+               callSize = 0): this {
+    this.instrs.push({ op, duration, size: 0, sbMask, addr, value, callSize, cond });
+    return this;
+  }
 }
 
 /** True when the stream contains protected work. */
