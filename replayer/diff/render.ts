@@ -46,7 +46,8 @@ export interface TextTable { title: string; header: string[]; rows: string[][] }
 /**
  * The consequences as one table: rows per total, app and group metric with A, B and the delta
  * (B − A). A missing app/group on one side shows "-". `compact` (default) leaves out rows that are 0
- * on both sides and the group rows of apps that have a single group (they repeat the app's rows).
+ * on both sides, the group rows of apps that have a single group (they repeat the app's rows), and
+ * lists groups present on one side only by name (an app that recreated its groups after a reset).
  */
 export function consequencesTable(r: DiffReport, compact = true): TextTable {
   const rows: string[][] = [];
@@ -59,9 +60,11 @@ export function consequencesTable(r: DiffReport, compact = true): TextTable {
     const app = g.name.slice(0, Math.max(0, g.name.lastIndexOf(':')));
     groupsPerApp.set(app, (groupsPerApp.get(app) ?? 0) + 1);
   }
+  const onlyA: string[] = [], onlyB: string[] = [];
   const block = (kind: string, list: MetricsDelta[]): void => {
     for (const e of list) {
       if (compact && kind === 'group' && groupsPerApp.get(e.name.slice(0, Math.max(0, e.name.lastIndexOf(':')))) === 1) continue;
+      if (compact && kind === 'group' && (!e.a || !e.b)) { (e.a ? onlyA : onlyB).push(e.name); continue; }
       for (const [k, label, unit] of METRIC_ROWS) {
         if (compact && !e.a?.[k] && !e.b?.[k]) continue;
         rows.push([`${kind} ${e.name}`, label, e.a ? fmt(e.a[k], unit) : '-', e.b ? fmt(e.b[k], unit) : '-',
@@ -71,6 +74,9 @@ export function consequencesTable(r: DiffReport, compact = true): TextTable {
   };
   block('app', r.consequences.apps);
   block('group', r.consequences.groups);
+  const list = (names: string[]): string => (names.length > 3 ? `${names.slice(0, 3).join(', ')}, ... (${names.length})` : names.join(', '));
+  if (onlyA.length) rows.push(['groups only in A', list(onlyA), '', '', '']);
+  if (onlyB.length) rows.push(['groups only in B', list(onlyB), '', '', '']);
   return { title: 'consequences (delta = B - A)', header: ['', 'metric', 'A', 'B', 'delta'], rows };
 }
 
