@@ -12,6 +12,9 @@ import {
 } from '../../hw-model/index.js';
 import { CliError } from '../errors.js';
 
+/** Scenario files are a few KiB; anything past this is not one. */
+const MAX_SCENARIO_BYTES = 1024 * 1024;
+
 /** A scenario as the user named it: the parsed config, its YAML text, and where it came from. */
 export interface LoadedScenario { config: ScenarioConfig; text: string; source: string }
 
@@ -24,7 +27,9 @@ export function loadScenarioArg(arg: string): LoadedScenario {
   if (b) return { config: parseScenario(b.text, `builtin:${b.name}`), text: b.text, source: `builtin:${b.name}` };
   let text: string;
   try {
-    if (statSync(arg).isDirectory()) throw new CliError(`${arg}: is a directory, not a scenario file`);
+    const st = statSync(arg);
+    if (st.isDirectory()) throw new CliError(`${arg}: is a directory, not a scenario file`);
+    if (st.size > MAX_SCENARIO_BYTES) throw new CliError(`${arg}: too large for a scenario file (${st.size} bytes, at most ${MAX_SCENARIO_BYTES})`);
     text = readFileSync(arg, 'utf8');
   } catch (e) {
     if (e instanceof CliError) throw e;
