@@ -123,9 +123,13 @@ export function explainSchedDecision(d: SchedDecision): string[] {
     case ProtmVerdict.PROTM_NONE:
       out.push(d.protmRule ? `Protected mode: nobody entered (${ruleSentence(d.protmRule)}).` : 'Protected mode: nobody asked.');
       break;
-    case ProtmVerdict.PROTM_GRANTED:
-      out.push(`Protected mode GRANTED${who}: PROTM_PENDING acked, GLB_PROTM_ENTER follows; ${ruleSentence(d.protmRule)}.`);
+    case ProtmVerdict.PROTM_GRANTED: {
+      const e = input.get(d.protmGroup);
+      const pending = e === undefined || e.protmPending;
+      out.push(`Protected mode GRANTED${who}: ${pending ? 'its PROTM_PENDING is acked, ' : ''}GLB_PROTM_ENTER follows; ${ruleSentence(d.protmRule)}.`);
+      if (!pending) out.push(`Group ${d.protmGroup} has no pending protected queue${e && !e.isProtected ? ' (it is not even a protected group)' : ''}: the FW has nothing to run protected.`);
       break;
+    }
     default:
       out.push(`Protected mode ${verdict.replace(/^PROTM_/, '')}${who}: ${ruleSentence(d.protmRule)}.`);
       break;
