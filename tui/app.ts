@@ -135,7 +135,7 @@ export function startTui(opts: TuiOptions): TuiHandle {
       s.message = undefined;
       switch (hit.kind) {
         case 'row': s.clickRow(hit.index); break;
-        case 'link': s.focus = 'detail'; s.detailLink = hit.link; s.followLink(hit.link); break;
+        case 'link': s.focus = 'detail'; s.followLink(hit.link); break;
         case 'tab': s.focus = 'state'; s.stateTab = hit.tab; s.stateScroll = 0; break;
         case 'column': s.focus = 'timeline'; s.clickColumn(hit.column, hit.columns); break;
         case 'pane': s.focus = hit.pane; break;

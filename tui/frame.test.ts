@@ -28,7 +28,7 @@ test('120x40: every pane, the current row marked, the status line', () => {
   const text = canvas.toText();
   const lines = text.split('\n');
   assert.equal(lines.length, 40);
-  assert.match(lines[0], /^┌─ Timeline 0ns–1s/);
+  assert.match(lines[0], /^┌─ Timeline 0ns–641ms \(641ms wide/);
   assert.match(text, /Events #0\/200/);
   assert.match(text, / Detail /);
   assert.match(text, / State /);
@@ -52,6 +52,7 @@ test('80x24 fits: borders closed, lanes, list, detail and state all visible', ()
   assert.match(canvas.toText(), /▶#16 31\.040ms modeSwitch to=PROTECTED/);
   assert.match(canvas.toText(), /\[1 slots\]/);
   assert.match(lines[22], /GPU PROTECTED g2/);
+  assert.match(canvas.toText(), /GPU PROTECTED · protected group g2 on CSG1/, 'the state pane names the protected group');
 });
 
 test('timeline: mode band shows protected time, lanes show groups by slot, protected shaded, cursor column', () => {
@@ -106,6 +107,25 @@ test('detail pane: title, cause link, why, every field', () => {
   assert.match(text, /• protected mode: PROTM_GRANTED/);
   assert.match(text, /fields:/);
   assert.match(text, / tick +3/);
+});
+
+test('Detail: ↑/↓ move a line cursor, Enter follows the link under it (or the cause)', () => {
+  const s = session();
+  press(s, '}', '}', '}', '}');
+  assert.equal(s.index, 12);
+  press(s, 'tab');
+  screen(s);
+  const line = s.detailLinks.indexOf(1); // the second link: effect #14
+  assert.ok(line > 0);
+  for (let k = 0; k < line; k++) press(s, 'down');
+  const { canvas } = screen(s);
+  const y = canvas.toText().split('\n').findIndex((l) => l.includes('effect → #14'));
+  assert.equal(canvas.styleAt(90, y), Style.linkSelected, 'the selected link is highlighted');
+  press(s, 'enter');
+  assert.equal(s.index, 14);
+  screen(s);
+  press(s, 'enter');
+  assert.equal(s.index, 12, 'on a line that is no link, Enter follows the cause');
 });
 
 test('mouse map: rows, links, tabs and columns are where they are drawn', () => {

@@ -17,7 +17,7 @@ import { Canvas, Style, clip, type Glyphs, type Hit, type Rect } from './canvas.
 import { drawDetail } from './pane-detail.js';
 import { drawEvents } from './pane-events.js';
 import { drawState } from './pane-state.js';
-import { drawTimeline, timelineRows } from './pane-timeline.js';
+import { GUTTER, drawTimeline, timelineRows } from './pane-timeline.js';
 import { drawHelp } from './help.js';
 import type { Pane, Session } from './session.js';
 import { fmtShort, fmtTime } from './time-format.js';
@@ -32,15 +32,15 @@ export interface PaneRects { timeline: Rect; events: Rect; detail: Rect; state: 
 
 /** Inner rectangles of the four panes of one trace inside r (borders included in r). */
 export function traceLayout(s: Session, r: Rect): PaneRects {
-  const slots = Math.max(1, s.lanes().slots.length);
+  const lanes = Math.max(1, s.laneRows(Math.max(1, r.w - 2 - GUTTER)).length);
   const maxTl = Math.max(3, Math.floor((r.h - 2) * 0.3));
-  const tlH = Math.min(timelineRows(slots), maxTl);
+  const tlH = Math.min(timelineRows(lanes), maxTl);
   const bodyY = r.y + tlH + 2;
   const bodyH = r.y + r.h - 1 - bodyY;
   const leftW = Math.floor((r.w - 3) * 0.5);
   const ex = r.x + 1 + leftW;               // x of the vertical divider
   const rightW = r.x + r.w - 2 - ex;
-  const detailH = Math.max(1, Math.floor((bodyH - 1) * 0.5));
+  const detailH = Math.max(1, Math.floor((bodyH - 1) * 0.55));
   return {
     timeline: { x: r.x + 1, y: r.y + 1, w: r.w - 2, h: tlH },
     events: { x: r.x + 1, y: bodyY, w: leftW, h: bodyH },

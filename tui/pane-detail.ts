@@ -31,21 +31,25 @@ export function detailLines(s: Session, w: number, g: Glyphs): Line[] {
   const d = s.detail();
   if (!d) return [{ segs: [[Style.dim, s.count ? 'before the first event' : 'empty trace']] }];
   const lines: Line[] = [];
-  for (const t of wrap(d.title, w)) lines.push({ segs: [[Style.heading, t]] });
+  // the title is the one-line event text: at most two lines here, every field follows anyway
+  const title = wrap(d.title, w);
+  if (title.length > 2) title.splice(2, title.length - 2, clip(title[2 - 1] + ' ' + title.slice(2).join(' ').trim(), w, g.ellipsis));
+  for (const t of title) lines.push({ segs: [[Style.heading, t]] });
   if (!d.links.length && !d.effectsPending) lines.push({ segs: [[Style.dim, 'no recorded cause or effects']] });
-  d.links.forEach((l, k) => {
-    const selected = s.focus === 'detail' && k === s.detailLink;
-    const style = selected ? Style.linkSelected : Style.link;
-    const label = `${l.label.padEnd(6)} ${g.link} `;
-    lines.push({ segs: [[Style.dim, label], [style, l.text]], link: k });
-  });
-  if (d.effectsPending) lines.push({ segs: [[Style.dim, `effect ${g.link} (searching…)`]] });
+  const link = (k: number) => {
+    const l = d.links[k];
+    lines.push({ segs: [[Style.dim, `${l.label.padEnd(6)} ${g.link} `], [Style.link, l.text]], link: k });
+  };
+  // the cause, then why (a decision's explanation is what the reader came for), then the effects
+  d.links.forEach((l, k) => { if (l.label === 'cause') link(k); });
   if (d.why.length) {
     lines.push({ segs: [[Style.title, 'why:']] });
     for (const sentence of d.why) {
       for (const t of wrap(`${g.bullet} ${sentence}`, w - 1)) lines.push({ segs: [[Style.normal, ` ${t}`]] });
     }
   }
+  d.links.forEach((l, k) => { if (l.label !== 'cause') link(k); });
+  if (d.effectsPending) lines.push({ segs: [[Style.dim, `effect ${g.link} (searching…)`]] });
   lines.push({ segs: [[Style.title, 'fields:']] });
   const kw = Math.min(22, Math.max(6, ...d.fields.map(([k]) => k.length)) + 1);
   for (const [k, v] of d.fields) {
@@ -58,11 +62,13 @@ export function detailLines(s: Session, w: number, g: Glyphs): Line[] {
 export function drawDetail(c: Canvas, s: Session, r: Rect, g: Glyphs): Hit[] {
   const hits: Hit[] = [{ kind: 'pane', rect: r, pane: 'detail' }];
   const lines = detailLines(s, r.w, g);
-  // keep the selected link visible
-  if (s.focus === 'detail') {
-    const k = lines.findIndex((l) => l.link === s.detailLink);
-    if (k >= 0 && k < s.detailScroll) s.detailScroll = k;
-    if (k >= s.detailScroll + r.h) s.detailScroll = k - r.h + 1;
+  s.detailLinks = lines.map((l) => l.link);
+  const focused = s.focus === 'detail';
+  if (focused) {
+    // keep the line cursor on a line and in view
+    s.detailLine = Math.min(s.detailLine, lines.length - 1);
+    if (s.detailLine < s.detailScroll) s.detailScroll = s.detailLine;
+    if (s.detailLine >= s.detailScroll + r.h) s.detailScroll = s.detailLine - r.h + 1;
   }
   s.detailScroll = Math.max(0, Math.min(s.detailScroll, Math.max(0, lines.length - r.h)));
   for (let row = 0; row < r.h; row++) {
@@ -77,6 +83,7 @@ export function drawDetail(c: Canvas, s: Session, r: Rect, g: Glyphs): Hit[] {
       last[1] = clip(last[1], Math.max(1, r.w - before), g.ellipsis);
     }
     c.putSegs(r.x, y, segs, r.w);
+    if (focused && s.detailScroll + row === s.detailLine) c.restyle(r.x, y, r.w, l.link !== undefined ? Style.linkSelected : Style.current);
     if (l.link !== undefined) hits.push({ kind: 'link', rect: { x: r.x, y, w: r.w, h: 1 }, link: l.link });
   }
   if (lines.length > r.h + s.detailScroll) c.put(r.x + r.w - 1, r.y + r.h - 1, '+', Style.dim);

@@ -26,6 +26,16 @@ export function tableLines(tables: readonly StateTable[], w: number, g: Glyphs):
   return out;
 }
 
+/** First line of the slots tab: the GPU mode and the protected group, if any. */
+function modeLine(s: Session): Seg[] {
+  const l = s.lanes();
+  const slot = l.protectedGroup ? l.slots.findIndex((x) => x.group === l.protectedGroup) : -1;
+  const segs: Seg[] = [[Style.dim, 'GPU '], [l.mode === 'PROTECTED' ? Style.modeProtected : Style.heading, l.mode]];
+  if (l.protectedGroup) segs.push([Style.normal, ` · protected group g${l.protectedGroup}${slot >= 0 ? ` on CSG${slot}` : ''}`]);
+  else segs.push([Style.dim, ' · no protected group']);
+  return segs;
+}
+
 export function drawState(c: Canvas, s: Session, r: Rect, g: Glyphs): Hit[] {
   const hits: Hit[] = [{ kind: 'pane', rect: r, pane: 'state' }];
   if (r.h < 1) return hits;
@@ -41,6 +51,7 @@ export function drawState(c: Canvas, s: Session, r: Rect, g: Glyphs): Hit[] {
     x += n + 1;
   });
   const lines = tableLines(s.tabTables(), r.w - 1, g);
+  if (s.stateTab === 0) lines.unshift(modeLine(s));
   const h = r.h - 1;
   s.stateScroll = Math.max(0, Math.min(s.stateScroll, Math.max(0, lines.length - h)));
   if (!lines.length) c.put(r.x, r.y + 1, '(nothing in this tab)', Style.dim, r.w);

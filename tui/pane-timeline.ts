@@ -34,8 +34,8 @@ function groupStyle(priority: number, prot: boolean): Style {
   return (prot ? Style.prot0 : Style.prio0) + p as Style;
 }
 
-/** Rows the timeline wants for n slots (mode band + lanes + axis). */
-export function timelineRows(slots: number): number { return slots + 2; }
+/** Rows the timeline wants for n lane rows (mode band + lanes + axis). */
+export function timelineRows(lanes: number): number { return lanes + 2; }
 
 export function drawTimeline(c: Canvas, s: Session, r: Rect, g: Glyphs): Hit[] {
   const hits: Hit[] = [{ kind: 'pane', rect: r, pane: 'timeline' }];
@@ -43,9 +43,9 @@ export function drawTimeline(c: Canvas, s: Session, r: Rect, g: Glyphs): Hit[] {
   const cols = r.w - GUTTER;
   const samples = s.columns(cols);
   const cur = s.cursorColumn(cols);
-  const slotCount = Math.max(s.lanes().slots.length, ...samples.map((x) => x?.slots.length ?? 0));
+  const rows = s.laneRows(cols);
   const laneRows = Math.max(0, r.h - 2);
-  const shown = Math.min(slotCount, laneRows);
+  const shown = Math.min(rows.length, laneRows);
 
   // mode band
   c.put(r.x, r.y, 'mode', Style.heading, GUTTER);
@@ -56,16 +56,30 @@ export function drawTimeline(c: Canvas, s: Session, r: Rect, g: Glyphs): Hit[] {
   }
 
   // lanes
-  for (let slot = 0; slot < shown; slot++) {
-    const y = r.y + 1 + slot;
-    const label = slot === shown - 1 && shown < slotCount ? `+${slotCount - shown + 1}` : `CSG${slot}`;
-    c.put(r.x, y, label, Style.heading, GUTTER - 1);
-    drawLane(c, samples, slot, r.x + GUTTER, y, cols, g);
+  for (let row = 0; row < shown; row++) {
+    const y = r.y + 1 + row;
+    const lane = rows[row];
+    if (row === shown - 1 && shown < rows.length) {
+      c.put(r.x, y, `+${rows.length - shown + 1} more lanes (make the terminal taller)`, Style.dim, r.w);
+      continue;
+    }
+    if (lane.slot >= 0) {
+      c.put(r.x, y, `CSG${lane.slot}`, Style.heading, GUTTER - 1);
+      drawLane(c, samples, lane.slot, r.x + GUTTER, y, cols, g);
+    } else {
+      const label = lane.from === lane.to ? `CSG${lane.from}` : `CSG${lane.from}-${lane.to}`;
+      c.put(r.x, y, label, Style.dim, label.length);
+      const x0 = r.x + Math.max(GUTTER, label.length + 1);
+      for (let x = x0; x < r.x + r.w; x++) c.set(x, y, g.laneEmpty, Style.dim);
+      c.put(x0 + 1, y, ' no group in this window ', Style.dim);
+    }
   }
 
   // cursor column
   if (cur >= 0) {
     for (let y = r.y; y < r.y + 1 + shown; y++) {
+      const lane = y > r.y ? rows[y - r.y - 1] : undefined;
+      if (lane && lane.slot < 0) continue;
       const x = r.x + GUTTER + cur;
       if (c.charAt(x, y) === ' ') c.set(x, y, g.v, Style.cursorCol);
       else c.restyle(x, y, 1, Style.cursorCol);

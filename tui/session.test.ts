@@ -137,16 +137,10 @@ test('b sets a breakpoint on the filter; c/C continue to it; b again removes it'
   assert.match(s.message?.text ?? '', /no breakpoints/);
 });
 
-test('Tab cycles panes; ↑/↓ in Detail select links and Enter follows the selected one', () => {
+test('Tab cycles panes forwards and backwards', () => {
   const s = session();
-  press(s, '}', '}', '}', '}');
-  assert.equal(s.index, 12);
   press(s, 'tab');
   assert.equal(s.focus, 'detail');
-  press(s, 'down');
-  assert.equal(s.detailLink, 1);
-  press(s, 'enter');
-  assert.equal(s.index, 14);
   press(s, 'tab', 'tab', 'tab');
   assert.equal(s.focus, 'events');
   press(s, 'S-tab');

@@ -11,7 +11,7 @@
 import type {
   CursorLike, EventLike, FilterLike, LaneSample, ReplayApi, ReplayerLike, StateLike, StateTable, TraceLike,
 } from './contract.js';
-import { ZOOM_SPANS, zoomLevelFor } from './time-format.js';
+import { ZOOM_SPANS } from './time-format.js';
 
 export type Pane = 'events' | 'detail' | 'state' | 'timeline';
 export const PANES: readonly Pane[] = ['events', 'detail', 'state', 'timeline'];
@@ -37,6 +37,9 @@ export interface DetailModel {
 
 export interface Message { text: string; warn: boolean }
 
+/** A timeline lane: one CSG slot (slot ≥ 0), or a run of slots empty in the whole window (slot −1, from..to). */
+export type LaneRow = { slot: number; to: number; from?: number };
+
 /** How many effect links the detail pane lists. */
 const MAX_EFFECTS = 8;
 /**
@@ -60,8 +63,10 @@ export class Session {
   stateTab = 0;
   stateScroll = 0;
   detailScroll = 0;
-  /** Selected link in the detail pane (when it has focus). */
-  detailLink = 0;
+  /** Line of the detail pane under its line cursor (when it has focus). */
+  detailLine = 0;
+  /** The link index on each line of the detail pane at the last draw (undefined: not a link). */
+  detailLinks: Array<number | undefined> = [];
   filter: FilterLike | undefined;
   /** Indices we jumped away from (Backspace returns). */
   readonly history: number[] = [];
@@ -70,8 +75,12 @@ export class Session {
   helpOpen = false;
   helpScroll = 0;
 
-  /** Timeline zoom: index into ZOOM_SPANS; window start in ns (follows the cursor). */
+  /** Timeline spans: the 1-2-5 ladder below the whole trace, then the whole trace. */
+  readonly spans: readonly number[];
+  /** Timeline zoom: index into `spans`; the window start follows the cursor. */
   zoom: number;
+  /** Most CSG slots seen so far (the lanes never shrink while the user moves). */
+  private maxSlots = 0;
   private t0 = 0;
   private samples: Array<LaneSample | undefined> = [];
   private samplesKey = '';
@@ -96,7 +105,9 @@ export class Session {
     this.cursor = api.newCursor(replayer);
     this.firstT = this.count ? this.trace.timeOf(0) : 0;
     this.lastT = this.count ? this.trace.timeOf(this.count - 1) : 0;
-    this.zoom = zoomLevelFor(Math.max(1, this.lastT - this.firstT));
+    const full = Math.max(1, this.lastT - this.firstT + 1);
+    this.spans = [...ZOOM_SPANS.filter((x) => x < full), full];
+    this.zoom = this.spans.length - 1;
     if (this.count && this.cursor.index < 0) this.cursor.seek(0);
     if (opts.at !== undefined && opts.at !== '') this.cursor.seek(opts.at);
   }
@@ -204,7 +215,7 @@ export class Session {
 
   private moved(): void {
     this.detailScroll = 0;
-    this.detailLink = 0;
+    this.detailLine = 0;
     this.reveal ??= 'near';
   }
 
@@ -333,13 +344,34 @@ export class Session {
 
   // ───────────────────────────── timeline ─────────────────────────────
 
-  get span(): number { return ZOOM_SPANS[this.zoom]; }
+  get span(): number { return this.spans[this.zoom]; }
 
   zoomBy(d: number): void {
-    this.zoom = Math.max(0, Math.min(ZOOM_SPANS.length - 1, this.zoom + d));
-    const full = zoomLevelFor(Math.max(1, this.lastT - this.firstT));
-    if (this.zoom > full) this.zoom = full;
+    this.zoom = Math.max(0, Math.min(this.spans.length - 1, this.zoom + d));
     this.t0 = Number.NaN; // recentre on the cursor
+  }
+
+  /**
+   * The timeline's lane rows for `cols` columns: one per CSG slot that holds a group somewhere in
+   * the window (or at the cursor), and one row per run of slots that stay empty.
+   */
+  laneRows(cols: number): LaneRow[] {
+    const samples = this.columns(cols);
+    const cur = this.lanes().slots;
+    let n = Math.max(this.maxSlots, cur.length);
+    for (const x of samples) if (x && x.slots.length > n) n = x.slots.length;
+    this.maxSlots = n;
+    const used = new Array<boolean>(n).fill(false);
+    cur.forEach((sl, k) => { if (sl.group) used[k] = true; });
+    for (const x of samples) x?.slots.forEach((sl, k) => { if (sl.group) used[k] = true; });
+    const rows: LaneRow[] = [];
+    for (let k = 0; k < n; k++) {
+      if (used[k]) { rows.push({ slot: k, to: k }); continue; }
+      const last = rows[rows.length - 1];
+      if (last && last.slot < 0 && last.to === k - 1) last.to = k;
+      else rows.push({ slot: -1, from: k, to: k });
+    }
+    return rows;
   }
 
   /** The timeline window [t0, t0 + span), moved only when the cursor leaves it. */
@@ -446,7 +478,7 @@ export class Session {
         return { busy: `running ${dir > 0 ? 'forwards' : 'backwards'} to a breakpoint …`, run: () => this.continueTo(dir) };
       }
       case 'enter':
-        if (this.focus === 'detail') this.followLink(this.detailLink);
+        if (this.focus === 'detail' && this.detailLinks[this.detailLine] !== undefined) this.followLink(this.detailLinks[this.detailLine]!);
         else this.followCause();
         return 'redraw';
       case 'backspace': this.back(); return 'redraw';
@@ -484,15 +516,10 @@ export class Session {
       case 'timeline':
         this.step(n);
         return 'redraw';
-      case 'detail': {
-        const links = this.detail()?.links.length ?? 0;
-        if (Math.abs(n) === 1 && links) {
-          this.detailLink = Math.max(0, Math.min(links - 1, this.detailLink + n));
-        } else {
-          this.detailScroll = Math.max(0, this.detailScroll + n);
-        }
+      case 'detail':
+        // a line cursor: Enter on a cause/effect line follows it (the pane clamps and scrolls)
+        this.detailLine = Math.max(0, this.detailLine + n);
         return 'redraw';
-      }
       case 'state':
         this.stateScroll = Math.max(0, this.stateScroll + n);
         return 'redraw';

@@ -28,7 +28,7 @@ export function summaryText(api: ReplayApi, replayer: ReplayerLike, opts: { at?:
     .filter(([, c]) => c > 0)
     .sort((a, b) => b[1] - a[1])
     .map(([f, c]) => `${f} ${c}`);
-  if (fams.length) out.push(cut(`  by family: ${fams.join(' · ')}`));
+  if (fams.length) wrap(`by family: ${fams.join(' · ')}`, w - 2, 2).slice(0, 3).forEach((l) => out.push(`  ${l}`));
   for (const notice of tr.notices) out.push(cut(`  notice: ${notice}`));
 
   if (n && n <= SCAN_LIMIT) {

@@ -21,9 +21,3 @@ export const ZOOM_SPANS: readonly number[] = (() => {
   for (let p = 1e4; p <= 1e12; p *= 10) out.push(p, 2 * p, 5 * p);
   return out.filter((s) => s <= 1e12);
 })();
-
-/** The smallest zoom level whose span covers `ns` (the last level if none does). */
-export function zoomLevelFor(ns: number): number {
-  const i = ZOOM_SPANS.findIndex((s) => s >= ns);
-  return i < 0 ? ZOOM_SPANS.length - 1 : i;
-}
