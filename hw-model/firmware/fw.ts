@@ -30,6 +30,7 @@ export const FW_TIMING = {
   protmExit: 200_000,       // PROTM_ACTIVE cleared after an exit starts
   bootFast: 2_000_000,      // MCU back after a fast reset (sections kept)
   bootSlow: 8_000_000,      // MCU up after loading every section (probe, slow reset)
+  idleHysteresis: 800_000,  // GLB idle_timer: a CSG must stay idle this long before CSG IDLE
 } as const;
 
 /** What the FW needs of a VM: address translation for CALL targets and sync objects. */
@@ -137,7 +138,12 @@ export class CsgSlot {
   running = false;
   statusState = 0;
   idleRaised = false;
-  pendingToken = -1;
+  /** Since when every CS of the CSG is idle (-1 = busy); CSG IDLE waits for the hysteresis. */
+  idleSince = -1;
+  idleCheck = false;
+  /** Time the latest scheduled processing callback runs at / the pending requests are due. */
+  pendingAt = -1;
+  dueAt = 0;
   lastReqEv = -1;
   readonly cs: CsSlot[] = [];
   constructor(readonly index: number, streams: number) {
@@ -188,6 +194,7 @@ export class Firmware {
   private readonly runDoneCb = (cs: CsSlot): void => this.runDone(cs);
   private readonly execCb = (cs: CsSlot): void => this.exec(cs);
   private readonly csgCb = (csg: CsgSlot): void => this.processCsg(csg);
+  private readonly idleCb = (csg: CsgSlot): void => this.idleCheck(csg);
   private readonly csDbCb = (csg: CsgSlot): void => this.kickCsg(csg);
   private readonly glbCb = (): void => this.processGlb();
   private readonly jobIrqCb = (): void => { this.jobIrqArmed = false; this.host.handleJobIrq(); };
@@ -255,9 +262,9 @@ export class Firmware {
     if (this.glbToken >= 0) { this.sim.cancel(this.glbToken); this.glbToken = -1; }
     if (this.modeToken >= 0) { this.sim.cancel(this.modeToken); this.modeToken = -1; }
     for (const csg of this.csgs) {
-      if (csg.pendingToken >= 0) { this.sim.cancel(csg.pendingToken); csg.pendingToken = -1; }
+      csg.pendingAt = -1; csg.dueAt = 0;
       for (const cs of csg.cs) { this.preempt(cs); cs.reset(); }
-      csg.req = 0; csg.ack = 0; csg.epReq = 0; csg.running = false; csg.group = 0; csg.idleRaised = false;
+      csg.req = 0; csg.ack = 0; csg.epReq = 0; csg.running = false; csg.group = 0; csg.idleRaised = false; csg.idleSince = -1;
       csg.doorbellReq = 0; csg.doorbellAck = 0; csg.protmSuspendBuf = 0; csg.suspendBuf = 0;
     }
     this.syncWaiters = [];
@@ -349,12 +356,15 @@ export class Firmware {
       }
     } else if (pending) dt = FW_TIMING.csgConfig;
     else return;
-    if (csg.pendingToken >= 0) this.sim.cancel(csg.pendingToken);
-    csg.pendingToken = this.sim.after(dt, this.csgCb, csg);
+    // No cancellation: one callback at the latest due time handles every pending request.
+    const due = this.sim.now + dt;
+    if (due > csg.dueAt) csg.dueAt = due;
+    if (csg.pendingAt < csg.dueAt) { csg.pendingAt = csg.dueAt; this.sim.at(csg.dueAt, this.csgCb, csg); }
   }
 
   private processCsg(csg: CsgSlot): void {
-    csg.pendingToken = -1;
+    if (this.sim.now < csg.dueAt) return;       // a later callback handles it
+    csg.pendingAt = -1;
     if (this.mcuStatus !== R.MCU_STATUS_ENABLED) return;
     const pending = (csg.req ^ csg.ack) & R.CSG_REQ_MASK;
     const cause = csg.lastReqEv;
@@ -386,13 +396,16 @@ export class Firmware {
     switch (state) {
       case R.CSG_STATE_START:
         for (const cs of csg.cs) if (cs.queue) cs.queue.st.clear();
-        csg.running = true; csg.idleRaised = false;
+        csg.running = true; csg.idleRaised = false; csg.idleSince = -1;
         break;
       case R.CSG_STATE_RESUME:
-        csg.running = true; csg.idleRaised = false;
+        csg.running = true; csg.idleRaised = false; csg.idleSince = -1;
         for (const cs of csg.cs) {
           const st = cs.queue?.st;
-          if (st && st.blocked === BlockedReason.CS_STATUS_BLOCKED_REASON_SYNC_WAIT) st.blocked = 0;
+          if (!st) continue;
+          if (st.blocked === BlockedReason.CS_STATUS_BLOCKED_REASON_SYNC_WAIT) st.blocked = 0;
+          // Protected work suspended by rotation raises PROTM_PENDING again when it resumes.
+          st.protPending = false;
         }
         break;
       default: // SUSPEND, TERMINATE
@@ -429,6 +442,9 @@ export class Firmware {
         }
       }
     }
+    // No acked PROTM_PENDING was sampled: the FW acknowledges the request but has nothing to run
+    // protected, so GPU_STATUS.PROTM_ACTIVE never rises (the host's poll times out).
+    if (csgIdx < 0) return;
     this.protCsg = csgIdx;
     // Normal work is preempted: the GPU drains before switching.
     for (const csg of this.csgs) for (const cs of csg.cs) if (!cs.protGranted) this.preempt(cs);
@@ -441,16 +457,13 @@ export class Firmware {
         this.raiseGpuIrq(R.GPU_IRQ_PROTM_FAULT, ev2);
         return;
       }
-      let any = false;
       for (const csg of this.csgs) for (const cs of csg.cs) {
         if (!cs.protGranted || !cs.queue) continue;
-        any = true;
         const st = cs.queue.st;
         st.protPending = false; st.blocked = 0; st.statusWait = 0;
         this.exec(cs);
       }
-      // Nothing to run protected (no acked PROTM_PENDING was sampled): leave at once.
-      if (!any && this.mode === GpuMode.MODE_PROTECTED) this.exitProtm(ModeSwitchCause.CAUSE_FW_EXIT, ev2);
+      this.maybeFwExit(ev2);
     });
   }
 
@@ -571,7 +584,7 @@ export class Firmware {
         }
       } else if (st.protRemaining > 0) {
         // Normal mode inside an interrupted PROT_REGION: protected mode is needed again.
-        this.raiseProtmPending(cs, -1);
+        if (!st.protPending) this.raiseProtmPending(cs, -1);
         return;
       }
       switch (op) {
@@ -624,7 +637,8 @@ export class Firmware {
             st.protRemaining = Math.max(0, Math.floor((instr.size ?? 0) / R.CS_INSTR_SIZE));
             continue;
           }
-          this.raiseProtmPending(cs, -1);
+          // Raised once; the CS then waits for GLB_PROTM_ENTER (its ack alone does not re-raise it).
+          if (!st.protPending) this.raiseProtmPending(cs, -1);
           return;
         }
         default:
@@ -657,7 +671,7 @@ export class Firmware {
       const w = ws[i], q = w.queue;
       if (q && waitSatisfied(q)) {
         q.st.blocked = BlockedReason.CS_STATUS_BLOCKED_REASON_UNBLOCKED; q.st.statusWait = 0;
-        this.csgs[w.csg].idleRaised = false;
+        this.markBusy(w.csg);
         this.sim.after(0, this.execCb, w);
         if (!keep) keep = ws.slice(0, i);
       } else if (keep) keep.push(w);
@@ -673,8 +687,19 @@ export class Firmware {
     }
     const csg = this.csgs[cs.csg];
     if (csg.idleRaised || !csgIdle(csg)) return;
-    csg.idleRaised = true;
     csg.statusState = R.CSG_STATUS_STATE_IS_IDLE;
+    if (csg.idleSince < 0) csg.idleSince = this.sim.now;
+    if (!csg.idleCheck) { csg.idleCheck = true; this.sim.at(csg.idleSince + FW_TIMING.idleHysteresis, this.idleCb, csg); }
+  }
+
+  /** The idle hysteresis expired: raise CSG IDLE if the CSG stayed idle all along. */
+  private idleCheck(csg: CsgSlot): void {
+    csg.idleCheck = false;
+    if (csg.idleSince < 0 || csg.idleRaised || !csg.running) return;
+    const due = csg.idleSince + FW_TIMING.idleHysteresis;
+    if (this.sim.now < due) { csg.idleCheck = true; this.sim.at(due, this.idleCb, csg); return; }
+    if (!csgIdle(csg)) { csg.idleSince = -1; return; }
+    csg.idleRaised = true;
     if ((csg.req ^ csg.ack) & R.CSG_IDLE) return;
     csg.ack = (csg.ack ^ R.CSG_IDLE) >>> 0;
     const ev = this.ack({ iface: FwIface.CSG, csg: csg.index, kind: FwAckKind.ACK_EVENT, bits: R.CSG_IDLE,
@@ -683,7 +708,10 @@ export class Firmware {
   }
 
   /** New work was pushed to the CSG (host wrote insert and rang the doorbell). */
-  markBusy(csgIdx: number): void { this.csgs[csgIdx].idleRaised = false; this.csgs[csgIdx].statusState = 0; }
+  markBusy(csgIdx: number): void {
+    const csg = this.csgs[csgIdx];
+    csg.idleRaised = false; csg.statusState = 0; csg.idleSince = -1;
+  }
 
   /** FW-initiated exit once no CS has protected work left. */
   private maybeFwExit(cause: number): void {

@@ -97,6 +97,8 @@ export class Kernel implements UapiKernel, FwHost {
   private resetPending: { kind: ResetKind; cause: ResetCause; ev: number } | null = null;
   resetCount = 0;
   private unusable = false;
+  /** shutdown() in progress: groups are torn down without FW round trips. */
+  shuttingDown = false;
 
   private readonly procs = new Map<number, Proc>();
   private readonly groupsById = new Map<number, Group>();
@@ -137,6 +139,8 @@ export class Kernel implements UapiKernel, FwHost {
 
   /** Teardown at the end of the run: processes exit, the device drops its heap references. */
   shutdown(): void {
+    this.shuttingDown = true;
+    this.worker.flush();
     for (const pid of [...this.procs.keys()]) this.exit(pid);
     this.worker.flush();
     if (this.pingToken >= 0) this.sim.cancel(this.pingToken);
@@ -319,7 +323,8 @@ export class Kernel implements UapiKernel, FwHost {
     for (const cs of csg.cs) { cs.queue = null; cs.protGranted = false; }
   }
 
-  *vmsWithAs(): Generator<Vm> { for (const v of this.vmsById.values()) if (v.asNr >= 0) yield v; }
+  /** VM bound to each address space (index = AS number; AS 0 is the MCU's). */
+  readonly asVm: (Vm | null)[] = [];
 
   /** Protected execution is possible: a heap (or user buffers) and the protected FW sections. */
   get protmAvailable(): boolean {
@@ -683,16 +688,13 @@ export class Kernel implements UapiKernel, FwHost {
     pf.syncobjs.clear();
   }
 
-  private dropWaiter(w: SyncWaiter): void {
-    if (w.done) return;
-    w.done = true;
-    if (w.token >= 0) this.sim.cancel(w.token);
-  }
+  private dropWaiter(w: SyncWaiter): void { w.done = true; }
 
   private destroyVm(vm: Vm): void {
     vm.destroyed = true;
     vm.unusable = true;
     this.vmsById.delete(vm.id);
+    if (vm.asNr >= 0) this.asVm[vm.asNr] = null;
     vm.asNr = -1;
   }
 
@@ -1152,9 +1154,7 @@ export class Kernel implements UapiKernel, FwHost {
       if (w.done) { ws.splice(i--, 1); continue; }
       if (!this.waiterReady(w)) continue;
       ws.splice(i--, 1);
-      w.done = true;
-      if (w.token >= 0) this.sim.cancel(w.token);
-      w.token = -1;
+      w.done = true;          // its timeout fires later and is ignored (no cancellation)
       this.sim.after(0, this.waiterCb, w);
     }
   }

@@ -2,7 +2,7 @@
  * The driver's objects: panthor_file (per open of the render node), VMs, GEM BOs, syncobjs,
  * groups, queues and jobs. Plain data with small helpers; the behaviour is in kernel.ts/sched.ts.
  */
-import { GroupStateKind, JobPhase } from '../../proto/index.js';
+import { GroupStateKind, JobPhase, SlotAction } from '../../proto/index.js';
 import type { CsInstr } from '../contract.js';
 import type { DmaBuf } from '../dma-heap/index.js';
 import { CsExecState, type CsQueue, type GpuVm } from '../firmware/index.js';
@@ -140,6 +140,8 @@ export class Queue implements CsQueue {
   readonly waiting: Job[] = [];
   current: Job | null = null;
   timeoutToken = -1;
+  timeoutActive = false;
+  deadline = 0;
   readonly syncVa: number;
   /** Shared instruction of the kernel ring: SYNC_ADD64 of this queue's sync object. */
   readonly syncAdd: CsInstr;
@@ -184,8 +186,12 @@ export class Group {
   /** Which run queue the group is on: 'runnable' | 'idle' | '' (resident or dead). */
   list: '' | 'runnable' | 'idle' = '';
   gpuNs = 0;
-  /** Set when CSG requests for this group are pending an ack (for state transitions). */
-  lastEv = -1;
+  // Per-tick scratch (tick number it was selected in, idleness, planned slot/priority/action).
+  tSel = 0;
+  tIdle = true;
+  tPrio = 0;
+  tSlot = -1;
+  tAction: SlotAction = SlotAction.SLOT_EMPTY;
   constructor(readonly id: number, readonly file: PanthorFile, readonly pid: number, readonly priority: number,
               readonly isProtected: boolean, readonly vm: Vm) {}
 

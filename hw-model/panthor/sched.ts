@@ -19,7 +19,7 @@ import { waitSatisfied } from '../firmware/index.js';
 import type { ProtmChoice, ProtmGroupView } from '../policies/index.js';
 import type { Ns } from '../sim/index.js';
 import type { Kernel } from './kernel.js';
-import { Group, Job, Queue, type QueueHooks } from './objects.js';
+import { Group, Job, Queue, type QueueHooks, type Vm } from './objects.js';
 import { CSG_REQ_TIMEOUT, MAX_CSG_PRIO, PANTHOR_GROUP_PRIORITY_REALTIME } from './uapi.js';
 import { sleep, waitUntil, type Work } from './work.js';
 
@@ -33,6 +33,18 @@ const I_BARRIER: CsInstr = { op: CsOpcode.ERROR_BARRIER };
 const I_NOP: CsInstr = { op: CsOpcode.NOP };
 
 const PRIOS = [3, 2, 1, 0];
+const NO_CHOICE: ProtmChoice = { verdict: ProtmVerdict.PROTM_NONE, rule: SchedRule.RULE_NONE, group: 0, soleResident: false };
+const byCsgPrioDesc = (a: Group, b: Group): number => b.csgPriority - a.csgPriority;
+const byPrioDesc = (a: Group, b: Group): number => b.priority - a.priority;
+const view = (g: Group): ProtmGroupView => ({ id: g.id, priority: g.priority, protmPending: g.protmPendingQueues !== 0, isProtected: g.isProtected });
+function syncBlocked(g: Group): boolean {
+  for (const q of g.queues) if (q.st.blocked === 3 /* SYNC_WAIT */) return true;
+  return false;
+}
+function allAcked(k: Kernel, slots: number[]): boolean {
+  for (let i = 0; i < slots.length; i++) if (!k.csgAcked(slots[i])) return false;
+  return true;
+}
 
 interface TickReq { trigger: TickTrigger; ev: number }
 
@@ -50,6 +62,7 @@ export class Scheduler implements QueueHooks {
   private tickQueued: TickReq | null = null;
   private readonly tickCb = (): void => { this.tickToken = -1; this.requestTick(TickTrigger.TRIGGER_PERIODIC, -1); };
   private readonly timeoutCb = (q: Queue): void => this.jobTimeout(q);
+  private readonly tickFn = (): Work | undefined => this.tick();
   private asLru = 0;
 
   constructor(private readonly k: Kernel, readonly slotCount: number) {
@@ -97,7 +110,15 @@ export class Scheduler implements QueueHooks {
   destroyGroup(g: Group, ev: number): void {
     if (g.destroyed) return;
     g.destroyed = true;
-    if (g.csgId >= 0) { this.requestTick(TickTrigger.TRIGGER_GROUP_DESTROY, ev); return; }
+    if (g.csgId >= 0 && !this.k.shuttingDown) { this.requestTick(TickTrigger.TRIGGER_GROUP_DESTROY, ev); return; }
+    if (g.csgId >= 0) {
+      // Teardown (panthor_sched_unplug): the slot is dropped without asking the FW.
+      this.slots[g.csgId] = null;
+      this.k.unbindSlot(g.csgId);
+      this.unbindVm(g);
+      g.csgId = -1;
+      if (this.activeGroup === g) this.activeGroup = null;
+    }
     this.unlist(g);
     this.terminateOffSlot(g, ev);
     this.release(g, ev);
@@ -257,17 +278,22 @@ export class Scheduler implements QueueHooks {
 
   // ───────────── job timeout (drm_sched timedout_job) ─────────────
 
+  // One timer per queue with a moving deadline (no cancellation): progress pushes the deadline,
+  // a fire before it re-arms, a fire while inactive is dropped.
   private armTimeout(q: Queue): void {
-    if (q.timeoutToken >= 0 || q.inflight.length === 0 || q.group.csgId < 0) return;
-    q.timeoutToken = this.k.sim.after(this.k.cfg.driver.jobTimeout, this.timeoutCb, q);
+    if (q.timeoutActive || q.inflight.length === 0 || q.group.csgId < 0) return;
+    q.timeoutActive = true;
+    q.deadline = this.k.sim.now + this.k.cfg.driver.jobTimeout;
+    if (q.timeoutToken < 0) q.timeoutToken = this.k.sim.at(q.deadline, this.timeoutCb, q);
   }
-  private cancelTimeout(q: Queue): void {
-    if (q.timeoutToken >= 0) { this.k.sim.cancel(q.timeoutToken); q.timeoutToken = -1; }
-  }
-  private rearmTimeout(q: Queue): void { this.cancelTimeout(q); this.armTimeout(q); }
+  private cancelTimeout(q: Queue): void { q.timeoutActive = false; }
+  private rearmTimeout(q: Queue): void { q.timeoutActive = false; this.armTimeout(q); }
 
   private jobTimeout(q: Queue): void {
     q.timeoutToken = -1;
+    if (!q.timeoutActive) return;
+    if (this.k.sim.now < q.deadline) { q.timeoutToken = this.k.sim.at(q.deadline, this.timeoutCb, q); return; }
+    q.timeoutActive = false;
     const g = q.group;
     if (g.timedout || !q.inflight.length) return;
     g.timedout = true;
@@ -334,9 +360,8 @@ export class Scheduler implements QueueHooks {
   /** Queues a tick on the scheduler's worker (coalesced with one already queued). */
   requestTick(trigger: TickTrigger, ev: number): void {
     if (this.tickQueued) return;
-    const req: TickReq = { trigger, ev };
-    this.tickQueued = req;
-    this.k.worker.queue(this.tickWork(req));
+    this.tickQueued = { trigger, ev };
+    this.k.worker.queue(this.tickFn);
   }
 
   /** Reset: every pending tick is dropped; groups lose their slots. */
@@ -362,7 +387,7 @@ export class Scheduler implements QueueHooks {
         // Suspended by the reset, not blamed.
         g.innocent = true;
         g.state = GroupStateKind.PANTHOR_CS_GROUP_SUSPENDED;
-        for (const q of g.queues) { q.st.protPending = false; q.st.protRemaining = 0; }
+        for (const q of g.queues) q.st.protPending = false;
         g.protmPendingQueues = 0;
         this.k.emitGroupState(g, from, g.state, ev);
         this.relist(g, this.isIdle(g) ? 'idle' : 'runnable');
@@ -373,69 +398,86 @@ export class Scheduler implements QueueHooks {
 
   // ───────────── the tick ─────────────
 
-  private view(g: Group): ProtmGroupView {
-    return { id: g.id, priority: g.priority, protmPending: g.protmPendingQueues !== 0, isProtected: g.isProtected };
-  }
-
-  private *tickWork(req: TickReq): Work {
+  /**
+   * tick_work: plans synchronously and emits the decision; returns a work item only when the plan
+   * needs FW round trips (exit, evictions, priority updates, starts, protected entry).
+   */
+  private tick(): Work | undefined {
+    const req = this.tickQueued as TickReq;
     this.tickQueued = null;
     const k = this.k;
-    if (!k.ready) return;
+    if (!k.ready) return undefined;
     const now = k.sim.now;
     const full = now >= this.reschedTarget;
     const tick = ++this.tickCount;
     const fw = k.fw;
     const reasons: GroupReasonInit[] = [];
+    const slotCount = this.slotCount;
 
-    // Off-slot groups: re-sort between runnable and idle; dead groups drop out.
-    for (const p of PRIOS) {
-      for (const g of this.runnable[p].slice()) if (!g.canRun) this.unlist(g); else if (this.isIdle(g)) this.relist(g, 'idle');
-      for (const g of this.idle[p].slice()) if (!g.canRun) this.unlist(g); else if (!this.isIdle(g)) this.relist(g, 'runnable');
+    // Idleness once per group; off-slot groups re-sorted between runnable and idle.
+    const groups = this.groups;
+    for (let i = 0; i < groups.length; i++) { const g = groups[i]; g.tIdle = this.isIdle(g); g.tSel = 0; }
+    for (let p = 0; p < 4; p++) {
+      const rl = this.runnable[p];
+      for (let i = 0; i < rl.length; i++) {
+        const g = rl[i];
+        if (!g.canRun) { this.unlist(g); i--; } else if (g.tIdle) { this.relist(g, 'idle'); i--; }
+      }
+      const il = this.idle[p];
+      for (let i = 0; i < il.length; i++) {
+        const g = il[i];
+        if (!g.canRun) { this.unlist(g); i--; } else if (!g.tIdle) { this.relist(g, 'runnable'); i--; }
+      }
     }
     const old: Group[] = [];
     for (const g of this.slots) if (g) old.push(g);
-    old.sort((a, b) => b.csgPriority - a.csgPriority);
+    old.sort(byCsgPrioDesc);
     const inputs = this.inputs(old);
 
     // ── pick (reference §3.4) ──
     const selected: Group[] = [];
-    const vms = new Set<number>();
+    const vmIds: number[] = [];
     const asCount = k.asCount;
-    const tryPick = (g: Group, rule: SchedRule): boolean => {
-      if (selected.includes(g)) return false;
-      if (!g.canRun) { reasons.push({ group: g.id, rule: SchedRule.RULE_CANNOT_RUN }); return false; }
-      if (selected.length >= this.slotCount) { reasons.push({ group: g.id, rule: SchedRule.RULE_NO_FREE_SLOT }); return false; }
-      if (!vms.has(g.vm.id) && vms.size >= asCount) { reasons.push({ group: g.id, rule: SchedRule.RULE_AS_BUDGET }); return false; }
-      selected.push(g); vms.add(g.vm.id);
+    const pick = (g: Group, rule: SchedRule): void => {
+      if (g.tSel === tick) return;
+      if (!g.canRun) { reasons.push({ group: g.id, rule: SchedRule.RULE_CANNOT_RUN }); return; }
+      if (selected.length >= slotCount) { reasons.push({ group: g.id, rule: SchedRule.RULE_NO_FREE_SLOT }); return; }
+      if (!vmIds.includes(g.vm.id)) {
+        if (vmIds.length >= asCount) { reasons.push({ group: g.id, rule: SchedRule.RULE_AS_BUDGET }); return; }
+        vmIds.push(g.vm.id);
+      }
+      g.tSel = tick;
+      selected.push(g);
       reasons.push({ group: g.id, rule });
-      return true;
     };
     let timeslice = false;
     if (!full) {
       // Mid-slice: residents stay; only RT groups may preempt; free slots are filled.
-      for (const g of old) if (g.canRun && !this.isIdle(g)) tryPick(g, SchedRule.RULE_PRIORITY_ORDER);
+      for (const g of old) if (g.canRun && !g.tIdle) pick(g, SchedRule.RULE_PRIORITY_ORDER);
       for (const g of this.runnable[PANTHOR_GROUP_PRIORITY_REALTIME]) {
-        if (selected.length >= this.slotCount) {
+        if (selected.length >= slotCount) {
           let victim = -1;
           for (let i = selected.length - 1; i >= 0; i--) if (selected[i].priority < PANTHOR_GROUP_PRIORITY_REALTIME) { victim = i; break; }
           if (victim < 0) break;
+          selected[victim].tSel = 0;
+          reasons.push({ group: selected[victim].id, rule: SchedRule.RULE_RT_PREEMPT });
           selected.splice(victim, 1);
         }
-        tryPick(g, SchedRule.RULE_RT_PREEMPT);
+        pick(g, SchedRule.RULE_RT_PREEMPT);
       }
-      for (const p of PRIOS) for (const g of this.runnable[p]) tryPick(g, SchedRule.RULE_PRIORITY_ORDER);
-      selected.sort((a, b) => b.priority - a.priority);
+      for (const p of PRIOS) for (const g of this.runnable[p]) pick(g, SchedRule.RULE_PRIORITY_ORDER);
+      selected.sort(byPrioDesc);
     } else {
       for (const p of PRIOS) {
-        const oldNonIdle = old.filter((g) => g.priority === p && g.canRun && !this.isIdle(g));
+        const oldNonIdle: Group[] = [];
+        for (const g of old) if (g.priority === p && g.canRun && !g.tIdle) oldNonIdle.push(g);
         const contenders = oldNonIdle.length + this.runnable[p].length;
         if (contenders > 1) timeslice = true;
         // Rotation: the highest old group goes to the back of its priority level.
-        let rotated: Group | undefined;
-        if (oldNonIdle.length && contenders > 1) rotated = oldNonIdle.shift();
-        for (const g of oldNonIdle) tryPick(g, SchedRule.RULE_PRIORITY_ORDER);
-        for (const g of this.runnable[p]) tryPick(g, SchedRule.RULE_PRIORITY_ORDER);
-        if (rotated) tryPick(rotated, SchedRule.RULE_ROTATION);
+        const rotated = oldNonIdle.length && contenders > 1 ? oldNonIdle.shift() : undefined;
+        for (const g of oldNonIdle) pick(g, SchedRule.RULE_PRIORITY_ORDER);
+        for (const g of this.runnable[p]) pick(g, SchedRule.RULE_PRIORITY_ORDER);
+        if (rotated) pick(rotated, SchedRule.RULE_ROTATION);
       }
       this.reschedTarget = now + this.period;
     }
@@ -443,34 +485,41 @@ export class Scheduler implements QueueHooks {
     // ── protected mode (policy) ──
     const active = this.activeGroup;
     let anyPending = false;
-    for (const g of this.groups) if (g.protmPendingQueues && g.canRun) { anyPending = true; break; }
-    let choice: ProtmChoice = k.protm.choose(selected.map((g) => this.view(g)), anyPending, active ? active.id : 0);
-    if (anyPending && !k.protmAvailable && choice.verdict === ProtmVerdict.PROTM_GRANTED) {
-      choice = { verdict: k.lazyResetPending ? ProtmVerdict.PROTM_DEFERRED : ProtmVerdict.PROTM_DENIED,
-        rule: k.lazyResetPending ? SchedRule.RULE_LAZY_SLOW_RESET : SchedRule.RULE_NO_HEAP, group: choice.group, soleResident: false };
-    }
-    const protmGroup = choice.verdict === ProtmVerdict.PROTM_GRANTED || choice.verdict === ProtmVerdict.PROTM_KEEP
-      ? selected.find((g) => g.id === choice.group) ?? null : null;
-
-    // ── idle fill: free slots keep resident idle groups (≤ the protm group's priority under 2026) ──
-    const idleLimit = protmGroup && k.protm.name.startsWith('panthor-2026') ? protmGroup.priority : 3;
-    for (const p of PRIOS) {
-      for (const g of old) {
-        if (g.priority !== p || selected.includes(g) || !g.canRun || !this.isIdle(g)) continue;
-        if (p > idleLimit) { reasons.push({ group: g.id, rule: SchedRule.RULE_IDLE_FILL_LE_PROTM }); continue; }
-        tryPick(g, SchedRule.RULE_IDLE);
+    for (const g of groups) if (g.protmPendingQueues && g.canRun) { anyPending = true; break; }
+    let choice: ProtmChoice = NO_CHOICE;
+    if (anyPending || active) {
+      choice = k.protm.choose(selected.map(view), anyPending, active ? active.id : 0);
+      if (anyPending && !k.protmAvailable && choice.verdict === ProtmVerdict.PROTM_GRANTED) {
+        choice = { verdict: k.lazyResetPending ? ProtmVerdict.PROTM_DEFERRED : ProtmVerdict.PROTM_DENIED,
+          rule: k.lazyResetPending ? SchedRule.RULE_LAZY_SLOW_RESET : SchedRule.RULE_NO_HEAP, group: choice.group, soleResident: false };
       }
     }
+    let protmGroup: Group | null = null;
+    if (choice.verdict === ProtmVerdict.PROTM_GRANTED || choice.verdict === ProtmVerdict.PROTM_KEEP) {
+      for (const g of selected) if (g.id === choice.group) protmGroup = g;
+    }
+
+    // ── idle fill: free slots keep resident idle groups (≤ the protm group's priority under 2026) ──
+    const idleLimit = protmGroup && k.protm.name !== 'rfc-2025' && k.protm.name !== 'kbase' ? protmGroup.priority : 3;
+    for (const p of PRIOS) {
+      for (const g of old) {
+        if (g.priority !== p || g.tSel === tick || !g.canRun || !g.tIdle) continue;
+        if (p > idleLimit) { reasons.push({ group: g.id, rule: SchedRule.RULE_IDLE_FILL_LE_PROTM }); continue; }
+        pick(g, SchedRule.RULE_IDLE);
+      }
+    }
+    // CSG priorities follow group priority, then list order (non-idle before idle): stable sort.
+    selected.sort(byPrioDesc);
     // kbase: only the protected group stays resident.
     if (protmGroup && choice.soleResident) {
-      for (const g of selected) if (g !== protmGroup) reasons.push({ group: g.id, rule: SchedRule.RULE_KBASE_SOLE_RESIDENT });
+      for (const g of selected) if (g !== protmGroup) { g.tSel = 0; reasons.push({ group: g.id, rule: SchedRule.RULE_KBASE_SOLE_RESIDENT }); }
       selected.length = 0;
       selected.push(protmGroup);
     }
 
     // Must the GPU leave protected mode first?
     const gpuProt = fw.mode === GpuMode.MODE_PROTECTED || fw.mode === GpuMode.MODE_ENTERING;
-    let verdict = choice.verdict, rule = choice.rule;
+    let verdict = choice.verdict, rule = choice.rule, protmId = choice.group;
     let exitCause: ModeSwitchCause = ModeSwitchCause.CAUSE_NONE;
     if (gpuProt && (!active || verdict !== ProtmVerdict.PROTM_KEEP)) {
       const top = selected[0];
@@ -478,50 +527,58 @@ export class Scheduler implements QueueHooks {
       if (verdict !== ProtmVerdict.PROTM_GRANTED) {
         verdict = ProtmVerdict.PROTM_EXIT;
         rule = exitCause === ModeSwitchCause.CAUSE_ROTATION ? SchedRule.RULE_ROTATION : SchedRule.RULE_HIGHER_PRIORITY_NORMAL;
+        protmId = active ? active.id : 0;
       }
     }
 
-    // ── slot plan ──
+    // ── slot plan: evictions, kept groups (new CSG priorities), new groups on the lowest free slots ──
     const slotsOut: SlotAssignInit[] = [];
     const evicted: number[] = [];
-    const keep = new Set<Group>(selected);
-    const plan: { g: Group; slot: number; action: SlotAction }[] = [];
-    for (let s = 0; s < this.slots.length; s++) {
+    const evict: Group[] = [];
+    const reprio: Group[] = [];
+    const start: Group[] = [];
+    for (let i = 0; i < selected.length; i++) selected[i].tPrio = MAX_CSG_PRIO - i;
+    let freeSlot = 0;
+    for (let s = 0; s < slotCount; s++) {
       const g = this.slots[s];
-      if (g && !keep.has(g)) {
-        const action = g.canRun ? SlotAction.SLOT_SUSPEND : SlotAction.SLOT_TERMINATE;
-        plan.push({ g, slot: s, action });
+      if (g && g.tSel !== tick) {
+        g.tAction = g.canRun ? SlotAction.SLOT_SUSPEND : SlotAction.SLOT_TERMINATE;
+        evict.push(g);
         evicted.push(g.id);
+        slotsOut.push({ slot: s, group: g.id, csgPriority: g.csgPriority, action: g.tAction });
+      } else if (g) {
+        if (g.tPrio !== g.csgPriority) reprio.push(g);
+        slotsOut.push({ slot: s, group: g.id, csgPriority: g.tPrio, action: SlotAction.SLOT_KEEP });
       }
     }
-    const prio = new Map<Group, number>();
-    selected.forEach((g, i) => prio.set(g, MAX_CSG_PRIO - i));
-    const free: number[] = [];
-    for (let s = 0; s < this.slots.length; s++) if (!this.slots[s] || !keep.has(this.slots[s] as Group)) free.push(s);
     for (const g of selected) {
-      if (g.csgId >= 0) plan.push({ g, slot: g.csgId, action: SlotAction.SLOT_KEEP });
-      else {
-        const s = free.shift() as number;
-        plan.push({ g, slot: s, action: g.state === GroupStateKind.PANTHOR_CS_GROUP_SUSPENDED ? SlotAction.SLOT_RESUME : SlotAction.SLOT_START });
-      }
-    }
-    for (let s = 0; s < this.slots.length; s++) {
-      const acts = plan.filter((p) => p.slot === s);
-      if (!acts.length) { slotsOut.push({ slot: s, group: 0, action: SlotAction.SLOT_EMPTY }); continue; }
-      for (const a of acts) slotsOut.push({ slot: s, group: a.g.id, csgPriority: prio.get(a.g) ?? 0, action: a.action });
+      if (g.csgId >= 0) continue;
+      while (freeSlot < slotCount && this.slots[freeSlot] && this.slots[freeSlot]?.tSel === tick) freeSlot++;
+      g.tSlot = freeSlot++;
+      g.tAction = g.state === GroupStateKind.PANTHOR_CS_GROUP_SUSPENDED ? SlotAction.SLOT_RESUME : SlotAction.SLOT_START;
+      start.push(g);
+      slotsOut.push({ slot: g.tSlot, group: g.id, csgPriority: g.tPrio, action: g.tAction });
     }
     // Timeslicing keeps the tick running; so do runnable groups that got no slot.
-    for (const p of PRIOS) for (const g of this.runnable[p]) if (!keep.has(g)) timeslice = true;
+    if (!timeslice) for (const p of PRIOS) for (const g of this.runnable[p]) if (g.tSel !== tick) { timeslice = true; break; }
     const nextTick = timeslice ? Math.max(this.reschedTarget, now + 1) : 0;
 
     const decEv = k.sim.bus.emit({ body: { case: 'decision', value: {
       tick, trigger: req.trigger, fullTick: full, inputs, slots: slotsOut, evicted,
-      protm: verdict, protmRule: rule, protmGroup: choice.group, reasons, freeAs: asCount - vms.size,
+      protm: verdict, protmRule: rule, protmGroup: protmId, reasons, freeAs: asCount - vmIds.length,
       timeslice, nextTickNs: nextTick, mode: fw.mode,
     } } }, req.ev);
     if (nextTick) this.armTick(nextTick);
 
-    // ── apply ──
+    const enter = verdict === ProtmVerdict.PROTM_GRANTED && protmGroup !== null;
+    if (exitCause === ModeSwitchCause.CAUSE_NONE && !evict.length && !reprio.length && !start.length && !enter) return undefined;
+    return this.apply(decEv, exitCause, evict, reprio, start, enter ? protmGroup : null);
+  }
+
+  /** Applies a tick's plan: forced exit, evictions + priorities, starts, protected entry. */
+  private *apply(decEv: number, exitCause: ModeSwitchCause, evict: Group[], reprio: Group[], start: Group[],
+                 protmGroup: Group | null): Work {
+    const k = this.k, fw = k.fw;
     if (exitCause !== ModeSwitchCause.CAUSE_NONE) {
       const ok = yield* this.forceExit(exitCause, decEv);
       if (!ok) return;
@@ -529,39 +586,33 @@ export class Scheduler implements QueueHooks {
     // Evictions and priority updates, one doorbell for all CSGs.
     let mask = 0;
     const waitSlots: number[] = [];
-    for (const p of plan) {
-      const g = p.g;
-      if (p.action === SlotAction.SLOT_SUSPEND || p.action === SlotAction.SLOT_TERMINATE) {
-        const st = p.action === SlotAction.SLOT_SUSPEND ? R.CSG_STATE_SUSPEND : R.CSG_STATE_TERMINATE;
-        k.csgRequestState(p.slot, g, st, g.csgPriority, decEv);
-        for (const q of g.queues) {
-          this.cancelTimeout(q);
-          if (q.current && st === R.CSG_STATE_SUSPEND) k.emitJob(q.current, JobPhase.JOB_PREEMPTED, 0, decEv);
-        }
-        mask |= 1 << p.slot; waitSlots.push(p.slot);
-      } else if (p.action === SlotAction.SLOT_KEEP) {
-        const np = prio.get(g) as number;
-        if (np !== g.csgPriority) {
-          g.csgPriority = np;
-          k.csgEndpointConfig(p.slot, g, np, decEv);
-          mask |= 1 << p.slot; waitSlots.push(p.slot);
-        }
+    for (const g of evict) {
+      const st = g.tAction === SlotAction.SLOT_SUSPEND ? R.CSG_STATE_SUSPEND : R.CSG_STATE_TERMINATE;
+      k.csgRequestState(g.csgId, g, st, g.csgPriority, decEv);
+      for (const q of g.queues) {
+        this.cancelTimeout(q);
+        if (q.current && st === R.CSG_STATE_SUSPEND) k.emitJob(q.current, JobPhase.JOB_PREEMPTED, 0, decEv);
       }
+      mask |= 1 << g.csgId; waitSlots.push(g.csgId);
+    }
+    for (const g of reprio) {
+      g.csgPriority = g.tPrio;
+      k.csgEndpointConfig(g.csgId, g, g.tPrio, decEv);
+      mask |= 1 << g.csgId; waitSlots.push(g.csgId);
     }
     if (mask) {
       k.ringDoorbell(R.CSF_GLB_DOORBELL_ID, mask, 0, decEv);
-      const ok = yield waitUntil(() => waitSlots.every((s) => k.csgAcked(s)), CSG_REQ_TIMEOUT);
+      const ok = yield waitUntil(() => allAcked(k, waitSlots), CSG_REQ_TIMEOUT);
       if (!ok) { this.csgTimeout(waitSlots, decEv); return; }
     }
-    for (const p of plan) {
-      if (p.action !== SlotAction.SLOT_SUSPEND && p.action !== SlotAction.SLOT_TERMINATE) continue;
-      const g = p.g, from = g.state;
-      this.slots[p.slot] = null;
-      k.unbindSlot(p.slot);
+    for (const g of evict) {
+      const from = g.state, slot = g.csgId;
+      this.slots[slot] = null;
+      k.unbindSlot(slot);
       this.unbindVm(g);
       g.csgId = -1;
-      if (active === g) this.activeGroup = null;
-      if (p.action === SlotAction.SLOT_SUSPEND) {
+      if (this.activeGroup === g) this.activeGroup = null;
+      if (g.tAction === SlotAction.SLOT_SUSPEND) {
         g.state = GroupStateKind.PANTHOR_CS_GROUP_SUSPENDED;
         // A group suspended with protected work pending raises PROTM_PENDING again on resume.
         g.protmPendingQueues = 0;
@@ -576,39 +627,34 @@ export class Scheduler implements QueueHooks {
     }
     // New groups: lowest free slot, START (CREATED) or RESUME (SUSPENDED).
     mask = 0;
-    const started: { g: Group; slot: number; action: SlotAction }[] = [];
-    for (const p of plan) {
-      if (p.action !== SlotAction.SLOT_START && p.action !== SlotAction.SLOT_RESUME) continue;
-      const g = p.g;
+    const slots: number[] = [];
+    for (const g of start) {
+      if (!g.canRun || this.slots[g.tSlot]) continue;   // changed while waiting
       this.unlist(g);
-      this.slots[p.slot] = g;
-      g.csgId = p.slot;
-      g.csgPriority = prio.get(g) as number;
+      this.slots[g.tSlot] = g;
+      g.csgId = g.tSlot;
+      g.csgPriority = g.tPrio;
       this.bindVm(g, decEv);
-      k.bindSlot(p.slot, g, p.action === SlotAction.SLOT_START ? R.CSG_STATE_START : R.CSG_STATE_RESUME, decEv);
-      mask |= 1 << p.slot;
-      started.push(p);
+      k.bindSlot(g.tSlot, g, g.tAction === SlotAction.SLOT_START ? R.CSG_STATE_START : R.CSG_STATE_RESUME, decEv);
+      mask |= 1 << g.tSlot;
+      slots.push(g.tSlot);
     }
     if (mask) {
       k.ringDoorbell(R.CSF_GLB_DOORBELL_ID, mask, 0, decEv);
-      const ok = yield waitUntil(() => started.every((p) => k.csgAcked(p.slot)), CSG_REQ_TIMEOUT);
-      if (!ok) { this.csgTimeout(started.map((p) => p.slot), decEv); return; }
-      for (const p of started) {
-        const g = p.g, from = g.state;
+      const ok = yield waitUntil(() => allAcked(k, slots), CSG_REQ_TIMEOUT);
+      if (!ok) { this.csgTimeout(slots, decEv); return; }
+      for (const s of slots) {
+        const g = this.slots[s] as Group, from = g.state;
         g.state = GroupStateKind.PANTHOR_CS_GROUP_ACTIVE;
         k.emitGroupState(g, from, g.state, decEv);
         for (const q of g.queues) {
-          if (q.current && p.action === SlotAction.SLOT_RESUME) k.emitJob(q.current, JobPhase.JOB_RESUMED, 0, decEv);
+          if (q.current && g.tAction === SlotAction.SLOT_RESUME) k.emitJob(q.current, JobPhase.JOB_RESUMED, 0, decEv);
           this.armTimeout(q);
         }
       }
     }
-
     // ── protected-mode entry ──
-    if (verdict === ProtmVerdict.PROTM_GRANTED && protmGroup && protmGroup.csgId >= 0 &&
-        fw.mode === GpuMode.MODE_NORMAL) {
-      yield* this.enterProtm(protmGroup, decEv);
-    }
+    if (protmGroup && protmGroup.csgId >= 0 && fw.mode === GpuMode.MODE_NORMAL) yield* this.enterProtm(protmGroup, decEv);
   }
 
   /** Run-queue snapshot for the decision event. */
@@ -617,9 +663,9 @@ export class Scheduler implements QueueHooks {
     const add = (g: Group, idle: boolean): void => {
       out.push({ group: g.id, priority: g.priority, idle, protmPending: g.protmPendingQueues !== 0,
         csgSlot: g.csgId, csgPriority: g.csgId >= 0 ? g.csgPriority : 0, canRun: g.canRun,
-        isProtected: g.isProtected, vmId: g.vm.id, waiting: idle && g.queues.some((q) => q.st.blocked === 3) });
+        isProtected: g.isProtected, vmId: g.vm.id, waiting: idle && syncBlocked(g) });
     };
-    for (const g of old) add(g, this.isIdle(g));
+    for (const g of old) add(g, g.tIdle);
     for (const p of PRIOS) for (const g of this.runnable[p]) add(g, false);
     for (const p of PRIOS) for (const g of this.idle[p]) add(g, true);
     return out;
@@ -640,19 +686,22 @@ export class Scheduler implements QueueHooks {
     vm.residentGroups++;
     vm.asLru = ++this.asLru;
     if (vm.asNr >= 0) return;
-    const used = new Set<number>();
-    for (const v of this.k.vmsWithAs()) used.add(v.asNr);
+    const asVm = this.k.asVm;
     let as = -1;
-    for (let a = 1; a <= this.k.asCount; a++) if (!used.has(a)) { as = a; break; }
+    for (let a = 1; a <= this.k.asCount; a++) if (!asVm[a]) { as = a; break; }
     if (as < 0) {
       // Evict the least recently used VM without resident groups.
-      let victim = null;
-      for (const v of this.k.vmsWithAs()) if (v.residentGroups === 0 && (!victim || v.asLru < victim.asLru)) victim = v;
+      let victim: Vm | null = null;
+      for (let a = 1; a <= this.k.asCount; a++) {
+        const v = asVm[a] as Vm;
+        if (v.residentGroups === 0 && (!victim || v.asLru < victim.asLru)) victim = v;
+      }
       if (!victim) return;
       as = victim.asNr;
       victim.asNr = -1;
     }
     vm.asNr = as;
+    asVm[as] = vm;
     this.k.emitMmu(as, 1 /* AS_COMMAND_UPDATE */, vm.id, 0, ev);
   }
 
@@ -681,7 +730,8 @@ export class Scheduler implements QueueHooks {
     const enterEv = k.glbToggle(R.GLB_PROTM_ENTER, ev);
     k.ringDoorbell(R.CSF_GLB_DOORBELL_ID, 0, 0, enterEv);
     let ok = yield waitUntil(() => k.glbAcked(R.GLB_PROTM_ENTER), pol.enterAckTimeout);
-    if (ok) ok = yield waitUntil(() => fw.mode !== GpuMode.MODE_ENTERING, pol.activeTimeout);
+    // Then poll GPU_STATUS.PROTM_ACTIVE (or an exit already under way / pending).
+    if (ok) ok = yield waitUntil(() => fw.isProtected || fw.mode === GpuMode.MODE_EXITING || !k.glbAcked(R.GLB_PROTM_EXIT), pol.activeTimeout);
     if (ok) return;
     const e = k.emitFault(FaultKind.FAULT_PROTM_ENTER_TIMEOUT, 0, g, 0, false, enterEv);
     k.log(LogLevel.LOG_ERR, 'Protected mode entry timeout', e);

@@ -16,30 +16,40 @@ export interface WaitFor {
 }
 
 export type Work = Generator<WaitFor, void, boolean>;
+/** A work item: a generator, or a function that does its work at once and may return one. */
+export type WorkItem = Work | (() => Work | undefined);
 
 export const sleep = (dt: Ns): WaitFor => ({ dt });
 export const waitUntil = (until: () => boolean, timeout: Ns): WaitFor => ({ until, dt: timeout });
 
 export class Worker {
-  private readonly pending: Work[] = [];
+  private readonly pending: WorkItem[] = [];
   private current: Work | null = null;
   private cond: (() => boolean) | undefined;
-  private token = -1;
-  private readonly onTimeout = (): void => { this.token = -1; this.cond = undefined; this.step(false); };
+  /** Generation of the current wait: timeouts of older waits are ignored (no cancellation). */
+  private gen = 0;
+  private readonly onTimeout = (gen: number): void => {
+    if (gen !== this.gen) return;
+    this.gen++;
+    this.cond = undefined;
+    this.step(false);
+  };
+  private kickArmed = false;
+  private readonly kick = (): void => { this.kickArmed = false; if (!this.current) this.next(); };
 
   constructor(private readonly sim: Sim) {}
 
   get busy(): boolean { return this.current !== null; }
 
-  queue(w: Work): void {
+  /** Queues a work item; it starts after the current callback (work never runs inside its caller). */
+  queue(w: WorkItem): void {
     this.pending.push(w);
-    if (!this.current) this.next();
+    if (!this.current && !this.kickArmed) { this.kickArmed = true; this.sim.after(0, this.kick); }
   }
 
   /** Drops every queued and running work item (reset). */
   flush(): void {
-    if (this.token >= 0) this.sim.cancel(this.token);
-    this.token = -1; this.cond = undefined;
+    this.gen++; this.cond = undefined;
     const cur = this.current;
     this.current = null;
     this.pending.length = 0;
@@ -49,15 +59,17 @@ export class Worker {
   /** Re-checks the running item's wait condition (called after FW outputs change). */
   poll(): void {
     if (this.cond && this.cond()) {
-      this.sim.cancel(this.token);
-      this.token = -1; this.cond = undefined;
+      this.gen++; this.cond = undefined;
       this.step(true);
     }
   }
 
   private next(): void {
     while (!this.current && this.pending.length) {
-      this.current = this.pending.shift() as Work;
+      const it = this.pending.shift() as WorkItem;
+      const w = typeof it === 'function' ? it() : it;
+      if (!w) continue;
+      this.current = w;
       this.step(true);
     }
   }
@@ -73,11 +85,11 @@ export class Worker {
       if (wf.until) {
         if (wf.until()) { v = true; continue; }
         this.cond = wf.until;
-        this.token = this.sim.after(wf.dt, this.onTimeout);
+        this.sim.after(wf.dt, this.onTimeout, ++this.gen);
         return;
       }
-      this.token = this.sim.after(wf.dt, this.onTimeout);
       this.cond = undefined;
+      this.sim.after(wf.dt, this.onTimeout, ++this.gen);
       return;
     }
   }
