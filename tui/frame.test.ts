@@ -52,7 +52,7 @@ test('80x24 fits: borders closed, lanes, list, detail and state all visible', ()
   assert.match(canvas.toText(), /▶#16 31\.040ms modeSwitch to=PROTECTED/);
   assert.match(canvas.toText(), /\[1 slots\]/);
   assert.match(lines[22], /GPU PROTECTED g2/);
-  assert.match(canvas.toText(), /GPU PROTECTED · protected group g2 on CSG1/, 'the state pane names the protected group');
+  assert.match(canvas.toText(), /GPU PROTECTED, protected g2 on CSG1/, 'the state pane names the protected group');
 });
 
 test('timeline: mode band shows protected time, lanes show groups by slot, protected shaded, cursor column', () => {

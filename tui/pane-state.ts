@@ -31,8 +31,8 @@ function modeLine(s: Session): Seg[] {
   const l = s.lanes();
   const slot = l.protectedGroup ? l.slots.findIndex((x) => x.group === l.protectedGroup) : -1;
   const segs: Seg[] = [[Style.dim, 'GPU '], [l.mode === 'PROTECTED' ? Style.modeProtected : Style.heading, l.mode]];
-  if (l.protectedGroup) segs.push([Style.normal, ` · protected group g${l.protectedGroup}${slot >= 0 ? ` on CSG${slot}` : ''}`]);
-  else segs.push([Style.dim, ' · no protected group']);
+  if (l.protectedGroup) segs.push([Style.normal, `, protected g${l.protectedGroup}${slot >= 0 ? ` on CSG${slot}` : ''}`]);
+  else segs.push([Style.dim, ', no protected group']);
   return segs;
 }
 

@@ -92,7 +92,7 @@ test('120x40: ] lands on mode switches up to protected mode; the state shows the
     assert.match(currentRow(screen) ?? '', /mode_switch MODE_\w+ -> MODE_PROTECT/);
     assert.match(screen, new RegExp(`│#${exp.entry} [\\d.]+ms mode_switch MODE_\\w+ -> MODE_PROTECTED`), 'detail pane title');
     assert.match(screen, /GPU PROTECTED g\d+/, 'status bar');
-    assert.match(screen, /GPU PROTECTED · protected group g\d+ on CSG\d+/, 'state pane: the protected group');
+    assert.match(screen, /GPU PROTECTED, protected g\d+ on CSG\d+/, 'state pane: the protected group');
     t.send('{');
     screen = await t.waitFor(atIndex(exp.decision));
     assert.match(currentRow(screen) ?? '', /decision tick=\d+/);
