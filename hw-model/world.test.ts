@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { PROTM_POLICIES, type ScenarioConfig } from './contract.js';
-import { ProcessOp, Writer, encodeEvent, type EventInit } from '../proto/index.js';
+import {
+  FaultKind, ModeSwitchCause, ProbeStage, ProcessOp, ResetCause, ResetKind, Writer, encodeEvent, type EventInit,
+} from '../proto/index.js';
 import { BUILTIN_SCENARIOS, applyOverrides, loadBuiltin } from './scenario/index.js';
 import { ms, sec, type TraceSink } from './sim/index.js';
 import { FakeKernel } from './userspace/index.js';
@@ -102,4 +104,37 @@ test('the protected-mode policies visibly differ on drm-video-over-ui (mode swit
   const posted = rows.find((r) => r.p === 'panthor-2026')!, reviewed = rows.find((r) => r.p === 'panthor-2026-reviewed')!;
   assert.notEqual(posted.key, reviewed.key, 'the review\'s fixes change the outcome');
   for (const r of rows) assert.ok(r.s.modeSwitches.enters > 0, `${r.p} entered protected mode at least once`);
+});
+
+/** The events of one family in a run, as plain objects (t + body value). */
+function eventsOf(cfg: ScenarioConfig, family: string): { t: number; v: any }[] {
+  const out: { t: number; v: any }[] = [];
+  simulate(cfg, { sinks: [{ onEvent: (ev) => { if (ev.body?.case === family) out.push({ t: ev.t!, v: structuredClone(ev.body.value) }); } }] });
+  return out;
+}
+
+test('each built-in shows what it is about', () => {
+  const reviewed = (name: string) => applyOverrides(loadBuiltin(name), { protmPolicy: 'panthor-2026-reviewed' });
+
+  const defer = eventsOf(reviewed('heap-missing-defer'), 'probe');
+  const deferAt = defer.find((e) => e.v.stage === ProbeStage.PROBE_DEFER);
+  const doneAt = defer.find((e) => e.v.stage === ProbeStage.PROBE_DONE);
+  assert.ok(deferAt && deferAt.v.result === -517, 'the probe defers with -EPROBE_DEFER');
+  assert.ok(doneAt && doneAt.t >= sec(1.5), 'and completes once the heap appears at 1.5 s');
+
+  const lazy = eventsOf(reviewed('heap-late-lazy-reset'), 'reset');
+  assert.ok(lazy.some((e) => e.v.kind === ResetKind.RESET_SLOW && e.v.cause === ResetCause.RESET_CAUSE_LAZY_HEAP), 'a lazy slow reset');
+
+  const user = eventsOf(reviewed('userspace-dmabuf'), 'reset');
+  assert.ok(user.some((e) => e.v.kind === ResetKind.RESET_SLOW && e.v.cause === ResetCause.RESET_CAUSE_USER_DMABUF), 'sections from user buffers');
+
+  const fault = eventsOf(reviewed('protm-fault'), 'fault').find((e) => e.v.kind === FaultKind.FAULT_PROTM);
+  assert.ok(fault && fault.t >= sec(1.2), 'a PROTM fault after the injection time');
+  assert.ok(eventsOf(reviewed('protm-fault'), 'reset').some((e) => e.v.cause === ResetCause.RESET_CAUSE_PROTM_FAULT), 'and a reset');
+
+  const wd = (p: 'panthor-2026' | 'panthor-2026-reviewed') =>
+    eventsOf(applyOverrides(loadBuiltin('watchdog-ping-in-protm'), { protmPolicy: p }), 'modeSwitch')
+      .filter((e) => e.v.cause === ModeSwitchCause.CAUSE_WATCHDOG_PING).length;
+  assert.ok(wd('panthor-2026') > 0, 'the 12 s PING knocks the GPU out of protected mode as posted');
+  assert.equal(wd('panthor-2026-reviewed'), 0, 'and not with the review\'s fix');
 });
