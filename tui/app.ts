@@ -46,7 +46,11 @@ export interface TuiHandle {
 
 export function startTui(opts: TuiOptions): TuiHandle {
   const env = opts.env ?? process.env;
-  const session = new Session(opts.api, opts.replayer, { at: opts.at, deferEffects: true });
+  const session = new Session(opts.api, opts.replayer, { deferEffects: true });
+  // --at: go there once the keyframes reach it, so the first screen never waits for a long replay
+  let pendingAt = opts.at !== undefined && opts.at !== '' ? opts.api.resolvePosition(session.trace, opts.at) : undefined;
+  if (pendingAt !== undefined) session.say(`going to #${pendingAt} once keyframes reach it …`);
+  const startIndex = session.index;
   const term = new Terminal({
     input: opts.input, output: opts.output, terminal: opts.terminal,
     noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '',
@@ -158,6 +162,14 @@ export function startTui(opts: TuiOptions): TuiHandle {
     const t0 = performance.now();
     let more = false;
     const r = opts.replayer;
+    if (pendingAt !== undefined && session.index !== startIndex) pendingAt = undefined; // the user moved first
+    if (pendingAt !== undefined && (r.keyframesReady || r.keyframeProgress() * session.count > pendingAt)) {
+      session.cursor.seek(pendingAt);
+      session.reveal = 'center';
+      session.say(`at #${pendingAt}`);
+      pendingAt = undefined;
+      term.render();
+    }
     if (session.effectsPending) {
       session.resolveEffects();
       term.render();

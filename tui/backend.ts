@@ -6,7 +6,7 @@
  */
 import {
   Cursor, Replayer, familyName as replayerFamilyName, familyOf, eventFields, explainDecision, formatEvent,
-  openTrace, parseFilter, renderState, type ReplayState, type TraceFile,
+  openTrace, parseFilter, renderState, resolvePosition, type ReplayState, type TraceFile,
 } from '../replayer/index.js';
 import type { LaneSample, ModeName, ReplayApi, ReplayerLike } from './contract.js';
 
@@ -38,6 +38,7 @@ export const replayApi: ReplayApi = {
     if (!(r instanceof Replayer)) throw new Error('replayApi.newCursor needs a Replayer from replayer/index.ts');
     return new Cursor(r);
   },
+  resolvePosition: (trace, target) => resolvePosition(trace as TraceFile, target, true),
   lanes: (s) => lanesOf(s as ReplayState),
   filters: { modeSwitch: 'type=ModeSwitch', decision: 'type=SchedDecision', protectedEntry: 'mode=PROTECTED' },
   familyName(n) {

@@ -104,6 +104,8 @@ export interface ReplayApi {
   explainDecision(ev: EventLike): string[];
   renderState(s: StateLike): StateTable[];
   newCursor(r: ReplayerLike): CursorLike;
+  /** Index of a position text ("1234", "#1234", "12.5ms"), clamped to the trace; throws on bad text. */
+  resolvePosition(trace: TraceLike, target: string): number;
   /** Slots and GPU mode of a state, for the timeline and the status bar. */
   lanes(s: StateLike): LaneSample;
   /** Filter texts (the replayer's grammar) behind the `[ ]` and `{ }` keys. */

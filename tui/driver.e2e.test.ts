@@ -85,3 +85,13 @@ test('NO_COLOR: no colour escape sequences, the current row still highlighted', 
     await t.waitFor('[exit 0]');
   });
 });
+
+test('--at: the first screen comes at once, the cursor goes there when keyframes reach it', { skip }, async () => {
+  await withTmux(100, 30, async (t) => {
+    t.start(`${fixture} 300 40`);
+    const screen = await t.waitFor(/ #40\/300 /);
+    assert.match(currentRow(screen) ?? '', /#40 /);
+    t.send('q');
+    await t.waitFor('[exit 0]');
+  });
+});

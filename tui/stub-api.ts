@@ -185,6 +185,13 @@ export const stubApi: ReplayApi = {
     ];
   },
   newCursor: stubCursor,
+  resolvePosition(trace, target) {
+    const t = parseTime(target);
+    if (t !== undefined) return Math.min(trace.eventCount - 1, trace.indexAtTime(t));
+    const m = /^#?(\d+)$/.exec(target);
+    if (!m) throw new FilterError(`bad position "${target}"`);
+    return Math.min(trace.eventCount - 1, Number(m[1]));
+  },
   lanes(s): LaneSample {
     const st = s as StubState;
     return { mode: st.mode, protectedGroup: st.protectedGroup, slots: st.slots.map((x) => ({ group: x.group, priority: x.priority, isProtected: x.prot, csgPriority: 15 })) };
