@@ -97,6 +97,18 @@ test('the list follows the cursor: stepping past the bottom scrolls by one, jump
   assert.equal(s.listTop, 150 - Math.floor(rows / 2));
 });
 
+test('detail pane: a long title takes at most two lines', () => {
+  const long = 'x'.repeat(30) + ' ' + 'y'.repeat(30) + ' ' + 'z'.repeat(30) + ' ' + 'w'.repeat(30);
+  const api: ReplayApi = { ...stubApi, formatEvent: (ev, i) => (i === 12 ? long : stubApi.formatEvent(ev, i)) };
+  const s = new Session(api, stubReplayer(stubEvents(200)), { at: '12' });
+  const text = screen(s, 80, 24).canvas.toText();
+  const lines = text.split('\n').map((l) => l.split('│')[2] ?? '');
+  const k = lines.findIndex((l) => l.startsWith('xxx'));
+  assert.ok(k > 0);
+  assert.match(lines[k + 1], /^  yyy+ z+…/);
+  assert.match(lines[k + 2], /^effect|^why|^cause/);
+});
+
 test('detail pane: title, cause link, why, every field', () => {
   const s = session();
   press(s, 'p', '{');

@@ -33,7 +33,7 @@ export function detailLines(s: Session, w: number, g: Glyphs): Line[] {
   const lines: Line[] = [];
   // the title is the one-line event text: at most two lines here, every field follows anyway
   const title = wrap(d.title, w);
-  if (title.length > 2) title.splice(2, title.length - 2, clip(title[2 - 1] + ' ' + title.slice(2).join(' ').trim(), w, g.ellipsis));
+  if (title.length > 2) title.splice(1, title.length - 1, clip(`  ${title.slice(1).map((t) => t.trim()).join(' ')}`, w, g.ellipsis));
   for (const t of title) lines.push({ segs: [[Style.heading, t]] });
   if (!d.links.length && !d.effectsPending) lines.push({ segs: [[Style.dim, 'no recorded cause or effects']] });
   const link = (k: number) => {
