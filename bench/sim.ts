@@ -3,7 +3,7 @@
  * the default scenario (drm-video-over-ui) and the stress scenario, with the summary sink attached
  * (as `csftrace simulate` runs it) and no recorder. Target: ≥ 1M events/s.
  */
-import { applyOverrides, loadBuiltin, sec, simulate, type SimResult } from '../hw-model/index.js';
+import { applyOverrides, loadBuiltin, sec, simulate, type ProtmPolicy, type SimResult } from '../hw-model/index.js';
 import type { Bench, BenchContext } from './registry.js';
 
 function timed(f: () => SimResult): { res: SimResult; wall: number } {
@@ -13,19 +13,23 @@ function timed(f: () => SimResult): { res: SimResult; wall: number } {
 }
 
 async function run(ctx: BenchContext): Promise<void> {
-  const runs: [string, number][] = ctx.quick
-    ? [['drm-video-over-ui', 2], ['stress', 2]]
-    : [['drm-video-over-ui', 60], ['stress', 60]];
+  const seconds = ctx.quick ? 2 : 60;
+  // The file's policy (panthor-2026 as posted, whose failed enters stall the GPU for seconds) and
+  // the reviewed one, under which the workload runs as intended.
+  const policies: (ProtmPolicy | undefined)[] = ctx.quick ? [undefined] : [undefined, 'panthor-2026-reviewed'];
   // Warm-up: JIT the hot paths once so the first figure is not a compile-time figure.
-  simulate(applyOverrides(loadBuiltin('drm-video-over-ui'), { duration: sec(0.5) }));
-  for (const [name, seconds] of runs) {
-    const cfg = applyOverrides(loadBuiltin(name), { duration: sec(seconds) });
-    const { res, wall } = timed(() => simulate(cfg));
-    ctx.note(`${name}: ${seconds} s virtual, ${res.events} events, ${wall.toFixed(2)} s wall, policy ${cfg.driver.protmPolicy}`);
-    ctx.report(`simulate ${name}: events per wall second`, res.events / wall, 'events/s', '≥ 1M events/s');
-    ctx.report(`simulate ${name}: virtual seconds per wall second`, seconds / wall, 'x');
-    ctx.report(`simulate ${name}: events per virtual minute`, (res.events / seconds) * 60, 'events',
-      name === 'stress' ? '≥ 1M' : undefined);
+  simulate(applyOverrides(loadBuiltin('stress'), { duration: sec(0.5) }));
+  for (const name of ['drm-video-over-ui', 'stress']) {
+    for (const protmPolicy of policies) {
+      const cfg = applyOverrides(loadBuiltin(name), { duration: sec(seconds), protmPolicy });
+      const { res, wall } = timed(() => simulate(cfg));
+      const label = `${name} ${cfg.driver.protmPolicy}`;
+      ctx.note(`${label}: ${seconds} s virtual, ${res.events} events, ${wall.toFixed(2)} s wall`);
+      ctx.report(`${label} events/s`, res.events / wall, 'events/s', '≥ 1M events/s');
+      ctx.report(`${label} virtual s per wall s`, seconds / wall, 'x');
+      ctx.report(`${label} events per virtual minute`, (res.events / seconds) * 60, 'events',
+        name === 'stress' ? '≥ 1M' : undefined);
+    }
   }
 }
 
