@@ -48,6 +48,12 @@ export interface TraceFile {
   event(i: number): Event;
   /** Sequential and fast; yields events from..to-1. */
   iterate(from?: number, to?: number): IterableIterator<Event>;
+  /**
+   * The decompressed bytes of chunk k: length-delimited events, `t` delta-encoded from the chunk's
+   * firstTimeNs, causes as recorded. For passes that decode only a few families (diff). The array
+   * is reused: valid until the next call on this trace.
+   */
+  chunkBytes(k: number): Uint8Array;
   timeOf(i: number): number;
   /** First event with t >= tNs (eventCount if none). */
   indexAtTime(tNs: number): number;
@@ -176,6 +182,16 @@ class Trace implements TraceFile {
       const b = Math.min(evs.length, to - c.firstEvent);
       for (let j = a; j < b; j++) yield evs[j];
     }
+  }
+
+  chunkBytes(k: number): Uint8Array {
+    const c = this.chunks[k];
+    if (c === undefined) throw new RangeError(`chunk ${k} outside [0, ${this.chunks.length})`);
+    try {
+      const raw = readChunkBytes(this.src, c, false, this.scratch);
+      if (raw.buffer !== this.scratch?.buffer && raw.length >= (this.scratch?.length ?? 0)) this.scratch = raw;
+      return raw;
+    } catch (e) { wrap(this.path, e); }
   }
 
   timeOf(i: number): number { return this.event(i).t; }

@@ -86,6 +86,12 @@ export class ConsequenceCollector {
     return a;
   }
 
+  /** Notes the time of an event the collector does not otherwise look at. */
+  touch(t: number): void {
+    if (this.firstT < 0) this.firstT = t;
+    this.lastT = t;
+  }
+
   onEvent(ev: Event): void {
     const t = ev.t;
     if (this.firstT < 0) this.firstT = t;

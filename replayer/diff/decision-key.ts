@@ -11,7 +11,7 @@
  * and interned: equal content → equal id, verified word by word, so a hash collision can never make
  * two different decisions equal.
  */
-import { SlotAction, type SchedDecision } from '../../proto/index.js';
+import { ProtoDecodeError, SlotAction, type Reader, type SchedDecision } from '../../proto/index.js';
 
 export class DecisionInterner {
   private readonly byHash = new Map<number, number>();
@@ -21,45 +21,110 @@ export class DecisionInterner {
 
   get size(): number { return this.keys.length; }
 
+  // Raw decision fields, gathered by idOf (from a decoded message) or idOfBytes (from the wire).
+  private slotRaw = new Int32Array(64);   // slot, group handle, csg priority, action
+  private evRaw = new Int32Array(16);     // evicted handles
+
   /**
    * Interned id of a decision's content. `groupId` maps a raw handle to its identity id (shared
    * between the two traces of a diff).
    */
   idOf(d: SchedDecision, groupId: (handle: number) => number): number {
     const slots = d.slots, evicted = d.evicted;
-    const need = 6 + slots.length * 4 + evicted.length;
+    this.reserve(slots.length, evicted.length);
+    const sr = this.slotRaw, er = this.evRaw;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i];
+      sr[i * 4] = s.slot; sr[i * 4 + 1] = s.group; sr[i * 4 + 2] = s.csgPriority; sr[i * 4 + 3] = s.action;
+    }
+    for (let i = 0; i < evicted.length; i++) er[i] = evicted[i];
+    return this.build(d.trigger, d.protm, d.protmRule, d.protmGroup, slots.length, evicted.length, groupId);
+  }
+
+  /**
+   * The same id read straight from an encoded SchedDecision in `r` up to `end` (fields trigger 2,
+   * slots 5, evicted 6, protm 7, protm_rule 8, protm_group 9; the rest skipped): no objects made.
+   */
+  idOfBytes(r: Reader, end: number, groupId: (handle: number) => number): number {
+    let trigger = 0, protm = 0, rule = 0, pgroup = 0, ns = 0, ne = 0;
+    while (r.pos < end) {
+      const tag = r.uint32();
+      switch (tag) {
+        case (2 << 3): trigger = r.uint32(); break;
+        case (7 << 3): protm = r.uint32(); break;
+        case (8 << 3): rule = r.uint32(); break;
+        case (9 << 3): pgroup = r.uint32(); break;
+        case (5 << 3) | 2: {
+          const l = r.uint32();
+          const sEnd = r.pos + l;
+          if (sEnd > end) throw new ProtoDecodeError('slot assignment runs past the decision', r.pos);
+          this.reserve(ns + 1, ne);
+          const sr = this.slotRaw, o = ns * 4;
+          sr[o] = 0; sr[o + 1] = 0; sr[o + 2] = 0; sr[o + 3] = 0;
+          while (r.pos < sEnd) {
+            const t2 = r.uint32();
+            const f = t2 >>> 3;
+            if ((t2 & 7) === 0 && f >= 1 && f <= 4) sr[o + f - 1] = r.uint32();
+            else r.skip(t2 & 7, sEnd);
+          }
+          ns++;
+          break;
+        }
+        case (6 << 3) | 2: { // packed evicted handles
+          const l = r.uint32();
+          const pEnd = r.pos + l;
+          if (pEnd > end) throw new ProtoDecodeError('evicted list runs past the decision', r.pos);
+          while (r.pos < pEnd) { this.reserve(ns, ne + 1); this.evRaw[ne++] = r.uint32(); }
+          break;
+        }
+        case (6 << 3): this.reserve(ns, ne + 1); this.evRaw[ne++] = r.uint32(); break;
+        default: r.skip(tag & 7, end);
+      }
+    }
+    return this.build(trigger, protm, rule, pgroup, ns, ne, groupId);
+  }
+
+  private reserve(slots: number, evicted: number): void {
+    if (this.slotRaw.length < slots * 4) { const x = new Int32Array(slots * 8); x.set(this.slotRaw); this.slotRaw = x; }
+    if (this.evRaw.length < evicted) { const x = new Int32Array(evicted * 2); x.set(this.evRaw); this.evRaw = x; }
+  }
+
+  /** The key words from the raw fields: [trigger, protm, rule, protm group, nslots, slots sorted by slot..., nevicted, evicted ids sorted...]. */
+  private build(trigger: number, protm: number, rule: number, pgroup: number, ns: number, ne: number,
+                groupId: (handle: number) => number): number {
+    const need = 6 + ns * 4 + ne;
     if (this.scratch.length < need) this.scratch = new Int32Array(need * 2);
-    const w = this.scratch;
+    const w = this.scratch, sr = this.slotRaw, er = this.evRaw;
     let n = 0;
-    w[n++] = d.trigger;
-    w[n++] = d.protm;
-    w[n++] = d.protmRule;
-    w[n++] = d.protmGroup === 0 ? 0 : groupId(d.protmGroup);
+    w[n++] = trigger;
+    w[n++] = protm;
+    w[n++] = rule;
+    w[n++] = pgroup === 0 ? 0 : groupId(pgroup);
     const slotsAt = n++;
     let used = 0;
     // Slots in slot order (producers list them so already; sort defensively, insertion sort is tiny).
     const first = n;
-    for (let i = 0; i < slots.length; i++) {
-      const s = slots[i];
-      if (s.group === 0 && s.action === SlotAction.SLOT_EMPTY) continue;
+    for (let i = 0; i < ns; i++) {
+      const slot = sr[i * 4], group = sr[i * 4 + 1], prio = sr[i * 4 + 2], action = sr[i * 4 + 3];
+      if (group === 0 && action === SlotAction.SLOT_EMPTY) continue;
       let p = first + used * 4;
-      while (p > first && w[p - 4] > s.slot) { w[p] = w[p - 4]; w[p + 1] = w[p - 3]; w[p + 2] = w[p - 2]; w[p + 3] = w[p - 1]; p -= 4; }
+      while (p > first && w[p - 4] > slot) { w[p] = w[p - 4]; w[p + 1] = w[p - 3]; w[p + 2] = w[p - 2]; w[p + 3] = w[p - 1]; p -= 4; }
       // An evicted slot's CSG priority means nothing (the group leaves): compare it as 0.
-      const leaving = s.action === SlotAction.SLOT_SUSPEND || s.action === SlotAction.SLOT_TERMINATE;
-      w[p] = s.slot; w[p + 1] = s.group === 0 ? 0 : groupId(s.group); w[p + 2] = leaving ? 0 : s.csgPriority; w[p + 3] = s.action;
+      const leaving = action === SlotAction.SLOT_SUSPEND || action === SlotAction.SLOT_TERMINATE;
+      w[p] = slot; w[p + 1] = group === 0 ? 0 : groupId(group); w[p + 2] = leaving ? 0 : prio; w[p + 3] = action;
       used++;
     }
     w[slotsAt] = used;
     n = first + used * 4;
-    w[n++] = evicted.length;
+    w[n++] = ne;
     const ev0 = n;
-    for (let i = 0; i < evicted.length; i++) {
-      const id = groupId(evicted[i]);
+    for (let i = 0; i < ne; i++) {
+      const id = groupId(er[i]);
       let p = ev0 + i;
       while (p > ev0 && w[p - 1] > id) { w[p] = w[p - 1]; p--; }
       w[p] = id;
     }
-    n += evicted.length;
+    n += ne;
     return this.intern(w, n);
   }
 

@@ -135,3 +135,19 @@ test('JSON report is stable (snapshot)', () => {
     assert.fail(`report differs from ${file} at line ${k + 1}:\n  got:  ${x[k]}\n  want: ${y[k]}\n(UPDATE_SNAPSHOTS=1 to accept)`);
   }
 });
+
+test('skimming raw chunks and iterating decoded events extract the same decisions and consequences', async () => {
+  const { extractDecisions, DiffContext } = await import('./extract.js');
+  const { LabelInterner } = await import('./identity.js');
+  const t = trace({ ticks: 80, policy: 'sole', extraAt: 30, handleBase: 3 });
+  const iterOnly = { header: t.header, eventCount: t.eventCount, iterate: t.iterate.bind(t), event: t.event.bind(t) };
+  const ctx = new DiffContext(new LabelInterner());
+  const skim = extractDecisions(t, ctx);
+  const iter = extractDecisions(iterOnly, ctx);
+  assert.equal(skim.count, 81);
+  assert.deepEqual([...skim.key], [...iter.key]);
+  assert.deepEqual([...skim.eventIndex], [...iter.eventIndex]);
+  assert.deepEqual([...skim.timeNs], [...iter.timeNs]);
+  assert.deepEqual(skim.consequences, iter.consequences);
+  assert.deepEqual(skim.identities.created, iter.identities.created);
+});

@@ -1,8 +1,15 @@
 /**
  * One pass over a trace for the diff: the decision sequence (event index, time, interned content id
  * per SchedDecision), the group identities over time, and the consequences (metrics per group/app).
+ *
+ * Fast path: when the source gives raw chunk bytes (a TraceFile does), events are skimmed: only the
+ * families the diff reads (decision, process, GROUP_CREATE ioctls, group state, job, mode switch)
+ * are decoded, every other event is skipped by its length. Otherwise every event is iterated.
  */
-import type { Event, TraceHeader } from '../../proto/index.js';
+import {
+  IoctlCmd, ProtoDecodeError, Reader, decodeGroupState, decodeIoctl, decodeJob, decodeModeSwitch,
+  decodeProcess, type Event, type TraceHeader,
+} from '../../proto/index.js';
 import { ConsequenceCollector, type ConsequenceSet } from './consequences.js';
 import { DecisionInterner } from './decision-key.js';
 import { GroupIdentities, LabelInterner } from './identity.js';
@@ -13,6 +20,9 @@ export interface EventSource {
   readonly eventCount: number;
   iterate(from?: number, to?: number): IterableIterator<Event>;
   event(i: number): Event;
+  /** Chunk table and raw chunk bytes, for the skimming fast path (optional). */
+  readonly chunks?: readonly { firstEvent: number; eventCount: number; firstTimeNs: number }[];
+  chunkBytes?(k: number): Uint8Array;
 }
 
 /** The decisions of one trace, as parallel arrays indexed by decision ordinal. */
@@ -31,38 +41,123 @@ export class DiffContext {
   constructor(readonly labels: LabelInterner) {}
 }
 
-export function extractDecisions(src: EventSource, ctx: DiffContext): DecisionTrack {
-  const ids = new GroupIdentities(ctx.labels);
-  const cons = new ConsequenceCollector(ids);
-  let cap = 1024, count = 0;
-  let evIdx = new Float64Array(cap), time = new Float64Array(cap), key = new Int32Array(cap);
-  const groupId = (h: number): number => ids.idOf(h);
-  let i = 0;
-  for (const ev of src.iterate(0, src.eventCount)) {
-    ids.onEvent(ev, i);
-    cons.onEvent(ev);
-    if (ev.body.case === 'decision') {
-      if (count === cap) {
-        cap *= 2;
-        const e2 = new Float64Array(cap); e2.set(evIdx); evIdx = e2;
-        const t2 = new Float64Array(cap); t2.set(time); time = t2;
-        const k2 = new Int32Array(cap); k2.set(key); key = k2;
-      }
-      evIdx[count] = i;
-      time[count] = ev.t;
-      key[count] = ctx.decisions.idOf(ev.body.value, groupId);
-      count++;
-    }
-    i++;
+/** Event.body field numbers the diff decodes. */
+const F_IOCTL = 10, F_MODE_SWITCH = 15, F_DECISION = 16, F_GROUP_STATE = 17, F_JOB = 19, F_PROCESS = 26;
+
+class Extractor {
+  readonly ids: GroupIdentities;
+  readonly cons: ConsequenceCollector;
+  private cap = 1024;
+  count = 0;
+  evIdx = new Float64Array(this.cap);
+  time = new Float64Array(this.cap);
+  key = new Int32Array(this.cap);
+  private readonly groupId: (h: number) => number;
+
+  constructor(private readonly ctx: DiffContext) {
+    this.ids = new GroupIdentities(ctx.labels);
+    this.cons = new ConsequenceCollector(this.ids);
+    this.groupId = (h) => this.ids.idOf(h);
   }
-  return {
-    count,
-    eventIndex: evIdx.subarray(0, count),
-    timeNs: time.subarray(0, count),
-    key: key.subarray(0, count),
-    identities: ids,
-    consequences: cons.finish(),
-  };
+
+  feed(ev: Event, i: number): void {
+    this.ids.onEvent(ev, i);
+    this.cons.onEvent(ev);
+    if (ev.body.case === 'decision') this.push(i, ev.t, this.ctx.decisions.idOf(ev.body.value, this.groupId));
+  }
+
+  private push(i: number, t: number, key: number): void {
+    if (this.count === this.cap) {
+      this.cap *= 2;
+      const e2 = new Float64Array(this.cap); e2.set(this.evIdx); this.evIdx = e2;
+      const t2 = new Float64Array(this.cap); t2.set(this.time); this.time = t2;
+      const k2 = new Int32Array(this.cap); k2.set(this.key); this.key = k2;
+    }
+    this.evIdx[this.count] = i;
+    this.time[this.count] = t;
+    this.key[this.count] = key;
+    this.count++;
+  }
+
+  /** Skims one chunk's raw events, decoding only the families above. */
+  skim(bytes: Uint8Array, firstEvent: number, firstTimeNs: number): void {
+    const r = new Reader(bytes);
+    const len = bytes.length;
+    let t = firstTimeNs, i = firstEvent;
+    while (r.pos < len) {
+      const n = r.uint32();
+      const end = r.pos + n;
+      if (end > len) throw new ProtoDecodeError(`event of ${n} bytes runs past the chunk`, r.pos);
+      let dt = 0, field = 0, bStart = 0, bEnd = 0;
+      while (r.pos < end) {
+        const tag = r.uint32();
+        const f = tag >>> 3, wt = tag & 7;
+        if (f === 1 && wt === 0) dt = r.uint64();
+        else if (wt === 2 && f >= 10) {
+          const l = r.uint32();
+          field = f; bStart = r.pos; bEnd = r.pos + l;
+          if (bEnd > end) throw new ProtoDecodeError('event body runs past the event', r.pos);
+          r.pos = bEnd;
+        } else r.skip(wt, end);
+      }
+      t += dt;
+      let ev: Event | undefined;
+      switch (field) {
+        case F_DECISION:
+          // Straight from the wire into the key: no message objects for the most frequent family.
+          r.pos = bStart;
+          this.push(i, t, this.ctx.decisions.idOfBytes(r, bEnd, this.groupId));
+          break;
+        case F_JOB: r.pos = bStart; ev = { t, cause: 0, body: { case: 'job', value: decodeJob(r, bEnd) } }; break;
+        case F_MODE_SWITCH: r.pos = bStart; ev = { t, cause: 0, body: { case: 'modeSwitch', value: decodeModeSwitch(r, bEnd) } }; break;
+        case F_GROUP_STATE: r.pos = bStart; ev = { t, cause: 0, body: { case: 'groupState', value: decodeGroupState(r, bEnd) } }; break;
+        case F_PROCESS: r.pos = bStart; ev = { t, cause: 0, body: { case: 'process', value: decodeProcess(r, bEnd) } }; break;
+        case F_IOCTL: {
+          // Only GROUP_CREATE matters (identities): peek at Ioctl.cmd (field 3) before decoding.
+          r.pos = bStart;
+          let cmd = 0;
+          while (r.pos < bEnd) {
+            const tag = r.uint32();
+            if (tag === (3 << 3)) { cmd = r.uint32(); break; }
+            r.skip(tag & 7, bEnd);
+          }
+          if (cmd === IoctlCmd.GROUP_CREATE) { r.pos = bStart; ev = { t, cause: 0, body: { case: 'ioctl', value: decodeIoctl(r, bEnd) } }; }
+          break;
+        }
+        default: break;
+      }
+      r.pos = end;
+      if (ev) this.feed(ev, i);
+      else this.cons.touch(t);
+      i++;
+    }
+  }
+
+  finish(): DecisionTrack {
+    const c = this.count;
+    return {
+      count: c,
+      eventIndex: this.evIdx.subarray(0, c),
+      timeNs: this.time.subarray(0, c),
+      key: this.key.subarray(0, c),
+      identities: this.ids,
+      consequences: this.cons.finish(),
+    };
+  }
+}
+
+export function extractDecisions(src: EventSource, ctx: DiffContext): DecisionTrack {
+  const x = new Extractor(ctx);
+  if (src.chunks && src.chunkBytes) {
+    for (let k = 0; k < src.chunks.length; k++) {
+      const c = src.chunks[k];
+      x.skim(src.chunkBytes(k), c.firstEvent, c.firstTimeNs);
+    }
+  } else {
+    let i = 0;
+    for (const ev of src.iterate(0, src.eventCount)) x.feed(ev, i++);
+  }
+  return x.finish();
 }
 
 /** Decision count and consequences of one trace (the metrics of a bug report). */

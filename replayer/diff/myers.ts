@@ -20,7 +20,7 @@ export interface Hunk {
 
 export interface AlignOptions {
   /**
-   * Work budget of the exact diff, in diagonal visits plus snake steps. Default 4·(N+M) + 2M: exact
+   * Work budget of the exact diff, in diagonal visits plus snake steps. Default 2·(N+M) + 1M: exact
    * up to a few thousand scattered differences (or any number of clustered ones) in about 0.1 s per
    * million decisions; past it the windowed alignment takes over.
    */
@@ -178,7 +178,7 @@ export function alignSequences(a: Int32Array, b: Int32Array, opts: AlignOptions 
     pushHunk(out, aLo, aHi, bLo, bHi);
     return { hunks: out, exact: true };
   }
-  const budget = opts.budget ?? 4 * (a.length + b.length) + 2_000_000;
+  const budget = opts.budget ?? 2 * (a.length + b.length) + 1_000_000;
   try {
     new Myers(a, b, budget, out, aHi - aLo + bHi - bLo).diff(aLo, aHi, bLo, bHi);
     return { hunks: out, exact: true };
