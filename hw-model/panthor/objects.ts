@@ -112,6 +112,8 @@ export class Job {
   /** Unmet dependencies (WAIT sync ops). */
   deps = 0;
   pushed = false;
+  /** Position on the ring: the value the queue's sync object reaches when the job is done. */
+  ringSeq = 0;
   constructor(
     readonly queue: Queue,
     readonly seqno: number,
@@ -131,8 +133,9 @@ export class Queue implements CsQueue {
   insert = 0;
   extract = 0;
   readonly st = new CsExecState();
-  /** Last job seqno given out / signalled (the queue's kernel sync object). */
+  /** Last job seqno given out; jobs pushed to the ring (the queue's kernel sync object counts them). */
   seqno = 0;
+  ringSeq = 0;
   doneSeqno = 0;
   /** Jobs on the ring, oldest first. */
   readonly inflight: Job[] = [];

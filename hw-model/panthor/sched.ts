@@ -192,6 +192,7 @@ export class Scheduler implements QueueHooks {
       ring[p++ & m] = I_BARRIER;
       while (p - q.insert < JOB_INSTRS) ring[p++ & m] = I_NOP;
       q.insert = p;
+      j.ringSeq = ++q.ringSeq;
       q.inflight.push(j);
       j.pushed = true;
       last = this.k.emitJob(j, JobPhase.JOB_QUEUED, 0, j.submitEv);
@@ -228,7 +229,7 @@ export class Scheduler implements QueueHooks {
     for (const q of g.queues) {
       const v = q.vm.read64(q.syncVa);
       let progressed = false;
-      while (q.inflight.length && q.inflight[0].seqno <= v) {
+      while (q.inflight.length && q.inflight[0].ringSeq <= v) {
         const j = q.inflight.shift() as Job;
         if (q.current === j) q.current = null;
         this.completeJob(j, 0, ev);
@@ -273,7 +274,7 @@ export class Scheduler implements QueueHooks {
 
   private syncUpdateQueue(q: Queue, ev: number): void {
     const v = q.vm.read64(q.syncVa);
-    while (q.inflight.length && q.inflight[0].seqno <= v) this.completeJob(q.inflight.shift() as Job, 0, ev);
+    while (q.inflight.length && q.inflight[0].ringSeq <= v) this.completeJob(q.inflight.shift() as Job, 0, ev);
   }
 
   // ───────────── job timeout (drm_sched timedout_job) ─────────────
