@@ -1,11 +1,13 @@
 /** The benchmark modules, in run order. Each area adds its entry here. */
 import type { Bench } from './registry.js';
 import { diffBench } from './diff.js';
+import { replayBench } from './replay.js';
 import { simBench } from './sim.js';
 import { tuiBench } from './tui.js';
 
 export const benches: Bench[] = [
   diffBench,
+  replayBench,
   simBench,
   tuiBench,
 ];

@@ -141,9 +141,10 @@ export class Cursor {
     if (target === this.pos) return this.pos;
     const k = this.replayer.keyframeEvery;
     if (target > this.pos && target - this.pos <= k) {
-      this.replayer.applyRange(this.work, this.pos + 1, target + 1);
+      this.replayer.applyRange(this.work, this.pos + 1, target + 1, true);
     } else {
-      this.work = this.replayer.rawStateAt(target);
+      // Near moves (stepping back) keep their chunks cached; long jumps do not.
+      this.work = this.replayer.rawStateAt(target, Math.abs(target - this.pos) <= 2 * k);
     }
     this.pos = target;
     this.cached = undefined;

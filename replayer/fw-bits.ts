@@ -84,8 +84,25 @@ function entries(iface: number): Array<[string, number]> {
   return e;
 }
 
+const namesCache = new Map<number, readonly string[]>();
+
 /** Names of the set bits of a *_REQ/*_ACK word (state field excluded); unknown bits as BIT<n>. */
 export function bitNames(iface: number, bits: number): string[] {
+  return bitNamesShared(iface, bits).slice();
+}
+
+/** bitNames, shared (cached per interface and word) for the reducer's hot path: do not modify. */
+export function bitNamesShared(iface: number, bits: number): readonly string[] {
+  const key = iface * 2 ** 32 + (bits >>> 0);
+  let v = namesCache.get(key);
+  if (v === undefined) {
+    v = computeBitNames(iface, bits);
+    if (namesCache.size < 4096) namesCache.set(key, v);
+  }
+  return v;
+}
+
+function computeBitNames(iface: number, bits: number): string[] {
   const out: string[] = [];
   let rest = (iface === FwIface.GLB ? bits : bits & ~CSG_STATE_MASK) >>> 0;
   for (const [name, mask] of entries(iface)) {

@@ -95,21 +95,32 @@ export class Replayer {
     return finalizeState(s);
   }
 
-  /** Like stateAt, without the read-time fields: for callers that keep applying events to it. */
-  rawStateAt(i: number): ReplayState {
+  /**
+   * Like stateAt, without the read-time fields: for callers that keep applying events to it.
+   * `cacheChunks` keeps the chunks read in the trace's chunk cache (for a cursor stepping back and
+   * forth near one place); random seeks leave it alone so their decoded events die young.
+   */
+  rawStateAt(i: number, cacheChunks = false): ReplayState {
     const n = this.trace.eventCount;
     if (!Number.isInteger(i) || i < -1 || i >= n) throw new RangeError(`event index ${i} outside [-1, ${n - 1}]`);
-    while (this.built <= i) this.buildKeyframesStep(Math.max(this.k, 65536));
+    // Extend the build just far enough (a first screen near the start costs a few events).
+    while (this.built <= i) this.buildKeyframesStep(i + 1 - this.built);
     const want = i + 1; // events to apply
     const j = Math.min(Math.floor(want / this.k), this.keyframes.length - 1);
     const s = JSON.parse(this.keyframes[j]) as ReplayState;
-    this.applyRange(s, j * this.k, want);
+    this.applyRange(s, j * this.k, want, cacheChunks);
     return s;
   }
 
   /** Applies events [from, to) to `s` in place. */
-  applyRange(s: ReplayState, from: number, to: number): void {
+  applyRange(s: ReplayState, from: number, to: number, cacheChunks = false): void {
     if (to <= from) return;
+    if (cacheChunks) {
+      // Pull the chunks into the trace's chunk cache (iterate reads cached chunks), so stepping
+      // back and forth near one place decodes each chunk once.
+      this.trace.event(from);
+      this.trace.event(to - 1);
+    }
     let i = from;
     for (const ev of this.trace.iterate(from, to)) applyEvent(s, ev, i++);
   }

@@ -3,7 +3,7 @@
  * (`(req ^ ack) & bit`, reference §2.1), with the event that opened each; doorbells and IRQs.
  */
 import { FwAckKind, FwIface, FwReqKind, ResetPhase } from '../../proto/index.js';
-import { bitNames, stateName } from '../fw-bits.js';
+import { bitNamesShared as bitNames, stateName } from '../fw-bits.js';
 import type { FwPending, FwWord, ReplayState } from '../state.js';
 import type { Handler } from './handler.js';
 
@@ -36,10 +36,19 @@ function addPending(s: ReplayState, iface: number, csg: number, cs: number, name
 }
 
 function removePending(s: ReplayState, iface: number, csg: number, cs: number, kind: FwPending['kind'], match: (name: string) => boolean): void {
+  const list = s.fw.pending;
+  if (list.length === 0) return;
   const ifn = IFACE_NAME[iface] ?? 'GLB';
   const c = iface === FwIface.GLB ? -1 : csg;
   const q = iface === FwIface.CS ? cs : -1;
-  s.fw.pending = s.fw.pending.filter((p) => !(p.iface === ifn && p.csg === c && p.cs === q && p.kind === kind && match(p.name)));
+  // In place (this runs for every FW request and ack): keep order, no new array.
+  let w = 0;
+  for (let r = 0; r < list.length; r++) {
+    const p = list[r];
+    if (p.iface === ifn && p.csg === c && p.cs === q && p.kind === kind && match(p.name)) continue;
+    list[w++] = p;
+  }
+  list.length = w;
 }
 
 const isStateName = (n: string): boolean => n.includes('_STATE_');
