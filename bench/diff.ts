@@ -43,7 +43,7 @@ async function run(ctx: BenchContext): Promise<void> {
   let hunks = 0, exact = true;
   const tAlign = seconds(() => { const r = alignSequences(a, b); hunks = r.hunks.length; exact = r.exact; });
   ctx.report(`align ${n} vs ${n} decisions, ${hunks} hunks (${exact ? 'exact' : 'windowed'})`, tAlign, 's', '≤ 2 s');
-  const c = b.slice();
+  const c = a.slice();
   for (let i = 0; i < n; i += 50_000) c[i] = 99;
   const tSparse = seconds(() => { const r = alignSequences(a, c); hunks = r.hunks.length; exact = r.exact; });
   ctx.report(`align ${n} vs ${n}, sparse edits, ${hunks} hunks (${exact ? 'exact' : 'windowed'})`, tSparse, 's');
@@ -69,6 +69,8 @@ async function run(ctx: BenchContext): Promise<void> {
     hunkCount = r.decisions.hunks;
   });
   ctx.report(`csftrace diff of two .csft files, ${n} decisions each, ${hunkCount} hunks`, tDiff, 's', '≤ 2 s');
+  const tSame = seconds(() => { hunkCount = diffReport(diffTraces(ta, ta)).decisions.hunks; });
+  ctx.report(`csftrace diff of a .csft file with itself, ${n} decisions, ${hunkCount} hunks`, tSame, 's', '≤ 2 s');
   ta.close(); tb.close();
 }
 
