@@ -11,7 +11,7 @@
 import {
   simulate, MODEL_VERSION, type ScenarioConfig, type SimResult, type TraceSink,
 } from '../hw-model/index.js';
-import type { EventInit, TraceHeaderInit } from '../proto/index.js';
+import type { Compression, EventInit, TraceHeaderInit } from '../proto/index.js';
 import { TraceRecorder } from './trace-recorder.js';
 
 export const PRODUCER = 'csftrace 0.1.0';
@@ -57,6 +57,9 @@ export interface RecordProgress {
 
 export interface RecordOptions {
   chunkEvents?: number;
+  /** Compress and write in a worker thread (default true): the simulation thread only encodes. */
+  offload?: boolean;
+  compression?: Compression;
   onProgress?: (p: RecordProgress) => void;
   /** Polled every 4096 events; true ends the recording early (the file is still closed properly). */
   shouldStop?: () => boolean;
@@ -86,7 +89,7 @@ class StopCheck implements TraceSink {
 
 /** Records `config` into `path` (created or truncated). */
 export function recordScenario(path: string, header: TraceHeaderInit, config: ScenarioConfig, opts: RecordOptions = {}): RecordResult {
-  const rec = TraceRecorder.create(path, header, { chunkEvents: opts.chunkEvents });
+  const rec = TraceRecorder.create(path, header, { chunkEvents: opts.chunkEvents, offload: opts.offload ?? true, compression: opts.compression });
   const sinks: TraceSink[] = [rec];
   if (opts.shouldStop) sinks.unshift(new StopCheck(opts.shouldStop));
   const onProgress = opts.onProgress;

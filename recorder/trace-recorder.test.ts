@@ -76,11 +76,14 @@ test('a recording opens through its index with every event', () => {
     }
     assert.equal(i, 4500);
     tr.close();
-    // the same events give the same bytes
+    // the same events give the same bytes, also when a worker compresses and writes
     const path2 = join(dir, 'b.csft');
-    const rec2 = TraceRecorder.create(path2, { scenarioName: 'synthetic', seed: 3 }, { chunkEvents: 1000 });
+    const rec2 = TraceRecorder.create(path2, { scenarioName: 'synthetic', seed: 3 }, { chunkEvents: 1000, offload: true });
     emitInto(rec2, 4500);
     rec2.close();
+    assert.equal(rec2.events, 4500);
+    assert.equal(rec2.chunks, 5);
+    assert.equal(rec2.bytes, readFileSync(path2).length);
     assert.equal(Buffer.compare(readFileSync(path), readFileSync(path2)), 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -4,17 +4,37 @@
  * is readable while being recorded and, after a crash or kill -9, everything up to the last flushed
  * chunk is recovered by the reader. `close()` writes the index and trailer.
  *
- * Memory stays bounded: one open chunk (≤ chunkEvents events) plus one index entry per chunk.
+ * Two modes, same bytes:
+ *  - in-thread (default): encode, compress and write in the caller's thread;
+ *  - `offload: true`: the simulation thread only encodes events into raw chunks; a worker thread
+ *    (seal-worker.ts) compresses (lz4 HC), frames and writes them. At most MAX_INFLIGHT chunks wait
+ *    for the worker (the simulation blocks beyond that), so memory stays bounded either way.
+ *
+ *   sim thread: TracepointBus ─► onEvent ─► ChunkEncoder ─(raw chunk, transferred)─► worker:
+ *               FrameSealer (lz4 HC, crc32, index) ─► writeSync(fd)
  */
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { ContainerWriter, type EventInit, type TraceHeaderInit } from '../proto/index.js';
+import { Worker, MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import {
+  ContainerWriter, ChunkEncoder, type ChunkIndexEntryInit, type Compression, type EventInit, type TraceHeaderInit,
+} from '../proto/index.js';
+import { S_DONE, S_INFLIGHT, S_READY, S_WRITTEN, type SealMessage, type SealWorkerData } from './seal-protocol.js';
 
 export interface RecorderOptions {
   /** Events per chunk (default 8192): the most events a crash can lose. */
   chunkEvents?: number;
-  /** Called after each chunk reaches the file. */
+  /** Compression of chunks (default lz4 HC). */
+  compression?: Compression;
+  /** Compress and write in a worker thread (keeps the simulation thread lean). */
+  offload?: boolean;
+  /** Called after each chunk reaches the file (in-thread mode only). */
   onFlush?: (r: TraceRecorder) => void;
 }
+
+/** Chunks the simulation may run ahead of the compression worker. */
+const MAX_INFLIGHT = 4;
+/** How long to wait for the worker without any progress before giving up. */
+const WORKER_STALL_MS = 60_000;
 
 /** Error writing the trace file: one line naming the file. */
 export class RecorderError extends Error {
@@ -26,25 +46,124 @@ export class RecorderError extends Error {
   }
 }
 
-export class TraceRecorder {
-  private fd: number | undefined;
-  private readonly writer: ContainerWriter;
-  private closed = false;
+/** The sink side of a recording: where events go and how the file is completed. */
+interface Backend {
+  add(ev: EventInit): void;
+  flush(): void;
+  finish(): void;
+  readonly events: number;
+  readonly bytes: number;
+  readonly chunks: number;
+  readonly lastTimeNs: number;
+}
 
-  private constructor(readonly path: string, fd: number, header: TraceHeaderInit, opts: RecorderOptions) {
-    this.fd = fd;
+class InThread implements Backend {
+  private readonly w: ContainerWriter;
+  constructor(private readonly rec: TraceRecorder, header: TraceHeaderInit, opts: RecorderOptions, write: (b: Uint8Array) => void) {
     const onFlush = opts.onFlush;
     let started = false;
-    this.writer = new ContainerWriter(header, {
+    this.w = new ContainerWriter(header, {
       chunkEvents: opts.chunkEvents,
+      compression: opts.compression,
       write: (bytes) => {
-        this.writeAll(bytes);
-        if (started && onFlush !== undefined) onFlush(this);
+        write(bytes);
+        if (started && onFlush !== undefined) onFlush(this.rec);
       },
     });
     started = true;
   }
+  add(ev: EventInit): void { this.w.add(ev); }
+  flush(): void { this.w.flush(); }
+  finish(): void { this.w.finish(); }
+  get events(): number { return this.w.eventCount; }
+  get bytes(): number { return this.w.bytesWritten; }
+  get chunks(): number { return this.w.chunkCount; }
+  get lastTimeNs(): number { return this.w.lastTimeNs; }
+}
 
+class Offloaded implements Backend {
+  private readonly enc: ChunkEncoder;
+  private readonly worker: Worker;
+  private readonly state = new Int32Array(new SharedArrayBuffer(16));
+  private readonly written = new Float64Array(new SharedArrayBuffer(8));
+  private readonly errors = new MessageChannel();
+
+  constructor(private readonly path: string, fd: number, header: TraceHeaderInit, opts: RecorderOptions) {
+    const data: SealWorkerData = {
+      fd, header, compression: opts.compression ?? 'hc', errors: this.errors.port2,
+      state: this.state.buffer as SharedArrayBuffer, bytes: this.written.buffer as SharedArrayBuffer,
+    };
+    // Errors come back on a port read synchronously (this thread may be blocked in Atomics.wait).
+    this.worker = new Worker(new URL('./seal-worker.js', import.meta.url), { workerData: data, transferList: [this.errors.port2] });
+    this.worker.unref();
+    this.enc = new ChunkEncoder({
+      chunkEvents: opts.chunkEvents,
+      onChunk: (raw, entry) => this.send(raw, entry),
+    });
+    // the header must be on disk before the first chunk: wait for the worker to be ready
+    this.waitFor(S_READY, 0, 'start');
+  }
+
+  private check(): void {
+    if (Atomics.load(this.state, S_DONE) === 2) {
+      const m = receiveMessageOnPort(this.errors.port1)?.message as { message?: string } | undefined;
+      throw new RecorderError(`${this.path}: write failed (${m?.message ?? 'compression worker error'})`);
+    }
+  }
+
+  /** Blocks until state[i] != value (or the worker failed); throws after a long stall. */
+  private waitFor(i: number, value: number, what: string): void {
+    let waited = 0;
+    while (Atomics.load(this.state, i) === value) {
+      this.check();
+      const r = Atomics.wait(this.state, i, value, 1000);
+      if (r === 'timed-out') {
+        waited += 1000;
+        const m = receiveMessageOnPort(this.errors.port1)?.message as { message?: string } | undefined;
+        if (m) throw new RecorderError(`${this.path}: compression worker failed (${m.message})`);
+        if (waited >= WORKER_STALL_MS) throw new RecorderError(`${this.path}: compression worker did not ${what} in ${WORKER_STALL_MS / 1000} s`);
+      }
+    }
+    this.check();
+  }
+
+  private send(raw: Uint8Array, entry: ChunkIndexEntryInit): void {
+    for (let n = Atomics.load(this.state, S_INFLIGHT); n >= MAX_INFLIGHT; n = Atomics.load(this.state, S_INFLIGHT)) {
+      this.waitFor(S_INFLIGHT, n, 'keep up');
+    }
+    this.check();
+    const copy = raw.slice();
+    Atomics.add(this.state, S_INFLIGHT, 1);
+    this.worker.postMessage({ type: 'chunk', raw: copy, entry } satisfies SealMessage, [copy.buffer]);
+  }
+
+  add(ev: EventInit): void { this.enc.add(ev); }
+  flush(): void { this.enc.flush(); }
+  finish(): void {
+    this.enc.flush();
+    this.worker.postMessage({ type: 'finish', eventCount: this.enc.eventCount, lastTimeNs: this.enc.lastTimeNs } satisfies SealMessage);
+    this.waitFor(S_DONE, 0, 'finish');
+    void this.worker.terminate();
+  }
+  /** Stops the worker without an index (error path); chunks it already wrote stay readable. */
+  abandon(): void { void this.worker.terminate(); }
+  get events(): number { return this.enc.eventCount; }
+  get bytes(): number { return this.written[0]; }
+  get chunks(): number { return Atomics.load(this.state, S_WRITTEN); }
+  get lastTimeNs(): number { return this.enc.lastTimeNs; }
+}
+
+export class TraceRecorder {
+  private fd: number | undefined;
+  private readonly backend: Backend;
+  private closed = false;
+
+  private constructor(readonly path: string, fd: number, header: TraceHeaderInit, opts: RecorderOptions) {
+    this.fd = fd;
+    this.backend = opts.offload
+      ? new Offloaded(path, fd, header, opts)
+      : new InThread(this, header, opts, (b) => this.writeAll(b));
+  }
   /** Creates (or truncates) `path` and writes the file preamble and the header. */
   static create(path: string, header: TraceHeaderInit, opts: RecorderOptions = {}): TraceRecorder {
     let fd: number;
@@ -66,21 +185,21 @@ export class TraceRecorder {
 
   /** TraceSink: called synchronously by the tracepoint bus for every event (`ev.t` absolute). */
   onEvent(ev: EventInit, _index: number): void {
-    this.writer.add(ev);
+    this.backend.add(ev);
   }
 
   /** Events recorded so far. */
-  get events(): number { return this.writer.eventCount; }
-  /** Bytes in the file so far (flushed chunks only). */
-  get bytes(): number { return this.writer.bytesWritten; }
+  get events(): number { return this.backend.events; }
+  /** Bytes in the file so far (written chunks only). */
+  get bytes(): number { return this.backend.bytes; }
   /** Chunks written so far. */
-  get chunks(): number { return this.writer.chunkCount; }
+  get chunks(): number { return this.backend.chunks; }
   /** Virtual time of the last event recorded. */
-  get lastTimeNs(): number { return this.writer.lastTimeNs; }
+  get lastTimeNs(): number { return this.backend.lastTimeNs; }
   get isClosed(): boolean { return this.closed; }
 
   /** Writes the open chunk now (normally chunks are written as they fill). */
-  flush(): void { this.writer.flush(); }
+  flush(): void { this.backend.flush(); }
 
   /**
    * Closes the recording: last chunk, index, trailer, fsync. Safe to call twice (e.g. from a signal
@@ -90,8 +209,8 @@ export class TraceRecorder {
     if (this.closed) return;
     this.closed = true;
     try {
-      this.writer.finish();
-      if (this.fd !== undefined) fsyncSync(this.fd);
+      this.backend.finish();
+      if (this.fd !== undefined && !(this.backend instanceof Offloaded)) fsyncSync(this.fd);
     } finally {
       if (this.fd !== undefined) { closeSync(this.fd); this.fd = undefined; }
     }
@@ -100,6 +219,7 @@ export class TraceRecorder {
   /** Closes the file without an index (an error path): what was flushed stays recoverable. */
   abandon(): void {
     this.closed = true;
+    if (this.backend instanceof Offloaded) this.backend.abandon();
     if (this.fd !== undefined) { closeSync(this.fd); this.fd = undefined; }
   }
 }

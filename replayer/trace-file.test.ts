@@ -115,3 +115,26 @@ test('appendNote keeps the file indexed; notes come after header notes', () => {
 test('memoryTrace refuses events going back in time with a clear error', () => {
   assert.throws(() => memoryTrace({}, [{ t: 5 }, { t: 4 }]), (e: unknown) => e instanceof TraceError && /time goes backwards/.test(e.message));
 });
+
+test('interleaved passes and random access do not disturb each other; forEach matches iterate', () => {
+  const evs = events(3000);
+  const tr = memoryTrace({}, evs, { chunkEvents: 200 });
+  const seqno = (e: { body: { case?: string; value?: unknown } }): number => (e.body.case === 'job' ? (e.body.value as { seqno: number }).seqno : -1);
+  const a = tr.iterate(100, 2900);
+  const b = tr.iterate(1500);
+  let i = 100, j = 1500;
+  for (;;) {
+    const x = a.next();
+    const y = b.next();
+    if (x.done || y.done) break;
+    assert.equal(seqno(x.value), i++);
+    assert.equal(seqno(y.value), j++);
+    assert.equal(seqno(tr.event((i * 7) % 3000)), (i * 7) % 3000); // random access in between
+  }
+  assert.equal(j, 3000);
+  const seen: number[] = [];
+  tr.forEach((ev, k) => { assert.equal(seqno(ev), k); seen.push(k); return k < 2222; }, 150, 2500);
+  assert.equal(seen[0], 150);
+  assert.equal(seen[seen.length - 1], 2222);
+  assert.equal(seen.length, 2222 - 150 + 1);
+});

@@ -5,9 +5,9 @@
 export * from './format.js';
 export { crc32 } from './crc32.js';
 export { lz4Bound, lz4Compress, lz4Decompress } from './lz4-block.js';
-export { ContainerWriter, encodeContainer, encodeFrame, encodeTrailer, encodePreamble, type ContainerWriterOptions } from './writer.js';
+export { ContainerWriter, ChunkEncoder, FrameSealer, encodeContainer, encodeFrame, encodeTrailer, encodePreamble, type ContainerWriterOptions, type Compression } from './writer.js';
 export {
-  openContainer, readChunkBytes, decodeChunkEvents, causeFixer,
+  openContainer, readChunkBytes, decodeChunkEvents, decodeChunkRange, causeFixer,
   type ChunkInfo, type OpenedContainer, type OpenOptions,
 } from './reader.js';
 export { planAppendNote, type AppendPlan } from './append.js';

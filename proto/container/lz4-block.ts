@@ -18,12 +18,13 @@ const lz4 = createRequire(import.meta.url)('lz4') as Lz4Binding;
 export function lz4Bound(size: number): number { return lz4.encodeBound(size); }
 
 /**
- * Compresses `input` into `output` (at least lz4Bound(input.length) bytes).
+ * Compresses `input` into `output` (at least lz4Bound(input.length) bytes), with lz4 HC when `hc`
+ * (the binding always uses HC level 9: it reads the level from an argument it never receives).
  * Returns the compressed length. An empty input compresses to a single 0 token.
  */
-export function lz4Compress(input: Uint8Array, output: Uint8Array): number {
+export function lz4Compress(input: Uint8Array, output: Uint8Array, hc = false): number {
   if (input.length === 0) { output[0] = 0; return 1; }
-  const n = lz4.encodeBlock(input, output);
+  const n = hc ? lz4.encodeBlockHC(input, output) : lz4.encodeBlock(input, output);
   if (!(n > 0)) throw new Error(`lz4 compression failed (${n})`);
   return n;
 }

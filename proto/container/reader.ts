@@ -454,6 +454,44 @@ export function decodeChunkEvents(
 }
 
 /**
+ * Incremental form of decodeChunkEvents: decodes events state.j..upTo-1 of a chunk into `out`,
+ * continuing from `state` (byte position, running time, event number), which it advances.
+ */
+export function decodeChunkRange(
+  raw: Uint8Array, chunk: ChunkInfo, state: { pos: number; t: number; j: number }, upTo: number, out: Event[],
+  fixCause?: (chunk: ChunkInfo, j: number, cause: number) => number,
+): void {
+  const r = new Reader(raw, state.pos);
+  const len = raw.length;
+  let t = state.t;
+  let j = state.j;
+  try {
+    while (j < upTo) {
+      if (r.pos >= len) throw new ProtoDecodeError(`chunk ends after ${j} of its ${chunk.eventCount} events`, r.pos);
+      const n = r.uint32();
+      const end = r.pos + n;
+      if (end > len) throw new ProtoDecodeError(`event of ${n} bytes runs past the chunk`, r.pos);
+      const ev = decodeEvent(r, end);
+      r.pos = end;
+      t += ev.t;
+      ev.t = t;
+      if (fixCause !== undefined && ev.cause !== 0) ev.cause = fixCause(chunk, j, ev.cause);
+      out.push(ev);
+      j++;
+    }
+  } catch (e) {
+    if (e instanceof ProtoDecodeError) {
+      throw new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: event ${chunk.firstEvent + j}: ${e.message}`, chunk.offset);
+    }
+    throw e;
+  }
+  if (j >= chunk.eventCount && r.pos !== len) {
+    throw new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: bytes left after its ${chunk.eventCount} events`, chunk.offset);
+  }
+  state.pos = r.pos; state.t = t; state.j = j;
+}
+
+/**
  * Cause remapping across lost chunks: the event's original index minus its cause distance names the
  * original cause; if that event survived, the new distance points at it, otherwise the cause is 0.
  */

@@ -28,6 +28,8 @@ export interface ContainerWriterOptions {
   chunkEvents?: number;
   /** Raw (uncompressed) bytes per chunk before it is closed early (default 1 MiB). */
   chunkBytes?: number;
+  /** lz4 HC (default: about a third smaller) or lz4 fast. */
+  compression?: Compression;
 }
 
 /** Builds one frame `[kind][length][crc32][payload]` around a payload already in `fw` after 9 bytes. */
@@ -71,53 +73,115 @@ export function encodePreamble(): Uint8Array {
   return p;
 }
 
-export class ContainerWriter {
+/** How chunks are compressed: lz4 HC (smaller, the default) or lz4 fast. Both are plain lz4 blocks. */
+export type Compression = 'hc' | 'fast';
+
+/**
+ * Frames and the index: writes the preamble and the header at construction, then one frame per
+ * sealed chunk, note or snapshot, and finally the index and the trailer. Keeps one index entry per
+ * chunk. Used by ContainerWriter in one thread, or in the recorder's compression worker.
+ */
+export class FrameSealer {
   private readonly out: (bytes: Uint8Array) => void;
-  private readonly chunkEvents: number;
-  private readonly chunkBytes: number;
-  /** The open chunk's raw bytes. */
-  private readonly raw = new Writer(1 << 16);
-  /** Frame assembly buffer (reused). */
   private readonly fw = new Writer(1 << 16);
   private readonly hw = new Writer(128);
-  private readonly fam: number[] = new Array<number>(FAMILY_COUNT).fill(0);
-  private readonly totalFam: number[] = new Array<number>(FAMILY_COUNT).fill(0);
+  private readonly hc: boolean;
   private readonly index: ChunkIndexEntryInit[] = [];
-  private n = 0;
-  private firstT = 0;
-  private prevT = 0;
-  private total = 0;
+  private readonly totalFam: number[] = new Array<number>(FAMILY_COUNT).fill(0);
   private written = 0;
   private notesOffset = 0;
   private finished = false;
 
-  constructor(header: TraceHeaderInit, opts: ContainerWriterOptions) {
+  constructor(header: TraceHeaderInit, opts: { write(bytes: Uint8Array): void; compression?: Compression }) {
     this.out = opts.write;
-    this.chunkEvents = Math.max(1, opts.chunkEvents ?? DEFAULT_CHUNK_EVENTS);
-    this.chunkBytes = Math.min(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES, LIMITS.maxChunkRaw >>> 1);
+    this.hc = (opts.compression ?? 'hc') === 'hc';
     this.emit(encodePreamble());
     this.emit(encodeFrame(FrameKind.HEADER, encodeTraceHeader, { ...header, formatVersion: CONTAINER_VERSION }));
   }
 
-  /** Events written so far (including the open chunk). */
-  get eventCount(): number { return this.total; }
-  /** Bytes handed to `write` so far. */
   get bytesWritten(): number { return this.written; }
-  /** Chunks closed so far. */
   get chunkCount(): number { return this.index.length; }
-  /** Virtual time of the last event added. */
-  get lastTimeNs(): number { return this.prevT; }
 
   private emit(bytes: Uint8Array): void {
     this.out(bytes);
     this.written += bytes.length;
   }
 
-  /** Writes the state before event 0 (trimmed traces). Only before the first event. */
-  writeSnapshot(s: StateSnapshotInit): void {
-    if (this.total > 0) throw new Error('writeSnapshot after the first event');
+  /** Compresses one raw chunk (length-delimited events, t deltas) and writes its frame. */
+  sealChunk(raw: Uint8Array, entry: ChunkIndexEntryInit): void {
+    const hw = this.hw;
+    hw.reset();
+    encodeChunkIndexEntry(hw, entry);
+    const fw = this.fw;
+    fw.reset();
+    fw.pos = FRAME_HEADER_SIZE;
+    fw.uint32(hw.pos);
+    fw.ensure(hw.pos + lz4Bound(raw.length));
+    fw.buf.set(hw.buf.subarray(0, hw.pos), fw.pos);
+    fw.pos += hw.pos;
+    const clen = lz4Compress(raw, fw.buf.subarray(fw.pos), this.hc);
+    fw.pos += clen;
+    const full: ChunkIndexEntryInit = { ...entry, offset: this.written, compressedSize: clen };
+    this.emit(sealFrame(fw, FrameKind.CHUNK));
+    this.index.push(full);
+    const fam = entry.familyCounts ?? [];
+    for (let i = 0; i < fam.length; i++) this.totalFam[i] += fam[i];
+  }
+
+  snapshot(s: StateSnapshotInit): void {
     this.emit(encodeFrame(FrameKind.SNAPSHOT, encodeStateSnapshot, s));
   }
+
+  note(note: NoteInit): void {
+    if (this.notesOffset === 0) this.notesOffset = this.written;
+    this.emit(encodeFrame(FrameKind.NOTE, encodeNote, note));
+  }
+
+  /** Writes the index and the trailer. */
+  finish(eventCount: number, lastTimeNs: number): void {
+    if (this.finished) return;
+    this.finished = true;
+    const indexOffset = this.written;
+    this.emit(encodeFrame(FrameKind.INDEX, encodeTraceIndex, {
+      chunks: this.index,
+      eventCount,
+      lastTimeNs: eventCount > 0 ? lastTimeNs : 0,
+      familyCounts: this.totalFam,
+      notesOffset: this.notesOffset,
+    }));
+    this.emit(encodeTrailer(indexOffset));
+  }
+}
+
+/**
+ * Events into raw chunks: length-delimited Events with `t` as the delta from the previous event of
+ * the chunk, plus the chunk's index entry (without offset and compressed size). `onChunk` gets a
+ * view that is valid only during the call.
+ */
+export class ChunkEncoder {
+  private readonly chunkEvents: number;
+  private readonly chunkBytes: number;
+  private readonly onChunk: (raw: Uint8Array, entry: ChunkIndexEntryInit) => void;
+  private readonly raw = new Writer(1 << 16);
+  private readonly fam: number[] = new Array<number>(FAMILY_COUNT).fill(0);
+  private n = 0;
+  private firstT = 0;
+  private prevT = 0;
+  private total = 0;
+  private chunks = 0;
+
+  constructor(opts: { chunkEvents?: number; chunkBytes?: number; onChunk(raw: Uint8Array, entry: ChunkIndexEntryInit): void }) {
+    this.chunkEvents = Math.max(1, opts.chunkEvents ?? DEFAULT_CHUNK_EVENTS);
+    this.chunkBytes = Math.min(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES, LIMITS.maxChunkRaw >>> 1);
+    this.onChunk = opts.onChunk;
+  }
+
+  /** Events added so far (including the open chunk). */
+  get eventCount(): number { return this.total; }
+  /** Virtual time of the last event added. */
+  get lastTimeNs(): number { return this.prevT; }
+  /** Chunks closed so far. */
+  get chunkCount(): number { return this.chunks; }
 
   /**
    * Appends one event; `ev.t` is absolute virtual ns and must not go backwards. The event object is
@@ -143,10 +207,9 @@ export class ContainerWriter {
     if (++this.n >= this.chunkEvents || w.pos >= this.chunkBytes) this.flush();
   }
 
-  /** Closes the open chunk (if any) and writes it as one frame. */
+  /** Closes the open chunk (if any). */
   flush(): void {
     if (this.n === 0) return;
-    const raw = this.raw;
     const fam = this.fam;
     let famLen = fam.length;
     while (famLen > 0 && fam[famLen - 1] === 0) famLen--;
@@ -155,58 +218,74 @@ export class ContainerWriter {
       eventCount: this.n,
       firstTimeNs: this.firstT,
       lastTimeNs: this.prevT,
-      rawSize: raw.pos,
+      rawSize: this.raw.pos,
       familyCounts: fam.slice(0, famLen),
     };
-    const hw = this.hw;
-    hw.reset();
-    encodeChunkIndexEntry(hw, entry);
-    const fw = this.fw;
-    fw.reset();
-    fw.pos = FRAME_HEADER_SIZE;
-    fw.uint32(hw.pos);
-    fw.ensure(hw.pos + lz4Bound(raw.pos));
-    fw.buf.set(hw.buf.subarray(0, hw.pos), fw.pos);
-    fw.pos += hw.pos;
-    const clen = lz4Compress(raw.buf.subarray(0, raw.pos), fw.buf.subarray(fw.pos));
-    fw.pos += clen;
-    entry.offset = this.written;
-    entry.compressedSize = clen;
-    this.emit(sealFrame(fw, FrameKind.CHUNK));
-    this.index.push(entry);
-    for (let i = 0; i < famLen; i++) { this.totalFam[i] += fam[i]; fam[i] = 0; }
-    raw.reset();
+    fam.fill(0);
     this.n = 0;
+    this.chunks++;
+    const view = this.raw.buf.subarray(0, this.raw.pos);
+    this.raw.reset();
+    this.onChunk(view, entry);
   }
+}
+
+/** The whole writer in one thread: ChunkEncoder → FrameSealer → `write`. */
+export class ContainerWriter {
+  private readonly enc: ChunkEncoder;
+  private readonly sealer: FrameSealer;
+  private finished = false;
+
+  constructor(header: TraceHeaderInit, opts: ContainerWriterOptions) {
+    this.sealer = new FrameSealer(header, { write: opts.write, compression: opts.compression });
+    const sealer = this.sealer;
+    this.enc = new ChunkEncoder({
+      chunkEvents: opts.chunkEvents,
+      chunkBytes: opts.chunkBytes,
+      onChunk: (raw, entry) => sealer.sealChunk(raw, entry),
+    });
+  }
+
+  /** Events written so far (including the open chunk). */
+  get eventCount(): number { return this.enc.eventCount; }
+  /** Bytes handed to `write` so far. */
+  get bytesWritten(): number { return this.sealer.bytesWritten; }
+  /** Chunks written so far. */
+  get chunkCount(): number { return this.sealer.chunkCount; }
+  /** Virtual time of the last event added. */
+  get lastTimeNs(): number { return this.enc.lastTimeNs; }
+
+  /** Writes the state before event 0 (trimmed traces). Only before the first event. */
+  writeSnapshot(s: StateSnapshotInit): void {
+    if (this.enc.eventCount > 0) throw new Error('writeSnapshot after the first event');
+    this.sealer.snapshot(s);
+  }
+
+  /** Appends one event (absolute, non-decreasing `t`); see ChunkEncoder.add. */
+  add(ev: EventInit): void { this.enc.add(ev); }
+
+  /** Closes the open chunk (if any) and writes it as one frame. */
+  flush(): void { this.enc.flush(); }
 
   /** Writes a note frame (after the events written so far). */
   addNote(note: NoteInit): void {
-    this.flush();
-    if (this.notesOffset === 0) this.notesOffset = this.written;
-    this.emit(encodeFrame(FrameKind.NOTE, encodeNote, note));
+    this.enc.flush();
+    this.sealer.note(note);
   }
 
   /** Closes the last chunk, writes the index and the trailer. The writer is unusable afterwards. */
   finish(): void {
     if (this.finished) return;
-    this.flush();
     this.finished = true;
-    const indexOffset = this.written;
-    this.emit(encodeFrame(FrameKind.INDEX, encodeTraceIndex, {
-      chunks: this.index,
-      eventCount: this.total,
-      lastTimeNs: this.total > 0 ? this.prevT : 0,
-      familyCounts: this.totalFam,
-      notesOffset: this.notesOffset,
-    }));
-    this.emit(encodeTrailer(indexOffset));
+    this.enc.flush();
+    this.sealer.finish(this.enc.eventCount, this.enc.lastTimeNs);
   }
 }
 
 /** Encodes a whole trace in memory (tests, rerun, trim). */
 export function encodeContainer(
   header: TraceHeaderInit, events: Iterable<EventInit>,
-  opts: { chunkEvents?: number; chunkBytes?: number; snapshot?: StateSnapshotInit; notes?: NoteInit[] } = {},
+  opts: { chunkEvents?: number; chunkBytes?: number; compression?: Compression; snapshot?: StateSnapshotInit; notes?: NoteInit[] } = {},
 ): Uint8Array {
   const parts: Uint8Array[] = [];
   let size = 0;
@@ -214,6 +293,7 @@ export function encodeContainer(
     write: (b) => { parts.push(b.slice()); size += b.length; },
     chunkEvents: opts.chunkEvents,
     chunkBytes: opts.chunkBytes,
+    compression: opts.compression,
   });
   if (opts.snapshot) w.writeSnapshot(opts.snapshot);
   for (const ev of events) w.add(ev);
