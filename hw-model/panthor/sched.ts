@@ -501,7 +501,7 @@ export class Scheduler implements QueueHooks {
     }
 
     // ── idle fill: free slots keep resident idle groups (≤ the protm group's priority under 2026) ──
-    const idleLimit = protmGroup && k.protm.name !== 'rfc-2025' && k.protm.name !== 'kbase' ? protmGroup.priority : 3;
+    const idleLimit = protmGroup && k.protm.idleFillBelowProtm ? protmGroup.priority : 3;
     for (const p of PRIOS) {
       for (const g of old) {
         if (g.priority !== p || g.tSel === tick || !g.canRun || !g.tIdle) continue;
@@ -511,6 +511,17 @@ export class Scheduler implements QueueHooks {
     }
     // CSG priorities follow group priority, then list order (non-idle before idle): stable sort.
     selected.sort(byPrioDesc);
+    if (k.protm.chooseOnFinalOrder && (anyPending || active)) {
+      // RFC: the group that gets CSG priority 15 (after the idle fill) decides.
+      choice = k.protm.choose(selected.map(view), anyPending, active ? active.id : 0);
+      if (anyPending && !k.protmAvailable && choice.verdict === ProtmVerdict.PROTM_GRANTED) {
+        choice = { verdict: ProtmVerdict.PROTM_DENIED, rule: SchedRule.RULE_NO_HEAP, group: choice.group, soleResident: false };
+      }
+      protmGroup = null;
+      if (choice.verdict === ProtmVerdict.PROTM_GRANTED || choice.verdict === ProtmVerdict.PROTM_KEEP) {
+        for (const g of selected) if (g.id === choice.group) protmGroup = g;
+      }
+    }
     // kbase: only the protected group stays resident.
     if (protmGroup && choice.soleResident) {
       for (const g of selected) if (g !== protmGroup) { g.tSel = 0; reasons.push({ group: g.id, rule: SchedRule.RULE_KBASE_SOLE_RESIDENT }); }
@@ -612,7 +623,6 @@ export class Scheduler implements QueueHooks {
       k.unbindSlot(slot);
       this.unbindVm(g);
       g.csgId = -1;
-      if (this.activeGroup === g) this.activeGroup = null;
       if (g.tAction === SlotAction.SLOT_SUSPEND) {
         g.state = GroupStateKind.PANTHOR_CS_GROUP_SUSPENDED;
         // A group suspended with protected work pending raises PROTM_PENDING again on resume.

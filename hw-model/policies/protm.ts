@@ -49,6 +49,13 @@ export interface ProtmPolicyDesc {
   /** Forced exit: how long PROTM_ACTIVE may take to clear after the PING (500 ms). */
   readonly exitTimeout: Ns;
   /**
+   * The protm group is chosen on the final CSG priority order, after the idle fill (RFC: "the
+   * group that gets CSG priority 15"), so a resident idle group of higher priority blocks entry.
+   */
+  readonly chooseOnFinalOrder: boolean;
+  /** 7/8: with a protm_group, the idle fill only re-picks resident idle groups of priority ≤ its own. */
+  readonly idleFillBelowProtm: boolean;
+  /**
    * Picks the protm group. `selected` is the tick's selection in CSG priority order (index 0 gets
    * CSG priority 15); `anyPending` is true when some live group has pending protected queues.
    */
@@ -75,6 +82,8 @@ const RFC_2025: ProtmPolicyDesc = {
   activeTimeout: ms(500),
   exitGrace: 0,
   exitTimeout: ms(500),
+  chooseOnFinalOrder: true,
+  idleFillBelowProtm: false,
   // "the group that gets CSG priority 15 and has pending queues has its PROTM_PENDING acked"
   choose(selected, anyPending, active) {
     const top = selected[0];
@@ -96,6 +105,8 @@ const PANTHOR_2026: ProtmPolicyDesc = {
   activeTimeout: ms(500),
   exitGrace: ms(5),
   exitTimeout: ms(500),
+  chooseOnFinalOrder: false,
+  idleFillBelowProtm: true,
   // As posted: protm_group = first group of the highest non-empty priority list, pending queues
   // not checked (the review's finding): the enter goes out even when that group has none.
   choose(selected, anyPending, active) {
@@ -133,6 +144,8 @@ const KBASE: ProtmPolicyDesc = {
   activeTimeout: ms(50),
   exitGrace: 0,
   exitTimeout: ms(500),
+  chooseOnFinalOrder: false,
+  idleFillBelowProtm: false,
   // kbase: the active protected group still on top → nothing touched ("keep protm exec"); a top
   // group with pending protected queues becomes the only resident group before entering.
   choose(selected, anyPending, active) {
