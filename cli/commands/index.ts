@@ -5,6 +5,7 @@ import { register as trim } from './trim.js';
 import { register as note } from './note.js';
 import { register as exportCmd } from './export.js';
 import { register as bugreport } from './bugreport.js';
+import { register as demo } from './demo.js';
 import { register as replay } from './replay.js';
 import { register as scenarios } from './scenarios.js';
 import { register as simulate } from './simulate.js';
@@ -17,6 +18,7 @@ import { register as verify } from './verify.js';
 import { register as rerun } from './rerun.js';
 
 export const commands: Register[] = [
+  demo,
   replay,
   diff,
   trim,

@@ -1,0 +1,59 @@
+/**
+ * `csftrace demo` (what `npm start` runs): records the built-in default scenario
+ * (drm-video-over-ui: protected video + UI compositor + background compute) and opens the trace in
+ * the terminal UI. Without a terminal it prints the trace summary and the `check` findings instead,
+ * plus the commands to go further.
+ */
+import { statSync } from 'node:fs';
+import type { Command } from 'commander';
+import { DEFAULT_SCENARIO, applyOverrides } from '../../hw-model/index.js';
+import { recordScenario, traceHeaderFor } from '../../recorder/index.js';
+import { checkTrace, formatCheckReport } from '../../replayer/index.js';
+import { openReplay, replayApi, runTui, summaryText } from '../../tui/index.js';
+import { CliError } from '../errors.js';
+import { loadScenarioArg, scenarioOverrides, type ScenarioFlags } from './simulate.js';
+
+interface DemoFlags extends ScenarioFlags { output: string; summary?: boolean }
+
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description(`record the default scenario (${DEFAULT_SCENARIO}) and open it in the terminal UI (a summary without a terminal)`)
+    .option('-o, --output <file>', 'where to write the trace', 'demo.csft')
+    .option('--seed <n>', 'PRNG seed')
+    .option('--policy <p>', 'protected-mode scheduling policy (default: the scenario\'s, panthor-2026)')
+    .option('--duration <d>', 'virtual time to simulate (default: the scenario\'s)')
+    .option('--summary', 'print the summary even on a terminal')
+    .action(async (opts: DemoFlags) => {
+      const overrides = scenarioOverrides(opts);
+      const loaded = loadScenarioArg(DEFAULT_SCENARIO);
+      const config = applyOverrides(loaded.config, overrides);
+      try {
+        if (statSync(opts.output).isDirectory()) throw new CliError(`${opts.output}: is a directory`);
+      } catch (e) { if (e instanceof CliError) throw e; }
+      const header = traceHeaderFor({ config, text: loaded.text, source: loaded.source });
+      const rec = recordScenario(opts.output, header, config, { offload: false });
+      const tty = process.stdout.isTTY === true && process.stdin.isTTY === true;
+      const { trace, replayer } = openReplay(opts.output);
+      try {
+        if (tty && !opts.summary) {
+          await runTui({ api: replayApi, replayer });
+          return;
+        }
+        const out: string[] = [];
+        out.push(`recorded ${opts.output}: ${config.name}, seed ${config.seed}, policy ${config.driver.protmPolicy}, ${rec.events.toLocaleString('en-US')} events, ${rec.bytes.toLocaleString('en-US')} bytes`);
+        out.push('');
+        out.push(summaryText(replayApi, replayer, { width: process.stdout.columns || 100 }).trimEnd());
+        out.push('');
+        out.push(formatCheckReport(checkTrace(trace)).trimEnd());
+        out.push('');
+        out.push('next:');
+        out.push(`  csftrace replay ${opts.output}                 # step through it in the terminal UI`);
+        out.push(`  csftrace check ${opts.output}                  # protected-mode invariants`);
+        out.push(`  csftrace rerun ${opts.output} --policy panthor-2026-reviewed -o reviewed.csft && csftrace diff ${opts.output} reviewed.csft`);
+        process.stdout.write(out.join('\n') + '\n');
+      } finally {
+        trace.close();
+      }
+    });
+}
