@@ -28,6 +28,7 @@ function main(path: string): void {
   out.keyframes = st.count;
   out.keyframeEvery = st.every;
   out.keyframeBytes = st.bytes;
+  out.keyframeRawBytes = st.rawBytes;
 
   // 1000 random seeks (a fixed LCG: the same indices every run).
   let seed = 0x2545f491;

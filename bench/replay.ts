@@ -36,7 +36,7 @@ async function run(ctx: BenchContext): Promise<void> {
   ctx.report('open to first state', m.firstStateMs, 'ms');
   ctx.report('keyframe build (whole trace)', m.buildMs / 1000, 's');
   ctx.report('keyframe build rate (decode + replay)', m.events / (m.buildMs / 1000) / 1e6, 'M events/s');
-  ctx.report('keyframes held', m.keyframes, `(every ${m.keyframeEvery} events, ${(m.keyframeBytes / (1 << 20)).toFixed(1)} MiB)`);
+  ctx.report('keyframes held', m.keyframes, `(every ${m.keyframeEvery} events, ${(m.keyframeBytes / (1 << 20)).toFixed(1)} MiB lz4, ${(m.keyframeRawBytes / (1 << 20)).toFixed(1)} MiB as JSON)`);
   ctx.report('random seek p50 (1000 seeks)', m.seekP50, 'ms');
   ctx.report('random seek p99 (1000 seeks)', m.seekP99, 'ms', '≤ 20 ms');
   ctx.report('random seek max', m.seekMax, 'ms');

@@ -5,32 +5,56 @@
  *   stateAt(i) = parse(keyframe ⌊(i+1)/K⌋) + apply events up to i   (≤ K applications)
  *
  * Keyframes are built progressively (`buildKeyframesStep`, so a UI shows its first screen at once)
- * and on demand (a `stateAt` beyond the built range extends the build). They are stored as JSON
- * text: compact, and restoring one is a deep copy for free. When their total size passes the memory
- * budget, every other keyframe is dropped and K doubles, so memory stays bounded on huge traces.
+ * and on demand (a `stateAt` beyond the built range extends the build). They are stored as
+ * lz4-compressed JSON text: compact (consecutive field names compress ~10x), and restoring one is a
+ * deep copy for free. When their total size passes the memory budget, every other keyframe is
+ * dropped and K doubles, so memory stays bounded on huge traces.
  */
-import type { Event } from '../proto/index.js';
+import { lz4Bound, lz4Compress, lz4Decompress, type Event } from '../proto/index.js';
 import { applyEvent, finalizeState, initialState } from './reducer.js';
 import { decodeStateSnapshot } from './snapshot.js';
 import type { ReplayState } from './state.js';
 import type { TraceFile } from './trace-file.js';
 
 export interface ReplayerOptions {
-  /** Events between keyframes (default 2048; doubled while keyframes exceed the memory budget). */
+  /** Events between keyframes (default 1024; doubled while keyframes exceed the memory budget). */
   keyframeEvery?: number;
-  /** Bytes of keyframe text kept in memory before K doubles (default 128 MiB). */
+  /** Bytes of (compressed) keyframes kept in memory before K doubles (default 96 MiB). */
   keyframeBudgetBytes?: number;
 }
 
-const DEFAULT_K = 2048;
-const DEFAULT_BUDGET = 128 << 20;
+const DEFAULT_K = 1024;
+const DEFAULT_BUDGET = 96 << 20;
+
+/** A keyframe: the state as lz4-compressed UTF-8 JSON. */
+interface Keyframe { raw: number; data: Uint8Array }
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+let packBuf = new Uint8Array(1 << 16);
+let unpackBuf = new Uint8Array(1 << 16);
+
+function pack(json: string): Keyframe {
+  const bytes = encoder.encode(json);
+  const bound = lz4Bound(bytes.length);
+  if (packBuf.length < bound) packBuf = new Uint8Array(bound * 2);
+  const n = lz4Compress(bytes, packBuf);
+  return { raw: bytes.length, data: packBuf.slice(0, n) };
+}
+
+function unpack(k: Keyframe): ReplayState {
+  if (unpackBuf.length < k.raw) unpackBuf = new Uint8Array(k.raw * 2);
+  const n = lz4Decompress(k.data, unpackBuf);
+  if (n !== k.raw) throw new Error(`keyframe decompression gave ${n} bytes, expected ${k.raw}`);
+  return JSON.parse(decoder.decode(unpackBuf.subarray(0, n))) as ReplayState;
+}
 
 export class Replayer {
   readonly trace: TraceFile;
   private k: number;
   private readonly budget: number;
   /** keyframes[j] = state after events [0, j·K), i.e. at index j·K − 1. */
-  private keyframes: string[] = [];
+  private keyframes: Keyframe[] = [];
   private keyframeBytes = 0;
   private readonly initialJson: string;
   private build: ReplayState;
@@ -55,9 +79,11 @@ export class Replayer {
   /** Events between keyframes (may grow while building, see the memory budget). */
   get keyframeEvery(): number { return this.k; }
   get keyframesReady(): boolean { return this.built >= this.trace.eventCount; }
-  /** Keyframes held and their total size (for benchmarks and `info`). */
-  get keyframeStats(): { count: number; bytes: number; every: number } {
-    return { count: this.keyframes.length, bytes: this.keyframeBytes, every: this.k };
+  /** Keyframes held, their compressed and raw sizes (for benchmarks and `info`). */
+  get keyframeStats(): { count: number; bytes: number; rawBytes: number; every: number } {
+    let raw = 0;
+    for (const k of this.keyframes) raw += k.raw;
+    return { count: this.keyframes.length, bytes: this.keyframeBytes, rawBytes: raw, every: this.k };
   }
 
   keyframeProgress(): number {
@@ -107,7 +133,7 @@ export class Replayer {
     while (this.built <= i) this.buildKeyframesStep(i + 1 - this.built);
     const want = i + 1; // events to apply
     const j = Math.min(Math.floor(want / this.k), this.keyframes.length - 1);
-    const s = JSON.parse(this.keyframes[j]) as ReplayState;
+    const s = unpack(this.keyframes[j]);
     this.applyRange(s, j * this.k, want, cacheChunks);
     return s;
   }
@@ -129,13 +155,14 @@ export class Replayer {
   initialState(): ReplayState { return JSON.parse(this.initialJson) as ReplayState; }
 
   private pushKeyframe(json: string): void {
-    this.keyframes.push(json);
-    this.keyframeBytes += json.length;
+    const kf = pack(json);
+    this.keyframes.push(kf);
+    this.keyframeBytes += kf.data.length;
     while (this.keyframeBytes > this.budget && this.keyframes.length > 2) {
       // Keep keyframes at multiples of 2K: every seek still costs at most 2K applications.
-      const kept: string[] = [];
+      const kept: Keyframe[] = [];
       let bytes = 0;
-      for (let j = 0; j < this.keyframes.length; j += 2) { kept.push(this.keyframes[j]); bytes += this.keyframes[j].length; }
+      for (let j = 0; j < this.keyframes.length; j += 2) { kept.push(this.keyframes[j]); bytes += this.keyframes[j].data.length; }
       this.keyframes = kept;
       this.keyframeBytes = bytes;
       this.k *= 2;
