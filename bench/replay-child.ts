@@ -15,6 +15,7 @@ function main(path: string): void {
   // Open to the first screen: open the file, replay to event 0 (no keyframe build needed).
   let t0 = process.hrtime.bigint();
   const tr = openTrace(path);
+  out.openMs = ms(t0);
   const r = Replayer.open(tr);
   r.stateAt(0);
   out.firstStateMs = ms(t0);

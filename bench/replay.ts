@@ -34,6 +34,7 @@ async function run(ctx: BenchContext): Promise<void> {
   if (r.status !== 0) throw new Error(`replay-child failed (${r.status}): ${r.stderr}`);
   const m = JSON.parse(r.stdout) as Record<string, number>;
   ctx.report('open to first state', m.firstStateMs, 'ms');
+  ctx.report('  of which openTrace (index, checksums)', m.openMs, 'ms');
   ctx.report('keyframe build (whole trace)', m.buildMs / 1000, 's');
   ctx.report('keyframe build rate (decode + replay)', m.events / (m.buildMs / 1000) / 1e6, 'M events/s');
   ctx.report('keyframes held', m.keyframes, `(every ${m.keyframeEvery} events, ${(m.keyframeBytes / (1 << 20)).toFixed(1)} MiB lz4, ${(m.keyframeRawBytes / (1 << 20)).toFixed(1)} MiB as JSON)`);
