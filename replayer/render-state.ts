@@ -42,7 +42,7 @@ export function renderState(s: ReplayState): StateTable[] {
     header: ['field', 'value'],
     rows: [
       ['position', s.index >= 0 ? `#${s.index} at ${formatNs(s.t)}` : 'before the first event'],
-      ['probe', d.probeStage ? `${strip(d.probeStage, 'PROBE_')} (result ${d.probeResult}, attempt ${d.probeAttempt}, ${d.probeDefers} defers)` : 'not probed'],
+      ['probe', d.probeStage ? `${d.probed ? 'probed' : 'not probed'} (last stage ${strip(d.probeStage, 'PROBE_')}, result ${d.probeResult}, attempt ${d.probeAttempt}, ${d.probeDefers} defers)` : 'not probed'],
       ['fw state', d.fwState + (d.fwVersion ? ` (FW interface ${d.fwVersion >>> 24}.${(d.fwVersion >>> 16) & 0xff}.${d.fwVersion & 0xffff})` : '')],
       ['csg slots / AS', `${d.csgSlotCount} slots, ${d.asCount} address spaces`],
       ['gpu mode', `${d.gpuMode} since ${at(d.gpuModeSinceIdx)}${d.gpuModeSinceIdx >= 0 ? ` (${formatNs(s.t - d.gpuModeSinceT)} ago)` : ''}`],

@@ -45,15 +45,16 @@ test('state tables and decision explanations of the story (snapshot)', () => {
 });
 
 test('state --at the middle of a golden trace (snapshot)', (t) => {
-  const dir = `${ROOT}traces`;
-  const golden = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.csft')).sort() : [];
-  const name = golden.find((f) => f.startsWith('drm-video-over-ui')) ?? golden[0];
-  if (!name) { t.skip('no golden trace in traces/ yet'); return; }
+  // The newest format version's default-scenario golden (traces/v<N>/drm-video-over-ui.csft).
+  const versions = existsSync(`${ROOT}traces`) ? readdirSync(`${ROOT}traces`).filter((d) => /^v\d+$/.test(d)).sort((a, b) => Number(b.slice(1)) - Number(a.slice(1))) : [];
+  const dir = versions.map((v) => `${ROOT}traces/${v}`).find((d) => existsSync(`${d}/drm-video-over-ui.csft`));
+  const name = 'drm-video-over-ui.csft';
+  if (!dir) { t.skip('no golden trace in traces/ yet'); return; }
   const tr = openTrace(`${dir}/${name}`);
   try {
     const mid = Math.floor(tr.eventCount / 2);
     const s = Replayer.open(tr).stateAt(mid);
-    const text = `=== ${name} state --at ${mid}\n${formatEvent(tr.event(mid), mid)}\n\n${formatTables(renderState(s))}`;
+    const text = `=== ${dir.slice(ROOT.length)}/${name} state --at ${mid}\n${formatEvent(tr.event(mid), mid)}\n\n${formatTables(renderState(s))}`;
     matchSnapshot(text, `${ROOT}replayer/state-golden.snapshot.txt`);
   } finally {
     tr.close();

@@ -6,7 +6,9 @@ import {
   type EventInit,
 } from '../../proto/index.js';
 import { E, MS, storyEvents } from '../test-events.js';
-import { memoryTrace } from '../trace-file.js';
+import { memoryTrace, openTrace } from '../trace-file.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { checkTrace, formatCheckReport, isClean } from './check.js';
 import type { CheckReport } from './engine.js';
 import { CHECK_RULES } from './rules.js';
@@ -276,4 +278,20 @@ test('report text and counts; findings kept per rule are capped, counts are not'
   assert.equal(only.rules.length, 1);
   assert.equal(only.violations, 0);
   void FwIface; void FwReqKind; void HeapKind;
+});
+
+test('golden traces: the PING-in-protected-mode run trips R19c; the kbase run of the default scenario is clean', (t) => {
+  const dir = fileURLToPath(new URL('../../../traces/v1/', import.meta.url));
+  if (!existsSync(`${dir}watchdog-ping-in-protm.csft`)) { t.skip('no goldens'); return; }
+  const ping = openTrace(`${dir}watchdog-ping-in-protm.csft`);
+  const r = checkTrace(ping);
+  ping.close();
+  assert.equal(r.policy, 'panthor-2026');
+  assert.ok(r.findings.some((f) => f.rule === 'R19c' && f.severity === 'violation'), formatCheckReport(r));
+  const kb = openTrace(`${dir}drm-video-over-ui-kbase.csft`);
+  const k = checkTrace(kb);
+  kb.close();
+  assert.equal(k.policy, 'kbase');
+  assert.ok(k.rules.find((x) => x.id === 'R9')!.applicable);
+  assert.ok(isClean(k), formatCheckReport(k));
 });
