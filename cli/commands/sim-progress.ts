@@ -33,3 +33,11 @@ export function sameFile(a: string, b: string): boolean {
     return false;
   }
 }
+
+/** Output piped into `head` and closed early: stop quietly instead of an EPIPE stack trace. */
+export function quietOnEpipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    throw e;
+  });
+}
