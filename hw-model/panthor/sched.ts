@@ -34,8 +34,24 @@ const I_NOP: CsInstr = { op: CsOpcode.NOP };
 
 const PRIOS = [3, 2, 1, 0];
 const NO_CHOICE: ProtmChoice = { verdict: ProtmVerdict.PROTM_NONE, rule: SchedRule.RULE_NONE, group: 0, soleResident: false };
-const byCsgPrioDesc = (a: Group, b: Group): number => b.csgPriority - a.csgPriority;
-const byPrioDesc = (a: Group, b: Group): number => b.priority - a.priority;
+/** Stable insertion sort, descending by CSG priority (arrays of at most 16 slots). */
+function sortByCsgPrioDesc(a: Group[]): void {
+  for (let i = 1; i < a.length; i++) {
+    const g = a[i];
+    let j = i - 1;
+    while (j >= 0 && a[j].csgPriority < g.csgPriority) { a[j + 1] = a[j]; j--; }
+    a[j + 1] = g;
+  }
+}
+/** Stable insertion sort, descending by group priority (keeps list order within a priority). */
+function sortByPrioDesc(a: Group[]): void {
+  for (let i = 1; i < a.length; i++) {
+    const g = a[i];
+    let j = i - 1;
+    while (j >= 0 && a[j].priority < g.priority) { a[j + 1] = a[j]; j--; }
+    a[j + 1] = g;
+  }
+}
 const view = (g: Group): ProtmGroupView => ({ id: g.id, priority: g.priority, protmPending: g.protmPendingQueues !== 0, isProtected: g.isProtected });
 function syncBlocked(g: Group): boolean {
   for (const q of g.queues) if (q.st.blocked === 3 /* SYNC_WAIT */) return true;
@@ -399,23 +415,30 @@ export class Scheduler implements QueueHooks {
 
   // ───────────── the tick ─────────────
 
-  /**
-   * tick_work: plans synchronously and emits the decision; returns a work item only when the plan
-   * needs FW round trips (exit, evictions, priority updates, starts, protected entry).
-   */
-  private tick(): Work | undefined {
-    const req = this.tickQueued as TickReq;
-    this.tickQueued = null;
-    const k = this.k;
-    if (!k.ready) return undefined;
-    const now = k.sim.now;
-    const full = now >= this.reschedTarget;
-    const tick = ++this.tickCount;
-    const fw = k.fw;
-    const reasons: GroupReasonInit[] = [];
-    const slotCount = this.slotCount;
+  // Per-tick scratch state (tick_ctx): the tick number, the selection, VMs needing an AS, reasons.
+  private tkTick = 0;
+  private tkSelected: Group[] = [];
+  private tkVmIds: number[] = [];
+  private tkReasons: GroupReasonInit[] = [];
 
-    // Idleness once per group; off-slot groups re-sorted between runnable and idle.
+  /** tick_ctx_pick_groups_from_list for one group: slot, AS budget and can-run checks. */
+  private pick(g: Group, rule: SchedRule): void {
+    if (g.tSel === this.tkTick) return;
+    const reasons = this.tkReasons, sel = this.tkSelected;
+    if (!g.canRun) { reasons.push({ group: g.id, rule: SchedRule.RULE_CANNOT_RUN }); return; }
+    if (sel.length >= this.slotCount) { reasons.push({ group: g.id, rule: SchedRule.RULE_NO_FREE_SLOT }); return; }
+    const vmIds = this.tkVmIds;
+    if (!vmIds.includes(g.vm.id)) {
+      if (vmIds.length >= this.k.asCount) { reasons.push({ group: g.id, rule: SchedRule.RULE_AS_BUDGET }); return; }
+      vmIds.push(g.vm.id);
+    }
+    g.tSel = this.tkTick;
+    sel.push(g);
+    reasons.push({ group: g.id, rule });
+  }
+
+  /** Idleness once per group; off-slot groups re-sorted between runnable and idle; residents by CSG priority. */
+  private tkPrepare(): Group[] {
     const groups = this.groups;
     for (let i = 0; i < groups.length; i++) { const g = groups[i]; g.tIdle = this.isIdle(g); g.tSel = 0; }
     for (let p = 0; p < 4; p++) {
@@ -431,96 +454,120 @@ export class Scheduler implements QueueHooks {
       }
     }
     const old: Group[] = [];
-    for (const g of this.slots) if (g) old.push(g);
-    old.sort(byCsgPrioDesc);
+    for (let s = 0; s < this.slots.length; s++) { const g = this.slots[s]; if (g) old.push(g); }
+    sortByCsgPrioDesc(old);
+    return old;
+  }
+
+  /** Mid-slice: residents stay; only RT groups may preempt; free slots are filled. */
+  private tkPickMidSlice(old: Group[]): void {
+    const sel = this.tkSelected;
+    for (let i = 0; i < old.length; i++) { const g = old[i]; if (g.canRun && !g.tIdle) this.pick(g, SchedRule.RULE_PRIORITY_ORDER); }
+    const rt = this.runnable[PANTHOR_GROUP_PRIORITY_REALTIME];
+    for (let j = 0; j < rt.length; j++) {
+      if (sel.length >= this.slotCount) {
+        let victim = -1;
+        for (let i = sel.length - 1; i >= 0; i--) if (sel[i].priority < PANTHOR_GROUP_PRIORITY_REALTIME) { victim = i; break; }
+        if (victim < 0) break;
+        sel[victim].tSel = 0;
+        this.tkReasons.push({ group: sel[victim].id, rule: SchedRule.RULE_RT_PREEMPT });
+        sel.splice(victim, 1);
+      }
+      this.pick(rt[j], SchedRule.RULE_RT_PREEMPT);
+    }
+    for (let p = 3; p >= 0; p--) { const l = this.runnable[p]; for (let i = 0; i < l.length; i++) this.pick(l[i], SchedRule.RULE_PRIORITY_ORDER); }
+    sortByPrioDesc(sel);
+  }
+
+  /** Full tick: per priority, rotate the highest old group behind the others and the runnable ones. */
+  private tkPickFull(old: Group[]): boolean {
+    let timeslice = false;
+    for (let p = 3; p >= 0; p--) {
+      const oldNonIdle: Group[] = [];
+      for (let i = 0; i < old.length; i++) { const g = old[i]; if (g.priority === p && g.canRun && !g.tIdle) oldNonIdle.push(g); }
+      const rl = this.runnable[p];
+      const contenders = oldNonIdle.length + rl.length;
+      if (contenders > 1) timeslice = true;
+      const rotated = oldNonIdle.length && contenders > 1 ? oldNonIdle.shift() : undefined;
+      for (let i = 0; i < oldNonIdle.length; i++) this.pick(oldNonIdle[i], SchedRule.RULE_PRIORITY_ORDER);
+      for (let i = 0; i < rl.length; i++) this.pick(rl[i], SchedRule.RULE_PRIORITY_ORDER);
+      if (rotated) this.pick(rotated, SchedRule.RULE_ROTATION);
+    }
+    return timeslice;
+  }
+
+  /** The policy's protm choice on the current selection (NO_HEAP / DEFERRED when it cannot be served). */
+  private tkChoose(anyPending: boolean, active: Group | null): ProtmChoice {
+    const k = this.k;
+    let choice = k.protm.choose(this.tkSelected.map(view), anyPending, active ? active.id : 0);
+    if (anyPending && !k.protmAvailable && choice.verdict === ProtmVerdict.PROTM_GRANTED) {
+      choice = { verdict: k.lazyResetPending ? ProtmVerdict.PROTM_DEFERRED : ProtmVerdict.PROTM_DENIED,
+        rule: k.lazyResetPending ? SchedRule.RULE_LAZY_SLOW_RESET : SchedRule.RULE_NO_HEAP, group: choice.group, soleResident: false };
+    }
+    return choice;
+  }
+
+  private tkProtmGroup(choice: ProtmChoice): Group | null {
+    if (choice.verdict !== ProtmVerdict.PROTM_GRANTED && choice.verdict !== ProtmVerdict.PROTM_KEEP) return null;
+    const sel = this.tkSelected;
+    for (let i = 0; i < sel.length; i++) if (sel[i].id === choice.group) return sel[i];
+    return null;
+  }
+
+  /** Idle fill: free slots keep resident idle groups (≤ the protm group's priority under 2026). */
+  private tkIdleFill(old: Group[], idleLimit: number): void {
+    for (let p = 3; p >= 0; p--) {
+      for (let i = 0; i < old.length; i++) {
+        const g = old[i];
+        if (g.priority !== p || g.tSel === this.tkTick || !g.canRun || !g.tIdle) continue;
+        if (p > idleLimit) { this.tkReasons.push({ group: g.id, rule: SchedRule.RULE_IDLE_FILL_LE_PROTM }); continue; }
+        this.pick(g, SchedRule.RULE_IDLE);
+      }
+    }
+  }
+
+  /**
+   * tick_work: plans synchronously and emits the decision; returns a work item only when the plan
+   * needs FW round trips (exit, evictions, priority updates, starts, protected entry).
+   */
+  private tick(): Work | undefined {
+    const req = this.tickQueued as TickReq;
+    this.tickQueued = null;
+    const k = this.k;
+    if (!k.ready) return undefined;
+    const now = k.sim.now;
+    const full = now >= this.reschedTarget;
+    const tick = ++this.tickCount;
+    const fw = k.fw;
+    this.tkTick = tick;
+    this.tkSelected.length = 0;
+    this.tkVmIds.length = 0;
+    const reasons: GroupReasonInit[] = this.tkReasons = [];
+    const slotCount = this.slotCount;
+
+    const old = this.tkPrepare();
     const inputs = this.inputs(old);
 
     // ── pick (reference §3.4) ──
-    const selected: Group[] = [];
-    const vmIds: number[] = [];
-    const asCount = k.asCount;
-    const pick = (g: Group, rule: SchedRule): void => {
-      if (g.tSel === tick) return;
-      if (!g.canRun) { reasons.push({ group: g.id, rule: SchedRule.RULE_CANNOT_RUN }); return; }
-      if (selected.length >= slotCount) { reasons.push({ group: g.id, rule: SchedRule.RULE_NO_FREE_SLOT }); return; }
-      if (!vmIds.includes(g.vm.id)) {
-        if (vmIds.length >= asCount) { reasons.push({ group: g.id, rule: SchedRule.RULE_AS_BUDGET }); return; }
-        vmIds.push(g.vm.id);
-      }
-      g.tSel = tick;
-      selected.push(g);
-      reasons.push({ group: g.id, rule });
-    };
     let timeslice = false;
-    if (!full) {
-      // Mid-slice: residents stay; only RT groups may preempt; free slots are filled.
-      for (const g of old) if (g.canRun && !g.tIdle) pick(g, SchedRule.RULE_PRIORITY_ORDER);
-      for (const g of this.runnable[PANTHOR_GROUP_PRIORITY_REALTIME]) {
-        if (selected.length >= slotCount) {
-          let victim = -1;
-          for (let i = selected.length - 1; i >= 0; i--) if (selected[i].priority < PANTHOR_GROUP_PRIORITY_REALTIME) { victim = i; break; }
-          if (victim < 0) break;
-          selected[victim].tSel = 0;
-          reasons.push({ group: selected[victim].id, rule: SchedRule.RULE_RT_PREEMPT });
-          selected.splice(victim, 1);
-        }
-        pick(g, SchedRule.RULE_RT_PREEMPT);
-      }
-      for (const p of PRIOS) for (const g of this.runnable[p]) pick(g, SchedRule.RULE_PRIORITY_ORDER);
-      selected.sort(byPrioDesc);
-    } else {
-      for (const p of PRIOS) {
-        const oldNonIdle: Group[] = [];
-        for (const g of old) if (g.priority === p && g.canRun && !g.tIdle) oldNonIdle.push(g);
-        const contenders = oldNonIdle.length + this.runnable[p].length;
-        if (contenders > 1) timeslice = true;
-        // Rotation: the highest old group goes to the back of its priority level.
-        const rotated = oldNonIdle.length && contenders > 1 ? oldNonIdle.shift() : undefined;
-        for (const g of oldNonIdle) pick(g, SchedRule.RULE_PRIORITY_ORDER);
-        for (const g of this.runnable[p]) pick(g, SchedRule.RULE_PRIORITY_ORDER);
-        if (rotated) pick(rotated, SchedRule.RULE_ROTATION);
-      }
-      this.reschedTarget = now + this.period;
-    }
+    if (!full) this.tkPickMidSlice(old);
+    else { timeslice = this.tkPickFull(old); this.reschedTarget = now + this.period; }
+    const selected = this.tkSelected;
 
     // ── protected mode (policy) ──
     const active = this.activeGroup;
     let anyPending = false;
-    for (const g of groups) if (g.protmPendingQueues && g.canRun) { anyPending = true; break; }
-    let choice: ProtmChoice = NO_CHOICE;
-    if (anyPending || active) {
-      choice = k.protm.choose(selected.map(view), anyPending, active ? active.id : 0);
-      if (anyPending && !k.protmAvailable && choice.verdict === ProtmVerdict.PROTM_GRANTED) {
-        choice = { verdict: k.lazyResetPending ? ProtmVerdict.PROTM_DEFERRED : ProtmVerdict.PROTM_DENIED,
-          rule: k.lazyResetPending ? SchedRule.RULE_LAZY_SLOW_RESET : SchedRule.RULE_NO_HEAP, group: choice.group, soleResident: false };
-      }
-    }
-    let protmGroup: Group | null = null;
-    if (choice.verdict === ProtmVerdict.PROTM_GRANTED || choice.verdict === ProtmVerdict.PROTM_KEEP) {
-      for (const g of selected) if (g.id === choice.group) protmGroup = g;
-    }
+    for (const g of this.groups) if (g.protmPendingQueues && g.canRun) { anyPending = true; break; }
+    let choice: ProtmChoice = anyPending || active ? this.tkChoose(anyPending, active) : NO_CHOICE;
+    let protmGroup = this.tkProtmGroup(choice);
 
-    // ── idle fill: free slots keep resident idle groups (≤ the protm group's priority under 2026) ──
-    const idleLimit = protmGroup && k.protm.idleFillBelowProtm ? protmGroup.priority : 3;
-    for (const p of PRIOS) {
-      for (const g of old) {
-        if (g.priority !== p || g.tSel === tick || !g.canRun || !g.tIdle) continue;
-        if (p > idleLimit) { reasons.push({ group: g.id, rule: SchedRule.RULE_IDLE_FILL_LE_PROTM }); continue; }
-        pick(g, SchedRule.RULE_IDLE);
-      }
-    }
+    this.tkIdleFill(old, protmGroup && k.protm.idleFillBelowProtm ? protmGroup.priority : 3);
     // CSG priorities follow group priority, then list order (non-idle before idle): stable sort.
-    selected.sort(byPrioDesc);
+    sortByPrioDesc(selected);
     if (k.protm.chooseOnFinalOrder && (anyPending || active)) {
       // RFC: the group that gets CSG priority 15 (after the idle fill) decides.
-      choice = k.protm.choose(selected.map(view), anyPending, active ? active.id : 0);
-      if (anyPending && !k.protmAvailable && choice.verdict === ProtmVerdict.PROTM_GRANTED) {
-        choice = { verdict: ProtmVerdict.PROTM_DENIED, rule: SchedRule.RULE_NO_HEAP, group: choice.group, soleResident: false };
-      }
-      protmGroup = null;
-      if (choice.verdict === ProtmVerdict.PROTM_GRANTED || choice.verdict === ProtmVerdict.PROTM_KEEP) {
-        for (const g of selected) if (g.id === choice.group) protmGroup = g;
-      }
+      choice = this.tkChoose(anyPending, active);
+      protmGroup = this.tkProtmGroup(choice);
     }
     // kbase: only the protected group stays resident.
     if (protmGroup && choice.soleResident) {
@@ -550,34 +597,42 @@ export class Scheduler implements QueueHooks {
     const reprio: Group[] = [];
     const start: Group[] = [];
     for (let i = 0; i < selected.length; i++) selected[i].tPrio = MAX_CSG_PRIO - i;
-    let freeSlot = 0;
     for (let s = 0; s < slotCount; s++) {
       const g = this.slots[s];
-      if (g && g.tSel !== tick) {
+      if (!g) continue;
+      if (g.tSel !== tick) {
         g.tAction = g.canRun ? SlotAction.SLOT_SUSPEND : SlotAction.SLOT_TERMINATE;
         evict.push(g);
         evicted.push(g.id);
         slotsOut.push({ slot: s, group: g.id, csgPriority: g.csgPriority, action: g.tAction });
-      } else if (g) {
+      } else {
         if (g.tPrio !== g.csgPriority) reprio.push(g);
         slotsOut.push({ slot: s, group: g.id, csgPriority: g.tPrio, action: SlotAction.SLOT_KEEP });
       }
     }
-    for (const g of selected) {
+    let freeSlot = 0;
+    for (let i = 0; i < selected.length; i++) {
+      const g = selected[i];
       if (g.csgId >= 0) continue;
-      while (freeSlot < slotCount && this.slots[freeSlot] && this.slots[freeSlot]?.tSel === tick) freeSlot++;
+      // The lowest slot that is free or being freed by an eviction.
+      while (freeSlot < slotCount && this.slots[freeSlot] !== null && (this.slots[freeSlot] as Group).tSel === tick) freeSlot++;
       g.tSlot = freeSlot++;
       g.tAction = g.state === GroupStateKind.PANTHOR_CS_GROUP_SUSPENDED ? SlotAction.SLOT_RESUME : SlotAction.SLOT_START;
       start.push(g);
       slotsOut.push({ slot: g.tSlot, group: g.id, csgPriority: g.tPrio, action: g.tAction });
     }
     // Timeslicing keeps the tick running; so do runnable groups that got no slot.
-    if (!timeslice) for (const p of PRIOS) for (const g of this.runnable[p]) if (g.tSel !== tick) { timeslice = true; break; }
+    if (!timeslice) {
+      for (let p = 0; p < 4 && !timeslice; p++) {
+        const l = this.runnable[p];
+        for (let i = 0; i < l.length; i++) if (l[i].tSel !== tick) { timeslice = true; break; }
+      }
+    }
     const nextTick = timeslice ? Math.max(this.reschedTarget, now + 1) : 0;
 
     const decEv = k.sim.bus.emit({ body: { case: 'decision', value: {
       tick, trigger: req.trigger, fullTick: full, inputs, slots: slotsOut, evicted,
-      protm: verdict, protmRule: rule, protmGroup: protmId, reasons, freeAs: asCount - vmIds.length,
+      protm: verdict, protmRule: rule, protmGroup: protmId, reasons, freeAs: k.asCount - this.tkVmIds.length,
       timeslice, nextTickNs: nextTick, mode: fw.mode,
     } } }, req.ev);
     if (nextTick) this.armTick(nextTick);
