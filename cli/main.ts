@@ -24,6 +24,14 @@ export function buildProgram(): Command {
 
 export const VERSION = '0.1.0';
 
+// A closed pipe (`csftrace events big.csft | head`) ends the program quietly, as cat would.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
