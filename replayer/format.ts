@@ -298,9 +298,11 @@ function describe(ev: Event): string {
     case 'probe': {
       const v = b.value;
       const parts = [name(ProbeStageNames, v.stage)];
-      if (v.heapName) parts.push(`heap=${v.heapName}`);
-      if (v.heapNameSource) parts.push(`from=${v.heapNameSource}`);
-      if (v.attempt) parts.push(`attempt=${v.attempt}`);
+      // the heap name and where it came from matter at the start and at the lookup only
+      const early = v.stage === 0 || v.stage === 1 || v.stage === 2;
+      if (v.heapName && early) parts.push(`heap=${v.heapName}`);
+      if (v.heapNameSource && early) parts.push(`from=${v.heapNameSource}`);
+      if (v.attempt > 1 || (v.attempt && early)) parts.push(`attempt=${v.attempt}`);
       if (v.sectionFlags) parts.push(`section_flags=${hex(v.sectionFlags)}${v.sectionFlags & (1 << 5) ? '(PROT)' : ''}`);
       if (v.size) parts.push(`size=${size(v.size)}`);
       if (v.skipped) parts.push('skipped');
@@ -427,6 +429,7 @@ export function eventToJson(ev: Event, index: number): object {
 }
 
 function flatten(prefix: string, v: unknown, out: Array<[string, string]>): void {
+  if (v === undefined) return; // an absent sub-message
   if (Array.isArray(v)) {
     if (v.length === 0) { out.push([prefix, '[]']); return; }
     v.forEach((x, i) => flatten(`${prefix}[${i}]`, x, out));
