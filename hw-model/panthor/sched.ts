@@ -430,6 +430,14 @@ export class Scheduler implements QueueHooks {
     const vmIds = this.tkVmIds;
     if (!vmIds.includes(g.vm.id)) {
       if (vmIds.length >= this.k.asCount) { reasons.push({ group: g.id, rule: SchedRule.RULE_AS_BUDGET }); return; }
+      // Binding a VM to an AS needs MMU commands, which the MMU does not execute while the GPU is
+      // protected: a group that would not make the GPU leave (not above the protected group)
+      // waits for the exit.
+      const active = this.activeGroup;
+      if (g.vm.asNr < 0 && this.k.fw.mode !== GpuMode.MODE_NORMAL && !(active && g.priority > active.priority)) {
+        reasons.push({ group: g.id, rule: SchedRule.RULE_AS_BUDGET });
+        return;
+      }
       vmIds.push(g.vm.id);
     }
     g.tSel = this.tkTick;
@@ -459,24 +467,20 @@ export class Scheduler implements QueueHooks {
     return old;
   }
 
-  /** Mid-slice: residents stay; only RT groups may preempt; free slots are filled. */
+  /**
+   * Mid-slice (not a full tick): resident non-idle groups keep their slots in priority order, and
+   * only RT runnable groups are considered along with them (so they can preempt lower ones); free
+   * slots are then filled with runnable groups.
+   */
   private tkPickMidSlice(old: Group[]): void {
-    const sel = this.tkSelected;
-    for (let i = 0; i < old.length; i++) { const g = old[i]; if (g.canRun && !g.tIdle) this.pick(g, SchedRule.RULE_PRIORITY_ORDER); }
-    const rt = this.runnable[PANTHOR_GROUP_PRIORITY_REALTIME];
-    for (let j = 0; j < rt.length; j++) {
-      if (sel.length >= this.slotCount) {
-        let victim = -1;
-        for (let i = sel.length - 1; i >= 0; i--) if (sel[i].priority < PANTHOR_GROUP_PRIORITY_REALTIME) { victim = i; break; }
-        if (victim < 0) break;
-        sel[victim].tSel = 0;
-        this.tkReasons.push({ group: sel[victim].id, rule: SchedRule.RULE_RT_PREEMPT });
-        sel.splice(victim, 1);
+    for (let p = 3; p >= 0; p--) {
+      for (let i = 0; i < old.length; i++) { const g = old[i]; if (g.priority === p && g.canRun && !g.tIdle) this.pick(g, SchedRule.RULE_PRIORITY_ORDER); }
+      if (p === PANTHOR_GROUP_PRIORITY_REALTIME) {
+        const rt = this.runnable[p];
+        for (let i = 0; i < rt.length; i++) this.pick(rt[i], SchedRule.RULE_RT_PREEMPT);
       }
-      this.pick(rt[j], SchedRule.RULE_RT_PREEMPT);
     }
     for (let p = 3; p >= 0; p--) { const l = this.runnable[p]; for (let i = 0; i < l.length; i++) this.pick(l[i], SchedRule.RULE_PRIORITY_ORDER); }
-    sortByPrioDesc(sel);
   }
 
   /** Full tick: per priority, rotate the highest old group behind the others and the runnable ones. */
@@ -580,7 +584,10 @@ export class Scheduler implements QueueHooks {
     const gpuProt = fw.mode === GpuMode.MODE_PROTECTED || fw.mode === GpuMode.MODE_ENTERING;
     let verdict = choice.verdict, rule = choice.rule, protmId = choice.group;
     let exitCause: ModeSwitchCause = ModeSwitchCause.CAUSE_NONE;
-    if (gpuProt && (!active || verdict !== ProtmVerdict.PROTM_KEEP)) {
+    if (fw.mode === GpuMode.MODE_EXITING) {
+      // The FW is already leaving protected mode: apply waits for PROTM_ACTIVE to clear.
+      exitCause = ModeSwitchCause.CAUSE_FW_EXIT;
+    } else if (gpuProt && (!active || verdict !== ProtmVerdict.PROTM_KEEP)) {
       const top = selected[0];
       exitCause = top && active && top.priority === active.priority ? ModeSwitchCause.CAUSE_ROTATION : ModeSwitchCause.CAUSE_FORCED_EXIT_PING;
       if (verdict !== ProtmVerdict.PROTM_GRANTED) {
