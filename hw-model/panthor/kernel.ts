@@ -20,7 +20,7 @@ import {
 } from '../contract.js';
 import {
   DmaBuf, DmaHeap, HeapRegistry, checkAllocArgs, pageAlign, O_RDWR, O_CLOEXEC,
-  E2BIG, EACCES, EBADF, EBUSY, EINVAL, ENOENT, ENOMEM, ENOTTY, EPERM, EPROBE_DEFER, ETIME, PAGE_SIZE,
+  E2BIG, EACCES, EBADF, EBUSY, EINVAL, ENOENT, ENOTTY, EOPNOTSUPP, EPERM, EPROBE_DEFER, ETIME, PAGE_SIZE,
 } from '../dma-heap/index.js';
 import * as R from '../firmware/regs.js';
 import { Firmware, type FwHost } from '../firmware/index.js';
@@ -652,7 +652,8 @@ export class Kernel implements UapiKernel, FwHost {
       if (path === DRI_RENDER_NODE) {
         // The node exists only once the probe succeeded.
         if (this.probed && !this.unusable) {
-          const fd = this.installFd(p, { kind: 'render', pf: undefined as unknown as PanthorFile });
+          let fd = 3;
+          while (p.files.has(fd)) fd++;
           p.files.set(fd, { kind: 'render', pf: new PanthorFile(pid, fd, p.privileged) });
           ret = fd;
         }
@@ -802,7 +803,7 @@ export class Kernel implements UapiKernel, FwHost {
         if (!bo) return -ENOENT;
         // Exclusive-VM and protected BOs cannot be exported (invariant 10).
         if (bo.exclusiveVm || bo.isProtected) return -EINVAL;
-        if (!bo.dmabuf) return -EOPNOTSUPP_MODEL;
+        if (!bo.dmabuf) return -EOPNOTSUPP;   // model: only re-export of imported dma-bufs
         this.heaps.get(bo.dmabuf, p.pid);
         const fd = this.installFd(p, { kind: 'dmabuf', buf: bo.dmabuf });
         this.heaps.exportFd(bo.dmabuf, p.pid, fd);
@@ -1220,10 +1221,6 @@ export class Kernel implements UapiKernel, FwHost {
   /** Model accessor for tests and tools: a group by its handle. */
   group(handle: number): Group | undefined { return this.groupsById.get(handle); }
 }
-
-/** ENOTTY/EOPNOTSUPP are not in the shared errno list of every layer; keep them here. */
-const EOPNOTSUPP_MODEL = 95;
-void ENOMEM;
 
 /** Builds the kernel model for a scenario: `kernel.start()` schedules heap registration and probe. */
 export function createKernel(sim: Sim, cfg: ScenarioConfig): Kernel {

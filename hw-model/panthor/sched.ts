@@ -21,7 +21,7 @@ import type { Ns } from '../sim/index.js';
 import type { Kernel } from './kernel.js';
 import { Group, Job, Queue, type QueueHooks, type Vm } from './objects.js';
 import { CSG_REQ_TIMEOUT, MAX_CSG_PRIO, PANTHOR_GROUP_PRIORITY_REALTIME } from './uapi.js';
-import { sleep, waitUntil, type Work } from './work.js';
+import { waitUntil, type WaitFor, type Work } from './work.js';
 
 /** Instructions the kernel writes per job, padded to 64-byte lines (reference §1.7). */
 export const JOB_INSTRS = 16;
@@ -821,7 +821,7 @@ export class Scheduler implements QueueHooks {
    * Host-forced exit (7/8): wait the grace period for the FW to leave by itself, then toggle
    * GLB_PING and wait for PROTM_ACTIVE to clear; timeout → reset. Returns false on failure.
    */
-  *forceExit(cause: ModeSwitchCause, ev: number): Generator<import('./work.js').WaitFor, boolean, boolean> {
+  *forceExit(cause: ModeSwitchCause, ev: number): Generator<WaitFor, boolean, boolean> {
     const k = this.k, fw = k.fw, pol = k.protm;
     const out = (): boolean => fw.mode === GpuMode.MODE_NORMAL;
     if (out()) return true;
@@ -841,10 +841,8 @@ export class Scheduler implements QueueHooks {
     return false;
   }
 
-  /** A work item that only forces an exit (VM_BIND under the 2026 series). */
+  /** A work item that forces an exit, then runs `then` (VM_BIND under the 2026 series). */
   *exitWork(cause: ModeSwitchCause, ev: number, then: () => void): Work {
-    yield* this.forceExit(cause, ev);
-    then();
-    yield sleep(0);
+    if (yield* this.forceExit(cause, ev)) then();
   }
 }
