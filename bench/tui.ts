@@ -10,9 +10,9 @@
  * and state panes have slots to draw), written with the container writer: simulating 10M events
  * would take minutes. Set CSFTRACE_BENCH_TUI_TRACE=<file.csft> to measure a recorded trace instead.
  *
- * Figures: open to first screen; keyframe build; p50/p99 per key class (steps, pages, jumps to
- * random indices, mode-switch and decision searches, cause/back) and the p99 of navigation keys,
- * held to ≤ 16 ms.
+ * Figures: open to first screen; keys while keyframes build and while the timeline fills; then,
+ * with the background idle, p50/p99 per key class (steps, pages, jumps to random indices,
+ * mode-switch and decision searches, cause/back) and the p99 of navigation keys, held to ≤ 16 ms.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -111,7 +111,11 @@ async function run(ctx: BenchContext): Promise<void> {
   const tb = performance.now();
   while (!replayer.keyframesReady) await tick();
   ctx.report('keyframes built in the background (after first screen)', (performance.now() - tb) / 1000, 's');
-  while (ui.busy) await tick();
+  // Keys while the timeline's columns are sampled (the first time after the keyframes).
+  const sampling: number[] = [];
+  for (let k = 0; k < 50 && !ui.idle; k++) sampling.push(await press(ui, term, k % 2 ? '\x1b[D' : '\x1b[C'));
+  if (sampling.length) ctx.report(`→/← while the timeline fills (${sampling.length} keys), p99`, pct(sampling, 99), 'ms');
+  while (!ui.idle) await tick();
 
   const n = trace.eventCount;
   let seed = 12345;

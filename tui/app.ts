@@ -25,7 +25,7 @@ export interface TuiOptions {
   output?: Writable;
   env?: NodeJS.ProcessEnv;
   terminal?: string;
-  /** Slice of background work between keys, in ms (default 8). */
+  /** Slice of background work between keys, in ms (default 5; one timeline sample may overrun it). */
   sliceMs?: number;
 }
 
@@ -39,6 +39,8 @@ export interface TuiHandle {
   quit(): void;
   /** True while a slow action (search, seek) runs. */
   readonly busy: boolean;
+  /** True when no background work (keyframes, timeline columns, effect links) is pending. */
+  readonly idle: boolean;
   /** Frames drawn as the result of a key or a click, and when the last one was drawn (benchmarks). */
   readonly keyFrames: number;
   readonly lastKeyFrameAt: number;
@@ -68,7 +70,7 @@ export function startTui(opts: TuiOptions): TuiHandle {
   let finished = false;
   let busy = false;
   const queued: string[] = [];
-  const sliceMs = opts.sliceMs ?? 8;
+  const sliceMs = opts.sliceMs ?? 5;
 
   let keyFrames = 0;
   let lastKeyFrameAt = 0;
@@ -209,6 +211,7 @@ export function startTui(opts: TuiOptions): TuiHandle {
   return {
     session, term, done, key: onKey, quit,
     get busy() { return busy; },
+    get idle() { return !scheduled && !busy; },
     get keyFrames() { return keyFrames; },
     get lastKeyFrameAt() { return lastKeyFrameAt; },
   };

@@ -422,18 +422,24 @@ export class Session {
   sampleColumns(max: number): boolean {
     if (!this.samplesKey) return false;
     const cols = this.samples.length;
-    const frontier = this.replayer.keyframesReady ? Infinity : Math.floor(this.replayer.keyframeProgress() * this.count);
+    const { t0, span } = this.window();
+    const ready = this.replayer.keyframesReady;
+    // Columns are in time order: stop at the first one past the keyframes built so far, without
+    // looking up any later column (each lookup may decode a chunk).
+    let frontierT = Infinity;
+    if (!ready) {
+      const f = Math.floor(this.replayer.keyframeProgress() * this.count) - 1;
+      frontierT = f >= 0 ? this.trace.timeOf(f) : -Infinity;
+    }
     let done = 0;
-    let pending = false;
     for (let c = this.nextSample; c < cols && done < max; c++) {
       if (this.samples[c]) continue;
-      const i = this.columnIndex(c, cols);
-      if (i > frontier) { pending = true; continue; }
-      this.samples[c] = this.api.lanes(this.replayer.stateAt(i));
+      if (t0 + ((c + 1) * span) / cols > frontierT) return true;
+      this.samples[c] = this.api.lanes(this.replayer.stateAt(this.columnIndex(c, cols)));
       done++;
     }
     while (this.nextSample < cols && this.samples[this.nextSample]) this.nextSample++;
-    return pending || this.nextSample < cols;
+    return this.nextSample < cols;
   }
 
   /** Jump to the event at the time of timeline column c. */
