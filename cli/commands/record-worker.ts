@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { recordScenario, type RecordProgress } from '../../recorder/index.js';
 import type { ScenarioConfig } from '../../hw-model/index.js';
-import type { TraceHeaderInit } from '../../proto/index.js';
+import type { Compression, TraceHeaderInit } from '../../proto/index.js';
 
 export interface RecordWorkerData {
   path: string;
@@ -16,6 +16,7 @@ export interface RecordWorkerData {
   /** Int32Array over a SharedArrayBuffer: [0] != 0 asks the recording to stop. */
   stop: SharedArrayBuffer;
   progress: boolean;
+  compression: Compression;
 }
 
 export type RecordWorkerMessage =
@@ -30,6 +31,7 @@ const stop = new Int32Array(data.stop);
 try {
   const r = recordScenario(data.path, data.header, data.config, {
     chunkEvents: data.chunkEvents,
+    compression: data.compression,
     shouldStop: () => Atomics.load(stop, 0) !== 0,
     onProgress: data.progress ? (p) => port.postMessage({ type: 'progress', p } satisfies RecordWorkerMessage) : undefined,
   });

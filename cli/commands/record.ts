@@ -19,6 +19,7 @@ interface RecordFlags extends ScenarioFlags {
   output: string;
   chunkEvents?: string;
   wallClock?: boolean;
+  fast?: boolean;
   json?: boolean;
 }
 
@@ -68,6 +69,7 @@ export function register(program: Command): void {
     .option('--duration <d>', 'virtual time to simulate, e.g. 5s, 250ms (overrides the file)')
     .requiredOption('-o, --output <file>', 'trace file to write (.csft)')
     .option('--chunk-events <n>', 'events per chunk: the most a crash can lose (default 8192)')
+    .option('--fast', 'lz4 fast chunks instead of lz4 HC: about a quarter larger, less CPU while recording')
     .option('--wall-clock', 'store the wall-clock time in the header (the file is then not byte-identical across runs)')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', `
@@ -95,7 +97,10 @@ Examples:
       const stop = new SharedArrayBuffer(4);
       const stopFlag = new Int32Array(stop);
       const bar = progressBar();
-      const data: RecordWorkerData = { path: opts.output, header, config, chunkEvents, stop, progress: process.stderr.isTTY === true };
+      const data: RecordWorkerData = {
+        path: opts.output, header, config, chunkEvents, stop, progress: process.stderr.isTTY === true,
+        compression: opts.fast ? 'fast' : 'hc',
+      };
       const worker = new Worker(new URL('./record-worker.js', import.meta.url), { workerData: data });
       let signal: NodeJS.Signals | undefined;
       const onSignal = (s: NodeJS.Signals): void => {
