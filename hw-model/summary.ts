@@ -44,7 +44,7 @@ export interface SummaryData {
 interface GroupAcc { pid: number; group: number; priority: number; isProtected: boolean; gpuNs: number; done: number; failed: number }
 
 const ERRNO: Readonly<Record<number, string>> = {
-  1: 'EPERM', 2: 'ENOENT', 9: 'EBADF', 11: 'EAGAIN', 12: 'ENOMEM', 14: 'EFAULT', 16: 'EBUSY', 19: 'ENODEV',
+  1: 'EPERM', 2: 'ENOENT', 13: 'EACCES', 9: 'EBADF', 11: 'EAGAIN', 12: 'ENOMEM', 14: 'EFAULT', 16: 'EBUSY', 19: 'ENODEV',
   22: 'EINVAL', 28: 'ENOSPC', 62: 'ETIME', 110: 'ETIMEDOUT', 125: 'ECANCELED', 517: 'EPROBE_DEFER',
 };
 

@@ -103,7 +103,15 @@ test('the protected-mode policies visibly differ on drm-video-over-ui (mode swit
   assert.ok(distinct.size >= 3, rows.map((r) => `${r.p}: ${r.key}`).join('; '));
   const posted = rows.find((r) => r.p === 'panthor-2026')!, reviewed = rows.find((r) => r.p === 'panthor-2026-reviewed')!;
   assert.notEqual(posted.key, reviewed.key, 'the review\'s fixes change the outcome');
-  for (const r of rows) assert.ok(r.s.modeSwitches.enters > 0, `${r.p} entered protected mode at least once`);
+  for (const r of rows) {
+    if (r.p === 'rfc-2025') {
+      // The RFC grants protected mode to the group that gets CSG priority 15; panthor's idle fill keeps
+      // the idle HIGH compositor resident above the MEDIUM video, so the video never gets to enter.
+      assert.equal(r.s.modeSwitches.enters, 0, 'rfc-2025: the resident HIGH compositor keeps CSG priority 15');
+    } else {
+      assert.ok(r.s.modeSwitches.enters > 0, `${r.p} entered protected mode at least once`);
+    }
+  }
 });
 
 /** The events of one family in a run, as plain objects (t + body value). */

@@ -19,7 +19,7 @@ import { CS_INSTR_BYTES, hasProtRegion } from './cs-builder.js';
 import { DrmDevice, signalOp } from './libdrm.js';
 import {
   DRM_PANTHOR_GROUP_CREATE_PROTECTED, DRM_PANTHOR_GROUP_STATE_FATAL_FAULT, DRM_PANTHOR_GROUP_STATE_TIMEDOUT,
-  DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ, DRM_PANTHOR_SYNC_OP_SIGNAL, EPERM, ETIME, PANTHOR_GROUP_PRIORITY,
+  DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ, DRM_PANTHOR_SYNC_OP_SIGNAL, EACCES, EPERM, ETIME, PANTHOR_GROUP_PRIORITY,
 } from './uapi.js';
 
 /** Per-app counters kept by the model (what the app itself saw). */
@@ -236,9 +236,10 @@ export abstract class AppModel {
       vmId: this.vm, coreMask: this.shaderPresent, tilerMask: 1, maxCores: popcount(this.shaderPresent), protmBufFd,
     };
     let r = dev.groupCreate(req);
-    if (r.ret === -EPERM && this.priority > PANTHOR_GROUP_PRIORITY.medium) {
+    if ((r.ret === -EACCES || r.ret === -EPERM) && this.priority > PANTHOR_GROUP_PRIORITY.medium) {
+      // group_priority_permit() refuses HIGH/REALTIME without CAP_SYS_NICE or DRM master (-EACCES).
       // Like a Vulkan app refused a global priority: fall back to the default priority.
-      this.log(LogLevel.LOG_WARN, `GROUP_CREATE priority ${this.cfg.priority}: EPERM; falling back to medium`);
+      this.log(LogLevel.LOG_WARN, `GROUP_CREATE priority ${this.cfg.priority}: ${r.ret === -EACCES ? 'EACCES' : 'EPERM'}; falling back to medium`);
       this.priority = PANTHOR_GROUP_PRIORITY.medium;
       r = dev.groupCreate({ ...req, queues: queues.map((q) => ({ ...q })), priority: this.priority });
     }
@@ -354,7 +355,7 @@ export function popcount(x: number): number {
 }
 
 const ERRNO_NAMES: Readonly<Record<number, string>> = {
-  1: 'EPERM', 2: 'ENOENT', 9: 'EBADF', 11: 'EAGAIN', 12: 'ENOMEM', 14: 'EFAULT', 16: 'EBUSY', 19: 'ENODEV',
+  1: 'EPERM', 2: 'ENOENT', 13: 'EACCES', 9: 'EBADF', 11: 'EAGAIN', 12: 'ENOMEM', 14: 'EFAULT', 16: 'EBUSY', 19: 'ENODEV',
   22: 'EINVAL', 28: 'ENOSPC', 62: 'ETIME', 110: 'ETIMEDOUT', 125: 'ECANCELED', 517: 'EPROBE_DEFER',
 };
 

@@ -128,7 +128,7 @@ export class FakeKernel implements UapiKernel {
         return 0;
       case 'groupCreate': {
         const v = args.value;
-        if ((v.priority ?? 0) >= 2 && !p.privileged) return -1;
+        if ((v.priority ?? 0) >= 2 && !p.privileged) return -13; // -EACCES, as group_priority_permit()
         const prot = ((v.flags ?? 0) & 1) !== 0;
         if (prot && !this.cfg.heaps.some((h) => h.name === this.cfg.driver.protectedHeapName && h.appearAt <= this.sim.now)) return -22;
         const handle = this.nextGroup++;

@@ -41,6 +41,7 @@ export const O_CLOEXEC = 0o2000000;
 /** Linux errno values user space reacts to. */
 export const EPERM = 1;
 export const ENOENT = 2;
+export const EACCES = 13;
 export const EINVAL = 22;
 export const ENOMEM = 12;
 export const ETIME = 62;

@@ -125,14 +125,14 @@ apps:
   assert.ok(logs.length < 6, logs.join('\n'));
 });
 
-test('HIGH without privilege: GROUP_CREATE fails with EPERM and the app falls back to MEDIUM', () => {
+test('HIGH without privilege: GROUP_CREATE fails with EACCES and the app falls back to MEDIUM', () => {
   const cfg = parseScenario('duration: 100ms\napps:\n  - { name: g, kind: game, priority: high, privileged: false }\n', 't.yaml');
   const { events, res } = collect(cfg);
   const creates = ioctls(events, IoctlCmd.GROUP_CREATE);
-  assert.deepEqual(creates.map((c) => [c.args.value.priority, c.ret]), [[2, -1], [1, 0]]);
+  assert.deepEqual(creates.map((c) => [c.args.value.priority, c.ret]), [[2, -13], [1, 0]]);
   assert.ok(res.apps[0].framesDone > 0);
   assert.equal(res.summary.ioctlErrors[0].cmd, 'GROUP_CREATE');
-  assert.equal(res.summary.ioctlErrors[0].errno, 'EPERM');
+  assert.equal(res.summary.ioctlErrors[0].errno, 'EACCES');
 });
 
 test('a fatal group is destroyed and recreated after the failed submit', () => {
