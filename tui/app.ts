@@ -184,6 +184,8 @@ export function startTui(opts: TuiOptions): TuiHandle {
       kfBudget = Math.max(500, Math.min(kfBudget * 2, 1_000_000, Math.round(kfBudget * (sliceMs / Math.max(0.25, spent)))));
       more = !r.keyframesReady;
     }
+    // a pending --at waits for the keyframes: come back until it is applied
+    if (pendingAt !== undefined) more = true;
     while (performance.now() - t0 < sliceMs) {
       const left = session.sampleColumns(1);
       if (!left) break;
