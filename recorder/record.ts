@@ -8,6 +8,7 @@
  * `shouldStop` (polled every 4096 events) lets the caller end a recording early (SIGINT): the run
  * unwinds and the file is closed with its index, holding every event up to that point.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import {
   simulate, MODEL_VERSION, type ScenarioConfig, type SimResult, type TraceSink,
 } from '../hw-model/index.js';
@@ -57,8 +58,12 @@ export interface RecordProgress {
 
 export interface RecordOptions {
   chunkEvents?: number;
-  /** Compress and write in a worker thread (default true): the simulation thread only encodes. */
-  offload?: boolean;
+  /**
+   * Compress and write in a worker thread, so that the simulation thread only encodes. 'auto' (the
+   * default) does so when a core looks free (load average below the core count minus one): the
+   * bytes are the same either way, only the wall time differs.
+   */
+  offload?: boolean | 'auto';
   compression?: Compression;
   onProgress?: (p: RecordProgress) => void;
   /** Polled every 4096 events; true ends the recording early (the file is still closed properly). */
@@ -77,6 +82,12 @@ export interface RecordResult {
   sim?: SimResult;
 }
 
+/** True when another core is probably idle (a compression worker would run in parallel). */
+export function coreLooksFree(): boolean {
+  const cores = availableParallelism();
+  return cores >= 2 && loadavg()[0] < cores - 1;
+}
+
 /** Thrown through the model by the stop check; caught here. */
 class RecordingStopped extends Error {}
 
@@ -89,7 +100,8 @@ class StopCheck implements TraceSink {
 
 /** Records `config` into `path` (created or truncated). */
 export function recordScenario(path: string, header: TraceHeaderInit, config: ScenarioConfig, opts: RecordOptions = {}): RecordResult {
-  const rec = TraceRecorder.create(path, header, { chunkEvents: opts.chunkEvents, offload: opts.offload ?? true, compression: opts.compression });
+  const offload = opts.offload === undefined || opts.offload === 'auto' ? coreLooksFree() : opts.offload;
+  const rec = TraceRecorder.create(path, header, { chunkEvents: opts.chunkEvents, offload, compression: opts.compression });
   const sinks: TraceSink[] = [rec];
   if (opts.shouldStop) sinks.unshift(new StopCheck(opts.shouldStop));
   const onProgress = opts.onProgress;
