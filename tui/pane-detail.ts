@@ -51,10 +51,12 @@ export function detailLines(s: Session, w: number, g: Glyphs): Line[] {
   d.links.forEach((l, k) => { if (l.label !== 'cause') link(k); });
   if (d.effectsPending) lines.push({ segs: [[Style.dim, `effect ${g.link} (searching…)`]] });
   lines.push({ segs: [[Style.title, 'fields:']] });
-  const kw = Math.min(22, Math.max(6, ...d.fields.map(([k]) => k.length)) + 1);
+  // names in a column as wide as most of them; a longer name gets its value on the next line
+  const kw = Math.min(Math.max(12, Math.floor(w / 2)), Math.max(6, ...d.fields.map(([k]) => k.length)) + 1);
   for (const [k, v] of d.fields) {
     const vs = wrap(v, Math.max(8, w - kw - 1), 0);
-    vs.forEach((part, n) => lines.push({ segs: [[Style.dim, ` ${(n ? '' : k).padEnd(kw)}`], [Style.normal, part]] }));
+    if (k.length >= kw) lines.push({ segs: [[Style.dim, ` ${k}`]] });
+    vs.forEach((part, n) => lines.push({ segs: [[Style.dim, ` ${(n || k.length >= kw ? '' : k).padEnd(kw)}`], [Style.normal, part]] }));
   }
   return lines;
 }
