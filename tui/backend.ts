@@ -18,9 +18,13 @@ const MODES: ReadonlySet<string> = new Set(['NORMAL', 'PROTECTED', 'ENTERING', '
 export function lanesOf(s: ReplayState): LaneSample {
   const d = s.device;
   const m = d.gpuMode.replace(/^MODE_/, '');
+  // protected time so far: the closed spans, plus the open one when the GPU is protected now
+  const open = d.gpuMode === 'MODE_PROTECTED' && d.gpuModeSinceIdx >= 0 ? s.t - d.gpuModeSinceT : 0;
   return {
     mode: (MODES.has(m) ? m : 'UNKNOWN') as ModeName,
     protectedGroup: d.protmActiveGroup,
+    protectedNs: s.counters.protectedNs + open,
+    resets: d.resetCount,
     slots: s.slots.map((sl) => {
       const g = sl.group ? s.groups[sl.group] : undefined;
       return { group: sl.group, priority: g?.priority ?? 0, isProtected: !!g?.isProtected, csgPriority: sl.csgPriority };

@@ -93,6 +93,13 @@ export interface LaneSample {
   /** The group running in protected mode (0 = none). */
   protectedGroup: number;
   slots: SlotSample[];
+  /**
+   * Running totals up to the sampled instant (virtual ns in protected mode, GPU resets): the
+   * difference between two columns tells whether the GPU was protected or reset in between, even
+   * when neither column's own instant shows it.
+   */
+  protectedNs?: number;
+  resets?: number;
 }
 
 /** The replayer's public functions the TUI calls, plus the facts it reads from a state. */

@@ -209,3 +209,24 @@ test('fit pads and cuts to a width', () => {
   assert.equal(fit('abc', 5), 'abc  ');
   assert.equal(fit('abcdef', 4), 'abc…');
 });
+
+test('mode band: a column shows protected time or a reset that happened inside it, from running totals', () => {
+  const s = session();
+  const p = traceLayout(s, { x: 0, y: 0, w: 120, h: 38 });
+  const cols = p.timeline.w - 6;
+  const base = { mode: 'NORMAL' as const, protectedGroup: 0, slots: [] };
+  const colNs = s.window().span / cols;
+  const samples = Array.from({ length: cols }, (_, k) => ({ ...base, protectedNs: 0, resets: 0, k }));
+  // column 10: protected for a tenth of it; column 20: most of it; column 30: a reset
+  for (let k = 10; k < cols; k++) samples[k].protectedNs = colNs / 10;
+  for (let k = 20; k < cols; k++) samples[k].protectedNs = colNs / 10 + colNs * 0.9;
+  for (let k = 30; k < cols; k++) samples[k].resets = 1;
+  s.columns = () => samples;
+  const { canvas } = screen(s);
+  const band = Array.from(canvas.line(p.timeline.y)).slice(p.timeline.x + 6);
+  assert.equal(band[9], '·');
+  assert.equal(band[10], '▌', 'partly protected');
+  assert.equal(band[11], '·');
+  assert.equal(band[20], '█', 'mostly protected');
+  assert.equal(band[30], 'R', 'a reset');
+});

@@ -49,9 +49,19 @@ export function drawTimeline(c: Canvas, s: Session, r: Rect, g: Glyphs): Hit[] {
 
   // mode band
   c.put(r.x, r.y, 'mode', Style.heading, GUTTER);
+  const colNs = s.window().span / cols;
   for (let k = 0; k < cols; k++) {
-    const m = samples[k]?.mode;
-    if (m === undefined) continue;
+    const smp = samples[k];
+    if (!smp) continue;
+    let m = smp.mode;
+    // what happened inside the column, from the running totals of the column before
+    const prev = k > 0 ? samples[k - 1] : undefined;
+    if (prev && smp.resets !== undefined && prev.resets !== undefined && smp.resets > prev.resets) m = 'RESET';
+    else if (prev && smp.protectedNs !== undefined && prev.protectedNs !== undefined && m !== 'PROTECTED') {
+      const dt = smp.protectedNs - prev.protectedNs;
+      if (dt >= colNs / 2) m = 'PROTECTED';
+      else if (dt > 0) m = 'ENTERING'; // partly protected: drawn as a half block
+    }
     c.set(r.x + GUTTER + k, r.y, modeChar(m, g), MODE_STYLE[m]);
   }
 
