@@ -28,7 +28,15 @@ export function summaryText(api: ReplayApi, replayer: ReplayerLike, opts: { at?:
     .filter(([, c]) => c > 0)
     .sort((a, b) => b[1] - a[1])
     .map(([f, c]) => `${f} ${c}`);
-  if (fams.length) wrap(`by family: ${fams.join(' · ')}`, w - 2, 2).slice(0, 3).forEach((l) => out.push(`  ${l}`));
+  if (fams.length) {
+    // whole "name count" items per line
+    let line = '  by family:';
+    for (const f of fams) {
+      if (line.length + f.length + 3 > w) { out.push(line); line = '   '; }
+      line += `${line.endsWith(':') || line === '   ' ? ' ' : ' · '}${f}`;
+    }
+    out.push(line);
+  }
   for (const notice of tr.notices) out.push(cut(`  notice: ${notice}`));
 
   if (n && n <= SCAN_LIMIT) {
