@@ -4,6 +4,7 @@
  * fixed sleeps). Used by the end-to-end tests of `csftrace replay`.
  */
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 
 export function tmuxAvailable(): boolean {
   return spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
@@ -71,7 +72,10 @@ export class Tmux {
   kill(): void {
     if (!this.alive) return;
     this.alive = false;
+    // the server's socket path, to remove the file the server leaves behind
+    const path = spawnSync('tmux', ['-L', this.socket, 'display-message', '-p', '#{socket_path}'], { encoding: 'utf8' }).stdout.trim();
     spawnSync('tmux', ['-L', this.socket, 'kill-server'], { encoding: 'utf8' });
+    if (path.includes(this.socket)) rmSync(path, { force: true });
   }
 }
 
