@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Readable, Writable } from 'node:stream';
-import type { Hit } from './canvas.js';
+import type { Canvas, Glyphs, Hit } from './canvas.js';
 import { inRect } from './canvas.js';
 import type { ReplayApi, ReplayerLike } from './contract.js';
 import { drawScreen, type TraceHits } from './frame.js';
@@ -27,6 +27,23 @@ export interface TuiOptions {
   terminal?: string;
   /** Slice of background work between keys, in ms (default 5; one timeline sample may overrun it). */
   sliceMs?: number;
+  /** Another screen composition (e.g. two traces side by side); default: one trace. */
+  composer?: (primary: Session) => ScreenComposer;
+}
+
+/**
+ * How the screen is composed, for views beyond one trace (the diff view draws two sessions with
+ * `drawTrace` and routes its own keys). The loop calls `draw` on every frame, offers each key to
+ * `key` first, sends the rest to `active()`, and runs `background` in the idle slices.
+ */
+export interface ScreenComposer {
+  draw(w: number, h: number, g: Glyphs): { canvas: Canvas; hits: TraceHits[] };
+  /** A key this view handles itself (undefined: not handled, the active session gets it). */
+  key?(name: string): KeyResult | undefined;
+  /** The session keys go to (default: the primary). */
+  active?(): Session;
+  /** One slice of extra background work (e.g. the second trace's keyframes); true while some remains. */
+  background?(): boolean;
 }
 
 /** A running UI; `done` settles when the user quits. */
@@ -59,8 +76,10 @@ export function startTui(opts: TuiOptions): TuiHandle {
     ascii: env.CSFTRACE_ASCII === '1' || !localeIsUtf8(env),
   });
   let hits: TraceHits[] = [];
+  const composer: ScreenComposer = opts.composer?.(session) ?? { draw: (w, h, g) => drawScreen(session, w, h, g) };
+  const active = () => composer.active?.() ?? session;
   term.setPainter((w, h) => {
-    const f = drawScreen(session, w, h, term.glyphs);
+    const f = composer.draw(w, h, term.glyphs);
     hits = f.hits;
     return f.canvas;
   });
@@ -94,13 +113,14 @@ export function startTui(opts: TuiOptions): TuiHandle {
     if (r === 'redraw') { keyFrame(); kick(); return; }
     // a slow action: show what is happening, then run it on the next turn
     busy = true;
-    session.say(r.busy);
+    const target = active();
+    target.say(r.busy);
     term.render();
     setImmediate(() => {
       try {
         r.run();
       } catch (e) {
-        session.warn(e instanceof Error ? e.message : String(e));
+        target.warn(e instanceof Error ? e.message : String(e));
       }
       busy = false;
       if (finished) return;
@@ -113,10 +133,12 @@ export function startTui(opts: TuiOptions): TuiHandle {
   const onKey = (name: string) => {
     if (finished) return;
     if (busy) { if (name === 'C-c') quit(); else queued.push(name); return; }
+    const s = active();
     try {
-      apply(session.key(name));
+      const own = s.prompt || s.helpOpen ? undefined : composer.key?.(name);
+      apply(own ?? s.key(name));
     } catch (e) {
-      session.warn(e instanceof Error ? e.message : String(e));
+      s.warn(e instanceof Error ? e.message : String(e));
       keyFrame();
     }
   };
@@ -133,7 +155,7 @@ export function startTui(opts: TuiOptions): TuiHandle {
 
   term.onKey(onKey);
   term.onMouse((action, x, y) => {
-    if (finished || busy || session.prompt || session.helpOpen) return;
+    if (finished || busy || active().prompt || active().helpOpen) return;
     const h = hitAt(x, y);
     if (!h) return;
     const { s, hit } = h;
@@ -186,6 +208,7 @@ export function startTui(opts: TuiOptions): TuiHandle {
     }
     // a pending --at waits for the keyframes: come back until it is applied
     if (pendingAt !== undefined) more = true;
+    if (composer.background?.()) more = true;
     while (performance.now() - t0 < sliceMs) {
       const left = session.sampleColumns(1);
       if (!left) break;

@@ -3,7 +3,7 @@
  * (session.ts, frame.ts, pane-*.ts: what each pane shows for a cursor and a size) is separate from
  * the blessed driver (term.ts) and the loop (app.ts), so views are tested without a terminal.
  */
-export { startTui, runTui, type TuiOptions, type TuiHandle } from './app.js';
+export { startTui, runTui, type TuiOptions, type TuiHandle, type ScreenComposer } from './app.js';
 export { summaryText } from './summary.js';
 export { Session, STATE_TABS, PANES, type Pane, type KeyResult, type DetailModel } from './session.js';
 export { drawScreen, drawTrace, drawStatus, traceLayout, MIN_WIDTH, MIN_HEIGHT, type TraceHits, type PaneRects } from './frame.js';
