@@ -21,7 +21,7 @@ entry), { (the scheduling decision before it), and read "why:" in the Detail pan
 Without a terminal (stdout piped), a one-screen summary is printed instead.
 
 Example:
-  csftrace replay traces/drm-video-over-ui.csft --at 12ms`)
+  csftrace replay traces/v1/drm-video-over-ui.csft --at 200ms`)
     .action(async (path: string, opts: { at?: string; summary?: boolean }) => {
       const { trace, replayer } = openReplay(path);
       try {
