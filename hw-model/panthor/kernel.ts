@@ -114,7 +114,17 @@ export class Kernel implements UapiKernel, FwHost {
   private readonly pingCb = (): void => this.pingWork();
   private readonly pingTimeoutCb = (): void => this.pingTimeout();
   private readonly waiterCb = (w: SyncWaiter): void => this.fireWaiter(w, 0);
-  private readonly waiterTimeoutCb = (w: SyncWaiter): void => this.fireWaiter(w, -ETIME);
+  /**
+   * Blocking waits whose timeout is still scheduled, by id. The timeout callback carries the id,
+   * not the waiter: a wait that completes early (nearly all of them) leaves nothing alive behind it
+   * until its timeout time comes (no cancellation: the callback finds no waiter and does nothing).
+   */
+  private readonly timedWaits = new Map<number, SyncWaiter>();
+  private nextWaitId = 1;
+  private readonly waiterTimeoutCb = (id: number): void => {
+    const w = this.timedWaits.get(id);
+    if (w) this.fireWaiter(w, -ETIME);
+  };
 
   constructor(readonly sim: Sim, readonly cfg: ScenarioConfig) {
     this.heaps = new HeapRegistry(sim);
@@ -689,7 +699,13 @@ export class Kernel implements UapiKernel, FwHost {
     pf.syncobjs.clear();
   }
 
-  private dropWaiter(w: SyncWaiter): void { w.done = true; }
+  private dropWaiter(w: SyncWaiter): void { this.settle(w); }
+
+  /** A wait is over (signalled, timed out or dropped): its pending timeout will find nothing. */
+  private settle(w: SyncWaiter): void {
+    w.done = true;
+    if (w.id) { this.timedWaits.delete(w.id); w.id = 0; }
+  }
 
   private destroyVm(vm: Vm): void {
     vm.destroyed = true;
@@ -1155,7 +1171,7 @@ export class Kernel implements UapiKernel, FwHost {
       if (w.done) { ws.splice(i--, 1); continue; }
       if (!this.waiterReady(w)) continue;
       ws.splice(i--, 1);
-      w.done = true;          // its timeout fires later and is ignored (no cancellation)
+      this.settle(w);         // its timeout fires later and is ignored (no cancellation)
       this.sim.after(0, this.waiterCb, w);
     }
   }
@@ -1167,7 +1183,7 @@ export class Kernel implements UapiKernel, FwHost {
 
   syncobjWait(pid: number, fd: number, handles: number[], points: number[], timeoutAbs: Ns, cb: (ret: number) => void): void {
     const f = this.procs.get(pid)?.files.get(fd);
-    const w: SyncWaiter = { objs: [], points, cb, token: -1, done: false, pid, fd, start: this.sim.now, handles };
+    const w: SyncWaiter = { objs: [], points, cb, token: -1, done: false, pid, fd, start: this.sim.now, handles, id: 0 };
     let bad = !f || f.kind !== 'render';
     if (!bad) {
       const pf = (f as { pf: PanthorFile }).pf;
@@ -1180,13 +1196,15 @@ export class Kernel implements UapiKernel, FwHost {
     if (bad) { w.done = true; this.sim.after(0, (x: SyncWaiter) => this.finishWait(x, f ? -EINVAL : -EBADF), w); return; }
     if (this.waiterReady(w)) { w.done = true; this.sim.after(0, this.waiterCb, w); return; }
     for (const s of w.objs) s.waiters.push(w);
-    w.token = this.sim.at(timeoutAbs, this.waiterTimeoutCb, w);
+    w.id = this.nextWaitId++;
+    this.timedWaits.set(w.id, w);
+    w.token = this.sim.at(timeoutAbs, this.waiterTimeoutCb, w.id);
   }
 
   private fireWaiter(w: SyncWaiter, ret: number): void {
     if (ret !== 0) {
       if (w.done) return;
-      w.done = true;
+      this.settle(w);
       w.token = -1;
     }
     this.finishWait(w, ret);

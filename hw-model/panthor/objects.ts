@@ -86,6 +86,8 @@ export interface SyncWaiter {
   fd: number;
   start: Ns;
   handles: number[];
+  /** Key of the pending timeout in the kernel's table of timed waits (0 = none). */
+  id: number;
 }
 
 /** One open of the render node (struct panthor_file). */
