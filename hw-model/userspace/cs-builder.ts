@@ -16,29 +16,42 @@ export const SB_ALL_MASK = 0xff;
 /** PROT_REGION's Size field: 16 bits holding bytes / 8. */
 const PROT_REGION_MAX_BYTES = 0xffff * CS_INSTR_BYTES;
 
+/** Distinct operands kept per opcode in a builder's table of shared instructions. */
+const SHARED_PER_OP = 64;
+
 export class CsBuilder {
-  private instrs: CsInstr[] = [];
+  /** The stream being built: `buf[0..n)` (the buffer is reused; finish() hands out a copy). */
+  private buf: CsInstr[] = [];
+  private n = 0;
+  /**
+   * Instructions without a per-use operand (WAIT on a mask, MOVE48 of a framebuffer address,
+   * FINISH_*, ...) are shared between the streams of this builder, one object per opcode and
+   * operand: a stream stays in its BO for hundreds of frames, so this keeps the retained streams
+   * small. Emitted instructions are never written afterwards (protRegion() patches its own
+   * PROT_REGION, which is never shared), so sharing them is not observable.
+   */
+  private readonly shared: (Map<number, CsInstr> | undefined)[] = [];
 
   /** Number of instructions emitted so far. */
-  get length(): number { return this.instrs.length; }
+  get length(): number { return this.n; }
   /** Stream size in bytes (GROUP_SUBMIT stream_size). */
-  get sizeBytes(): number { return this.instrs.length * CS_INSTR_BYTES; }
+  get sizeBytes(): number { return this.n * CS_INSTR_BYTES; }
 
-  nop(): this { return this.emit(CsOpcode.NOP); }
+  nop(): this { return this.emitShared(CsOpcode.NOP, 0, 0, 0, 0); }
   /** MOVE48: load a 48-bit value (an address) into a register pair. */
-  move48(value: number): this { return this.emit(CsOpcode.MOVE48, 0, value); }
-  move32(value: number): this { return this.emit(CsOpcode.MOVE32, 0, 0, value); }
+  move48(value: number): this { return this.emitShared(CsOpcode.MOVE48, value, value, 0, 0); }
+  move32(value: number): this { return this.emitShared(CsOpcode.MOVE32, value, 0, value, 0); }
   /** WAIT on the scoreboard slots of `sbMask`. */
-  wait(sbMask = SB_ALL_MASK): this { return this.emit(CsOpcode.WAIT, 0, 0, 0, sbMask); }
+  wait(sbMask = SB_ALL_MASK): this { return this.emitShared(CsOpcode.WAIT, sbMask, 0, 0, sbMask); }
 
   runCompute(duration: Ns): this { return this.emit(CsOpcode.RUN_COMPUTE, duration); }
   runTiling(duration: Ns): this { return this.emit(CsOpcode.RUN_TILING, duration); }
   runIdvs(duration: Ns): this { return this.emit(CsOpcode.RUN_IDVS, duration); }
   runFragment(duration: Ns): this { return this.emit(CsOpcode.RUN_FRAGMENT, duration); }
-  finishTiling(): this { return this.emit(CsOpcode.FINISH_TILING); }
-  finishFragment(): this { return this.emit(CsOpcode.FINISH_FRAGMENT); }
-  flushCaches(): this { return this.emit(CsOpcode.FLUSH_CACHE2); }
-  errorBarrier(): this { return this.emit(CsOpcode.ERROR_BARRIER); }
+  finishTiling(): this { return this.emitShared(CsOpcode.FINISH_TILING, 0, 0, 0, 0); }
+  finishFragment(): this { return this.emitShared(CsOpcode.FINISH_FRAGMENT, 0, 0, 0, 0); }
+  flushCaches(): this { return this.emitShared(CsOpcode.FLUSH_CACHE2, 0, 0, 0, 0); }
+  errorBarrier(): this { return this.emitShared(CsOpcode.ERROR_BARRIER, 0, 0, 0, 0); }
 
   syncAdd64(addr: number, value: number): this { return this.emit(CsOpcode.SYNC_ADD64, 0, addr, value); }
   syncSet64(addr: number, value: number): this { return this.emit(CsOpcode.SYNC_SET64, 0, addr, value); }
@@ -55,11 +68,11 @@ export class CsBuilder {
   protRegion(body: (b: this) => void): this {
     this.wait(SB_ALL_MASK);
     this.emit(CsOpcode.PROT_REGION);
-    const region = this.instrs[this.instrs.length - 1];
-    const first = this.instrs.length;
+    const region = this.buf[this.n - 1];
+    const first = this.n;
     body(this);
     this.wait(SB_ALL_MASK);
-    const bytes = (this.instrs.length - first) * CS_INSTR_BYTES;
+    const bytes = (this.n - first) * CS_INSTR_BYTES;
     if (bytes > PROT_REGION_MAX_BYTES) throw new RangeError(`PROT_REGION covers ${bytes} bytes (at most ${PROT_REGION_MAX_BYTES})`);
     region.size = bytes;
     return this;
@@ -67,8 +80,8 @@ export class CsBuilder {
 
   /** The stream; the builder starts over empty. */
   finish(): CsInstr[] {
-    const out = this.instrs;
-    this.instrs = [];
+    const out = this.buf.slice(0, this.n);
+    this.n = 0;
     return out;
   }
 
@@ -78,7 +91,20 @@ export class CsBuilder {
    */
   private emit(op: CsOpcode, duration = 0, addr = 0, value = 0, sbMask = 0, cond: 'le' | 'gt' | undefined = undefined,
                callSize = 0): this {
-    this.instrs.push({ op, duration, size: 0, sbMask, addr, value, callSize, cond });
+    this.buf[this.n++] = { op, duration, size: 0, sbMask, addr, value, callSize, cond };
+    return this;
+  }
+
+  /** An instruction whose only operand is `key`, from the shared table (see `shared`). */
+  private emitShared(op: CsOpcode, key: number, addr: number, value: number, sbMask: number): this {
+    let m = this.shared[op];
+    if (!m) { m = new Map(); this.shared[op] = m; }
+    let instr = m.get(key);
+    if (!instr) {
+      instr = { op, duration: 0, size: 0, sbMask, addr, value, callSize: 0, cond: undefined };
+      if (m.size < SHARED_PER_OP) m.set(key, instr);
+    }
+    this.buf[this.n++] = instr;
     return this;
   }
 }
