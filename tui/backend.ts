@@ -5,10 +5,11 @@
  * status bar (which group is on which slot, the GPU mode).
  */
 import {
-  Cursor, Replayer, familyName as replayerFamilyName, familyOf, eventFields, explainDecision, formatEvent,
-  openTrace, parseFilter, renderState, resolvePosition, type ReplayState, type TraceFile,
+  Cursor, DiffNavigator, Replayer, consequencesTable, decisionLine, diffReport, diffTraces, familyName as replayerFamilyName,
+  familyOf, eventFields, explainDecision, formatEvent, formatTimeNs, openTrace, parseFilter, renderState, resolvePosition,
+  type ReplayState, type TraceFile,
 } from '../replayer/index.js';
-import type { LaneSample, ModeName, ReplayApi, ReplayerLike } from './contract.js';
+import type { DiffApi, DiffModel, LaneSample, ModeName, ReplayApi, ReplayerLike } from './contract.js';
 
 type Event = ReturnType<TraceFile['event']>;
 
@@ -57,3 +58,38 @@ export function openReplay(path: string): { trace: TraceFile; replayer: Replayer
   const trace = openTrace(path);
   return { trace, replayer: Replayer.open(trace) };
 }
+
+/**
+ * The diff of two open traces for the diff view: the replayer's diffTraces, DiffNavigator,
+ * decisionLine and consequencesTable. The heading lines restate the report's header differences,
+ * decision counts and first divergence.
+ */
+export const diffApi: DiffApi = {
+  diff(ta, tb): DiffModel {
+    const a = ta as TraceFile, b = tb as TraceFile;
+    const d = diffTraces(a, b);
+    const nav = new DiffNavigator(d);
+    const report = diffReport(d, { maxHunks: 1, perHunk: 1, context: 0, eventsShown: 0 });
+    const summary: string[] = [];
+    for (const h of report.header) summary.push(`${h.field}: ${h.a}  →  ${h.b}`);
+    const n = report.decisions;
+    summary.push(`decisions: A ${n.a}, B ${n.b}, ${n.matched} matched, ${n.hunks} difference${n.hunks === 1 ? '' : 's'}` +
+      (n.exact ? '' : ' (approximate alignment)'));
+    const f = report.firstDivergence;
+    if (f) {
+      const side = (x: typeof f.a) => (x.decision ? `decision ${x.decision.decision} #${x.decision.event}` : 'no decision (the other has extra ones)');
+      summary.push(`first divergence: A ${side(f.a)}; B ${side(f.b)}`);
+    }
+    return {
+      nav,
+      decisions: { a: d.trackA.count, b: d.trackB.count },
+      decisionText(side, k) {
+        const l = decisionLine(d, side, k);
+        return `#${l.event} ${formatTimeNs(l.t)} ${l.text}`;
+      },
+      summary,
+      consequences: consequencesTable(report),
+      same: d.same,
+    };
+  },
+};

@@ -35,9 +35,11 @@ export const Style = {
   tabActive: 26,
   prompt: 27,
   breakpoint: 28,
+  diffA: 29,         // a decision of trace A that differs from B (diff view; red like `csftrace diff`'s -)
+  diffB: 30,         // the same in trace B (green, +)
 } as const;
 export type Style = (typeof Style)[keyof typeof Style];
-export const STYLE_COUNT = 29;
+export const STYLE_COUNT = 31;
 
 /** Border and shading glyphs: Unicode box drawing, or plain ASCII for terminals without UTF-8. */
 export interface Glyphs {
@@ -55,20 +57,21 @@ export interface Glyphs {
   current: string;    // marker of the current event row
   match: string;      // marker of a row matching the filter
   bullet: string;
+  diff: string;       // marker of a decision that differs from the other trace (diff view)
 }
 
 export const UNICODE_GLYPHS: Glyphs = {
   h: '─', v: '│', tl: '┌', tr: '┐', bl: '└', br: '┘',
   teeDown: '┬', teeUp: '┴', teeRight: '├', teeLeft: '┤', cross: '┼',
   shade: '▒', full: '█', half: '▌', laneEmpty: '·', laneRun: '━', cursor: '▲', ellipsis: '…', link: '→',
-  current: '▶', match: '•', bullet: '•',
+  current: '▶', match: '•', bullet: '•', diff: '≠',
 };
 
 export const ASCII_GLYPHS: Glyphs = {
   h: '-', v: '|', tl: '+', tr: '+', bl: '+', br: '+',
   teeDown: '+', teeUp: '+', teeRight: '+', teeLeft: '+', cross: '+',
   shade: '#', full: '@', half: '%', laneEmpty: '.', laneRun: '=', cursor: '^', ellipsis: '~', link: '>',
-  current: '>', match: '*', bullet: '-',
+  current: '>', match: '*', bullet: '-', diff: '!',
 };
 
 export interface Rect { x: number; y: number; w: number; h: number }

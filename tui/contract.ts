@@ -122,3 +122,47 @@ export interface ReplayApi {
   /** Family case of an event that is a scheduling decision (for "why" sentences). */
   readonly decisionCase: string;
 }
+
+// ───────────────────────────── diff view (replay a --diff b) ─────────────────────────────
+
+export type DiffSide = 'a' | 'b';
+
+/** A difference (hunk) with the event where it starts on each side, for seeking both cursors. */
+export interface HunkLike {
+  readonly index: number;
+  readonly aEvent: number;
+  readonly bEvent: number;
+}
+
+/** Positions across the two traces of a diff (the replayer's DiffNavigator). */
+export interface DiffNavLike {
+  readonly hunkCount: number;
+  /** The event of the other trace shown beside event e of `side`. */
+  linkedEvent(side: DiffSide, e: number): number;
+  /** Ordinal of the last decision at or before event e of `side` (−1: none yet). */
+  decisionAt(side: DiffSide, e: number): number;
+  nextDifference(side: DiffSide, e: number): HunkLike | undefined;
+  prevDifference(side: DiffSide, e: number): HunkLike | undefined;
+  /** The difference containing decision p of `side`, if that decision differs. */
+  hunkOfDecision(side: DiffSide, p: number): HunkLike | undefined;
+  /** True when event e of `side` is a decision that differs from the other trace. */
+  isDifferent(side: DiffSide, e: number): boolean;
+}
+
+/** What the diff view shows about two traces, computed once by `DiffApi.diff`. */
+export interface DiffModel {
+  readonly nav: DiffNavLike;
+  readonly decisions: { readonly a: number; readonly b: number };
+  /** Decision k of a side as one line ("#307 200.030ms TRIGGER_… (RULE_…)"), groups named by identity. */
+  decisionText(side: DiffSide, k: number): string;
+  /** Heading lines of the consequences view: header differences, decision counts, first divergence. */
+  readonly summary: readonly string[];
+  /** Consequences per total, app and group: A, B and delta columns. */
+  readonly consequences: StateTable;
+  /** No difference in decisions, headers or consequences. */
+  readonly same: boolean;
+}
+
+export interface DiffApi {
+  diff(a: TraceLike, b: TraceLike): DiffModel;
+}

@@ -95,9 +95,14 @@ export function drawTrace(c: Canvas, s: Session, r: Rect, g: Glyphs, label = '')
   ];
 }
 
-/** The status line and the line under it (prompt, message or key hints). */
-export function drawStatus(c: Canvas, s: Session, r: Rect, g: Glyphs, extra = ''): void {
-  const sep = ` ${g.v} `;
+/** Key hints under the status line of one trace. */
+export const STATUS_HINTS: ReadonlyArray<readonly [string, string]> = [
+  ['←→', 'step'], ['g', 'go'], ['/', 'filter'], ['n', 'match'], [']', 'mode'], ['}', 'decision'],
+  ['p', 'protm'], ['Enter', 'cause'], ['Bksp', 'back'], ['Tab', 'pane'], ['?', 'help'], ['q', 'quit'],
+];
+
+/** The parts of a session's status line: index, time, GPU mode, filter, breakpoints, keyframes. */
+export function statusParts(s: Session): string[] {
   const lanes = s.lanes();
   const parts: string[] = [];
   parts.push(s.count ? `#${s.index}/${s.count}` : 'no events');
@@ -107,6 +112,19 @@ export function drawStatus(c: Canvas, s: Session, r: Rect, g: Glyphs, extra = ''
   const bps = s.cursor.breakpoints;
   parts.push(`bp ${bps.length ? bps.map((b) => b.text).join(', ') : '-'}`);
   if (!s.replayer.keyframesReady) parts.push(`keyframes ${Math.floor(s.replayer.keyframeProgress() * 100)}%`);
+  return parts;
+}
+
+/**
+ * The status line and the line under it (prompt, message or key hints). `over` replaces the
+ * status line's parts and the hints (the diff view's own).
+ */
+export function drawStatus(
+  c: Canvas, s: Session, r: Rect, g: Glyphs, extra = '',
+  over: { parts?: string[]; hints?: ReadonlyArray<readonly [string, string]> } = {},
+): void {
+  const sep = ` ${g.v} `;
+  const parts = over.parts ?? statusParts(s);
   if (extra) parts.push(extra);
   c.fill({ x: r.x, y: r.y, w: r.w, h: 1 }, ' ', Style.status);
   c.put(r.x, r.y, clip(` ${parts.join(sep)}`, r.w, g.ellipsis), Style.status, r.w);
@@ -119,10 +137,7 @@ export function drawStatus(c: Canvas, s: Session, r: Rect, g: Glyphs, extra = ''
   } else if (s.message) {
     c.put(r.x, y, clip(s.message.text, r.w, g.ellipsis), s.message.warn ? Style.warn : Style.normal, r.w);
   } else {
-    const hints: Array<[string, string]> = [
-      ['←→', 'step'], ['g', 'go'], ['/', 'filter'], ['n', 'match'], [']', 'mode'], ['}', 'decision'],
-      ['p', 'protm'], ['Enter', 'cause'], ['Bksp', 'back'], ['Tab', 'pane'], ['?', 'help'], ['q', 'quit'],
-    ];
+    const hints = over.hints ?? STATUS_HINTS;
     let x = r.x;
     for (const [k, what] of hints) {
       const need = k.length + what.length + 3;

@@ -1,6 +1,7 @@
 /**
  * The `?` screen: what each pane shows, a walkthrough from the first protected-mode entry back to
- * the decision that caused it, and the key table (also printed in the README).
+ * the decision that caused it, and the key table (also printed in the README); the diff view's
+ * keys at the end, or first when the diff view is open.
  */
 import { Canvas, Style, type Glyphs, type Rect, type Seg } from './canvas.js';
 import { wrap } from './pane-detail.js';
@@ -28,10 +29,30 @@ export const KEY_TABLE: ReadonlyArray<readonly [string, string]> = [
   ['q', 'quit'],
 ];
 
+/** The diff view's own keys (`csftrace replay a.csft --diff b.csft`); every key above works on the active side. */
+export const DIFF_KEY_TABLE: ReadonlyArray<readonly [string, string]> = [
+  ['d D', 'next / previous difference: both cursors land on its first decision'],
+  ['v', 'consequences per total, app and group: A, B and delta (↑ ↓ PgUp PgDn scroll; v or Esc closes)'],
+  ['s', 'switch the active side (keys move it; the other cursor follows through the alignment); Tab too when only the lists show'],
+  ['l', 'unlink / link the cursors (unlinked: each side moves on its own)'],
+  ['z', 'the active side alone with all its panes / both sides'],
+];
+
 type Entry = { label?: string; text: string; style?: Style };
 
-function helpEntries(g: Glyphs): Entry[] {
+function diffEntries(g: Glyphs): Entry[] {
   return [
+    { text: 'Diff view: csftrace replay a.csft --diff b.csft', style: Style.heading },
+    { text: `Both traces, A above or left, B below or right. The line under each title is the scheduling decision at or before that side's cursor, as the diff names it (groups by app and creation order); ${g.diff} in the events list marks decisions that differ from the other trace. The cursors are linked through the alignment of the decisions: moving one moves the other to the event beside it.` },
+    ...DIFF_KEY_TABLE.map(([k, t]) => ({ label: k, text: t })),
+    { text: 'Walkthrough: d (first divergence: compare the two decisions and their rules), Tab or s and Enter/{ to read why on each side, v (what it cost each app), D returns.' },
+    { text: '' },
+  ];
+}
+
+function helpEntries(g: Glyphs, diff: boolean): Entry[] {
+  return [
+    ...(diff ? diffEntries(g) : []),
     { text: 'csftrace replay: step through a recorded GPU scheduling trace', style: Style.title },
     { text: '' },
     { text: 'Walkthrough: why did the GPU enter protected mode?', style: Style.heading },
@@ -52,14 +73,15 @@ function helpEntries(g: Glyphs): Entry[] {
     { text: 'Keys', style: Style.heading },
     ...KEY_TABLE.map(([k, t]) => ({ label: k, text: t })),
     { text: 'Mouse: click an event, a link, a tab or a timeline column; the wheel scrolls.' },
+    ...(diff ? [] : [{ text: '' }, ...diffEntries(g)]),
   ];
 }
 
 /** The help text wrapped to width w (labels in a column, text with a hanging indent). */
-export function helpLines(g: Glyphs, w = 100): Seg[][] {
+export function helpLines(g: Glyphs, w = 100, opts: { diff?: boolean } = {}): Seg[][] {
   const out: Seg[][] = [];
   const lw = 15;
-  for (const e of helpEntries(g)) {
+  for (const e of helpEntries(g, !!opts.diff)) {
     if (e.label === undefined) {
       for (const t of wrap(e.text, w)) out.push([[e.style ?? Style.normal, t]]);
       continue;
@@ -70,10 +92,10 @@ export function helpLines(g: Glyphs, w = 100): Seg[][] {
   return out;
 }
 
-/** Draws the help over the panes, in a box inside r. */
-export function drawHelp(c: Canvas, s: Session, r: Rect, g: Glyphs): void {
+/** Draws the help over the panes, in a box inside r (`diff`: the diff view's keys first). */
+export function drawHelp(c: Canvas, s: Session, r: Rect, g: Glyphs, opts: { diff?: boolean } = {}): void {
   const w = Math.min(r.w, 100);
-  const lines = helpLines(g, w - 2);
+  const lines = helpLines(g, w - 2, opts);
   const h = Math.min(r.h, lines.length + 2);
   const x0 = r.x + Math.floor((r.w - w) / 2);
   const y0 = r.y + Math.floor((r.h - h) / 2);

@@ -1,7 +1,8 @@
 /**
  * Events pane: a virtualised list of one-line events. Only the visible rows are formatted (the
  * session caches their text), so a 10M-event trace costs the same as a small one. The current
- * event is marked and highlighted; rows matching the active filter carry a marker.
+ * event is marked and highlighted; rows matching the active filter carry a marker, and in the diff
+ * view decisions that differ from the other trace carry one too.
  */
 import { Canvas, Style, clip, type Glyphs, type Hit, type Rect } from './canvas.js';
 import type { Session } from './session.js';
@@ -35,10 +36,11 @@ export function drawEvents(c: Canvas, s: Session, r: Rect, g: Glyphs): Hit[] {
     if (i >= s.count) break;
     const y = r.y + row;
     const current = i === s.index;
-    const marker = current ? g.current : s.matches(i) ? g.match : ' ';
-    c.put(r.x, y, marker, current ? Style.current : Style.match, 1);
+    const diff = s.diffMark?.(i);
+    const marker = current ? g.current : s.matches(i) ? g.match : diff !== undefined ? g.diff : ' ';
+    c.put(r.x, y, marker, current ? Style.current : diff !== undefined && !s.matches(i) ? diff : Style.match, 1);
     const text = clip(s.line(i), r.w - 1, g.ellipsis);
-    c.put(r.x + 1, y, text, current ? Style.current : familyStyle(s.event(i).body.case), r.w - 1);
+    c.put(r.x + 1, y, text, current ? Style.current : diff ?? familyStyle(s.event(i).body.case), r.w - 1);
     if (current) c.restyle(r.x, y, r.w, Style.current);
     hits.push({ kind: 'row', rect: { x: r.x, y, w: r.w, h: 1 }, index: i });
   }

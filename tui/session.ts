@@ -11,6 +11,7 @@
 import type {
   CursorLike, EventLike, FilterLike, LaneSample, ReplayApi, ReplayerLike, StateLike, StateTable, TraceLike,
 } from './contract.js';
+import type { Style } from './canvas.js';
 import { ZOOM_SPANS } from './time-format.js';
 
 export type Pane = 'events' | 'detail' | 'state' | 'timeline';
@@ -97,6 +98,12 @@ export class Session {
 
   /** Find effect links in the background (the UI) rather than on every move (tests, summaries). */
   deferEffects = false;
+
+  /**
+   * Diff view: the style of event i's row when it is a decision that differs from the other trace
+   * (undefined: not marked). Set by the diff view; the events list shows a marker and this style.
+   */
+  diffMark: ((i: number) => Style | undefined) | undefined;
 
   constructor(readonly api: ReplayApi, readonly replayer: ReplayerLike, opts: { at?: string; deferEffects?: boolean } = {}) {
     this.deferEffects = !!opts.deferEffects;
@@ -241,6 +248,20 @@ export class Session {
       this.reveal = 'center';
       this.moved();
     }
+  }
+
+  /**
+   * Moves to i without recording a jump: a cursor linked to another one (the diff view) follows it.
+   * The list recentres when i is out of view.
+   */
+  follow(i: number): void {
+    if (!this.count) return;
+    const target = Math.max(0, Math.min(i, this.count - 1));
+    if (target === this.index) return;
+    this.cursor.seek(target);
+    this.reveal = 'near';
+    if (Math.abs(target - this.listTop) > this.listRows * 2) this.reveal = 'center';
+    this.moved();
   }
 
   back(): void {

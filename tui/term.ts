@@ -57,6 +57,8 @@ export function styleAttrs(noColor: boolean): Int32Array {
   set(Style.tabActive, BOLD | INVERSE);
   set(Style.prompt, BOLD, 3);
   set(Style.breakpoint, BOLD, 1);
+  set(Style.diffA, BOLD, 1);
+  set(Style.diffB, BOLD, 2);
   return a;
 }
 

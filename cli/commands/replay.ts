@@ -1,43 +1,93 @@
 /**
- * `csftrace replay trace.csft [--at <index|time>]` (alias `tui`): the terminal UI. Without a
- * terminal on stdin and stdout it prints a one-screen summary of the trace instead.
+ * `csftrace replay trace.csft[#ev=N] [--at <index|time>] [--diff other.csft]` (alias `tui`): the
+ * terminal UI. `trace.csft#ev=N` (the links a bug report writes) opens at event N. `--diff` shows
+ * two traces with linked cursors, the differences of their scheduling decisions and what they cost
+ * each app. Without a terminal on stdin and stdout it prints a text summary instead (of the trace,
+ * or with --diff the `csftrace diff` text).
  */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { openReplay, replayApi, runTui, summaryText } from '../../tui/index.js';
-import { resolvePosition } from '../../replayer/index.js';
+import { diffApi, diffComposer, openReplay, replayApi, runTui, summaryText } from '../../tui/index.js';
+import { diffReport, diffTraces, renderDiffText, resolvePosition } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
+
+/** A trace argument: the path, and the event of a `#ev=N` link when the path as given does not exist. */
+export interface TraceArg { path: string; ev?: number; link?: string }
+
+/**
+ * Splits `trace.csft#ev=N`. A path that exists is used as is (a file name may contain '#');
+ * otherwise a trailing `#ev=<n>` is the event to open at. A link with something other than a
+ * non-negative integer after `#ev=` is a CliError.
+ */
+export function parseTraceArg(arg: string, exists: (p: string) => boolean = existsSync): TraceArg {
+  if (exists(arg)) return { path: arg };
+  const m = /^(.*)#ev=([^#/]*)$/.exec(arg);
+  if (!m || m[1] === '') return { path: arg };
+  if (!/^\d+$/.test(m[2])) throw new CliError(`${arg}: bad event link: expected #ev=<event index>, got "#ev=${m[2]}"`);
+  return { path: m[1], ev: Number(m[2]), link: arg };
+}
 
 export function register(program: Command): void {
   program
     .command('replay')
     .alias('tui')
-    .description('step through a trace in the terminal UI: timeline, events, cause links, state, decisions explained')
-    .argument('<trace>', 'trace file (.csft)')
+    .description('step through a trace in the terminal UI: timeline, events, cause links, state, decisions explained; --diff: two traces side by side')
+    .argument('<trace>', 'trace file (.csft); trace.csft#ev=N opens at event N (the links in a bug report)')
     .option('--at <position>', 'start at an event index (1234, #1234) or a virtual time (12.5ms)')
+    .option('--diff <other>', 'compare with another trace: linked cursors, d/D next/previous difference, v consequences')
     .option('--summary', 'print the text summary even on a terminal')
     .addHelpText('after', `
 In the UI, ? shows every key. To see why protected mode was entered: p (first protected-mode
 entry), { (the scheduling decision before it), and read "why:" in the Detail pane.
-Without a terminal (stdout piped), a one-screen summary is printed instead.
+With --diff: d jumps both cursors to the next difference in the scheduling decisions (D back),
+v shows the consequences per app and group, s switches the side the keys move (the other follows).
+Without a terminal (stdout piped), a one-screen summary is printed instead (with --diff: the
+text of \`csftrace diff\`).
 
-Example:
-  csftrace replay traces/v1/drm-video-over-ui.csft --at 200ms`)
-    .action(async (path: string, opts: { at?: string; summary?: boolean }) => {
-      const { trace, replayer } = openReplay(path);
+Examples:
+  csftrace replay traces/v1/drm-video-over-ui.csft --at 200ms
+  csftrace replay traces/v1/drm-video-over-ui.csft#ev=307
+  csftrace replay traces/v1/drm-video-over-ui.csft --diff traces/v1/drm-video-over-ui-kbase.csft`)
+    .action(async (arg: string, opts: { at?: string; diff?: string; summary?: boolean }) => {
+      const main = parseTraceArg(arg);
+      if (main.ev !== undefined && opts.at !== undefined) {
+        throw new CliError(`${arg}: the link gives a position and so does --at ${opts.at}: use one`);
+      }
+      // the other trace's own #ev=N is ignored: its cursor follows the first one's
+      const other = opts.diff !== undefined ? parseTraceArg(opts.diff).path : undefined;
+      const { trace, replayer } = openReplay(main.path);
       try {
-        if (opts.at !== undefined) {
+        const at = main.ev !== undefined ? String(main.ev) : opts.at;
+        if (at !== undefined) {
           try {
-            resolvePosition(trace, opts.at);
+            resolvePosition(trace, at);
           } catch (e) {
-            throw new CliError(`--at ${opts.at}: ${e instanceof Error ? e.message : String(e)}`);
+            const what = main.link ?? `--at ${opts.at}`;
+            throw new CliError(`${what}: ${e instanceof Error ? e.message : String(e)}`);
           }
         }
         const tty = process.stdout.isTTY === true && process.stdin.isTTY === true;
-        if (!tty || opts.summary) {
-          process.stdout.write(summaryText(replayApi, replayer, { at: opts.at, width: process.stdout.columns || 100 }));
+        if (other === undefined) {
+          if (!tty || opts.summary) {
+            process.stdout.write(summaryText(replayApi, replayer, { at, width: process.stdout.columns || 100 }));
+            return;
+          }
+          await runTui({ api: replayApi, replayer, at });
           return;
         }
-        await runTui({ api: replayApi, replayer, at: opts.at });
+        const b = openReplay(other);
+        try {
+          if (!tty || opts.summary) {
+            const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+            const report = diffReport(diffTraces(trace, b.trace));
+            process.stdout.write(`csftrace replay --diff: ${tty ? "--summary" : "not a terminal"}, so the text of \`csftrace diff\` instead of the UI\n`);
+            process.stdout.write(renderDiffText(report, { color }).join('\n') + '\n');
+            return;
+          }
+          await runTui({ api: replayApi, replayer, at, composer: diffComposer(replayApi, diffApi, b.replayer) });
+        } finally {
+          b.trace.close();
+        }
       } finally {
         trace.close();
       }
