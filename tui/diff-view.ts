@@ -222,7 +222,7 @@ export class DiffView implements ScreenComposer {
   // ───────────────────────────── drawing ─────────────────────────────
 
   /** The title of a side: label, policy, cursor, decision at the cursor and whether it differs, file. */
-  sideTitle(side: DiffSide): string {
+  sideTitle(side: DiffSide, g: Glyphs): string {
     const s = this.session(side);
     const parts = [`${side.toUpperCase()} ${s.trace.header.policy || '-'}`, s.count ? `#${s.index}/${s.count}` : 'no events'];
     const m = this.model;
@@ -230,7 +230,7 @@ export class DiffView implements ScreenComposer {
       const p = m.nav.decisionAt(side, s.index);
       if (p >= 0) {
         const h = m.nav.hunkOfDecision(side, p);
-        parts.push(`decision ${p}/${m.decisions[side]} ${h ? `≠ difference ${h.index + 1}/${m.nav.hunkCount}` : '= same'}`);
+        parts.push(`decision ${p}/${m.decisions[side]} ${h ? `${g.diff} difference ${h.index + 1}/${m.nav.hunkCount}` : '= same'}`);
       }
     }
     parts.push(baseName(s.trace.path));
@@ -328,7 +328,7 @@ export class DiffView implements ScreenComposer {
   private drawFull(c: Canvas, side: DiffSide, r: Rect, g: Glyphs): TraceHits {
     const s = this.session(side);
     const n = this.stripRows(r.w);
-    this.topBorder(c, r, r.y, this.sideTitle(side), side === this.side, g, true);
+    this.topBorder(c, r, r.y, this.sideTitle(side, g), side === this.side, g, true);
     this.decisionStrip(c, side, r, r.y + 1, n, g);
     const tr: Rect = { x: r.x, y: r.y + 1 + n, w: r.w, h: r.h - 1 - n };
     const hits = drawTrace(c, s, tr, g, side.toUpperCase());
@@ -349,7 +349,7 @@ export class DiffView implements ScreenComposer {
     for (const side of ['a', 'b'] as const) {
       const s = this.session(side);
       s.focus = 'events';
-      this.topBorder(c, r, y, this.sideTitle(side), side === this.side, g, y === r.y);
+      this.topBorder(c, r, y, this.sideTitle(side, g), side === this.side, g, y === r.y);
       this.decisionStrip(c, side, r, y + 1, n, g);
       y += 1 + n;
       const lanes = s.lanes();

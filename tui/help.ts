@@ -45,7 +45,7 @@ function diffEntries(g: Glyphs): Entry[] {
     { text: 'Diff view: csftrace replay a.csft --diff b.csft', style: Style.heading },
     { text: `Both traces, A above or left, B below or right. The line under each title is the scheduling decision at or before that side's cursor, as the diff names it (groups by app and creation order); ${g.diff} in the events list marks decisions that differ from the other trace. The cursors are linked through the alignment of the decisions: moving one moves the other to the event beside it.` },
     ...DIFF_KEY_TABLE.map(([k, t]) => ({ label: k, text: t })),
-    { text: 'Walkthrough: d (first divergence: compare the two decisions and their rules), Tab or s and Enter/{ to read why on each side, v (what it cost each app), D returns.' },
+    { text: 'Walkthrough: d lands both cursors on the first divergence; compare the two decision lines (the rule that decided ends each line); z shows the active side with its Detail pane ("why:"), s switches side; v shows what it cost each app; D goes back.' },
     { text: '' },
   ];
 }

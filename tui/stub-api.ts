@@ -4,7 +4,8 @@
  * the contract's semantics (cursor moves on find, `cause` is a backwards distance, state after i).
  */
 import type {
-  CursorLike, EventLike, FilterLike, LaneSample, ModeName, ReplayApi, ReplayerLike, StateTable, TraceLike,
+  CursorLike, DiffApi, DiffModel, DiffNavLike, DiffSide, EventLike, FilterLike, HunkLike, LaneSample, ModeName, ReplayApi,
+  ReplayerLike, StateTable, TraceLike,
 } from './contract.js';
 
 export interface StubEvent extends EventLike {
@@ -200,3 +201,85 @@ export const stubApi: ReplayApi = {
   familyName(n) { return ['ioctl', 'heap', 'fwReq', 'fwAck', 'fwIrq', 'modeSwitch', 'decision'][n] ?? `family${n}`; },
   decisionCase: 'decision',
 };
+
+// ───────────────────────────── diff (for the diff view) ─────────────────────────────
+
+/** Trace B of the stub diff: `shift` log events in front of A's events (causes are distances, so they still hold). */
+export function stubEventsShifted(n = 200, shift = 3): StubEvent[] {
+  const head: StubEvent[] = [];
+  for (let k = 0; k < shift; k++) head.push({ t: 0, cause: 0, body: { case: 'log', value: { text: `extra ${k}` } } });
+  return [...head, ...stubEvents(n)];
+}
+
+function lastAtOrBefore(arr: readonly number[], v: number): number {
+  let lo = 0, hi = arr.length - 1, found = -1;
+  while (lo <= hi) { const m = (lo + hi) >> 1; if (arr[m] <= v) { found = m; lo = m + 1; } else hi = m - 1; }
+  return found;
+}
+
+/**
+ * A diff of two stub traces whose decisions pair one to one (same ordinals), where the decisions
+ * with ordinals in `differing` differ (each its own difference). Follows the DiffNavigator's
+ * semantics for this case: event e links to the other side's decision with the same ordinal plus
+ * e's offset from its decision.
+ */
+export function stubDiff(a: TraceLike, b: TraceLike, differing: readonly number[]): DiffModel {
+  const decisions = (t: TraceLike): number[] => {
+    const out: number[] = [];
+    for (let i = 0; i < t.eventCount; i++) if (t.event(i).body.case === 'decision') out.push(i);
+    return out;
+  };
+  const dec = { a: decisions(a), b: decisions(b) };
+  const count = { a: a.eventCount, b: b.eventCount };
+  const hunks: HunkLike[] = [...differing].sort((x, y) => x - y).map((p, index) => ({ index, aEvent: dec.a[p], bEvent: dec.b[p] }));
+  const other = (s: DiffSide): DiffSide => (s === 'a' ? 'b' : 'a');
+  const start = (s: DiffSide, h: HunkLike): number => (s === 'a' ? h.aEvent : h.bEvent);
+  const nav: DiffNavLike = {
+    hunkCount: hunks.length,
+    decisionAt: (s, e) => lastAtOrBefore(dec[s], e),
+    linkedEvent(s, e) {
+      const o = other(s);
+      const p = lastAtOrBefore(dec[s], e);
+      if (p < 0) return Math.max(0, Math.min(e, dec[o][0] - 1));
+      const q = Math.min(p, dec[o].length - 1);
+      const limit = q + 1 < dec[o].length ? dec[o][q + 1] - 1 : count[o] - 1;
+      return Math.min(dec[o][q] + (e - dec[s][p]), limit);
+    },
+    nextDifference: (s, e) => hunks.find((h) => start(s, h) > e),
+    prevDifference: (s, e) => [...hunks].reverse().find((h) => start(s, h) < e),
+    hunkOfDecision: (s, p) => hunks.find((h) => start(s, h) === dec[s][p]),
+    isDifferent: (s, e) => hunks.some((h) => start(s, h) === e),
+  };
+  return {
+    nav,
+    decisions: { a: dec.a.length, b: dec.b.length },
+    decisionText(s, k) {
+      const differs = differing.includes(k);
+      return `#${dec[s][k]} TRIGGER_STUB slots[app:${k}] PROTM_GRANTED app:0 (${differs ? `RULE_STUB_${s.toUpperCase()}` : 'RULE_COMMON'})`;
+    },
+    summary: ['policy: panthor-2026  →  kbase', `decisions: A ${dec.a.length}, B ${dec.b.length}, ${differing.length} differences`],
+    consequences: {
+      title: 'consequences (delta = B - A)',
+      header: ['', 'metric', 'A', 'B', 'delta'],
+      rows: [
+        ['total', 'protected residency', '10.000ms', '30.000ms', '+20.000ms'],
+        ['app compositor', 'jobs done', '40', '38', '-2'],
+        ['app compositor', 'GPU time share', '20.0%', '18.0%', '-2.0pp'],
+        ['app video', 'jobs done', '10', '30', '+20'],
+        ['app video', 'submit→start p50', '2.000us', '2.000us', '='],
+        ...Array.from({ length: 30 }, (_, k) => [`group video:${k}`, 'jobs done', String(k), String(k), '=']),
+        ['groups only in A', 'video:31, video:32', '', '', ''],
+      ],
+    },
+    same: differing.length === 0,
+  };
+}
+
+/** A DiffApi over stub traces (counts how often it was asked). */
+export function stubDiffApi(differing: readonly number[]): DiffApi & { calls: number } {
+  const api = {
+    calls: 0,
+    diff(a: TraceLike, b: TraceLike): DiffModel { api.calls++; return stubDiff(a, b, differing); },
+  };
+  return api;
+}
