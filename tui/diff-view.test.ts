@@ -90,7 +90,7 @@ test('d lands both cursors on the next difference, D goes back; the decision lin
   press(v, 'd');
   assert.equal(a.index, dec[5]);
   assert.equal(b.index, dec[5] + SHIFT);
-  let text = screen(v);
+  const text = screen(v);
   assert.match(text, new RegExp(`A panthor-2026 · #${dec[5]}/200 · decision 5/\\d+ ≠ difference 1/2`));
   assert.match(text, new RegExp(`B panthor-2026 · #${dec[5] + SHIFT}/203 · decision 5/\\d+ ≠ difference 1/2`));
   assert.match(text, /│ #\d+ TRIGGER_STUB slots\[app:5\] PROTM_GRANTED app:0 \(RULE_STUB_A\)/);
