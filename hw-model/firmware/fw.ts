@@ -231,14 +231,14 @@ export class Firmware {
   private raiseJobIrq(bits: number, cause: number): void {
     this.jobIrqRaw = (this.jobIrqRaw | bits) >>> 0;
     this.jobIrqCause = cause;
-    if (!this.jobIrqArmed) { this.jobIrqArmed = true; this.sim.after(FW_TIMING.irq, this.jobIrqCb); }
+    if (!this.jobIrqArmed) { this.jobIrqArmed = true; this.sim.afterFixed(FW_TIMING.irq, this.jobIrqCb); }
   }
 
   raiseGpuIrq(bits: number, cause: number): void {
     this.gpuIrqRaw = (this.gpuIrqRaw | bits) >>> 0;
     this.gpuIrqCause = cause;
     if ((this.gpuIrqMask & bits) === 0) return;
-    if (!this.gpuIrqArmed) { this.gpuIrqArmed = true; this.sim.after(FW_TIMING.irq, this.gpuIrqCb); }
+    if (!this.gpuIrqArmed) { this.gpuIrqArmed = true; this.sim.afterFixed(FW_TIMING.irq, this.gpuIrqCb); }
   }
 
   // ───────────── boot, halt, reset ─────────────
@@ -282,11 +282,11 @@ export class Firmware {
   ringDoorbell(id: number): void {
     if (this.mcuStatus !== R.MCU_STATUS_ENABLED) return;
     if (id === R.CSF_GLB_DOORBELL_ID) {
-      if (this.glbToken < 0) this.glbToken = this.sim.after(FW_TIMING.doorbell, this.glbCb);
+      if (this.glbToken < 0) this.glbToken = this.sim.afterFixed(FW_TIMING.doorbell, this.glbCb);
       return;
     }
     const csg = this.csgs[id - 1];
-    if (csg) this.sim.after(FW_TIMING.doorbell, this.csDbCb, csg);
+    if (csg) this.sim.afterFixed(FW_TIMING.doorbell, this.csDbCb, csg);
   }
 
   private kickCsg(csg: CsgSlot): void {

@@ -1198,7 +1198,8 @@ export class Kernel implements UapiKernel, FwHost {
     for (const s of w.objs) s.waiters.push(w);
     w.id = this.nextWaitId++;
     this.timedWaits.set(w.id, w);
-    w.token = this.sim.at(timeoutAbs, this.waiterTimeoutCb, w.id);
+    // Apps wait with a fixed timeout: the queue keeps these in a FIFO of their own.
+    w.token = this.sim.afterFixed(timeoutAbs - this.sim.now, this.waiterTimeoutCb, w.id);
   }
 
   private fireWaiter(w: SyncWaiter, ret: number): void {

@@ -85,11 +85,11 @@ export class Worker {
       if (wf.until) {
         if (wf.until()) { v = true; continue; }
         this.cond = wf.until;
-        this.sim.after(wf.dt, this.onTimeout, ++this.gen);
+        this.sim.afterFixed(wf.dt, this.onTimeout, ++this.gen);
         return;
       }
       this.cond = undefined;
-      this.sim.after(wf.dt, this.onTimeout, ++this.gen);
+      this.sim.afterFixed(wf.dt, this.onTimeout, ++this.gen);
       return;
     }
   }

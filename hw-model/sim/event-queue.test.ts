@@ -31,8 +31,9 @@ class ReferenceQueue {
 }
 
 const noop: Callback = () => {};
+const FIXED_DELAYS = [0, 1, 2, 3, 7, 40, 41, 100, 250, 999, 3000, 4000];
 
-test('pops in (time, sequence) order across the heap and the current-time FIFO, with cancellations', () => {
+test('pops in (time, sequence) order across the heap, the fixed-delay lanes and the current-time FIFO, with cancellations', () => {
   for (let seed = 1; seed <= 40; seed++) {
     const rng = new Rng(seed, 'event-queue-test');
     const q = new EventQueue(), ref = new ReferenceQueue();
@@ -41,7 +42,7 @@ test('pops in (time, sequence) order across the heap and the current-time FIFO, 
     let now = 0, tag = 0, popped = 0;
     for (let step = 0; step < 3000; step++) {
       const r = rng.float();
-      if (r < 0.55) {
+      if (r < 0.35) {
         // Mostly near-future times with many ties, some at the current time, a few far out.
         const kind = rng.int(0, 9);
         const t = kind < 3 ? now : kind < 8 ? now + rng.int(0, 5) : now + rng.int(0, 5000);
@@ -49,9 +50,28 @@ test('pops in (time, sequence) order across the heap and the current-time FIFO, 
         assert.equal(a, b);
         tokens.push(a);
         tag++;
+      } else if (r < 0.55) {
+        // Fixed delays: more distinct delays than lanes, and a caller clock that may run ahead of
+        // the last pop (out-of-order pushes for a lane, which go to the heap).
+        const delay = FIXED_DELAYS[rng.int(0, FIXED_DELAYS.length - 1)];
+        const callerNow = now + (rng.chance(0.2) ? rng.int(0, 3) : 0);
+        const a = q.pushFixed(callerNow, delay, noop, tag), b = ref.push(callerNow + delay, tag);
+        assert.equal(a, b);
+        tokens.push(a);
+        tag++;
       } else if (r < 0.62 && tokens.length) {
         const tok = tokens[rng.int(0, tokens.length - 1)];
         q.cancel(tok); ref.cancel(tok);
+      } else if (r < 0.7) {
+        // popUntil(until) is peekTime() <= until && pop()
+        const until = now + rng.int(0, 6);
+        const e = ref.peekTime() <= until ? ref.pop() : undefined;
+        const got = q.popUntil(until, out);
+        assert.equal(got, e !== undefined, `seed ${seed} step ${step}: popUntil`);
+        if (!e) continue;
+        assert.deepEqual([out.t, out.arg], [e.t, e.tag], `seed ${seed} step ${step}: popUntil entry`);
+        now = e.t;
+        popped++;
       } else {
         assert.equal(q.peekTime(), ref.peekTime(), `seed ${seed} step ${step}: peekTime`);
         const e = ref.pop();

@@ -37,6 +37,15 @@ export class Sim {
     return this.queue.push(this.now + (dt > 0 ? dt : 0), fn, arg);
   }
 
+  /**
+   * after(), for a delay that is one of a few fixed values (a FW latency, a timeout): the queue
+   * keeps one FIFO per such delay instead of sorting the entries into its heap. Same order as
+   * after(dt, fn, arg).
+   */
+  afterFixed(dt: Ns, fn: Callback, arg?: unknown): number {
+    return this.queue.pushFixed(this.now, dt > 0 ? dt : 0, fn, arg);
+  }
+
   cancel(token: number): void { this.queue.cancel(token); }
 
   /** Stops run() after the current callback. */
@@ -50,8 +59,7 @@ export class Sim {
     this.stopped = false;
     const q = this.queue, p = this.popped;
     let n = 0;
-    while (!this.stopped && q.peekTime() <= until) {
-      if (!q.pop(p)) break;
+    while (!this.stopped && q.popUntil(until, p)) {
       this.now = p.t;
       p.fn(p.arg);
       if (onProgress && ++n % progressEvery === 0) onProgress(this.now);
