@@ -6,7 +6,7 @@
  */
 import {
   EVENT_FAMILIES, FAMILY_COUNT, GpuMode, IoctlCmdNames, JobPhase, ModeSwitchCauseNames, ProcessOp, ResetPhase,
-  familyNumber, type EventFamily, type EventInit,
+  familyNumber, type EventFamily, type EventInit, type IoctlInit, type JobInit,
 } from '../proto/index.js';
 import type { TraceSink } from './sim/index.js';
 import { formatNs, type Ns } from './sim/index.js';
@@ -50,6 +50,11 @@ const ERRNO: Readonly<Record<number, string>> = {
 
 /** Family number by case name (a Map lookup: cheaper than the schema's table, once per event). */
 const FAMILY_INDEX: ReadonlyMap<EventFamily, number> = new Map(EVENT_FAMILIES.map((f) => [f, familyNumber(f)]));
+const F_JOB = familyNumber('job'), F_FW_REQ = familyNumber('fwReq'), F_FW_ACK = familyNumber('fwAck');
+const F_IOCTL = familyNumber('ioctl'), F_MMU = familyNumber('mmu'), F_FW_IRQ = familyNumber('fwIrq');
+const F_DOORBELL = familyNumber('doorbell'), F_GROUP_STATE = familyNumber('groupState');
+const F_MODE_SWITCH = familyNumber('modeSwitch'), F_PROCESS = familyNumber('process');
+const F_FAULT = familyNumber('fault'), F_RESET = familyNumber('reset');
 
 export class SummarySink implements TraceSink {
   private count = 0;
@@ -78,52 +83,29 @@ export class SummarySink implements TraceSink {
     const t = ev.t ?? 0;
     this.lastT = t;
     const body = ev.body;
-    if (!body || body.case === undefined) return;
-    this.families[FAMILY_INDEX.get(body.case) as number]++;
+    if (!body) return;
+    const fam = this.families;
+    // The frequent families first; each case counts its own family.
     switch (body.case) {
-      case 'job': {
-        const j = body.value;
-        const group = j.group ?? 0, queue = j.queue ?? 0;
-        const key = group * 64 + queue;
-        const phase = j.phase ?? JobPhase.JOB_QUEUED;
-        if (phase === JobPhase.JOB_STARTED || phase === JobPhase.JOB_RESUMED) { this.started.set(key, t); break; }
-        if (phase !== JobPhase.JOB_DONE && phase !== JobPhase.JOB_FAILED && phase !== JobPhase.JOB_TIMEDOUT) break;
-        const pid = j.pid || this.groupPid.get(group) || 0;
-        const g = this.group(pid, group);
-        let gpu = j.gpuNs ?? 0;
-        if (!gpu) { const s = this.started.get(key); if (s !== undefined) gpu = t - s; }
-        this.started.delete(key);
-        g.gpuNs += gpu;
-        if (phase === JobPhase.JOB_DONE) g.done++; else g.failed++;
-        break;
-      }
+      case 'job': fam[F_JOB]++; this.onJob(body.value, t); return;
+      case 'fwReq': fam[F_FW_REQ]++; return;
+      case 'fwAck': fam[F_FW_ACK]++; return;
+      case 'ioctl': fam[F_IOCTL]++; this.onIoctl(body.value); return;
+      case 'mmu': fam[F_MMU]++; return;
+      case 'fwIrq': fam[F_FW_IRQ]++; return;
+      case 'doorbell': fam[F_DOORBELL]++; return;
       case 'groupState': {
+        fam[F_GROUP_STATE]++;
         const s = body.value;
         const group = s.group ?? 0;
         if (s.pid) this.groupPid.set(group, s.pid);
         const g = this.group(s.pid || this.groupPid.get(group) || 0, group);
         if (s.priority !== undefined) g.priority = s.priority;
         if (s.isProtected !== undefined) g.isProtected = s.isProtected;
-        break;
-      }
-      case 'ioctl': {
-        const io = body.value;
-        this.ioctls++;
-        const ret = io.ret ?? 0;
-        if (ret < 0) {
-          const key = `${IoctlCmdNames[io.cmd ?? 0] ?? `cmd ${io.cmd}`}\t${ERRNO[-ret] ?? `errno ${-ret}`}`;
-          this.ioctlErrors.set(key, (this.ioctlErrors.get(key) ?? 0) + 1);
-        } else if (io.args?.case === 'groupCreate' && io.pid) {
-          const a = io.args.value;
-          const handle = a.groupHandle ?? 0;
-          this.groupPid.set(handle, io.pid);
-          const g = this.group(io.pid, handle);
-          g.priority = a.priority ?? 0;
-          g.isProtected = ((a.flags ?? 0) & 1) !== 0;
-        }
-        break;
+        return;
       }
       case 'modeSwitch': {
+        fam[F_MODE_SWITCH]++;
         const m = body.value;
         const from = m.from ?? GpuMode.MODE_NORMAL, to = m.to ?? GpuMode.MODE_NORMAL;
         this.switches++;
@@ -136,16 +118,52 @@ export class SummarySink implements TraceSink {
           this.exits++;
           if (this.protectedSince >= 0) { this.protectedNs += t - this.protectedSince; this.protectedSince = -1; }
         }
-        break;
+        return;
       }
       case 'process': {
+        fam[F_PROCESS]++;
         const p = body.value;
         if ((p.op ?? ProcessOp.PROC_START) === ProcessOp.PROC_START && p.pid) this.comm.set(p.pid, p.comm ?? '');
-        break;
+        return;
       }
-      case 'fault': this.faults++; break;
-      case 'reset': if ((body.value.phase ?? ResetPhase.RESET_BEGIN) === ResetPhase.RESET_BEGIN) this.resets++; break;
-      default: break;
+      case 'fault': fam[F_FAULT]++; this.faults++; return;
+      case 'reset':
+        fam[F_RESET]++;
+        if ((body.value.phase ?? ResetPhase.RESET_BEGIN) === ResetPhase.RESET_BEGIN) this.resets++;
+        return;
+      case undefined: return;
+      default: fam[FAMILY_INDEX.get(body.case) as number]++;
+    }
+  }
+
+  private onJob(j: JobInit, t: number): void {
+    const group = j.group ?? 0, queue = j.queue ?? 0;
+    const key = group * 64 + queue;
+    const phase = j.phase ?? JobPhase.JOB_QUEUED;
+    if (phase === JobPhase.JOB_STARTED || phase === JobPhase.JOB_RESUMED) { this.started.set(key, t); return; }
+    if (phase !== JobPhase.JOB_DONE && phase !== JobPhase.JOB_FAILED && phase !== JobPhase.JOB_TIMEDOUT) return;
+    const pid = j.pid || this.groupPid.get(group) || 0;
+    const g = this.group(pid, group);
+    let gpu = j.gpuNs ?? 0;
+    if (!gpu) { const s = this.started.get(key); if (s !== undefined) gpu = t - s; }
+    this.started.delete(key);
+    g.gpuNs += gpu;
+    if (phase === JobPhase.JOB_DONE) g.done++; else g.failed++;
+  }
+
+  private onIoctl(io: IoctlInit): void {
+    this.ioctls++;
+    const ret = io.ret ?? 0;
+    if (ret < 0) {
+      const key = `${IoctlCmdNames[io.cmd ?? 0] ?? `cmd ${io.cmd}`}\t${ERRNO[-ret] ?? `errno ${-ret}`}`;
+      this.ioctlErrors.set(key, (this.ioctlErrors.get(key) ?? 0) + 1);
+    } else if (io.args?.case === 'groupCreate' && io.pid) {
+      const a = io.args.value;
+      const handle = a.groupHandle ?? 0;
+      this.groupPid.set(handle, io.pid);
+      const g = this.group(io.pid, handle);
+      g.priority = a.priority ?? 0;
+      g.isProtected = ((a.flags ?? 0) & 1) !== 0;
     }
   }
 
