@@ -145,6 +145,60 @@ export class Reader {
   }
 }
 
+// ── inline-write helpers for the generated encoders: write at b[p] (room already reserved), return
+// the position after the value.
+
+/** A uint32 varint of `v` (>= 128 here: smaller values are written inline). */
+export function varint32(b: Uint8Array, p: number, v: number): number {
+  while (v > 0x7f) { b[p++] = (v & 0x7f) | 0x80; v >>>= 7; }
+  b[p++] = v;
+  return p;
+}
+
+/** A 64-bit varint of `v` (negative: two's complement, 10 bytes; exact below 2^53). */
+export function varint64(b: Uint8Array, p: number, v: number): number {
+  let lo = v % TWO32 >>> 0;
+  let hi = Math.floor(v / TWO32) >>> 0;
+  if (v < 0) { // two's complement 64-bit
+    const a = -v;
+    lo = (~(a % TWO32 >>> 0) + 1) >>> 0;
+    hi = (~Math.floor(a / TWO32) + (lo === 0 ? 1 : 0)) >>> 0;
+  }
+  while (hi > 0 || lo > 0x7f) {
+    b[p++] = (lo & 0x7f) | 0x80;
+    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+    hi >>>= 7;
+  }
+  b[p++] = lo;
+  return p;
+}
+
+const f64 = new Float64Array(1);
+const f64b = new Uint8Array(f64.buffer);
+const f32 = new Float32Array(1);
+const f32b = new Uint8Array(f32.buffer);
+const littleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+export function putFixed32(b: Uint8Array, p: number, v: number): number {
+  v >>>= 0;
+  b[p] = v & 0xff; b[p + 1] = (v >>> 8) & 0xff; b[p + 2] = (v >>> 16) & 0xff; b[p + 3] = v >>> 24;
+  return p + 4;
+}
+export function putFixed64(b: Uint8Array, p: number, v: number): number {
+  putFixed32(b, p, v % TWO32 >>> 0);
+  return putFixed32(b, p + 4, Math.floor(v / TWO32) >>> 0);
+}
+export function putFloat(b: Uint8Array, p: number, v: number): number {
+  f32[0] = v;
+  for (let i = 0; i < 4; i++) b[p + i] = f32b[littleEndian ? i : 3 - i];
+  return p + 4;
+}
+export function putDouble(b: Uint8Array, p: number, v: number): number {
+  f64[0] = v;
+  for (let i = 0; i < 8; i++) b[p + i] = f64b[littleEndian ? i : 7 - i];
+  return p + 8;
+}
+
 export class Writer {
   buf: Uint8Array;
   pos = 0;
@@ -159,13 +213,62 @@ export class Writer {
   reset(): void { this.pos = 0; }
 
   ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
+    if (this.pos + n > this.buf.length) this.reserve(this.pos, n);
+  }
+
+  /**
+   * Makes room for n bytes at position p (the generated encoders keep the position in a local and
+   * store it in `pos` when done); keeps the bytes before p. Returns the (possibly new) buffer.
+   */
+  reserve(p: number, n: number): Uint8Array {
+    if (p + n <= this.buf.length) return this.buf;
+    let size = Math.max(16, this.buf.length * 2);
+    while (size < p + n) size *= 2;
     const nb = new Uint8Array(size);
-    nb.set(this.buf.subarray(0, this.pos));
+    nb.set(this.buf.subarray(0, p));
     this.buf = nb;
     this.view = new DataView(nb.buffer);
+    return nb;
+  }
+
+  /**
+   * Closes a nested message whose body (p - at - 1 bytes, 128 or more) follows one reserved length
+   * byte at `at`: moves the body to make room for the full varint length. Returns the new end.
+   */
+  ldelimAt(at: number, p: number): number {
+    const len = p - at - 1;
+    let extra = 0;
+    for (let v = len >>> 7; v > 0; v >>>= 7) extra++;
+    const b = this.reserve(p, extra);
+    b.copyWithin(at + 1 + extra, at + 1, p);
+    varint32(b, at, len);
+    return p + extra;
+  }
+
+  /** A length-delimited string at p (room is reserved here); returns the position after it. */
+  stringAt(p: number, s: string): number {
+    const n = s.length;
+    // ASCII fast path: one length byte is enough below 128 chars
+    if (n < 128) {
+      const b = this.reserve(p, n + 1);
+      let q = p + 1;
+      let ascii = true;
+      for (let i = 0; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) { ascii = false; break; }
+        b[q++] = c;
+      }
+      if (ascii) { b[p] = n; return q; }
+    }
+    return this.bytesAt(p, textEncoder.encode(s));
+  }
+
+  /** Length-delimited bytes at p (room is reserved here); returns the position after them. */
+  bytesAt(p: number, v: Uint8Array): number {
+    const b = this.reserve(p, v.length + 5);
+    p = varint32(b, p, v.length >>> 0);
+    b.set(v, p);
+    return p + v.length;
   }
 
   uint32(v: number): void {

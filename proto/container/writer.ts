@@ -9,8 +9,8 @@
  */
 import { Writer } from '../wire.js';
 import {
-  encodeEvent, encodeTraceHeader, encodeChunkIndexEntry, encodeTraceIndex, encodeNote,
-  encodeStateSnapshot, EventBodyFieldNumbers,
+  encodeEventDelta, encodeTraceHeader, encodeChunkIndexEntry, encodeTraceIndex, encodeNote,
+  encodeStateSnapshot,
   type EventInit, type TraceHeaderInit, type ChunkIndexEntryInit, type NoteInit, type StateSnapshotInit,
 } from '../gen/schema.js';
 import { FAMILY_COUNT } from '../events.js';
@@ -185,24 +185,18 @@ export class ChunkEncoder {
 
   /**
    * Appends one event; `ev.t` is absolute virtual ns and must not go backwards. The event object is
-   * read, not kept (its `t` is swapped for the delta while encoding and restored).
+   * only read.
    */
   add(ev: EventInit): void {
-    const orig = ev.t;
-    const t = orig ?? 0;
+    const t = ev.t ?? 0;
     if (this.n === 0) { this.firstT = t; this.prevT = t; }
     else if (t < this.prevT) {
       throw new ContainerError('E_ORDER', `event ${this.total}: time goes backwards (${t} ns after ${this.prevT} ns)`);
     }
     const w = this.raw;
-    ev.t = t - this.prevT;
-    const at = w.fork();
-    encodeEvent(w, ev);
-    w.ldelim(at);
-    ev.t = orig;
+    const body = encodeEventDelta(w, ev, t - this.prevT);
     this.prevT = t;
-    const body = ev.body;
-    if (body !== undefined && body.case !== undefined) this.fam[EventBodyFieldNumbers[body.case] - 10]++;
+    if (body !== 0) this.fam[body - 10]++;
     this.total++;
     if (++this.n >= this.chunkEvents || w.pos >= this.chunkBytes) this.flush();
   }
