@@ -120,12 +120,31 @@ for (const m of messages) {
 function cap(s) { return s[0].toUpperCase() + s.slice(1); }
 
 // ── decoders
+const tagOf = (f, wt) => ((f.id << 3) | wt) >>> 0;
 const readCall = (k) => ({
   double: 'r.double()', float: 'r.float()', int32: 'r.int32()', uint32: 'r.uint32()',
   sint32: 'r.sint32()', fixed32: 'r.fixed32()', sfixed32: 'r.sfixed32()', int64: 'r.int64()',
   uint64: 'r.uint64()', sint64: 'r.sint64()', fixed64: 'r.fixed64()', sfixed64: 'r.sfixed64()',
   bool: 'r.bool()', string: 'r.string()', bytes: 'r.bytes()',
 }[k]);
+
+// Each decoder keeps the read position in a local `p` over the local `b = r.buf`: tags and varint
+// values below 128 (nearly all of them) are read inline, everything else through the Reader (with
+// r.pos synchronised), so errors, offsets and limits are the Reader's. The switch is on the whole
+// tag: a known field with an unexpected wire type is skipped like an unknown field.
+const SLOW = {
+  uint32: 'r.uint32()', int32: 'r.int32()', uint64: 'r.uint64()', int64: 'r.int64()',
+  sint32: 'r.sint32()', sint64: 'r.sint64()', bool: 'r.bool()',
+};
+/** The value of a 1-byte varint `c` (< 128) as kind k. */
+const FAST = {
+  uint32: (c) => c, int32: (c) => c, uint64: (c) => c, int64: (c) => c,
+  sint32: (c) => `(${c} >>> 1) ^ -(${c} & 1)`, sint64: (c) => `(${c} >>> 1) ^ -(${c} & 1)`, bool: (c) => `${c} !== 0`,
+};
+/** Statements reading a varint of kind k into the (declared) local `v`. */
+const readVarint = (k) => `{ const c = b[p]; if (c < 128) { p++; v = ${FAST[k]('c')}; } else { r.pos = p; v = ${SLOW[k]}; p = r.pos; } }`;
+/** Statements reading a length into local `len` (declared here). */
+const readLen = 'let len = b[p]; if (len < 128) p++; else { r.pos = p; len = r.uint32(); p = r.pos; }';
 
 for (const m of messages) {
   w(`export function decode${m.name}(r: Reader, end: number, depth = 0): ${m.name} {`);
@@ -134,54 +153,60 @@ for (const m of messages) {
   for (const f of m.fieldsArray) { if (!f.partOf) inits.push(`${f.name}: ${defaultOf(f)}`); }
   for (const o of m.oneofsArray) inits.push(`${o.name}: { case: undefined }`);
   w(`  const m: ${m.name} = { ${inits.join(', ')} };`);
-  w('  while (r.pos < end) {');
-  w('    const tag = r.uint32();');
-  w('    const wt = tag & 7;');
-  w('    switch (tag >>> 3) {');
+  w('  const b = r.buf;');
+  w('  let p = r.pos;');
+  w('  while (p < end) {');
+  w('    let tag = b[p]; if (tag < 128) p++; else { r.pos = p; tag = r.uint32(); p = r.pos; }');
+  w('    switch (tag) {');
   for (const f of m.fieldsArray) {
-    w(`      case ${f.id}: {`);
     const target = f.partOf ? null : `m.${f.name}`;
+    const store = (v) => f.partOf ? `m.${f.partOf.name} = { case: '${f.name}', value: ${v} };` : f.repeated ? `${target}.push(${v});` : `${target} = ${v};`;
     if (f.map) {
-      w('        if (wt !== 2) { r.skip(wt, end); break; }');
+      w(`      case ${tagOf(f, 2)}: {`);
+      w('        r.pos = p;');
       w('        const len = r.uint32(); const e2 = r.pos + len; if (e2 > end) r.overrun(end);');
       w("        let k = '', v = ''; while (r.pos < e2) { const t2 = r.uint32(); if ((t2 >>> 3) === 1 && (t2 & 7) === 2) k = r.string(); else if ((t2 >>> 3) === 2 && (t2 & 7) === 2) v = r.string(); else r.skip(t2 & 7, e2); }");
-      w(`        ${target}[k] = v; break;`);
+      w(`        ${target}[k] = v; p = r.pos; break;`);
+      w('      }');
     } else if (isMsg(f)) {
-      w('        if (wt !== 2) { r.skip(wt, end); break; }');
-      w('        const len = r.uint32(); const e2 = r.pos + len; if (e2 > end) r.overrun(end);');
+      w(`      case ${tagOf(f, 2)}: {`);
+      w(`        ${readLen}`);
+      w('        const e2 = p + len; r.pos = p; if (e2 > end) r.overrun(end);');
       w(`        const v = decode${typeName(f)}(r, e2, depth + 1);`);
-      w('        if (r.pos !== e2) r.pos = e2;');
-      if (f.repeated) w(`        ${target}.push(v);`);
-      else if (f.partOf) w(`        m.${f.partOf.name} = { case: '${f.name}', value: v };`);
-      else w(`        ${target} = v;`);
+      w('        p = e2;');
+      w(`        ${store('v')}`);
       w('        break;');
+      w('      }');
     } else {
       const k = scalarKind(f);
       const cast = isEnum(f) ? ' as any' : '';
-      if (f.repeated) {
-        if (PACKABLE(k)) {
-          w('        if (wt === 2) {');
-          w('          const len = r.uint32(); const e2 = r.pos + len; if (e2 > end) r.overrun(end);');
-          w(`          while (r.pos < e2) ${target}.push(${readCall(k)}${cast});`);
-          w(`        } else if (wt === ${WIRE[k]}) ${target}.push(${readCall(k)}${cast});`);
-          w('        else r.skip(wt, end);');
+      const one = (lines) => {
+        if (WIRE[k] === 0) {
+          lines.push(`let v: ${k === 'bool' ? 'boolean' : 'number'}; ${readVarint(k)}`);
+          lines.push(store(`v${cast}`));
         } else {
-          w(`        if (wt !== ${WIRE[k]}) { r.skip(wt, end); break; }`);
-          w(`        ${target}.push(${readCall(k)});`);
+          lines.push(`r.pos = p; const v = ${readCall(k)}; p = r.pos;`);
+          lines.push(store(`v${cast}`));
         }
-      } else {
-        w(`        if (wt !== ${WIRE[k]}) { r.skip(wt, end); break; }`);
-        if (f.partOf) w(`        m.${f.partOf.name} = { case: '${f.name}', value: ${readCall(k)}${cast} };`);
-        else w(`        ${target} = ${readCall(k)}${cast};`);
+      };
+      if (f.repeated && PACKABLE(k)) {
+        w(`      case ${tagOf(f, 2)}: {`);
+        w('        r.pos = p;');
+        w('        const len = r.uint32(); const e2 = r.pos + len; if (e2 > end) r.overrun(end);');
+        w(`        while (r.pos < e2) ${target}.push(${readCall(k)}${cast});`);
+        w('        p = r.pos; break;');
+        w('      }');
       }
-      w('        break;');
+      const lines = [];
+      one(lines);
+      w(`      case ${tagOf(f, WIRE[k])}: { ${lines.join(' ')} break; }`);
     }
-    w('      }');
   }
-  w('      default: r.skip(wt, end);');
+  w('      default: r.pos = p; r.skip(tag & 7, end); p = r.pos;');
   w('    }');
   w('  }');
-  w(`  if (r.pos !== end) throw new ProtoDecodeError('field overruns its message', r.pos);`);
+  w('  r.pos = p;');
+  w(`  if (p !== end) throw new ProtoDecodeError('field overruns its message', p);`);
   w('  return m;');
   w('}');
   w();
@@ -197,7 +222,6 @@ for (const m of messages) {
 // and the common varints (tags are literal bytes, values below 128 one store) are written inline.
 // Nested messages reserve one length byte and move their body when the length needs more (canonical
 // encoding, same bytes as protobufjs).
-const tagOf = (f, wt) => ((f.id << 3) | wt) >>> 0;
 const varintBytes = (v) => { const out = []; v >>>= 0; while (v > 0x7f) { out.push((v & 0x7f) | 0x80); v >>>= 7; } out.push(v); return out; };
 const tagBytes = (f, wt) => varintBytes(tagOf(f, wt));
 const emitTag = (f, wt) => tagBytes(f, wt).map((x) => `b[p++] = ${x};`).join(' ');
