@@ -1,7 +1,8 @@
 /**
- * CRC-32 (IEEE 802.3, the zlib/PNG polynomial 0xEDB88320), table-driven, slicing by 8.
- * Every .csft frame carries the CRC-32 of its kind, length and payload.
+ * CRC-32 (IEEE 802.3, the zlib/PNG polynomial 0xEDB88320): zlib's when Node has it, else
+ * table-driven, slicing by 8. Every .csft frame carries the CRC-32 of its kind, length and payload.
  */
+import * as zlib from 'node:zlib';
 
 const TABLES: Uint32Array = (() => {
   const t = new Uint32Array(8 * 256);
@@ -20,11 +21,20 @@ const TABLES: Uint32Array = (() => {
   return t;
 })();
 
+/** zlib's CRC-32 (Node 20.15+; several times faster than the table-driven loop over a chunk). */
+const native = (zlib as unknown as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+
 /**
  * Continues a CRC-32 over `buf[start, end)`. Start with `crc = 0`; the result is the standard
  * CRC-32 of everything fed so far (so `crc32(b) === zlib.crc32(b)`).
  */
 export function crc32(buf: Uint8Array, crc = 0, start = 0, end = buf.length): number {
+  if (native !== undefined && end - start >= 256) return native(buf.subarray(start, end), crc);
+  return crc32Table(buf, crc, start, end);
+}
+
+/** The table-driven CRC-32 (slicing by 8): crc32() below 256 bytes or without zlib.crc32. */
+export function crc32Table(buf: Uint8Array, crc = 0, start = 0, end = buf.length): number {
   const t = TABLES;
   let c = ~crc >>> 0;
   let i = start;
