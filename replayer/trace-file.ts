@@ -6,7 +6,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync, ftruncateSync, writeSync } from 'node:fs';
 import {
-  openContainer, readChunkBytes, decodeChunkEvents, decodeChunkRange, causeFixer, bufferSource, encodeContainer,
+  openContainer, readChunkBytes, decodeChunkEvents, decodeChunkRange, forEachChunkEvent, causeFixer, bufferSource, encodeContainer,
   planAppendNote, ContainerError,
   type ByteSource, type ChunkInfo, type OpenedContainer, type Event, type EventInit, type Note,
   type NoteInit, type StateSnapshot, type TraceHeader, type TraceHeaderInit,
@@ -109,6 +109,7 @@ class Trace implements TraceFile {
   private readonly fix: ((c: ChunkInfo, j: number, cause: number) => number) | undefined;
   private scratch: Uint8Array | undefined;
   private lastChunk = 0;
+  private readonly fail = (e: ContainerError): never => wrap(this.path, e);
 
   constructor(readonly path: string, private readonly src: ByteSource, oc: OpenedContainer, private readonly onClose: () => void) {
     this.header = oc.header;
@@ -202,14 +203,14 @@ class Trace implements TraceFile {
 
   /**
    * Calls fn(ev, i) for events from..to-1 (stops early when fn returns false). The fastest way
-   * through a trace: no generator, events decoded straight from the decompressed chunk.
+   * through a trace: no generator, each event decoded from the decompressed chunk just before its
+   * call.
    */
   forEach(fn: (ev: Event, index: number) => boolean | void, from = 0, to = this.eventCount): void {
     from = Math.max(0, Math.floor(from));
     to = Math.min(this.eventCount, Math.floor(to));
     if (from >= to) return;
-    const batch: Event[] = [];
-    const own: { buf?: Uint8Array } = {};
+    let own: Uint8Array | undefined;
     for (let k = this.chunkOf(from); k < this.chunks.length; k++) {
       const c = this.chunks[k];
       if (c.firstEvent >= to) return;
@@ -220,13 +221,12 @@ class Trace implements TraceFile {
         for (let j = a; j < b; j++) if (fn(cached[j], c.firstEvent + j) === false) return;
         continue;
       }
-      const dec = this.chunkCursor(k, own);
-      for (let j = 0; j < b;) {
-        batch.length = 0;
-        const start = j;
-        j = dec.next(batch, Math.min(b, j + 1024));
-        for (let q = Math.max(0, a - start); q < batch.length; q++) if (fn(batch[q], c.firstEvent + start + q) === false) return;
-      }
+      // one buffer per pass: a nested pass or random access from fn never shares these bytes
+      let raw: Uint8Array;
+      try { raw = readChunkBytes(this.src, c, false, own); }
+      catch (e) { wrap(this.path, e); }
+      if (raw.buffer !== own?.buffer) own = raw;
+      if (!forEachChunkEvent(raw, c, a, b, fn, this.fix, this.fail)) return;
     }
   }
 

@@ -6,13 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { crc32 as zlibCrc32 } from 'node:zlib';
+import { crc32Table } from './crc32.js';
 import fc from 'fast-check';
 import { randomEvents, mulberry32 } from './random-events.testutil.js';
 import {
   encodeEvent, Writer, FAMILY_COUNT, familyNumber, type Event, type EventInit,
 } from '../index.js';
 import {
-  crc32, encodeContainer, openContainer, bufferSource, readChunkBytes, decodeChunkEvents, causeFixer,
+  crc32, encodeContainer, openContainer, bufferSource, readChunkBytes, decodeChunkEvents, forEachChunkEvent, causeFixer,
   planAppendNote, ContainerError, FrameKind, FRAME_HEADER_SIZE, PREAMBLE_SIZE, LIMITS, lz4Bound, lz4Compress,
   putU32, getU32, encodeFrame, type OpenedContainer,
 } from './index.js';
@@ -40,9 +41,12 @@ test('crc32 matches zlib', () => {
   for (const n of [0, 1, 7, 8, 9, 63, 64, 1000, 4099]) {
     const b = Uint8Array.from({ length: n }, () => Math.floor(rnd() * 256));
     assert.equal(crc32(b), zlibCrc32(b) >>> 0, `length ${n}`);
-    // incremental = one shot
+    assert.equal(crc32Table(b), zlibCrc32(b) >>> 0, `table, length ${n}`);
+    // incremental = one shot, across the table/zlib switch and with ranges
     const half = n >> 1;
     assert.equal(crc32(b.subarray(half), crc32(b.subarray(0, half))), crc32(b));
+    assert.equal(crc32(b, crc32(b, 0, 0, half), half, n), crc32(b));
+    assert.equal(crc32Table(b, crc32(b, 0, 0, half), half, n), crc32(b));
   }
   assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
 });
@@ -245,4 +249,34 @@ test('notes appended to a closed trace, then to a recovered one, keep a valid in
   assert.equal(oc2.eventCount, 48);
   assert.deepEqual(oc2.notes, [{ eventIndex: 1, text: 'after crash' }]);
   assert.equal(allEvents(c, oc2).length, 48);
+});
+
+test('forEachChunkEvent: the events of decodeChunkEvents, any range, early stop, errors named', () => {
+  const evs = randomEvents(21, 700);
+  const buf = encodeContainer({ producer: 't' }, evs, { chunkEvents: 300 });
+  const src = bufferSource(buf);
+  const oc = open(buf);
+  const c = oc.chunks[1];
+  const raw = readChunkBytes(src, c, true);
+  const all: Event[] = [];
+  decodeChunkEvents(raw, c, all);
+  for (const [from, to] of [[0, 300], [0, 1], [17, 250], [299, 300], [5, 5]]) {
+    const got: [Event, number][] = [];
+    assert.equal(forEachChunkEvent(raw, c, from, to, (ev, i) => { got.push([ev, i]); }), true);
+    assert.deepEqual(got.map(([, i]) => i), Array.from({ length: to - from }, (_, k) => c.firstEvent + from + k));
+    assert.deepEqual(got.map(([ev]) => ev), all.slice(from, to));
+  }
+  let calls = 0;
+  assert.equal(forEachChunkEvent(raw, c, 10, 300, () => ++calls < 3), false);
+  assert.equal(calls, 3);
+  // a damaged event: a ContainerError naming the chunk and the event, or whatever `fail` makes of it
+  const bad = raw.slice();
+  bad[raw.length - 2] = 0xff; bad[raw.length - 1] = 0xff;
+  assert.throws(() => forEachChunkEvent(bad, c, 0, 300, () => undefined),
+    (e: unknown) => e instanceof ContainerError && /chunk at byte \d+: (event \d+|bytes left)/.test(e.message));
+  assert.throws(() => forEachChunkEvent(bad, c, 0, 300, () => undefined, undefined, (e) => { throw new Error(`wrapped: ${e.message}`); }),
+    /^Error: wrapped: chunk at byte/);
+  // what fn throws passes through as it is
+  const mine = new ContainerError('E_CORRUPT', 'from fn');
+  assert.throws(() => forEachChunkEvent(raw, c, 0, 300, () => { throw mine; }, undefined, () => { throw new Error('not me'); }), (e) => e === mine);
 });

@@ -492,6 +492,53 @@ export function decodeChunkRange(
 }
 
 /**
+ * Calls fn(ev, chunk.firstEvent + j) for the events j in [from, to) of one decompressed chunk,
+ * decoding each event just before its call (no batch kept alive; events before `from` are decoded
+ * for their times). Returns false when fn returned false. Decoding problems go to `fail` (default:
+ * thrown) as a ContainerError naming the chunk and event; whatever fn throws passes through untouched.
+ */
+export function forEachChunkEvent(
+  raw: Uint8Array, chunk: ChunkInfo, from: number, to: number,
+  fn: (ev: Event, index: number) => boolean | void,
+  fixCause?: (chunk: ChunkInfo, j: number, cause: number) => number,
+  fail: (e: ContainerError) => never = throwIt,
+): boolean {
+  const r = new Reader(raw);
+  const len = raw.length;
+  const first = chunk.firstEvent;
+  let t = chunk.firstTimeNs;
+  for (let j = 0; j < to; j++) {
+    let ev: Event;
+    try {
+      const at = r.pos;
+      if (at >= len) throw new ProtoDecodeError(`chunk ends after ${j} of its ${chunk.eventCount} events`, at);
+      let n = raw[at];
+      if (n < 128) r.pos = at + 1; else n = r.uint32();
+      const end = r.pos + n;
+      if (end > len) throw new ProtoDecodeError(`event of ${n} bytes runs past the chunk`, r.pos);
+      ev = decodeEvent(r, end);
+      r.pos = end;
+    } catch (e) {
+      if (e instanceof ProtoDecodeError) {
+        fail(new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: event ${first + j}: ${e.message}`, chunk.offset));
+      }
+      throw e;
+    }
+    t += ev.t;
+    if (j < from) continue;
+    ev.t = t;
+    if (fixCause !== undefined && ev.cause !== 0) ev.cause = fixCause(chunk, j, ev.cause);
+    if (fn(ev, first + j) === false) return false;
+  }
+  if (to >= chunk.eventCount && r.pos !== len) {
+    fail(new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: bytes left after its ${chunk.eventCount} events`, chunk.offset));
+  }
+  return true;
+}
+
+function throwIt(e: ContainerError): never { throw e; }
+
+/**
  * Cause remapping across lost chunks: the event's original index minus its cause distance names the
  * original cause; if that event survived, the new distance points at it, otherwise the cause is 0.
  */
