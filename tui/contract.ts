@@ -31,6 +31,8 @@ export interface TraceLike {
   readonly notices: readonly string[];
   readonly familyCounts: readonly number[];
   readonly chunks: readonly unknown[];
+  /** Notes attached to events (csftrace note), shown in the detail pane and marked in the list. */
+  readonly notes?: readonly { eventIndex: number; text: string }[];
   event(i: number): EventLike;
   timeOf(i: number): number;
   /** First event with t >= tNs (eventCount if none). */

@@ -35,6 +35,7 @@ export function detailLines(s: Session, w: number, g: Glyphs): Line[] {
   const title = wrap(d.title, w);
   if (title.length > 2) title.splice(1, title.length - 1, clip(`  ${title.slice(1).map((t) => t.trim()).join(' ')}`, w, g.ellipsis));
   for (const t of title) lines.push({ segs: [[Style.heading, t]] });
+  for (const n of d.notes) for (const t of wrap(`note: ${n}`, w)) lines.push({ segs: [[Style.title, t]] });
   if (!d.links.length && !d.effectsPending) lines.push({ segs: [[Style.dim, 'no recorded cause or effects']] });
   const link = (k: number) => {
     const l = d.links[k];

@@ -37,7 +37,8 @@ export function drawEvents(c: Canvas, s: Session, r: Rect, g: Glyphs): Hit[] {
     const y = r.y + row;
     const current = i === s.index;
     const diff = s.diffMark?.(i);
-    const marker = current ? g.current : s.matches(i) ? g.match : diff !== undefined ? g.diff : ' ';
+    // a row with a note (csftrace note) carries '*' unless a stronger marker applies
+    const marker = current ? g.current : s.matches(i) ? g.match : diff !== undefined ? g.diff : s.notesAt(i).length ? '*' : ' ';
     c.put(r.x, y, marker, current ? Style.current : diff !== undefined && !s.matches(i) ? diff : Style.match, 1);
     const text = clip(s.line(i), r.w - 1, g.ellipsis);
     c.put(r.x + 1, y, text, current ? Style.current : diff ?? familyStyle(s.event(i).body.case), r.w - 1);

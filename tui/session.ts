@@ -31,6 +31,7 @@ export interface DetailModel {
   title: string;              // the one-line event text
   links: Link[];              // cause first (if any), then effects
   why: string[];              // decision explanation sentences
+  notes: string[];            // notes attached to the event (csftrace note)
   fields: Array<[string, string]>;
   /** Effects not searched yet (they are found in the background, after the frame is drawn). */
   effectsPending: boolean;
@@ -169,9 +170,20 @@ export class Session {
     const cause = this.cursor.causeOf(i);
     if (cause !== undefined && cause >= 0) links.push({ index: cause, label: 'cause', text: this.line(cause) });
     const why = ev.body.case === this.api.decisionCase ? this.api.explainDecision(ev) : [];
-    this.detailVal = { index: i, title: this.line(i), links, why, fields: this.api.eventFields(ev), effectsPending: true };
+    this.detailVal = { index: i, title: this.line(i), links, why, notes: this.notesAt(i), fields: this.api.eventFields(ev), effectsPending: true };
     if (!this.deferEffects) this.resolveEffects();
     return this.detailVal;
+  }
+
+  private notesByIndex: Map<number, string[]> | undefined;
+
+  /** The notes attached to event i (csftrace note), oldest first. */
+  notesAt(i: number): string[] {
+    if (!this.notesByIndex) {
+      this.notesByIndex = new Map();
+      for (const n of this.trace.notes ?? []) this.notesByIndex.set(n.eventIndex, [...(this.notesByIndex.get(n.eventIndex) ?? []), n.text]);
+    }
+    return this.notesByIndex.get(i) ?? [];
   }
 
   /** True when the detail of the current event still lacks its effect links (background work). */

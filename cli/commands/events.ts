@@ -119,11 +119,16 @@ function printEvents(tr: TraceFile, from: number, limit: number, matchers: Event
   let printed = 0;
   let i = from;
   if (limit === 0) return;
+  // Notes (csftrace note) are shown under their event: "    note: <text>", or `notes` in JSON.
+  const notesAt = new Map<number, string[]>();
+  for (const n of tr.notes) notesAt.set(n.eventIndex, [...(notesAt.get(n.eventIndex) ?? []), n.text]);
   for (const ev of tr.iterate(from)) {
     let ok = true;
     for (let k = 0; k < matchers.length && ok; k++) ok = matchers[k](ev, i);
     if (ok) {
-      buf += (json ? JSON.stringify(eventToJson(ev, i)) : formatEvent(ev, i)) + '\n';
+      const notes = notesAt.get(i);
+      if (json) buf += JSON.stringify(notes ? { ...eventToJson(ev, i), notes } : eventToJson(ev, i)) + '\n';
+      else buf += formatEvent(ev, i) + '\n' + (notes ? notes.map((t) => `    note: ${t}\n`).join('') : '');
       if (buf.length > 65536) { process.stdout.write(buf); buf = ''; if (closed) return; }
       if (++printed >= limit) break;
     }
