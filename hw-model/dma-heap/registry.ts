@@ -58,7 +58,7 @@ export class HeapRegistry {
   onAdd(fn: (heap: DmaHeap, ev: number) => void): void { this.addListeners.push(fn); }
 
   private emit(v: HeapCallInit, cause: number): number {
-    this.lastEvent = this.sim.bus.emit({ body: { case: 'heap', value: v } }, cause);
+    this.lastEvent = this.sim.bus.emitBody({ case: 'heap', value: v }, cause);
     return this.lastEvent;
   }
 

@@ -206,7 +206,7 @@ export class Firmware {
   }
 
   private ack(v: FwAckInit, cause: number): number {
-    return this.sim.bus.emit({ body: { case: 'fwAck', value: v } }, cause);
+    return this.sim.bus.emitBody({ case: 'fwAck', value: v }, cause);
   }
 
   private setMode(to: GpuMode, cause: ModeSwitchCause, ev: number): number {
@@ -215,10 +215,10 @@ export class Firmware {
     if (to === GpuMode.MODE_PROTECTED) this.gpuStatus |= R.GPU_STATUS_PROTM_ACTIVE;
     else if (to !== GpuMode.MODE_EXITING) this.gpuStatus &= ~R.GPU_STATUS_PROTM_ACTIVE;
     const csg = this.protCsg;
-    const e = this.sim.bus.emit({ body: { case: 'modeSwitch', value: {
+    const e = this.sim.bus.emitBody({ case: 'modeSwitch', value: {
       from, to, cause, group: csg >= 0 ? this.csgs[csg].group : 0, csg: csg >= 0 ? csg : 0,
       gpuStatus: this.gpuStatus,
-    } } }, ev);
+    } }, ev);
     this.host.onGpuStatus(e);
     return e;
   }

@@ -205,51 +205,51 @@ export class Kernel implements UapiKernel, FwHost {
   // ═════════════════════════════ tracing helpers ═════════════════════════════
 
   log(level: LogLevel, msg: string, cause = -1, source = 'panthor'): number {
-    return this.sim.bus.emit({ body: { case: 'log', value: { level, msg, source } } }, cause);
+    return this.sim.bus.emitBody({ case: 'log', value: { level, msg, source } }, cause);
   }
 
   private emitProbe(v: import('../../proto/index.js').ProbeInit, cause = -1): number {
-    return this.sim.bus.emit({ body: { case: 'probe', value: { heapNameSource: this.cfg.driver.heapNameSource, attempt: this.probeAttempt, ...v } } }, cause);
+    return this.sim.bus.emitBody({ case: 'probe', value: { heapNameSource: this.cfg.driver.heapNameSource, attempt: this.probeAttempt, ...v } }, cause);
   }
 
   emitFwReq(v: FwRequestInit, cause: number): number {
-    return this.sim.bus.emit({ body: { case: 'fwReq', value: v } }, cause);
+    return this.sim.bus.emitBody({ case: 'fwReq', value: v }, cause);
   }
 
   emitGroupState(g: Group, from: GroupStateKind, to: GroupStateKind, cause: number): number {
-    return this.sim.bus.emit({ body: { case: 'groupState', value: {
+    return this.sim.bus.emitBody({ case: 'groupState', value: {
       group: g.id, from, to, csgSlot: g.csgId, pid: g.pid, priority: g.priority, isProtected: g.isProtected,
       timedout: g.timedout, fatalQueues: g.fatalQueues, innocent: g.innocent, vmId: g.vm.id,
       queueCount: g.queues.length, protmPendingQueues: g.protmPendingQueues, protmSuspendBuf: g.protmSuspendVa,
       protmSuspendBufferId: g.protmSuspendBuf ? g.protmSuspendBuf.id : 0,
-    } } }, cause);
+    } }, cause);
   }
 
   emitQueueState(q: Queue, cause: number): number {
     const st = q.st;
-    return this.sim.bus.emit({ body: { case: 'queueState', value: {
+    return this.sim.bus.emitBody({ case: 'queueState', value: {
       group: q.group.id, queue: q.index, insert: q.insert * 8, extract: q.extract * 8, blocked: st.blocked as BlockedReason,
       protmPending: st.protPending, idle: q.insert === q.extract && !st.frames.length, fatal: st.fatal || (q.group.fatalQueues & (1 << q.index)) !== 0,
-    } } }, cause);
+    } }, cause);
   }
 
   emitJob(j: Job, phase: JobPhase, err: number, cause: number): number {
-    return this.sim.bus.emit({ body: { case: 'job', value: {
+    return this.sim.bus.emitBody({ case: 'job', value: {
       group: j.queue.group.id, queue: j.queue.index, seqno: j.seqno, phase, protRegion: j.protRegion,
       frame: j.frame, fenceError: err, gpuNs: phase === JobPhase.JOB_DONE ? j.gpuNs : 0, pid: j.queue.group.pid,
-    } } }, cause);
+    } }, cause);
   }
 
   emitFault(kind: FaultKind, exceptionType: number, g: Group | null, queue: number, injected: boolean, cause: number): number {
-    return this.sim.bus.emit({ body: { case: 'fault', value: {
+    return this.sim.bus.emitBody({ case: 'fault', value: {
       kind, exceptionType, group: g ? g.id : 0, queue, injected,
-    } } }, cause);
+    } }, cause);
   }
 
   emitMmu(asNr: number, cmd: number, vmId: number, region: number, cause: number): number {
-    return this.sim.bus.emit({ body: { case: 'mmu', value: {
+    return this.sim.bus.emitBody({ case: 'mmu', value: {
       asNr, cmd: cmd as 0, vmId, region, gpuProtected: this.fw.isProtected,
-    } } }, cause);
+    } }, cause);
   }
 
   // ═════════════════════════════ FW interface (host side) ═════════════════════════════
@@ -270,7 +270,7 @@ export class Kernel implements UapiKernel, FwHost {
     const fw = this.fw;
     if (csgMask) fw.glbDoorbellReq = (fw.glbDoorbellReq ^ csgMask) >>> 0;
     if (csMask && id > 0) { const c = fw.csgs[id - 1]; c.doorbellReq = (c.doorbellReq ^ csMask) >>> 0; }
-    const ev = this.sim.bus.emit({ body: { case: 'doorbell', value: { id, csgMask, csMask } } }, cause);
+    const ev = this.sim.bus.emitBody({ case: 'doorbell', value: { id, csgMask, csMask } }, cause);
     fw.ringDoorbell(id);
     return ev;
   }
@@ -473,9 +473,9 @@ export class Kernel implements UapiKernel, FwHost {
     const slow = kind === ResetKind.RESET_SLOW;
     const fw = this.fw;
     const wasProtected = fw.mode === GpuMode.MODE_PROTECTED || fw.mode === GpuMode.MODE_ENTERING;
-    const ev = this.sim.bus.emit({ body: { case: 'reset', value: {
+    const ev = this.sim.bus.emitBody({ case: 'reset', value: {
       kind, phase: ResetPhase.RESET_BEGIN, cause, resetCount: this.resetCount, protectedSectionsLoaded: this.protSectionsLoaded,
-    } } }, causeEv);
+    } }, causeEv);
     this.ready = false;
     if (this.pingTimeoutToken >= 0) { this.sim.cancel(this.pingTimeoutToken); this.pingTimeoutToken = -1; }
     // sched pre_reset: the guilty (fatal / timed out / active protected on a PROTM fault) terminate;
@@ -490,10 +490,10 @@ export class Kernel implements UapiKernel, FwHost {
     if (slow) e2 = this.loadSections(ev, true, userBuf);
     this.lazyResetPending = false;
     const ok = yield* this.bootWork(slow, e2);
-    this.sim.bus.emit({ body: { case: 'reset', value: {
+    this.sim.bus.emitBody({ case: 'reset', value: {
       kind, phase: ResetPhase.RESET_END, cause, success: ok, resetCount: this.resetCount,
       protectedSectionsLoaded: this.protSectionsLoaded,
-    } } }, ev);
+    } }, ev);
     if (!ok) {
       if (!slow) { this.scheduleReset(ResetKind.RESET_SLOW, ResetCause.RESET_CAUSE_FAST_FAILED, ev); return; }
       this.unusable = true;
@@ -517,12 +517,12 @@ export class Kernel implements UapiKernel, FwHost {
     const prot = fw.mode === GpuMode.MODE_PROTECTED || fw.mode === GpuMode.MODE_ENTERING;
     if (prot && !this.protm.pingWhileProtected) {
       // kbase / the review: no PING while protected (it would force an exit).
-      this.sim.bus.emit({ body: { case: 'watchdog', value: { op: WatchdogOp.WD_PING_SKIPPED, gpuProtected: true } } });
+      this.sim.bus.emitBody({ case: 'watchdog', value: { op: WatchdogOp.WD_PING_SKIPPED, gpuProtected: true } });
       this.armPing();
       return;
     }
     fw.exitCause = ModeSwitchCause.CAUSE_WATCHDOG_PING;
-    const ev = this.sim.bus.emit({ body: { case: 'watchdog', value: { op: WatchdogOp.WD_PING_SENT, gpuProtected: prot } } });
+    const ev = this.sim.bus.emitBody({ case: 'watchdog', value: { op: WatchdogOp.WD_PING_SENT, gpuProtected: prot } });
     const e = this.glbToggle(R.GLB_PING, ev);
     this.ringDoorbell(R.CSF_GLB_DOORBELL_ID, 0, 0, e);
     this.pingEv = e;
@@ -533,13 +533,13 @@ export class Kernel implements UapiKernel, FwHost {
     if (this.pingTimeoutToken < 0 || !this.glbAcked(R.GLB_PING)) return;
     this.sim.cancel(this.pingTimeoutToken);
     this.pingTimeoutToken = -1;
-    this.sim.bus.emit({ body: { case: 'watchdog', value: { op: WatchdogOp.WD_PING_ACKED, gpuProtected: this.fw.isProtected } } }, ev);
+    this.sim.bus.emitBody({ case: 'watchdog', value: { op: WatchdogOp.WD_PING_ACKED, gpuProtected: this.fw.isProtected } }, ev);
     this.armPing();
   }
 
   private pingTimeout(): void {
     this.pingTimeoutToken = -1;
-    const ev = this.sim.bus.emit({ body: { case: 'watchdog', value: { op: WatchdogOp.WD_PING_TIMEOUT, gpuProtected: this.fw.isProtected } } }, this.pingEv);
+    const ev = this.sim.bus.emitBody({ case: 'watchdog', value: { op: WatchdogOp.WD_PING_TIMEOUT, gpuProtected: this.fw.isProtected } }, this.pingEv);
     const f = this.emitFault(FaultKind.FAULT_PING_TIMEOUT, 0, null, 0, false, ev);
     this.log(LogLevel.LOG_ERR, 'FW ping timeout', f);
     this.scheduleReset(ResetKind.RESET_SLOW, ResetCause.RESET_CAUSE_PING_TIMEOUT, f);
@@ -552,7 +552,7 @@ export class Kernel implements UapiKernel, FwHost {
     const raw = fw.jobIrqRaw;
     if (!raw) return;
     fw.jobIrqRaw = 0;
-    const ev = this.sim.bus.emit({ body: { case: 'fwIrq', value: { line: IrqLine.JOB_IRQ, status: raw } } }, fw.jobIrqCause);
+    const ev = this.sim.bus.emitBody({ case: 'fwIrq', value: { line: IrqLine.JOB_IRQ, status: raw } }, fw.jobIrqCause);
     // CSG IRQs are processed before the global one (7/8).
     for (let s = 0; s < fw.csgs.length; s++) if (raw & (1 << s)) this.csgIrq(s, ev);
     if (raw & R.JOB_INT_GLOBAL_IF) this.glbIrq(ev);
@@ -619,7 +619,7 @@ export class Kernel implements UapiKernel, FwHost {
     const raw = fw.gpuIrqRaw;
     fw.gpuIrqRaw = 0;
     const masked = (raw & ~fw.gpuIrqMask) !== 0;
-    const ev = this.sim.bus.emit({ body: { case: 'fwIrq', value: { line: IrqLine.GPU_IRQ, status: raw, masked } } }, fw.gpuIrqCause);
+    const ev = this.sim.bus.emitBody({ case: 'fwIrq', value: { line: IrqLine.GPU_IRQ, status: raw, masked } }, fw.gpuIrqCause);
     if (raw & R.GPU_IRQ_PROTM_FAULT) {
       // GPU_IRQ_PROTM_FAULT: log, mask, reset; the active group's queues become fatal.
       fw.gpuIrqMask &= ~R.GPU_IRQ_PROTM_FAULT;
@@ -637,7 +637,7 @@ export class Kernel implements UapiKernel, FwHost {
 
   spawn(pid: number, comm: string, kind: AppKind | 'system', privileged: boolean): void {
     this.procs.set(pid, { pid, comm, kind, privileged, files: new Map(), nextFd: 3 });
-    this.sim.bus.emit({ body: { case: 'process', value: { op: ProcessOp.PROC_START, pid, comm, appKind: kind, privileged } } });
+    this.sim.bus.emitBody({ case: 'process', value: { op: ProcessOp.PROC_START, pid, comm, appKind: kind, privileged } });
   }
 
   exit(pid: number): void {
@@ -645,7 +645,7 @@ export class Kernel implements UapiKernel, FwHost {
     if (!p) return;
     for (const fd of [...p.files.keys()].sort((a, b) => a - b)) this.close(pid, fd);
     this.procs.delete(pid);
-    this.sim.bus.emit({ body: { case: 'process', value: { op: ProcessOp.PROC_EXIT, pid, comm: p.comm } } });
+    this.sim.bus.emitBody({ case: 'process', value: { op: ProcessOp.PROC_EXIT, pid, comm: p.comm } });
   }
 
   private installFd(p: Proc, f: FileRef): number {
@@ -672,14 +672,14 @@ export class Kernel implements UapiKernel, FwHost {
         if (heap) ret = this.installFd(p, { kind: 'heap', heap });
       }
     }
-    this.sim.bus.emit({ body: { case: 'process', value: { op: ProcessOp.PROC_OPEN, pid, path, fd: ret } } });
+    this.sim.bus.emitBody({ case: 'process', value: { op: ProcessOp.PROC_OPEN, pid, path, fd: ret } });
     return ret;
   }
 
   close(pid: number, fd: number): number {
     const p = this.procs.get(pid);
     const f = p?.files.get(fd);
-    const ev = this.sim.bus.emit({ body: { case: 'process', value: { op: ProcessOp.PROC_CLOSE, pid, fd: f ? fd : -EBADF } } });
+    const ev = this.sim.bus.emitBody({ case: 'process', value: { op: ProcessOp.PROC_CLOSE, pid, fd: f ? fd : -EBADF } });
     if (!p || !f) return -EBADF;
     p.files.delete(fd);
     if (f.kind === 'dmabuf') this.heaps.bufPut(f.buf, pid, ev);
@@ -728,7 +728,7 @@ export class Kernel implements UapiKernel, FwHost {
     else if (c === 'dmaHeapAlloc') ret = f.kind === 'heap' ? this.dmaHeapAlloc(p, f.heap, args.value) : -ENOTTY;
     else if (f.kind !== 'render') ret = -ENOTTY;
     else ret = this.drmIoctl(p, f.pf, args);
-    const ev = this.sim.bus.emit({ body: { case: 'ioctl', value: { pid, fd, cmd, ret, args } as IoctlInit } });
+    const ev = this.sim.bus.emitBody({ case: 'ioctl', value: { pid, fd, cmd, ret, args } as IoctlInit });
     const post = this.postIoctl as ((ev: number) => void) | null;
     this.postIoctl = null;
     if (post && ret === 0) post(ev);
@@ -1212,10 +1212,10 @@ export class Kernel implements UapiKernel, FwHost {
   }
 
   private finishWait(w: SyncWaiter, ret: number): void {
-    this.sim.bus.emit({ body: { case: 'ioctl', value: {
+    this.sim.bus.emitBody({ case: 'ioctl', value: {
       pid: w.pid, fd: w.fd, cmd: IoctlCmd.SYNCOBJ_TIMELINE_WAIT, ret, durationNs: this.sim.now - w.start,
       args: { case: 'syncobjWait', value: { handles: w.handles, points: w.points, timeoutNsec: 0, flags: U.DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL } },
-    } } });
+    } });
     w.cb(ret);
   }
 

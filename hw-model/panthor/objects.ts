@@ -3,10 +3,18 @@
  * groups, queues and jobs. Plain data with small helpers; the behaviour is in kernel.ts/sched.ts.
  */
 import { GroupStateKind, JobPhase, SlotAction } from '../../proto/index.js';
-import type { CsInstr } from '../contract.js';
+import { CsOpcode, type CsInstr } from '../contract.js';
 import type { DmaBuf } from '../dma-heap/index.js';
 import { CsExecState, type CsQueue, type GpuVm } from '../firmware/index.js';
 import type { Ns } from '../sim/index.js';
+
+/**
+ * A kernel-ring instruction with every operand field present, in the order CsBuilder gives them:
+ * every instruction the FW interpreter reads then has one object shape.
+ */
+export function ringInstr(op: CsOpcode, addr = 0, value = 0, callSize = 0, sbMask = 0): CsInstr {
+  return { op, duration: 0, size: 0, sbMask, addr, value, callSize, cond: undefined };
+}
 
 export interface Mapping { va: number; size: number; bo: Bo; boOffset: number; flags: number }
 
@@ -158,7 +166,7 @@ export class Queue implements CsQueue {
     this.mask = n - 1;
     this.syncVa = vm.nextKernelVa;
     vm.nextKernelVa += 64;
-    this.syncAdd = { op: 51, addr: this.syncVa, value: 1 };
+    this.syncAdd = ringInstr(CsOpcode.SYNC_ADD64, this.syncVa, 1);
   }
 
   /** Credits left on the ring (drm_sched credit_limit = ringbuf_size / 8). */

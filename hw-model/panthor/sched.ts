@@ -19,18 +19,18 @@ import { waitSatisfied } from '../firmware/index.js';
 import type { ProtmChoice, ProtmGroupView } from '../policies/index.js';
 import type { Ns } from '../sim/index.js';
 import type { Kernel } from './kernel.js';
-import { Group, Job, Queue, type QueueHooks, type Vm } from './objects.js';
+import { Group, Job, Queue, ringInstr, type QueueHooks, type Vm } from './objects.js';
 import { CSG_REQ_TIMEOUT, MAX_CSG_PRIO, PANTHOR_GROUP_PRIORITY_REALTIME } from './uapi.js';
 import { waitUntil, type WaitFor, type Work } from './work.js';
 
 /** Instructions the kernel writes per job, padded to 64-byte lines (reference §1.7). */
 export const JOB_INSTRS = 16;
-const I_MOVE32: CsInstr = { op: CsOpcode.MOVE32, value: 0 };
-const I_MOVE48: CsInstr = { op: CsOpcode.MOVE48, addr: 0 };
-const I_FLUSH: CsInstr = { op: CsOpcode.FLUSH_CACHE2 };
-const I_WAIT: CsInstr = { op: CsOpcode.WAIT, sbMask: 0xff };
-const I_BARRIER: CsInstr = { op: CsOpcode.ERROR_BARRIER };
-const I_NOP: CsInstr = { op: CsOpcode.NOP };
+const I_MOVE32: CsInstr = ringInstr(CsOpcode.MOVE32);
+const I_MOVE48: CsInstr = ringInstr(CsOpcode.MOVE48);
+const I_FLUSH: CsInstr = ringInstr(CsOpcode.FLUSH_CACHE2);
+const I_WAIT: CsInstr = ringInstr(CsOpcode.WAIT, 0, 0, 0, 0xff);
+const I_BARRIER: CsInstr = ringInstr(CsOpcode.ERROR_BARRIER);
+const I_NOP: CsInstr = ringInstr(CsOpcode.NOP);
 
 const PRIOS = [3, 2, 1, 0];
 const NO_CHOICE: ProtmChoice = { verdict: ProtmVerdict.PROTM_NONE, rule: SchedRule.RULE_NONE, group: 0, soleResident: false };
@@ -200,7 +200,7 @@ export class Scheduler implements QueueHooks {
       ring[p++ & m] = I_MOVE48;          // stream addr
       ring[p++ & m] = I_MOVE32;          // stream size
       ring[p++ & m] = I_WAIT;            // flush
-      ring[p++ & m] = { op: CsOpcode.CALL, addr: j.streamAddr, callSize: j.streamSize, value: j.seqno };
+      ring[p++ & m] = ringInstr(CsOpcode.CALL, j.streamAddr, j.seqno, j.streamSize);
       ring[p++ & m] = I_MOVE48;          // syncobj addr
       ring[p++ & m] = I_MOVE48;          // #1
       ring[p++ & m] = I_WAIT;            // all scoreboards
@@ -637,11 +637,11 @@ export class Scheduler implements QueueHooks {
     }
     const nextTick = timeslice ? Math.max(this.reschedTarget, now + 1) : 0;
 
-    const decEv = k.sim.bus.emit({ body: { case: 'decision', value: {
+    const decEv = k.sim.bus.emitBody({ case: 'decision', value: {
       tick, trigger: req.trigger, fullTick: full, inputs, slots: slotsOut, evicted,
       protm: verdict, protmRule: rule, protmGroup: protmId, reasons, freeAs: k.asCount - this.tkVmIds.length,
       timeslice, nextTickNs: nextTick, mode: fw.mode,
-    } } }, req.ev);
+    } }, req.ev);
     if (nextTick) this.armTick(nextTick);
 
     const enter = verdict === ProtmVerdict.PROTM_GRANTED && protmGroup !== null;

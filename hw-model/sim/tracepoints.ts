@@ -6,6 +6,9 @@
  */
 import type { EventInit } from '../../proto/index.js';
 
+/** The oneof body of an event (its case names the family). */
+export type EventBody = NonNullable<EventInit['body']>;
+
 export interface TraceSink {
   /** Called synchronously for every event, in order. `ev.t` is absolute virtual ns. */
   onEvent(ev: EventInit, index: number): void;
@@ -29,6 +32,19 @@ export class TracepointBus {
     const index = this.count++;
     ev.t = this.nowFn();
     ev.cause = causeIndex >= 0 && causeIndex < index ? index - causeIndex : 0;
+    const sinks = this.sinks;
+    for (let i = 0; i < sinks.length; i++) sinks[i].onEvent(ev, index);
+    return index;
+  }
+
+  /**
+   * emit({ body }, causeIndex), with the event object created here holding every field from the
+   * start (fields added to an object after its creation go to a separate, slower property store).
+   * The event has the same fields, in the same order, as one emit() stamps.
+   */
+  emitBody(body: EventBody, causeIndex = -1): number {
+    const index = this.count++;
+    const ev: EventInit = { body, t: this.nowFn(), cause: causeIndex >= 0 && causeIndex < index ? index - causeIndex : 0 };
     const sinks = this.sinks;
     for (let i = 0; i < sinks.length; i++) sinks[i].onEvent(ev, index);
     return index;
