@@ -3,13 +3,14 @@
  * data, its messages, and the slots of the shared state array.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { ChunkIndexEntryInit, TraceHeaderInit, Compression } from '../proto/index.js';
+import type { ChunkIndexEntryInit, Compression } from '../proto/index.js';
 
 export interface SealWorkerData {
   fd: number;
-  header: TraceHeaderInit;
+  /** Bytes already in the file (preamble and header, written by the recording thread). */
+  startAt: number;
   compression: Compression;
-  /** Int32Array: [0] chunks in flight, [1] chunks written, [2] done (1 ok, 2 error), [3] ready. */
+  /** Int32Array: [0] chunks in flight, [1] chunks written, [2] done (1 ok, 2 error), [3] started. */
   state: SharedArrayBuffer;
   /** Float64Array: [0] bytes written. */
   bytes: SharedArrayBuffer;

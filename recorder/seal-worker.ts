@@ -30,7 +30,7 @@ function fail(e: unknown): void {
 
 let sealer: FrameSealer | undefined;
 try {
-  sealer = new FrameSealer(data.header, { write: writeAll, compression: data.compression });
+  sealer = new FrameSealer(data.startAt, { write: writeAll, compression: data.compression });
   Atomics.store(state, S_READY, 1);
   Atomics.notify(state, S_READY);
 } catch (e) { fail(e); }

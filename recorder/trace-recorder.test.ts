@@ -90,6 +90,26 @@ test('a recording opens through its index with every event', () => {
   }
 });
 
+test('a recording far ahead of its starting worker waits for it and still gives the same bytes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'csft-rec-'));
+  try {
+    // 150 chunks are sealed before the worker can have started: the recording blocks at the
+    // in-flight limit instead of queueing them all
+    const paths = [join(dir, 'in-thread.csft'), join(dir, 'worker.csft')];
+    for (const [k, offload] of [false, true].entries()) {
+      const rec = TraceRecorder.create(paths[k], { scenarioName: 'synthetic' }, { chunkEvents: 20, offload });
+      emitInto(rec, 3000);
+      rec.close();
+      assert.equal(rec.chunks, 150);
+      assert.equal(rec.bytes, readFileSync(paths[k]).length);
+    }
+    assert.equal(Buffer.compare(readFileSync(paths[0]), readFileSync(paths[1])), 0);
+    assert.equal(openTrace(paths[1]).eventCount, 3000);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('after kill -9, every flushed chunk is readable and a notice says the rest is lost', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'csft-kill-'));
   try {

@@ -7,8 +7,9 @@
  * Two modes, same bytes:
  *  - in-thread (default): encode, compress and write in the caller's thread;
  *  - `offload: true`: the simulation thread only encodes events into raw chunks; a worker thread
- *    (seal-worker.ts) compresses (lz4 HC), frames and writes them. At most MAX_INFLIGHT chunks wait
- *    for the worker (the simulation blocks beyond that), so memory stays bounded either way.
+ *    (seal-worker.ts) compresses (lz4 HC), frames and writes them. The recording thread writes the
+ *    preamble and header itself and never waits for the worker to start; at most MAX_INFLIGHT
+ *    chunks wait for the worker (the simulation blocks beyond that), so memory stays bounded.
  *
  *   sim thread: TracepointBus ─► onEvent ─► ChunkEncoder ─(raw chunk, transferred)─► worker:
  *               FrameSealer (lz4 HC, crc32, index) ─► writeSync(fd)
@@ -16,12 +17,15 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { Worker, MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import {
-  ContainerWriter, ChunkEncoder, type ChunkIndexEntryInit, type Compression, type EventInit, type TraceHeaderInit,
+  ChunkEncoder, FrameSealer, encodeContainerStart, type ChunkIndexEntryInit, type Compression, type EventInit, type TraceHeaderInit,
 } from '../proto/index.js';
-import { S_DONE, S_INFLIGHT, S_READY, S_WRITTEN, type SealMessage, type SealWorkerData } from './seal-protocol.js';
+import { S_DONE, S_INFLIGHT, S_WRITTEN, type SealMessage, type SealWorkerData } from './seal-protocol.js';
 
 export interface RecorderOptions {
-  /** Events per chunk (default 8192): the most events a crash can lose. */
+  /**
+   * Events per chunk (default 8192): the most events a crash can lose in-thread (with `offload`, up
+   * to MAX_INFLIGHT more chunks may still be waiting for the worker).
+   */
   chunkEvents?: number;
   /** Compression of chunks (default lz4 HC). */
   compression?: Compression;
@@ -31,8 +35,8 @@ export interface RecorderOptions {
   onFlush?: (r: TraceRecorder) => void;
 }
 
-/** Chunks the simulation may run ahead of the compression worker. */
-const MAX_INFLIGHT = 4;
+/** Chunks the simulation may run ahead of the compression worker (also while it starts). */
+const MAX_INFLIGHT = 8;
 /** How long to wait for the worker without any progress before giving up. */
 const WORKER_STALL_MS = 60_000;
 
@@ -46,51 +50,55 @@ export class RecorderError extends Error {
   }
 }
 
-/** The sink side of a recording: where events go and how the file is completed. */
+/**
+ * The sink side of a recording: events go straight into `enc` (the only per-event work); the
+ * backend seals its chunks and completes the file.
+ */
 interface Backend {
-  add(ev: EventInit): void;
-  flush(): void;
+  readonly enc: ChunkEncoder;
   finish(): void;
-  readonly events: number;
   readonly bytes: number;
   readonly chunks: number;
-  readonly lastTimeNs: number;
 }
 
 class InThread implements Backend {
-  private readonly w: ContainerWriter;
-  constructor(private readonly rec: TraceRecorder, header: TraceHeaderInit, opts: RecorderOptions, write: (b: Uint8Array) => void) {
+  readonly enc: ChunkEncoder;
+  private readonly sealer: FrameSealer;
+  constructor(rec: TraceRecorder, header: TraceHeaderInit, opts: RecorderOptions, write: (b: Uint8Array) => void) {
     const onFlush = opts.onFlush;
-    let started = false;
-    this.w = new ContainerWriter(header, {
+    this.sealer = new FrameSealer(header, { write, compression: opts.compression });
+    const sealer = this.sealer;
+    this.enc = new ChunkEncoder({
       chunkEvents: opts.chunkEvents,
-      compression: opts.compression,
-      write: (bytes) => {
-        write(bytes);
-        if (started && onFlush !== undefined) onFlush(this.rec);
+      onChunk: (raw, entry) => {
+        sealer.sealChunk(raw, entry);
+        if (onFlush !== undefined) onFlush(rec);
       },
     });
-    started = true;
   }
-  add(ev: EventInit): void { this.w.add(ev); }
-  flush(): void { this.w.flush(); }
-  finish(): void { this.w.finish(); }
-  get events(): number { return this.w.eventCount; }
-  get bytes(): number { return this.w.bytesWritten; }
-  get chunks(): number { return this.w.chunkCount; }
-  get lastTimeNs(): number { return this.w.lastTimeNs; }
+  finish(): void {
+    this.enc.flush();
+    this.sealer.finish(this.enc.eventCount, this.enc.lastTimeNs);
+  }
+  get bytes(): number { return this.sealer.bytesWritten; }
+  get chunks(): number { return this.sealer.chunkCount; }
 }
 
 class Offloaded implements Backend {
-  private readonly enc: ChunkEncoder;
+  readonly enc: ChunkEncoder;
   private readonly worker: Worker;
   private readonly state = new Int32Array(new SharedArrayBuffer(16));
   private readonly written = new Float64Array(new SharedArrayBuffer(8));
   private readonly errors = new MessageChannel();
 
-  constructor(private readonly path: string, fd: number, header: TraceHeaderInit, opts: RecorderOptions) {
+  constructor(private readonly path: string, fd: number, header: TraceHeaderInit, opts: RecorderOptions, write: (b: Uint8Array) => void) {
+    // The preamble and the header are written here, so the simulation need not wait for the worker
+    // to start (tens of ms): chunks queue up for it meanwhile (at most MAX_INFLIGHT).
+    const start = encodeContainerStart(header);
+    write(start);
+    this.written[0] = start.length;
     const data: SealWorkerData = {
-      fd, header, compression: opts.compression ?? 'hc', errors: this.errors.port2,
+      fd, startAt: start.length, compression: opts.compression ?? 'hc', errors: this.errors.port2,
       state: this.state.buffer as SharedArrayBuffer, bytes: this.written.buffer as SharedArrayBuffer,
     };
     // Errors come back on a port read synchronously (this thread may be blocked in Atomics.wait).
@@ -100,8 +108,6 @@ class Offloaded implements Backend {
       chunkEvents: opts.chunkEvents,
       onChunk: (raw, entry) => this.send(raw, entry),
     });
-    // the header must be on disk before the first chunk: wait for the worker to be ready
-    this.waitFor(S_READY, 0, 'start');
   }
 
   private check(): void {
@@ -137,8 +143,6 @@ class Offloaded implements Backend {
     this.worker.postMessage({ type: 'chunk', raw: copy, entry } satisfies SealMessage, [copy.buffer]);
   }
 
-  add(ev: EventInit): void { this.enc.add(ev); }
-  flush(): void { this.enc.flush(); }
   finish(): void {
     this.enc.flush();
     this.worker.postMessage({ type: 'finish', eventCount: this.enc.eventCount, lastTimeNs: this.enc.lastTimeNs } satisfies SealMessage);
@@ -147,22 +151,22 @@ class Offloaded implements Backend {
   }
   /** Stops the worker without an index (error path); chunks it already wrote stay readable. */
   abandon(): void { void this.worker.terminate(); }
-  get events(): number { return this.enc.eventCount; }
   get bytes(): number { return this.written[0]; }
   get chunks(): number { return Atomics.load(this.state, S_WRITTEN); }
-  get lastTimeNs(): number { return this.enc.lastTimeNs; }
 }
 
 export class TraceRecorder {
   private fd: number | undefined;
   private readonly backend: Backend;
+  private readonly enc: ChunkEncoder;
   private closed = false;
 
   private constructor(readonly path: string, fd: number, header: TraceHeaderInit, opts: RecorderOptions) {
     this.fd = fd;
     this.backend = opts.offload
-      ? new Offloaded(path, fd, header, opts)
+      ? new Offloaded(path, fd, header, opts, (b) => this.writeAll(b))
       : new InThread(this, header, opts, (b) => this.writeAll(b));
+    this.enc = this.backend.enc;
   }
   /** Creates (or truncates) `path` and writes the file preamble and the header. */
   static create(path: string, header: TraceHeaderInit, opts: RecorderOptions = {}): TraceRecorder {
@@ -185,21 +189,21 @@ export class TraceRecorder {
 
   /** TraceSink: called synchronously by the tracepoint bus for every event (`ev.t` absolute). */
   onEvent(ev: EventInit, _index: number): void {
-    this.backend.add(ev);
+    this.enc.add(ev);
   }
 
   /** Events recorded so far. */
-  get events(): number { return this.backend.events; }
+  get events(): number { return this.enc.eventCount; }
   /** Bytes in the file so far (written chunks only). */
   get bytes(): number { return this.backend.bytes; }
   /** Chunks written so far. */
   get chunks(): number { return this.backend.chunks; }
   /** Virtual time of the last event recorded. */
-  get lastTimeNs(): number { return this.backend.lastTimeNs; }
+  get lastTimeNs(): number { return this.enc.lastTimeNs; }
   get isClosed(): boolean { return this.closed; }
 
   /** Writes the open chunk now (normally chunks are written as they fill). */
-  flush(): void { this.backend.flush(); }
+  flush(): void { this.enc.flush(); }
 
   /**
    * Closes the recording: last chunk, index, trailer, fsync. Safe to call twice (e.g. from a signal

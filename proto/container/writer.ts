@@ -73,6 +73,16 @@ export function encodePreamble(): Uint8Array {
   return p;
 }
 
+/** The first bytes of a container: the preamble and the HEADER frame of `header`. */
+export function encodeContainerStart(header: TraceHeaderInit): Uint8Array {
+  const pre = encodePreamble();
+  const hf = encodeFrame(FrameKind.HEADER, encodeTraceHeader, { ...header, formatVersion: CONTAINER_VERSION });
+  const out = new Uint8Array(pre.length + hf.length);
+  out.set(pre, 0);
+  out.set(hf, pre.length);
+  return out;
+}
+
 /** How chunks are compressed: lz4 HC (smaller, the default) or lz4 fast. Both are plain lz4 blocks. */
 export type Compression = 'hc' | 'fast';
 
@@ -92,11 +102,15 @@ export class FrameSealer {
   private notesOffset = 0;
   private finished = false;
 
-  constructor(header: TraceHeaderInit, opts: { write(bytes: Uint8Array): void; compression?: Compression }) {
+  /**
+   * Writes the preamble and the header of `header`; or, given a number, continues a file whose
+   * first `header` bytes (encodeContainerStart) are already written by someone else.
+   */
+  constructor(header: TraceHeaderInit | number, opts: { write(bytes: Uint8Array): void; compression?: Compression }) {
     this.out = opts.write;
     this.hc = (opts.compression ?? 'hc') === 'hc';
-    this.emit(encodePreamble());
-    this.emit(encodeFrame(FrameKind.HEADER, encodeTraceHeader, { ...header, formatVersion: CONTAINER_VERSION }));
+    if (typeof header === 'number') this.written = header;
+    else this.emit(encodeContainerStart(header));
   }
 
   get bytesWritten(): number { return this.written; }
