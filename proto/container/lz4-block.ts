@@ -12,7 +12,30 @@ interface Lz4Binding {
   decodeBlock(input: Uint8Array, output: Uint8Array, startIdx?: number, endIdx?: number): number;
 }
 
-const lz4 = createRequire(import.meta.url)('lz4') as Lz4Binding;
+interface NativeLz4 {
+  compressBound: Lz4Binding['encodeBound'];
+  compress: Lz4Binding['encodeBlock'];
+  compressHC: Lz4Binding['encodeBlockHC'];
+  uncompress: Lz4Binding['decodeBlock'];
+}
+
+/**
+ * The package's native addon itself, which is all its block functions are: loading the package
+ * index also loads its stream classes (about 10 ms at every start of the CLI and of the recorder's
+ * worker). Falls back to the package index if the addon is elsewhere.
+ */
+function loadLz4(): Lz4Binding {
+  const req = createRequire(import.meta.url);
+  try {
+    const b = req('lz4/build/Release/lz4.node') as NativeLz4;
+    if (typeof b.compress === 'function' && typeof b.compressHC === 'function' && typeof b.uncompress === 'function' && typeof b.compressBound === 'function') {
+      return { encodeBound: b.compressBound, encodeBlock: b.compress, encodeBlockHC: b.compressHC, decodeBlock: b.uncompress };
+    }
+  } catch { /* not at the usual place: the package index below */ }
+  return req('lz4') as Lz4Binding;
+}
+
+const lz4 = loadLz4();
 
 /** Worst-case compressed size of `size` input bytes. */
 export function lz4Bound(size: number): number { return lz4.encodeBound(size); }
