@@ -65,8 +65,12 @@ export class SummarySink implements TraceSink {
   private readonly groups = new Map<number, Map<number, GroupAcc>>();
   /** group handle → pid of its last GROUP_CREATE / GroupState (for jobs that carry no pid). */
   private readonly groupPid = new Map<number, number>();
-  /** Start time of the running job per (group, queue), for jobs whose DONE carries no gpu_ns. */
-  private readonly started = new Map<number, number>();
+  /**
+   * Start time of the running job per key group * 64 + queue (NaN: none), for jobs whose DONE
+   * carries no gpu_ns: rows of 64 keys (key / 64 → Float64Array indexed by key % 64), so the
+   * per-job updates store unboxed doubles instead of setting and deleting Map entries.
+   */
+  private readonly started = new Map<number, Float64Array>();
   private protectedSince = -1;
   private protectedNs = 0;
   private switches = 0;
@@ -139,14 +143,23 @@ export class SummarySink implements TraceSink {
   private onJob(j: JobInit, t: number): void {
     const group = j.group ?? 0, queue = j.queue ?? 0;
     const key = group * 64 + queue;
+    const row = Math.floor(key / 64), col = key - row * 64;
     const phase = j.phase ?? JobPhase.JOB_QUEUED;
-    if (phase === JobPhase.JOB_STARTED || phase === JobPhase.JOB_RESUMED) { this.started.set(key, t); return; }
+    if (phase === JobPhase.JOB_STARTED || phase === JobPhase.JOB_RESUMED) {
+      let r = this.started.get(row);
+      if (!r) { r = new Float64Array(64).fill(NaN); this.started.set(row, r); }
+      r[col] = t;
+      return;
+    }
     if (phase !== JobPhase.JOB_DONE && phase !== JobPhase.JOB_FAILED && phase !== JobPhase.JOB_TIMEDOUT) return;
     const pid = j.pid || this.groupPid.get(group) || 0;
     const g = this.group(pid, group);
     let gpu = j.gpuNs ?? 0;
-    if (!gpu) { const s = this.started.get(key); if (s !== undefined) gpu = t - s; }
-    this.started.delete(key);
+    const r = this.started.get(row);
+    if (r) {
+      if (!gpu && r[col] === r[col]) gpu = t - r[col];
+      r[col] = NaN;
+    }
     g.gpuNs += gpu;
     if (phase === JobPhase.JOB_DONE) g.done++; else g.failed++;
   }
