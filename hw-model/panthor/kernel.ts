@@ -27,7 +27,7 @@ import { Firmware, type FwHost } from '../firmware/index.js';
 import { heapPolicy, protmPolicy, type HeapPolicyDesc, type ProtmPolicyDesc } from '../policies/index.js';
 import type { Ns, Sim } from '../sim/index.js';
 import { Bo, Group, Job, PanthorFile, Queue, Syncobj, Vm, type SyncSignal, type SyncWaiter } from './objects.js';
-import { Scheduler } from './sched.js';
+import { Scheduler, removeAt } from './sched.js';
 import * as U from './uapi.js';
 import { Worker, waitUntil, type Work } from './work.js';
 
@@ -1160,7 +1160,7 @@ export class Kernel implements UapiKernel, FwHost {
       for (let i = 0; i < deps.length; i++) {
         const d = deps[i];
         if (obj.value < d.point) continue;
-        deps.splice(i--, 1);
+        removeAt(deps, i--);
         if (--d.job.deps === 0) this.sched.depsMet(d.job, ev);
       }
       if (!deps.length) this.jobDeps.delete(obj);
@@ -1168,9 +1168,9 @@ export class Kernel implements UapiKernel, FwHost {
     const ws = obj.waiters;
     for (let i = 0; i < ws.length; i++) {
       const w = ws[i];
-      if (w.done) { ws.splice(i--, 1); continue; }
+      if (w.done) { removeAt(ws, i--); continue; }
       if (!this.waiterReady(w)) continue;
-      ws.splice(i--, 1);
+      removeAt(ws, i--);
       this.settle(w);         // its timeout fires later and is ignored (no cancellation)
       this.sim.after(0, this.waiterCb, w);
     }

@@ -18,11 +18,20 @@ export function ringInstr(op: CsOpcode, addr = 0, value = 0, callSize = 0, sbMas
 
 export interface Mapping { va: number; size: number; bo: Bo; boOffset: number; flags: number }
 
+/** Memory words a VM keeps in its linear table before using a Map. */
+const MEM_LINEAR = 16;
+
 /** A GPU VM (panthor_vm): mappings and the model's view of GPU memory words (sync objects). */
 export class Vm implements GpuVm {
   readonly mappings: Mapping[] = [];
-  /** 64-bit words written by the GPU or the kernel (sync objects), by VA. */
-  private readonly mem = new Map<number, number>();
+  /**
+   * 64-bit words written by the GPU or the kernel (sync objects), by VA. A VM has a handful (one
+   * per queue, a few for user sync objects): the first MEM_LINEAR live in two parallel arrays
+   * searched linearly (no boxed keys and values, unlike a Map), any further ones in a Map.
+   */
+  private readonly memAddr: number[] = [];
+  private readonly memVal: number[] = [];
+  private memMore: Map<number, number> | null = null;
   /** Address space the VM is bound to (-1 = none); AS 0 is the MCU's. */
   asNr = -1;
   /** LRU stamp for AS eviction. */
@@ -54,14 +63,48 @@ export class Vm implements GpuVm {
     return undefined;
   }
 
-  read64(addr: number): number { return this.mem.get(addr) ?? 0; }
-  write64(addr: number, v: number): void { this.mem.set(addr, v); }
+  read64(addr: number): number {
+    const a = this.memAddr;
+    for (let i = 0; i < a.length; i++) if (a[i] === addr) return this.memVal[i];
+    return this.memMore?.get(addr) ?? 0;
+  }
+
+  write64(addr: number, v: number): void {
+    const a = this.memAddr;
+    for (let i = 0; i < a.length; i++) if (a[i] === addr) { this.memVal[i] = v; return; }
+    // NaN never equals itself: such an address goes to the Map (SameValueZero), like any past the table.
+    if (a.length < MEM_LINEAR && addr === addr) { a.push(addr); this.memVal.push(v); return; }
+    (this.memMore ??= new Map()).set(addr, v);
+  }
+}
+
+/**
+ * The command streams written into a BO, by byte offset: instruction-aligned offsets (all that
+ * Mesa-like user space writes) index an array by offset / 8, which is much cheaper than a Map
+ * for this per-frame write and per-job read; any other offset goes to a Map.
+ */
+export class BoStreams {
+  private readonly aligned: (CsInstr[] | undefined)[] = [];
+  private other: Map<number, CsInstr[]> | null = null;
+
+  set(offset: number, instrs: CsInstr[]): void {
+    // i * 8 === offset exactly when offset is a multiple of 8 in [0, 2^32) (integers only).
+    const i = offset >>> 3;
+    if (i * 8 === offset) this.aligned[i] = instrs;
+    else (this.other ??= new Map()).set(offset, instrs);
+  }
+
+  get(offset: number): CsInstr[] | undefined {
+    const i = offset >>> 3;
+    if (i * 8 === offset) return this.aligned[i];
+    return this.other?.get(offset);
+  }
 }
 
 /** A GEM object (panthor_gem_object). */
 export class Bo {
   /** User command streams copied in through writeStream, by byte offset. */
-  readonly streams = new Map<number, CsInstr[]>();
+  readonly streams = new BoStreams();
   label = '';
   constructor(
     readonly handle: number,
@@ -207,6 +250,9 @@ export class Group {
   tAction: SlotAction = SlotAction.SLOT_EMPTY;
   constructor(readonly id: number, readonly file: PanthorFile, readonly pid: number, readonly priority: number,
               readonly isProtected: boolean, readonly vm: Vm) {}
+
+  /** Some queue waits for protected mode (group->protm_pending_queues != 0). */
+  get protmPending(): boolean { return this.protmPendingQueues !== 0; }
 
   /** group_can_run(): not terminated/unknown, not destroyed, no fatal queues, not timed out. */
   get canRun(): boolean {

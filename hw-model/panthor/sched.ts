@@ -16,7 +16,7 @@ import { CsOpcode, type CsInstr } from '../contract.js';
 import { ECANCELED, EINVAL, ETIMEDOUT } from '../dma-heap/index.js';
 import * as R from '../firmware/regs.js';
 import { waitSatisfied } from '../firmware/index.js';
-import type { ProtmChoice, ProtmGroupView } from '../policies/index.js';
+import type { ProtmChoice } from '../policies/index.js';
 import type { Ns } from '../sim/index.js';
 import type { Kernel } from './kernel.js';
 import { Group, Job, Queue, ringInstr, type QueueHooks, type Vm } from './objects.js';
@@ -32,7 +32,6 @@ const I_WAIT: CsInstr = ringInstr(CsOpcode.WAIT, 0, 0, 0, 0xff);
 const I_BARRIER: CsInstr = ringInstr(CsOpcode.ERROR_BARRIER);
 const I_NOP: CsInstr = ringInstr(CsOpcode.NOP);
 
-const PRIOS = [3, 2, 1, 0];
 const NO_CHOICE: ProtmChoice = { verdict: ProtmVerdict.PROTM_NONE, rule: SchedRule.RULE_NONE, group: 0, soleResident: false };
 /** Stable insertion sort, descending by CSG priority (arrays of at most 16 slots). */
 function sortByCsgPrioDesc(a: Group[]): void {
@@ -52,7 +51,17 @@ function sortByPrioDesc(a: Group[]): void {
     a[j + 1] = g;
   }
 }
-const view = (g: Group): ProtmGroupView => ({ id: g.id, priority: g.priority, protmPending: g.protmPendingQueues !== 0, isProtected: g.isProtected });
+/** One run-queue entry of a decision's inputs. */
+function runQueueEntry(g: Group, idle: boolean): RunQueueEntryInit {
+  return { group: g.id, priority: g.priority, idle, protmPending: g.protmPendingQueues !== 0,
+    csgSlot: g.csgId, csgPriority: g.csgId >= 0 ? g.csgPriority : 0, canRun: g.canRun,
+    isProtected: g.isProtected, vmId: g.vm.id, waiting: idle && syncBlocked(g) };
+}
+/** Removes a[i] keeping the order (splice without the array of removed elements). */
+export function removeAt<T>(a: T[], i: number): void {
+  for (let k = i + 1; k < a.length; k++) a[k - 1] = a[k];
+  a.pop();
+}
 function syncBlocked(g: Group): boolean {
   for (const q of g.queues) if (q.st.blocked === 3 /* SYNC_WAIT */) return true;
   return false;
@@ -62,7 +71,6 @@ function allAcked(k: Kernel, slots: number[]): boolean {
   return true;
 }
 
-interface TickReq { trigger: TickTrigger; ev: number }
 
 export class Scheduler implements QueueHooks {
   readonly groups: Group[] = [];
@@ -75,7 +83,10 @@ export class Scheduler implements QueueHooks {
   private reschedTarget = 0;
   private tickToken = -1;
   private tickAt = 0;
-  private tickQueued: TickReq | null = null;
+  /** A tick is queued on the worker, with the trigger and cause event of its first request. */
+  private tickQueued = false;
+  private tickTrigger: TickTrigger = TickTrigger.TRIGGER_PERIODIC;
+  private tickEv = -1;
   private readonly tickCb = (): void => { this.tickToken = -1; this.requestTick(TickTrigger.TRIGGER_PERIODIC, -1); };
   private readonly timeoutCb = (q: Queue): void => this.jobTimeout(q);
   private readonly tickFn = (): Work | undefined => this.tick();
@@ -99,7 +110,7 @@ export class Scheduler implements QueueHooks {
     if (!g.list) return;
     const l = (g.list === 'runnable' ? this.runnable : this.idle)[g.priority];
     const i = l.indexOf(g);
-    if (i >= 0) l.splice(i, 1);
+    if (i >= 0) removeAt(l, i);
     g.list = '';
   }
 
@@ -377,13 +388,13 @@ export class Scheduler implements QueueHooks {
   /** Queues a tick on the scheduler's worker (coalesced with one already queued). */
   requestTick(trigger: TickTrigger, ev: number): void {
     if (this.tickQueued) return;
-    this.tickQueued = { trigger, ev };
+    this.tickQueued = true; this.tickTrigger = trigger; this.tickEv = ev;
     this.k.worker.queue(this.tickFn);
   }
 
   /** Reset: every pending tick is dropped; groups lose their slots. */
   preReset(guilty: (g: Group) => boolean, terminateAll: boolean, ev: number): void {
-    this.tickQueued = null;
+    this.tickQueued = false;
     if (this.tickToken >= 0) { this.k.sim.cancel(this.tickToken); this.tickToken = -1; }
     for (let s = 0; s < this.slots.length; s++) {
       const g = this.slots[s];
@@ -503,7 +514,8 @@ export class Scheduler implements QueueHooks {
   /** The policy's protm choice on the current selection (NO_HEAP / DEFERRED when it cannot be served). */
   private tkChoose(anyPending: boolean, active: Group | null): ProtmChoice {
     const k = this.k;
-    let choice = k.protm.choose(this.tkSelected.map(view), anyPending, active ? active.id : 0);
+    // A Group is a ProtmGroupView (id, priority, protmPending, isProtected): no copy per tick.
+    let choice = k.protm.choose(this.tkSelected, anyPending, active ? active.id : 0);
     if (anyPending && !k.protmAvailable && choice.verdict === ProtmVerdict.PROTM_GRANTED) {
       choice = { verdict: k.lazyResetPending ? ProtmVerdict.PROTM_DEFERRED : ProtmVerdict.PROTM_DENIED,
         rule: k.lazyResetPending ? SchedRule.RULE_LAZY_SLOW_RESET : SchedRule.RULE_NO_HEAP, group: choice.group, soleResident: false };
@@ -535,8 +547,8 @@ export class Scheduler implements QueueHooks {
    * needs FW round trips (exit, evictions, priority updates, starts, protected entry).
    */
   private tick(): Work | undefined {
-    const req = this.tickQueued as TickReq;
-    this.tickQueued = null;
+    const trigger = this.tickTrigger, reqEv = this.tickEv;
+    this.tickQueued = false;
     const k = this.k;
     if (!k.ready) return undefined;
     const now = k.sim.now;
@@ -638,10 +650,10 @@ export class Scheduler implements QueueHooks {
     const nextTick = timeslice ? Math.max(this.reschedTarget, now + 1) : 0;
 
     const decEv = k.sim.bus.emitBody({ case: 'decision', value: {
-      tick, trigger: req.trigger, fullTick: full, inputs, slots: slotsOut, evicted,
+      tick, trigger, fullTick: full, inputs, slots: slotsOut, evicted,
       protm: verdict, protmRule: rule, protmGroup: protmId, reasons, freeAs: k.asCount - this.tkVmIds.length,
       timeslice, nextTickNs: nextTick, mode: fw.mode,
-    } }, req.ev);
+    } }, reqEv);
     if (nextTick) this.armTick(nextTick);
 
     const enter = verdict === ProtmVerdict.PROTM_GRANTED && protmGroup !== null;
@@ -733,14 +745,9 @@ export class Scheduler implements QueueHooks {
   /** Run-queue snapshot for the decision event. */
   private inputs(old: Group[]): RunQueueEntryInit[] {
     const out: RunQueueEntryInit[] = [];
-    const add = (g: Group, idle: boolean): void => {
-      out.push({ group: g.id, priority: g.priority, idle, protmPending: g.protmPendingQueues !== 0,
-        csgSlot: g.csgId, csgPriority: g.csgId >= 0 ? g.csgPriority : 0, canRun: g.canRun,
-        isProtected: g.isProtected, vmId: g.vm.id, waiting: idle && syncBlocked(g) });
-    };
-    for (const g of old) add(g, g.tIdle);
-    for (const p of PRIOS) for (const g of this.runnable[p]) add(g, false);
-    for (const p of PRIOS) for (const g of this.idle[p]) add(g, true);
+    for (let i = 0; i < old.length; i++) out.push(runQueueEntry(old[i], old[i].tIdle));
+    for (let p = 3; p >= 0; p--) { const l = this.runnable[p]; for (let i = 0; i < l.length; i++) out.push(runQueueEntry(l[i], false)); }
+    for (let p = 3; p >= 0; p--) { const l = this.idle[p]; for (let i = 0; i < l.length; i++) out.push(runQueueEntry(l[i], true)); }
     return out;
   }
 
