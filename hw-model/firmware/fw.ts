@@ -558,11 +558,14 @@ export class Firmware {
   /** Executes the CS until it blocks, starts a RUN_*, or runs out of work. */
   exec(cs: CsSlot): void {
     if (cs.runToken !== -1) return;
+    // Whether the CS may run, is hung or has a preempted RUN to finish does not change while it
+    // steps through instructions (every step that changes one of them returns), so it is
+    // checked once, not per instruction.
+    if (!this.canRun(cs)) return;
+    const q = cs.queue as CsQueue, st = q.st;
+    if (st.hung) { cs.runToken = HUNG; return; }
+    if (st.runRemaining > 0) { this.startRun(cs, st.runRemaining); st.runRemaining = 0; return; }
     for (let guard = 0; guard < 1_000_000; guard++) {
-      if (!this.canRun(cs)) return;
-      const q = cs.queue as CsQueue, st = q.st;
-      if (st.hung) { cs.runToken = HUNG; return; }
-      if (st.runRemaining > 0) { this.startRun(cs, st.runRemaining); st.runRemaining = 0; return; }
       let instr: CsInstr | undefined;
       const d = st.frames.length;
       if (d > 0) {
