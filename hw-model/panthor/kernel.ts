@@ -106,6 +106,21 @@ export class Kernel implements UapiKernel, FwHost {
   private nextGroupId = 1;
   private nextVmId = 1;
   private postIoctl: ((ev: number) => void) | null = null;
+  // What the post-ioctl step of the last VM_BIND / GROUP_SUBMIT works on (no closure per call).
+  private bindVm: Vm | null = null;
+  private bindAsNr = -1;
+  private bindRegion = 0;
+  private submitJobs: Job[] = [];
+  private readonly postVmBindCb = (ev: number): void => {
+    const vm = this.bindVm as Vm;
+    this.bindVm = null;
+    this.vmBindMmu(vm, this.bindAsNr, this.bindRegion, ev);
+  };
+  private readonly postSubmitCb = (ev: number): void => {
+    const jobs = this.submitJobs;
+    this.submitJobs = [];
+    for (const j of jobs) { (j as { submitEv: number }).submitEv = ev; this.sched.queueJob(j); }
+  };
 
   // watchdog
   private pingToken = -1;
@@ -935,20 +950,25 @@ export class Kernel implements UapiKernel, FwHost {
       // MMU LOCK/UPDATE/UNLOCK on the VM's AS. The 2026 series forces a protected-mode exit first:
       // "the MMU will not execute commands when the GPU is in protected mode".
       const asNr = vm.asNr;
-      const mmu = (ev: number): void => {
-        if (vm.asNr !== asNr) return;
-        this.emitMmu(asNr, 2 /* LOCK */, vm.id, region, ev);
-        this.emitMmu(asNr, 1 /* UPDATE */, vm.id, region, ev);
-        this.emitMmu(asNr, 3 /* UNLOCK */, vm.id, region, ev);
-      };
       const prot = this.fw.mode === GpuMode.MODE_PROTECTED || this.fw.mode === GpuMode.MODE_ENTERING;
       if (prot && this.protm.vmBindForcesExit) {
+        const mmu = (ev: number): void => this.vmBindMmu(vm, asNr, region, ev);
         this.postIoctl = (ev) => this.worker.queue(this.sched.exitWork(ModeSwitchCause.CAUSE_VM_BIND, ev, () => mmu(ev)));
       } else {
-        this.postIoctl = mmu;
+        // The common case, once per frame of a compute app: no closure, the arguments in fields.
+        this.bindVm = vm; this.bindAsNr = asNr; this.bindRegion = region;
+        this.postIoctl = this.postVmBindCb;
       }
     }
     return 0;
+  }
+
+  /** MMU LOCK/UPDATE/UNLOCK of a VM_BIND on the VM's AS (if the VM still holds it). */
+  private vmBindMmu(vm: Vm, asNr: number, region: number, ev: number): void {
+    if (vm.asNr !== asNr) return;
+    this.emitMmu(asNr, 2 /* LOCK */, vm.id, region, ev);
+    this.emitMmu(asNr, 1 /* UPDATE */, vm.id, region, ev);
+    this.emitMmu(asNr, 3 /* UNLOCK */, vm.id, region, ev);
   }
 
   private boCreate(pf: PanthorFile, a: import('../../proto/index.js').BoCreateInit): number {
@@ -1121,7 +1141,7 @@ export class Kernel implements UapiKernel, FwHost {
       const q = g.queues[s.queueIndex ?? 0];
       const signals: SyncSignal[] = [];
       let deps = 0;
-      const waits: { obj: Syncobj; point: number }[] = [];
+      let waits: { obj: Syncobj; point: number }[] | null = null;
       for (const so of s.syncs ?? []) {
         const obj = pf.syncobjs.get(so.handle ?? 0) as Syncobj;
         const timeline = ((so.flags ?? 0) & U.DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_MASK) === U.DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ;
@@ -1129,15 +1149,16 @@ export class Kernel implements UapiKernel, FwHost {
         if ((so.flags ?? 0) & U.DRM_PANTHOR_SYNC_OP_SIGNAL) {
           if (!timeline) obj.value = 0;           // the binary syncobj gets the job's (unsignalled) fence
           signals.push({ obj, point });
-        } else if (obj.value < point) { deps++; waits.push({ obj, point }); }
+        } else if (obj.value < point) { deps++; (waits ??= []).push({ obj, point }); }
       }
       const j = new Job(q, ++q.seqno, s.streamAddr ?? 0, s.streamSize ?? 0, signals, s.protRegion ?? false, s.frame ?? 0, -1);
       j.deps = deps;
       s.jobSeqno = j.seqno;
       jobs.push(j);
-      for (const w of waits) this.waitSyncobj(w.obj, w.point, j);
+      if (waits) for (const w of waits) this.waitSyncobj(w.obj, w.point, j);
     }
-    this.postIoctl = (ev) => { for (const j of jobs) { (j as { submitEv: number }).submitEv = ev; this.sched.queueJob(j); } };
+    this.submitJobs = jobs;
+    this.postIoctl = this.postSubmitCb;
     return 0;
   }
 

@@ -211,7 +211,12 @@ export class Scheduler implements QueueHooks {
       ring[p++ & m] = I_MOVE48;          // stream addr
       ring[p++ & m] = I_MOVE32;          // stream size
       ring[p++ & m] = I_WAIT;            // flush
-      ring[p++ & m] = ringInstr(CsOpcode.CALL, j.streamAddr, j.seqno, j.streamSize);
+      // The CALL of the job that used this ring slot before is long executed (ring credits): its
+      // object is reused rather than a new one made per job.
+      const call = ring[p & m];
+      if (call !== undefined && call.op === CsOpcode.CALL) { call.addr = j.streamAddr; call.value = j.seqno; call.callSize = j.streamSize; }
+      else ring[p & m] = ringInstr(CsOpcode.CALL, j.streamAddr, j.seqno, j.streamSize);
+      p++;
       ring[p++ & m] = I_MOVE48;          // syncobj addr
       ring[p++ & m] = I_MOVE48;          // #1
       ring[p++ & m] = I_WAIT;            // all scoreboards
