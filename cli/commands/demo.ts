@@ -9,7 +9,6 @@ import type { Command } from 'commander';
 import { DEFAULT_SCENARIO, applyOverrides } from '../../hw-model/index.js';
 import { recordScenario, traceHeaderFor } from '../../recorder/index.js';
 import { checkTrace, formatCheckReport } from '../../replayer/index.js';
-import { openReplay, replayApi, runTui, summaryText } from '../../tui/index.js';
 import { CliError } from '../errors.js';
 import { loadScenarioArg, scenarioOverrides, type ScenarioFlags } from './simulate.js';
 
@@ -25,6 +24,7 @@ export function register(program: Command): void {
     .option('--duration <d>', 'virtual time to simulate (default: the scenario\'s)')
     .option('--summary', 'print the summary even on a terminal')
     .action(async (opts: DemoFlags) => {
+      const { openReplay, replayApi, runTui, summaryText } = await import('../../tui/index.js');
       const overrides = scenarioOverrides(opts);
       const loaded = loadScenarioArg(DEFAULT_SCENARIO);
       const config = applyOverrides(loaded.config, overrides);

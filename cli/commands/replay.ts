@@ -7,7 +7,6 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { diffApi, diffComposer, openReplay, replayApi, runTui, summaryText } from '../../tui/index.js';
 import { diffReport, diffTraces, renderDiffText, resolvePosition } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
 
@@ -49,6 +48,8 @@ Examples:
   csftrace replay traces/v1/drm-video-over-ui.csft#ev=307
   csftrace replay traces/v1/drm-video-over-ui.csft --diff traces/v1/drm-video-over-ui-kbase.csft`)
     .action(async (arg: string, opts: { at?: string; diff?: string; summary?: boolean }) => {
+      // The TUI (and blessed) load only for the commands that need them: other commands start faster.
+      const { diffApi, diffComposer, openReplay, replayApi, runTui, summaryText } = await import('../../tui/index.js');
       const main = parseTraceArg(arg);
       if (main.ev !== undefined && opts.at !== undefined) {
         throw new CliError(`${arg}: the link gives a position and so does --at ${opts.at}: use one`);
