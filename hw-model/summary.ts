@@ -5,7 +5,7 @@
  * faults and resets. `finalize()` returns plain data; `formatSummary()` renders it as text.
  */
 import {
-  EVENT_FAMILIES, FAMILY_COUNT, GpuMode, IoctlCmdNames, JobPhase, ModeSwitchCauseNames, ProcessOp, ResetPhase,
+  ERRNO_NAMES, EVENT_FAMILIES, FAMILY_COUNT, GpuMode, IoctlCmdNames, JobPhase, ModeSwitchCauseNames, ProcessOp, ResetPhase,
   familyNumber, type EventFamily, type EventInit, type IoctlInit, type JobInit,
 } from '../proto/index.js';
 import type { TraceSink } from './sim/index.js';
@@ -43,10 +43,7 @@ export interface SummaryData {
 
 interface GroupAcc { pid: number; group: number; priority: number; isProtected: boolean; gpuNs: number; done: number; failed: number }
 
-const ERRNO: Readonly<Record<number, string>> = {
-  1: 'EPERM', 2: 'ENOENT', 13: 'EACCES', 9: 'EBADF', 11: 'EAGAIN', 12: 'ENOMEM', 14: 'EFAULT', 16: 'EBUSY', 19: 'ENODEV',
-  22: 'EINVAL', 28: 'ENOSPC', 62: 'ETIME', 110: 'ETIMEDOUT', 125: 'ECANCELED', 517: 'EPROBE_DEFER',
-};
+const ERRNO = ERRNO_NAMES;
 
 /** Family number by case name (a Map lookup: cheaper than the schema's table, once per event). */
 const FAMILY_INDEX: ReadonlyMap<EventFamily, number> = new Map(EVENT_FAMILIES.map((f) => [f, familyNumber(f)]));

@@ -6,3 +6,4 @@ export * from './gen/schema.js';
 export { Reader, Writer, ProtoDecodeError } from './wire.js';
 export * from './events.js';
 export * from './container/index.js';
+export { ERRNO_NAMES } from './errno.js';

@@ -10,7 +10,7 @@ import {
   SlotActionNames, ProtmVerdictNames, SchedRuleNames, GroupStateKindNames, BlockedReasonNames,
   JobPhaseNames, FaultKindNames, ResetKindNames, ResetPhaseNames, ResetCauseNames, ProbeStageNames,
   LogLevelNames, AsCommandNames, ProcessOpNames, WatchdogOpNames, FwIface, IrqLine, ProtmVerdict,
-  assertUnreachable, type Event, type EventFamily,
+  assertUnreachable, ERRNO_NAMES, type Event, type EventFamily,
 } from '../proto/index.js';
 import { bitNames, stateName, CSG_STATE_MASK } from './fw-bits.js';
 import { formatNs } from './time-text.js';
@@ -19,13 +19,7 @@ type Names = Readonly<Record<number, string>>;
 
 // ───────────────────────────── value names ─────────────────────────────
 
-const ERRNO: Names = {
-  1: 'EPERM', 2: 'ENOENT', 3: 'ESRCH', 4: 'EINTR', 5: 'EIO', 6: 'ENXIO', 7: 'E2BIG', 9: 'EBADF',
-  11: 'EAGAIN', 12: 'ENOMEM', 13: 'EACCES', 14: 'EFAULT', 16: 'EBUSY', 17: 'EEXIST', 19: 'ENODEV',
-  22: 'EINVAL', 24: 'EMFILE', 25: 'ENOTTY', 27: 'EFBIG', 28: 'ENOSPC', 34: 'ERANGE', 38: 'ENOSYS',
-  61: 'ENODATA', 62: 'ETIME', 71: 'EPROTO', 75: 'EOVERFLOW', 95: 'EOPNOTSUPP', 110: 'ETIMEDOUT',
-  125: 'ECANCELED', 517: 'EPROBE_DEFER', 524: 'ENOTSUPP',
-};
+const ERRNO: Names = ERRNO_NAMES;
 
 /** "-EINVAL" for -22, "0" for 0, "-999" for an unknown errno, "5" for a positive value. */
 export function errnoName(v: number): string {

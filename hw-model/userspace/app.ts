@@ -13,7 +13,7 @@
  * PRNG stream `app:<name>`.
  */
 import type { AppConfig, CsInstr, GpuConfig, UapiKernel } from '../contract.js';
-import { DevQueryType, LogLevel, type QueueSubmitInit } from '../../proto/index.js';
+import { DevQueryType, ERRNO_NAMES, LogLevel, type QueueSubmitInit } from '../../proto/index.js';
 import { NS_PER_S, ms, us, type Ns, type Rng, type Sim } from '../sim/index.js';
 import { CS_INSTR_BYTES, hasProtRegion } from './cs-builder.js';
 import { DrmDevice, signalOp } from './libdrm.js';
@@ -354,10 +354,6 @@ export function popcount(x: number): number {
   return n;
 }
 
-const ERRNO_NAMES: Readonly<Record<number, string>> = {
-  1: 'EPERM', 2: 'ENOENT', 13: 'EACCES', 9: 'EBADF', 11: 'EAGAIN', 12: 'ENOMEM', 14: 'EFAULT', 16: 'EBUSY', 19: 'ENODEV',
-  22: 'EINVAL', 28: 'ENOSPC', 62: 'ETIME', 110: 'ETIMEDOUT', 125: 'ECANCELED', 517: 'EPROBE_DEFER',
-};
 
 /** "ENOENT" for -2 (or 2); "errno 99" for unknown values. */
 export function errnoName(ret: number): string {
