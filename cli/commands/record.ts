@@ -8,10 +8,10 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Command } from 'commander';
-import { DEFAULT_SCENARIO, HEAP_POLICIES, PROTM_POLICIES, applyOverrides, formatNs } from '../../hw-model/index.js';
+import { applyOverrides, formatNs } from '../../hw-model/index.js';
 import { traceHeaderFor } from '../../recorder/index.js';
 import { CliError } from '../errors.js';
-import { loadScenarioArg, scenarioOverrides, type ScenarioFlags } from './simulate.js';
+import { loadScenarioArg, scenarioOptions, scenarioOverrides, type ScenarioFlags } from './simulate.js';
 import type { RecordWorkerData, RecordWorkerMessage } from './record-worker.js';
 
 interface RecordFlags extends ScenarioFlags {
@@ -59,14 +59,9 @@ function chunkEventsOption(text: string | undefined): number | undefined {
 }
 
 export function register(program: Command): void {
-  program
+  scenarioOptions(program
     .command('record')
-    .description('record a scenario run into a .csft trace (header + lz4 chunks of protobuf events + index)')
-    .option('-s, --scenario <name|file>', 'built-in scenario name or YAML file', DEFAULT_SCENARIO)
-    .option('--seed <n>', 'PRNG seed (overrides the file)')
-    .option('--policy <p>', `protected-mode scheduling policy: ${PROTM_POLICIES.join(', ')}`)
-    .option('--heap-policy <p>', `missing-heap policy: ${HEAP_POLICIES.join(', ')}`)
-    .option('--duration <d>', 'virtual time to simulate, e.g. 5s, 250ms (overrides the file)')
+    .description('record a scenario run into a .csft trace (header + lz4 chunks of protobuf events + index)'))
     .requiredOption('-o, --output <file>', 'trace file to write (.csft)')
     .option('--chunk-events <n>', 'events per chunk: the most a crash can lose (default 8192)')
     .option('--fast', 'lz4 fast chunks instead of lz4 HC: about a quarter larger, less CPU while recording')

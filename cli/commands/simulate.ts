@@ -109,15 +109,20 @@ function formatRun(res: SimResult, source: string): string {
   return out.join('\n') + '\n';
 }
 
-export function register(program: Command): void {
-  program
-    .command('simulate')
-    .description('run the model on a scenario and print a summary: events by family, GPU time per group, protected residency, mode switches, ioctl errors')
+/** The scenario flags shared by simulate and record (validated by scenarioOverrides). */
+export function scenarioOptions(cmd: Command): Command {
+  return cmd
     .option('-s, --scenario <name|file>', 'built-in scenario name or YAML file', DEFAULT_SCENARIO)
     .option('--seed <n>', 'PRNG seed (overrides the file)')
     .option('--policy <p>', `protected-mode scheduling policy: ${PROTM_POLICIES.join(', ')}`)
     .option('--heap-policy <p>', `missing-heap policy: ${HEAP_POLICIES.join(', ')}`)
-    .option('--duration <d>', 'virtual time to simulate, e.g. 5s, 250ms (overrides the file)')
+    .option('--duration <d>', 'virtual time to simulate, e.g. 5s, 250ms (overrides the file)');
+}
+
+export function register(program: Command): void {
+  scenarioOptions(program
+    .command('simulate')
+    .description('run the model on a scenario and print a summary: events by family, GPU time per group, protected residency, mode switches, ioctl errors'))
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', `
 Examples:
