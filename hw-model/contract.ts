@@ -6,7 +6,7 @@
  *   scenario/ (YAML → ScenarioConfig) ──► world.ts builds Sim + Kernel + apps
  *   userspace/ (apps, CS builder, libdrm-like) ──ioctl()──► panthor/ + dma-heap/ ──► firmware/
  */
-import type { IoctlInit } from '../proto/index.js';
+import { IoctlCmd, type IoctlInit } from '../proto/index.js';
 import type { Ns } from './sim/index.js';
 
 // ───────────────────────────── policies ─────────────────────────────
@@ -143,6 +143,18 @@ export interface CsInstr {
 
 /** The args of one ioctl: the oneof of proto `Ioctl.args` (its case names the ioctl). */
 export type IoctlArgs = NonNullable<IoctlInit['args']>;
+
+/** The ioctl command each args case stands for (the `cmd` of the traced Ioctl event). */
+export const IOCTL_CMD_OF: Readonly<Record<Exclude<IoctlArgs['case'], undefined>, IoctlCmd>> = {
+  devQuery: IoctlCmd.DEV_QUERY, vmCreate: IoctlCmd.VM_CREATE, vmDestroy: IoctlCmd.VM_DESTROY, vmBind: IoctlCmd.VM_BIND,
+  vmGetState: IoctlCmd.VM_GET_STATE, boCreate: IoctlCmd.BO_CREATE, boMmapOffset: IoctlCmd.BO_MMAP_OFFSET,
+  groupCreate: IoctlCmd.GROUP_CREATE, groupDestroy: IoctlCmd.GROUP_DESTROY, groupSubmit: IoctlCmd.GROUP_SUBMIT,
+  groupGetState: IoctlCmd.GROUP_GET_STATE, tilerHeapCreate: IoctlCmd.TILER_HEAP_CREATE,
+  tilerHeapDestroy: IoctlCmd.TILER_HEAP_DESTROY, boSetLabel: IoctlCmd.BO_SET_LABEL,
+  primeFdToHandle: IoctlCmd.PRIME_FD_TO_HANDLE, primeHandleToFd: IoctlCmd.PRIME_HANDLE_TO_FD,
+  syncobjCreate: IoctlCmd.SYNCOBJ_CREATE, syncobjDestroy: IoctlCmd.SYNCOBJ_DESTROY, syncobjWait: IoctlCmd.SYNCOBJ_WAIT,
+  dmaHeapAlloc: IoctlCmd.DMA_HEAP_IOCTL_ALLOC, boQueryInfo: IoctlCmd.BO_QUERY_INFO,
+};
 
 export const DRI_RENDER_NODE = '/dev/dri/renderD128';
 export const DMA_HEAP_DIR = '/dev/dma_heap/';

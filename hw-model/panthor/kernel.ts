@@ -15,7 +15,7 @@ import {
   type FwRequestInit, type IoctlInit,
 } from '../../proto/index.js';
 import {
-  DMA_HEAP_DIR, DRI_RENDER_NODE, type AppKind, type CsInstr, type FaultConfig, type IoctlArgs,
+  DMA_HEAP_DIR, DRI_RENDER_NODE, IOCTL_CMD_OF, type AppKind, type CsInstr, type FaultConfig, type IoctlArgs,
   type ScenarioConfig, type UapiKernel,
 } from '../contract.js';
 import {
@@ -54,16 +54,7 @@ const FW_SECTIONS: readonly { flags: number; size: number }[] = [
 ];
 const PROT_SECTION_SIZE = 0x40000;
 
-const CMD: Readonly<Record<Exclude<IoctlArgs['case'], undefined>, IoctlCmd>> = {
-  devQuery: IoctlCmd.DEV_QUERY, vmCreate: IoctlCmd.VM_CREATE, vmDestroy: IoctlCmd.VM_DESTROY, vmBind: IoctlCmd.VM_BIND,
-  vmGetState: IoctlCmd.VM_GET_STATE, boCreate: IoctlCmd.BO_CREATE, boMmapOffset: IoctlCmd.BO_MMAP_OFFSET,
-  groupCreate: IoctlCmd.GROUP_CREATE, groupDestroy: IoctlCmd.GROUP_DESTROY, groupSubmit: IoctlCmd.GROUP_SUBMIT,
-  groupGetState: IoctlCmd.GROUP_GET_STATE, tilerHeapCreate: IoctlCmd.TILER_HEAP_CREATE,
-  tilerHeapDestroy: IoctlCmd.TILER_HEAP_DESTROY, boSetLabel: IoctlCmd.BO_SET_LABEL,
-  primeFdToHandle: IoctlCmd.PRIME_FD_TO_HANDLE, primeHandleToFd: IoctlCmd.PRIME_HANDLE_TO_FD,
-  syncobjCreate: IoctlCmd.SYNCOBJ_CREATE, syncobjDestroy: IoctlCmd.SYNCOBJ_DESTROY, syncobjWait: IoctlCmd.SYNCOBJ_WAIT,
-  dmaHeapAlloc: IoctlCmd.DMA_HEAP_IOCTL_ALLOC, boQueryInfo: IoctlCmd.BO_QUERY_INFO,
-};
+const CMD = IOCTL_CMD_OF;
 
 const popcount = (x: number): number => {
   let n = 0;

@@ -6,22 +6,13 @@
  * appear late, refuse privileges, or kill a group.
  */
 import {
-  DMA_HEAP_DIR, DRI_RENDER_NODE, CsOpcode, type AppKind, type CsInstr, type FaultConfig, type IoctlArgs,
+  DMA_HEAP_DIR, DRI_RENDER_NODE, IOCTL_CMD_OF, CsOpcode, type AppKind, type CsInstr, type FaultConfig, type IoctlArgs,
   type ScenarioConfig, type UapiKernel,
 } from '../contract.js';
-import { GpuMode, IoctlCmd, JobPhase, ModeSwitchCause, ProcessOp, type IoctlCmd as IoctlCmdT } from '../../proto/index.js';
+import { GpuMode, JobPhase, ModeSwitchCause, ProcessOp } from '../../proto/index.js';
 import type { Ns, Sim } from '../sim/index.js';
 
-const CMD: Readonly<Record<Exclude<IoctlArgs['case'], undefined>, IoctlCmdT>> = {
-  devQuery: IoctlCmd.DEV_QUERY, vmCreate: IoctlCmd.VM_CREATE, vmDestroy: IoctlCmd.VM_DESTROY, vmBind: IoctlCmd.VM_BIND,
-  vmGetState: IoctlCmd.VM_GET_STATE, boCreate: IoctlCmd.BO_CREATE, boMmapOffset: IoctlCmd.BO_MMAP_OFFSET,
-  groupCreate: IoctlCmd.GROUP_CREATE, groupDestroy: IoctlCmd.GROUP_DESTROY, groupSubmit: IoctlCmd.GROUP_SUBMIT,
-  groupGetState: IoctlCmd.GROUP_GET_STATE, tilerHeapCreate: IoctlCmd.TILER_HEAP_CREATE,
-  tilerHeapDestroy: IoctlCmd.TILER_HEAP_DESTROY, boSetLabel: IoctlCmd.BO_SET_LABEL,
-  primeFdToHandle: IoctlCmd.PRIME_FD_TO_HANDLE, primeHandleToFd: IoctlCmd.PRIME_HANDLE_TO_FD,
-  syncobjCreate: IoctlCmd.SYNCOBJ_CREATE, syncobjDestroy: IoctlCmd.SYNCOBJ_DESTROY, syncobjWait: IoctlCmd.SYNCOBJ_WAIT,
-  dmaHeapAlloc: IoctlCmd.DMA_HEAP_IOCTL_ALLOC, boQueryInfo: IoctlCmd.BO_QUERY_INFO,
-};
+const CMD = IOCTL_CMD_OF;
 
 interface FakeGroup { pid: number; handle: number; priority: number; prot: boolean; busyUntil: Ns; fatal: boolean; seqno: number }
 interface Waiter { handles: number[]; points: number[]; cb: (ret: number) => void; timer: number; pid: number }
