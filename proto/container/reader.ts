@@ -417,6 +417,44 @@ export function readChunkBytes(src: ByteSource, chunk: ChunkInfo, verify: boolea
   return out;
 }
 
+/** Where a chunk decode stands: byte position, running absolute time, local event number. */
+interface ChunkCursor { pos: number; t: number; j: number }
+
+/**
+ * The decode loop shared by decodeChunkEvents and decodeChunkRange: events from `at` while
+ * j < upTo and bytes remain, into `out` (absolute times); advances `at`. Decoding problems become a
+ * ContainerError naming the chunk and the event.
+ */
+function decodeEventsInto(
+  raw: Uint8Array, chunk: ChunkInfo, at: ChunkCursor, upTo: number, out: Event[],
+  fixCause: ((chunk: ChunkInfo, j: number, cause: number) => number) | undefined,
+): void {
+  const r = new Reader(raw, at.pos);
+  const len = raw.length;
+  let t = at.t;
+  let j = at.j;
+  try {
+    while (j < upTo && r.pos < len) {
+      const n = r.uint32();
+      const end = r.pos + n;
+      if (end > len) throw new ProtoDecodeError(`event of ${n} bytes runs past the chunk`, r.pos);
+      const ev = decodeEvent(r, end);
+      r.pos = end;
+      t += ev.t;
+      ev.t = t;
+      if (fixCause !== undefined && ev.cause !== 0) ev.cause = fixCause(chunk, j, ev.cause);
+      out.push(ev);
+      j++;
+    }
+  } catch (e) {
+    if (e instanceof ProtoDecodeError) {
+      throw new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: event ${chunk.firstEvent + j}: ${e.message}`, chunk.offset);
+    }
+    throw e;
+  }
+  at.pos = r.pos; at.t = t; at.j = j;
+}
+
 /**
  * Decodes the events of one decompressed chunk into `out` (absolute times). `fixCause`, when given,
  * maps a cause distance of the event with local index j (used when chunks were lost).
@@ -425,31 +463,10 @@ export function decodeChunkEvents(
   raw: Uint8Array, chunk: ChunkInfo, out: Event[],
   fixCause?: (chunk: ChunkInfo, j: number, cause: number) => number,
 ): void {
-  const r = new Reader(raw);
-  const len = raw.length;
-  let t = chunk.firstTimeNs;
-  let j = 0;
-  try {
-    while (r.pos < len) {
-      const n = r.uint32();
-      const end = r.pos + n;
-      if (end > len) throw new ProtoDecodeError(`event of ${n} bytes runs past the chunk`, r.pos);
-      const ev = decodeEvent(r, end);
-      r.pos = end;
-      t += ev.t;
-      ev.t = t;
-      if (fixCause !== undefined && ev.cause !== 0) ev.cause = fixCause(chunk, j, ev.cause);
-      out.push(ev);
-      j++;
-    }
-  } catch (e) {
-    if (e instanceof ProtoDecodeError) {
-      throw new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: event ${chunk.firstEvent + j}: ${e.message}`, chunk.offset);
-    }
-    throw e;
-  }
-  if (j !== chunk.eventCount) {
-    throw new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: holds ${j} events, its header says ${chunk.eventCount}`, chunk.offset);
+  const at: ChunkCursor = { pos: 0, t: chunk.firstTimeNs, j: 0 };
+  decodeEventsInto(raw, chunk, at, Infinity, out, fixCause);
+  if (at.j !== chunk.eventCount) {
+    throw new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: holds ${at.j} events, its header says ${chunk.eventCount}`, chunk.offset);
   }
 }
 
@@ -458,37 +475,17 @@ export function decodeChunkEvents(
  * continuing from `state` (byte position, running time, event number), which it advances.
  */
 export function decodeChunkRange(
-  raw: Uint8Array, chunk: ChunkInfo, state: { pos: number; t: number; j: number }, upTo: number, out: Event[],
+  raw: Uint8Array, chunk: ChunkInfo, state: ChunkCursor, upTo: number, out: Event[],
   fixCause?: (chunk: ChunkInfo, j: number, cause: number) => number,
 ): void {
-  const r = new Reader(raw, state.pos);
-  const len = raw.length;
-  let t = state.t;
-  let j = state.j;
-  try {
-    while (j < upTo) {
-      if (r.pos >= len) throw new ProtoDecodeError(`chunk ends after ${j} of its ${chunk.eventCount} events`, r.pos);
-      const n = r.uint32();
-      const end = r.pos + n;
-      if (end > len) throw new ProtoDecodeError(`event of ${n} bytes runs past the chunk`, r.pos);
-      const ev = decodeEvent(r, end);
-      r.pos = end;
-      t += ev.t;
-      ev.t = t;
-      if (fixCause !== undefined && ev.cause !== 0) ev.cause = fixCause(chunk, j, ev.cause);
-      out.push(ev);
-      j++;
-    }
-  } catch (e) {
-    if (e instanceof ProtoDecodeError) {
-      throw new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: event ${chunk.firstEvent + j}: ${e.message}`, chunk.offset);
-    }
-    throw e;
+  decodeEventsInto(raw, chunk, state, upTo, out, fixCause);
+  if (state.j < upTo) {
+    const msg = `chunk ends after ${state.j} of its ${chunk.eventCount} events (at byte ${state.pos})`;
+    throw new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: event ${chunk.firstEvent + state.j}: ${msg}`, chunk.offset);
   }
-  if (j >= chunk.eventCount && r.pos !== len) {
+  if (state.j >= chunk.eventCount && state.pos !== raw.length) {
     throw new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: bytes left after its ${chunk.eventCount} events`, chunk.offset);
   }
-  state.pos = r.pos; state.t = t; state.j = j;
 }
 
 /**
