@@ -5,7 +5,6 @@
  */
 import type { Command } from 'commander';
 import { CHECK_RULES, checkReportToJson, checkTrace, formatCheckReport, isClean, openTrace } from '../../replayer/index.js';
-import { quietOnEpipe } from './sim-progress.js';
 import { CliError } from '../errors.js';
 
 interface CheckFlags { json?: boolean; rule?: string; max?: string; list?: boolean }
@@ -28,7 +27,6 @@ Examples:
   csftrace check demo.csft --rule R19c,R5 --json | jq '.findings[] | {rule, index, message}'
   csftrace check --list`)
     .action((path: string | undefined, opts: CheckFlags) => {
-      quietOnEpipe();
       if (opts.list) {
         for (const r of CHECK_RULES) {
           process.stdout.write(`${r.id.padEnd(5)} ${r.name.padEnd(26)} ${r.title}${r.policies ? ` [${r.policies.join(', ')} only]` : ''}\n`);

@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { applyOverrides, formatNs } from '../../hw-model/index.js';
 import { traceHeaderFor } from '../../recorder/index.js';
 import { CliError } from '../errors.js';
+import { progressLine } from './sim-progress.js';
 import { loadScenarioArg, scenarioOptions, scenarioOverrides, type ScenarioFlags } from './simulate.js';
 import type { RecordWorkerData, RecordWorkerMessage } from './record-worker.js';
 
@@ -30,23 +31,16 @@ export function humanBytes(n: number): string {
   return `${n} B`;
 }
 
-/** The progress bar: virtual time, events, bytes; redrawn at most 10 times a second. */
+/** The progress bar: virtual time, events, bytes; redrawn at most 10 times a second, terminals only. */
 function progressBar(): { update(now: number, dur: number, events: number, bytes: number): void; clear(): void } {
-  if (!process.stderr.isTTY) return { update() { /* quiet */ }, clear() { /* quiet */ } };
-  let last = 0;
-  let drawn = false;
+  const line = progressLine(100);
+  const width = 24;
   return {
     update(now, dur, events, bytes) {
-      const wall = Date.now();
-      if (wall - last < 100) return;
-      last = wall;
-      const frac = dur > 0 ? Math.min(1, now / dur) : 0;
-      const width = 24;
-      const fill = Math.round(frac * width);
-      process.stderr.write(`\r\x1b[Krecording [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${formatNs(now)} / ${formatNs(dur)}  ${events.toLocaleString('en-US')} events  ${humanBytes(bytes)}`);
-      drawn = true;
+      const fill = Math.round((dur > 0 ? Math.min(1, now / dur) : 0) * width);
+      line.update(`recording [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${formatNs(now)} / ${formatNs(dur)}  ${events.toLocaleString('en-US')} events  ${humanBytes(bytes)}`);
     },
-    clear() { if (drawn) process.stderr.write('\r\x1b[K'); },
+    clear() { line.clear(); },
   };
 }
 

@@ -1,4 +1,4 @@
-/** Helpers of the re-simulating commands (verify, rerun): a progress line and an output-path check. */
+/** CLI helpers: a progress line on stderr (terminals only) and an output-path check. */
 import { statSync } from 'node:fs';
 
 /** A one-line progress indicator on stderr, only when stderr is a terminal (quiet otherwise). */
@@ -34,10 +34,3 @@ export function sameFile(a: string, b: string): boolean {
   }
 }
 
-/** Output piped into `head` and closed early: stop quietly instead of an EPIPE stack trace. */
-export function quietOnEpipe(): void {
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
-    throw e;
-  });
-}

@@ -11,6 +11,7 @@ import {
   type ScenarioConfig, type ScenarioOverrides, type SimResult,
 } from '../../hw-model/index.js';
 import { CliError } from '../errors.js';
+import { progressLine } from './sim-progress.js';
 
 /** Scenario files are a few KiB; anything past this is not one. */
 const MAX_SCENARIO_BYTES = 1024 * 1024;
@@ -75,15 +76,10 @@ export function scenarioOverrides(f: ScenarioFlags): ScenarioOverrides {
 /** A progress line on stderr while simulating, only when stderr is a terminal. */
 export function progressReporter(label: string): { onProgress?: (now: number, dur: number) => void; done(): void } {
   if (!process.stderr.isTTY) return { done() { /* quiet */ } };
-  let last = -1;
+  const line = progressLine(100);
   return {
-    onProgress(now, dur) {
-      const pct = Math.floor((now / dur) * 100);
-      if (pct === last) return;
-      last = pct;
-      process.stderr.write(`\r${label}: ${formatNs(now)} / ${formatNs(dur)} (${pct}%)`);
-    },
-    done() { if (last >= 0) process.stderr.write('\r\x1b[K'); },
+    onProgress(now, dur) { line.update(`${label}: ${formatNs(now)} / ${formatNs(dur)} (${Math.floor((now / dur) * 100)}%)`); },
+    done() { line.clear(); },
   };
 }
 

@@ -8,7 +8,6 @@ import {
   Replayer, eventToJson, formatEvent, formatTables, formatTimeNs, openTrace, renderState, resolvePosition,
   type TraceFile,
 } from '../../replayer/index.js';
-import { quietOnEpipe } from './sim-progress.js';
 import { CliError, isUserFacing } from '../errors.js';
 
 interface StateFlags { at?: string; json?: boolean; only?: string }
@@ -38,7 +37,6 @@ Examples:
   csftrace state demo.csft --at '#1234' --only slots,groups
   csftrace state demo.csft --at 1234 --json | jq .state.device.gpuMode`)
     .action((path: string, opts: StateFlags) => {
-      quietOnEpipe();
       const tr = openTrace(path);
       try {
         for (const n of tr.notices) process.stderr.write(`csftrace: ${path}: ${n}\n`);

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { eventToJson, formatEvent, openTrace, verifyTrace, normalizeEventInit } from '../../replayer/index.js';
-import { progressLine, quietOnEpipe } from './sim-progress.js';
+import { progressLine } from './sim-progress.js';
 
 interface VerifyFlags { json?: boolean }
 
@@ -20,7 +20,6 @@ Examples:
   csftrace verify demo.csft
   csftrace verify demo.csft --json | jq .identical`)
     .action((path: string, opts: VerifyFlags) => {
-      quietOnEpipe();
       const tr = openTrace(path);
       const bar = progressLine();
       try {
