@@ -6,7 +6,9 @@
 export * from './sim/index.js';
 export * from './contract.js';
 export * from './scenario/index.js';
-export { simulate, FIRST_APP_PID, type SimKernel, type KernelFactory, type SimulateOptions, type SimResult } from './world.js';
+export {
+  simulate, runModel, FIRST_APP_PID, type SimKernel, type KernelFactory, type SimulateOptions, type SimResult, type ModelRun,
+} from './world.js';
 export { SummarySink, formatSummary, type SummaryData, type GroupSummary } from './summary.js';
 export type { AppStats } from './userspace/index.js';
 

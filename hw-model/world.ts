@@ -10,7 +10,7 @@
  *                               ─► sim.run(duration) ─► kernel.shutdown() ─► SimResult
  */
 import type { FaultConfig, ScenarioConfig, UapiKernel } from './contract.js';
-import { Sim, type Ns, type TraceSink } from './sim/index.js';
+import { Sim, type Ns, type AnySink } from './sim/index.js';
 import { createKernel } from './panthor/index.js';
 import { SummarySink, type SummaryData } from './summary.js';
 import { createApp, type AppModel, type AppStats } from './userspace/index.js';
@@ -25,34 +25,41 @@ export interface SimKernel extends UapiKernel {
 export type KernelFactory = (sim: Sim, cfg: ScenarioConfig) => SimKernel;
 
 export interface SimulateOptions {
-  /** Receive every event in order (the recorder, tests). */
-  sinks?: TraceSink[];
+  /** Receive every event in order (the recorder, tests): as an object (TraceSink) or its parts. */
+  sinks?: AnySink[];
   /** Called now and then with the virtual time reached (for progress bars at the edges). */
   onProgress?: (now: Ns, duration: Ns) => void;
   /** The kernel to run against (default: the panthor model). */
   kernel?: KernelFactory;
 }
 
-export interface SimResult {
+/** What one run of the model produced, without the summary (runModel). */
+export interface ModelRun {
   config: ScenarioConfig;
   /** Events emitted. */
   events: number;
   /** Virtual time simulated. */
   virtualNs: Ns;
-  summary: SummaryData;
   /** What each app saw, in scenario order. */
   apps: AppStats[];
+}
+
+/** A run with its summary (simulate). */
+export interface SimResult extends ModelRun {
+  summary: SummaryData;
 }
 
 /** First pid given to scenario apps (app i gets FIRST_APP_PID + i). */
 export const FIRST_APP_PID = 1001;
 
-/** Runs one scenario to its end. Deterministic: same config (incl. seed) → same event sequence. */
-export function simulate(cfg: ScenarioConfig, opts: SimulateOptions = {}): SimResult {
+/**
+ * Runs one scenario to its end with `opts.sinks` as the only tracepoint sinks (the recorder needs
+ * nothing else: the trace itself holds every number of the summary). Deterministic: same config
+ * (incl. seed) → same event sequence.
+ */
+export function runModel(cfg: ScenarioConfig, opts: SimulateOptions = {}): ModelRun {
   const factory: KernelFactory = opts.kernel ?? createKernel;
   const sim = new Sim(cfg.seed);
-  const summary = new SummarySink();
-  sim.bus.subscribe(summary);
   for (const s of opts.sinks ?? []) sim.bus.subscribe(s);
 
   const kernel = factory(sim, cfg);
@@ -73,9 +80,15 @@ export function simulate(cfg: ScenarioConfig, opts: SimulateOptions = {}): SimRe
     config: cfg,
     events: sim.bus.count,
     virtualNs: cfg.duration,
-    summary: summary.finalize(cfg.duration),
     apps: apps.map((a) => ({ ...a.stats })),
   };
+}
+
+/** Runs one scenario to its end and summarises it (the SummarySink sees every event first). */
+export function simulate(cfg: ScenarioConfig, opts: SimulateOptions = {}): SimResult {
+  const summary = new SummarySink();
+  const run = runModel(cfg, { ...opts, sinks: [summary, ...(opts.sinks ?? [])] });
+  return { ...run, summary: summary.finalize(cfg.duration) };
 }
 
 function startApp(app: AppModel): void { app.start(); }

@@ -1,5 +1,5 @@
 /**
- * recorder/: subscribes to the model's tracepoints (as a `TraceSink`) and writes the .csft file.
+ * recorder/: subscribes to the model's tracepoints (as a `TracePartsSink`) and writes the .csft file.
  */
 export * from './trace-recorder.js';
 export * from './record.js';

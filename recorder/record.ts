@@ -3,14 +3,14 @@
  * tracepoints, and closes the file. The header carries everything needed to re-simulate the run
  * (scenario text, seed, policies, duration, model version) and no wall-clock time unless asked.
  *
- *   ScenarioConfig ─► simulate(cfg, { sinks: [stopCheck?, recorder] }) ─► recorder.close()
+ *   ScenarioConfig ─► runModel(cfg, { sinks: [stopCheck?, recorder] }) ─► recorder.close()
  *
  * `shouldStop` (polled every 4096 events) lets the caller end a recording early (SIGINT): the run
  * unwinds and the file is closed with its index, holding every event up to that point.
  */
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 import {
-  simulate, MODEL_VERSION, type ScenarioConfig, type SimResult, type TraceSink,
+  runModel, MODEL_VERSION, type ScenarioConfig, type ModelRun, type AnySink, type TracePartsSink,
 } from '../hw-model/index.js';
 import type { Compression, EventInit, TraceHeaderInit } from '../proto/index.js';
 import { TraceRecorder } from './trace-recorder.js';
@@ -60,8 +60,8 @@ export interface RecordOptions {
   chunkEvents?: number;
   /**
    * Compress and write in a worker thread, so that the simulation thread only encodes. 'auto' (the
-   * default) does so when a core looks free (load average below the core count minus one): the
-   * bytes are the same either way, only the wall time differs.
+   * default) does so when the process may use two cores (offloadByDefault): the bytes are the same
+   * either way, only the wall time differs.
    */
   offload?: boolean | 'auto';
   compression?: Compression;
@@ -79,36 +79,40 @@ export interface RecordResult {
   /** True when shouldStop ended the run early. */
   stopped: boolean;
   /** The model's run result (absent when stopped early). */
-  sim?: SimResult;
+  sim?: ModelRun;
 }
 
-/** True when another core is probably idle (a compression worker would run in parallel). */
-export function coreLooksFree(): boolean {
-  const cores = availableParallelism();
-  return cores >= 2 && loadavg()[0] < cores - 1;
+/**
+ * Whether `offload: 'auto'` compresses in a worker: whenever the process may use two cores. The
+ * worker needs about a third of a core (lz4 HC level 4 against the model's pace), so it pays even
+ * on a busy machine; on one core it would only add a thread switch to every chunk.
+ */
+export function offloadByDefault(): boolean {
+  return availableParallelism() >= 2;
 }
 
 /** Thrown through the model by the stop check; caught here. */
 class RecordingStopped extends Error {}
 
-class StopCheck implements TraceSink {
+class StopCheck implements TracePartsSink {
   constructor(private readonly shouldStop: () => boolean) {}
-  onEvent(_ev: EventInit, index: number): void {
+  onEventParts(_t: number, _cause: number, _body: EventInit['body'], index: number): void {
     if ((index & 4095) === 4095 && this.shouldStop()) throw new RecordingStopped('stopped');
   }
 }
 
 /** Records `config` into `path` (created or truncated). */
 export function recordScenario(path: string, header: TraceHeaderInit, config: ScenarioConfig, opts: RecordOptions = {}): RecordResult {
-  const offload = opts.offload === undefined || opts.offload === 'auto' ? coreLooksFree() : opts.offload;
+  const offload = opts.offload === undefined || opts.offload === 'auto' ? offloadByDefault() : opts.offload;
   const rec = TraceRecorder.create(path, header, { chunkEvents: opts.chunkEvents, offload, compression: opts.compression });
-  const sinks: TraceSink[] = [rec];
+  const sinks: AnySink[] = [rec];
   if (opts.shouldStop) sinks.unshift(new StopCheck(opts.shouldStop));
   const onProgress = opts.onProgress;
-  let sim: SimResult | undefined;
+  let sim: ModelRun | undefined;
   let stopped = false;
   try {
-    sim = simulate(config, {
+    // runModel, not simulate: the recording needs no run summary (the trace holds all of it)
+    sim = runModel(config, {
       sinks,
       onProgress: onProgress ? (now, duration) => onProgress({ now, duration, events: rec.events, bytes: rec.bytes }) : undefined,
     });

@@ -16,10 +16,19 @@ export interface SealWorkerData {
   bytes: SharedArrayBuffer;
   /** Error reports (read synchronously by the recording thread). */
   errors: MessagePort;
+  /** RING_SLOTS slots of RING_SLOT_BYTES: raw chunks handed over without a copy of their own. */
+  ring: SharedArrayBuffer;
 }
+
+/** Slots of the raw-chunk ring (as many as chunks may be in flight). */
+export const RING_SLOTS = 32;
+/** Bytes per slot; a larger raw chunk (rare: the default chunk is about 200 KB) is sent as a copy. */
+export const RING_SLOT_BYTES = 512 * 1024;
 
 export type SealMessage =
   | { type: 'chunk'; raw: Uint8Array; entry: ChunkIndexEntryInit }
+  /** A raw chunk of `length` bytes in ring slot `slot`. */
+  | { type: 'slot'; slot: number; length: number; entry: ChunkIndexEntryInit }
   | { type: 'finish'; eventCount: number; lastTimeNs: number };
 
 export const S_INFLIGHT = 0;

@@ -1,5 +1,6 @@
 /**
- * The recorder's compression worker: receives raw chunks from the simulation thread, compresses
+ * The recorder's compression worker: receives raw chunks from the simulation thread (in a slot of
+ * the shared ring, or as a copy when larger than a slot), compresses
  * them (lz4 HC), frames them and writes them to the trace file, then the index and the trailer.
  * Progress and completion go through shared memory (see trace-recorder.ts) so that the simulation
  * thread can wait for them synchronously.
@@ -7,7 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { fsyncSync, writeSync } from 'node:fs';
 import { FrameSealer } from '../proto/index.js';
-import { S_DONE, S_INFLIGHT, S_READY, S_WRITTEN, type SealMessage, type SealWorkerData } from './seal-protocol.js';
+import { RING_SLOT_BYTES, S_DONE, S_INFLIGHT, S_READY, S_WRITTEN, type SealMessage, type SealWorkerData } from './seal-protocol.js';
 
 const data = workerData as SealWorkerData;
 const state = new Int32Array(data.state);
@@ -38,8 +39,8 @@ try {
 port.on('message', (m: SealMessage) => {
   if (sealer === undefined || Atomics.load(state, S_DONE) !== 0) return;
   try {
-    if (m.type === 'chunk') {
-      sealer.sealChunk(m.raw, m.entry);
+    if (m.type === 'chunk' || m.type === 'slot') {
+      sealer.sealChunk(m.type === 'chunk' ? m.raw : new Uint8Array(data.ring, m.slot * RING_SLOT_BYTES, m.length), m.entry);
       Atomics.add(state, S_WRITTEN, 1);
       Atomics.sub(state, S_INFLIGHT, 1);
       Atomics.notify(state, S_INFLIGHT);

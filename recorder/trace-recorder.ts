@@ -1,5 +1,5 @@
 /**
- * The recorder: a tracepoint sink (hw-model `TraceSink`) that streams events into a .csft file.
+ * The recorder: a tracepoint sink (hw-model `TracePartsSink`) that streams events into a .csft file.
  * Each closed chunk is written to the file at once (one write of one complete frame), so the file
  * is readable while being recorded and, after a crash or kill -9, everything up to the last flushed
  * chunk is recovered by the reader. `close()` writes the index and trailer.
@@ -19,7 +19,9 @@ import { Worker, MessageChannel, receiveMessageOnPort } from 'node:worker_thread
 import {
   ChunkEncoder, FrameSealer, encodeContainerStart, type ChunkIndexEntryInit, type Compression, type EventInit, type TraceHeaderInit,
 } from '../proto/index.js';
-import { S_DONE, S_INFLIGHT, S_WRITTEN, type SealMessage, type SealWorkerData } from './seal-protocol.js';
+import {
+  RING_SLOTS, RING_SLOT_BYTES, S_DONE, S_INFLIGHT, S_WRITTEN, type SealMessage, type SealWorkerData,
+} from './seal-protocol.js';
 
 export interface RecorderOptions {
   /**
@@ -35,8 +37,13 @@ export interface RecorderOptions {
   onFlush?: (r: TraceRecorder) => void;
 }
 
-/** Chunks the simulation may run ahead of the compression worker (also while it starts). */
-const MAX_INFLIGHT = 8;
+/**
+ * Chunks the simulation may run ahead of the compression worker: one per ring slot. The worker takes
+ * about 55 ms to start (a fresh isolate and its modules), in which the model fills about 15 chunks of
+ * 8192 events; 32 keeps the simulation from waiting for it. Memory: the 16 MiB ring (pages touched
+ * only as used) plus any chunk larger than a slot, copied (at most 32 × chunkBytes in all).
+ */
+const MAX_INFLIGHT = RING_SLOTS;
 /** How long to wait for the worker without any progress before giving up. */
 const WORKER_STALL_MS = 60_000;
 
@@ -90,6 +97,8 @@ class Offloaded implements Backend {
   private readonly state = new Int32Array(new SharedArrayBuffer(16));
   private readonly written = new Float64Array(new SharedArrayBuffer(8));
   private readonly errors = new MessageChannel();
+  private readonly ring = new SharedArrayBuffer(RING_SLOTS * RING_SLOT_BYTES);
+  private slotSeq = 0;
 
   constructor(private readonly path: string, fd: number, header: TraceHeaderInit, opts: RecorderOptions, write: (b: Uint8Array) => void) {
     // The preamble and the header are written here, so the simulation need not wait for the worker
@@ -99,7 +108,7 @@ class Offloaded implements Backend {
     this.written[0] = start.length;
     const data: SealWorkerData = {
       fd, startAt: start.length, compression: opts.compression ?? 'hc', errors: this.errors.port2,
-      state: this.state.buffer as SharedArrayBuffer, bytes: this.written.buffer as SharedArrayBuffer,
+      state: this.state.buffer as SharedArrayBuffer, bytes: this.written.buffer as SharedArrayBuffer, ring: this.ring,
     };
     // Errors come back on a port read synchronously (this thread may be blocked in Atomics.wait).
     this.worker = new Worker(new URL('./seal-worker.js', import.meta.url), { workerData: data, transferList: [this.errors.port2] });
@@ -138,9 +147,17 @@ class Offloaded implements Backend {
       this.waitFor(S_INFLIGHT, n, 'keep up');
     }
     this.check();
-    const copy = raw.slice();
     Atomics.add(this.state, S_INFLIGHT, 1);
-    this.worker.postMessage({ type: 'chunk', raw: copy, entry } satisfies SealMessage, [copy.buffer]);
+    if (raw.length <= RING_SLOT_BYTES) {
+      // Free: fewer than RING_SLOTS chunks are in flight and the worker seals them in order, so the
+      // chunk that last used this slot (RING_SLOTS slot uses ago) is done.
+      const slot = this.slotSeq++ % RING_SLOTS;
+      new Uint8Array(this.ring, slot * RING_SLOT_BYTES, raw.length).set(raw);
+      this.worker.postMessage({ type: 'slot', slot, length: raw.length, entry } satisfies SealMessage);
+    } else {
+      const copy = raw.slice();
+      this.worker.postMessage({ type: 'chunk', raw: copy, entry } satisfies SealMessage, [copy.buffer]);
+    }
   }
 
   finish(): void {
@@ -187,7 +204,15 @@ export class TraceRecorder {
     }
   }
 
-  /** TraceSink: called synchronously by the tracepoint bus for every event (`ev.t` absolute). */
+  /**
+   * TracePartsSink: called synchronously by the tracepoint bus for every event (`t` absolute), so
+   * the model builds no Event object for a recording.
+   */
+  onEventParts(t: number, cause: number, body: EventInit['body'], _index: number): void {
+    this.enc.addParts(t, cause, body);
+  }
+
+  /** Records one event object (`ev.t` absolute). */
   onEvent(ev: EventInit, _index: number): void {
     this.enc.add(ev);
   }

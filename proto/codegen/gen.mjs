@@ -391,22 +391,29 @@ for (const m of messages) {
 // The chunk entry of an event (container/writer.ts): length-delimited, Event.t replaced by the delta
 // from the previous event, and the field number of its body returned for the chunk's family counts
 // (without another lookup by case name, and without touching the producer's object).
+// encodeEventParts takes the event's parts as arguments, so the model's tracepoints need not build
+// an Event object for the recorder at all.
 {
   const ev = messages.find((m) => m.name === 'Event');
-  if (!ev || !ev.fields.t || !ev.oneofs || !ev.oneofs.body) throw new Error('gen.mjs: Event { t, body } expected');
+  if (!ev || !ev.fields.t || !ev.fields.cause || !ev.oneofs || !ev.oneofs.body) throw new Error('gen.mjs: Event { t, cause, body } expected');
   const S = staticOf(ev);
   w('/**');
-  w(' * Appends `m` length-delimited with `t` written in place of m.t (an event chunk entry: t is the delta');
-  w(' * from the previous event). Returns the field number of its body (0 = none).');
+  w(' * Appends the event (t, cause, body) length-delimited, as encodeEventDelimited would an Event of');
+  w(' * those fields (an event chunk entry: t is the delta from the previous event). Returns the field');
+  w(' * number of its body (0 = none).');
   w(' */');
-  w('export function encodeEventDelta(wr: Writer, m: EventInit, t: number): number {');
+  w("export function encodeEventParts(wr: Writer, t: number, cause: number, ob: EventInit['body']): number {");
   w(`  let p = wr.pos; let b = wr.buf; if (p + ${S + 5} > b.length) b = wr.reserve(p, ${S + 5});`);
-  w('  let body = 0;');
+  w('  let fam = 0;');
   w('  const at = p++;');
-  for (const l of encoderBody(ev, { t: 't' }, 'body')) w(l);
+  for (const l of encoderBody(ev, { t: 't', cause: 'cause', body: 'ob' }, 'fam')) w(l);
   w(`  ${closeLen('at')}`);
   w('  wr.pos = p;');
-  w('  return body;');
+  w('  return fam;');
+  w('}');
+  w('/** encodeEventParts of `m` with `t` in place of m.t. */');
+  w('export function encodeEventDelta(wr: Writer, m: EventInit, t: number): number {');
+  w('  return encodeEventParts(wr, t, m.cause ?? 0, m.body);');
   w('}');
   w();
 }

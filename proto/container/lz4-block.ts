@@ -1,53 +1,56 @@
 /**
- * LZ4 block compression through the `lz4` package's native binding (encodeBlock/decodeBlock:
- * LZ4_compress_default / LZ4_decompress_safe). Decompression is always bounded by the output
- * buffer the caller sizes from a capped raw size, so a hostile block cannot grow memory.
+ * LZ4 block compression through the `lz4` package's native binding (LZ4_compress_default,
+ * LZ4_compress_HC at LZ4_HC_LEVEL, LZ4_decompress_safe). Decompression is always bounded by the
+ * output buffer the caller sizes from a capped raw size, so a hostile block cannot grow memory.
  */
 import { createRequire } from 'node:module';
 
-interface Lz4Binding {
-  encodeBound(size: number): number;
-  encodeBlock(input: Uint8Array, output: Uint8Array, startIdx?: number, endIdx?: number): number;
-  encodeBlockHC(input: Uint8Array, output: Uint8Array, level?: number): number;
-  decodeBlock(input: Uint8Array, output: Uint8Array, startIdx?: number, endIdx?: number): number;
+/** The native addon's block functions (the package's `encodeBlock*` are these, minus the level). */
+interface NativeLz4 {
+  compressBound(size: number): number;
+  compress(input: Uint8Array, output: Uint8Array): number;
+  /** LZ4_compress_HC(input, output, maxOutput, level): the one entry point that takes a level. */
+  compressHCLimited(input: Uint8Array, output: Uint8Array, maxOutput: number, level: number): number;
+  uncompress(input: Uint8Array, output: Uint8Array): number;
 }
 
-interface NativeLz4 {
-  compressBound: Lz4Binding['encodeBound'];
-  compress: Lz4Binding['encodeBlock'];
-  compressHC: Lz4Binding['encodeBlockHC'];
-  uncompress: Lz4Binding['decodeBlock'];
-}
+/**
+ * lz4 HC level of 'hc' chunks. Level 4 compresses 2.5 times faster than the package's default 9
+ * and gives chunks about 1.5% larger (stress: 131 vs 330 ns/event, 5.27 vs 5.19 B/event), which
+ * lets the recorder's worker keep up with the simulation with room to spare.
+ */
+export const LZ4_HC_LEVEL = 4;
 
 /**
  * The package's native addon itself, which is all its block functions are: loading the package
  * index also loads its stream classes (about 10 ms at every start of the CLI and of the recorder's
- * worker). Falls back to the package index if the addon is elsewhere.
+ * worker), and its `encodeBlockHC` cannot pass a level. The package's pure-JS fallback has no HC at
+ * all (it would write different bytes), so without the addon compression fails with a clear error.
  */
-function loadLz4(): Lz4Binding {
+function loadLz4(): NativeLz4 {
   const req = createRequire(import.meta.url);
-  try {
-    const b = req('lz4/build/Release/lz4.node') as NativeLz4;
-    if (typeof b.compress === 'function' && typeof b.compressHC === 'function' && typeof b.uncompress === 'function' && typeof b.compressBound === 'function') {
-      return { encodeBound: b.compressBound, encodeBlock: b.compress, encodeBlockHC: b.compressHC, decodeBlock: b.uncompress };
-    }
-  } catch { /* not at the usual place: the package index below */ }
-  return req('lz4') as Lz4Binding;
+  for (const at of ['lz4/build/Release/lz4.node', 'lz4/build/Debug/lz4.node']) {
+    try {
+      const b = req(at) as NativeLz4;
+      if (typeof b.compress === 'function' && typeof b.compressHCLimited === 'function' && typeof b.uncompress === 'function' && typeof b.compressBound === 'function') return b;
+    } catch { /* not built there */ }
+  }
+  throw new Error('the lz4 package\'s native addon is not built (run npm ci)');
 }
 
 const lz4 = loadLz4();
 
 /** Worst-case compressed size of `size` input bytes. */
-export function lz4Bound(size: number): number { return lz4.encodeBound(size); }
+export function lz4Bound(size: number): number { return lz4.compressBound(size); }
 
 /**
- * Compresses `input` into `output` (at least lz4Bound(input.length) bytes), with lz4 HC when `hc`
- * (the binding always uses HC level 9: it reads the level from an argument it never receives).
- * Returns the compressed length. An empty input compresses to a single 0 token.
+ * Compresses `input` into `output` (at least lz4Bound(input.length) bytes), with lz4 HC at
+ * LZ4_HC_LEVEL when `hc`. Returns the compressed length. An empty input compresses to a single 0
+ * token.
  */
 export function lz4Compress(input: Uint8Array, output: Uint8Array, hc = false): number {
   if (input.length === 0) { output[0] = 0; return 1; }
-  const n = hc ? lz4.encodeBlockHC(input, output) : lz4.encodeBlock(input, output);
+  const n = hc ? lz4.compressHCLimited(input, output, output.length, LZ4_HC_LEVEL) : lz4.compress(input, output);
   if (!(n > 0)) throw new Error(`lz4 compression failed (${n})`);
   return n;
 }
@@ -59,5 +62,5 @@ export function lz4Compress(input: Uint8Array, output: Uint8Array, hc = false): 
 export function lz4Decompress(input: Uint8Array, output: Uint8Array): number {
   if (input.length === 1 && input[0] === 0) return 0;
   if (output.length === 0) return input.length === 0 ? 0 : -1;
-  return lz4.decodeBlock(input, output);
+  return lz4.uncompress(input, output);
 }
