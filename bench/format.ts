@@ -2,12 +2,14 @@
  * Trace format benchmark, on drm-video-over-ui and stress:
  *  - size: .csft bytes/event beside the same events as plain length-delimited protobuf (absolute t),
  *    raw and lz4-compressed (1 MiB blocks), and as gzip'd JSON lines. Target ≤ 6 B/event.
- *  - record overhead: time(simulate + record to a file) / time(simulate). Target ≤ 1.15. The
- *    recorder encodes on the simulation thread and compresses (lz4 HC) in a worker when a core is
- *    free, in-thread otherwise (same bytes); the variants show where the time goes. Runs alternate
- *    in rotating order after the same warm-up; best of 5 for wall time and, separately, for CPU
- *    time of the whole process (all threads: the worker's compression counts), since the machine
- *    may be shared.
+ *  - record overhead: time(simulate + record to a file) / time(simulate). Target ≤ 1.15. Each
+ *    variant runs in a process of its own, as `csftrace simulate` and `csftrace record` do (in one
+ *    process the variants would share the JIT's type feedback, and each would run code shaped for
+ *    the others). A process warms up on its own variant, then keeps its best run; the variants'
+ *    processes alternate over several rounds and the best of all is kept, for wall time and,
+ *    separately, CPU time of the whole process (all threads: the worker's compression counts).
+ *    The headline is what csftrace record does (lz4 HC in a worker with two cores, in-thread
+ *    otherwise); the other variants show where the time goes.
  *  - scan: events/s decoded from the .csft (iterate every event) beside lz4-decompress-only of the
  *    same chunks (the ceiling). Target ≥ 5M events/s.
  */
@@ -80,64 +82,96 @@ async function run(ctx: BenchContext): Promise<void> {
     ? [['drm-video-over-ui', 10], ['stress', 3]]
     : [['drm-video-over-ui', 600], ['stress', 40]];
   const self = fileURLToPath(import.meta.url);
+  const child = (args: string[]): string => {
+    const r = spawnSync(process.execPath, [self, ...args], { encoding: 'utf8', maxBuffer: 1 << 22 });
+    if (r.status !== 0) throw new Error(`bench/format ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
+    return r.stdout;
+  };
+  const mode = ctx.quick ? 'quick' : 'full';
   for (const [name, secs] of runs) {
-    const r = spawnSync(process.execPath, [self, name, String(secs), ctx.quick ? 'quick' : 'full', ctx.tmpDir], { encoding: 'utf8', maxBuffer: 1 << 22 });
-    if (r.status !== 0) throw new Error(`bench/format ${name} failed (${r.status ?? r.signal}): ${r.stderr}`);
-    for (const line of r.stdout.split('\n')) {
+    for (const line of child(['sizes', name, String(secs), mode, ctx.tmpDir]).split('\n')) {
       if (!line) continue;
       const m = JSON.parse(line) as { note?: string; report?: [string, number, string, string | undefined] };
       if (m.note !== undefined) ctx.note(m.note);
       else if (m.report) ctx.report(...m.report);
     }
+    // record overhead: the variants' processes alternate, `rounds` times
+    const rounds = ctx.quick ? 1 : 3;
+    const cost = VARIANTS.map(() => NONE);
+    let events = 0;
+    for (let r = 0; r < rounds; r++) {
+      for (let k = 0; k < VARIANTS.length; k++) {
+        const i = (k + r) % VARIANTS.length;
+        const m = JSON.parse(child(['variant', name, String(secs), mode, ctx.tmpDir, VARIANTS[i]])) as Cost & { events: number };
+        cost[i] = best(cost[i], m);
+        events = m.events;
+      }
+    }
+    const headline = offloadByDefault() ? 1 : 2;
+    const sim = cost[0];
+    ctx.report(`${name}: record overhead time(sim+record)/time(sim)`, cost[headline].wall / sim.wall, 'x', '≤ 1.15');
+    ctx.note(`${name}: csftrace record here: ${VARIANTS[headline]}`);
+    for (let i = 1; i < VARIANTS.length; i++) {
+      ctx.report(`${name}: overhead, ${VARIANTS[i]}, wall`, cost[i].wall / sim.wall, 'x');
+      ctx.report(`${name}: overhead, ${VARIANTS[i]}, CPU (all threads)`, cost[i].cpu / sim.cpu, 'x');
+    }
+    const ns = (x: number, y: number): string => ((x - y) * 1e9 / events).toFixed(0);
+    ctx.note(`${name}: simulate ${(sim.wall * 1000).toFixed(0)} ms wall / ${(sim.cpu * 1000).toFixed(0)} ms CPU (${(sim.cpu * 1e9 / events).toFixed(0)} ns/event); ` +
+      `recording adds ${VARIANTS.slice(1).map((l, i) => `${l} ${ns(cost[i + 1].wall, sim.wall)}/${ns(cost[i + 1].cpu, sim.cpu)}`).join(', ')} ns/event (wall/CPU); ` +
+      `best of ${rounds} processes × ${ctx.quick ? 1 : VARIANT_REPS} runs each; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
   }
 }
 
-/** One scenario, in this process (the child of run()). */
+/** The overhead variants: [0] is the baseline. */
+const VARIANTS = ['simulate', 'lz4 HC in a worker', 'in-thread lz4 HC', 'in-thread lz4 fast'] as const;
+type Variant = typeof VARIANTS[number];
+/** Measured runs per variant process, after two warm-up runs. */
+const VARIANT_REPS = 4;
+
+/** One overhead variant in this process (a child of run()): prints its best { wall, cpu, events }. */
+function measureVariant(name: string, secs: number, quick: boolean, tmpDir: string, variant: Variant): void {
+  const cfg: ScenarioConfig = applyOverrides(loadBuiltin(name), { duration: sec(secs) });
+  const path = join(tmpDir, `${name}-${process.pid}.csft`);
+  const header = traceHeaderFor({ config: cfg, text: '', source: `builtin:${name}` });
+  let events = 0;
+  const f: () => void = variant === 'simulate'
+    ? () => { events = simulate(cfg).events; }
+    : () => {
+      events = recordScenario(path, header, cfg, {
+        offload: variant === 'lz4 HC in a worker', compression: variant === 'in-thread lz4 fast' ? 'fast' : 'hc',
+      }).events;
+    };
+  const warm = quick ? 1 : 2;
+  const reps = quick ? 1 : VARIANT_REPS;
+  for (let i = 0; i < warm; i++) f();
+  let c = NONE;
+  for (let i = 0; i < reps; i++) c = best(c, measure(f));
+  rmSync(path, { force: true });
+  process.stdout.write(JSON.stringify({ ...c, events }) + '\n');
+}
+
+/** Size and scan figures of one scenario, in this process (a child of run()). */
 function measureScenario(ctx: BenchContext, name: string, secs: number): void {
   const reps = ctx.quick ? 1 : 5;
-  const auto = offloadByDefault();
-  // warm-up (JIT) of the model, every recorder variant and the reader, on the same code paths as
-  // the measured runs
+  // warm-up (JIT) of the reader, on the same code paths as the measured runs
   const warm = applyOverrides(loadBuiltin('drm-video-over-ui'), { duration: sec(ctx.quick ? 2 : 20) });
   const warmPath = join(ctx.tmpDir, `warm-${process.pid}.csft`);
-  const warmHeader = traceHeaderFor({ config: warm, text: '', source: 'bench' });
+  recordScenario(warmPath, traceHeaderFor({ config: warm, text: '', source: 'bench' }), warm);
   for (let i = 0; i < 2; i++) {
-    simulate(warm);
-    for (const compression of ['fast', 'hc'] as const) recordScenario(warmPath, warmHeader, warm, { offload: false, compression });
-    recordScenario(warmPath, warmHeader, warm, { offload: true, compression: 'hc' });
+    const warmTrace = openTrace(warmPath);
+    let warmEvents = 0;
+    for (const ev of warmTrace.iterate()) warmEvents += ev.cause > 0 ? 1 : 0;
+    warmTrace.forEach(() => { warmEvents++; });
+    warmTrace.close();
+    if (warmEvents < 0) throw new Error('unreachable');
   }
-  const warmTrace = openTrace(warmPath);
-  let warmEvents = 0;
-  for (const ev of warmTrace.iterate()) warmEvents += ev.cause > 0 ? 1 : 0;
-  warmTrace.forEach(() => { warmEvents++; });
-  warmTrace.close();
   rmSync(warmPath, { force: true });
-  if (warmEvents < 0) throw new Error('unreachable');
 
   const cfg: ScenarioConfig = applyOverrides(loadBuiltin(name), { duration: sec(secs) });
   const path = join(ctx.tmpDir, `${name}.csft`);
   const header = traceHeaderFor({ config: cfg, text: '', source: `builtin:${name}` });
-
-  // record overhead: the runs alternate (rotating order), the best wall and the best CPU time of
-  // each are kept. The headline is what csftrace record does here (lz4 HC, in a worker when a
-  // core looks free, else in-thread); the other variants show where the time goes.
-  let events = 0;
-  const variants: [string, () => void][] = [
-    ['simulate', () => { events = simulate(cfg).events; }],
-    ['lz4 HC in a worker', () => { recordScenario(path, header, cfg, { offload: true, compression: 'hc' }); }],
-    ['in-thread lz4 HC', () => { recordScenario(path, header, cfg, { offload: false, compression: 'hc' }); }],
-    ['in-thread lz4 fast', () => { recordScenario(path, header, cfg, { offload: false, compression: 'fast' }); }],
-  ];
-  const headline = auto ? 1 : 2;
-  const cost = variants.map(() => NONE);
-  for (let r = 0; r < reps; r++) {
-    for (let k = 0; k < variants.length; k++) {
-      const i = (k + r) % variants.length;
-      cost[i] = best(cost[i], measure(variants[i][1]));
-    }
-  }
   const fastSize = (() => { recordScenario(path, header, cfg, { offload: false, compression: 'fast' }); return statSync(path).size; })();
-  recordScenario(path, header, cfg);
+  const events = recordScenario(path, header, cfg).events;
   const size = statSync(path).size;
   ctx.note(`${name}: ${secs} s virtual, ${events} events, ${(size / 1024).toFixed(0)} KiB`);
 
@@ -182,18 +216,6 @@ function measureScenario(ctx: BenchContext, name: string, secs: number): void {
   ctx.report(`${name}: plain length-delimited protobuf + lz4 bytes/event`, plain.lz4 / events, 'B/event');
   ctx.report(`${name}: JSON lines + gzip bytes/event`, jsonLinesGz(all) / events, 'B/event');
 
-  const sim = cost[0];
-  ctx.report(`${name}: record overhead time(sim+record)/time(sim)`, cost[headline].wall / sim.wall, 'x', '≤ 1.15');
-  ctx.note(`${name}: csftrace record here: ${auto ? 'lz4 HC in a worker' : 'in-thread lz4 HC (one core)'}`);
-  for (let i = 1; i < variants.length; i++) {
-    ctx.report(`${name}: overhead, ${variants[i][0]}, wall`, cost[i].wall / sim.wall, 'x');
-    ctx.report(`${name}: overhead, ${variants[i][0]}, CPU (all threads)`, cost[i].cpu / sim.cpu, 'x');
-  }
-  const ns = (x: number, y: number): string => ((x - y) * 1e9 / events).toFixed(0);
-  ctx.note(`${name}: simulate ${(sim.wall * 1000).toFixed(0)} ms wall / ${(sim.cpu * 1000).toFixed(0)} ms CPU (${(sim.cpu * 1e9 / events).toFixed(0)} ns/event); ` +
-    `recording adds ${variants.slice(1).map(([l], i) => `${l} ${ns(cost[i + 1].wall, sim.wall)}/${ns(cost[i + 1].cpu, sim.cpu)}`).join(', ')} ns/event (wall/CPU); ` +
-    `best of ${reps}; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
-
   ctx.report(`${name}: scan (open + forEach), events decoded per second`, events / scan.wall, 'events/s', '≥ 5M');
   ctx.report(`${name}: scan (open + forEach) per CPU second (all threads)`, events / scan.cpu, 'events/s');
   ctx.report(`${name}: scan (open + iterate), events decoded per second`, events / tIter, 'events/s');
@@ -205,11 +227,15 @@ function measureScenario(ctx: BenchContext, name: string, secs: number): void {
 export const formatBench: Bench = { name: 'format', run };
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const [name, secs, mode, tmpDir] = process.argv.slice(2);
-  const out = (m: unknown): void => { process.stdout.write(JSON.stringify(m) + '\n'); };
-  measureScenario({
-    tmpDir, quick: mode === 'quick',
-    report: (n, value, unit, target) => out({ report: [n, value, unit, target] }),
-    note: (text) => out({ note: text }),
-  }, name, Number(secs));
+  const [what, name, secs, mode, tmpDir, variant] = process.argv.slice(2);
+  if (what === 'variant') {
+    measureVariant(name, Number(secs), mode === 'quick', tmpDir, variant as Variant);
+  } else {
+    const out = (m: unknown): void => { process.stdout.write(JSON.stringify(m) + '\n'); };
+    measureScenario({
+      tmpDir, quick: mode === 'quick',
+      report: (n, value, unit, target) => out({ report: [n, value, unit, target] }),
+      note: (text) => out({ note: text }),
+    }, name, Number(secs));
+  }
 }

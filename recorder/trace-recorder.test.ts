@@ -110,6 +110,32 @@ test('a recording far ahead of its starting worker waits for it and still gives 
   }
 });
 
+test('chunks larger than a ring slot reach the worker as copies, in order with the others', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'csft-rec-'));
+  try {
+    // chunks of 300 log events: every third one of 2 KiB messages (600 KiB raw, more than a slot)
+    const paths = [join(dir, 'in-thread.csft'), join(dir, 'worker.csft')];
+    for (const [k, offload] of [false, true].entries()) {
+      const rec = TraceRecorder.create(paths[k], { scenarioName: 'synthetic' }, { chunkEvents: 300, offload });
+      for (let i = 0; i < 3000; i++) {
+        const big = Math.floor(i / 300) % 3 === 1;
+        rec.onEventParts(i * 100, i % 5 === 0 ? 1 : 0, { case: 'log', value: { level: 1, msg: `${i}:` + (big ? 'x'.repeat(2048) : 'y'), source: 'test' } }, i);
+      }
+      rec.close();
+      assert.equal(rec.chunks, 10);
+    }
+    assert.equal(Buffer.compare(readFileSync(paths[0]), readFileSync(paths[1])), 0);
+    const tr = openTrace(paths[1]);
+    const evs = tr.iterate();
+    assert.equal(evs.length, 3000);
+    assert.ok(tr.chunks.some((c) => c.rawSize > 512 * 1024) && tr.chunks.some((c) => c.rawSize < 512 * 1024));
+    assert.deepEqual([0, 299, 300, 1799, 2999].map((i) => (evs[i].body.value as { msg: string }).msg.split(':')[0]), ['0', '299', '300', '1799', '2999']);
+    assert.equal(evs[2999].t, 299900);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('after kill -9, every flushed chunk is readable and a notice says the rest is lost', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'csft-kill-'));
   try {

@@ -20,7 +20,8 @@ import {
   ChunkEncoder, FrameSealer, encodeContainerStart, type ChunkIndexEntryInit, type Compression, type EventInit, type TraceHeaderInit,
 } from '../proto/index.js';
 import {
-  RING_SLOTS, RING_SLOT_BYTES, S_DONE, S_INFLIGHT, S_WRITTEN, type SealMessage, type SealWorkerData,
+  HEADER_WORDS, KIND_COPY, KIND_FINISH, KIND_SLOT, RING_SLOTS, RING_SLOT_BYTES, S_DONE, S_INFLIGHT, S_PUBLISHED, S_WRITTEN,
+  STATE_WORDS, putRecord, type SealWorkerData,
 } from './seal-protocol.js';
 
 export interface RecorderOptions {
@@ -94,11 +95,14 @@ class InThread implements Backend {
 class Offloaded implements Backend {
   readonly enc: ChunkEncoder;
   private readonly worker: Worker;
-  private readonly state = new Int32Array(new SharedArrayBuffer(16));
+  private readonly state = new Int32Array(new SharedArrayBuffer(STATE_WORDS * 4));
   private readonly written = new Float64Array(new SharedArrayBuffer(8));
   private readonly errors = new MessageChannel();
+  private readonly copies = new MessageChannel();
   private readonly ring = new SharedArrayBuffer(RING_SLOTS * RING_SLOT_BYTES);
-  private slotSeq = 0;
+  private readonly headers = new Float64Array(new SharedArrayBuffer(RING_SLOTS * HEADER_WORDS * 8));
+  /** Records published so far. */
+  private seq = 0;
 
   constructor(private readonly path: string, fd: number, header: TraceHeaderInit, opts: RecorderOptions, write: (b: Uint8Array) => void) {
     // The preamble and the header are written here, so the simulation need not wait for the worker
@@ -107,11 +111,14 @@ class Offloaded implements Backend {
     write(start);
     this.written[0] = start.length;
     const data: SealWorkerData = {
-      fd, startAt: start.length, compression: opts.compression ?? 'hc', errors: this.errors.port2,
+      fd, startAt: start.length, compression: opts.compression ?? 'hc', errors: this.errors.port2, copies: this.copies.port2,
       state: this.state.buffer as SharedArrayBuffer, bytes: this.written.buffer as SharedArrayBuffer, ring: this.ring,
+      headers: this.headers.buffer as SharedArrayBuffer,
     };
     // Errors come back on a port read synchronously (this thread may be blocked in Atomics.wait).
-    this.worker = new Worker(new URL('./seal-worker.js', import.meta.url), { workerData: data, transferList: [this.errors.port2] });
+    this.worker = new Worker(new URL('./seal-worker.js', import.meta.url), {
+      workerData: data, transferList: [this.errors.port2, this.copies.port2],
+    });
     this.worker.unref();
     this.enc = new ChunkEncoder({
       chunkEvents: opts.chunkEvents,
@@ -142,27 +149,36 @@ class Offloaded implements Backend {
     this.check();
   }
 
-  private send(raw: Uint8Array, entry: ChunkIndexEntryInit): void {
+  /**
+   * Publishes the next record: waits while RING_SLOTS records are in flight, so the slot's previous
+   * record (RING_SLOTS records ago; the worker takes them in order) is done.
+   */
+  private publish(kind: number, raw: Uint8Array | undefined, entry: ChunkIndexEntryInit): void {
     for (let n = Atomics.load(this.state, S_INFLIGHT); n >= MAX_INFLIGHT; n = Atomics.load(this.state, S_INFLIGHT)) {
       this.waitFor(S_INFLIGHT, n, 'keep up');
     }
     this.check();
-    Atomics.add(this.state, S_INFLIGHT, 1);
-    if (raw.length <= RING_SLOT_BYTES) {
-      // Free: fewer than RING_SLOTS chunks are in flight and the worker seals them in order, so the
-      // chunk that last used this slot (RING_SLOTS slot uses ago) is done.
-      const slot = this.slotSeq++ % RING_SLOTS;
-      new Uint8Array(this.ring, slot * RING_SLOT_BYTES, raw.length).set(raw);
-      this.worker.postMessage({ type: 'slot', slot, length: raw.length, entry } satisfies SealMessage);
-    } else {
+    const slot = this.seq % RING_SLOTS;
+    const size = raw === undefined ? 0 : raw.length;
+    if (raw !== undefined && kind === KIND_SLOT) new Uint8Array(this.ring, slot * RING_SLOT_BYTES, size).set(raw);
+    else if (raw !== undefined) {
       const copy = raw.slice();
-      this.worker.postMessage({ type: 'chunk', raw: copy, entry } satisfies SealMessage, [copy.buffer]);
+      this.copies.port1.postMessage(copy, [copy.buffer]);
     }
+    putRecord(this.headers, slot * HEADER_WORDS, kind, size, entry);
+    this.seq++;
+    Atomics.add(this.state, S_INFLIGHT, 1);
+    Atomics.add(this.state, S_PUBLISHED, 1);
+    Atomics.notify(this.state, S_PUBLISHED);
+  }
+
+  private send(raw: Uint8Array, entry: ChunkIndexEntryInit): void {
+    this.publish(raw.length <= RING_SLOT_BYTES ? KIND_SLOT : KIND_COPY, raw, entry);
   }
 
   finish(): void {
     this.enc.flush();
-    this.worker.postMessage({ type: 'finish', eventCount: this.enc.eventCount, lastTimeNs: this.enc.lastTimeNs } satisfies SealMessage);
+    this.publish(KIND_FINISH, undefined, { eventCount: this.enc.eventCount, lastTimeNs: this.enc.lastTimeNs });
     this.waitFor(S_DONE, 0, 'finish');
     void this.worker.terminate();
   }
