@@ -4,10 +4,12 @@
  *    raw and lz4-compressed (1 MiB blocks), and as gzip'd JSON lines. Target ≤ 6 B/event.
  *  - record overhead: time(simulate + record to a file) / time(simulate). Target ≤ 1.15. Each
  *    variant runs in a process of its own, as `csftrace simulate` and `csftrace record` do (in one
- *    process the variants would share the JIT's type feedback, and each would run code shaped for
- *    the others). A process warms up on its own variant, then keeps its best run; the variants'
- *    processes alternate over several rounds and the best of all is kept, for wall time and,
- *    separately, CPU time of the whole process (all threads: the worker's compression counts).
+ *    process they would share the JIT's type feedback and run code shaped for each other), warms up
+ *    on itself and keeps its best of 4 runs. The machine's speed drifts by 20% or more over
+ *    seconds here, so the processes run in rounds (simulate, then each recorder, a few seconds in
+ *    all), each round gives ratios against its own simulate, and the figure is the median over the
+ *    rounds: for wall time and, separately, CPU time of the whole process (all threads: the
+ *    worker's compression counts).
  *    The headline is what csftrace record does (lz4 HC in a worker with two cores, in-thread
  *    otherwise); the other variants show where the time goes.
  *  - scan: events/s decoded from the .csft (iterate every event) beside lz4-decompress-only of the
@@ -95,40 +97,49 @@ async function run(ctx: BenchContext): Promise<void> {
       if (m.note !== undefined) ctx.note(m.note);
       else if (m.report) ctx.report(...m.report);
     }
-    // record overhead: the variants' processes alternate, `rounds` times
-    const rounds = ctx.quick ? 1 : 3;
-    const cost = VARIANTS.map(() => NONE);
+    // record overhead: rounds of one process per variant (simulate first, then each recorder)
+    const rounds = ctx.quick ? 1 : 5;
+    const ratios: number[][] = RECORDERS.map(() => []);
+    const cpuRatios: number[][] = RECORDERS.map(() => []);
+    let bestSim = NONE;
+    const bestRec = RECORDERS.map(() => NONE);
     let events = 0;
     for (let r = 0; r < rounds; r++) {
-      for (let k = 0; k < VARIANTS.length; k++) {
-        const i = (k + r) % VARIANTS.length;
-        const m = JSON.parse(child(['variant', name, String(secs), mode, ctx.tmpDir, VARIANTS[i]])) as Cost & { events: number };
-        cost[i] = best(cost[i], m);
-        events = m.events;
-      }
+      const s = JSON.parse(child(['variant', name, String(secs), mode, ctx.tmpDir, 'simulate'])) as Cost & { events: number };
+      bestSim = best(bestSim, s);
+      events = s.events;
+      RECORDERS.forEach((v, i) => {
+        const c = JSON.parse(child(['variant', name, String(secs), mode, ctx.tmpDir, v])) as Cost;
+        ratios[i].push(c.wall / s.wall);
+        cpuRatios[i].push(c.cpu / s.cpu);
+        bestRec[i] = best(bestRec[i], c);
+      });
     }
-    const headline = offloadByDefault() ? 1 : 2;
-    const sim = cost[0];
-    ctx.report(`${name}: record overhead time(sim+record)/time(sim)`, cost[headline].wall / sim.wall, 'x', '≤ 1.15');
-    ctx.note(`${name}: csftrace record here: ${VARIANTS[headline]}`);
-    for (let i = 1; i < VARIANTS.length; i++) {
-      ctx.report(`${name}: overhead, ${VARIANTS[i]}, wall`, cost[i].wall / sim.wall, 'x');
-      ctx.report(`${name}: overhead, ${VARIANTS[i]}, CPU (all threads)`, cost[i].cpu / sim.cpu, 'x');
+    const headline = offloadByDefault() ? 0 : 1;
+    ctx.report(`${name}: record overhead time(sim+record)/time(sim)`, median(ratios[headline]), 'x', '≤ 1.15');
+    ctx.note(`${name}: csftrace record here: ${RECORDERS[headline]}; median of ${rounds} rounds: ${ratios[headline].map((x) => x.toFixed(3)).join(' ')}`);
+    for (let i = 0; i < RECORDERS.length; i++) {
+      ctx.report(`${name}: overhead, ${RECORDERS[i]}, wall`, median(ratios[i]), 'x');
+      ctx.report(`${name}: overhead, ${RECORDERS[i]}, CPU (all threads)`, median(cpuRatios[i]), 'x');
     }
-    const ns = (x: number, y: number): string => ((x - y) * 1e9 / events).toFixed(0);
-    ctx.note(`${name}: simulate ${(sim.wall * 1000).toFixed(0)} ms wall / ${(sim.cpu * 1000).toFixed(0)} ms CPU (${(sim.cpu * 1e9 / events).toFixed(0)} ns/event); ` +
-      `recording adds ${VARIANTS.slice(1).map((l, i) => `${l} ${ns(cost[i + 1].wall, sim.wall)}/${ns(cost[i + 1].cpu, sim.cpu)}`).join(', ')} ns/event (wall/CPU); ` +
-      `best of ${rounds} processes × ${ctx.quick ? 1 : VARIANT_REPS} runs each; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
+    ctx.note(`${name}: ${events} events; best simulate ${(bestSim.wall * 1000).toFixed(0)} ms wall / ${(bestSim.cpu * 1000).toFixed(0)} ms CPU (${(bestSim.wall * 1e9 / events).toFixed(0)} ns/event); ` +
+      `best recording ${RECORDERS.map((l, i) => `${l} ${(bestRec[i].wall * 1000).toFixed(0)}/${(bestRec[i].cpu * 1000).toFixed(0)}`).join(', ')} ms (wall/CPU); ` +
+      `load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
   }
 }
 
-/** The overhead variants: [0] is the baseline. */
-const VARIANTS = ['simulate', 'lz4 HC in a worker', 'in-thread lz4 HC', 'in-thread lz4 fast'] as const;
-type Variant = typeof VARIANTS[number];
+/** The recorder variants whose overhead is measured. */
+const RECORDERS = ['lz4 HC in a worker', 'in-thread lz4 HC', 'in-thread lz4 fast'] as const;
+type Variant = 'simulate' | typeof RECORDERS[number];
 /** Measured runs per variant process, after two warm-up runs. */
 const VARIANT_REPS = 4;
 
-/** One overhead variant in this process (a child of run()): prints its best { wall, cpu, events }. */
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** One variant in this process (a child of run()): prints its best { wall, cpu, events }. */
 function measureVariant(name: string, secs: number, quick: boolean, tmpDir: string, variant: Variant): void {
   const cfg: ScenarioConfig = applyOverrides(loadBuiltin(name), { duration: sec(secs) });
   const path = join(tmpDir, `${name}-${process.pid}.csft`);
@@ -141,11 +152,9 @@ function measureVariant(name: string, secs: number, quick: boolean, tmpDir: stri
         offload: variant === 'lz4 HC in a worker', compression: variant === 'in-thread lz4 fast' ? 'fast' : 'hc',
       }).events;
     };
-  const warm = quick ? 1 : 2;
-  const reps = quick ? 1 : VARIANT_REPS;
-  for (let i = 0; i < warm; i++) f();
+  for (let i = 0; i < (quick ? 1 : 2); i++) f();
   let c = NONE;
-  for (let i = 0; i < reps; i++) c = best(c, measure(f));
+  for (let i = 0; i < (quick ? 1 : VARIANT_REPS); i++) c = best(c, measure(f));
   rmSync(path, { force: true });
   process.stdout.write(JSON.stringify({ ...c, events }) + '\n');
 }

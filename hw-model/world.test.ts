@@ -6,9 +6,9 @@ import {
   FaultKind, ModeSwitchCause, ProbeStage, ProcessOp, ResetCause, ResetKind, Writer, encodeEvent, type EventInit,
 } from '../proto/index.js';
 import { BUILTIN_SCENARIOS, applyOverrides, loadBuiltin } from './scenario/index.js';
-import { ms, sec, type TraceSink } from './sim/index.js';
+import { ms, sec, type TracePartsSink, type TraceSink } from './sim/index.js';
 import { FakeKernel } from './userspace/index.js';
-import { simulate, type SimResult } from './index.js';
+import { runModel, simulate, type SimResult } from './index.js';
 
 /** A sink that hashes the encoded bytes of every event (as the recorder would write them). */
 class HashSink implements TraceSink {
@@ -39,6 +39,36 @@ test('same scenario + seed twice: identical encoded event sequence; another seed
   assert.deepEqual(a.res.summary, b.res.summary);
   const c = run(applyOverrides(cfg, { seed: 2 }));
   assert.notEqual(c.hash, a.hash, 'seed 2 gives a different run');
+});
+
+/** HashSink's bytes from the parts of each event (the recorder's way: no Event object). */
+class PartsHashSink implements TracePartsSink {
+  private readonly inner = new HashSink();
+  indices: number[] = [];
+  onEventParts(t: number, cause: number, body: EventInit['body'], index: number): void {
+    this.inner.onEvent({ body, t, cause });
+    if (index < 5) this.indices.push(index);
+  }
+  get count(): number { return this.inner.count; }
+  digest(): string { return this.inner.digest(); }
+}
+
+test('a parts sink under runModel (no summary, no Event objects) sees the events an object sink sees', () => {
+  const cfg = applyOverrides(loadBuiltin('protm-fault'), { duration: ms(1500) });
+  const a = run(cfg);
+  const parts = new PartsHashSink();
+  const both = new HashSink();
+  const r = runModel(cfg, { sinks: [parts] });
+  assert.equal(r.events, a.count);
+  assert.equal(parts.count, a.count);
+  assert.equal(parts.digest(), a.hash);
+  assert.deepEqual(parts.indices, [0, 1, 2, 3, 4]);
+  assert.equal('summary' in r, false);
+  // both kinds at once, in one run
+  const parts2 = new PartsHashSink();
+  simulate(cfg, { sinks: [both, parts2] });
+  assert.equal(both.digest(), a.hash);
+  assert.equal(parts2.digest(), a.hash);
 });
 
 test('determinism holds for the stress scenario and across policies', () => {
