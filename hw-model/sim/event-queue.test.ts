@@ -4,7 +4,10 @@ import { EventQueue, type Callback } from './event-queue.js';
 import { Rng } from './rng.js';
 import { Sim } from './sim.js';
 
-/** The order the queue must produce: a plain sort by (time, sequence), cancelled entries left out. */
+/**
+ * The order the queue must produce: a plain sort by (time, sequence), cancelled entries left out;
+ * pop(until) stops at the first entry (cancelled or not) after `until`.
+ */
 class ReferenceQueue {
   private entries: { t: number; seq: number; tag: number }[] = [];
   private seq = 0;
@@ -15,9 +18,10 @@ class ReferenceQueue {
     if (!this.entries.length) return Infinity;
     return this.entries.reduce((m, e) => (e.t < m.t || (e.t === m.t && e.seq < m.seq) ? e : m)).t;
   }
-  pop(): { t: number; tag: number } | undefined {
+  pop(until = Infinity): { t: number; tag: number } | undefined {
     for (;;) {
       if (!this.entries.length) return undefined;
+      if (this.peekTime() > until) return undefined;
       let best = 0;
       for (let i = 1; i < this.entries.length; i++) {
         const e = this.entries[i], b = this.entries[best];
@@ -63,9 +67,10 @@ test('pops in (time, sequence) order across the heap, the fixed-delay lanes and 
         const tok = tokens[rng.int(0, tokens.length - 1)];
         q.cancel(tok); ref.cancel(tok);
       } else if (r < 0.7) {
-        // popUntil(until) is peekTime() <= until && pop()
+        // popUntil(until): the earliest live entry if it is at or before `until` (cancelled ones on
+        // the way are dropped)
         const until = now + rng.int(0, 6);
-        const e = ref.peekTime() <= until ? ref.pop() : undefined;
+        const e = ref.pop(until);
         const got = q.popUntil(until, out);
         assert.equal(got, e !== undefined, `seed ${seed} step ${step}: popUntil`);
         if (!e) continue;
@@ -107,4 +112,29 @@ test('Sim: same-time callbacks run FIFO after earlier-scheduled ones of that tim
   sim.run(100);
   assert.deepEqual(log, ['a@10', 'b@10', 'c@10', 'd@10', 'e@11']);
   assert.equal(sim.now, 100);
+});
+
+test('Sim.run never runs a callback past its end, also when the one before the end was cancelled', () => {
+  for (const fixed of [false, true]) {
+    const sim = new Sim(1);
+    const ran: number[] = [];
+    const note = (): void => { ran.push(sim.now); };
+    sim.at(10, note);
+    const token = fixed ? sim.afterFixed(50, note) : sim.at(50, note);
+    sim.at(150, note);
+    sim.cancel(token);
+    sim.run(100);
+    assert.deepEqual(ran, [10], `fixed lane: ${fixed}`);
+    assert.equal(sim.now, 100);
+    sim.run(200);
+    assert.deepEqual(ran, [10, 150]);
+  }
+  // popUntil itself: the next live entry after a cancelled one is checked against `until` again
+  const q = new EventQueue();
+  const out = { t: 0, fn: (() => undefined) as Callback, arg: undefined as unknown };
+  q.cancel(q.push(5, () => undefined));
+  q.push(20, () => undefined);
+  assert.equal(q.popUntil(10, out), false);
+  assert.equal(q.popUntil(20, out), true);
+  assert.equal(out.t, 20);
 });

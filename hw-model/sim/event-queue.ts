@@ -22,6 +22,11 @@ const INITIAL_CAPACITY = 256;
 /** Fixed-delay lanes at most; pushes with further delays go to the heap. */
 const MAX_LANES = 8;
 
+// popOne results
+const POPPED = 1;
+const EMPTY = 0;
+const CANCELLED = -1;
+
 /** A FIFO ring of entries in non-decreasing (time, sequence) order. */
 class Lane {
   times = new Float64Array(64);
@@ -132,47 +137,51 @@ export class EventQueue {
 
   /** Pops the earliest entry into `out`; returns false when empty. Skips cancelled entries. */
   pop(out: { t: number; fn: Callback; arg: unknown }): boolean {
-    return this.popPicked(out, this.pick());
+    for (;;) {
+      const r = this.popOne(out, this.pick());
+      if (r !== CANCELLED) return r === POPPED;
+    }
   }
 
   /**
-   * `peekTime() <= until && pop(out)` in one pass: false when the earliest entry (cancelled or not)
-   * is after `until`; otherwise pops like pop() (which skips cancelled entries, so the entry
-   * popped may be a later one).
+   * `peekTime() <= until && pop(out)` in one pass: false when the earliest live entry is after
+   * `until` (a cancelled entry at or before `until` is skipped, and the next one is checked
+   * against `until` again).
    */
   popUntil(until: number, out: { t: number; fn: Callback; arg: unknown }): boolean {
-    const t = this.pick();
-    const first = t <= this.now ? t : this.head < this.fLen ? this.now : t;
-    if (first > until) return false;
-    return this.popPicked(out, t);
+    for (;;) {
+      const t = this.pick();
+      const first = t <= this.now ? t : this.head < this.fLen ? this.now : t;
+      if (first > until) return false;
+      const r = this.popOne(out, t);
+      if (r !== CANCELLED) return r === POPPED;
+    }
   }
 
-  /** pop() once pick() has run (it returned `t`). */
-  private popPicked(out: { t: number; fn: Callback; arg: unknown }, t: number): boolean {
-    for (;; t = this.pick()) {
-      let seq: number;
-      if (t <= this.now || (this.head === this.fLen && t !== Infinity)) {
-        const src = this.picked;
-        if (src < 0) {
-          seq = this.seqs[0];
-          out.t = t; out.fn = this.fns[0] as Callback; out.arg = this.args[0];
-          this.removeTop();
-        } else {
-          seq = this.lanes[src].shift(out);
-        }
-        if (t > this.now) this.now = t;
-      } else if (this.head < this.fLen) {
-        const h = this.head++;
-        seq = this.fSeqs[h];
-        out.t = this.now; out.fn = this.fFns[h] as Callback; out.arg = this.fArgs[h];
-        this.fFns[h] = undefined; this.fArgs[h] = undefined;
-        if (this.head === this.fLen) { this.head = 0; this.fLen = 0; }
+  /** Pops the earliest entry once pick() has run (it returned `t`): POPPED, EMPTY or CANCELLED. */
+  private popOne(out: { t: number; fn: Callback; arg: unknown }, t: number): number {
+    let seq: number;
+    if (t <= this.now || (this.head === this.fLen && t !== Infinity)) {
+      const src = this.picked;
+      if (src < 0) {
+        seq = this.seqs[0];
+        out.t = t; out.fn = this.fns[0] as Callback; out.arg = this.args[0];
+        this.removeTop();
       } else {
-        return false;
+        seq = this.lanes[src].shift(out);
       }
-      if (this.cancelled.size && this.cancelled.delete(seq)) continue;
-      return true;
+      if (t > this.now) this.now = t;
+    } else if (this.head < this.fLen) {
+      const h = this.head++;
+      seq = this.fSeqs[h];
+      out.t = this.now; out.fn = this.fFns[h] as Callback; out.arg = this.fArgs[h];
+      this.fFns[h] = undefined; this.fArgs[h] = undefined;
+      if (this.head === this.fLen) { this.head = 0; this.fLen = 0; }
+    } else {
+      return EMPTY;
     }
+    if (this.cancelled.size && this.cancelled.delete(seq)) return CANCELLED;
+    return POPPED;
   }
 
   /** The earliest (time, sequence) of the heap and the fixed-delay lanes: its time (Infinity if
