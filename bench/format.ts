@@ -2,14 +2,9 @@
  * Trace format benchmark, on drm-video-over-ui and stress:
  *  - size: .csft bytes/event beside the same events as plain length-delimited protobuf (absolute t),
  *    raw and lz4-compressed (1 MiB blocks), and as gzip'd JSON lines. Target ≤ 6 B/event.
- *  - record overhead: time(simulate + record to a file) / time(simulate). Target ≤ 1.15. Each
- *    variant runs in a process of its own, as `csftrace simulate` and `csftrace record` do (in one
- *    process they would share the JIT's type feedback and run code shaped for each other), warms up
- *    on itself and keeps its best of 4 runs. The machine's speed drifts by 20% or more over
- *    seconds here, so the processes run in rounds (simulate, then each recorder, a few seconds in
- *    all), each round gives ratios against its own simulate, and the figure is the median over the
- *    rounds: for wall time and, separately, CPU time of the whole process (all threads: the
- *    worker's compression counts).
+ *  - record overhead: time(simulate + record to a file) / time(simulate). Target ≤ 1.15. The median
+ *    of back-to-back pairs, each variant in a thread of its own (format-pairs.ts), for wall time
+ *    and, separately, CPU time of the whole process (all threads: the worker's compression counts).
  *    The headline is what csftrace record does (lz4 HC in a worker with two cores, in-thread
  *    otherwise); the other variants show where the time goes.
  *  - scan: events/s decoded from the .csft (iterate every event) beside lz4-decompress-only of the
@@ -20,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { applyOverrides, loadBuiltin, sec, simulate, type ScenarioConfig } from '../hw-model/index.js';
+import { applyOverrides, loadBuiltin, sec, type ScenarioConfig } from '../hw-model/index.js';
 import { offloadByDefault, recordScenario, traceHeaderFor } from '../recorder/index.js';
 import { openTrace, eventToJson } from '../replayer/index.js';
 import {
@@ -29,6 +24,7 @@ import {
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import type { Bench, BenchContext } from './registry.js';
+import { RECORDERS, type PairResult } from './format-pairs.js';
 
 /** Wall and CPU seconds of one call. CPU is the whole process: every thread (the compression
  * worker, GC and compiler threads), so it is the honest cost on a shared machine. (No forced GC
@@ -97,72 +93,25 @@ async function run(ctx: BenchContext): Promise<void> {
       if (m.note !== undefined) ctx.note(m.note);
       else if (m.report) ctx.report(...m.report);
     }
-    // record overhead: rounds of one process per variant (simulate first, then each recorder)
-    // the headline recorder runs in every round, the others (where the time goes) in the first 3
-    const rounds = ctx.quick ? 1 : 7;
-    const otherRounds = Math.min(rounds, 3);
-    const ratios: number[][] = RECORDERS.map(() => []);
-    const cpuRatios: number[][] = RECORDERS.map(() => []);
-    let bestSim = NONE;
-    const bestRec = RECORDERS.map(() => NONE);
-    let events = 0;
-    for (let r = 0; r < rounds; r++) {
-      const s = JSON.parse(child(['variant', name, String(secs), mode, ctx.tmpDir, 'simulate'])) as Cost & { events: number };
-      bestSim = best(bestSim, s);
-      events = s.events;
-      RECORDERS.forEach((v, i) => {
-        if (i !== headlineOf() && r >= otherRounds) return;
-        const c = JSON.parse(child(['variant', name, String(secs), mode, ctx.tmpDir, v])) as Cost;
-        ratios[i].push(c.wall / s.wall);
-        cpuRatios[i].push(c.cpu / s.cpu);
-        bestRec[i] = best(bestRec[i], c);
-      });
-    }
-    const headline = headlineOf();
-    ctx.report(`${name}: record overhead time(sim+record)/time(sim)`, median(ratios[headline]), 'x', '≤ 1.15');
-    ctx.note(`${name}: csftrace record here: ${RECORDERS[headline]}; median of ${rounds} rounds: ${ratios[headline].map((x) => x.toFixed(3)).join(' ')} (others: ${otherRounds} rounds)`);
+    // record overhead: back-to-back pairs (bench/format-pairs.ts), one process per recorder variant
+    const pairsScript = fileURLToPath(new URL('./format-pairs.js', import.meta.url));
+    const pairs = RECORDERS.map((v) => {
+      const r = spawnSync(process.execPath, [pairsScript, name, String(secs), mode, ctx.tmpDir, v], { encoding: 'utf8', maxBuffer: 1 << 22 });
+      if (r.status !== 0) throw new Error(`bench/format-pairs ${name} ${v} failed (${r.status ?? r.signal}): ${r.stderr}`);
+      return JSON.parse(r.stdout) as PairResult;
+    });
+    const headline = offloadByDefault() ? 0 : 1;
+    const h = pairs[headline];
+    ctx.report(`${name}: record overhead time(sim+record)/time(sim)`, h.median, 'x', '≤ 1.15');
+    ctx.note(`${name}: csftrace record here: ${RECORDERS[headline]}; median of ${h.ratios.length} pairs: ${h.ratios.map((x) => x.toFixed(3)).join(' ')}`);
     for (let i = 0; i < RECORDERS.length; i++) {
-      ctx.report(`${name}: overhead, ${RECORDERS[i]}, wall`, median(ratios[i]), 'x');
-      ctx.report(`${name}: overhead, ${RECORDERS[i]}, CPU (all threads)`, median(cpuRatios[i]), 'x');
+      ctx.report(`${name}: overhead, ${RECORDERS[i]}, wall`, pairs[i].median, 'x');
+      ctx.report(`${name}: overhead, ${RECORDERS[i]}, CPU (all threads)`, pairs[i].cpuMedian, 'x');
     }
-    ctx.note(`${name}: ${events} events; best simulate ${(bestSim.wall * 1000).toFixed(0)} ms wall / ${(bestSim.cpu * 1000).toFixed(0)} ms CPU (${(bestSim.wall * 1e9 / events).toFixed(0)} ns/event); ` +
-      `best recording ${RECORDERS.map((l, i) => `${l} ${(bestRec[i].wall * 1000).toFixed(0)}/${(bestRec[i].cpu * 1000).toFixed(0)}`).join(', ')} ms (wall/CPU); ` +
+    ctx.note(`${name}: ${h.events} events; best simulate ${(h.sim.wall * 1000).toFixed(0)} ms wall / ${(h.sim.cpu * 1000).toFixed(0)} ms CPU (${(h.sim.wall * 1e9 / h.events).toFixed(0)} ns/event); ` +
+      `best recording ${RECORDERS.map((l, i) => `${l} ${(pairs[i].rec.wall * 1000).toFixed(0)}/${(pairs[i].rec.cpu * 1000).toFixed(0)}`).join(', ')} ms (wall/CPU); ` +
       `load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
   }
-}
-
-/** The variant csftrace record uses here: lz4 HC in a worker with two cores, in-thread otherwise. */
-const headlineOf = (): number => (offloadByDefault() ? 0 : 1);
-
-/** The recorder variants whose overhead is measured. */
-const RECORDERS = ['lz4 HC in a worker', 'in-thread lz4 HC', 'in-thread lz4 fast'] as const;
-type Variant = 'simulate' | typeof RECORDERS[number];
-/** Measured runs per variant process, after two warm-up runs. */
-const VARIANT_REPS = 4;
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-/** One variant in this process (a child of run()): prints its best { wall, cpu, events }. */
-function measureVariant(name: string, secs: number, quick: boolean, tmpDir: string, variant: Variant): void {
-  const cfg: ScenarioConfig = applyOverrides(loadBuiltin(name), { duration: sec(secs) });
-  const path = join(tmpDir, `${name}-${process.pid}.csft`);
-  const header = traceHeaderFor({ config: cfg, text: '', source: `builtin:${name}` });
-  let events = 0;
-  const f: () => void = variant === 'simulate'
-    ? () => { events = simulate(cfg).events; }
-    : () => {
-      events = recordScenario(path, header, cfg, {
-        offload: variant === 'lz4 HC in a worker', compression: variant === 'in-thread lz4 fast' ? 'fast' : 'hc',
-      }).events;
-    };
-  for (let i = 0; i < (quick ? 1 : 2); i++) f();
-  let c = NONE;
-  for (let i = 0; i < (quick ? 1 : VARIANT_REPS); i++) c = best(c, measure(f));
-  rmSync(path, { force: true });
-  process.stdout.write(JSON.stringify({ ...c, events }) + '\n');
 }
 
 /** Size and scan figures of one scenario, in this process (a child of run()). */
@@ -242,15 +191,12 @@ function measureScenario(ctx: BenchContext, name: string, secs: number): void {
 export const formatBench: Bench = { name: 'format', run };
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const [what, name, secs, mode, tmpDir, variant] = process.argv.slice(2);
-  if (what === 'variant') {
-    measureVariant(name, Number(secs), mode === 'quick', tmpDir, variant as Variant);
-  } else {
-    const out = (m: unknown): void => { process.stdout.write(JSON.stringify(m) + '\n'); };
-    measureScenario({
-      tmpDir, quick: mode === 'quick',
-      report: (n, value, unit, target) => out({ report: [n, value, unit, target] }),
-      note: (text) => out({ note: text }),
-    }, name, Number(secs));
-  }
+  // `sizes <scenario> <virtual s> <quick|full> <tmpDir>`: the size and scan figures of one scenario
+  const [, name, secs, mode, tmpDir] = process.argv.slice(2);
+  const out = (m: unknown): void => { process.stdout.write(JSON.stringify(m) + '\n'); };
+  measureScenario({
+    tmpDir, quick: mode === 'quick',
+    report: (n, value, unit, target) => out({ report: [n, value, unit, target] }),
+    note: (text) => out({ note: text }),
+  }, name, Number(secs));
 }

@@ -1,0 +1,125 @@
+/**
+ * Record overhead measured in back-to-back pairs: a simulation and a recording, each run by a worker
+ * thread of its own (its own isolate, so the two never share the JIT's type feedback, as
+ * `csftrace simulate` and `csftrace record` would not), alternating a few hundred ms apart. The
+ * machine's speed drifts by 20% or more over seconds here; the two runs of a pair see the same
+ * speed, so the median of the pairs' ratios holds still where ratios of best times taken at
+ * different moments do not.
+ *
+ * The calling thread only starts runs and waits (Atomics.wait), so the process CPU time around a
+ * run is that run's (its thread, the compression worker it starts, GC helpers).
+ *
+ * Run as a script: `node format-pairs.js <scenario> <virtual s> <quick|full> <tmpDir> <recorder>`,
+ * prints one PairResult as JSON.
+ */
+import { Worker, isMainThread, workerData } from 'node:worker_threads';
+import { rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { applyOverrides, loadBuiltin, sec, simulate } from '../hw-model/index.js';
+import { recordScenario, traceHeaderFor } from '../recorder/index.js';
+
+/** The recorder variants whose overhead is measured. */
+export const RECORDERS = ['lz4 HC in a worker', 'in-thread lz4 HC', 'in-thread lz4 fast'] as const;
+export type Recorder = typeof RECORDERS[number];
+
+export interface Cost { wall: number; cpu: number }
+
+export interface PairResult {
+  events: number;
+  /** time(record) / time(simulate) of each pair, in order (wall). */
+  ratios: number[];
+  median: number;
+  /** Median of the pairs' CPU ratios (whole process, all threads). */
+  cpuMedian: number;
+  /** Best simulation, best recording. */
+  sim: Cost;
+  rec: Cost;
+}
+
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+interface RunnerData { name: string; secs: number; tmpDir: string; variant: 'simulate' | Recorder; ctrl: SharedArrayBuffer }
+
+/** Control words: [0] 1 = run requested, 0 = idle; [1] 2 = failed; [2] events of the last run. */
+const REQ = 0, FAILED = 1, EVENTS = 2;
+
+/** A runner thread: runs its variant each time [REQ] is set, then clears it. */
+function runner(d: RunnerData): void {
+  const ctrl = new Int32Array(d.ctrl);
+  const cfg = applyOverrides(loadBuiltin(d.name), { duration: sec(d.secs) });
+  const path = join(d.tmpDir, `${d.name}-${process.pid}-pair.csft`);
+  const header = traceHeaderFor({ config: cfg, text: '', source: `builtin:${d.name}` });
+  const v = d.variant;
+  for (;;) {
+    Atomics.wait(ctrl, REQ, 0);
+    try {
+      ctrl[EVENTS] = v === 'simulate'
+        ? simulate(cfg).events
+        : recordScenario(path, header, cfg, { offload: v === 'lz4 HC in a worker', compression: v === 'in-thread lz4 fast' ? 'fast' : 'hc' }).events;
+    } catch (e) {
+      ctrl[FAILED] = 2;
+      writeSync(2, `bench runner (${v}): ${String((e as Error)?.stack ?? e)}\n`);
+    }
+    rmSync(path, { force: true });
+    Atomics.store(ctrl, REQ, 0);
+    Atomics.notify(ctrl, REQ);
+  }
+}
+
+class Runner {
+  private readonly ctrl = new Int32Array(new SharedArrayBuffer(12));
+  private readonly worker: Worker;
+  constructor(name: string, secs: number, tmpDir: string, variant: 'simulate' | Recorder) {
+    const data: RunnerData = { name, secs, tmpDir, variant, ctrl: this.ctrl.buffer as SharedArrayBuffer };
+    this.worker = new Worker(new URL(import.meta.url), { workerData: data });
+    this.worker.unref();
+  }
+  /** One run, timed from here: wall and the process's CPU. */
+  run(): Cost & { events: number } {
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    Atomics.store(this.ctrl, REQ, 1);
+    Atomics.notify(this.ctrl, REQ);
+    while (Atomics.load(this.ctrl, REQ) === 1) Atomics.wait(this.ctrl, REQ, 1, 1000);
+    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+    const c = process.cpuUsage(c0);
+    if (this.ctrl[FAILED] === 2) throw new Error('a benchmark runner failed');
+    return { wall, cpu: (c.user + c.system) / 1e6, events: this.ctrl[EVENTS] };
+  }
+  stop(): void { void this.worker.terminate(); }
+}
+
+/** Pairs of `variant` against simulate on one scenario. */
+export function measurePairs(name: string, secs: number, quick: boolean, tmpDir: string, variant: Recorder): PairResult {
+  const sim = new Runner(name, secs, tmpDir, 'simulate');
+  const rec = new Runner(name, secs, tmpDir, variant);
+  try {
+    for (let i = 0; i < (quick ? 1 : 2); i++) { sim.run(); rec.run(); }
+    const n = quick ? 1 : 10;
+    const ratios: number[] = [], cpuRatios: number[] = [];
+    let bs: Cost = { wall: Infinity, cpu: Infinity }, br: Cost = { wall: Infinity, cpu: Infinity };
+    let events = 0;
+    for (let i = 0; i < n; i++) {
+      const [s, r] = i % 2 === 0 ? [sim.run(), rec.run()] : ((): [Cost & { events: number }, Cost & { events: number }] => { const r1 = rec.run(); return [sim.run(), r1]; })();
+      ratios.push(r.wall / s.wall);
+      cpuRatios.push(r.cpu / s.cpu);
+      bs = { wall: Math.min(bs.wall, s.wall), cpu: Math.min(bs.cpu, s.cpu) };
+      br = { wall: Math.min(br.wall, r.wall), cpu: Math.min(br.cpu, r.cpu) };
+      events = s.events;
+    }
+    return { events, ratios, median: median(ratios), cpuMedian: median(cpuRatios), sim: bs, rec: br };
+  } finally {
+    sim.stop();
+    rec.stop();
+  }
+}
+
+if (!isMainThread) runner(workerData as RunnerData);
+else if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const [name, secs, mode, tmpDir, variant] = process.argv.slice(2);
+  process.stdout.write(JSON.stringify(measurePairs(name, Number(secs), mode === 'quick', tmpDir, variant as Recorder)) + '\n');
+}
