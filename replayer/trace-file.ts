@@ -1,12 +1,14 @@
 /**
  * A .csft trace opened for reading: the file-facing edge of the replayer. Opening reads the trailer
  * and index (or recovers by scanning frames), verifies every chunk's checksum and keeps a small
- * cache of decoded chunks; `event(i)` is random access through the index, `iterate()` the fast
- * sequential path. Problems the user must see come out as one-line TraceErrors "<path>: <problem>".
+ * cache of mapped chunks (decompressed bytes, where each event starts, its time) and of recently
+ * decoded events; `event(i)` is random access through the index (one event decoded, not its
+ * chunk), `iterate()` the fast sequential path. Problems the user must see come out as one-line TraceErrors "<path>: <problem>".
  */
 import { closeSync, fstatSync, openSync, readSync, ftruncateSync, writeSync } from 'node:fs';
 import {
-  openContainer, readChunkBytes, decodeChunkEvents, decodeChunkRange, forEachChunkEvent, causeFixer, bufferSource, encodeContainer,
+  openContainer, readChunkBytes, decodeChunkRange, forEachChunkEvent, causeFixer, bufferSource, encodeContainer,
+  mapChunk, decodeMappedEvent, type ChunkMap,
   planAppendNote, ContainerError,
   type ByteSource, type ChunkInfo, type OpenedContainer, type Event, type EventInit, type Note,
   type NoteInit, type StateSnapshot, type TraceHeader, type TraceHeaderInit,
@@ -62,7 +64,14 @@ export interface TraceFile {
   close(): void;
 }
 
+/**
+ * Mapped chunks kept (about 200 KB each). Decoded chunks were kept before: 16 of them held 64 MB of
+ * event objects on a decision-heavy trace, and every random jump turned 4 MB of them into old-
+ * generation garbage (a third of the UI's time went to collecting it).
+ */
 const CACHE_CHUNKS = 16;
+/** Decoded events kept for random access (the rows on screen are asked for at every frame). */
+const RECENT_EVENTS = 4096;
 
 class FileSource implements ByteSource {
   readonly size: number;
@@ -105,7 +114,8 @@ class Trace implements TraceFile {
   readonly version: number;
   readonly indexed: boolean;
   readonly lastTimeNs: number;
-  private readonly cache = new Map<number, Event[]>();
+  private readonly cache = new Map<number, ChunkMap>();
+  private readonly recent = new Map<number, Event>();
   private readonly fix: ((c: ChunkInfo, j: number, cause: number) => number) | undefined;
   private scratch: Uint8Array | undefined;
   private lastChunk = 0;
@@ -140,37 +150,42 @@ class Trace implements TraceFile {
     return lo;
   }
 
-  private decodeChunk(k: number): Event[] {
-    const c = this.chunks[k];
-    const out: Event[] = [];
-    try {
-      const raw = readChunkBytes(this.src, c, false, this.scratch);
-      if (raw.buffer !== this.scratch?.buffer && raw.length >= (this.scratch?.length ?? 0)) this.scratch = raw;
-      decodeChunkEvents(raw, c, out, this.fix);
-    } catch (e) { wrap(this.path, e); }
-    return out;
-  }
-
-  private chunkEvents(k: number): Event[] {
+  /** The map of chunk k (cached; the least recently used one goes). */
+  private chunkMap(k: number): ChunkMap {
     const cache = this.cache;
-    let evs = cache.get(k);
-    if (evs !== undefined) {
+    let m = cache.get(k);
+    if (m !== undefined) {
       cache.delete(k);
-      cache.set(k, evs);
-      return evs;
+      cache.set(k, m);
+      return m;
     }
-    evs = this.decodeChunk(k);
-    cache.set(k, evs);
+    const c = this.chunks[k];
+    try { m = mapChunk(readChunkBytes(this.src, c, false), c); }
+    catch (e) { wrap(this.path, e); }
+    cache.set(k, m);
     if (cache.size > CACHE_CHUNKS) cache.delete(cache.keys().next().value as number);
-    return evs;
+    return m;
   }
 
-  event(i: number): Event {
+  private checkIndex(i: number): void {
     if (!(i >= 0 && i < this.eventCount) || !Number.isInteger(i)) {
       throw new RangeError(`event index ${i} outside [0, ${this.eventCount})`);
     }
+  }
+
+  event(i: number): Event {
+    const recent = this.recent;
+    const hit = recent.get(i);
+    if (hit !== undefined) return hit;
+    this.checkIndex(i);
     const k = this.chunkOf(i);
-    return this.chunkEvents(k)[i - this.chunks[k].firstEvent];
+    const c = this.chunks[k];
+    let ev: Event;
+    try { ev = decodeMappedEvent(this.chunkMap(k), c, i - c.firstEvent, this.fix); }
+    catch (e) { wrap(this.path, e); }
+    recent.set(i, ev);
+    if (recent.size > RECENT_EVENTS) recent.delete(recent.keys().next().value as number);
+    return ev;
   }
 
   *iterate(from = 0, to = this.eventCount): IterableIterator<Event> {
@@ -186,11 +201,6 @@ class Trace implements TraceFile {
       if (c.firstEvent >= to) return;
       const a = Math.max(0, from - c.firstEvent);
       const b = Math.min(c.eventCount, to - c.firstEvent);
-      const cached = this.cache.get(k);
-      if (cached !== undefined) {
-        for (let j = a; j < b; j++) yield cached[j];
-        continue;
-      }
       const dec = this.chunkCursor(k, own);
       for (let j = 0; j < b;) {
         batch.length = 0;
@@ -216,16 +226,16 @@ class Trace implements TraceFile {
       if (c.firstEvent >= to) return;
       const a = Math.max(0, from - c.firstEvent);
       const b = Math.min(c.eventCount, to - c.firstEvent);
-      const cached = this.cache.get(k);
-      if (cached !== undefined) {
-        for (let j = a; j < b; j++) if (fn(cached[j], c.firstEvent + j) === false) return;
-        continue;
-      }
-      // one buffer per pass: a nested pass or random access from fn never shares these bytes
+      // one buffer per pass: a nested pass or random access from fn never shares these bytes (a
+      // mapped chunk's bytes are only read, never reused)
       let raw: Uint8Array;
-      try { raw = readChunkBytes(this.src, c, false, own); }
-      catch (e) { wrap(this.path, e); }
-      if (raw.buffer !== own?.buffer) own = raw;
+      const mapped = this.cache.get(k);
+      if (mapped !== undefined) raw = mapped.raw;
+      else {
+        try { raw = readChunkBytes(this.src, c, false, own); }
+        catch (e) { wrap(this.path, e); }
+        if (raw.buffer !== own?.buffer) own = raw;
+      }
       if (!forEachChunkEvent(raw, c, a, b, fn, this.fix, this.fail)) return;
     }
   }
@@ -237,10 +247,14 @@ class Trace implements TraceFile {
   private chunkCursor(k: number, own: { buf?: Uint8Array }): { next(out: Event[], upTo: number): number } {
     const c = this.chunks[k];
     let raw: Uint8Array;
-    try {
-      raw = readChunkBytes(this.src, c, false, own.buf);
-    } catch (e) { wrap(this.path, e); }
-    if (raw.buffer !== own.buf?.buffer) own.buf = raw;
+    const mapped = this.cache.get(k);
+    if (mapped !== undefined) raw = mapped.raw;
+    else {
+      try {
+        raw = readChunkBytes(this.src, c, false, own.buf);
+      } catch (e) { wrap(this.path, e); }
+      if (raw.buffer !== own.buf?.buffer) own.buf = raw;
+    }
     const state = { pos: 0, t: c.firstTimeNs, j: 0 };
     return {
       next: (out, upTo) => {
@@ -261,7 +275,13 @@ class Trace implements TraceFile {
     } catch (e) { wrap(this.path, e); }
   }
 
-  timeOf(i: number): number { return this.event(i).t; }
+  timeOf(i: number): number {
+    const hit = this.recent.get(i);
+    if (hit !== undefined) return hit.t;
+    this.checkIndex(i);
+    const k = this.chunkOf(i);
+    return this.chunkMap(k).times[i - this.chunks[k].firstEvent];
+  }
 
   indexAtTime(tNs: number): number {
     const cs = this.chunks;
@@ -271,17 +291,18 @@ class Trace implements TraceFile {
       if (cs[mid].lastTimeNs >= tNs) hi = mid; else lo = mid + 1;
     }
     if (lo >= cs.length) return this.eventCount;
-    const evs = this.chunkEvents(lo);
-    let a = 0, b = evs.length;
+    const times = this.chunkMap(lo).times;
+    let a = 0, b = times.length;
     while (a < b) {
       const mid = (a + b) >> 1;
-      if (evs[mid].t >= tNs) b = mid; else a = mid + 1;
+      if (times[mid] >= tNs) b = mid; else a = mid + 1;
     }
     return cs[lo].firstEvent + a;
   }
 
   close(): void {
     this.cache.clear();
+    this.recent.clear();
     this.onClose();
   }
 }

@@ -14,6 +14,7 @@ import {
 } from '../index.js';
 import {
   crc32, encodeContainer, openContainer, bufferSource, readChunkBytes, decodeChunkEvents, forEachChunkEvent, causeFixer,
+  mapChunk, decodeMappedEvent,
   planAppendNote, ContainerError, FrameKind, FRAME_HEADER_SIZE, PREAMBLE_SIZE, LIMITS, lz4Bound, lz4Compress,
   putU32, getU32, encodeFrame, type OpenedContainer,
 } from './index.js';
@@ -279,4 +280,37 @@ test('forEachChunkEvent: the events of decodeChunkEvents, any range, early stop,
   // what fn throws passes through as it is
   const mine = new ContainerError('E_CORRUPT', 'from fn');
   assert.throws(() => forEachChunkEvent(raw, c, 0, 300, () => { throw mine; }, undefined, () => { throw new Error('not me'); }), (e) => e === mine);
+});
+
+test('mapChunk + decodeMappedEvent: the events and times of decodeChunkEvents, one at a time; damage named', () => {
+  // random events (their t deltas include 0, so some events start with another field than t)
+  const evs = randomEvents(33, 900);
+  const buf = encodeContainer({ producer: 't' }, evs, { chunkEvents: 256 });
+  const src = bufferSource(buf);
+  const oc = open(buf);
+  let zeroDeltas = 0;
+  for (const c of oc.chunks) {
+    const raw = readChunkBytes(src, c, true);
+    const all: Event[] = [];
+    decodeChunkEvents(raw, c, all);
+    const m = mapChunk(raw, c);
+    assert.equal(m.starts.length, c.eventCount);
+    assert.deepEqual([...m.times], all.map((e) => e.t));
+    for (let j = c.eventCount - 1; j >= 0; j--) assert.deepEqual(decodeMappedEvent(m, c, j), all[j]);
+    for (let j = 1; j < all.length; j++) if (all[j].t === all[j - 1].t) zeroDeltas++;
+  }
+  assert.ok(zeroDeltas > 0, 'some events carry no t field');
+  // a cause mapped by fixCause, as decodeChunkEvents maps it
+  const c0 = oc.chunks[0];
+  const raw0 = readChunkBytes(src, c0, true);
+  const fix = (_c: unknown, j: number, cause: number): number => cause + j;
+  const fixed: Event[] = [];
+  decodeChunkEvents(raw0, c0, fixed, fix);
+  const m0 = mapChunk(raw0, c0);
+  for (let j = 0; j < c0.eventCount; j++) assert.equal(decodeMappedEvent(m0, c0, j, fix).cause, fixed[j].cause);
+  // damage: a length running past the chunk, a missing event, bytes left over
+  const cut = raw0.slice(0, raw0.length - 3);
+  assert.throws(() => mapChunk(cut, c0), (e: unknown) => e instanceof ContainerError && /chunk at byte \d+: event \d+: event of \d+ bytes runs past the chunk/.test(e.message));
+  assert.throws(() => mapChunk(raw0, { ...c0, eventCount: c0.eventCount + 1 }), /holds 256 events, its header says 257/);
+  assert.throws(() => mapChunk(raw0, { ...c0, eventCount: c0.eventCount - 1 }), /bytes left after its 255 events/);
 });

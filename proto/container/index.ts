@@ -8,6 +8,6 @@ export { lz4Bound, lz4Compress, lz4Decompress } from './lz4-block.js';
 export { ContainerWriter, ChunkEncoder, FrameSealer, encodeContainer, encodeContainerStart, encodeFrame, encodeTrailer, encodePreamble, type ContainerWriterOptions, type Compression } from './writer.js';
 export {
   openContainer, readChunkBytes, decodeChunkEvents, decodeChunkRange, forEachChunkEvent, causeFixer,
-  type ChunkInfo, type OpenedContainer, type OpenOptions,
+  mapChunk, decodeMappedEvent, type ChunkMap, type ChunkInfo, type OpenedContainer, type OpenOptions,
 } from './reader.js';
 export { planAppendNote, type AppendPlan } from './append.js';

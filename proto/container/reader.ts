@@ -471,6 +471,76 @@ export function decodeChunkEvents(
 }
 
 /**
+ * Where each event of a decompressed chunk lies and its absolute time, found in one light pass (the
+ * length prefixes and the leading `t` field; no event decoded), so that single events can be
+ * decoded on demand (decodeMappedEvent) instead of the whole chunk. Typed arrays: a cache of maps
+ * costs the garbage collector nothing, unlike a cache of decoded events.
+ */
+export interface ChunkMap {
+  readonly raw: Uint8Array;
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  readonly times: Float64Array;
+}
+
+/**
+ * Maps a decompressed chunk (see ChunkMap). csftrace writes `t` as an event's first field; an event
+ * whose first field is another one is decoded whole for its time. Problems are ContainerErrors
+ * naming the chunk and the event, as decodeChunkEvents gives.
+ */
+export function mapChunk(raw: Uint8Array, chunk: ChunkInfo): ChunkMap {
+  const n = chunk.eventCount;
+  const starts = new Int32Array(n), ends = new Int32Array(n), times = new Float64Array(n);
+  const r = new Reader(raw);
+  const len = raw.length;
+  let t = chunk.firstTimeNs;
+  let j = 0;
+  try {
+    for (; j < n && r.pos < len; j++) {
+      const size = r.uint32();
+      const start = r.pos, end = start + size;
+      if (end > len) throw new ProtoDecodeError(`event of ${size} bytes runs past the chunk`, start);
+      if (size > 0 && raw[start] === 8) {
+        r.pos = start + 1;
+        t += r.uint64();
+        if (r.pos > end) throw new ProtoDecodeError(`event time runs past the event`, start);
+      } else if (size > 0) {
+        r.pos = start;
+        t += decodeEvent(r, end).t;
+      }
+      starts[j] = start; ends[j] = end; times[j] = t;
+      r.pos = end;
+    }
+  } catch (e) {
+    if (e instanceof ProtoDecodeError) {
+      throw new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: event ${chunk.firstEvent + j}: ${e.message}`, chunk.offset);
+    }
+    throw e;
+  }
+  if (j !== n) throw new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: holds ${j} events, its header says ${n}`, chunk.offset);
+  if (r.pos !== len) throw new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: bytes left after its ${n} events`, chunk.offset);
+  return { raw, starts, ends, times };
+}
+
+/** Decodes event j of a mapped chunk (absolute time, cause mapped by `fixCause` when given). */
+export function decodeMappedEvent(
+  map: ChunkMap, chunk: ChunkInfo, j: number,
+  fixCause?: (chunk: ChunkInfo, j: number, cause: number) => number,
+): Event {
+  try {
+    const ev = decodeEvent(new Reader(map.raw, map.starts[j]), map.ends[j]);
+    ev.t = map.times[j];
+    if (fixCause !== undefined && ev.cause !== 0) ev.cause = fixCause(chunk, j, ev.cause);
+    return ev;
+  } catch (e) {
+    if (e instanceof ProtoDecodeError) {
+      throw new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: event ${chunk.firstEvent + j}: ${e.message}`, chunk.offset);
+    }
+    throw e;
+  }
+}
+
+/**
  * Incremental form of decodeChunkEvents: decodes events state.j..upTo-1 of a chunk into `out`,
  * continuing from `state` (byte position, running time, event number), which it advances.
  */
