@@ -23,7 +23,9 @@ import { recordScenario, traceHeaderFor } from '../recorder/index.js';
 export const RECORDERS = ['lz4 HC in a worker', 'in-thread lz4 HC', 'in-thread lz4 fast'] as const;
 export type Recorder = typeof RECORDERS[number];
 
+/** Wall and CPU seconds of one run. */
 export interface Cost { wall: number; cpu: number }
+const NO_COST: Cost = { wall: Infinity, cpu: Infinity };
 
 export interface PairResult {
   events: number;
@@ -101,10 +103,12 @@ export function measurePairs(name: string, secs: number, quick: boolean, tmpDir:
     for (let i = 0; i < (quick ? 1 : 2); i++) { sim.run(); rec.run(); }
     const n = quick ? 1 : 10;
     const ratios: number[] = [], cpuRatios: number[] = [];
-    let bs: Cost = { wall: Infinity, cpu: Infinity }, br: Cost = { wall: Infinity, cpu: Infinity };
+    let bs: Cost = NO_COST, br: Cost = NO_COST;
     let events = 0;
     for (let i = 0; i < n; i++) {
-      const [s, r] = i % 2 === 0 ? [sim.run(), rec.run()] : ((): [Cost & { events: number }, Cost & { events: number }] => { const r1 = rec.run(); return [sim.run(), r1]; })();
+      // the order alternates: neither variant always runs right after the other
+      let s: Cost & { events: number }, r: Cost;
+      if (i % 2 === 0) { s = sim.run(); r = rec.run(); } else { r = rec.run(); s = sim.run(); }
       ratios.push(r.wall / s.wall);
       cpuRatios.push(r.cpu / s.cpu);
       bs = { wall: Math.min(bs.wall, s.wall), cpu: Math.min(bs.cpu, s.cpu) };

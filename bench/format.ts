@@ -24,12 +24,11 @@ import {
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import type { Bench, BenchContext } from './registry.js';
-import { RECORDERS, type PairResult } from './format-pairs.js';
+import { RECORDERS, type Cost, type PairResult } from './format-pairs.js';
 
 /** Wall and CPU seconds of one call. CPU is the whole process: every thread (the compression
  * worker, GC and compiler threads), so it is the honest cost on a shared machine. (No forced GC
  * between runs: a full collection throws away type feedback and slows the next run several-fold.) */
-interface Cost { wall: number; cpu: number }
 function measure(f: () => void): Cost {
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
