@@ -53,6 +53,22 @@ test('record: bad flags are one line and exit 2', () => {
   }
 });
 
+test('record: a write failing in the compression worker is one line, exit 2, and the chunks written stay readable', () => {
+  // a file-size limit of 200 blocks (100 or 200 KiB, by the shell's block size; the whole trace is
+  // about 430 KB): the header goes out from the recording thread, the chunks from the worker,
+  // whose write fails (EFBIG) partway through
+  const out = join(dir, 'limited.csft');
+  const r = spawnSync('sh', ['-c', `ulimit -f 200; exec "${process.execPath}" "${cli}" record --scenario stress --duration 3s -o "${out}"`], { encoding: 'utf8', cwd: repo });
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^csftrace: .*limited\.csft: write failed \(EFBIG\)\n$/);
+  assert.ok(statSync(out).size <= 200 * 1024);
+  const info = run('info', out, '--json');
+  assert.equal(info.code, 1, info.err);
+  const j = JSON.parse(info.out) as { events: number };
+  assert.ok(j.events > 0, `the chunks written before the failure are recovered: ${info.out.slice(0, 400)}`);
+});
+
 test('info: header, families, integrity; --json; damaged files exit 1; unreadable exit 2', () => {
   const p = join(dir, 'info.csft');
   assert.equal(run('record', '--duration', '2s', '--policy', 'kbase', '-o', p).code, 0);
