@@ -3,16 +3,17 @@
  * tracepoints, and closes the file. The header carries everything needed to re-simulate the run
  * (scenario text, seed, policies, duration, model version) and no wall-clock time unless asked.
  *
- *   ScenarioConfig ─► runModel(cfg, { sinks: [stopCheck?, recorder] }) ─► recorder.close()
+ *   ScenarioConfig ─► runModel(cfg, { sinks: [recorder], onProgress: stop check }) ─► recorder.close()
  *
- * `shouldStop` (polled every 4096 events) lets the caller end a recording early (SIGINT): the run
- * unwinds and the file is closed with its index, holding every event up to that point.
+ * `shouldStop` (polled with the model's progress, every 65536 callbacks: a few tens of ms) lets the
+ * caller end a recording early (SIGINT): the run unwinds and the file is closed with its index,
+ * holding every event up to that point.
  */
 import { availableParallelism } from 'node:os';
 import {
-  runModel, MODEL_VERSION, type ScenarioConfig, type ModelRun, type AnySink, type TracePartsSink,
+  runModel, MODEL_VERSION, type ScenarioConfig, type ModelRun, type AnySink,
 } from '../hw-model/index.js';
-import type { Compression, EventInit, TraceHeaderInit } from '../proto/index.js';
+import type { Compression, TraceHeaderInit } from '../proto/index.js';
 import { TraceRecorder } from './trace-recorder.js';
 
 export const PRODUCER = 'csftrace 0.1.0';
@@ -66,7 +67,10 @@ export interface RecordOptions {
   offload?: boolean | 'auto';
   compression?: Compression;
   onProgress?: (p: RecordProgress) => void;
-  /** Polled every 4096 events; true ends the recording early (the file is still closed properly). */
+  /**
+   * Polled every 65536 model callbacks (a few tens of ms); true ends the recording early (the file
+   * is still closed properly). Polled with the progress, not by a sink: no call per event.
+   */
   shouldStop?: () => boolean;
 }
 
@@ -94,27 +98,23 @@ export function offloadByDefault(): boolean {
 /** Thrown through the model by the stop check; caught here. */
 class RecordingStopped extends Error {}
 
-class StopCheck implements TracePartsSink {
-  constructor(private readonly shouldStop: () => boolean) {}
-  onEventParts(_t: number, _cause: number, _body: EventInit['body'], index: number): void {
-    if ((index & 4095) === 4095 && this.shouldStop()) throw new RecordingStopped('stopped');
-  }
-}
-
 /** Records `config` into `path` (created or truncated). */
 export function recordScenario(path: string, header: TraceHeaderInit, config: ScenarioConfig, opts: RecordOptions = {}): RecordResult {
   const offload = opts.offload === undefined || opts.offload === 'auto' ? offloadByDefault() : opts.offload;
   const rec = TraceRecorder.create(path, header, { chunkEvents: opts.chunkEvents, offload, compression: opts.compression });
   const sinks: AnySink[] = [rec];
-  if (opts.shouldStop) sinks.unshift(new StopCheck(opts.shouldStop));
   const onProgress = opts.onProgress;
+  const shouldStop = opts.shouldStop;
   let sim: ModelRun | undefined;
   let stopped = false;
   try {
     // runModel, not simulate: the recording needs no run summary (the trace holds all of it)
     sim = runModel(config, {
       sinks,
-      onProgress: onProgress ? (now, duration) => onProgress({ now, duration, events: rec.events, bytes: rec.bytes }) : undefined,
+      onProgress: onProgress || shouldStop ? (now, duration) => {
+        if (shouldStop?.()) throw new RecordingStopped('stopped');
+        onProgress?.({ now, duration, events: rec.events, bytes: rec.bytes });
+      } : undefined,
     });
   } catch (e) {
     if (!(e instanceof RecordingStopped)) { rec.abandon(); throw e; }
