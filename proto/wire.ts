@@ -273,33 +273,13 @@ export class Writer {
 
   uint32(v: number): void {
     this.ensure(5);
-    const b = this.buf;
-    let p = this.pos;
-    v >>>= 0;
-    while (v > 0x7f) { b[p++] = (v & 0x7f) | 0x80; v >>>= 7; }
-    b[p++] = v;
-    this.pos = p;
+    this.pos = varint32(this.buf, this.pos, v >>> 0);
   }
 
   uint64(v: number): void {
     if (v >= 0 && v <= 0xffffffff) { this.uint32(v); return; }
     this.ensure(10);
-    let lo = v % TWO32 >>> 0;
-    let hi = Math.floor(v / TWO32) >>> 0;
-    if (v < 0) { // two's complement 64-bit
-      const a = -v;
-      lo = (~(a % TWO32 >>> 0) + 1) >>> 0;
-      hi = (~Math.floor(a / TWO32) + (lo === 0 ? 1 : 0)) >>> 0;
-    }
-    const b = this.buf;
-    let p = this.pos;
-    while (hi > 0 || lo > 0x7f) {
-      b[p++] = (lo & 0x7f) | 0x80;
-      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
-      hi >>>= 7;
-    }
-    b[p++] = lo;
-    this.pos = p;
+    this.pos = varint64(this.buf, this.pos, v);
   }
 
   int32(v: number): void { if (v >= 0) this.uint32(v); else this.uint64(v); }
