@@ -151,3 +151,25 @@ test('skimming raw chunks and iterating decoded events extract the same decision
   assert.deepEqual(skim.consequences, iter.consequences);
   assert.deepEqual(skim.identities.created, iter.identities.created);
 });
+
+test('a malformed event met while skimming names the file, the chunk and the event', () => {
+  const good = memoryTrace(syntheticHeader('panthor-2026'), syntheticEvents({ ticks: 20 }), { chunkEvents: 16 });
+  const bad = {
+    path: 'bad.csft', header: good.header, eventCount: good.eventCount,
+    iterate: () => good.iterate(), event: (i: number) => good.event(i),
+    chunks: good.chunks.map((c) => ({ ...c, offset: 1000 + c.firstEvent })),
+    // chunk 1: its third event claims more bytes than the chunk holds
+    chunkBytes: (k: number): Uint8Array => {
+      const raw = good.chunkBytes(k).slice();
+      if (k !== 1) return raw;
+      let p = 0;
+      for (let j = 0; j < 2; j++) p += 1 + raw[p];
+      raw[p] = 0x7f;
+      return raw;
+    },
+  };
+  assert.throws(() => diffTraces(bad, good), (e: Error) => /^bad\.csft: chunk at byte 1016: event 18: .+ \(at byte \d+\)$/.test(e.message) && !/\(at byte \d+\).*\(at byte/.test(e.message));
+  // an event count that disagrees with the chunk's header
+  const short = { ...bad, chunkBytes: (k: number) => good.chunkBytes(k), chunks: bad.chunks.map((c, k) => (k === 2 ? { ...c, eventCount: c.eventCount + 1 } : c)) };
+  assert.throws(() => diffTraces(short, good), /^TraceError: bad\.csft: chunk at byte 1032: holds 16 events, its header says 17$/);
+});

@@ -13,15 +13,18 @@ import {
 import { ConsequenceCollector, type ConsequenceSet } from './consequences.js';
 import { DecisionInterner } from './decision-key.js';
 import { GroupIdentities, LabelInterner } from './identity.js';
+import { TraceError } from '../trace-file.js';
 
 /** What the diff needs of a trace (a TraceFile satisfies it). */
 export interface EventSource {
+  /** The file, for errors (a TraceFile has it). */
+  readonly path?: string;
   readonly header: TraceHeader;
   readonly eventCount: number;
   iterate(from?: number, to?: number): IterableIterator<Event>;
   event(i: number): Event;
   /** Chunk table and raw chunk bytes, for the skimming fast path (optional). */
-  readonly chunks?: readonly { firstEvent: number; eventCount: number; firstTimeNs: number }[];
+  readonly chunks?: readonly { firstEvent: number; eventCount: number; firstTimeNs: number; offset?: number }[];
   chunkBytes?(k: number): Uint8Array;
 }
 
@@ -79,12 +82,19 @@ class Extractor {
     this.count++;
   }
 
-  /** Skims one chunk's raw events, decoding only the families above. */
-  skim(bytes: Uint8Array, firstEvent: number, firstTimeNs: number): void {
+  /** Index of the event skim is at (the one a ProtoDecodeError is about). */
+  at = 0;
+
+  /**
+   * Skims one chunk's raw events, decoding only the families above. Returns the index after the
+   * last event read.
+   */
+  skim(bytes: Uint8Array, firstEvent: number, firstTimeNs: number): number {
     const r = new Reader(bytes);
     const len = bytes.length;
     let t = firstTimeNs, i = firstEvent;
     while (r.pos < len) {
+      this.at = i;
       const n = r.uint32();
       const end = r.pos + n;
       if (end > len) throw new ProtoDecodeError(`event of ${n} bytes runs past the chunk`, r.pos);
@@ -131,6 +141,7 @@ class Extractor {
       else this.cons.touch(t);
       i++;
     }
+    return i;
   }
 
   finish(): DecisionTrack {
@@ -151,7 +162,17 @@ export function extractDecisions(src: EventSource, ctx: DiffContext): DecisionTr
   if (src.chunks && src.chunkBytes) {
     for (let k = 0; k < src.chunks.length; k++) {
       const c = src.chunks[k];
-      x.skim(src.chunkBytes(k), c.firstEvent, c.firstTimeNs);
+      // as the trace's own reader words it: "<file>: chunk at byte N: event I: problem"
+      const where = `${src.path || '<memory>'}: chunk at byte ${c.offset ?? '?'}`;
+      let end: number;
+      try { end = x.skim(src.chunkBytes(k), c.firstEvent, c.firstTimeNs); }
+      catch (e) {
+        if (e instanceof ProtoDecodeError) throw new TraceError(`${where}: event ${x.at}: ${e.message}`, 'E_CORRUPT');
+        throw e;
+      }
+      if (end !== c.firstEvent + c.eventCount) {
+        throw new TraceError(`${where}: holds ${end - c.firstEvent} events, its header says ${c.eventCount}`, 'E_CORRUPT');
+      }
     }
   } else {
     let i = 0;
