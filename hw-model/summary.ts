@@ -8,7 +8,7 @@ import {
   ERRNO_NAMES, EVENT_FAMILIES, FAMILY_COUNT, GpuMode, IoctlCmdNames, JobPhase, ModeSwitchCauseNames, ProcessOp, ResetPhase,
   familyNumber, type EventFamily, type EventInit, type IoctlInit, type JobInit,
 } from '../proto/index.js';
-import type { TraceSink } from './sim/index.js';
+import type { TracePartsSink, TraceSink } from './sim/index.js';
 import { formatNs, type Ns } from './sim/index.js';
 
 export interface GroupSummary {
@@ -53,7 +53,7 @@ const F_DOORBELL = familyNumber('doorbell'), F_GROUP_STATE = familyNumber('group
 const F_MODE_SWITCH = familyNumber('modeSwitch'), F_PROCESS = familyNumber('process');
 const F_FAULT = familyNumber('fault'), F_RESET = familyNumber('reset');
 
-export class SummarySink implements TraceSink {
+export class SummarySink implements TraceSink, TracePartsSink {
   private count = 0;
   private lastT = 0;
   private readonly families = new Float64Array(FAMILY_COUNT);
@@ -79,11 +79,15 @@ export class SummarySink implements TraceSink {
   private faults = 0;
   private resets = 0;
 
-  onEvent(ev: EventInit, _index: number): void {
+  /** An event object (a trace read back). */
+  onEvent(ev: EventInit, index: number): void {
+    this.onEventParts(ev.t ?? 0, ev.cause ?? 0, ev.body, index);
+  }
+
+  /** An event as its parts (TracePartsSink: the model then builds no Event object for it). */
+  onEventParts(t: number, _cause: number, body: EventInit['body'], _index: number): void {
     this.count++;
-    const t = ev.t ?? 0;
     this.lastT = t;
-    const body = ev.body;
     if (!body) return;
     const fam = this.families;
     // The frequent families first; each case counts its own family.

@@ -49,11 +49,9 @@ export const S_INFLIGHT = 0;
 export const S_WRITTEN = 1;
 /** 1 when the file is complete, 2 after an error. */
 export const S_DONE = 2;
-/** 1 once the worker runs. */
-export const S_READY = 3;
 /** Records published so far (the worker waits on this one). */
-export const S_PUBLISHED = 4;
-export const STATE_WORDS = 5;
+export const S_PUBLISHED = 3;
+export const STATE_WORDS = 4;
 
 /** Writes record `kind` with `entry` (a chunk of `rawSize` bytes) into header `h` at word `at`. */
 export function putRecord(h: Float64Array, at: number, kind: number, rawSize: number, entry: ChunkIndexEntryInit): void {

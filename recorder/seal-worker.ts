@@ -9,7 +9,7 @@ import { workerData, receiveMessageOnPort } from 'node:worker_threads';
 import { fsyncSync, writeSync } from 'node:fs';
 import { FrameSealer } from '../proto/index.js';
 import {
-  HEADER_WORDS, KIND_COPY, KIND_FINISH, KIND_SLOT, RING_SLOTS, RING_SLOT_BYTES, S_DONE, S_INFLIGHT, S_PUBLISHED, S_READY,
+  HEADER_WORDS, KIND_COPY, KIND_FINISH, KIND_SLOT, RING_SLOTS, RING_SLOT_BYTES, S_DONE, S_INFLIGHT, S_PUBLISHED,
   S_WRITTEN, entryOf, type SealWorkerData,
 } from './seal-protocol.js';
 
@@ -61,7 +61,5 @@ function serve(sealer: FrameSealer): void {
 
 try {
   const sealer = new FrameSealer(data.startAt, { write: writeAll, compression: data.compression });
-  Atomics.store(state, S_READY, 1);
-  Atomics.notify(state, S_READY);
   serve(sealer);
 } catch (e) { fail(e); }

@@ -45,6 +45,8 @@ export interface RecorderOptions {
  * only as used) plus any chunk larger than a slot, copied (at most 32 × chunkBytes in all).
  */
 const MAX_INFLIGHT = RING_SLOTS;
+/** How long an abandoned recording waits for the worker to write the chunks it was given. */
+const ABANDON_WAIT_MS = 2000;
 /** How long to wait for the worker without any progress before giving up. */
 const WORKER_STALL_MS = 60_000;
 
@@ -182,8 +184,20 @@ class Offloaded implements Backend {
     this.waitFor(S_DONE, 0, 'finish');
     void this.worker.terminate();
   }
-  /** Stops the worker without an index (error path); chunks it already wrote stay readable. */
-  abandon(): void { void this.worker.terminate(); }
+  /**
+   * Stops the worker without an index (error path); chunks it already wrote stay readable. Waits
+   * (up to ABANDON_WAIT_MS) for the worker to write what was handed to it, so that the caller does
+   * not close the file under a write in progress.
+   */
+  abandon(): void {
+    for (let waited = 0; waited < ABANDON_WAIT_MS && Atomics.load(this.state, S_DONE) === 0;) {
+      const n = Atomics.load(this.state, S_INFLIGHT);
+      if (n === 0) break;
+      Atomics.wait(this.state, S_INFLIGHT, n, 50);
+      waited += 50;
+    }
+    void this.worker.terminate();
+  }
   get bytes(): number { return this.written[0]; }
   get chunks(): number { return Atomics.load(this.state, S_WRITTEN); }
 }

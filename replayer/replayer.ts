@@ -130,7 +130,7 @@ export class Replayer {
     const n = this.trace.eventCount;
     if (!Number.isInteger(i) || i < -1 || i >= n) throw new RangeError(`event index ${i} outside [-1, ${n - 1}]`);
     // Extend the build just far enough (a first screen near the start costs a few events).
-    while (this.built <= i) this.buildKeyframesStep(i + 1 - this.built);
+    if (this.built <= i) this.buildKeyframesStep(i + 1 - this.built);
     const want = i + 1; // events to apply
     const j = Math.min(Math.floor(want / this.k), this.keyframes.length - 1);
     const s = unpack(this.keyframes[j]);

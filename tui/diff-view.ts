@@ -18,6 +18,7 @@
  * frame's key the other cursor follows to `linkedEvent`. Everything said about the diff comes from
  * the DiffModel (the replayer's diff, bound in backend.ts).
  */
+import { basename } from 'node:path';
 import type { ScreenComposer } from './app.js';
 import { Canvas, Style, clip, type Glyphs, type Rect, type Seg } from './canvas.js';
 import type { DiffApi, DiffModel, DiffSide, ReplayApi, ReplayerLike } from './contract.js';
@@ -45,11 +46,6 @@ export function chooseLayout(w: number, h: number): Exclude<DiffLayout, 'one'> {
   if (Math.floor(w / 2) >= COLUMNS_MIN_SIDE_WIDTH && h >= 20) return 'columns';
   if (h >= ROWS_MIN_BODY) return 'rows';
   return 'lists';
-}
-
-function baseName(path: string): string {
-  const k = path.lastIndexOf('/');
-  return k >= 0 ? path.slice(k + 1) : path;
 }
 
 export class DiffView implements ScreenComposer {
@@ -150,7 +146,7 @@ export class DiffView implements ScreenComposer {
     this.active().message = undefined;
     this.side = this.otherSide();
     const s = this.active();
-    s.say(`keys go to ${this.side.toUpperCase()} (${s.trace.header.policy || baseName(s.trace.path)})${this.linked ? `; ${this.otherSide().toUpperCase()} follows` : ''}`);
+    s.say(`keys go to ${this.side.toUpperCase()} (${s.trace.header.policy || basename(s.trace.path)})${this.linked ? `; ${this.otherSide().toUpperCase()} follows` : ''}`);
   }
 
   /** `d`/`D`: both cursors to the next/previous difference's first decision. */
@@ -233,7 +229,7 @@ export class DiffView implements ScreenComposer {
         parts.push(`decision ${p}/${m.decisions[side]} ${h ? `${g.diff} difference ${h.index + 1}/${m.nav.hunkCount}` : '= same'}`);
       }
     }
-    parts.push(baseName(s.trace.path));
+    parts.push(basename(s.trace.path));
     return parts.join(' · ');
   }
 

@@ -200,7 +200,6 @@ export class ChunkEncoder {
   private lastT = 0;
   /** Events encoded (queued ones not included). */
   private total = 0;
-  private chunks = 0;
 
   constructor(opts: { chunkEvents?: number; chunkBytes?: number; onChunk(raw: Uint8Array, entry: ChunkIndexEntryInit): void }) {
     this.chunkEvents = Math.max(1, opts.chunkEvents ?? DEFAULT_CHUNK_EVENTS);
@@ -212,8 +211,6 @@ export class ChunkEncoder {
   get eventCount(): number { return this.total + this.qn; }
   /** Virtual time of the last event added. */
   get lastTimeNs(): number { return this.lastT; }
-  /** Chunks closed so far. */
-  get chunkCount(): number { return this.chunks; }
 
   /**
    * Appends one event; `ev.t` is absolute virtual ns and must not go backwards. The event object is
@@ -276,7 +273,6 @@ export class ChunkEncoder {
     };
     fam.fill(0);
     this.n = 0;
-    this.chunks++;
     const view = this.raw.buf.subarray(0, this.raw.pos);
     this.raw.reset();
     this.onChunk(view, entry);
