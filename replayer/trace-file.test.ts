@@ -36,6 +36,8 @@ test('random access, iteration and time search agree', () => {
   const seq = [...tr.iterate(250, 530)];
   assert.equal(seq.length, 280);
   assert.deepEqual(seq.map((e) => (e.body.case === 'job' ? e.body.value.seqno : -1)), Array.from({ length: 280 }, (_, k) => 250 + k));
+  // chunk 0 is mapped by the random access above: the pass starts at event 250 with its time
+  assert.deepEqual(seq.map((e) => [e.t, e.cause]), evs.slice(250, 530).map((e) => [e.t, e.cause]));
   assert.equal([...tr.iterate(4990)].length, 10);
   assert.equal([...tr.iterate(10, 5)].length, 0);
   // indexAtTime: first event with t >= x

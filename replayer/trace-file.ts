@@ -201,8 +201,8 @@ class Trace implements TraceFile {
       if (c.firstEvent >= to) return;
       const a = Math.max(0, from - c.firstEvent);
       const b = Math.min(c.eventCount, to - c.firstEvent);
-      const dec = this.chunkCursor(k, own);
-      for (let j = 0; j < b;) {
+      const dec = this.chunkCursor(k, own, a);
+      for (let j = dec.at; j < b;) {
         batch.length = 0;
         j = dec.next(batch, Math.min(b, j + 1024));
         const skip = Math.max(0, a - (j - batch.length));
@@ -220,43 +220,44 @@ class Trace implements TraceFile {
     from = Math.max(0, Math.floor(from));
     to = Math.min(this.eventCount, Math.floor(to));
     if (from >= to) return;
-    let own: Uint8Array | undefined;
+    const own: { buf?: Uint8Array } = {};
     for (let k = this.chunkOf(from); k < this.chunks.length; k++) {
       const c = this.chunks[k];
       if (c.firstEvent >= to) return;
       const a = Math.max(0, from - c.firstEvent);
       const b = Math.min(c.eventCount, to - c.firstEvent);
-      // one buffer per pass: a nested pass or random access from fn never shares these bytes (a
-      // mapped chunk's bytes are only read, never reused)
-      let raw: Uint8Array;
-      const mapped = this.cache.get(k);
-      if (mapped !== undefined) raw = mapped.raw;
-      else {
-        try { raw = readChunkBytes(this.src, c, false, own); }
-        catch (e) { wrap(this.path, e); }
-        if (raw.buffer !== own?.buffer) own = raw;
-      }
-      if (!forEachChunkEvent(raw, c, a, b, fn, this.fix, this.fail)) return;
+      if (!forEachChunkEvent(this.rawOf(k, own), c, a, b, fn, this.fix, this.fail)) return;
     }
   }
 
   /**
-   * A sequential decoder over one chunk, decompressed into `own.buf` (one buffer per pass, so that
-   * interleaved passes and random access never share bytes being decoded).
+   * The decompressed bytes of chunk k: a mapped chunk's (only ever read), or decompressed into
+   * `own.buf` (one buffer per pass, so that interleaved passes and random access never share bytes
+   * being decoded).
    */
-  private chunkCursor(k: number, own: { buf?: Uint8Array }): { next(out: Event[], upTo: number): number } {
-    const c = this.chunks[k];
-    let raw: Uint8Array;
+  private rawOf(k: number, own: { buf?: Uint8Array }): Uint8Array {
     const mapped = this.cache.get(k);
-    if (mapped !== undefined) raw = mapped.raw;
-    else {
-      try {
-        raw = readChunkBytes(this.src, c, false, own.buf);
-      } catch (e) { wrap(this.path, e); }
-      if (raw.buffer !== own.buf?.buffer) own.buf = raw;
-    }
-    const state = { pos: 0, t: c.firstTimeNs, j: 0 };
+    if (mapped !== undefined) return mapped.raw;
+    let raw: Uint8Array;
+    try { raw = readChunkBytes(this.src, this.chunks[k], false, own.buf); }
+    catch (e) { wrap(this.path, e); }
+    if (raw.buffer !== own.buf?.buffer) own.buf = raw;
+    return raw;
+  }
+
+  /**
+   * A sequential decoder over one chunk (see rawOf for its bytes). A mapped chunk starts at event
+   * `from` (its offset and time are known); otherwise it starts at 0. `at` is where it starts.
+   */
+  private chunkCursor(k: number, own: { buf?: Uint8Array }, from = 0): { at: number; next(out: Event[], upTo: number): number } {
+    const c = this.chunks[k];
+    const raw = this.rawOf(k, own);
+    const m = from > 0 ? this.cache.get(k) : undefined;
+    const state = m !== undefined
+      ? { pos: m.ends[from - 1], t: m.times[from - 1], j: from }
+      : { pos: 0, t: c.firstTimeNs, j: 0 };
     return {
+      at: state.j,
       next: (out, upTo) => {
         try { decodeChunkRange(raw, c, state, upTo, out, this.fix); }
         catch (e) { wrap(this.path, e); }
