@@ -49,6 +49,15 @@ test('random access, iteration and time search agree', () => {
   assert.equal(tr.indexAtTime(1e12), 5000);
   assert.equal(tr.timeOf(4999), 1666000);
   assert.equal(tr.familyCounts[9], 5000); // job = field 19
+  // onRead: the first event of each chunk a sequential pass reaches (progress lines)
+  const seen: number[] = [];
+  tr.onRead = (i) => { seen.push(i); };
+  for (const _ of tr.iterate(600, 1100)) { /* read */ }
+  tr.forEach(() => undefined, 4700);
+  tr.chunkBytes(3);
+  tr.event(42);
+  assert.deepEqual(seen, [600, 768, 1024, 4700, 4864, 768]);
+  tr.onRead = undefined;
   tr.close();
 });
 

@@ -46,6 +46,11 @@ export interface TraceFile {
   readonly indexed: boolean;
   /** Virtual time of the last event (0 when empty). */
   readonly lastTimeNs: number;
+  /**
+   * Called as sequential passes (iterate, forEach, chunkBytes) reach each chunk, with the index of
+   * its first event: for progress lines on long passes. Unset by default.
+   */
+  onRead?: (index: number) => void;
   /** Random access (chunk cache); throws RangeError outside [0, eventCount). */
   event(i: number): Event;
   /** Sequential and fast; yields events from..to-1. */
@@ -114,6 +119,7 @@ class Trace implements TraceFile {
   readonly version: number;
   readonly indexed: boolean;
   readonly lastTimeNs: number;
+  onRead: ((index: number) => void) | undefined = undefined;
   private readonly cache = new Map<number, ChunkMap>();
   private readonly recent = new Map<number, Event>();
   private readonly fix: ((c: ChunkInfo, j: number, cause: number) => number) | undefined;
@@ -201,6 +207,7 @@ class Trace implements TraceFile {
       if (c.firstEvent >= to) return;
       const a = Math.max(0, from - c.firstEvent);
       const b = Math.min(c.eventCount, to - c.firstEvent);
+      this.onRead?.(c.firstEvent + a);
       const dec = this.chunkCursor(k, own, a);
       for (let j = dec.at; j < b;) {
         batch.length = 0;
@@ -226,6 +233,7 @@ class Trace implements TraceFile {
       if (c.firstEvent >= to) return;
       const a = Math.max(0, from - c.firstEvent);
       const b = Math.min(c.eventCount, to - c.firstEvent);
+      this.onRead?.(c.firstEvent + a);
       if (!forEachChunkEvent(this.rawOf(k, own), c, a, b, fn, this.fix, this.fail)) return;
     }
   }
@@ -269,6 +277,7 @@ class Trace implements TraceFile {
   chunkBytes(k: number): Uint8Array {
     const c = this.chunks[k];
     if (c === undefined) throw new RangeError(`chunk ${k} outside [0, ${this.chunks.length})`);
+    this.onRead?.(c.firstEvent);
     try {
       const raw = readChunkBytes(this.src, c, false, this.scratch);
       if (raw.buffer !== this.scratch?.buffer && raw.length >= (this.scratch?.length ?? 0)) this.scratch = raw;

@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { BUNDLE_SCENARIO, BUNDLE_TRACE, buildBugReport, openTrace, type TraceFile } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
 import { indexOption } from './trim.js';
+import { readProgress } from './sim-progress.js';
 
 /** "1MB", "512KB", "2MiB", "1000000" → bytes. */
 export function parseSize(name: string, text: string): number {
@@ -53,10 +54,14 @@ Example:
         const at = o.at !== undefined ? indexOption('--at', o.at) : undefined;
         if (at !== undefined && at >= trace.eventCount) throw new CliError(`--at: event ${at} is outside the trace (events 0..${trace.eventCount - 1})`);
         const version = this.parent?.version() ?? '?';
-        const report = buildBugReport(trace, {
-          toolVersion: version, traceName: basename(path), baseline, baselineName: o.baseline ? basename(o.baseline) : undefined,
-          at, maxBytes, title: o.title,
-        });
+        const progress = readProgress('bugreport', ...(baseline ? [trace, baseline] : [trace]));
+        let report: ReturnType<typeof buildBugReport>;
+        try {
+          report = buildBugReport(trace, {
+            toolVersion: version, traceName: basename(path), baseline, baselineName: o.baseline ? basename(o.baseline) : undefined,
+            at, maxBytes, title: o.title,
+          });
+        } finally { progress.done(); }
         mkdirSync(out, { recursive: true });
         writeFileSync(join(out, 'report.md'), report.markdown + '\n');
         writeFileSync(join(out, BUNDLE_SCENARIO), report.scenarioYaml);

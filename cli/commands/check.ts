@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { CHECK_RULES, checkReportToJson, checkTrace, formatCheckReport, isClean, openTrace } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
+import { readProgress } from './sim-progress.js';
 
 interface CheckFlags { json?: boolean; rule?: string; max?: string; list?: boolean }
 
@@ -51,7 +52,9 @@ Examples:
       const tr = openTrace(path);
       try {
         for (const n of tr.notices) process.stderr.write(`csftrace: ${path}: ${n}\n`);
-        const report = checkTrace(tr, { only, maxPerRule });
+        const progress = readProgress('check', tr);
+        let report: ReturnType<typeof checkTrace>;
+        try { report = checkTrace(tr, { only, maxPerRule }); } finally { progress.done(); }
         process.stdout.write(opts.json ? JSON.stringify(checkReportToJson(report), null, 2) + '\n' : formatCheckReport(report) + '\n');
         if (!isClean(report)) process.exitCode = 1;
       } finally {

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { diffReport, diffTraces, openTrace, renderDiffText } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
+import { readProgress } from './sim-progress.js';
 
 /** Parses a non-negative integer option. */
 export function intOption(name: string, text: string): number {
@@ -36,7 +37,9 @@ Example (the counterfactual: the same workload under another policy):
       try {
         const b = openTrace(pb);
         try {
-          const report = diffReport(diffTraces(a, b), { context, maxHunks });
+          const progress = readProgress('diff', a, b);
+          let report: ReturnType<typeof diffReport>;
+          try { report = diffReport(diffTraces(a, b), { context, maxHunks }); } finally { progress.done(); }
           if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
           else {
             const color = process.stdout.isTTY === true && !process.env.NO_COLOR;

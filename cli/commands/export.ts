@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { EXPORT_FORMATS, exportTrace, isExportFormat, openTrace } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
 import { indexOption, writeFileAtomically } from './trim.js';
+import { readProgress } from './sim-progress.js';
 
 export function register(program: Command): void {
   program
@@ -36,7 +37,10 @@ Example:
         const from = o.from !== undefined ? indexOption('--from', o.from) : 0;
         const to = o.to !== undefined ? indexOption('--to', o.to) : n - 1;
         if (n > 0 && (from >= n || to < from || to >= n)) throw new CliError(`--from/--to: ${from}..${to} is not a range of events 0..${n - 1}`);
-        const bytes = writeFileAtomically(o.output, (write) => exportTrace(trace, format, write, { from, to: to + 1, flows: o.flows }));
+        const progress = readProgress('export', trace);
+        let bytes: number;
+        try { bytes = writeFileAtomically(o.output, (write) => exportTrace(trace, format, write, { from, to: to + 1, flows: o.flows })); }
+        finally { progress.done(); }
         if (process.stderr.isTTY) process.stderr.write(`${o.output}: ${format}, ${Math.max(0, to - from + 1)} events, ${bytes} bytes\n`);
       } finally { trace.close(); }
     });

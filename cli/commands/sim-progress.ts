@@ -23,6 +23,27 @@ export function progressLine(minIntervalMs = 200): ProgressLine {
   };
 }
 
+/**
+ * A progress line for the passes a command makes over traces (`label: pass 2, 45% of 1,702,000
+ * events`), fed by TraceFile.onRead; `done()` clears it and unhooks the traces.
+ */
+export function readProgress(label: string, ...traces: { eventCount: number; onRead?: (index: number) => void }[]): { done(): void } {
+  const bar = progressLine();
+  if (process.stderr.isTTY !== true) return { done() { /* quiet off a terminal */ } };
+  traces.forEach((t, k) => {
+    const side = traces.length > 1 ? ` ${String.fromCharCode(65 + k)}` : '';
+    let pass = 1;
+    let last = -1;
+    t.onRead = (i) => {
+      if (i < last) pass++;
+      last = i;
+      const pct = (100 * i / Math.max(1, t.eventCount)).toFixed(0);
+      bar.update(`${label}${side}: ${pass > 1 ? `pass ${pass}, ` : ''}${pct}% of ${t.eventCount.toLocaleString('en-US')} events`);
+    };
+  });
+  return { done() { for (const t of traces) t.onRead = undefined; bar.clear(); } };
+}
+
 /** True when two paths name the same existing file. */
 export function sameFile(a: string, b: string): boolean {
   try {
