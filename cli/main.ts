@@ -7,6 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { isUserFacing } from './errors.js';
 import { commands } from './commands/index.js';
+import { VERSION } from '../recorder/index.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -21,8 +22,6 @@ export function buildProgram(): Command {
   program.commands.forEach((c) => c.exitOverride());
   return program;
 }
-
-export const VERSION = '0.1.0';
 
 // A closed pipe (`csftrace events big.csft | head`) ends the program quietly, as cat would.
 for (const stream of [process.stdout, process.stderr]) {

@@ -291,39 +291,12 @@ export class Writer {
   sfixed32(v: number): void { this.ensure(4); this.view.setInt32(this.pos, v | 0, true); this.pos += 4; }
   float(v: number): void { this.ensure(4); this.view.setFloat32(this.pos, v, true); this.pos += 4; }
   double(v: number): void { this.ensure(8); this.view.setFloat64(this.pos, v, true); this.pos += 8; }
-  fixed64(v: number): void {
-    this.ensure(8);
-    this.view.setUint32(this.pos, v % TWO32 >>> 0, true);
-    this.view.setUint32(this.pos + 4, Math.floor(v / TWO32) >>> 0, true);
-    this.pos += 8;
-  }
+  fixed64(v: number): void { this.ensure(8); this.pos = putFixed64(this.buf, this.pos, v); }
   sfixed64(v: number): void { this.fixed64(v < 0 ? v + 2 ** 64 : v); }
 
-  bytes(v: Uint8Array): void {
-    this.uint32(v.length);
-    this.ensure(v.length);
-    this.buf.set(v, this.pos);
-    this.pos += v.length;
-  }
+  bytes(v: Uint8Array): void { this.pos = this.bytesAt(this.pos, v); }
 
-  string(s: string): void {
-    const n = s.length;
-    // ASCII fast path: one length byte is enough below 128 chars
-    if (n < 128) {
-      this.ensure(n + 1);
-      const b = this.buf;
-      let p = this.pos + 1;
-      let ascii = true;
-      for (let i = 0; i < n; i++) {
-        const c = s.charCodeAt(i);
-        if (c >= 0x80) { ascii = false; break; }
-        b[p++] = c;
-      }
-      if (ascii) { b[this.pos] = n; this.pos = p; return; }
-    }
-    const enc = textEncoder.encode(s);
-    this.bytes(enc);
-  }
+  string(s: string): void { this.pos = this.stringAt(this.pos, s); }
 
   /** Reserves one byte for a length prefix; returns the position to pass to ldelim(). */
   fork(): number {
@@ -334,15 +307,8 @@ export class Writer {
   /** Writes the length of everything since fork(at) into the reserved byte(s). */
   ldelim(at: number): void {
     const len = this.pos - at - 1;
-    if (len < 0x80) { this.buf[at] = len; return; }
-    let extra = 0;
-    for (let v = len >>> 7; v > 0; v >>>= 7) extra++;
-    this.ensure(extra);
-    this.buf.copyWithin(at + 1 + extra, at + 1, this.pos);
-    this.pos += extra;
-    let v = len, p = at;
-    while (v > 0x7f) { this.buf[p++] = (v & 0x7f) | 0x80; v >>>= 7; }
-    this.buf[p] = v;
+    if (len < 0x80) this.buf[at] = len;
+    else this.pos = this.ldelimAt(at, this.pos);
   }
 
   /** A copy of the bytes written so far. */

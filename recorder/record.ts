@@ -16,7 +16,9 @@ import {
 import type { Compression, TraceHeaderInit } from '../proto/index.js';
 import { TraceRecorder } from './trace-recorder.js';
 
-export const PRODUCER = 'csftrace 0.1.0';
+/** The tool's version (the CLI's --version, the producer recorded in trace headers). */
+export const VERSION = '0.1.0';
+export const PRODUCER = `csftrace ${VERSION}`;
 
 export interface HeaderInputs {
   config: ScenarioConfig;

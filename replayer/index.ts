@@ -28,7 +28,7 @@ export { EVENT_FAMILIES, familyOf } from '../proto/index.js';
 export { trimTrace, rangeWindow, aroundWindow, shiftStateIndices, TrimError, type TrimWindow, type TrimResult } from './trim.js';
 export { checkTrace, formatCheckReport, checkReportToJson, isClean } from './check/check.js';
 export { runChecks, type CheckReport, type CheckRule, type CheckOptions, type Violation, type RuleSummary, type Severity } from './check/engine.js';
-export { CHECK_RULES, TIMEOUTS as CHECK_TIMEOUTS } from './check/rules.js';
+export { CHECK_RULES } from './check/rules.js';
 export { exportTrace, isExportFormat, traceMetadata, EXPORT_FORMATS, type ExportFormat, type ExportOptions } from './export/export.js';
 export { buildTimeline, type TimelineSink, type TrackDecl, type TimelineOptions } from './export/timeline.js';
 export { verifyTrace, normalizeEventInit, type VerifyResult, type VerifyOptions } from './verify.js';

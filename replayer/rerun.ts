@@ -33,13 +33,13 @@ export function configFromHeader(header: TraceHeader, where: string, o: RerunOve
   const policy = o.policy ?? header.policy;
   if (policy) {
     const p = parseProtmPolicy(policy);
-    if (!p) throw new RerunError(`${where}: unknown policy "${policy}" (one of ${PROTM_POLICIES.join(', ')})`);
+    if (!p) throw new RerunError(`${o.policy !== undefined ? '--policy' : where}: unknown policy "${policy}" (one of ${PROTM_POLICIES.join(', ')})`);
     ov.protmPolicy = p;
   }
   const heapPolicy = o.heapPolicy ?? header.heapPolicy;
   if (heapPolicy) {
     const h = parseHeapPolicy(heapPolicy);
-    if (!h) throw new RerunError(`${where}: unknown heap policy "${heapPolicy}" (one of ${HEAP_POLICIES.join(', ')})`);
+    if (!h) throw new RerunError(`${o.heapPolicy !== undefined ? '--heap-policy' : where}: unknown heap policy "${heapPolicy}" (one of ${HEAP_POLICIES.join(', ')})`);
     ov.heapPolicy = h;
   }
   const out = applyOverrides(cfg, ov);

@@ -23,6 +23,8 @@ Example:
       if (text.length > 4096) throw new CliError(`note: the text is ${text.length} characters (at most 4096)`);
       const trace = openTrace(path);
       const n = trace.eventCount;
+      // a damaged trace gets a new index with its note: say now what was lost, before it is sealed
+      for (const notice of trace.notices) process.stderr.write(`csftrace: ${path}: ${notice}\n`);
       trace.close();
       if (at >= n) throw new CliError(`--at: event ${at} is outside the trace (events 0..${n - 1})`);
       appendNote(path, { eventIndex: at, text });

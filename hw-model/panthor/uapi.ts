@@ -2,7 +2,7 @@
  * panthor uAPI constants (include/uapi/drm/panthor_drm.h, reference §1) and the driver's limits
  * (panthor_sched.c, panthor_drv.c, reference §3.1).
  */
-import { ms, sec } from '../sim/index.js';
+import { ms } from '../sim/index.js';
 
 export const PANTHOR_GROUP_PRIORITY_LOW = 0;
 export const PANTHOR_GROUP_PRIORITY_MEDIUM = 1;
@@ -53,20 +53,17 @@ export const DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL = 1 << 0;
 export const MAX_GROUPS_PER_POOL = 128;
 export const MAX_CS_PER_CSG = 32;
 export const MAX_CSG_PRIO = 15;
-export const MAX_INSTRS_PER_JOB = 24;
 export const MIN_RINGBUF_SIZE = 4096;
 export const MAX_RINGBUF_SIZE = 64 * 1024;
 export const MIN_CHUNK_SIZE = 128 * 1024;
 export const MAX_CHUNK_SIZE = 8 * 1024 * 1024;
 export const BO_LABEL_MAXLEN = 4096;
 
-/** Timeouts (reference §3.1, §4.3). */
-export const JOB_TIMEOUT = sec(5);
+/** Timeouts (reference §3.1, §4.3; the job timeout, tick period and ping interval are scenario
+ * settings: DriverConfig in contract.ts). */
 export const CSG_REQ_TIMEOUT = ms(100);
-export const PING_INTERVAL = sec(12);
 export const PING_TIMEOUT = ms(100);
 export const FW_BOOT_TIMEOUT = ms(1000);
-export const TICK_PERIOD = ms(10);
 
 /** sizeof() of the DEV_QUERY structs and their minimum accepted sizes (PANTHOR_UOBJ_MIN_SIZE). */
 export const DEV_QUERY_SIZES: readonly { size: number; min: number }[] = [

@@ -2,7 +2,7 @@
  * Missing-heap policies (reference §4.4): what the driver does when the protected heap it was told
  * about is not registered at probe, and where the heap's name comes from.
  */
-import type { HeapNameSource, HeapPolicy } from '../contract.js';
+import type { HeapPolicy } from '../contract.js';
 
 export interface HeapPolicyDesc {
   readonly name: HeapPolicy;
@@ -30,7 +30,3 @@ export function heapPolicy(name: HeapPolicy): HeapPolicyDesc {
   return p;
 }
 
-/** How the heap name is configured: RFC DT property vs 2026 module parameter. */
-export function heapNameOrigin(src: HeapNameSource): string {
-  return src === 'dt' ? 'DT property protected-heap-name' : 'module parameter panthor.protected_heap_name';
-}
