@@ -1,8 +1,10 @@
 /**
  * proto/: the trace format. Types, enums and codecs generated from csftrace.proto (gen/schema.ts),
- * the wire primitives, and (container/) the .csft framing.
+ * the event tape of offloaded recordings (gen/tape.ts), the wire primitives, and (container/) the
+ * .csft framing.
  */
 export * from './gen/schema.js';
+export { tapeEvent, tapeOpen, tapeNext, tapeAt, tapeClose, tapeEncodeEvent } from './gen/tape.js';
 export { Reader, Writer, ProtoDecodeError } from './wire.js';
 export * from './events.js';
 export * from './container/index.js';

@@ -1,28 +1,24 @@
 /**
- * The recorder's compression worker: takes the raw chunks the simulation thread publishes in the
- * shared ring (seal-protocol.ts), in order, compresses them (lz4 HC), frames them and writes them to
- * the trace file, then the index and the trailer. Progress and completion go through shared memory
- * so that the simulation thread can wait for them synchronously. This thread has nothing else to do:
- * it blocks in Atomics.wait between records.
+ * The recorder's compression worker: takes the records the simulation thread publishes in the
+ * shared ring (seal-protocol.ts), in order; encodes the events of their tape into chunks
+ * (ChunkEncoder.addTape: the bytes of an in-thread recording), compresses them (lz4 HC), frames them
+ * and writes them to the trace file, then the index and the trailer; then waits for the thread's
+ * next recording. Progress and completion go through shared memory so that the simulation thread
+ * can wait for them synchronously. This thread has nothing else to do: it waits in Atomics.wait
+ * between records.
  */
 import { workerData, receiveMessageOnPort } from 'node:worker_threads';
-import { fsyncSync, writeSync } from 'node:fs';
-import { FrameSealer } from '../proto/index.js';
+import { writeSync } from 'node:fs';
+import { ChunkEncoder, FrameSealer } from '../proto/index.js';
 import {
-  HEADER_WORDS, KIND_COPY, KIND_FINISH, KIND_SLOT, RING_SLOTS, RING_SLOT_BYTES, S_DONE, S_INFLIGHT, S_PUBLISHED,
-  S_WRITTEN, entryOf, type SealWorkerData,
+  COMPRESSION_FAST, DOZES, DOZE_MS, HEADER_WORDS, KIND_BEGIN, KIND_COPY, KIND_FINISH, KIND_TAPE, RING_SLOTS, RING_SLOT_BYTES,
+  S_DONE, S_INFLIGHT, S_PUBLISHED, S_SLEEPING, S_WRITTEN, SYNC_CHUNKS, syncFile, type SealWorkerData,
 } from './seal-protocol.js';
 
 const data = workerData as SealWorkerData;
 const state = new Int32Array(data.state);
 const bytes = new Float64Array(data.bytes);
 const headers = new Float64Array(data.headers);
-
-function writeAll(b: Uint8Array): void {
-  let off = 0;
-  while (off < b.length) off += writeSync(data.fd, b, off, b.length - off);
-  bytes[0] += b.length;
-}
 
 function fail(e: unknown): void {
   data.errors.postMessage({ type: 'error', message: (e as NodeJS.ErrnoException)?.code ?? (e as Error)?.message ?? String(e) });
@@ -32,34 +28,77 @@ function fail(e: unknown): void {
   Atomics.notify(state, S_INFLIGHT);
 }
 
-function serve(sealer: FrameSealer): void {
+/** Waits until record `seq` is published: dozes first, then sleeps until notified. */
+function awaitRecord(seq: number): void {
+  for (let doze = 0; Atomics.load(state, S_PUBLISHED) === seq; doze++) {
+    if (doze < DOZES) { Atomics.wait(state, S_PUBLISHED, seq, DOZE_MS); continue; }
+    Atomics.store(state, S_SLEEPING, 1);
+    // the recording thread bumps S_PUBLISHED, then reads S_SLEEPING: one of the two sees the other
+    if (Atomics.load(state, S_PUBLISHED) === seq) Atomics.wait(state, S_PUBLISHED, seq);
+    Atomics.store(state, S_SLEEPING, 0);
+  }
+}
+
+/** One recording: its file and its encoder. */
+class Recording {
+  readonly enc: ChunkEncoder;
+  private readonly sealer: FrameSealer;
+  constructor(readonly fd: number, startAt: number, compression: number, chunkEvents: number) {
+    const writeAll = (b: Uint8Array): void => {
+      let off = 0;
+      while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+      bytes[0] += b.length;
+    };
+    const sealer = this.sealer = new FrameSealer(startAt, { write: writeAll, compression: compression === COMPRESSION_FAST ? 'fast' : 'hc' });
+    this.enc = new ChunkEncoder({
+      chunkEvents,
+      onChunk: (raw, entry) => {
+        sealer.sealChunk(raw, entry);
+        if ((Atomics.add(state, S_WRITTEN, 1) + 1) % SYNC_CHUNKS === 0) syncFile(fd, true);
+      },
+    });
+  }
+  finish(events: number): void {
+    this.enc.flush();
+    if (this.enc.eventCount !== events) throw new Error(`the tape held ${this.enc.eventCount} events, the recording ${events}`);
+    this.sealer.finish(this.enc.eventCount, this.enc.lastTimeNs);
+    syncFile(this.fd);
+  }
+}
+
+function serve(): void {
+  let rec: Recording | undefined;
   for (let seq = 0; ; seq++) {
-    while (Atomics.load(state, S_PUBLISHED) === seq) Atomics.wait(state, S_PUBLISHED, seq);
+    awaitRecord(seq);
     const slot = seq % RING_SLOTS;
     const at = slot * HEADER_WORDS;
     const kind = headers[at];
-    if (kind === KIND_FINISH) {
-      sealer.finish(headers[at + 3], headers[at + 5]);
-      fsyncSync(data.fd);
+    if (kind === KIND_BEGIN) {
+      rec = new Recording(headers[at + 1], headers[at + 2], headers[at + 3], headers[at + 4]);
+    } else if (rec === undefined) {
+      throw new Error(`record ${seq}: kind ${kind} outside a recording`);
+    } else if (kind === KIND_TAPE || kind === KIND_COPY) {
+      const words = headers[at + 1];
+      let tape: Float64Array;
+      if (kind === KIND_TAPE) tape = new Float64Array(data.ring, slot * RING_SLOT_BYTES, words);
+      else {
+        const m = receiveMessageOnPort(data.copies)?.message as Float64Array | undefined;
+        if (m === undefined) throw new Error(`record ${seq}: its tape copy is missing`);
+        tape = m;
+      }
+      rec.enc.addTape(tape, 0, words);
+      if (headers[at + 2] !== 0) rec.enc.flush();
+    } else if (kind === KIND_FINISH) {
+      rec.finish(headers[at + 1]);
+      rec = undefined;
       Atomics.store(state, S_DONE, 1);
       Atomics.notify(state, S_DONE);
-      return;
-    }
-    let raw: Uint8Array;
-    if (kind === KIND_SLOT) raw = new Uint8Array(data.ring, slot * RING_SLOT_BYTES, headers[at + 1]);
-    else if (kind === KIND_COPY) {
-      const m = receiveMessageOnPort(data.copies)?.message as Uint8Array | undefined;
-      if (m === undefined) throw new Error(`record ${seq}: its chunk copy is missing`);
-      raw = m;
     } else throw new Error(`record ${seq}: unknown kind ${kind}`);
-    sealer.sealChunk(raw, entryOf(headers, at));
-    Atomics.add(state, S_WRITTEN, 1);
     Atomics.sub(state, S_INFLIGHT, 1);
     Atomics.notify(state, S_INFLIGHT);
   }
 }
 
 try {
-  const sealer = new FrameSealer(data.startAt, { write: writeAll, compression: data.compression });
-  serve(sealer);
+  serve();
 } catch (e) { fail(e); }

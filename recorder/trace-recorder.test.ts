@@ -93,14 +93,21 @@ test('a recording opens through its index with every event', () => {
 test('a recording far ahead of its starting worker waits for it and still gives the same bytes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'csft-rec-'));
   try {
-    // 150 chunks are sealed before the worker can have started: the recording blocks at the
-    // in-flight limit instead of queueing them all
+    // a flush every 20 events publishes 150 tape slots before the worker can have started: the
+    // recording blocks at the in-flight limit (32 slots) instead of queueing them all
     const paths = [join(dir, 'in-thread.csft'), join(dir, 'worker.csft')];
     for (const [k, offload] of [false, true].entries()) {
-      const rec = TraceRecorder.create(paths[k], { scenarioName: 'synthetic' }, { chunkEvents: 20, offload });
-      emitInto(rec, 3000);
+      const rec = TraceRecorder.create(paths[k], { scenarioName: 'synthetic' }, { chunkEvents: 1000, offload });
+      for (let i = 0; i < 3000; i++) {
+        const ev = syntheticEvent(i);
+        ev.t = i * 1000;
+        rec.onEvent(ev, i);
+        if (i % 20 === 19) rec.flush();
+      }
       rec.close();
+      assert.equal(rec.events, 3000);
       assert.equal(rec.chunks, 150);
+      assert.equal(rec.lastTimeNs, 2999000);
       assert.equal(rec.bytes, readFileSync(paths[k]).length);
     }
     assert.equal(Buffer.compare(readFileSync(paths[0]), readFileSync(paths[1])), 0);
@@ -110,27 +117,55 @@ test('a recording far ahead of its starting worker waits for it and still gives 
   }
 });
 
-test('chunks larger than a ring slot reach the worker as copies, in order with the others', () => {
+test('events that fill tape slots, and events larger than a slot, keep their order and bytes', () => {
   const dir = mkdtempSync(join(tmpdir(), 'csft-rec-'));
   try {
-    // chunks of 300 log events: every third one of 2 KiB messages (600 KiB raw, more than a slot)
+    // messages of 1 to 9 KiB fill a slot (65536 words) every few dozen events, so events end just
+    // before, at and past its end; two events of 70,000 characters are larger than a slot
     const paths = [join(dir, 'in-thread.csft'), join(dir, 'worker.csft')];
+    const msg = (i: number): string => `${i}:` + (i === 1500 || i === 1501 ? 'z'.repeat(70_000) : 'x'.repeat(1024 * (1 + (i * 7) % 9)));
     for (const [k, offload] of [false, true].entries()) {
       const rec = TraceRecorder.create(paths[k], { scenarioName: 'synthetic' }, { chunkEvents: 300, offload });
       for (let i = 0; i < 3000; i++) {
-        const big = Math.floor(i / 300) % 3 === 1;
-        rec.onEventParts(i * 100, i % 5 === 0 ? 1 : 0, { case: 'log', value: { level: 1, msg: `${i}:` + (big ? 'x'.repeat(2048) : 'y'), source: 'test' } }, i);
+        rec.onEventParts(i * 100, i % 5 === 0 ? 1 : 0, { case: 'log', value: { level: 1, msg: msg(i), source: 'test' } }, i);
       }
       rec.close();
-      assert.equal(rec.chunks, 10);
+      assert.equal(rec.events, 3000);
+      assert.ok(rec.chunks >= 10, `${rec.chunks} chunks`);
     }
     assert.equal(Buffer.compare(readFileSync(paths[0]), readFileSync(paths[1])), 0);
-    const tr = openTrace(paths[1]);
-    const evs = tr.iterate();
+    const evs = openTrace(paths[1]).iterate();
     assert.equal(evs.length, 3000);
-    assert.ok(tr.chunks.some((c) => c.rawSize > 512 * 1024) && tr.chunks.some((c) => c.rawSize < 512 * 1024));
-    assert.deepEqual([0, 299, 300, 1799, 2999].map((i) => (evs[i].body.value as { msg: string }).msg.split(':')[0]), ['0', '299', '300', '1799', '2999']);
+    for (const i of [0, 299, 300, 1499, 1500, 1501, 1502, 2999]) {
+      assert.equal((evs[i].body.value as { msg: string }).msg, msg(i), `event ${i}`);
+    }
     assert.equal(evs[2999].t, 299900);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('offloaded recordings one after the other share a worker; a trace to /dev/null records', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'csft-rec-'));
+  try {
+    const ref = join(dir, 'ref.csft');
+    const r0 = TraceRecorder.create(ref, { scenarioName: 'synthetic', seed: 9 }, { chunkEvents: 700 });
+    emitInto(r0, 5000);
+    r0.close();
+    for (let k = 0; k < 3; k++) {
+      const path = join(dir, `w${k}.csft`);
+      const rec = TraceRecorder.create(path, { scenarioName: 'synthetic', seed: 9 }, { chunkEvents: 700, offload: true });
+      emitInto(rec, 5000);
+      rec.close();
+      assert.equal(rec.chunks, 8);
+      assert.equal(Buffer.compare(readFileSync(ref), readFileSync(path)), 0, `recording ${k}`);
+    }
+    for (const offload of [false, true]) {
+      const rec = TraceRecorder.create('/dev/null', { scenarioName: 'synthetic' }, { offload });
+      emitInto(rec, 2000);
+      rec.close(); // no fsync error: a character device cannot be synced
+      assert.equal(rec.events, 2000);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

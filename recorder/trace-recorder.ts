@@ -6,28 +6,32 @@
  *
  * Two modes, same bytes:
  *  - in-thread (default): encode, compress and write in the caller's thread;
- *  - `offload: true`: the simulation thread only encodes events into raw chunks; a worker thread
- *    (seal-worker.ts) compresses (lz4 HC), frames and writes them. The recording thread writes the
- *    preamble and header itself and never waits for the worker to start; at most MAX_INFLIGHT
- *    chunks wait for the worker (the simulation blocks beyond that), so memory stays bounded.
+ *  - `offload: true`: the simulation thread only copies each event's fields, as numbers, onto a
+ *    tape in shared memory (proto/gen/tape.ts: a store per field, less than half the work of
+ *    encoding them); a worker thread (seal-worker.ts) reads them back, encodes them into chunks with
+ *    the same ChunkEncoder, compresses them (lz4 HC), frames and writes them. The recording thread
+ *    writes the preamble and header itself and never waits for the worker to start; at most
+ *    RING_SLOTS tape slots wait for the worker (the simulation blocks beyond that), so memory stays
+ *    bounded.
  *
- *   sim thread: TracepointBus ─► onEvent ─► ChunkEncoder ─(raw chunk, transferred)─► worker:
- *               FrameSealer (lz4 HC, crc32, index) ─► writeSync(fd)
+ *   sim thread: TracepointBus ─► onEventParts ─► tapeEvent ─(slot of the shared ring)─► worker:
+ *               ChunkEncoder.addTape ─► FrameSealer (lz4 HC, crc32, index) ─► writeSync(fd)
  */
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { Worker, MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import {
-  ChunkEncoder, FrameSealer, encodeContainerStart, type ChunkIndexEntryInit, type Compression, type EventInit, type TraceHeaderInit,
+  ChunkEncoder, ContainerError, DEFAULT_CHUNK_EVENTS, FrameSealer, encodeContainerStart, tapeEvent, type Compression, type EventInit, type TraceHeaderInit,
 } from '../proto/index.js';
 import {
-  HEADER_WORDS, KIND_COPY, KIND_FINISH, KIND_SLOT, RING_SLOTS, RING_SLOT_BYTES, S_DONE, S_INFLIGHT, S_PUBLISHED, S_WRITTEN,
-  STATE_WORDS, putRecord, type SealWorkerData,
+  COMPRESSION_FAST, COMPRESSION_HC, HEADER_WORDS, KIND_BEGIN, KIND_COPY, KIND_FINISH, KIND_TAPE, RING_SLOTS, RING_SLOT_BYTES,
+  SLOT_FULL_WORDS, SLOT_WORDS, S_DONE, S_INFLIGHT, S_PUBLISHED, S_SLEEPING, S_WRITTEN, STATE_WORDS, putHeader, syncFile,
+  type SealWorkerData,
 } from './seal-protocol.js';
 
 export interface RecorderOptions {
   /**
    * Events per chunk (default 8192): the most events a crash can lose in-thread (with `offload`, up
-   * to MAX_INFLIGHT more chunks may still be waiting for the worker).
+   * to RING_SLOTS tape slots, about 150,000 events, may still be waiting for the worker).
    */
   chunkEvents?: number;
   /** Compression of chunks (default lz4 HC). */
@@ -38,14 +42,7 @@ export interface RecorderOptions {
   onFlush?: (r: TraceRecorder) => void;
 }
 
-/**
- * Chunks the simulation may run ahead of the compression worker: one per ring slot. The worker takes
- * about 55 ms to start (a fresh isolate and its modules), in which the model fills about 15 chunks of
- * 8192 events; 32 keeps the simulation from waiting for it. Memory: the 16 MiB ring (pages touched
- * only as used) plus any chunk larger than a slot, copied (at most 32 × chunkBytes in all).
- */
-const MAX_INFLIGHT = RING_SLOTS;
-/** How long an abandoned recording waits for the worker to write the chunks it was given. */
+/** How long an abandoned recording waits for the worker to write the events it was given. */
 const ABANDON_WAIT_MS = 2000;
 /** How long to wait for the worker without any progress before giving up. */
 const WORKER_STALL_MS = 60_000;
@@ -60,19 +57,20 @@ export class RecorderError extends Error {
   }
 }
 
-/**
- * The sink side of a recording: events go straight into `enc` (the only per-event work); the
- * backend seals its chunks and completes the file.
- */
+/** The sink side of a recording (`add`: the only per-event work) and the completion of its file. */
 interface Backend {
-  readonly enc: ChunkEncoder;
+  add(t: number, cause: number, body: EventInit['body']): void;
+  flush(): void;
   finish(): void;
+  abandon(): void;
+  readonly events: number;
+  readonly lastTimeNs: number;
   readonly bytes: number;
   readonly chunks: number;
 }
 
 class InThread implements Backend {
-  readonly enc: ChunkEncoder;
+  private readonly enc: ChunkEncoder;
   private readonly sealer: FrameSealer;
   constructor(rec: TraceRecorder, header: TraceHeaderInit, opts: RecorderOptions, write: (b: Uint8Array) => void) {
     const onFlush = opts.onFlush;
@@ -86,35 +84,43 @@ class InThread implements Backend {
       },
     });
   }
+  add(t: number, cause: number, body: EventInit['body']): void { this.enc.addParts(t, cause, body); }
+  flush(): void { this.enc.flush(); }
   finish(): void {
     this.enc.flush();
     this.sealer.finish(this.enc.eventCount, this.enc.lastTimeNs);
   }
+  abandon(): void { /* nothing in flight */ }
+  get events(): number { return this.enc.eventCount; }
+  get lastTimeNs(): number { return this.enc.lastTimeNs; }
   get bytes(): number { return this.sealer.bytesWritten; }
   get chunks(): number { return this.sealer.chunkCount; }
 }
 
-class Offloaded implements Backend {
-  readonly enc: ChunkEncoder;
-  private readonly worker: Worker;
-  private readonly state = new Int32Array(new SharedArrayBuffer(STATE_WORDS * 4));
-  private readonly written = new Float64Array(new SharedArrayBuffer(8));
-  private readonly errors = new MessageChannel();
-  private readonly copies = new MessageChannel();
-  private readonly ring = new SharedArrayBuffer(RING_SLOTS * RING_SLOT_BYTES);
-  private readonly headers = new Float64Array(new SharedArrayBuffer(RING_SLOTS * HEADER_WORDS * 8));
-  /** Records published so far. */
-  private seq = 0;
+/**
+ * A compression worker with its ring and shared state. It serves the recordings of this thread one
+ * after the other: a finished recording hands it back (`idleChannel`) for the next one, which then
+ * needs neither a new worker (tens of ms to start) nor fresh ring pages. A channel whose recording
+ * failed or was abandoned is terminated, never reused.
+ */
+class SealChannel {
+  readonly worker: Worker;
+  readonly state = new Int32Array(new SharedArrayBuffer(STATE_WORDS * 4));
+  readonly written = new Float64Array(new SharedArrayBuffer(8));
+  readonly errors = new MessageChannel();
+  readonly copies = new MessageChannel();
+  readonly ring = new SharedArrayBuffer(RING_SLOTS * RING_SLOT_BYTES);
+  /** The tape view of each ring slot (a write past its end is dropped, never spills over). */
+  readonly tapes: Float64Array[] = [];
+  readonly headers = new Float64Array(new SharedArrayBuffer(RING_SLOTS * HEADER_WORDS * 8));
+  /** Records published so far (over all recordings). */
+  seq = 0;
 
-  constructor(private readonly path: string, fd: number, header: TraceHeaderInit, opts: RecorderOptions, write: (b: Uint8Array) => void) {
-    // The preamble and the header are written here, so the simulation need not wait for the worker
-    // to start (tens of ms): chunks queue up for it meanwhile (at most MAX_INFLIGHT).
-    const start = encodeContainerStart(header);
-    write(start);
-    this.written[0] = start.length;
+  constructor() {
+    for (let s = 0; s < RING_SLOTS; s++) this.tapes.push(new Float64Array(this.ring, s * RING_SLOT_BYTES, SLOT_WORDS));
     const data: SealWorkerData = {
-      fd, startAt: start.length, compression: opts.compression ?? 'hc', errors: this.errors.port2, copies: this.copies.port2,
-      state: this.state.buffer as SharedArrayBuffer, bytes: this.written.buffer as SharedArrayBuffer, ring: this.ring,
+      errors: this.errors.port2, copies: this.copies.port2, ring: this.ring,
+      state: this.state.buffer as SharedArrayBuffer, bytes: this.written.buffer as SharedArrayBuffer,
       headers: this.headers.buffer as SharedArrayBuffer,
     };
     // Errors come back on a port read synchronously (this thread may be blocked in Atomics.wait).
@@ -122,15 +128,86 @@ class Offloaded implements Backend {
       workerData: data, transferList: [this.errors.port2, this.copies.port2],
     });
     this.worker.unref();
-    this.enc = new ChunkEncoder({
-      chunkEvents: opts.chunkEvents,
-      onChunk: (raw, entry) => this.send(raw, entry),
-    });
+  }
+
+  /** A channel for a new recording: the idle one of this thread, or a new one. */
+  static acquire(): SealChannel {
+    const c = idleChannel;
+    idleChannel = undefined;
+    return c ?? new SealChannel();
+  }
+  /** Hands a channel whose recording completed back for the next one. */
+  static release(c: SealChannel): void {
+    if (idleChannel === undefined) idleChannel = c;
+    else void c.worker.terminate();
+  }
+}
+let idleChannel: SealChannel | undefined;
+
+class Offloaded implements Backend {
+  private readonly ch: SealChannel;
+  private readonly state: Int32Array;
+  /** The tape of the slot being filled (the slot of record ch.seq), and the next word in it. */
+  private tape: Float64Array;
+  private i = 0;
+  private n = 0;
+  private lastT = 0;
+  private done = false;
+
+  constructor(private readonly path: string, fd: number, header: TraceHeaderInit, opts: RecorderOptions, write: (b: Uint8Array) => void) {
+    // The preamble and the header are written here, so the simulation need not wait for the worker
+    // (a new one takes tens of ms to start): tape slots queue up for it meanwhile.
+    const start = encodeContainerStart(header);
+    write(start);
+    const ch = this.ch = SealChannel.acquire();
+    this.state = ch.state;
+    Atomics.store(this.state, S_DONE, 0);
+    Atomics.store(this.state, S_WRITTEN, 0);
+    ch.written[0] = start.length;
+    this.tape = ch.tapes[ch.seq % RING_SLOTS];
+    this.awaitSlot();
+    const compression = opts.compression === 'fast' ? COMPRESSION_FAST : COMPRESSION_HC;
+    const chunkEvents = Math.max(1, opts.chunkEvents ?? DEFAULT_CHUNK_EVENTS);
+    this.publish(KIND_BEGIN, fd, start.length, compression, chunkEvents);
+  }
+
+  add(t: number, cause: number, body: EventInit['body']): void {
+    if (t < this.lastT && this.n > 0) {
+      throw new ContainerError('E_ORDER', `event ${this.n}: time goes backwards (${t} ns after ${this.lastT} ns)`);
+    }
+    const i = tapeEvent(this.tape, this.i, t, cause, body);
+    this.lastT = t;
+    this.n++;
+    if (i < SLOT_FULL_WORDS) this.i = i;
+    else this.slotFull(i, t, cause, body);
+  }
+
+  /** The event just written ends at word `end`, past SLOT_FULL_WORDS: publishes the slot. */
+  private slotFull(end: number, t: number, cause: number, body: EventInit['body']): void {
+    if (end <= SLOT_WORDS) {
+      this.i = end;
+      this.publishTape(false);
+      return;
+    }
+    // It did not fit (what went past the slot's end was dropped): the slot goes without it, and
+    // the event goes alone into the next slot, or, larger than a slot, as a copy of its own.
+    if (this.i > 0) this.publishTape(false);
+    const size = tapeEvent(this.tape, 0, t, cause, body);
+    if (size <= SLOT_WORDS) {
+      this.i = size;
+      if (size >= SLOT_FULL_WORDS) this.publishTape(false);
+      return;
+    }
+    const copy = new Float64Array(size);
+    tapeEvent(copy, 0, t, cause, body);
+    this.check();
+    this.ch.copies.port1.postMessage(copy, [copy.buffer]);
+    this.publish(KIND_COPY, size, 0);
   }
 
   private check(): void {
     if (Atomics.load(this.state, S_DONE) === 2) {
-      const m = receiveMessageOnPort(this.errors.port1)?.message as { message?: string } | undefined;
+      const m = receiveMessageOnPort(this.ch.errors.port1)?.message as { message?: string } | undefined;
       throw new RecorderError(`${this.path}: write failed (${m?.message ?? 'compression worker error'})`);
     }
   }
@@ -143,7 +220,7 @@ class Offloaded implements Backend {
       const r = Atomics.wait(this.state, i, value, 1000);
       if (r === 'timed-out') {
         waited += 1000;
-        const m = receiveMessageOnPort(this.errors.port1)?.message as { message?: string } | undefined;
+        const m = receiveMessageOnPort(this.ch.errors.port1)?.message as { message?: string } | undefined;
         if (m) throw new RecorderError(`${this.path}: compression worker failed (${m.message})`);
         if (waited >= WORKER_STALL_MS) throw new RecorderError(`${this.path}: compression worker did not ${what} in ${WORKER_STALL_MS / 1000} s`);
       }
@@ -152,60 +229,83 @@ class Offloaded implements Backend {
   }
 
   /**
-   * Publishes the next record: waits while RING_SLOTS records are in flight, so the slot's previous
-   * record (RING_SLOTS records ago; the worker takes them in order) is done.
+   * Waits until the slot of record ch.seq is free: the record that used it, RING_SLOTS records
+   * earlier, is done (the worker takes records in order).
    */
-  private publish(kind: number, raw: Uint8Array | undefined, entry: ChunkIndexEntryInit): void {
-    for (let n = Atomics.load(this.state, S_INFLIGHT); n >= MAX_INFLIGHT; n = Atomics.load(this.state, S_INFLIGHT)) {
+  private awaitSlot(): void {
+    for (let n = Atomics.load(this.state, S_INFLIGHT); n >= RING_SLOTS; n = Atomics.load(this.state, S_INFLIGHT)) {
       this.waitFor(S_INFLIGHT, n, 'keep up');
     }
-    this.check();
-    const slot = this.seq % RING_SLOTS;
-    const size = raw === undefined ? 0 : raw.length;
-    if (raw !== undefined && kind === KIND_SLOT) new Uint8Array(this.ring, slot * RING_SLOT_BYTES, size).set(raw);
-    else if (raw !== undefined) {
-      const copy = raw.slice();
-      this.copies.port1.postMessage(copy, [copy.buffer]);
-    }
-    putRecord(this.headers, slot * HEADER_WORDS, kind, size, entry);
-    this.seq++;
-    Atomics.add(this.state, S_INFLIGHT, 1);
-    Atomics.add(this.state, S_PUBLISHED, 1);
-    Atomics.notify(this.state, S_PUBLISHED);
   }
 
-  private send(raw: Uint8Array, entry: ChunkIndexEntryInit): void {
-    this.publish(raw.length <= RING_SLOT_BYTES ? KIND_SLOT : KIND_COPY, raw, entry);
+  /**
+   * Publishes record ch.seq (its slot's tape, if any, already written), then waits for the next
+   * slot to be free and starts filling it. The worker is woken only when it asked for it
+   * (seal-protocol.ts) or for records that end something (BEGIN, FINISH, a flush).
+   */
+  private publish(kind: number, a = 0, b = 0, c = 0, d = 0): void {
+    this.check();
+    const ch = this.ch;
+    const state = this.state;
+    putHeader(ch.headers, (ch.seq % RING_SLOTS) * HEADER_WORDS, kind, a, b, c, d);
+    ch.seq++;
+    Atomics.add(state, S_INFLIGHT, 1);
+    Atomics.add(state, S_PUBLISHED, 1);
+    const wake = kind !== KIND_TAPE && kind !== KIND_COPY || b !== 0;
+    if (wake || Atomics.load(state, S_SLEEPING) !== 0) Atomics.notify(state, S_PUBLISHED);
+    this.tape = ch.tapes[ch.seq % RING_SLOTS];
+    this.i = 0;
+    this.awaitSlot();
+  }
+
+  /** Publishes the tape of the current slot; `flush`: the worker then closes its open chunk. */
+  private publishTape(flush: boolean): void {
+    this.publish(KIND_TAPE, this.i, flush ? 1 : 0);
+  }
+
+  flush(): void {
+    this.publishTape(true);
   }
 
   finish(): void {
-    this.enc.flush();
-    this.publish(KIND_FINISH, undefined, { eventCount: this.enc.eventCount, lastTimeNs: this.enc.lastTimeNs });
-    this.waitFor(S_DONE, 0, 'finish');
-    void this.worker.terminate();
+    const ch = this.ch;
+    try {
+      if (this.i > 0) this.publishTape(false);
+      this.publish(KIND_FINISH, this.n, this.lastT);
+      this.waitFor(S_DONE, 0, 'finish');
+    } catch (e) {
+      this.done = true;
+      void ch.worker.terminate();
+      throw e;
+    }
+    this.done = true;
+    SealChannel.release(ch);
   }
   /**
    * Stops the worker without an index (error path); chunks it already wrote stay readable. Waits
    * (up to ABANDON_WAIT_MS) for the worker to write what was handed to it, so that the caller does
-   * not close the file under a write in progress.
+   * not close the file under a write in progress. The worker is not reused.
    */
   abandon(): void {
+    if (this.done) return;
+    this.done = true;
     for (let waited = 0; waited < ABANDON_WAIT_MS && Atomics.load(this.state, S_DONE) === 0;) {
       const n = Atomics.load(this.state, S_INFLIGHT);
       if (n === 0) break;
       Atomics.wait(this.state, S_INFLIGHT, n, 50);
       waited += 50;
     }
-    void this.worker.terminate();
+    void this.ch.worker.terminate();
   }
-  get bytes(): number { return this.written[0]; }
+  get events(): number { return this.n; }
+  get lastTimeNs(): number { return this.lastT; }
+  get bytes(): number { return this.ch.written[0]; }
   get chunks(): number { return Atomics.load(this.state, S_WRITTEN); }
 }
 
 export class TraceRecorder {
   private fd: number | undefined;
   private readonly backend: Backend;
-  private readonly enc: ChunkEncoder;
   private closed = false;
 
   private constructor(readonly path: string, fd: number, header: TraceHeaderInit, opts: RecorderOptions) {
@@ -213,7 +313,6 @@ export class TraceRecorder {
     this.backend = opts.offload
       ? new Offloaded(path, fd, header, opts, (b) => this.writeAll(b))
       : new InThread(this, header, opts, (b) => this.writeAll(b));
-    this.enc = this.backend.enc;
   }
   /** Creates (or truncates) `path` and writes the file preamble and the header. */
   static create(path: string, header: TraceHeaderInit, opts: RecorderOptions = {}): TraceRecorder {
@@ -239,26 +338,26 @@ export class TraceRecorder {
    * the model builds no Event object for a recording.
    */
   onEventParts(t: number, cause: number, body: EventInit['body'], _index: number): void {
-    this.enc.addParts(t, cause, body);
+    this.backend.add(t, cause, body);
   }
 
   /** Records one event object (`ev.t` absolute). */
   onEvent(ev: EventInit, _index: number): void {
-    this.enc.add(ev);
+    this.backend.add(ev.t ?? 0, ev.cause ?? 0, ev.body);
   }
 
   /** Events recorded so far. */
-  get events(): number { return this.enc.eventCount; }
+  get events(): number { return this.backend.events; }
   /** Bytes in the file so far (written chunks only). */
   get bytes(): number { return this.backend.bytes; }
   /** Chunks written so far. */
   get chunks(): number { return this.backend.chunks; }
   /** Virtual time of the last event recorded. */
-  get lastTimeNs(): number { return this.enc.lastTimeNs; }
+  get lastTimeNs(): number { return this.backend.lastTimeNs; }
   get isClosed(): boolean { return this.closed; }
 
   /** Writes the open chunk now (normally chunks are written as they fill). */
-  flush(): void { this.enc.flush(); }
+  flush(): void { this.backend.flush(); }
 
   /**
    * Closes the recording: last chunk, index, trailer, fsync. Safe to call twice (e.g. from a signal
@@ -269,7 +368,7 @@ export class TraceRecorder {
     this.closed = true;
     try {
       this.backend.finish();
-      if (this.fd !== undefined && !(this.backend instanceof Offloaded)) fsyncSync(this.fd);
+      if (this.fd !== undefined && this.backend instanceof InThread) syncFile(this.fd);
     } finally {
       if (this.fd !== undefined) { closeSync(this.fd); this.fd = undefined; }
     }
@@ -278,7 +377,7 @@ export class TraceRecorder {
   /** Closes the file without an index (an error path): what was flushed stays recoverable. */
   abandon(): void {
     this.closed = true;
-    if (this.backend instanceof Offloaded) this.backend.abandon();
+    this.backend.abandon();
     if (this.fd !== undefined) { closeSync(this.fd); this.fd = undefined; }
   }
 }

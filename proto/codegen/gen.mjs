@@ -262,8 +262,11 @@ function hasDynamic(m) {
   return d;
 }
 
-/** Code writing varint `x` (a local, already known to be a uint32) at b[p]. */
-const putU32 = (x) => `if (${x} < 128) b[p++] = ${x}; else p = varint32(b, p, ${x});`;
+/**
+ * Code writing varint `x` (a local, already known to be a uint32) at b[p]: inline, as a call would
+ * box a value of 2^30 or more (not a small integer) on every event.
+ */
+const putU32 = (x) => `if (${x} < 128) b[p++] = ${x}; else { do { b[p++] = (${x} & 127) | 128; ${x} >>>= 7; } while (${x} > 127); b[p++] = ${x}; }`;
 /** Statements writing a scalar value held in local `x` (non-default) after its tag. */
 function putScalar(k, x) {
   switch (k) {
@@ -313,9 +316,18 @@ function switchOrder(fields, hot) {
   return fields.map((f, i) => [f, i]).sort((x, y) => rank(x[0]) - rank(y[0]) || x[1] - y[1]).map(([f]) => f);
 }
 
-function encoderBody(m, override = {}, caseVar = undefined, hot = []) {
-  const body = [];
-  // emission order: plain fields in declaration order, then oneofs
+/**
+ * The most frequent cases of the oneofs with many cases, by message (in the stress and default
+ * scenarios' traces): ioctls are a sixth of all events, and most are these three.
+ */
+const HOT_CASES = { Ioctl: ['groupSubmit', 'syncobjWait', 'vmBind'] };
+
+/**
+ * The items of an encoder's body, in emission order (plain fields in declaration order, then
+ * oneofs), each with `after`: the reserve that follows it when it may grow the buffer past the
+ * static bound of what comes after.
+ */
+function bodyItems(m) {
   const items = [];
   for (const f of m.fieldsArray) if (!f.partOf) items.push({ field: f });
   for (const o of m.oneofsArray) items.push({ oneof: o });
@@ -324,9 +336,16 @@ function encoderBody(m, override = {}, caseVar = undefined, hot = []) {
   const growsAt = (it) => it.field
     ? isDynamic(it.field) || (isMsg(it.field) && hasDynamic(it.field.resolvedType))
     : it.oneof.fieldsArray.some((f) => isDynamic(f) || (isMsg(f) && hasDynamic(f.resolvedType)));
-  items.forEach((it, i) => {
+  return items.map((it, i) => {
     const rest = restAfter(i);
-    const after = growsAt(it) && rest > 0 ? ` ${reserve(rest)}` : '';
+    return { ...it, after: growsAt(it) && rest > 0 ? ` ${reserve(rest)}` : '' };
+  });
+}
+
+function encoderBody(m, override = {}, caseVar = undefined, hot = HOT_CASES[m.name] ?? []) {
+  const body = [];
+  for (const it of bodyItems(m)) {
+    const after = it.after;
     if (it.oneof) {
       const o = it.oneof;
       body.push(`  { const o = ${override[o.name] ?? `m.${o.name}`}; if (o) switch (o.case) {`);
@@ -338,20 +357,20 @@ function encoderBody(m, override = {}, caseVar = undefined, hot = []) {
       }
       body.push(`    default: break;`);
       body.push(`  }${after} }`);
-      return;
+      continue;
     }
     const f = it.field;
     const v = override[f.name] ?? `m.${f.name}`;
     if (f.map) {
       body.push(`  { const x = ${v}; if (x) for (const k of Object.keys(x).sort()) { ${reserve(tagBytes(f, 2).length + 5 + 2)} ${emitTag(f, 2)} const at = p++; b[p++] = 10; p = wr.stringAt(p, k); b = wr.buf; ${reserve(1)} b[p++] = 18; p = wr.stringAt(p, x[k]); b = wr.buf; ${reserve(4)} ${closeLen('at')} }${after} }`);
-      return;
+      continue;
     }
     if (f.repeated) {
       if (isMsg(f)) {
         const t = f.resolvedType;
         const per = tagBytes(f, 2).length + 5 + staticOf(t);
         body.push(`  { const xs = ${v}; if (xs) for (let i = 0; i < xs.length; i++) { ${reserve(per)} ${emitTag(f, 2)} const at = p++; p = e_${t.name}(wr, xs[i], p);${hasDynamic(t) ? ' b = wr.buf;' : ''} ${closeLen('at')} }${after} }`);
-        return;
+        continue;
       }
       const k = scalarKind(f);
       if (PACKABLE(k)) {
@@ -362,14 +381,14 @@ function encoderBody(m, override = {}, caseVar = undefined, hot = []) {
         const put = k === 'string' ? 'p = wr.stringAt(p, xs[i]); b = wr.buf;' : 'p = wr.bytesAt(p, xs[i]); b = wr.buf;';
         body.push(`  { const xs = ${v}; if (xs) for (let i = 0; i < xs.length; i++) { ${reserve(tl)} ${emitTag(f, WIRE[k])} ${put} }${after} }`);
       }
-      return;
+      continue;
     }
     const k = isMsg(f) ? null : scalarKind(f);
     const lines = [];
     encodeFieldValue(f, 'x', lines, '');
     const cond = k === 'bytes' ? 'x && x.length' : 'x';
     body.push(`  { let x = ${v}${k && k !== 'string' && k !== 'bytes' ? ' as any' : ''}; if (${cond}) { ${lines.join(' ')}${after} } }`);
-  });
+  }
   return body;
 }
 
@@ -441,3 +460,222 @@ w('}');
 
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'schema.ts'), out.join('\n') + '\n');
+
+// ── proto/gen/tape.ts: the event tape of an offloaded recording (recorder/seal-protocol.ts)
+// The recording thread writes each event's fields, unencoded, as numbers into a Float64Array in
+// shared memory (tapeEvent: one store per field, no varints, no lengths); the compression worker
+// encodes them from there (tapeEncodeEvent: the te_X functions, made from the same statements as
+// e_X above with each value read from the tape instead of an object), so the bytes are those of
+// an in-thread recording.
+//
+// Layout of a message: its plain fields in declaration order, then its oneofs:
+//   number, enum        the value (absent: 0)
+//   bool                1 or 0
+//   string              length in UTF-16 units, then each unit
+//   bytes               length, then each byte
+//   message             1 then its fields, or 0 when absent
+//   repeated X          count, then each X (as above, a message without the presence word)
+//   oneof               the field number of its case (0: none), then the value
+{
+  const ev = messages.find((m) => m.name === 'Event');
+  const reach = new Set();
+  const visit = (m) => {
+    if (reach.has(m)) return;
+    reach.add(m);
+    for (const f of m.fieldsArray) {
+      if (f.map) throw new Error(`gen.mjs: tape: map field ${m.name}.${f.name} under Event`);
+      if (isMsg(f)) visit(f.resolvedType);
+    }
+  };
+  visit(ev);
+  const T = [];
+  const t = (s = '') => T.push(s);
+  t('// Generated by proto/codegen/gen.mjs from proto/csftrace.proto. Do not edit.');
+  t('/* eslint-disable */');
+  t("import type { EventInit } from './schema.js';");
+  t("import { Writer, varint64, putFixed32, putFixed64, putFloat, putDouble } from '../wire.js';");
+  t('void varint64; void putFixed32; void putFixed64; void putFloat; void putDouble;');
+  t();
+  t('/** The tape being read (tapeOpen), and the read position. */');
+  t('let F: Float64Array = new Float64Array(0);');
+  t('let I = 0;');
+  t();
+  t('function ts(s: string, f: Float64Array, i: number): number {');
+  t('  const n = s.length; f[i++] = n;');
+  t('  for (let k = 0; k < n; k++) f[i++] = s.charCodeAt(k);');
+  t('  return i;');
+  t('}');
+  t('function rs(): string {');
+  t('  const n = F[I++]; let s = "";');
+  t('  for (let k = 0; k < n; k += 4096) s += String.fromCharCode.apply(null, F.subarray(I + k, I + Math.min(n, k + 4096)) as unknown as number[]);');
+  t('  I += n;');
+  t('  return s;');
+  t('}');
+  t('function tb(v: Uint8Array, f: Float64Array, i: number): number {');
+  t('  const n = v.length; f[i++] = n;');
+  t('  for (let k = 0; k < n; k++) f[i++] = v[k];');
+  t('  return i;');
+  t('}');
+  t('function rb(): Uint8Array {');
+  t('  const n = F[I++]; const v = new Uint8Array(n);');
+  t('  for (let k = 0; k < n; k++) v[k] = F[I + k];');
+  t('  I += n;');
+  t('  return v;');
+  t('}');
+  t();
+  const kindOf = (f) => isMsg(f) ? 'msg' : isEnum(f) ? 'num' : f.type === 'bool' ? 'bool' : f.type === 'string' ? 'str' : f.type === 'bytes' ? 'bytes' : 'num';
+  // statements writing value expression `v` (non-repeated element) of field f
+  const put = (f, v) => {
+    switch (kindOf(f)) {
+      case 'msg': return `i = t_${f.resolvedType.name}(${v}, f, i);`;
+      case 'bool': return `f[i++] = ${v} ? 1 : 0;`;
+      case 'str': return `i = ts(${v}, f, i);`;
+      case 'bytes': return `i = tb(${v}, f, i);`;
+      default: return `f[i++] = ${v};`;
+    }
+  };
+  t('void tb; void rb;');
+  /** t_X: writes message m's fields at f[i], returns the index after them. */
+  const emitWriter = (m) => {
+    t(`function t_${m.name}(m: any, f: Float64Array, i: number): number {`);
+    for (const f of m.fieldsArray) {
+      if (f.partOf) continue;
+      const k = kindOf(f);
+      if (f.repeated) t(`  { const a = m.${f.name}; if (a === undefined) f[i++] = 0; else { const n = a.length; f[i++] = n; for (let k = 0; k < n; k++) { ${put(f, 'a[k]')} } } }`);
+      else if (k === 'msg') t(`  { const v = m.${f.name}; if (v === undefined) f[i++] = 0; else { f[i++] = 1; ${put(f, 'v')} } }`);
+      else if (k === 'str') t(`  { const v = m.${f.name}; if (v) i = ts(v, f, i); else f[i++] = 0; }`);
+      else if (k === 'bytes') t(`  { const v = m.${f.name}; if (v) i = tb(v, f, i); else f[i++] = 0; }`);
+      else if (k === 'bool') t(`  f[i++] = m.${f.name} ? 1 : 0;`);
+      else t(`  f[i++] = m.${f.name} ?? 0;`);
+    }
+    for (const o of m.oneofsArray) {
+      t(`  { const o = m.${o.name}; switch (o === undefined ? undefined : o.case) {`);
+      for (const f of switchOrder(o.fieldsArray, HOT_CASES[m.name] ?? [])) t(`    case '${f.name}': f[i++] = ${f.id}; ${put(f, 'o.value')} break;`);
+      t('    default: f[i++] = 0; } }');
+    }
+    t('  return i;');
+    t('}');
+  };
+  for (const m of reach) if (m !== ev) emitWriter(m); // Event itself: tapeEvent below
+
+  // te_X: encodes message m straight from the tape at F[I] (protobuf bytes at wr/p), with the
+  // statements encoderBody writes for e_X and the values read from the tape instead of an object:
+  // the same bytes as e_X of the object the tape was written from.
+  const msgFromTape = (f) => {
+    const t = f.resolvedType;
+    return `${emitTag(f, 2)} const at = p++; I = i; p = te_${t.name}(wr, p); i = I;${hasDynamic(t) ? ' b = wr.buf;' : ''} ${closeLen('at')}`;
+  };
+  const tapeEncoderBody = (m, caseVar = undefined, hot = HOT_CASES[m.name] ?? []) => {
+    const body = [];
+    for (const it of bodyItems(m)) {
+      const after = it.after;
+      if (it.oneof) {
+        const o = it.oneof;
+        body.push('  { switch (f[i++]) {');
+        for (const f of switchOrder(o.fieldsArray, hot)) {
+          let stmt;
+          if (isMsg(f)) stmt = msgFromTape(f);
+          else {
+            const k = scalarKind(f);
+            if (k === 'string') stmt = `I = i; const x = rs(); i = I; ${emitTag(f, 2)} p = wr.stringAt(p, x); b = wr.buf;`;
+            else if (k === 'bytes') stmt = `I = i; const x = rb(); i = I; ${emitTag(f, 2)} p = wr.bytesAt(p, x); b = wr.buf;`;
+            else stmt = `let x = f[i++] as any; ${emitTag(f, WIRE[k])} ${putScalar(k, 'x')}`;
+          }
+          body.push(`    case ${f.id}: { ${stmt}${caseVar ? ` ${caseVar} = ${f.id};` : ''} break; }`);
+        }
+        body.push('    default: break;');
+        body.push(`  }${after} }`);
+        continue;
+      }
+      const f = it.field;
+      if (f.map) throw new Error(`gen.mjs: tape: map field ${m.name}.${f.name}`);
+      if (f.repeated) {
+        if (isMsg(f)) {
+          const t = f.resolvedType;
+          const per = tagBytes(f, 2).length + 5 + staticOf(t);
+          body.push(`  { const n = f[i++]; for (let k = 0; k < n; k++) { ${reserve(per)} ${emitTag(f, 2)} const at = p++; I = i; p = te_${t.name}(wr, p); i = I;${hasDynamic(t) ? ' b = wr.buf;' : ''} ${closeLen('at')} }${after} }`);
+          continue;
+        }
+        const k = scalarKind(f);
+        if (PACKABLE(k)) {
+          const tl = tagBytes(f, 2).length;
+          body.push(`  { const n = f[i++]; if (n) { ${reserve(`${tl + 5} + n * ${scalarMax(k)}`)} ${emitTag(f, 2)} const at = p++; for (let k = 0; k < n; k++) { let x = f[i++] as any; ${putScalar(k, 'x')} } ${closeLen('at')} }${after} }`);
+        } else {
+          const tl = tagBytes(f, WIRE[k]).length;
+          const put = k === 'string' ? 'I = i; const x = rs(); i = I; p = wr.stringAt(p, x); b = wr.buf;' : 'I = i; const x = rb(); i = I; p = wr.bytesAt(p, x); b = wr.buf;';
+          body.push(`  { const n = f[i++]; for (let k = 0; k < n; k++) { ${reserve(tl)} ${emitTag(f, WIRE[k])} ${put} }${after} }`);
+        }
+        continue;
+      }
+      if (isMsg(f)) { body.push(`  { if (f[i++] !== 0) { ${msgFromTape(f)}${after} } }`); continue; }
+      const k = scalarKind(f);
+      const lines = [];
+      encodeFieldValue(f, 'x', lines, '');
+      if (k === 'string') body.push(`  { I = i; const x = rs(); i = I; if (x) { ${lines.join(' ')}${after} } }`);
+      else if (k === 'bytes') body.push(`  { I = i; const x = rb(); i = I; if (x.length) { ${lines.join(' ')}${after} } }`);
+      else body.push(`  { let x = f[i++] as any; if (x) { ${lines.join(' ')}${after} } }`);
+    }
+    return body;
+  };
+  for (const m of reach) {
+    if (m === ev) continue;
+    const body = tapeEncoderBody(m);
+    t(`function te_${m.name}(wr: Writer, p: number): number {`);
+    // the tape and the position in locals (registers), back in I for calls and at the end
+    t('  const f = F; let i = I;');
+    if (body.length > 0) t('  let b = wr.buf;');
+    for (const l of body) t(l);
+    t('  I = i;');
+    t('  return p;');
+    t('}');
+  }
+  {
+    const S = staticOf(ev);
+    t();
+    t('/**');
+    t(' * Appends the event whose body is next on the tape (after its t and cause, read by the caller)');
+    t(' * length-delimited, with `t` and `cause` given, as encodeEventParts does for the object the tape');
+    t(' * was written from: the same bytes. Returns the field number of its body (0 = none).');
+    t(' */');
+    t('export function tapeEncodeEvent(wr: Writer, t: number, cause: number): number {');
+    t(`  let p = wr.pos; let b = wr.buf; if (p + ${S + 5} > b.length) b = wr.reserve(p, ${S + 5});`);
+    t('  let fam = 0;');
+    t('  const at = p++;');
+    t('  const f = F; let i = I;');
+    const evBody = tapeEncoderBody(ev, 'fam', ['job', 'fwReq', 'mmu', 'ioctl', 'fwAck', 'fwIrq', 'doorbell']);
+    // Event's own plain fields (t, cause) are arguments here, not on the tape
+    const tIdx = ev.fieldsArray.filter((f) => !f.partOf).map((f) => f.name);
+    if (tIdx.join(',') !== 't,cause') throw new Error(`gen.mjs: tape: Event's plain fields are ${tIdx}, expected t, cause`);
+    const objBody = encoderBody(ev, { t: 't', cause: 'cause', body: 'ob' }, 'fam');
+    for (const l of objBody.slice(0, 2)) t(l);
+    for (const l of evBody.slice(2)) t(l);
+    t(`  ${closeLen('at')}`);
+    t('  I = i;');
+    t('  wr.pos = p;');
+    t('  return fam;');
+    t('}');
+  }
+  const body = ev.oneofs.body;
+  t();
+  t('/**');
+  t(' * Writes the event (t absolute, cause, body) at f[i]; returns the index after it. Writes past the');
+  t(' * end of `f` are lost: the caller compares the index returned with f.length.');
+  t(' */');
+  t("export function tapeEvent(f: Float64Array, i: number, t: number, cause: number, ob: EventInit['body']): number {");
+  t('  f[i++] = t; f[i++] = cause;');
+  t('  switch (ob === undefined ? undefined : ob.case) {');
+  for (const f of switchOrder(body.fieldsArray, ['job', 'fwReq', 'mmu', 'ioctl', 'fwAck', 'fwIrq', 'doorbell'])) t(`    case '${f.name}': f[i++] = ${f.id}; return t_${f.resolvedType.name}(ob!.value, f, i);`);
+  t('    default: f[i++] = 0; return i;');
+  t('  }');
+  t('}');
+  t();
+  t();
+  t('/** Starts reading tape f at word `from` (tapeNext, tapeAt, tapeEncodeEvent); tapeClose when done. */');
+  t('export function tapeOpen(f: Float64Array, from: number): void { F = f; I = from; }');
+  t('/** The next word of the tape. */');
+  t('export function tapeNext(): number { return F[I++]; }');
+  t('/** The position of the next word. */');
+  t('export function tapeAt(): number { return I; }');
+  t('export function tapeClose(): void { F = new Float64Array(0); }');
+  writeFileSync(join(outDir, 'tape.ts'), T.join('\n') + '\n');
+}

@@ -14,6 +14,7 @@ import {
   type EventInit, type TraceHeaderInit, type ChunkIndexEntryInit, type NoteInit, type StateSnapshotInit,
 } from '../gen/schema.js';
 import { FAMILY_COUNT } from '../events.js';
+import { tapeAt, tapeClose, tapeEncodeEvent, tapeNext, tapeOpen } from '../gen/tape.js';
 import { crc32 } from './crc32.js';
 import { lz4Bound, lz4Compress } from './lz4-block.js';
 import {
@@ -231,6 +232,36 @@ export class ChunkEncoder {
     this.qc[k] = cause;
     this.qb[k] = body;
     if ((this.qn = k + 1) === QUEUE) this.drain();
+  }
+
+  /**
+   * Appends the events of an event tape (proto/gen/tape.ts), words [from, end) of `f`: the same
+   * bytes and chunks as addParts of the events the tape was written from.
+   */
+  addTape(f: Float64Array, from: number, end: number): void {
+    if (this.qn !== 0) this.drain();
+    const w = this.raw, famCounts = this.fam;
+    tapeOpen(f, from);
+    try {
+      while (tapeAt() < end) {
+        const t = tapeNext();
+        const cause = tapeNext();
+        if (t < this.lastT && this.total > 0) {
+          throw new ContainerError('E_ORDER', `event ${this.total}: time goes backwards (${t} ns after ${this.lastT} ns)`);
+        }
+        this.lastT = t;
+        if (this.n === 0) { this.firstT = t; this.prevT = t; }
+        const d = t - this.prevT;
+        const fam = tapeEncodeEvent(w, d <= 0x3fffffff ? d | 0 : d, cause);
+        this.prevT = t;
+        if (fam !== 0) famCounts[fam - 10]++;
+        this.total++;
+        if (++this.n >= this.chunkEvents || w.pos >= this.chunkBytes) this.closeChunk();
+      }
+      if (tapeAt() !== end) throw new ContainerError('E_CORRUPT', `event tape: the last event ends at word ${tapeAt()}, past ${end}`);
+    } finally {
+      tapeClose();
+    }
   }
 
   /** Encodes the queued events (closing chunks as they fill). */
