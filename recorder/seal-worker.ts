@@ -9,6 +9,7 @@
  */
 import { workerData, receiveMessageOnPort } from 'node:worker_threads';
 import { writeSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { ChunkEncoder, FrameSealer } from '../proto/index.js';
 import {
   COMPRESSION_FAST, DOZES, DOZE_MS, HEADER_WORDS, KIND_BEGIN, KIND_COPY, KIND_FINISH, KIND_TAPE, RING_SLOTS, RING_SLOT_BYTES,
@@ -99,6 +100,15 @@ function serve(): void {
   }
 }
 
+/**
+ * The worker runs at the lowest CPU priority (on Linux, a thread's own nice value): on a machine
+ * with two cores, the simulation's garbage collector helpers, which share the other core with it,
+ * then get that core when they need it, and the compression takes what is left. When it falls
+ * behind, the ring fills and the recording waits for it (bounded memory, no loss).
+ */
+export const WORKER_NICE = 19;
+
 try {
+  try { setPriority(0, WORKER_NICE); } catch { /* not permitted here: normal priority */ }
   serve();
 } catch (e) { fail(e); }

@@ -25,7 +25,7 @@ import {
 import * as R from '../firmware/regs.js';
 import { Firmware, type FwHost } from '../firmware/index.js';
 import { heapPolicy, protmPolicy, type HeapPolicyDesc, type ProtmPolicyDesc } from '../policies/index.js';
-import type { Ns, Sim } from '../sim/index.js';
+import { fwRequestBody, type Ns, type Sim } from '../sim/index.js';
 import { Bo, Group, Job, PanthorFile, Queue, Syncobj, Vm, type SyncSignal, type SyncWaiter } from './objects.js';
 import { Scheduler, removeAt } from './sched.js';
 import * as U from './uapi.js';
@@ -219,7 +219,7 @@ export class Kernel implements UapiKernel, FwHost {
   }
 
   emitFwReq(v: FwRequestInit, cause: number): number {
-    return this.sim.bus.emitBody({ case: 'fwReq', value: v }, cause);
+    return this.sim.bus.emitBody({ case: 'fwReq', value: fwRequestBody(v) }, cause);
   }
 
   emitGroupState(g: Group, from: GroupStateKind, to: GroupStateKind, cause: number): number {
@@ -734,7 +734,7 @@ export class Kernel implements UapiKernel, FwHost {
     else if (c === 'dmaHeapAlloc') ret = f.kind === 'heap' ? this.dmaHeapAlloc(p, f.heap, args.value) : -ENOTTY;
     else if (f.kind !== 'render') ret = -ENOTTY;
     else ret = this.drmIoctl(p, f.pf, args);
-    const ev = this.sim.bus.emitBody({ case: 'ioctl', value: { pid, fd, cmd, ret, args } as IoctlInit });
+    const ev = this.sim.bus.emitBody({ case: 'ioctl', value: { pid, fd, cmd, ret, durationNs: 0, args } as IoctlInit });
     const post = this.postIoctl as ((ev: number) => void) | null;
     this.postIoctl = null;
     if (post && ret === 0) post(ev);
