@@ -16,16 +16,40 @@ import { Worker, isMainThread, workerData } from 'node:worker_threads';
 import { rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { applyOverrides, loadBuiltin, sec, simulate } from '../hw-model/index.js';
+import { applyOverrides, loadBuiltin, runModel, sec, simulate, type ScenarioConfig } from '../hw-model/index.js';
+import { tapeEvent } from '../proto/index.js';
 import { recordScenario, traceHeaderFor } from '../recorder/index.js';
 
 /** The recorder variants whose overhead is measured. */
-export const RECORDERS = ['lz4 HC in a worker', 'in-thread lz4 HC', 'in-thread lz4 fast'] as const;
-export type Recorder = typeof RECORDERS[number];
+export const RECORDERS = ['lz4 HC in a worker', 'in-thread lz4 HC', 'lz4 fast in a worker'] as const;
+/**
+ * Where the time of a recording goes: the model with a sink that takes no notice of the events,
+ * and the model writing every event onto a tape (what an offloaded recording's simulation thread
+ * does) with no worker and no file.
+ */
+export const PARTS = ['model, events ignored', 'model + event tape'] as const;
+export type Recorder = typeof RECORDERS[number] | typeof PARTS[number];
+
+/** runModel with the events written onto a tape of 64K words, over and over (no worker, no file). */
+function tapeOnly(cfg: ScenarioConfig): number {
+  const tape = new Float64Array(1 << 16);
+  let i = 0;
+  return runModel(cfg, {
+    sinks: [{
+      onEventParts(t, cause, body): void {
+        i = tapeEvent(tape, i, t, cause, body);
+        if (i > tape.length - 4096) i = 0;
+      },
+    }],
+  }).events;
+}
 
 /** Wall and CPU seconds of one run. */
 export interface Cost { wall: number; cpu: number }
 const NO_COST: Cost = { wall: Infinity, cpu: Infinity };
+
+/** Pairs measured per variant (after two warm-up pairs). */
+export const PAIRS = 14;
 
 export interface PairResult {
   events: number;
@@ -59,9 +83,10 @@ function runner(d: RunnerData): void {
   for (;;) {
     Atomics.wait(ctrl, REQ, 0);
     try {
-      ctrl[EVENTS] = v === 'simulate'
-        ? simulate(cfg).events
-        : recordScenario(path, header, cfg, { offload: v === 'lz4 HC in a worker', compression: v === 'in-thread lz4 fast' ? 'fast' : 'hc' }).events;
+      if (v === 'simulate') ctrl[EVENTS] = simulate(cfg).events;
+      else if (v === 'model, events ignored') ctrl[EVENTS] = runModel(cfg, { sinks: [{ onEventParts(): void { /* ignored */ } }] }).events;
+      else if (v === 'model + event tape') ctrl[EVENTS] = tapeOnly(cfg);
+      else ctrl[EVENTS] = recordScenario(path, header, cfg, { offload: v !== 'in-thread lz4 HC', compression: v === 'lz4 fast in a worker' ? 'fast' : 'hc' }).events;
     } catch (e) {
       ctrl[FAILED] = 2;
       writeSync(2, `bench runner (${v}): ${String((e as Error)?.stack ?? e)}\n`);
@@ -101,7 +126,7 @@ export function measurePairs(name: string, secs: number, quick: boolean, tmpDir:
   const rec = new Runner(name, secs, tmpDir, variant);
   try {
     for (let i = 0; i < (quick ? 1 : 2); i++) { sim.run(); rec.run(); }
-    const n = quick ? 1 : 10;
+    const n = quick ? 1 : PAIRS;
     const ratios: number[] = [], cpuRatios: number[] = [];
     let bs: Cost = NO_COST, br: Cost = NO_COST;
     let events = 0;

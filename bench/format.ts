@@ -6,7 +6,8 @@
  *    of back-to-back pairs, each variant in a thread of its own (format-pairs.ts), for wall time
  *    and, separately, CPU time of the whole process (all threads: the worker's compression counts).
  *    The headline is what csftrace record does (lz4 HC in a worker with two cores, in-thread
- *    otherwise); the other variants show where the time goes.
+ *    otherwise); the other variants, and the model alone with its events ignored or only written
+ *    onto the event tape, show where the time goes.
  *  - scan: events/s decoded from the .csft (iterate every event) beside lz4-decompress-only of the
  *    same chunks (the ceiling). Target ≥ 5M events/s.
  */
@@ -24,7 +25,7 @@ import {
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import type { Bench, BenchContext } from './registry.js';
-import { RECORDERS, type Cost, type PairResult } from './format-pairs.js';
+import { PARTS, RECORDERS, type Cost, type PairResult, type Recorder } from './format-pairs.js';
 
 /** Wall and CPU seconds of one call. CPU is the whole process: every thread (the compression
  * worker, GC and compiler threads), so it is the honest cost on a shared machine. (No forced GC
@@ -92,13 +93,14 @@ async function run(ctx: BenchContext): Promise<void> {
       if (m.note !== undefined) ctx.note(m.note);
       else if (m.report) ctx.report(...m.report);
     }
-    // record overhead: back-to-back pairs (bench/format-pairs.ts), one process per recorder variant
+    // record overhead: back-to-back pairs (bench/format-pairs.ts), one process per variant
     const pairsScript = fileURLToPath(new URL('./format-pairs.js', import.meta.url));
-    const pairs = RECORDERS.map((v) => {
+    const measure = (v: Recorder): PairResult => {
       const r = spawnSync(process.execPath, [pairsScript, name, String(secs), mode, ctx.tmpDir, v], { encoding: 'utf8', maxBuffer: 1 << 22 });
       if (r.status !== 0) throw new Error(`bench/format-pairs ${name} ${v} failed (${r.status ?? r.signal}): ${r.stderr}`);
       return JSON.parse(r.stdout) as PairResult;
-    });
+    };
+    const pairs = RECORDERS.map(measure);
     const headline = offloadByDefault() ? 0 : 1;
     const h = pairs[headline];
     ctx.report(`${name}: record overhead time(sim+record)/time(sim)`, h.median, 'x', '≤ 1.15');
@@ -107,6 +109,7 @@ async function run(ctx: BenchContext): Promise<void> {
       ctx.report(`${name}: overhead, ${RECORDERS[i]}, wall`, pairs[i].median, 'x');
       ctx.report(`${name}: overhead, ${RECORDERS[i]}, CPU (all threads)`, pairs[i].cpuMedian, 'x');
     }
+    for (const v of PARTS) ctx.report(`${name}: where it goes: ${v}, wall / simulate`, measure(v).median, 'x');
     ctx.note(`${name}: ${h.events} events; best simulate ${(h.sim.wall * 1000).toFixed(0)} ms wall / ${(h.sim.cpu * 1000).toFixed(0)} ms CPU (${(h.sim.wall * 1e9 / h.events).toFixed(0)} ns/event); ` +
       `best recording ${RECORDERS.map((l, i) => `${l} ${(pairs[i].rec.wall * 1000).toFixed(0)}/${(pairs[i].rec.cpu * 1000).toFixed(0)}`).join(', ')} ms (wall/CPU); ` +
       `load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);

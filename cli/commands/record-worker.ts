@@ -32,7 +32,7 @@ try {
   const r = recordScenario(data.path, data.header, data.config, {
     chunkEvents: data.chunkEvents,
     compression: data.compression,
-    offload: data.compression === 'fast' ? false : 'auto', // lz4 fast is cheap enough in-thread
+    offload: 'auto',
     shouldStop: () => Atomics.load(stop, 0) !== 0,
     onProgress: data.progress ? (p) => port.postMessage({ type: 'progress', p } satisfies RecordWorkerMessage) : undefined,
   });
