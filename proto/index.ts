@@ -4,7 +4,7 @@
  * .csft framing.
  */
 export * from './gen/schema.js';
-export { tapeEvent, tapeOpen, tapeNext, tapeAt, tapeClose, tapeEncodeEvent } from './gen/tape.js';
+export { tapeEvent } from './gen/tape.js';
 export { Reader, Writer, ProtoDecodeError } from './wire.js';
 export * from './events.js';
 export * from './container/index.js';
