@@ -14,7 +14,8 @@ import {
   Writer, encodeEvent, openContainer, bufferSource, readChunkBytes, decodeChunkEvents,
   type Event, type EventInit, type OpenedContainer,
 } from '../proto/index.js';
-import { TraceRecorder } from './index.js';
+import { applyOverrides, loadBuiltin, sec } from '../hw-model/index.js';
+import { TraceRecorder, recordScenario, traceHeaderFor } from './index.js';
 import { syntheticEvent } from './synthetic.testutil.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -214,6 +215,43 @@ test('after kill -9, every flushed chunk is readable and a notice says the rest 
       i++;
     }
     tr.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a recording stopped early (shouldStop) or abandoned keeps what it handed the worker', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'csft-rec-'));
+  try {
+    // stopped by the caller: the file is closed with its index, the same bytes in both modes
+    const config = applyOverrides(loadBuiltin('stress'), { duration: sec(20) });
+    const header = traceHeaderFor({ config, text: '', source: 'builtin:stress' });
+    const paths = [join(dir, 'stop-in-thread.csft'), join(dir, 'stop-worker.csft')];
+    const results = [false, true].map((offload, k) => {
+      let polls = 0;
+      return recordScenario(paths[k], header, config, { offload, shouldStop: () => ++polls > 3 });
+    });
+    for (const r of results) {
+      assert.equal(r.stopped, true);
+      assert.equal(r.sim, undefined);
+      assert.ok(r.events > 50_000, `${r.events} events`);
+    }
+    assert.equal(results[0].events, results[1].events);
+    assert.equal(Buffer.compare(readFileSync(paths[0]), readFileSync(paths[1])), 0);
+    const stopped = openTrace(paths[1]);
+    assert.equal(stopped.indexed, true);
+    assert.equal(stopped.eventCount, results[1].events);
+    // abandoned (an error path): no index, and every event flushed to the worker is in the file
+    const path = join(dir, 'abandoned.csft');
+    const rec = TraceRecorder.create(path, { scenarioName: 'synthetic' }, { chunkEvents: 500, offload: true });
+    emitInto(rec, 3000);
+    rec.flush();
+    emitInto({ onEvent: (ev, i) => rec.onEvent({ ...ev, t: 3_000_000 + i }, i) }, 100);
+    rec.abandon();
+    const tr = openTrace(path);
+    assert.equal(tr.indexed, false);
+    assert.equal(tr.eventCount, 3000);
+    assert.match(tr.notices.join('\n'), /no index|recovered/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
