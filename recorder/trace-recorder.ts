@@ -115,6 +115,8 @@ class SealChannel {
   readonly headers = new Float64Array(new SharedArrayBuffer(RING_SLOTS * HEADER_WORDS * 8));
   /** Records published so far (over all recordings). */
   seq = 0;
+  /** The worker has exited (it is never reused then). */
+  private exited = false;
 
   constructor() {
     for (let s = 0; s < RING_SLOTS; s++) this.tapes.push(new Float64Array(this.ring, s * RING_SLOT_BYTES, SLOT_WORDS));
@@ -128,13 +130,15 @@ class SealChannel {
       workerData: data, transferList: [this.errors.port2, this.copies.port2],
     });
     this.worker.unref();
+    // (seen only when this thread's event loop runs, i.e. between recordings)
+    this.worker.on('exit', () => { this.exited = true; });
   }
 
   /** A channel for a new recording: the idle one of this thread, or a new one. */
   static acquire(): SealChannel {
     const c = idleChannel;
     idleChannel = undefined;
-    return c ?? new SealChannel();
+    return c !== undefined && !c.exited ? c : new SealChannel();
   }
   /** Hands a channel whose recording completed back for the next one. */
   static release(c: SealChannel): void {
