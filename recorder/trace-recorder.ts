@@ -20,7 +20,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { Worker, MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import {
-  ChunkEncoder, ContainerError, DEFAULT_CHUNK_EVENTS, FrameSealer, encodeContainerStart, tapeEvent, type Compression, type EventInit, type TraceHeaderInit,
+  ChunkEncoder, DEFAULT_CHUNK_EVENTS, FrameSealer, encodeContainerStart, tapeEvent, timeGoesBackwards, type Compression, type EventInit, type TraceHeaderInit,
 } from '../proto/index.js';
 import {
   COMPRESSION_FAST, COMPRESSION_HC, HEADER_WORDS, KIND_BEGIN, KIND_COPY, KIND_FINISH, KIND_TAPE, RING_SLOTS, RING_SLOT_BYTES,
@@ -176,9 +176,8 @@ class Offloaded implements Backend {
   }
 
   add(t: number, cause: number, body: EventInit['body']): void {
-    if (t < this.lastT && this.n > 0) {
-      throw new ContainerError('E_ORDER', `event ${this.n}: time goes backwards (${t} ns after ${this.lastT} ns)`);
-    }
+    // checked here, not only by the worker's encoder: the error reaches the caller of this event
+    if (t < this.lastT && this.n > 0) throw timeGoesBackwards(this.n, t, this.lastT);
     const i = tapeEvent(this.tape, this.i, t, cause, body);
     this.lastT = t;
     this.n++;

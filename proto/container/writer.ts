@@ -182,6 +182,11 @@ const QUEUE = 64;
  * the chunk, plus the chunk's index entry (without offset and compressed size). `onChunk` gets a
  * view that is valid only during the call.
  */
+/** The error for event `index` at `t`, after an event at `last` (times never go backwards). */
+export function timeGoesBackwards(index: number, t: number, last: number): ContainerError {
+  return new ContainerError('E_ORDER', `event ${index}: time goes backwards (${t} ns after ${last} ns)`);
+}
+
 export class ChunkEncoder {
   private readonly chunkEvents: number;
   private readonly chunkBytes: number;
@@ -224,9 +229,7 @@ export class ChunkEncoder {
   /** add() of the event (t, cause, body), without an Event object. */
   addParts(t: number, cause: number, body: EventInit['body']): void {
     const k = this.qn;
-    if (t < this.lastT && this.total + k > 0) {
-      throw new ContainerError('E_ORDER', `event ${this.total + k}: time goes backwards (${t} ns after ${this.lastT} ns)`);
-    }
+    if (t < this.lastT && this.total + k > 0) throw timeGoesBackwards(this.total + k, t, this.lastT);
     this.lastT = t;
     this.qt[k] = t;
     this.qc[k] = cause;
@@ -240,23 +243,15 @@ export class ChunkEncoder {
    */
   addTape(f: Float64Array, from: number, end: number): void {
     if (this.qn !== 0) this.drain();
-    const w = this.raw, famCounts = this.fam;
+    const w = this.raw;
     tapeOpen(f, from);
     try {
       while (tapeAt() < end) {
         const t = tapeNext();
         const cause = tapeNext();
-        if (t < this.lastT && this.total > 0) {
-          throw new ContainerError('E_ORDER', `event ${this.total}: time goes backwards (${t} ns after ${this.lastT} ns)`);
-        }
+        if (t < this.lastT && this.total > 0) throw timeGoesBackwards(this.total, t, this.lastT);
         this.lastT = t;
-        if (this.n === 0) { this.firstT = t; this.prevT = t; }
-        const d = t - this.prevT;
-        const fam = tapeEncodeEvent(w, d <= 0x3fffffff ? d | 0 : d, cause);
-        this.prevT = t;
-        if (fam !== 0) famCounts[fam - 10]++;
-        this.total++;
-        if (++this.n >= this.chunkEvents || w.pos >= this.chunkBytes) this.closeChunk();
+        this.encoded(tapeEncodeEvent(w, this.deltaOf(t), cause));
       }
       if (tapeAt() !== end) throw new ContainerError('E_CORRUPT', `event tape: the last event ends at word ${tapeAt()}, past ${end}`);
     } finally {
@@ -266,21 +261,32 @@ export class ChunkEncoder {
 
   /** Encodes the queued events (closing chunks as they fill). */
   private drain(): void {
-    const qt = this.qt, qc = this.qc, qb = this.qb, w = this.raw, famCounts = this.fam;
+    const qt = this.qt, qc = this.qc, qb = this.qb, w = this.raw;
     const m = this.qn;
     this.qn = 0;
     for (let i = 0; i < m; i++) {
-      const t = qt[i];
-      if (this.n === 0) { this.firstT = t; this.prevT = t; }
-      const d = t - this.prevT;
-      // a small delta goes as a small integer: a double argument would be boxed on every call
-      const fam = encodeEventParts(w, d <= 0x3fffffff ? d | 0 : d, qc[i], qb[i]);
+      this.encoded(encodeEventParts(w, this.deltaOf(qt[i]), qc[i], qb[i]));
       qb[i] = undefined;
-      this.prevT = t;
-      if (fam !== 0) famCounts[fam - 10]++;
-      this.total++;
-      if (++this.n >= this.chunkEvents || w.pos >= this.chunkBytes) this.closeChunk();
     }
+  }
+
+  /**
+   * The time of the next event (absolute `t`) as its delta from the previous event of the open
+   * chunk (0 for the first), a small integer when it is one: a double argument would be boxed on
+   * every encoder call.
+   */
+  private deltaOf(t: number): number {
+    if (this.n === 0) { this.firstT = t; this.prevT = t; }
+    const d = t - this.prevT;
+    this.prevT = t;
+    return d <= 0x3fffffff ? d | 0 : d;
+  }
+
+  /** Counts the event just encoded (`fam`: its body's field number) and closes a full chunk. */
+  private encoded(fam: number): void {
+    if (fam !== 0) this.fam[fam - 10]++;
+    this.total++;
+    if (++this.n >= this.chunkEvents || this.raw.pos >= this.chunkBytes) this.closeChunk();
   }
 
   /** Closes the open chunk (if any), after encoding the queued events. */
