@@ -172,7 +172,7 @@ class Offloaded implements Backend {
     this.awaitSlot();
     const compression = opts.compression === 'fast' ? COMPRESSION_FAST : COMPRESSION_HC;
     const chunkEvents = Math.max(1, opts.chunkEvents ?? DEFAULT_CHUNK_EVENTS);
-    this.publish(KIND_BEGIN, fd, start.length, compression, chunkEvents);
+    this.publish(true, KIND_BEGIN, fd, start.length, compression, chunkEvents);
   }
 
   add(t: number, cause: number, body: EventInit['body']): void {
@@ -205,13 +205,17 @@ class Offloaded implements Backend {
     tapeEvent(copy, 0, t, cause, body);
     this.check();
     this.ch.copies.port1.postMessage(copy, [copy.buffer]);
-    this.publish(KIND_COPY, size, 0);
+    this.publish(false, KIND_COPY, size, 0);
+  }
+
+  /** The worker's error report, if one has come. */
+  private workerError(): string | undefined {
+    return (receiveMessageOnPort(this.ch.errors.port1)?.message as { message?: string } | undefined)?.message;
   }
 
   private check(): void {
     if (Atomics.load(this.state, S_DONE) === 2) {
-      const m = receiveMessageOnPort(this.ch.errors.port1)?.message as { message?: string } | undefined;
-      throw new RecorderError(`${this.path}: write failed (${m?.message ?? 'compression worker error'})`);
+      throw new RecorderError(`${this.path}: write failed (${this.workerError() ?? 'compression worker error'})`);
     }
   }
 
@@ -223,8 +227,8 @@ class Offloaded implements Backend {
       const r = Atomics.wait(this.state, i, value, 1000);
       if (r === 'timed-out') {
         waited += 1000;
-        const m = receiveMessageOnPort(this.ch.errors.port1)?.message as { message?: string } | undefined;
-        if (m) throw new RecorderError(`${this.path}: compression worker failed (${m.message})`);
+        const m = this.workerError();
+        if (m !== undefined) throw new RecorderError(`${this.path}: compression worker failed (${m})`);
         if (waited >= WORKER_STALL_MS) throw new RecorderError(`${this.path}: compression worker did not ${what} in ${WORKER_STALL_MS / 1000} s`);
       }
     }
@@ -243,10 +247,10 @@ class Offloaded implements Backend {
 
   /**
    * Publishes record ch.seq (its slot's tape, if any, already written), then waits for the next
-   * slot to be free and starts filling it. The worker is woken only when it asked for it
-   * (seal-protocol.ts) or for records that end something (BEGIN, FINISH, a flush).
+   * slot to be free and starts filling it. The worker is woken when it asked for it
+   * (seal-protocol.ts), or with `wake` (records that start or end something: BEGIN, FINISH, a flush).
    */
-  private publish(kind: number, a = 0, b = 0, c = 0, d = 0): void {
+  private publish(wake: boolean, kind: number, a = 0, b = 0, c = 0, d = 0): void {
     this.check();
     const ch = this.ch;
     const state = this.state;
@@ -254,7 +258,6 @@ class Offloaded implements Backend {
     ch.seq++;
     Atomics.add(state, S_INFLIGHT, 1);
     Atomics.add(state, S_PUBLISHED, 1);
-    const wake = kind !== KIND_TAPE && kind !== KIND_COPY || b !== 0;
     if (wake || Atomics.load(state, S_SLEEPING) !== 0) Atomics.notify(state, S_PUBLISHED);
     this.tape = ch.tapes[ch.seq % RING_SLOTS];
     this.i = 0;
@@ -263,7 +266,7 @@ class Offloaded implements Backend {
 
   /** Publishes the tape of the current slot; `flush`: the worker then closes its open chunk. */
   private publishTape(flush: boolean): void {
-    this.publish(KIND_TAPE, this.i, flush ? 1 : 0);
+    this.publish(flush, KIND_TAPE, this.i, flush ? 1 : 0);
   }
 
   flush(): void {
@@ -274,7 +277,7 @@ class Offloaded implements Backend {
     const ch = this.ch;
     try {
       if (this.i > 0) this.publishTape(false);
-      this.publish(KIND_FINISH, this.n, this.lastT);
+      this.publish(true, KIND_FINISH, this.n, this.lastT);
       this.waitFor(S_DONE, 0, 'finish');
     } catch (e) {
       this.done = true;
