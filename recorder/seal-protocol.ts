@@ -25,7 +25,7 @@
  * looks at the counter again; only after DOZES empty dozes does it sleep for good, with S_SLEEPING
  * set, and only then does the recording thread notify. BEGIN, FINISH and flushes always notify.
  */
-import { fdatasyncSync, fsyncSync } from 'node:fs';
+import { fdatasyncSync, fsyncSync, writeSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 
 export interface SealWorkerData {
@@ -88,6 +88,12 @@ export const DOZES = 25;
  * recording thread waits for, has little left to do.
  */
 export const SYNC_CHUNKS = 16;
+
+/** Writes all of `b` at the file's position (writeSync may write less than asked). */
+export function writeFully(fd: number, b: Uint8Array): void {
+  let off = 0;
+  while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+}
 
 /**
  * fsync (or fdatasync) of a trace file; a file that cannot be synced (a pipe, /dev/null: EINVAL)

@@ -8,11 +8,10 @@
  * between records.
  */
 import { workerData, receiveMessageOnPort } from 'node:worker_threads';
-import { writeSync } from 'node:fs';
 import { ChunkEncoder, FrameSealer } from '../proto/index.js';
 import {
   COMPRESSION_FAST, DOZES, DOZE_MS, HEADER_WORDS, KIND_BEGIN, KIND_COPY, KIND_FINISH, KIND_TAPE, RING_SLOTS, RING_SLOT_BYTES,
-  S_DONE, S_INFLIGHT, S_PUBLISHED, S_SLEEPING, S_WRITTEN, SYNC_CHUNKS, syncFile, type SealWorkerData,
+  S_DONE, S_INFLIGHT, S_PUBLISHED, S_SLEEPING, S_WRITTEN, SYNC_CHUNKS, syncFile, writeFully, type SealWorkerData,
 } from './seal-protocol.js';
 
 const data = workerData as SealWorkerData;
@@ -45,8 +44,7 @@ class Recording {
   private readonly sealer: FrameSealer;
   constructor(readonly fd: number, startAt: number, compression: number, chunkEvents: number) {
     const writeAll = (b: Uint8Array): void => {
-      let off = 0;
-      while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+      writeFully(fd, b);
       bytes[0] += b.length;
     };
     const sealer = this.sealer = new FrameSealer(startAt, { write: writeAll, compression: compression === COMPRESSION_FAST ? 'fast' : 'hc' });

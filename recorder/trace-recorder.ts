@@ -17,14 +17,14 @@
  *   sim thread: TracepointBus ─► onEventParts ─► tapeEvent ─(slot of the shared ring)─► worker:
  *               ChunkEncoder.addTape ─► FrameSealer (lz4 HC, crc32, index) ─► writeSync(fd)
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { Worker, MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import {
   ChunkEncoder, DEFAULT_CHUNK_EVENTS, FrameSealer, encodeContainerStart, tapeEvent, timeGoesBackwards, type Compression, type EventInit, type TraceHeaderInit,
 } from '../proto/index.js';
 import {
   COMPRESSION_FAST, COMPRESSION_HC, HEADER_WORDS, KIND_BEGIN, KIND_COPY, KIND_FINISH, KIND_TAPE, RING_SLOTS, RING_SLOT_BYTES,
-  SLOT_FULL_WORDS, SLOT_WORDS, S_DONE, S_INFLIGHT, S_PUBLISHED, S_SLEEPING, S_WRITTEN, STATE_WORDS, putHeader, syncFile,
+  SLOT_FULL_WORDS, SLOT_WORDS, S_DONE, S_INFLIGHT, S_PUBLISHED, S_SLEEPING, S_WRITTEN, STATE_WORDS, putHeader, syncFile, writeFully,
   type SealWorkerData,
 } from './seal-protocol.js';
 
@@ -332,8 +332,7 @@ export class TraceRecorder {
   private writeAll(bytes: Uint8Array): void {
     if (this.fd === undefined) throw new RecorderError(`${this.path}: the trace is already closed`);
     try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(this.fd, bytes, off, bytes.length - off);
+      writeFully(this.fd, bytes);
     } catch (e) {
       throw new RecorderError(`${this.path}: write failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
