@@ -25,8 +25,11 @@
  * looks at the counter again; only after DOZES empty dozes does it sleep for good, with S_SLEEPING
  * set, and only then does the recording thread notify. BEGIN, FINISH and flushes always notify.
  */
-import { fdatasyncSync, fsyncSync, writeSync } from 'node:fs';
+import { fdatasyncSync, fsyncSync, readFileSync, writeSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
+import {
+  ChunkEncoder, FAMILY_COUNT, FrameSealer, LIMITS, type ChunkEncoderState, type ChunkIndexEntryInit, type FrameSealerState,
+} from '../proto/index.js';
 
 export interface SealWorkerData {
   /** Int32Array, the S_* slots below. */
@@ -37,6 +40,8 @@ export interface SealWorkerData {
   errors: MessagePort;
   /** Tapes larger than a slot (record kind COPY), in record order. */
   copies: MessagePort;
+  /** The worker's checkpoint (see Checkpoint), growable. */
+  checkpoint: SharedArrayBuffer;
   /** RING_SLOTS data areas of RING_SLOT_BYTES. */
   ring: SharedArrayBuffer;
   /** Float64Array: RING_SLOTS record headers of HEADER_WORDS. */
@@ -76,7 +81,207 @@ export const S_DONE = 2;
 export const S_PUBLISHED = 3;
 /** 1 while the worker sleeps until notified (see above). */
 export const S_SLEEPING = 4;
-export const STATE_WORDS = 5;
+/**
+ * The worker's thread id, once it has lowered its own CPU priority (0 if it could not: then it is
+ * never starved on that account).
+ */
+export const S_TID = 5;
+/**
+ * Takeover of the recording by the recording thread: 0 none; HANDOVER_ASKED while it looks at the
+ * checkpoint (the worker then neither writes nor starts a record); HANDOVER_TAKEN once it has the
+ * recording (the worker stops without another write), or back to 0 if it could not take it.
+ */
+export const S_HANDOVER = 6;
+export const HANDOVER_ASKED = 1;
+export const HANDOVER_TAKEN = 2;
+/** 1 while the worker writes (the file or its checkpoint); see guardedWrites. */
+export const S_WLOCK = 7;
+export const STATE_WORDS = 8;
+/**
+ * The worker's nice value. It runs below the simulation thread and V8's GC helper threads, which
+ * then take the second core from it at once rather than preempting the simulation (measured on
+ * drm-video-over-ui, median record overhead of pairs: about 0.06 lower than at nice 0). A worker
+ * that gets no CPU at that priority (other busy processes) is detected by the recording thread
+ * (isStarved) and its recording is taken over: it goes on in the recording thread, which an
+ * unprivileged worker could not do by raising its priority back.
+ */
+export const WORKER_NICE = 19;
+
+/** How often the recording thread, waiting for the worker, checks whether it is starved. */
+export const STARVE_CHECK_MS = 50;
+
+/**
+ * A thread's CPU time (ns, /proc/<pid>/task/<tid>/schedstat) and whether it is ready to run
+ * (state R in its stat), read at `at` (ms, performance.now()).
+ */
+export interface SchedStat { run: number; runnable: boolean; at: number }
+
+/** The schedstat of thread `tid` of this process, or undefined where there is none. */
+export function readSchedStat(tid: number): SchedStat | undefined {
+  try {
+    const run = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'latin1').split(' ')[0]);
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'latin1');
+    const state = stat.charAt(stat.lastIndexOf(')') + 2);
+    return Number.isFinite(run) ? { run, runnable: state === 'R', at: performance.now() } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether a worker that the recording thread has been waiting for, from `before` to `now` (at
+ * least half a check), is starved: ready to run, yet it ran less than a quarter of that time. With
+ * the recording thread blocked, only other processes keep it off the CPU; a worker blocked in a
+ * write or an fsync is not runnable, so not starved.
+ */
+export function isStarved(before: SchedStat, now: SchedStat): boolean {
+  const span = (now.at - before.at) * 1e6;
+  return now.runnable && span >= STARVE_CHECK_MS * 1e6 / 2 && now.run - before.run < span / 4;
+}
+
+/**
+ * The worker's checkpoint, written after each record it has done (under the write lock): the next
+ * record and everything needed to go on from there, so that the recording thread can take a
+ * starved worker's recording over without waiting for it to run. Words, then the open chunk's
+ * bytes from byte CK_RAW_AT:
+ *   [CK_VALID] 0 none yet (the worker has not done this recording's BEGIN), 1 valid, 2 too large
+ *   [CK_NEXT] next record, then fd, compression code, bytes in the file, the encoder's chunkEvents,
+ *   chunkBytes, n, firstT, prevT, lastT, total, raw length, and FAMILY_COUNT family counts
+ */
+export const CK_VALID = 0;
+const CK_NEXT = 1;
+const CK_FAM = 13;
+const CK_RAW_AT = (CK_FAM + FAMILY_COUNT) * 8;
+/** A checkpoint's room for the open chunk (grown on demand; a chunk's raw bytes are capped below it). */
+export const CK_MAX_BYTES = CK_RAW_AT + LIMITS.maxChunkRaw;
+
+/** A growable SharedArrayBuffer (ES2024; Node 20 has it, the ES2022 typings do not). */
+interface GrowableSab extends SharedArrayBuffer { grow(bytes: number): void }
+const GrowableSab = SharedArrayBuffer as unknown as new (bytes: number, opts: { maxByteLength: number }) => GrowableSab;
+
+export function newCheckpoint(): SharedArrayBuffer {
+  return new GrowableSab(CK_RAW_AT + (1 << 20), { maxByteLength: CK_MAX_BYTES });
+}
+
+/** Writes the checkpoint of `rec` before record `next` (the worker, under the write lock). */
+export function putCheckpoint(ck: SharedArrayBuffer, next: number, rec: SealingRecording): void {
+  const f = new Float64Array(ck, 0, CK_FAM + FAMILY_COUNT);
+  const e = rec.enc.exportState(true);
+  const need = CK_RAW_AT + e.raw.length;
+  if (need > ck.byteLength) {
+    if (need > CK_MAX_BYTES) { f[CK_VALID] = 2; return; }
+    (ck as GrowableSab).grow(Math.min(CK_MAX_BYTES, Math.max(need, ck.byteLength * 2)));
+  }
+  new Uint8Array(ck, CK_RAW_AT, e.raw.length).set(e.raw);
+  f.set([next, rec.fd, rec.compression, rec.written, e.chunkEvents, e.chunkBytes, e.n, e.firstT, e.prevT, e.lastT, e.total, e.raw.length], CK_NEXT);
+  for (let k = 0; k < FAMILY_COUNT; k++) f[CK_FAM + k] = e.fam[k] ?? 0;
+  f[CK_VALID] = 1;
+}
+
+/** A valid checkpoint's next record, fd, compression code, file size and encoder state. */
+export function getCheckpoint(ck: SharedArrayBuffer): { next: number; fd: number; compression: number; written: number; enc: ChunkEncoderState } | undefined {
+  const f = new Float64Array(ck, 0, CK_FAM + FAMILY_COUNT);
+  if (f[CK_VALID] !== 1) return undefined;
+  const [next, fd, compression, written, chunkEvents, chunkBytes, n, firstT, prevT, lastT, total, rawLen] = f.subarray(CK_NEXT, CK_FAM);
+  return {
+    next, fd, compression, written,
+    enc: { chunkEvents, chunkBytes, n, firstT, prevT, lastT, total, raw: new Uint8Array(ck, CK_RAW_AT, rawLen).slice(), fam: Array.from(f.subarray(CK_FAM)) },
+  };
+}
+
+/** Thrown in the worker when it would write after its recording was taken over. */
+export class TakenOver extends Error {}
+
+/**
+ * Runs `f` (a write) in the worker under the write lock, unless the recording thread is taking the
+ * recording over: while it looks, the worker waits; once it has it, TakenOver. (Dekker's way: each
+ * side stores its flag, then reads the other's; the recording thread then waits for S_WLOCK 0.)
+ */
+export function guardedWrite(state: Int32Array, f: () => void): void {
+  for (;;) {
+    Atomics.store(state, S_WLOCK, 1);
+    const h = Atomics.load(state, S_HANDOVER);
+    if (h === 0) break;
+    Atomics.store(state, S_WLOCK, 0);
+    Atomics.notify(state, S_WLOCK);
+    if (h === HANDOVER_TAKEN) throw new TakenOver();
+    Atomics.wait(state, S_HANDOVER, h, 50);
+  }
+  try {
+    f();
+  } finally {
+    Atomics.store(state, S_WLOCK, 0);
+    Atomics.notify(state, S_WLOCK);
+  }
+}
+
+/** Counters both sides of a recording keep in shared memory. */
+export interface SealCounters {
+  state: Int32Array;
+  /** [0]: bytes in the file. */
+  bytes: Float64Array;
+}
+
+/**
+ * One recording's encoder and sealer, in the worker, or in the recording thread after a takeover
+ * (same code, same bytes): encodes tapes into chunks, compresses them and writes them at their
+ * offsets (so that the taking thread may write again what a stale worker wrote: the same bytes),
+ * syncs the file's data every SYNC_CHUNKS chunks, and keeps the byte and chunk counters. `guard`
+ * wraps every write and sync (the worker's write lock).
+ */
+export class SealingRecording {
+  readonly enc: ChunkEncoder;
+  private readonly sealer: FrameSealer;
+
+  private constructor(
+    readonly fd: number, readonly compression: number, c: SealCounters, private readonly guard: (f: () => void) => void,
+    make: (write: (b: Uint8Array, offset: number) => void, onChunk: (raw: Uint8Array, entry: ChunkIndexEntryInit) => void) => [ChunkEncoder, FrameSealer],
+  ) {
+    const { state, bytes } = c;
+    const write = (b: Uint8Array, offset: number): void => {
+      guard(() => writeFully(fd, b, offset));
+      bytes[0] = offset + b.length;
+    };
+    [this.enc, this.sealer] = make(write, (raw, entry) => {
+      this.sealer.sealChunk(raw, entry);
+      if ((Atomics.add(state, S_WRITTEN, 1) + 1) % SYNC_CHUNKS === 0) guard(() => syncFile(fd, true));
+    });
+  }
+
+  /** A recording whose file already holds its first `startAt` bytes (preamble and header). */
+  static begin(c: SealCounters, guard: (f: () => void) => void, fd: number, startAt: number, compression: number, chunkEvents: number): SealingRecording {
+    return new SealingRecording(fd, compression, c, guard, (write, onChunk) => [
+      new ChunkEncoder({ chunkEvents, onChunk }),
+      new FrameSealer(startAt, { write, compression: compression === COMPRESSION_FAST ? 'fast' : 'hc' }),
+    ]);
+  }
+
+  /** The recording of a checkpoint, whose chunks so far (`index`) are read back from the file. */
+  static resume(c: SealCounters, ck: NonNullable<ReturnType<typeof getCheckpoint>>, index: ChunkIndexEntryInit[]): SealingRecording {
+    const totalFam = new Array<number>(FAMILY_COUNT).fill(0);
+    for (const e of index) (e.familyCounts ?? []).forEach((x, k) => { totalFam[k] += x; });
+    const sealer: FrameSealerState = { written: ck.written, compression: ck.compression === COMPRESSION_FAST ? 'fast' : 'hc', index, totalFam, notesOffset: 0 };
+    return new SealingRecording(ck.fd, ck.compression, c, (f) => f(), (write, onChunk) => [ChunkEncoder.resume(ck.enc, onChunk), FrameSealer.resume(sealer, write)]);
+  }
+
+  /** Bytes in the file so far. */
+  get written(): number { return this.sealer.bytesWritten; }
+  get chunks(): number { return this.sealer.chunkCount; }
+
+  /** The events of a tape; `flush`: then closes the open chunk. */
+  tape(tape: Float64Array, words: number, flush: boolean): void {
+    this.enc.addTape(tape, 0, words);
+    if (flush) this.enc.flush();
+  }
+
+  /** Closes the last chunk, writes the index and the trailer, fsync. */
+  finish(events: number): void {
+    this.enc.flush();
+    if (this.enc.eventCount !== events) throw new Error(`the tape held ${this.enc.eventCount} events, the recording ${events}`);
+    this.sealer.finish(this.enc.eventCount, this.enc.lastTimeNs);
+    this.guard(() => syncFile(this.fd));
+  }
+}
 
 /** How long one doze of the worker lasts, and how many empty dozes before it sleeps for good. */
 export const DOZE_MS = 4;
@@ -89,10 +294,12 @@ export const DOZES = 25;
  */
 export const SYNC_CHUNKS = 16;
 
-/** Writes all of `b` at the file's position (writeSync may write less than asked). */
-export function writeFully(fd: number, b: Uint8Array): void {
+/**
+ * Writes all of `b` at the file's position, or at `at` (writeSync may write less than asked).
+ */
+export function writeFully(fd: number, b: Uint8Array, at?: number): void {
   let off = 0;
-  while (off < b.length) off += writeSync(fd, b, off, b.length - off);
+  while (off < b.length) off += writeSync(fd, b, off, b.length - off, at === undefined ? null : at + off);
 }
 
 /**
@@ -116,4 +323,34 @@ export function putHeader(h: Float64Array, at: number, kind: number, a = 0, b = 
   h[at + 2] = b;
   h[at + 3] = c;
   h[at + 4] = d;
+}
+
+/**
+ * Does record `seq` of the ring (`headers`, `ring`; `copy` gives the tape of a COPY record) for the
+ * recording `rec` (the worker's, or the recording thread's after a takeover). Returns the recording
+ * after it: a new one at BEGIN, undefined after FINISH (S_DONE is then set).
+ */
+export function doRecord(
+  c: SealCounters, guard: (f: () => void) => void, headers: Float64Array, ring: SharedArrayBuffer, seq: number, rec: SealingRecording | undefined,
+  copy: (seq: number) => Float64Array | undefined,
+): SealingRecording | undefined {
+  const slot = seq % RING_SLOTS;
+  const at = slot * HEADER_WORDS;
+  const kind = headers[at];
+  if (kind === KIND_BEGIN) return SealingRecording.begin(c, guard, headers[at + 1], headers[at + 2], headers[at + 3], headers[at + 4]);
+  if (rec === undefined) throw new Error(`record ${seq}: kind ${kind} outside a recording`);
+  if (kind === KIND_TAPE || kind === KIND_COPY) {
+    const words = headers[at + 1];
+    const tape = kind === KIND_TAPE ? new Float64Array(ring, slot * RING_SLOT_BYTES, words) : copy(seq);
+    if (tape === undefined) throw new Error(`record ${seq}: its tape copy is missing`);
+    rec.tape(tape, words, headers[at + 2] !== 0);
+    return rec;
+  }
+  if (kind === KIND_FINISH) {
+    rec.finish(headers[at + 1]);
+    Atomics.store(c.state, S_DONE, 1);
+    Atomics.notify(c.state, S_DONE);
+    return undefined;
+  }
+  throw new Error(`record ${seq}: unknown kind ${kind}`);
 }

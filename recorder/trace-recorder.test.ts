@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import {
 import { applyOverrides, loadBuiltin, sec } from '../hw-model/index.js';
 import { TraceRecorder, recordScenario, traceHeaderFor } from './index.js';
 import { syntheticEvent } from './synthetic.testutil.js';
+import { STARVE_CHECK_MS, isStarved, readSchedStat, type SchedStat } from './seal-protocol.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -144,6 +145,75 @@ test('events that fill tape slots, and events larger than a slot, keep their ord
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a recording taken over from its worker at any record (as if the worker were starved) keeps the same bytes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'csft-rec-'));
+  try {
+    // log messages of 1 to 9 KiB fill a tape slot every few dozen events; events 1500 and 1501 are
+    // larger than a slot (COPY records); a flush every 700 events; the takeover comes at BEGIN, in
+    // the middle, around the COPY records, at the last tape record and at FINISH
+    const msg = (i: number): string => `${i}:` + (i === 1500 || i === 1501 ? 'z'.repeat(70_000) : 'x'.repeat(1024 * (1 + (i * 7) % 9)));
+    const record = (path: string, opts: { offload: boolean; takeOverAt?: number }): TraceRecorder => {
+      const rec = TraceRecorder.create(path, { scenarioName: 'synthetic' }, { chunkEvents: 300, ...opts });
+      for (let i = 0; i < 2000; i++) {
+        rec.onEventParts(i * 100, i % 5 === 0 ? 1 : 0, { case: 'log', value: { level: 1, msg: msg(i), source: 'test' } }, i);
+        if (i % 700 === 699) rec.flush();
+      }
+      rec.close();
+      return rec;
+    };
+    const ref = join(dir, 'ref.csft');
+    const r0 = record(ref, { offload: false });
+    const refBytes = readFileSync(ref);
+    // how many records an offloaded recording of this publishes: BEGIN + tape slots + FINISH
+    const full = record(join(dir, 'full.csft'), { offload: true });
+    assert.equal(full.takenOver, false);
+    assert.equal(Buffer.compare(readFileSync(join(dir, 'full.csft')), refBytes), 0);
+    // 173 records: BEGIN, tape slots, a slot then COPY at event 1500 (records 128, 129), COPY at
+    // 1501 (130), the last slot (172), FINISH (173)
+    const at = [1, 2, 3, 9, 40, 127, 128, 129, 130, 131, 172, 173];
+    for (const k of at) {
+      const path = join(dir, `t${k}.csft`);
+      const rec = record(path, { offload: true, takeOverAt: k });
+      assert.equal(rec.takenOver, true, `takeover at record ${k}`);
+      assert.equal(rec.events, 2000);
+      assert.equal(rec.chunks, r0.chunks, `chunks, takeover at record ${k}`);
+      assert.equal(rec.bytes, refBytes.length, `bytes, takeover at record ${k}`);
+      assert.equal(Buffer.compare(readFileSync(path), refBytes), 0, `takeover at record ${k}`);
+    }
+    // past the last record: never taken over
+    const late = record(join(dir, 'late.csft'), { offload: true, takeOverAt: 174 });
+    assert.equal(late.takenOver, false);
+    // the next recording of the thread starts a new worker
+    const next = record(join(dir, 'next.csft'), { offload: true });
+    assert.equal(next.takenOver, false);
+    assert.equal(Buffer.compare(readFileSync(join(dir, 'next.csft')), refBytes), 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a worker is starved when it is ready to run but ran less than a quarter of half a check or more', () => {
+  const ms = 1e6;
+  const at = (t: number, run: number, runnable = true): SchedStat => ({ at: t, run: run * ms, runnable });
+  // ready to run, ran 2 ms of 50: other processes keep it off the CPU
+  assert.equal(isStarved(at(1000, 100), at(1050, 102)), true);
+  // ran most of the time: slow, not starved
+  assert.equal(isStarved(at(1000, 100), at(1050, 140)), false);
+  // blocked (a write, an fsync): not runnable, not starved
+  assert.equal(isStarved(at(1000, 100), at(1050, 101, false)), false);
+  // too short a look
+  assert.equal(isStarved(at(1000, 100), at(1000 + STARVE_CHECK_MS / 2 - 1, 100)), false);
+  // just under a quarter of the span: starved; a quarter: not
+  assert.equal(isStarved(at(0, 0), at(100, 24.9)), true);
+  assert.equal(isStarved(at(0, 0), at(100, 25)), false);
+  // this thread's own schedstat (Linux): it is running, its CPU time only grows
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  const a = readSchedStat(tid), b = readSchedStat(tid);
+  assert.ok(a !== undefined && b !== undefined && b.run >= a.run && a.run > 0 && b.at >= a.at, JSON.stringify([a, b]));
+  assert.equal(a.runnable, true);
+  assert.equal(readSchedStat(0x7fffffff), undefined);
 });
 
 test('offloaded recordings one after the other share a worker; a trace to /dev/null records', () => {

@@ -17,15 +17,17 @@
  *   sim thread: TracepointBus ─► onEventParts ─► tapeEvent ─(slot of the shared ring)─► worker:
  *               ChunkEncoder.addTape ─► FrameSealer (lz4 HC, crc32, index) ─► writeSync(fd)
  */
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { Worker, MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import {
-  ChunkEncoder, DEFAULT_CHUNK_EVENTS, FrameSealer, encodeContainerStart, tapeEvent, timeGoesBackwards, type Compression, type EventInit, type TraceHeaderInit,
+  ChunkEncoder, DEFAULT_CHUNK_EVENTS, FrameSealer, encodeContainerStart, openContainer, tapeEvent, timeGoesBackwards,
+  type ChunkIndexEntryInit, type Compression, type EventInit, type TraceHeaderInit,
 } from '../proto/index.js';
 import {
   COMPRESSION_FAST, COMPRESSION_HC, HEADER_WORDS, KIND_BEGIN, KIND_COPY, KIND_FINISH, KIND_TAPE, RING_SLOTS, RING_SLOT_BYTES,
-  SLOT_FULL_WORDS, SLOT_WORDS, S_DONE, S_INFLIGHT, S_PUBLISHED, S_SLEEPING, S_WRITTEN, STATE_WORDS, putHeader, syncFile, writeFully,
-  type SealWorkerData,
+  SLOT_FULL_WORDS, SLOT_WORDS, STARVE_CHECK_MS, S_DONE, S_HANDOVER, S_INFLIGHT, S_PUBLISHED, S_SLEEPING, S_TID, S_WLOCK, S_WRITTEN,
+  STATE_WORDS, CK_VALID, HANDOVER_ASKED, HANDOVER_TAKEN, SealingRecording, doRecord, getCheckpoint, isStarved, newCheckpoint,
+  putHeader, readSchedStat, syncFile, writeFully, type SealWorkerData,
 } from './seal-protocol.js';
 
 export interface RecorderOptions {
@@ -40,6 +42,12 @@ export interface RecorderOptions {
   offload?: boolean;
   /** Called after each chunk reaches the file (in-thread mode only). */
   onFlush?: (r: TraceRecorder) => void;
+  /**
+   * With `offload`: take the recording over from the worker once it was given this many records (the
+   * first is the BEGIN, then one per tape slot),
+   * as if the worker were starved (tests of the takeover; the bytes are the same).
+   */
+  takeOverAt?: number;
 }
 
 /** How long an abandoned recording waits for the worker to write the events it was given. */
@@ -67,6 +75,8 @@ interface Backend {
   readonly lastTimeNs: number;
   readonly bytes: number;
   readonly chunks: number;
+  /** The recording thread took the recording over from its compression worker. */
+  readonly takenOver: boolean;
 }
 
 class InThread implements Backend {
@@ -95,13 +105,14 @@ class InThread implements Backend {
   get lastTimeNs(): number { return this.enc.lastTimeNs; }
   get bytes(): number { return this.sealer.bytesWritten; }
   get chunks(): number { return this.sealer.chunkCount; }
+  get takenOver(): boolean { return false; }
 }
 
 /**
  * A compression worker with its ring and shared state. It serves the recordings of this thread one
  * after the other: a finished recording hands it back (`idleChannel`) for the next one, which then
  * needs neither a new worker (tens of ms to start) nor fresh ring pages. A channel whose recording
- * failed or was abandoned is terminated, never reused.
+ * failed, was abandoned or was taken over is terminated, never reused.
  */
 class SealChannel {
   readonly worker: Worker;
@@ -109,6 +120,7 @@ class SealChannel {
   readonly written = new Float64Array(new SharedArrayBuffer(8));
   readonly errors = new MessageChannel();
   readonly copies = new MessageChannel();
+  readonly checkpoint = newCheckpoint();
   readonly ring = new SharedArrayBuffer(RING_SLOTS * RING_SLOT_BYTES);
   /** The tape view of each ring slot (a write past its end is dropped, never spills over). */
   readonly tapes: Float64Array[] = [];
@@ -121,16 +133,14 @@ class SealChannel {
   constructor() {
     for (let s = 0; s < RING_SLOTS; s++) this.tapes.push(new Float64Array(this.ring, s * RING_SLOT_BYTES, SLOT_WORDS));
     const data: SealWorkerData = {
-      errors: this.errors.port2, copies: this.copies.port2, ring: this.ring,
+      errors: this.errors.port2, copies: this.copies.port2, checkpoint: this.checkpoint, ring: this.ring,
       state: this.state.buffer as SharedArrayBuffer, bytes: this.written.buffer as SharedArrayBuffer,
       headers: this.headers.buffer as SharedArrayBuffer,
     };
-    // Errors come back on a port read synchronously (this thread may be blocked in Atomics.wait).
     this.worker = new Worker(new URL('./seal-worker.js', import.meta.url), {
       workerData: data, transferList: [this.errors.port2, this.copies.port2],
     });
     this.worker.unref();
-    // (seen only when this thread's event loop runs, i.e. between recordings)
     this.worker.on('exit', () => { this.exited = true; });
   }
 
@@ -157,10 +167,21 @@ class Offloaded implements Backend {
   private n = 0;
   private lastT = 0;
   private done = false;
+  /** This thread has taken the recording over from a starved worker (takeOver). */
+  private taken = false;
+  /** The recording after a takeover (undefined again once finished). */
+  private local: SealingRecording | undefined;
+  /** Its byte and chunk counters (the worker's are no longer this recording's). */
+  private readonly localCounters = { state: new Int32Array(STATE_WORDS), bytes: new Float64Array(1) };
+  /** This recording's BEGIN record, and its first bytes (preamble and header). */
+  private readonly beginSeq: number;
+  private readonly startBytes: number;
+  /** COPY records' tapes by record, kept until the worker is past them (for a takeover). */
+  private readonly copies = new Map<number, Float64Array>();
+  /** The record at which to take the recording over (RecorderOptions.takeOverAt), or -1. */
+  private readonly takeOverSeq: number;
 
   constructor(private readonly path: string, fd: number, header: TraceHeaderInit, opts: RecorderOptions, write: (b: Uint8Array) => void) {
-    // The preamble and the header are written here, so the simulation need not wait for the worker
-    // (a new one takes tens of ms to start): tape slots queue up for it meanwhile.
     const start = encodeContainerStart(header);
     write(start);
     const ch = this.ch = SealChannel.acquire();
@@ -168,6 +189,10 @@ class Offloaded implements Backend {
     Atomics.store(this.state, S_DONE, 0);
     Atomics.store(this.state, S_WRITTEN, 0);
     ch.written[0] = start.length;
+    new Float64Array(ch.checkpoint, 0, 1)[CK_VALID] = 0;
+    this.beginSeq = ch.seq;
+    this.startBytes = start.length;
+    this.takeOverSeq = opts.takeOverAt !== undefined ? ch.seq + Math.max(1, opts.takeOverAt) : -1;
     this.tape = ch.tapes[ch.seq % RING_SLOTS];
     this.awaitSlot();
     const compression = opts.compression === 'fast' ? COMPRESSION_FAST : COMPRESSION_HC;
@@ -176,11 +201,11 @@ class Offloaded implements Backend {
   }
 
   add(t: number, cause: number, body: EventInit['body']): void {
-    // checked here, not only by the worker's encoder: the error reaches the caller of this event
     if (t < this.lastT && this.n > 0) throw timeGoesBackwards(this.n, t, this.lastT);
-    const i = tapeEvent(this.tape, this.i, t, cause, body);
     this.lastT = t;
     this.n++;
+    if (this.local !== undefined) { this.local.enc.addParts(t, cause, body); return; }
+    const i = tapeEvent(this.tape, this.i, t, cause, body);
     if (i < SLOT_FULL_WORDS) this.i = i;
     else this.slotFull(i, t, cause, body);
   }
@@ -192,9 +217,8 @@ class Offloaded implements Backend {
       this.publishTape(false);
       return;
     }
-    // It did not fit (what went past the slot's end was dropped): the slot goes without it, and
-    // the event goes alone into the next slot, or, larger than a slot, as a copy of its own.
     if (this.i > 0) this.publishTape(false);
+    if (this.local !== undefined) { this.local.enc.addParts(t, cause, body); return; }
     const size = tapeEvent(this.tape, 0, t, cause, body);
     if (size <= SLOT_WORDS) {
       this.i = size;
@@ -204,7 +228,9 @@ class Offloaded implements Backend {
     const copy = new Float64Array(size);
     tapeEvent(copy, 0, t, cause, body);
     this.check();
-    this.ch.copies.port1.postMessage(copy, [copy.buffer]);
+    for (const s of this.copies.keys()) if (s < this.ch.seq - Atomics.load(this.state, S_INFLIGHT)) this.copies.delete(s);
+    this.copies.set(this.ch.seq, copy);
+    this.ch.copies.port1.postMessage(copy);
     this.publish(false, KIND_COPY, size, 0);
   }
 
@@ -219,16 +245,28 @@ class Offloaded implements Backend {
     }
   }
 
-  /** Blocks until state[i] != value (or the worker failed); throws after a long stall. */
-  private waitFor(i: number, value: number, what: string): void {
+  /**
+   * Blocks until state[i] != value (or the worker failed); throws after a long stall. With
+   * `takeOver`, a worker found starved (isStarved, checked every STARVE_CHECK_MS) has its recording
+   * taken over, and the wait ends.
+   */
+  private waitFor(i: number, value: number, what: string, takeOver = false): void {
     let waited = 0;
+    const tid = takeOver ? Atomics.load(this.state, S_TID) : 0;
+    let before = tid !== 0 ? readSchedStat(tid) : undefined;
+    const slice = before !== undefined ? STARVE_CHECK_MS : 1000;
     while (Atomics.load(this.state, i) === value) {
       this.check();
-      const r = Atomics.wait(this.state, i, value, 1000);
+      const r = Atomics.wait(this.state, i, value, slice);
       if (r === 'timed-out') {
-        waited += 1000;
+        waited += slice;
         const m = this.workerError();
         if (m !== undefined) throw new RecorderError(`${this.path}: compression worker failed (${m})`);
+        if (before !== undefined) {
+          const now = readSchedStat(tid);
+          if (now !== undefined && isStarved(before, now) && this.takeOver()) return;
+          before = now;
+        }
         if (waited >= WORKER_STALL_MS) throw new RecorderError(`${this.path}: compression worker did not ${what} in ${WORKER_STALL_MS / 1000} s`);
       }
     }
@@ -236,12 +274,83 @@ class Offloaded implements Backend {
   }
 
   /**
+   * Takes the recording over from the worker, without waiting for it to run: from its checkpoint
+   * (the state after its last record; the chunks before are read back from the file) or from the
+   * BEGIN, this thread does the records the worker has not done (the ring and the COPY tapes are
+   * still here), and from then on encodes, compresses and writes itself. A stale worker stops
+   * before its next write; what it wrote past the checkpoint is written again, the same bytes at
+   * the same offsets. Returns false (nothing changed) if the checkpoint could not hold the open
+   * chunk.
+   */
+  private takeOver(): boolean {
+    const ch = this.ch;
+    const st = this.state;
+    Atomics.store(st, S_HANDOVER, HANDOVER_ASKED);
+    Atomics.notify(st, S_PUBLISHED);
+    this.waitFor(S_WLOCK, 1, 'finish a write');
+    if (new Float64Array(ch.checkpoint, 0, 1)[CK_VALID] === 2) {
+      Atomics.store(st, S_HANDOVER, 0);
+      Atomics.notify(st, S_HANDOVER);
+      return false;
+    }
+    const ck = getCheckpoint(ch.checkpoint);
+    Atomics.store(st, S_HANDOVER, HANDOVER_TAKEN);
+    Atomics.notify(st, S_HANDOVER);
+    this.taken = true;
+    void ch.worker.terminate();
+    const counters = this.localCounters;
+    try {
+      let rec = ck !== undefined ? SealingRecording.resume(counters, ck, this.chunksWritten(ck.written)) : undefined;
+      if (rec !== undefined) Atomics.store(counters.state, S_WRITTEN, rec.chunks);
+      counters.bytes[0] = ck !== undefined ? ck.written : this.startBytes;
+      for (let s = ck !== undefined ? ck.next : this.beginSeq; s < ch.seq; s++) {
+        rec = doRecord(counters, (f) => f(), ch.headers, ch.ring, s, rec, (q) => this.copies.get(q));
+      }
+      this.local = rec;
+    } catch (e) {
+      throw e instanceof RecorderError ? e : new RecorderError(`${this.path}: write failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    this.copies.clear();
+    return true;
+  }
+
+  /** The index entries of the chunks in the first `size` bytes of the file (a takeover's). */
+  private chunksWritten(size: number): ChunkIndexEntryInit[] {
+    let fd: number | undefined;
+    try {
+      fd = openSync(this.path, 'r');
+      const rfd = fd;
+      const src = {
+        size,
+        read(offset: number, length: number): Uint8Array {
+          const b = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
+          let got = 0;
+          while (got < b.length) {
+            const n = readSync(rfd, b, got, b.length - got, offset + got);
+            if (n === 0) break;
+            got += n;
+          }
+          return b.subarray(0, got);
+        },
+      };
+      return openContainer(src).chunks.map((c) => ({
+        offset: c.offset, firstEvent: c.origFirstEvent, eventCount: c.eventCount, firstTimeNs: c.firstTimeNs,
+        lastTimeNs: c.lastTimeNs, compressedSize: c.compressedSize, rawSize: c.rawSize, familyCounts: c.familyCounts,
+      }));
+    } catch (e) {
+      throw new RecorderError(`${this.path}: cannot read the trace back to take the recording over (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+
+  /**
    * Waits until the slot of record ch.seq is free: the record that used it, RING_SLOTS records
    * earlier, is done (the worker takes records in order).
    */
   private awaitSlot(): void {
-    for (let n = Atomics.load(this.state, S_INFLIGHT); n >= RING_SLOTS; n = Atomics.load(this.state, S_INFLIGHT)) {
-      this.waitFor(S_INFLIGHT, n, 'keep up');
+    for (let n = Atomics.load(this.state, S_INFLIGHT); n >= RING_SLOTS && !this.taken; n = Atomics.load(this.state, S_INFLIGHT)) {
+      this.waitFor(S_INFLIGHT, n, 'keep up', true);
     }
   }
 
@@ -261,7 +370,7 @@ class Offloaded implements Backend {
     if (wake || Atomics.load(state, S_SLEEPING) !== 0) Atomics.notify(state, S_PUBLISHED);
     this.tape = ch.tapes[ch.seq % RING_SLOTS];
     this.i = 0;
-    this.awaitSlot();
+    if (ch.seq !== this.takeOverSeq || !this.takeOver()) this.awaitSlot();
   }
 
   /** Publishes the tape of the current slot; `flush`: the worker then closes its open chunk. */
@@ -270,22 +379,26 @@ class Offloaded implements Backend {
   }
 
   flush(): void {
-    this.publishTape(true);
+    if (this.taken) this.local?.enc.flush();
+    else this.publishTape(true);
   }
 
   finish(): void {
     const ch = this.ch;
     try {
-      if (this.i > 0) this.publishTape(false);
-      this.publish(true, KIND_FINISH, this.n, this.lastT);
-      this.waitFor(S_DONE, 0, 'finish');
+      if (!this.taken && this.i > 0) this.publishTape(false);
+      if (!this.taken) this.publish(true, KIND_FINISH, this.n, this.lastT);
+      if (!this.taken) this.waitFor(S_DONE, 0, 'finish', true);
+      // after a takeover: the file is complete once the FINISH record is done
+      if (this.local !== undefined) this.local.finish(this.n);
+      this.local = undefined;
     } catch (e) {
       this.done = true;
       void ch.worker.terminate();
-      throw e;
+      throw e instanceof RecorderError ? e : new RecorderError(`${this.path}: write failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
     this.done = true;
-    SealChannel.release(ch);
+    if (!this.taken) SealChannel.release(ch);
   }
   /**
    * Stops the worker without an index (error path); chunks it already wrote stay readable. Waits
@@ -295,7 +408,7 @@ class Offloaded implements Backend {
   abandon(): void {
     if (this.done) return;
     this.done = true;
-    for (let waited = 0; waited < ABANDON_WAIT_MS && Atomics.load(this.state, S_DONE) === 0;) {
+    for (let waited = 0; waited < ABANDON_WAIT_MS && !this.taken && Atomics.load(this.state, S_DONE) === 0;) {
       const n = Atomics.load(this.state, S_INFLIGHT);
       if (n === 0) break;
       Atomics.wait(this.state, S_INFLIGHT, n, 50);
@@ -305,8 +418,9 @@ class Offloaded implements Backend {
   }
   get events(): number { return this.n; }
   get lastTimeNs(): number { return this.lastT; }
-  get bytes(): number { return this.ch.written[0]; }
-  get chunks(): number { return Atomics.load(this.state, S_WRITTEN); }
+  get bytes(): number { return this.taken ? this.localCounters.bytes[0] : this.ch.written[0]; }
+  get chunks(): number { return Atomics.load(this.taken ? this.localCounters.state : this.state, S_WRITTEN); }
+  get takenOver(): boolean { return this.taken; }
 }
 
 export class TraceRecorder {
@@ -357,6 +471,11 @@ export class TraceRecorder {
   get bytes(): number { return this.backend.bytes; }
   /** Chunks written so far. */
   get chunks(): number { return this.backend.chunks; }
+  /**
+   * The compression worker was starved (or `takeOverAt` said so) and this thread took the
+   * recording over: it went on in-thread, with the same bytes.
+   */
+  get takenOver(): boolean { return this.backend.takenOver; }
   /** Virtual time of the last event recorded. */
   get lastTimeNs(): number { return this.backend.lastTimeNs; }
   get isClosed(): boolean { return this.closed; }

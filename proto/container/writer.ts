@@ -88,17 +88,30 @@ export function encodeContainerStart(header: TraceHeaderInit): Uint8Array {
 export type Compression = 'hc' | 'fast';
 
 /**
+ * Everything a FrameSealer needs to go on writing the same file from another thread (structured
+ * clone): FrameSealer.exportState, FrameSealer.resume.
+ */
+export interface FrameSealerState {
+  written: number;
+  compression: Compression;
+  index: ChunkIndexEntryInit[];
+  totalFam: number[];
+  notesOffset: number;
+}
+
+/**
  * Frames and the index: writes the preamble and the header at construction, then one frame per
  * sealed chunk, note or snapshot, and finally the index and the trailer. Keeps one index entry per
- * chunk. Used by ContainerWriter in one thread, or in the recorder's compression worker.
+ * chunk. Used by ContainerWriter in one thread, or in the recorder's compression worker (and, when
+ * that worker hands its recording back, in the recording thread: exportState, resume).
  */
 export class FrameSealer {
-  private readonly out: (bytes: Uint8Array) => void;
+  private readonly out: (bytes: Uint8Array, offset: number) => void;
   private readonly fw = new Writer(1 << 16);
   private readonly hw = new Writer(128);
   private readonly hc: boolean;
-  private readonly index: ChunkIndexEntryInit[] = [];
-  private readonly totalFam: number[] = new Array<number>(FAMILY_COUNT).fill(0);
+  private index: ChunkIndexEntryInit[] = [];
+  private totalFam: number[] = new Array<number>(FAMILY_COUNT).fill(0);
   private written = 0;
   private notesOffset = 0;
   private finished = false;
@@ -107,18 +120,37 @@ export class FrameSealer {
    * Writes the preamble and the header of `header`; or, given a number, continues a file whose
    * first `header` bytes (encodeContainerStart) are already written by someone else.
    */
-  constructor(header: TraceHeaderInit | number, opts: { write(bytes: Uint8Array): void; compression?: Compression }) {
+  /** `write` gets the bytes and the file offset they go to (the bytes written before them). */
+  constructor(header: TraceHeaderInit | number, opts: { write(bytes: Uint8Array, offset: number): void; compression?: Compression }) {
     this.out = opts.write;
     this.hc = (opts.compression ?? 'hc') === 'hc';
     if (typeof header === 'number') this.written = header;
     else this.emit(encodeContainerStart(header));
   }
 
+  /** A sealer that goes on where the one that exported `state` stopped, writing to `write`. */
+  static resume(state: FrameSealerState, write: (bytes: Uint8Array, offset: number) => void): FrameSealer {
+    const s = new FrameSealer(state.written, { write, compression: state.compression });
+    s.index = state.index.slice();
+    s.totalFam = state.totalFam.slice();
+    s.notesOffset = state.notesOffset;
+    return s;
+  }
+
+  /** Its state (a copy), for resume in another thread. Not after finish. */
+  exportState(): FrameSealerState {
+    if (this.finished) throw new Error('FrameSealer.exportState after finish');
+    return {
+      written: this.written, compression: this.hc ? 'hc' : 'fast', index: this.index.slice(),
+      totalFam: this.totalFam.slice(), notesOffset: this.notesOffset,
+    };
+  }
+
   get bytesWritten(): number { return this.written; }
   get chunkCount(): number { return this.index.length; }
 
   private emit(bytes: Uint8Array): void {
-    this.out(bytes);
+    this.out(bytes, this.written);
     this.written += bytes.length;
   }
 
@@ -187,12 +219,29 @@ export function timeGoesBackwards(index: number, t: number, last: number): Conta
   return new ContainerError('E_ORDER', `event ${index}: time goes backwards (${t} ns after ${last} ns)`);
 }
 
+/**
+ * The open chunk of a ChunkEncoder and its counters (structured clone): ChunkEncoder.exportState,
+ * ChunkEncoder.resume.
+ */
+export interface ChunkEncoderState {
+  chunkEvents: number;
+  chunkBytes: number;
+  /** The open chunk's bytes so far. */
+  raw: Uint8Array;
+  fam: number[];
+  n: number;
+  firstT: number;
+  prevT: number;
+  lastT: number;
+  total: number;
+}
+
 export class ChunkEncoder {
   private readonly chunkEvents: number;
   private readonly chunkBytes: number;
   private readonly onChunk: (raw: Uint8Array, entry: ChunkIndexEntryInit) => void;
   private readonly raw = new Writer(1 << 16);
-  private readonly fam: number[] = new Array<number>(FAMILY_COUNT).fill(0);
+  private fam: number[] = new Array<number>(FAMILY_COUNT).fill(0);
   private readonly qt = new Float64Array(QUEUE);
   private readonly qc = new Float64Array(QUEUE);
   private readonly qb: EventInit['body'][] = new Array<EventInit['body']>(QUEUE).fill(undefined);
@@ -211,6 +260,36 @@ export class ChunkEncoder {
     this.chunkEvents = Math.max(1, opts.chunkEvents ?? DEFAULT_CHUNK_EVENTS);
     this.chunkBytes = Math.min(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES, LIMITS.maxChunkRaw >>> 1);
     this.onChunk = opts.onChunk;
+  }
+
+  /**
+   * An encoder that goes on where the one that exported `state` stopped (the same chunks and bytes
+   * as if that one had been given the events), handing its chunks to `onChunk`.
+   */
+  static resume(state: ChunkEncoderState, onChunk: (raw: Uint8Array, entry: ChunkIndexEntryInit) => void): ChunkEncoder {
+    const e = new ChunkEncoder({ chunkEvents: state.chunkEvents, chunkBytes: state.chunkBytes, onChunk });
+    e.raw.ensure(state.raw.length);
+    e.raw.buf.set(state.raw, 0);
+    e.raw.pos = state.raw.length;
+    e.fam = state.fam.slice();
+    e.n = state.n;
+    e.firstT = state.firstT;
+    e.prevT = state.prevT;
+    e.lastT = state.lastT;
+    e.total = state.total;
+    return e;
+  }
+
+  /**
+   * Its state, for resume in another thread; queued events are encoded first. `raw` is a copy, or
+   * with `view` the encoder's own bytes (valid until the next event).
+   */
+  exportState(view = false): ChunkEncoderState {
+    if (this.qn !== 0) this.drain();
+    return {
+      chunkEvents: this.chunkEvents, chunkBytes: this.chunkBytes, raw: view ? this.raw.buf.subarray(0, this.raw.pos) : this.raw.buf.slice(0, this.raw.pos),
+      fam: this.fam.slice(), n: this.n, firstT: this.firstT, prevT: this.prevT, lastT: this.lastT, total: this.total,
+    };
   }
 
   /** Events added so far (including the open chunk). */
