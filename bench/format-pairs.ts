@@ -48,8 +48,14 @@ function tapeOnly(cfg: ScenarioConfig): number {
 export interface Cost { wall: number; cpu: number }
 const NO_COST: Cost = { wall: Infinity, cpu: Infinity };
 
-/** Pairs measured per variant (after two warm-up pairs). */
-export const PAIRS = 14;
+/**
+ * Pairs measured per process (after two warm-up pairs), and processes per variant. Each process
+ * has fresh isolates, whose JIT makes different choices: the same code's median moved by ±0.05
+ * from one process to the next here (its runner threads' CPU time alone by ±0.1), so the figure
+ * is the median of the pairs of several processes.
+ */
+export const PAIRS = 8;
+export const PROCESSES = 3;
 
 export interface PairResult {
   events: number;
@@ -58,6 +64,9 @@ export interface PairResult {
   median: number;
   /** Median of the pairs' CPU ratios (whole process, all threads). */
   cpuMedian: number;
+  cpuRatios: number[];
+  /** The median of each process's pairs (mergePairs). */
+  processMedians: number[];
   /** Best simulation, best recording. */
   sim: Cost;
   rec: Cost;
@@ -120,6 +129,16 @@ class Runner {
   stop(): void { void this.worker.terminate(); }
 }
 
+/** The pairs of several processes as one result. */
+export function mergePairs(rs: PairResult[]): PairResult {
+  const ratios = rs.flatMap((r) => r.ratios), cpuRatios = rs.flatMap((r) => r.cpuRatios);
+  const best = (k: 'sim' | 'rec'): Cost => ({ wall: Math.min(...rs.map((r) => r[k].wall)), cpu: Math.min(...rs.map((r) => r[k].cpu)) });
+  return {
+    events: rs[0].events, ratios, median: median(ratios), cpuRatios, cpuMedian: median(cpuRatios),
+    processMedians: rs.flatMap((r) => r.processMedians), sim: best('sim'), rec: best('rec'),
+  };
+}
+
 /** Pairs of `variant` against simulate on one scenario. */
 export function measurePairs(name: string, secs: number, quick: boolean, tmpDir: string, variant: Recorder): PairResult {
   const sim = new Runner(name, secs, tmpDir, 'simulate');
@@ -140,7 +159,7 @@ export function measurePairs(name: string, secs: number, quick: boolean, tmpDir:
       br = { wall: Math.min(br.wall, r.wall), cpu: Math.min(br.cpu, r.cpu) };
       events = s.events;
     }
-    return { events, ratios, median: median(ratios), cpuMedian: median(cpuRatios), sim: bs, rec: br };
+    return { events, ratios, median: median(ratios), cpuMedian: median(cpuRatios), cpuRatios, processMedians: [median(ratios)], sim: bs, rec: br };
   } finally {
     sim.stop();
     rec.stop();

@@ -84,6 +84,11 @@ export interface RecordResult {
   lastTimeNs: number;
   /** True when shouldStop ended the run early. */
   stopped: boolean;
+  /**
+   * The compression worker was starved of CPU (other busy processes) and the recording thread
+   * took the compression over (same bytes, slower).
+   */
+  takenOver: boolean;
   /** The model's run result (absent when stopped early). */
   sim?: ModelRun;
 }
@@ -123,5 +128,5 @@ export function recordScenario(path: string, header: TraceHeaderInit, config: Sc
     stopped = true;
   }
   rec.close();
-  return { path, events: rec.events, bytes: rec.bytes, chunks: rec.chunks, lastTimeNs: rec.lastTimeNs, stopped, sim };
+  return { path, events: rec.events, bytes: rec.bytes, chunks: rec.chunks, lastTimeNs: rec.lastTimeNs, stopped, takenOver: rec.takenOver, sim };
 }

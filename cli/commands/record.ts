@@ -125,12 +125,13 @@ Examples:
         process.stdout.write(JSON.stringify({
           path: opts.output, scenario: config.name, seed: config.seed, policy: config.driver.protmPolicy,
           events: msg.events, bytes: msg.bytes, bytesPerEvent: +bpe.toFixed(3), chunks: msg.chunks,
-          lastTimeNs: msg.lastTimeNs, durationNs: config.duration, stopped: signal ?? null,
+          lastTimeNs: msg.lastTimeNs, durationNs: config.duration, stopped: signal ?? null, compressedInRecordingThread: msg.takenOver,
         }, null, 2) + '\n');
       } else {
         process.stdout.write(`recorded ${opts.output}: ${config.name} seed ${config.seed} policy ${config.driver.protmPolicy}, ` +
           `${msg.events.toLocaleString('en-US')} events in ${msg.chunks} chunks, ${humanBytes(msg.bytes)} (${bpe.toFixed(2)} B/event), ` +
-          `virtual ${formatNs(msg.stopped ? msg.lastTimeNs : config.duration)}${msg.stopped ? ` (stopped early by ${signal ?? 'request'}; the file is complete up to there)` : ''}\n`);
+          `virtual ${formatNs(msg.stopped ? msg.lastTimeNs : config.duration)}${msg.stopped ? ` (stopped early by ${signal ?? 'request'}; the file is complete up to there)` : ''}` +
+          `${msg.takenOver ? ' (the compression worker got no CPU beside other busy processes: the recording thread compressed the rest)' : ''}\n`);
       }
       if (signal !== undefined) process.exitCode = 128 + (signal === 'SIGINT' ? 2 : 15);
     });
