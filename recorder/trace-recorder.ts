@@ -12,7 +12,9 @@
  *    the same ChunkEncoder, compresses them (lz4 HC), frames and writes them. The recording thread
  *    writes the preamble and header itself and never waits for the worker to start; at most
  *    RING_SLOTS tape slots wait for the worker (the simulation blocks beyond that), so memory stays
- *    bounded.
+ *    bounded. The worker runs at nice 19; one that other processes starve is noticed while the
+ *    simulation waits for it, and the recording is taken over from the worker's last checkpoint
+ *    and goes on in-thread (takeOver).
  *
  *   sim thread: TracepointBus ─► onEventParts ─► tapeEvent ─(slot of the shared ring)─► worker:
  *               ChunkEncoder.addTape ─► FrameSealer (lz4 HC, crc32, index) ─► writeSync(fd)
