@@ -181,8 +181,16 @@ export class Job {
 
 /** A queue (panthor_queue) with its ring buffer, shared with the FW as a CsQueue. */
 export class Queue implements CsQueue {
-  readonly ring: (CsInstr | undefined)[];
-  readonly mask: number;
+  /**
+   * The ring's instructions, at (position & mask): a power-of-two window over the ring that grows
+   * (reserve) up to its size as jobs fill it. A whole ring of empty slots for every queue made the
+   * simulation's young-generation collections copy megabytes of them (drm-video-over-ui creates a
+   * group every few seconds).
+   */
+  ring: (CsInstr | undefined)[];
+  mask: number;
+  /** The ring's size in instructions (its credits: ringbuf_size / 8). */
+  readonly slots: number;
   insert = 0;
   extract = 0;
   readonly st = new CsExecState();
@@ -205,15 +213,33 @@ export class Queue implements CsQueue {
   constructor(readonly group: Group, readonly index: number, readonly priority: number,
               readonly ringbufSize: number, readonly vm: Vm, private readonly hooks: QueueHooks) {
     const n = ringbufSize >>> 3;
-    this.ring = new Array<CsInstr | undefined>(n);
-    this.mask = n - 1;
+    this.slots = n;
+    const cap = Math.min(n, INITIAL_RING_WINDOW);
+    this.ring = new Array<CsInstr | undefined>(cap);
+    this.mask = cap - 1;
     this.syncVa = vm.nextKernelVa;
     vm.nextKernelVa += 64;
     this.syncAdd = ringInstr(CsOpcode.SYNC_ADD64, this.syncVa, 1);
   }
 
   /** Credits left on the ring (drm_sched credit_limit = ringbuf_size / 8). */
-  get freeCredits(): number { return this.ring.length - (this.insert - this.extract); }
+  get freeCredits(): number { return this.slots - (this.insert - this.extract); }
+
+  /**
+   * Makes the window hold the instructions from extract up to `more` past insert (at most the
+   * ring's size: the caller has checked the credits). The live instructions keep their positions;
+   * a slot of the window then only ever holds an instruction already executed or a live one.
+   */
+  reserve(more: number): void {
+    const need = this.insert + more - this.extract;
+    if (need <= this.ring.length) return;
+    let cap = Math.max(1, this.ring.length);
+    while (cap < need) cap *= 2;
+    const ring = new Array<CsInstr | undefined>(cap), m = cap - 1;
+    for (let p = this.extract; p < this.insert; p++) ring[p & m] = this.ring[p & this.mask];
+    this.ring = ring;
+    this.mask = m;
+  }
 
   onCall(seqno: number): void { this.hooks.jobStarted(this, seqno); }
   onGpuTime(ns: number): void {
@@ -224,6 +250,9 @@ export class Queue implements CsQueue {
 }
 
 export interface QueueHooks { jobStarted(q: Queue, seqno: number): void }
+
+/** Instructions of a queue's ring window at first (four jobs of the kernel's JOB_INSTRS). */
+const INITIAL_RING_WINDOW = 64;
 
 export class Group {
   state: GroupStateKind = GroupStateKind.PANTHOR_CS_GROUP_CREATED;

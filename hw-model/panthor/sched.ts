@@ -204,6 +204,7 @@ export class Scheduler implements QueueHooks {
       if (j.deps > 0 || q.freeCredits < JOB_INSTRS) break;
       q.waiting.shift();
       if (j.streamSize === 0) { this.completeJob(j, 0, j.submitEv); continue; }
+      q.reserve(JOB_INSTRS);
       const ring = q.ring, m = q.mask;
       let p = q.insert;
       ring[p++ & m] = I_MOVE32;          // latest flush id
