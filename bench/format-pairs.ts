@@ -52,10 +52,12 @@ const NO_COST: Cost = { wall: Infinity, cpu: Infinity };
  * Pairs measured per process (after two warm-up pairs), and processes per variant. Each process
  * has fresh isolates, whose JIT makes different choices: the same code's median moved by ±0.05
  * from one process to the next here (its runner threads' CPU time alone by ±0.1), so the figure
- * is the median of the pairs of several processes.
+ * is the median of the pairs of several processes (more for the headline).
  */
 export const PAIRS = 8;
 export const PROCESSES = 3;
+/** Processes for the headline (what `csftrace record` does): its median holds stiller with more. */
+export const HEADLINE_PROCESSES = 5;
 
 export interface PairResult {
   events: number;
@@ -67,6 +69,8 @@ export interface PairResult {
   cpuRatios: number[];
   /** The median of each process's pairs (mergePairs). */
   processMedians: number[];
+  /** Recordings (warm-ups included) taken over from a starved compression worker. */
+  takenOver: number;
   /** Best simulation, best recording. */
   sim: Cost;
   rec: Cost;
@@ -79,8 +83,11 @@ export const median = (xs: number[]): number => {
 
 interface RunnerData { name: string; secs: number; tmpDir: string; variant: 'simulate' | Recorder; ctrl: SharedArrayBuffer }
 
-/** Control words: [0] 1 = run requested, 0 = idle; [1] 2 = failed; [2] events of the last run. */
-const REQ = 0, FAILED = 1, EVENTS = 2;
+/**
+ * Control words: [0] 1 = run requested, 0 = idle; [1] 2 = failed; [2] events of the last run;
+ * [3] recordings so far whose compression the recording thread took over (a starved worker).
+ */
+const REQ = 0, FAILED = 1, EVENTS = 2, TAKEN = 3;
 
 /** A runner thread: runs its variant each time [REQ] is set, then clears it. */
 function runner(d: RunnerData): void {
@@ -95,7 +102,11 @@ function runner(d: RunnerData): void {
       if (v === 'simulate') ctrl[EVENTS] = simulate(cfg).events;
       else if (v === 'model, events ignored') ctrl[EVENTS] = runModel(cfg, { sinks: [{ onEventParts(): void { /* ignored */ } }] }).events;
       else if (v === 'model + event tape') ctrl[EVENTS] = tapeOnly(cfg);
-      else ctrl[EVENTS] = recordScenario(path, header, cfg, { offload: v !== 'in-thread lz4 HC', compression: v === 'lz4 fast in a worker' ? 'fast' : 'hc' }).events;
+      else {
+        const r = recordScenario(path, header, cfg, { offload: v !== 'in-thread lz4 HC', compression: v === 'lz4 fast in a worker' ? 'fast' : 'hc' });
+        ctrl[EVENTS] = r.events;
+        if (r.takenOver) ctrl[TAKEN]++;
+      }
     } catch (e) {
       ctrl[FAILED] = 2;
       writeSync(2, `bench runner (${v}): ${String((e as Error)?.stack ?? e)}\n`);
@@ -107,7 +118,7 @@ function runner(d: RunnerData): void {
 }
 
 class Runner {
-  private readonly ctrl = new Int32Array(new SharedArrayBuffer(12));
+  private readonly ctrl = new Int32Array(new SharedArrayBuffer(16));
   private readonly worker: Worker;
   constructor(name: string, secs: number, tmpDir: string, variant: 'simulate' | Recorder) {
     const data: RunnerData = { name, secs, tmpDir, variant, ctrl: this.ctrl.buffer as SharedArrayBuffer };
@@ -126,6 +137,8 @@ class Runner {
     if (this.ctrl[FAILED] === 2) throw new Error('a benchmark runner failed');
     return { wall, cpu: (c.user + c.system) / 1e6, events: this.ctrl[EVENTS] };
   }
+  /** Recordings taken over from a starved compression worker so far. */
+  get takenOver(): number { return Atomics.load(this.ctrl, TAKEN); }
   stop(): void { void this.worker.terminate(); }
 }
 
@@ -135,7 +148,7 @@ export function mergePairs(rs: PairResult[]): PairResult {
   const best = (k: 'sim' | 'rec'): Cost => ({ wall: Math.min(...rs.map((r) => r[k].wall)), cpu: Math.min(...rs.map((r) => r[k].cpu)) });
   return {
     events: rs[0].events, ratios, median: median(ratios), cpuRatios, cpuMedian: median(cpuRatios),
-    processMedians: rs.flatMap((r) => r.processMedians), sim: best('sim'), rec: best('rec'),
+    processMedians: rs.flatMap((r) => r.processMedians), takenOver: rs.reduce((n, r) => n + r.takenOver, 0), sim: best('sim'), rec: best('rec'),
   };
 }
 
@@ -159,7 +172,7 @@ export function measurePairs(name: string, secs: number, quick: boolean, tmpDir:
       br = { wall: Math.min(br.wall, r.wall), cpu: Math.min(br.cpu, r.cpu) };
       events = s.events;
     }
-    return { events, ratios, median: median(ratios), cpuMedian: median(cpuRatios), cpuRatios, processMedians: [median(ratios)], sim: bs, rec: br };
+    return { events, ratios, median: median(ratios), cpuMedian: median(cpuRatios), cpuRatios, processMedians: [median(ratios)], takenOver: rec.takenOver, sim: bs, rec: br };
   } finally {
     sim.stop();
     rec.stop();
