@@ -40,7 +40,7 @@ export interface SealWorkerData {
   errors: MessagePort;
   /** Tapes larger than a slot (record kind COPY), in record order. */
   copies: MessagePort;
-  /** The worker's checkpoint (see Checkpoint), growable. */
+  /** The worker's checkpoint (see putCheckpoint), growable. */
   checkpoint: SharedArrayBuffer;
   /** RING_SLOTS data areas of RING_SLOT_BYTES. */
   ring: SharedArrayBuffer;
@@ -94,7 +94,7 @@ export const S_TID = 5;
 export const S_HANDOVER = 6;
 export const HANDOVER_ASKED = 1;
 export const HANDOVER_TAKEN = 2;
-/** 1 while the worker writes (the file or its checkpoint); see guardedWrites. */
+/** 1 while the worker writes (the file or its checkpoint); see guardedWrite. */
 export const S_WLOCK = 7;
 export const STATE_WORDS = 8;
 /**
