@@ -28,7 +28,7 @@
 import { fdatasyncSync, fsyncSync, readFileSync, writeSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 import {
-  ChunkEncoder, FAMILY_COUNT, FrameSealer, LIMITS, type ChunkEncoderState, type ChunkIndexEntryInit, type FrameSealerState,
+  ChunkEncoder, DEFAULT_CHUNK_BYTES, FAMILY_COUNT, FrameSealer, type ChunkEncoderState, type ChunkIndexEntryInit, type FrameSealerState,
 } from '../proto/index.js';
 
 export interface SealWorkerData {
@@ -40,7 +40,7 @@ export interface SealWorkerData {
   errors: MessagePort;
   /** Tapes larger than a slot (record kind COPY), in record order. */
   copies: MessagePort;
-  /** The worker's checkpoint (see putCheckpoint), growable. */
+  /** The worker's checkpoint (see putCheckpoint). */
   checkpoint: SharedArrayBuffer;
   /** RING_SLOTS data areas of RING_SLOT_BYTES. */
   ring: SharedArrayBuffer;
@@ -152,26 +152,22 @@ export const CK_VALID = 0;
 const CK_NEXT = 1;
 const CK_FAM = 13;
 const CK_RAW_AT = (CK_FAM + FAMILY_COUNT) * 8;
-/** A checkpoint's room for the open chunk (grown on demand; a chunk's raw bytes are capped below it). */
-export const CK_MAX_BYTES = CK_RAW_AT + LIMITS.maxChunkRaw;
-
-/** A growable SharedArrayBuffer (ES2024; Node 20 has it, the ES2022 typings do not). */
-interface GrowableSab extends SharedArrayBuffer { grow(bytes: number): void }
-const GrowableSab = SharedArrayBuffer as unknown as new (bytes: number, opts: { maxByteLength: number }) => GrowableSab;
-
-export function newCheckpoint(): SharedArrayBuffer {
-  return new GrowableSab(CK_RAW_AT + (1 << 20), { maxByteLength: CK_MAX_BYTES });
+/**
+ * A checkpoint with room for an open chunk of `rawBytes` (the worker's chunks close at
+ * DEFAULT_CHUNK_BYTES, so between records their open chunk is always smaller).
+ */
+export function newCheckpoint(rawBytes = DEFAULT_CHUNK_BYTES): SharedArrayBuffer {
+  return new SharedArrayBuffer(CK_RAW_AT + rawBytes);
 }
 
-/** Writes the checkpoint of `rec` before record `next` (the worker, under the write lock). */
+/**
+ * Writes the checkpoint of `rec` before record `next` (the worker, under the write lock); one whose
+ * open chunk does not fit is marked too large (a takeover then waits for the next).
+ */
 export function putCheckpoint(ck: SharedArrayBuffer, next: number, rec: SealingRecording): void {
   const f = new Float64Array(ck, 0, CK_FAM + FAMILY_COUNT);
   const e = rec.enc.exportState(true);
-  const need = CK_RAW_AT + e.raw.length;
-  if (need > ck.byteLength) {
-    if (need > CK_MAX_BYTES) { f[CK_VALID] = 2; return; }
-    (ck as GrowableSab).grow(Math.min(CK_MAX_BYTES, Math.max(need, ck.byteLength * 2)));
-  }
+  if (CK_RAW_AT + e.raw.length > ck.byteLength) { f[CK_VALID] = 2; return; }
   new Uint8Array(ck, CK_RAW_AT, e.raw.length).set(e.raw);
   f.set([next, rec.fd, rec.compression, rec.written, e.chunkEvents, e.chunkBytes, e.n, e.firstT, e.prevT, e.lastT, e.total, e.raw.length], CK_NEXT);
   for (let k = 0; k < FAMILY_COUNT; k++) f[CK_FAM + k] = e.fam[k] ?? 0;
