@@ -28,7 +28,8 @@
 import { fdatasyncSync, fsyncSync, readFileSync, writeSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 import {
-  ChunkEncoder, DEFAULT_CHUNK_BYTES, FAMILY_COUNT, FrameSealer, type ChunkEncoderState, type ChunkIndexEntryInit, type FrameSealerState,
+  ChunkEncoder, DEFAULT_CHUNK_BYTES, FAMILY_COUNT, FrameSealer, type ChunkEncoderState, type ChunkIndexEntryInit, type Compression,
+  type FrameSealerState,
 } from '../proto/index.js';
 
 export interface SealWorkerData {
@@ -67,6 +68,8 @@ export const KIND_FINISH = 4;
 /** Compression codes of a BEGIN record. */
 export const COMPRESSION_HC = 0;
 export const COMPRESSION_FAST = 1;
+export const compressionCode = (c: Compression | undefined): number => c === 'fast' ? COMPRESSION_FAST : COMPRESSION_HC;
+const compressionOf = (code: number): Compression => code === COMPRESSION_FAST ? 'fast' : 'hc';
 
 /** Record header words (kind and up to four numbers). */
 export const HEADER_WORDS = 5;
@@ -166,7 +169,7 @@ export function newCheckpoint(rawBytes = DEFAULT_CHUNK_BYTES): SharedArrayBuffer
  */
 export function putCheckpoint(ck: SharedArrayBuffer, next: number, rec: SealingRecording): void {
   const f = new Float64Array(ck, 0, CK_FAM + FAMILY_COUNT);
-  const e = rec.enc.exportState(true);
+  const e = rec.enc.exportState();
   if (CK_RAW_AT + e.raw.length > ck.byteLength) { f[CK_VALID] = 2; return; }
   new Uint8Array(ck, CK_RAW_AT, e.raw.length).set(e.raw);
   f.set([next, rec.fd, rec.compression, rec.written, e.chunkEvents, e.chunkBytes, e.n, e.firstT, e.prevT, e.lastT, e.total, e.raw.length], CK_NEXT);
@@ -174,14 +177,17 @@ export function putCheckpoint(ck: SharedArrayBuffer, next: number, rec: SealingR
   f[CK_VALID] = 1;
 }
 
-/** A valid checkpoint's next record, fd, compression code, file size and encoder state. */
+/**
+ * A valid checkpoint's next record, fd, compression code, file size and encoder state (its `raw` a
+ * view of the checkpoint: ChunkEncoder.resume copies it).
+ */
 export function getCheckpoint(ck: SharedArrayBuffer): { next: number; fd: number; compression: number; written: number; enc: ChunkEncoderState } | undefined {
   const f = new Float64Array(ck, 0, CK_FAM + FAMILY_COUNT);
   if (f[CK_VALID] !== 1) return undefined;
   const [next, fd, compression, written, chunkEvents, chunkBytes, n, firstT, prevT, lastT, total, rawLen] = f.subarray(CK_NEXT, CK_FAM);
   return {
     next, fd, compression, written,
-    enc: { chunkEvents, chunkBytes, n, firstT, prevT, lastT, total, raw: new Uint8Array(ck, CK_RAW_AT, rawLen).slice(), fam: Array.from(f.subarray(CK_FAM)) },
+    enc: { chunkEvents, chunkBytes, n, firstT, prevT, lastT, total, raw: new Uint8Array(ck, CK_RAW_AT, rawLen), fam: Array.from(f.subarray(CK_FAM)) },
   };
 }
 
@@ -248,15 +254,13 @@ export class SealingRecording {
   static begin(c: SealCounters, guard: (f: () => void) => void, fd: number, startAt: number, compression: number, chunkEvents: number): SealingRecording {
     return new SealingRecording(fd, compression, c, guard, (write, onChunk) => [
       new ChunkEncoder({ chunkEvents, onChunk }),
-      new FrameSealer(startAt, { write, compression: compression === COMPRESSION_FAST ? 'fast' : 'hc' }),
+      new FrameSealer(startAt, { write, compression: compressionOf(compression) }),
     ]);
   }
 
   /** The recording of a checkpoint, whose chunks so far (`index`) are read back from the file. */
   static resume(c: SealCounters, ck: NonNullable<ReturnType<typeof getCheckpoint>>, index: ChunkIndexEntryInit[]): SealingRecording {
-    const totalFam = new Array<number>(FAMILY_COUNT).fill(0);
-    for (const e of index) (e.familyCounts ?? []).forEach((x, k) => { totalFam[k] += x; });
-    const sealer: FrameSealerState = { written: ck.written, compression: ck.compression === COMPRESSION_FAST ? 'fast' : 'hc', index, totalFam, notesOffset: 0 };
+    const sealer: FrameSealerState = { written: ck.written, compression: compressionOf(ck.compression), index };
     return new SealingRecording(ck.fd, ck.compression, c, (f) => f(), (write, onChunk) => [ChunkEncoder.resume(ck.enc, onChunk), FrameSealer.resume(sealer, write)]);
   }
 

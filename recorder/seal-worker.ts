@@ -62,17 +62,17 @@ const guard = (f: () => void): void => guardedWrite(state, f);
 function serve(): void {
   let rec: SealingRecording | undefined;
   const copy = (): Float64Array | undefined => receiveMessageOnPort(data.copies)?.message as Float64Array | undefined;
-  for (let seq = 0; ; seq++) {
+  for (let seq = 0; ;) {
     awaitRecord(seq);
     if (Atomics.load(state, S_PUBLISHED) === seq) {
-      // the recording thread looked at the checkpoint and left the recording here: wait again
-      guard(() => { /* returns once it has decided */ });
-      seq--;
+      // woken by a takeover while idle: wait for its decision (TakenOver, or the wait goes on)
+      guard(() => { /* nothing to write */ });
       continue;
     }
     rec = doRecord(counters, guard, headers, data.ring, seq, rec, copy);
     const r = rec;
     if (r !== undefined) guard(() => putCheckpoint(data.checkpoint, seq + 1, r));
+    seq++;
     Atomics.sub(state, S_INFLIGHT, 1);
     Atomics.notify(state, S_INFLIGHT);
   }

@@ -22,14 +22,14 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { Worker, MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import {
-  ChunkEncoder, DEFAULT_CHUNK_EVENTS, FrameSealer, encodeContainerStart, openContainer, tapeEvent, timeGoesBackwards,
+  ChunkEncoder, DEFAULT_CHUNK_EVENTS, FrameSealer, encodeContainerStart, openContainer, preadSource, tapeEvent, timeGoesBackwards,
   type ChunkIndexEntryInit, type Compression, type EventInit, type TraceHeaderInit,
 } from '../proto/index.js';
 import {
-  COMPRESSION_FAST, COMPRESSION_HC, HEADER_WORDS, KIND_BEGIN, KIND_COPY, KIND_FINISH, KIND_TAPE, RING_SLOTS, RING_SLOT_BYTES,
+  HEADER_WORDS, KIND_BEGIN, KIND_COPY, KIND_FINISH, KIND_TAPE, RING_SLOTS, RING_SLOT_BYTES,
   SLOT_FULL_WORDS, SLOT_WORDS, STARVE_CHECK_MS, S_DONE, S_HANDOVER, S_INFLIGHT, S_PUBLISHED, S_SLEEPING, S_TID, S_WLOCK, S_WRITTEN,
   STATE_WORDS, CK_VALID, HANDOVER_ASKED, HANDOVER_TAKEN, SealingRecording, doRecord, getCheckpoint, isStarved, newCheckpoint,
-  putHeader, readSchedStat, syncFile, writeFully, type SealWorkerData,
+  compressionCode, putHeader, readSchedStat, syncFile, writeFully, type SealWorkerData,
 } from './seal-protocol.js';
 
 export interface RecorderOptions {
@@ -65,6 +65,14 @@ export class RecorderError extends Error {
     super(message);
     this.name = 'RecorderError';
   }
+}
+
+/** The errno code of a failed fs call, or its message. */
+const errnoOf = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+
+/** A failed write of `path` as a RecorderError (one that already is one passes through). */
+function writeFailed(path: string, e: unknown): RecorderError {
+  return e instanceof RecorderError ? e : new RecorderError(`${path}: write failed (${errnoOf(e)})`);
 }
 
 /** The sink side of a recording (`add`: the only per-event work) and the completion of its file. */
@@ -197,9 +205,8 @@ class Offloaded implements Backend {
     this.takeOverSeq = opts.takeOverAt !== undefined ? ch.seq + Math.max(1, opts.takeOverAt) : -1;
     this.tape = ch.tapes[ch.seq % RING_SLOTS];
     this.awaitSlot();
-    const compression = opts.compression === 'fast' ? COMPRESSION_FAST : COMPRESSION_HC;
     const chunkEvents = Math.max(1, opts.chunkEvents ?? DEFAULT_CHUNK_EVENTS);
-    this.publish(true, KIND_BEGIN, fd, start.length, compression, chunkEvents);
+    this.publish(true, KIND_BEGIN, fd, start.length, compressionCode(opts.compression), chunkEvents);
   }
 
   add(t: number, cause: number, body: EventInit['body']): void {
@@ -310,7 +317,7 @@ class Offloaded implements Backend {
       }
       this.local = rec;
     } catch (e) {
-      throw e instanceof RecorderError ? e : new RecorderError(`${this.path}: write failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw writeFailed(this.path, e);
     }
     this.copies.clear();
     return true;
@@ -320,27 +327,13 @@ class Offloaded implements Backend {
   private chunksWritten(size: number): ChunkIndexEntryInit[] {
     let fd: number | undefined;
     try {
-      fd = openSync(this.path, 'r');
-      const rfd = fd;
-      const src = {
-        size,
-        read(offset: number, length: number): Uint8Array {
-          const b = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
-          let got = 0;
-          while (got < b.length) {
-            const n = readSync(rfd, b, got, b.length - got, offset + got);
-            if (n === 0) break;
-            got += n;
-          }
-          return b.subarray(0, got);
-        },
-      };
-      return openContainer(src).chunks.map((c) => ({
+      const rfd = fd = openSync(this.path, 'r');
+      return openContainer(preadSource(size, (buf, off, len, pos) => readSync(rfd, buf, off, len, pos))).chunks.map((c) => ({
         offset: c.offset, firstEvent: c.origFirstEvent, eventCount: c.eventCount, firstTimeNs: c.firstTimeNs,
         lastTimeNs: c.lastTimeNs, compressedSize: c.compressedSize, rawSize: c.rawSize, familyCounts: c.familyCounts,
       }));
     } catch (e) {
-      throw new RecorderError(`${this.path}: cannot read the trace back to take the recording over (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new RecorderError(`${this.path}: cannot read the trace back to take the recording over (${errnoOf(e)})`);
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
@@ -397,7 +390,7 @@ class Offloaded implements Backend {
     } catch (e) {
       this.done = true;
       void ch.worker.terminate();
-      throw e instanceof RecorderError ? e : new RecorderError(`${this.path}: write failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw writeFailed(this.path, e);
     }
     this.done = true;
     if (!this.taken) SealChannel.release(ch);
@@ -440,7 +433,7 @@ export class TraceRecorder {
   static create(path: string, header: TraceHeaderInit, opts: RecorderOptions = {}): TraceRecorder {
     let fd: number;
     try { fd = openSync(path, 'w'); }
-    catch (e) { throw new RecorderError(`${path}: cannot create the trace (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`); }
+    catch (e) { throw new RecorderError(`${path}: cannot create the trace (${errnoOf(e)})`); }
     try { return new TraceRecorder(path, fd, header, opts); }
     catch (e) { closeSync(fd); throw e; }
   }
@@ -450,7 +443,7 @@ export class TraceRecorder {
     try {
       writeFully(this.fd, bytes);
     } catch (e) {
-      throw new RecorderError(`${this.path}: write failed (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw writeFailed(this.path, e);
     }
   }
 

@@ -7,7 +7,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync, ftruncateSync, writeSync } from 'node:fs';
 import {
-  openContainer, readChunkBytes, decodeChunkRange, forEachChunkEvent, causeFixer, bufferSource, encodeContainer,
+  openContainer, readChunkBytes, decodeChunkRange, forEachChunkEvent, causeFixer, bufferSource, preadSource, encodeContainer,
   mapChunk, decodeMappedEvent, type ChunkMap,
   planAppendNote, ContainerError,
   type ByteSource, type ChunkInfo, type OpenedContainer, type Event, type EventInit, type Note,
@@ -81,21 +81,16 @@ const RECENT_EVENTS = 4096;
 class FileSource implements ByteSource {
   readonly size: number;
   private fd: number | undefined;
+  private readonly src: ByteSource;
   constructor(readonly path: string) {
     this.fd = openSync(path, 'r');
     this.size = fstatSync(this.fd).size;
+    const fd = this.fd;
+    this.src = preadSource(this.size, (buf, off, len, pos) => readSync(fd, buf, off, len, pos));
   }
   read(offset: number, length: number): Uint8Array {
     if (this.fd === undefined) throw new TraceError(`${this.path}: trace is closed`, 'E_CLOSED');
-    const n = Math.max(0, Math.min(length, this.size - offset));
-    const buf = new Uint8Array(n);
-    let got = 0;
-    while (got < n) {
-      const r = readSync(this.fd, buf, got, n - got, offset + got);
-      if (r <= 0) break;
-      got += r;
-    }
-    return got === n ? buf : buf.subarray(0, got);
+    return this.src.read(offset, length);
   }
   close(): void {
     if (this.fd !== undefined) { closeSync(this.fd); this.fd = undefined; }

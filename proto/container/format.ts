@@ -84,6 +84,27 @@ export function bufferSource(buf: Uint8Array): ByteSource {
   };
 }
 
+/**
+ * A ByteSource of `size` bytes read through `pread` (fs.readSync of a file, say: this layer does no
+ * I/O itself): reads until `length` bytes, or fewer at the end.
+ */
+export function preadSource(size: number, pread: (buf: Uint8Array, offset: number, length: number, position: number) => number): ByteSource {
+  return {
+    size,
+    read(offset, length) {
+      const n = Math.max(0, Math.min(length, size - offset));
+      const buf = new Uint8Array(n);
+      let got = 0;
+      while (got < n) {
+        const r = pread(buf, got, n - got, offset + got);
+        if (r <= 0) break;
+        got += r;
+      }
+      return got === n ? buf : buf.subarray(0, got);
+    },
+  };
+}
+
 export function putU32(b: Uint8Array, at: number, v: number): void {
   b[at] = v & 0xff; b[at + 1] = (v >>> 8) & 0xff; b[at + 2] = (v >>> 16) & 0xff; b[at + 3] = (v >>> 24) & 0xff;
 }

@@ -88,39 +88,37 @@ export function encodeContainerStart(header: TraceHeaderInit): Uint8Array {
 export type Compression = 'hc' | 'fast';
 
 /**
- * Everything a FrameSealer needs to go on writing the same file from another thread (structured
- * clone): FrameSealer.exportState, FrameSealer.resume.
+ * What a FrameSealer needs to go on writing a file of chunks (FrameSealer.resume): the bytes in it
+ * and the index entries of its chunks (as read back from the file).
  */
 export interface FrameSealerState {
   written: number;
   compression: Compression;
   index: ChunkIndexEntryInit[];
-  totalFam: number[];
-  notesOffset: number;
 }
 
 /**
  * Frames and the index: writes the preamble and the header at construction, then one frame per
  * sealed chunk, note or snapshot, and finally the index and the trailer. Keeps one index entry per
  * chunk. Used by ContainerWriter in one thread, or in the recorder's compression worker (and, when
- * that worker hands its recording back, in the recording thread: exportState, resume).
+ * the recording thread takes a starved worker's recording over, there: resume).
  */
 export class FrameSealer {
   private readonly out: (bytes: Uint8Array, offset: number) => void;
   private readonly fw = new Writer(1 << 16);
   private readonly hw = new Writer(128);
   private readonly hc: boolean;
-  private index: ChunkIndexEntryInit[] = [];
-  private totalFam: number[] = new Array<number>(FAMILY_COUNT).fill(0);
+  private readonly index: ChunkIndexEntryInit[] = [];
+  private readonly totalFam: number[] = new Array<number>(FAMILY_COUNT).fill(0);
   private written = 0;
   private notesOffset = 0;
   private finished = false;
 
   /**
    * Writes the preamble and the header of `header`; or, given a number, continues a file whose
-   * first `header` bytes (encodeContainerStart) are already written by someone else.
+   * first `header` bytes (encodeContainerStart) are already written by someone else. `write` gets
+   * the bytes and the file offset they go to (the bytes written before them).
    */
-  /** `write` gets the bytes and the file offset they go to (the bytes written before them). */
   constructor(header: TraceHeaderInit | number, opts: { write(bytes: Uint8Array, offset: number): void; compression?: Compression }) {
     this.out = opts.write;
     this.hc = (opts.compression ?? 'hc') === 'hc';
@@ -128,22 +126,14 @@ export class FrameSealer {
     else this.emit(encodeContainerStart(header));
   }
 
-  /** A sealer that goes on where the one that exported `state` stopped, writing to `write`. */
+  /**
+   * A sealer that goes on writing a file of `state.written` bytes whose chunks are `state.index`
+   * (no notes yet), writing to `write`.
+   */
   static resume(state: FrameSealerState, write: (bytes: Uint8Array, offset: number) => void): FrameSealer {
     const s = new FrameSealer(state.written, { write, compression: state.compression });
-    s.index = state.index.slice();
-    s.totalFam = state.totalFam.slice();
-    s.notesOffset = state.notesOffset;
+    for (const e of state.index) s.counted(e);
     return s;
-  }
-
-  /** Its state (a copy), for resume in another thread. Not after finish. */
-  exportState(): FrameSealerState {
-    if (this.finished) throw new Error('FrameSealer.exportState after finish');
-    return {
-      written: this.written, compression: this.hc ? 'hc' : 'fast', index: this.index.slice(),
-      totalFam: this.totalFam.slice(), notesOffset: this.notesOffset,
-    };
   }
 
   get bytesWritten(): number { return this.written; }
@@ -170,7 +160,12 @@ export class FrameSealer {
     fw.pos += clen;
     const full: ChunkIndexEntryInit = { ...entry, offset: this.written, compressedSize: clen };
     this.emit(sealFrame(fw, FrameKind.CHUNK));
-    this.index.push(full);
+    this.counted(full);
+  }
+
+  /** Adds a written chunk's entry to the index and its families to the totals. */
+  private counted(entry: ChunkIndexEntryInit): void {
+    this.index.push(entry);
     const fam = entry.familyCounts ?? [];
     for (let i = 0; i < fam.length; i++) this.totalFam[i] += fam[i];
   }
@@ -219,10 +214,7 @@ export function timeGoesBackwards(index: number, t: number, last: number): Conta
   return new ContainerError('E_ORDER', `event ${index}: time goes backwards (${t} ns after ${last} ns)`);
 }
 
-/**
- * The open chunk of a ChunkEncoder and its counters (structured clone): ChunkEncoder.exportState,
- * ChunkEncoder.resume.
- */
+/** The open chunk of a ChunkEncoder and its counters: ChunkEncoder.exportState, ChunkEncoder.resume. */
 export interface ChunkEncoderState {
   chunkEvents: number;
   chunkBytes: number;
@@ -281,13 +273,13 @@ export class ChunkEncoder {
   }
 
   /**
-   * Its state, for resume in another thread; queued events are encoded first. `raw` is a copy, or
-   * with `view` the encoder's own bytes (valid until the next event).
+   * Its state, for resume elsewhere; queued events are encoded first. `raw` is a view of the
+   * encoder's own bytes, valid until its next event (the caller copies it).
    */
-  exportState(view = false): ChunkEncoderState {
+  exportState(): ChunkEncoderState {
     if (this.qn !== 0) this.drain();
     return {
-      chunkEvents: this.chunkEvents, chunkBytes: this.chunkBytes, raw: view ? this.raw.buf.subarray(0, this.raw.pos) : this.raw.buf.slice(0, this.raw.pos),
+      chunkEvents: this.chunkEvents, chunkBytes: this.chunkBytes, raw: this.raw.buf.subarray(0, this.raw.pos),
       fam: this.fam.slice(), n: this.n, firstT: this.firstT, prevT: this.prevT, lastT: this.lastT, total: this.total,
     };
   }
