@@ -11,10 +11,10 @@
  * (or the instruction/event that raised it); GPU mode changes as `modeSwitch` events.
  */
 import {
-  BlockedReason, FwAckKind, FwIface, GpuMode, ModeSwitchCause, type FwAckInit,
+  BlockedReason, FwAckKind, FwIface, GpuMode, ModeSwitchCause, completeFwAck, type FwAckInit,
 } from '../../proto/index.js';
 import { CsOpcode, type CsInstr } from '../contract.js';
-import { fwAckBody, type Ns, type Sim } from '../sim/index.js';
+import type { Ns, Sim } from '../sim/index.js';
 import * as R from './regs.js';
 
 /** Latencies of the model's FW (virtual ns). */
@@ -206,7 +206,7 @@ export class Firmware {
   }
 
   private ack(v: FwAckInit, cause: number): number {
-    return this.sim.bus.emitBody({ case: 'fwAck', value: fwAckBody(v) }, cause);
+    return this.sim.bus.emitBody({ case: 'fwAck', value: completeFwAck(v) }, cause);
   }
 
   private setMode(to: GpuMode, cause: ModeSwitchCause, ev: number): number {

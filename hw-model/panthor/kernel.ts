@@ -11,7 +11,7 @@
  */
 import {
   BlockedReason, FaultKind, FwIface, FwReqKind, GroupStateKind, HeapPurpose, IoctlCmd, IrqLine, JobPhase, LogLevel,
-  ModeSwitchCause, ProbeStage, ProcessOp, ResetCause, ResetKind, ResetPhase, WatchdogOp, GpuMode,
+  ModeSwitchCause, ProbeStage, ProcessOp, ResetCause, ResetKind, ResetPhase, WatchdogOp, GpuMode, completeFwRequest,
   type FwRequestInit, type IoctlInit,
 } from '../../proto/index.js';
 import {
@@ -25,7 +25,7 @@ import {
 import * as R from '../firmware/regs.js';
 import { Firmware, type FwHost } from '../firmware/index.js';
 import { heapPolicy, protmPolicy, type HeapPolicyDesc, type ProtmPolicyDesc } from '../policies/index.js';
-import { fwRequestBody, type Ns, type Sim } from '../sim/index.js';
+import type { Ns, Sim } from '../sim/index.js';
 import { Bo, Group, Job, PanthorFile, Queue, Syncobj, Vm, type SyncSignal, type SyncWaiter } from './objects.js';
 import { Scheduler, removeAt } from './sched.js';
 import * as U from './uapi.js';
@@ -219,7 +219,7 @@ export class Kernel implements UapiKernel, FwHost {
   }
 
   emitFwReq(v: FwRequestInit, cause: number): number {
-    return this.sim.bus.emitBody({ case: 'fwReq', value: fwRequestBody(v) }, cause);
+    return this.sim.bus.emitBody({ case: 'fwReq', value: completeFwRequest(v) }, cause);
   }
 
   emitGroupState(g: Group, from: GroupStateKind, to: GroupStateKind, cause: number): number {

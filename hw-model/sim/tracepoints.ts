@@ -8,7 +8,7 @@
  * (t, cause, body) as arguments, like a kernel tracepoint writing straight into its ring buffer: when
  * every sink takes parts (a recording), the bus never builds the Event object at all.
  */
-import type { EventInit, FwAckInit, FwRequestInit } from '../../proto/index.js';
+import type { EventInit } from '../../proto/index.js';
 
 /** The oneof body of an event (its case names the family). */
 export type EventBody = NonNullable<EventInit['body']>;
@@ -83,25 +83,3 @@ export class TracepointBus {
   }
 }
 
-/*
- * Bodies with every field of their message, in schema order. A call site names only the fields
- * that matter to it (FW requests and acks come in a dozen combinations), but sinks read every
- * field, and a property read that meets more than four object shapes falls back to V8's slow
- * generic lookup: one shape per family keeps the recorder's per-event work to a few stores.
- */
-
-export function fwRequestBody(v: FwRequestInit): FwRequestInit {
-  return {
-    iface: v.iface ?? 0, csg: v.csg ?? 0, cs: v.cs ?? 0, kind: v.kind ?? 0, bits: v.bits ?? 0, req: v.req ?? 0,
-    state: v.state ?? 0, group: v.group ?? 0, endpointPriority: v.endpointPriority ?? 0, suspendBuf: v.suspendBuf ?? 0,
-    protmSuspendBuf: v.protmSuspendBuf ?? 0, asNr: v.asNr ?? 0, ringbufInsert: v.ringbufInsert ?? 0,
-  };
-}
-
-export function fwAckBody(v: FwAckInit): FwAckInit {
-  return {
-    iface: v.iface ?? 0, csg: v.csg ?? 0, cs: v.cs ?? 0, kind: v.kind ?? 0, bits: v.bits ?? 0, ack: v.ack ?? 0,
-    state: v.state ?? 0, group: v.group ?? 0, statusWait: v.statusWait ?? 0, blockedReason: v.blockedReason ?? 0,
-    haltStatus: v.haltStatus ?? 0,
-  };
-}

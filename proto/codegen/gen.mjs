@@ -115,6 +115,15 @@ for (const m of messages) {
     }
     w('}');
   }
+  // complete<Name>: a flat message (plain scalar fields only) with every field present, in schema
+  // order. Producers that name only the fields that matter to them (the model's FW requests and acks
+  // come in a dozen combinations) pass their bodies through it, so that every sink's property reads
+  // meet one object shape per message (past four shapes V8 falls back to a slow generic lookup).
+  if (m.oneofsArray.length === 0 && m.fieldsArray.every((f) => !f.repeated && !f.map && !isMsg(f))) {
+    w(`export function complete${m.name}(v: ${m.name}Init): ${m.name}Init {`);
+    w(`  return { ${m.fieldsArray.map((f) => `${f.name}: v.${f.name} ?? ${defaultOf(f)}`).join(', ')} };`);
+    w('}');
+  }
   // oneof case unions, handy for switches
   for (const o of m.oneofsArray) {
     w(`export type ${m.name}${cap(o.name)}Case = ${o.fieldsArray.map((f) => `'${f.name}'`).join(' | ')};`);
