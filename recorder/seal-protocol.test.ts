@@ -1,17 +1,17 @@
 /**
- * The takeover's shared-memory pieces on their own: the worker's write lock against the recording
- * thread's takeover flag, and the checkpoint a takeover resumes from.
+ * The takeover's pieces on their own: telling a starved worker, the worker's write lock against the
+ * recording thread's takeover flag, and the checkpoint a takeover resumes from.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, openSync, closeSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, closeSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ChunkEncoder } from '../proto/index.js';
 import {
-  CK_VALID, HANDOVER_ASKED, HANDOVER_TAKEN, S_HANDOVER, S_WLOCK, STATE_WORDS, SealingRecording, TakenOver,
-  getCheckpoint, guardedWrite, newCheckpoint, putCheckpoint,
+  CK_VALID, HANDOVER_ASKED, HANDOVER_TAKEN, STARVE_CHECK_MS, S_HANDOVER, S_WLOCK, STATE_WORDS, SealingRecording, TakenOver,
+  getCheckpoint, guardedWrite, isStarved, newCheckpoint, putCheckpoint, readSchedStat, type SchedStat,
 } from './seal-protocol.js';
 import { syntheticEvent } from './synthetic.testutil.js';
 
@@ -98,4 +98,26 @@ test('a checkpoint gives back the encoder state after the last record; one too s
     closeSync(fd);
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a worker is starved when it is ready to run but ran less than a quarter of half a check or more', () => {
+  const ms = 1e6;
+  const at = (t: number, run: number, runnable = true): SchedStat => ({ at: t, run: run * ms, runnable });
+  // ready to run, ran 2 ms of 50: other processes keep it off the CPU
+  assert.equal(isStarved(at(1000, 100), at(1050, 102)), true);
+  // ran most of the time: slow, not starved
+  assert.equal(isStarved(at(1000, 100), at(1050, 140)), false);
+  // blocked (a write, an fsync): not runnable, not starved
+  assert.equal(isStarved(at(1000, 100), at(1050, 101, false)), false);
+  // too short a look
+  assert.equal(isStarved(at(1000, 100), at(1000 + STARVE_CHECK_MS / 2 - 1, 100)), false);
+  // just under a quarter of the span: starved; a quarter: not
+  assert.equal(isStarved(at(0, 0), at(100, 24.9)), true);
+  assert.equal(isStarved(at(0, 0), at(100, 25)), false);
+  // this thread's own schedstat (Linux): it is running, its CPU time only grows
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  const a = readSchedStat(tid), b = readSchedStat(tid);
+  assert.ok(a !== undefined && b !== undefined && b.run >= a.run && a.run > 0 && b.at >= a.at, JSON.stringify([a, b]));
+  assert.equal(a.runnable, true);
+  assert.equal(readSchedStat(0x7fffffff), undefined);
 });

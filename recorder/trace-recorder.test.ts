@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,6 @@ import {
 import { applyOverrides, loadBuiltin, sec } from '../hw-model/index.js';
 import { TraceRecorder, recordScenario, traceHeaderFor } from './index.js';
 import { syntheticEvent } from './synthetic.testutil.js';
-import { STARVE_CHECK_MS, isStarved, readSchedStat, type SchedStat } from './seal-protocol.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -191,28 +190,6 @@ test('a recording taken over from its worker at any record (as if the worker wer
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-});
-
-test('a worker is starved when it is ready to run but ran less than a quarter of half a check or more', () => {
-  const ms = 1e6;
-  const at = (t: number, run: number, runnable = true): SchedStat => ({ at: t, run: run * ms, runnable });
-  // ready to run, ran 2 ms of 50: other processes keep it off the CPU
-  assert.equal(isStarved(at(1000, 100), at(1050, 102)), true);
-  // ran most of the time: slow, not starved
-  assert.equal(isStarved(at(1000, 100), at(1050, 140)), false);
-  // blocked (a write, an fsync): not runnable, not starved
-  assert.equal(isStarved(at(1000, 100), at(1050, 101, false)), false);
-  // too short a look
-  assert.equal(isStarved(at(1000, 100), at(1000 + STARVE_CHECK_MS / 2 - 1, 100)), false);
-  // just under a quarter of the span: starved; a quarter: not
-  assert.equal(isStarved(at(0, 0), at(100, 24.9)), true);
-  assert.equal(isStarved(at(0, 0), at(100, 25)), false);
-  // this thread's own schedstat (Linux): it is running, its CPU time only grows
-  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-  const a = readSchedStat(tid), b = readSchedStat(tid);
-  assert.ok(a !== undefined && b !== undefined && b.run >= a.run && a.run > 0 && b.at >= a.at, JSON.stringify([a, b]));
-  assert.equal(a.runnable, true);
-  assert.equal(readSchedStat(0x7fffffff), undefined);
 });
 
 test('offloaded recordings one after the other share a worker; a trace to /dev/null records', () => {
