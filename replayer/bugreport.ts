@@ -112,7 +112,8 @@ export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport
   if (o.baseline) diff = diffReport(diffTraces(o.baseline, trace), { maxHunks: 5, eventsShown: 12, context: 1 });
   const n = trace.eventCount;
   let at = o.at;
-  if (at === undefined && findings.length) at = findings[0].index;
+  // The first finding's root decision: where the failure was decided.
+  if (at === undefined && findings.length) at = findings[0].root >= 0 ? findings[0].root : findings[0].index;
   if (at === undefined && diff?.firstDivergence) {
     const b = diff.firstDivergence.b;
     at = b.decision?.event ?? b.lastCommon?.event;
@@ -197,10 +198,10 @@ export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport
     lines.push(`Clean: no violation of the ${check.rules.filter((r) => r.applicable).length} rules that apply to ${h.policy || 'this policy'}.`, '');
   } else {
     lines.push(`${check.violations} violation${check.violations === 1 ? '' : 's'}, ${check.anomalies} anomal${check.anomalies === 1 ? 'y' : 'ies'}.`, '');
-    lines.push('| rule | event | time | finding |', '|---|---|---|---|');
+    lines.push('| rule | event | time | finding | root decision |', '|---|---|---|---|---|');
     const shown = findings.slice(0, 50);
     for (const f of shown) {
-      lines.push(`| ${f.rule} ${f.name}${f.severity === 'anomaly' ? ' (anomaly)' : ''} | ${link(f.index)} | ${formatNs(f.t)} | ${md(f.message)} |`);
+      lines.push(`| ${f.rule} ${f.name}${f.severity === 'anomaly' ? ' (anomaly)' : ''} | ${link(f.index)} | ${formatNs(f.t)} | ${md(f.message)} | ${f.root >= 0 ? link(f.root) : '-'} |`);
     }
     if (findings.length > shown.length) lines.push('', `... ${findings.length - shown.length} more (run \`csftrace check ${BUNDLE_TRACE}\`).`);
     lines.push('');
