@@ -7,6 +7,7 @@
  *   userspace/ (apps, CS builder, libdrm-like) ──ioctl()──► panthor/ + dma-heap/ ──► firmware/
  */
 import { IoctlCmd, type IoctlInit } from '../proto/index.js';
+import type { FwAssumptions } from './firmware/index.js';
 import type { Ns } from './sim/index.js';
 
 // ───────────────────────────── policies ─────────────────────────────
@@ -16,6 +17,17 @@ export const PROTM_POLICIES = ['rfc-2025', 'panthor-2026', 'panthor-2026-reviewe
 export type ProtmPolicy = (typeof PROTM_POLICIES)[number];
 
 /** What the driver does when the named protected heap is missing at probe (reference §4.4). */
+/**
+ * The review's requested changes to the posted 2026 series (7/8), each separately switchable on
+ * top of `panthor-2026` (`panthor-2026-reviewed` = all of them). Descriptions and sources:
+ * policies/review-fixes.ts.
+ */
+export const REVIEW_FIXES = [
+  'pending-required', 'pause-ping', 'fail-protm-slot', 'pending-without-heap-fatal', 'handle-protm-group',
+  'clear-pending-at-suspend',
+] as const;
+export type ReviewFix = (typeof REVIEW_FIXES)[number];
+
 export const HEAP_POLICIES = ['probe-defer', 'lazy-slow-reset', 'userspace-dmabuf', 'disabled'] as const;
 export type HeapPolicy = (typeof HEAP_POLICIES)[number];
 
@@ -60,6 +72,11 @@ export interface DriverConfig {
   tickPeriod: Ns;              // 10 ms
   pingInterval: Ns;            // 12 s
   jobTimeout: Ns;              // 5 s
+  /**
+   * Review fixes applied on top of the 2026 series; undefined = the policy's own set (none for
+   * panthor-2026, all for panthor-2026-reviewed). Only the 2026 policies take fixes.
+   */
+  reviewFixes?: readonly ReviewFix[];
 }
 
 export interface AppConfig {
@@ -109,6 +126,8 @@ export interface ScenarioConfig {
   driver: DriverConfig;
   apps: AppConfig[];
   faults: FaultConfig[];
+  /** Firmware assumptions (firmware/assumptions.ts): what the FW does where no source says. */
+  firmware: FwAssumptions;
 }
 
 // ───────────────────────────── the CS ISA user space emits ─────────────────────────────

@@ -14,6 +14,7 @@
  * `trace.csft#ev=N`, which `csftrace replay` opens at event N. Pure: the CLI writes the files.
  */
 import { formatEvent } from './format.js';
+import { assumptionsOf, formatAssumptions, policyWithFixes } from './assumptions.js';
 import { asciiTimeline } from './ascii-timeline.js';
 import { checkTrace } from './check/check.js';
 import type { CheckReport } from './check/engine.js';
@@ -143,7 +144,8 @@ export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport
   lines.push(`| | |`, `|---|---|`);
   lines.push(`| scenario | ${md(h.scenarioName || '?')} |`);
   lines.push(`| seed | ${h.seed} |`);
-  lines.push(`| policy | ${md(h.policy || '?')} |`);
+  lines.push(`| policy | ${md(policyWithFixes(h))} |`);
+  lines.push(`| firmware assumptions | ${md(formatAssumptions(h))} |`);
   lines.push(`| heap policy | ${md(h.heapPolicy || '?')} |`);
   lines.push(`| heap name source | ${md(h.heapNameSource || '?')} |`);
   lines.push(`| duration | ${formatNs(h.durationNs)} |`);
@@ -160,6 +162,8 @@ export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport
   const builtin = (h.metadata.source ?? '').startsWith('builtin:');
   const rec = (scenario: string): string =>
     `csftrace record --scenario ${scenario} --seed ${h.seed}${h.policy ? ` --policy ${h.policy}` : ''}` +
+    `${h.reviewFixes && h.policy !== 'panthor-2026-reviewed' ? ` --review-fixes ${h.reviewFixes}` : ''}` +
+    assumptionsOf(h).map((a) => ` --assume ${a.name}=${a.value}`).join('') +
     `${h.heapPolicy ? ` --heap-policy ${h.heapPolicy}` : ''}${h.durationNs ? ` --duration ${durationArg(h.durationNs)}` : ''} -o ${BUNDLE_TRACE}`;
   lines.push('```sh');
   lines.push(`# from the scenario in this bundle${builtin ? ` (built-in: ${h.scenarioName})` : ''}`);

@@ -4,6 +4,7 @@
  */
 export * from './trace-file.js';
 export * from './format.js';
+export { assumptionsOf, formatAssumptions, policyWithFixes, type HeaderAssumption } from './assumptions.js';
 export {
   diffTraces, diffReport, decisionLine,
   type TraceDiff, type DiffInput, type DiffOptions, type DiffReport, type ReportOptions, type HeaderDifference,

@@ -9,12 +9,17 @@
  *
  * Every FW output write is traced as an `fwAck` event whose cause is the host request it answers
  * (or the instruction/event that raised it); GPU mode changes as `modeSwitch` events.
+ *
+ * Where nobody outside Arm knows what the FW does, it follows `assume` (assumptions.ts): an enter
+ * with nothing acknowledged, a PING or a CSG suspend while protected, a CS resumed inside a
+ * PROT_REGION, protected work finished, and normal work for a higher CSG priority while protected.
  */
 import {
   BlockedReason, FwAckKind, FwIface, GpuMode, ModeSwitchCause, completeFwAck, type FwAckInit,
 } from '../../proto/index.js';
 import { CsOpcode, type CsInstr } from '../contract.js';
 import type { Ns, Sim } from '../sim/index.js';
+import { DEFAULT_FW_ASSUMPTIONS, type FwAssumptions } from './assumptions.js';
 import * as R from './regs.js';
 
 /** Latencies of the model's FW (virtual ns). */
@@ -186,6 +191,8 @@ export class Firmware {
   dropPingAcks = 0;
   /** protm-fault armed: raise GPU_IRQ_PROTM_FAULT at the next protected entry. */
   protmFaultArmed = 0;
+  /** suspend_protected_csg=finish-region: CSGs whose SUSPEND waits for the protected work to end. */
+  private deferredSuspend: CsgSlot[] = [];
 
   private glbToken = -1;
   private modeToken = -1;
@@ -201,7 +208,7 @@ export class Firmware {
   private readonly gpuIrqCb = (): void => { this.gpuIrqArmed = false; this.host.handleGpuIrq(); };
 
   constructor(private readonly sim: Sim, private readonly host: FwHost, readonly csgCount: number,
-              readonly streamNum: number) {
+              readonly streamNum: number, readonly assume: FwAssumptions = DEFAULT_FW_ASSUMPTIONS) {
     for (let i = 0; i < csgCount; i++) this.csgs.push(new CsgSlot(i, streamNum));
   }
 
@@ -268,6 +275,7 @@ export class Firmware {
       csg.doorbellReq = 0; csg.doorbellAck = 0; csg.protmSuspendBuf = 0; csg.suspendBuf = 0;
     }
     this.syncWaiters = [];
+    this.deferredSuspend = [];
     this.glbReq = 0; this.glbAck = 0; this.glbDoorbellReq = 0; this.glbDoorbellAck = 0;
     this.jobIrqRaw = 0; this.gpuIrqRaw = 0; this.gpuIrqMask = 0xffffffff;
     this.mcuStatus = R.MCU_STATUS_DISABLED;
@@ -292,8 +300,9 @@ export class Firmware {
   private kickCsg(csg: CsgSlot): void {
     if (!csg.running) return;
     csg.doorbellAck = csg.doorbellReq;
-    // Normal work for a CSG above the protected one: the FW leaves protected mode by itself.
-    if (this.mode === GpuMode.MODE_PROTECTED && this.protCsg >= 0 && csg.index !== this.protCsg &&
+    // Normal work for a CSG above the protected one (assumption higher_priority_work=exit): the
+    // FW leaves protected mode by itself.
+    if (this.assume.higher_priority_work === 'exit' && this.mode === GpuMode.MODE_PROTECTED && this.protCsg >= 0 && csg.index !== this.protCsg &&
         csg.priority > this.csgs[this.protCsg].priority && csgHasWork(csg)) {
       this.exitProtm(ModeSwitchCause.CAUSE_FW_EXIT, -1);
     }
@@ -330,9 +339,10 @@ export class Firmware {
       const ev = this.ack({ iface: FwIface.GLB, kind: FwAckKind.ACK_REQUEST, bits: ackBits, ack: this.glbAck,
         haltStatus: this.haltStatus }, cause);
       if (this.glbAckIrqMask & ackBits) this.raiseJobIrq(R.JOB_INT_GLOBAL_IF, ev);
-      // The FW answers a PING in normal mode: a PING while protected knocks the GPU out of
-      // protected mode (why kbase and the review pause the watchdog while protected).
-      if ((ackBits & R.GLB_PING) && (this.mode === GpuMode.MODE_PROTECTED || this.mode === GpuMode.MODE_ENTERING)) {
+      // Assumption ping_while_protected=exit: a PING while protected knocks the GPU out of
+      // protected mode (7/8 forces its exits so; why the review pauses the watchdog).
+      if ((ackBits & R.GLB_PING) && this.assume.ping_while_protected === 'exit' &&
+          (this.mode === GpuMode.MODE_PROTECTED || this.mode === GpuMode.MODE_ENTERING)) {
         this.exitProtm(this.exitCause, ev);
       }
       if (enter) this.enterProtm(ev);
@@ -370,6 +380,13 @@ export class Firmware {
     const cause = csg.lastReqEv;
     let ackBits = 0;
     let newState = -1;
+    if ((pending & R.CSG_STATE_MASK) && (csg.req & R.CSG_STATE_MASK) === R.CSG_STATE_SUSPEND &&
+        this.assume.suspend_protected_csg === 'finish-region' && csg.index === this.protCsg &&
+        (this.mode === GpuMode.MODE_PROTECTED || this.mode === GpuMode.MODE_ENTERING)) {
+      // Assumption suspend_protected_csg=finish-region: the suspend waits for the region's end.
+      if (!this.deferredSuspend.includes(csg)) this.deferredSuspend.push(csg);
+      return;
+    }
     if (pending & R.CSG_STATE_MASK) {
       if (this.dropCsgAcks > 0) {
         this.dropCsgAcks--;           // injected: the FW never answers this state request
@@ -442,9 +459,8 @@ export class Firmware {
         }
       }
     }
-    // No acked PROTM_PENDING was sampled: the FW acknowledges the request but has nothing to run
-    // protected, so GPU_STATUS.PROTM_ACTIVE never rises (the host's poll times out).
-    if (csgIdx < 0) return;
+    // No acked PROTM_PENDING was sampled: what the FW does is assumption protm_enter_without_pending.
+    if (csgIdx < 0 && this.assume.protm_enter_without_pending === 'ignore') return;
     this.protCsg = csgIdx;
     // Normal work is preempted: the GPU drains before switching.
     for (const csg of this.csgs) for (const cs of csg.cs) if (!cs.protGranted) this.preempt(cs);
@@ -455,6 +471,11 @@ export class Firmware {
       if (this.protmFaultArmed > 0) {
         this.protmFaultArmed--;
         this.raiseGpuIrq(R.GPU_IRQ_PROTM_FAULT, ev2);
+        return;
+      }
+      if (csgIdx < 0) {
+        // Nothing to run protected: enter-then-exit leaves at once, hang stays until forced.
+        if (this.assume.protm_enter_without_pending === 'enter-then-exit') this.exitProtm(ModeSwitchCause.CAUSE_FW_EXIT, ev2);
         return;
       }
       for (const csg of this.csgs) for (const cs of csg.cs) {
@@ -491,9 +512,13 @@ export class Firmware {
       if (this.glbAckIrqMask & R.GLB_PROTM_EXIT) this.raiseJobIrq(R.JOB_INT_GLOBAL_IF, e3);
       for (const csg of this.csgs) if (csg.running) for (const cs of csg.cs) {
         if (!cs.queue) continue;
-        if (cs.queue.st.protPending) this.raiseProtmPending(cs, e3);
+        if (cs.queue.st.protPending) this.protmNeededAgain(cs, e3);
         else this.exec(cs);
       }
+      // Suspends that waited for the protected work to end (suspend_protected_csg=finish-region).
+      const deferred = this.deferredSuspend;
+      this.deferredSuspend = [];
+      for (const csg of deferred) this.scheduleCsg(csg);
     });
   }
 
@@ -501,6 +526,19 @@ export class Firmware {
   injectProtmFault(cause: number): void {
     if (this.mode === GpuMode.MODE_PROTECTED) this.raiseGpuIrq(R.GPU_IRQ_PROTM_FAULT, cause);
     else this.protmFaultArmed++;
+  }
+
+  /**
+   * A CS interrupted inside a PROT_REGION runs in normal mode again: assumption
+   * resume_in_protected_region says whether it raises CS_PROTM_PENDING again (pending-again) or
+   * waits silently for the next GLB_PROTM_ENTER, its earlier acknowledgement still counting.
+   */
+  private protmNeededAgain(cs: CsSlot, cause: number): void {
+    if (this.assume.resume_in_protected_region === 'pending-again') { this.raiseProtmPending(cs, cause); return; }
+    const st = (cs.queue as CsQueue).st;
+    st.protPending = true;
+    st.blocked = BlockedReason.BLOCKED_PROTM;
+    st.statusWait = R.CS_STATUS_WAIT_PROTM;
   }
 
   private raiseProtmPending(cs: CsSlot, cause: number): void {
@@ -587,7 +625,7 @@ export class Firmware {
         }
       } else if (st.protRemaining > 0) {
         // Normal mode inside an interrupted PROT_REGION: protected mode is needed again.
-        if (!st.protPending) this.raiseProtmPending(cs, -1);
+        if (!st.protPending) this.protmNeededAgain(cs, -1);
         return;
       }
       switch (op) {
@@ -716,9 +754,9 @@ export class Firmware {
     csg.idleRaised = false; csg.statusState = 0; csg.idleSince = -1;
   }
 
-  /** FW-initiated exit once no CS has protected work left. */
+  /** FW-initiated exit once no CS has protected work left (assumption protm_done=exit). */
   private maybeFwExit(cause: number): void {
-    if (this.mode !== GpuMode.MODE_PROTECTED) return;
+    if (this.mode !== GpuMode.MODE_PROTECTED || this.assume.protm_done === 'stay') return;
     for (const csg of this.csgs) for (const cs of csg.cs) if (cs.protGranted) return;
     this.exitProtm(ModeSwitchCause.CAUSE_FW_EXIT, cause);
   }

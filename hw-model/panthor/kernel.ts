@@ -139,7 +139,7 @@ export class Kernel implements UapiKernel, FwHost {
     const groupNum = Math.max(3, Math.min(31, cfg.gpu.groupNum));
     this.csgSlotCount = Math.min(31, groupNum, 16);
     this.asCount = popcount(cfg.gpu.asPresent & ~1);
-    this.fw = new Firmware(sim, this, this.csgSlotCount, Math.max(1, Math.min(32, cfg.gpu.streamNum)));
+    this.fw = new Firmware(sim, this, this.csgSlotCount, Math.max(1, Math.min(32, cfg.gpu.streamNum)), cfg.firmware);
     this.sched = new Scheduler(this, this.csgSlotCount);
     this.worker = new Worker(sim);
     this.heaps.onAdd((heap, ev) => this.onHeapAdded(heap, ev));
@@ -883,8 +883,7 @@ export class Kernel implements UapiKernel, FwHost {
       case 2: a.timestampInfo = { timestampFrequency: U.TIMESTAMP_FREQUENCY,
         currentTimestamp: Math.floor(this.sim.now * U.TIMESTAMP_FREQUENCY / 1e9), timestampOffset: 0 }; break;
       case 3: a.groupPrioritiesAllowedMask = pf.privileged ? 0xf : 0x3; break;
-      case 4: break;
-      case 5: a.protectedFeatures = this.protmAdvertised ? U.DRM_PANTHOR_PROTECTED_FEATURE_BASIC : 0; break;
+      case 4: a.protectedFeatures = this.protmAdvertised ? U.DRM_PANTHOR_PROTECTED_FEATURE_BASIC : 0; break;
       default: return -EINVAL;
     }
     return 0;

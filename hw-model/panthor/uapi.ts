@@ -71,8 +71,7 @@ export const DEV_QUERY_SIZES: readonly { size: number; min: number }[] = [
   { size: 24, min: 24 },    // drm_panthor_csif_info
   { size: 24, min: 16 },    // drm_panthor_timestamp_info
   { size: 4, min: 4 },      // drm_panthor_group_priorities_info
-  { size: 8, min: 8 },      // drm_panthor_mmu_info
-  { size: 8, min: 4 },      // drm_panthor_protected_info (8/8)
+  { size: 4, min: 4 },      // drm_panthor_protected_info (8/8: DEV_QUERY type 4, a single __u32 features)
 ];
 
 /** Model sizes of the FW interface (CSG control page). */
