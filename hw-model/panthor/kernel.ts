@@ -260,11 +260,11 @@ export class Kernel implements UapiKernel, FwHost {
 
   // ═════════════════════════════ FW interface (host side) ═════════════════════════════
 
-  /** Toggles GLB_REQ bits away from GLB_ACK (a host request). */
-  glbToggle(bits: number, cause: number): number {
+  /** Toggles GLB_REQ bits away from GLB_ACK (a host request); `group` is traced (GLB_PROTM_ENTER: active_group). */
+  glbToggle(bits: number, cause: number, group = 0): number {
     const fw = this.fw;
     fw.glbReq = ((fw.glbReq & ~bits) | (~fw.glbAck & bits)) >>> 0;
-    const ev = this.emitFwReq({ iface: FwIface.GLB, kind: FwReqKind.REQ_TOGGLE, bits, req: fw.glbReq }, cause);
+    const ev = this.emitFwReq({ iface: FwIface.GLB, kind: FwReqKind.REQ_TOGGLE, bits, req: fw.glbReq, group }, cause);
     fw.glbLastReqEv = ev;
     return ev;
   }
@@ -486,8 +486,10 @@ export class Kernel implements UapiKernel, FwHost {
     if (this.pingTimeoutToken >= 0) { this.sim.cancel(this.pingTimeoutToken); this.pingTimeoutToken = -1; }
     // sched pre_reset: the guilty (fatal / timed out / active protected on a PROTM fault) terminate;
     // kbase terminates everything resident when the reset hits in protected mode.
+    // 7/8: handle_protm_fault first (forced exit, the active group blamed).
+    if (this.protm.handleProtmFault) yield* this.sched.handleProtmFault(ev);
     const active = this.sched.activeGroup;
-    const protmFault = cause === ResetCause.RESET_CAUSE_PROTM_FAULT;
+    const protmFault = cause === ResetCause.RESET_CAUSE_PROTM_FAULT && !this.protm.handleProtmFault;
     this.sched.preReset((g) => (protmFault && g === active) || g.fatalQueues !== 0 || g.timedout,
       wasProtected && this.protm.name === 'kbase', ev);
     fw.reset(ev);
@@ -521,7 +523,7 @@ export class Kernel implements UapiKernel, FwHost {
     if (!this.ready) { this.armPing(); return; }
     const fw = this.fw;
     const prot = fw.mode === GpuMode.MODE_PROTECTED || fw.mode === GpuMode.MODE_ENTERING;
-    if (prot && !this.protm.pingWhileProtected) {
+    if (prot && !this.sched.pingWhileProtected) {
       // kbase / the review: no PING while protected (it would force an exit).
       this.sim.bus.emitBody({ case: 'watchdog', value: { op: WatchdogOp.WD_PING_SKIPPED, gpuProtected: true } });
       this.armPing();
@@ -627,13 +629,16 @@ export class Kernel implements UapiKernel, FwHost {
     const masked = (raw & ~fw.gpuIrqMask) !== 0;
     const ev = this.sim.bus.emitBody({ case: 'fwIrq', value: { line: IrqLine.GPU_IRQ, status: raw, masked } }, fw.gpuIrqCause);
     if (raw & R.GPU_IRQ_PROTM_FAULT) {
-      // GPU_IRQ_PROTM_FAULT: log, mask, reset; the active group's queues become fatal.
-      fw.gpuIrqMask &= ~R.GPU_IRQ_PROTM_FAULT;
       const active = this.sched.activeGroup;
       const f = this.emitFault(FaultKind.FAULT_PROTM, 0, active, 0, false, ev);
-      this.log(LogLevel.LOG_ERR, 'GPU protected mode fault', f);
-      if (active) active.fatalQueues = (1 << active.queues.length) - 1;
-      this.scheduleReset(ResetKind.RESET_FAST, ResetCause.RESET_CAUSE_PROTM_FAULT, f);
+      this.log(LogLevel.LOG_WARN, 'GPU Fault in protected mode', f);
+      // 6.18 and the RFC only warn. 7/8: mask the IRQ and reset (handle_protm_fault blames the
+      // active group at pre-reset). kbase: the active group's queues become fatal, then a reset.
+      if (this.protm.name !== 'rfc-2025') {
+        fw.gpuIrqMask &= ~R.GPU_IRQ_PROTM_FAULT;
+        if (!this.protm.handleProtmFault && active) active.fatalQueues = (1 << active.queues.length) - 1;
+        this.scheduleReset(ResetKind.RESET_FAST, ResetCause.RESET_CAUSE_PROTM_FAULT, f);
+      }
     }
   }
 

@@ -16,7 +16,8 @@ import { CsOpcode, type CsInstr } from '../contract.js';
 import { ECANCELED, EINVAL, ETIMEDOUT } from '../dma-heap/index.js';
 import * as R from '../firmware/regs.js';
 import { waitSatisfied } from '../firmware/index.js';
-import type { ProtmChoice } from '../policies/index.js';
+import type { ReviewFix } from '../contract.js';
+import { reviewFixesOf, type ProtmChoice } from '../policies/index.js';
 import type { Ns } from '../sim/index.js';
 import type { Kernel } from './kernel.js';
 import { Group, Job, Queue, ringInstr, type QueueHooks, type Vm } from './objects.js';
@@ -79,6 +80,10 @@ export class Scheduler implements QueueHooks {
   readonly slots: (Group | null)[];
   /** sched.protm.active_group: the group the GPU entered protected mode for. */
   activeGroup: Group | null = null;
+  /** sched.protm.protected_mode (7/8): set after every enter attempt, even a failed one. */
+  protectedMode = false;
+  /** Review fixes in effect (2026 series; empty for the other policies). */
+  readonly fixes: ReadonlySet<ReviewFix>;
   tickCount = 0;
   private reschedTarget = 0;
   private tickToken = -1;
@@ -94,7 +99,12 @@ export class Scheduler implements QueueHooks {
 
   constructor(private readonly k: Kernel, readonly slotCount: number) {
     this.slots = new Array<Group | null>(slotCount).fill(null);
+    this.fixes = reviewFixesOf(k.protm.name, k.cfg.driver.reviewFixes);
   }
+
+  /** The watchdog PING goes out while protected (RFC, 2026 as posted; not with fix pause-ping, nor kbase). */
+  get pingWhileProtected(): boolean { return this.k.protm.pingWhileProtected && !this.fixes.has('pause-ping'); }
+  private get is2026(): boolean { return this.k.protm.handleProtmFault; }
 
   private get period(): Ns { return this.k.protm.tickPeriod(this.k.cfg.driver.tickPeriod); }
 
@@ -346,7 +356,7 @@ export class Scheduler implements QueueHooks {
   protmPending(g: Group, cs: number, ev: number): void {
     const k = this.k;
     if (!k.protmAvailable) {
-      if (k.protm.pendingWithoutHeapFatal) {
+      if (k.protm.pendingWithoutHeapFatal || this.fixes.has('pending-without-heap-fatal')) {
         // Review: without a heap the queue can never run: make it fatal.
         g.fatalQueues |= 1 << cs;
         const e = k.emitFault(FaultKind.FAULT_CS_FATAL, R.DRM_PANTHOR_EXCEPTION_CS_CONFIG_FAULT, g, cs, false, ev);
@@ -366,6 +376,7 @@ export class Scheduler implements QueueHooks {
   protmExited(ev: number): void {
     if (!this.activeGroup) this.k.log(LogLevel.LOG_WARN, 'PROTM_EXIT with no active protected group', ev);
     this.activeGroup = null;
+    this.protectedMode = false;
     this.requestTick(TickTrigger.TRIGGER_PROTM_EXIT, ev);
   }
 
@@ -521,7 +532,7 @@ export class Scheduler implements QueueHooks {
   private tkChoose(anyPending: boolean, active: Group | null): ProtmChoice {
     const k = this.k;
     // A Group is a ProtmGroupView (id, priority, protmPending, isProtected): no copy per tick.
-    let choice = k.protm.choose(this.tkSelected, anyPending, active ? active.id : 0);
+    let choice = k.protm.choose(this.tkSelected, anyPending, active ? active.id : 0, this.fixes);
     if (anyPending && !k.protmAvailable && choice.verdict === ProtmVerdict.PROTM_GRANTED) {
       choice = { verdict: k.lazyResetPending ? ProtmVerdict.PROTM_DEFERRED : ProtmVerdict.PROTM_DENIED,
         rule: k.lazyResetPending ? SchedRule.RULE_LAZY_SLOW_RESET : SchedRule.RULE_NO_HEAP, group: choice.group, soleResident: false };
@@ -577,10 +588,14 @@ export class Scheduler implements QueueHooks {
     const selected = this.tkSelected;
 
     // ── protected mode (policy) ──
+    // The choice looks at the selection by group priority, as the per-priority ctx.groups lists
+    // of tick_work do (mid-slice, resident groups of every priority come before runnable ones).
+    sortByPrioDesc(selected);
     const active = this.activeGroup;
     let anyPending = false;
     for (const g of this.groups) if (g.protmPendingQueues && g.canRun) { anyPending = true; break; }
-    let choice: ProtmChoice = anyPending || active ? this.tkChoose(anyPending, active) : NO_CHOICE;
+    // 7/8 as posted picks a protm_group on every tick that has a non-idle group.
+    let choice: ProtmChoice = anyPending || active || this.is2026 ? this.tkChoose(anyPending, active) : NO_CHOICE;
     let protmGroup = this.tkProtmGroup(choice);
 
     this.tkIdleFill(old, protmGroup && k.protm.idleFillBelowProtm ? protmGroup.priority : 3);
@@ -602,7 +617,9 @@ export class Scheduler implements QueueHooks {
     const gpuProt = fw.mode === GpuMode.MODE_PROTECTED || fw.mode === GpuMode.MODE_ENTERING;
     let verdict = choice.verdict, rule = choice.rule, protmId = choice.group;
     let exitCause: ModeSwitchCause = ModeSwitchCause.CAUSE_NONE;
-    if (fw.mode === GpuMode.MODE_EXITING) {
+    // Only kbase forces an exit from the tick; under the RFC and 7/8 a protected group gives way by
+    // being suspended (or when the FW leaves by itself).
+    if (!k.protm.tickForcedExit) { /* no tick-driven exit */ } else if (fw.mode === GpuMode.MODE_EXITING) {
       // The FW is already leaving protected mode: apply waits for PROTM_ACTIVE to clear.
       exitCause = ModeSwitchCause.CAUSE_FW_EXIT;
     } else if (gpuProt && (!active || verdict !== ProtmVerdict.PROTM_KEEP)) {
@@ -664,12 +681,13 @@ export class Scheduler implements QueueHooks {
 
     const enter = verdict === ProtmVerdict.PROTM_GRANTED && protmGroup !== null;
     if (exitCause === ModeSwitchCause.CAUSE_NONE && !evict.length && !reprio.length && !start.length && !enter) return undefined;
-    return this.apply(decEv, exitCause, evict, reprio, start, enter ? protmGroup : null);
+    return this.apply(decEv, exitCause, evict, reprio, start, enter ? protmGroup : null,
+      protmGroup !== null && start.includes(protmGroup));
   }
 
   /** Applies a tick's plan: forced exit, evictions + priorities, starts, protected entry. */
   private *apply(decEv: number, exitCause: ModeSwitchCause, evict: Group[], reprio: Group[], start: Group[],
-                 protmGroup: Group | null): Work {
+                 protmGroup: Group | null, protmStartedNow: boolean): Work {
     const k = this.k, fw = k.fw;
     if (exitCause !== ModeSwitchCause.CAUSE_NONE) {
       const ok = yield* this.forceExit(exitCause, decEv);
@@ -705,8 +723,10 @@ export class Scheduler implements QueueHooks {
       g.csgId = -1;
       if (g.tAction === SlotAction.SLOT_SUSPEND) {
         g.state = GroupStateKind.PANTHOR_CS_GROUP_SUSPENDED;
-        // A group suspended with protected work pending raises PROTM_PENDING again on resume.
-        g.protmPendingQueues = 0;
+        // kbase, and 7/8 with fix clear-pending-at-suspend, forget the pending bits here (the FW
+        // raises PROTM_PENDING again on resume); as posted they stay until the group is started
+        // again in a tick with a protm_group.
+        if (k.protm.name === 'kbase' || this.fixes.has('clear-pending-at-suspend')) g.protmPendingQueues = 0;
         k.emitGroupState(g, from, g.state, decEv);
         this.relist(g, this.isIdle(g) ? 'idle' : 'runnable');
       } else {
@@ -722,6 +742,9 @@ export class Scheduler implements QueueHooks {
     for (const g of start) {
       if (!g.canRun || this.slots[g.tSlot]) continue;   // changed while waiting
       this.unlist(g);
+      // tick_ctx_schedule_group (7/8): pending bits of a started group are cleared in a tick
+      // with a protm_group.
+      if (this.is2026 && !this.fixes.has('clear-pending-at-suspend') && protmGroup && g !== protmGroup) g.protmPendingQueues = 0;
       this.slots[g.tSlot] = g;
       g.csgId = g.tSlot;
       g.csgPriority = g.tPrio;
@@ -745,7 +768,10 @@ export class Scheduler implements QueueHooks {
       }
     }
     // ── protected-mode entry ──
-    if (protmGroup && protmGroup.csgId >= 0 && fw.mode === GpuMode.MODE_NORMAL) yield* this.enterProtm(protmGroup, decEv);
+    if (!protmGroup || protmGroup.csgId < 0) return;
+    // 7/8 enters whenever protm_group is set (even when already protected); kbase and the RFC
+    // only from normal mode.
+    if (this.is2026 || fw.mode === GpuMode.MODE_NORMAL) yield* this.enterProtm(protmGroup, protmStartedNow, decEv);
   }
 
   /** Run-queue snapshot for the decision event. */
@@ -795,39 +821,93 @@ export class Scheduler implements QueueHooks {
 
   // ───────────── protected mode ─────────────
 
-  /** panthor_fw_protm_enter: ack the pending queues, GLB_PROTM_ENTER, wait ack, poll PROTM_ACTIVE. */
-  private *enterProtm(g: Group, decEv: number): Work {
+  /**
+   * The enter path of each policy: which pending queues are acked, whether active_group is set,
+   * GLB_PROTM_ENTER, the ack wait and the PROTM_ACTIVE poll, and what a failure does.
+   */
+  private *enterProtm(g: Group, startedNow: boolean, decEv: number): Work {
     const k = this.k, fw = k.fw, pol = k.protm;
+    // 7/8 acks the protm group's queues in tick_ctx_reschedule_group, which only sees groups that
+    // were already on a slot; fix handle-protm-group also handles one started in this tick.
+    const handled = !this.is2026 || !startedNow || this.fixes.has('handle-protm-group');
     let ev = decEv;
-    const csg = fw.csgs[g.csgId];
     let mask = 0;
-    for (let i = 0; i < g.queues.length; i++) {
-      if (!(g.protmPendingQueues & (1 << i))) continue;
-      const cs = csg.cs[i];
-      cs.req = ((cs.req & ~R.CS_PROTM_PENDING) | (cs.ack & R.CS_PROTM_PENDING)) >>> 0;
-      ev = k.emitFwReq({ iface: FwIface.CS, csg: g.csgId, cs: i, kind: FwReqKind.REQ_EVENT_ACK,
-        bits: R.CS_PROTM_PENDING, req: cs.req, group: g.id }, decEv);
-      cs.lastReqEv = ev;
-      mask |= 1 << i;
+    if (handled) {
+      const csg = fw.csgs[g.csgId];
+      for (let i = 0; i < g.queues.length; i++) {
+        if (!(g.protmPendingQueues & (1 << i))) continue;
+        const cs = csg.cs[i];
+        cs.req = ((cs.req & ~R.CS_PROTM_PENDING) | (cs.ack & R.CS_PROTM_PENDING)) >>> 0;
+        ev = k.emitFwReq({ iface: FwIface.CS, csg: g.csgId, cs: i, kind: FwReqKind.REQ_EVENT_ACK,
+          bits: R.CS_PROTM_PENDING, req: cs.req, group: g.id }, decEv);
+        cs.lastReqEv = ev;
+        mask |= 1 << i;
+      }
+      g.protmPendingQueues = 0;
+      if (mask) k.ringDoorbell(g.csgId + 1, 0, mask, ev);
+      this.activeGroup = g;
     }
-    g.protmPendingQueues = 0;
-    if (mask) k.ringDoorbell(g.csgId + 1, 0, mask, ev);
-    this.activeGroup = g;
-    const enterEv = k.glbToggle(R.GLB_PROTM_ENTER, ev);
+    // RFC: glb_protm_enter only when cs_slot_prog_locked acked something (protm.pending).
+    if (pol.name === 'rfc-2025' && !mask) return;
+    // The GLB_PROTM_ENTER request names active_group (0 = NULL: 7/8 then sets protected_mode with no active group).
+    const enterEv = k.glbToggle(R.GLB_PROTM_ENTER, ev, this.activeGroup ? this.activeGroup.id : 0);
     k.ringDoorbell(R.CSF_GLB_DOORBELL_ID, 0, 0, enterEv);
     let ok = yield waitUntil(() => k.glbAcked(R.GLB_PROTM_ENTER), pol.enterAckTimeout);
-    // Then poll GPU_STATUS.PROTM_ACTIVE (or an exit already under way / pending).
-    if (ok) ok = yield waitUntil(() => fw.isProtected || fw.mode === GpuMode.MODE_EXITING || !k.glbAcked(R.GLB_PROTM_EXIT), pol.activeTimeout);
+    // 7/8: then poll GPU_STATUS.PROTM_ACTIVE, or a PROTM_EXIT already pending; the RFC does not poll.
+    if (ok && pol.activePoll) ok = yield waitUntil(() => fw.isProtected || !k.glbAcked(R.GLB_PROTM_EXIT), pol.activeTimeout);
+    if (this.is2026) this.protectedMode = true;
     if (ok) return;
     const e = k.emitFault(FaultKind.FAULT_PROTM_ENTER_TIMEOUT, 0, g, 0, false, enterEv);
-    k.log(LogLevel.LOG_ERR, 'Protected mode entry timeout', e);
-    // As posted, a failed enter fails every slot; the review: only the protm group's.
-    for (const s of this.slots) {
-      if (!s || (s !== g && !pol.failEnterAllSlots)) continue;
-      s.fatalQueues = (1 << s.queues.length) - 1;
-    }
-    this.activeGroup = null;
+    k.log(LogLevel.LOG_ERR, this.is2026 ? 'Wait for GPU protected mode enter timed out' : 'FW protm enter timeout, scheduling a reset', e);
+    // 7/8 flags every CSG update as failed (fix fail-protm-slot: the protm group's only) and
+    // schedules a reset: no group is made fatal here (handle_protm_fault blames the active group
+    // at pre-reset). kbase fails the protected group.
+    if (pol.failEnterFatal) g.fatalQueues = (1 << g.queues.length) - 1;
+    if (!this.is2026) this.activeGroup = null;
     k.scheduleReset(ResetKind.RESET_SLOW, ResetCause.RESET_CAUSE_PROTM_ENTER_TIMEOUT, e);
+  }
+
+  /**
+   * handle_protm_fault (7/8, called by panthor_sched_pre_reset): if protected_mode, blame the
+   * active group (all its queues fatal), force an exit (PING, 500 ms); if the GPU stays protected,
+   * every other resident group is marked SUSPENDED and unbound, so the reset does not touch it.
+   * With protected_mode set and no active_group it WARNs and returns (leaving protected_mode set).
+   */
+  *handleProtmFault(ev: number): Generator<WaitFor, void, boolean> {
+    const k = this.k, fw = k.fw;
+    if (!this.protectedMode) return;
+    const g = this.activeGroup;
+    if (!g) {
+      k.log(LogLevel.LOG_WARN, 'handle_protm_fault: protected_mode set but active_group is NULL (drm_WARN_ON)', ev);
+      return;
+    }
+    g.fatalQueues = (1 << g.queues.length) - 1;
+    k.emitQueueState(g.queues[0], ev);
+    let exited = fw.mode === GpuMode.MODE_NORMAL;
+    if (!exited) {
+      fw.exitCause = ModeSwitchCause.CAUSE_RESET;
+      const e = k.glbToggle(R.GLB_PING, ev);
+      k.ringDoorbell(R.CSF_GLB_DOORBELL_ID, 0, 0, e);
+      exited = yield waitUntil(() => !fw.isProtected, this.k.protm.exitTimeout);
+    }
+    if (!exited) {
+      const f = k.emitFault(FaultKind.FAULT_PROTM_EXIT_TIMEOUT, 0, g, 0, false, ev);
+      k.log(LogLevel.LOG_ERR, 'Wait for forced protected mode exit timed out', f);
+      for (let s = 0; s < this.slots.length; s++) {
+        const o = this.slots[s];
+        if (!o || o === g) continue;
+        this.slots[s] = null;
+        k.unbindSlot(s);
+        this.unbindVm(o);
+        o.csgId = -1;
+        const from = o.state;
+        o.state = GroupStateKind.PANTHOR_CS_GROUP_SUSPENDED;
+        k.emitGroupState(o, from, o.state, f);
+        this.relist(o, this.isIdle(o) ? 'idle' : 'runnable');
+      }
+    }
+    this.protectedMode = false;
+    this.activeGroup = null;
   }
 
   /**
