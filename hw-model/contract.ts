@@ -85,6 +85,10 @@ export interface AppConfig {
   priority: GroupPriorityName;
   privileged: boolean;         // CAP_SYS_NICE / DRM master: needed for high/realtime
   protected: boolean;          // PROTECTED group + PROT_REGION frames (video-player)
+  /** GROUP_CREATE with DRM_PANTHOR_GROUP_CREATE_PROTECTED (default: = protected). false with
+   *  protected: true is user space that emits PROT_REGION in an ordinary group: CS_PROTM_PENDING
+   *  reaches the kernel even when it has no protected heap. */
+  protectedGroup: boolean;
   start: Ns;
   stop: Ns;                    // Infinity = until the end
   fps: number;                 // frames per second target (0 = as fast as possible, closed loop)

@@ -169,6 +169,7 @@ function readApps(ctx: Ctx, node: Node | null | undefined, driver: DriverConfig,
       // HIGH/REALTIME need CAP_SYS_NICE or DRM master: privileged by default when asking for them.
       privileged: (v.privileged as boolean | undefined) ?? (priority === 'high' || priority === 'realtime'),
       protected: prot,
+      protectedGroup: (v.protectedGroup as boolean | undefined) ?? prot,
       start: (v.start as Ns | undefined) ?? 0,
       stop: (v.stop as Ns | undefined) ?? Infinity,
       fps: (v.fps as number | undefined) ?? d.fps,

@@ -88,6 +88,8 @@ export const APP_SPEC = {
   priority: { type: 'enum', prop: 'priority', values: GROUP_PRIORITIES },
   privileged: { type: 'bool', prop: 'privileged' },
   protected: { type: 'bool', prop: 'protected' },
+  // false with protected: true: PROT_REGION frames in a group created without the PROTECTED flag.
+  protected_group: { type: 'bool', prop: 'protectedGroup' },
   start: { type: 'duration', prop: 'start', min: 0, max: MAX_DURATION },
   stop: { type: 'duration', prop: 'stop', min: 0, max: MAX_DURATION, never: true },
   fps: { type: 'number', prop: 'fps', min: 0, max: 1000 },
