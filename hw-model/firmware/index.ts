@@ -1,3 +1,4 @@
-/** firmware/: the CSF MCU model (interfaces, doorbells, IRQs, CS interpreter, protected mode). */
+/** firmware/: the CSF MCU model (interfaces, doorbells, IRQs, protected mode: fw.ts; the CS interpreter: cs-interp.ts). */
 export * from './regs.js';
 export * from './fw.js';
+export * from './cs-interp.js';

@@ -1,0 +1,35 @@
+/**
+ * panthor_gpu.c: the GPU IRQ line (panthor_gpu_irq_handler). Of its sources the model raises
+ * GPU_IRQ_PROTM_FAULT (a fault while the GPU is protected): logged, masked, the active protected
+ * group's queues made fatal and the GPU reset. GPU_IRQ_FAULT, power and cache-flush completions
+ * are not modelled.
+ */
+import { FaultKind, IrqLine, LogLevel, ResetCause, ResetKind } from '../../proto/index.js';
+import * as R from '../firmware/regs.js';
+import type { Firmware } from '../firmware/index.js';
+import type { Sim } from '../sim/index.js';
+import type { DeviceCtl } from './interfaces.js';
+import type { Scheduler } from './sched.js';
+import type { PanthorTrace } from './trace.js';
+
+export class PanthorGpu {
+  constructor(private readonly sim: Sim, private readonly fw: Firmware, private readonly sched: Scheduler,
+              private readonly trace: PanthorTrace, private readonly dev: DeviceCtl) {}
+
+  irq(): void {
+    const fw = this.fw;
+    const raw = fw.gpuIrqRaw;
+    fw.gpuIrqRaw = 0;
+    const masked = (raw & ~fw.gpuIrqMask) !== 0;
+    const ev = this.sim.bus.emitBody({ case: 'fwIrq', value: { line: IrqLine.GPU_IRQ, status: raw, masked } }, fw.gpuIrqCause);
+    if (raw & R.GPU_IRQ_PROTM_FAULT) {
+      // GPU_IRQ_PROTM_FAULT: log, mask, reset; the active group's queues become fatal.
+      fw.gpuIrqMask &= ~R.GPU_IRQ_PROTM_FAULT;
+      const active = this.sched.activeGroup;
+      const f = this.trace.emitFault(FaultKind.FAULT_PROTM, 0, active, 0, false, ev);
+      this.trace.log(LogLevel.LOG_ERR, 'GPU protected mode fault', f);
+      if (active) active.fatalQueues = (1 << active.queues.length) - 1;
+      this.dev.scheduleReset(ResetKind.RESET_FAST, ResetCause.RESET_CAUSE_PROTM_FAULT, f);
+    }
+  }
+}
