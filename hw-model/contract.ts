@@ -7,7 +7,6 @@
  *   userspace/ (apps, CS builder, libdrm-like) ──ioctl()──► panthor/ + dma-heap/ ──► firmware/
  */
 import { IoctlCmd, type IoctlInit } from '../proto/index.js';
-import type { FwAssumptions } from './firmware/index.js';
 import type { Ns } from './sim/index.js';
 
 // ───────────────────────────── policies ─────────────────────────────
@@ -16,7 +15,19 @@ import type { Ns } from './sim/index.js';
 export const PROTM_POLICIES = ['rfc-2025', 'panthor-2026', 'panthor-2026-reviewed', 'kbase'] as const;
 export type ProtmPolicy = (typeof PROTM_POLICIES)[number];
 
-/** What the driver does when the named protected heap is missing at probe (reference §4.4). */
+/**
+ * Firmware assumptions: what the FW does where no source says (names, values, defaults and
+ * reasons: firmware/assumptions.ts).
+ */
+export interface FwAssumptions {
+  protm_enter_without_pending: 'enter-then-exit' | 'hang' | 'ignore';
+  ping_while_protected: 'exit' | 'ack-only';
+  suspend_protected_csg: 'exit' | 'finish-region';
+  resume_in_protected_region: 'pending-again' | 'next-enter';
+  protm_done: 'exit' | 'stay';
+  higher_priority_work: 'wait' | 'exit';
+}
+
 /**
  * The review's requested changes to the posted 2026 series (7/8), each separately switchable on
  * top of `panthor-2026` (`panthor-2026-reviewed` = all of them). Descriptions and sources:
@@ -28,6 +39,7 @@ export const REVIEW_FIXES = [
 ] as const;
 export type ReviewFix = (typeof REVIEW_FIXES)[number];
 
+/** What the driver does when the named protected heap is missing at probe (reference §4.4). */
 export const HEAP_POLICIES = ['probe-defer', 'lazy-slow-reset', 'userspace-dmabuf', 'disabled'] as const;
 export type HeapPolicy = (typeof HEAP_POLICIES)[number];
 

@@ -10,6 +10,7 @@
  * The registry below is the one home of the names, values, defaults and reasons: the scenario
  * schema, the CLI (`csftrace scenarios --assumptions`) and the README table are made from it.
  */
+import type { FwAssumptions } from '../contract.js';
 
 export interface FwAssumptionSpec {
   /** snake_case name (scenario key; `fw.<name>` in headers and on the CLI). */
@@ -90,15 +91,8 @@ export const FW_ASSUMPTION_SPECS = [
 
 export type FwAssumptionName = (typeof FW_ASSUMPTION_SPECS)[number]['name'];
 
-/** The effective value of every assumption. */
-export interface FwAssumptions {
-  protm_enter_without_pending: 'enter-then-exit' | 'hang' | 'ignore';
-  ping_while_protected: 'exit' | 'ack-only';
-  suspend_protected_csg: 'exit' | 'finish-region';
-  resume_in_protected_region: 'pending-again' | 'next-enter';
-  protm_done: 'exit' | 'stay';
-  higher_priority_work: 'wait' | 'exit';
-}
+/** The effective value of every assumption (the type lives with the scenario config in contract.ts). */
+export type { FwAssumptions };
 
 /**
  * Behaviours the model also had to guess but offers no alternative for (listed with the

@@ -8,7 +8,7 @@ import { CsOpcode, DMA_HEAP_DIR, DRI_RENDER_NODE, type CsInstr, type ScenarioCon
 import { O_CLOEXEC, O_RDWR } from '../dma-heap/index.js';
 import { DEFAULT_FW_ASSUMPTIONS } from '../firmware/index.js';
 import { Sim, ms, sec, type Ns } from '../sim/index.js';
-import { createKernel, type Kernel } from './kernel.js';
+import { createKernel, type Kernel } from './device.js';
 import * as U from './uapi.js';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };

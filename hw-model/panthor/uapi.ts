@@ -81,3 +81,12 @@ export const CSG_PROTM_SUSPEND_SIZE = 0x10000;
 export const TIMESTAMP_FREQUENCY = 24_000_000;
 /** DRM_FILE_PAGE_OFFSET_START (mmap offsets of GEM objects). */
 export const DRM_FILE_PAGE_OFFSET_START = 0x100000 * 4096;
+
+/** hweight32(). */
+export const popcount = (x: number): number => {
+  let n = 0;
+  for (let v = x; v > 0; v = Math.floor(v / 2)) n += v & 1;
+  return n;
+};
+/** is_power_of_2(). */
+export const isPow2 = (x: number): boolean => x > 0 && (x & (x - 1)) === 0;
