@@ -14,6 +14,7 @@
  * `trace.csft#ev=N`, which `csftrace replay` opens at event N. Pure: the CLI writes the files.
  */
 import { formatEvent } from './format.js';
+import { assumptionsOf, formatAssumptions, policyWithFixes } from './assumptions.js';
 import { asciiTimeline } from './ascii-timeline.js';
 import { checkTrace } from './check/check.js';
 import type { CheckReport } from './check/engine.js';
@@ -148,7 +149,8 @@ export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport
   lines.push(`| | |`, `|---|---|`);
   lines.push(`| scenario | ${md(h.scenarioName || '?')} |`);
   lines.push(`| seed | ${h.seed} |`);
-  lines.push(`| policy | ${md(h.policy || '?')} |`);
+  lines.push(`| policy | ${md(policyWithFixes(h))} |`);
+  lines.push(`| firmware assumptions | ${md(formatAssumptions(h))} |`);
   lines.push(`| heap policy | ${md(h.heapPolicy || '?')} |`);
   lines.push(`| heap name source | ${md(h.heapNameSource || '?')} |`);
   lines.push(`| duration | ${formatNs(h.durationNs)} |`);
@@ -165,12 +167,14 @@ export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport
   const builtin = (h.metadata.source ?? '').startsWith('builtin:');
   // Runnable as written from the bundle's folder; nothing overwrites the bundled trace.
   const full = trimmed ? 'full.csft' : BUNDLE_TRACE;
+  const modelFlags = `${h.reviewFixes && h.policy !== 'panthor-2026-reviewed' ? ` --review-fixes ${shellWord(h.reviewFixes)}` : ''}` +
+    assumptionsOf(h).map((a) => ` --assume ${shellWord(`${a.name}=${a.value}`)}`).join('');
   lines.push('```sh');
   lines.push(`csftrace replay ${BUNDLE_TRACE}#ev=${at - base}     # the point of interest`);
   lines.push(`csftrace check ${BUNDLE_TRACE}`);
   if (trimmed || o.baseline) {
     lines.push(`# the whole run again, from the scenario in this bundle${builtin ? ` (built-in: ${shellWord(h.scenarioName)})` : ''}:`);
-    lines.push(`csftrace record --scenario ${BUNDLE_SCENARIO} --seed ${h.seed}${h.policy ? ` --policy ${shellWord(h.policy)}` : ''}` +
+    lines.push(`csftrace record --scenario ${BUNDLE_SCENARIO} --seed ${h.seed}${h.policy ? ` --policy ${shellWord(h.policy)}` : ''}${modelFlags}` +
       `${h.heapPolicy ? ` --heap-policy ${shellWord(h.heapPolicy)}` : ''}${h.durationNs ? ` --duration ${durationArg(h.durationNs)}` : ''} -o ${trimmed ? full : 'rerecorded.csft'}`);
     lines.push(trimmed ? `csftrace verify ${full}` : `csftrace verify ${BUNDLE_TRACE}     # re-simulates it: identical`);
   } else {
