@@ -99,8 +99,10 @@ test('80x24: both traces open; d lands both cursors on the first divergence, d/D
     t.send('v');
     screen = await t.waitFor(/Consequences · A panthor-2026-reviewed vs B kbase/);
     assert.match(screen, /│ app ml-batch +jobs done +\d+ +\d+ /);
-    assert.match(screen, /│ app video +jobs done/);
     assert.match(screen, /policy: panthor-2026-reviewed {2}→ {2}kbase/);
+    // The apps come in name order (ml-batch, video, weston), each with its metric rows: page on.
+    t.send('PageDown');
+    await t.waitFor(/│ app video +\w/);
     t.send('PageDown');
     await t.waitFor(/│ app weston +\w/);
     t.send('v');
