@@ -27,7 +27,8 @@ test('record: one line on stdout, nothing on stderr off a terminal, byte-identic
   const r1 = run('record', '--scenario', 'drm-video-over-ui', '--duration', '1s', '-o', a);
   assert.equal(r1.code, 0, r1.err);
   assert.equal(r1.err, '');
-  assert.match(r1.out, /^recorded .*a\.csft: drm-video-over-ui seed 1 policy \S+, [\d,]+ events in \d+ chunks, .* B\/event\), virtual 1\.000000s\n$/);
+  // On a busy machine the last line also says that the recording thread took the compression over.
+  assert.match(r1.out, /^recorded .*a\.csft: drm-video-over-ui seed 1 policy \S+, [\d,]+ events in \d+ chunks, .* B\/event\), virtual 1\.000000s( \(the compression worker got no CPU beside other busy processes: the recording thread compressed the rest\))?\n$/);
   const r2 = run('record', '--scenario', 'drm-video-over-ui', '--duration', '1s', '-o', b);
   assert.equal(r2.code, 0);
   assert.equal(Buffer.compare(readFileSync(a), readFileSync(b)), 0);
