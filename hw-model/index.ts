@@ -14,4 +14,4 @@ export type { AppStats } from './userspace/index.js';
 
 /** Version of the model's behaviour: recorded in trace headers; bump when the same scenario + seed
  *  would produce a different event sequence. */
-export const MODEL_VERSION = '0.1.1';
+export const MODEL_VERSION = '0.2.0';

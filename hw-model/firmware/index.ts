@@ -2,3 +2,4 @@
 export * from './regs.js';
 export * from './fw.js';
 export * from './cs-interp.js';
+export * from './assumptions.js';

@@ -29,7 +29,7 @@ export class PanthorGpu {
       const f = this.trace.emitFault(FaultKind.FAULT_PROTM, 0, active, 0, false, ev);
       this.trace.log(LogLevel.LOG_ERR, 'GPU protected mode fault', f);
       if (active) active.fatalQueues = (1 << active.queues.length) - 1;
-      this.dev.scheduleReset(ResetKind.RESET_FAST, ResetCause.RESET_CAUSE_PROTM_FAULT, f);
+      this.dev.scheduleReset(ResetKind.RESET_SLOW, ResetCause.RESET_CAUSE_PROTM_FAULT, f);
     }
   }
 }

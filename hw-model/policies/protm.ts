@@ -56,6 +56,11 @@ export interface ProtmPolicyDesc {
   /** 7/8: with a protm_group, the idle fill only re-picks resident idle groups of priority ≤ its own. */
   readonly idleFillBelowProtm: boolean;
   /**
+   * 7/8: the FW event work handles the CSG interfaces before the global one (so a PROTM_PENDING
+   * is seen before the PROTM_EXIT that follows it); mainline handles GLB first.
+   */
+  readonly csgIrqFirst: boolean;
+  /**
    * Picks the protm group. `selected` is the tick's selection in CSG priority order (index 0 gets
    * CSG priority 15); `anyPending` is true when some live group has pending protected queues.
    */
@@ -84,6 +89,7 @@ const RFC_2025: ProtmPolicyDesc = {
   exitTimeout: ms(500),
   chooseOnFinalOrder: true,
   idleFillBelowProtm: false,
+  csgIrqFirst: false,
   // "the group that gets CSG priority 15 and has pending queues has its PROTM_PENDING acked"
   choose(selected, anyPending, active) {
     const top = selected[0];
@@ -107,6 +113,7 @@ const PANTHOR_2026: ProtmPolicyDesc = {
   exitTimeout: ms(500),
   chooseOnFinalOrder: false,
   idleFillBelowProtm: true,
+  csgIrqFirst: true,
   // As posted: protm_group = first group of the highest non-empty priority list, pending queues
   // not checked (the review's finding): the enter goes out even when that group has none.
   choose(selected, anyPending, active) {
@@ -146,6 +153,7 @@ const KBASE: ProtmPolicyDesc = {
   exitTimeout: ms(500),
   chooseOnFinalOrder: false,
   idleFillBelowProtm: false,
+  csgIrqFirst: false,
   // kbase: the active protected group still on top → nothing touched ("keep protm exec"); a top
   // group with pending protected queues becomes the only resident group before entering.
   choose(selected, anyPending, active) {
