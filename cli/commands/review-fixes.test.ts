@@ -88,9 +88,8 @@ test('pending-required on drm-video-over-ui: the first busy tick no longer grant
 
 test('pause-ping on watchdog-ping-in-protm: no PING-forced exit, so no re-entry decision after the 12 s PING', () => inTempDir((dir) => {
   const r = oneFix(dir, 'watchdog-ping-in-protm', '13.5s', 'pause-ping');
-  assert.equal(r.decisions.a, 45);
-  assert.equal(r.decisions.b, 44);
-  assert.equal(r.decisions.matched, 44);
+  assert.equal(r.decisions.a, r.decisions.b + 1, 'one decision more as posted');
+  assert.equal(r.decisions.matched, r.decisions.b);
   assert.equal(r.decisions.hunks, 1);
   const f = r.firstDivergence!;
   assert.ok(f.a.decision!.t > 12e9, `after the PING (${f.a.decision!.t})`);

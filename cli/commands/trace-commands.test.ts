@@ -114,7 +114,7 @@ test('events: lines with real names, --from/--limit/--type/--json', () => {
   lines.forEach((l, i) => assert.match(l, new RegExp(`^#${i} \\d`)));
   const sub = run('events', p, '--type', 'GROUP_SUBMIT', '--limit', '3').out.trim().split('\n');
   assert.equal(sub.length, 3);
-  for (const l of sub) assert.match(l, /^#\d+ \S+ ioctl GROUP_SUBMIT pid=\d+ .* ret=(0|-E[A-Z]+)/);
+  for (const l of sub) assert.match(l, /^#\d+ \S+ ioctl GROUP_SUBMIT pid=\d+ fd=\d+ request=0xc0186449 .* ret=(0|-E[A-Z]+)/);
   const fam = run('events', p, '--type', 'fw_req,fw_ack', '--limit', '50').out.trim().split('\n');
   for (const l of fam) assert.match(l, /^#\d+ \S+ fw_(req|ack) (GLB|CSG\d+|CS\d+\.\d+) /);
   const js = run('events', p, '--json', '--from', '10', '--limit', '20').out.trim().split('\n').map((l) => JSON.parse(l) as { index: number; type: string });
