@@ -189,6 +189,7 @@ export const IOCTL_CMD_OF: Readonly<Record<Exclude<IoctlArgs['case'], undefined>
   primeFdToHandle: IoctlCmd.PRIME_FD_TO_HANDLE, primeHandleToFd: IoctlCmd.PRIME_HANDLE_TO_FD,
   syncobjCreate: IoctlCmd.SYNCOBJ_CREATE, syncobjDestroy: IoctlCmd.SYNCOBJ_DESTROY, syncobjWait: IoctlCmd.SYNCOBJ_WAIT,
   dmaHeapAlloc: IoctlCmd.DMA_HEAP_IOCTL_ALLOC, boQueryInfo: IoctlCmd.BO_QUERY_INFO,
+  setUserMmioOffset: IoctlCmd.SET_USER_MMIO_OFFSET,
 };
 
 export const DRI_RENDER_NODE = '/dev/dri/renderD128';

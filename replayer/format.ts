@@ -119,6 +119,7 @@ function describe(ev: Event): string {
     case 'ioctl': {
       const v = b.value;
       const parts = [name(IoctlCmdNames, v.cmd), `pid=${v.pid}`, `fd=${v.fd}`];
+      if (v.request) parts.push(`request=${hex(v.request)}`);
       const a = v.args;
       switch (a.case) {
         case 'groupSubmit': {
@@ -164,6 +165,7 @@ function describe(ev: Event): string {
           if (d.bufferId) parts.push(`buf=${d.bufferId}`);
           break;
         }
+        case 'setUserMmioOffset': parts.push(`offset=${hex64(a.value.offset)}`); break;
         case undefined: break;
         default: assertUnreachable(a);
       }

@@ -27,7 +27,8 @@ test('record: one line on stdout, nothing on stderr off a terminal, byte-identic
   const r1 = run('record', '--scenario', 'drm-video-over-ui', '--duration', '1s', '-o', a);
   assert.equal(r1.code, 0, r1.err);
   assert.equal(r1.err, '');
-  assert.match(r1.out, /^recorded .*a\.csft: drm-video-over-ui seed 1 policy \S+, [\d,]+ events in \d+ chunks, .* B\/event\), virtual 1\.000000s\n$/);
+  // On a busy machine the last line also says that the recording thread took the compression over.
+  assert.match(r1.out, /^recorded .*a\.csft: drm-video-over-ui seed 1 policy \S+, [\d,]+ events in \d+ chunks, .* B\/event\), virtual 1\.000000s( \(the compression worker got no CPU beside other busy processes: the recording thread compressed the rest\))?\n$/);
   const r2 = run('record', '--scenario', 'drm-video-over-ui', '--duration', '1s', '-o', b);
   assert.equal(r2.code, 0);
   assert.equal(Buffer.compare(readFileSync(a), readFileSync(b)), 0);
@@ -113,7 +114,7 @@ test('events: lines with real names, --from/--limit/--type/--json', () => {
   lines.forEach((l, i) => assert.match(l, new RegExp(`^#${i} \\d`)));
   const sub = run('events', p, '--type', 'GROUP_SUBMIT', '--limit', '3').out.trim().split('\n');
   assert.equal(sub.length, 3);
-  for (const l of sub) assert.match(l, /^#\d+ \S+ ioctl GROUP_SUBMIT pid=\d+ .* ret=(0|-E[A-Z]+)/);
+  for (const l of sub) assert.match(l, /^#\d+ \S+ ioctl GROUP_SUBMIT pid=\d+ fd=\d+ request=0xc0186449 .* ret=(0|-E[A-Z]+)/);
   const fam = run('events', p, '--type', 'fw_req,fw_ack', '--limit', '50').out.trim().split('\n');
   for (const l of fam) assert.match(l, /^#\d+ \S+ fw_(req|ack) (GLB|CSG\d+|CS\d+\.\d+) /);
   const js = run('events', p, '--json', '--from', '10', '--limit', '20').out.trim().split('\n').map((l) => JSON.parse(l) as { index: number; type: string });

@@ -5,6 +5,7 @@ import { BlockedReason, FwAckKind, FwIface, FwReqKind, GpuMode, ModeSwitchCause 
 import { CsOpcode } from '../contract.js';
 import { Client, bodies, boot, computeStream, protectedStream, testConfig } from '../panthor/testing.js';
 import { ms } from '../sim/index.js';
+import { MAINLINE_FW_ASSUMPTIONS } from './assumptions.js';
 import * as R from './regs.js';
 
 test('PROT_REGION raises CS PROTM_PENDING and blocks the CS; the ack precedes GLB_PROTM_ENTER', () => {
@@ -96,4 +97,14 @@ test('doorbells: CSG requests ride on doorbell 0, queue work on csg_id + 1', () 
   assert.ok(slot >= 0);
   assert.ok(db.some((d) => d.id === slot + 1 && d.csMask === 1));
   assert.equal(R.CSF_DOORBELL(slot + 1), 0x80000 + (slot + 1) * 0x10000);
+});
+
+test('the mainline FW assumptions have unique names, alternatives and a place in the code', () => {
+  const ids = MAINLINE_FW_ASSUMPTIONS.map((a) => a.id);
+  assert.equal(new Set(ids).size, ids.length);
+  for (const a of MAINLINE_FW_ASSUMPTIONS) {
+    assert.match(a.id, /^fw-[a-z0-9-]+$/);
+    assert.ok(a.alternatives.length >= 1, a.id);
+    assert.match(a.where, /\.ts /, a.id);
+  }
 });

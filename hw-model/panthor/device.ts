@@ -19,7 +19,7 @@ import {
   type ReviewFix, type ScenarioConfig, type UapiKernel,
 } from '../contract.js';
 import {
-  type DmaBuf, type DmaHeap, HeapRegistry, O_RDWR, O_CLOEXEC, EBADF, EINVAL, ENOENT, ENOTTY, EPROBE_DEFER, ETIME,
+  type DmaBuf, type DmaHeap, HeapRegistry, O_RDWR, O_CLOEXEC, EBADF, EINVAL, ENOENT, ENOTTY, EPROBE_DEFER,
 } from '../dma-heap/index.js';
 import * as R from '../firmware/regs.js';
 import { Firmware, type FwHost } from '../firmware/index.js';
@@ -82,6 +82,7 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl {
     this.protm = protmPolicy(cfg.driver.protmPolicy);
     this.fixes = reviewFixesOf(cfg.driver.protmPolicy, cfg.driver.reviewFixes);
     this.heapPol = heapPolicy(cfg.driver.heapPolicy);
+    // Arrays are sized for a valid group_num; an invalid one fails the FW init (fw.ts bootWork).
     const groupNum = Math.max(3, Math.min(31, cfg.gpu.groupNum));
     this.csgSlotCount = Math.min(31, groupNum, 16);
     this.fw = new Firmware(sim, this, this.csgSlotCount, Math.max(1, Math.min(32, cfg.gpu.streamNum)), cfg.firmware);
@@ -89,7 +90,7 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl {
     this.trace = new PanthorTrace(sim, cfg, this.fw);
     this.pfw = new PanthorFw(sim, this, this.trace, this.heaps, this.worker, this.fw);
     this.mmu = new PanthorMmu(this, this.trace, this.fw, this.worker);
-    this.gem = new PanthorGem(this, this.heaps);
+    this.gem = new PanthorGem();
     this.fds = new FdTable(sim);
     this.sync = new SyncobjTable(sim, this.fds);
     this.prime = new Prime(this.heaps, this.fds);
@@ -208,9 +209,9 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl {
     let ev = trace.emitProbe({ stage: ProbeStage.PROBE_FW_LOAD, fwVersion: pfw.fwVersion(), size: FW_SECTIONS.reduce((a, s) => a + s.size, 0) }, cause);
     ev = pfw.loadSections(ev, false);
     ev = trace.emitProbe({ stage: ProbeStage.PROBE_BOOT }, ev);
-    const ok = yield* pfw.bootWork(true, ev);
-    if (!ok) {
-      trace.emitProbe({ stage: ProbeStage.PROBE_FAILED, result: -ETIME }, ev);
+    const ret = yield* pfw.bootWork(true, ev);
+    if (ret) {
+      trace.emitProbe({ stage: ProbeStage.PROBE_FAILED, result: ret }, ev);
       this.probing = false;
       return;
     }
@@ -269,7 +270,11 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl {
     });
   }
 
-  /** Queues a reset (coalesced; a slow request upgrades a pending fast one). */
+  /**
+   * panthor_device_schedule_reset: queues a reset (coalesced; a slow request upgrades a pending
+   * fast one). Every runtime reset is slow (panthor_fw_pre_reset(ptdev, true): all FW sections
+   * reloaded); a fast reset only follows a clean suspend, which the model does not simulate.
+   */
   scheduleReset(kind: ResetKind, cause: ResetCause, ev: number): void {
     if (this.unusable) return;
     if (this.resetPending) {
@@ -297,20 +302,19 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl {
     } }, causeEv);
     this.ready = false;
     pfw.cancelPingTimeout();
-    // sched pre_reset: the guilty (fatal / timed out / active protected on a PROTM fault) terminate;
-    // kbase terminates everything resident when the reset hits in protected mode.
-    // 7/8: handle_protm_fault first (forced exit, the active group blamed).
+    // panthor_sched_pre_reset: resident groups are suspended through the FW, those that cannot run
+    // terminated (the active protected group on a PROTM fault under kbase; kbase: everything when
+    // protected). 7/8: handle_protm_fault first (forced exit, the active group blamed).
     if (this.protm.handleProtmFault) yield* this.sched.handleProtmFault(ev);
     const active = this.sched.activeGroup;
     const protmFault = cause === ResetCause.RESET_CAUSE_PROTM_FAULT && !this.protm.handleProtmFault;
-    this.sched.preReset((g) => (protmFault && g === active) || g.fatalQueues !== 0 || g.timedout,
-      wasProtected && this.protm.name === 'kbase', ev);
+    yield* this.sched.preReset((g) => protmFault && g === active, wasProtected && this.protm.name === 'kbase', ev);
     fw.reset(ev);
     // A slow reset reloads every section: lazy-slow-reset / userspace-dmabuf load PROT ones now.
     let e2 = ev;
     if (slow) e2 = pfw.loadSections(ev, true, userBuf);
     this.lazyResetPending = false;
-    const ok = yield* pfw.bootWork(slow, e2);
+    const ok = (yield* pfw.bootWork(slow, e2)) === 0;
     if (ok) this.ready = true;
     this.sim.bus.emitBody({ case: 'reset', value: {
       kind, phase: ResetPhase.RESET_END, cause, success: ok, resetCount: this.resetCount,

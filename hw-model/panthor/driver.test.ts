@@ -4,11 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  DevQueryType, GpuMode, GroupStateKind, HeapOp, ModeSwitchCause, ProbeStage, ProtmVerdict, ResetCause, ResetKind, ResetPhase,
+  DevQueryType, FwIface, FwReqKind, GpuMode, GroupStateKind, HeapOp, ModeSwitchCause, ProbeStage, ProtmVerdict, ResetCause, ResetKind, ResetPhase,
   SchedRule, WatchdogOp, type EventInit,
 } from '../../proto/index.js';
 import type { ProtmPolicy } from '../contract.js';
 import { EACCES, EINVAL, ENOENT, EPERM } from '../dma-heap/index.js';
+import * as R from '../firmware/regs.js';
 import { DRI_RENDER_NODE } from '../contract.js';
 import { ms, sec } from '../sim/index.js';
 import { Client, bodies, boot, computeStream, protectedStream, testConfig } from './testing.js';
@@ -179,7 +180,7 @@ test('at most 128 groups per file (MAX_GROUPS_PER_POOL)', () => {
   assert.ok(c.groupCreate().ret < 0);
 });
 
-test('a CS_UNRECOVERABLE fault resets the GPU; the faulty group is fatal, others innocent', () => {
+test('a CS_UNRECOVERABLE fault: slow reset; the FW suspends the good group (not innocent), terminates the faulty one', () => {
   const b = boot(testConfig());
   const bad = new Client(b.k, 100, 'bad');
   const good = new Client(b.k, 101, 'good');
@@ -196,7 +197,51 @@ test('a CS_UNRECOVERABLE fault resets the GPU; the faulty group is fatal, others
   assert.equal(bad.groupState(bg).state & U.DRM_PANTHOR_GROUP_STATE_FATAL_FAULT, U.DRM_PANTHOR_GROUP_STATE_FATAL_FAULT);
   assert.equal(bad.submit(bg, computeStream(ms(1))), -EINVAL, 'submits to a dead group fail');
   assert.equal(good.groupState(gg).state & U.DRM_PANTHOR_GROUP_STATE_FATAL_FAULT, 0);
-  assert.equal(good.done, 1, 'the innocent group finished its job after the reset');
+  // Every runtime reset is slow (panthor_fw_pre_reset(ptdev, true)).
+  assert.ok(resets.every((r) => r.kind === ResetKind.RESET_SLOW));
+  // panthor_sched_suspend: SUSPEND for the group that can run, TERMINATE for the faulty one, before the reset.
+  const begin = b.events.findIndex((e) => e.body?.case === 'reset' && e.body.value.phase === ResetPhase.RESET_BEGIN);
+  const reqs = b.events.slice(begin).flatMap((e) => e.body?.case === 'fwReq' && ((e.body.value.bits ?? 0) & R.CSG_STATE_MASK) ? [e.body.value] : []);
+  assert.equal(reqs.find((r) => r.group === gg)?.state, R.CSG_STATE_SUSPEND);
+  assert.equal(reqs.find((r) => r.group === bg)?.state, R.CSG_STATE_TERMINATE);
+  // INNOCENT only for a group whose suspension failed: this one was suspended fine.
+  assert.equal(good.groupState(gg).state & U.DRM_PANTHOR_GROUP_STATE_INNOCENT, 0);
+  assert.equal(good.done, 1, 'the good group finished its job after the reset');
+});
+
+test('pre-reset: a group whose suspension times out is innocent and timed out, and terminated', () => {
+  const b = boot(testConfig());
+  const a = new Client(b.k, 100, 'a'), c = new Client(b.k, 101, 'c');
+  const ga = a.groupCreate().handle, gc = c.groupCreate().handle;
+  a.submit(ga, computeStream(ms(50)));
+  c.submit(gc, computeStream(ms(50)));
+  b.sim.run(b.sim.now + ms(2));
+  b.k.fw.dropCsgAcks = 1;     // the FW never answers the first state request it sees
+  b.k.scheduleReset(ResetKind.RESET_SLOW, ResetCause.RESET_CAUSE_PING_TIMEOUT, -1);
+  b.sim.run(b.sim.now + ms(400));
+  const sa = a.groupState(ga).state, sc = c.groupState(gc).state;
+  const innocentTimedout = U.DRM_PANTHOR_GROUP_STATE_INNOCENT | U.DRM_PANTHOR_GROUP_STATE_TIMEDOUT;
+  const flagged = [sa, sc].filter((st) => (st & innocentTimedout) === innocentTimedout);
+  assert.equal(flagged.length, 1, `exactly one group failed to suspend (states ${sa}, ${sc})`);
+  assert.ok(bodies(b.events, 'log').some((l) => l.msg === 'CSG suspend failed, escalating to termination'));
+  const other = (sa & innocentTimedout) ? c : a;
+  assert.equal(other.done, 1, 'the suspended group resumed after the reset and finished');
+});
+
+test('FW init: group_num outside [3, 31] fails the probe with -EINVAL (no clamp)', () => {
+  const b = boot(testConfig({ gpu: { groupNum: 2 } }));
+  const failed = bodies(b.events, 'probe').find((p) => p.stage === ProbeStage.PROBE_FAILED);
+  assert.equal(failed?.result, -EINVAL);
+  assert.ok(!bodies(b.events, 'probe').some((p) => p.stage === ProbeStage.PROBE_DONE));
+});
+
+test('global init: GLB_IDLE_EN is written as a level, only the CFG requests are toggled', () => {
+  const b = boot(testConfig());
+  const glb = bodies(b.events, 'fwReq').filter((r) => (r.iface ?? FwIface.GLB) === FwIface.GLB);
+  const toggle = glb.find((r) => r.kind === FwReqKind.REQ_TOGGLE);
+  assert.ok(toggle);
+  assert.equal((toggle.bits ?? 0) & R.GLB_IDLE_EN, 0);
+  assert.ok(glb.some((r) => r.kind === FwReqKind.REQ_WRITE && r.bits === R.GLB_IDLE_EN));
 });
 
 test('a hung job times out after 5 s: the group is timed out, the fence fails with -ETIMEDOUT', () => {
@@ -213,20 +258,20 @@ test('a hung job times out after 5 s: the group is timed out, the fence fails wi
 test('protected BOs are never mappable nor exportable; imported heap buffers are not mmapable', () => {
   const b = boot(testConfig());
   const c = new Client(b.k, 100);
-  assert.equal(c.boCreate(4096, U.DRM_PANTHOR_BO_PROTECTED).ret, -EINVAL, 'needs NO_MMAP + exclusive VM');
-  const p = c.boCreate(4096, U.DRM_PANTHOR_BO_PROTECTED | U.DRM_PANTHOR_BO_NO_MMAP, c.vm);
-  assert.equal(p.ret, 0);
-  const mm = { handle: p.handle, offset: 0 };
-  assert.equal(b.k.ioctl(100, c.fd, { case: 'boMmapOffset', value: mm }), -EPERM);
-  assert.equal(b.k.ioctl(100, c.fd, { case: 'primeHandleToFd', value: { handle: p.handle, flags: 0, fd: 0 } }), -EINVAL);
+  // 6.18 has no user-visible protected BO flag (nor WB_MMAP): BO_CREATE accepts NO_MMAP only.
+  assert.equal(c.boCreate(4096, 1 << 2, c.vm).ret, -EINVAL);
+  assert.equal(c.boCreate(4096, 1 << 1).ret, -EINVAL);
+  assert.equal(c.boCreate(4096, U.DRM_PANTHOR_BO_NO_MMAP, c.vm).ret, 0);
   const a = c.heapAlloc('protected', 1 << 20);
   assert.equal(a.ret, 0);
   const imp = { fd: a.fd, flags: 0, handle: 0 };
   assert.equal(b.k.ioctl(100, c.fd, { case: 'primeFdToHandle', value: imp }), 0);
   assert.equal(b.k.ioctl(100, c.fd, { case: 'boMmapOffset', value: { handle: imp.handle, offset: 0 } }), -EPERM);
+  assert.equal(b.k.ioctl(100, c.fd, { case: 'primeHandleToFd', value: { handle: imp.handle, flags: 0, fd: 0 } }), -EINVAL,
+    'a protected dma-buf is not re-exported');
+  // BO_QUERY_INFO is not in 6.18's ioctl table: -EINVAL (drm_ioctl).
   const info = { handle: imp.handle, extraFlags: 0, createFlags: 0 };
-  b.k.ioctl(100, c.fd, { case: 'boQueryInfo', value: info });
-  assert.equal(info.extraFlags, U.DRM_PANTHOR_BO_IS_IMPORTED);
+  assert.equal(b.k.ioctl(100, c.fd, { case: 'boQueryInfo', value: info }), -EINVAL);
   const again = { fd: a.fd, flags: 0, handle: 0 };
   b.k.ioctl(100, c.fd, { case: 'primeFdToHandle', value: again });
   assert.equal(again.handle, imp.handle, 'PRIME returns the same handle for the same dma-buf');

@@ -17,6 +17,7 @@ import type { Sim } from '../sim/index.js';
 import type { FdTable, Proc } from './fd-table.js';
 import type { PanthorFw } from './fw.js';
 import type { PanthorGem } from './gem.js';
+import { IOCTL_REQUEST } from './ioctl-request.js';
 import { tilerHeapCreate, tilerHeapDestroy } from './heap.js';
 import type { DeviceCtl, IoctlCtx } from './interfaces.js';
 import type { PanthorMmu } from './mmu.js';
@@ -28,6 +29,8 @@ import type { PanthorTrace } from './trace.js';
 import * as U from './uapi.js';
 
 const CMD = IOCTL_CMD_OF;
+/** GENMASK(30, 24) of drm_panthor_queue_submit.latest_flush. */
+const LATEST_FLUSH_RESERVED = 0x7f000000;
 
 /** What the ioctl layer dispatches to. */
 export interface DrvDeps {
@@ -98,10 +101,11 @@ export class PanthorDrv {
     else if (c === 'dmaHeapAlloc') ret = f.kind === 'heap' ? this.d.prime.dmaHeapAlloc(p, f.heap, args.value) : -ENOTTY;
     else if (f.kind !== 'render') ret = -ENOTTY;
     else ret = this.drmIoctl(p, f.pf, args);
-    const ev = this.d.sim.bus.emitBody({ case: 'ioctl', value: { pid, fd, cmd, ret, durationNs: 0, args } as IoctlInit });
+    const ev = this.d.sim.bus.emitBody({ case: 'ioctl', value: { pid, fd, cmd, ret, durationNs: 0, args, request: IOCTL_REQUEST[cmd] } as IoctlInit });
     const post = ctx.post as ((ev: number) => void) | null;
     ctx.post = null;
-    if (post && ret === 0) post(ev);
+    // Set only by work that took effect (a failing synchronous VM_BIND may have applied some ops).
+    if (post) post(ev);
     return ret;
   }
 
@@ -110,15 +114,17 @@ export class PanthorDrv {
     switch (args.case) {
       case 'devQuery': return this.devQuery(pf, args.value);
       case 'vmCreate': return d.mmu.vmCreate(pf, args.value);
-      case 'vmDestroy': return d.mmu.vmDestroyIoctl(pf, args.value.id ?? 0);
+      case 'vmDestroy': return args.value.pad ? -EINVAL : d.mmu.vmDestroyIoctl(pf, args.value.id ?? 0);
       case 'vmBind': return d.mmu.vmBind(pf, args.value, this.ctx);
       case 'vmGetState': return d.mmu.vmGetState(pf, args.value);
       case 'boCreate': return d.gem.boCreate(pf, args.value);
       case 'boMmapOffset': return d.gem.boMmapOffset(pf, args.value);
       case 'boSetLabel': return d.gem.boSetLabel(pf, args.value);
-      case 'boQueryInfo': return d.gem.boQueryInfo(pf, args.value);
+      // Not in 6.18's ioctl table: drm_ioctl() answers an unknown driver ioctl with -EINVAL.
+      case 'boQueryInfo': return -EINVAL;
       case 'groupCreate': return this.groupCreate(p, pf, args.value);
       case 'groupDestroy': {
+        if (args.value.pad) return -EINVAL;
         const g = pf.groups.get(args.value.groupHandle ?? 0);
         if (!g) return -EINVAL;
         pf.groups.delete(g.id);
@@ -128,6 +134,7 @@ export class PanthorDrv {
       }
       case 'groupSubmit': return this.groupSubmit(pf, args.value);
       case 'groupGetState': {
+        if (args.value.pad) return -EINVAL;
         const g = pf.groups.get(args.value.groupHandle ?? 0);
         if (!g) return -EINVAL;
         let st = 0;
@@ -139,12 +146,18 @@ export class PanthorDrv {
         return 0;
       }
       case 'tilerHeapCreate': return tilerHeapCreate(pf, args.value);
-      case 'tilerHeapDestroy': return tilerHeapDestroy(pf, args.value.handle ?? 0);
+      case 'tilerHeapDestroy': return args.value.pad ? -EINVAL : tilerHeapDestroy(pf, args.value.handle ?? 0);
       case 'primeFdToHandle': return d.prime.fdToHandle(p, pf, args.value);
       case 'primeHandleToFd': return d.prime.handleToFd(p, pf, args.value);
       case 'syncobjCreate': return d.sync.create(pf, args.value);
-      case 'syncobjDestroy': return d.sync.destroy(pf, args.value.handle ?? 0);
+      case 'syncobjDestroy': return args.value.pad ? -EINVAL : d.sync.destroy(pf, args.value.handle ?? 0);
       case 'syncobjWait': return d.sync.waitNow(pf, args.value);
+      case 'setUserMmioOffset': {
+        const off = args.value.offset ?? 0;
+        if (off !== U.DRM_PANTHOR_USER_MMIO_OFFSET_32BIT && off !== U.DRM_PANTHOR_USER_MMIO_OFFSET_64BIT) return -EINVAL;
+        pf.userMmioOffset = off;
+        return 0;
+      }
       case 'dmaHeapAlloc': return -ENOTTY;
       default: return -EINVAL;
     }
@@ -163,7 +176,7 @@ export class PanthorDrv {
         l2Features: 0x07120206, tilerFeatures: 0x809, memFeatures: 0x1, mmuFeatures: 0x2830,
         threadFeatures: 0x4000400, maxThreads: 2048, threadMaxWorkgroupSize: 1024, threadMaxBarrierSize: 1024,
         coherencyFeatures: 0x1, textureFeatures: [0xc1ffff9e, 0, 0, 0], asPresent: g.asPresent,
-        selectedCoherency: 31, shaderPresent: g.shaderPresent, l2Present: 1, tilerPresent: 1, coreFeatures: 0,
+        shaderPresent: g.shaderPresent, l2Present: 1, tilerPresent: 1, coreFeatures: 0, gpuFeatures: 0,
       }; break;
       case 1: a.csifInfo = { csgSlotCount: this.d.csgSlotCount, csSlotCount: this.d.pfw.fw.streamNum, csRegCount: 96,
         scoreboardSlotCount: 8, unpreservedCsRegCount: 4 }; break;
@@ -185,11 +198,17 @@ export class PanthorDrv {
     return dev.heapPol.userSupplied;
   }
 
+  /**
+   * panthor_ioctl_group_create + panthor_group_create, in their order: the queue count (only
+   * > MAX_CS_PER_CSG is refused, not > the FW's stream count), group_priority_permit, pad (the
+   * series' flags), core masks, the VM, the pool (xa_alloc: -EBUSY when full, before any queue is
+   * looked at), then each queue (group_create_queue: pad, ring size, priority).
+   */
   private groupCreate(p: Proc, pf: PanthorFile, a: GroupCreateInit): number {
     const d = this.d;
     const queues = a.queues ?? [];
     const gpu = d.dev.cfg.gpu;
-    if (queues.length === 0 || queues.length > Math.min(U.MAX_CS_PER_CSG, d.pfw.fw.streamNum)) return -EINVAL;
+    if (queues.length === 0 || queues.length > U.MAX_CS_PER_CSG) return -EINVAL;
     // group_priority_permit(): invalid → -EINVAL; HIGH/REALTIME need CAP_SYS_NICE or DRM master.
     const prio = a.priority ?? 0;
     if (prio > U.PANTHOR_GROUP_PRIORITY_REALTIME) return -EINVAL;
@@ -201,14 +220,15 @@ export class PanthorDrv {
     if ((cm & ~sp) || (fm & ~sp) || (tm & ~1)) return -EINVAL;
     if (U.popcount(cm) < (a.maxComputeCores ?? 0) || U.popcount(fm) < (a.maxFragmentCores ?? 0) ||
         U.popcount(tm) < (a.maxTilerCores ?? 0)) return -EINVAL;
-    for (const q of queues) {
-      const rs = q.ringbufSize ?? 0;
-      if ((q.priority ?? 0) > U.MAX_CSG_PRIO) return -EINVAL;
-      if (!U.isPow2(rs) || rs < U.MIN_RINGBUF_SIZE || rs > U.MAX_RINGBUF_SIZE) return -EINVAL;
-    }
     const vm = pf.vms.get(a.vmId ?? 0);
     if (!vm) return -EINVAL;
     if (pf.groups.size >= U.MAX_GROUPS_PER_POOL) return -EBUSY;
+    for (const q of queues) {
+      const rs = q.ringbufSize ?? 0;
+      if (q.pad && q.pad.some((x) => x !== 0)) return -EINVAL;
+      if (!U.isPow2(rs) || rs < U.MIN_RINGBUF_SIZE || rs > U.MAX_RINGBUF_SIZE) return -EINVAL;
+      if ((q.priority ?? 0) > U.MAX_CSG_PRIO) return -EINVAL;
+    }
     const prot = (flags & U.DRM_PANTHOR_GROUP_CREATE_PROTECTED) !== 0;
     let suspend: DmaBuf | null = null;
     const id = this.nextGroupId;
@@ -232,15 +252,20 @@ export class PanthorDrv {
     return 0;
   }
 
+  /** panthor_ioctl_group_submit + panthor_job_create's checks + the submit context's sync ops. */
   private groupSubmit(pf: PanthorFile, a: GroupSubmitInit): number {
+    if (a.pad) return -EINVAL;
     const g = pf.groups.get(a.groupHandle ?? 0);
     if (!g) return -EINVAL;
     const subs = a.queueSubmits ?? [];
     for (const s of subs) {
       const qi = s.queueIndex ?? 0, size = s.streamSize ?? 0, addr = s.streamAddr ?? 0;
-      if (qi >= g.queues.length) return -EINVAL;
+      if (s.pad) return -EINVAL;
       if ((size === 0) !== (addr === 0)) return -EINVAL;
       if (addr % 64 !== 0 || size % 8 !== 0) return -EINVAL;
+      // latest_flush bits 24:30 must be zero.
+      if ((s.latestFlush ?? 0) & LATEST_FLUSH_RESERVED) return -EINVAL;
+      if (qi >= g.queues.length) return -EINVAL;
       for (const so of s.syncs ?? []) {
         const fl = so.flags ?? 0;
         if ((fl & U.DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_MASK) > U.DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ) return -EINVAL;

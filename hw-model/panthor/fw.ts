@@ -14,14 +14,14 @@ import {
   FaultKind, FwIface, FwReqKind, GpuMode, HeapPurpose, IrqLine, LogLevel, ModeSwitchCause, ProbeStage, ResetCause,
   ResetKind, WatchdogOp,
 } from '../../proto/index.js';
-import { type DmaBuf, type HeapRegistry, ENOENT, O_CLOEXEC, O_RDWR } from '../dma-heap/index.js';
+import { type DmaBuf, type HeapRegistry, EINVAL, ENOENT, ETIMEDOUT, O_CLOEXEC, O_RDWR } from '../dma-heap/index.js';
 import * as R from '../firmware/regs.js';
 import type { Firmware } from '../firmware/index.js';
 import type { Sim } from '../sim/index.js';
 import type { DeviceCtl, FwEventSink } from './interfaces.js';
 import type { Group } from './objects.js';
 import type { PanthorTrace } from './trace.js';
-import { CSG_REQ_TIMEOUT, FW_BOOT_TIMEOUT, PING_TIMEOUT } from './uapi.js';
+import { FW_BOOT_TIMEOUT, MAX_CSGS, MIN_CSGS, PING_TIMEOUT } from './uapi.js';
 import { waitUntil, type WaitFor, type Worker } from './work.js';
 
 /** Model FW image: sections of mali_csffw.bin (the PROT one comes from the protected heap). */
@@ -92,6 +92,23 @@ export class PanthorFw {
     return ev;
   }
 
+  /**
+   * tick_ctx_init's status request: CSG_STATUS_UPDATE toggled on each slot, one doorbell for all
+   * (csgs_upd_ctx_queue_reqs + csgs_upd_ctx_apply_locked). Returns the doorbell's event.
+   */
+  csgStatusUpdate(slots: readonly number[], cause: number): number {
+    let mask = 0, ev = cause;
+    for (const slot of slots) {
+      const csg = this.fw.csgs[slot];
+      csg.req = ((csg.req & ~R.CSG_STATUS_UPDATE) | (~csg.ack & R.CSG_STATUS_UPDATE)) >>> 0;
+      ev = this.trace.emitFwReq({ iface: FwIface.CSG, csg: slot, kind: FwReqKind.REQ_TOGGLE, bits: R.CSG_STATUS_UPDATE,
+        req: csg.req, state: csg.req & R.CSG_STATE_MASK, group: csg.group }, cause);
+      csg.lastReqEv = ev;
+      mask |= 1 << slot;
+    }
+    return this.ringDoorbell(R.CSF_GLB_DOORBELL_ID, mask, 0, ev);
+  }
+
   csgAcked(slot: number): boolean {
     const csg = this.fw.csgs[slot];
     return ((csg.req ^ csg.ack) & R.CSG_REQ_MASK) === 0;
@@ -117,8 +134,10 @@ export class PanthorFw {
       cs.req = ((cs.req & ~R.CS_EVT_MASK) | (cs.ack & R.CS_EVT_MASK)) >>> 0;
     }
     csg.req = ((csg.req & ~R.CSG_STATE_MASK) | state) >>> 0;
+    // csg_slot_prog_locked's endpoint priority is applied with the state (tick_ctx_apply queues both).
+    csg.req = ((csg.req & ~R.CSG_ENDPOINT_CONFIG) | (~csg.ack & R.CSG_ENDPOINT_CONFIG)) >>> 0;
     csg.req = ((csg.req & ~R.CSG_EVT_MASK) | (csg.ack & R.CSG_EVT_MASK)) >>> 0;
-    const ev = this.trace.emitFwReq({ iface: FwIface.CSG, csg: slot, kind: FwReqKind.REQ_TOGGLE, bits: R.CSG_STATE_MASK,
+    const ev = this.trace.emitFwReq({ iface: FwIface.CSG, csg: slot, kind: FwReqKind.REQ_TOGGLE, bits: R.CSG_STATE_MASK | R.CSG_ENDPOINT_CONFIG,
       req: csg.req, state, group: g.id, endpointPriority: g.csgPriority, suspendBuf: g.suspendVa,
       protmSuspendBuf: g.protmSuspendVa, asNr: g.vm.asNr }, cause);
     csg.lastReqEv = ev;
@@ -176,25 +195,34 @@ export class PanthorFw {
     this.protSections = [];
   }
 
-  /** MCU_CONTROL = AUTO, wait ≤ 1000 ms for GLOBAL_IF, then global init; the watchdog starts. */
-  *bootWork(slow: boolean, cause: number): Generator<WaitFor, boolean, boolean> {
+  /**
+   * panthor_fw_start + panthor_fw_init_ifaces + panthor_fw_init_global_iface: MCU_CONTROL = AUTO,
+   * wait ≤ 1000 ms for GLOBAL_IF; a group_num outside [MIN_CSGS, MAX_CSGS] fails (-EINVAL); then
+   * the global interface: ack_irq_mask, GLB_IDLE_EN set as a level (panthor_fw_update_reqs), the
+   * CFG_* requests toggled, one doorbell and no wait; the watchdog starts. 0 or -errno.
+   */
+  *bootWork(slow: boolean, cause: number): Generator<WaitFor, number, boolean> {
     const trace = this.trace;
     this.fw.boot(slow, cause);
     const ok = yield waitUntil(() => this.fw.mcuStatus === R.MCU_STATUS_ENABLED, FW_BOOT_TIMEOUT);
-    if (!ok) { trace.log(LogLevel.LOG_ERR, 'FW boot timeout', cause); return false; }
+    if (!ok) { trace.log(LogLevel.LOG_ERR, 'FW boot timeout', cause); return -ETIMEDOUT; }
+    const groupNum = this.dev.cfg.gpu.groupNum;
+    if (groupNum > MAX_CSGS || groupNum < MIN_CSGS) {
+      trace.log(LogLevel.LOG_ERR, 'Invalid number of control groups', this.sim.bus.count - 1);
+      return -EINVAL;
+    }
     const ev = trace.emitProbe({ stage: ProbeStage.PROBE_GLB_INIT }, this.sim.bus.count - 1);
-    // Global init: core_en_mask, timers, ack_irq_mask (+ PROTM_ENTER | PROTM_EXIT from the series).
+    // ack_irq_mask (+ PROTM_ENTER | PROTM_EXIT from the protected-mode series).
     const fw = this.fw;
     fw.glbAckIrqMask = (R.GLB_CFG_PROGRESS_TIMER | R.GLB_CFG_ALLOC_EN | R.GLB_CFG_POWEROFF_TIMER | R.GLB_IDLE_EN |
       R.GLB_PING | R.GLB_PROTM_ENTER | R.GLB_PROTM_EXIT | R.GLB_IDLE) >>> 0;
     trace.emitFwReq({ iface: FwIface.GLB, kind: FwReqKind.REQ_WRITE, bits: fw.glbAckIrqMask, req: fw.glbReq }, ev);
-    const bits = R.GLB_CFG_PROGRESS_TIMER | R.GLB_CFG_ALLOC_EN | R.GLB_CFG_POWEROFF_TIMER | R.GLB_IDLE_EN;
-    const e = this.glbToggle(bits, ev);
+    fw.glbReq = (fw.glbReq | R.GLB_IDLE_EN) >>> 0;
+    trace.emitFwReq({ iface: FwIface.GLB, kind: FwReqKind.REQ_WRITE, bits: R.GLB_IDLE_EN, req: fw.glbReq }, ev);
+    const e = this.glbToggle(R.GLB_CFG_PROGRESS_TIMER | R.GLB_CFG_ALLOC_EN | R.GLB_CFG_POWEROFF_TIMER, ev);
     this.ringDoorbell(R.CSF_GLB_DOORBELL_ID, 0, 0, e);
-    const ok2 = yield waitUntil(() => this.glbAcked(bits), CSG_REQ_TIMEOUT);
-    if (!ok2) { trace.log(LogLevel.LOG_ERR, 'FW global init timeout', e); return false; }
     this.armPing();
-    return true;
+    return 0;
   }
 
   // ───────────── watchdog (panthor_fw_ping_work) ─────────────

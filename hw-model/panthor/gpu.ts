@@ -32,7 +32,7 @@ export class PanthorGpu {
       if (this.dev.protm.name !== 'rfc-2025') {
         fw.gpuIrqMask &= ~R.GPU_IRQ_PROTM_FAULT;
         if (!this.dev.protm.handleProtmFault && active) active.fatalQueues = (1 << active.queues.length) - 1;
-        this.dev.scheduleReset(ResetKind.RESET_FAST, ResetCause.RESET_CAUSE_PROTM_FAULT, f);
+        this.dev.scheduleReset(ResetKind.RESET_SLOW, ResetCause.RESET_CAUSE_PROTM_FAULT, f);
       }
     }
   }

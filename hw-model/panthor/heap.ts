@@ -9,20 +9,30 @@ import { EBUSY, EINVAL, PAGE_SIZE } from '../dma-heap/index.js';
 import type { PanthorFile } from './objects.js';
 import * as U from './uapi.js';
 
+/**
+ * panthor_ioctl_tiler_heap_create → panthor_heap_create: the VM, the chunk checks, a heap id from
+ * the VM's pool (0 .. MAX_HEAPS_PER_POOL - 1, -EBUSY when full); the handle is (vm_id << 16) | id.
+ */
 export function tilerHeapCreate(pf: PanthorFile, a: TilerHeapCreateInit): number {
-  const vm = pf.vms.get(a.vmId ?? 0);
+  const vmId = a.vmId ?? 0;
+  const vm = pf.vms.get(vmId);
   if (!vm) return -EINVAL;
   const init = a.initialChunkCount ?? 0, cs = a.chunkSize ?? 0, max = a.maxChunks ?? 0;
-  if (init < 1 || cs < U.MIN_CHUNK_SIZE || cs > U.MAX_CHUNK_SIZE || cs % PAGE_SIZE !== 0 || max < init) return -EINVAL;
-  if (pf.tilerHeaps.size >= U.MAX_GROUPS_PER_POOL) return -EBUSY;
-  const h = pf.nextTilerHeap++;
-  pf.tilerHeaps.set(h, { vm, chunks: init });
+  if (init === 0 || init > max) return -EINVAL;
+  if (cs % PAGE_SIZE !== 0 || cs < U.MIN_CHUNK_SIZE || cs > U.MAX_CHUNK_SIZE) return -EINVAL;
+  let id = 0;
+  while (id < U.MAX_HEAPS_PER_POOL && pf.tilerHeaps.has(((vmId << 16) | id) >>> 0)) id++;
+  if (id >= U.MAX_HEAPS_PER_POOL) return -EBUSY;
+  const h = ((vmId << 16) | id) >>> 0;
+  pf.tilerHeaps.set(h, { vm, id, chunks: init });
   a.handle = h;
-  a.tilerHeapCtxGpuVa = 0xfffe_0000_0000 + h * 0x1000;
-  a.firstHeapChunkGpuVa = 0xfffd_0000_0000 + h * U.MAX_CHUNK_SIZE;
+  a.tilerHeapCtxGpuVa = 0xfffe_0000_0000 + vmId * 0x100_0000 + id * 0x1000;
+  a.firstHeapChunkGpuVa = 0xfffd_0000_0000 + (vmId * U.MAX_HEAPS_PER_POOL + id) * U.MAX_CHUNK_SIZE;
   return 0;
 }
 
+/** panthor_ioctl_tiler_heap_destroy: the VM from handle >> 16 (-EINVAL), then the heap id (-EINVAL). */
 export function tilerHeapDestroy(pf: PanthorFile, handle: number): number {
+  if (!pf.vms.get(handle >>> 16)) return -EINVAL;
   return pf.tilerHeaps.delete(handle) ? 0 : -EINVAL;
 }

@@ -51,8 +51,8 @@ export interface JobDepsSink {
 }
 
 /**
- * The deferred step of an ioctl: runs after the ioctl's own event is emitted, with its index, and
- * only when the ioctl succeeded (one shared object: no closure per call on the hot ioctls).
+ * The deferred step of an ioctl: runs after the ioctl's own event is emitted, with its index; set
+ * only by work that took effect (one shared object: no closure per call on the hot ioctls).
  */
 export interface IoctlCtx {
   post: ((ev: number) => void) | null;

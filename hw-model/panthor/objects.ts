@@ -153,12 +153,14 @@ export class PanthorFile {
   readonly bos = new Map<number, Bo>();
   readonly groups = new Map<number, Group>();
   readonly syncobjs = new Map<number, Syncobj>();
-  readonly tilerHeaps = new Map<number, { vm: Vm; chunks: number }>();
+  /** Tiler heaps by handle ((vm_id << 16) | heap id). */
+  readonly tilerHeaps = new Map<number, { vm: Vm; id: number; chunks: number }>();
   /** dma-buf id → BO handle of its import in this file (PRIME returns the same handle). */
   readonly imports = new Map<number, number>();
   nextBo = 1;
   nextSyncobj = 1;
-  nextTilerHeap = 1;
+  /** SET_USER_MMIO_OFFSET (panthor_file.user_mmio.offset; 64-bit user space by default). */
+  userMmioOffset = 2 ** 56;
   constructor(readonly pid: number, readonly fd: number, readonly privileged: boolean) {}
 }
 
@@ -212,8 +214,12 @@ export class Queue implements CsQueue {
   readonly waiting: Job[] = [];
   current: Job | null = null;
   timeoutToken = -1;
+  /** When the pending timeout callback runs. */
+  timeoutAt = 0;
   timeoutActive = false;
   deadline = 0;
+  /** queue->timeout.remaining: time left of a timeout suspended with its group (-1: not suspended). */
+  timeoutRemaining = -1;
   readonly syncVa: number;
   /** Shared instruction of the kernel ring: SYNC_ADD64 of this queue's sync object. */
   readonly syncAdd: CsInstr;

@@ -20,11 +20,13 @@ export class SchedFwEvents implements FwEventSink {
   constructor(private readonly sched: Scheduler, private readonly pfw: PanthorFw, private readonly trace: PanthorTrace,
               private readonly dev: DeviceCtl) {}
 
+  /** process_fw_events_work: the global interface first, then the CSGs by slot (7/8: CSGs first). */
   processFwEvents(raw: number, ev: number): void {
     const csgs = this.pfw.fw.csgs;
-    // CSG IRQs are processed before the global one (7/8).
+    const csgFirst = this.dev.protm.csgIrqFirst;
+    if (!csgFirst && (raw & R.JOB_INT_GLOBAL_IF)) this.glbIrq(ev);
     for (let s = 0; s < csgs.length; s++) if (raw & (1 << s)) this.csgIrq(s, ev);
-    if (raw & R.JOB_INT_GLOBAL_IF) this.glbIrq(ev);
+    if (csgFirst && (raw & R.JOB_INT_GLOBAL_IF)) this.glbIrq(ev);
   }
 
   private csgIrq(slot: number, ev: number): void {
@@ -55,7 +57,7 @@ export class SchedFwEvents implements FwEventSink {
         this.sched.csFatal(g, i, f);
         if (type === R.DRM_PANTHOR_EXCEPTION_CS_UNRECOVERABLE) {
           trace.log(LogLevel.LOG_ERR, 'CS_UNRECOVERABLE: GPU reset', f);
-          this.dev.scheduleReset(ResetKind.RESET_FAST, ResetCause.RESET_CAUSE_CS_UNRECOVERABLE, f);
+          this.dev.scheduleReset(ResetKind.RESET_SLOW, ResetCause.RESET_CAUSE_CS_UNRECOVERABLE, f);
         }
       }
       if (ce & R.CS_FAULT) trace.emitFault(FaultKind.FAULT_CS_FAULT, cs.queue.st.fatalType, g, i, false, ce2);

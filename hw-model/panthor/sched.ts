@@ -43,15 +43,6 @@ const I_BARRIER: CsInstr = ringInstr(CsOpcode.ERROR_BARRIER);
 const I_NOP: CsInstr = ringInstr(CsOpcode.NOP);
 
 const NO_CHOICE: ProtmChoice = { verdict: ProtmVerdict.PROTM_NONE, rule: SchedRule.RULE_NONE, group: 0, soleResident: false };
-/** Stable insertion sort, descending by CSG priority (arrays of at most 16 slots). */
-function sortByCsgPrioDesc(a: Group[]): void {
-  for (let i = 1; i < a.length; i++) {
-    const g = a[i];
-    let j = i - 1;
-    while (j >= 0 && a[j].csgPriority < g.csgPriority) { a[j + 1] = a[j]; j--; }
-    a[j + 1] = g;
-  }
-}
 /** Stable insertion sort, descending by group priority (keeps list order within a priority). */
 function sortByPrioDesc(a: Group[]): void {
   for (let i = 1; i < a.length; i++) {
@@ -101,7 +92,16 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
   /** Review fixes in effect (2026 series; empty for the other policies). */
   readonly fixes: ReadonlySet<ReviewFix>;
   tickCount = 0;
-  private reschedTarget = 0;
+  /** sched->resched_target: when the next full tick is due (Infinity = U64_MAX: not ticking). */
+  private reschedTarget = Infinity;
+  /** sched->last_tick: when the last tick ran. */
+  private lastTick = 0;
+  /** sched->might_have_idle_groups: the last tick scheduled idle groups, or a CSG went idle. */
+  private mightHaveIdleGroups = false;
+  /** sched->used_csg_slot_count after the last tick. */
+  private usedCsgSlots = 0;
+  /** csg_slot->idle: CSG_STATUS_STATE.IS_IDLE as read at the tick's CSG_STATUS_UPDATE. */
+  private readonly slotIdle: boolean[] = [];
   private tickToken = -1;
   private tickAt = 0;
   /** A tick is queued on the worker, with the trigger and cause event of its first request. */
@@ -276,9 +276,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
       this.armTimeout(q);
     } else if (g.canRun) {
       if (g.list !== 'runnable') this.relist(g, 'runnable');
-      if (g.priority === PANTHOR_GROUP_PRIORITY_REALTIME) this.requestTick(TickTrigger.TRIGGER_RT_SUBMIT, last);
-      else if (this.freeSlot() >= 0) this.requestTick(TickTrigger.TRIGGER_SUBMIT, last);
-      else this.armTick(this.reschedTarget > this.sim.now ? this.reschedTarget : this.sim.now + this.period);
+      this.groupSchedule(g, TickTrigger.TRIGGER_SUBMIT, last);
     }
   }
 
@@ -315,7 +313,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
       const l = this.idle[p];
       for (let i = 0; i < l.length; i++) {
         const w = l[i];
-        if (!this.isIdle(w)) { this.relist(w, 'runnable'); i--; if (this.freeSlot() >= 0) this.requestTick(TickTrigger.TRIGGER_SYNC_UPDATE, ev); }
+        if (!this.isIdle(w)) { this.relist(w, 'runnable'); i--; this.groupSchedule(w, TickTrigger.TRIGGER_SYNC_UPDATE, ev); }
       }
     }
   }
@@ -348,21 +346,31 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
 
   // ───────────── job timeout (drm_sched timedout_job) ─────────────
 
-  // One timer per queue with a moving deadline (no cancellation): progress pushes the deadline,
-  // a fire before it re-arms, a fire while inactive is dropped.
+  // One timer per queue with a moving deadline: progress pushes the deadline (a fire before it
+  // re-arms), a fire while inactive is dropped; a resumed timeout with less time left reschedules.
+  /** queue_resume_timeout / the first job on a resident queue: the timer runs (remaining or full). */
   private armTimeout(q: Queue): void {
     if (q.timeoutActive || q.inflight.length === 0 || q.group.csgId < 0) return;
     q.timeoutActive = true;
-    q.deadline = this.sim.now + this.dev.cfg.driver.jobTimeout;
-    if (q.timeoutToken < 0) q.timeoutToken = this.sim.at(q.deadline, this.timeoutCb, q);
+    const left = q.timeoutRemaining >= 0 ? q.timeoutRemaining : this.dev.cfg.driver.jobTimeout;
+    q.timeoutRemaining = -1;
+    q.deadline = this.sim.now + left;
+    if (q.timeoutToken >= 0 && q.timeoutAt > q.deadline) { this.sim.cancel(q.timeoutToken); q.timeoutToken = -1; }
+    if (q.timeoutToken < 0) { q.timeoutAt = q.deadline; q.timeoutToken = this.sim.at(q.deadline, this.timeoutCb, q); }
   }
-  private cancelTimeout(q: Queue): void { q.timeoutActive = false; }
-  private rearmTimeout(q: Queue): void { q.timeoutActive = false; this.armTimeout(q); }
+  private cancelTimeout(q: Queue): void { q.timeoutActive = false; q.timeoutRemaining = -1; }
+  /** queue_suspend_timeout: the group leaves its slot; the time left is kept for its resume. */
+  private suspendTimeout(q: Queue): void {
+    q.timeoutRemaining = q.timeoutActive && q.inflight.length ? Math.max(0, q.deadline - this.sim.now) : -1;
+    q.timeoutActive = false;
+  }
+  /** queue_reset_timeout_locked: progress gives the queue a full timeout again. */
+  private rearmTimeout(q: Queue): void { q.timeoutActive = false; q.timeoutRemaining = -1; this.armTimeout(q); }
 
   private jobTimeout(q: Queue): void {
     q.timeoutToken = -1;
     if (!q.timeoutActive) return;
-    if (this.sim.now < q.deadline) { q.timeoutToken = this.sim.at(q.deadline, this.timeoutCb, q); return; }
+    if (this.sim.now < q.deadline) { q.timeoutAt = q.deadline; q.timeoutToken = this.sim.at(q.deadline, this.timeoutCb, q); return; }
     q.timeoutActive = false;
     const g = q.group;
     if (g.timedout || !q.inflight.length) return;
@@ -374,8 +382,10 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
 
   // ───────────── FW events (from the IRQ handler) ─────────────
 
-  csgIdle(g: Group, ev: number): void {
-    if (this.isIdle(g)) this.requestTick(TickTrigger.TRIGGER_CSG_IDLE, ev);
+  /** csg_slot_process_idle_event_locked: some group might be idle, tick now. */
+  csgIdle(_g: Group, ev: number): void {
+    this.mightHaveIdleGroups = true;
+    this.requestTick(TickTrigger.TRIGGER_CSG_IDLE, ev);
   }
 
   /** CS_PROTM_PENDING: the queue waits for protected mode (7/8: pending bit + immediate tick). */
@@ -413,6 +423,23 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
 
   // ───────────── tick scheduling ─────────────
 
+  /**
+   * group_schedule_locked: an off-slot group got work. RT groups preempt (tick now); so does a
+   * scheduler that might have idle groups on slots, or one already ticking with a free slot; a
+   * scheduler that was not ticking restarts its timeslice from the last tick.
+   */
+  private groupSchedule(g: Group, trigger: TickTrigger, ev: number): void {
+    if (g.priority === PANTHOR_GROUP_PRIORITY_REALTIME) { this.requestTick(TickTrigger.TRIGGER_RT_SUBMIT, ev); return; }
+    if (this.mightHaveIdleGroups) { this.requestTick(trigger, ev); return; }
+    if (this.reschedTarget !== Infinity) {
+      if (this.usedCsgSlots < this.slotCount) this.requestTick(trigger, ev);
+      return;
+    }
+    this.reschedTarget = this.lastTick + this.period;
+    if (this.usedCsgSlots === this.slotCount && this.sim.now < this.reschedTarget) this.armTick(this.reschedTarget);
+    else this.requestTick(trigger, ev);
+  }
+
   freeSlot(): number {
     for (let i = 0; i < this.slots.length; i++) if (!this.slots[i]) return i;
     return -1;
@@ -429,38 +456,77 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
 
   /** Queues a tick on the scheduler's worker (coalesced with one already queued). */
   requestTick(trigger: TickTrigger, ev: number): void {
+    // sched_queue_delayed_work(tick, 0): a pending delayed tick becomes this immediate one.
+    if (this.tickToken >= 0) { this.sim.cancel(this.tickToken); this.tickToken = -1; }
     if (this.tickQueued) return;
     this.tickQueued = true; this.tickTrigger = trigger; this.tickEv = ev;
     this.worker.queue(this.tickFn);
   }
 
-  /** Reset: every pending tick is dropped; groups lose their slots. */
-  preReset(guilty: (g: Group) => boolean, terminateAll: boolean, ev: number): void {
+  /**
+   * panthor_sched_pre_reset → panthor_sched_suspend: ticks stop; the FW is asked to SUSPEND every
+   * resident group that can run and to TERMINATE the others (one doorbell, ≤ 100 ms); a group
+   * whose suspension failed is innocent (if it could still run) and timed out, and gets a
+   * TERMINATE; then every group leaves its slot: suspended ones wait on the idle list for the
+   * post-reset tick, the others end. `guilty` / `terminateAll` are the policies' blame (a
+   * protected-mode fault, kbase's reset in protected mode): those groups are made fatal first.
+   */
+  *preReset(guilty: (g: Group) => boolean, terminateAll: boolean, ev: number): Generator<WaitFor, void, boolean> {
     this.tickQueued = false;
     if (this.tickToken >= 0) { this.sim.cancel(this.tickToken); this.tickToken = -1; }
+    const pfw = this.pfw;
+    const slots: number[] = [];
+    let mask = 0;
     for (let s = 0; s < this.slots.length; s++) {
       const g = this.slots[s];
       if (!g) continue;
+      if (g.canRun && (guilty(g) || terminateAll)) g.fatalQueues = (1 << g.queues.length) - 1;
+      const st = g.canRun ? R.CSG_STATE_SUSPEND : R.CSG_STATE_TERMINATE;
+      pfw.csgRequestState(s, g, st, g.csgPriority, ev);
+      for (const q of g.queues) {
+        if (st === R.CSG_STATE_SUSPEND) this.suspendTimeout(q); else this.cancelTimeout(q);
+        if (q.current && st === R.CSG_STATE_SUSPEND) this.trace.emitJob(q.current, JobPhase.JOB_PREEMPTED, 0, ev);
+      }
+      mask |= 1 << s;
+      slots.push(s);
+    }
+    if (mask) {
+      pfw.ringDoorbell(R.CSF_GLB_DOORBELL_ID, mask, 0, ev);
+      const ok = yield waitUntil(() => allAcked(pfw, slots), CSG_REQ_TIMEOUT);
+      if (!ok) {
+        const failed = slots.filter((s) => !pfw.csgAcked(s));
+        const e = this.trace.log(LogLevel.LOG_ERR, 'CSG suspend failed, escalating to termination', ev);
+        let m = 0;
+        for (const s of failed) {
+          const g = this.slots[s] as Group;
+          if (g.canRun) g.innocent = true;
+          g.timedout = true;
+          pfw.csgRequestState(s, g, R.CSG_STATE_TERMINATE, g.csgPriority, e);
+          m |= 1 << s;
+        }
+        pfw.ringDoorbell(R.CSF_GLB_DOORBELL_ID, m, 0, e);
+        // A termination that times out too is forced: the soft reset terminates every group.
+        yield waitUntil(() => allAcked(pfw, failed), CSG_REQ_TIMEOUT);
+      }
+    }
+    for (const s of slots) {
+      const g = this.slots[s] as Group;
       this.slots[s] = null;
+      pfw.unbindSlot(s);
       this.mmu.vmIdle(g);
       g.csgId = -1;
-      for (const q of g.queues) this.cancelTimeout(q);
       const from = g.state;
-      if (guilty(g) || terminateAll || !g.canRun) {
-        if (!g.canRun || guilty(g)) { if (!g.fatalQueues && !g.timedout) g.fatalQueues = (1 << g.queues.length) - 1; }
-        else g.fatalQueues = (1 << g.queues.length) - 1;
-        g.state = GroupStateKind.PANTHOR_CS_GROUP_TERMINATED;
-        this.trace.emitGroupState(g, from, g.state, ev);
-        this.failJobs(g, ev);
-        if (g.destroyed) this.release(g, ev);
-      } else {
-        // Suspended by the reset, not blamed.
-        g.innocent = true;
+      if (g.canRun) {
         g.state = GroupStateKind.PANTHOR_CS_GROUP_SUSPENDED;
         for (const q of g.queues) q.st.protPending = false;
         g.protmPendingQueues = 0;
         this.trace.emitGroupState(g, from, g.state, ev);
-        this.relist(g, this.isIdle(g) ? 'idle' : 'runnable');
+        this.relist(g, 'idle');
+      } else {
+        g.state = GroupStateKind.PANTHOR_CS_GROUP_TERMINATED;
+        this.trace.emitGroupState(g, from, g.state, ev);
+        this.failJobs(g, ev);
+        if (g.destroyed) this.release(g, ev);
       }
     }
     this.activeGroup = null;
@@ -473,6 +539,8 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
   private tkSelected: Group[] = [];
   private tkVmIds: number[] = [];
   private tkReasons: GroupReasonInit[] = [];
+  /** ctx->old_groups: the resident groups per priority. */
+  private readonly tkOld: Group[][] = [[], [], [], []];
 
   /** tick_ctx_pick_groups_from_list for one group: slot, AS budget and can-run checks. */
   private pick(g: Group, rule: SchedRule): void {
@@ -498,10 +566,19 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     reasons.push({ group: g.id, rule });
   }
 
-  /** Idleness once per group; off-slot groups re-sorted between runnable and idle; residents by CSG priority. */
-  private tkPrepare(): Group[] {
+  /**
+   * tick_ctx_init: idleness once per group (on a slot: csg_slot->idle from the tick's status
+   * update; off-slot: every queue idle or blocked), off-slot groups re-sorted between runnable and
+   * idle, and the resident groups per priority (ctx->old_groups): in slot order mid-slice,
+   * ascending by CSG priority on a full tick (tick_ctx_insert_old_group's rotation).
+   */
+  private tkPrepare(full: boolean): void {
     const groups = this.groups;
-    for (let i = 0; i < groups.length; i++) { const g = groups[i]; g.tIdle = this.isIdle(g); g.tSel = 0; }
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i];
+      g.tIdle = g.csgId >= 0 ? this.slotIdle[g.csgId] === true : this.isIdle(g);
+      g.tSel = 0;
+    }
     for (let p = 0; p < 4; p++) {
       const rl = this.runnable[p];
       for (let i = 0; i < rl.length; i++) {
@@ -514,43 +591,58 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
         if (!g.canRun) { this.unlist(g); i--; } else if (!g.tIdle) { this.relist(g, 'runnable'); i--; }
       }
     }
-    const old: Group[] = [];
-    for (let s = 0; s < this.slots.length; s++) { const g = this.slots[s]; if (g) old.push(g); }
-    sortByCsgPrioDesc(old);
-    return old;
+    const old = this.tkOld;
+    for (let p = 0; p < 4; p++) old[p].length = 0;
+    for (let s = 0; s < this.slots.length; s++) {
+      const g = this.slots[s];
+      if (!g) continue;
+      const l = old[g.priority];
+      if (!full) { l.push(g); continue; }
+      // Before the first old group of the same priority with a higher CSG priority.
+      let i = 0;
+      while (i < l.length && l[i].csgPriority <= g.csgPriority) i++;
+      l.splice(i, 0, g);
+    }
+  }
+
+  private get tkFull(): boolean { return this.tkSelected.length >= this.slotCount; }
+
+  /** tick_ctx_pick_groups_from_list: the list's groups in order until the slots are full. */
+  private pickList(l: readonly Group[], skipIdle: boolean, rule: SchedRule): void {
+    for (let i = 0; i < l.length && !this.tkFull; i++) {
+      const g = l[i];
+      if (skipIdle && g.tIdle) continue;
+      this.pick(g, rule);
+    }
   }
 
   /**
-   * Mid-slice (not a full tick): resident non-idle groups keep their slots in priority order, and
-   * only RT runnable groups are considered along with them (so they can preempt lower ones); free
-   * slots are then filled with runnable groups.
+   * tick_work's non-idle passes. Mid-slice (a tick forced before resched_target): the resident
+   * groups keep their slots in priority order and only RT runnable groups join them (so they can
+   * preempt lower ones). Then, on every tick, per priority: runnable groups first, then the
+   * resident ones (on a full tick in ascending CSG priority: the rotation).
    */
-  private tkPickMidSlice(old: Group[]): void {
-    for (let p = 3; p >= 0; p--) {
-      for (let i = 0; i < old.length; i++) { const g = old[i]; if (g.priority === p && g.canRun && !g.tIdle) this.pick(g, SchedRule.RULE_PRIORITY_ORDER); }
-      if (p === PANTHOR_GROUP_PRIORITY_REALTIME) {
-        const rt = this.runnable[p];
-        for (let i = 0; i < rt.length; i++) this.pick(rt[i], SchedRule.RULE_RT_PREEMPT);
+  private tkPickNonIdle(full: boolean): void {
+    const old = this.tkOld;
+    if (!full) {
+      for (let p = 3; p >= 0 && !this.tkFull; p--) {
+        this.pickList(old[p], true, SchedRule.RULE_PRIORITY_ORDER);
+        if (p === PANTHOR_GROUP_PRIORITY_REALTIME) this.pickList(this.runnable[p], true, SchedRule.RULE_RT_PREEMPT);
       }
     }
-    for (let p = 3; p >= 0; p--) { const l = this.runnable[p]; for (let i = 0; i < l.length; i++) this.pick(l[i], SchedRule.RULE_PRIORITY_ORDER); }
-  }
-
-  /** Full tick: per priority, rotate the highest old group behind the others and the runnable ones. */
-  private tkPickFull(old: Group[]): boolean {
-    let timeslice = false;
-    for (let p = 3; p >= 0; p--) {
-      const oldNonIdle: Group[] = [];
-      for (let i = 0; i < old.length; i++) { const g = old[i]; if (g.priority === p && g.canRun && !g.tIdle) oldNonIdle.push(g); }
-      const rl = this.runnable[p];
-      const contenders = oldNonIdle.length + rl.length;
-      if (contenders > 1) timeslice = true;
-      const rotated = oldNonIdle.length && contenders > 1 ? oldNonIdle.shift() : undefined;
-      for (let i = 0; i < oldNonIdle.length; i++) this.pick(oldNonIdle[i], SchedRule.RULE_PRIORITY_ORDER);
-      for (let i = 0; i < rl.length; i++) this.pick(rl[i], SchedRule.RULE_PRIORITY_ORDER);
-      if (rotated) this.pick(rotated, SchedRule.RULE_ROTATION);
+    for (let p = 3; p >= 0 && !this.tkFull; p--) {
+      this.pickList(this.runnable[p], true, SchedRule.RULE_PRIORITY_ORDER);
+      this.pickList(old[p], true, full ? SchedRule.RULE_ROTATION : SchedRule.RULE_PRIORITY_ORDER);
     }
-    return timeslice;
+    // Why the runnable groups left out were left out.
+    for (let p = 3; p >= 0; p--) {
+      for (const l of [this.runnable[p], old[p]]) {
+        for (let i = 0; i < l.length; i++) {
+          const g = l[i];
+          if (g.tSel !== this.tkTick && g.canRun && !g.tIdle && this.tkFull) this.tkReasons.push({ group: g.id, rule: SchedRule.RULE_NO_FREE_SLOT });
+        }
+      }
+    }
   }
 
   /** The policy's protm choice on the current selection (NO_HEAP / DEFERRED when it cannot be served). */
@@ -571,28 +663,58 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     return null;
   }
 
-  /** Idle fill: free slots keep resident idle groups (≤ the protm group's priority under 2026). */
-  private tkIdleFill(old: Group[], idleLimit: number): void {
-    for (let p = 3; p >= 0; p--) {
-      for (let i = 0; i < old.length; i++) {
-        const g = old[i];
-        if (g.priority !== p || g.tSel === this.tkTick || !g.canRun || !g.tIdle) continue;
-        if (p > idleLimit) { this.tkReasons.push({ group: g.id, rule: SchedRule.RULE_IDLE_FILL_LE_PROTM }); continue; }
-        this.pick(g, SchedRule.RULE_IDLE);
+  /**
+   * The idle pass: free slots take idle groups, per priority the resident ones first (no slot
+   * reprogramming), then off-slot idle groups (sched->groups.idle). Under 2026 only groups of
+   * priority at most the protm group's.
+   */
+  private tkIdleFill(idleLimit: number): void {
+    const old = this.tkOld;
+    for (let p = 3; p >= 0 && !this.tkFull; p--) {
+      for (const l of [old[p], this.idle[p]]) {
+        for (let i = 0; i < l.length && !this.tkFull; i++) {
+          const g = l[i];
+          if (g.tSel === this.tkTick || !g.canRun) continue;
+          if (p > idleLimit) { this.tkReasons.push({ group: g.id, rule: SchedRule.RULE_IDLE_FILL_LE_PROTM }); continue; }
+          this.pick(g, SchedRule.RULE_IDLE);
+        }
       }
     }
   }
 
   /**
-   * tick_work: plans synchronously and emits the decision; returns a work item only when the plan
-   * needs FW round trips (exit, evictions, priority updates, starts, protected entry).
+   * tick_work. tick_ctx_init first asks the FW for CSG_STATUS_UPDATE on every resident slot and
+   * waits ≤ 100 ms (a timeout resets the GPU); the plan then runs synchronously and emits the
+   * decision, and a work item follows only when the plan needs FW round trips (exit, evictions,
+   * priority updates, starts, protected entry).
    */
   private tick(): Work | undefined {
     const trigger = this.tickTrigger, reqEv = this.tickEv;
     this.tickQueued = false;
     if (!this.dev.ready) return undefined;
+    const resident: number[] = [];
+    for (let s = 0; s < this.slots.length; s++) if (this.slots[s]) resident.push(s);
+    if (!resident.length) return this.plan(trigger, reqEv);
+    return this.statusThenPlan(trigger, reqEv, resident);
+  }
+
+  private *statusThenPlan(trigger: TickTrigger, reqEv: number, slots: number[]): Work {
+    const ev = this.pfw.csgStatusUpdate(slots, reqEv);
+    const ok = yield waitUntil(() => allAcked(this.pfw, slots), CSG_REQ_TIMEOUT);
+    if (!ok) { this.csgTimeout(slots, ev); return; }
+    if (!this.dev.ready) return;
+    // csg_slot_sync_idle_state_locked
+    const csgs = this.pfw.fw.csgs;
+    for (const s of slots) this.slotIdle[s] = (csgs[s].statusState & R.CSG_STATUS_STATE_IS_IDLE) !== 0;
+    const w = this.plan(trigger, reqEv);
+    if (w) yield* w;
+  }
+
+  /** The tick's plan, from the pick to the decision event (tick_work after tick_ctx_init). */
+  private plan(trigger: TickTrigger, reqEv: number): Work | undefined {
     const now = this.sim.now;
-    const full = now >= this.reschedTarget;
+    // Mid-slice when forced before resched_target (U64_MAX when the scheduler was not ticking).
+    const full = !(now < this.reschedTarget);
     const tick = ++this.tickCount;
     const fw = this.pfw.fw;
     this.tkTick = tick;
@@ -601,14 +723,14 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     const reasons: GroupReasonInit[] = this.tkReasons = [];
     const slotCount = this.slotCount;
 
-    const old = this.tkPrepare();
-    const inputs = this.inputs(old);
+    this.tkPrepare(full);
+    const inputs = this.inputs();
 
-    // ── pick (reference §3.4) ──
-    let timeslice = false;
-    if (!full) this.tkPickMidSlice(old);
-    else { timeslice = this.tkPickFull(old); this.reschedTarget = now + this.period; }
+    // ── pick (panthor_sched.c tick_work) ──
+    this.tkPickNonIdle(full);
     const selected = this.tkSelected;
+    // ctx->groups lists are per group priority: the protm choice sees them in that order.
+    sortByPrioDesc(selected);
 
     // ── protected mode (policy) ──
     // The choice looks at the selection by group priority, as the per-priority ctx.groups lists
@@ -621,7 +743,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     let choice: ProtmChoice = anyPending || active || this.is2026 ? this.tkChoose(anyPending, active) : NO_CHOICE;
     let protmGroup = this.tkProtmGroup(choice);
 
-    this.tkIdleFill(old, protmGroup && this.dev.protm.idleFillBelowProtm ? protmGroup.priority : 3);
+    this.tkIdleFill(protmGroup && this.dev.protm.idleFillBelowProtm ? protmGroup.priority : 3);
     // CSG priorities follow group priority, then list order (non-idle before idle): stable sort.
     sortByPrioDesc(selected);
     if (this.dev.protm.chooseOnFinalOrder && (anyPending || active)) {
@@ -686,14 +808,8 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
       start.push(g);
       slotsOut.push({ slot: g.tSlot, group: g.id, csgPriority: g.tPrio, action: g.tAction });
     }
-    // Timeslicing keeps the tick running; so do runnable groups that got no slot.
-    if (!timeslice) {
-      for (let p = 0; p < 4 && !timeslice; p++) {
-        const l = this.runnable[p];
-        for (let i = 0; i < l.length; i++) if (l[i].tSel !== tick) { timeslice = true; break; }
-      }
-    }
-    const nextTick = timeslice ? Math.max(this.reschedTarget, now + 1) : 0;
+    const nextTick = this.updateReschedTarget(now, tick);
+    const timeslice = nextTick !== 0;
 
     const decEv = this.sim.bus.emitBody({ case: 'decision', value: {
       tick, trigger, fullTick: full, inputs, slots: slotsOut, evicted,
@@ -706,6 +822,39 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     if (exitCause === ModeSwitchCause.CAUSE_NONE && !evict.length && !reprio.length && !start.length && !enter) return undefined;
     return this.apply(decEv, exitCause, evict, reprio, start, enter ? protmGroup : null,
       protmGroup !== null && start.includes(protmGroup));
+  }
+
+  /**
+   * tick_ctx_update_resched_target: the scheduler keeps ticking (timeslicing) only when every
+   * slot is used, no idle group was scheduled and groups of the lowest scheduled priority still
+   * wait (after the evicted ones went back to the run queues); otherwise it waits for an event.
+   * Returns when the next tick is due (0: none).
+   */
+  private updateReschedTarget(now: Ns, tick: number): Ns {
+    const sel = this.tkSelected;
+    let idle = 0, minPrio = 4;
+    for (let i = 0; i < sel.length; i++) { if (sel[i].tIdle) idle++; if (sel[i].priority < minPrio) minPrio = sel[i].priority; }
+    this.lastTick = now;
+    this.mightHaveIdleGroups = idle > 0;
+    this.usedCsgSlots = sel.length;
+    if (sel.length === this.slotCount && idle === 0 && minPrio < 4 && this.waitingAfterTick(minPrio, tick)) {
+      const t = now + this.period;
+      if (this.reschedTarget < now || t < this.reschedTarget) this.reschedTarget = t;
+      return this.reschedTarget;
+    }
+    this.reschedTarget = Infinity;
+    return 0;
+  }
+
+  /** sched->groups.runnable[prio] after the tick: runnable groups left out, evicted busy ones. */
+  private waitingAfterTick(prio: number, tick: number): boolean {
+    const rl = this.runnable[prio];
+    for (let i = 0; i < rl.length; i++) if (rl[i].tSel !== tick && rl[i].canRun) return true;
+    for (let s = 0; s < this.slots.length; s++) {
+      const g = this.slots[s];
+      if (g && g.tSel !== tick && g.priority === prio && g.canRun && !this.isIdle(g)) return true;
+    }
+    return false;
   }
 
   /** Applies a tick's plan: forced exit, evictions + priorities, starts, protected entry. */
@@ -723,7 +872,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
       const st = g.tAction === SlotAction.SLOT_SUSPEND ? R.CSG_STATE_SUSPEND : R.CSG_STATE_TERMINATE;
       this.pfw.csgRequestState(g.csgId, g, st, g.csgPriority, decEv);
       for (const q of g.queues) {
-        this.cancelTimeout(q);
+        if (st === R.CSG_STATE_SUSPEND) this.suspendTimeout(q); else this.cancelTimeout(q);
         if (q.current && st === R.CSG_STATE_SUSPEND) this.trace.emitJob(q.current, JobPhase.JOB_PREEMPTED, 0, decEv);
       }
       mask |= 1 << g.csgId; waitSlots.push(g.csgId);
@@ -798,9 +947,9 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
   }
 
   /** Run-queue snapshot for the decision event. */
-  private inputs(old: Group[]): RunQueueEntryInit[] {
+  private inputs(): RunQueueEntryInit[] {
     const out: RunQueueEntryInit[] = [];
-    for (let i = 0; i < old.length; i++) out.push(runQueueEntry(old[i], old[i].tIdle));
+    for (let p = 3; p >= 0; p--) { const l = this.tkOld[p]; for (let i = 0; i < l.length; i++) out.push(runQueueEntry(l[i], l[i].tIdle)); }
     for (let p = 3; p >= 0; p--) { const l = this.runnable[p]; for (let i = 0; i < l.length; i++) out.push(runQueueEntry(l[i], false)); }
     for (let p = 3; p >= 0; p--) { const l = this.idle[p]; for (let i = 0; i < l.length; i++) out.push(runQueueEntry(l[i], true)); }
     return out;

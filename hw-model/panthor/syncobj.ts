@@ -12,9 +12,12 @@ import { EBADF, EINVAL, ETIME } from '../dma-heap/index.js';
 import type { Ns, Sim } from '../sim/index.js';
 import type { FdTable } from './fd-table.js';
 import type { JobDepsSink } from './interfaces.js';
+import { IOCTL_REQUEST } from './ioctl-request.js';
 import { type Job, type PanthorFile, Syncobj, type SyncWaiter } from './objects.js';
 import { removeAt } from './objects.js';
 import * as U from './uapi.js';
+
+const TIMELINE_WAIT_REQUEST = IOCTL_REQUEST[IoctlCmd.SYNCOBJ_TIMELINE_WAIT];
 
 export class SyncobjTable {
   private jobDeps = new Map<Syncobj, { point: number; job: Job }[]>();
@@ -146,7 +149,7 @@ export class SyncobjTable {
 
   private finishWait(w: SyncWaiter, ret: number): void {
     this.sim.bus.emitBody({ case: 'ioctl', value: {
-      pid: w.pid, fd: w.fd, cmd: IoctlCmd.SYNCOBJ_TIMELINE_WAIT, ret, durationNs: this.sim.now - w.start,
+      pid: w.pid, fd: w.fd, cmd: IoctlCmd.SYNCOBJ_TIMELINE_WAIT, request: TIMELINE_WAIT_REQUEST, ret, durationNs: this.sim.now - w.start,
       args: { case: 'syncobjWait', value: { handles: w.handles, points: w.points, timeoutNsec: 0, flags: U.DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL } },
     } });
     w.cb(ret);

@@ -11,24 +11,27 @@ export const PANTHOR_GROUP_PRIORITY_REALTIME = 3;
 export const PANTHOR_GROUP_PRIORITY_COUNT = 4;
 
 export const DRM_PANTHOR_BO_NO_MMAP = 1 << 0;
-export const DRM_PANTHOR_BO_WB_MMAP = 1 << 1;
-/**
- * Model extension: a user BO backed by the protected heap (the 2026 series' kernel BO flag
- * DRM_PANTHOR_KBO_PROTECTED_HEAP, exposed so apps can ask for one). Needs NO_MMAP + an exclusive VM.
- */
-export const DRM_PANTHOR_BO_PROTECTED = 1 << 2;
-export const DRM_PANTHOR_BO_FLAGS = DRM_PANTHOR_BO_NO_MMAP | DRM_PANTHOR_BO_WB_MMAP | DRM_PANTHOR_BO_PROTECTED;
-export const DRM_PANTHOR_BO_IS_IMPORTED = 1 << 0;
+/** 6.18 accepts NO_MMAP only (WB_MMAP came later; a protected BO is kernel-internal in every tree). */
+export const DRM_PANTHOR_BO_FLAGS = DRM_PANTHOR_BO_NO_MMAP;
 
 export const DRM_PANTHOR_VM_BIND_ASYNC = 1 << 0;
 export const DRM_PANTHOR_VM_BIND_OP_MAP_READONLY = 1 << 0;
 export const DRM_PANTHOR_VM_BIND_OP_MAP_NOEXEC = 1 << 1;
 export const DRM_PANTHOR_VM_BIND_OP_MAP_UNCACHED = 1 << 2;
-export const DRM_PANTHOR_VM_BIND_OP_MAP_SPARSE = 1 << 3;
 export const DRM_PANTHOR_VM_BIND_OP_TYPE_MASK = 0xf << 28;
 export const DRM_PANTHOR_VM_BIND_OP_TYPE_MAP = 0 << 28;
 export const DRM_PANTHOR_VM_BIND_OP_TYPE_UNMAP = 1 << 28;
 export const DRM_PANTHOR_VM_BIND_OP_TYPE_SYNC_ONLY = 2 << 28;
+/** PANTHOR_VM_BIND_OP_MAP_FLAGS (panthor_mmu.c): what a MAP op may carry. */
+export const PANTHOR_VM_BIND_OP_MAP_FLAGS = (DRM_PANTHOR_VM_BIND_OP_MAP_READONLY | DRM_PANTHOR_VM_BIND_OP_MAP_NOEXEC |
+  DRM_PANTHOR_VM_BIND_OP_MAP_UNCACHED | DRM_PANTHOR_VM_BIND_OP_TYPE_MASK) >>> 0;
+/** PANTHOR_VM_MIN_KERNEL_VA_SIZE: VA kept for kernel objects. */
+export const PANTHOR_VM_MIN_KERNEL_VA_SIZE = 256 * 1024 * 1024;
+/** PANTHOR_MAX_VMS_PER_FILE, MAX_HEAPS_PER_POOL. */
+export const PANTHOR_MAX_VMS_PER_FILE = 32;
+export const MAX_HEAPS_PER_POOL = 128;
+export const DRM_PANTHOR_USER_MMIO_OFFSET_32BIT = 2 ** 43;
+export const DRM_PANTHOR_USER_MMIO_OFFSET_64BIT = 2 ** 56;
 export const DRM_PANTHOR_VM_STATE_USABLE = 0;
 export const DRM_PANTHOR_VM_STATE_UNUSABLE = 1;
 
@@ -53,6 +56,9 @@ export const DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL = 1 << 0;
 export const MAX_GROUPS_PER_POOL = 128;
 export const MAX_CS_PER_CSG = 32;
 export const MAX_CSG_PRIO = 15;
+/** group_num accepted from the FW's global interface (panthor_fw.c). */
+export const MIN_CSGS = 3;
+export const MAX_CSGS = 31;
 export const MIN_RINGBUF_SIZE = 4096;
 export const MAX_RINGBUF_SIZE = 64 * 1024;
 export const MIN_CHUNK_SIZE = 128 * 1024;
@@ -65,9 +71,12 @@ export const CSG_REQ_TIMEOUT = ms(100);
 export const PING_TIMEOUT = ms(100);
 export const FW_BOOT_TIMEOUT = ms(1000);
 
-/** sizeof() of the DEV_QUERY structs and their minimum accepted sizes (PANTHOR_UOBJ_MIN_SIZE). */
-export const DEV_QUERY_SIZES: readonly { size: number; min: number }[] = [
-  { size: 104, min: 96 },   // drm_panthor_gpu_info (min: up to tiler_present)
+/**
+ * sizeof() of the DEV_QUERY structs (6.18: types 0-3; 5 is the protected-mode series' PROTECTED_INFO
+ * as the model numbers it) and their minimum accepted sizes (PANTHOR_UOBJ_MIN_SIZE).
+ */
+export const DEV_QUERY_SIZES: readonly ({ size: number; min: number } | undefined)[] = [
+  { size: 112, min: 96 },   // drm_panthor_gpu_info (6.18 adds u64 gpu_features; min: up to tiler_present)
   { size: 24, min: 24 },    // drm_panthor_csif_info
   { size: 24, min: 16 },    // drm_panthor_timestamp_info
   { size: 4, min: 4 },      // drm_panthor_group_priorities_info

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FaultKind, FwReqKind, GpuMode, GroupStateKind, ModeSwitchCause, ProtmVerdict, SchedRule, WatchdogOp, type EventInit } from '../../proto/index.js';
+import { FaultKind, FwIface, FwReqKind, GpuMode, GroupStateKind, ModeSwitchCause, ProtmVerdict, SchedRule, WatchdogOp, type EventInit } from '../../proto/index.js';
 import type { ScenarioConfig } from '../contract.js';
 import { GLB_PING, GLB_PROTM_ENTER } from '../firmware/index.js';
 import { applyOverrides, loadBuiltin, type ScenarioOverrides } from '../scenario/index.js';
@@ -24,7 +24,7 @@ function run(name: string, o: ScenarioOverrides): EventInit[] {
 }
 const bodies = <K extends NonNullable<EventInit['body']>['case']>(evs: EventInit[], k: K) =>
   evs.flatMap((e) => (e.body?.case === k ? [e.body.value as Extract<NonNullable<EventInit['body']>, { case: K }>['value']] : []));
-const enters = (evs: EventInit[]) => bodies(evs, 'fwReq').filter((r) => r.kind === FwReqKind.REQ_TOGGLE && (r.bits ?? 0) & GLB_PROTM_ENTER);
+const enters = (evs: EventInit[]) => bodies(evs, 'fwReq').filter((r) => r.iface === FwIface.GLB && r.kind === FwReqKind.REQ_TOGGLE && (r.bits ?? 0) & GLB_PROTM_ENTER);
 
 test('panthor-2026 as posted: GLB_PROTM_ENTER goes out with no pending queue anywhere (old model: none)', () => {
   // stress-free check: a compositor alone has no protected work at all.

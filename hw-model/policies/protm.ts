@@ -65,6 +65,11 @@ export interface ProtmPolicyDesc {
   /** 7/8: with a protm_group, the idle fill only re-picks resident idle groups of priority ≤ its own. */
   readonly idleFillBelowProtm: boolean;
   /**
+   * 7/8: the FW event work handles the CSG interfaces before the global one (so a PROTM_PENDING
+   * is seen before the PROTM_EXIT that follows it); mainline handles GLB first.
+   */
+  readonly csgIrqFirst: boolean;
+  /**
    * Picks the protm group. `selected` is the tick's selection sorted by group priority (index 0
    * is the first group of the highest non-empty list); `anyPending` is true when some live group
    * has pending protected queues; `fixes` the review fixes in effect (2026 series only).
@@ -108,6 +113,7 @@ const RFC_2025: ProtmPolicyDesc = {
   exitTimeout: ms(500),
   chooseOnFinalOrder: true,
   idleFillBelowProtm: false,
+  csgIrqFirst: false,
   choose(selected, anyPending) {
     const top = selected[0];
     if (top && top.protmPending) return { verdict: ProtmVerdict.PROTM_GRANTED, rule: SchedRule.RULE_RFC_TOP_CSG_PRIO_15, group: top.id, soleResident: false };
@@ -161,6 +167,7 @@ const PANTHOR_2026: ProtmPolicyDesc = {
   exitTimeout: ms(500),
   chooseOnFinalOrder: false,
   idleFillBelowProtm: true,
+  csgIrqFirst: true,
   choose(selected, anyPending, _active, fixes) {
     const top = selected[0];
     if (!top) return NONE;
@@ -200,6 +207,7 @@ const KBASE: ProtmPolicyDesc = {
   exitTimeout: ms(500),
   chooseOnFinalOrder: false,
   idleFillBelowProtm: false,
+  csgIrqFirst: false,
   choose(selected, anyPending, active) {
     const top = selected[0];
     if (top && top.id === active) return { verdict: ProtmVerdict.PROTM_KEEP, rule: SchedRule.RULE_KBASE_KEEP_PROTM, group: top.id, soleResident: true };
