@@ -27,7 +27,7 @@ import { METRIC_NAMES, type ConsequenceSet, type Metrics } from '../metrics/metr
 import { describeDecision, describeInputs } from './describe.js';
 import { DiffContext, extractDecisions, type DecisionTrack, type EventSource } from './extract.js';
 import { LabelInterner } from './identity.js';
-import { alignRange, alignSequences, type AlignOptions, type Hunk } from './myers.js';
+import { alignRange, type AlignOptions, type Hunk } from './myers.js';
 
 export type { Hunk } from './myers.js';
 export type { EventSource } from './extract.js';
@@ -127,13 +127,40 @@ function sameConsequences(x: ConsequenceSet, y: ConsequenceSet): boolean {
   return true;
 }
 
+/** Pairing windows tried in turn, nearest moments first, each inside what the previous left unmatched. */
+function tiers(windowNs: number): number[] {
+  return [0, 1_000_000, windowNs].filter((w, k, all) => w <= windowNs && all.indexOf(w) === k);
+}
+
+/**
+ * Aligns a[aLo, aHi) with b[bLo, bHi) in tiers: equal ids at the same time first, then within 1 ms,
+ * then within the window. Each tier only aligns inside the previous tier's hunks, so a pair is never
+ * taken across a nearer one (Myers alone maximises the number of pairs, not their closeness).
+ */
+function alignTiered(a: Int32Array, b: Int32Array, ta: Float64Array, tb: Float64Array, aLo: number, aHi: number,
+                     bLo: number, bHi: number, windowNs: number, opts: AlignOptions): { hunks: Hunk[]; exact: boolean } {
+  let hunks: Hunk[] = [{ aStart: aLo, aEnd: aHi, bStart: bLo, bEnd: bHi }];
+  let exact = true;
+  for (const w of tiers(windowNs)) {
+    const next: Hunk[] = [];
+    const times = Number.isFinite(w) ? { a: ta, b: tb, windowNs: w } : undefined;
+    for (const h of hunks) {
+      const r = alignRange(a, b, h.aStart, h.aEnd, h.bStart, h.bEnd, { ...opts, times });
+      exact &&= r.exact;
+      next.push(...r.hunks);
+    }
+    hunks = next;
+  }
+  return { hunks, exact };
+}
+
 /**
  * Classifies hunk `h`: pairs its decisions of the same trigger within the window (the same moment,
  * decided differently), and finds its earliest decision that changes the GPU differently.
  */
-function classify(h: Hunk, ta: DecisionTrack, tb: DecisionTrack, align: AlignOptions): Difference {
+function classify(h: Hunk, ta: DecisionTrack, tb: DecisionTrack, windowNs: number, align: AlignOptions): Difference {
   const pairs: [number, number][] = [], agreeing: [number, number][] = [];
-  const sub = alignRange(ta.trigger, tb.trigger, h.aStart, h.aEnd, h.bStart, h.bEnd, align);
+  const sub = alignTiered(ta.trigger, tb.trigger, ta.timeNs, tb.timeNs, h.aStart, h.aEnd, h.bStart, h.bEnd, windowNs, align);
   let i = h.aStart, j = h.bStart;
   const pairedA = new Set<number>(), pairedB = new Set<number>();
   const take = (toA: number, toB: number): void => {
@@ -165,11 +192,8 @@ export function diffTraces(a: DiffInput, b: DiffInput, opts: DiffOptions = {}): 
   const trackA = extractDecisions(a, ctx);
   const trackB = extractDecisions(b, ctx);
   const windowNs = opts.windowNs ?? DEFAULT_WINDOW_NS;
-  const align: AlignOptions = {
-    ...opts.align,
-    times: Number.isFinite(windowNs) ? { a: trackA.timeNs, b: trackB.timeNs, windowNs } : undefined,
-  };
-  const al = alignSequences(trackA.outcome, trackB.outcome, align);
+  const align: AlignOptions = { ...opts.align };
+  const al = alignTiered(trackA.outcome, trackB.outcome, trackA.timeNs, trackB.timeNs, 0, trackA.count, 0, trackB.count, windowNs, align);
   const reasons: ReasonDifference[] = [];
   const all: Difference[] = [];
   let i = 0, j = 0, matched = 0, paired = 0;
@@ -181,7 +205,7 @@ export function diffTraces(a: DiffInput, b: DiffInput, opts: DiffOptions = {}): 
   };
   for (const h of al.hunks) {
     common(h.aStart);
-    const d = classify(h, trackA, trackB, align);
+    const d = classify(h, trackA, trackB, windowNs, align);
     paired += d.pairs.length;
     all.push(d);
     i = h.aEnd; j = h.bEnd;
