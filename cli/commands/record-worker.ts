@@ -21,7 +21,7 @@ export interface RecordWorkerData {
 
 export type RecordWorkerMessage =
   | { type: 'progress'; p: RecordProgress }
-  | { type: 'done'; events: number; bytes: number; chunks: number; lastTimeNs: number; stopped: boolean; takenOver: boolean }
+  | { type: 'done'; events: number; bytes: number; chunks: number; lastTimeNs: number; stopped: boolean }
   | { type: 'error'; userFacing: boolean; message: string; stack?: string };
 
 const data = workerData as RecordWorkerData;
@@ -36,7 +36,7 @@ try {
     shouldStop: () => Atomics.load(stop, 0) !== 0,
     onProgress: data.progress ? (p) => port.postMessage({ type: 'progress', p } satisfies RecordWorkerMessage) : undefined,
   });
-  port.postMessage({ type: 'done', events: r.events, bytes: r.bytes, chunks: r.chunks, lastTimeNs: r.lastTimeNs, stopped: r.stopped, takenOver: r.takenOver } satisfies RecordWorkerMessage);
+  port.postMessage({ type: 'done', events: r.events, bytes: r.bytes, chunks: r.chunks, lastTimeNs: r.lastTimeNs, stopped: r.stopped } satisfies RecordWorkerMessage);
 } catch (e) {
   const err = e as Error & { userFacing?: boolean };
   port.postMessage({ type: 'error', userFacing: err?.userFacing === true, message: err?.message ?? String(e), stack: err?.stack } satisfies RecordWorkerMessage);
