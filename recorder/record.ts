@@ -14,7 +14,7 @@ import {
   runModel, MODEL_VERSION, type ScenarioConfig, type ModelRun, type AnySink,
 } from '../hw-model/index.js';
 import type { Compression, TraceHeaderInit } from '../proto/index.js';
-import { TraceRecorder } from './trace-recorder.js';
+import { TraceRecorder, type RecorderOptions } from './trace-recorder.js';
 
 /** The tool's version (the CLI's --version, the producer recorded in trace headers). */
 export const VERSION = '0.1.0';
@@ -69,6 +69,8 @@ export interface RecordOptions {
    */
   offload?: boolean | 'auto';
   compression?: Compression;
+  /** With offload: the thread that writes the trace (RecorderOptions.startWriter). */
+  startWriter?: RecorderOptions['startWriter'];
   onProgress?: (p: RecordProgress) => void;
   /**
    * Polled every 65536 model callbacks (a few tens of ms); true ends the recording early (the file
@@ -104,7 +106,7 @@ class RecordingStopped extends Error {}
 /** Records `config` into `path` (created or truncated; `-` is standard output). */
 export function recordScenario(path: string, header: TraceHeaderInit, config: ScenarioConfig, opts: RecordOptions = {}): RecordResult {
   const offload = opts.offload === undefined || opts.offload === 'auto' ? offloadByDefault() : opts.offload;
-  const rec = TraceRecorder.create(path, header, { chunkEvents: opts.chunkEvents, offload, compression: opts.compression });
+  const rec = TraceRecorder.create(path, header, { chunkEvents: opts.chunkEvents, offload, compression: opts.compression, startWriter: opts.startWriter });
   const sinks: AnySink[] = [rec];
   const onProgress = opts.onProgress;
   const shouldStop = opts.shouldStop;

@@ -8,11 +8,11 @@
  *  - in-thread: encode, compress and write in the caller's thread;
  *  - `offload: true`: the caller's thread only writes each event's fields onto a tape slot in
  *    shared memory (tape-ring.ts; measured: about 0.1 of `simulate` cheaper than encoding them) and
- *    posts full slots to a worker thread (compress-worker.ts), which encodes, compresses (lz4 HC)
- *    and writes them. The caller waits for the worker only when RING_SLOTS slots are waiting, and
- *    at `close()`.
+ *    posts full slots to a writer (tape-writer.ts) in another thread, a worker of its own or one
+ *    the caller gives (`startWriter`), which encodes, compresses (lz4 HC) and writes them. The
+ *    caller waits for the writer only when RING_SLOTS slots are waiting, and at `close()`.
  *
- *   sim thread: TracepointBus ─► onEventParts ─► tapeEvent ─(slot, postMessage)─► worker:
+ *   sim thread: TracepointBus ─► onEventParts ─► tapeEvent ─(slot, postMessage)─► writer thread:
  *               ChunkEncoder.addTape ─► FrameSealer (lz4 HC, crc32, index) ─► writeSync(fd)
  */
 import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
@@ -23,28 +23,36 @@ import {
 import { RecorderError, errnoOf, openOutput, syncOutput, writeFully, type Output } from './output.js';
 import {
   FAILED, RING_SLOTS, SHARED_BYTES, SLOT_FULL_WORDS, SLOT_WORDS, S_CHUNKS, S_FREED, S_STARTED, S_STATUS,
-  sharedViews, slotTapes, type CompressWorkerData, type FromWorker, type ToWorker,
+  sharedViews, slotTapes, type TapeWriterData, type FromWriter, type ToWriter,
 } from './tape-ring.js';
 
 export { RecorderError } from './output.js';
+export { serveTapes } from './tape-writer.js';
+export type { TapeWriterData } from './tape-ring.js';
 
 export interface RecorderOptions {
   /**
    * Events per chunk (default 8192): the most events a crash can lose in-thread (with `offload`,
-   * up to RING_SLOTS tape slots, about 150,000 events, may also be waiting for the worker).
+   * up to RING_SLOTS tape slots, about 150,000 events, may also be waiting for the writer).
    */
   chunkEvents?: number;
   /** Compression of chunks (default lz4 HC). */
   compression?: Compression;
-  /** Encode, compress and write in a worker thread (keeps the simulation thread lean). */
+  /** Encode, compress and write in another thread (keeps the simulation thread lean). */
   offload?: boolean;
   /** Called after each chunk reaches the output (in-thread mode only). */
   onFlush?: (r: TraceRecorder) => void;
+  /**
+   * With `offload`: where the tapes are encoded, compressed and written. By default a worker
+   * thread of the recording's own; given this, the recorder calls it with the writer's data, to be
+   * served (serveTapes) by an idle event loop of another thread, its `port` transferred there.
+   */
+  startWriter?: (data: TapeWriterData) => void;
 }
 
-/** How long an abandoned recording waits for the worker to write the events it was given. */
+/** How long an abandoned recording waits for the writer to write the events it was given. */
 const ABANDON_WAIT_MS = 2000;
-/** How long to wait for the worker to start at all. */
+/** How long to wait for the writer to start at all. */
 const WORKER_START_MS = 60_000;
 
 /** A failed write of `name` as a RecorderError (one that already is one passes through). */
@@ -96,7 +104,8 @@ class InThread implements Backend {
 }
 
 class Offloaded implements Backend {
-  private readonly worker: Worker;
+  /** The recording's own compression worker (none with RecorderOptions.startWriter). */
+  private readonly worker: Worker | undefined;
   private readonly port: MessagePort;
   private readonly state: Int32Array;
   private readonly written: Float64Array;
@@ -109,7 +118,7 @@ class Offloaded implements Backend {
   private n = 0;
   private lastT = 0;
   private ended = false;
-  private workerError: string | undefined;
+  private writerError: string | undefined;
 
   constructor(private readonly out: Output, header: TraceHeaderInit, opts: RecorderOptions) {
     const ring = new SharedArrayBuffer(RING_SLOTS * SLOT_WORDS * 8);
@@ -119,17 +128,22 @@ class Offloaded implements Backend {
     this.tape = this.tapes[0];
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
-    const data: CompressWorkerData = {
+    const data: TapeWriterData = {
       fd: out.fd, header, compression: opts.compression ?? 'hc', chunkEvents: Math.max(1, opts.chunkEvents ?? DEFAULT_CHUNK_EVENTS),
       ring, shared, port: port2,
     };
+    if (opts.startWriter !== undefined) {
+      this.worker = undefined;
+      opts.startWriter(data);
+      return;
+    }
     // the worker gets the process's flags, but not --input-type (a script given with -e), which
     // would refuse its module file
     const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
     this.worker = new Worker(new URL('./compress-worker.js', import.meta.url), { workerData: data, transferList: [port2], execArgv });
     this.worker.unref();
     // a worker that cannot start reports it here once this thread is idle; the wait says so
-    this.worker.on('error', (e) => { this.workerError = errnoOf(e); });
+    this.worker.on('error', (e) => { this.writerError = errnoOf(e); });
   }
 
   add(t: number, cause: number, body: EventInit['body']): void {
@@ -163,7 +177,7 @@ class Offloaded implements Backend {
     this.post({ kind: 'own', tape: own, words: size }, [own.buffer]);
   }
 
-  private post(m: ToWorker, transfer: ArrayBuffer[] = []): void {
+  private post(m: ToWriter, transfer: ArrayBuffer[] = []): void {
     this.check();
     this.port.postMessage(m, transfer);
   }
@@ -179,14 +193,15 @@ class Offloaded implements Backend {
     }
   }
 
-  /** Throws the worker's error, if it failed. */
+  /** Throws the writer's error, if it failed. */
   private check(): void {
     if (Atomics.load(this.state, S_STATUS) !== FAILED) return;
-    const m = receiveMessageOnPort(this.port)?.message as FromWorker | undefined;
-    throw new RecorderError(`${this.out.name}: write failed (${m?.error ?? this.workerError ?? 'compression worker error'})`);
+    const m = receiveMessageOnPort(this.port)?.message as FromWriter | undefined;
+    this.port.close();
+    throw new RecorderError(`${this.out.name}: write failed (${m?.error ?? this.writerError ?? 'compression worker error'})`);
   }
 
-  /** Waits until state[i] is no longer `value` or the worker failed (which throws). */
+  /** Waits until state[i] is no longer `value` or the writer failed (which throws). */
   private wait(i: number, value: number): void {
     let waited = 0;
     while (Atomics.load(this.state, i) === value) {
@@ -194,7 +209,7 @@ class Offloaded implements Backend {
       if (Atomics.wait(this.state, i, value, 1000) !== 'timed-out') continue;
       waited += 1000;
       if (Atomics.load(this.state, S_STARTED) === 0 && waited >= WORKER_START_MS) {
-        throw new RecorderError(`${this.out.name}: the compression worker did not start in ${WORKER_START_MS / 1000} s`);
+        throw new RecorderError(`${this.out.name}: the trace writer did not start in ${WORKER_START_MS / 1000} s`);
       }
     }
     this.check();
@@ -209,23 +224,28 @@ class Offloaded implements Backend {
       this.wait(S_STATUS, 0);
     } finally {
       this.ended = true;
-      void this.worker.terminate();
+      this.stopWriter();
     }
+  }
+
+  private stopWriter(): void {
+    this.port.close();
+    if (this.worker !== undefined) void this.worker.terminate();
   }
 
   /**
    * Stops without an index (error path); chunks already written stay readable. Waits (up to
-   * ABANDON_WAIT_MS) for the worker to write the slots posted to it, so that the caller does not
+   * ABANDON_WAIT_MS) for the writer to write the slots posted to it, so that the caller does not
    * close the output under a write in progress.
    */
   abandon(): void {
     if (this.ended) return;
     this.ended = true;
     if (Atomics.load(this.state, S_STATUS) === 0) {
-      this.port.postMessage({ kind: 'abandon' } satisfies ToWorker);
+      this.port.postMessage({ kind: 'abandon' } satisfies ToWriter);
       Atomics.wait(this.state, S_STATUS, 0, ABANDON_WAIT_MS);
     }
-    void this.worker.terminate();
+    this.stopWriter();
   }
 
   get events(): number { return this.n; }

@@ -1,8 +1,9 @@
 /**
  * `csftrace record --scenario <name|file> [--seed N] [--policy P] [--heap-policy H] [--duration D]
  * -o out.csft`: records a simulation into a trace. The run happens in a worker thread; this thread
- * draws the progress bar (stderr, terminals only) and turns SIGINT/SIGTERM into a clean stop: the
- * file is closed with its index and holds every event up to the stop.
+ * writes the trace (with two cores: the recorder's tapes, served here), draws the progress bar
+ * (stderr, terminals only) and turns SIGINT/SIGTERM into a clean stop: the file is closed with its
+ * index and holds every event up to the stop.
  */
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -10,7 +11,7 @@ import { isatty } from 'node:tty';
 import { Worker } from 'node:worker_threads';
 import type { Command } from 'commander';
 import { applyOverrides, formatNs } from '../../hw-model/index.js';
-import { traceHeaderFor } from '../../recorder/index.js';
+import { serveTapes, traceHeaderFor } from '../../recorder/index.js';
 import { CliError } from '../errors.js';
 import { progressLine } from './sim-progress.js';
 import { loadScenarioArg, scenarioOptions, scenarioOverrides, type ScenarioFlags } from './simulate.js';
@@ -109,6 +110,7 @@ Examples:
         msg = await new Promise<RecordWorkerMessage>((resolve, reject) => {
           worker.on('message', (m: RecordWorkerMessage) => {
             if (m.type === 'progress') bar.update(m.p.now, m.p.duration, m.p.events, m.p.bytes);
+            else if (m.type === 'writer') serveTapes(m.data);
             else resolve(m);
           });
           worker.on('error', reject);
