@@ -7,22 +7,23 @@
  * different moments do not.
  *
  * The calling thread only starts runs and waits (Atomics.wait), so the process CPU time around a
- * run is that run's (its thread, the compression worker it starts, GC helpers). Each recording
- * starts its own compression worker, as `csftrace record` does.
+ * run is that run's (its thread, the thread that writes its trace, GC helpers). As in
+ * `csftrace record`, an offloaded recording's trace is written by a thread that is already up and
+ * idle (a writer host of the runner's); whole processes are measured in format.ts.
  *
  * Run as a script: `node format-pairs.js <scenario> <virtual s> <quick|full> <tmpDir> <recorder>`,
  * prints one PairResult as JSON.
  */
-import { Worker, isMainThread, workerData } from 'node:worker_threads';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { applyOverrides, loadBuiltin, runModel, sec, simulate, type ScenarioConfig } from '../hw-model/index.js';
 import { ChunkEncoder, tapeEvent } from '../proto/index.js';
-import { recordScenario, traceHeaderFor } from '../recorder/index.js';
+import { recordScenario, serveTapes, traceHeaderFor, type TapeWriterData } from '../recorder/index.js';
 
 /** The recorder variants whose overhead is measured. */
-export const RECORDERS = ['event tape, lz4 HC in a worker', 'in-thread lz4 HC', 'event tape, lz4 fast in a worker'] as const;
+export const RECORDERS = ['event tape, lz4 HC in a writer thread', 'in-thread lz4 HC', 'event tape, lz4 fast in a writer thread'] as const;
 /**
  * Where the time of a recording goes, in the simulation thread alone (no worker, no file): the
  * model with a sink that takes no notice of the events; the model writing every event onto a tape
@@ -99,6 +100,14 @@ function runner(d: RunnerData): void {
   const path = join(d.tmpDir, `${d.name}-${process.pid}-pair.csft`);
   const header = traceHeaderFor({ config: cfg, text: '', source: `builtin:${d.name}` });
   const v = d.variant;
+  let host: Worker | undefined;
+  const startWriter = (w: TapeWriterData): void => {
+    if (host === undefined) {
+      host = new Worker(new URL(import.meta.url), { workerData: { writerHost: true } });
+      host.unref();
+    }
+    host.postMessage(w, [w.port]);
+  };
   for (;;) {
     Atomics.wait(ctrl, REQ, 0);
     try {
@@ -107,7 +116,9 @@ function runner(d: RunnerData): void {
       else if (v === 'model + event tape') ctrl[EVENTS] = tapeOnly(cfg);
       else if (v === 'model + encode into chunks') ctrl[EVENTS] = encodeOnly(cfg);
       else {
-        ctrl[EVENTS] = recordScenario(path, header, cfg, { offload: v !== 'in-thread lz4 HC', compression: v === 'event tape, lz4 fast in a worker' ? 'fast' : 'hc' }).events;
+        ctrl[EVENTS] = recordScenario(path, header, cfg, {
+          offload: v !== 'in-thread lz4 HC', compression: v === 'event tape, lz4 fast in a writer thread' ? 'fast' : 'hc', startWriter,
+        }).events;
       }
     } catch (e) {
       ctrl[FAILED] = 2;
@@ -179,7 +190,8 @@ export function measurePairs(name: string, secs: number, quick: boolean, tmpDir:
   }
 }
 
-if (!isMainThread) runner(workerData as RunnerData);
+if (!isMainThread && (workerData as { writerHost?: boolean }).writerHost === true) parentPort?.on('message', (w: TapeWriterData) => serveTapes(w));
+else if (!isMainThread) runner(workerData as RunnerData);
 else if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const [name, secs, mode, tmpDir, variant] = process.argv.slice(2);
   process.stdout.write(JSON.stringify(measurePairs(name, Number(secs), mode === 'quick', tmpDir, variant as Recorder)) + '\n');
