@@ -7,27 +7,30 @@
  * different moments do not.
  *
  * The calling thread only starts runs and waits (Atomics.wait), so the process CPU time around a
- * run is that run's (its thread, the compression worker it starts, GC helpers).
+ * run is that run's (its thread, the thread that writes its trace, GC helpers). As in
+ * `csftrace record`, an offloaded recording's trace is written by a thread that is already up and
+ * idle (a writer host of the runner's); whole processes are measured in format.ts.
  *
  * Run as a script: `node format-pairs.js <scenario> <virtual s> <quick|full> <tmpDir> <recorder>`,
  * prints one PairResult as JSON.
  */
-import { Worker, isMainThread, workerData } from 'node:worker_threads';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { applyOverrides, loadBuiltin, runModel, sec, simulate, type ScenarioConfig } from '../hw-model/index.js';
-import { tapeEvent } from '../proto/index.js';
-import { recordScenario, traceHeaderFor } from '../recorder/index.js';
+import { ChunkEncoder, tapeEvent } from '../proto/index.js';
+import { recordScenario, serveTapes, traceHeaderFor, type TapeWriterData } from '../recorder/index.js';
 
 /** The recorder variants whose overhead is measured. */
-export const RECORDERS = ['lz4 HC in a worker', 'in-thread lz4 HC', 'lz4 fast in a worker'] as const;
+export const RECORDERS = ['event tape, lz4 HC in a writer thread', 'in-thread lz4 HC', 'event tape, lz4 fast in a writer thread'] as const;
 /**
- * Where the time of a recording goes: the model with a sink that takes no notice of the events,
- * and the model writing every event onto a tape (what an offloaded recording's simulation thread
- * does) with no worker and no file.
+ * Where the time of a recording goes, in the simulation thread alone (no worker, no file): the
+ * model with a sink that takes no notice of the events; the model writing every event onto a tape
+ * (what an offloaded recording's simulation thread does); the model encoding every event into
+ * chunks (what it would do without the tape).
  */
-export const PARTS = ['model, events ignored', 'model + event tape'] as const;
+export const PARTS = ['model, events ignored', 'model + event tape', 'model + encode into chunks'] as const;
 export type Recorder = typeof RECORDERS[number] | typeof PARTS[number];
 
 /** runModel with the events written onto a tape of 64K words, over and over (no worker, no file). */
@@ -42,6 +45,12 @@ function tapeOnly(cfg: ScenarioConfig): number {
       },
     }],
   }).events;
+}
+
+/** runModel with the events encoded into raw chunks that are dropped (no compression, no file). */
+function encodeOnly(cfg: ScenarioConfig): number {
+  const enc = new ChunkEncoder({ onChunk: () => { /* dropped */ } });
+  return runModel(cfg, { sinks: [{ onEventParts(t, cause, body): void { enc.addParts(t, cause, body); } }] }).events;
 }
 
 /** Wall and CPU seconds of one run. */
@@ -69,8 +78,6 @@ export interface PairResult {
   cpuRatios: number[];
   /** The median of each process's pairs (mergePairs). */
   processMedians: number[];
-  /** Recordings (warm-ups included) taken over from a starved compression worker. */
-  takenOver: number;
   /** Best simulation, best recording. */
   sim: Cost;
   rec: Cost;
@@ -83,11 +90,8 @@ export const median = (xs: number[]): number => {
 
 interface RunnerData { name: string; secs: number; tmpDir: string; variant: 'simulate' | Recorder; ctrl: SharedArrayBuffer }
 
-/**
- * Control words: [0] 1 = run requested, 0 = idle; [1] 2 = failed; [2] events of the last run;
- * [3] recordings so far whose compression the recording thread took over (a starved worker).
- */
-const REQ = 0, FAILED = 1, EVENTS = 2, TAKEN = 3;
+/** Control words: [0] 1 = run requested, 0 = idle; [1] 2 = failed; [2] events of the last run. */
+const REQ = 0, FAILED = 1, EVENTS = 2;
 
 /** A runner thread: runs its variant each time [REQ] is set, then clears it. */
 function runner(d: RunnerData): void {
@@ -96,16 +100,25 @@ function runner(d: RunnerData): void {
   const path = join(d.tmpDir, `${d.name}-${process.pid}-pair.csft`);
   const header = traceHeaderFor({ config: cfg, text: '', source: `builtin:${d.name}` });
   const v = d.variant;
+  let host: Worker | undefined;
+  const startWriter = (w: TapeWriterData): void => {
+    if (host === undefined) {
+      host = new Worker(new URL(import.meta.url), { workerData: { writerHost: true } });
+      host.unref();
+    }
+    host.postMessage(w, [w.port]);
+  };
   for (;;) {
     Atomics.wait(ctrl, REQ, 0);
     try {
       if (v === 'simulate') ctrl[EVENTS] = simulate(cfg).events;
       else if (v === 'model, events ignored') ctrl[EVENTS] = runModel(cfg, { sinks: [{ onEventParts(): void { /* ignored */ } }] }).events;
       else if (v === 'model + event tape') ctrl[EVENTS] = tapeOnly(cfg);
+      else if (v === 'model + encode into chunks') ctrl[EVENTS] = encodeOnly(cfg);
       else {
-        const r = recordScenario(path, header, cfg, { offload: v !== 'in-thread lz4 HC', compression: v === 'lz4 fast in a worker' ? 'fast' : 'hc' });
-        ctrl[EVENTS] = r.events;
-        if (r.takenOver) ctrl[TAKEN]++;
+        ctrl[EVENTS] = recordScenario(path, header, cfg, {
+          offload: v !== 'in-thread lz4 HC', compression: v === 'event tape, lz4 fast in a writer thread' ? 'fast' : 'hc', startWriter,
+        }).events;
       }
     } catch (e) {
       ctrl[FAILED] = 2;
@@ -137,8 +150,6 @@ class Runner {
     if (this.ctrl[FAILED] === 2) throw new Error('a benchmark runner failed');
     return { wall, cpu: (c.user + c.system) / 1e6, events: this.ctrl[EVENTS] };
   }
-  /** Recordings taken over from a starved compression worker so far. */
-  get takenOver(): number { return Atomics.load(this.ctrl, TAKEN); }
   stop(): void { void this.worker.terminate(); }
 }
 
@@ -148,7 +159,7 @@ export function mergePairs(rs: PairResult[]): PairResult {
   const best = (k: 'sim' | 'rec'): Cost => ({ wall: Math.min(...rs.map((r) => r[k].wall)), cpu: Math.min(...rs.map((r) => r[k].cpu)) });
   return {
     events: rs[0].events, ratios, median: median(ratios), cpuRatios, cpuMedian: median(cpuRatios),
-    processMedians: rs.flatMap((r) => r.processMedians), takenOver: rs.reduce((n, r) => n + r.takenOver, 0), sim: best('sim'), rec: best('rec'),
+    processMedians: rs.flatMap((r) => r.processMedians), sim: best('sim'), rec: best('rec'),
   };
 }
 
@@ -172,14 +183,15 @@ export function measurePairs(name: string, secs: number, quick: boolean, tmpDir:
       br = { wall: Math.min(br.wall, r.wall), cpu: Math.min(br.cpu, r.cpu) };
       events = s.events;
     }
-    return { events, ratios, median: median(ratios), cpuMedian: median(cpuRatios), cpuRatios, processMedians: [median(ratios)], takenOver: rec.takenOver, sim: bs, rec: br };
+    return { events, ratios, median: median(ratios), cpuMedian: median(cpuRatios), cpuRatios, processMedians: [median(ratios)], sim: bs, rec: br };
   } finally {
     sim.stop();
     rec.stop();
   }
 }
 
-if (!isMainThread) runner(workerData as RunnerData);
+if (!isMainThread && (workerData as { writerHost?: boolean }).writerHost === true) parentPort?.on('message', (w: TapeWriterData) => serveTapes(w));
+else if (!isMainThread) runner(workerData as RunnerData);
 else if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const [name, secs, mode, tmpDir, variant] = process.argv.slice(2);
   process.stdout.write(JSON.stringify(measurePairs(name, Number(secs), mode === 'quick', tmpDir, variant as Recorder)) + '\n');

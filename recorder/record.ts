@@ -14,7 +14,7 @@ import {
   runModel, MODEL_VERSION, assumptionEntries, formatReviewFixes, reviewFixesOf, type ScenarioConfig, type ModelRun, type AnySink,
 } from '../hw-model/index.js';
 import type { Compression, TraceHeaderInit } from '../proto/index.js';
-import { TraceRecorder } from './trace-recorder.js';
+import { TraceRecorder, type RecorderOptions } from './trace-recorder.js';
 
 /** The tool's version (the CLI's --version, the producer recorded in trace headers). */
 export const VERSION = '0.1.0';
@@ -64,12 +64,15 @@ export interface RecordProgress {
 export interface RecordOptions {
   chunkEvents?: number;
   /**
-   * Compress and write in a worker thread, so that the simulation thread only encodes. 'auto' (the
+   * Encode, compress and write in a worker thread, so that the simulation thread only writes the
+   * events onto a tape. 'auto' (the
    * default) does so when the process may use two cores (offloadByDefault): the bytes are the same
    * either way, only the wall time differs.
    */
   offload?: boolean | 'auto';
   compression?: Compression;
+  /** With offload: the thread that writes the trace (RecorderOptions.startWriter). */
+  startWriter?: RecorderOptions['startWriter'];
   onProgress?: (p: RecordProgress) => void;
   /**
    * Polled every 65536 model callbacks (a few tens of ms); true ends the recording early (the file
@@ -86,19 +89,14 @@ export interface RecordResult {
   lastTimeNs: number;
   /** True when shouldStop ended the run early. */
   stopped: boolean;
-  /**
-   * The compression worker was starved of CPU (other busy processes) and the recording thread
-   * took the compression over (same bytes, slower).
-   */
-  takenOver: boolean;
   /** The model's run result (absent when stopped early). */
   sim?: ModelRun;
 }
 
 /**
  * Whether `offload: 'auto'` compresses in a worker: whenever the process may use two cores. The
- * worker needs about a third of a core (lz4 HC level 4 against the model's pace), so it pays even
- * on a busy machine; on one core it would only add a thread switch to every chunk.
+ * worker needs about two thirds of a core (encoding and lz4 HC level 4 against the model's pace);
+ * on one core it would only add thread switches.
  */
 export function offloadByDefault(): boolean {
   return availableParallelism() >= 2;
@@ -107,10 +105,10 @@ export function offloadByDefault(): boolean {
 /** Thrown through the model by the stop check; caught here. */
 class RecordingStopped extends Error {}
 
-/** Records `config` into `path` (created or truncated). */
+/** Records `config` into `path` (created or truncated; `-` is standard output). */
 export function recordScenario(path: string, header: TraceHeaderInit, config: ScenarioConfig, opts: RecordOptions = {}): RecordResult {
   const offload = opts.offload === undefined || opts.offload === 'auto' ? offloadByDefault() : opts.offload;
-  const rec = TraceRecorder.create(path, header, { chunkEvents: opts.chunkEvents, offload, compression: opts.compression });
+  const rec = TraceRecorder.create(path, header, { chunkEvents: opts.chunkEvents, offload, compression: opts.compression, startWriter: opts.startWriter });
   const sinks: AnySink[] = [rec];
   const onProgress = opts.onProgress;
   const shouldStop = opts.shouldStop;
@@ -130,5 +128,5 @@ export function recordScenario(path: string, header: TraceHeaderInit, config: Sc
     stopped = true;
   }
   rec.close();
-  return { path, events: rec.events, bytes: rec.bytes, chunks: rec.chunks, lastTimeNs: rec.lastTimeNs, stopped, takenOver: rec.takenOver, sim };
+  return { path, events: rec.events, bytes: rec.bytes, chunks: rec.chunks, lastTimeNs: rec.lastTimeNs, stopped, sim };
 }

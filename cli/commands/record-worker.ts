@@ -1,10 +1,11 @@
 /**
  * The worker thread of `csftrace record`: runs the simulation with the recorder subscribed, so the
  * main thread stays free to handle SIGINT/SIGTERM (it raises the shared stop flag; the recording
- * then unwinds and closes the file with its index) and to draw the progress bar.
+ * then unwinds and closes the file with its index), to draw the progress bar and, with two cores,
+ * to encode, compress and write the event tapes this thread hands it (the `writer` message).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { recordScenario, type RecordProgress } from '../../recorder/index.js';
+import { recordScenario, type RecordProgress, type TapeWriterData } from '../../recorder/index.js';
 import type { ScenarioConfig } from '../../hw-model/index.js';
 import type { Compression, TraceHeaderInit } from '../../proto/index.js';
 
@@ -21,7 +22,8 @@ export interface RecordWorkerData {
 
 export type RecordWorkerMessage =
   | { type: 'progress'; p: RecordProgress }
-  | { type: 'done'; events: number; bytes: number; chunks: number; lastTimeNs: number; stopped: boolean; takenOver: boolean }
+  | { type: 'writer'; data: TapeWriterData }
+  | { type: 'done'; events: number; bytes: number; chunks: number; lastTimeNs: number; stopped: boolean }
   | { type: 'error'; userFacing: boolean; message: string; stack?: string };
 
 const data = workerData as RecordWorkerData;
@@ -33,10 +35,11 @@ try {
     chunkEvents: data.chunkEvents,
     compression: data.compression,
     offload: 'auto',
+    startWriter: (writer) => port.postMessage({ type: 'writer', data: writer } satisfies RecordWorkerMessage, [writer.port]),
     shouldStop: () => Atomics.load(stop, 0) !== 0,
     onProgress: data.progress ? (p) => port.postMessage({ type: 'progress', p } satisfies RecordWorkerMessage) : undefined,
   });
-  port.postMessage({ type: 'done', events: r.events, bytes: r.bytes, chunks: r.chunks, lastTimeNs: r.lastTimeNs, stopped: r.stopped, takenOver: r.takenOver } satisfies RecordWorkerMessage);
+  port.postMessage({ type: 'done', events: r.events, bytes: r.bytes, chunks: r.chunks, lastTimeNs: r.lastTimeNs, stopped: r.stopped } satisfies RecordWorkerMessage);
 } catch (e) {
   const err = e as Error & { userFacing?: boolean };
   port.postMessage({ type: 'error', userFacing: err?.userFacing === true, message: err?.message ?? String(e), stack: err?.stack } satisfies RecordWorkerMessage);

@@ -1,15 +1,17 @@
 /**
  * `csftrace record --scenario <name|file> [--seed N] [--policy P] [--heap-policy H] [--duration D]
  * -o out.csft`: records a simulation into a trace. The run happens in a worker thread; this thread
- * draws the progress bar (stderr, terminals only) and turns SIGINT/SIGTERM into a clean stop: the
- * file is closed with its index and holds every event up to the stop.
+ * writes the trace (with two cores: the recorder's tapes, served here), draws the progress bar
+ * (stderr, terminals only) and turns SIGINT/SIGTERM into a clean stop: the file is closed with its
+ * index and holds every event up to the stop.
  */
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { isatty } from 'node:tty';
 import { Worker } from 'node:worker_threads';
 import type { Command } from 'commander';
 import { applyOverrides, formatNs } from '../../hw-model/index.js';
-import { traceHeaderFor } from '../../recorder/index.js';
+import { serveTapes, traceHeaderFor } from '../../recorder/index.js';
 import { CliError } from '../errors.js';
 import { progressLine } from './sim-progress.js';
 import { checkPolicyFixes, loadScenarioArg, scenarioOptions, scenarioOverrides, type ScenarioFlags } from './simulate.js';
@@ -56,7 +58,7 @@ export function register(program: Command): void {
   scenarioOptions(program
     .command('record')
     .description('record a scenario run into a .csft trace (header + lz4 chunks of protobuf events + index)'))
-    .requiredOption('-o, --output <file>', 'trace file to write (.csft)')
+    .requiredOption('-o, --output <file>', 'trace file to write (.csft); - for standard output (a pipe or a file, not a terminal)')
     .option('--chunk-events <n>', 'events per chunk: the most a crash can lose (default 8192)')
     .option('--fast', 'lz4 fast chunks instead of lz4 HC: about a quarter larger, less CPU while recording')
     .option('--wall-clock', 'store the wall-clock time in the header (the file is then not byte-identical across runs)')
@@ -65,10 +67,12 @@ export function register(program: Command): void {
 The same scenario, seed, policy and duration give a byte-identical file.
 Ctrl-C (SIGINT) or SIGTERM stops early and still closes the file with its index; after a kill -9
 every chunk written so far is recovered by the reader (csftrace info shows what was lost).
+With -o - the trace goes to standard output and the summary line to stderr.
 
 Examples:
   csftrace record -o demo.csft
   csftrace record --scenario priority-inversion --policy kbase --duration 2s -o kbase.csft
+  csftrace record --scenario stress -o - | gzip > stress.csft.gz
   csftrace info demo.csft && csftrace events demo.csft --limit 20`)
     .action(async (opts: RecordFlags) => {
       const overrides = scenarioOverrides(opts);
@@ -76,8 +80,10 @@ Examples:
       const loaded = loadScenarioArg(opts.scenario);
       const config = applyOverrides(loaded.config, overrides);
       checkPolicyFixes(config);
+      const toStdout = opts.output === '-';
+      if (toStdout && isatty(1)) throw new CliError('-: standard output is a terminal; redirect or pipe the trace');
       try {
-        if (statSync(opts.output).isDirectory()) throw new CliError(`${opts.output}: is a directory`);
+        if (!toStdout && statSync(opts.output).isDirectory()) throw new CliError(`${opts.output}: is a directory`);
       } catch (e) { if (e instanceof CliError) throw e; }
       const header = traceHeaderFor({
         config, text: loaded.text,
@@ -105,6 +111,7 @@ Examples:
         msg = await new Promise<RecordWorkerMessage>((resolve, reject) => {
           worker.on('message', (m: RecordWorkerMessage) => {
             if (m.type === 'progress') bar.update(m.p.now, m.p.duration, m.p.events, m.p.bytes);
+            else if (m.type === 'writer') serveTapes(m.data);
             else resolve(m);
           });
           worker.on('error', reject);
@@ -122,17 +129,18 @@ Examples:
       }
       if (msg.type !== 'done') throw new Error('unexpected message from the record worker');
       const bpe = msg.events ? msg.bytes / msg.events : 0;
+      // with the trace on standard output, the summary goes to stderr
+      const say = (text: string): void => { (toStdout ? process.stderr : process.stdout).write(text); };
       if (opts.json) {
-        process.stdout.write(JSON.stringify({
+        say(JSON.stringify({
           path: opts.output, scenario: config.name, seed: config.seed, policy: config.driver.protmPolicy,
           events: msg.events, bytes: msg.bytes, bytesPerEvent: +bpe.toFixed(3), chunks: msg.chunks,
-          lastTimeNs: msg.lastTimeNs, durationNs: config.duration, stopped: signal ?? null, compressedInRecordingThread: msg.takenOver,
+          lastTimeNs: msg.lastTimeNs, durationNs: config.duration, stopped: signal ?? null,
         }, null, 2) + '\n');
       } else {
-        process.stdout.write(`recorded ${opts.output}: ${config.name} seed ${config.seed} policy ${config.driver.protmPolicy}, ` +
+        say(`recorded ${toStdout ? 'stdout' : opts.output}: ${config.name} seed ${config.seed} policy ${config.driver.protmPolicy}, ` +
           `${msg.events.toLocaleString('en-US')} events in ${msg.chunks} chunks, ${humanBytes(msg.bytes)} (${bpe.toFixed(2)} B/event), ` +
-          `virtual ${formatNs(msg.stopped ? msg.lastTimeNs : config.duration)}${msg.stopped ? ` (stopped early by ${signal ?? 'request'}; the file is complete up to there)` : ''}` +
-          `${msg.takenOver ? ' (the compression worker got no CPU beside other busy processes: the recording thread compressed the rest)' : ''}\n`);
+          `virtual ${formatNs(msg.stopped ? msg.lastTimeNs : config.duration)}${msg.stopped ? ` (stopped early by ${signal ?? 'request'}; the file is complete up to there)` : ''}\n`);
       }
       if (signal !== undefined) process.exitCode = 128 + (signal === 'SIGINT' ? 2 : 15);
     });

@@ -479,7 +479,7 @@ w('}');
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'schema.ts'), out.join('\n') + '\n');
 
-// ── proto/gen/tape.ts: the event tape of an offloaded recording (recorder/seal-protocol.ts)
+// ── proto/gen/tape.ts: the event tape of an offloaded recording (recorder/tape-ring.ts)
 // The recording thread writes each event's fields, unencoded, as numbers into a Float64Array in
 // shared memory (tapeEvent: one store per field, no varints, no lengths); the compression worker
 // encodes them from there (tapeEncodeEvent: the te_X functions, made from the same statements as

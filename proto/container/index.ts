@@ -5,7 +5,7 @@
 export * from './format.js';
 export { crc32 } from './crc32.js';
 export { lz4Bound, lz4Compress, lz4Decompress } from './lz4-block.js';
-export { ContainerWriter, ChunkEncoder, FrameSealer, type ChunkEncoderState, type FrameSealerState, timeGoesBackwards, encodeContainer, encodeContainerStart, encodeFrame, encodeTrailer, encodePreamble, type ContainerWriterOptions, type Compression } from './writer.js';
+export { ContainerWriter, ChunkEncoder, FrameSealer, timeGoesBackwards, encodeContainer, encodeContainerStart, encodeFrame, encodeTrailer, encodePreamble, type ContainerWriterOptions, type Compression } from './writer.js';
 export {
   openContainer, readChunkBytes, decodeChunkEvents, decodeChunkRange, forEachChunkEvent, causeFixer,
   mapChunk, decodeMappedEvent, type ChunkMap, type ChunkInfo, type OpenedContainer, type OpenOptions,

@@ -88,23 +88,12 @@ export function encodeContainerStart(header: TraceHeaderInit): Uint8Array {
 export type Compression = 'hc' | 'fast';
 
 /**
- * What a FrameSealer needs to go on writing a file of chunks (FrameSealer.resume): the bytes in it
- * and the index entries of its chunks (as read back from the file).
- */
-export interface FrameSealerState {
-  written: number;
-  compression: Compression;
-  index: ChunkIndexEntryInit[];
-}
-
-/**
  * Frames and the index: writes the preamble and the header at construction, then one frame per
  * sealed chunk, note or snapshot, and finally the index and the trailer. Keeps one index entry per
- * chunk. Used by ContainerWriter in one thread, or in the recorder's compression worker (and, when
- * the recording thread takes a starved worker's recording over, there: resume).
+ * chunk. Used by ContainerWriter in one thread, or by the recorder's compression worker.
  */
 export class FrameSealer {
-  private readonly out: (bytes: Uint8Array, offset: number) => void;
+  private readonly out: (bytes: Uint8Array) => void;
   private readonly fw = new Writer(1 << 16);
   private readonly hw = new Writer(128);
   private readonly hc: boolean;
@@ -114,33 +103,18 @@ export class FrameSealer {
   private notesOffset = 0;
   private finished = false;
 
-  /**
-   * Writes the preamble and the header of `header`; or, given a number, continues a file whose
-   * first `header` bytes (encodeContainerStart) are already written by someone else. `write` gets
-   * the bytes and the file offset they go to (the bytes written before them).
-   */
-  constructor(header: TraceHeaderInit | number, opts: { write(bytes: Uint8Array, offset: number): void; compression?: Compression }) {
+  /** Writes the preamble and the header of `header`; `write` gets the file's bytes in order. */
+  constructor(header: TraceHeaderInit, opts: { write(bytes: Uint8Array): void; compression?: Compression }) {
     this.out = opts.write;
     this.hc = (opts.compression ?? 'hc') === 'hc';
-    if (typeof header === 'number') this.written = header;
-    else this.emit(encodeContainerStart(header));
-  }
-
-  /**
-   * A sealer that goes on writing a file of `state.written` bytes whose chunks are `state.index`
-   * (no notes yet), writing to `write`.
-   */
-  static resume(state: FrameSealerState, write: (bytes: Uint8Array, offset: number) => void): FrameSealer {
-    const s = new FrameSealer(state.written, { write, compression: state.compression });
-    for (const e of state.index) s.counted(e);
-    return s;
+    this.emit(encodeContainerStart(header));
   }
 
   get bytesWritten(): number { return this.written; }
   get chunkCount(): number { return this.index.length; }
 
   private emit(bytes: Uint8Array): void {
-    this.out(bytes, this.written);
+    this.out(bytes);
     this.written += bytes.length;
   }
 
@@ -160,12 +134,7 @@ export class FrameSealer {
     fw.pos += clen;
     const full: ChunkIndexEntryInit = { ...entry, offset: this.written, compressedSize: clen };
     this.emit(sealFrame(fw, FrameKind.CHUNK));
-    this.counted(full);
-  }
-
-  /** Adds a written chunk's entry to the index and its families to the totals. */
-  private counted(entry: ChunkIndexEntryInit): void {
-    this.index.push(entry);
+    this.index.push(full);
     const fam = entry.familyCounts ?? [];
     for (let i = 0; i < fam.length; i++) this.totalFam[i] += fam[i];
   }
@@ -204,36 +173,22 @@ export class FrameSealer {
  */
 const QUEUE = 64;
 
-/**
- * Events into raw chunks: length-delimited Events with `t` as the delta from the previous event of
- * the chunk, plus the chunk's index entry (without offset and compressed size). `onChunk` gets a
- * view that is valid only during the call.
- */
 /** The error for event `index` at `t`, after an event at `last` (times never go backwards). */
 export function timeGoesBackwards(index: number, t: number, last: number): ContainerError {
   return new ContainerError('E_ORDER', `event ${index}: time goes backwards (${t} ns after ${last} ns)`);
 }
 
-/** The open chunk of a ChunkEncoder and its counters: ChunkEncoder.exportState, ChunkEncoder.resume. */
-export interface ChunkEncoderState {
-  chunkEvents: number;
-  chunkBytes: number;
-  /** The open chunk's bytes so far. */
-  raw: Uint8Array;
-  fam: number[];
-  n: number;
-  firstT: number;
-  prevT: number;
-  lastT: number;
-  total: number;
-}
-
+/**
+ * Events into raw chunks: length-delimited Events with `t` as the delta from the previous event of
+ * the chunk, plus the chunk's index entry (without offset and compressed size). `onChunk` gets a
+ * view that is valid only during the call.
+ */
 export class ChunkEncoder {
   private readonly chunkEvents: number;
   private readonly chunkBytes: number;
   private readonly onChunk: (raw: Uint8Array, entry: ChunkIndexEntryInit) => void;
   private readonly raw = new Writer(1 << 16);
-  private fam: number[] = new Array<number>(FAMILY_COUNT).fill(0);
+  private readonly fam: number[] = new Array<number>(FAMILY_COUNT).fill(0);
   private readonly qt = new Float64Array(QUEUE);
   private readonly qc = new Float64Array(QUEUE);
   private readonly qb: EventInit['body'][] = new Array<EventInit['body']>(QUEUE).fill(undefined);
@@ -252,36 +207,6 @@ export class ChunkEncoder {
     this.chunkEvents = Math.max(1, opts.chunkEvents ?? DEFAULT_CHUNK_EVENTS);
     this.chunkBytes = Math.min(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES, LIMITS.maxChunkRaw >>> 1);
     this.onChunk = opts.onChunk;
-  }
-
-  /**
-   * An encoder that goes on where the one that exported `state` stopped (the same chunks and bytes
-   * as if that one had been given the events), handing its chunks to `onChunk`.
-   */
-  static resume(state: ChunkEncoderState, onChunk: (raw: Uint8Array, entry: ChunkIndexEntryInit) => void): ChunkEncoder {
-    const e = new ChunkEncoder({ chunkEvents: state.chunkEvents, chunkBytes: state.chunkBytes, onChunk });
-    e.raw.ensure(state.raw.length);
-    e.raw.buf.set(state.raw, 0);
-    e.raw.pos = state.raw.length;
-    e.fam = state.fam.slice();
-    e.n = state.n;
-    e.firstT = state.firstT;
-    e.prevT = state.prevT;
-    e.lastT = state.lastT;
-    e.total = state.total;
-    return e;
-  }
-
-  /**
-   * Its state, for resume elsewhere; queued events are encoded first. `raw` is a view of the
-   * encoder's own bytes, valid until its next event (the caller copies it).
-   */
-  exportState(): ChunkEncoderState {
-    if (this.qn !== 0) this.drain();
-    return {
-      chunkEvents: this.chunkEvents, chunkBytes: this.chunkBytes, raw: this.raw.buf.subarray(0, this.raw.pos),
-      fam: this.fam.slice(), n: this.n, firstT: this.firstT, prevT: this.prevT, lastT: this.lastT, total: this.total,
-    };
   }
 
   /** Events added so far (including the open chunk). */

@@ -1,0 +1,64 @@
+/**
+ * Where a recording's bytes go: a file (created or truncated), a device such as /dev/null, or
+ * standard output (`-`, which may be a pipe). Every write is sequential, at the file's position, so
+ * any of them works; nothing is ever read back.
+ */
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+
+/** Error writing the trace: one line naming the file. */
+export class RecorderError extends Error {
+  readonly userFacing = true;
+  readonly code = 'E_RECORD';
+  constructor(message: string) {
+    super(message);
+    this.name = 'RecorderError';
+  }
+}
+
+/** The errno code of a failed fs call, or its message. */
+export const errnoOf = (e: unknown): string => (e as NodeJS.ErrnoException)?.code ?? (e as Error)?.message ?? String(e);
+
+/** An open output: its descriptor and the name errors give it. */
+export interface Output {
+  readonly fd: number;
+  readonly name: string;
+  /** Closes the descriptor (standard output stays open). */
+  close(): void;
+}
+
+/** Opens `path` for writing; `-` is standard output. */
+export function openOutput(path: string): Output {
+  if (path === '-') return { fd: 1, name: 'stdout', close: () => { /* not ours to close */ } };
+  let fd: number;
+  try { fd = openSync(path, 'w'); }
+  catch (e) { throw new RecorderError(`${path}: cannot create the trace (${errnoOf(e)})`); }
+  return { fd, name: path, close: () => closeSync(fd) };
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes all of `b` at the descriptor's position (writeSync may write less than asked; a
+ * non-blocking pipe that is full says EAGAIN: wait a millisecond and go on).
+ */
+export function writeFully(fd: number, b: Uint8Array): void {
+  let off = 0;
+  while (off < b.length) {
+    try {
+      off += writeSync(fd, b, off, b.length - off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+}
+
+/** fsync of a finished trace; an output that cannot be synced (a pipe, /dev/null: EINVAL) is left as it is. */
+export function syncOutput(fd: number): void {
+  try {
+    fsyncSync(fd);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw e;
+  }
+}
