@@ -7,8 +7,8 @@
  *    events), and the fixed cost of record over simulate. Inside one process: the median of
  *    back-to-back pairs in several processes, each variant in a thread of its own
  *    (format-pairs.ts), for wall time and, separately, CPU time of the whole process (all threads:
- *    the worker's compression counts); what csftrace record does (the event tape and lz4 HC in a
- *    worker with two cores, in-thread otherwise) beside the other variants, and the model alone
+ *    the writer's compression counts); what csftrace record does (the event tape and lz4 HC in a writer
+ *    thread with two cores, in-thread otherwise) beside the other variants, and the model alone
  *    with its events ignored, written onto the tape or encoded, which show where the time goes.
  *  - scan: events/s decoded from the .csft (iterate every event) beside lz4-decompress-only of the
  *    same chunks (the ceiling). Target ≥ 5M events/s.

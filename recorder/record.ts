@@ -64,7 +64,7 @@ export interface RecordProgress {
 export interface RecordOptions {
   chunkEvents?: number;
   /**
-   * Encode, compress and write in a worker thread, so that the simulation thread only writes the
+   * Encode, compress and write in another thread, so that the simulation thread only writes the
    * events onto a tape. 'auto' (the
    * default) does so when the process may use two cores (offloadByDefault): the bytes are the same
    * either way, only the wall time differs.
@@ -94,8 +94,8 @@ export interface RecordResult {
 }
 
 /**
- * Whether `offload: 'auto'` compresses in a worker: whenever the process may use two cores. The
- * worker needs about two thirds of a core (encoding and lz4 HC level 4 against the model's pace);
+ * Whether `offload: 'auto'` compresses in another thread: whenever the process may use two cores. The
+ * writer needs about two thirds of a core (encoding and lz4 HC level 4 against the model's pace);
  * on one core it would only add thread switches.
  */
 export function offloadByDefault(): boolean {

@@ -198,7 +198,7 @@ class Offloaded implements Backend {
     if (Atomics.load(this.state, S_STATUS) !== FAILED) return;
     const m = receiveMessageOnPort(this.port)?.message as FromWriter | undefined;
     this.port.close();
-    throw new RecorderError(`${this.out.name}: write failed (${m?.error ?? this.writerError ?? 'compression worker error'})`);
+    throw new RecorderError(`${this.out.name}: write failed (${m?.error ?? this.writerError ?? 'trace writer error'})`);
   }
 
   /** Waits until state[i] is no longer `value` or the writer failed (which throws). */
