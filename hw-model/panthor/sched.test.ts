@@ -5,10 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FwIface, FwReqKind, GpuMode, GroupStateKind, ModeSwitchCause, SlotAction, TickTrigger } from '../../proto/index.js';
+import { FwIface, FwReqKind, GpuMode, GroupStateKind, ModeSwitchCause, ProtmVerdict, SlotAction, TickTrigger, type EventInit } from '../../proto/index.js';
 import type { ProtmPolicy } from '../contract.js';
 import * as R from '../firmware/regs.js';
+import { applyOverrides, loadBuiltin } from '../scenario/index.js';
 import { ms, sec } from '../sim/index.js';
+import { simulate } from '../world.js';
 import { Client, bodies, boot, computeStream, protectedStream, testConfig } from './testing.js';
 import * as U from './uapi.js';
 
@@ -139,4 +141,18 @@ test('a hung job\'s timeout keeps its remaining time across suspend/resume (rota
   const suspends = bodies(b.events, 'groupState').filter((e) => e.group === gs[0] && e.to === GroupStateKind.PANTHOR_CS_GROUP_SUSPENDED).length;
   assert.ok(suspends >= 5, `the hung group was suspended ${suspends} times`);
   assert.equal(cl[0].groupState(gs[0]).state & U.DRM_PANTHOR_GROUP_STATE_TIMEDOUT, U.DRM_PANTHOR_GROUP_STATE_TIMEDOUT);
+});
+
+test('the protm group is chosen on the per-priority lists: never below a group kept or started in the same tick', () => {
+  const events: EventInit[] = [];
+  simulate(applyOverrides(loadBuiltin('priority-inversion'), { protmPolicy: 'panthor-2026-reviewed' }), { sinks: [{ onEvent(e) { events.push(e); } }] });
+  let n = 0;
+  for (const d of bodies(events, 'decision')) {
+    if (d.protm !== ProtmVerdict.PROTM_GRANTED && d.protm !== ProtmVerdict.PROTM_KEEP) continue;
+    n++;
+    const prio = new Map((d.inputs ?? []).map((i) => [i.group, i.priority ?? 0]));
+    const running = (d.slots ?? []).filter((s) => s.action === SlotAction.SLOT_KEEP || s.action === SlotAction.SLOT_START || s.action === SlotAction.SLOT_RESUME);
+    for (const s of running) assert.ok((prio.get(d.protmGroup) ?? 0) >= (prio.get(s.group) ?? 0), `tick ${d.tick}: group ${d.protmGroup} below group ${s.group}`);
+  }
+  assert.ok(n > 10, `protected decisions: ${n}`);
 });
