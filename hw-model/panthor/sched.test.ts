@@ -156,3 +156,23 @@ test('the protm group is chosen on the per-priority lists: never below a group k
   }
   assert.ok(n > 10, `protected decisions: ${n}`);
 });
+
+test('a CSG IRQ handles IDLE before the CS events (the tick it asks for is a CSG_IDLE one)', () => {
+  const b = boot(testConfig());
+  const c = new Client(b.k, 100);
+  const g = c.groupCreate().handle;
+  c.submit(g, computeStream(ms(1)));
+  b.sim.run(b.sim.now + ms(3));
+  const slot = b.k.group(g)?.csgId ?? -1;
+  assert.ok(slot >= 0, 'resident');
+  // The FW reports IDLE on the CSG and CS_FATAL on its first CS in one JOB IRQ.
+  const csg = b.k.fw.csgs[slot];
+  csg.ack = (csg.ack ^ R.CSG_IDLE) >>> 0;
+  csg.cs[0].ack = (csg.cs[0].ack ^ R.CS_FATAL) >>> 0;
+  const from = b.events.length;
+  b.k.fw.jobIrqRaw = R.JOB_INT_CSG_IF(slot);
+  b.k.handleJobIrq();
+  b.sim.run(b.sim.now + ms(1));
+  const d = bodies(b.events.slice(from), 'decision')[0];
+  assert.equal(d?.trigger, TickTrigger.TRIGGER_CSG_IDLE);
+});
