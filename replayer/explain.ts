@@ -25,12 +25,12 @@ export const RULE_SENTENCES: Readonly<Record<number, string>> = {
   [SchedRule.RULE_ALREADY_PROTECTED]: 'the GPU is already in protected mode for this group',
   [SchedRule.RULE_HIGHER_PRIORITY_NORMAL]: 'higher-priority normal work is runnable, so protected mode is left',
   [SchedRule.RULE_IDLE_FILL_LE_PROTM]: 'with a protm_group, the idle fill only re-picks resident idle groups of priority at most its own',
-  [SchedRule.RULE_ROTATION]: 'timeslice rotation among non-idle groups of equal priority',
+  [SchedRule.RULE_ROTATION]: 'full tick: resident groups of a priority come after its runnable ones, lowest CSG priority first (the rotation)',
   [SchedRule.RULE_AS_BUDGET]: 'no GPU address space is free for its VM',
   [SchedRule.RULE_NO_FREE_SLOT]: 'no CSG slot is free',
   [SchedRule.RULE_CANNOT_RUN]: 'group_can_run() is false (terminated, destroyed, fatal or timed out)',
   [SchedRule.RULE_PRIORITY_ORDER]: 'picked in priority order',
-  [SchedRule.RULE_IDLE]: 'the group is idle, so the non-idle pass skipped it',
+  [SchedRule.RULE_IDLE]: 'the group is idle: only the idle pass takes it, on a slot left free',
   [SchedRule.RULE_RFC_TOP_CSG_PRIO_15]: 'rfc-2025: the group given CSG priority 15 with pending queues has its PROTM_PENDING acked',
   [SchedRule.RULE_LAZY_SLOW_RESET]: 'lazy-slow-reset: the protected FW sections are not loaded yet, so a slow reset comes first',
   [SchedRule.RULE_RESET_PENDING]: 'a GPU reset is pending',
@@ -134,7 +134,7 @@ export function explainSchedDecision(d: SchedDecision): string[] {
       out.push(`Protected mode ${verdict.replace(/^PROTM_/, '')}${who}: ${ruleSentence(d.protmRule)}.`);
       break;
   }
-  if (d.timeslice) out.push('The tick keeps running: several non-idle groups share a priority (timeslicing).');
+  if (d.timeslice) out.push('The tick keeps running (timeslicing): every slot is used, no idle group was scheduled and groups of the lowest scheduled priority still wait.');
   if (d.nextTickNs) out.push(`Next tick at ${formatNs(d.nextTickNs)}.`);
   if (d.freeAs) out.push(`${d.freeAs} GPU address space${d.freeAs === 1 ? '' : 's'} left free.`);
   return out;

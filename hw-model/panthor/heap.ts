@@ -5,7 +5,7 @@
  * on TILER_OOM (panthor_heap_grow) is not modelled: the model's FW never runs out of heap.
  */
 import type { TilerHeapCreateInit } from '../../proto/index.js';
-import { EBUSY, EINVAL, PAGE_SIZE } from '../dma-heap/index.js';
+import { EBUSY, EINVAL, ENOENT, PAGE_SIZE } from '../dma-heap/index.js';
 import type { PanthorFile } from './objects.js';
 import * as U from './uapi.js';
 
@@ -17,6 +17,7 @@ export function tilerHeapCreate(pf: PanthorFile, a: TilerHeapCreateInit): number
   const vmId = a.vmId ?? 0;
   const vm = pf.vms.get(vmId);
   if (!vm) return -EINVAL;
+  vm.heapPool = true;       // panthor_vm_get_heap_pool(vm, true) creates it before the checks
   const init = a.initialChunkCount ?? 0, cs = a.chunkSize ?? 0, max = a.maxChunks ?? 0;
   if (init === 0 || init > max) return -EINVAL;
   if (cs % PAGE_SIZE !== 0 || cs < U.MIN_CHUNK_SIZE || cs > U.MAX_CHUNK_SIZE) return -EINVAL;
@@ -31,8 +32,13 @@ export function tilerHeapCreate(pf: PanthorFile, a: TilerHeapCreateInit): number
   return 0;
 }
 
-/** panthor_ioctl_tiler_heap_destroy: the VM from handle >> 16 (-EINVAL), then the heap id (-EINVAL). */
+/**
+ * panthor_ioctl_tiler_heap_destroy: the VM from handle >> 16 (-EINVAL), its heap pool (-ENOENT if
+ * it never had one, panthor_vm_get_heap_pool), then the heap id (-EINVAL).
+ */
 export function tilerHeapDestroy(pf: PanthorFile, handle: number): number {
-  if (!pf.vms.get(handle >>> 16)) return -EINVAL;
+  const vm = pf.vms.get(handle >>> 16);
+  if (!vm) return -EINVAL;
+  if (!vm.heapPool) return -ENOENT;
   return pf.tilerHeaps.delete(handle) ? 0 : -EINVAL;
 }

@@ -44,6 +44,8 @@ export class Vm implements GpuVm {
   asLru = 0;
   unusable = false;
   destroyed = false;
+  /** The VM has a tiler heap pool (created by its first TILER_HEAP_CREATE). */
+  heapPool = false;
   /** Groups using the VM that are resident on a CSG slot. */
   residentGroups = 0;
   /** Kernel-reserved VA for queue sync objects of groups on this VM. */

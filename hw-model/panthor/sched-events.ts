@@ -1,9 +1,9 @@
 /**
  * panthor_sched.c, FW event processing: what the JOB IRQ handler reports
  * (panthor_sched_report_fw_events → process_fw_events_work) handled per interface —
- * sched_process_csg_irq_locked (CSG events acked, then each CS: cs_slot_process_irq_locked for
- * CS_FATAL / CS_FAULT / CS_TILER_OOM, PROTM_PENDING left pending for the scheduler; then
- * SYNC_UPDATE, PROGRESS_TIMER_EVENT and IDLE) and sched_process_global_irq_locked (GLB events
+ * sched_process_csg_irq_locked (CSG events acked; IDLE and PROGRESS_TIMER_EVENT; then each CS:
+ * cs_slot_process_irq_locked for CS_FATAL / CS_FAULT / CS_TILER_OOM, PROTM_PENDING left pending for
+ * the scheduler; then SYNC_UPDATE) and sched_process_global_irq_locked (GLB events
  * acked, PROTM_EXIT, the watchdog's PING ack).
  *
  *   fw.ts jobIrq ──processFwEvents(status)──► CSG i events ──► Scheduler (jobs, ticks, resets)
@@ -39,6 +39,12 @@ export class SchedFwEvents implements FwEventSink {
       csg.req = ((csg.req & ~evts) | (csg.ack & evts)) >>> 0;
       e = trace.emitFwReq({ iface: FwIface.CSG, csg: slot, kind: FwReqKind.REQ_EVENT_ACK, bits: evts, req: csg.req, group: csg.group }, ev);
     }
+    // IDLE and PROGRESS_TIMER_EVENT first, then the CSs, then SYNC_UPDATE (sched_process_csg_irq_locked).
+    if (g && (evts & R.CSG_IDLE)) this.sched.csgIdle(g, e);
+    if (g && (evts & R.CSG_PROGRESS_TIMER_EVENT)) {
+      g.timedout = true;
+      trace.emitFault(FaultKind.FAULT_PROGRESS_TIMER, 0, g, 0, false, e);
+    }
     for (let i = 0; i < csg.cs.length; i++) {
       const cs = csg.cs[i];
       const ce = ((cs.req ^ cs.ack) & R.CS_EVT_MASK) >>> 0;
@@ -64,13 +70,7 @@ export class SchedFwEvents implements FwEventSink {
       if (ce & R.CS_TILER_OOM) trace.emitFault(FaultKind.FAULT_TILER_OOM, 0, g, i, false, ce2);
       if ((ce & R.CS_PROTM_PENDING) && !(g.protmPendingQueues & (1 << i))) this.sched.protmPending(g, i, e);
     }
-    if (!g) return;
-    if (evts & R.CSG_SYNC_UPDATE) this.sched.syncUpdate(g, e);
-    if (evts & R.CSG_PROGRESS_TIMER_EVENT) {
-      g.timedout = true;
-      trace.emitFault(FaultKind.FAULT_PROGRESS_TIMER, 0, g, 0, false, e);
-    }
-    if (evts & R.CSG_IDLE) this.sched.csgIdle(g, e);
+    if (g && (evts & R.CSG_SYNC_UPDATE)) this.sched.syncUpdate(g, e);
   }
 
   private glbIrq(ev: number): void {

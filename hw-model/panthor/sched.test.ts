@@ -5,10 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FwIface, FwReqKind, GpuMode, GroupStateKind, ModeSwitchCause, SlotAction, TickTrigger } from '../../proto/index.js';
+import { FwIface, FwReqKind, GpuMode, GroupStateKind, ModeSwitchCause, ProtmVerdict, SlotAction, TickTrigger, type EventInit } from '../../proto/index.js';
 import type { ProtmPolicy } from '../contract.js';
 import * as R from '../firmware/regs.js';
+import { applyOverrides, loadBuiltin } from '../scenario/index.js';
 import { ms, sec } from '../sim/index.js';
+import { simulate } from '../world.js';
 import { Client, bodies, boot, computeStream, protectedStream, testConfig } from './testing.js';
 import * as U from './uapi.js';
 
@@ -139,4 +141,38 @@ test('a hung job\'s timeout keeps its remaining time across suspend/resume (rota
   const suspends = bodies(b.events, 'groupState').filter((e) => e.group === gs[0] && e.to === GroupStateKind.PANTHOR_CS_GROUP_SUSPENDED).length;
   assert.ok(suspends >= 5, `the hung group was suspended ${suspends} times`);
   assert.equal(cl[0].groupState(gs[0]).state & U.DRM_PANTHOR_GROUP_STATE_TIMEDOUT, U.DRM_PANTHOR_GROUP_STATE_TIMEDOUT);
+});
+
+test('the protm group is chosen on the per-priority lists: never below a group kept or started in the same tick', () => {
+  const events: EventInit[] = [];
+  simulate(applyOverrides(loadBuiltin('priority-inversion'), { protmPolicy: 'panthor-2026-reviewed' }), { sinks: [{ onEvent(e) { events.push(e); } }] });
+  let n = 0;
+  for (const d of bodies(events, 'decision')) {
+    if (d.protm !== ProtmVerdict.PROTM_GRANTED && d.protm !== ProtmVerdict.PROTM_KEEP) continue;
+    n++;
+    const prio = new Map((d.inputs ?? []).map((i) => [i.group, i.priority ?? 0]));
+    const running = (d.slots ?? []).filter((s) => s.action === SlotAction.SLOT_KEEP || s.action === SlotAction.SLOT_START || s.action === SlotAction.SLOT_RESUME);
+    for (const s of running) assert.ok((prio.get(d.protmGroup) ?? 0) >= (prio.get(s.group) ?? 0), `tick ${d.tick}: group ${d.protmGroup} below group ${s.group}`);
+  }
+  assert.ok(n > 10, `protected decisions: ${n}`);
+});
+
+test('a CSG IRQ handles IDLE before the CS events (the tick it asks for is a CSG_IDLE one)', () => {
+  const b = boot(testConfig());
+  const c = new Client(b.k, 100);
+  const g = c.groupCreate().handle;
+  c.submit(g, computeStream(ms(1)));
+  b.sim.run(b.sim.now + ms(3));
+  const slot = b.k.group(g)?.csgId ?? -1;
+  assert.ok(slot >= 0, 'resident');
+  // The FW reports IDLE on the CSG and CS_FATAL on its first CS in one JOB IRQ.
+  const csg = b.k.fw.csgs[slot];
+  csg.ack = (csg.ack ^ R.CSG_IDLE) >>> 0;
+  csg.cs[0].ack = (csg.cs[0].ack ^ R.CS_FATAL) >>> 0;
+  const from = b.events.length;
+  b.k.fw.jobIrqRaw = R.JOB_INT_CSG_IF(slot);
+  b.k.handleJobIrq();
+  b.sim.run(b.sim.now + ms(1));
+  const d = bodies(b.events.slice(from), 'decision')[0];
+  assert.equal(d?.trigger, TickTrigger.TRIGGER_CSG_IDLE);
 });

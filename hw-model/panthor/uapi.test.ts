@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DevQueryType, type DevQueryInit } from '../../proto/index.js';
-import { EBUSY, EINVAL } from '../dma-heap/index.js';
+import { EBUSY, EINVAL, ENOENT } from '../dma-heap/index.js';
 import { ms } from '../sim/index.js';
 import { Client, boot, computeStream, testConfig } from './testing.js';
 import * as U from './uapi.js';
@@ -109,6 +109,9 @@ test('TILER_HEAP_CREATE: the handle is (vm_id << 16) | heap id, ids from 0 per V
   assert.deepEqual(mk(), { ret: 0, handle: (c.vm << 16) | 1 });
   assert.equal(io({ case: 'tilerHeapDestroy', value: { handle: (c.vm << 16) | 1, pad: 0 } }), 0);
   assert.equal(io({ case: 'tilerHeapDestroy', value: { handle: (77 << 16) | 0, pad: 0 } }), -EINVAL, 'no such VM');
+  const vc = { flags: 0, id: 0, userVaRange: 0 };
+  assert.equal(io({ case: 'vmCreate', value: vc }), 0);
+  assert.equal(io({ case: 'tilerHeapDestroy', value: { handle: vc.id << 16, pad: 0 } }), -ENOENT, 'a VM without a heap pool');
 });
 
 test('DEV_QUERY: GPU_INFO is 112 bytes with gpu_features; no type past 8/8\'s PROTECTED_INFO (4)', () => {
