@@ -8,8 +8,9 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
-import { BUNDLE_SCENARIO, BUNDLE_TRACE, buildBugReport, openTrace, type TraceFile } from '../../replayer/index.js';
+import { BUNDLE_SCENARIO, BUNDLE_TRACE, buildBugReport, type TraceFile } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
+import { openTraceReporting, printText } from '../output.js';
 import { indexOption } from './trim.js';
 import { readProgress } from './sim-progress.js';
 
@@ -47,10 +48,10 @@ Example:
         if (!statSync(out).isDirectory()) throw new CliError(`${out}: exists and is not a directory`);
         if (readdirSync(out).length > 0) throw new CliError(`${out}: directory is not empty`);
       }
-      const trace = openTrace(path);
+      const trace = openTraceReporting(path);
       let baseline: TraceFile | undefined;
       try {
-        if (o.baseline !== undefined) baseline = openTrace(o.baseline);
+        if (o.baseline !== undefined) baseline = openTraceReporting(o.baseline);
         const at = o.at !== undefined ? indexOption('--at', o.at) : undefined;
         if (at !== undefined && at >= trace.eventCount) throw new CliError(`--at: event ${at} is outside the trace (events 0..${trace.eventCount - 1})`);
         const version = this.parent?.version() ?? '?';
@@ -68,7 +69,7 @@ Example:
         if (report.trimmed) writeFileSync(join(out, BUNDLE_TRACE), report.trimmed.bytes);
         else copyFileSync(path, join(out, BUNDLE_TRACE));
         const what = report.trimmed ? `trace trimmed to events ${report.trimmed.window.from}..${report.trimmed.window.to}` : 'whole trace';
-        process.stdout.write(`${join(out, 'report.md')}: ${report.findings} finding${report.findings === 1 ? '' : 's'}, point of interest #${report.pointOfInterest}, ${what}\n`);
+        printText(`${join(out, 'report.md')}: ${report.findings} finding${report.findings === 1 ? '' : 's'}, point of interest #${report.pointOfInterest}, ${what}\n`);
       } finally {
         trace.close();
         baseline?.close();

@@ -4,8 +4,9 @@
  * Exit 0 clean, 1 when something was found, 2 on bad input.
  */
 import type { Command } from 'commander';
-import { CHECK_RULES, checkReportToJson, checkTrace, formatCheckReport, isClean, openTrace } from '../../replayer/index.js';
+import { CHECK_RULES, checkReportToJson, checkTrace, formatCheckReport, isClean } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
+import { openTraceReporting, printJson, printText } from '../output.js';
 import { readProgress } from './sim-progress.js';
 
 interface CheckFlags { json?: boolean; rule?: string; max?: string; list?: boolean }
@@ -30,7 +31,7 @@ Examples:
     .action((path: string | undefined, opts: CheckFlags) => {
       if (opts.list) {
         for (const r of CHECK_RULES) {
-          process.stdout.write(`${r.id.padEnd(5)} ${r.name.padEnd(26)} ${r.title}${r.policies ? ` [${r.policies.join(', ')} only]` : ''}\n`);
+          printText(`${r.id.padEnd(5)} ${r.name.padEnd(26)} ${r.title}${r.policies ? ` [${r.policies.join(', ')} only]` : ''}\n`);
         }
         return;
       }
@@ -49,13 +50,12 @@ Examples:
         if (!/^\d+$/.test(opts.max.trim())) throw new CliError(`--max: expected a non-negative integer, got "${opts.max}"`);
         maxPerRule = Number(opts.max);
       }
-      const tr = openTrace(path);
+      const tr = openTraceReporting(path);
       try {
-        for (const n of tr.notices) process.stderr.write(`csftrace: ${path}: ${n}\n`);
         const progress = readProgress('check', tr);
         let report: ReturnType<typeof checkTrace>;
         try { report = checkTrace(tr, { only, maxPerRule }); } finally { progress.done(); }
-        process.stdout.write(opts.json ? JSON.stringify(checkReportToJson(report), null, 2) + '\n' : formatCheckReport(report) + '\n');
+        if (opts.json) printJson(checkReportToJson(report)); else printText(formatCheckReport(report) + '\n');
         if (!isClean(report)) process.exitCode = 1;
       } finally {
         tr.close();

@@ -4,13 +4,13 @@
  * draws the progress bar (stderr, terminals only) and turns SIGINT/SIGTERM into a clean stop: the
  * file is closed with its index and holds every event up to the stop.
  */
-import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Command } from 'commander';
 import { applyOverrides, formatNs } from '../../hw-model/index.js';
 import { traceHeaderFor } from '../../recorder/index.js';
 import { CliError } from '../errors.js';
+import { prepareInPlaceOutput, printJson, printText, traceOutput } from '../output.js';
 import { progressLine } from './sim-progress.js';
 import { loadScenarioArg, scenarioOptions, scenarioOverrides, type ScenarioFlags } from './simulate.js';
 import type { RecordWorkerData, RecordWorkerMessage } from './record-worker.js';
@@ -22,6 +22,7 @@ interface RecordFlags extends ScenarioFlags {
   wallClock?: boolean;
   fast?: boolean;
   json?: boolean;
+  force?: boolean;
 }
 
 export function humanBytes(n: number): string {
@@ -61,6 +62,7 @@ export function register(program: Command): void {
     .option('--fast', 'lz4 fast chunks instead of lz4 HC: about a quarter larger, less CPU while recording')
     .option('--wall-clock', 'store the wall-clock time in the header (the file is then not byte-identical across runs)')
     .option('--json', 'print the result as JSON')
+    .option('--force', 'replace an existing file that is not a csftrace trace')
     .addHelpText('after', `
 The same scenario, seed, policy and duration give a byte-identical file.
 Ctrl-C (SIGINT) or SIGTERM stops early and still closes the file with its index; after a kill -9
@@ -75,9 +77,7 @@ Examples:
       const chunkEvents = chunkEventsOption(opts.chunkEvents);
       const loaded = loadScenarioArg(opts.scenario);
       const config = applyOverrides(loaded.config, overrides);
-      try {
-        if (statSync(opts.output).isDirectory()) throw new CliError(`${opts.output}: is a directory`);
-      } catch (e) { if (e instanceof CliError) throw e; }
+      prepareInPlaceOutput(opts.output, traceOutput('no'), opts);
       const header = traceHeaderFor({
         config, text: loaded.text,
         source: loaded.source.startsWith('builtin:') ? loaded.source : basename(loaded.source),
@@ -122,13 +122,13 @@ Examples:
       if (msg.type !== 'done') throw new Error('unexpected message from the record worker');
       const bpe = msg.events ? msg.bytes / msg.events : 0;
       if (opts.json) {
-        process.stdout.write(JSON.stringify({
+        printJson({
           path: opts.output, scenario: config.name, seed: config.seed, policy: config.driver.protmPolicy,
           events: msg.events, bytes: msg.bytes, bytesPerEvent: +bpe.toFixed(3), chunks: msg.chunks,
           lastTimeNs: msg.lastTimeNs, durationNs: config.duration, stopped: signal ?? null, compressedInRecordingThread: msg.takenOver,
-        }, null, 2) + '\n');
+        });
       } else {
-        process.stdout.write(`recorded ${opts.output}: ${config.name} seed ${config.seed} policy ${config.driver.protmPolicy}, ` +
+        printText(`recorded ${opts.output}: ${config.name} seed ${config.seed} policy ${config.driver.protmPolicy}, ` +
           `${msg.events.toLocaleString('en-US')} events in ${msg.chunks} chunks, ${humanBytes(msg.bytes)} (${bpe.toFixed(2)} B/event), ` +
           `virtual ${formatNs(msg.stopped ? msg.lastTimeNs : config.duration)}${msg.stopped ? ` (stopped early by ${signal ?? 'request'}; the file is complete up to there)` : ''}` +
           `${msg.takenOver ? ' (the compression worker got no CPU beside other busy processes: the recording thread compressed the rest)' : ''}\n`);

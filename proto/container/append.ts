@@ -1,10 +1,10 @@
 /**
  * Appending a note to an existing container (`csftrace note`): the bytes to write after the file's
  * last valid frame are [NOTE][INDEX][trailer]; the new index repeats the chunk entries, so the file
- * opens through its index again (a recovered recording becomes a closed one).
+ * opens through its index again. A damaged trace gets [NOTE] alone: it stays as damaged as it was.
  */
 import { encodeNote, encodeTraceIndex, type NoteInit, type ChunkIndexEntryInit } from '../gen/schema.js';
-import { FrameKind, ContainerError, type ByteSource } from './format.js';
+import { FrameKind, type ByteSource } from './format.js';
 import { openContainer } from './reader.js';
 import { encodeFrame, encodeTrailer } from './writer.js';
 
@@ -13,15 +13,17 @@ export interface AppendPlan {
   truncateTo: number;
   /** Then append these bytes. */
   bytes: Uint8Array;
+  /** The trace is damaged: the note goes without a new index (it keeps opening as damaged). */
+  damaged: boolean;
 }
 
 export function planAppendNote(src: ByteSource, note: NoteInit): AppendPlan {
   const oc = openContainer(src);
-  if (oc.gaps) {
-    throw new ContainerError('E_CORRUPT', 'the trace has corrupt chunks: notes can only be added to an intact trace (`csftrace info` lists the damage)');
-  }
   const at = oc.dataEnd;
   const noteFrame = encodeFrame(FrameKind.NOTE, encodeNote, note);
+  // A damaged trace gets the note alone, no index: a fresh index would make it open as intact. It
+  // keeps opening by a scan of its frames (which finds the note) and keeps its notices.
+  if (oc.notices.length > 0 || oc.gaps) return { truncateTo: at, bytes: noteFrame, damaged: true };
   const indexOffset = at + noteFrame.length;
   const chunks: ChunkIndexEntryInit[] = oc.chunks.map((c) => ({
     offset: c.offset, firstEvent: c.firstEvent, eventCount: c.eventCount, firstTimeNs: c.firstTimeNs,
@@ -39,5 +41,5 @@ export function planAppendNote(src: ByteSource, note: NoteInit): AppendPlan {
   bytes.set(noteFrame, 0);
   bytes.set(indexFrame, noteFrame.length);
   bytes.set(trailer, noteFrame.length + indexFrame.length);
-  return { truncateTo: at, bytes };
+  return { truncateTo: at, bytes, damaged: false };
 }
