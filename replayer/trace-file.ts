@@ -68,6 +68,11 @@ export interface TraceFile {
    * is reused: valid until the next call on this trace.
    */
   chunkBytes(k: number): Uint8Array;
+  /**
+   * For passes over chunkBytes that decode the events themselves: chunk k does not decode (`why`);
+   * it is noted as a pass's skipped chunk is (a notice) and reads as empty events from then on.
+   */
+  skipUndecodable(k: number, why: string): void;
   timeOf(i: number): number;
   /** First event with t >= tNs (eventCount if none). */
   indexAtTime(tNs: number): number;
@@ -345,11 +350,21 @@ class Trace implements TraceFile {
     const c = this.chunks[k];
     if (c === undefined) throw new RangeError(`chunk ${k} outside [0, ${this.chunks.length})`);
     this.onRead?.(c.firstEvent);
+    // a chunk that does not decode reads as that many empty events (each a zero length): skipped events
+    if (this.undecodable.has(k)) return new Uint8Array(c.eventCount);
     try {
       const raw = readChunkBytes(this.src, c, false, this.scratch);
       if (raw.buffer !== this.scratch?.buffer && raw.length >= (this.scratch?.length ?? 0)) this.scratch = raw;
       return raw;
-    } catch (e) { wrap(this.path, e); }
+    } catch (e) {
+      if (e instanceof ContainerError) e = new TraceError(`${this.path || '<memory>'}: ${e.message}`, e.code);
+      if (this.skipped(k, e)) return new Uint8Array(c.eventCount);
+      throw e;
+    }
+  }
+
+  skipUndecodable(k: number, why: string): void {
+    this.skipped(k, new TraceError(`${this.path}: ${why}`, 'E_CORRUPT'));
   }
 
   timeOf(i: number): number {

@@ -52,6 +52,7 @@ Example:
       let baseline: TraceFile | undefined;
       try {
         if (o.baseline !== undefined) baseline = openTraceReporting(o.baseline);
+        if (trace.eventCount === 0) throw new CliError(`${path}: the trace holds no events: nothing to report`);
         const at = o.at !== undefined ? indexOption('--at', o.at) : undefined;
         if (at !== undefined && at >= trace.eventCount) throw new CliError(`--at: event ${at} is outside the trace (events 0..${trace.eventCount - 1})`);
         const version = this.parent?.version() ?? '?';
