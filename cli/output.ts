@@ -182,9 +182,9 @@ export function prepareInPlaceOutput(path: string, kind: OutputKind, o: OutputOp
  * C0 controls but newline and tab, DEL, C1 controls, and the Unicode bidirectional overrides and
  * isolates (text that reorders what follows it on screen).
  */
-// eslint-disable-next-line no-control-regex
+ 
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-// eslint-disable-next-line no-control-regex
+ 
 const CONTROL_TEST = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 /** `s` with every control character shown as an escape (`\x1b`, `\u202e`); newlines and tabs kept. */

@@ -20,7 +20,7 @@ const KEEP = 1 << 20;
 /** ArrayBuffer memory (outside the V8 heap limits) a command may leave behind. */
 export const EXTERNAL_BUDGET = 1 << 30;
 
-// eslint-disable-next-line no-control-regex
+ 
 const RAW_CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
 
 const port = parentPort!;

@@ -141,7 +141,6 @@ function conform(v: unknown, shape: Shape, path: string): string | undefined {
   if (!isPlainObject(v)) return `${path}: expected an object`;
   if ('record' in shape) {
     for (const k of Object.keys(v)) {
-      if (k === '__proto__' || k === 'constructor' || k === 'prototype') return `${path}: key "${k}" is not allowed`;
       const p = conform(v[k], shape.record, `${path}.${k}`);
       if (p !== undefined) return p;
     }

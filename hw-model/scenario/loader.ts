@@ -85,7 +85,7 @@ export const MAX_SCENARIO_BYTES = 1024 * 1024;
  * Control characters (NUL, escapes), bidirectional overrides, and U+FFFD (what invalid UTF-8 decodes
  * to) have no place in a scenario's names and descriptions: they would reach terminals and file names.
  */
-// eslint-disable-next-line no-control-regex
+ 
 const BAD_TEXT = /[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufffd]/;
 
 function badTextProblem(raw: string): string | undefined {
