@@ -279,10 +279,12 @@ class Trace implements TraceFile {
         for (let i = c.firstEvent + a; i < c.firstEvent + b; i++) if (fn(skippedEvent(c.firstTimeNs), i) === false) return;
         continue;
       }
+      // where a chunk stops decoding: the events from there on go out as skipped events
       let next = c.firstEvent + a;
       let lastT = c.firstTimeNs;
+      const fail = (e: ContainerError, at: number, t: number): never => { next = Math.max(next, at); lastT = t; return this.fail(e); };
       let more: boolean;
-      try { more = forEachChunkEvent(this.rawOf(k, own), c, a, b, (ev, i) => { next = i + 1; lastT = ev.t; return fn(ev, i); }, this.fix, this.fail); }
+      try { more = forEachChunkEvent(this.rawOf(k, own), c, a, b, fn, this.fix, fail); }
       catch (e) {
         if (!this.skipped(k, e)) throw e;
         for (let i = next; i < c.firstEvent + b; i++) if (fn(skippedEvent(lastT), i) === false) return;

@@ -595,13 +595,14 @@ export function decodeChunkRange(
  * Calls fn(ev, chunk.firstEvent + j) for the events j in [from, to) of one decompressed chunk,
  * decoding each event just before its call (no batch kept alive; events before `from` are decoded
  * for their times). Returns false when fn returned false. Decoding problems go to `fail` (default:
- * thrown) as a ContainerError naming the chunk and event; whatever fn throws passes through untouched.
+ * thrown) as a ContainerError naming the chunk and event, with the index of the event that did not
+ * decode and the time reached; whatever fn throws passes through untouched.
  */
 export function forEachChunkEvent(
   raw: Uint8Array, chunk: ChunkInfo, from: number, to: number,
   fn: (ev: Event, index: number) => boolean | void,
   fixCause?: (chunk: ChunkInfo, j: number, cause: number) => number,
-  fail: (e: ContainerError) => never = throwIt,
+  fail: (e: ContainerError, index: number, t: number) => never = throwIt,
 ): boolean {
   const r = new Reader(raw);
   const len = raw.length;
@@ -620,7 +621,7 @@ export function forEachChunkEvent(
       r.pos = end;
     } catch (e) {
       if (e instanceof ProtoDecodeError) {
-        fail(new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: event ${first + j}: ${e.message}`, chunk.offset));
+        fail(new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: event ${first + j}: ${e.message}`, chunk.offset), first + j, t);
       }
       throw e;
     }
@@ -631,7 +632,7 @@ export function forEachChunkEvent(
     if (fn(ev, first + j) === false) return false;
   }
   if (to >= chunk.eventCount && r.pos !== len) {
-    fail(new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: bytes left after its ${chunk.eventCount} events`, chunk.offset));
+    fail(new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: bytes left after its ${chunk.eventCount} events`, chunk.offset), first + chunk.eventCount, t);
   }
   return true;
 }
