@@ -65,6 +65,8 @@ test('5: write errors are one line and exit 2: file-size limit, full device, rea
   assert.equal(readdirSync(dir).some((f) => f.includes('efbig.csft.tmp')), false, 'no temporary file left');
   const full = run([], { shell: `exec "${process.execPath}" "$CLI" events "${base}" > /dev/full` });
   assertOneLineError(full, /<stdout>: cannot write \(ENOSPC: no space left on the device\)/);
+  // a directory that cannot be made (under /proc): one line, at once
+  assertOneLineError(run(['bugreport', base, '-o', '/proc/1/csftrace-report']), /\/proc\/1\/csftrace-report: cannot write \((ENOENT|EACCES|EPERM)/);
   if (userInfo().uid !== 0) {
     const ro = join(dir, 'ro');
     mkdirSync(ro);

@@ -34,7 +34,7 @@ export function register(program: Command): void {
     .command('bugreport')
     .description('write a bug report bundle: report.md, scenario.yaml and the trace (trimmed when large)')
     .argument('<trace>', 'trace the report is about (.csft)')
-    .requiredOption('-o, --output <dir>', 'directory to write the bundle into (created; must be empty if it exists)')
+    .requiredOption('-o, --output <dir>', 'directory to write the bundle into (created in an existing directory; must be empty if it exists)')
     .option('--baseline <trace>', 'a trace of the same workload to diff against (first divergence, consequences)')
     .option('--at <i>', 'event of interest (default: the first check finding, else the first divergence)')
     .option('--max-size <size>', 'largest trace to bundle whole; larger ones are trimmed around the point of interest', '1MB')
@@ -82,7 +82,8 @@ Example:
         const redacted = redact?.summary() ?? '';
         if (redacted) markdown += `\n\n## Redacted\n\nFrom the texts of this bundle (report, scenario, the trace's header and notes): ${redacted}. \`csftrace bugreport --no-redact\` keeps them.`;
         try {
-          mkdirSync(out, { recursive: true });
+          // not recursive: the parent must exist (a recursive mkdir under /proc never returns)
+          if (st === undefined) mkdirSync(out);
           // 'wx': a file that appeared meanwhile (or a link planted there) is not written through
           writeFileSync(join(out, 'report.md'), markdown + '\n', { flag: 'wx' });
           writeFileSync(join(out, BUNDLE_SCENARIO), scenario, { flag: 'wx' });
