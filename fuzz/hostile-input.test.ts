@@ -83,7 +83,8 @@ test('4: events | slow reader: the output waits for the reader instead of piling
   const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
   assert.equal(code, 0);
   assert.ok(bytes > 20e6, `${bytes} bytes of output`);
-  assert.ok(rssKb < 200_000, `RSS ${rssKb} kB while the reader was not reading (the whole output is ${(bytes / 1e6).toFixed(0)} MB)`);
+  // with the reader stalled: about 70 MB when the output waits for it, 150 MB and growing when it piles up
+  assert.ok(rssKb < 120_000, `RSS ${rssKb} kB while the reader was not reading (the whole output is ${(bytes / 1e6).toFixed(0)} MB)`);
 });
 
 // ─── 6. a chunk whose checksum passes but whose content does not decode ─────────────────────
