@@ -9,13 +9,12 @@ import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  FrameKind, HeapOp, LIMITS, Reader, Writer, decodeChunkIndexEntry as decodeChunkIndexEntryAt, encodeChunkIndexEntry, encodeContainer,
-  encodeNote, lz4Bound, lz4Compress, lz4Decompress, type ChunkIndexEntry,
+  FrameKind, HeapOp, LIMITS, Writer, encodeContainer, encodeNote, lz4Bound, lz4Compress, lz4Decompress,
 } from '../proto/index.js';
 import { Sim } from '../hw-model/sim/index.js';
 import { parseScenario } from '../hw-model/index.js';
 import { applyEvent, cloneState, decodeStateSnapshot, encodeStateSnapshot, initialState, memoryTrace } from '../replayer/index.js';
-import { assemble, parseFrames } from './mutate.js';
+import { assemble, chunkParts, chunkPayload, parseFrames } from './mutate.js';
 import { assertOneLineError, base, cli, dir, run, withHeader, withSnapshot, write } from './hostile-support.js';
 
 // ─── 2. hostile snapshot ───────────────────────────────────────────────────────────────────
@@ -92,11 +91,9 @@ test('4: events | slow reader: the output waits for the reader instead of piling
 test('6: an undecodable chunk is found by info and skipped by readers, with a notice; the chunks after it are read', () => {
   const p = parseFrames(new Uint8Array(readFileSync(base)));
   const k = p.frames.findIndex((f) => f.kind === FrameKind.CHUNK) + 1; // the second chunk
-  const r = new Reader(p.frames[k].payload);
-  const n = r.uint32();
-  const entry = decodeChunkIndexEntryFrom(p.frames[k].payload);
+  const { entry, block } = chunkParts(p.frames[k].payload);
   const raw = new Uint8Array(entry.rawSize);
-  lz4Decompress(p.frames[k].payload.subarray(r.pos + n), raw);
+  lz4Decompress(block, raw);
   raw[raw.length >> 1] = 0xff; raw[(raw.length >> 1) + 1] = 0xff; // garbage inside an event: wire type 7
   const out = new Uint8Array(lz4Bound(raw.length));
   const clen = lz4Compress(raw, out);
@@ -118,25 +115,6 @@ test('6: an undecodable chunk is found by info and skipped by readers, with a no
     assert.match(r2.err, /does not decode/);
   }
 });
-
-function decodeChunkIndexEntryFrom(payload: Uint8Array): ChunkIndexEntry {
-  const r = new Reader(payload);
-  const n = r.uint32();
-  return decodeChunkIndexEntryAt(r, r.pos + n);
-}
-
-function chunkPayload(entry: ChunkIndexEntry, block: Uint8Array): Uint8Array {
-  const { offset: _o, compressedSize: _c, ...init } = entry;
-  const hw = new Writer(64);
-  encodeChunkIndexEntry(hw, init);
-  const h = hw.finish();
-  const lw = new Writer(8);
-  lw.uint32(h.length);
-  const len = lw.finish();
-  const out = new Uint8Array(len.length + h.length + block.length);
-  out.set(len, 0); out.set(h, len.length); out.set(block, len.length + h.length);
-  return out;
-}
 
 // ─── 7. memory budgets ─────────────────────────────────────────────────────────────────────
 

@@ -58,14 +58,16 @@ function encodeWith<T>(enc: (w: Writer, m: T) => void, m: T): Uint8Array {
   return w.finish();
 }
 
-function chunkParts(payload: Uint8Array): { entry: ChunkIndexEntry; block: Uint8Array } {
+/** A CHUNK payload's header entry and its lz4 block. */
+export function chunkParts(payload: Uint8Array): { entry: ChunkIndexEntry; block: Uint8Array } {
   const r = new Reader(payload);
   const n = r.uint32();
   const entry = decodeChunkIndexEntry(r, r.pos + n);
   return { entry, block: payload.subarray(r.pos) };
 }
 
-function chunkPayload(entry: ChunkIndexEntry, block: Uint8Array): Uint8Array {
+/** A CHUNK payload from a header entry (its offset and compressed size left out) and an lz4 block. */
+export function chunkPayload(entry: ChunkIndexEntry, block: Uint8Array): Uint8Array {
   const { offset: _o, compressedSize: _c, ...init } = entry;
   const h = encodeWith(encodeChunkIndexEntry, init);
   const w = new Writer(h.length + block.length + 8);
