@@ -1,56 +1,21 @@
 #!/usr/bin/env node
 /**
  * csftrace: record-and-replay debugger for GPU scheduling on Arm Mali CSF GPUs.
- * Builds the commander program from cli/commands/*, routes every error through one path:
- * user-facing errors print one line and exit 2 (or their own code); bugs print a stack and exit 70.
+ * The process around program.ts: standard streams that fail end the program with one line.
  */
-import { Command, CommanderError } from 'commander';
-import { isUserFacing } from './errors.js';
-import { commands } from './commands/index.js';
-import { VERSION } from '../recorder/index.js';
+import { runCli } from './program.js';
+import { writeFailure } from './output.js';
 
-export function buildProgram(): Command {
-  const program = new Command();
-  program
-    .name('csftrace')
-    .description('Record-and-replay debugger for GPU scheduling on Arm Mali CSF GPUs (panthor + CSF firmware + dma-buf heaps, protected mode)')
-    .version(VERSION)
-    .showSuggestionAfterError(true)
-    .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str.startsWith('error:') ? `csftrace: ${str.slice(7)}` : str) });
-  for (const register of commands) register(program);
-  program.commands.forEach((c) => c.exitOverride());
-  return program;
-}
-
-// A closed pipe (`csftrace events big.csft | head`) ends the program quietly, as cat would.
-for (const stream of [process.stdout, process.stderr]) {
+// A closed pipe (`csftrace events big.csft | head`) ends the program quietly, as cat would; any other
+// failure to write (a full device, a file-size limit) is one line on stderr and exit status 2.
+for (const [name, stream] of [['<stdout>', process.stdout], ['<stderr>', process.stderr]] as const) {
   stream.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw e;
+    if (stream === process.stdout) { try { process.stderr.write(`csftrace: ${writeFailure(name, e).message}\n`); } catch { /* nowhere to say it */ } }
+    process.exit(2);
   });
 }
 
-async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      // help/version are "errors" with exit code 0; usage errors were already printed: exit 2
-      return e.exitCode === 0 ? 0 : 2;
-    }
-    if (isUserFacing(e)) {
-      process.stderr.write(`csftrace: ${e.message}\n`);
-      return e.exitCode ?? 2;
-    }
-    const err = e as Error;
-    process.stderr.write(`csftrace: internal error: ${err?.stack ?? String(e)}\n`);
-    return 70;
-  }
-}
-
-main(process.argv).then((code) => {
+runCli(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

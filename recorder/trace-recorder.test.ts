@@ -247,7 +247,8 @@ test('a recording stopped early (shouldStop) or abandoned keeps what it handed t
     const paths = [join(dir, 'stop-in-thread.csft'), join(dir, 'stop-worker.csft')];
     const results = [false, true].map((offload, k) => {
       let polls = 0;
-      return recordScenario(paths[k], header, config, { offload, shouldStop: () => ++polls > 3 });
+      // the loop polls every 4096 simulation steps: 64 polls are about 260,000 steps
+      return recordScenario(paths[k], header, config, { offload, shouldStop: () => ++polls > 63 });
     });
     for (const r of results) {
       assert.equal(r.stopped, true);

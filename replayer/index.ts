@@ -30,7 +30,7 @@ export { trimTrace, rangeWindow, aroundWindow, shiftStateIndices, TrimError, typ
 export { checkTrace, formatCheckReport, checkReportToJson, isClean } from './check/check.js';
 export { runChecks, type CheckReport, type CheckRule, type CheckOptions, type Violation, type RuleSummary, type Severity } from './check/engine.js';
 export { CHECK_RULES } from './check/rules.js';
-export { exportTrace, isExportFormat, traceMetadata, EXPORT_FORMATS, type ExportFormat, type ExportOptions } from './export/export.js';
+export { exportTrace, isExportFormat, looksLikeExport, traceMetadata, EXPORT_FORMATS, type ExportFormat, type ExportOptions } from './export/export.js';
 export { buildTimeline, type TimelineSink, type TrackDecl, type TimelineOptions } from './export/timeline.js';
 export { verifyTrace, normalizeEventInit, type VerifyResult, type VerifyOptions } from './verify.js';
 export { configFromHeader, modelVersionNote, RerunError, type RerunOverrides } from './rerun.js';

@@ -5,7 +5,7 @@
  * `csftrace diff`. (This file and verify.ts are the only replayer modules that import hw-model.)
  */
 import {
-  applyOverrides, parseHeapPolicy, parseProtmPolicy, parseScenario, MODEL_VERSION, PROTM_POLICIES, HEAP_POLICIES,
+  applyOverrides, parseHeapPolicy, parseProtmPolicy, parseScenario, MODEL_VERSION, PROTM_POLICIES, HEAP_POLICIES, MAX_DURATION,
   assumptionsFromEntries, parseAssumption, parseReviewFixes,
   type ScenarioConfig, type ScenarioOverrides,
 } from '../hw-model/index.js';
@@ -33,7 +33,14 @@ export function configFromHeader(header: TraceHeader, where: string, o: RerunOve
   }
   const source = header.metadata.source || header.scenarioName || 'scenario';
   const cfg = parseScenario(header.scenarioText, `${where} (scenario ${source})`);
+  // The header is input like any other: the limits `record` applies to its flags apply to it.
+  if (!Number.isSafeInteger(header.seed) || header.seed < 0) {
+    throw new RerunError(`${where}: the header's seed ${header.seed} is not one record accepts (0..${Number.MAX_SAFE_INTEGER}): not re-simulated`);
+  }
   const ov: ScenarioOverrides = { seed: header.seed };
+  if (header.durationNs > MAX_DURATION || !Number.isFinite(header.durationNs)) {
+    throw new RerunError(`${where}: the header's duration (${header.durationNs} ns) is beyond the ${MAX_DURATION / 3.6e12}h that record accepts: not re-simulated`);
+  }
   if (header.durationNs > 0) ov.duration = header.durationNs;
   const policy = o.policy ?? header.policy;
   if (policy) {

@@ -244,7 +244,11 @@ export function cloneData<T>(v: T): T {
     return out as T;
   }
   const out: Record<string, unknown> = {};
-  for (const k in v as Record<string, unknown>) out[k] = cloneData((v as Record<string, unknown>)[k]);
+  for (const k in v as Record<string, unknown>) {
+    const c = cloneData((v as Record<string, unknown>)[k]);
+    // a heap may be named "__proto__": an own key, never the prototype
+    if (k !== '__proto__') out[k] = c; else Object.defineProperty(out, k, { value: c, enumerable: true, writable: true, configurable: true });
+  }
   return out as T;
 }
 

@@ -104,7 +104,8 @@ test('appendNote keeps the file indexed; notes come after header notes', () => {
     assert.deepEqual(tr.notes.map((n) => n.text), ['from the header', 'GLB_PROTM_ENTER without ack', 'second']);
     assert.equal(tr.eventCount, 1000);
     tr.close();
-    // cut short (as after kill -9): the note closes the file, dropping the incomplete tail
+    // cut short (as after kill -9): the note is kept, but no index is written over the damage, so
+    // the trace still opens as damaged (a note never makes a damaged trace look intact)
     const full = readFileSync(p);
     const cutAt = openTrace(p).chunks[4].offset + 10;
     writeFileSync(p, full.subarray(0, cutAt));
@@ -112,9 +113,10 @@ test('appendNote keeps the file indexed; notes come after header notes', () => {
     assert.equal(before.indexed, false);
     assert.equal(before.eventCount, 400);
     before.close();
-    appendNote(p, { eventIndex: 1, text: 'after the crash' });
+    assert.equal(appendNote(p, { eventIndex: 1, text: 'after the crash' }), true);
     const after = openTrace(p);
-    assert.equal(after.indexed, true);
+    assert.equal(after.indexed, false);
+    assert.ok(after.notices.length > 0, 'still damaged');
     assert.equal(after.eventCount, 400);
     assert.deepEqual(after.notes.map((n) => n.text), ['from the header', 'after the crash']);
     after.close();

@@ -30,8 +30,13 @@ export interface TraceFile {
   readonly header: TraceHeader;
   readonly eventCount: number;
   readonly chunks: readonly ChunkInfo[];
-  /** Recovery notices ("truncated at byte ...: 3 complete chunks recovered"); empty when healthy. */
+  /**
+   * Recovery notices ("truncated at byte ...: 3 complete chunks recovered"); empty when healthy.
+   * Grows when a pass meets a chunk whose content does not decode (its events are skipped).
+   */
   readonly notices: readonly string[];
+  /** Called with each notice added after opening (a chunk skipped by a pass). Unset by default. */
+  onNotice?: (notice: string) => void;
   /** Header notes, then notes appended later. */
   readonly notes: readonly Note[];
   /** Events per family number (familyNumber()). */
@@ -63,11 +68,28 @@ export interface TraceFile {
    * is reused: valid until the next call on this trace.
    */
   chunkBytes(k: number): Uint8Array;
+  /**
+   * For passes over chunkBytes that decode the events themselves: chunk k does not decode (`why`);
+   * it is noted as a pass's skipped chunk is (a notice) and reads as empty events from then on.
+   */
+  skipUndecodable(k: number, why: string): void;
   timeOf(i: number): number;
   /** First event with t >= tNs (eventCount if none). */
   indexAtTime(tNs: number): number;
   close(): void;
 }
+
+/**
+ * The body of the events a pass could not decode (in a chunk whose checksum passed but whose content
+ * does not decode): they keep their place, so every event keeps its index, and replay as an event of
+ * no family (counted, not understood). `isSkippedEvent` tells them apart.
+ */
+const SKIPPED_BODY: Event['body'] = Object.freeze({ case: undefined });
+
+/** True for an event a pass could not decode (see TraceFile.notices). */
+export function isSkippedEvent(ev: Event): boolean { return ev.body === SKIPPED_BODY; }
+
+function skippedEvent(t: number): Event { return { t, cause: 0, body: SKIPPED_BODY }; }
 
 /**
  * Mapped chunks kept (about 200 KB each). Decoded chunks were kept before: 16 of them held 64 MB of
@@ -106,7 +128,7 @@ class Trace implements TraceFile {
   readonly header: TraceHeader;
   readonly eventCount: number;
   readonly chunks: readonly ChunkInfo[];
-  readonly notices: readonly string[];
+  readonly notices: string[];
   readonly notes: readonly Note[];
   readonly familyCounts: readonly number[];
   readonly snapshot?: StateSnapshot;
@@ -115,6 +137,9 @@ class Trace implements TraceFile {
   readonly indexed: boolean;
   readonly lastTimeNs: number;
   onRead: ((index: number) => void) | undefined = undefined;
+  onNotice: ((notice: string) => void) | undefined = undefined;
+  /** Chunks met by a pass whose content does not decode: skipped by every later pass. */
+  private readonly undecodable = new Set<number>();
   private readonly cache = new Map<number, ChunkMap>();
   private readonly recent = new Map<number, Event>();
   private readonly fix: ((c: ChunkInfo, j: number, cause: number) => number) | undefined;
@@ -126,7 +151,7 @@ class Trace implements TraceFile {
     this.header = oc.header;
     this.chunks = oc.chunks;
     this.eventCount = oc.eventCount;
-    this.notices = oc.notices;
+    this.notices = [...oc.notices];
     this.notes = [...oc.header.notes, ...oc.notes];
     this.familyCounts = oc.familyCounts;
     this.snapshot = oc.snapshot;
@@ -183,7 +208,11 @@ class Trace implements TraceFile {
     const c = this.chunks[k];
     let ev: Event;
     try { ev = decodeMappedEvent(this.chunkMap(k), c, i - c.firstEvent, this.fix); }
-    catch (e) { wrap(this.path, e); }
+    catch (e) {
+      if (e instanceof ContainerError) e = new TraceError(`${this.path || '<memory>'}: ${e.message}`, e.code);
+      if (!this.skipped(k, e)) throw e;
+      ev = skippedEvent(c.firstTimeNs);
+    }
     recent.set(i, ev);
     if (recent.size > RECENT_EVENTS) recent.delete(recent.keys().next().value as number);
     return ev;
@@ -203,12 +232,29 @@ class Trace implements TraceFile {
       const a = Math.max(0, from - c.firstEvent);
       const b = Math.min(c.eventCount, to - c.firstEvent);
       this.onRead?.(c.firstEvent + a);
-      const dec = this.chunkCursor(k, own, a);
+      let dec: ReturnType<Trace['chunkCursor']> | undefined;
+      if (!this.undecodable.has(k)) {
+        try { dec = this.chunkCursor(k, own, a); }
+        catch (e) { if (!this.skipped(k, e)) throw e; }
+      }
+      if (dec === undefined) {
+        for (let j = a; j < b; j++) yield skippedEvent(c.firstTimeNs);
+        continue;
+      }
       for (let j = dec.at; j < b;) {
         batch.length = 0;
-        j = dec.next(batch, Math.min(b, j + 1024));
-        const skip = Math.max(0, a - (j - batch.length));
+        const at = j;
+        let failed = false;
+        try { j = dec.next(batch, Math.min(b, j + 1024)); }
+        catch (e) { if (!this.skipped(k, e)) throw e; failed = true; }
+        // the events decoded before a failure are good: they go out; the rest of the chunk is skipped
+        const skip = Math.max(0, a - at);
         for (let q = skip; q < batch.length; q++) yield batch[q];
+        if (failed) {
+          const t = batch.length ? batch[batch.length - 1].t : c.firstTimeNs;
+          for (let q = Math.max(a, at + batch.length); q < b; q++) yield skippedEvent(t);
+          break;
+        }
       }
     }
   }
@@ -229,8 +275,41 @@ class Trace implements TraceFile {
       const a = Math.max(0, from - c.firstEvent);
       const b = Math.min(c.eventCount, to - c.firstEvent);
       this.onRead?.(c.firstEvent + a);
-      if (!forEachChunkEvent(this.rawOf(k, own), c, a, b, fn, this.fix, this.fail)) return;
+      if (this.undecodable.has(k)) {
+        for (let i = c.firstEvent + a; i < c.firstEvent + b; i++) if (fn(skippedEvent(c.firstTimeNs), i) === false) return;
+        continue;
+      }
+      // where a chunk stops decoding: the events from there on go out as skipped events
+      let next = c.firstEvent + a;
+      let lastT = c.firstTimeNs;
+      const fail = (e: ContainerError, at: number, t: number): never => { next = Math.max(next, at); lastT = t; return this.fail(e); };
+      let more: boolean;
+      try { more = forEachChunkEvent(this.rawOf(k, own), c, a, b, fn, this.fix, fail); }
+      catch (e) {
+        if (!this.skipped(k, e)) throw e;
+        for (let i = next; i < c.firstEvent + b; i++) if (fn(skippedEvent(lastT), i) === false) return;
+        continue;
+      }
+      if (!more) return;
     }
+  }
+
+  /**
+   * True when `e` is a chunk k that does not decode: the chunk is noted (once) and passes go on
+   * with the next one, as with a chunk whose checksum is bad. Anything else is not ours to hide.
+   */
+  private skipped(k: number, e: unknown): boolean {
+    if (!(e instanceof TraceError) || (e.code !== 'E_CORRUPT' && e.code !== 'E_TOO_LARGE')) return false;
+    if (!this.undecodable.has(k)) {
+      this.undecodable.add(k);
+      const c = this.chunks[k];
+      const range = c.eventCount === 1 ? `event ${c.firstEvent}` : `events ${c.firstEvent}..${c.firstEvent + c.eventCount - 1}`;
+      const why = e.message.startsWith(`${this.path}: `) ? e.message.slice(this.path.length + 2) : e.message;
+      const notice = `chunk ${k} (${range}) does not decode (${why}): its events from there on are skipped`;
+      this.notices.push(notice);
+      this.onNotice?.(notice);
+    }
+    return true;
   }
 
   /**
@@ -273,11 +352,21 @@ class Trace implements TraceFile {
     const c = this.chunks[k];
     if (c === undefined) throw new RangeError(`chunk ${k} outside [0, ${this.chunks.length})`);
     this.onRead?.(c.firstEvent);
+    // a chunk that does not decode reads as that many empty events (each a zero length): skipped events
+    if (this.undecodable.has(k)) return new Uint8Array(c.eventCount);
     try {
       const raw = readChunkBytes(this.src, c, false, this.scratch);
       if (raw.buffer !== this.scratch?.buffer && raw.length >= (this.scratch?.length ?? 0)) this.scratch = raw;
       return raw;
-    } catch (e) { wrap(this.path, e); }
+    } catch (e) {
+      if (e instanceof ContainerError) e = new TraceError(`${this.path || '<memory>'}: ${e.message}`, e.code);
+      if (this.skipped(k, e)) return new Uint8Array(c.eventCount);
+      throw e;
+    }
+  }
+
+  skipUndecodable(k: number, why: string): void {
+    this.skipped(k, new TraceError(`${this.path}: ${why}`, 'E_CORRUPT'));
   }
 
   timeOf(i: number): number {
@@ -285,7 +374,8 @@ class Trace implements TraceFile {
     if (hit !== undefined) return hit.t;
     this.checkIndex(i);
     const k = this.chunkOf(i);
-    return this.chunkMap(k).times[i - this.chunks[k].firstEvent];
+    try { return this.chunkMap(k).times[i - this.chunks[k].firstEvent]; }
+    catch (e) { if (this.skipped(k, e)) return this.chunks[k].firstTimeNs; throw e; }
   }
 
   indexAtTime(tNs: number): number {
@@ -296,7 +386,9 @@ class Trace implements TraceFile {
       if (cs[mid].lastTimeNs >= tNs) hi = mid; else lo = mid + 1;
     }
     if (lo >= cs.length) return this.eventCount;
-    const times = this.chunkMap(lo).times;
+    let times: Float64Array;
+    try { times = this.chunkMap(lo).times; }
+    catch (e) { if (this.skipped(lo, e)) return cs[lo].firstEvent; throw e; }
     let a = 0, b = times.length;
     while (a < b) {
       const mid = (a + b) >> 1;
@@ -357,13 +449,14 @@ export function memoryTrace(header: TraceHeaderInit, events: EventInit[], opts: 
 
 /**
  * Appends a note to a trace file and rewrites its index and trailer after it, so the file still
- * opens through a valid index. A recording cut short is closed by this (its incomplete tail dropped).
+ * opens through a valid index. A damaged trace (one that opens with notices) gets the note without
+ * an index, so it still opens as damaged; returns true then.
  */
-export function appendNote(path: string, note: NoteInit): void {
+export function appendNote(path: string, note: NoteInit): boolean {
   let src: FileSource;
   try { src = new FileSource(path); }
   catch (e) { openFailure(path, e); }
-  let plan: { truncateTo: number; bytes: Uint8Array };
+  let plan: { truncateTo: number; bytes: Uint8Array; damaged: boolean };
   try { plan = planAppendNote(src, note); }
   catch (e) { src.close(); wrap(path, e); }
   const size = src.size;
@@ -378,4 +471,5 @@ export function appendNote(path: string, note: NoteInit): void {
   } finally {
     closeSync(fd);
   }
+  return plan.damaged;
 }

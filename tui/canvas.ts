@@ -83,6 +83,8 @@ export function inRect(r: Rect, x: number, y: number): boolean {
 /** A segment of styled text. */
 export type Seg = [style: Style, text: string];
 
+const CONTROL = /^[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]$/;
+
 export class Canvas {
   readonly chars: string[];
   readonly styles: Uint8Array;
@@ -101,7 +103,8 @@ export class Canvas {
       if (n >= limit) break;
       if (x + n >= 0) {
         const k = y * this.width + x + n;
-        this.chars[k] = ch;
+        // a control character from a trace (ESC, BEL, C1, a bidi override) is never sent to the terminal
+        this.chars[k] = CONTROL.test(ch) ? '?' : ch;
         this.styles[k] = style;
       }
       n++;

@@ -5,8 +5,9 @@
  * Exit 0 clean, 1 findings or a damaged or empty trace, 2 unusable input.
  */
 import type { Command } from 'commander';
-import { CHECK_RULES, checkReportToJson, checkTrace, formatCheckReport, isClean, openTrace, parseTimeText } from '../../replayer/index.js';
+import { CHECK_RULES, checkReportToJson, checkTrace, formatCheckReport, isClean, parseTimeText } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
+import { openTraceReporting, printJson, printText } from '../output.js';
 import { readProgress } from './sim-progress.js';
 
 interface CheckFlags { json?: boolean; rule?: string; max?: string; list?: boolean; starvationBound?: string }
@@ -36,7 +37,7 @@ Examples:
     .action((path: string | undefined, opts: CheckFlags) => {
       if (opts.list) {
         for (const r of CHECK_RULES) {
-          process.stdout.write(`${r.id.padEnd(5)} ${r.name.padEnd(26)} ${r.title}${r.policies ? ` [${r.policies.join(', ')} only]` : ''}\n`);
+          printText(`${r.id.padEnd(5)} ${r.name.padEnd(26)} ${r.title}${r.policies ? ` [${r.policies.join(', ')} only]` : ''}\n`);
         }
         return;
       }
@@ -59,12 +60,12 @@ Examples:
       if (starvationBoundNs === undefined || starvationBoundNs <= 0) {
         throw new CliError(`--starvation-bound: expected a duration like 100ms or 1s (got "${opts.starvationBound}")`);
       }
-      const tr = openTrace(path);
+      const tr = openTraceReporting(path);
       try {
         const progress = readProgress('check', tr);
         let report: ReturnType<typeof checkTrace>;
         try { report = checkTrace(tr, { only, maxPerRule, starvationBoundNs }); } finally { progress.done(); }
-        process.stdout.write(opts.json ? JSON.stringify(checkReportToJson(report), null, 2) + '\n' : formatCheckReport(report) + '\n');
+        if (opts.json) printJson(checkReportToJson(report)); else printText(formatCheckReport(report) + '\n');
         if (!isClean(report)) process.exitCode = 1;
       } finally {
         tr.close();

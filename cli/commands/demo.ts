@@ -4,15 +4,14 @@
  * the terminal UI. Without a terminal it prints the trace summary and the `check` findings instead,
  * plus the commands to go further.
  */
-import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { DEFAULT_SCENARIO, applyOverrides } from '../../hw-model/index.js';
 import { recordScenario, traceHeaderFor } from '../../recorder/index.js';
 import { checkTrace, formatCheckReport } from '../../replayer/index.js';
-import { CliError } from '../errors.js';
+import { prepareInPlaceOutput, printText, traceOutput } from '../output.js';
 import { loadScenarioArg, scenarioOverrides, type ScenarioFlags } from './simulate.js';
 
-interface DemoFlags extends ScenarioFlags { output: string; summary?: boolean }
+interface DemoFlags extends ScenarioFlags { output: string; summary?: boolean; force?: boolean }
 
 export function register(program: Command): void {
   program
@@ -23,14 +22,13 @@ export function register(program: Command): void {
     .option('--policy <p>', 'protected-mode scheduling policy (default: the scenario\'s, panthor-2026)')
     .option('--duration <d>', 'virtual time to simulate (default: the scenario\'s)')
     .option('--summary', 'print the summary even on a terminal')
+    .option('--force', 'replace an existing file that is not a csftrace trace')
     .action(async (opts: DemoFlags) => {
       const { openReplay, replayApi, runTui, summaryText } = await import('../../tui/index.js');
       const overrides = scenarioOverrides(opts);
       const loaded = loadScenarioArg(DEFAULT_SCENARIO);
       const config = applyOverrides(loaded.config, overrides);
-      try {
-        if (statSync(opts.output).isDirectory()) throw new CliError(`${opts.output}: is a directory`);
-      } catch (e) { if (e instanceof CliError) throw e; }
+      prepareInPlaceOutput(opts.output, traceOutput('no'), opts);
       const header = traceHeaderFor({ config, text: loaded.text, source: loaded.source });
       const rec = recordScenario(opts.output, header, config, { offload: false });
       const tty = process.stdout.isTTY === true && process.stdin.isTTY === true;
@@ -51,7 +49,7 @@ export function register(program: Command): void {
         out.push(`  csftrace replay ${opts.output}                 # step through it in the terminal UI`);
         out.push(`  csftrace check ${opts.output}                  # protected-mode invariants`);
         out.push(`  csftrace rerun ${opts.output} --policy panthor-2026-reviewed -o reviewed.csft && csftrace diff ${opts.output} reviewed.csft`);
-        process.stdout.write(out.join('\n') + '\n');
+        printText(out.join('\n') + '\n');
       } finally {
         trace.close();
       }

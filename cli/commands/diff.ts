@@ -5,8 +5,9 @@
  * Exit 0 same, 1 different, 2 error.
  */
 import type { Command } from 'commander';
-import { diffReport, diffTraces, openTrace, parseTimeText, renderDiffText } from '../../replayer/index.js';
+import { diffReport, diffTraces, parseTimeText, renderDiffText } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
+import { escapeStrings, printJson, openTraceReporting } from '../output.js';
 import { readProgress } from './sim-progress.js';
 
 /** Parses a non-negative integer option. */
@@ -48,17 +49,17 @@ Example (the counterfactual: the same workload under another policy):
       const context = intOption('--context', opts.context);
       const maxHunks = intOption('--max-hunks', opts.maxHunks);
       const windowNs = windowOption(opts.window);
-      const a = openTrace(pa);
+      const a = openTraceReporting(pa);
       try {
-        const b = openTrace(pb);
+        const b = openTraceReporting(pb);
         try {
           const progress = readProgress('diff', a, b);
           let report: ReturnType<typeof diffReport>;
           try { report = diffReport(diffTraces(a, b, { windowNs, reasons: opts.reasons }), { context, maxHunks, reasons: opts.reasons }); } finally { progress.done(); }
-          if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+          if (opts.json) printJson(report);
           else {
             const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
-            process.stdout.write(renderDiffText(report, { color }).join('\n') + '\n');
+            process.stdout.write(renderDiffText(escapeStrings(report), { color }).join('\n') + '\n');
           }
           process.exitCode = report.same ? 0 : 1;
         } finally { b.close(); }

@@ -6,11 +6,12 @@
  */
 import type { Command } from 'commander';
 import {
-  EVENT_FAMILIES, eventToJson, eventTypeNames, formatEvent, looksLikeTime, openTrace, parseTimeText,
+  EVENT_FAMILIES, eventToJson, eventTypeNames, formatEvent, isSkippedEvent, looksLikeTime, parseTimeText,
   type TraceFile,
 } from '../../replayer/index.js';
 import * as proto from '../../proto/index.js';
 import { CliError } from '../errors.js';
+import { escapeControls, openTraceReporting, safeJson } from '../output.js';
 import { bindWhere, whereMatcher } from './where.js';
 
 export interface EventsFlags {
@@ -96,25 +97,47 @@ Examples:
   csftrace events demo.csft --limit 20
   csftrace events demo.csft --type mode_switch,GLB_PROTM_ENTER
   csftrace events demo.csft --from 1.5s --type ioctl --json | jq -c .ioctl`)
-    .action((path: string, opts: EventsFlags) => {
+    .action(async (path: string, opts: EventsFlags) => {
       const limit = limitOption(opts.limit);
       const matchers = eventMatchers(opts);
-      const tr = openTrace(path);
+      const tr = openTraceReporting(path);
       try {
-        for (const n of tr.notices) process.stderr.write(`csftrace: ${path}: ${n}\n`);
         const from = resolveFrom(tr, opts.from);
         bindWhere(matchers, tr);
-        printEvents(tr, from, limit, matchers, opts.json === true);
+        await printEvents(tr, from, limit, matchers, opts.json === true);
       } finally {
         tr.close();
       }
     });
 }
 
-/** Writes the selected events to stdout in 64 KiB batches; stops quietly if stdout closes (| head). */
-function printEvents(tr: TraceFile, from: number, limit: number, matchers: EventMatcher[], json: boolean): void {
-  let closed = false;
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') closed = true; else throw e; });
+/** A batch of output is written when it reaches this size. */
+const BATCH_CHARS = 65536;
+
+/**
+ * Writes `text` to stdout; when the stream holds more than its high-water mark (a slow reader on a
+ * pipe), waits until it drains, so the output never piles up in memory. Resolves false when stdout
+ * has closed (| head) or failed.
+ */
+function writeWithBackpressure(text: string): Promise<boolean> | boolean {
+  const out = process.stdout;
+  if (out.destroyed || out.writableEnded) return false;
+  if (out.write(text)) return true;
+  return new Promise((resolve) => {
+    const done = (ok: boolean): void => { out.off('drain', onDrain); out.off('close', onClose); out.off('error', onClose); resolve(ok); };
+    const onDrain = (): void => done(true);
+    const onClose = (): void => done(false);
+    out.on('drain', onDrain);
+    out.on('close', onClose);
+    out.on('error', onClose);
+  });
+}
+
+/**
+ * Writes the selected events to stdout in 64 KiB batches, waiting for a slow reader; stops quietly if
+ * stdout closes (| head). Text lines have their control characters escaped.
+ */
+async function printEvents(tr: TraceFile, from: number, limit: number, matchers: EventMatcher[], json: boolean): Promise<void> {
   let buf = '';
   let printed = 0;
   let i = from;
@@ -123,16 +146,21 @@ function printEvents(tr: TraceFile, from: number, limit: number, matchers: Event
   const notesAt = new Map<number, string[]>();
   for (const n of tr.notes) notesAt.set(n.eventIndex, [...(notesAt.get(n.eventIndex) ?? []), n.text]);
   for (const ev of tr.iterate(from)) {
+    if (isSkippedEvent(ev)) { i++; continue; }  // in a chunk that does not decode (a notice says so)
     let ok = true;
     for (let k = 0; k < matchers.length && ok; k++) ok = matchers[k](ev, i);
     if (ok) {
       const notes = notesAt.get(i);
-      if (json) buf += JSON.stringify(notes ? { ...eventToJson(ev, i), notes } : eventToJson(ev, i)) + '\n';
-      else buf += formatEvent(ev, i) + '\n' + (notes ? notes.map((t) => `    note: ${t}\n`).join('') : '');
-      if (buf.length > 65536) { process.stdout.write(buf); buf = ''; if (closed) return; }
+      if (json) buf += safeJson(notes ? { ...eventToJson(ev, i), notes } : eventToJson(ev, i)) + '\n';
+      else buf += escapeControls(formatEvent(ev, i) + '\n' + (notes ? notes.map((t) => `    note: ${t}\n`).join('') : ''));
+      if (buf.length > BATCH_CHARS) {
+        const w = writeWithBackpressure(buf);
+        buf = '';
+        if (!(w === true || await w)) return;
+      }
       if (++printed >= limit) break;
     }
     i++;
   }
-  if (buf && !closed) process.stdout.write(buf);
+  if (buf) await writeWithBackpressure(buf);
 }

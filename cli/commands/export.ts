@@ -2,12 +2,12 @@
  * `csftrace export trace.csft --format perfetto|chrome-json|jsonl -o out`: the trace in formats
  * other tools open (Perfetto UI / trace_processor, chrome://tracing, line-oriented JSON tools).
  */
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { EXPORT_FORMATS, exportTrace, isExportFormat, openTrace } from '../../replayer/index.js';
+import { EXPORT_FORMATS, exportTrace, isExportFormat } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
-import { indexOption, writeFileAtomically } from './trim.js';
-import { readProgress } from './sim-progress.js';
+import { exportOutput, writeOutputFile, openTraceReporting } from '../output.js';
+import { indexOption } from './trim.js';
+import { readProgress, sameFile } from './sim-progress.js';
 
 export function register(program: Command): void {
   program
@@ -15,7 +15,8 @@ export function register(program: Command): void {
     .description('write a trace as a Perfetto trace, Chrome trace-event JSON or JSON lines')
     .argument('<trace>', 'trace to export (.csft)')
     .requiredOption('--format <format>', `output format: ${EXPORT_FORMATS.join(' | ')}`)
-    .requiredOption('-o, --output <file>', 'output file')
+    .requiredOption('-o, --output <file>', 'output file; - for standard output')
+    .option('--force', 'replace an existing file that is not an export of this format')
     .option('--from <i>', 'first event (default 0)')
     .option('--to <j>', 'last event, inclusive (default: the last)')
     .option('--no-flows', 'leave out the cause → effect flow arrows (perfetto, chrome-json)')
@@ -26,12 +27,13 @@ heap usage counters, flows from each event's cause).
 chrome-json: open in chrome://tracing or Perfetto. jsonl: one decoded event per line.
 
 Example:
-  csftrace export demo.csft --format perfetto -o demo.perfetto-trace`)
-    .action((path: string, o: { format: string; output: string; from?: string; to?: string; flows: boolean }) => {
+  csftrace export demo.csft --format perfetto -o demo.perfetto-trace
+  csftrace export demo.csft --format jsonl -o - | jq -c .decision`)
+    .action((path: string, o: { format: string; output: string; from?: string; to?: string; flows: boolean; force?: boolean }) => {
       if (!isExportFormat(o.format)) throw new CliError(`--format: "${o.format}" is not one of ${EXPORT_FORMATS.join(', ')}`);
-      if (resolve(o.output) === resolve(path)) throw new CliError(`${o.output}: the output would overwrite the input trace`);
+      if (sameFile(o.output, path)) throw new CliError(`${o.output}: the output would overwrite the input trace`);
       const format = o.format;
-      const trace = openTrace(path);
+      const trace = openTraceReporting(path);
       try {
         const n = trace.eventCount;
         const from = o.from !== undefined ? indexOption('--from', o.from) : 0;
@@ -39,7 +41,7 @@ Example:
         if (n > 0 && (from >= n || to < from || to >= n)) throw new CliError(`--from/--to: ${from}..${to} is not a range of events 0..${n - 1}`);
         const progress = readProgress('export', trace);
         let bytes: number;
-        try { bytes = writeFileAtomically(o.output, (write) => exportTrace(trace, format, write, { from, to: to + 1, flows: o.flows })); }
+        try { bytes = writeOutputFile(o.output, exportOutput(format), o, (write) => exportTrace(trace, format, write, { from, to: to + 1, flows: o.flows })); }
         finally { progress.done(); }
         if (process.stderr.isTTY) process.stderr.write(`${o.output}: ${format}, ${Math.max(0, to - from + 1)} events, ${bytes} bytes\n`);
       } finally { trace.close(); }

@@ -1,14 +1,16 @@
 /**
- * `csftrace info trace.csft [--json] [--deep]`: what a trace holds: header (scenario, seed,
- * policies, duration, versions), events by family, size and bytes/event, chunks, integrity
- * (index, checksums; --deep also decodes every event), recovery notices and notes.
+ * `csftrace info trace.csft [--json]`: what a trace holds: header (scenario, seed, policies,
+ * duration, versions), events by family, size and bytes/event, chunks, integrity (index, checksums,
+ * and every event decoded: a chunk whose checksum passes but whose content does not decode is
+ * damage too), recovery notices and notes.
  * Exit 0 for an intact trace, 1 when it is damaged (notices), 2 when it cannot be opened.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import {
   EVENT_FAMILIES, assumptionsOf, formatAssumptions, formatTimeNs, openTrace, policyWithFixes, type TraceFile,
 } from '../../replayer/index.js';
 import { humanBytes } from './record.js';
+import { printJson, printText } from '../output.js';
 
 function familyNameOf(n: number): string {
   const c = EVENT_FAMILIES[n];
@@ -17,20 +19,27 @@ function familyNameOf(n: number): string {
 
 interface DeepResult { decoded: number; error?: string }
 
+/**
+ * Decodes every event (chunks that do not decode are skipped by the pass and added to the trace's
+ * notices) and checks the order of times and causes.
+ */
 function deepCheck(tr: TraceFile): DeepResult {
   let decoded = 0;
-  try {
-    let prevT = 0;
-    for (const ev of tr.iterate()) {
-      if (ev.t < prevT) return { decoded, error: `event ${decoded}: time goes backwards` };
-      if (ev.cause > decoded) return { decoded, error: `event ${decoded}: cause points before the first event` };
-      prevT = ev.t;
-      decoded++;
-    }
-  } catch (e) {
-    return { decoded, error: (e as Error).message };
-  }
-  return { decoded };
+  let error: string | undefined;
+  let prevT = 0;
+  tr.forEach((ev, i) => {
+    if (error === undefined && ev.t < prevT) error = `event ${i}: time goes backwards`;
+    if (error === undefined && ev.cause > i) error = `event ${i}: cause points before the first event`;
+    prevT = ev.t;
+    decoded++;
+  });
+  return { decoded, error };
+}
+
+/** The recording's wall-clock time, or what is wrong with the header's value. */
+function wallClockText(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? `(invalid wall-clock value ${ms})` : d.toISOString();
 }
 
 export function infoJson(tr: TraceFile, deep?: DeepResult): object {
@@ -44,6 +53,7 @@ export function infoJson(tr: TraceFile, deep?: DeepResult): object {
       scenarioName: h.scenarioName, seed: h.seed, policy: h.policy, heapPolicy: h.heapPolicy,
       heapNameSource: h.heapNameSource, durationNs: h.durationNs, metadata: h.metadata,
       trimmedFrom: h.trimmedFrom ?? null, wallClockUnixMs: h.wallClockUnixMs || null,
+      recorded: h.wallClockUnixMs ? wallClockText(h.wallClockUnixMs) : null,
       scenarioTextBytes: h.scenarioText.length,
       reviewFixes: h.reviewFixes,
       fwAssumptions: Object.fromEntries(assumptionsOf(h).map((a) => [a.name, a.value])),
@@ -74,7 +84,7 @@ export function infoText(tr: TraceFile, deep?: DeepResult): string {
   row('run', `seed ${h.seed} · policy ${policyWithFixes(h)} · heap policy ${h.heapPolicy || '?'} · heap name from ${h.heapNameSource || '?'}`);
   row('firmware', formatAssumptions(h));
   row('duration', `${formatTimeNs(h.durationNs)} requested · last event at ${formatTimeNs(tr.lastTimeNs)}`);
-  row('producer', `${h.producer || '?'} · model ${h.modelVersion || '?'}${h.wallClockUnixMs ? ` · recorded ${new Date(h.wallClockUnixMs).toISOString()}` : ''}`);
+  row('producer', `${h.producer || '?'} · model ${h.modelVersion || '?'}${h.wallClockUnixMs ? ` · recorded ${wallClockText(h.wallClockUnixMs)}` : ''}`);
   if (h.trimmedFrom) {
     const t = h.trimmedFrom;
     row('trimmed', `events ${t.firstEvent}..${t.lastEvent} of ${t.originalEvents} (${formatTimeNs(t.firstTimeNs)} .. ${formatTimeNs(t.lastTimeNs)})`);
@@ -109,19 +119,20 @@ export function register(program: Command): void {
     .description('what a trace holds: header, scenario, seed, policy, duration, events by family, size, bytes/event, chunks, integrity, notes')
     .argument('<trace>', 'trace file (.csft)')
     .option('--json', 'print as JSON')
-    .option('--deep', 'also decode every event (checksums are always verified)')
+    .addOption(new Option('--deep', 'decode every event (always done now)').hideHelp())
     .addHelpText('after', `
+Integrity: the index, every chunk's checksum, and every event decoded.
 Exit status: 0 intact, 1 damaged (the notices say what was recovered and what was lost), 2 unreadable.
 
 Examples:
   csftrace info demo.csft
   csftrace info demo.csft --json | jq .families`)
-    .action((path: string, opts: { json?: boolean; deep?: boolean }) => {
+    .action((path: string, opts: { json?: boolean }) => {
       const tr = openTrace(path);
       try {
-        const deep = opts.deep ? deepCheck(tr) : undefined;
-        process.stdout.write(opts.json ? JSON.stringify(infoJson(tr, deep), null, 2) + '\n' : infoText(tr, deep));
-        if (tr.notices.length > 0 || deep?.error !== undefined) process.exitCode = 1;
+        const deep = deepCheck(tr);
+        if (opts.json) printJson(infoJson(tr, deep)); else printText(infoText(tr, deep));
+        if (tr.notices.length > 0 || deep.error !== undefined) process.exitCode = 1;
       } finally {
         tr.close();
       }

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { appendNote, openTrace } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
+import { isSystemError, printNotice, printText, writeFailure } from '../output.js';
 import { indexOption } from './trim.js';
 
 export function register(program: Command): void {
@@ -23,11 +24,12 @@ Example:
       if (text.length > 4096) throw new CliError(`note: the text is ${text.length} characters (at most 4096)`);
       const trace = openTrace(path);
       const n = trace.eventCount;
-      // a damaged trace gets a new index with its note: say now what was lost, before it is sealed
-      for (const notice of trace.notices) process.stderr.write(`csftrace: ${path}: ${notice}\n`);
+      for (const notice of trace.notices) printNotice(`${path}: ${notice}`);
       trace.close();
       if (at >= n) throw new CliError(`--at: event ${at} is outside the trace (events 0..${n - 1})`);
-      appendNote(path, { eventIndex: at, text });
-      process.stdout.write(`${path}: note at #${at}\n`);
+      let damaged: boolean;
+      try { damaged = appendNote(path, { eventIndex: at, text }); }
+      catch (e) { if (isSystemError(e)) throw writeFailure(path, e); throw e; }
+      printText(`${path}: note at #${at}${damaged ? ' (the trace is damaged: no new index was written, so it still opens as damaged)' : ''}\n`);
     });
 }

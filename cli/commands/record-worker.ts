@@ -29,6 +29,7 @@ export type RecordWorkerMessage =
 const data = workerData as RecordWorkerData;
 const port = parentPort!;
 const stop = new Int32Array(data.stop);
+let lastPost = 0;
 
 try {
   const r = recordScenario(data.path, data.header, data.config, {
@@ -37,7 +38,13 @@ try {
     offload: 'auto',
     startWriter: (writer) => port.postMessage({ type: 'writer', data: writer } satisfies RecordWorkerMessage, [writer.port]),
     shouldStop: () => Atomics.load(stop, 0) !== 0,
-    onProgress: data.progress ? (p) => port.postMessage({ type: 'progress', p } satisfies RecordWorkerMessage) : undefined,
+    // the loop reports every few milliseconds (so a stop is seen at once); the bar needs 10 a second
+    onProgress: data.progress ? (p) => {
+      const now = Date.now();
+      if (now - lastPost < 100) return;
+      lastPost = now;
+      port.postMessage({ type: 'progress', p } satisfies RecordWorkerMessage);
+    } : undefined,
   });
   port.postMessage({ type: 'done', events: r.events, bytes: r.bytes, chunks: r.chunks, lastTimeNs: r.lastTimeNs, stopped: r.stopped } satisfies RecordWorkerMessage);
 } catch (e) {

@@ -5,7 +5,6 @@
  * (stderr, terminals only) and turns SIGINT/SIGTERM into a clean stop: the file is closed with its
  * index and holds every event up to the stop.
  */
-import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { isatty } from 'node:tty';
 import { Worker } from 'node:worker_threads';
@@ -13,6 +12,7 @@ import type { Command } from 'commander';
 import { applyOverrides, formatNs } from '../../hw-model/index.js';
 import { serveTapes, traceHeaderFor } from '../../recorder/index.js';
 import { CliError } from '../errors.js';
+import { prepareInPlaceOutput, printText, traceOutput } from '../output.js';
 import { progressLine } from './sim-progress.js';
 import { checkPolicyFixes, loadScenarioArg, scenarioOptions, scenarioOverrides, type ScenarioFlags } from './simulate.js';
 import type { RecordWorkerData, RecordWorkerMessage } from './record-worker.js';
@@ -24,6 +24,7 @@ interface RecordFlags extends ScenarioFlags {
   wallClock?: boolean;
   fast?: boolean;
   json?: boolean;
+  force?: boolean;
 }
 
 export function humanBytes(n: number): string {
@@ -63,6 +64,7 @@ export function register(program: Command): void {
     .option('--fast', 'lz4 fast chunks instead of lz4 HC: about a quarter larger, less CPU while recording')
     .option('--wall-clock', 'store the wall-clock time in the header (the file is then not byte-identical across runs)')
     .option('--json', 'print the result as JSON')
+    .option('--force', 'replace an existing file that is not a csftrace trace')
     .addHelpText('after', `
 The same scenario, seed, policy and duration give a byte-identical file.
 Ctrl-C (SIGINT) or SIGTERM stops early and still closes the file with its index; after a kill -9
@@ -82,9 +84,8 @@ Examples:
       checkPolicyFixes(config);
       const toStdout = opts.output === '-';
       if (toStdout && isatty(1)) throw new CliError('-: standard output is a terminal; redirect or pipe the trace');
-      try {
-        if (!toStdout && statSync(opts.output).isDirectory()) throw new CliError(`${opts.output}: is a directory`);
-      } catch (e) { if (e instanceof CliError) throw e; }
+      // A recording streams: -o - is standard output, /dev/null or a FIFO is written into.
+      if (!toStdout) prepareInPlaceOutput(opts.output, traceOutput('binary', true), opts);
       const header = traceHeaderFor({
         config, text: loaded.text,
         source: loaded.source.startsWith('builtin:') ? loaded.source : basename(loaded.source),
@@ -130,7 +131,7 @@ Examples:
       if (msg.type !== 'done') throw new Error('unexpected message from the record worker');
       const bpe = msg.events ? msg.bytes / msg.events : 0;
       // with the trace on standard output, the summary goes to stderr
-      const say = (text: string): void => { (toStdout ? process.stderr : process.stdout).write(text); };
+      const say = (text: string): void => { if (toStdout) process.stderr.write(text); else printText(text); };
       if (opts.json) {
         say(JSON.stringify({
           path: opts.output, scenario: config.name, seed: config.seed, policy: config.driver.protmPolicy,

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { diffReport, diffTraces, renderDiffText, resolvePosition } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
+import { escapeStrings, printText } from '../output.js';
 
 /** A trace argument: the path, and the event of a `#ev=N` link when the path as given does not exist. */
 export interface TraceArg { path: string; ev?: number; link?: string }
@@ -70,7 +71,7 @@ Examples:
         const tty = process.stdout.isTTY === true && process.stdin.isTTY === true;
         if (other === undefined) {
           if (!tty || opts.summary) {
-            process.stdout.write(summaryText(replayApi, replayer, { at, width: process.stdout.columns || 100 }));
+            printText(summaryText(replayApi, replayer, { at, width: process.stdout.columns || 100 }));
             return;
           }
           await runTui({ api: replayApi, replayer, at });
@@ -82,7 +83,7 @@ Examples:
             const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
             const report = diffReport(diffTraces(trace, b.trace));
             process.stdout.write(`csftrace replay --diff: ${tty ? "--summary" : "not a terminal"}, so the text of \`csftrace diff\` instead of the UI\n`);
-            process.stdout.write(renderDiffText(report, { color }).join('\n') + '\n');
+            process.stdout.write(renderDiffText(escapeStrings(report), { color }).join('\n') + '\n');
             return;
           }
           await runTui({ api: replayApi, replayer, at, composer: diffComposer(replayApi, diffApi, b.replayer) });

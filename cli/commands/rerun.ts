@@ -8,11 +8,12 @@ import type { Command } from 'commander';
 import { recordScenario, traceHeaderFor } from '../../recorder/index.js';
 import { configFromHeader, formatTimeNs, openTrace } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
+import { isSystemError, prepareInPlaceOutput, printJson, printText, traceOutput, writeFailure } from '../output.js';
 import { progressLine, sameFile } from './sim-progress.js';
 import { checkPolicyFixes, collect } from './simulate.js';
 
 interface RerunFlags {
-  policy?: string; heapPolicy?: string; reviewFixes?: string; assume?: string[]; output?: string; json?: boolean;
+  policy?: string; heapPolicy?: string; reviewFixes?: string; assume?: string[]; output?: string; json?: boolean; force?: boolean;
 }
 
 export function register(program: Command): void {
@@ -26,6 +27,7 @@ export function register(program: Command): void {
     .option('--assume <name=value>', 'a firmware assumption (repeatable; list: csftrace scenarios --assumptions)', collect, [])
     .requiredOption('-o, --output <file>', 'the new trace (.csft)')
     .option('--json', 'print the result as JSON')
+    .option('--force', 'replace an existing file that is not a csftrace trace')
     .addHelpText('after', `
 Examples:
   csftrace rerun demo.csft --policy kbase -o kbase.csft && csftrace diff demo.csft kbase.csft
@@ -49,21 +51,21 @@ Examples:
       } finally {
         tr.close();
       }
+      prepareInPlaceOutput(out, traceOutput('no'), opts);
       const bar = progressLine();
       let res;
       try {
         res = recordScenario(out, header, config, { onProgress: (p) => bar.update(`rerun: virtual ${formatTimeNs(p.now)} of ${formatTimeNs(p.duration)}, ${p.events.toLocaleString('en-US')} events`) });
       } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        if (err && typeof err.code === 'string' && err.syscall) throw new CliError(`${out}: cannot write (${err.code})`);
+        if (isSystemError(e)) throw writeFailure(out, e);
         throw e;
       } finally {
         bar.clear();
       }
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ input: path, output: out, policy: config.driver.protmPolicy, heapPolicy: config.driver.heapPolicy, events: res.events, bytes: res.bytes }, null, 2) + '\n');
+        printJson({ input: path, output: out, policy: config.driver.protmPolicy, heapPolicy: config.driver.heapPolicy, events: res.events, bytes: res.bytes });
       } else {
-        process.stdout.write(`rerun ${path} (${tr.header.policy || '?'}) under ${config.driver.protmPolicy}/${config.driver.heapPolicy}: ` +
+        printText(`rerun ${path} (${tr.header.policy || '?'}) under ${config.driver.protmPolicy}/${config.driver.heapPolicy}: ` +
           `${out}, ${res.events.toLocaleString('en-US')} events, virtual ${formatTimeNs(res.lastTimeNs)}\n` +
           `compare: csftrace diff ${path} ${out}\n`);
       }

@@ -4,6 +4,7 @@
  * `--assumptions` the firmware assumptions with their alternatives.
  */
 import type { Command } from 'commander';
+import { printJson, printText } from '../output.js';
 import {
   DEFAULT_SCENARIO, FW_ASSUMPTION_SPECS, FW_FIXED_GUESSES, findBuiltin, listBuiltins, loadBuiltin,
 } from '../../hw-model/index.js';
@@ -47,10 +48,10 @@ Start your own: csftrace scenarios --show ${DEFAULT_SCENARIO} > mine.yaml && csf
       }
       const list = listBuiltins();
       if (opts.json) {
-        process.stdout.write(JSON.stringify(list.map((s) => ({ ...s, default: s.name === DEFAULT_SCENARIO })), null, 2) + '\n');
+        printJson(list.map((s) => ({ ...s, default: s.name === DEFAULT_SCENARIO })));
         return;
       }
       const w = Math.max(...list.map((s) => s.name.length));
-      for (const s of list) process.stdout.write(`${s.name.padEnd(w)}  ${s.description}${s.name === DEFAULT_SCENARIO ? ' (default)' : ''}\n`);
+      for (const s of list) printText(`${s.name.padEnd(w)}  ${s.description}${s.name === DEFAULT_SCENARIO ? ' (default)' : ''}\n`);
     });
 }

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import {
   DEFAULT_SCENARIO, HEAP_POLICIES, PROTM_POLICIES, applyOverrides, assumptionEntries, findBuiltin, formatNs,
   formatReviewFixes, formatSummary, listBuiltins, reviewFixesOf,
-  REVIEW_FIXES, parseAssumption, parseReviewFixes, parseHeapPolicy, parseProtmPolicy, parseRunDuration, parseScenario, parseSeed, simulate, suggest,
+  REVIEW_FIXES, parseAssumption, parseReviewFixes, parseHeapPolicy, parseProtmPolicy, parseRunDuration, parseScenario, parseSeed, simulate, suggest, MAX_SCENARIO_BYTES,
   type ScenarioConfig, type ScenarioOverrides, type SimResult,
 } from '../../hw-model/index.js';
 import {
@@ -17,10 +17,22 @@ import {
 } from '../../replayer/index.js';
 import type { EventInit } from '../../proto/index.js';
 import { CliError } from '../errors.js';
+import { printJson, printText } from '../output.js';
 import { progressLine } from './sim-progress.js';
 
-/** Scenario files are a few KiB; anything past this is not one. */
-const MAX_SCENARIO_BYTES = 1024 * 1024;
+/** A scenario file's text; bytes that are not UTF-8 are refused (naming the first one). */
+function decodeUtf8(file: string, bytes: Uint8Array): string {
+  try { return new TextDecoder('utf-8', { fatal: true }).decode(bytes); }
+  catch {
+    let at = 0;
+    // the first bad byte: the longest prefix that decodes
+    for (let lo = 0, hi = bytes.length; lo <= hi;) {
+      const mid = (lo + hi) >> 1;
+      try { new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid)); at = mid; lo = mid + 1; } catch { hi = mid - 1; }
+    }
+    throw new CliError(`${file}: not UTF-8 text (a bad byte near byte ${at}): a scenario file is UTF-8 YAML`);
+  }
+}
 
 /** A scenario as the user named it: the parsed config, its YAML text, and where it came from. */
 export interface LoadedScenario { config: ScenarioConfig; text: string; source: string }
@@ -37,7 +49,7 @@ export function loadScenarioArg(arg: string): LoadedScenario {
     const st = statSync(arg);
     if (st.isDirectory()) throw new CliError(`${arg}: is a directory, not a scenario file`);
     if (st.size > MAX_SCENARIO_BYTES) throw new CliError(`${arg}: too large for a scenario file (${st.size} bytes, at most ${MAX_SCENARIO_BYTES})`);
-    text = readFileSync(arg, 'utf8');
+    text = decodeUtf8(arg, readFileSync(arg));
   } catch (e) {
     if (e instanceof CliError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
@@ -211,16 +223,16 @@ Built-ins: csftrace scenarios`)
       const metrics = sink.finish();
       if (opts.json) {
         const { config, ...rest } = res;
-        process.stdout.write(JSON.stringify({
+        printJson({
           scenario: config.name, source: loaded.source, seed: config.seed, policy: config.driver.protmPolicy,
           heapPolicy: config.driver.heapPolicy, heapNameSource: config.driver.heapNameSource, durationNs: config.duration,
           reviewFixes: formatReviewFixes(reviewFixesOf(config.driver.protmPolicy, config.driver.reviewFixes)),
           firmware: config.firmware,
           ...rest,
           metrics: { apps: Object.fromEntries(metrics.apps), groups: Object.fromEntries(metrics.groups) },
-        }, null, 2) + '\n');
+        });
       } else {
-        process.stdout.write(formatRun(res, loaded.source, metrics));
+        printText(formatRun(res, loaded.source, metrics));
       }
     });
 }

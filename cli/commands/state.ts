@@ -4,8 +4,9 @@
  * BOs, processes) or JSON.
  */
 import type { Command } from 'commander';
+import { openTraceReporting, printJson, printText } from '../output.js';
 import {
-  Replayer, eventToJson, formatEvent, formatTables, formatTimeNs, openTrace, renderState, resolvePosition,
+  Replayer, eventToJson, formatEvent, formatTables, formatTimeNs, renderState, resolvePosition,
   type TraceFile,
 } from '../../replayer/index.js';
 import { CliError, isUserFacing } from '../errors.js';
@@ -37,15 +38,14 @@ Examples:
   csftrace state demo.csft --at '#1234' --only slots,groups
   csftrace state demo.csft --at 1234 --json | jq .state.device.gpuMode`)
     .action((path: string, opts: StateFlags) => {
-      const tr = openTrace(path);
+      const tr = openTraceReporting(path);
       try {
-        for (const n of tr.notices) process.stderr.write(`csftrace: ${path}: ${n}\n`);
         const at = atOption(tr, path, opts.at);
         const r = Replayer.open(tr);
         const s = r.stateAt(at);
         const ev = at >= 0 ? tr.event(at) : undefined;
         if (opts.json) {
-          process.stdout.write(JSON.stringify({ trace: path, index: at, t: s.t, event: ev ? eventToJson(ev, at) : null, state: s }, null, 2) + '\n');
+          printJson({ trace: path, index: at, t: s.t, event: ev ? eventToJson(ev, at) : null, state: s });
           return;
         }
         let tables = renderState(s);
@@ -57,7 +57,7 @@ Examples:
           tables = tables.filter((t) => want.includes(key(t.title)));
         }
         const head = ev ? `state of ${path} after ${formatEvent(ev, at)}` : `state of ${path} before the first event`;
-        process.stdout.write(`${head}\n${at >= 0 ? `(event ${at + 1} of ${tr.eventCount}, ${formatTimeNs(s.t)})` : `(${tr.eventCount} events)`}\n\n${formatTables(tables)}`);
+        printText(`${head}\n${at >= 0 ? `(event ${at + 1} of ${tr.eventCount}, ${formatTimeNs(s.t)})` : `(${tr.eventCount} events)`}\n\n${formatTables(tables)}`);
       } finally {
         tr.close();
       }

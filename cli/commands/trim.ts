@@ -2,38 +2,19 @@
  * `csftrace trim trace.csft (--from i --to j | --around i --window 50ms) -o small.csft`: a window of
  * a trace as a self-contained trace (a state snapshot, then the window's events).
  */
-import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
-  aroundWindow, openTrace, parseTimeText, rangeWindow, trimTrace, type TraceFile, type TrimWindow,
+  aroundWindow, parseTimeText, rangeWindow, trimTrace, type TraceFile, type TrimWindow,
 } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
+import { printJson, printText, STDOUT_NAME, traceOutput, writeOutputFile, openTraceReporting } from '../output.js';
+import { sameFile } from './sim-progress.js';
 
 /** An event index option: 1234 or #1234. */
 export function indexOption(name: string, text: string): number {
   const m = /^\s*#?(\d+)\s*$/.exec(text);
   if (!m) throw new CliError(`${name}: expected an event index (1234 or #1234), got "${text}"`);
   return Number(m[1]);
-}
-
-/** Writes `produce`'s bytes to `path` through a temporary file renamed at the end (no half files). */
-export function writeFileAtomically(path: string, produce: (write: (b: Uint8Array) => void) => void): number {
-  const tmp = `${path}.tmp-${process.pid}`;
-  let fd: number;
-  try { fd = openSync(tmp, 'w'); }
-  catch (e) { throw new CliError(`${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? 'error'})`); }
-  let size = 0;
-  try {
-    produce((b) => { let off = 0; while (off < b.length) off += writeSync(fd, b, off, b.length - off); size += b.length; });
-    closeSync(fd);
-    renameSync(tmp, path);
-  } catch (e) {
-    try { closeSync(fd); } catch { /* already closed */ }
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  return size;
 }
 
 export function trimWindowFromOptions(trace: TraceFile, o: { from?: string; to?: string; around?: string; window?: string }): TrimWindow {
@@ -59,7 +40,8 @@ export function register(program: Command): void {
     .option('--to <j>', 'last event of the window (inclusive)')
     .option('--around <i>', 'event at the centre of a time window')
     .option('--window <time>', 'width of the time window around --around (default 50ms)')
-    .requiredOption('-o, --output <file>', 'output trace (.csft)')
+    .requiredOption('-o, --output <file>', 'output trace (.csft); - for standard output')
+    .option('--force', 'replace an existing file that is not a csftrace trace')
     .option('--json', 'print what was written as JSON')
     .addHelpText('after', `
 The trimmed trace replays on its own: it starts with the replayed state before the window, so the
@@ -68,19 +50,21 @@ and records the range it came from (shown by csftrace info).
 
 Examples:
   csftrace trim demo.csft --from 1200 --to 1800 -o small.csft
-  csftrace trim demo.csft --around 1500 --window 50ms -o small.csft`)
-    .action((path: string, o: { from?: string; to?: string; around?: string; window?: string; output: string; json?: boolean }) => {
-      if (resolve(o.output) === resolve(path)) throw new CliError(`${o.output}: the output would overwrite the input trace`);
-      const trace = openTrace(path);
+  csftrace trim demo.csft --around 1500 --window 50ms -o small.csft
+  csftrace trim demo.csft --from 0 --to 99 -o - > small.csft`)
+    .action((path: string, o: { from?: string; to?: string; around?: string; window?: string; output: string; json?: boolean; force?: boolean }) => {
+      if (sameFile(o.output, path)) throw new CliError(`${o.output}: the output would overwrite the input trace`);
+      const trace = openTraceReporting(path);
       try {
         const w = trimWindowFromOptions(trace, o);
         let result: ReturnType<typeof trimTrace> | undefined;
-        const bytes = writeFileAtomically(o.output, (write) => { result = trimTrace(trace, w, write); });
+        const bytes = writeOutputFile(o.output, traceOutput('binary'), o, (write) => { result = trimTrace(trace, w, write); });
         const r = result!;
-        if (o.json) {
-          process.stdout.write(JSON.stringify({ output: o.output, bytes, events: r.events, from: r.window.from, to: r.window.to, range: r.range, notes: r.notesKept }, null, 2) + '\n');
-        } else {
-          process.stdout.write(`${o.output}: events ${r.window.from}..${r.window.to} of ${path} (${r.events} events, ${bytes} bytes)\n`);
+        const toStdout = o.output === STDOUT_NAME;
+        if (o.json && !toStdout) {
+          printJson({ output: o.output, bytes, events: r.events, from: r.window.from, to: r.window.to, range: r.range, notes: r.notesKept });
+        } else if (!toStdout) {
+          printText(`${o.output}: events ${r.window.from}..${r.window.to} of ${path} (${r.events} events, ${bytes} bytes)\n`);
         }
       } finally { trace.close(); }
     });

@@ -4,7 +4,8 @@
  * recording, or "identical (N events)". Exit 0 identical, 1 different, 2 bad input.
  */
 import type { Command } from 'commander';
-import { eventToJson, formatEvent, openTrace, verifyTrace, normalizeEventInit } from '../../replayer/index.js';
+import { openTraceReporting, printJson, printNotice, printText } from '../output.js';
+import { eventToJson, formatEvent, verifyTrace, normalizeEventInit } from '../../replayer/index.js';
 import { progressLine } from './sim-progress.js';
 
 interface VerifyFlags { json?: boolean }
@@ -20,32 +21,31 @@ Examples:
   csftrace verify demo.csft
   csftrace verify demo.csft --json | jq .identical`)
     .action((path: string, opts: VerifyFlags) => {
-      const tr = openTrace(path);
+      const tr = openTraceReporting(path);
       const bar = progressLine();
       try {
-        for (const n of tr.notices) process.stderr.write(`csftrace: ${path}: ${n}\n`);
         const r = verifyTrace(tr, { onProgress: (now, duration, compared) => bar.update(`verify: ${compared.toLocaleString('en-US')} events equal, virtual ${(100 * now / Math.max(1, duration)).toFixed(0)}%`) });
         bar.clear();
         const d = r.firstDifference;
         if (opts.json) {
-          process.stdout.write(JSON.stringify({
+          printJson({
             trace: path, identical: r.identical, compared: r.compared, recordedEvents: r.recordedEvents, notes: r.notes,
             firstDifference: d ? {
               index: d.index, fields: d.fields,
               recorded: d.recorded ? eventToJson(d.recorded, d.index) : null,
               simulated: d.simulated ? eventToJson(normalizeEventInit(d.simulated), d.index) : null,
             } : null,
-          }, null, 2) + '\n');
+          });
         } else if (r.identical) {
-          process.stdout.write(`${path}: identical (${r.recordedEvents.toLocaleString('en-US')} events)\n`);
+          printText(`${path}: identical (${r.recordedEvents.toLocaleString('en-US')} events)\n`);
         } else if (d) {
           const lines = [`${path}: differs at event #${d.index} (${r.compared > 0 ? `${(d.recorded ? r.compared - 1 : r.compared).toLocaleString('en-US')} events equal before it` : 'first event'})`];
           lines.push(`  recorded:     ${d.recorded ? formatEvent(d.recorded, d.index) : '(none: the recording ends here)'}`);
           lines.push(`  re-simulated: ${d.simulated ? formatEvent(normalizeEventInit(d.simulated), d.index) : '(none: the re-simulation ends here)'}`);
           if (d.fields.length) lines.push(`  differing:    ${d.fields.join(', ')}`);
-          process.stdout.write(lines.join('\n') + '\n');
+          printText(lines.join('\n') + '\n');
         }
-        for (const n of r.notes) process.stderr.write(`csftrace: ${path}: note: ${n}\n`);
+        for (const n of r.notes) printNotice(`${path}: note: ${n}`);
         if (!r.identical) process.exitCode = 1;
       } finally {
         bar.clear();

@@ -2,7 +2,7 @@
  * scenario/: the scenario file format (schema.ts), the YAML loader with file:line:key errors
  * (loader.ts), command-line overrides (overrides.ts) and the built-in scenarios (builtin.ts).
  */
-export { ScenarioError, parseScenario, scenarioNameOf, suggest, MAX_APPS, MAX_HEAPS, MAX_FAULTS } from './loader.js';
+export { ScenarioError, parseScenario, scenarioNameOf, suggest, MAX_APPS, MAX_HEAPS, MAX_FAULTS, MAX_SCENARIO_BYTES } from './loader.js';
 export {
   applyOverrides, parseHeapPolicy, parseProtmPolicy, parseRunDuration, parseSeed, type ScenarioOverrides,
 } from './overrides.js';

@@ -43,11 +43,20 @@ interface Fields { values: Record<string, unknown>; lines: Record<string, number
 
 /** Parses and validates a scenario. `file` is used in messages (a path, or `builtin:<name>`). */
 export function parseScenario(text: string, file: string): ScenarioConfig {
+  if (text.length > MAX_SCENARIO_BYTES) {
+    throw new ScenarioError(file, 0, '', `too large for a scenario (${text.length} characters, at most ${MAX_SCENARIO_BYTES})`);
+  }
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const tooDeep = (): never => {
+    throw new ScenarioError(file, 0, '', `nested too deeply for a scenario (YAML nesting beyond what the parser can follow; a scenario needs ${SCENARIO_DEPTH} levels)`);
+  };
+  let doc;
+  try { doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true }); }
+  catch (e) { if (isStackOverflow(e)) tooDeep(); throw e; }
   const ctx: Ctx = { file, lc };
   if (doc.errors.length) {
     const e = doc.errors[0];
+    if (isStackOverflow(e)) tooDeep();
     const line = e.linePos?.[0]?.line ?? (e.pos ? lc.linePos(Math.min(e.pos[0], Math.max(0, text.length - 1))).line : 0);
     const msg = e.message.replace(/ at line \d+, column \d+.*$/s, '').split('\n')[0];
     throw new ScenarioError(file, line, '', `YAML syntax error: ${msg}`);
@@ -62,6 +71,31 @@ export function parseScenario(text: string, file: string): ScenarioConfig {
     return false;
   }, [...TOP_SECTIONS]);
   return buildScenario(ctx, top, sections);
+}
+
+/** Levels of nesting a scenario has: top level, a section list (apps), an item, its value. */
+const SCENARIO_DEPTH = 4;
+
+function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError || /Maximum call stack size exceeded/.test((e as Error)?.message ?? '');
+}
+
+/** Largest scenario text (a file, or a trace header's copy of one). */
+export const MAX_SCENARIO_BYTES = 1024 * 1024;
+
+/**
+ * Control characters (NUL, escapes), bidirectional overrides, and U+FFFD (what invalid UTF-8 decodes
+ * to) have no place in a scenario's names and descriptions: they would reach terminals and file names.
+ */
+ 
+const BAD_TEXT = /[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufffd]/;
+
+function badTextProblem(raw: string): string | undefined {
+  const m = BAD_TEXT.exec(raw);
+  if (!m) return undefined;
+  const c = m[0].charCodeAt(0);
+  const what = c === 0 ? 'a NUL byte' : c === 0xfffd ? 'bytes that are not UTF-8' : `control character U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `holds ${what} (at character ${m.index + 1}): names and descriptions are plain text`;
 }
 
 /** Default scenario name for a file: its base name without the extension. */
@@ -297,6 +331,8 @@ function readField(ctx: Ctx, node: Node, fs: FieldSpec, path: string, line: numb
     case 'string': {
       if (typeof raw !== 'string') return bad(`expected a string (got ${describe(node)}; quote it)`);
       if (fs.maxLen !== undefined && raw.length > fs.maxLen) return bad(`too long: ${raw.length} characters (at most ${fs.maxLen})`);
+      const problem = badTextProblem(raw);
+      if (problem !== undefined) return bad(problem);
       return raw;
     }
     case 'int': case 'number': {

@@ -8,6 +8,9 @@ import { Rng } from './rng.js';
 import type { Ns } from './time.js';
 import { TracepointBus } from './tracepoints.js';
 
+/** Callbacks between two onProgress calls of run(): about 1–3 ms of simulation. */
+export const PROGRESS_EVERY = 4096;
+
 export class Sim {
   now: Ns = 0;
   readonly queue = new EventQueue();
@@ -53,9 +56,10 @@ export class Sim {
 
   /**
    * Runs until virtual time `until` (inclusive), the queue empties, or stop(). `onProgress`, if
-   * given, is called every `progressEvery` callbacks (for progress bars at the edges).
+   * given, is called every `progressEvery` callbacks (for progress bars at the edges, and where a
+   * recording notices a stop signal: a few milliseconds apart even on a loaded machine).
    */
-  run(until: Ns, onProgress?: (now: Ns) => void, progressEvery = 65536): void {
+  run(until: Ns, onProgress?: (now: Ns) => void, progressEvery = PROGRESS_EVERY): void {
     this.stopped = false;
     const q = this.queue, p = this.popped;
     let n = 0;

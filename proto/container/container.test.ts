@@ -226,7 +226,7 @@ test('empty, wrong magic, future version: one clear error each', () => {
   try { open(future); } catch (e) { assert.match((e as Error).message, /format version 99 is newer than this csftrace reads \(up to 1\)/); }
 });
 
-test('notes appended to a closed trace, then to a recovered one, keep a valid index', () => {
+test('notes appended to a closed trace keep a valid index; to a damaged one, no index (it stays damaged)', () => {
   const apply = (b: Uint8Array, text: string, eventIndex: number): Uint8Array => {
     const plan = planAppendNote(bufferSource(b), { text, eventIndex });
     const out = new Uint8Array(plan.truncateTo + plan.bytes.length);
@@ -241,12 +241,14 @@ test('notes appended to a closed trace, then to a recovered one, keep a valid in
   assert.deepEqual(oc.notices, []);
   assert.deepEqual(oc.notes, [{ eventIndex: 12, text: 'first look' }, { eventIndex: 200, text: 'second' }]);
   assert.equal(oc.eventCount, 120);
-  // a recording cut short: the note closes it
+  // a recording cut short: the note is kept, and the trace still opens as damaged (no fresh index)
   const full = open(smallBuf);
   const cut = smallBuf.subarray(0, full.chunks[3].offset + 20);
+  assert.equal(planAppendNote(bufferSource(cut), { text: 'x', eventIndex: 1 }).damaged, true);
   const c = apply(cut, 'after crash', 1);
   const oc2 = open(c);
-  assert.equal(oc2.indexed, true);
+  assert.equal(oc2.indexed, false);
+  assert.ok(oc2.notices.length > 0);
   assert.equal(oc2.eventCount, 48);
   assert.deepEqual(oc2.notes, [{ eventIndex: 1, text: 'after crash' }]);
   assert.equal(allEvents(c, oc2).length, 48);

@@ -48,7 +48,35 @@ export const LIMITS = {
   maxChunkRaw: 32 << 20,
   /** LZ4 cannot expand more than ~255x: a raw size beyond this is a bomb or corruption. */
   maxLz4Ratio: 255,
+  /** Most events in one chunk (the recorder's --chunk-events maximum): a chunk's map is 16 B/event. */
+  maxChunkEvents: 1 << 20,
+  /**
+   * Most events per compressed byte of a chunk: recorded events take about 5 compressed bytes each,
+   * so 32 per byte is far beyond any recording and keeps a chunk's map within 512 times its size.
+   */
+  maxEventsPerByte: 32,
+  /** Most chunks (index entries) in a trace: about 1G events at the default 8192 per chunk. */
+  maxChunks: 1 << 17,
+  /** Largest header frame (the scenario text is at most 1 MiB). */
+  maxHeader: 4 << 20,
+  /** Largest note frame (`csftrace note` writes at most 4096 characters). */
+  maxNote: 64 << 10,
+  /** Most notes in a trace, header notes included. */
+  maxNotes: 4096,
+  /** Largest state snapshot frame (a trimmed trace's state is a few hundred KB). */
+  maxSnapshot: 16 << 20,
 } as const;
+
+/** The largest payload a frame of `kind` may have. */
+export function frameLimit(kind: number): number {
+  switch (kind) {
+    case FrameKind.HEADER: return LIMITS.maxHeader;
+    case FrameKind.NOTE: return LIMITS.maxNote;
+    case FrameKind.SNAPSHOT: return LIMITS.maxSnapshot;
+    case FrameKind.INDEX: return LIMITS.maxChunks * 160 + 4096;
+    default: return LIMITS.maxFrame;
+  }
+}
 
 /** Default chunking: events per chunk and raw bytes per chunk (whichever comes first). */
 export const DEFAULT_CHUNK_EVENTS = 8192;

@@ -10,4 +10,4 @@ export {
   openContainer, readChunkBytes, decodeChunkEvents, decodeChunkRange, forEachChunkEvent, causeFixer,
   mapChunk, decodeMappedEvent, type ChunkMap, type ChunkInfo, type OpenedContainer, type OpenOptions,
 } from './reader.js';
-export { planAppendNote, type AppendPlan } from './append.js';
+export { planAppendNote, rewriteTexts, type AppendPlan } from './append.js';

@@ -19,7 +19,7 @@ import { crc32 } from './crc32.js';
 import { lz4Decompress } from './lz4-block.js';
 import {
   MAGIC, CONTAINER_VERSION, PREAMBLE_SIZE, FRAME_HEADER_SIZE, FrameKind, FrameKindNames, TRAILER_SIZE,
-  TRAILER_MAGIC, LIMITS, ContainerError, getU32, getU64, type ByteSource,
+  TRAILER_MAGIC, LIMITS, ContainerError, frameLimit, getU32, getU64, type ByteSource,
 } from './format.js';
 
 /** One readable chunk: its index entry (first_event renumbered) and where it came from. */
@@ -72,7 +72,7 @@ function readFrame(src: ByteSource, offset: number, verify = true): FrameRead {
   const length = getU32(h, 1);
   const sum = getU32(h, 5);
   if (!KNOWN_KINDS.has(kind)) return { ok: false, why: 'kind', kind, length };
-  if (length > LIMITS.maxFrame) return { ok: false, why: 'too-large', kind, length };
+  if (length > frameLimit(kind)) return { ok: false, why: 'too-large', kind, length };
   if (offset + FRAME_HEADER_SIZE + length > src.size) return { ok: false, why: 'truncated', kind, length };
   const payload = src.read(offset + FRAME_HEADER_SIZE, length);
   if (verify) {
@@ -108,6 +108,9 @@ function checkChunkSizes(e: ChunkIndexEntry, compressed: number, where: string):
   }
   if (e.eventCount > e.rawSize) {
     throw new ContainerError('E_CORRUPT', `${where}: claims ${e.eventCount} events in ${e.rawSize} bytes`);
+  }
+  if (e.eventCount > LIMITS.maxChunkEvents || e.eventCount > Math.max(1024, compressed * LIMITS.maxEventsPerByte)) {
+    throw new ContainerError('E_TOO_LARGE', `${where}: claims ${e.eventCount} events from ${compressed} compressed bytes (beyond the limit of ${LIMITS.maxEventsPerByte} per byte, ${LIMITS.maxChunkEvents} per chunk)`);
   }
   if (e.lastTimeNs < e.firstTimeNs) throw new ContainerError('E_CORRUPT', `${where}: last time before first time`);
 }
@@ -155,6 +158,7 @@ export function openContainer(src: ByteSource, opts: OpenOptions = {}): OpenedCo
     notices.push(`the header frame is corrupt (${hf.ok ? 'not a header' : hf.why === 'checksum' ? 'bad checksum' : 'bad frame'}): header fields are unknown`);
   }
   header ??= decodeTraceHeader(new Reader(new Uint8Array(0)), 0);
+  checkNoteBudget(header.notes.length);
 
   const viaIndex = openIndexed(src, afterHeader, verify, notices);
   const body = viaIndex ?? scanFrames(src, afterHeader, verify, notices);
@@ -172,6 +176,31 @@ export function openContainer(src: ByteSource, opts: OpenOptions = {}): OpenedCo
     dataEnd: body.dataEnd,
     notesOffset: body.notesOffset,
   };
+}
+
+function tooManyChunks(n: number): ContainerError {
+  return new ContainerError('E_TOO_LARGE', `the trace has ${n > LIMITS.maxChunks ? `${n}` : `more than ${LIMITS.maxChunks}`} chunks: beyond the limit of ${LIMITS.maxChunks} this csftrace reads`);
+}
+
+/** Occurrences of field `field` at the top level of a message (counted without decoding it); -1 if malformed. */
+function countField(payload: Uint8Array, field: number): number {
+  const r = new Reader(payload);
+  let n = 0;
+  try {
+    while (r.pos < payload.length) {
+      const tag = r.uint32();
+      if (tag >>> 3 === field) n++;
+      r.skip(tag & 7, payload.length);
+    }
+  } catch { return -1; }
+  return n;
+}
+
+/** Refuses a trace whose notes (and header notes) go past the budget. */
+function checkNoteBudget(notes: number): void {
+  if (notes > LIMITS.maxNotes) {
+    throw new ContainerError('E_TOO_LARGE', `the trace has more than ${LIMITS.maxNotes} notes: beyond the limit this csftrace reads`);
+  }
 }
 
 function sumFamilies(chunks: ChunkInfo[]): number[] {
@@ -212,6 +241,8 @@ function openIndexed(src: ByteSource, afterHeader: number, verify: boolean, noti
       indexOffset + FRAME_HEADER_SIZE + f.frame.length !== size - TRAILER_SIZE) {
     return noIndex('the index is corrupt or misplaced; recovered by scanning');
   }
+  const entries = countField(f.frame.payload, 1);
+  if (entries > LIMITS.maxChunks) throw tooManyChunks(entries);
   let index: TraceIndex;
   try { index = decodeMsg(f.frame.payload, decodeTraceIndex); }
   catch (e) { return noIndex(`the index is unreadable (${(e as Error).message}); recovered by scanning`); }
@@ -274,6 +305,7 @@ function collectSideFrames(src: ByteSource, from: number, to: number, body: Body
 }
 
 function takeSideFrame(f: RawFrame, body: Body, notices: string[]): void {
+  if (f.kind === FrameKind.NOTE) checkNoteBudget(body.notes.length + 1);
   try {
     if (f.kind === FrameKind.NOTE) body.notes.push(decodeMsg(f.payload, decodeNote));
     else if (f.kind === FrameKind.SNAPSHOT && body.snapshot === undefined) body.snapshot = decodeMsg(f.payload, decodeStateSnapshot);
@@ -338,6 +370,7 @@ function scanFrames(src: ByteSource, start: number, verify: boolean, notices: st
         lost += n;
         notices.push(`${eventRange(expected, n)} lost (before the chunk at byte ${fr.offset})`);
       }
+      if (body.chunks.length >= LIMITS.maxChunks) throw tooManyChunks(-1);
       entry.offset = fr.offset;
       entry.compressedSize = blockSize;
       body.chunks.push({ ...entry, origFirstEvent: entry.firstEvent, firstEvent: renumber });
@@ -562,13 +595,14 @@ export function decodeChunkRange(
  * Calls fn(ev, chunk.firstEvent + j) for the events j in [from, to) of one decompressed chunk,
  * decoding each event just before its call (no batch kept alive; events before `from` are decoded
  * for their times). Returns false when fn returned false. Decoding problems go to `fail` (default:
- * thrown) as a ContainerError naming the chunk and event; whatever fn throws passes through untouched.
+ * thrown) as a ContainerError naming the chunk and event, with the index of the event that did not
+ * decode and the time reached; whatever fn throws passes through untouched.
  */
 export function forEachChunkEvent(
   raw: Uint8Array, chunk: ChunkInfo, from: number, to: number,
   fn: (ev: Event, index: number) => boolean | void,
   fixCause?: (chunk: ChunkInfo, j: number, cause: number) => number,
-  fail: (e: ContainerError) => never = throwIt,
+  fail: (e: ContainerError, index: number, t: number) => never = throwIt,
 ): boolean {
   const r = new Reader(raw);
   const len = raw.length;
@@ -587,7 +621,7 @@ export function forEachChunkEvent(
       r.pos = end;
     } catch (e) {
       if (e instanceof ProtoDecodeError) {
-        fail(new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: event ${first + j}: ${e.message}`, chunk.offset));
+        fail(new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: event ${first + j}: ${e.message}`, chunk.offset), first + j, t);
       }
       throw e;
     }
@@ -598,7 +632,7 @@ export function forEachChunkEvent(
     if (fn(ev, first + j) === false) return false;
   }
   if (to >= chunk.eventCount && r.pos !== len) {
-    fail(new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: bytes left after its ${chunk.eventCount} events`, chunk.offset));
+    fail(new ContainerError('E_CORRUPT', `chunk at byte ${chunk.offset}: bytes left after its ${chunk.eventCount} events`, chunk.offset), first + chunk.eventCount, t);
   }
   return true;
 }

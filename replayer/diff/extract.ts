@@ -27,6 +27,8 @@ export interface EventSource {
   /** Chunk table and raw chunk bytes, for the skimming fast path (optional). */
   readonly chunks?: readonly { firstEvent: number; eventCount: number; firstTimeNs: number; offset?: number }[];
   chunkBytes?(k: number): Uint8Array;
+  /** Chunk k does not decode: the source notes it and the pass goes on (TraceFile.skipUndecodable). */
+  skipUndecodable?(k: number, why: string): void;
 }
 
 /** The decisions of one trace, as parallel arrays indexed by decision ordinal. */
@@ -190,11 +192,15 @@ export function extractDecisions(src: EventSource, ctx: DiffContext): DecisionTr
       let end: number;
       try { end = x.skim(src.chunkBytes(k), c.firstEvent, c.firstTimeNs); }
       catch (e) {
-        if (e instanceof ProtoDecodeError) throw new TraceError(`${where}: event ${x.at}: ${e.message}`, 'E_CORRUPT');
-        throw e;
+        if (!(e instanceof ProtoDecodeError)) throw e;
+        if (!src.skipUndecodable) throw new TraceError(`${where}: event ${x.at}: ${e.message}`, 'E_CORRUPT');
+        src.skipUndecodable(k, `chunk at byte ${c.offset ?? '?'}: event ${x.at}: ${e.message}`);
+        continue;
       }
       if (end !== c.firstEvent + c.eventCount) {
-        throw new TraceError(`${where}: holds ${end - c.firstEvent} events, its header says ${c.eventCount}`, 'E_CORRUPT');
+        const why = `chunk at byte ${c.offset ?? '?'}: holds ${end - c.firstEvent} events, its header says ${c.eventCount}`;
+        if (!src.skipUndecodable) throw new TraceError(`${src.path || '<memory>'}: ${why}`, 'E_CORRUPT');
+        src.skipUndecodable(k, why);
       }
     }
   } else {

@@ -11,6 +11,9 @@ interface Where { pid: number; tid: number; name: string }
 
 function us(ns: number): number { return ns / 1000; }
 
+/** How every chrome-json export starts (export.ts recognises an earlier export by it). */
+export const CHROME_JSON_START = '{"displayTimeUnit":"ns","traceEvents":';
+
 export class ChromeJsonWriter implements TimelineSink {
   private readonly where = new Map<number, Where>();
   private readonly tids = new Map<number, number>();
@@ -19,7 +22,7 @@ export class ChromeJsonWriter implements TimelineSink {
   private first = true;
 
   constructor(private readonly write: (bytes: Uint8Array) => void, private readonly metadata: Record<string, string> = {}) {
-    this.raw('{"displayTimeUnit":"ns","traceEvents":[\n');
+    this.raw(`${CHROME_JSON_START}[\n`);
   }
 
   private raw(s: string): void {

@@ -9,7 +9,7 @@
  */
 import { eventToJson } from '../format.js';
 import type { TraceFile } from '../trace-file.js';
-import { ChromeJsonWriter } from './chrome-json.js';
+import { CHROME_JSON_START, ChromeJsonWriter } from './chrome-json.js';
 import { PerfettoWriter } from './perfetto.js';
 import { buildTimeline } from './timeline.js';
 
@@ -26,6 +26,31 @@ export interface ExportOptions {
 
 export function isExportFormat(s: string): s is ExportFormat {
   return (EXPORT_FORMATS as readonly string[]).includes(s);
+}
+
+/**
+ * True when `head` (the first bytes of a file) starts as `format`'s output does: `csftrace export`
+ * replaces such a file without --force (an earlier export), and nothing else.
+ */
+export function looksLikeExport(format: ExportFormat, head: Uint8Array): boolean {
+  const text = (): string => new TextDecoder().decode(head.subarray(0, 48));
+  switch (format) {
+    case 'perfetto': {
+      // Trace.packet (field 1, length-delimited), then the first packet: [timestamp] seq id 1, flags
+      if (head[0] !== 0x0a) return false;
+      let p = 1;
+      while (p < head.length && head[p] & 0x80) p++;
+      p++;
+      if (head[p] === 0x40) { p++; while (p < head.length && head[p] & 0x80) p++; p++; }
+      return head[p] === 0x50 && head[p + 1] === 0x01 && head[p + 2] === 0x68;
+    }
+    case 'chrome-json': return text().startsWith(CHROME_JSON_START);
+    case 'jsonl': return /^\{"index":\d/.test(text());
+    default: {
+      const never: never = format;
+      throw new Error(`unknown export format ${String(never)}`);
+    }
+  }
 }
 
 /** The header facts every export carries (as metadata where the format has a place for it). */

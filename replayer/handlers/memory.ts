@@ -20,14 +20,19 @@ function isProtectedHeapKind(kind: string): boolean {
   return kind === HeapKindNames[HeapKind.HEAP_PROTECTED_CARVEOUT] || kind === HeapKindNames[HeapKind.HEAP_RESTRICTED_TEE];
 }
 
+/** The heap record of that name (own keys only: a heap named "__proto__" is a heap like any other). */
+function heapNamed(s: ReplayState, name: string): HeapRec | undefined {
+  return Object.prototype.hasOwnProperty.call(s.heaps, name) ? s.heaps[name] : undefined;
+}
+
 function ensureHeap(s: ReplayState, name: string, id: number, i: number): HeapRec {
-  let h = s.heaps[name];
+  let h = heapNamed(s, name);
   if (!h) {
     h = {
       id, name, kind: HeapKindNames[HeapKind.HEAP_SYSTEM], capacity: 0, refcount: 0, allocated: 0, allocations: 0,
       failedAllocs: 0, teeCalls: 0, teeNs: 0, removed: false, fragmentation: 0, largestFree: 0, createdIdx: i, idx: i,
     };
-    s.heaps[name] = h;
+    Object.defineProperty(s.heaps, name, { value: h, enumerable: true, writable: true, configurable: true });
   }
   return h;
 }
@@ -145,7 +150,7 @@ export const memoryHandler: Handler = {
           case HeapOp.DMA_BUF_RELEASE: {
             const db = s.dmabufs[h.bufferId];
             if (db) {
-              const hp = s.heaps[db.heap];
+              const hp = heapNamed(s, db.heap);
               if (hp) { hp.allocated -= db.size; hp.allocations--; }
               delete s.dmabufs[h.bufferId];
             }

@@ -1,0 +1,51 @@
+/**
+ * The csftrace program: builds the commander program from cli/commands/*, and runs it with every
+ * error going through one path: user-facing errors print one line and exit 2 (or their own code);
+ * bugs print a stack and exit 70. main.ts runs it for the process; the fuzzer runs it in-process.
+ */
+import { Command, CommanderError } from 'commander';
+import { isUserFacing } from './errors.js';
+import { commands } from './commands/index.js';
+import { escapeControls } from './output.js';
+import { VERSION } from '../recorder/index.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('csftrace')
+    .description('Record-and-replay debugger for GPU scheduling on Arm Mali CSF GPUs (panthor + CSF firmware + dma-buf heaps, protected mode)')
+    .version(VERSION)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(escapeControls(str.startsWith('error:') ? `csftrace: ${str.slice(7)}` : str)) });
+  for (const register of commands) register(program);
+  program.commands.forEach((c) => c.exitOverride());
+  return program;
+}
+
+/** The message of an internal error (a bug): with its stack, for the bug report. */
+export const INTERNAL_ERROR = 'csftrace: internal error: ';
+
+/** Runs `csftrace <argv...>` (argv without node and the script) and returns the exit status. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help/version are "errors" with exit code 0; usage errors were already printed: exit 2
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (isUserFacing(e)) {
+      process.stderr.write(`csftrace: ${escapeControls(e.message.split('\n')[0])}\n`);
+      return e.exitCode ?? 2;
+    }
+    const err = e as Error;
+    process.stderr.write(`${INTERNAL_ERROR}${err?.stack ?? String(e)}\n`);
+    return 70;
+  } finally {
+    process.exitCode = undefined;
+  }
+}
