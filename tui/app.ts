@@ -14,7 +14,7 @@ import { inRect } from './canvas.js';
 import type { ReplayApi, ReplayerLike } from './contract.js';
 import { drawScreen, type TraceHits } from './frame.js';
 import { Session, type KeyResult } from './session.js';
-import { Terminal, localeIsUtf8 } from './term.js';
+import { Terminal, detectColors, localeIsUtf8 } from './term.js';
 
 export interface TuiOptions {
   api: ReplayApi;
@@ -71,7 +71,8 @@ export function startTui(opts: TuiOptions): TuiHandle {
   if (pendingAt !== undefined) session.say(`going to #${pendingAt} once keyframes reach it …`);
   const startIndex = session.index;
   const term = new Terminal({
-    input: opts.input, output: opts.output, terminal: opts.terminal,
+    input: opts.input, output: opts.output, terminal: opts.terminal ?? env.TERM,
+    colors: detectColors({ ...env, TERM: opts.terminal ?? env.TERM }),
     noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '',
     ascii: env.CSFTRACE_ASCII === '1' || !localeIsUtf8(env),
   });
@@ -135,7 +136,7 @@ export function startTui(opts: TuiOptions): TuiHandle {
     if (busy) { if (name === 'C-c') quit(); else queued.push(name); return; }
     const s = active();
     try {
-      const own = s.prompt || s.helpOpen ? undefined : composer.key?.(name);
+      const own = s.capturing ? undefined : composer.key?.(name);
       apply(own ?? s.key(name));
     } catch (e) {
       s.warn(e instanceof Error ? e.message : String(e));
@@ -155,7 +156,7 @@ export function startTui(opts: TuiOptions): TuiHandle {
 
   term.onKey(onKey);
   term.onMouse((action, x, y) => {
-    if (finished || busy || active().prompt || active().helpOpen) return;
+    if (finished || busy || active().capturing) return;
     const h = hitAt(x, y);
     if (!h) return;
     const { s, hit } = h;
@@ -209,12 +210,11 @@ export function startTui(opts: TuiOptions): TuiHandle {
     // a pending --at waits for the keyframes: come back until it is applied
     if (pendingAt !== undefined) more = true;
     if (composer.background?.()) more = true;
-    while (performance.now() - t0 < sliceMs) {
-      const left = session.sampleColumns(1);
-      if (!left) break;
-      more = true;
-      if (!r.keyframesReady) break;
-    }
+    // Timeline columns: at least one per slice, even when the keyframes took the whole slice, so
+    // the loop never ends with columns left to sample (a blank timeline until the next key).
+    let left = session.sampleColumns(1);
+    while (left && r.keyframesReady && performance.now() - t0 < sliceMs) left = session.sampleColumns(1);
+    if (left) more = true;
     const now = performance.now();
     if (now - lastStatus > 100 || !more) {
       lastStatus = now;
