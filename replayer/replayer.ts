@@ -60,6 +60,8 @@ export class Replayer {
   private build: ReplayState;
   private built = 0;                    // events applied to `build`
   private buildIter: Iterator<Event> | undefined;
+  /** Where `buildIter` stops (the trace's event count when it was made: a followed trace grows). */
+  private buildTo = 0;
 
   private constructor(trace: TraceFile, opts: ReplayerOptions) {
     this.trace = trace;
@@ -96,7 +98,7 @@ export class Replayer {
     const n = this.trace.eventCount;
     if (this.built >= n) return true;
     const stop = Math.min(n, this.built + Math.max(1, budgetEvents));
-    if (!this.buildIter) this.buildIter = this.trace.iterate(this.built, n);
+    if (!this.buildIter || this.buildTo !== n) { this.buildIter = this.trace.iterate(this.built, n); this.buildTo = n; }
     const it = this.buildIter;
     const s = this.build;
     let i = this.built;

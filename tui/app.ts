@@ -29,6 +29,20 @@ export interface TuiOptions {
   sliceMs?: number;
   /** Another screen composition (e.g. two traces side by side); default: one trace. */
   composer?: (primary: Session) => ScreenComposer;
+  /**
+   * Follow a recording still being written: read what it appends every `pollMs` (default 200),
+   * run `check` again as it grows, and say in the status bar when it closes or stops.
+   */
+  follow?: FollowOptions;
+}
+
+export interface FollowOptions {
+  pollMs?: number;
+  /**
+   * Whether the writer is gone without closing the file (killed): asked once the file has been
+   * quiet for a second; undefined when it cannot be known.
+   */
+  writerGone?: () => boolean | undefined;
 }
 
 /**
@@ -68,7 +82,12 @@ export function startTui(opts: TuiOptions): TuiHandle {
   const session = new Session(opts.api, opts.replayer, { deferEffects: true });
   // --at: go there once the keyframes reach it, so the first screen never waits for a long replay
   let pendingAt = opts.at !== undefined && opts.at !== '' ? opts.api.resolvePosition(session.trace, opts.at) : undefined;
+  // One rule for a start past the end, index or time: the last event, and the status bar says so.
+  const pastEnd = pendingAt !== undefined && opts.at !== undefined && isPastEnd(opts.at, session);
+  const atNote = (i: number) => (pastEnd ? `--at ${opts.at} is past the end of the trace: at the last event, #${i}` : `at #${i}`);
   if (pendingAt !== undefined) session.say(`going to #${pendingAt} once keyframes reach it …`);
+  // following a recording: start at its newest event (and stay there as it grows), as `tail -f`
+  else if (opts.follow && session.count) session.cursor.seek(session.count - 1);
   const startIndex = session.index;
   const term = new Terminal({
     input: opts.input, output: opts.output, terminal: opts.terminal ?? env.TERM,
@@ -104,6 +123,7 @@ export function startTui(opts: TuiOptions): TuiHandle {
   const quit = () => {
     if (finished) return;
     finished = true;
+    stopFollow();
     term.destroy();
     resolveDone();
   };
@@ -191,7 +211,7 @@ export function startTui(opts: TuiOptions): TuiHandle {
     if (pendingAt !== undefined && (r.keyframesReady || r.keyframeProgress() * session.count > pendingAt)) {
       session.cursor.seek(pendingAt);
       session.reveal = 'center';
-      session.say(`at #${pendingAt}`);
+      session.say(atNote(pendingAt));
       pendingAt = undefined;
       term.render();
     }
@@ -229,6 +249,55 @@ export function startTui(opts: TuiOptions): TuiHandle {
   };
   function kick(): void { schedule(); }
 
+  // ── following a recording being written ──
+  let stopFollow = () => undefined as void;
+  if (opts.follow && session.trace.follow) stopFollow = follow(opts.follow);
+  function follow(f: FollowOptions): () => void {
+    const trace = session.trace;
+    const check = opts.api.backgroundCheck?.(trace, (r) => {
+      const before = session.check?.total ?? 0;
+      session.check = r;
+      if (r.total > before && !active().capturing && r.findings.length) {
+        const last = r.findings[r.findings.length - 1];
+        session.say(`check: ${last.rule} ${last.name} at #${last.index} (${r.total} so far; ! jumps to each)`);
+      }
+      term.render();
+    }, (message) => { session.warn(`check: ${message}`); term.render(); });
+    check?.run();
+    session.live = 'live';
+    let quietSince = performance.now();
+    let lastAsked = 0;
+    const end = (text: string, warn = false) => {
+      session.live = text;
+      clearInterval(timer);
+      if (warn) session.warn(`${text}: ${session.count} events`); else session.say(`${text}: ${session.count} events`);
+    };
+    const poll = () => {
+      if (finished) { clearInterval(timer); return; }
+      let r: { events: number; closed: boolean; broken?: string };
+      try { r = trace.follow!(); } catch (e) { end(`recording unreadable (${e instanceof Error ? e.message : String(e)})`, true); term.render(); return; }
+      const now = performance.now();
+      if (r.events) {
+        quietSince = now;
+        session.grow();
+        check?.run();
+        kick();
+      }
+      if (r.closed) end('recording closed');
+      else if (r.broken) end(`recording stopped: ${r.broken}`, true);
+      else if (!r.events && now - quietSince > 1000 && now - lastAsked > 1000) {
+        lastAsked = now;
+        if (f.writerGone?.()) end('recording stopped without closing the file (killed?)', true);
+      }
+      if (r.events || session.live !== 'live') {
+        if (r.closed || session.live !== 'live') check?.run();
+        term.render();
+      }
+    };
+    const timer = setInterval(poll, f.pollMs ?? 200);
+    return () => { clearInterval(timer); check?.stop(); };
+  }
+
   term.onResize(() => { term.render(); kick(); });
   term.render();
   kick();
@@ -240,6 +309,14 @@ export function startTui(opts: TuiOptions): TuiHandle {
     get keyFrames() { return keyFrames; },
     get lastKeyFrameAt() { return lastKeyFrameAt; },
   };
+}
+
+/** True when a start position (an index, "#1234", or a time) lies after the trace's last event. */
+function isPastEnd(at: string, s: Session): boolean {
+  const m = /^\s*#?(\d+)\s*$/.exec(at);
+  if (m) return Number(m[1]) > s.count - 1;
+  const t = s.api.parseTime(at);
+  return t !== undefined && s.count > 0 && t > s.timeAt(s.count - 1);
 }
 
 /** Runs the UI until the user quits. */

@@ -6,10 +6,11 @@
  */
 import {
   Cursor, DiffNavigator, Replayer, consequencesTable, decisionLine, diffReport, diffTraces, familyName as replayerFamilyName,
-  familyOf, eventFields, explainDecision, formatEvent, formatTimeNs, openTrace, parseFilter, renderState, resolvePosition,
+  familyOf, eventFields, explainDecision, formatEvent, formatTimeNs, looksLikeTime, openTrace, parseTimeText, parseFilter, renderState, resolvePosition,
   type ReplayState, type TraceFile,
 } from '../replayer/index.js';
-import type { DiffApi, DiffModel, LaneSample, ModeName, ReplayApi, ReplayerLike } from './contract.js';
+import { Worker } from 'node:worker_threads';
+import type { BackgroundCheck, CheckResult, DiffApi, DiffModel, LaneSample, ModeName, ReplayApi, ReplayerLike } from './contract.js';
 
 type Event = ReturnType<TraceFile['event']>;
 
@@ -44,6 +45,7 @@ export const replayApi: ReplayApi = {
     return new Cursor(r);
   },
   resolvePosition: (trace, target) => resolvePosition(trace as TraceFile, target, true),
+  parseTime: (text) => (looksLikeTime(text.trim()) ? parseTimeText(text.trim()) : undefined),
   lanes: (s) => lanesOf(s as ReplayState),
   filters: { modeSwitch: 'type=ModeSwitch', decision: 'type=SchedDecision', protectedEntry: 'mode=PROTECTED' },
   familyName(n) {
@@ -51,6 +53,23 @@ export const replayApi: ReplayApi = {
     return c === undefined ? `family${n}` : replayerFamilyName(c);
   },
   decisionCase: 'decision',
+  backgroundCheck(trace, done, failed): BackgroundCheck {
+    const worker = new Worker(new URL('./check-worker.js', import.meta.url));
+    worker.unref();
+    let running = false;
+    let again = false;
+    const start = () => { running = true; again = false; worker.postMessage(trace.path); };
+    worker.on('message', (m: { ok: true; result: CheckResult } | { ok: false; message: string }) => {
+      running = false;
+      if (m.ok) done(m.result); else failed(m.message);
+      if (again) start();
+    });
+    worker.on('error', (e) => failed(e.message));
+    return {
+      run() { if (running) again = true; else start(); },
+      stop() { void worker.terminate(); },
+    };
+  },
 };
 
 /** Opens a trace file for the UI (TraceError with "<path>: <problem>" on bad input). */

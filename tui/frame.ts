@@ -121,6 +121,8 @@ export function statusParts(s: Session): string[] {
     const d = s.markDelta();
     parts.push(d ? `marks ${d.text}` : `mark ${marks[0].letter} #${marks[0].index}`);
   }
+  if (s.check) parts.push(`check ${s.check.total}${s.live === 'live' ? ' so far' : ''}${s.check.total ? ' (! next)' : ''}`);
+  if (s.live) parts.push(s.live);
   if (!s.replayer.keyframesReady) parts.push(`keyframes ${Math.floor(s.replayer.keyframeProgress() * 100)}%`);
   return parts;
 }

@@ -9,7 +9,7 @@
  * Facts about the trace come from the replayer through `ReplayApi` and are cached per cursor index.
  */
 import type {
-  CursorLike, EventLike, FilterLike, LaneSample, ReplayApi, ReplayerLike, StateLike, StateTable, TraceLike,
+  CheckResult, CursorLike, EventLike, FilterLike, LaneSample, ReplayApi, ReplayerLike, StateLike, StateTable, TraceLike,
 } from './contract.js';
 import type { Style } from './canvas.js';
 import { ZOOM_SPANS, fmtTime } from './time-format.js';
@@ -85,6 +85,10 @@ export class Session {
   /** Marks by letter (`m` + letter sets, `'` + letter jumps). */
   readonly marks = new Map<string, Mark>();
   private markSerial = 0;
+  /** `check` findings (run in the background; again as a followed recording grows). */
+  check: CheckResult | undefined;
+  /** A followed recording's state for the status bar ("live", "recording closed", …). */
+  live: string | undefined;
 
   /** Timeline spans: the 1-2-5 ladder below the whole trace, then the whole trace. */
   spans: readonly number[];
@@ -94,6 +98,8 @@ export class Session {
   private maxSlots = 0;
   private t0 = 0;
   private samples: Array<LaneSample | undefined> = [];
+  /** The columns before the trace grew, drawn until their replacements are sampled (no blank flash). */
+  private stale: Array<LaneSample | undefined> = [];
   private samplesKey = '';
   private nextSample = 0;
 
@@ -151,6 +157,7 @@ export class Session {
     this.spans = zoomSpans(this.lastT - this.firstT);
     this.zoom = whole ? this.spans.length - 1 : Math.max(0, this.spans.indexOf(span));
     this.lineCache.clear();
+    this.stale = this.samples;
     if (atEnd) {
       this.cursor.seek(n - 1);
       this.reveal = 'near';
@@ -459,7 +466,10 @@ export class Session {
     return { t0: this.t0, span };
   }
 
-  /** Sampled lanes for `cols` columns of the current window (undefined = not sampled yet). */
+  /**
+   * Lanes for `cols` columns of the current window, as drawn (undefined = not sampled yet). While a
+   * followed recording's new window is being sampled, the columns from before it grew stand in.
+   */
   columns(cols: number): Array<LaneSample | undefined> {
     const { t0, span } = this.window();
     const key = `${t0}|${span}|${cols}`;
@@ -467,8 +477,11 @@ export class Session {
       this.samplesKey = key;
       this.samples = new Array<LaneSample | undefined>(cols).fill(undefined);
       this.nextSample = 0;
+      if (this.stale.length !== cols) this.stale = [];
     }
-    return this.samples;
+    if (!this.stale.length) return this.samples;
+    if (this.nextSample >= cols) { this.stale = []; return this.samples; }
+    return this.samples.map((x, k) => x ?? this.stale[k]);
   }
 
   /** Event index whose state column c shows: the last event before the column's end. */
@@ -509,6 +522,7 @@ export class Session {
       done++;
     }
     while (this.nextSample < cols && this.samples[this.nextSample]) this.nextSample++;
+    if (this.nextSample >= cols) this.stale = [];
     return this.nextSample < cols;
   }
 
@@ -546,6 +560,7 @@ export class Session {
       // a new filter, not the old one to edit: Enter on the empty prompt clears it
       case '/': this.prompt = { kind: 'filter', text: '' }; return 'redraw';
       case 'm': case "'": this.pendingKey = k; return 'redraw';
+      case '!': this.nextFinding(); return 'redraw';
       case 'n': case 'N': {
         const f = this.filter;
         if (!f) { this.warn('no filter: press / to set one'); return 'redraw'; }
@@ -672,6 +687,17 @@ export class Session {
     this.jumpTo(Math.min(m.index, this.count - 1));
     this.say(`mark ${k}: #${m.index}  (Backspace returns)`);
     return 'redraw';
+  }
+
+  /** `!`: the next `check` finding after the cursor (from the first one after the last). */
+  nextFinding(): void {
+    const c = this.check;
+    if (!c) { this.say('check is still running …'); return; }
+    if (!c.findings.length) { this.say(`check: no finding in ${c.events} events`); return; }
+    const f = c.findings.find((x) => x.index > this.index && x.index < this.count) ?? c.findings[0];
+    this.jumpTo(f.index);
+    const k = c.findings.indexOf(f) + 1;
+    this.say(`check ${k}/${c.total}: ${f.rule} ${f.name} #${f.index}: ${f.severity === 'anomaly' ? 'anomaly: ' : ''}${f.message}`);
   }
 
   /** Marks in the order they were set. */

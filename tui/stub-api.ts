@@ -186,6 +186,7 @@ export const stubApi: ReplayApi = {
     ];
   },
   newCursor: stubCursor,
+  parseTime: (text) => parseTime(text),
   resolvePosition(trace, target) {
     const t = parseTime(target);
     if (t !== undefined) return Math.min(trace.eventCount - 1, trace.indexAtTime(t));

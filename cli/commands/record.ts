@@ -22,6 +22,7 @@ interface RecordFlags extends ScenarioFlags {
   wallClock?: boolean;
   fast?: boolean;
   json?: boolean;
+  tui?: boolean;
 }
 
 export function humanBytes(n: number): string {
@@ -61,6 +62,7 @@ export function register(program: Command): void {
     .option('--fast', 'lz4 fast chunks instead of lz4 HC: about a quarter larger, less CPU while recording')
     .option('--wall-clock', 'store the wall-clock time in the header (the file is then not byte-identical across runs)')
     .option('--json', 'print the result as JSON')
+    .option('--tui', 'watch the recording in the terminal UI as it is written (q stops the recording early)')
     .addHelpText('after', `
 The same scenario, seed, policy and duration give a byte-identical file.
 Ctrl-C (SIGINT) or SIGTERM stops early and still closes the file with its index; after a kill -9
@@ -85,9 +87,10 @@ Examples:
       });
       const stop = new SharedArrayBuffer(4);
       const stopFlag = new Int32Array(stop);
+      if (opts.tui && !(process.stdout.isTTY && process.stdin.isTTY)) throw new CliError('--tui needs a terminal on stdin and stdout');
       const bar = progressBar();
       const data: RecordWorkerData = {
-        path: opts.output, header, config, chunkEvents, stop, progress: process.stderr.isTTY === true,
+        path: opts.output, header, config, chunkEvents, stop, progress: process.stderr.isTTY === true && !opts.tui,
         compression: opts.fast ? 'fast' : 'hc',
       };
       const worker = new Worker(new URL('./record-worker.js', import.meta.url), { workerData: data });
@@ -99,6 +102,11 @@ Examples:
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      // --tui: the UI follows the file as it is written; quitting it stops the recording (closed with its index)
+      let recorded = false;
+      const ui = opts.tui
+        ? (await import('./replay.js')).followInTui(opts.output, () => recorded).finally(() => { if (!recorded) Atomics.store(stopFlag, 0, 1); })
+        : undefined;
       let msg: RecordWorkerMessage;
       try {
         msg = await new Promise<RecordWorkerMessage>((resolve, reject) => {
@@ -110,11 +118,13 @@ Examples:
           worker.on('exit', (code) => reject(new Error(`record worker exited (${code}) without a result`)));
         });
       } finally {
+        recorded = true;
         bar.clear();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
       await worker.terminate();
+      await ui;
       if (msg.type === 'error') {
         if (msg.userFacing) throw new CliError(msg.message);
         throw new Error(`${msg.message}\n${msg.stack ?? ''}`);
