@@ -13,7 +13,7 @@ import type { Canvas, Glyphs, Hit } from './canvas.js';
 import { inRect } from './canvas.js';
 import type { ReplayApi, ReplayerLike } from './contract.js';
 import { drawScreen, type TraceHits } from './frame.js';
-import { Session, type KeyResult } from './session.js';
+import { Session, isPastEnd, type KeyResult } from './session.js';
 import { Terminal, detectColors, localeIsUtf8 } from './term.js';
 
 export interface TuiOptions {
@@ -309,14 +309,6 @@ export function startTui(opts: TuiOptions): TuiHandle {
     get keyFrames() { return keyFrames; },
     get lastKeyFrameAt() { return lastKeyFrameAt; },
   };
-}
-
-/** True when a start position (an index, "#1234", or a time) lies after the trace's last event. */
-function isPastEnd(at: string, s: Session): boolean {
-  const m = /^\s*#?(\d+)\s*$/.exec(at);
-  if (m) return Number(m[1]) > s.count - 1;
-  const t = s.api.parseTime(at);
-  return t !== undefined && s.count > 0 && t > s.timeAt(s.count - 1);
 }
 
 /** Runs the UI until the user quits. */

@@ -162,13 +162,20 @@ test('without a terminal: trace.csft#ev=N, a bad N, a real file name with #ev= i
     [`${A}#ev=abc`, /#ev=abc: bad event link: expected #ev=<event index>, got "#ev=abc"/],
     [`${A}#ev=`, /bad event link/],
     [`${A}#ev=-3`, /bad event link/],
-    [`${A}#ev=99999999`, /#ev=99999999: event 99999999 is outside the trace \(events 0\.\.\d+\)/],
   ] as const) {
     const r = spawnSync('node', [cli, 'replay', arg], { encoding: 'utf8' });
     assert.equal(r.status, 2, arg);
     assert.match(r.stderr, re);
     assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
   }
+  // past the end: the last event, as for --at past the end, and said so
+  const past = spawnSync('node', [cli, 'replay', `${A}#ev=99999999`], { encoding: 'utf8' });
+  assert.equal(past.status, 0, past.stderr);
+  assert.match(past.stdout, /^ {2}--at 99999999 is past the end of the trace: at the last event$/m);
+  assert.match(past.stdout, /^ {2}at #7661 /m);
+  const late = spawnSync('node', [cli, 'replay', A, '--at', '99s'], { encoding: 'utf8' });
+  assert.match(late.stdout, /^ {2}--at 99s is past the end of the trace: at the last event$/m);
+  assert.match(late.stdout, /^ {2}at #7661 /m);
   const both = spawnSync('node', [cli, 'replay', `${A}#ev=10`, '--at', '20'], { encoding: 'utf8' });
   assert.equal(both.status, 2);
   assert.match(both.stderr, /the link gives a position and so does --at 20/);

@@ -733,6 +733,14 @@ export class Session {
   }
 }
 
+/** True when a start position (an index, "#1234", or a time) lies after the trace's last event. */
+export function isPastEnd(at: string, s: Session): boolean {
+  const m = /^\s*#?(\d+)\s*$/.exec(at);
+  if (m) return Number(m[1]) > s.count - 1;
+  const t = s.api.parseTime(at);
+  return t !== undefined && s.count > 0 && t > s.timeAt(s.count - 1);
+}
+
 /**
  * The zoom ladder for a trace lasting `lengthNs`: 1-2-5 spans at most two thirds of it (so the
  * first `+` always narrows the window visibly), then the whole trace.
