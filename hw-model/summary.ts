@@ -1,8 +1,9 @@
 /**
  * The run summary, computed from the event stream alone (a TraceSink), so that the same numbers
- * can be computed from a recorded trace: events by family, GPU time per group (with the app that
- * owns it), protected-mode residency, mode switches by cause, ioctl errors by command and errno,
- * faults and resets. `finalize()` returns plain data; `formatSummary()` renders it as text.
+ * can be computed from a recorded trace: events by family, the groups (with the app that owns
+ * them, priority and jobs), protected-mode residency, mode switches by cause, ioctl errors by
+ * command and errno, faults and resets. Time-based metrics per group and app (GPU time, starvation,
+ * latency, frames) are the replayer's metrics module's, so that every command reports the same. `finalize()` returns plain data; `formatSummary()` renders it as text.
  */
 import {
   ERRNO_NAMES, EVENT_FAMILIES, FAMILY_COUNT, GpuMode, IoctlCmdNames, JobPhase, ModeSwitchCauseNames, ProcessOp, ResetPhase,
@@ -18,9 +19,6 @@ export interface GroupSummary {
   group: number;
   priority: number;
   isProtected: boolean;
-  gpuNs: number;
-  /** gpuNs / duration. */
-  share: number;
   jobsDone: number;
   jobsFailed: number;
 }
@@ -41,7 +39,7 @@ export interface SummaryData {
   resets: number;
 }
 
-interface GroupAcc { pid: number; group: number; priority: number; isProtected: boolean; gpuNs: number; done: number; failed: number }
+interface GroupAcc { pid: number; group: number; priority: number; isProtected: boolean; done: number; failed: number }
 
 const ERRNO = ERRNO_NAMES;
 
@@ -67,7 +65,6 @@ export class SummarySink implements TraceSink, TracePartsSink {
    * carries no gpu_ns: rows of 64 keys (key / 64 → Float64Array indexed by key % 64), so the
    * per-job updates store unboxed doubles instead of setting and deleting Map entries.
    */
-  private readonly started = new Map<number, Float64Array>();
   private protectedSince = -1;
   private protectedNs = 0;
   private switches = 0;
@@ -92,7 +89,7 @@ export class SummarySink implements TraceSink, TracePartsSink {
     const fam = this.families;
     // The frequent families first; each case counts its own family.
     switch (body.case) {
-      case 'job': fam[F_JOB]++; this.onJob(body.value, t); return;
+      case 'job': fam[F_JOB]++; this.onJob(body.value); return;
       case 'fwReq': fam[F_FW_REQ]++; return;
       case 'fwAck': fam[F_FW_ACK]++; return;
       case 'ioctl': fam[F_IOCTL]++; this.onIoctl(body.value); return;
@@ -141,27 +138,11 @@ export class SummarySink implements TraceSink, TracePartsSink {
     }
   }
 
-  private onJob(j: JobInit, t: number): void {
-    const group = j.group ?? 0, queue = j.queue ?? 0;
-    const key = group * 64 + queue;
-    const row = Math.floor(key / 64), col = key - row * 64;
+  private onJob(j: JobInit): void {
     const phase = j.phase ?? JobPhase.JOB_QUEUED;
-    if (phase === JobPhase.JOB_STARTED || phase === JobPhase.JOB_RESUMED) {
-      let r = this.started.get(row);
-      if (!r) { r = new Float64Array(64).fill(NaN); this.started.set(row, r); }
-      r[col] = t;
-      return;
-    }
     if (phase !== JobPhase.JOB_DONE && phase !== JobPhase.JOB_FAILED && phase !== JobPhase.JOB_TIMEDOUT) return;
-    const pid = j.pid || this.groupPid.get(group) || 0;
-    const g = this.group(pid, group);
-    let gpu = j.gpuNs ?? 0;
-    const r = this.started.get(row);
-    if (r) {
-      if (!gpu && r[col] === r[col]) gpu = t - r[col];
-      r[col] = NaN;
-    }
-    g.gpuNs += gpu;
+    const group = j.group ?? 0;
+    const g = this.group(j.pid || this.groupPid.get(group) || 0, group);
     if (phase === JobPhase.JOB_DONE) g.done++; else g.failed++;
   }
 
@@ -186,7 +167,7 @@ export class SummarySink implements TraceSink, TracePartsSink {
     if (!byGroup) { byGroup = new Map(); this.groups.set(pid, byGroup); }
     let g = byGroup.get(group);
     if (!g) {
-      g = { pid, group, priority: 0, isProtected: false, gpuNs: 0, done: 0, failed: 0 };
+      g = { pid, group, priority: 0, isProtected: false, done: 0, failed: 0 };
       byGroup.set(group, g);
     }
     return g;
@@ -198,11 +179,11 @@ export class SummarySink implements TraceSink, TracePartsSink {
     let protectedNs = this.protectedNs;
     if (this.protectedSince >= 0) protectedNs += Math.max(0, durationNs - this.protectedSince);
     const groups = [...this.groups.values()].flatMap((m) => [...m.values()])
-      .filter((g) => g.group !== 0 && (g.gpuNs > 0 || g.done > 0 || g.failed > 0 || g.pid !== 0))
+      .filter((g) => g.group !== 0 && (g.done > 0 || g.failed > 0 || g.pid !== 0))
       .sort((a, b) => a.pid - b.pid || a.group - b.group)
       .map((g): GroupSummary => ({
         pid: g.pid, app: this.comm.get(g.pid) ?? '', group: g.group, priority: g.priority, isProtected: g.isProtected,
-        gpuNs: g.gpuNs, share: g.gpuNs / dur, jobsDone: g.done, jobsFailed: g.failed,
+        jobsDone: g.done, jobsFailed: g.failed,
       }));
     const ioctlErrors = [...this.ioctlErrors.entries()]
       .map(([k, count]) => { const [cmd, errno] = k.split('\t'); return { cmd, errno, count }; })
@@ -235,13 +216,12 @@ export function formatSummary(s: SummaryData): string {
   out.push(`events: ${s.events} over ${formatNs(s.durationNs)} virtual`);
   out.push('events by family:');
   for (const f of s.families) if (f.count > 0) out.push(`  ${f.family.padEnd(12)} ${String(f.count).padStart(10)}`);
-  out.push('GPU time per group:');
+  out.push('groups:');
   if (s.groups.length === 0) out.push('  (no groups)');
   for (const g of s.groups) {
     const who = `${g.app || '?'} (pid ${g.pid})`;
     out.push(`  ${who.padEnd(28)} group ${String(g.group).padEnd(3)} ${(PRIORITY_NAMES[g.priority] ?? String(g.priority)).padEnd(8)} ` +
-      `${g.isProtected ? 'PROTECTED ' : '          '}${formatNs(g.gpuNs).padStart(12)} ${pct(g.share).padStart(6)}  ` +
-      `jobs ${g.jobsDone}${g.jobsFailed ? ` (+${g.jobsFailed} failed)` : ''}`);
+      `${g.isProtected ? 'PROTECTED ' : '          '} jobs ${g.jobsDone}${g.jobsFailed ? ` (+${g.jobsFailed} failed)` : ''}`);
   }
   out.push(`protected residency: ${pct(s.protectedResidency)} (${formatNs(s.protectedNs)})`);
   out.push(`mode switches: ${s.modeSwitches.total} (${s.modeSwitches.enters} enters, ${s.modeSwitches.exits} exits)`);

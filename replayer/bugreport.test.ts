@@ -28,7 +28,8 @@ test('bug report: sections, links into the bundled trace, notes, first divergenc
     assert.ok(md.includes(s), `section ${s}`);
   }
   assert.match(md, /csftrace 9\.9\.9/);
-  assert.match(md, /csftrace record --scenario scenario\.yaml --seed 1 --policy shared -o trace\.csft/);
+  assert.match(md, /csftrace record --scenario scenario\.yaml --seed 1 --policy shared .*-o full\.csft/);
+  assert.doesNotMatch(md, /-o trace\.csft/, 'never overwrites the bundled trace');
   assert.ok(r.trimmed, 'trimmed: the trace is larger than the limit');
   const w = r.trimmed!.window;
   const bundled = openTraceBytes(r.trimmed!.bytes);

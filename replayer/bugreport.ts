@@ -19,7 +19,7 @@ import { checkTrace } from './check/check.js';
 import type { CheckReport } from './check/engine.js';
 import { diffReport, diffTraces, type DiffReport, type DivergenceSide } from './diff/diff.js';
 import { traceConsequences } from './diff/extract.js';
-import type { Metrics } from './diff/consequences.js';
+import { METRIC_DEFS, type Metrics } from './metrics/metrics.js';
 import { consequencesTable } from './diff/render.js';
 import { Replayer } from './replayer.js';
 import { formatNs } from './time-text.js';
@@ -95,10 +95,14 @@ function durationArg(ns: number): string {
 function md(s: string): string { return s.replace(/\|/g, '\\|').replace(/`/g, "'"); }
 
 function fmtMetric(k: keyof Metrics, v: number): string {
-  if (k === 'gpuShare') return `${(v * 100).toFixed(1)}%`;
-  if (k.endsWith('Ns')) return formatNs(v);
+  const unit = METRIC_DEFS.find((d) => d.key === k)?.unit;
+  if (unit === 'share') return `${(v * 100).toFixed(1)}%`;
+  if (unit === 'ns') return formatNs(v);
   return String(v);
 }
+
+/** Shell-safe word (scenario names and policies are plain, but a header comes from someone else's file). */
+function shellWord(s: string): string { return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`; }
 
 export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport {
   const h = trace.header;
@@ -158,15 +162,34 @@ export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport
 
   lines.push('## Reproduce', '');
   const builtin = (h.metadata.source ?? '').startsWith('builtin:');
-  const rec = (scenario: string): string =>
-    `csftrace record --scenario ${scenario} --seed ${h.seed}${h.policy ? ` --policy ${h.policy}` : ''}` +
-    `${h.heapPolicy ? ` --heap-policy ${h.heapPolicy}` : ''}${h.durationNs ? ` --duration ${durationArg(h.durationNs)}` : ''} -o ${BUNDLE_TRACE}`;
+  // Runnable as written from the bundle's folder; nothing overwrites the bundled trace.
+  const full = trimmed ? 'full.csft' : BUNDLE_TRACE;
   lines.push('```sh');
-  lines.push(`# from the scenario in this bundle${builtin ? ` (built-in: ${h.scenarioName})` : ''}`);
-  lines.push(rec(BUNDLE_SCENARIO));
-  if (builtin) lines.push(rec(h.scenarioName));
-  lines.push(`csftrace replay ${BUNDLE_TRACE}#ev=${at - base}`);
-  if (o.baseline) lines.push(`csftrace diff ${o.baselineName ?? 'baseline.csft'} ${BUNDLE_TRACE}`);
+  lines.push(`csftrace replay ${BUNDLE_TRACE}#ev=${at - base}     # the point of interest`);
+  lines.push(`csftrace check ${BUNDLE_TRACE}`);
+  if (trimmed || o.baseline) {
+    lines.push(`# the whole run again, from the scenario in this bundle${builtin ? ` (built-in: ${shellWord(h.scenarioName)})` : ''}:`);
+    lines.push(`csftrace record --scenario ${BUNDLE_SCENARIO} --seed ${h.seed}${h.policy ? ` --policy ${shellWord(h.policy)}` : ''}` +
+      `${h.heapPolicy ? ` --heap-policy ${shellWord(h.heapPolicy)}` : ''}${h.durationNs ? ` --duration ${durationArg(h.durationNs)}` : ''} -o ${trimmed ? full : 'rerecorded.csft'}`);
+    lines.push(trimmed ? `csftrace verify ${full}` : `csftrace verify ${BUNDLE_TRACE}     # re-simulates it: identical`);
+  } else {
+    lines.push(`csftrace verify ${BUNDLE_TRACE}     # re-simulates the run from its header: identical`);
+  }
+  if (o.baseline) {
+    const bh = o.baseline.header;
+    const flags = [
+      bh.policy && bh.policy !== h.policy ? `--policy ${shellWord(bh.policy)}` : '',
+      bh.heapPolicy && bh.heapPolicy !== h.heapPolicy ? `--heap-policy ${shellWord(bh.heapPolicy)}` : '',
+    ].filter(Boolean).join(' ');
+    const sameRun = bh.scenarioText === h.scenarioText && bh.seed === h.seed && bh.durationNs === h.durationNs;
+    if (sameRun) {
+      lines.push('# the baseline, recreated: the same run under its policy');
+      lines.push(`csftrace rerun ${full}${flags ? ` ${flags}` : ''} -o baseline.csft`);
+      lines.push(`csftrace diff baseline.csft ${full}`);
+    } else {
+      lines.push(`# the baseline (${o.baselineName ? md(o.baselineName) : 'baseline'}) comes from another scenario, seed or duration: it is not in this bundle`);
+    }
+  }
   lines.push('```', '');
 
   lines.push('## Check', '');
@@ -187,14 +210,10 @@ export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport
   const { decisions, consequences: c } = traceConsequences(trace);
   lines.push(`${decisions} scheduling decisions over ${formatNs(c.spanNs)}; GPU in protected mode ${formatNs(c.protectedNs)} ` +
     `(${c.spanNs ? ((c.protectedNs / c.spanNs) * 100).toFixed(1) : '0.0'}%), ${c.protmEnters} PROTM enters, ${c.protmExits} exits.`, '');
-  const cols: [keyof Metrics, string][] = [
-    ['jobs', 'jobs'], ['gpuNs', 'GPU time'], ['gpuShare', 'share'], ['protectedNs', 'protected'],
-    ['protmEnters', 'enters'], ['latencyP50Ns', 'submit→start p50'], ['latencyP99Ns', 'p99'], ['latencyMaxNs', 'max'],
-    ['deadlineMisses', 'late frames'], ['longestStarvationNs', 'longest starvation'],
-  ];
-  lines.push(`| app | ${cols.map((x) => x[1]).join(' | ')} |`, `|---|${cols.map(() => '---:').join('|')}|`);
-  for (const [app, m] of c.apps) lines.push(`| ${md(app)} | ${cols.map(([k]) => fmtMetric(k, m[k])).join(' | ')} |`);
-  lines.push('');
+  const cols = METRIC_DEFS.filter((d) => [...c.apps.values()].some((m) => m[d.key] !== 0));
+  lines.push(`| app | ${cols.map((x) => x.label).join(' | ')} |`, `|---|${cols.map(() => '---:').join('|')}|`);
+  for (const [app, m] of c.apps) lines.push(`| ${md(app)} | ${cols.map((d) => fmtMetric(d.key, m[d.key])).join(' | ')} |`);
+  lines.push('', 'Definitions: replayer/metrics/README.md (the same numbers as `csftrace simulate` and `csftrace diff`).', '');
 
   lines.push(`## Timeline around ${trimmed ? `original #${at}` : `#${at}`}`, '');
   lines.push('```text', ...asciiTimeline(trace, at, { label: (i) => `#${i - base}` }), '```', '');
@@ -214,7 +233,8 @@ export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport
     lines.push(`## First divergence against the baseline`, '');
     lines.push(`Baseline${o.baselineName ? ` \`${md(o.baselineName)}\`` : ''}: scenario ${md(diff.a.scenario)}, seed ${diff.a.seed}, policy ${md(diff.a.policy)} ` +
       `(${diff.a.decisions} decisions); this trace: policy ${md(diff.b.policy)} (${diff.b.decisions} decisions). ` +
-      `${diff.decisions.matched} decisions match, ${diff.decisions.hunks} hunk${diff.decisions.hunks === 1 ? '' : 's'}${diff.decisions.exact ? '' : ' (approximate alignment)'}.`, '');
+      `${diff.decisions.matched} decisions have the same outcome, ${diff.decisions.paired} were taken at the same moment with another outcome; ` +
+      `${diff.decisions.hunks} outcome difference${diff.decisions.hunks === 1 ? '' : 's'}${diff.decisions.exact ? '' : ' (approximate alignment)'}.`, '');
     for (const hd of diff.header) lines.push(`- header \`${hd.field}\`: ${md(hd.a)} → ${md(hd.b)}`);
     if (diff.header.length) lines.push('');
     const f = diff.firstDivergence;
@@ -222,7 +242,7 @@ export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport
     else {
       const side = (s: DivergenceSide, name: string, isTrace: boolean): void => {
         const where = (i: number): string => (isTrace ? link(i) : `baseline #${i}`);
-        lines.push(`**${name}**: ${s.decision ? `decision ${s.decision.decision} at ${where(s.decision.event)}, ${formatNs(s.decision.t)}` : 'no decision here (the other side has extra decisions)'}`, '');
+        lines.push(`**${name}**: ${s.decision ? `decision ${s.decision.decision} at ${where(s.decision.event)}, ${formatNs(s.decision.t)}` : 'no decision at this moment (the GPU keeps what the last common decision set)'}`, '');
         if (s.decision) lines.push('```text', s.decision.text, ...s.inputs.map((x) => `  ${x}`), '```', '');
         if (s.eventsSince.length) {
           lines.push(`Events since the last common decision${s.eventsOmitted ? ` (${s.eventsOmitted} earlier not shown)` : ''}:`, '');

@@ -5,8 +5,8 @@
 export * from './trace-file.js';
 export * from './format.js';
 export {
-  diffTraces, diffReport, decisionLine,
-  type TraceDiff, type DiffInput, type DiffOptions, type DiffReport, type ReportOptions, type HeaderDifference,
+  diffTraces, diffReport, decisionLine, DEFAULT_WINDOW_NS,
+  type TraceDiff, type Difference, type ReasonDifference, type HunkRow, type ReasonReport, type DiffInput, type DiffOptions, type DiffReport, type ReportOptions, type HeaderDifference,
   type DecisionLine, type DivergenceSide, type FirstDivergence, type HunkReport, type MetricsDelta, type Metrics,
 } from './diff/diff.js';
 export { renderDiffText, consequencesTable, formatTable, type TextTable } from './diff/render.js';
@@ -36,3 +36,6 @@ export { configFromHeader, modelVersionNote, RerunError, type RerunOverrides } f
 export { buildBugReport, trimToFit, BUNDLE_TRACE, BUNDLE_SCENARIO, type BugReport, type BugReportOptions } from './bugreport.js';
 export { asciiTimeline, type AsciiTimelineOptions } from './ascii-timeline.js';
 export { traceConsequences } from './diff/extract.js';
+export { ConsequenceCollector, METRIC_DEFS, METRIC_NAMES, type ConsequenceSet, type AppPlan, type MetricsOptions } from './metrics/metrics.js';
+export { GroupIdentities, LabelInterner } from './diff/identity.js';
+export { planOfScenario, metricsOptionsOf } from './metrics/plan.js';

@@ -146,7 +146,7 @@ test('without a terminal: --diff prints the diff text, exit 0', { skip: goldens 
   const r = spawnSync('node', [cli, 'replay', A, '--diff', B], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^csftrace replay --diff: not a terminal, so the text of `csftrace diff` instead of the UI\n--- /);
-  assert.match(r.stdout, /^first divergence$/m);
+  assert.match(r.stdout, /^first divergence \(the first decision whose outcome differs\)$/m);
   assert.match(r.stdout, /^ {2}B decision 14 #307 [\d.]+ms TRIGGER_PROTM_PENDING .*\(RULE_KBASE_SOLE_RESIDENT\)$/m);
   assert.match(r.stdout, /^ {2}app video +jobs done/m);
   const missing = spawnSync('node', [cli, 'replay', A, '--diff', join(dir, 'nope.csft')], { encoding: 'utf8' });

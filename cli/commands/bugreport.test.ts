@@ -38,8 +38,11 @@ test('csftrace note + bugreport: bundle with a trimmed trace, links, notes, and 
     for (const s of forbidden) assert.ok(!md.includes(s), `report.md must not contain "${s}"`);
     assert.doesNotMatch(md, /(^|[\s(`'"=])\/(home|tmp|root|Users|var|private|work|mnt|opt)\//m, 'no absolute path');
     assert.match(md, /the compositor stalls here/);
-    assert.match(md, /csftrace record --scenario synthetic --seed 1 --policy shared -o trace\.csft/);
-    assert.match(md, /csftrace diff kbase\.csft trace\.csft/);
+    // The reproduce block runs as written and never overwrites the bundled trace: the whole run is
+    // recorded into full.csft and the baseline recreated from it.
+    assert.match(md, /csftrace record --scenario scenario\.yaml --seed 1 --policy shared .*-o full\.csft/);
+    assert.doesNotMatch(md, /-o trace\.csft/);
+    assert.match(md, /csftrace rerun full\.csft --policy sole -o baseline\.csft\ncsftrace diff baseline\.csft full\.csft/);
     const bundled = openTrace(join(out, 'trace.csft'));
     const m = /csftrace replay trace\.csft#ev=(\d+)/.exec(md);
     assert.ok(m && Number(m[1]) < bundled.eventCount);

@@ -1,27 +1,33 @@
 /**
- * `csftrace check trace.csft [--json] [--rule R5,R19c]`: every invariant of reference §6 the trace
- * can show (per policy where marked), each finding with its rule, event index, time and message.
- * Exit 0 clean, 1 when something was found, 2 on bad input.
+ * `csftrace check trace.csft [--json] [--rule R5,R19c] [--starvation-bound 100ms]`: every invariant
+ * of reference §6 the trace can show (per policy where marked) and the liveness and root-cause rules
+ * (R20–R22), each finding with its rule, event index, time, message and root decision.
+ * Exit 0 clean, 1 findings or a damaged or empty trace, 2 unusable input.
  */
 import type { Command } from 'commander';
-import { CHECK_RULES, checkReportToJson, checkTrace, formatCheckReport, isClean, openTrace } from '../../replayer/index.js';
+import { CHECK_RULES, checkReportToJson, checkTrace, formatCheckReport, isClean, openTrace, parseTimeText } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
 import { readProgress } from './sim-progress.js';
 
-interface CheckFlags { json?: boolean; rule?: string; max?: string; list?: boolean }
+interface CheckFlags { json?: boolean; rule?: string; max?: string; list?: boolean; starvationBound?: string }
 
 export function register(program: Command): void {
   program
     .command('check')
-    .description('check a trace against the protected-mode invariants (reference §6); exit 1 on violations')
+    .description('check a trace against the protected-mode invariants (reference §6) and the liveness rules; exit 1 on findings or damage')
     .argument('[trace]', 'trace file (.csft)')
     .option('--json', 'the report as JSON: {clean, violations, anomalies, rules[], findings[]}')
-    .option('--rule <ids>', 'only these rules, comma-separated (R1..R19c)')
+    .option('--rule <ids>', 'only these rules, comma-separated (R1..R22)')
+    .option('--starvation-bound <t>', 'R21: how long protected work may wait for protected mode', '100ms')
     .option('--max <n>', 'findings listed per rule (default 1000; the counts are always complete)')
     .option('--list', 'list the rules and exit')
     .addHelpText('after', `
 A finding is a violation (the invariant broke) or an anomaly (a timeout that a reset recovered,
-an unexpected event). Per-policy rules (R9: kbase) apply only to traces of that policy.
+an unexpected event). Per-policy rules (R9: kbase) apply only to traces of that policy. Each
+finding names its root decision (root #N: the scheduling decision it comes from; open it with
+csftrace replay trace.csft#ev=N).
+
+Exit status: 0 clean; 1 findings, or a damaged or empty trace (never "clean"); 2 unusable input.
 
 Examples:
   csftrace check demo.csft
@@ -49,12 +55,15 @@ Examples:
         if (!/^\d+$/.test(opts.max.trim())) throw new CliError(`--max: expected a non-negative integer, got "${opts.max}"`);
         maxPerRule = Number(opts.max);
       }
+      const starvationBoundNs = parseTimeText(opts.starvationBound ?? '100ms');
+      if (starvationBoundNs === undefined || starvationBoundNs <= 0) {
+        throw new CliError(`--starvation-bound: expected a duration like 100ms or 1s (got "${opts.starvationBound}")`);
+      }
       const tr = openTrace(path);
       try {
-        for (const n of tr.notices) process.stderr.write(`csftrace: ${path}: ${n}\n`);
         const progress = readProgress('check', tr);
         let report: ReturnType<typeof checkTrace>;
-        try { report = checkTrace(tr, { only, maxPerRule }); } finally { progress.done(); }
+        try { report = checkTrace(tr, { only, maxPerRule, starvationBoundNs }); } finally { progress.done(); }
         process.stdout.write(opts.json ? JSON.stringify(checkReportToJson(report), null, 2) + '\n' : formatCheckReport(report) + '\n');
         if (!isClean(report)) process.exitCode = 1;
       } finally {

@@ -27,7 +27,7 @@ test('csftrace diff: exit 0 same, 1 different, 2 error; --json report', () => {
 
     const diff = run(['diff', 'a.csft', 'b.csft', '--context', '1'], dir);
     assert.equal(diff.code, 1, diff.err);
-    assert.match(diff.out, /^first divergence$/m);
+    assert.match(diff.out, /^first divergence \(the first decision whose outcome differs\)$/m);
     assert.match(diff.out, /^ {2}A decision 9 #\d+ /m);
     assert.match(diff.out, /^@@ A 9\.\.10 /m);
 

@@ -1,10 +1,11 @@
 /**
- * `csftrace diff a.csft b.csft [--json] [--context N] [--max-hunks N]`: where the scheduling
- * decisions of two traces first diverge, the aligned difference, and what it cost each app.
+ * `csftrace diff a.csft b.csft [--json] [--context N] [--max-hunks N] [--window T] [--reasons]`:
+ * where the scheduling decisions of two traces first diverge in outcome, the aligned difference,
+ * the decisions that do the same for another reason, and what it cost each app.
  * Exit 0 same, 1 different, 2 error.
  */
 import type { Command } from 'commander';
-import { diffReport, diffTraces, openTrace, renderDiffText } from '../../replayer/index.js';
+import { diffReport, diffTraces, openTrace, parseTimeText, renderDiffText } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
 import { readProgress } from './sim-progress.js';
 
@@ -12,6 +13,14 @@ import { readProgress } from './sim-progress.js';
 export function intOption(name: string, text: string): number {
   if (!/^\d+$/.test(text.trim())) throw new CliError(`${name}: expected a non-negative integer, got "${text}"`);
   return Number(text);
+}
+
+/** `--window`: a duration, or `any` for no bound. */
+export function windowOption(text: string): number {
+  if (text.trim() === 'any') return Infinity;
+  const ns = parseTimeText(text.trim());
+  if (ns === undefined || ns < 0) throw new CliError(`--window: expected a duration like 30ms or 1s, or "any" (got "${text}")`);
+  return ns;
 }
 
 export function register(program: Command): void {
@@ -23,23 +32,29 @@ export function register(program: Command): void {
     .option('--json', 'print the report as JSON')
     .option('--context <n>', 'common decisions shown around each hunk', '3')
     .option('--max-hunks <n>', 'hunks listed in full (0 = all)', '50')
+    .option('--window <t>', 'largest time between two decisions paired as the same moment ("any": no bound)', '30ms')
+    .option('--reasons', 'also count, list and navigate hunks whose decisions only differ in their reason')
     .addHelpText('after', `
-Decisions are compared by content (trigger, slot assignment, evictions, protected-mode verdict and
-rule), not by time, and groups by identity (app name + creation order), not by handle.
-Exit status: 0 same, 1 different, 2 error.
+Decisions are compared by outcome (slot assignment, CSG priorities, requested states, evictions,
+protected-mode verdict and group), and groups by identity (app name + creation order), not by
+handle. Decisions are aligned only within --window of each other (default three 10 ms ticks). The
+first divergence is the first decision whose outcome differs; decisions with the same outcome and
+another trigger or rule are listed apart ("same outcome, different reason").
+Exit status: 0 same, 1 different (in outcome or reason), 2 error.
 
 Example (the counterfactual: the same workload under another policy):
   csftrace rerun demo.csft --policy kbase -o kbase.csft && csftrace diff demo.csft kbase.csft`)
-    .action((pa: string, pb: string, opts: { json?: boolean; context: string; maxHunks: string }) => {
+    .action((pa: string, pb: string, opts: { json?: boolean; context: string; maxHunks: string; window: string; reasons?: boolean }) => {
       const context = intOption('--context', opts.context);
       const maxHunks = intOption('--max-hunks', opts.maxHunks);
+      const windowNs = windowOption(opts.window);
       const a = openTrace(pa);
       try {
         const b = openTrace(pb);
         try {
           const progress = readProgress('diff', a, b);
           let report: ReturnType<typeof diffReport>;
-          try { report = diffReport(diffTraces(a, b), { context, maxHunks }); } finally { progress.done(); }
+          try { report = diffReport(diffTraces(a, b, { windowNs, reasons: opts.reasons }), { context, maxHunks, reasons: opts.reasons }); } finally { progress.done(); }
           if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
           else {
             const color = process.stdout.isTTY === true && !process.env.NO_COLOR;

@@ -10,6 +10,11 @@ import {
   parseHeapPolicy, parseProtmPolicy, parseRunDuration, parseScenario, parseSeed, simulate, suggest,
   type ScenarioConfig, type ScenarioOverrides, type SimResult,
 } from '../../hw-model/index.js';
+import {
+  ConsequenceCollector, GroupIdentities, LabelInterner, METRIC_DEFS, normalizeEventInit, planOfScenario, formatTimeNs,
+  type ConsequenceSet,
+} from '../../replayer/index.js';
+import type { EventInit } from '../../proto/index.js';
 import { CliError } from '../errors.js';
 import { progressLine } from './sim-progress.js';
 
@@ -83,24 +88,59 @@ export function progressReporter(label: string): { onProgress?: (now: number, du
   };
 }
 
-function formatRun(res: SimResult, source: string): string {
+/** Families the metrics read; the rest are not normalised. */
+const METRIC_FAMILIES = new Set(['job', 'queueState', 'groupState', 'modeSwitch', 'process', 'ioctl']);
+
+/**
+ * The replayer's metrics over a simulation's events, as the run goes: the same module (and so the
+ * same numbers) as `diff`, `bugreport` and the TUI compute from the recorded trace.
+ */
+export class MetricsSink {
+  private readonly ids = new GroupIdentities(new LabelInterner());
+  private readonly collector: ConsequenceCollector;
+  constructor(cfg: ScenarioConfig) {
+    this.collector = new ConsequenceCollector(this.ids, { durationNs: cfg.duration, plan: planOfScenario(cfg) });
+  }
+  onEvent(ev: EventInit, index: number): void {
+    const c = ev.body?.case;
+    if (c === undefined || !METRIC_FAMILIES.has(c)) { this.collector.touch(ev.t ?? 0); return; }
+    const e = normalizeEventInit(ev);
+    this.ids.onEvent(e, index);
+    this.collector.onEvent(e);
+  }
+  finish(): ConsequenceSet { return this.collector.finish(); }
+}
+
+/** Per-app metrics as lines (every metric that is not zero for some app). */
+export function formatAppMetrics(m: ConsequenceSet): string[] {
+  const apps = [...m.apps.entries()];
+  if (apps.length === 0) return ['metrics per app: (no groups)'];
+  const defs = METRIC_DEFS.filter((d) => apps.some(([, x]) => x[d.key] !== 0));
+  const cell = (v: number, unit: string): string =>
+    unit === 'ns' ? formatTimeNs(v) : unit === 'share' ? `${(v * 100).toFixed(1)}%` : String(v);
+  const rows = [['', ...apps.map(([name]) => name)], ...defs.map((d) => [d.label, ...apps.map(([, x]) => cell(x[d.key], d.unit))])];
+  const w = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
+  const out = ['metrics per app (definitions: replayer/metrics/README.md):'];
+  for (const r of rows) out.push('  ' + r.map((x, k) => (k === 0 ? x.padEnd(w[k]) : x.padStart(w[k]))).join('  ').trimEnd());
+  return out;
+}
+
+function formatRun(res: SimResult, source: string, metrics: ConsequenceSet): string {
   const c = res.config;
   const out: string[] = [];
   out.push(`scenario ${c.name} (${source}) · seed ${c.seed} · policy ${c.driver.protmPolicy} · heap policy ${c.driver.heapPolicy}` +
     ` · heap name from ${c.driver.heapNameSource} · ${formatNs(c.duration)} virtual`);
   out.push(formatSummary(res.summary));
+  out.push(...formatAppMetrics(metrics));
+  const notes = res.apps.map((a) => [
+    a.recoveries ? `${a.recoveries} group recoveries` : '',
+    a.setupRetries ? `${a.setupRetries} setup retries` : '',
+    a.firstFrameAt < 0 ? 'no frame completed' : `first frame at ${formatNs(a.firstFrameAt)}`,
+  ].filter(Boolean).join(', '));
   if (res.apps.length) {
     out.push('apps:');
     const w = Math.max(...res.apps.map((a) => a.name.length));
-    for (const a of res.apps) {
-      const notes = [
-        a.framesMissed ? `${a.framesMissed} missed deadlines` : '',
-        a.recoveries ? `${a.recoveries} group recoveries` : '',
-        a.setupRetries ? `${a.setupRetries} setup retries` : '',
-        a.firstFrameAt < 0 ? 'no frame completed' : `first frame at ${formatNs(a.firstFrameAt)}`,
-      ].filter(Boolean).join(', ');
-      out.push(`  ${a.name.padEnd(w)}  ${a.kind.padEnd(12)} pid ${a.pid}  frames ${a.framesDone}/${a.framesSubmitted}  ${notes}`);
-    }
+    res.apps.forEach((a, k) => out.push(`  ${a.name.padEnd(w)}  ${a.kind.padEnd(12)} pid ${a.pid}  ${notes[k]}`));
   }
   return out.join('\n') + '\n';
 }
@@ -132,20 +172,23 @@ Built-ins: csftrace scenarios`)
       const cfg = applyOverrides(loaded.config, overrides);
       const progress = progressReporter(`simulating ${cfg.name}`);
       let res: SimResult;
+      const sink = new MetricsSink(cfg);
       try {
-        res = simulate(cfg, { onProgress: progress.onProgress });
+        res = simulate(cfg, { onProgress: progress.onProgress, sinks: [sink] });
       } finally {
         progress.done();
       }
+      const metrics = sink.finish();
       if (opts.json) {
         const { config, ...rest } = res;
         process.stdout.write(JSON.stringify({
           scenario: config.name, source: loaded.source, seed: config.seed, policy: config.driver.protmPolicy,
           heapPolicy: config.driver.heapPolicy, heapNameSource: config.driver.heapNameSource, durationNs: config.duration,
           ...rest,
+          metrics: { apps: Object.fromEntries(metrics.apps), groups: Object.fromEntries(metrics.groups) },
         }, null, 2) + '\n');
       } else {
-        process.stdout.write(formatRun(res, loaded.source));
+        process.stdout.write(formatRun(res, loaded.source, metrics));
       }
     });
 }

@@ -243,6 +243,7 @@ export class Kernel implements UapiKernel, FwHost {
     return this.sim.bus.emitBody({ case: 'job', value: {
       group: j.queue.group.id, queue: j.queue.index, seqno: j.seqno, phase, protRegion: j.protRegion,
       frame: j.frame, fenceError: err, gpuNs: phase === JobPhase.JOB_DONE ? j.gpuNs : 0, pid: j.queue.group.pid,
+      deadlineNs: j.deadlineNs,
     } }, cause);
   }
 
@@ -1142,7 +1143,7 @@ export class Kernel implements UapiKernel, FwHost {
           signals.push({ obj, point });
         } else if (obj.value < point) { deps++; (waits ??= []).push({ obj, point }); }
       }
-      const j = new Job(q, ++q.seqno, s.streamAddr ?? 0, s.streamSize ?? 0, signals, s.protRegion ?? false, s.frame ?? 0, -1);
+      const j = new Job(q, ++q.seqno, s.streamAddr ?? 0, s.streamSize ?? 0, signals, s.protRegion ?? false, s.frame ?? 0, -1, s.deadlineNs ?? 0);
       j.deps = deps;
       s.jobSeqno = j.seqno;
       jobs.push(j);

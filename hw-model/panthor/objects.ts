@@ -176,6 +176,8 @@ export class Job {
     readonly protRegion: boolean,
     readonly frame: number,
     readonly submitEv: number,
+    /** The app's deadline for the frame (QueueSubmit.deadline_ns; 0 = none). */
+    readonly deadlineNs = 0,
   ) {}
 }
 

@@ -275,7 +275,7 @@ export abstract class AppModel {
         syncs: q === streams.length - 1
           ? [signalOp(this.syncobj, point, DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ | DRM_PANTHOR_SYNC_OP_SIGNAL)]
           : [],
-        protRegion: hasProtRegion(s), frame,
+        protRegion: hasProtRegion(s), frame, deadlineNs: this.period > 0 ? this.frameStart + this.period : 0,
       });
     }
     const ret = dev.groupSubmit(this.group, submits);

@@ -6,6 +6,10 @@
  *
  *   for each event i:  fire deadlines < t  →  rule.before(ev, i, s)  →  applyEvent  →  rule.after(ev, i, s)
  *   end:               rule.finish(s)
+ *
+ * Every finding names its root decision: the scheduling decision the finding (or the request it
+ * refers to) was caused by, found by following the events' cause links back (a rule may name it
+ * itself). One step in the replay reaches it (`csftrace replay trace.csft#ev=<root>`).
  */
 import type { Event } from '../../proto/index.js';
 import { applyEvent, initialState } from '../reducer.js';
@@ -23,6 +27,8 @@ export interface Violation {
   t: number;                 // ns
   message: string;
   related: number[];         // other events involved (the request a timeout refers to, ...)
+  /** The scheduling decision behind the finding (event index), -1 when none is found. */
+  root: number;
 }
 
 /** What a rule sees of the checker. */
@@ -33,7 +39,9 @@ export interface CheckContext {
   state: ReplayState;
   /** Time of the last event seen. */
   now: number;
-  report(index: number, t: number, message: string, severity?: Severity, related?: number[]): void;
+  report(index: number, t: number, message: string, severity?: Severity, related?: number[], root?: number): void;
+  /** The options of the run (bounds of the liveness rules). */
+  readonly options: CheckOptions;
   /** Calls `fire(t)` once an event later than `t` arrives (not at all if the trace ends first). */
   at(t: number, fire: () => void): void;
 }
@@ -74,6 +82,8 @@ export interface CheckReport {
   findings: Violation[];
   violations: number;
   anomalies: number;
+  /** What the trace's reader recovered or lost (a damaged trace is never clean), and an empty trace's notice. */
+  notices: string[];
 }
 
 export interface CheckOptions {
@@ -83,7 +93,12 @@ export interface CheckOptions {
   maxPerRule?: number;
   /** Overrides the policy of the header (for traces without one). */
   policy?: string;
+  /** R21: how long protected work may wait for protected mode (default 100 ms: three frames at 30 fps). */
+  starvationBoundNs?: number;
 }
+
+/** How many cause links a root search follows at most. */
+const ROOT_DEPTH = 64;
 
 interface Timer { t: number; seq: number; fire: () => void }
 
@@ -97,6 +112,9 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
   const timers: Timer[] = [];
   let seq = 0;
   const state: ReplayState = trace.snapshot ? decodeStateSnapshot(trace.snapshot, trace.path || 'trace') : initialState();
+  // Cause link and decision flag of every event, for the root decision of each finding.
+  const causeOf = new Int32Array(trace.eventCount).fill(-1);
+  const isDecision = new Uint8Array(trace.eventCount);
 
   const instances: RuleInstance[] = [];
   const ctxs: CheckContext[] = [];
@@ -109,11 +127,11 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
     summaries.push(sum);
     if (!applicable) continue;
     const ctx: CheckContext = {
-      policy, heapPolicy, state, now: 0,
-      report(index, t, message, severity = 'violation', related = []) {
+      policy, heapPolicy, state, now: 0, options: opts,
+      report(index, t, message, severity = 'violation', related = [], root) {
         if (severity === 'violation') sum.violations++; else sum.anomalies++;
         if (sum.violations + sum.anomalies <= maxPerRule) {
-          findings.push({ rule: rule.id, name: rule.name, severity, index, t, message, related });
+          findings.push({ rule: rule.id, name: rule.name, severity, index, t, message, related, root: root ?? -2 });
         }
       },
       at(t, fire) {
@@ -132,6 +150,10 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
   const afters = instances.filter((r) => r.after);
   let i = 0;
   for (const ev of trace.iterate()) {
+    if (i < causeOf.length) {
+      if (ev.cause > 0 && ev.cause <= i) causeOf[i] = i - ev.cause;
+      if (ev.body.case === 'decision') isDecision[i] = 1;
+    }
     while (timers.length && timers[0].t < ev.t) timers.shift()!.fire();
     for (const c of ctxs) c.now = ev.t;
     for (const r of befores) r.before!(ev, i, state);
@@ -140,11 +162,23 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
     i++;
   }
   for (const r of instances) r.finish?.(state);
+  // Root decisions: the finding's own cause chain, else those of the events it refers to.
+  const rootOf = (e: number): number => {
+    for (let k = 0, x = e; k < ROOT_DEPTH && x >= 0 && x < causeOf.length; k++, x = causeOf[x]) if (isDecision[x]) return x;
+    return -1;
+  };
+  for (const f of findings) {
+    if (f.root !== -2) continue;
+    f.root = rootOf(f.index);
+    for (const r of f.related) { if (f.root >= 0) break; f.root = rootOf(r); }
+  }
 
   findings.sort((a, b) => a.index - b.index || a.rule.localeCompare(b.rule, 'en', { numeric: true }));
   let violations = 0;
   let anomalies = 0;
   for (const s of summaries) { violations += s.violations; anomalies += s.anomalies; }
-  return { path: trace.path, policy, heapPolicy, events: trace.eventCount, rules: summaries, findings, violations, anomalies };
+  const notices = [...trace.notices];
+  if (trace.eventCount === 0) notices.push('the trace holds no event: nothing could be checked');
+  return { path: trace.path, policy, heapPolicy, events: trace.eventCount, rules: summaries, findings, violations, anomalies, notices };
 }
 

@@ -17,6 +17,7 @@ import { isStateRequest } from '../handlers/fw.js';
 import type { ReplayState } from '../state.js';
 import { formatNs } from '../time-text.js';
 import type { CheckContext, CheckRule, RuleInstance } from './engine.js';
+import { LIVENESS_RULES } from './liveness.js';
 
 const MS = 1_000_000;
 /** Reference timeouts (§3.1, §4.2, §4.3). */
@@ -433,7 +434,9 @@ const R12 = rule('R12', 'heap-refs-balance',
         const b = ev.body;
         if (b.case === 'groupState' && b.value.to === GroupStateKind.GROUP_DESTROYED) {
           const buf = s.groups[b.value.group]?.protmSuspendBufferId || b.value.protmSuspendBufferId;
-          if (!buf) return;
+          // Only a buffer the kernel allocated for the group must go with it; a user-supplied buffer
+          // (userspace-dmabuf) stays its owner's, and the device may keep importing it.
+          if (!buf || s.dmabufs[buf]?.purpose !== HeapPurposeNames[HeapPurpose.PURPOSE_PROTM_SUSPEND_BUF]) return;
           const g = b.value.group;
           ctx.at(ev.t + TIMEOUTS.bufferRelease, () => {
             if (ctx.state.dmabufs[buf]) ctx.report(i, ev.t, `protm suspend buffer ${buf} of destroyed group ${g} not released within 1 s (dma_buf_put missing)`, 'violation', [ctx.state.dmabufs[buf].createdIdx]);
@@ -754,4 +757,4 @@ const R19c = rule('R19c', 'ping-while-protected',
   }));
 
 /** Every rule, in reference order. */
-export const CHECK_RULES: readonly CheckRule[] = [R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, R12, R13, R14, R15, R16, R17, R18, R19a, R19b, R19c];
+export const CHECK_RULES: readonly CheckRule[] = [R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, R12, R13, R14, R15, R16, R17, R18, R19a, R19b, R19c, ...LIVENESS_RULES];

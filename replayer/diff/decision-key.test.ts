@@ -37,7 +37,7 @@ test('idOfBytes (wire) equals idOf (decoded) for any decision', () => {
   }), { numRuns: 500 });
 });
 
-test('content, not times, ticks, inputs or handles: equal decisions share an id, different ones do not', () => {
+test('outcome, not reasons, times, ticks, inputs or handles: equal outcomes share an id, different ones do not', () => {
   const k = new DecisionInterner();
   const base: SchedDecisionInit = {
     tick: 4, trigger: 5, slots: [{ slot: 0, group: 1, csgPriority: 15, action: 1 }, { slot: 1, group: 2, csgPriority: 14, action: 4 }],
@@ -49,8 +49,14 @@ test('content, not times, ticks, inputs or handles: equal decisions share an id,
   assert.equal(id({ ...base, protmGroup: 5, slots: [{ ...base.slots![0], group: 5 }, base.slots![1]] }), a, 'handle 5 is the same group as 1');
   assert.equal(id({ ...base, slots: [base.slots![1], base.slots![0]] }), a, 'slot order');
   assert.equal(id({ ...base, slots: [base.slots![0], { ...base.slots![1], csgPriority: 0 }] }), a, 'an evicted slot\'s priority');
-  assert.notEqual(id({ ...base, protmRule: 7 }), a);
-  assert.notEqual(id({ ...base, trigger: 0 }), a);
+  // The rule and the trigger are the decision's reason, kept beside the outcome.
+  assert.equal(id({ ...base, protmRule: 7 }), a, 'another rule, same outcome');
+  assert.equal(k.lastRule, 7);
+  assert.equal(id({ ...base, trigger: 0 }), a, 'another trigger, same outcome');
+  assert.equal(k.lastTrigger, 0);
+  assert.notEqual(id({ ...base, protm: 3 }), a, 'another verdict');
+  assert.notEqual(id({ ...base, protmGroup: 2 }), a, 'another protected group');
+  assert.notEqual(id({ ...base, slots: [{ ...base.slots![0], action: 3 }, base.slots![1]] }), a, 'another requested state');
   assert.notEqual(id({ ...base, evicted: [] }), a);
   assert.notEqual(id({ ...base, slots: [{ ...base.slots![0], csgPriority: 14 }, base.slots![1]] }), a);
   // Unpacked repeated evicted (older writers) reads the same as packed.

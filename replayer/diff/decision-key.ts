@@ -1,17 +1,18 @@
 /**
- * The content of a scheduling decision as a small integer, for alignment.
+ * The outcome of a scheduling decision as a small integer, for alignment.
  *
- * Two decisions are "the same" when they were taken for the same trigger and produced the same
- * outcome: the slot assignment (slot, group identity, CSG priority unless evicted, action), the evictions and the
- * protected-mode verdict with its rule and group. Times, tick numbers, raw handles, the run-queue
- * snapshot and the per-group explanations are not part of the content: the first three shift between
- * any two runs, and the last two are the decision's inputs and reasons, shown but not compared.
+ * A decision's outcome is what the GPU will do: the slot assignment (slot, group identity, CSG
+ * priority unless evicted, action), the evictions, and the protected-mode verdict with its group.
+ * Its reason (trigger and rule) is kept beside it (`lastTrigger`, `lastRule`): two decisions with
+ * the same outcome for different reasons are the same to the GPU. Times, tick numbers, raw handles,
+ * the run-queue snapshot and the per-group explanations are not part of it: the first three shift
+ * between any two runs, and the last two are the decision's inputs and reasons, shown but not compared.
  *
  * A decision is flattened to int32 words, hashed (two 32-bit FNV-style lanes → one 53-bit number),
  * and interned: equal content → equal id, verified word by word, so a hash collision can never make
  * two different decisions equal.
  */
-import { ProtoDecodeError, SlotAction, type Reader, type SchedDecision } from '../../proto/index.js';
+import { ProtmVerdict, ProtoDecodeError, SlotAction, type Reader, type SchedDecision } from '../../proto/index.js';
 
 export class DecisionInterner {
   private readonly byHash = new Map<number, number>();
@@ -24,6 +25,34 @@ export class DecisionInterner {
   // Raw decision fields, gathered by idOf (from a decoded message) or idOfBytes (from the wire).
   private slotRaw = new Int32Array(64);   // slot, group handle, csg priority, action
   private evRaw = new Int32Array(16);     // evicted handles
+  private lastSlots = 0;
+  private lastEvicted = 0;
+  private lastProtm = 0;
+  /** Trigger and protected-mode rule of the decision last interned. */
+  lastTrigger = 0;
+  lastRule = 0;
+
+  /**
+   * Whether the decision last interned changes nothing on the GPU: every slot kept with the group
+   * and CSG priority it had after the previous decision, no eviction, no protected-mode transition.
+   * `slotPrio` (slot → group handle · 256 + CSG priority) is the caller's per-trace memory of the
+   * previous assignment; it is updated here.
+   */
+  lastIsNoop(slotPrio: Map<number, number>): boolean {
+    const sr = this.slotRaw;
+    let noop = this.lastEvicted === 0
+      && (this.lastProtm === ProtmVerdict.PROTM_NONE || this.lastProtm === ProtmVerdict.PROTM_KEEP
+        || this.lastProtm === ProtmVerdict.PROTM_DENIED || this.lastProtm === ProtmVerdict.PROTM_DEFERRED);
+    for (let i = 0; i < this.lastSlots; i++) {
+      const slot = sr[i * 4], group = sr[i * 4 + 1], prio = sr[i * 4 + 2], action = sr[i * 4 + 3];
+      if (action === SlotAction.SLOT_EMPTY) { if (slotPrio.has(slot)) slotPrio.delete(slot); continue; }
+      const held = group * 256 + prio;
+      if (action !== SlotAction.SLOT_KEEP || slotPrio.get(slot) !== held) noop = false;
+      if (action === SlotAction.SLOT_SUSPEND || action === SlotAction.SLOT_TERMINATE || group === 0) slotPrio.delete(slot);
+      else slotPrio.set(slot, held);
+    }
+    return noop;
+  }
 
   /**
    * Interned id of a decision's content. `groupId` maps a raw handle to its identity id (shared
@@ -89,16 +118,19 @@ export class DecisionInterner {
     if (this.evRaw.length < evicted) { const x = new Int32Array(evicted * 2); x.set(this.evRaw); this.evRaw = x; }
   }
 
-  /** The key words from the raw fields: [trigger, protm, rule, protm group, nslots, slots sorted by slot..., nevicted, evicted ids sorted...]. */
+  /** The outcome words from the raw fields: [protm, protm group, nslots, slots sorted by slot..., nevicted, evicted ids sorted...]. */
   private build(trigger: number, protm: number, rule: number, pgroup: number, ns: number, ne: number,
                 groupId: (handle: number) => number): number {
-    const need = 6 + ns * 4 + ne;
+    this.lastTrigger = trigger;
+    this.lastRule = rule;
+    this.lastProtm = protm;
+    this.lastSlots = ns;
+    this.lastEvicted = ne;
+    const need = 4 + ns * 4 + ne;
     if (this.scratch.length < need) this.scratch = new Int32Array(need * 2);
     const w = this.scratch, sr = this.slotRaw, er = this.evRaw;
     let n = 0;
-    w[n++] = trigger;
     w[n++] = protm;
-    w[n++] = rule;
     w[n++] = pgroup === 0 ? 0 : groupId(pgroup);
     const slotsAt = n++;
     let used = 0;

@@ -70,14 +70,14 @@ test('consequences per app and group, A / B / delta', () => {
   const video = r.consequences.apps.find((x) => x.name === 'video-player')!;
   assert.equal(video.a!.protectedNs, 12 * MS);
   assert.equal(video.a!.protmEnters, 2);
-  assert.equal(video.a!.jobs, 2);
+  assert.equal(video.a!.jobsDone, 2);
   assert.equal(video.a!.latencyMaxNs, 2 * MS + 2000);
   const comp = r.consequences.groups.find((x) => x.name === 'compositor:0')!;
-  assert.equal(comp.a!.jobs, 10); // even ticks 0, 2, ..., 18 (protected-mode ticks are 9 and 19)
+  assert.equal(comp.a!.jobsDone, 10); // even ticks 0, 2, ..., 18 (protected-mode ticks are 9 and 19)
   assert.equal(comp.a!.latencyP50Ns, 2 * MS + 1000);
-  assert.equal(comp.delta.jobs, 0);
-  assert.equal(comp.a!.deadlineMisses, 0);
-  assert.equal(r.consequences.apps.find((x) => x.name === 'game')!.a!.jobs, 8);
+  assert.equal(comp.delta.jobsDone, 0);
+  assert.equal(comp.a!.lateFrames, 0);
+  assert.equal(r.consequences.apps.find((x) => x.name === 'game')!.a!.jobsDone, 8);
 });
 
 test('one extra decision in B yields exactly one hunk (a pure insertion)', () => {
@@ -145,7 +145,7 @@ test('skimming raw chunks and iterating decoded events extract the same decision
   const skim = extractDecisions(t, ctx);
   const iter = extractDecisions(iterOnly, ctx);
   assert.equal(skim.count, 81);
-  assert.deepEqual([...skim.key], [...iter.key]);
+  assert.deepEqual([...skim.outcome], [...iter.outcome]);
   assert.deepEqual([...skim.eventIndex], [...iter.eventIndex]);
   assert.deepEqual([...skim.timeNs], [...iter.timeNs]);
   assert.deepEqual(skim.consequences, iter.consequences);

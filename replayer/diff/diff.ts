@@ -1,11 +1,20 @@
 /**
  * Diff of two traces' scheduling decisions (DESIGN.md "Diff of scheduling decisions").
  *
- *   trace A ─┐ extractDecisions (one pass each: decision ids, identities, consequences)
+ *   trace A ─┐ extractDecisions (one pass each: outcome ids, triggers, rules, identities, metrics)
  *   trace B ─┘        │
  *                     ▼
- *     alignSequences(idsA, idsB) → hunks ──► first divergence (first hunk), aligned hunks,
- *                                            consequences A / B / delta, header differences
+ *     1. alignSequences(outcomesA, outcomesB, within the time window) → alignment hunks
+ *        (matched pairs with another trigger or rule: "same outcome, different reason")
+ *     2. inside each hunk, decisions of the same trigger within the window are paired: the same
+ *        moment decided differently; a hunk is an outcome difference when it holds such a pair or
+ *        an unpaired decision that changes something on the GPU
+ *     ──► first divergence (the first outcome difference), hunks in outcome terms, reasons,
+ *         consequences A / B / delta, header differences
+ *
+ * Outcomes rank over reasons: a decision that does the same thing for another reason is never the
+ * first divergence. Decisions are paired only within `windowNs` of each other (default three ticks),
+ * so two runs' decisions seconds apart are never called the same moment.
  *
  * `diffTraces` computes; `diffReport` turns the result into the JSON-able report the CLI prints
  * (`--json`) or renders (`renderDiffText`); `DiffNavigator` links positions across the two traces
@@ -13,25 +22,52 @@
  */
 import type { Event } from '../../proto/index.js';
 import { formatEvent } from '../format.js';
-import { METRIC_NAMES, type ConsequenceSet, type Metrics } from './consequences.js';
+import { METRIC_NAMES, type ConsequenceSet, type Metrics } from '../metrics/metrics.js';
 import { describeDecision, describeInputs } from './describe.js';
 import { DiffContext, extractDecisions, type DecisionTrack, type EventSource } from './extract.js';
 import { LabelInterner } from './identity.js';
-import { alignSequences, matchedCount, type AlignOptions, type Hunk } from './myers.js';
+import { alignRange, alignSequences, type AlignOptions, type Hunk } from './myers.js';
 
 export type { Hunk } from './myers.js';
 export type { EventSource } from './extract.js';
-export type { Metrics } from './consequences.js';
+export type { Metrics } from '../metrics/metrics.js';
 
 /** A trace taking part in a diff, with the path it is shown under (`path` of a TraceFile). */
 export type DiffInput = EventSource & { readonly path?: string };
+
+/** A hunk of the alignment, classified. */
+export interface Difference extends Hunk {
+  /** Decisions of the two sides taken at the same moment (same trigger, within the window) with different outcomes. */
+  pairs: readonly (readonly [number, number])[];
+  /** Decisions paired the same way whose outcomes happen to agree (neither rows nor differences). */
+  agreeing: readonly (readonly [number, number])[];
+  /** Some decision here makes the GPU do something the other side does not (false: only reasons differ). */
+  outcome: boolean;
+  /** The hunk's earliest outcome difference: a decision ordinal per side (-1: none on that side). */
+  firstA: number;
+  firstB: number;
+}
+
+/** Two aligned decisions with the same outcome and another trigger or rule. */
+export interface ReasonDifference { a: number; b: number }
 
 export interface TraceDiff {
   readonly a: DiffInput;
   readonly b: DiffInput;
   readonly trackA: DecisionTrack;
   readonly trackB: DecisionTrack;
-  readonly hunks: readonly Hunk[];
+  /** The differences navigated and reported: outcome differences (every hunk with `reasons`). */
+  readonly hunks: readonly Difference[];
+  /** Every hunk of the alignment (what links positions across the traces). */
+  readonly alignment: readonly Hunk[];
+  /** Same outcome, different reason: aligned pairs, and the hunks that change nothing on the GPU. */
+  readonly reasons: readonly ReasonDifference[];
+  readonly reasonHunks: readonly Difference[];
+  /** Largest time between two paired decisions (Infinity: unbounded). */
+  readonly windowNs: number;
+  /** Decisions aligned one to one (same outcome) and paired at the same moment (different outcome). */
+  readonly matched: number;
+  readonly paired: number;
   /** False when the alignment fell back to the windowed approximation (very different traces). */
   readonly exact: boolean;
   readonly header: readonly HeaderDifference[];
@@ -41,8 +77,15 @@ export interface TraceDiff {
 
 export interface HeaderDifference { field: string; a: string; b: string }
 
+/** Default pairing window: three scheduler ticks (the tick period is 10 ms). */
+export const DEFAULT_WINDOW_NS = 30_000_000;
+
 export interface DiffOptions {
-  align?: AlignOptions;
+  align?: Omit<AlignOptions, 'times'>;
+  /** Largest time between two decisions paired as the same moment (default DEFAULT_WINDOW_NS; Infinity: any). */
+  windowNs?: number;
+  /** Navigate and report reason-only hunks too (default: outcome differences only). */
+  reasons?: boolean;
 }
 
 /** Header fields compared; the last two are reported but do not make the traces "different". */
@@ -76,16 +119,75 @@ function sameConsequences(x: ConsequenceSet, y: ConsequenceSet): boolean {
   return true;
 }
 
+/**
+ * Classifies hunk `h`: pairs its decisions of the same trigger within the window (the same moment,
+ * decided differently), and finds its earliest decision that changes the GPU differently.
+ */
+function classify(h: Hunk, ta: DecisionTrack, tb: DecisionTrack, align: AlignOptions): Difference {
+  const pairs: [number, number][] = [], agreeing: [number, number][] = [];
+  const sub = alignRange(ta.trigger, tb.trigger, h.aStart, h.aEnd, h.bStart, h.bEnd, align);
+  let i = h.aStart, j = h.bStart;
+  const pairedA = new Set<number>(), pairedB = new Set<number>();
+  const take = (toA: number, toB: number): void => {
+    for (; i < toA && j < toB; i++, j++) {
+      // The same trigger at the same moment: a difference unless the outcomes happen to agree.
+      (ta.outcome[i] !== tb.outcome[j] ? pairs : agreeing).push([i, j]);
+      pairedA.add(i); pairedB.add(j);
+    }
+  };
+  for (const s of sub.hunks) { take(s.aStart, s.bStart); i = s.aEnd; j = s.bEnd; }
+  take(h.aEnd, h.bEnd);
+  let firstA = -1, firstB = -1, firstT = Infinity;
+  for (const [x, y] of pairs) {
+    const t = Math.min(ta.timeNs[x], tb.timeNs[y]);
+    if (t < firstT) { firstT = t; firstA = x; firstB = y; }
+  }
+  for (let x = h.aStart; x < h.aEnd; x++) {
+    if (!pairedA.has(x) && !ta.noop[x] && ta.timeNs[x] < firstT) { firstT = ta.timeNs[x]; firstA = x; firstB = -1; }
+  }
+  for (let y = h.bStart; y < h.bEnd; y++) {
+    if (!pairedB.has(y) && !tb.noop[y] && tb.timeNs[y] < firstT) { firstT = tb.timeNs[y]; firstA = -1; firstB = y; }
+  }
+  return { ...h, pairs, agreeing, outcome: firstA >= 0 || firstB >= 0, firstA, firstB };
+}
+
 /** Diffs the scheduling decisions of two traces. Reads each trace once, sequentially. */
 export function diffTraces(a: DiffInput, b: DiffInput, opts: DiffOptions = {}): TraceDiff {
   const ctx = new DiffContext(new LabelInterner());
   const trackA = extractDecisions(a, ctx);
   const trackB = extractDecisions(b, ctx);
-  const al = alignSequences(trackA.key, trackB.key, opts.align);
+  const windowNs = opts.windowNs ?? DEFAULT_WINDOW_NS;
+  const align: AlignOptions = {
+    ...opts.align,
+    times: Number.isFinite(windowNs) ? { a: trackA.timeNs, b: trackB.timeNs, windowNs } : undefined,
+  };
+  const al = alignSequences(trackA.outcome, trackB.outcome, align);
+  const reasons: ReasonDifference[] = [];
+  const all: Difference[] = [];
+  let i = 0, j = 0, matched = 0, paired = 0;
+  const common = (toA: number): void => {
+    for (; i < toA; i++, j++) {
+      matched++;
+      if (trackA.trigger[i] !== trackB.trigger[j] || trackA.rule[i] !== trackB.rule[j]) reasons.push({ a: i, b: j });
+    }
+  };
+  for (const h of al.hunks) {
+    common(h.aStart);
+    const d = classify(h, trackA, trackB, align);
+    paired += d.pairs.length;
+    all.push(d);
+    i = h.aEnd; j = h.bEnd;
+  }
+  common(trackA.count);
+  const outcomes = all.filter((d) => d.outcome);
+  const reasonHunks = all.filter((d) => !d.outcome);
   const header = headerDifferences(a, b);
-  const same = al.hunks.length === 0 && header.every((h) => INFORMATIONAL.has(h.field))
+  const same = al.hunks.length === 0 && reasons.length === 0 && header.every((h) => INFORMATIONAL.has(h.field))
     && sameConsequences(trackA.consequences, trackB.consequences);
-  return { a, b, trackA, trackB, hunks: al.hunks, exact: al.exact, header, same };
+  return {
+    a, b, trackA, trackB, hunks: opts.reasons ? all : outcomes, alignment: al.hunks, reasons, reasonHunks,
+    windowNs, matched, paired, exact: al.exact, header, same,
+  };
 }
 
 // ───────────────────────────── report (JSON-able) ─────────────────────────────
@@ -93,30 +195,41 @@ export function diffTraces(a: DiffInput, b: DiffInput, opts: DiffOptions = {}): 
 export interface DecisionLine { decision: number; event: number; t: number; text: string }
 
 export interface DivergenceSide {
-  /** Decision ordinal and event of the differing decision (null: no decision here, see `next`). */
+  /** Decision ordinal and event of the differing decision (null: this side decided nothing at that moment). */
   decision: DecisionLine | null;
   /** The differing decision's inputs: GPU mode, run-queue entries, per-group reasons. */
   inputs: string[];
   /** The last decision both traces share before the divergence (null: it is the first decision). */
   lastCommon: DecisionLine | null;
-  /** Events after the last common decision, up to the differing decision (the latest `eventsShown`). */
+  /** Events after the last common decision, up to the differing decision or moment (the latest `eventsShown`). */
   eventsSince: { event: number; text: string }[];
   eventsOmitted: number;
 }
 
 export interface FirstDivergence { a: DivergenceSide; b: DivergenceSide }
 
+/** One row of a hunk, in time order: a pair decided differently, or a decision of one side only. */
+export interface HunkRow {
+  a: DecisionLine | null;
+  b: DecisionLine | null;
+  /** The decision changes something on the GPU (false: an extra decision that keeps everything). */
+  outcome: boolean;
+}
+
 export interface HunkReport {
   a: { from: number; to: number; event: number };
   b: { from: number; to: number; event: number };
   /** Common decisions before and after the hunk (A's side), `context` of each. */
   before: DecisionLine[];
-  removed: DecisionLine[];
-  added: DecisionLine[];
+  rows: HunkRow[];
   after: DecisionLine[];
-  /** Decisions of the hunk not listed (per side, beyond `perHunk`). */
-  omitted: { a: number; b: number };
+  /** Rows of the hunk not listed (beyond `perHunk`). */
+  omitted: number;
+  /** Decisions of one side that change nothing, not listed as rows (listed with `reasons`). */
+  unchanged: number;
 }
+
+export interface ReasonReport { a: DecisionLine; b: DecisionLine }
 
 export interface MetricsDelta { name: string; a: Metrics | null; b: Metrics | null; delta: Metrics }
 
@@ -129,10 +242,28 @@ export interface DiffReport {
   b: SideSummary;
   same: boolean;
   header: HeaderDifference[];
-  decisions: { a: number; b: number; matched: number; exact: boolean; hunks: number };
+  decisions: {
+    a: number; b: number;
+    /** Aligned one to one with the same outcome. */
+    matched: number;
+    /** Paired as the same moment with a different outcome. */
+    paired: number;
+    /** Decisions of one side with no counterpart within the window. */
+    unmatched: { a: number; b: number };
+    /** Pairing window in ns (null: unbounded). */
+    windowNs: number | null;
+    exact: boolean;
+    /** Outcome differences. */
+    hunks: number;
+    /** Same outcome, different trigger or rule; and hunks whose decisions change nothing. */
+    reasons: number;
+    reasonHunks: number;
+  };
   firstDivergence: FirstDivergence | null;
   hunks: HunkReport[];
   hunksOmitted: number;
+  /** Same outcome, different reason (the first `maxHunks`). */
+  reasons: ReasonReport[];
   consequences: {
     total: { a: TotalsReport; b: TotalsReport; delta: TotalsReport };
     apps: MetricsDelta[];
@@ -149,12 +280,14 @@ export interface ReportOptions {
   maxHunks?: number;
   /** Common decisions shown around each hunk (default 3). */
   context?: number;
-  /** Decisions listed per side of a hunk (default 20). */
+  /** Rows listed per hunk (default 20). */
   perHunk?: number;
   /** Events listed since the last common decision (default 30). */
   eventsShown?: number;
   /** Formats an event line (default: formatEvent). */
   formatEvent?: (ev: Event, index: number) => string;
+  /** List the decisions that change nothing inside hunks too (default false). */
+  reasons?: boolean;
 }
 
 type Side = 'a' | 'b';
@@ -173,12 +306,12 @@ export function decisionLine(d: TraceDiff, s: Side, k: number): DecisionLine {
   return { decision: k, event: at, t: tr.timeNs[k], text };
 }
 
-function divergenceSide(d: TraceDiff, s: Side, h: Hunk, opts: Required<ReportOptions>): DivergenceSide {
+/** One side of the first divergence: decision `k` (-1: none) of hunk `h`, at moment `t`. */
+function divergenceSide(d: TraceDiff, s: Side, h: Hunk, k: number, t: number, opts: Required<ReportOptions>): DivergenceSide {
   const tr = track(d, s);
   const src = input(d, s);
   const start = s === 'a' ? h.aStart : h.bStart;
-  const end = s === 'a' ? h.aEnd : h.bEnd;
-  const decision = start < end ? decisionLine(d, s, start) : null;
+  const decision = k >= 0 ? decisionLine(d, s, k) : null;
   const lastCommon = start > 0 ? decisionLine(d, s, start - 1) : null;
   let inputs: string[] = [];
   if (decision) {
@@ -186,12 +319,23 @@ function divergenceSide(d: TraceDiff, s: Side, h: Hunk, opts: Required<ReportOpt
     if (ev.body.case === 'decision') inputs = describeInputs(ev.body.value, (x) => tr.identities.labelAt(x, decision.event));
   }
   const from = lastCommon ? lastCommon.event + 1 : 0;
-  const to = decision ? decision.event : (start < tr.count ? tr.eventIndex[start] : src.eventCount);
-  const shownFrom = Math.max(from, to - opts.eventsShown);
-  const eventsSince: { event: number; text: string }[] = [];
-  let i = shownFrom;
-  for (const ev of src.iterate(shownFrom, to)) { eventsSince.push({ event: i, text: opts.formatEvent(ev, i) }); i++; }
-  return { decision, inputs, lastCommon, eventsSince, eventsOmitted: shownFrom - from };
+  let to: number;
+  if (decision) to = decision.event;
+  else {
+    // No decision on this side: the events up to the moment the other side decided.
+    let lo = start, hi = tr.count;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (tr.timeNs[mid] <= t) lo = mid + 1; else hi = mid; }
+    to = lo < tr.count ? tr.eventIndex[lo] : src.eventCount;
+  }
+  const all: { event: number; text: string }[] = [];
+  let i = from;
+  for (const ev of src.iterate(from, to)) {
+    if (!decision && ev.t > t) break;
+    all.push({ event: i, text: opts.formatEvent(ev, i) });
+    if (all.length > opts.eventsShown) all.shift();
+    i++;
+  }
+  return { decision, inputs, lastCommon, eventsSince: all, eventsOmitted: Math.max(0, i - from - all.length) };
 }
 
 function hunkEvent(tr: DecisionTrack, start: number, eventCount: number): number {
@@ -228,19 +372,36 @@ function summary(x: DiffInput, tr: DecisionTrack): SideSummary {
   };
 }
 
+/** The rows of a hunk in time order: its pairs, then every unpaired decision of each side. */
+function hunkRows(d: TraceDiff, h: Difference): { a: number; b: number; t: number; outcome: boolean }[] {
+  const rows: { a: number; b: number; t: number; outcome: boolean }[] = [];
+  const pa = new Set<number>(), pb = new Set<number>();
+  for (const [x, y] of h.pairs) {
+    rows.push({ a: x, b: y, t: Math.min(d.trackA.timeNs[x], d.trackB.timeNs[y]), outcome: true });
+    pa.add(x); pb.add(y);
+  }
+  for (const [x, y] of h.agreeing) { pa.add(x); pb.add(y); }
+  for (let x = h.aStart; x < h.aEnd; x++) if (!pa.has(x)) rows.push({ a: x, b: -1, t: d.trackA.timeNs[x], outcome: !d.trackA.noop[x] });
+  for (let y = h.bStart; y < h.bEnd; y++) if (!pb.has(y)) rows.push({ a: -1, b: y, t: d.trackB.timeNs[y], outcome: !d.trackB.noop[y] });
+  rows.sort((p, q) => p.t - q.t || (p.a < 0 ? 1 : 0) - (q.a < 0 ? 1 : 0));
+  return rows;
+}
+
 /** The JSON-able report of a diff (what `csftrace diff --json` prints). Deterministic. */
 export function diffReport(d: TraceDiff, o: ReportOptions = {}): DiffReport {
   const opts: Required<ReportOptions> = {
     maxHunks: o.maxHunks ?? 50, context: o.context ?? 3, perHunk: o.perHunk ?? 20, eventsShown: o.eventsShown ?? 30,
-    formatEvent: o.formatEvent ?? formatEvent,
+    formatEvent: o.formatEvent ?? formatEvent, reasons: o.reasons ?? false,
   };
   const shown = opts.maxHunks === 0 ? d.hunks.length : Math.min(opts.maxHunks, d.hunks.length);
   const hunks: HunkReport[] = [];
   for (let k = 0; k < shown; k++) {
     const h = d.hunks[k];
-    const removed: DecisionLine[] = [], added: DecisionLine[] = [];
-    for (let i = h.aStart; i < Math.min(h.aEnd, h.aStart + opts.perHunk); i++) removed.push(decisionLine(d, 'a', i));
-    for (let i = h.bStart; i < Math.min(h.bEnd, h.bStart + opts.perHunk); i++) added.push(decisionLine(d, 'b', i));
+    const every = hunkRows(d, h);
+    const all = opts.reasons ? every : every.filter((r) => r.outcome);
+    const rows: HunkRow[] = all.slice(0, opts.perHunk).map((r) => ({
+      a: r.a >= 0 ? decisionLine(d, 'a', r.a) : null, b: r.b >= 0 ? decisionLine(d, 'b', r.b) : null, outcome: r.outcome,
+    }));
     const before: DecisionLine[] = [], after: DecisionLine[] = [];
     const prevEnd = k > 0 ? d.hunks[k - 1].aEnd : 0;
     for (let i = Math.max(prevEnd, h.aStart - opts.context); i < h.aStart; i++) before.push(decisionLine(d, 'a', i));
@@ -249,11 +410,23 @@ export function diffReport(d: TraceDiff, o: ReportOptions = {}): DiffReport {
     hunks.push({
       a: { from: h.aStart, to: h.aEnd, event: hunkEvent(d.trackA, h.aStart, d.a.eventCount) },
       b: { from: h.bStart, to: h.bEnd, event: hunkEvent(d.trackB, h.bStart, d.b.eventCount) },
-      before, removed, added, after,
-      omitted: { a: h.aEnd - h.aStart - removed.length, b: h.bEnd - h.bStart - added.length },
+      before, rows, after, omitted: all.length - rows.length, unchanged: every.length - all.length,
     });
   }
-  const first = d.hunks[0];
+  const first = d.hunks.find((h) => h.outcome);
+  let firstDivergence: FirstDivergence | null = null;
+  if (first) {
+    const t = Math.min(first.firstA >= 0 ? d.trackA.timeNs[first.firstA] : Infinity, first.firstB >= 0 ? d.trackB.timeNs[first.firstB] : Infinity);
+    firstDivergence = {
+      a: divergenceSide(d, 'a', first, first.firstA, t, opts),
+      b: divergenceSide(d, 'b', first, first.firstB, t, opts),
+    };
+  }
+  const reasonsShown = opts.maxHunks === 0 ? d.reasons.length : Math.min(opts.maxHunks, d.reasons.length);
+  const reasons: ReasonReport[] = [];
+  for (let k = 0; k < reasonsShown; k++) reasons.push({ a: decisionLine(d, 'a', d.reasons[k].a), b: decisionLine(d, 'b', d.reasons[k].b) });
+  let unmatchedA = d.trackA.count - d.matched - d.paired, unmatchedB = d.trackB.count - d.matched - d.paired;
+  unmatchedA = Math.max(0, unmatchedA); unmatchedB = Math.max(0, unmatchedB);
   const ca = d.trackA.consequences, cb = d.trackB.consequences;
   const ta = totals(ca), tb = totals(cb);
   const td = {} as TotalsReport;
@@ -264,12 +437,16 @@ export function diffReport(d: TraceDiff, o: ReportOptions = {}): DiffReport {
     same: d.same,
     header: [...d.header],
     decisions: {
-      a: d.trackA.count, b: d.trackB.count, matched: matchedCount(d.hunks, d.trackA.count),
-      exact: d.exact, hunks: d.hunks.length,
+      a: d.trackA.count, b: d.trackB.count, matched: d.matched, paired: d.paired,
+      unmatched: { a: unmatchedA, b: unmatchedB },
+      windowNs: Number.isFinite(d.windowNs) ? d.windowNs : null,
+      exact: d.exact, hunks: d.hunks.filter((h) => h.outcome).length,
+      reasons: d.reasons.length, reasonHunks: d.reasonHunks.length,
     },
-    firstDivergence: first ? { a: divergenceSide(d, 'a', first, opts), b: divergenceSide(d, 'b', first, opts) } : null,
+    firstDivergence,
     hunks,
     hunksOmitted: d.hunks.length - shown,
+    reasons,
     consequences: {
       total: { a: ta, b: tb, delta: td },
       apps: deltaTable(ca.apps, cb.apps),

@@ -8,9 +8,10 @@
  */
 import {
   IoctlCmd, ProtoDecodeError, Reader, decodeGroupState, decodeIoctl, decodeJob, decodeModeSwitch,
-  decodeProcess, type Event, type TraceHeader,
+  decodeProcess, decodeQueueState, type Event, type TraceHeader,
 } from '../../proto/index.js';
-import { ConsequenceCollector, type ConsequenceSet } from './consequences.js';
+import { ConsequenceCollector, type ConsequenceSet } from '../metrics/metrics.js';
+import { metricsOptionsOf } from '../metrics/plan.js';
 import { DecisionInterner } from './decision-key.js';
 import { GroupIdentities, LabelInterner } from './identity.js';
 import { TraceError } from '../trace-file.js';
@@ -33,7 +34,13 @@ export interface DecisionTrack {
   count: number;
   eventIndex: Float64Array;
   timeNs: Float64Array;
-  key: Int32Array;
+  /** Interned outcome (slots, CSG priorities, actions, evictions, protected verdict and group). */
+  outcome: Int32Array;
+  /** TickTrigger and protected-mode rule: the decision's reason, compared but not aligned on. */
+  trigger: Int32Array;
+  rule: Int32Array;
+  /** 1 when the decision changes nothing on the GPU (every slot kept at its CSG priority, no verdict). */
+  noop: Uint8Array;
   identities: GroupIdentities;
   consequences: ConsequenceSet;
 }
@@ -45,7 +52,7 @@ export class DiffContext {
 }
 
 /** Event.body field numbers the diff decodes. */
-const F_IOCTL = 10, F_MODE_SWITCH = 15, F_DECISION = 16, F_GROUP_STATE = 17, F_JOB = 19, F_PROCESS = 26;
+const F_IOCTL = 10, F_MODE_SWITCH = 15, F_DECISION = 16, F_GROUP_STATE = 17, F_QUEUE_STATE = 18, F_JOB = 19, F_PROCESS = 26;
 
 class Extractor {
   readonly ids: GroupIdentities;
@@ -54,12 +61,17 @@ class Extractor {
   count = 0;
   evIdx = new Float64Array(this.cap);
   time = new Float64Array(this.cap);
-  key = new Int32Array(this.cap);
+  outcome = new Int32Array(this.cap);
+  trigger = new Int32Array(this.cap);
+  rule = new Int32Array(this.cap);
+  noop = new Uint8Array(this.cap);
   private readonly groupId: (h: number) => number;
+  /** CSG priority per slot after the previous decision (-1 = empty), for the no-op test. */
+  private readonly slotPrio = new Map<number, number>();
 
-  constructor(private readonly ctx: DiffContext) {
+  constructor(private readonly ctx: DiffContext, header: TraceHeader) {
     this.ids = new GroupIdentities(ctx.labels);
-    this.cons = new ConsequenceCollector(this.ids);
+    this.cons = new ConsequenceCollector(this.ids, metricsOptionsOf(header));
     this.groupId = (h) => this.ids.idOf(h);
   }
 
@@ -69,16 +81,23 @@ class Extractor {
     if (ev.body.case === 'decision') this.push(i, ev.t, this.ctx.decisions.idOf(ev.body.value, this.groupId));
   }
 
-  private push(i: number, t: number, key: number): void {
+  private push(i: number, t: number, outcome: number): void {
     if (this.count === this.cap) {
       this.cap *= 2;
       const e2 = new Float64Array(this.cap); e2.set(this.evIdx); this.evIdx = e2;
       const t2 = new Float64Array(this.cap); t2.set(this.time); this.time = t2;
-      const k2 = new Int32Array(this.cap); k2.set(this.key); this.key = k2;
+      const k2 = new Int32Array(this.cap); k2.set(this.outcome); this.outcome = k2;
+      const g2 = new Int32Array(this.cap); g2.set(this.trigger); this.trigger = g2;
+      const r2 = new Int32Array(this.cap); r2.set(this.rule); this.rule = r2;
+      const n2 = new Uint8Array(this.cap); n2.set(this.noop); this.noop = n2;
     }
+    const d = this.ctx.decisions;
     this.evIdx[this.count] = i;
     this.time[this.count] = t;
-    this.key[this.count] = key;
+    this.outcome[this.count] = outcome;
+    this.trigger[this.count] = d.lastTrigger;
+    this.rule[this.count] = d.lastRule;
+    this.noop[this.count] = d.lastIsNoop(this.slotPrio) ? 1 : 0;
     this.count++;
   }
 
@@ -119,6 +138,7 @@ class Extractor {
           this.push(i, t, this.ctx.decisions.idOfBytes(r, bEnd, this.groupId));
           break;
         case F_JOB: r.pos = bStart; ev = { t, cause: 0, body: { case: 'job', value: decodeJob(r, bEnd) } }; break;
+        case F_QUEUE_STATE: r.pos = bStart; ev = { t, cause: 0, body: { case: 'queueState', value: decodeQueueState(r, bEnd) } }; break;
         case F_MODE_SWITCH: r.pos = bStart; ev = { t, cause: 0, body: { case: 'modeSwitch', value: decodeModeSwitch(r, bEnd) } }; break;
         case F_GROUP_STATE: r.pos = bStart; ev = { t, cause: 0, body: { case: 'groupState', value: decodeGroupState(r, bEnd) } }; break;
         case F_PROCESS: r.pos = bStart; ev = { t, cause: 0, body: { case: 'process', value: decodeProcess(r, bEnd) } }; break;
@@ -150,7 +170,10 @@ class Extractor {
       count: c,
       eventIndex: this.evIdx.subarray(0, c),
       timeNs: this.time.subarray(0, c),
-      key: this.key.subarray(0, c),
+      outcome: this.outcome.subarray(0, c),
+      trigger: this.trigger.subarray(0, c),
+      rule: this.rule.subarray(0, c),
+      noop: this.noop.subarray(0, c),
       identities: this.ids,
       consequences: this.cons.finish(),
     };
@@ -158,7 +181,7 @@ class Extractor {
 }
 
 export function extractDecisions(src: EventSource, ctx: DiffContext): DecisionTrack {
-  const x = new Extractor(ctx);
+  const x = new Extractor(ctx, src.header);
   if (src.chunks && src.chunkBytes) {
     for (let k = 0; k < src.chunks.length; k++) {
       const c = src.chunks[k];

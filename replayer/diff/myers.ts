@@ -8,6 +8,10 @@
  *
  * The output is a list of hunks: maximal regions that are not matched one to one. Everything between
  * two hunks is equal, with equal lengths on both sides, so a hunk list is a complete alignment.
+ *
+ * With times (`AlignOptions.times`), two elements match only when their ids are equal *and* their
+ * times are at most `windowNs` apart: the edit graph simply has fewer diagonals, and Myers' greedy
+ * snakes stay optimal for any set of diagonals.
  */
 
 /** A region of difference: a[aStart, aEnd) was replaced by b[bStart, bEnd) (either side may be empty). */
@@ -27,6 +31,8 @@ export interface AlignOptions {
   budget?: number;
   /** Window of the fallback alignment (elements per side). Default 128. */
   window?: number;
+  /** Per-element times of each side and the largest difference a match may span (ns). */
+  times?: { a: Float64Array; b: Float64Array; windowNs: number };
 }
 
 export interface Alignment {
@@ -55,20 +61,31 @@ class Myers {
   private readonly vf: Int32Array;
   private readonly vb: Int32Array;
   private readonly off: number;
+  private readonly ta: Float64Array;
+  private readonly tb: Float64Array;
+  /** Largest time difference of a match; Infinity without times. */
+  private readonly w: number;
 
   /** `span` bounds (aHi − aLo) + (bHi − bLo) of every diff() call; it sizes the scratch arrays. */
   constructor(private readonly a: Int32Array, private readonly b: Int32Array, private readonly budget: number,
-              public out: Hunk[], span: number) {
+              public out: Hunk[], span: number, times?: AlignOptions['times']) {
     const size = span + 2;
     this.vf = new Int32Array(2 * size + 2);
     this.vb = new Int32Array(2 * size + 2);
     this.off = size;
+    this.ta = times?.a ?? new Float64Array(a.length);
+    this.tb = times?.b ?? new Float64Array(b.length);
+    this.w = times ? times.windowNs : Infinity;
+  }
+
+  /** Whether a[i] and b[j] match. */
+  eq(i: number, j: number): boolean {
+    return this.a[i] === this.b[j] && Math.abs(this.ta[i] - this.tb[j]) <= this.w;
   }
 
   diff(aLo: number, aHi: number, bLo: number, bHi: number): void {
-    const a = this.a, b = this.b;
-    while (aLo < aHi && bLo < bHi && a[aLo] === b[bLo]) { aLo++; bLo++; }
-    while (aLo < aHi && bLo < bHi && a[aHi - 1] === b[bHi - 1]) { aHi--; bHi--; }
+    while (aLo < aHi && bLo < bHi && this.eq(aLo, bLo)) { aLo++; bLo++; }
+    while (aLo < aHi && bLo < bHi && this.eq(aHi - 1, bHi - 1)) { aHi--; bHi--; }
     if (aLo === aHi || bLo === bHi) {
       pushHunk(this.out, aLo, aHi, bLo, bHi);
       return;
@@ -85,7 +102,7 @@ class Myers {
    * reversed coordinates on diagonals k' = x' − y'; forward diagonal k is reverse diagonal Δ − k.
    */
   private middleSnake(aLo: number, aHi: number, bLo: number, bHi: number): [number, number, number, number] {
-    const a = this.a, b = this.b, vf = this.vf, vb = this.vb, o = this.off;
+    const vf = this.vf, vb = this.vb, o = this.off;
     const n = aHi - aLo, m = bHi - bLo, delta = n - m, odd = (delta & 1) !== 0;
     const maxD = (n + m + 1) >> 1;
     vf[o + 1] = 0;
@@ -98,7 +115,7 @@ class Myers {
         let x = (k === -d || (k !== d && vf[o + k - 1] < vf[o + k + 1])) ? vf[o + k + 1] : vf[o + k - 1] + 1;
         let y = x - k;
         const x0 = x, y0 = y;
-        while (x < n && y < m && a[aLo + x] === b[bLo + y]) { x++; y++; }
+        while (x < n && y < m && this.eq(aLo + x, bLo + y)) { x++; y++; }
         work += x - x0;
         vf[o + k] = x;
         const kr = delta - k;
@@ -111,7 +128,7 @@ class Myers {
         let x = (k === -d || (k !== d && vb[o + k - 1] < vb[o + k + 1])) ? vb[o + k + 1] : vb[o + k - 1] + 1;
         let y = x - k;
         const x0 = x, y0 = y;
-        while (x < n && y < m && a[aHi - 1 - x] === b[bHi - 1 - y]) { x++; y++; }
+        while (x < n && y < m && this.eq(aHi - 1 - x, bHi - 1 - y)) { x++; y++; }
         work += x - x0;
         vb[o + k] = x;
         const kf = delta - k;
@@ -132,10 +149,10 @@ class Myers {
  * K/2 of either window, so matches up to ~K/2 apart are still found. Cost O((N+M)·K).
  */
 function windowed(a: Int32Array, b: Int32Array, aLo: number, aHi: number, bLo: number, bHi: number,
-                  k: number, out: Hunk[]): void {
+                  k: number, out: Hunk[], times?: AlignOptions['times']): void {
   const half = Math.max(1, k >> 1);
   const local: Hunk[] = [];
-  const myers = new Myers(a, b, Infinity, local, 2 * k);
+  const myers = new Myers(a, b, Infinity, local, 2 * k, times);
   let i = aLo, j = bLo;
   while (i < aHi && j < bHi) {
     const wa = Math.min(k, aHi - i), wb = Math.min(k, bHi - j);
@@ -170,23 +187,31 @@ function windowed(a: Int32Array, b: Int32Array, aLo: number, aHi: number, bLo: n
 
 /** Aligns two sequences of interned ids. Equal sequences give no hunks. */
 export function alignSequences(a: Int32Array, b: Int32Array, opts: AlignOptions = {}): Alignment {
+  return alignRange(a, b, 0, a.length, 0, b.length, opts);
+}
+
+/** Aligns a[aLo, aHi) with b[bLo, bHi) (hunks in the full sequences' ordinals). */
+export function alignRange(a: Int32Array, b: Int32Array, aLo: number, aHi: number, bLo: number, bHi: number,
+                           opts: AlignOptions = {}): Alignment {
   const out: Hunk[] = [];
-  let aLo = 0, bLo = 0, aHi = a.length, bHi = b.length;
-  while (aLo < aHi && bLo < bHi && a[aLo] === b[bLo]) { aLo++; bLo++; }
-  while (aLo < aHi && bLo < bHi && a[aHi - 1] === b[bHi - 1]) { aHi--; bHi--; }
+  const t = opts.times;
+  const w = t ? t.windowNs : Infinity;
+  const eq = (i: number, j: number): boolean => a[i] === b[j] && (!t || Math.abs(t.a[i] - t.b[j]) <= w);
+  while (aLo < aHi && bLo < bHi && eq(aLo, bLo)) { aLo++; bLo++; }
+  while (aLo < aHi && bLo < bHi && eq(aHi - 1, bHi - 1)) { aHi--; bHi--; }
   if (aLo === aHi || bLo === bHi) {
     pushHunk(out, aLo, aHi, bLo, bHi);
     return { hunks: out, exact: true };
   }
-  const budget = opts.budget ?? 2 * (a.length + b.length) + 1_000_000;
+  const budget = opts.budget ?? 2 * (aHi - aLo + bHi - bLo) + 1_000_000;
   try {
-    new Myers(a, b, budget, out, aHi - aLo + bHi - bLo).diff(aLo, aHi, bLo, bHi);
+    new Myers(a, b, budget, out, aHi - aLo + bHi - bLo, t).diff(aLo, aHi, bLo, bHi);
     return { hunks: out, exact: true };
   } catch (e) {
     if (!(e instanceof BudgetExceeded)) throw e;
   }
   out.length = 0;
-  windowed(a, b, aLo, aHi, bLo, bHi, opts.window ?? 128, out);
+  windowed(a, b, aLo, aHi, bLo, bHi, opts.window ?? 128, out, t);
   return { hunks: out, exact: false };
 }
 

@@ -34,7 +34,10 @@ function lastAtOrBefore(arr: Float64Array, count: number, v: number): number {
 }
 
 export class DiffNavigator {
+  /** The differences `d` / `D` walk (outcome differences unless the diff was made with `reasons`). */
   private readonly hunks: readonly Hunk[];
+  /** Every hunk of the alignment: what links positions across the traces. */
+  private readonly alignment: readonly Hunk[];
   private readonly ta: DecisionTrack;
   private readonly tb: DecisionTrack;
   private readonly countA: number;
@@ -45,6 +48,7 @@ export class DiffNavigator {
 
   constructor(d: TraceDiff) {
     this.hunks = d.hunks;
+    this.alignment = d.alignment;
     this.ta = d.trackA;
     this.tb = d.trackB;
     this.countA = d.a.eventCount;
@@ -76,7 +80,7 @@ export class DiffNavigator {
   /** The decision of the other side aligned with decision `p` of `side` (-1: before the first). */
   linkedDecision(side: DiffSide, p: number): number {
     if (p < 0) return -1;
-    const hs = this.hunks;
+    const hs = this.alignment;
     const from = (h: Hunk): number => (side === 'a' ? h.aStart : h.bStart);
     let lo = 0, hi = hs.length - 1, k = -1;
     while (lo <= hi) {

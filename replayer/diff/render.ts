@@ -3,22 +3,10 @@
  * the TUI's consequences view).
  */
 import { formatNs } from '../time-text.js';
-import type { Metrics } from './consequences.js';
+import { METRIC_DEFS } from '../metrics/metrics.js';
 import type { DecisionLine, DiffReport, DivergenceSide, MetricsDelta, TotalsReport } from './diff.js';
 
-const METRIC_ROWS: readonly [keyof Metrics, string, 'ns' | 'count' | 'share'][] = [
-  ['jobs', 'jobs done', 'count'],
-  ['gpuNs', 'GPU time', 'ns'],
-  ['gpuShare', 'GPU time share', 'share'],
-  ['protectedNs', 'protected residency', 'ns'],
-  ['protmEnters', 'PROTM enters', 'count'],
-  ['protmExits', 'PROTM exits', 'count'],
-  ['latencyP50Ns', 'submit→start p50', 'ns'],
-  ['latencyP99Ns', 'submit→start p99', 'ns'],
-  ['latencyMaxNs', 'submit→start max', 'ns'],
-  ['deadlineMisses', 'frames past deadline', 'count'],
-  ['longestStarvationNs', 'longest starvation', 'ns'],
-];
+const METRIC_ROWS = METRIC_DEFS.map((d) => [d.key, d.label, d.unit] as const);
 
 const TOTAL_ROWS: readonly [keyof TotalsReport, string, 'ns' | 'count'][] = [
   ['spanNs', 'trace span', 'ns'],
@@ -97,8 +85,12 @@ function decisionText(d: DecisionLine): string {
 function sideText(name: string, s: DivergenceSide): string[] {
   const out: string[] = [];
   if (s.decision) out.push(`  ${name} decision ${decisionText(s.decision)}`);
-  else out.push(`  ${name} (no decision here: the other trace has extra decisions)`);
+  else out.push(`  ${name} (no decision at this moment: the GPU keeps what the last common decision set)`);
   return out;
+}
+
+function windowText(ns: number | null): string {
+  return ns === null ? 'any distance' : `within ${formatNs(ns)}`;
 }
 
 /** The `csftrace diff` text output. */
@@ -119,11 +111,14 @@ export function renderDiffText(r: DiffReport, o: RenderOptions = {}): string[] {
     for (const h of r.header) out.push(`  ${h.field}: ${h.a}  →  ${h.b}`);
   }
   const d = r.decisions;
-  out.push(bold('decisions') + `: A ${d.a}, B ${d.b}, ${d.matched} matched, ${d.hunks} hunk${d.hunks === 1 ? '' : 's'}` +
+  out.push(bold('decisions') + `: A ${d.a}, B ${d.b}; ${d.matched} aligned with the same outcome, ${d.paired} paired at the same moment` +
+    ` with another outcome, unmatched A ${d.unmatched.a} / B ${d.unmatched.b} (pairing ${windowText(d.windowNs)})` +
     (d.exact ? '' : ' (approximate alignment: the traces differ too much for an exact one)'));
+  out.push(`  ${d.hunks} outcome difference${d.hunks === 1 ? '' : 's'}; ${d.reasons} decision${d.reasons === 1 ? '' : 's'} with the same outcome for another reason` +
+    (d.reasonHunks ? `, ${d.reasonHunks} hunk${d.reasonHunks === 1 ? '' : 's'} of decisions that change nothing` : ''));
   const f = r.firstDivergence;
   if (f) {
-    out.push(bold('first divergence'));
+    out.push(bold('first divergence') + ' (the first decision whose outcome differs)');
     out.push(...sideText('A', f.a).map(red), ...sideText('B', f.b).map(green));
     const lc = (s: DivergenceSide): string => (s.lastCommon ? `decision ${s.lastCommon.decision} #${s.lastCommon.event} ${formatNs(s.lastCommon.t)}` : 'none (start of trace)');
     out.push(`  last common decision: A ${lc(f.a)}; B ${lc(f.b)}`);
@@ -139,17 +134,29 @@ export function renderDiffText(r: DiffReport, o: RenderOptions = {}): string[] {
       for (const e of s.eventsSince) out.push(`    ${e.text}`);
     }
   }
-  if (r.hunks.length) out.push(bold('hunks') + ' (decision ordinal, event, time; context from A)');
+  if (r.hunks.length) {
+    out.push(bold('hunks') + ' (decision ordinal, event, time; in time order: ≠ the same moment decided differently,' +
+      ' - only A decided, + only B decided, ~ a decision that changes nothing; context from A)');
+  }
   for (const h of r.hunks) {
     out.push(bold(`@@ A ${h.a.from}..${h.a.to} #${h.a.event} | B ${h.b.from}..${h.b.to} #${h.b.event} @@`));
     for (const x of h.before) out.push(`  ${decisionText(x)}`);
-    for (const x of h.removed) out.push(red(`- ${decisionText(x)}`));
-    if (h.omitted.a) out.push(red(`- ... ${h.omitted.a} more`));
-    for (const x of h.added) out.push(green(`+ ${decisionText(x)}`));
-    if (h.omitted.b) out.push(green(`+ ... ${h.omitted.b} more`));
+    for (const row of h.rows) {
+      if (row.a && row.b) { out.push(red(`≠A ${decisionText(row.a)}`), green(`≠B ${decisionText(row.b)}`)); continue; }
+      const mark = row.outcome ? '' : '~';
+      if (row.a) out.push(red(`-${mark} ${decisionText(row.a)}`));
+      if (row.b) out.push(green(`+${mark} ${decisionText(row.b)}`));
+    }
+    if (h.omitted) out.push(`  ... ${h.omitted} more rows`);
+    if (h.unchanged) out.push(`  (${h.unchanged} decision${h.unchanged === 1 ? '' : 's'} of one side that change nothing not shown; --reasons lists them)`);
     for (const x of h.after) out.push(`  ${decisionText(x)}`);
   }
   if (r.hunksOmitted) out.push(`... ${r.hunksOmitted} more hunks (--max-hunks 0 lists all)`);
+  if (r.reasons.length) {
+    out.push(bold('same outcome, different reason') + ` (${r.decisions.reasons}; not differences in what the GPU does)`);
+    for (const x of r.reasons) out.push(`  A ${decisionText(x.a)}`, `  B ${decisionText(x.b)}`);
+    if (r.decisions.reasons > r.reasons.length) out.push(`  ... ${r.decisions.reasons - r.reasons.length} more`);
+  }
   const table = consequencesTable(r);
   out.push(bold(table.title));
   out.push(...formatTable(table, '  '));

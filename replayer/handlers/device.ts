@@ -131,8 +131,9 @@ export const deviceHandler: Handler = {
           d.protectedHeapRefs = Math.max(0, d.protectedHeapRefs - 1);
           if (d.protectedHeapRefs === 0) d.protectedHeap = '';
         } else if (h.op === HeapOp.DMA_HEAP_REMOVE && h.heapName === d.protectedHeap) {
-          d.protectedHeap = '';
-          d.protectedHeapRefs = 0;
+          // The heap leaves the registry, but the device's dma_heap_find references keep it alive
+          // (dma_heap_put releases them): only a device without references loses it here.
+          if (d.protectedHeapRefs === 0) d.protectedHeap = '';
         } else break;
         break;
       }
