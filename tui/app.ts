@@ -124,6 +124,7 @@ export function startTui(opts: TuiOptions): TuiHandle {
     if (finished) return;
     finished = true;
     stopFollow();
+    kfWorker?.stop();
     term.destroy();
     resolveDone();
   };
@@ -219,7 +220,9 @@ export function startTui(opts: TuiOptions): TuiHandle {
       session.resolveEffects();
       term.render();
     }
-    if (!r.keyframesReady) {
+    // keyframes: a worker thread builds them when it can (its batches kick this loop), else slices here
+    const workerBuilds = kfWorker !== undefined && !kfWorkerDone;
+    if (!r.keyframesReady && !workerBuilds) {
       const s0 = performance.now();
       r.buildKeyframesStep(kfBudget);
       const spent = performance.now() - s0;
@@ -228,13 +231,19 @@ export function startTui(opts: TuiOptions): TuiHandle {
       more = !r.keyframesReady;
     }
     // a pending --at waits for the keyframes: come back until it is applied
-    if (pendingAt !== undefined) more = true;
+    if (pendingAt !== undefined && !workerBuilds) more = true;
     if (composer.background?.()) more = true;
     // Timeline columns: at least one per slice, even when the keyframes took the whole slice, so
     // the loop never ends with columns left to sample (a blank timeline until the next key).
-    let left = session.sampleColumns(1);
-    while (left && r.keyframesReady && performance.now() - t0 < sliceMs) left = session.sampleColumns(1);
-    if (left) more = true;
+    // Columns past the keyframes built so far wait for them (for the worker's next batch).
+    let stuck = false;
+    let left = true;
+    do {
+      const k = session.sampled;
+      left = session.sampleColumns(1);
+      stuck = left && session.sampled === k;
+    } while (left && !stuck && (r.keyframesReady || workerBuilds) && performance.now() - t0 < sliceMs);
+    if (left && !(stuck && workerBuilds)) more = true;
     const now = performance.now();
     if (now - lastStatus > 100 || !more) {
       lastStatus = now;
@@ -248,6 +257,12 @@ export function startTui(opts: TuiOptions): TuiHandle {
     setImmediate(work);
   };
   function kick(): void { schedule(); }
+
+  // keyframes in a worker thread (a followed recording grows: its keyframes are built here)
+  let kfWorkerDone = false;
+  const kfWorker = !opts.follow && !opts.replayer.keyframesReady
+    ? opts.api.backgroundKeyframes?.(opts.replayer, (done) => { if (done) kfWorkerDone = true; kick(); })
+    : undefined;
 
   // ── following a recording being written ──
   let stopFollow = () => undefined as void;

@@ -7,7 +7,7 @@
 import {
   Cursor, DiffNavigator, Replayer, consequencesTable, decisionLine, diffReport, diffTraces, familyName as replayerFamilyName,
   familyOf, eventFields, explainDecision, formatEvent, formatTimeNs, looksLikeTime, openTrace, parseTimeText, parseFilter, renderState, resolvePosition,
-  type ReplayState, type TraceFile,
+  type KeyframeBatch, type ReplayState, type TraceFile,
 } from '../replayer/index.js';
 import { Worker } from 'node:worker_threads';
 import type { BackgroundCheck, CheckResult, DiffApi, DiffModel, LaneSample, ModeName, ReplayApi, ReplayerLike } from './contract.js';
@@ -53,6 +53,21 @@ export const replayApi: ReplayApi = {
     return c === undefined ? `family${n}` : replayerFamilyName(c);
   },
   decisionCase: 'decision',
+  backgroundKeyframes(r, progress) {
+    if (!(r instanceof Replayer) || !r.trace.path) return undefined;
+    const worker = new Worker(new URL('./keyframe-worker.js', import.meta.url), { workerData: { path: r.trace.path } });
+    worker.unref();
+    let finished = false;
+    const finish = () => { if (!finished) { finished = true; progress(true); } };
+    worker.on('message', (m: { batch: KeyframeBatch; done: boolean } | { error: string }) => {
+      if ('error' in m) { finish(); return; } // the UI thread builds them itself
+      r.adoptKeyframes(m.batch);
+      if (m.done) finish(); else progress(false);
+    });
+    worker.on('error', finish);
+    worker.on('exit', finish);
+    return { stop() { finished = true; void worker.terminate(); } };
+  },
   backgroundCheck(trace, done, failed): BackgroundCheck {
     const worker = new Worker(new URL('./check-worker.js', import.meta.url));
     worker.unref();

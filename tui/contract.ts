@@ -150,6 +150,12 @@ export interface ReplayApi {
   familyName(n: number): string;
   /** Family case of an event that is a scheduling decision (for "why" sentences). */
   readonly decisionCase: string;
+  /**
+   * Builds the replayer's keyframes in a worker thread; the replayer adopts each batch, then
+   * `progress` is called (`done`: the worker has finished; the few events after the last keyframe
+   * are left to the replayer's own build). Undefined when the replayer cannot take them.
+   */
+  backgroundKeyframes?(r: ReplayerLike, progress: (done: boolean) => void): { stop(): void } | undefined;
   /** Starts `check` over the trace file in a worker thread; each result goes to `done`. */
   backgroundCheck?(trace: TraceLike, done: (r: CheckResult) => void, failed: (message: string) => void): BackgroundCheck;
 }

@@ -102,6 +102,8 @@ export class Session {
   private stale: Array<LaneSample | undefined> = [];
   private samplesKey = '';
   private nextSample = 0;
+  /** Timeline columns sampled so far (the background loop sees whether a slice made progress). */
+  sampled = 0;
 
   private stateIdx = Number.NaN;
   private stateVal: StateLike;
@@ -520,6 +522,7 @@ export class Session {
       if (t0 + ((c + 1) * span) / cols > frontierT) return true;
       this.samples[c] = this.api.lanes(this.replayer.stateAt(this.columnIndex(c, cols)));
       done++;
+      this.sampled++;
     }
     while (this.nextSample < cols && this.samples[this.nextSample]) this.nextSample++;
     if (this.nextSample >= cols) this.stale = [];

@@ -58,7 +58,7 @@ export class Tmux {
   }
 
   /** Polls the pane until `pred` holds (or text matches); throws with the last capture on timeout. */
-  async waitFor(what: RegExp | string | ((screen: string) => boolean), timeoutMs = 10_000): Promise<string> {
+  async waitFor(what: RegExp | string | ((screen: string) => boolean), timeoutMs = 30_000): Promise<string> {
     const pred = typeof what === 'function' ? what
       : typeof what === 'string' ? (s: string) => s.includes(what) : (s: string) => what.test(s);
     const deadline = Date.now() + timeoutMs;
