@@ -58,6 +58,10 @@ export interface ScreenComposer {
   active?(): Session;
   /** One slice of extra background work (e.g. the second trace's keyframes); true while some remains. */
   background?(): boolean;
+  /** Gives the view a way to redraw and restart the background loop (work done in other threads). */
+  attach?(wake: () => void): void;
+  /** The UI is closing: stop what runs in other threads. */
+  dispose?(): void;
 }
 
 /** A running UI; `done` settles when the user quits. */
@@ -125,6 +129,7 @@ export function startTui(opts: TuiOptions): TuiHandle {
     finished = true;
     stopFollow();
     kfWorker?.stop();
+    composer.dispose?.();
     term.destroy();
     resolveDone();
   };
@@ -313,6 +318,7 @@ export function startTui(opts: TuiOptions): TuiHandle {
     return () => { clearInterval(timer); check?.stop(); };
   }
 
+  composer.attach?.(() => { if (!finished) { term.render(); kick(); } });
   term.onResize(() => { term.render(); kick(); });
   term.render();
   kick();

@@ -202,4 +202,11 @@ export interface DiffModel {
 
 export interface DiffApi {
   diff(a: TraceLike, b: TraceLike): DiffModel;
+  /**
+   * The diff computed in a worker thread: `done` gets the model; `changed` is called when something
+   * it shows arrived later (a decision line asked for). Undefined when it cannot be (traces in memory).
+   */
+  diffInBackground?(
+    a: TraceLike, b: TraceLike, done: (m: DiffModel) => void, failed: (message: string) => void, changed: () => void,
+  ): { stop(): void } | undefined;
 }
