@@ -81,6 +81,12 @@ export interface TuiHandle {
   readonly lastKeyFrameAt: number;
 }
 
+/**
+ * Traces from this many events get their keyframes from a worker thread: below it the UI builds
+ * them in its idle slices within a second, sooner than a worker starts and opens the file.
+ */
+export const KEYFRAME_WORKER_MIN_EVENTS = 100_000;
+
 export function startTui(opts: TuiOptions): TuiHandle {
   const env = opts.env ?? process.env;
   const session = new Session(opts.api, opts.replayer, { deferEffects: true });
@@ -263,9 +269,9 @@ export function startTui(opts: TuiOptions): TuiHandle {
   };
   function kick(): void { schedule(); }
 
-  // keyframes in a worker thread (a followed recording grows: its keyframes are built here)
+  // keyframes in a worker thread on large traces (a followed recording grows: its keyframes are built here)
   let kfWorkerDone = false;
-  const kfWorker = !opts.follow && !opts.replayer.keyframesReady
+  const kfWorker = !opts.follow && !opts.replayer.keyframesReady && session.count >= KEYFRAME_WORKER_MIN_EVENTS
     ? opts.api.backgroundKeyframes?.(opts.replayer, (done) => { if (done) kfWorkerDone = true; kick(); })
     : undefined;
 

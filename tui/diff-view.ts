@@ -19,7 +19,7 @@
  * the DiffModel (the replayer's diff, bound in backend.ts).
  */
 import { basename } from 'node:path';
-import type { ScreenComposer } from './app.js';
+import { KEYFRAME_WORKER_MIN_EVENTS, type ScreenComposer } from './app.js';
 import { Canvas, Style, clip, type Glyphs, type Rect, type Seg } from './canvas.js';
 import type { DiffApi, DiffModel, DiffSide, ReplayApi, ReplayerLike } from './contract.js';
 import { MIN_HEIGHT, MIN_WIDTH, STATUS_ROWS, drawStatus, drawTrace, type TraceHits } from './frame.js';
@@ -225,7 +225,7 @@ export class DiffView implements ScreenComposer {
         this.active().warn(`diff: ${message}`);
         this.wake();
       }, () => this.wake());
-      if (!this.b.replayer.keyframesReady) {
+      if (!this.b.replayer.keyframesReady && this.b.count >= KEYFRAME_WORKER_MIN_EVENTS) {
         this.kfJob = this.b.api.backgroundKeyframes?.(this.b.replayer, (done) => { if (done) this.kfDone = true; this.wake(); });
       }
       if (!this.diffJob) {

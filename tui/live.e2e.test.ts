@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openTrace } from '../replayer/index.js';
+import { KEYFRAME_WORKER_MIN_EVENTS } from './app.js';
 import { Tmux, statusIndex, tmuxAvailable } from './tmux-harness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -30,7 +31,8 @@ before(() => {
   large = join(dir, 'large.csft');
   chunked = join(dir, 'chunked.csft');
   for (const [out, args] of [
-    [large, ['--scenario', 'stress', '--duration', '2s']],
+    // past KEYFRAME_WORKER_MIN_EVENTS: its keyframes come from the worker thread
+    [large, ['--scenario', 'stress', '--duration', '4s']],
     [chunked, ['--scenario', 'drm-video-over-ui', '--chunk-events', '500']],
   ] as const) {
     const r = spawnSync('node', [cli, 'record', ...args, '-o', out], { encoding: 'utf8' });
@@ -39,6 +41,11 @@ before(() => {
 });
 
 after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+test('the large trace is large enough for the keyframe worker', () => {
+  const tf = openTrace(large);
+  try { assert.ok(tf.eventCount >= KEYFRAME_WORKER_MIN_EVENTS, `${tf.eventCount} events`); } finally { tf.close(); }
+});
 
 /** Two busy processes beside the UI (the machine's two cores taken), stopped by the returned function. */
 function cpuLoad(): () => void {
