@@ -1,8 +1,9 @@
 // Lint: TypeScript rules plus the layer boundaries of DESIGN.md.
 // Each folder is a layer; cross-folder imports go through the folder's index.ts, and the
 // forbidden arrows (hw-model → recorder/replayer/tui/cli, replayer → tui/cli, tui → hw-model/proto
-// internals) are errors here rather than a matter of memory.
+// internals) are errors here rather than a matter of memory, and so are import cycles.
 import tseslint from 'typescript-eslint';
+import local from './lint/no-import-cycle.mjs';
 
 const layer = (folder, forbidden) => ({
   files: [`${folder}/**/*.ts`],
@@ -34,6 +35,12 @@ export default tseslint.config(
         { selector: "MemberExpression[object.name='Math'][property.name='random']", message: 'no Math.random: use the seeded PRNG (determinism)' },
       ],
     },
+  },
+  {
+    // No file reaches itself through its imports (lint/no-import-cycle.mjs).
+    files: ['**/*.ts'],
+    plugins: { local },
+    rules: { 'local/no-import-cycle': 'error' },
   },
   layer('proto', ['hw-model', 'recorder', 'replayer', 'tui', 'cli', 'bench']),
   layer('hw-model', ['recorder', 'replayer', 'tui', 'cli', 'bench']),

@@ -15,6 +15,30 @@ import type { Ns } from './sim/index.js';
 export const PROTM_POLICIES = ['rfc-2025', 'panthor-2026', 'panthor-2026-reviewed', 'kbase'] as const;
 export type ProtmPolicy = (typeof PROTM_POLICIES)[number];
 
+/**
+ * Firmware assumptions: what the FW does where no source says (names, values, defaults and
+ * reasons: firmware/assumptions.ts).
+ */
+export interface FwAssumptions {
+  protm_enter_without_pending: 'enter-then-exit' | 'hang' | 'ignore';
+  ping_while_protected: 'exit' | 'ack-only';
+  suspend_protected_csg: 'exit' | 'finish-region';
+  resume_in_protected_region: 'pending-again' | 'next-enter';
+  protm_done: 'exit' | 'stay';
+  higher_priority_work: 'wait' | 'exit';
+}
+
+/**
+ * The review's requested changes to the posted 2026 series (7/8), each separately switchable on
+ * top of `panthor-2026` (`panthor-2026-reviewed` = all of them). Descriptions and sources:
+ * policies/review-fixes.ts.
+ */
+export const REVIEW_FIXES = [
+  'pending-required', 'pause-ping', 'fail-protm-slot', 'pending-without-heap-fatal', 'handle-protm-group',
+  'clear-pending-at-suspend',
+] as const;
+export type ReviewFix = (typeof REVIEW_FIXES)[number];
+
 /** What the driver does when the named protected heap is missing at probe (reference §4.4). */
 export const HEAP_POLICIES = ['probe-defer', 'lazy-slow-reset', 'userspace-dmabuf', 'disabled'] as const;
 export type HeapPolicy = (typeof HEAP_POLICIES)[number];
@@ -60,6 +84,11 @@ export interface DriverConfig {
   tickPeriod: Ns;              // 10 ms
   pingInterval: Ns;            // 12 s
   jobTimeout: Ns;              // 5 s
+  /**
+   * Review fixes applied on top of the 2026 series; undefined = the policy's own set (none for
+   * panthor-2026, all for panthor-2026-reviewed). Only the 2026 policies take fixes.
+   */
+  reviewFixes?: readonly ReviewFix[];
 }
 
 export interface AppConfig {
@@ -68,6 +97,10 @@ export interface AppConfig {
   priority: GroupPriorityName;
   privileged: boolean;         // CAP_SYS_NICE / DRM master: needed for high/realtime
   protected: boolean;          // PROTECTED group + PROT_REGION frames (video-player)
+  /** GROUP_CREATE with DRM_PANTHOR_GROUP_CREATE_PROTECTED (default: = protected). false with
+   *  protected: true is user space that emits PROT_REGION in an ordinary group: CS_PROTM_PENDING
+   *  reaches the kernel even when it has no protected heap. */
+  protectedGroup: boolean;
   start: Ns;
   stop: Ns;                    // Infinity = until the end
   fps: number;                 // frames per second target (0 = as fast as possible, closed loop)
@@ -109,6 +142,8 @@ export interface ScenarioConfig {
   driver: DriverConfig;
   apps: AppConfig[];
   faults: FaultConfig[];
+  /** Firmware assumptions (firmware/assumptions.ts): what the FW does where no source says. */
+  firmware: FwAssumptions;
 }
 
 // ───────────────────────────── the CS ISA user space emits ─────────────────────────────

@@ -11,7 +11,12 @@ export {
 } from './world.js';
 export { SummarySink, formatSummary, type SummaryData, type GroupSummary } from './summary.js';
 export type { AppStats } from './userspace/index.js';
+export {
+  FW_ASSUMPTION_SPECS, FW_FIXED_GUESSES, DEFAULT_FW_ASSUMPTIONS, fwAssumptionSpec, parseAssumption, assumptionEntries,
+  assumptionsFromEntries, type FwAssumptions, type FwAssumptionSpec, type FwAssumptionName,
+} from './firmware/index.js';
+export { REVIEW_FIX_SPECS, reviewFixesOf, parseReviewFixes, formatReviewFixes, type ReviewFixSpec } from './policies/index.js';
 
 /** Version of the model's behaviour: recorded in trace headers; bump when the same scenario + seed
  *  would produce a different event sequence. */
-export const MODEL_VERSION = '0.1.1';
+export const MODEL_VERSION = '0.2.0';

@@ -1,6 +1,6 @@
 /**
  * world.ts: one simulation run. Builds the Sim (seeded from the scenario), the kernel (panthor +
- * FW + dma-heaps, from panthor/kernel.ts), the app models of the scenario, schedules app
+ * FW + dma-heaps, from panthor/device.ts), the app models of the scenario, schedules app
  * start/stop and fault injection at their scenario times, runs for the scenario's duration and
  * shuts the kernel down.
  *

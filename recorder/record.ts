@@ -11,7 +11,7 @@
  */
 import { availableParallelism } from 'node:os';
 import {
-  runModel, MODEL_VERSION, type ScenarioConfig, type ModelRun, type AnySink,
+  runModel, MODEL_VERSION, assumptionEntries, formatReviewFixes, reviewFixesOf, type ScenarioConfig, type ModelRun, type AnySink,
 } from '../hw-model/index.js';
 import type { Compression, TraceHeaderInit } from '../proto/index.js';
 import { TraceRecorder } from './trace-recorder.js';
@@ -46,6 +46,8 @@ export function traceHeaderFor(h: HeaderInputs): TraceHeaderInit {
     heapNameSource: c.driver.heapNameSource,
     durationNs: c.duration,
     metadata: { source: h.source },
+    fwAssumptions: assumptionEntries(c.firmware),
+    reviewFixes: formatReviewFixes(reviewFixesOf(c.driver.protmPolicy, c.driver.reviewFixes)),
     wallClockUnixMs: h.wallClock ? (h.nowMs ?? 0) : 0,
   };
 }

@@ -14,6 +14,7 @@
  * `trace.csft#ev=N`, which `csftrace replay` opens at event N. Pure: the CLI writes the files.
  */
 import { formatEvent } from './format.js';
+import { assumptionsOf, formatAssumptions, policyWithFixes } from './assumptions.js';
 import { asciiTimeline } from './ascii-timeline.js';
 import { checkTrace } from './check/check.js';
 import type { CheckReport } from './check/engine.js';
@@ -112,7 +113,8 @@ export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport
   if (o.baseline) diff = diffReport(diffTraces(o.baseline, trace), { maxHunks: 5, eventsShown: 12, context: 1 });
   const n = trace.eventCount;
   let at = o.at;
-  if (at === undefined && findings.length) at = findings[0].index;
+  // The first finding's root decision: where the failure was decided.
+  if (at === undefined && findings.length) at = findings[0].root >= 0 ? findings[0].root : findings[0].index;
   if (at === undefined && diff?.firstDivergence) {
     const b = diff.firstDivergence.b;
     at = b.decision?.event ?? b.lastCommon?.event;
@@ -147,7 +149,8 @@ export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport
   lines.push(`| | |`, `|---|---|`);
   lines.push(`| scenario | ${md(h.scenarioName || '?')} |`);
   lines.push(`| seed | ${h.seed} |`);
-  lines.push(`| policy | ${md(h.policy || '?')} |`);
+  lines.push(`| policy | ${md(policyWithFixes(h))} |`);
+  lines.push(`| firmware assumptions | ${md(formatAssumptions(h))} |`);
   lines.push(`| heap policy | ${md(h.heapPolicy || '?')} |`);
   lines.push(`| heap name source | ${md(h.heapNameSource || '?')} |`);
   lines.push(`| duration | ${formatNs(h.durationNs)} |`);
@@ -164,12 +167,14 @@ export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport
   const builtin = (h.metadata.source ?? '').startsWith('builtin:');
   // Runnable as written from the bundle's folder; nothing overwrites the bundled trace.
   const full = trimmed ? 'full.csft' : BUNDLE_TRACE;
+  const modelFlags = `${h.reviewFixes && h.policy !== 'panthor-2026-reviewed' ? ` --review-fixes ${shellWord(h.reviewFixes)}` : ''}` +
+    assumptionsOf(h).map((a) => ` --assume ${shellWord(`${a.name}=${a.value}`)}`).join('');
   lines.push('```sh');
   lines.push(`csftrace replay ${BUNDLE_TRACE}#ev=${at - base}     # the point of interest`);
   lines.push(`csftrace check ${BUNDLE_TRACE}`);
   if (trimmed || o.baseline) {
     lines.push(`# the whole run again, from the scenario in this bundle${builtin ? ` (built-in: ${shellWord(h.scenarioName)})` : ''}:`);
-    lines.push(`csftrace record --scenario ${BUNDLE_SCENARIO} --seed ${h.seed}${h.policy ? ` --policy ${shellWord(h.policy)}` : ''}` +
+    lines.push(`csftrace record --scenario ${BUNDLE_SCENARIO} --seed ${h.seed}${h.policy ? ` --policy ${shellWord(h.policy)}` : ''}${modelFlags}` +
       `${h.heapPolicy ? ` --heap-policy ${shellWord(h.heapPolicy)}` : ''}${h.durationNs ? ` --duration ${durationArg(h.durationNs)}` : ''} -o ${trimmed ? full : 'rerecorded.csft'}`);
     lines.push(trimmed ? `csftrace verify ${full}` : `csftrace verify ${BUNDLE_TRACE}     # re-simulates it: identical`);
   } else {
@@ -197,10 +202,10 @@ export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport
     lines.push(`Clean: no violation of the ${check.rules.filter((r) => r.applicable).length} rules that apply to ${h.policy || 'this policy'}.`, '');
   } else {
     lines.push(`${check.violations} violation${check.violations === 1 ? '' : 's'}, ${check.anomalies} anomal${check.anomalies === 1 ? 'y' : 'ies'}.`, '');
-    lines.push('| rule | event | time | finding |', '|---|---|---|---|');
+    lines.push('| rule | event | time | finding | root decision |', '|---|---|---|---|---|');
     const shown = findings.slice(0, 50);
     for (const f of shown) {
-      lines.push(`| ${f.rule} ${f.name}${f.severity === 'anomaly' ? ' (anomaly)' : ''} | ${link(f.index)} | ${formatNs(f.t)} | ${md(f.message)} |`);
+      lines.push(`| ${f.rule} ${f.name}${f.severity === 'anomaly' ? ' (anomaly)' : ''} | ${link(f.index)} | ${formatNs(f.t)} | ${md(f.message)} | ${f.root >= 0 ? link(f.root) : '-'} |`);
     }
     if (findings.length > shown.length) lines.push('', `... ${findings.length - shown.length} more (run \`csftrace check ${BUNDLE_TRACE}\`).`);
     lines.push('');

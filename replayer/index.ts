@@ -4,6 +4,7 @@
  */
 export * from './trace-file.js';
 export * from './format.js';
+export { assumptionsOf, formatAssumptions, policyWithFixes, type HeaderAssumption } from './assumptions.js';
 export {
   diffTraces, diffReport, decisionLine, DEFAULT_WINDOW_NS,
   type TraceDiff, type Difference, type ReasonDifference, type HunkRow, type ReasonReport, type DiffInput, type DiffOptions, type DiffReport, type ReportOptions, type HeaderDifference,

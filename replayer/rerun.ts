@@ -6,6 +6,7 @@
  */
 import {
   applyOverrides, parseHeapPolicy, parseProtmPolicy, parseScenario, MODEL_VERSION, PROTM_POLICIES, HEAP_POLICIES,
+  assumptionsFromEntries, parseAssumption, parseReviewFixes,
   type ScenarioConfig, type ScenarioOverrides,
 } from '../hw-model/index.js';
 import type { TraceHeader } from '../proto/index.js';
@@ -19,6 +20,10 @@ export class RerunError extends Error {
 export interface RerunOverrides {
   policy?: string;
   heapPolicy?: string;
+  /** "a,b" / "all" / "none": review fixes (replace the recorded ones). */
+  reviewFixes?: string;
+  /** name=value firmware assumptions (replace the recorded values). */
+  assume?: readonly string[];
 }
 
 /** The scenario config a trace was recorded from (with optional policy overrides). */
@@ -41,6 +46,24 @@ export function configFromHeader(header: TraceHeader, where: string, o: RerunOve
     const h = parseHeapPolicy(heapPolicy);
     if (!h) throw new RerunError(`${o.heapPolicy !== undefined ? '--heap-policy' : where}: unknown heap policy "${heapPolicy}" (one of ${HEAP_POLICIES.join(', ')})`);
     ov.heapPolicy = h;
+  }
+  // The recorded review fixes, unless --review-fixes names others or --policy switches policy
+  // (then the new policy's own set applies). Headers of older models record none.
+  const switched = o.policy !== undefined && o.policy !== header.policy;
+  const recordedFixes = header.fwAssumptions.length > 0 && !switched ? header.reviewFixes : undefined;
+  const fixText = o.reviewFixes ?? recordedFixes;
+  if (fixText !== undefined) {
+    const fixes = parseReviewFixes(fixText);
+    if (typeof fixes === 'string') throw new RerunError(`${o.reviewFixes !== undefined ? '--review-fixes' : where}: ${fixes}`);
+    ov.reviewFixes = fixes;
+  }
+  const recorded = assumptionsFromEntries(header.fwAssumptions);
+  if (typeof recorded === 'string') throw new RerunError(`${where}: ${recorded}`);
+  ov.assumptions = { ...recorded };
+  for (const a of o.assume ?? []) {
+    const r = parseAssumption(a);
+    if (typeof r === 'string') throw new RerunError(`--assume: ${r}`);
+    (ov.assumptions as Record<string, string>)[r.name] = r.value;
   }
   const out = applyOverrides(cfg, ov);
   if (header.heapNameSource === 'dt' || header.heapNameSource === 'module-param') {

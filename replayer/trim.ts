@@ -110,6 +110,7 @@ export function trimTrace(trace: TraceFile, w: TrimWindow, write: (bytes: Uint8A
     scenarioName: h.scenarioName, scenarioText: h.scenarioText, seed: h.seed, policy: h.policy,
     heapPolicy: h.heapPolicy, heapNameSource: h.heapNameSource, durationNs: h.durationNs,
     metadata: { ...h.metadata }, notes, trimmedFrom: range, wallClockUnixMs: h.wallClockUnixMs,
+    fwAssumptions: h.fwAssumptions.map((a) => ({ ...a })), reviewFixes: h.reviewFixes,
   };
   const cw = new ContainerWriter(header, { write });
   cw.writeSnapshot({

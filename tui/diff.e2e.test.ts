@@ -1,6 +1,8 @@
 /**
  * End-to-end: `csftrace replay a.csft --diff b.csft` in a real terminal (tmux, 80x24 and 120x40)
- * on the v1 goldens drm-video-over-ui (panthor-2026) and drm-video-over-ui-kbase (kbase), and
+ * on the v1 goldens drm-video-over-ui-reviewed (panthor-2026-reviewed) and drm-video-over-ui-kbase
+ * (kbase: the two agree until the video's first CS_PROTM_PENDING; panthor-2026 as posted differs
+ * from kbase from its first decision on, one hunk to the end), and
  * `csftrace replay trace.csft#ev=N` (the links of a bug report). Expected positions come from the
  * replayer's diff API, not from the UI.
  */
@@ -16,7 +18,7 @@ import { Tmux, tmuxAvailable } from './tmux-harness.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = join(root, 'dist/cli/main.js');
-const A = join(root, 'traces/v1/drm-video-over-ui.csft');
+const A = join(root, 'traces/v1/drm-video-over-ui-reviewed.csft');
 const B = join(root, 'traces/v1/drm-video-over-ui-kbase.csft');
 const goldens = existsSync(A) && existsSync(B);
 const skip = !goldens ? 'v1 golden traces missing' : tmuxAvailable() ? false : 'tmux not installed';
@@ -77,14 +79,14 @@ test('80x24: both traces open; d lands both cursors on the first divergence, d/D
   await withTmux(80, 24, async (t) => {
     t.start(`node ${cli} replay ${A} --diff ${B}`);
     let screen = await t.waitFor(/\d+ differences │ linked/);
-    assert.match(screen, /^┌─\[A panthor-2026 · #0\/\d+ · drm-video-over-ui\.csft\]/m);
+    assert.match(screen, /^┌─\[A panthor-2026-reviewed · #0\/\d+ · drm-video-over-ui-reviewed\.csft\]/m);
     assert.match(screen, /^├─ B kbase · #0\/\d+ · drm-video-over-ui-kbase\.csft /m);
     assert.ok(screen.split('\n').every((l) => Array.from(l).length <= 80));
     t.send('d');
     screen = await t.waitFor(bothAt(h0.aEvent, h0.bEvent));
     const a = decisionText(screen, 'A');
     const b = decisionText(screen, 'B');
-    assert.match(a, new RegExp(`^#${h0.aEvent} [\\d.]+ms TRIGGER_PROTM_PENDING .*PROTM_GRANTED video:0 \\(RULE_FIRST_OF_HIGHEST_LIST\\)$`));
+    assert.match(a, new RegExp(`^#${h0.aEvent} [\\d.]+ms TRIGGER_PROTM_PENDING .*PROTM_GRANTED video:0 \\(RULE_PENDING_REQUIRED\\)$`));
     assert.match(b, new RegExp(`^#${h0.bEvent} [\\d.]+ms TRIGGER_PROTM_PENDING .*evict\\[weston:0, ml-batch:0\\] PROTM_GRANTED video:0 \\(RULE_KBASE_SOLE_RESIDENT\\)$`));
     assert.match(sideBlock(screen, 'A'), /≠ difference 1\//);
     assert.match(sideBlock(screen, 'B'), /≠ difference 1\//);
@@ -95,10 +97,12 @@ test('80x24: both traces open; d lands both cursors on the first divergence, d/D
     screen = await t.waitFor(bothAt(h0.aEvent, h0.bEvent));
     assert.match(decisionText(screen, 'B'), /RULE_KBASE_SOLE_RESIDENT/);
     t.send('v');
-    screen = await t.waitFor(/Consequences · A panthor-2026 vs B kbase/);
+    screen = await t.waitFor(/Consequences · A panthor-2026-reviewed vs B kbase/);
     assert.match(screen, /│ app ml-batch +jobs done +\d+ +\d+ /);
-    assert.match(screen, /│ app video +jobs done/);
-    assert.match(screen, /policy: panthor-2026 {2}→ {2}kbase/);
+    assert.match(screen, /policy: panthor-2026-reviewed {2}→ {2}kbase/);
+    // The apps come in name order (ml-batch, video, weston), each with its metric rows: page on.
+    t.send('PageDown');
+    await t.waitFor(/│ app video +\w/);
     t.send('PageDown');
     await t.waitFor(/│ app weston +\w/);
     t.send('v');

@@ -74,7 +74,7 @@ async function pressUntil(t: Tmux, key: string, re: RegExp, max: number): Promis
 
 const atIndex = (i: number) => new RegExp(`^ #${i}/${exp.count} `, 'm');
 
-test('120x40: ] lands on mode switches up to protected mode; the state shows the protected group; { finds the decision and why', { skip }, async () => {
+test('120x40: ] lands on mode switches up to protected mode; the state shows protected_mode without an active group; { finds the decision and why', { skip }, async () => {
   await withTmux(120, 40, async (t) => {
     t.start(`node ${cli} replay ${trace}`);
     await t.waitFor(atIndex(0));
@@ -91,8 +91,10 @@ test('120x40: ] lands on mode switches up to protected mode; the state shows the
     assert.equal(statusIndex(screen), exp.entry);
     assert.match(currentRow(screen) ?? '', /mode_switch MODE_\w+ -> MODE_PROTECT/);
     assert.match(screen, new RegExp(`│#${exp.entry} [\\d.]+ms mode_switch MODE_\\w+ -> MODE_PROTECTED`), 'detail pane title');
-    assert.match(screen, /GPU PROTECTED g\d+/, 'status bar');
-    assert.match(screen, /GPU PROTECTED, protected g\d+ on CSG\d+/, 'state pane: the protected group');
+    // panthor-2026 as posted: the first entry is for weston, started in the same tick, so 7/8 sets
+    // protected_mode without an active_group; both the status bar and the state pane say so.
+    assert.match(screen, /│ GPU PROTECTED │/, 'status bar: protected, no group');
+    assert.match(screen, /GPU PROTECTED, no protected group/, 'state pane: protected_mode without active_group');
     t.send('{');
     screen = await t.waitFor(atIndex(exp.decision));
     assert.match(currentRow(screen) ?? '', /decision tick=\d+/);

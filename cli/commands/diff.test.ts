@@ -49,31 +49,42 @@ test('csftrace diff: exit 0 same, 1 different, 2 error; --json report', () => {
   }
 });
 
-test('csftrace diff on drm-video-over-ui: panthor-2026 against kbase diverges at the first PROTM_PENDING decision', async () => {
-  // Hand check (csftrace diff on 1 s recordings): the video player starts at 200 ms; until its first
-  // CS_PROTM_PENDING both policies take identical decisions (they differ only in protected mode).
-  // The first TRIGGER_PROTM_PENDING decision (decision 16 at 200.030 ms when checked by hand; the
-  // ordinal moves with the model) is the first that differs: panthor-2026 as posted keeps the LOW
-  // ml-batch group resident and grants video:0 by RULE_FIRST_OF_HIGHEST_LIST; kbase suspends every
-  // other group first (RULE_KBASE_SOLE_RESIDENT).
+test('csftrace diff on drm-video-over-ui: panthor-2026 as posted diverges from kbase at the first busy tick; -reviewed at the first PROTM_PENDING decision', async () => {
+  // Hand check (csftrace diff on 300 ms recordings). As posted, 7/8 picks protm_group on every tick
+  // that has a busy group, pending or not: the first decision (20 ms, weston's first submit) already
+  // grants weston protected mode by RULE_FIRST_OF_HIGHEST_LIST, where kbase has no verdict at all.
+  // With the review's fixes (pending-required) nothing differs until the video player's first
+  // CS_PROTM_PENDING (decision 14 at 200.030 ms when checked by hand): -reviewed keeps the LOW
+  // ml-batch group resident and grants video:0 by RULE_PENDING_REQUIRED; kbase suspends every other
+  // group first (RULE_KBASE_SOLE_RESIDENT).
   const { openTrace } = await import('../../replayer/index.js');
   const dir = mkdtempSync(join(tmpdir(), 'csftrace-diff-sim-'));
   try {
-    for (const p of ['panthor-2026', 'kbase']) {
+    for (const p of ['panthor-2026', 'panthor-2026-reviewed', 'kbase']) {
       const r = run(['record', '--scenario', 'drm-video-over-ui', '--policy', p, '--duration', '300ms', '-o', `${p}.csft`], dir);
       assert.equal(r.code, 0, r.err);
     }
-    const res = run(['diff', 'panthor-2026.csft', 'kbase.csft', '--json'], dir);
+    const posted = run(['diff', 'panthor-2026.csft', 'kbase.csft', '--json'], dir);
+    assert.equal(posted.code, 1, posted.err);
+    const p = JSON.parse(posted.out).firstDivergence;
+    assert.equal(p.a.decision.decision, 0);
+    assert.equal(p.b.decision.decision, 0);
+    assert.equal(p.a.decision.t, 20_000_000);
+    assert.match(p.a.decision.text, /^TRIGGER_SUBMIT slots\[0:weston:0@15 START\] PROTM_GRANTED weston:0 \(RULE_FIRST_OF_HIGHEST_LIST\)$/);
+    assert.equal(p.b.decision.text, 'TRIGGER_SUBMIT slots[0:weston:0@15 START]');
+
+    const res = run(['diff', 'panthor-2026-reviewed.csft', 'kbase.csft', '--json'], dir);
     assert.equal(res.code, 1, res.err);
     const r = JSON.parse(res.out);
     const f = r.firstDivergence;
     assert.equal(f.b.decision.decision, f.a.decision.decision);
     assert.equal(f.b.decision.t, f.a.decision.t);
     assert.ok(f.a.decision.t >= 200_000_000 && f.a.decision.t < 201_000_000, `diverges when the video starts (${f.a.decision.t})`);
-    assert.match(f.a.decision.text, /^TRIGGER_PROTM_PENDING .*ml-batch:0@14 KEEP.*PROTM_GRANTED video:0 \(RULE_FIRST_OF_HIGHEST_LIST\)$/);
+    assert.match(f.a.decision.text, /^TRIGGER_PROTM_PENDING .*ml-batch:0@14 KEEP.*PROTM_GRANTED video:0 \(RULE_PENDING_REQUIRED\)$/);
     assert.match(f.b.decision.text, /^TRIGGER_PROTM_PENDING .*ml-batch:0@\d+ SUSPEND.*evict\[weston:0, ml-batch:0\] PROTM_GRANTED video:0 \(RULE_KBASE_SOLE_RESIDENT\)$/);
-    // It is the first protected-mode decision of the trace: nothing before it asked for protected mode.
-    const a = openTrace(join(dir, 'panthor-2026.csft'));
+    // It is the first protected-mode decision of the reviewed trace: nothing before it asked for
+    // protected mode, and no decision before it has a verdict.
+    const a = openTrace(join(dir, 'panthor-2026-reviewed.csft'));
     let k = 0, firstProtm = -1;
     for (const ev of a.iterate()) {
       if (ev.body.case !== 'decision') continue;

@@ -5,7 +5,9 @@
  * Exit 0 for an intact trace, 1 when it is damaged (notices), 2 when it cannot be opened.
  */
 import type { Command } from 'commander';
-import { EVENT_FAMILIES, formatTimeNs, openTrace, type TraceFile } from '../../replayer/index.js';
+import {
+  EVENT_FAMILIES, assumptionsOf, formatAssumptions, formatTimeNs, openTrace, policyWithFixes, type TraceFile,
+} from '../../replayer/index.js';
 import { humanBytes } from './record.js';
 
 function familyNameOf(n: number): string {
@@ -43,6 +45,8 @@ export function infoJson(tr: TraceFile, deep?: DeepResult): object {
       heapNameSource: h.heapNameSource, durationNs: h.durationNs, metadata: h.metadata,
       trimmedFrom: h.trimmedFrom ?? null, wallClockUnixMs: h.wallClockUnixMs || null,
       scenarioTextBytes: h.scenarioText.length,
+      reviewFixes: h.reviewFixes,
+      fwAssumptions: Object.fromEntries(assumptionsOf(h).map((a) => [a.name, a.value])),
     },
     events: tr.eventCount,
     lastTimeNs: tr.lastTimeNs,
@@ -67,7 +71,8 @@ export function infoText(tr: TraceFile, deep?: DeepResult): string {
   const row = (k: string, v: string): void => { out.push(`${k.padEnd(10)} ${v}`); };
   row('trace', `${tr.path} (${humanBytes(tr.size)}, container v${tr.version})`);
   row('scenario', `${h.scenarioName || '?'}${h.metadata.source ? ` (${h.metadata.source})` : ''}`);
-  row('run', `seed ${h.seed} · policy ${h.policy || '?'} · heap policy ${h.heapPolicy || '?'} · heap name from ${h.heapNameSource || '?'}`);
+  row('run', `seed ${h.seed} · policy ${policyWithFixes(h)} · heap policy ${h.heapPolicy || '?'} · heap name from ${h.heapNameSource || '?'}`);
+  row('firmware', formatAssumptions(h));
   row('duration', `${formatTimeNs(h.durationNs)} requested · last event at ${formatTimeNs(tr.lastTimeNs)}`);
   row('producer', `${h.producer || '?'} · model ${h.modelVersion || '?'}${h.wallClockUnixMs ? ` · recorded ${new Date(h.wallClockUnixMs).toISOString()}` : ''}`);
   if (h.trimmedFrom) {

@@ -12,7 +12,7 @@ import { applyOverrides, formatNs } from '../../hw-model/index.js';
 import { traceHeaderFor } from '../../recorder/index.js';
 import { CliError } from '../errors.js';
 import { progressLine } from './sim-progress.js';
-import { loadScenarioArg, scenarioOptions, scenarioOverrides, type ScenarioFlags } from './simulate.js';
+import { checkPolicyFixes, loadScenarioArg, scenarioOptions, scenarioOverrides, type ScenarioFlags } from './simulate.js';
 import type { RecordWorkerData, RecordWorkerMessage } from './record-worker.js';
 
 interface RecordFlags extends ScenarioFlags {
@@ -77,6 +77,7 @@ Examples:
       const chunkEvents = chunkEventsOption(opts.chunkEvents);
       const loaded = loadScenarioArg(opts.scenario);
       const config = applyOverrides(loaded.config, overrides);
+      checkPolicyFixes(config);
       try {
         if (statSync(opts.output).isDirectory()) throw new CliError(`${opts.output}: is a directory`);
       } catch (e) { if (e instanceof CliError) throw e; }

@@ -9,8 +9,11 @@ import { recordScenario, traceHeaderFor } from '../../recorder/index.js';
 import { configFromHeader, formatTimeNs, openTrace } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
 import { progressLine, sameFile } from './sim-progress.js';
+import { checkPolicyFixes, collect } from './simulate.js';
 
-interface RerunFlags { policy?: string; heapPolicy?: string; output?: string; json?: boolean }
+interface RerunFlags {
+  policy?: string; heapPolicy?: string; reviewFixes?: string; assume?: string[]; output?: string; json?: boolean;
+}
 
 export function register(program: Command): void {
   program
@@ -19,15 +22,19 @@ export function register(program: Command): void {
     .argument('<trace>', 'trace file (.csft)')
     .option('--policy <p>', 'protected-mode policy: rfc-2025, panthor-2026, panthor-2026-reviewed, kbase')
     .option('--heap-policy <h>', 'missing-heap policy: probe-defer, lazy-slow-reset, userspace-dmabuf, disabled')
+    .option('--review-fixes <list>', 'review fixes on top of panthor-2026: all, none or a comma list')
+    .option('--assume <name=value>', 'a firmware assumption (repeatable; list: csftrace scenarios --assumptions)', collect, [])
     .requiredOption('-o, --output <file>', 'the new trace (.csft)')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', `
 Examples:
   csftrace rerun demo.csft --policy kbase -o kbase.csft && csftrace diff demo.csft kbase.csft
-  csftrace rerun demo.csft --heap-policy lazy-slow-reset -o lazy.csft`)
+  csftrace rerun demo.csft --heap-policy lazy-slow-reset -o lazy.csft
+  csftrace rerun demo.csft --policy panthor-2026 --review-fixes pause-ping -o ping.csft
+  csftrace rerun demo.csft --assume protm_enter_without_pending=hang -o hang.csft`)
     .action((path: string, opts: RerunFlags) => {
-      if (opts.policy === undefined && opts.heapPolicy === undefined) {
-        throw new CliError('rerun: give --policy and/or --heap-policy (otherwise the rerun is the recording: use `csftrace verify`)');
+      if (opts.policy === undefined && opts.heapPolicy === undefined && opts.reviewFixes === undefined && !opts.assume?.length) {
+        throw new CliError('rerun: give --policy, --heap-policy, --review-fixes or --assume (otherwise the rerun is the recording: use `csftrace verify`)');
       }
       const out = opts.output!;
       if (sameFile(path, out)) throw new CliError(`${out}: is the input trace; choose another output file`);
@@ -35,7 +42,8 @@ Examples:
       let header;
       let config;
       try {
-        config = configFromHeader(tr.header, path, { policy: opts.policy, heapPolicy: opts.heapPolicy });
+        config = configFromHeader(tr.header, path, { policy: opts.policy, heapPolicy: opts.heapPolicy, reviewFixes: opts.reviewFixes, assume: opts.assume });
+        checkPolicyFixes(config);
         header = traceHeaderFor({ config, text: tr.header.scenarioText, source: tr.header.metadata.source || basename(path) });
         header.metadata = { ...header.metadata, rerun_of: basename(path), rerun_of_policy: tr.header.policy };
       } finally {

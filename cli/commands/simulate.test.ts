@@ -14,19 +14,41 @@ function run(args: string[], cwd = ROOT): { code: number | null; out: string; er
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-test('csftrace scenarios: one line per built-in; --show prints YAML; --json', () => {
+test('csftrace scenarios: one line per built-in; --show prints YAML; --json; --assumptions', () => {
   const r = run(['scenarios']);
   assert.equal(r.code, 0, r.err);
   const lines = r.out.trim().split('\n');
-  assert.equal(lines.length, 8);
+  assert.equal(lines.length, 9);
   assert.match(lines[0], /^drm-video-over-ui\s+Protected .* \(default\)$/);
   assert.ok(lines.some((l) => l.startsWith('stress ')));
+  assert.match(lines[8], /^protm-pending-no-heap\s+No protected heap, yet a player emits PROT_REGION in an ordinary group/);
   const show = run(['scenarios', '--show', 'priority-inversion']);
   assert.equal(show.code, 0);
   assert.match(show.out, /^name: priority-inversion$/m);
+  const noHeap = run(['scenarios', '--show', 'protm-pending-no-heap']);
+  assert.equal(noHeap.code, 0);
+  assert.match(noHeap.out, /^ {4}protected_group: false$/m);
+  assert.match(noHeap.out, /^ {2}heap_policy: disabled$/m);
   const json = JSON.parse(run(['scenarios', '--json']).out);
-  assert.equal(json.length, 8);
+  assert.equal(json.length, 9);
   assert.equal(json[0].default, true);
+  // --assumptions: every firmware assumption with its default first, the alternatives and why.
+  const as = run(['scenarios', '--assumptions']);
+  assert.equal(as.code, 0, as.err);
+  assert.match(as.out, /^fw\.protm_enter_without_pending: GLB_PROTM_ENTER arrives while no CS has an acknowledged PROTM_PENDING$/m);
+  assert.match(as.out, /^ {2}\* enter-then-exit {2}acks, raises PROTM_ACTIVE/m);
+  assert.match(as.out, /^ {4}hang {13}acks, raises PROTM_ACTIVE and stays protected/m);
+  assert.match(as.out, /^ {4}ignore {11}acks and stays in normal mode/m);
+  assert.equal((as.out.match(/^fw\.[a-z_]+: /gm) ?? []).length, 6);
+  assert.equal((as.out.match(/^ {4}why the default: /gm) ?? []).length, 6);
+  assert.match(as.out, /^ {2}fw\.prot_region_any_group: /m);
+  const asJson = JSON.parse(run(['scenarios', '--assumptions', '--json']).out);
+  assert.deepEqual(asJson.assumptions.map((x: { name: string; values: string[] }) => `${x.name}=${x.values.join('|')}`), [
+    'protm_enter_without_pending=enter-then-exit|hang|ignore', 'ping_while_protected=exit|ack-only',
+    'suspend_protected_csg=exit|finish-region', 'resume_in_protected_region=pending-again|next-enter',
+    'protm_done=exit|stay', 'higher_priority_work=wait|exit',
+  ]);
+  assert.equal(asJson.fixed.length, 3);
   const bad = run(['scenarios', '--show', 'nope']);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /^csftrace: nope: unknown built-in scenario/);

@@ -6,8 +6,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
-  DEFAULT_SCENARIO, HEAP_POLICIES, PROTM_POLICIES, applyOverrides, findBuiltin, formatNs, formatSummary, listBuiltins,
-  parseHeapPolicy, parseProtmPolicy, parseRunDuration, parseScenario, parseSeed, simulate, suggest,
+  DEFAULT_SCENARIO, HEAP_POLICIES, PROTM_POLICIES, applyOverrides, assumptionEntries, findBuiltin, formatNs,
+  formatReviewFixes, formatSummary, listBuiltins, reviewFixesOf,
+  REVIEW_FIXES, parseAssumption, parseReviewFixes, parseHeapPolicy, parseProtmPolicy, parseRunDuration, parseScenario, parseSeed, simulate, suggest,
   type ScenarioConfig, type ScenarioOverrides, type SimResult,
 } from '../../hw-model/index.js';
 import {
@@ -50,7 +51,9 @@ export function loadScenarioArg(arg: string): LoadedScenario {
   return { config: parseScenario(text, arg), text, source: arg };
 }
 
-export interface ScenarioFlags { seed?: string; policy?: string; heapPolicy?: string; duration?: string }
+export interface ScenarioFlags {
+  seed?: string; policy?: string; heapPolicy?: string; duration?: string; reviewFixes?: string; assume?: string[];
+}
 
 /** Validates --seed/--policy/--heap-policy/--duration into overrides (one-line errors, exit 2). */
 export function scenarioOverrides(f: ScenarioFlags): ScenarioOverrides {
@@ -69,6 +72,16 @@ export function scenarioOverrides(f: ScenarioFlags): ScenarioOverrides {
     const p = parseHeapPolicy(f.heapPolicy);
     if (!p) throw new CliError(`--heap-policy: unknown policy "${f.heapPolicy}"${suggest(f.heapPolicy, HEAP_POLICIES)} (expected one of ${HEAP_POLICIES.join(', ')})`);
     o.heapPolicy = p;
+  }
+  if (f.reviewFixes !== undefined) {
+    const r = parseReviewFixes(f.reviewFixes);
+    if (typeof r === 'string') throw new CliError(`--review-fixes: ${r}`);
+    o.reviewFixes = r;
+  }
+  for (const a of f.assume ?? []) {
+    const r = parseAssumption(a);
+    if (typeof r === 'string') throw new CliError(`--assume: ${r}`);
+    o.assumptions = { ...o.assumptions, [r.name]: r.value };
   }
   if (f.duration !== undefined) {
     const d = parseRunDuration(f.duration);
@@ -128,8 +141,11 @@ export function formatAppMetrics(m: ConsequenceSet): string[] {
 function formatRun(res: SimResult, source: string, metrics: ConsequenceSet): string {
   const c = res.config;
   const out: string[] = [];
-  out.push(`scenario ${c.name} (${source}) · seed ${c.seed} · policy ${c.driver.protmPolicy} · heap policy ${c.driver.heapPolicy}` +
+  const fixes = formatReviewFixes(reviewFixesOf(c.driver.protmPolicy, c.driver.reviewFixes));
+  out.push(`scenario ${c.name} (${source}) · seed ${c.seed} · policy ${c.driver.protmPolicy}` +
+    `${fixes && c.driver.protmPolicy !== 'panthor-2026-reviewed' ? ` + ${fixes}` : ''} · heap policy ${c.driver.heapPolicy}` +
     ` · heap name from ${c.driver.heapNameSource} · ${formatNs(c.duration)} virtual`);
+  out.push(`firmware assumptions: ${assumptionEntries(c.firmware).map((a) => `${a.name.slice(3)}=${a.value}`).join(', ')}`);
   out.push(formatSummary(res.summary));
   out.push(...formatAppMetrics(metrics));
   const notes = res.apps.map((a) => [
@@ -152,7 +168,20 @@ export function scenarioOptions(cmd: Command): Command {
     .option('--seed <n>', 'PRNG seed (overrides the file)')
     .option('--policy <p>', `protected-mode scheduling policy: ${PROTM_POLICIES.join(', ')}`)
     .option('--heap-policy <p>', `missing-heap policy: ${HEAP_POLICIES.join(', ')}`)
-    .option('--duration <d>', 'virtual time to simulate, e.g. 5s, 250ms (overrides the file)');
+    .option('--duration <d>', 'virtual time to simulate, e.g. 5s, 250ms (overrides the file)')
+    .option('--review-fixes <list>', `review fixes on top of panthor-2026: all, none or a comma list of ${REVIEW_FIXES.join(', ')}`)
+    .option('--assume <name=value>', 'a firmware assumption (repeatable; list: csftrace scenarios --assumptions)', collect, []);
+}
+
+/** Commander accumulator for a repeatable option. */
+export function collect(v: string, prev: string[]): string[] { return [...prev, v]; }
+
+/** Review fixes and assumptions must fit the policy: fixes only for the 2026 series. */
+export function checkPolicyFixes(cfg: ScenarioConfig): void {
+  const p = cfg.driver.protmPolicy;
+  if (cfg.driver.reviewFixes?.length && p !== 'panthor-2026' && p !== 'panthor-2026-reviewed') {
+    throw new CliError(`--review-fixes: review fixes apply to the 2026 series only (policy is ${p})`);
+  }
 }
 
 export function register(program: Command): void {
@@ -170,6 +199,7 @@ Built-ins: csftrace scenarios`)
       const overrides = scenarioOverrides(opts);
       const loaded = loadScenarioArg(opts.scenario);
       const cfg = applyOverrides(loaded.config, overrides);
+      checkPolicyFixes(cfg);
       const progress = progressReporter(`simulating ${cfg.name}`);
       let res: SimResult;
       const sink = new MetricsSink(cfg);
@@ -184,6 +214,8 @@ Built-ins: csftrace scenarios`)
         process.stdout.write(JSON.stringify({
           scenario: config.name, source: loaded.source, seed: config.seed, policy: config.driver.protmPolicy,
           heapPolicy: config.driver.heapPolicy, heapNameSource: config.driver.heapNameSource, durationNs: config.duration,
+          reviewFixes: formatReviewFixes(reviewFixesOf(config.driver.protmPolicy, config.driver.reviewFixes)),
+          firmware: config.firmware,
           ...rest,
           metrics: { apps: Object.fromEntries(metrics.apps), groups: Object.fromEntries(metrics.groups) },
         }, null, 2) + '\n');

@@ -1,6 +1,6 @@
 /**
  * The driver's objects: panthor_file (per open of the render node), VMs, GEM BOs, syncobjs,
- * groups, queues and jobs. Plain data with small helpers; the behaviour is in kernel.ts/sched.ts.
+ * groups, queues and jobs. Plain data with small helpers; the behaviour is in the files named after the driver's.
  */
 import { GroupStateKind, JobPhase, SlotAction } from '../../proto/index.js';
 import { CsOpcode, type CsInstr } from '../contract.js';
@@ -14,6 +14,12 @@ import type { Ns } from '../sim/index.js';
  */
 export function ringInstr(op: CsOpcode, addr = 0, value = 0, callSize = 0, sbMask = 0): CsInstr {
   return { op, duration: 0, size: 0, sbMask, addr, value, callSize, cond: undefined };
+}
+
+/** Removes a[i] keeping the order (splice without the array of removed elements). */
+export function removeAt<T>(a: T[], i: number): void {
+  for (let k = i + 1; k < a.length; k++) a[k - 1] = a[k];
+  a.pop();
 }
 
 export interface Mapping { va: number; size: number; bo: Bo; boOffset: number; flags: number }

@@ -1,6 +1,11 @@
 /**
- * The scheduler (panthor_sched.c) with the protected-mode policies: run queues per priority, CSG
- * slots, the tick, job submission and completion, timeouts, and protected-mode enter/exit.
+ * panthor_sched.c, the scheduler, with the protected-mode policies: run queues per priority
+ * (sched->groups.runnable / idle), CSG slots, the tick (tick_work, tick_ctx_init,
+ * tick_ctx_pick_groups_from_list, tick_ctx_apply), job submission and completion (queue_run_job,
+ * group_sync_upd_work), job timeouts (queue_timedout_job), the reset hooks
+ * (panthor_sched_pre_reset, with 7/8's handle_protm_fault) and protected-mode enter/exit (the
+ * series' panthor_fw_protm_enter and exit_sync; what each policy does there: policies/protm.ts). FW events reach it through sched-events.ts; it talks to the FW through fw.ts's
+ * helpers, to address spaces through mmu.ts and to syncobjs through syncobj.ts.
  *
  *   submit ─► job waits for deps/credits ─► ring write + doorbell (resident) or runnable list
  *   tick (10 ms or immediate) ─► pick groups ─► protm choice (policy) ─► decision event
@@ -12,16 +17,21 @@ import {
   ProtmVerdict, ResetCause, ResetKind, SchedRule, SlotAction, TickTrigger,
   type GroupReasonInit, type RunQueueEntryInit, type SlotAssignInit,
 } from '../../proto/index.js';
-import { CsOpcode, type CsInstr } from '../contract.js';
+import { CsOpcode, type CsInstr, type ReviewFix } from '../contract.js';
 import { ECANCELED, EINVAL, ETIMEDOUT } from '../dma-heap/index.js';
 import * as R from '../firmware/regs.js';
 import { waitSatisfied } from '../firmware/index.js';
 import type { ProtmChoice } from '../policies/index.js';
-import type { Ns } from '../sim/index.js';
-import type { Kernel } from './kernel.js';
-import { Group, Job, Queue, ringInstr, type QueueHooks, type Vm } from './objects.js';
+import type { HeapRegistry } from '../dma-heap/index.js';
+import type { Ns, Sim } from '../sim/index.js';
+import type { PanthorFw } from './fw.js';
+import type { DeviceCtl, JobDepsSink, ProtmExit } from './interfaces.js';
+import type { PanthorMmu } from './mmu.js';
+import { Group, Job, Queue, removeAt, ringInstr, type QueueHooks } from './objects.js';
+import type { SyncobjTable } from './syncobj.js';
+import type { PanthorTrace } from './trace.js';
 import { CSG_REQ_TIMEOUT, MAX_CSG_PRIO, PANTHOR_GROUP_PRIORITY_REALTIME } from './uapi.js';
-import { waitUntil, type WaitFor, type Work } from './work.js';
+import { waitUntil, type WaitFor, type Work, type Worker } from './work.js';
 
 /** Instructions the kernel writes per job, padded to 64-byte lines (reference §1.7). */
 export const JOB_INSTRS = 16;
@@ -57,28 +67,39 @@ function runQueueEntry(g: Group, idle: boolean): RunQueueEntryInit {
     csgSlot: g.csgId, csgPriority: g.csgId >= 0 ? g.csgPriority : 0, canRun: g.canRun,
     isProtected: g.isProtected, vmId: g.vm.id, waiting: idle && syncBlocked(g) };
 }
-/** Removes a[i] keeping the order (splice without the array of removed elements). */
-export function removeAt<T>(a: T[], i: number): void {
-  for (let k = i + 1; k < a.length; k++) a[k - 1] = a[k];
-  a.pop();
-}
 function syncBlocked(g: Group): boolean {
   for (const q of g.queues) if (q.st.blocked === 3 /* SYNC_WAIT */) return true;
   return false;
 }
-function allAcked(k: Kernel, slots: number[]): boolean {
-  for (let i = 0; i < slots.length; i++) if (!k.csgAcked(slots[i])) return false;
+function allAcked(pfw: PanthorFw, slots: number[]): boolean {
+  for (let i = 0; i < slots.length; i++) if (!pfw.csgAcked(slots[i])) return false;
   return true;
 }
 
 
-export class Scheduler implements QueueHooks {
+/** What the scheduler works with: the FW helpers, the MMU's AS slots, syncobjs, tracepoints, the device. */
+export interface SchedDeps {
+  sim: Sim;
+  dev: DeviceCtl;
+  pfw: PanthorFw;
+  trace: PanthorTrace;
+  mmu: PanthorMmu;
+  sync: SyncobjTable;
+  heaps: HeapRegistry;
+  worker: Worker;
+}
+
+export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
   readonly groups: Group[] = [];
   readonly runnable: Group[][] = [[], [], [], []];
   readonly idle: Group[][] = [[], [], [], []];
   readonly slots: (Group | null)[];
   /** sched.protm.active_group: the group the GPU entered protected mode for. */
   activeGroup: Group | null = null;
+  /** sched.protm.protected_mode (7/8): set after every enter attempt, even a failed one. */
+  protectedMode = false;
+  /** Review fixes in effect (2026 series; empty for the other policies). */
+  readonly fixes: ReadonlySet<ReviewFix>;
   tickCount = 0;
   private reschedTarget = 0;
   private tickToken = -1;
@@ -90,13 +111,28 @@ export class Scheduler implements QueueHooks {
   private readonly tickCb = (): void => { this.tickToken = -1; this.requestTick(TickTrigger.TRIGGER_PERIODIC, -1); };
   private readonly timeoutCb = (q: Queue): void => this.jobTimeout(q);
   private readonly tickFn = (): Work | undefined => this.tick();
-  private asLru = 0;
 
-  constructor(private readonly k: Kernel, readonly slotCount: number) {
+  private readonly sim: Sim;
+  private readonly dev: DeviceCtl;
+  private readonly pfw: PanthorFw;
+  private readonly trace: PanthorTrace;
+  private readonly mmu: PanthorMmu;
+  private readonly sync: SyncobjTable;
+  private readonly heaps: HeapRegistry;
+  private readonly worker: Worker;
+
+  constructor(d: SchedDeps, readonly slotCount: number) {
+    this.sim = d.sim; this.dev = d.dev; this.pfw = d.pfw; this.trace = d.trace; this.mmu = d.mmu;
+    this.sync = d.sync; this.heaps = d.heaps; this.worker = d.worker;
     this.slots = new Array<Group | null>(slotCount).fill(null);
+    this.fixes = d.dev.fixes;
+    d.mmu.protm = this;
+    d.sync.sched = this;
   }
 
-  private get period(): Ns { return this.k.protm.tickPeriod(this.k.cfg.driver.tickPeriod); }
+  private get is2026(): boolean { return this.dev.protm.handleProtmFault; }
+
+  private get period(): Ns { return this.dev.protm.tickPeriod(this.dev.cfg.driver.tickPeriod); }
 
   // ───────────── groups and lists ─────────────
 
@@ -137,12 +173,12 @@ export class Scheduler implements QueueHooks {
   destroyGroup(g: Group, ev: number): void {
     if (g.destroyed) return;
     g.destroyed = true;
-    if (g.csgId >= 0 && !this.k.shuttingDown) { this.requestTick(TickTrigger.TRIGGER_GROUP_DESTROY, ev); return; }
+    if (g.csgId >= 0 && !this.dev.shuttingDown) { this.requestTick(TickTrigger.TRIGGER_GROUP_DESTROY, ev); return; }
     if (g.csgId >= 0) {
       // Teardown (panthor_sched_unplug): the slot is dropped without asking the FW.
       this.slots[g.csgId] = null;
-      this.k.unbindSlot(g.csgId);
-      this.unbindVm(g);
+      this.pfw.unbindSlot(g.csgId);
+      this.mmu.vmIdle(g);
       g.csgId = -1;
       if (this.activeGroup === g) this.activeGroup = null;
     }
@@ -156,15 +192,15 @@ export class Scheduler implements QueueHooks {
     const i = this.groups.indexOf(g);
     if (i < 0) return;
     this.groups.splice(i, 1);
-    this.k.emitGroupState(g, g.state, GroupStateKind.GROUP_DESTROYED, ev);
-    if (g.protmSuspendBuf) { this.k.heaps.bufPut(g.protmSuspendBuf, 0, ev); g.protmSuspendBuf = null; }
+    this.trace.emitGroupState(g, g.state, GroupStateKind.GROUP_DESTROYED, ev);
+    if (g.protmSuspendBuf) { this.heaps.bufPut(g.protmSuspendBuf, 0, ev); g.protmSuspendBuf = null; }
   }
 
   private terminateOffSlot(g: Group, ev: number): void {
     if (g.state !== GroupStateKind.PANTHOR_CS_GROUP_TERMINATED) {
       const from = g.state;
       g.state = GroupStateKind.PANTHOR_CS_GROUP_TERMINATED;
-      this.k.emitGroupState(g, from, g.state, ev);
+      this.trace.emitGroupState(g, from, g.state, ev);
     }
     this.failJobs(g, ev);
   }
@@ -228,21 +264,21 @@ export class Scheduler implements QueueHooks {
       j.ringSeq = ++q.ringSeq;
       q.inflight.push(j);
       j.pushed = true;
-      last = this.k.emitJob(j, JobPhase.JOB_QUEUED, 0, j.submitEv);
+      last = this.trace.emitJob(j, JobPhase.JOB_QUEUED, 0, j.submitEv);
       pushed++;
     }
     if (!pushed) return;
     if (g.csgId >= 0) {
-      const ev = this.k.emitFwReq({ iface: FwIface.CS, csg: g.csgId, cs: q.index, kind: FwReqKind.REQ_WRITE,
+      const ev = this.trace.emitFwReq({ iface: FwIface.CS, csg: g.csgId, cs: q.index, kind: FwReqKind.REQ_WRITE,
         group: g.id, ringbufInsert: q.insert * 8 }, last);
-      this.k.fw.markBusy(g.csgId);
-      this.k.ringDoorbell(g.csgId + 1, 0, 1 << q.index, ev);
+      this.pfw.fw.markBusy(g.csgId);
+      this.pfw.ringDoorbell(g.csgId + 1, 0, 1 << q.index, ev);
       this.armTimeout(q);
     } else if (g.canRun) {
       if (g.list !== 'runnable') this.relist(g, 'runnable');
       if (g.priority === PANTHOR_GROUP_PRIORITY_REALTIME) this.requestTick(TickTrigger.TRIGGER_RT_SUBMIT, last);
       else if (this.freeSlot() >= 0) this.requestTick(TickTrigger.TRIGGER_SUBMIT, last);
-      else this.armTick(this.reschedTarget > this.k.sim.now ? this.reschedTarget : this.k.sim.now + this.period);
+      else this.armTick(this.reschedTarget > this.sim.now ? this.reschedTarget : this.sim.now + this.period);
     }
   }
 
@@ -251,8 +287,8 @@ export class Scheduler implements QueueHooks {
       if (j.seqno !== seqno) continue;
       q.current = j;
       j.phase = JobPhase.JOB_STARTED;
-      j.startedAt = this.k.sim.now;
-      this.k.emitJob(j, JobPhase.JOB_STARTED, 0, -1);
+      j.startedAt = this.sim.now;
+      this.trace.emitJob(j, JobPhase.JOB_STARTED, 0, -1);
       return;
     }
   }
@@ -288,8 +324,8 @@ export class Scheduler implements QueueHooks {
     const phase = err === 0 ? JobPhase.JOB_DONE
       : err === -ETIMEDOUT ? JobPhase.JOB_TIMEDOUT : err === -ECANCELED ? JobPhase.JOB_CANCELED : JobPhase.JOB_FAILED;
     j.phase = phase;
-    const e = this.k.emitJob(j, phase, err, ev);
-    for (const s of j.signals) this.k.signalSyncobj(s.obj, s.point, err, e);
+    const e = this.trace.emitJob(j, phase, err, ev);
+    for (const s of j.signals) this.sync.signalSyncobj(s.obj, s.point, err, e);
   }
 
   /** Fails every job of a group that can no longer run (fence errors of reference §3.5). */
@@ -317,8 +353,8 @@ export class Scheduler implements QueueHooks {
   private armTimeout(q: Queue): void {
     if (q.timeoutActive || q.inflight.length === 0 || q.group.csgId < 0) return;
     q.timeoutActive = true;
-    q.deadline = this.k.sim.now + this.k.cfg.driver.jobTimeout;
-    if (q.timeoutToken < 0) q.timeoutToken = this.k.sim.at(q.deadline, this.timeoutCb, q);
+    q.deadline = this.sim.now + this.dev.cfg.driver.jobTimeout;
+    if (q.timeoutToken < 0) q.timeoutToken = this.sim.at(q.deadline, this.timeoutCb, q);
   }
   private cancelTimeout(q: Queue): void { q.timeoutActive = false; }
   private rearmTimeout(q: Queue): void { q.timeoutActive = false; this.armTimeout(q); }
@@ -326,13 +362,13 @@ export class Scheduler implements QueueHooks {
   private jobTimeout(q: Queue): void {
     q.timeoutToken = -1;
     if (!q.timeoutActive) return;
-    if (this.k.sim.now < q.deadline) { q.timeoutToken = this.k.sim.at(q.deadline, this.timeoutCb, q); return; }
+    if (this.sim.now < q.deadline) { q.timeoutToken = this.sim.at(q.deadline, this.timeoutCb, q); return; }
     q.timeoutActive = false;
     const g = q.group;
     if (g.timedout || !q.inflight.length) return;
     g.timedout = true;
-    const ev = this.k.emitFault(FaultKind.FAULT_JOB_TIMEOUT, 0, g, q.index, false, -1);
-    this.k.log(LogLevel.LOG_WARN, `job timeout on group ${g.id} queue ${q.index}`, ev);
+    const ev = this.trace.emitFault(FaultKind.FAULT_JOB_TIMEOUT, 0, g, q.index, false, -1);
+    this.trace.log(LogLevel.LOG_WARN, `job timeout on group ${g.id} queue ${q.index}`, ev);
     this.requestTick(TickTrigger.TRIGGER_PERIODIC, ev);
   }
 
@@ -344,34 +380,34 @@ export class Scheduler implements QueueHooks {
 
   /** CS_PROTM_PENDING: the queue waits for protected mode (7/8: pending bit + immediate tick). */
   protmPending(g: Group, cs: number, ev: number): void {
-    const k = this.k;
-    if (!k.protmAvailable) {
-      if (k.protm.pendingWithoutHeapFatal) {
+    if (!this.dev.protmAvailable) {
+      if (this.dev.protm.pendingWithoutHeapFatal || this.fixes.has('pending-without-heap-fatal')) {
         // Review: without a heap the queue can never run: make it fatal.
         g.fatalQueues |= 1 << cs;
-        const e = k.emitFault(FaultKind.FAULT_CS_FATAL, R.DRM_PANTHOR_EXCEPTION_CS_CONFIG_FAULT, g, cs, false, ev);
-        k.log(LogLevel.LOG_WARN, 'CS_PROTM_PENDING without a protected heap: queue marked fatal', e);
+        const e = this.trace.emitFault(FaultKind.FAULT_CS_FATAL, R.DRM_PANTHOR_EXCEPTION_CS_CONFIG_FAULT, g, cs, false, ev);
+        this.trace.log(LogLevel.LOG_WARN, 'CS_PROTM_PENDING without a protected heap: queue marked fatal', e);
         this.requestTick(TickTrigger.TRIGGER_PROTM_PENDING, e);
       } else {
-        k.log(LogLevel.LOG_WARN, 'CS_PROTM_PENDING ignored: no protected heap', ev);
+        this.trace.log(LogLevel.LOG_WARN, 'CS_PROTM_PENDING ignored: no protected heap', ev);
       }
       return;
     }
     g.protmPendingQueues |= 1 << cs;
-    k.emitQueueState(g.queues[cs], ev);
+    this.trace.emitQueueState(g.queues[cs], ev);
     this.requestTick(TickTrigger.TRIGGER_PROTM_PENDING, ev);
   }
 
   /** GLB PROTM_EXIT acknowledged: clear the active group and tick. */
   protmExited(ev: number): void {
-    if (!this.activeGroup) this.k.log(LogLevel.LOG_WARN, 'PROTM_EXIT with no active protected group', ev);
+    if (!this.activeGroup) this.trace.log(LogLevel.LOG_WARN, 'PROTM_EXIT with no active protected group', ev);
     this.activeGroup = null;
+    this.protectedMode = false;
     this.requestTick(TickTrigger.TRIGGER_PROTM_EXIT, ev);
   }
 
   csFatal(g: Group, cs: number, ev: number): void {
     g.fatalQueues |= 1 << cs;
-    this.k.emitQueueState(g.queues[cs], ev);
+    this.trace.emitQueueState(g.queues[cs], ev);
     this.requestTick(TickTrigger.TRIGGER_PERIODIC, ev);
   }
 
@@ -385,28 +421,28 @@ export class Scheduler implements QueueHooks {
   armTick(at: Ns): void {
     if (this.tickToken >= 0) {
       if (this.tickAt <= at) return;
-      this.k.sim.cancel(this.tickToken);
+      this.sim.cancel(this.tickToken);
     }
     this.tickAt = at;
-    this.tickToken = this.k.sim.at(at, this.tickCb);
+    this.tickToken = this.sim.at(at, this.tickCb);
   }
 
   /** Queues a tick on the scheduler's worker (coalesced with one already queued). */
   requestTick(trigger: TickTrigger, ev: number): void {
     if (this.tickQueued) return;
     this.tickQueued = true; this.tickTrigger = trigger; this.tickEv = ev;
-    this.k.worker.queue(this.tickFn);
+    this.worker.queue(this.tickFn);
   }
 
   /** Reset: every pending tick is dropped; groups lose their slots. */
   preReset(guilty: (g: Group) => boolean, terminateAll: boolean, ev: number): void {
     this.tickQueued = false;
-    if (this.tickToken >= 0) { this.k.sim.cancel(this.tickToken); this.tickToken = -1; }
+    if (this.tickToken >= 0) { this.sim.cancel(this.tickToken); this.tickToken = -1; }
     for (let s = 0; s < this.slots.length; s++) {
       const g = this.slots[s];
       if (!g) continue;
       this.slots[s] = null;
-      this.unbindVm(g);
+      this.mmu.vmIdle(g);
       g.csgId = -1;
       for (const q of g.queues) this.cancelTimeout(q);
       const from = g.state;
@@ -414,7 +450,7 @@ export class Scheduler implements QueueHooks {
         if (!g.canRun || guilty(g)) { if (!g.fatalQueues && !g.timedout) g.fatalQueues = (1 << g.queues.length) - 1; }
         else g.fatalQueues = (1 << g.queues.length) - 1;
         g.state = GroupStateKind.PANTHOR_CS_GROUP_TERMINATED;
-        this.k.emitGroupState(g, from, g.state, ev);
+        this.trace.emitGroupState(g, from, g.state, ev);
         this.failJobs(g, ev);
         if (g.destroyed) this.release(g, ev);
       } else {
@@ -423,7 +459,7 @@ export class Scheduler implements QueueHooks {
         g.state = GroupStateKind.PANTHOR_CS_GROUP_SUSPENDED;
         for (const q of g.queues) q.st.protPending = false;
         g.protmPendingQueues = 0;
-        this.k.emitGroupState(g, from, g.state, ev);
+        this.trace.emitGroupState(g, from, g.state, ev);
         this.relist(g, this.isIdle(g) ? 'idle' : 'runnable');
       }
     }
@@ -446,12 +482,12 @@ export class Scheduler implements QueueHooks {
     if (sel.length >= this.slotCount) { reasons.push({ group: g.id, rule: SchedRule.RULE_NO_FREE_SLOT }); return; }
     const vmIds = this.tkVmIds;
     if (!vmIds.includes(g.vm.id)) {
-      if (vmIds.length >= this.k.asCount) { reasons.push({ group: g.id, rule: SchedRule.RULE_AS_BUDGET }); return; }
+      if (vmIds.length >= this.mmu.asCount) { reasons.push({ group: g.id, rule: SchedRule.RULE_AS_BUDGET }); return; }
       // Binding a VM to an AS needs MMU commands, which the MMU does not execute while the GPU is
       // protected: a group that would not make the GPU leave (not above the protected group)
       // waits for the exit.
       const active = this.activeGroup;
-      if (g.vm.asNr < 0 && this.k.fw.mode !== GpuMode.MODE_NORMAL && !(active && g.priority > active.priority)) {
+      if (g.vm.asNr < 0 && this.pfw.fw.mode !== GpuMode.MODE_NORMAL && !(active && g.priority > active.priority)) {
         reasons.push({ group: g.id, rule: SchedRule.RULE_AS_BUDGET });
         return;
       }
@@ -519,12 +555,11 @@ export class Scheduler implements QueueHooks {
 
   /** The policy's protm choice on the current selection (NO_HEAP / DEFERRED when it cannot be served). */
   private tkChoose(anyPending: boolean, active: Group | null): ProtmChoice {
-    const k = this.k;
     // A Group is a ProtmGroupView (id, priority, protmPending, isProtected): no copy per tick.
-    let choice = k.protm.choose(this.tkSelected, anyPending, active ? active.id : 0);
-    if (anyPending && !k.protmAvailable && choice.verdict === ProtmVerdict.PROTM_GRANTED) {
-      choice = { verdict: k.lazyResetPending ? ProtmVerdict.PROTM_DEFERRED : ProtmVerdict.PROTM_DENIED,
-        rule: k.lazyResetPending ? SchedRule.RULE_LAZY_SLOW_RESET : SchedRule.RULE_NO_HEAP, group: choice.group, soleResident: false };
+    let choice = this.dev.protm.choose(this.tkSelected, anyPending, active ? active.id : 0, this.fixes);
+    if (anyPending && !this.dev.protmAvailable && choice.verdict === ProtmVerdict.PROTM_GRANTED) {
+      choice = { verdict: this.dev.lazyResetPending ? ProtmVerdict.PROTM_DEFERRED : ProtmVerdict.PROTM_DENIED,
+        rule: this.dev.lazyResetPending ? SchedRule.RULE_LAZY_SLOW_RESET : SchedRule.RULE_NO_HEAP, group: choice.group, soleResident: false };
     }
     return choice;
   }
@@ -555,12 +590,11 @@ export class Scheduler implements QueueHooks {
   private tick(): Work | undefined {
     const trigger = this.tickTrigger, reqEv = this.tickEv;
     this.tickQueued = false;
-    const k = this.k;
-    if (!k.ready) return undefined;
-    const now = k.sim.now;
+    if (!this.dev.ready) return undefined;
+    const now = this.sim.now;
     const full = now >= this.reschedTarget;
     const tick = ++this.tickCount;
-    const fw = k.fw;
+    const fw = this.pfw.fw;
     this.tkTick = tick;
     this.tkSelected.length = 0;
     this.tkVmIds.length = 0;
@@ -577,16 +611,20 @@ export class Scheduler implements QueueHooks {
     const selected = this.tkSelected;
 
     // ── protected mode (policy) ──
+    // The choice looks at the selection by group priority, as the per-priority ctx.groups lists
+    // of tick_work do (mid-slice, resident groups of every priority come before runnable ones).
+    sortByPrioDesc(selected);
     const active = this.activeGroup;
     let anyPending = false;
     for (const g of this.groups) if (g.protmPendingQueues && g.canRun) { anyPending = true; break; }
-    let choice: ProtmChoice = anyPending || active ? this.tkChoose(anyPending, active) : NO_CHOICE;
+    // 7/8 as posted picks a protm_group on every tick that has a non-idle group.
+    let choice: ProtmChoice = anyPending || active || this.is2026 ? this.tkChoose(anyPending, active) : NO_CHOICE;
     let protmGroup = this.tkProtmGroup(choice);
 
-    this.tkIdleFill(old, protmGroup && k.protm.idleFillBelowProtm ? protmGroup.priority : 3);
+    this.tkIdleFill(old, protmGroup && this.dev.protm.idleFillBelowProtm ? protmGroup.priority : 3);
     // CSG priorities follow group priority, then list order (non-idle before idle): stable sort.
     sortByPrioDesc(selected);
-    if (k.protm.chooseOnFinalOrder && (anyPending || active)) {
+    if (this.dev.protm.chooseOnFinalOrder && (anyPending || active)) {
       // RFC: the group that gets CSG priority 15 (after the idle fill) decides.
       choice = this.tkChoose(anyPending, active);
       protmGroup = this.tkProtmGroup(choice);
@@ -602,7 +640,9 @@ export class Scheduler implements QueueHooks {
     const gpuProt = fw.mode === GpuMode.MODE_PROTECTED || fw.mode === GpuMode.MODE_ENTERING;
     let verdict = choice.verdict, rule = choice.rule, protmId = choice.group;
     let exitCause: ModeSwitchCause = ModeSwitchCause.CAUSE_NONE;
-    if (fw.mode === GpuMode.MODE_EXITING) {
+    // Only kbase forces an exit from the tick; under the RFC and 7/8 a protected group gives way by
+    // being suspended (or when the FW leaves by itself).
+    if (!this.dev.protm.tickForcedExit) { /* no tick-driven exit */ } else if (fw.mode === GpuMode.MODE_EXITING) {
       // The FW is already leaving protected mode: apply waits for PROTM_ACTIVE to clear.
       exitCause = ModeSwitchCause.CAUSE_FW_EXIT;
     } else if (gpuProt && (!active || verdict !== ProtmVerdict.PROTM_KEEP)) {
@@ -655,22 +695,23 @@ export class Scheduler implements QueueHooks {
     }
     const nextTick = timeslice ? Math.max(this.reschedTarget, now + 1) : 0;
 
-    const decEv = k.sim.bus.emitBody({ case: 'decision', value: {
+    const decEv = this.sim.bus.emitBody({ case: 'decision', value: {
       tick, trigger, fullTick: full, inputs, slots: slotsOut, evicted,
-      protm: verdict, protmRule: rule, protmGroup: protmId, reasons, freeAs: k.asCount - this.tkVmIds.length,
+      protm: verdict, protmRule: rule, protmGroup: protmId, reasons, freeAs: this.mmu.asCount - this.tkVmIds.length,
       timeslice, nextTickNs: nextTick, mode: fw.mode,
     } }, reqEv);
     if (nextTick) this.armTick(nextTick);
 
     const enter = verdict === ProtmVerdict.PROTM_GRANTED && protmGroup !== null;
     if (exitCause === ModeSwitchCause.CAUSE_NONE && !evict.length && !reprio.length && !start.length && !enter) return undefined;
-    return this.apply(decEv, exitCause, evict, reprio, start, enter ? protmGroup : null);
+    return this.apply(decEv, exitCause, evict, reprio, start, enter ? protmGroup : null,
+      protmGroup !== null && start.includes(protmGroup));
   }
 
   /** Applies a tick's plan: forced exit, evictions + priorities, starts, protected entry. */
   private *apply(decEv: number, exitCause: ModeSwitchCause, evict: Group[], reprio: Group[], start: Group[],
-                 protmGroup: Group | null): Work {
-    const k = this.k, fw = k.fw;
+                 protmGroup: Group | null, protmStartedNow: boolean): Work {
+    const fw = this.pfw.fw;
     if (exitCause !== ModeSwitchCause.CAUSE_NONE) {
       const ok = yield* this.forceExit(exitCause, decEv);
       if (!ok) return;
@@ -680,38 +721,40 @@ export class Scheduler implements QueueHooks {
     const waitSlots: number[] = [];
     for (const g of evict) {
       const st = g.tAction === SlotAction.SLOT_SUSPEND ? R.CSG_STATE_SUSPEND : R.CSG_STATE_TERMINATE;
-      k.csgRequestState(g.csgId, g, st, g.csgPriority, decEv);
+      this.pfw.csgRequestState(g.csgId, g, st, g.csgPriority, decEv);
       for (const q of g.queues) {
         this.cancelTimeout(q);
-        if (q.current && st === R.CSG_STATE_SUSPEND) k.emitJob(q.current, JobPhase.JOB_PREEMPTED, 0, decEv);
+        if (q.current && st === R.CSG_STATE_SUSPEND) this.trace.emitJob(q.current, JobPhase.JOB_PREEMPTED, 0, decEv);
       }
       mask |= 1 << g.csgId; waitSlots.push(g.csgId);
     }
     for (const g of reprio) {
       g.csgPriority = g.tPrio;
-      k.csgEndpointConfig(g.csgId, g, g.tPrio, decEv);
+      this.pfw.csgEndpointConfig(g.csgId, g, g.tPrio, decEv);
       mask |= 1 << g.csgId; waitSlots.push(g.csgId);
     }
     if (mask) {
-      k.ringDoorbell(R.CSF_GLB_DOORBELL_ID, mask, 0, decEv);
-      const ok = yield waitUntil(() => allAcked(k, waitSlots), CSG_REQ_TIMEOUT);
+      this.pfw.ringDoorbell(R.CSF_GLB_DOORBELL_ID, mask, 0, decEv);
+      const ok = yield waitUntil(() => allAcked(this.pfw, waitSlots), CSG_REQ_TIMEOUT);
       if (!ok) { this.csgTimeout(waitSlots, decEv); return; }
     }
     for (const g of evict) {
       const from = g.state, slot = g.csgId;
       this.slots[slot] = null;
-      k.unbindSlot(slot);
-      this.unbindVm(g);
+      this.pfw.unbindSlot(slot);
+      this.mmu.vmIdle(g);
       g.csgId = -1;
       if (g.tAction === SlotAction.SLOT_SUSPEND) {
         g.state = GroupStateKind.PANTHOR_CS_GROUP_SUSPENDED;
-        // A group suspended with protected work pending raises PROTM_PENDING again on resume.
-        g.protmPendingQueues = 0;
-        k.emitGroupState(g, from, g.state, decEv);
+        // kbase, and 7/8 with fix clear-pending-at-suspend, forget the pending bits here (the FW
+        // raises PROTM_PENDING again on resume); as posted they stay until the group is started
+        // again in a tick with a protm_group.
+        if (this.dev.protm.name === 'kbase' || this.fixes.has('clear-pending-at-suspend')) g.protmPendingQueues = 0;
+        this.trace.emitGroupState(g, from, g.state, decEv);
         this.relist(g, this.isIdle(g) ? 'idle' : 'runnable');
       } else {
         g.state = GroupStateKind.PANTHOR_CS_GROUP_TERMINATED;
-        k.emitGroupState(g, from, g.state, decEv);
+        this.trace.emitGroupState(g, from, g.state, decEv);
         this.failJobs(g, decEv);
         if (g.destroyed) this.release(g, decEv);
       }
@@ -722,30 +765,36 @@ export class Scheduler implements QueueHooks {
     for (const g of start) {
       if (!g.canRun || this.slots[g.tSlot]) continue;   // changed while waiting
       this.unlist(g);
+      // tick_ctx_schedule_group (7/8): pending bits of a started group are cleared in a tick
+      // with a protm_group.
+      if (this.is2026 && !this.fixes.has('clear-pending-at-suspend') && protmGroup && g !== protmGroup) g.protmPendingQueues = 0;
       this.slots[g.tSlot] = g;
       g.csgId = g.tSlot;
       g.csgPriority = g.tPrio;
-      this.bindVm(g, decEv);
-      k.bindSlot(g.tSlot, g, g.tAction === SlotAction.SLOT_START ? R.CSG_STATE_START : R.CSG_STATE_RESUME, decEv);
+      this.mmu.vmActive(g, decEv);
+      this.pfw.bindSlot(g.tSlot, g, g.tAction === SlotAction.SLOT_START ? R.CSG_STATE_START : R.CSG_STATE_RESUME, decEv);
       mask |= 1 << g.tSlot;
       slots.push(g.tSlot);
     }
     if (mask) {
-      k.ringDoorbell(R.CSF_GLB_DOORBELL_ID, mask, 0, decEv);
-      const ok = yield waitUntil(() => allAcked(k, slots), CSG_REQ_TIMEOUT);
+      this.pfw.ringDoorbell(R.CSF_GLB_DOORBELL_ID, mask, 0, decEv);
+      const ok = yield waitUntil(() => allAcked(this.pfw, slots), CSG_REQ_TIMEOUT);
       if (!ok) { this.csgTimeout(slots, decEv); return; }
       for (const s of slots) {
         const g = this.slots[s] as Group, from = g.state;
         g.state = GroupStateKind.PANTHOR_CS_GROUP_ACTIVE;
-        k.emitGroupState(g, from, g.state, decEv);
+        this.trace.emitGroupState(g, from, g.state, decEv);
         for (const q of g.queues) {
-          if (q.current && g.tAction === SlotAction.SLOT_RESUME) k.emitJob(q.current, JobPhase.JOB_RESUMED, 0, decEv);
+          if (q.current && g.tAction === SlotAction.SLOT_RESUME) this.trace.emitJob(q.current, JobPhase.JOB_RESUMED, 0, decEv);
           this.armTimeout(q);
         }
       }
     }
     // ── protected-mode entry ──
-    if (protmGroup && protmGroup.csgId >= 0 && fw.mode === GpuMode.MODE_NORMAL) yield* this.enterProtm(protmGroup, decEv);
+    if (!protmGroup || protmGroup.csgId < 0) return;
+    // 7/8 enters whenever protm_group is set (even when already protected); kbase and the RFC
+    // only from normal mode.
+    if (this.is2026 || fw.mode === GpuMode.MODE_NORMAL) yield* this.enterProtm(protmGroup, protmStartedNow, decEv);
   }
 
   /** Run-queue snapshot for the decision event. */
@@ -758,76 +807,101 @@ export class Scheduler implements QueueHooks {
   }
 
   private csgTimeout(slots: number[], ev: number): void {
-    const k = this.k;
-    const e = k.emitFault(FaultKind.FAULT_CSG_ACK_TIMEOUT, 0, this.slots[slots[0]] ?? null, 0, false, ev);
-    k.log(LogLevel.LOG_ERR, `CSG slots ${slots.join(',')} request timeout`, e);
+    const e = this.trace.emitFault(FaultKind.FAULT_CSG_ACK_TIMEOUT, 0, this.slots[slots[0]] ?? null, 0, false, ev);
+    this.trace.log(LogLevel.LOG_ERR, `CSG slots ${slots.join(',')} request timeout`, e);
     // The FW does not answer: a hang, so a slow reset.
-    k.scheduleReset(ResetKind.RESET_SLOW, ResetCause.RESET_CAUSE_CSG_ACK_TIMEOUT, e);
+    this.dev.scheduleReset(ResetKind.RESET_SLOW, ResetCause.RESET_CAUSE_CSG_ACK_TIMEOUT, e);
   }
-
-  // ───────────── address spaces ─────────────
-
-  private bindVm(g: Group, ev: number): void {
-    const vm = g.vm;
-    vm.residentGroups++;
-    vm.asLru = ++this.asLru;
-    if (vm.asNr >= 0) return;
-    const asVm = this.k.asVm;
-    let as = -1;
-    for (let a = 1; a <= this.k.asCount; a++) if (!asVm[a]) { as = a; break; }
-    if (as < 0) {
-      // Evict the least recently used VM without resident groups.
-      let victim: Vm | null = null;
-      for (let a = 1; a <= this.k.asCount; a++) {
-        const v = asVm[a] as Vm;
-        if (v.residentGroups === 0 && (!victim || v.asLru < victim.asLru)) victim = v;
-      }
-      if (!victim) return;
-      as = victim.asNr;
-      victim.asNr = -1;
-    }
-    vm.asNr = as;
-    asVm[as] = vm;
-    this.k.emitMmu(as, 1 /* AS_COMMAND_UPDATE */, vm.id, 0, ev);
-  }
-
-  private unbindVm(g: Group): void { if (g.vm.residentGroups > 0) g.vm.residentGroups--; }
 
   // ───────────── protected mode ─────────────
 
-  /** panthor_fw_protm_enter: ack the pending queues, GLB_PROTM_ENTER, wait ack, poll PROTM_ACTIVE. */
-  private *enterProtm(g: Group, decEv: number): Work {
-    const k = this.k, fw = k.fw, pol = k.protm;
+  /**
+   * The enter path of each policy: which pending queues are acked, whether active_group is set,
+   * GLB_PROTM_ENTER, the ack wait and the PROTM_ACTIVE poll, and what a failure does.
+   */
+  private *enterProtm(g: Group, startedNow: boolean, decEv: number): Work {
+    const fw = this.pfw.fw, pol = this.dev.protm;
+    // 7/8 acks the protm group's queues in tick_ctx_reschedule_group, which only sees groups that
+    // were already on a slot; fix handle-protm-group also handles one started in this tick.
+    const handled = !this.is2026 || !startedNow || this.fixes.has('handle-protm-group');
     let ev = decEv;
-    const csg = fw.csgs[g.csgId];
     let mask = 0;
-    for (let i = 0; i < g.queues.length; i++) {
-      if (!(g.protmPendingQueues & (1 << i))) continue;
-      const cs = csg.cs[i];
-      cs.req = ((cs.req & ~R.CS_PROTM_PENDING) | (cs.ack & R.CS_PROTM_PENDING)) >>> 0;
-      ev = k.emitFwReq({ iface: FwIface.CS, csg: g.csgId, cs: i, kind: FwReqKind.REQ_EVENT_ACK,
-        bits: R.CS_PROTM_PENDING, req: cs.req, group: g.id }, decEv);
-      cs.lastReqEv = ev;
-      mask |= 1 << i;
+    if (handled) {
+      const csg = fw.csgs[g.csgId];
+      for (let i = 0; i < g.queues.length; i++) {
+        if (!(g.protmPendingQueues & (1 << i))) continue;
+        const cs = csg.cs[i];
+        cs.req = ((cs.req & ~R.CS_PROTM_PENDING) | (cs.ack & R.CS_PROTM_PENDING)) >>> 0;
+        ev = this.trace.emitFwReq({ iface: FwIface.CS, csg: g.csgId, cs: i, kind: FwReqKind.REQ_EVENT_ACK,
+          bits: R.CS_PROTM_PENDING, req: cs.req, group: g.id }, decEv);
+        cs.lastReqEv = ev;
+        mask |= 1 << i;
+      }
+      g.protmPendingQueues = 0;
+      if (mask) this.pfw.ringDoorbell(g.csgId + 1, 0, mask, ev);
+      this.activeGroup = g;
     }
-    g.protmPendingQueues = 0;
-    if (mask) k.ringDoorbell(g.csgId + 1, 0, mask, ev);
-    this.activeGroup = g;
-    const enterEv = k.glbToggle(R.GLB_PROTM_ENTER, ev);
-    k.ringDoorbell(R.CSF_GLB_DOORBELL_ID, 0, 0, enterEv);
-    let ok = yield waitUntil(() => k.glbAcked(R.GLB_PROTM_ENTER), pol.enterAckTimeout);
-    // Then poll GPU_STATUS.PROTM_ACTIVE (or an exit already under way / pending).
-    if (ok) ok = yield waitUntil(() => fw.isProtected || fw.mode === GpuMode.MODE_EXITING || !k.glbAcked(R.GLB_PROTM_EXIT), pol.activeTimeout);
+    // RFC: glb_protm_enter only when cs_slot_prog_locked acked something (protm.pending).
+    if (pol.name === 'rfc-2025' && !mask) return;
+    // The GLB_PROTM_ENTER request names active_group (0 = NULL: 7/8 then sets protected_mode with no active group).
+    const enterEv = this.pfw.glbToggle(R.GLB_PROTM_ENTER, ev, this.activeGroup ? this.activeGroup.id : 0);
+    this.pfw.ringDoorbell(R.CSF_GLB_DOORBELL_ID, 0, 0, enterEv);
+    let ok = yield waitUntil(() => this.pfw.glbAcked(R.GLB_PROTM_ENTER), pol.enterAckTimeout);
+    // 7/8: then poll GPU_STATUS.PROTM_ACTIVE, or a PROTM_EXIT already pending; the RFC does not poll.
+    if (ok && pol.activePoll) ok = yield waitUntil(() => fw.isProtected || !this.pfw.glbAcked(R.GLB_PROTM_EXIT), pol.activeTimeout);
+    if (this.is2026) this.protectedMode = true;
     if (ok) return;
-    const e = k.emitFault(FaultKind.FAULT_PROTM_ENTER_TIMEOUT, 0, g, 0, false, enterEv);
-    k.log(LogLevel.LOG_ERR, 'Protected mode entry timeout', e);
-    // As posted, a failed enter fails every slot; the review: only the protm group's.
-    for (const s of this.slots) {
-      if (!s || (s !== g && !pol.failEnterAllSlots)) continue;
-      s.fatalQueues = (1 << s.queues.length) - 1;
+    const e = this.trace.emitFault(FaultKind.FAULT_PROTM_ENTER_TIMEOUT, 0, g, 0, false, enterEv);
+    this.trace.log(LogLevel.LOG_ERR, this.is2026 ? 'Wait for GPU protected mode enter timed out' : 'FW protm enter timeout, scheduling a reset', e);
+    // 7/8 flags every CSG update as failed (fix fail-protm-slot: the protm group's only) and
+    // schedules a reset: no group is made fatal here (handle_protm_fault blames the active group
+    // at pre-reset). kbase fails the protected group.
+    if (pol.failEnterFatal) g.fatalQueues = (1 << g.queues.length) - 1;
+    if (!this.is2026) this.activeGroup = null;
+    this.dev.scheduleReset(ResetKind.RESET_SLOW, ResetCause.RESET_CAUSE_PROTM_ENTER_TIMEOUT, e);
+  }
+
+  /**
+   * handle_protm_fault (7/8, called by panthor_sched_pre_reset): if protected_mode, blame the
+   * active group (all its queues fatal), force an exit (PING, 500 ms); if the GPU stays protected,
+   * every other resident group is marked SUSPENDED and unbound, so the reset does not touch it.
+   * With protected_mode set and no active_group it WARNs and returns (leaving protected_mode set).
+   */
+  *handleProtmFault(ev: number): Generator<WaitFor, void, boolean> {
+    const fw = this.pfw.fw;
+    if (!this.protectedMode) return;
+    const g = this.activeGroup;
+    if (!g) {
+      this.trace.log(LogLevel.LOG_WARN, 'handle_protm_fault: protected_mode set but active_group is NULL (drm_WARN_ON)', ev);
+      return;
     }
+    g.fatalQueues = (1 << g.queues.length) - 1;
+    this.trace.emitQueueState(g.queues[0], ev);
+    let exited = fw.mode === GpuMode.MODE_NORMAL;
+    if (!exited) {
+      fw.exitCause = ModeSwitchCause.CAUSE_RESET;
+      const e = this.pfw.glbToggle(R.GLB_PING, ev);
+      this.pfw.ringDoorbell(R.CSF_GLB_DOORBELL_ID, 0, 0, e);
+      exited = yield waitUntil(() => !fw.isProtected, this.dev.protm.exitTimeout);
+    }
+    if (!exited) {
+      const f = this.trace.emitFault(FaultKind.FAULT_PROTM_EXIT_TIMEOUT, 0, g, 0, false, ev);
+      this.trace.log(LogLevel.LOG_ERR, 'Wait for forced protected mode exit timed out', f);
+      for (let s = 0; s < this.slots.length; s++) {
+        const o = this.slots[s];
+        if (!o || o === g) continue;
+        this.slots[s] = null;
+        this.pfw.unbindSlot(s);
+        this.mmu.vmIdle(o);
+        o.csgId = -1;
+        const from = o.state;
+        o.state = GroupStateKind.PANTHOR_CS_GROUP_SUSPENDED;
+        this.trace.emitGroupState(o, from, o.state, f);
+        this.relist(o, this.isIdle(o) ? 'idle' : 'runnable');
+      }
+    }
+    this.protectedMode = false;
     this.activeGroup = null;
-    k.scheduleReset(ResetKind.RESET_SLOW, ResetCause.RESET_CAUSE_PROTM_ENTER_TIMEOUT, e);
   }
 
   /**
@@ -835,7 +909,7 @@ export class Scheduler implements QueueHooks {
    * GLB_PING and wait for PROTM_ACTIVE to clear; timeout → reset. Returns false on failure.
    */
   *forceExit(cause: ModeSwitchCause, ev: number): Generator<WaitFor, boolean, boolean> {
-    const k = this.k, fw = k.fw, pol = k.protm;
+    const fw = this.pfw.fw, pol = this.dev.protm;
     const out = (): boolean => fw.mode === GpuMode.MODE_NORMAL;
     if (out()) return true;
     if (fw.mode === GpuMode.MODE_ENTERING) yield waitUntil(() => fw.mode !== GpuMode.MODE_ENTERING, pol.activeTimeout);
@@ -844,13 +918,13 @@ export class Scheduler implements QueueHooks {
     }
     if (fw.mode === GpuMode.MODE_PROTECTED) {
       fw.exitCause = cause;
-      const e = k.glbToggle(R.GLB_PING, ev);
-      k.ringDoorbell(R.CSF_GLB_DOORBELL_ID, 0, 0, e);
+      const e = this.pfw.glbToggle(R.GLB_PING, ev);
+      this.pfw.ringDoorbell(R.CSF_GLB_DOORBELL_ID, 0, 0, e);
     }
     if (yield waitUntil(out, pol.exitTimeout)) return true;
-    const f = k.emitFault(FaultKind.FAULT_PROTM_EXIT_TIMEOUT, 0, this.activeGroup, 0, false, ev);
-    k.log(LogLevel.LOG_ERR, 'Possible GPU hang in Protected mode', f);
-    k.scheduleReset(ResetKind.RESET_SLOW, ResetCause.RESET_CAUSE_PROTM_EXIT_TIMEOUT, f);
+    const f = this.trace.emitFault(FaultKind.FAULT_PROTM_EXIT_TIMEOUT, 0, this.activeGroup, 0, false, ev);
+    this.trace.log(LogLevel.LOG_ERR, 'Possible GPU hang in Protected mode', f);
+    this.dev.scheduleReset(ResetKind.RESET_SLOW, ResetCause.RESET_CAUSE_PROTM_EXIT_TIMEOUT, f);
     return false;
   }
 

@@ -6,8 +6,9 @@
 import type { EventInit } from '../../proto/index.js';
 import { CsOpcode, DMA_HEAP_DIR, DRI_RENDER_NODE, type CsInstr, type ScenarioConfig } from '../contract.js';
 import { O_CLOEXEC, O_RDWR } from '../dma-heap/index.js';
+import { DEFAULT_FW_ASSUMPTIONS } from '../firmware/index.js';
 import { Sim, ms, sec, type Ns } from '../sim/index.js';
-import { createKernel, type Kernel } from './kernel.js';
+import { createKernel, type Kernel } from './device.js';
 import * as U from './uapi.js';
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -18,7 +19,7 @@ export function testConfig(over: {
   heaps?: ScenarioConfig['heaps']; seed?: number;
 } = {}): ScenarioConfig {
   return {
-    name: 'test', description: '', duration: sec(1), seed: over.seed ?? 1,
+    name: 'test', description: '', duration: sec(1), seed: over.seed ?? 1, firmware: { ...DEFAULT_FW_ASSUMPTIONS },
     gpu: { gpuId: 0xa867, shaderPresent: 0x50005, asPresent: 0xff, groupNum: 8, streamNum: 8, fwVersion: '1.5.0', ...over.gpu },
     heaps: over.heaps ?? [
       { name: 'system', kind: 'system', size: 0, appearAt: 0, allocLatency: 0, failAllocsAfter: -1 },

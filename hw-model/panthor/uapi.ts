@@ -71,8 +71,7 @@ export const DEV_QUERY_SIZES: readonly { size: number; min: number }[] = [
   { size: 24, min: 24 },    // drm_panthor_csif_info
   { size: 24, min: 16 },    // drm_panthor_timestamp_info
   { size: 4, min: 4 },      // drm_panthor_group_priorities_info
-  { size: 8, min: 8 },      // drm_panthor_mmu_info
-  { size: 8, min: 4 },      // drm_panthor_protected_info (8/8)
+  { size: 4, min: 4 },      // drm_panthor_protected_info (8/8: DEV_QUERY type 4, a single __u32 features)
 ];
 
 /** Model sizes of the FW interface (CSG control page). */
@@ -82,3 +81,12 @@ export const CSG_PROTM_SUSPEND_SIZE = 0x10000;
 export const TIMESTAMP_FREQUENCY = 24_000_000;
 /** DRM_FILE_PAGE_OFFSET_START (mmap offsets of GEM objects). */
 export const DRM_FILE_PAGE_OFFSET_START = 0x100000 * 4096;
+
+/** hweight32(). */
+export const popcount = (x: number): number => {
+  let n = 0;
+  for (let v = x; v > 0; v = Math.floor(v / 2)) n += v & 1;
+  return n;
+};
+/** is_power_of_2(). */
+export const isPow2 = (x: number): boolean => x > 0 && (x & (x - 1)) === 0;

@@ -172,6 +172,26 @@ apps:
     start: 50ms
 `;
 
+const PROTM_PENDING_NO_HEAP = `\
+name: protm-pending-no-heap
+description: No protected heap, yet a player emits PROT_REGION in an ordinary group; CS_PROTM_PENDING reaches the kernel
+duration: 2s
+seed: 1
+driver:
+  heap_policy: disabled
+  protected_heap_name: ""
+apps:
+  - name: weston
+    kind: compositor
+    priority: high
+  - name: video
+    kind: video-player
+    protected: true
+    protected_group: false
+    buffers: 0
+    fps: 30
+`;
+
 const WATCHDOG_PING_IN_PROTM = `\
 name: watchdog-ping-in-protm
 description: Long protected jobs span the 12 s watchdog PING; under panthor-2026 the PING forces an exit
@@ -239,6 +259,7 @@ export const BUILTIN_SCENARIOS: readonly BuiltinScenario[] = [
   { name: 'priority-inversion', text: PRIORITY_INVERSION },
   { name: 'watchdog-ping-in-protm', text: WATCHDOG_PING_IN_PROTM },
   { name: 'stress', text: STRESS },
+  { name: 'protm-pending-no-heap', text: PROTM_PENDING_NO_HEAP },
 ];
 
 export const DEFAULT_SCENARIO = 'drm-video-over-ui';

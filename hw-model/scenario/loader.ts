@@ -11,10 +11,12 @@ import type {
   AppConfig, AppKind, DriverConfig, FaultConfig, FaultKindName, GpuConfig, GroupPriorityName, HeapConfig,
   HeapKindName, ScenarioConfig,
 } from '../contract.js';
+import { DEFAULT_FW_ASSUMPTIONS, type FwAssumptions } from '../firmware/index.js';
+import { parseReviewFixes } from '../policies/index.js';
 import { parseDuration, type Ns } from '../sim/index.js';
 import {
   APP_DEFAULTS, APP_SPEC, DEFAULT_DRIVER, DEFAULT_DURATION, DEFAULT_GPU, DEFAULT_HEAP_SIZE, DEFAULT_SEED,
-  DEFAULT_TEE_LATENCY, DRIVER_SPEC, FAULT_SPEC, GPU_SPEC, HEAP_SPEC, REQUIRED_APP_KEYS, REQUIRED_FAULT_KEYS,
+  DEFAULT_TEE_LATENCY, DRIVER_SPEC, FAULT_SPEC, FIRMWARE_SPEC, GPU_SPEC, HEAP_SPEC, REQUIRED_APP_KEYS, REQUIRED_FAULT_KEYS,
   TOP_SECTIONS, TOP_SPEC, type FieldSpec, type ObjectSpec,
 } from './schema.js';
 
@@ -79,7 +81,17 @@ function buildScenario(ctx: Ctx, top: Fields, sections: Record<string, Node | nu
   }
 
   const driverFields = section(ctx, sections.driver, 'driver', DRIVER_SPEC);
-  const driver: DriverConfig = { ...DEFAULT_DRIVER, ...(driverFields.values as Partial<DriverConfig>) };
+  const { reviewFixes: fixText, ...driverValues } = driverFields.values;
+  const driver: DriverConfig = { ...DEFAULT_DRIVER, ...(driverValues as Partial<DriverConfig>) };
+  if (typeof fixText === 'string') {
+    const fixes = parseReviewFixes(fixText);
+    if (typeof fixes === 'string') throw new ScenarioError(ctx.file, driverFields.lines.review_fixes, 'driver.review_fixes', fixes);
+    if (fixes.length && driver.protmPolicy !== 'panthor-2026' && driver.protmPolicy !== 'panthor-2026-reviewed') {
+      throw new ScenarioError(ctx.file, driverFields.lines.review_fixes, 'driver.review_fixes', `review fixes apply to the 2026 series only (policy is ${driver.protmPolicy})`);
+    }
+    driver.reviewFixes = fixes;
+  }
+  const firmware = { ...DEFAULT_FW_ASSUMPTIONS, ...section(ctx, sections.firmware, 'firmware', FIRMWARE_SPEC).values } as FwAssumptions;
 
   const heaps = readHeaps(ctx, sections.heaps, driver);
   const apps = readApps(ctx, sections.apps, driver, gpu);
@@ -91,7 +103,7 @@ function buildScenario(ctx: Ctx, top: Fields, sections: Record<string, Node | nu
     description: (v.description as string | undefined) ?? '',
     duration: (v.duration as Ns | undefined) ?? DEFAULT_DURATION,
     seed: (v.seed as number | undefined) ?? DEFAULT_SEED,
-    gpu, heaps, driver, apps, faults,
+    gpu, heaps, driver, apps, faults, firmware,
   };
 }
 
@@ -157,6 +169,7 @@ function readApps(ctx: Ctx, node: Node | null | undefined, driver: DriverConfig,
       // HIGH/REALTIME need CAP_SYS_NICE or DRM master: privileged by default when asking for them.
       privileged: (v.privileged as boolean | undefined) ?? (priority === 'high' || priority === 'realtime'),
       protected: prot,
+      protectedGroup: (v.protectedGroup as boolean | undefined) ?? prot,
       start: (v.start as Ns | undefined) ?? 0,
       stop: (v.stop as Ns | undefined) ?? Infinity,
       fps: (v.fps as number | undefined) ?? d.fps,

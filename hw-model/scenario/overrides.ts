@@ -1,9 +1,13 @@
 /**
- * Command-line overrides of a loaded scenario (--seed, --policy, --heap-policy, --duration). The
+ * Command-line overrides of a loaded scenario (--seed, --policy, --heap-policy, --duration,
+ * --review-fixes, --assume). The
  * values arrive already validated by the caller (see the parse* helpers, which return undefined
  * on bad input so that the CLI can word its own one-line error).
  */
-import { HEAP_POLICIES, PROTM_POLICIES, type HeapPolicy, type ProtmPolicy, type ScenarioConfig } from '../contract.js';
+import {
+  HEAP_POLICIES, PROTM_POLICIES, type HeapPolicy, type ProtmPolicy, type ReviewFix, type ScenarioConfig,
+} from '../contract.js';
+import type { FwAssumptions } from '../firmware/index.js';
 import { parseDuration, type Ns } from '../sim/index.js';
 import { MAX_DURATION } from './schema.js';
 
@@ -12,6 +16,10 @@ export interface ScenarioOverrides {
   protmPolicy?: ProtmPolicy;
   heapPolicy?: HeapPolicy;
   duration?: Ns;
+  /** --review-fixes: the fixes on top of panthor-2026 (replaces the scenario's list). */
+  reviewFixes?: readonly ReviewFix[];
+  /** --assume name=value: firmware assumptions (each replaces the scenario's value). */
+  assumptions?: Partial<FwAssumptions>;
 }
 
 /** A copy of `cfg` with the overrides applied (the input is not modified). */
@@ -19,8 +27,11 @@ export function applyOverrides(cfg: ScenarioConfig, o: ScenarioOverrides): Scena
   const driver = { ...cfg.driver };
   if (o.protmPolicy !== undefined) driver.protmPolicy = o.protmPolicy;
   if (o.heapPolicy !== undefined) driver.heapPolicy = o.heapPolicy;
+  if (o.reviewFixes !== undefined) driver.reviewFixes = o.reviewFixes;
+  else if (o.protmPolicy !== undefined && o.protmPolicy !== cfg.driver.protmPolicy) driver.reviewFixes = undefined;
   return {
     ...cfg,
+    firmware: { ...cfg.firmware, ...o.assumptions },
     seed: o.seed ?? cfg.seed,
     duration: o.duration ?? cfg.duration,
     driver,

@@ -7,15 +7,17 @@
  *   gpu:     { gpu_id, shader_present, as_present, group_num, stream_num, fw_version }
  *   heaps:   [ { name, kind, size, appear_at, alloc_latency, fail_allocs_after } ]
  *   driver:  { protm_policy, heap_policy, heap_name_source, protected_heap_name,
- *              tick_period, ping_interval, job_timeout }
+ *              tick_period, ping_interval, job_timeout, review_fixes }
  *   apps:    [ { name, kind, priority, privileged, protected, start, stop, fps,
  *                job_duration, jitter, queues, buffers, heap } ]
  *   faults:  [ { at, kind, app, heap, count } ]
+ *   firmware: { protm_enter_without_pending, ping_while_protected, ... }   (firmware assumptions)
  */
 import {
   APP_KINDS, FAULT_KINDS, GROUP_PRIORITIES, HEAP_KINDS, HEAP_NAME_SOURCES, HEAP_POLICIES, PROTM_POLICIES,
   type AppKind, type DriverConfig, type GpuConfig, type GroupPriorityName, type HeapKindName,
 } from '../contract.js';
+import { FW_ASSUMPTION_SPECS } from '../firmware/index.js';
 import { ms, sec, type Ns } from '../sim/index.js';
 
 /** One key's type. `prop` is the ScenarioConfig property it fills. */
@@ -43,7 +45,7 @@ export const TOP_SPEC = {
 } as const satisfies ObjectSpec;
 
 /** Sections of the top level that are objects or lists (walked by the loader, not FieldSpecs). */
-export const TOP_SECTIONS = ['gpu', 'heaps', 'driver', 'apps', 'faults'] as const;
+export const TOP_SECTIONS = ['gpu', 'heaps', 'driver', 'apps', 'faults', 'firmware'] as const;
 
 export const GPU_SPEC = {
   gpu_id: { type: 'int', prop: 'gpuId', min: 0, max: 0xffff_ffff },
@@ -72,7 +74,13 @@ export const DRIVER_SPEC = {
   tick_period: { type: 'duration', prop: 'tickPeriod', min: ms(1), max: sec(1) },
   ping_interval: { type: 'duration', prop: 'pingInterval', min: ms(100), max: sec(600) },
   job_timeout: { type: 'duration', prop: 'jobTimeout', min: ms(10), max: sec(600) },
+  // "all", "none" or a comma-separated list of REVIEW_FIXES (checked by the loader).
+  review_fixes: { type: 'string', prop: 'reviewFixes', maxLen: 256 },
 } as const satisfies ObjectSpec;
+
+/** `firmware:` one key per firmware assumption (firmware/assumptions.ts), snake_case as in the registry. */
+export const FIRMWARE_SPEC: ObjectSpec = Object.fromEntries(FW_ASSUMPTION_SPECS.map((a) =>
+  [a.name, { type: 'enum', prop: a.name, values: a.values }]));
 
 export const APP_SPEC = {
   name: { type: 'string', prop: 'name', maxLen: 32 },
@@ -80,6 +88,8 @@ export const APP_SPEC = {
   priority: { type: 'enum', prop: 'priority', values: GROUP_PRIORITIES },
   privileged: { type: 'bool', prop: 'privileged' },
   protected: { type: 'bool', prop: 'protected' },
+  // false with protected: true: PROT_REGION frames in a group created without the PROTECTED flag.
+  protected_group: { type: 'bool', prop: 'protectedGroup' },
   start: { type: 'duration', prop: 'start', min: 0, max: MAX_DURATION },
   stop: { type: 'duration', prop: 'stop', min: 0, max: MAX_DURATION, never: true },
   fps: { type: 'number', prop: 'fps', min: 0, max: 1000 },

@@ -232,7 +232,7 @@ export abstract class AppModel {
     const protmBufFd = this.protmBufferFd(dev);
     if (typeof protmBufFd === 'string') return protmBufFd;
     const req = {
-      queues, priority: this.priority, flags: this.cfg.protected ? DRM_PANTHOR_GROUP_CREATE_PROTECTED : 0,
+      queues, priority: this.priority, flags: this.cfg.protectedGroup ? DRM_PANTHOR_GROUP_CREATE_PROTECTED : 0,
       vmId: this.vm, coreMask: this.shaderPresent, tilerMask: 1, maxCores: popcount(this.shaderPresent), protmBufFd,
     };
     let r = dev.groupCreate(req);
@@ -244,7 +244,7 @@ export abstract class AppModel {
       r = dev.groupCreate({ ...req, queues: queues.map((q) => ({ ...q })), priority: this.priority });
     }
     this.groupCreated(r.ret);
-    if (r.ret < 0) return `GROUP_CREATE${this.cfg.protected ? ' (PROTECTED)' : ''}: ${errnoName(r.ret)}`;
+    if (r.ret < 0) return `GROUP_CREATE${this.cfg.protectedGroup ? ' (PROTECTED)' : ''}: ${errnoName(r.ret)}`;
     this.group = r.value;
     return true;
   }

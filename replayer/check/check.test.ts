@@ -79,7 +79,7 @@ test('R4 no-heap-no-protm', () => {
     E.probe(2 * MS, ProbeStage.PROBE_FW_SECTION, { sectionFlags: 1 << 5, skipped: ok }),
     E.probeDone(3 * MS),
     E.proc(4 * MS, 101, 'video-player'),
-    E.ioctl(5 * MS, { pid: 101, fd: 3, cmd: IoctlCmd.DEV_QUERY, args: { case: 'devQuery', value: { type: 5, pointer: 0x1000, protectedFeatures: ok ? 0 : 1 } } }),
+    E.ioctl(5 * MS, { pid: 101, fd: 3, cmd: IoctlCmd.DEV_QUERY, args: { case: 'devQuery', value: { type: 4, pointer: 0x1000, protectedFeatures: ok ? 0 : 1 } } }),
     E.groupCreate(6 * MS, 101, 2, 1, 1, ok ? -22 : 0),
     ...(ok ? [] : [E.protmPendingAck(7 * MS, 1, 0, 2), E.protmEnter(8 * MS)]),
   ];

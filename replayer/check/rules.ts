@@ -5,7 +5,7 @@
  * kernel's names so that a finding reads like a review comment on the trace.
  */
 import {
-  AsCommand, FaultKind, FwAckKind, FwIface, FwReqKind, GpuMode, GpuModeNames, GroupStateKind, HeapOp, HeapPurpose,
+  AsCommand, DevQueryType, FaultKind, FwAckKind, FwIface, FwReqKind, GpuMode, GpuModeNames, GroupStateKind, HeapOp, HeapPurpose,
   HeapPurposeNames, IoctlCmd, IrqLine, ModeSwitchCause, ModeSwitchCauseNames, ProbeStage, ProtmVerdict, ResetPhase,
   SlotAction, WatchdogOp, type Event, type FwRequest,
 } from '../../proto/index.js';
@@ -201,7 +201,7 @@ const R4 = rule('R4', 'no-heap-no-protm',
         else if (b.case === 'ioctl') {
           const io = b.value;
           if (io.ret !== 0) return;
-          if (io.args.case === 'devQuery' && io.args.value.type === 5 && io.args.value.pointer !== 0 && io.args.value.protectedFeatures !== 0 && !userDmabuf) {
+          if (io.args.case === 'devQuery' && io.args.value.type === DevQueryType.DRM_PANTHOR_DEV_QUERY_PROTECTED_INFO && io.args.value.pointer !== 0 && io.args.value.protectedFeatures !== 0 && !userDmabuf) {
             ctx.report(i, ev.t, `DEV_QUERY PROTECTED_INFO reports features 0x${io.args.value.protectedFeatures.toString(16)} without a protected heap (must be 0)`);
           } else if (io.cmd === IoctlCmd.GROUP_CREATE && io.args.case === 'groupCreate' && (io.args.value.flags & GROUP_CREATE_PROTECTED) && !userDmabuf) {
             ctx.report(i, ev.t, `GROUP_CREATE with DRM_PANTHOR_GROUP_CREATE_PROTECTED succeeded (group ${io.args.value.groupHandle}) without a protected heap (must fail)`);

@@ -35,21 +35,21 @@ export class DecisionInterner {
   /**
    * Whether the decision last interned changes nothing on the GPU: every slot kept with the group
    * and CSG priority it had after the previous decision, no eviction, no protected-mode transition.
-   * `slotPrio` (slot → group handle · 256 + CSG priority) is the caller's per-trace memory of the
-   * previous assignment; it is updated here.
+   * `slotPrio` (slot → group handle · 256 + CSG priority, -1 = empty; slots past its length are
+   * not remembered) is the caller's per-trace memory of the previous assignment; it is updated here.
    */
-  lastIsNoop(slotPrio: Map<number, number>): boolean {
+  lastIsNoop(slotPrio: Float64Array): boolean {
     const sr = this.slotRaw;
     let noop = this.lastEvicted === 0
       && (this.lastProtm === ProtmVerdict.PROTM_NONE || this.lastProtm === ProtmVerdict.PROTM_KEEP
         || this.lastProtm === ProtmVerdict.PROTM_DENIED || this.lastProtm === ProtmVerdict.PROTM_DEFERRED);
     for (let i = 0; i < this.lastSlots; i++) {
       const slot = sr[i * 4], group = sr[i * 4 + 1], prio = sr[i * 4 + 2], action = sr[i * 4 + 3];
-      if (action === SlotAction.SLOT_EMPTY) { if (slotPrio.has(slot)) slotPrio.delete(slot); continue; }
+      const known = slot < slotPrio.length;
+      if (action === SlotAction.SLOT_EMPTY) { if (known) slotPrio[slot] = -1; continue; }
       const held = group * 256 + prio;
-      if (action !== SlotAction.SLOT_KEEP || slotPrio.get(slot) !== held) noop = false;
-      if (action === SlotAction.SLOT_SUSPEND || action === SlotAction.SLOT_TERMINATE || group === 0) slotPrio.delete(slot);
-      else slotPrio.set(slot, held);
+      if (action !== SlotAction.SLOT_KEEP || !known || slotPrio[slot] !== held) noop = false;
+      if (known) slotPrio[slot] = action === SlotAction.SLOT_SUSPEND || action === SlotAction.SLOT_TERMINATE || group === 0 ? -1 : held;
     }
     return noop;
   }

@@ -22,6 +22,7 @@
  */
 import type { Event } from '../../proto/index.js';
 import { formatEvent } from '../format.js';
+import { assumptionsOf, formatAssumptions } from '../assumptions.js';
 import { METRIC_NAMES, type ConsequenceSet, type Metrics } from '../metrics/metrics.js';
 import { describeDecision, describeInputs } from './describe.js';
 import { DiffContext, extractDecisions, type DecisionTrack, type EventSource } from './extract.js';
@@ -89,7 +90,7 @@ export interface DiffOptions {
 }
 
 /** Header fields compared; the last two are reported but do not make the traces "different". */
-const HEADER_FIELDS = ['scenarioName', 'scenarioText', 'seed', 'policy', 'heapPolicy', 'heapNameSource',
+const HEADER_FIELDS = ['scenarioName', 'scenarioText', 'seed', 'policy', 'reviewFixes', 'heapPolicy', 'heapNameSource',
   'durationNs', 'modelVersion', 'producer', 'formatVersion'] as const;
 const INFORMATIONAL = new Set<string>(['producer', 'formatVersion']);
 
@@ -104,6 +105,13 @@ function headerDifferences(a: DiffInput, b: DiffInput): HeaderDifference[] {
       while (k < la.length && k < lb.length && la[k] === lb[k]) k++;
       out.push({ field: f, a: `line ${k + 1}: ${la[k] ?? '<end>'}`, b: `line ${k + 1}: ${lb[k] ?? '<end>'}` });
     } else out.push({ field: f, a: va, b: vb });
+  }
+  // Firmware assumptions, one difference per assumption.
+  const fa = new Map(assumptionsOf(a.header).map((x) => [x.name, x.value]));
+  const fb = new Map(assumptionsOf(b.header).map((x) => [x.name, x.value]));
+  for (const name of new Set([...fa.keys(), ...fb.keys()])) {
+    const va = fa.get(name) ?? '(not recorded)', vb = fb.get(name) ?? '(not recorded)';
+    if (va !== vb) out.push({ field: `fw.${name}`, a: va, b: vb });
   }
   return out;
 }
@@ -273,6 +281,8 @@ export interface DiffReport {
 
 export interface SideSummary {
   path: string; events: number; decisions: number; scenario: string; seed: number; policy: string;
+  /** Review fixes on top of the policy ("" = none) and the firmware assumptions of the run. */
+  reviewFixes: string; firmware: string;
 }
 
 export interface ReportOptions {
@@ -369,6 +379,7 @@ function summary(x: DiffInput, tr: DecisionTrack): SideSummary {
   return {
     path: x.path ?? '', events: x.eventCount, decisions: tr.count,
     scenario: x.header.scenarioName, seed: x.header.seed, policy: x.header.policy,
+    reviewFixes: x.header.reviewFixes, firmware: formatAssumptions(x.header),
   };
 }
 

@@ -67,7 +67,7 @@ class Extractor {
   noop = new Uint8Array(this.cap);
   private readonly groupId: (h: number) => number;
   /** CSG priority per slot after the previous decision (-1 = empty), for the no-op test. */
-  private readonly slotPrio = new Map<number, number>();
+  private readonly slotPrio = new Float64Array(64).fill(-1);
 
   constructor(private readonly ctx: DiffContext, header: TraceHeader) {
     this.ids = new GroupIdentities(ctx.labels);

@@ -100,8 +100,11 @@ export function renderDiffText(r: DiffReport, o: RenderOptions = {}): string[] {
   const bold = (s: string): string => (o.color ? `\x1b[1m${s}\x1b[0m` : s);
   const out: string[] = [];
   const side = (tag: string, s: DiffReport['a']): string =>
-    `${tag} ${s.path || '<memory>'}  scenario ${s.scenario || '-'}, seed ${s.seed}, policy ${s.policy || '-'}  (${s.events} events, ${s.decisions} decisions)`;
+    `${tag} ${s.path || '<memory>'}  scenario ${s.scenario || '-'}, seed ${s.seed}, policy ${s.policy || '-'}${s.reviewFixes && s.policy !== 'panthor-2026-reviewed' ? ` + ${s.reviewFixes}` : ''}  (${s.events} events, ${s.decisions} decisions)`;
   out.push(red(side('---', r.a)), green(side('+++', r.b)));
+  // The firmware assumptions every finding below rests on.
+  if (r.a.firmware === r.b.firmware) out.push(`    firmware assumptions (both): ${r.a.firmware}`);
+  else out.push(`    firmware assumptions A: ${r.a.firmware}`, `    firmware assumptions B: ${r.b.firmware}`);
   if (r.same) {
     out.push('same: no difference in decisions, headers or consequences');
     return out;

@@ -252,9 +252,11 @@ test('teardown balances heap references and releases every protected buffer', ()
   assert.equal(b.k.heaps.buffers.size, 0);
 });
 
-test('panthor-2026 as posted grants a top group without pending queues: the enter times out and every slot fails', () => {
+test('panthor-2026 as posted grants a top group without pending queues; under FW assumption ignore the enter times out, resets, and blames no group', () => {
   const run = (policy: ProtmPolicy) => {
-    const b = boot(testConfig({ driver: { protmPolicy: policy } }));
+    const cfg = testConfig({ driver: { protmPolicy: policy } });
+    cfg.firmware = { ...cfg.firmware, protm_enter_without_pending: 'ignore' };
+    const b = boot(cfg);
     const ui = new Client(b.k, 100, 'ui', true);
     const video = new Client(b.k, 101, 'video');
     const ug = ui.groupCreate({ priority: U.PANTHOR_GROUP_PRIORITY_HIGH }).handle;
@@ -270,7 +272,8 @@ test('panthor-2026 as posted grants a top group without pending queues: the ente
   assert.equal(d?.protmRule, SchedRule.RULE_FIRST_OF_HIGHEST_LIST);
   assert.equal(d?.protmGroup, posted.ug, 'the HIGH normal group was chosen');
   assert.ok(bodies(posted.b.events, 'reset').some((r) => r.cause === ResetCause.RESET_CAUSE_PROTM_ENTER_TIMEOUT));
-  assert.ok(posted.ui.groupState(posted.ug).state & U.DRM_PANTHOR_GROUP_STATE_FATAL_FAULT, 'the innocent UI group failed too');
+  assert.equal(posted.ui.groupState(posted.ug).state & U.DRM_PANTHOR_GROUP_STATE_FATAL_FAULT, 0,
+    'update-failed on every slot and a reset, but the UI group is not made fatal');
 
   const reviewed = run('panthor-2026-reviewed');
   assert.ok(bodies(reviewed.b.events, 'decision').some((x) => x.protm === ProtmVerdict.PROTM_DENIED && x.protmRule === SchedRule.RULE_NOT_TOP));

@@ -1,0 +1,141 @@
+/**
+ * Firmware assumptions: what the CSF firmware does in the cases nobody outside Arm can read in a
+ * source. Each one is named, has a default and selectable alternatives, and is recorded in every
+ * trace header (`TraceHeader.fw_assumptions`, one `{name, value}` per assumption, names prefixed
+ * `fw.`), so a finding always says which firmware behaviour it rests on.
+ *
+ *   scenario `firmware: { protm_enter_without_pending: hang }`  ─┐
+ *   CLI `--assume protm_enter_without_pending=hang`              ─┴─► FwAssumptions ─► fw.ts
+ *
+ * The registry below is the one home of the names, values, defaults and reasons: the scenario
+ * schema, the CLI (`csftrace scenarios --assumptions`) and the README table are made from it.
+ */
+import type { FwAssumptions } from '../contract.js';
+
+export interface FwAssumptionSpec {
+  /** snake_case name (scenario key; `fw.<name>` in headers and on the CLI). */
+  readonly name: string;
+  /** The question the assumption answers. */
+  readonly question: string;
+  /** Allowed values, the default first. */
+  readonly values: readonly string[];
+  /** What the model's FW does under each value. */
+  readonly meaning: Readonly<Record<string, string>>;
+  /** Why the default was chosen. */
+  readonly why: string;
+}
+
+export const FW_ASSUMPTION_SPECS = [
+  {
+    name: 'protm_enter_without_pending',
+    question: 'GLB_PROTM_ENTER arrives while no CS has an acknowledged PROTM_PENDING',
+    values: ['enter-then-exit', 'hang', 'ignore'],
+    meaning: {
+      'enter-then-exit': 'acks, raises PROTM_ACTIVE, finds nothing to run protected and leaves at once (GLB PROTM_EXIT event)',
+      'hang': 'acks, raises PROTM_ACTIVE and stays protected with nothing to run until a PING, a suspend of the protected CSG or a reset',
+      'ignore': 'acks and stays in normal mode with no event: PROTM_ACTIVE never rises, so the 2026 poll times out (500 ms) and resets',
+    },
+    why: 'the posted 7/8 sends GLB_PROTM_ENTER on every tick that has a busy group, pending or not, and was run on hardware by its authors; only a FW that enters and leaves makes that code work, and its PROTM_ACTIVE poll also accepts "PROTM_EXIT already pending"',
+  },
+  {
+    name: 'ping_while_protected',
+    question: 'a GLB_PING arrives while the GPU is protected',
+    values: ['exit', 'ack-only'],
+    meaning: {
+      'exit': 'the FW leaves protected mode (GLB PROTM_EXIT event) and acks the PING',
+      'ack-only': 'the FW acks the PING and stays protected',
+    },
+    why: '7/8 forces an exit by sending a PING (panthor_fw_protm_exit_wait_event_timeout), kbase forces its exits the same way, and the review asks to pause the watchdog PING because "a PING triggers a PROTM exit"',
+  },
+  {
+    name: 'suspend_protected_csg',
+    question: 'CSG_STATE_SUSPEND for the CSG that runs protected work',
+    values: ['exit', 'finish-region'],
+    meaning: {
+      'exit': 'the CSG state goes to its protm suspend buffer, the GPU leaves protected mode, the suspend is acked',
+      'finish-region': 'the FW finishes the protected region before it acks the suspend (the 100 ms CSG request timeout may expire first)',
+    },
+    why: 'the protm suspend buffer exists to save a CSG suspended in protected mode (RFC cover letter: "FW will use it to suspend the execution of PROT_REGION"), and 7/8\'s commit message says rotation "forces the GPU to exit protected mode"',
+  },
+  {
+    name: 'resume_in_protected_region',
+    question: 'a CS suspended inside a PROT_REGION is resumed in normal mode',
+    values: ['pending-again', 'next-enter'],
+    meaning: {
+      'pending-again': 'the CS raises CS_PROTM_PENDING again and waits for a new acknowledgement',
+      'next-enter': 'no new event: the CS waits and joins the next protected entry (its earlier acknowledgement still counts)',
+    },
+    why: '7/8\'s commit message: "When a protected mode job is suspended as a result of the CSGs rotation, the GPU will send an IRQ to the CPU to notify that the protected mode job needs to resume" (its code comment is less sure)',
+  },
+  {
+    name: 'protm_done',
+    question: 'every granted CS has finished its protected region',
+    values: ['exit', 'stay'],
+    meaning: {
+      'exit': 'the FW leaves protected mode by itself (GLB PROTM_EXIT event)',
+      'stay': 'the FW stays protected until the host forces an exit (PING) or suspends the protected CSG',
+    },
+    why: 'both series acknowledge a FW-initiated GLB_PROTM_EXIT and never force an exit when protected work ends; 7/8 waits 5 ms for the FW "to exit protected mode on its own"',
+  },
+  {
+    name: 'higher_priority_work',
+    question: 'a CSG with a higher CSG priority than the protected one gets normal work',
+    values: ['wait', 'exit'],
+    meaning: {
+      'wait': 'the normal work waits until protected mode ends',
+      'exit': 'the FW leaves protected mode by itself to run it',
+    },
+    why: '7/8\'s commit message: normal jobs "block until the GPU exits protected mode, or the kernel driver rotates the CSGs"; kbase forces the exit itself when a higher-priority group must run (scheduler_force_protm_exit), which it would not need if the FW did',
+  },
+] as const satisfies readonly FwAssumptionSpec[];
+
+export type FwAssumptionName = (typeof FW_ASSUMPTION_SPECS)[number]['name'];
+
+/** The effective value of every assumption (the type lives with the scenario config in contract.ts). */
+export type { FwAssumptions };
+
+/**
+ * Behaviours the model also had to guess but offers no alternative for (listed with the
+ * assumptions so every guess is in one place).
+ */
+export const FW_FIXED_GUESSES: readonly { name: string; behaviour: string }[] = [
+  { name: 'protm_latency', behaviour: 'PROTM_ACTIVE rises 300 µs after GLB_PROTM_ENTER is acked and clears 200 µs after an exit starts' },
+  { name: 'exit_event', behaviour: 'every exit, forced or not, ends with the GLB PROTM_EXIT event' },
+  { name: 'prot_region_any_group', behaviour: 'PROT_REGION in a group created without the PROTECTED flag raises CS_PROTM_PENDING like any other' },
+];
+
+export const DEFAULT_FW_ASSUMPTIONS: FwAssumptions = Object.fromEntries(
+  FW_ASSUMPTION_SPECS.map((s) => [s.name, s.values[0]])) as unknown as FwAssumptions;
+
+/** The spec of `name` (with or without the `fw.` prefix), or undefined. */
+export function fwAssumptionSpec(name: string): FwAssumptionSpec | undefined {
+  const n = name.startsWith('fw.') ? name.slice(3) : name;
+  return FW_ASSUMPTION_SPECS.find((s) => s.name === n);
+}
+
+/** `name=value` (as on the CLI) → [name, value], or an error sentence. */
+export function parseAssumption(text: string): { name: FwAssumptionName; value: string } | string {
+  const eq = text.indexOf('=');
+  if (eq < 0) return `expected name=value (got "${text}")`;
+  const spec = fwAssumptionSpec(text.slice(0, eq).trim());
+  if (!spec) return `unknown firmware assumption "${text.slice(0, eq).trim()}" (one of ${FW_ASSUMPTION_SPECS.map((s) => s.name).join(', ')})`;
+  const value = text.slice(eq + 1).trim();
+  if (!spec.values.includes(value)) return `${spec.name}: expected one of ${spec.values.join(', ')} (got "${value}")`;
+  return { name: spec.name as FwAssumptionName, value };
+}
+
+/** The header form: every assumption as `{ name: 'fw.<name>', value }`, in registry order. */
+export function assumptionEntries(a: FwAssumptions): { name: string; value: string }[] {
+  return FW_ASSUMPTION_SPECS.map((s) => ({ name: `fw.${s.name}`, value: a[s.name] }));
+}
+
+/** Back from the header form; names that are missing keep their default, unknown ones are an error. */
+export function assumptionsFromEntries(entries: readonly { name: string; value: string }[]): FwAssumptions | string {
+  const out: Record<string, string> = { ...DEFAULT_FW_ASSUMPTIONS };
+  for (const e of entries) {
+    const r = parseAssumption(`${e.name}=${e.value}`);
+    if (typeof r === 'string') return r;
+    out[r.name] = r.value;
+  }
+  return out as unknown as FwAssumptions;
+}

@@ -1,0 +1,311 @@
+/**
+ * The CS interpreter of the model's firmware: how a CS executes its queue's kernel ring and the
+ * user streams it CALLs — RUN_* take GPU time, SYNC_ADD/SET write sync objects (CSG SYNC_UPDATE),
+ * SYNC_WAIT blocks until its condition holds, PROT_REGION needs protected mode (CS
+ * PROTM_PENDING). The interface side (firmware/fw.ts: request/ack pages, doorbells, IRQs, CSG
+ * states, protected-mode switches) drives it through exec / preempt / wakeWaiters and is told of
+ * what the streams do through CsHost.
+ *
+ *   CSG START/RESUME, doorbell, wake ──► exec(cs) ──► RUN_* (timer) ──► runDone ──► exec …
+ *                                        └─► CsHost: SYNC_UPDATE, PROTM_PENDING, CS_FATAL, idle
+ */
+import { BlockedReason, GpuMode } from '../../proto/index.js';
+import { CsOpcode, type CsInstr } from '../contract.js';
+import type { Ns, Sim } from '../sim/index.js';
+import * as R from './regs.js';
+
+/** What the FW needs of a VM: address translation for CALL targets and sync objects. */
+export interface GpuVm {
+  /** The instructions of the stream at `addr` (size bytes), or undefined if unmapped. */
+  fetch(addr: number, size: number): CsInstr[] | undefined;
+  read64(addr: number): number;
+  write64(addr: number, v: number): void;
+}
+
+/** A queue as the FW sees it: the ring BO and its user I/O pages, shared with the host. */
+export interface CsQueue {
+  /** Ring content, indexed by (position & mask); a slot holds one 8-byte instruction. */
+  readonly ring: (CsInstr | undefined)[];
+  readonly mask: number;
+  /** CS_INSERT (host-written, in instructions). */
+  insert: number;
+  /** CS_EXTRACT (FW-written, in instructions). */
+  extract: number;
+  readonly vm: GpuVm;
+  /** The CS state saved/restored across suspend (the group's suspend buffer). */
+  readonly st: CsExecState;
+  /** Model hook: the kernel ring's CALL into the user stream of job `seqno` executes. */
+  onCall(seqno: number): void;
+  /** Model hook: GPU time consumed by a RUN_* of the current job. */
+  onGpuTime(ns: number): void;
+}
+
+/** What the interpreter needs of the interface side (implemented by Firmware). */
+export interface CsHost {
+  readonly mode: GpuMode;
+  readonly mcuStatus: number;
+  /** Whether CSG `csg` is running (started or resumed, not suspended). */
+  csgRunning(csg: number): boolean;
+  /** A granted CS reached normal work again: its protected work is done (the FW may exit). */
+  protWorkDone(cs: CsSlot, cause: number): void;
+  /** The CS needs protected mode: CS PROTM_PENDING. */
+  raiseProtmPending(cs: CsSlot, cause: number): void;
+  /** The CS is in normal mode inside an interrupted PROT_REGION (assumption resume_in_protected_region). */
+  protmNeededAgain(cs: CsSlot, cause: number): void;
+  /** CS_FATAL with an exception type. */
+  raiseCsFatal(cs: CsSlot, exceptionType: number, cause: number): void;
+  /** A sync object was written: CSG SYNC_UPDATE. */
+  raiseSyncUpdate(cs: CsSlot): void;
+  /** The CS ran out of work or blocked on a SYNC_WAIT. */
+  csIdle(cs: CsSlot): void;
+  /** CSG `csg` has work again (a waiter woke up). */
+  markBusy(csg: number): void;
+}
+
+const HUNG = -2;
+const MAX_CALL_DEPTH = 8;
+
+/**
+ * The interpreter state of one queue's CS: what the FW saves to the group's suspend buffer on
+ * CSG SUSPEND and restores on RESUME, so it lives with the queue (not with the slot).
+ */
+export class CsExecState {
+  /** Call stack of user streams (the kernel ring is the bottom level, not on the stack). */
+  frames: CsInstr[][] = [];
+  pcs: number[] = [];
+  /** GPU time left of a RUN_* preempted by a suspend or a protected-mode switch. */
+  runRemaining = 0;
+  hung = false;
+  blocked: number = BlockedReason.CS_STATUS_BLOCKED_REASON_UNBLOCKED;
+  statusWait = 0;
+  /** Instructions of the current PROT_REGION still to execute. */
+  protRemaining = 0;
+  /** Blocked at PROT_REGION (or in an interrupted region) waiting for protected mode. */
+  protPending = false;
+  waitAddr = 0;
+  waitValue = 0;
+  waitGt = true;
+  fatal = false;
+  fatalType = 0;
+  /** Injected faults: exception type raised at the next RUN_*, a hang of the next RUN_*. */
+  injectFatal = 0;
+  injectHang = false;
+
+  /** CSG START: a fresh CS (nothing saved). */
+  clear(): void {
+    this.frames = []; this.pcs = []; this.runRemaining = 0; this.hung = false;
+    this.blocked = BlockedReason.CS_STATUS_BLOCKED_REASON_UNBLOCKED; this.statusWait = 0;
+    this.protRemaining = 0; this.protPending = false; this.fatal = false; this.fatalType = 0;
+  }
+}
+
+/** One CS slot of a CSG: its request/ack words and the RUN in flight. */
+export class CsSlot {
+  req = 0;
+  ack = 0;
+  queue: CsQueue | null = null;
+  priority = 0;
+  runToken = -1;
+  runEnd = 0;
+  runStart = 0;
+  /** Its PROTM_PENDING ack was sampled at GLB_PROTM_ENTER: runs in protected mode. */
+  protGranted = false;
+  lastReqEv = -1;
+  constructor(readonly csg: number, readonly index: number) {}
+
+  reset(): void {
+    this.req = 0; this.ack = 0; this.queue = null; this.runToken = -1; this.protGranted = false;
+  }
+}
+
+
+/** Executes the CSs of the model's firmware (one instance per Firmware). */
+export class CsInterpreter {
+  /** CSs blocked on a SYNC_WAIT, re-evaluated whenever a sync object changes. */
+  private syncWaiters: CsSlot[] = [];
+  private readonly runDoneCb = (cs: CsSlot): void => this.runDone(cs);
+  private readonly execCb = (cs: CsSlot): void => this.exec(cs);
+
+  constructor(private readonly sim: Sim, private readonly host: CsHost) {}
+
+  /** GPU reset: no CS waits any more. */
+  reset(): void { this.syncWaiters = []; }
+
+  /** CSG `csg` was suspended or terminated: its CSs no longer wait. */
+  dropWaiters(csg: number): void { this.syncWaiters = this.syncWaiters.filter((w) => w.csg !== csg); }
+
+  /** Stops a CS's in-flight RUN, keeping the remaining time for when it resumes. */
+  preempt(cs: CsSlot): void {
+    if (cs.runToken >= 0) {
+      this.sim.cancel(cs.runToken);
+      const q = cs.queue as CsQueue;
+      const done = this.sim.now - cs.runStart;
+      if (done > 0) q.onGpuTime(done);
+      q.st.runRemaining = Math.max(1, cs.runEnd - this.sim.now);
+    }
+    cs.runToken = -1;
+  }
+
+  private canRun(cs: CsSlot): boolean {
+    const h = this.host;
+    if (h.mcuStatus !== R.MCU_STATUS_ENABLED || !cs.queue || cs.queue.st.fatal) return false;
+    if (!h.csgRunning(cs.csg)) return false;
+    const m = h.mode;
+    if (m === GpuMode.MODE_NORMAL) return true;
+    if (m === GpuMode.MODE_PROTECTED) return cs.protGranted;
+    return false;
+  }
+
+  private startRun(cs: CsSlot, dur: Ns): void {
+    cs.runStart = this.sim.now;
+    cs.runEnd = this.sim.now + dur;
+    cs.runToken = this.sim.after(dur, this.runDoneCb, cs);
+  }
+
+  private runDone(cs: CsSlot): void {
+    cs.runToken = -1;
+    const q = cs.queue as CsQueue;
+    q.st.runRemaining = 0;
+    q.onGpuTime(this.sim.now - cs.runStart);
+    advance(q);
+    this.exec(cs);
+  }
+
+  /** Executes the CS until it blocks, starts a RUN_*, or runs out of work. */
+  exec(cs: CsSlot): void {
+    if (cs.runToken !== -1) return;
+    // Whether the CS may run, is hung or has a preempted RUN to finish does not change while it
+    // steps through instructions (every step that changes one of them returns), so it is
+    // checked once, not per instruction.
+    if (!this.canRun(cs)) return;
+    const q = cs.queue as CsQueue, st = q.st;
+    if (st.hung) { cs.runToken = HUNG; return; }
+    if (st.runRemaining > 0) { this.startRun(cs, st.runRemaining); st.runRemaining = 0; return; }
+    for (let guard = 0; guard < 1_000_000; guard++) {
+      let instr: CsInstr | undefined;
+      const d = st.frames.length;
+      if (d > 0) {
+        const fr = st.frames[d - 1], pc = st.pcs[d - 1];
+        if (pc >= fr.length) { st.frames.pop(); st.pcs.pop(); continue; }
+        instr = fr[pc];
+      } else {
+        if (q.extract >= q.insert) { this.host.csIdle(cs); return; }
+        instr = q.ring[q.extract & q.mask];
+        if (!instr) { q.extract++; continue; }
+      }
+      const op = instr.op;
+      if (this.host.mode === GpuMode.MODE_PROTECTED) {
+        // Protected work is done once a granted CS reaches normal work again: the FW exits.
+        if (st.protRemaining === 0 && isRun(op)) {
+          this.host.protWorkDone(cs, -1);
+          return;
+        }
+      } else if (st.protRemaining > 0) {
+        // Normal mode inside an interrupted PROT_REGION: protected mode is needed again.
+        if (!st.protPending) this.host.protmNeededAgain(cs, -1);
+        return;
+      }
+      switch (op) {
+        case CsOpcode.RUN_COMPUTE: case CsOpcode.RUN_TILING: case CsOpcode.RUN_IDVS:
+        case CsOpcode.RUN_FRAGMENT: case CsOpcode.RUN_FULLSCREEN: {
+          if (st.injectFatal) { const t = st.injectFatal; st.injectFatal = 0; this.host.raiseCsFatal(cs, t, -1); return; }
+          if (st.injectHang) { st.injectHang = false; st.hung = true; cs.runToken = HUNG; return; }
+          this.startRun(cs, instr.duration ?? 0);
+          return;
+        }
+        case CsOpcode.CALL: {
+          advance(q);
+          if (d >= MAX_CALL_DEPTH) { this.host.raiseCsFatal(cs, R.DRM_PANTHOR_EXCEPTION_CS_CALL_STACK_OVERFLOW, -1); return; }
+          const size = instr.callSize ?? 0;
+          if (size === 0) continue;
+          const stream = q.vm.fetch(instr.addr ?? 0, size);
+          if (!stream) { this.host.raiseCsFatal(cs, R.DRM_PANTHOR_EXCEPTION_INSTR_INVALID_PC, -1); return; }
+          if (d === 0) q.onCall(instr.value ?? 0);
+          st.frames.push(stream); st.pcs.push(0);
+          continue;
+        }
+        case CsOpcode.SYNC_ADD32: case CsOpcode.SYNC_ADD64: {
+          const a = instr.addr ?? 0;
+          q.vm.write64(a, q.vm.read64(a) + (instr.value ?? 0));
+          advance(q);
+          this.syncUpdate(cs);
+          continue;
+        }
+        case CsOpcode.SYNC_SET32: case CsOpcode.SYNC_SET64: {
+          q.vm.write64(instr.addr ?? 0, instr.value ?? 0);
+          advance(q);
+          this.syncUpdate(cs);
+          continue;
+        }
+        case CsOpcode.SYNC_WAIT32: case CsOpcode.SYNC_WAIT64: {
+          const v = q.vm.read64(instr.addr ?? 0), ref = instr.value ?? 0;
+          const gt = instr.cond !== 'le';
+          if (gt ? v > ref : v <= ref) { advance(q); continue; }
+          st.blocked = BlockedReason.CS_STATUS_BLOCKED_REASON_SYNC_WAIT;
+          st.statusWait = (R.CS_STATUS_WAIT_SYNC | (op === CsOpcode.SYNC_WAIT64 ? R.CS_STATUS_WAIT_SYNC_64B : 0) |
+            (gt ? R.CS_STATUS_WAIT_SYNC_COND_GT : 0)) >>> 0;
+          st.waitAddr = instr.addr ?? 0; st.waitValue = ref; st.waitGt = gt;
+          this.syncWaiters.push(cs);
+          this.host.csIdle(cs);
+          return;
+        }
+        case CsOpcode.PROT_REGION: {
+          if (this.host.mode === GpuMode.MODE_PROTECTED && cs.protGranted) {
+            advance(q);
+            st.protRemaining = Math.max(0, Math.floor((instr.size ?? 0) / R.CS_INSTR_SIZE));
+            continue;
+          }
+          // Raised once; the CS then waits for GLB_PROTM_ENTER (its ack alone does not re-raise it).
+          if (!st.protPending) this.host.raiseProtmPending(cs, -1);
+          return;
+        }
+        default:
+          // NOP, MOVE32/48, WAIT (RUN_* complete in order here), FLUSH_CACHE2, STORE_STATE,
+          // FINISH_*, JUMP, ERROR_BARRIER: no model effect beyond advancing.
+          advance(q);
+          continue;
+      }
+    }
+  }
+
+  /** A sync object changed: CSG SYNC_UPDATE, and the CSs whose SYNC_WAIT now passes wake up. */
+  private syncUpdate(cs: CsSlot): void {
+    this.host.raiseSyncUpdate(cs);
+    this.wakeWaiters();
+  }
+
+  /** Re-evaluates every CS blocked on SYNC_WAIT. */
+  wakeWaiters(): void {
+    const ws = this.syncWaiters;
+    if (ws.length === 0) return;
+    let keep: CsSlot[] | undefined;
+    for (let i = 0; i < ws.length; i++) {
+      const w = ws[i], q = w.queue;
+      if (q && waitSatisfied(q)) {
+        q.st.blocked = BlockedReason.CS_STATUS_BLOCKED_REASON_UNBLOCKED; q.st.statusWait = 0;
+        this.host.markBusy(w.csg);
+        this.sim.after(0, this.execCb, w);
+        if (!keep) keep = ws.slice(0, i);
+      } else if (keep) keep.push(w);
+    }
+    if (keep) this.syncWaiters = keep;
+  }
+}
+
+function advance(q: CsQueue): void {
+  const st = q.st, d = st.frames.length;
+  if (d > 0) st.pcs[d - 1]++;
+  else q.extract++;
+  if (st.protRemaining > 0) st.protRemaining--;
+}
+
+function isRun(op: number): boolean {
+  return op === CsOpcode.RUN_COMPUTE || op === CsOpcode.RUN_TILING || op === CsOpcode.RUN_IDVS ||
+    op === CsOpcode.RUN_FRAGMENT || op === CsOpcode.RUN_FULLSCREEN;
+}
+
+/** The condition of the SYNC_WAIT the queue is blocked on now holds. */
+export function waitSatisfied(q: CsQueue): boolean {
+  const st = q.st, v = q.vm.read64(st.waitAddr);
+  return st.waitGt ? v > st.waitValue : v <= st.waitValue;
+}

@@ -1,0 +1,85 @@
+/**
+ * panthor_sched.c, FW event processing: what the JOB IRQ handler reports
+ * (panthor_sched_report_fw_events → process_fw_events_work) handled per interface —
+ * sched_process_csg_irq_locked (CSG events acked, then each CS: cs_slot_process_irq_locked for
+ * CS_FATAL / CS_FAULT / CS_TILER_OOM, PROTM_PENDING left pending for the scheduler; then
+ * SYNC_UPDATE, PROGRESS_TIMER_EVENT and IDLE) and sched_process_global_irq_locked (GLB events
+ * acked, PROTM_EXIT, the watchdog's PING ack).
+ *
+ *   fw.ts jobIrq ──processFwEvents(status)──► CSG i events ──► Scheduler (jobs, ticks, resets)
+ *                                           └─► GLB events ──► Scheduler.protmExited / watchdog
+ */
+import { FaultKind, FwIface, FwReqKind, LogLevel, ResetCause, ResetKind } from '../../proto/index.js';
+import * as R from '../firmware/regs.js';
+import type { PanthorFw } from './fw.js';
+import type { DeviceCtl, FwEventSink } from './interfaces.js';
+import type { Scheduler } from './sched.js';
+import type { PanthorTrace } from './trace.js';
+
+export class SchedFwEvents implements FwEventSink {
+  constructor(private readonly sched: Scheduler, private readonly pfw: PanthorFw, private readonly trace: PanthorTrace,
+              private readonly dev: DeviceCtl) {}
+
+  processFwEvents(raw: number, ev: number): void {
+    const csgs = this.pfw.fw.csgs;
+    // CSG IRQs are processed before the global one (7/8).
+    for (let s = 0; s < csgs.length; s++) if (raw & (1 << s)) this.csgIrq(s, ev);
+    if (raw & R.JOB_INT_GLOBAL_IF) this.glbIrq(ev);
+  }
+
+  private csgIrq(slot: number, ev: number): void {
+    const csg = this.pfw.fw.csgs[slot];
+    const g = this.sched.slots[slot];
+    const trace = this.trace;
+    const evts = (csg.req ^ csg.ack) & R.CSG_EVT_MASK;
+    let e = ev;
+    if (evts) {
+      csg.req = ((csg.req & ~evts) | (csg.ack & evts)) >>> 0;
+      e = trace.emitFwReq({ iface: FwIface.CSG, csg: slot, kind: FwReqKind.REQ_EVENT_ACK, bits: evts, req: csg.req, group: csg.group }, ev);
+    }
+    for (let i = 0; i < csg.cs.length; i++) {
+      const cs = csg.cs[i];
+      const ce = ((cs.req ^ cs.ack) & R.CS_EVT_MASK) >>> 0;
+      if (!ce || !cs.queue) continue;
+      // PROTM_PENDING stays unacknowledged until the scheduler grants protected mode.
+      const ackNow = (ce & ~R.CS_PROTM_PENDING) >>> 0;
+      let ce2 = e;
+      if (ackNow) {
+        cs.req = ((cs.req & ~ackNow) | (cs.ack & ackNow)) >>> 0;
+        ce2 = trace.emitFwReq({ iface: FwIface.CS, csg: slot, cs: i, kind: FwReqKind.REQ_EVENT_ACK, bits: ackNow, req: cs.req, group: csg.group }, e);
+      }
+      if (!g) continue;
+      if (ce & R.CS_FATAL) {
+        const type = cs.queue.st.fatalType;
+        const f = trace.emitFault(FaultKind.FAULT_CS_FATAL, type, g, i, false, ce2);
+        this.sched.csFatal(g, i, f);
+        if (type === R.DRM_PANTHOR_EXCEPTION_CS_UNRECOVERABLE) {
+          trace.log(LogLevel.LOG_ERR, 'CS_UNRECOVERABLE: GPU reset', f);
+          this.dev.scheduleReset(ResetKind.RESET_FAST, ResetCause.RESET_CAUSE_CS_UNRECOVERABLE, f);
+        }
+      }
+      if (ce & R.CS_FAULT) trace.emitFault(FaultKind.FAULT_CS_FAULT, cs.queue.st.fatalType, g, i, false, ce2);
+      if (ce & R.CS_TILER_OOM) trace.emitFault(FaultKind.FAULT_TILER_OOM, 0, g, i, false, ce2);
+      if ((ce & R.CS_PROTM_PENDING) && !(g.protmPendingQueues & (1 << i))) this.sched.protmPending(g, i, e);
+    }
+    if (!g) return;
+    if (evts & R.CSG_SYNC_UPDATE) this.sched.syncUpdate(g, e);
+    if (evts & R.CSG_PROGRESS_TIMER_EVENT) {
+      g.timedout = true;
+      trace.emitFault(FaultKind.FAULT_PROGRESS_TIMER, 0, g, 0, false, e);
+    }
+    if (evts & R.CSG_IDLE) this.sched.csgIdle(g, e);
+  }
+
+  private glbIrq(ev: number): void {
+    const fw = this.pfw.fw;
+    const evts = (fw.glbReq ^ fw.glbAck) & R.GLB_EVT_MASK;
+    if (evts) {
+      fw.glbReq = ((fw.glbReq & ~evts) | (fw.glbAck & evts)) >>> 0;
+      const e = this.trace.emitFwReq({ iface: FwIface.GLB, kind: FwReqKind.REQ_EVENT_ACK, bits: evts, req: fw.glbReq }, ev);
+      // PROTM_EXIT is handled before IDLE (7/8).
+      if (evts & R.GLB_PROTM_EXIT) this.sched.protmExited(e);
+    }
+    this.pfw.pingAcked(ev);
+  }
+}
