@@ -71,18 +71,29 @@ export const replayApi: ReplayApi = {
   backgroundCheck(trace, done, failed): BackgroundCheck {
     const worker = new Worker(new URL('./check-worker.js', import.meta.url));
     worker.unref();
+    // A run is a whole pass over the trace: while a recording grows, at most one every 2 s or
+    // twice as long as the last one took, so the worker leaves the recording most of a core.
     let running = false;
     let again = false;
-    const start = () => { running = true; again = false; worker.postMessage(trace.path); };
+    let timer: NodeJS.Timeout | undefined;
+    let startedAt = 0;
+    let nextAt = 0;
+    const start = () => { timer = undefined; running = true; again = false; startedAt = Date.now(); worker.postMessage(trace.path); };
+    const run = () => {
+      if (running) { again = true; return; }
+      if (timer) return;
+      timer = setTimeout(start, Math.max(0, nextAt - Date.now()));
+    };
     worker.on('message', (m: { ok: true; result: CheckResult } | { ok: false; message: string }) => {
       running = false;
+      nextAt = Date.now() + Math.max(2000, 2 * (Date.now() - startedAt));
       if (m.ok) done(m.result); else failed(m.message);
-      if (again) start();
+      if (again) run();
     });
     worker.on('error', (e) => failed(e.message));
     return {
-      run() { if (running) again = true; else start(); },
-      stop() { void worker.terminate(); },
+      run,
+      stop() { if (timer) clearTimeout(timer); void worker.terminate(); },
     };
   },
 };
