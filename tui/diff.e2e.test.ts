@@ -53,8 +53,12 @@ async function withTmux(w: number, h: number, fn: (t: Tmux) => Promise<void>): P
 
 /** The status line of the diff view with both cursors at these events. */
 const bothAt = (a: number, b: number) => new RegExp(`^ A\\*? #${a}/${exp.countA}\\b.* B\\*? #${b}/${exp.countB}\\b`, 'm');
-/** Both cursors there, and the decision lines under the titles in (they come from the diff's worker thread a moment later). */
-const landed = (a: number, b: number) => (s: string) => bothAt(a, b).test(s) && !/decision \d+ …/.test(s);
+/**
+ * Both cursors there, and both decision lines under the titles drawn whole: they come from the
+ * diff's worker thread a moment later, and end with the rule that decided, "(RULE_…)".
+ */
+const landed = (a: number, b: number) => (s: string) =>
+  bothAt(a, b).test(s) && /\(RULE_\w+\)$/.test(decisionText(s, 'A')) && /\(RULE_\w+\)$/.test(decisionText(s, 'B'));
 
 /** The screen's lines from the title of `side` down to the next side's title (or the end). */
 function sideBlock(screen: string, side: 'A' | 'B'): string {
