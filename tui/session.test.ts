@@ -286,3 +286,29 @@ test('zoom narrows the window around the cursor and stops at the whole trace', (
   const t = s.timeAt(s.index);
   assert.ok(t >= t0 && t < t0 + span, 'the cursor is inside the window');
 });
+
+test('! jumps from one check finding to the next (following a recording), and says why it cannot otherwise', () => {
+  const s = session();
+  press(s, '!');
+  assert.match(s.message?.text ?? '', /while following a recording/);
+  s.live = 'live';
+  press(s, '!');
+  assert.match(s.message?.text ?? '', /still running/);
+  s.check = {
+    events: 200, total: 3,
+    findings: [
+      { rule: 'R5', name: 'protm-enter-completes', severity: 'anomaly', index: 20, message: 'no ack' },
+      { rule: 'R9', name: 'sole-resident', severity: 'violation', index: 90, message: 'two resident' },
+      { rule: 'R5', name: 'protm-enter-completes', severity: 'anomaly', index: 150, message: 'no ack' },
+    ],
+  };
+  press(s, '!');
+  assert.equal(s.index, 20);
+  assert.match(s.message?.text ?? '', /^check 1\/3: R5 protm-enter-completes #20: anomaly: no ack$/);
+  press(s, '!', '!');
+  assert.equal(s.index, 150);
+  press(s, '!');
+  assert.equal(s.index, 20, 'after the last, the first again');
+  press(s, 'backspace');
+  assert.equal(s.index, 150, 'each jump is in the history');
+});

@@ -695,7 +695,10 @@ export class Session {
   /** `!`: the next `check` finding after the cursor (from the first one after the last). */
   nextFinding(): void {
     const c = this.check;
-    if (!c) { this.say('check is still running …'); return; }
+    if (!c) {
+      this.say(this.live ? 'check is still running …' : '! jumps between check findings while following a recording (replay --follow); csftrace check lists them');
+      return;
+    }
     if (!c.findings.length) { this.say(`check: no finding in ${c.events} events`); return; }
     const f = c.findings.find((x) => x.index > this.index && x.index < this.count) ?? c.findings[0];
     this.jumpTo(f.index);
