@@ -312,3 +312,24 @@ test('! jumps from one check finding to the next (following a recording), and sa
   press(s, 'backspace');
   assert.equal(s.index, 150, 'each jump is in the history');
 });
+
+test('grow: a followed recording gets longer; the cursor stays at the end when it was there, else where it is', () => {
+  const all = stubEvents(300);
+  const shown = all.slice(0, 100);
+  const s = new Session(stubApi, stubReplayer(shown), {});
+  press(s, 'G');
+  assert.equal(s.index, 99);
+  const whole = s.span;
+  shown.push(...all.slice(100, 200));
+  assert.equal(s.grow(), 100);
+  assert.equal(s.count, 200);
+  assert.equal(s.index, 199, 'at the end, it stays at the end');
+  assert.ok(s.span > whole && s.zoom === s.spans.length - 1, 'the timeline still shows the whole trace');
+  press(s, 'g'); typeText(s, '50'); press(s, 'enter');
+  shown.push(...all.slice(200, 300));
+  assert.equal(s.grow(), 100);
+  assert.equal(s.index, 50, 'moved away from the end, it stays');
+  assert.equal(s.grow(), 0, 'nothing new');
+  press(s, 'G');
+  assert.equal(s.index, 299);
+});
