@@ -12,16 +12,20 @@
  *
  * Figures: open to first screen; keys while keyframes build and while the timeline fills; then,
  * with the background idle, p50/p99 per key class (steps, pages, jumps to random indices,
- * mode-switch and decision searches, cause/back) and the p99 of navigation keys, held to ≤ 16 ms.
+ * mode-switch and decision searches, cause/back) and the p99 of navigation keys, held to ≤ 16 ms;
+ * the same keys again with two busy processes beside the UI (the machine's two cores taken); and
+ * the diff view (`replay a --diff b`) on two synthetic traces of 1M decisions each: first screen,
+ * and the whole alignment behind it (in a worker thread), with the keys answered meanwhile.
  */
+import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { ContainerWriter, GroupStateKind, ProbeStage, type EventInit } from '../proto/index.js';
-import { syntheticHeader, syntheticStream } from '../replayer/index.js';
-import { openReplay, replayApi, startTui, type TuiHandle } from '../tui/index.js';
+import { syntheticHeader, syntheticStream, type SyntheticOptions } from '../replayer/index.js';
+import { diffApi, diffComposer, openReplay, replayApi, startTui, type DiffView, type TuiHandle } from '../tui/index.js';
 import type { Bench, BenchContext } from './registry.js';
 
 const W = 120, H = 40;
@@ -45,15 +49,19 @@ function* benchEvents(target: number): Generator<EventInit> {
   }
 }
 
-function writeTrace(path: string, events: number): number {
+function writeEvents(path: string, policy: string, events: Iterable<EventInit>): number {
   const fd = openSync(path, 'w');
   let n = 0;
   try {
-    const w = new ContainerWriter(syntheticHeader('panthor-2026'), { write: (b) => { writeSync(fd, b); } });
-    for (const ev of benchEvents(events)) { w.add(ev); n++; }
+    const w = new ContainerWriter(syntheticHeader(policy), { write: (b) => { writeSync(fd, b); } });
+    for (const ev of events) { w.add(ev); n++; }
     w.finish();
   } finally { closeSync(fd); }
   return n;
+}
+
+function writeTrace(path: string, events: number): number {
+  return writeEvents(path, 'panthor-2026', benchEvents(events));
 }
 
 /** A terminal stand-in: a TTY-looking input and an output that timestamps every write. */
@@ -128,23 +136,75 @@ async function run(ctx: BenchContext): Promise<void> {
     { name: 'Enter (cause) / Backspace (back)', keys: () => (rnd() < 0.5 ? ['\r'] : ['\x7f']) },
   ];
   const rounds = ctx.quick ? 100 : 300;
-  const nav: number[] = [];
-  for (const m of measures) {
-    const xs: number[] = [];
-    for (let k = 0; k < rounds; k++) {
-      const seq = m.keys();
-      // the prompt's characters are typed first; the measured key is the one that acts (Enter)
-      for (const s of seq.slice(0, -1)) await press(ui, term, s);
-      xs.push(await press(ui, term, seq[seq.length - 1]));
+  const measureAll = async (label: string, roundsEach: number, perClass: boolean): Promise<number[]> => {
+    const nav: number[] = [];
+    for (const m of measures) {
+      const xs: number[] = [];
+      for (let k = 0; k < roundsEach; k++) {
+        const seq = m.keys();
+        // the prompt's characters are typed first; the measured key is the one that acts (Enter)
+        for (const s of seq.slice(0, -1)) await press(ui, term, s);
+        xs.push(await press(ui, term, seq[seq.length - 1]));
+      }
+      if (!m.name.startsWith(']')) nav.push(...xs);
+      if (perClass) {
+        ctx.report(`${m.name}${label}: p50`, pct(xs, 50), 'ms');
+        ctx.report(`${m.name}${label}: p99`, pct(xs, 99), 'ms');
+      }
     }
-    if (!m.name.startsWith(']')) nav.push(...xs);
-    ctx.report(`${m.name}: p50`, pct(xs, 50), 'ms');
-    ctx.report(`${m.name}: p99`, pct(xs, 99), 'ms');
-  }
+    return nav;
+  };
+  const nav = await measureAll('', rounds, true);
   ctx.report('keystroke to screen written, navigation keys (all but searches): p99', pct(nav, 99), 'ms', '≤ 16 ms');
+  // The same keys with two busy processes beside the UI: the machine's two cores are taken.
+  const busy = [0, 1].map(() => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    const loaded = await measureAll(' (2 busy processes)', Math.round(rounds / 2), false);
+    ctx.report('keystroke to screen written, navigation keys, beside two busy processes: p50', pct(loaded, 50), 'ms');
+    ctx.report('keystroke to screen written, navigation keys, beside two busy processes: p99', pct(loaded, 99), 'ms', '≤ 16 ms');
+    ctx.note(`load average ${loadavg()[0].toFixed(1)} with the two busy processes`);
+  } finally {
+    for (const b of busy) b.kill('SIGKILL');
+  }
   ctx.note(`${term.bytes()} bytes written to the terminal in total; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs during the run (tails grow with load: GC and scheduling)`);
   ui.quit();
   trace.close();
+  await diffView(ctx);
+}
+
+/**
+ * The diff view on two synthetic traces of 1M decisions each (100k with CSFTRACE_BENCH_QUICK=1):
+ * open to first screen written, and to the alignment done (computed in a background slice).
+ */
+async function diffView(ctx: BenchContext): Promise<void> {
+  const n = ctx.quick ? 100_000 : 1_000_000;
+  const pa = join(ctx.tmpDir, 'tui-diff-a.csft'), pb = join(ctx.tmpDir, 'tui-diff-b.csft');
+  const o = (policy: 'shared' | 'sole', extra: Partial<SyntheticOptions> = {}): SyntheticOptions => ({ ticks: n, policy, decisionsOnly: true, ...extra });
+  writeEvents(pa, 'shared', syntheticStream(o('shared')));
+  writeEvents(pb, 'sole', syntheticStream(o('sole', { handleBase: 5 })));
+  const a = openReplay(pa), b = openReplay(pb);
+  const term = fakeTerminal();
+  let view: DiffView | undefined;
+  const t0 = performance.now();
+  const ui = startTui({
+    api: replayApi, replayer: a.replayer, input: term.input, output: term.output, terminal: 'xterm-256color',
+    env: { LANG: 'C.UTF-8', TERM: 'xterm-256color' },
+    composer: (p) => (view = diffComposer(replayApi, diffApi, b.replayer)(p)),
+  });
+  while (!term.writes.length) await tick();
+  ctx.report(`diff view, ${n} decisions each: open to first screen written`, term.writes[0] - t0, 'ms');
+  // keys while the decisions are aligned (in a worker thread): the UI answers meanwhile
+  const during: number[] = [];
+  while (!view?.model && !view?.error) {
+    if (during.length < 200) during.push(await press(ui, term, during.length % 2 ? '\x1b[D' : '\x1b[C'));
+    else await tick();
+  }
+  ctx.report(`diff view, ${n} decisions each: open to the alignment done (in a worker thread)`, (performance.now() - t0) / 1000, 's');
+  if (during.length) ctx.report(`diff view: → / ← while the decisions are aligned (${during.length} keys), p99`, pct(during, 99), 'ms');
+  ui.quit();
+  a.trace.close();
+  b.trace.close();
 }
 
 /** Sends one key's bytes; resolves with ms until the frame showing its result was written. */

@@ -26,8 +26,17 @@ export interface ReplayerOptions {
 const DEFAULT_K = 1024;
 const DEFAULT_BUDGET = 96 << 20;
 
-/** A keyframe: the state as lz4-compressed UTF-8 JSON. */
-interface Keyframe { raw: number; data: Uint8Array }
+/** A keyframe: the state as lz4-compressed UTF-8 JSON (`raw` bytes once decompressed). */
+export interface Keyframe { raw: number; data: Uint8Array }
+
+/** Keyframes handed from one Replayer to another over the same trace (another thread). */
+export interface KeyframeBatch {
+  /** Events between keyframes where they were built. */
+  every: number;
+  /** Index of the first keyframe of `frames` (0: every keyframe, e.g. after K doubled). */
+  from: number;
+  frames: Keyframe[];
+}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -57,9 +66,12 @@ export class Replayer {
   private keyframes: Keyframe[] = [];
   private keyframeBytes = 0;
   private readonly initialJson: string;
-  private build: ReplayState;
+  /** The state the build has reached (undefined: restore it from the last keyframe when needed). */
+  private build: ReplayState | undefined;
   private built = 0;                    // events applied to `build`
   private buildIter: Iterator<Event> | undefined;
+  /** Where `buildIter` stops (the trace's event count when it was made: a followed trace grows). */
+  private buildTo = 0;
 
   private constructor(trace: TraceFile, opts: ReplayerOptions) {
     this.trace = trace;
@@ -96,9 +108,9 @@ export class Replayer {
     const n = this.trace.eventCount;
     if (this.built >= n) return true;
     const stop = Math.min(n, this.built + Math.max(1, budgetEvents));
-    if (!this.buildIter) this.buildIter = this.trace.iterate(this.built, n);
+    if (!this.buildIter || this.buildTo !== n) { this.buildIter = this.trace.iterate(this.built, n); this.buildTo = n; }
     const it = this.buildIter;
-    const s = this.build;
+    const s = this.build ??= unpack(this.keyframes[this.keyframes.length - 1]);
     let i = this.built;
     while (i < stop) {
       const r = it.next();
@@ -149,6 +161,39 @@ export class Replayer {
     }
     let i = from;
     for (const ev of this.trace.iterate(from, to)) applyEvent(s, ev, i++);
+  }
+
+  /**
+   * Keyframes from index `from` on, copied, for a Replayer over the same trace in another thread
+   * (`adoptKeyframes`). The keyframes before `from` must be unchanged since they were taken: when K
+   * has doubled since (`every` differs), take them all again from 0.
+   */
+  keyframesSince(from: number): KeyframeBatch {
+    return { every: this.k, from, frames: this.keyframes.slice(from).map((k) => ({ raw: k.raw, data: k.data.slice() })) };
+  }
+
+  /**
+   * Takes keyframes built by another Replayer over the same trace (a worker thread builds them, so
+   * that the UI thread never does). Keyframes are deterministic, so those already held are equal;
+   * a batch behind this one's own build (a smaller K) is ignored.
+   */
+  adoptKeyframes(b: KeyframeBatch): void {
+    if (b.every < this.k || b.from > this.keyframes.length) return;
+    if (b.every > this.k) {
+      if (b.from !== 0) return;
+      this.k = b.every;
+      this.keyframes = [];
+      this.built = 0;
+      this.build = undefined;
+    }
+    for (let j = 0; j < b.frames.length; j++) this.keyframes[b.from + j] = b.frames[j];
+    this.keyframeBytes = this.keyframes.reduce((n, k) => n + k.data.length, 0);
+    const covered = (this.keyframes.length - 1) * this.k;
+    if (covered > this.built) {
+      this.built = covered;
+      this.build = undefined;
+      this.buildIter = undefined;
+    }
   }
 
   /** The state before event 0 (initial, or the trimmed trace's snapshot). */

@@ -135,3 +135,36 @@ test('stateAt outside the trace is a RangeError; -1 is the initial state', () =>
   assert.throws(() => r.stateAt(-2), RangeError);
   assert.deepStrictEqual(r.stateAt(-1), finalizeState(initialState()));
 });
+
+test('keyframes built by one replayer and adopted by another (another thread) give the same states', () => {
+  // the story several times over, each later in time
+  const story = storyEvents();
+  const span = (story[story.length - 1].t ?? 0) + MS;
+  const evs = Array.from({ length: 8 }, (_, r) => story.map((e) => ({ ...e, t: (e.t ?? 0) + r * span }))).flat();
+  const tr = memoryTrace({ scenarioName: 'story' }, evs, { chunkEvents: 64 });
+  const n = tr.eventCount;
+  assert.ok(n > 100);
+  // a tiny budget makes K double while building: the batches after it start again from 0
+  const builder = Replayer.open(tr, { keyframeEvery: 8, keyframeBudgetBytes: 4096 });
+  const ui = Replayer.open(tr, { keyframeEvery: 8, keyframeBudgetBytes: 4096 });
+  let every = builder.keyframeEvery, sent = 0, batches = 0;
+  while (!builder.buildKeyframesStep(17)) {
+    if (builder.keyframeEvery !== every) { every = builder.keyframeEvery; sent = 0; }
+    const b = builder.keyframesSince(sent);
+    sent += b.frames.length;
+    ui.adoptKeyframes(b);
+    batches++;
+    assert.equal(ui.keyframeEvery, builder.keyframeEvery);
+  }
+  ui.adoptKeyframes(builder.keyframesSince(builder.keyframeEvery === every ? sent : 0));
+  assert.ok(batches > 3 && builder.keyframeEvery > 8, `K doubled (${builder.keyframeEvery}) over ${batches} batches`);
+  assert.ok(ui.keyframeProgress() > 0.5 && ui.keyframeProgress() <= 1);
+  // the few events after the last keyframe are the adopting replayer's own to build
+  while (!ui.buildKeyframesStep(1000));
+  const fresh = Replayer.open(tr);
+  for (const i of [-1, 0, 7, 8, 63, Math.floor(n / 2), n - 1]) assert.deepEqual(ui.stateAt(i), fresh.stateAt(i), `state after #${i}`);
+  // an older batch (smaller K) changes nothing
+  ui.adoptKeyframes({ every: 8, from: 0, frames: [] });
+  assert.equal(ui.keyframeEvery, builder.keyframeEvery);
+  assert.deepEqual(ui.stateAt(n - 1), fresh.stateAt(n - 1));
+});

@@ -151,3 +151,60 @@ test('interleaved passes and random access do not disturb each other; forEach ma
   assert.equal(seen[seen.length - 1], 2222);
   assert.equal(seen.length, 2222 - 150 + 1);
 });
+
+test('follow: a file still being written grows chunk by chunk, cut anywhere, and says when it is closed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'csft-follow-'));
+  try {
+    const evs = events(3000);
+    const bytes = encodeContainer({ scenarioName: 'live' }, evs, { chunkEvents: 200 });
+    const whole = memoryTrace({ scenarioName: 'live' }, evs, { chunkEvents: 200 });
+    const path = join(dir, 'live.csft');
+    // the preamble, the header and the first chunk and a half
+    const c1 = whole.chunks[1];
+    let written = c1.offset + 20;
+    writeFileSync(path, bytes.subarray(0, written));
+    const tr = openTrace(path);
+    assert.equal(tr.eventCount, 200);
+    assert.equal(tr.indexed, false);
+    // append in uneven pieces, some ending inside a frame header or payload
+    const cuts = [c1.offset + 5, whole.chunks[3].offset + 9, whole.chunks[3].offset + 100, whole.chunks[9].offset + 1, whole.chunks[14].offset, bytes.length - 30, bytes.length];
+    const seen: number[] = [];
+    let closed = false;
+    for (const cut of cuts) {
+      if (cut > written) {
+        writeFileSync(path, bytes.subarray(written, cut), { flag: 'a' });
+        written = cut;
+      }
+      const r = tr.follow();
+      assert.equal(r.broken, undefined);
+      seen.push(tr.eventCount);
+      closed = r.closed;
+    }
+    assert.deepEqual(seen, [200, 600, 600, 1800, 2800, 3000, 3000]);
+    assert.equal(closed, true);
+    assert.equal(tr.indexed, true);
+    assert.deepEqual(tr.notices, []);
+    assert.equal(tr.lastTimeNs, whole.lastTimeNs);
+    assert.deepEqual(tr.familyCounts, whole.familyCounts);
+    // every event reads as in the whole file, by random access and by iteration
+    for (const i of [0, 199, 200, 1234, 2999]) assert.deepEqual(tr.event(i), whole.event(i));
+    let n = 0;
+    for (const ev of tr.iterate(1700, 3000)) assert.equal(ev.t, evs[1700 + n++].t);
+    assert.equal(n, 1300);
+    assert.equal(tr.indexAtTime(evs[2500].t!), whole.indexAtTime(evs[2500].t!));
+    tr.close();
+    // a file that shrinks is reported, not read
+    const p2 = join(dir, 'shrinks.csft');
+    writeFileSync(p2, bytes.subarray(0, whole.chunks[3].offset));
+    const t2 = openTrace(p2);
+    assert.equal(t2.eventCount, 600);
+    writeFileSync(p2, bytes.subarray(0, whole.chunks[1].offset));
+    assert.match(t2.follow().broken ?? '', /the file shrank to \d+ bytes/);
+    assert.equal(t2.eventCount, 600);
+    t2.close();
+    // a closed trace (here one in memory) never grows
+    assert.deepEqual(whole.follow(), { events: 0, closed: true }, 'a closed trace gives nothing more');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

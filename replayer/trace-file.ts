@@ -5,10 +5,10 @@
  * decoded events; `event(i)` is random access through the index (one event decoded, not its
  * chunk), `iterate()` the fast sequential path. Problems the user must see come out as one-line TraceErrors "<path>: <problem>".
  */
-import { closeSync, fstatSync, openSync, readSync, ftruncateSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readdirSync, readSync, statSync, ftruncateSync, writeSync } from 'node:fs';
 import {
   openContainer, readChunkBytes, decodeChunkRange, forEachChunkEvent, causeFixer, bufferSource, preadSource, encodeContainer,
-  mapChunk, decodeMappedEvent, type ChunkMap,
+  mapChunk, decodeMappedEvent, type ChunkMap, Reader, decodeChunkIndexEntry, crc32, getU32, FRAME_HEADER_SIZE, FrameKind, LIMITS,
   planAppendNote, ContainerError,
   type ByteSource, type ChunkInfo, type OpenedContainer, type Event, type EventInit, type Note,
   type NoteInit, type StateSnapshot, type TraceHeader, type TraceHeaderInit,
@@ -23,6 +23,16 @@ export class TraceError extends Error {
     super(message);
     this.name = 'TraceError';
   }
+}
+
+/** What `TraceFile.follow` found appended to the file since the last look. */
+export interface Appended {
+  /** New events (complete chunks written since). */
+  events: number;
+  /** The recording closed the file: its index and trailer are written (nothing more will come). */
+  closed: boolean;
+  /** The file shrank or holds something that is not a chunk where one should start (replaced, damaged). */
+  broken?: string;
 }
 
 export interface TraceFile {
@@ -76,6 +86,12 @@ export interface TraceFile {
   timeOf(i: number): number;
   /** First event with t >= tNs (eventCount if none). */
   indexAtTime(tNs: number): number;
+  /**
+   * Reads the chunks a recording still being written has appended since the open (or the last
+   * call): eventCount, chunks, familyCounts and lastTimeNs grow. A cleanly closed file gives
+   * nothing more; a trace held in memory never grows.
+   */
+  follow(): Appended;
   close(): void;
 }
 
@@ -100,15 +116,29 @@ const CACHE_CHUNKS = 16;
 /** Decoded events kept for random access (the rows on screen are asked for at every frame). */
 const RECENT_EVENTS = 4096;
 
-class FileSource implements ByteSource {
-  readonly size: number;
+/** A ByteSource over a file; `refresh` takes in what was appended since (a recording being followed). */
+interface GrowingSource extends ByteSource {
+  refresh?(): number;
+}
+
+class FileSource implements GrowingSource {
+  size: number;
   private fd: number | undefined;
-  private readonly src: ByteSource;
+  private src: ByteSource;
   constructor(readonly path: string) {
     this.fd = openSync(path, 'r');
     this.size = fstatSync(this.fd).size;
-    const fd = this.fd;
-    this.src = preadSource(this.size, (buf, off, len, pos) => readSync(fd, buf, off, len, pos));
+    this.src = this.sourceOf(this.fd, this.size);
+  }
+  private sourceOf(fd: number, size: number): ByteSource {
+    return preadSource(size, (buf, off, len, pos) => readSync(fd, buf, off, len, pos));
+  }
+  /** The file's size now (reads see up to there). */
+  refresh(): number {
+    if (this.fd === undefined) throw new TraceError(`${this.path}: trace is closed`, 'E_CLOSED');
+    const size = fstatSync(this.fd).size;
+    if (size !== this.size) { this.size = size; this.src = this.sourceOf(this.fd, size); }
+    return size;
   }
   read(offset: number, length: number): Uint8Array {
     if (this.fd === undefined) throw new TraceError(`${this.path}: trace is closed`, 'E_CLOSED');
@@ -126,16 +156,18 @@ function wrap(path: string, e: unknown): never {
 
 class Trace implements TraceFile {
   readonly header: TraceHeader;
-  readonly eventCount: number;
-  readonly chunks: readonly ChunkInfo[];
-  readonly notices: string[];
+  eventCount: number;
+  readonly chunks: ChunkInfo[];
+  notices: string[];
   readonly notes: readonly Note[];
-  readonly familyCounts: readonly number[];
+  readonly familyCounts: number[];
   readonly snapshot?: StateSnapshot;
-  readonly size: number;
+  size: number;
   readonly version: number;
-  readonly indexed: boolean;
-  readonly lastTimeNs: number;
+  indexed: boolean;
+  lastTimeNs: number;
+  /** End of the last complete frame read (where `follow` looks for more). */
+  private dataEnd: number;
   onRead: ((index: number) => void) | undefined = undefined;
   onNotice: ((notice: string) => void) | undefined = undefined;
   /** Chunks met by a pass whose content does not decode: skipped by every later pass. */
@@ -147,7 +179,7 @@ class Trace implements TraceFile {
   private lastChunk = 0;
   private readonly fail = (e: ContainerError): never => wrap(this.path, e);
 
-  constructor(readonly path: string, private readonly src: ByteSource, oc: OpenedContainer, private readonly onClose: () => void) {
+  constructor(readonly path: string, private readonly src: GrowingSource, oc: OpenedContainer, private readonly onClose: () => void) {
     this.header = oc.header;
     this.chunks = oc.chunks;
     this.eventCount = oc.eventCount;
@@ -159,7 +191,59 @@ class Trace implements TraceFile {
     this.version = oc.version;
     this.indexed = oc.indexed;
     this.lastTimeNs = oc.lastTimeNs;
+    this.dataEnd = oc.dataEnd;
     this.fix = oc.gaps ? causeFixer(oc.chunks) : undefined;
+  }
+
+  follow(): Appended {
+    if (this.indexed || this.src.refresh === undefined) return { events: 0, closed: this.indexed };
+    const src = this.src;
+    const size = src.refresh!();
+    this.size = size;
+    if (size < this.dataEnd) return { events: 0, closed: false, broken: `the file shrank to ${size} bytes (replaced or truncated)` };
+    const before = this.eventCount;
+    let closed = false;
+    let pos = this.dataEnd;
+    while (pos + FRAME_HEADER_SIZE <= size) {
+      const h = src.read(pos, FRAME_HEADER_SIZE);
+      const kind = h[0];
+      // an index (or a trailer) after the chunks: the recording closed the file
+      if (kind === FrameKind.INDEX || kind === FrameKind.TRAILER) { closed = true; break; }
+      const length = getU32(h, 1);
+      if (length > LIMITS.maxFrame || (kind !== FrameKind.CHUNK && kind !== FrameKind.NOTE && kind !== FrameKind.SNAPSHOT)) {
+        return { events: this.eventCount - before, closed: false, broken: `no frame at byte ${pos} (damaged or not written in order)` };
+      }
+      if (pos + FRAME_HEADER_SIZE + length > size) break; // still being written
+      const payload = src.read(pos + FRAME_HEADER_SIZE, length);
+      if (crc32(payload, crc32(h, 0, 0, 5)) !== getU32(h, 5)) break; // not all there yet: look again later
+      if (kind === FrameKind.CHUNK) this.appendChunk(pos, payload);
+      pos += FRAME_HEADER_SIZE + length;
+      this.dataEnd = pos;
+    }
+    if (closed) {
+      this.indexed = true;
+      // the notices said the recording was not closed: it is now, with nothing lost
+      if (!this.fix) this.notices = [];
+    }
+    return { events: this.eventCount - before, closed };
+  }
+
+  /** Takes in a chunk frame found after the last one (its header gives events, times, counts). */
+  private appendChunk(offset: number, payload: Uint8Array): void {
+    const r = new Reader(payload);
+    const hlen = r.uint32();
+    const blockStart = r.pos + hlen;
+    const e = decodeChunkIndexEntry(r, blockStart);
+    const last = this.chunks[this.chunks.length - 1];
+    const firstEvent = this.eventCount;
+    this.chunks.push({
+      ...e, offset, compressedSize: payload.length - blockStart,
+      origFirstEvent: e.firstEvent, firstEvent,
+    });
+    if (last && e.firstTimeNs < last.lastTimeNs) throw new TraceError(`${this.path}: chunk at byte ${offset} goes back in time`, 'E_ORDER');
+    this.eventCount += e.eventCount;
+    this.lastTimeNs = e.lastTimeNs;
+    for (let k = 0; k < e.familyCounts.length; k++) this.familyCounts[k] = (this.familyCounts[k] ?? 0) + e.familyCounts[k];
   }
 
   /** Index of the chunk holding event i. */
@@ -413,6 +497,30 @@ function openFailure(path: string, e: unknown): never {
   if (err && typeof err.code === 'string' && why[err.code]) throw new TraceError(`${path}: ${why[err.code]}`, err.code);
   if (err && typeof err.code === 'string') throw new TraceError(`${path}: cannot read (${err.code})`, err.code);
   throw e;
+}
+
+/**
+ * Whether another process has the file open for writing (a recording still running), from
+ * /proc/<pid>/fd and fdinfo; undefined where that cannot be known (no /proc: not Linux).
+ */
+export function fileHasWriter(path: string): boolean | undefined {
+  let target: { dev: number; ino: number };
+  try { const st = statSync(path); target = { dev: st.dev, ino: st.ino }; } catch { return false; }
+  let pids: string[];
+  try { pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid); } catch { return undefined; }
+  for (const pid of pids) {
+    let fds: string[];
+    try { fds = readdirSync(`/proc/${pid}/fd`); } catch { continue; }
+    for (const fd of fds) {
+      try {
+        const st = statSync(`/proc/${pid}/fd/${fd}`);
+        if (st.ino !== target.ino || st.dev !== target.dev) continue;
+        const flags = /^flags:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
+        if (flags && (parseInt(flags[1], 8) & 3) !== 0) return true; // O_WRONLY or O_RDWR
+      } catch { /* gone meanwhile */ }
+    }
+  }
+  return false;
 }
 
 /** Opens a .csft file. Throws TraceError (userFacing, "<path>: <problem>"). */

@@ -13,8 +13,8 @@ import type { Canvas, Glyphs, Hit } from './canvas.js';
 import { inRect } from './canvas.js';
 import type { ReplayApi, ReplayerLike } from './contract.js';
 import { drawScreen, type TraceHits } from './frame.js';
-import { Session, type KeyResult } from './session.js';
-import { Terminal, localeIsUtf8 } from './term.js';
+import { Session, isPastEnd, type KeyResult } from './session.js';
+import { Terminal, detectColors, localeIsUtf8 } from './term.js';
 
 export interface TuiOptions {
   api: ReplayApi;
@@ -29,6 +29,20 @@ export interface TuiOptions {
   sliceMs?: number;
   /** Another screen composition (e.g. two traces side by side); default: one trace. */
   composer?: (primary: Session) => ScreenComposer;
+  /**
+   * Follow a recording still being written: read what it appends every `pollMs` (default 200),
+   * run `check` again as it grows, and say in the status bar when it closes or stops.
+   */
+  follow?: FollowOptions;
+}
+
+export interface FollowOptions {
+  pollMs?: number;
+  /**
+   * Whether the writer is gone without closing the file (killed): asked once the file has been
+   * quiet for a second; undefined when it cannot be known.
+   */
+  writerGone?: () => boolean | undefined;
 }
 
 /**
@@ -44,6 +58,10 @@ export interface ScreenComposer {
   active?(): Session;
   /** One slice of extra background work (e.g. the second trace's keyframes); true while some remains. */
   background?(): boolean;
+  /** Gives the view a way to redraw and restart the background loop (work done in other threads). */
+  attach?(wake: () => void): void;
+  /** The UI is closing: stop what runs in other threads. */
+  dispose?(): void;
 }
 
 /** A running UI; `done` settles when the user quits. */
@@ -63,15 +81,27 @@ export interface TuiHandle {
   readonly lastKeyFrameAt: number;
 }
 
+/**
+ * Traces from this many events get their keyframes from a worker thread: below it the UI builds
+ * them in its idle slices within a second, sooner than a worker starts and opens the file.
+ */
+export const KEYFRAME_WORKER_MIN_EVENTS = 100_000;
+
 export function startTui(opts: TuiOptions): TuiHandle {
   const env = opts.env ?? process.env;
   const session = new Session(opts.api, opts.replayer, { deferEffects: true });
   // --at: go there once the keyframes reach it, so the first screen never waits for a long replay
   let pendingAt = opts.at !== undefined && opts.at !== '' ? opts.api.resolvePosition(session.trace, opts.at) : undefined;
+  // One rule for a start past the end, index or time: the last event, and the status bar says so.
+  const pastEnd = pendingAt !== undefined && opts.at !== undefined && isPastEnd(opts.at, session);
+  const atNote = (i: number) => (pastEnd ? `--at ${opts.at} is past the end of the trace: at the last event, #${i}` : `at #${i}`);
   if (pendingAt !== undefined) session.say(`going to #${pendingAt} once keyframes reach it …`);
+  // following a recording: start at its newest event (and stay there as it grows), as `tail -f`
+  else if (opts.follow && session.count) session.cursor.seek(session.count - 1);
   const startIndex = session.index;
   const term = new Terminal({
-    input: opts.input, output: opts.output, terminal: opts.terminal,
+    input: opts.input, output: opts.output, terminal: opts.terminal ?? env.TERM,
+    colors: detectColors({ ...env, TERM: opts.terminal ?? env.TERM }),
     noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '',
     ascii: env.CSFTRACE_ASCII === '1' || !localeIsUtf8(env),
   });
@@ -103,6 +133,9 @@ export function startTui(opts: TuiOptions): TuiHandle {
   const quit = () => {
     if (finished) return;
     finished = true;
+    stopFollow();
+    kfWorker?.stop();
+    composer.dispose?.();
     term.destroy();
     resolveDone();
   };
@@ -135,7 +168,7 @@ export function startTui(opts: TuiOptions): TuiHandle {
     if (busy) { if (name === 'C-c') quit(); else queued.push(name); return; }
     const s = active();
     try {
-      const own = s.prompt || s.helpOpen ? undefined : composer.key?.(name);
+      const own = s.capturing ? undefined : composer.key?.(name);
       apply(own ?? s.key(name));
     } catch (e) {
       s.warn(e instanceof Error ? e.message : String(e));
@@ -155,7 +188,7 @@ export function startTui(opts: TuiOptions): TuiHandle {
 
   term.onKey(onKey);
   term.onMouse((action, x, y) => {
-    if (finished || busy || active().prompt || active().helpOpen) return;
+    if (finished || busy || active().capturing) return;
     const h = hitAt(x, y);
     if (!h) return;
     const { s, hit } = h;
@@ -190,7 +223,7 @@ export function startTui(opts: TuiOptions): TuiHandle {
     if (pendingAt !== undefined && (r.keyframesReady || r.keyframeProgress() * session.count > pendingAt)) {
       session.cursor.seek(pendingAt);
       session.reveal = 'center';
-      session.say(`at #${pendingAt}`);
+      session.say(atNote(pendingAt));
       pendingAt = undefined;
       term.render();
     }
@@ -198,7 +231,9 @@ export function startTui(opts: TuiOptions): TuiHandle {
       session.resolveEffects();
       term.render();
     }
-    if (!r.keyframesReady) {
+    // keyframes: a worker thread builds them when it can (its batches kick this loop), else slices here
+    const workerBuilds = kfWorker !== undefined && !kfWorkerDone;
+    if (!r.keyframesReady && !workerBuilds) {
       const s0 = performance.now();
       r.buildKeyframesStep(kfBudget);
       const spent = performance.now() - s0;
@@ -207,14 +242,19 @@ export function startTui(opts: TuiOptions): TuiHandle {
       more = !r.keyframesReady;
     }
     // a pending --at waits for the keyframes: come back until it is applied
-    if (pendingAt !== undefined) more = true;
+    if (pendingAt !== undefined && !workerBuilds) more = true;
     if (composer.background?.()) more = true;
-    while (performance.now() - t0 < sliceMs) {
-      const left = session.sampleColumns(1);
-      if (!left) break;
-      more = true;
-      if (!r.keyframesReady) break;
-    }
+    // Timeline columns: at least one per slice, even when the keyframes took the whole slice, so
+    // the loop never ends with columns left to sample (a blank timeline until the next key).
+    // Columns past the keyframes built so far wait for them (for the worker's next batch).
+    let stuck = false;
+    let left = true;
+    do {
+      const k = session.sampled;
+      left = session.sampleColumns(1);
+      stuck = left && session.sampled === k;
+    } while (left && !stuck && (r.keyframesReady || workerBuilds) && performance.now() - t0 < sliceMs);
+    if (left && !(stuck && workerBuilds)) more = true;
     const now = performance.now();
     if (now - lastStatus > 100 || !more) {
       lastStatus = now;
@@ -229,6 +269,62 @@ export function startTui(opts: TuiOptions): TuiHandle {
   };
   function kick(): void { schedule(); }
 
+  // keyframes in a worker thread on large traces (a followed recording grows: its keyframes are built here)
+  let kfWorkerDone = false;
+  const kfWorker = !opts.follow && !opts.replayer.keyframesReady && session.count >= KEYFRAME_WORKER_MIN_EVENTS
+    ? opts.api.backgroundKeyframes?.(opts.replayer, (done) => { if (done) kfWorkerDone = true; kick(); })
+    : undefined;
+
+  // ── following a recording being written ──
+  let stopFollow = () => undefined as void;
+  if (opts.follow && session.trace.follow) stopFollow = follow(opts.follow);
+  function follow(f: FollowOptions): () => void {
+    const trace = session.trace;
+    const check = opts.api.backgroundCheck?.(trace, (r) => {
+      const before = session.check?.total ?? 0;
+      session.check = r;
+      if (r.total > before && !active().capturing && r.findings.length) {
+        const last = r.findings[r.findings.length - 1];
+        session.say(`check: ${last.rule} ${last.name} at #${last.index} (${r.total} so far; ! jumps to each)`);
+      }
+      term.render();
+    }, (message) => { session.warn(`check: ${message}`); term.render(); });
+    check?.run();
+    session.live = 'live';
+    let quietSince = performance.now();
+    let lastAsked = 0;
+    const end = (text: string, warn = false) => {
+      session.live = text;
+      clearInterval(timer);
+      if (warn) session.warn(`${text}: ${session.count} events`); else session.say(`${text}: ${session.count} events`);
+    };
+    const poll = () => {
+      if (finished) { clearInterval(timer); return; }
+      let r: { events: number; closed: boolean; broken?: string };
+      try { r = trace.follow!(); } catch (e) { end(`recording unreadable (${e instanceof Error ? e.message : String(e)})`, true); term.render(); return; }
+      const now = performance.now();
+      if (r.events) {
+        quietSince = now;
+        session.grow();
+        check?.run();
+        kick();
+      }
+      if (r.closed) end('recording closed');
+      else if (r.broken) end(`recording stopped: ${r.broken}`, true);
+      else if (!r.events && now - quietSince > 1000 && now - lastAsked > 1000) {
+        lastAsked = now;
+        if (f.writerGone?.()) end('recording stopped without closing the file (killed?)', true);
+      }
+      if (r.events || session.live !== 'live') {
+        if (r.closed || session.live !== 'live') check?.run();
+        term.render();
+      }
+    };
+    const timer = setInterval(poll, f.pollMs ?? 200);
+    return () => { clearInterval(timer); check?.stop(); };
+  }
+
+  composer.attach?.(() => { if (!finished) { term.render(); kick(); } });
   term.onResize(() => { term.render(); kick(); });
   term.render();
   kick();

@@ -37,6 +37,31 @@ export interface TraceLike {
   timeOf(i: number): number;
   /** First event with t >= tNs (eventCount if none). */
   indexAtTime(tNs: number): number;
+  /** A recording still being written: reads what was appended since (eventCount grows). */
+  follow?(): { events: number; closed: boolean; broken?: string };
+}
+
+/** One `check` finding, as the status bar and the `!` key use it. */
+export interface FindingLike {
+  readonly rule: string;
+  readonly name: string;
+  readonly severity: string;
+  readonly index: number;
+  readonly message: string;
+}
+
+/** `check` over the trace's first `events` events. */
+export interface CheckResult {
+  readonly events: number;
+  readonly findings: readonly FindingLike[];
+  /** Findings in all (more than `findings` holds when a rule reported very many). */
+  readonly total: number;
+}
+
+/** `check` run off the UI thread; `run` again after the trace grew (a run in progress is followed by one more). */
+export interface BackgroundCheck {
+  run(): void;
+  stop(): void;
 }
 
 export interface FilterLike {
@@ -113,6 +138,8 @@ export interface ReplayApi {
   explainDecision(ev: EventLike): string[];
   renderState(s: StateLike): StateTable[];
   newCursor(r: ReplayerLike): CursorLike;
+  /** Virtual ns of a time text ("12.5ms", "2s"); undefined when the text is not a time. */
+  parseTime(text: string): number | undefined;
   /** Index of a position text ("1234", "#1234", "12.5ms"), clamped to the trace; throws on bad text. */
   resolvePosition(trace: TraceLike, target: string): number;
   /** Slots and GPU mode of a state, for the timeline and the status bar. */
@@ -123,6 +150,14 @@ export interface ReplayApi {
   familyName(n: number): string;
   /** Family case of an event that is a scheduling decision (for "why" sentences). */
   readonly decisionCase: string;
+  /**
+   * Builds the replayer's keyframes in a worker thread; the replayer adopts each batch, then
+   * `progress` is called (`done`: the worker has finished; the few events after the last keyframe
+   * are left to the replayer's own build). Undefined when the replayer cannot take them.
+   */
+  backgroundKeyframes?(r: ReplayerLike, progress: (done: boolean) => void): { stop(): void } | undefined;
+  /** Starts `check` over the trace file in a worker thread; each result goes to `done`. */
+  backgroundCheck?(trace: TraceLike, done: (r: CheckResult) => void, failed: (message: string) => void): BackgroundCheck;
 }
 
 // ───────────────────────────── diff view (replay a --diff b) ─────────────────────────────
@@ -167,4 +202,11 @@ export interface DiffModel {
 
 export interface DiffApi {
   diff(a: TraceLike, b: TraceLike): DiffModel;
+  /**
+   * The diff computed in a worker thread: `done` gets the model; `changed` is called when something
+   * it shows arrived later (a decision line asked for). Undefined when it cannot be (traces in memory).
+   */
+  diffInBackground?(
+    a: TraceLike, b: TraceLike, done: (m: DiffModel) => void, failed: (message: string) => void, changed: () => void,
+  ): { stop(): void } | undefined;
 }

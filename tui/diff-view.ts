@@ -19,7 +19,7 @@
  * the DiffModel (the replayer's diff, bound in backend.ts).
  */
 import { basename } from 'node:path';
-import type { ScreenComposer } from './app.js';
+import { KEYFRAME_WORKER_MIN_EVENTS, type ScreenComposer } from './app.js';
 import { Canvas, Style, clip, type Glyphs, type Rect, type Seg } from './canvas.js';
 import type { DiffApi, DiffModel, DiffSide, ReplayApi, ReplayerLike } from './contract.js';
 import { MIN_HEIGHT, MIN_WIDTH, STATUS_ROWS, drawStatus, drawTrace, type TraceHits } from './frame.js';
@@ -66,6 +66,12 @@ export class DiffView implements ScreenComposer {
   /** Cursor indices at the last sync (a cursor that moved since is the one the other follows). */
   private seen = { a: Number.NaN, b: Number.NaN };
   private kfBudget = 2_000;
+  private started = false;
+  private diffJob: { stop(): void } | undefined;
+  private kfJob: { stop(): void } | undefined;
+  private kfDone = false;
+  /** Redraws and restarts the background loop (set by the loop: `attach`). */
+  private wake: () => void = () => undefined;
 
   constructor(readonly a: Session, readonly b: Session, private readonly diffApi: DiffApi) {
     a.diffMark = (i) => this.mark('a', i);
@@ -196,22 +202,49 @@ export class DiffView implements ScreenComposer {
 
   // ───────────────────────────── background ─────────────────────────────
 
-  /** The diff (once), then the second trace's effect links, keyframes and timeline columns. */
+  attach(wake: () => void): void { this.wake = wake; }
+
+  dispose(): void {
+    this.diffJob?.stop();
+    this.kfJob?.stop();
+  }
+
+  /**
+   * The diff (in a worker thread when the DiffApi can, else here, once), then the second trace's
+   * effect links, keyframes (a worker thread's too, when the ReplayApi can) and timeline columns.
+   */
   background(): boolean {
-    if (!this.model && !this.error) {
-      this.compute();
-      return true;
+    if (!this.started) {
+      this.started = true;
+      this.diffJob = this.diffApi.diffInBackground?.(this.a.trace, this.b.trace, (m) => {
+        this.model = m;
+        this.seen[this.side] = Number.NaN; // link the other cursor to the active one now
+        this.wake();
+      }, (message) => {
+        this.error = message;
+        this.active().warn(`diff: ${message}`);
+        this.wake();
+      }, () => this.wake());
+      if (!this.b.replayer.keyframesReady && this.b.count >= KEYFRAME_WORKER_MIN_EVENTS) {
+        this.kfJob = this.b.api.backgroundKeyframes?.(this.b.replayer, (done) => { if (done) this.kfDone = true; this.wake(); });
+      }
+      if (!this.diffJob) {
+        this.compute();
+        return true;
+      }
     }
     const b = this.b;
     let more = false;
     if (b.effectsPending) b.resolveEffects();
     const r = b.replayer;
-    if (!r.keyframesReady) {
+    const workerBuilds = this.kfJob !== undefined && !this.kfDone;
+    if (!r.keyframesReady && !workerBuilds) {
       r.buildKeyframesStep(this.kfBudget);
       this.kfBudget = Math.min(this.kfBudget * 2, 50_000);
       more = !r.keyframesReady;
     }
-    if (b.sampleColumns(4)) more = true;
+    const k = b.sampled;
+    if (b.sampleColumns(4) && (b.sampled > k || !workerBuilds)) more = true;
     return more;
   }
 

@@ -59,7 +59,8 @@ test('follows terminal resizes, down to 80x24', { skip }, async () => {
 test('mouse: a click on a row selects that event, the wheel scrolls the list', { skip }, async () => {
   await withTmux(120, 40, async (t) => {
     t.start(`${fixture} 300`);
-    const screen = await t.waitFor(/ #0\/300 /);
+    // the layout settles once the timeline's lanes are sampled (one row per slot that holds a group)
+    const screen = await t.waitFor((s) => / #0\/300 /.test(s) && /│CSG0 +g1/.test(s) && /│CSG1 +g2/.test(s));
     const y = screen.split('\n').findIndex((l) => l.includes(' #7 11.010ms'));
     assert.ok(y > 0);
     // SGR mouse press + release at column 10, row y (1-based)

@@ -230,3 +230,27 @@ test('mode band: a column shows protected time or a reset that happened inside i
   assert.equal(band[20], '█', 'mostly protected');
   assert.equal(band[30], 'R', 'a reset');
 });
+
+test('80 columns: the hint line ends with "? help  q quit" (other hints give way)', () => {
+  for (const w of [80, 60, 120]) {
+    const lines = screen(session(), w, 24).canvas.toText().split('\n');
+    assert.match(lines[23], /\? help {2}q quit {0,2}$/, `width ${w}: ${lines[23]}`);
+    assert.match(lines[23], /^←→ step {2}g go/);
+  }
+});
+
+test('marks: the letters under their columns on the time axis, the delta in the timeline title and the status bar', () => {
+  const s = session();
+  press(s, 'g', '2', '0', 'enter', 'm', 'a', 'g', '1', '5', '0', 'enter', 'm', 'b');
+  const { canvas } = screen(s);
+  const lines = canvas.toText().split('\n');
+  const delta = s.markDelta()!;
+  assert.equal(delta.events, 130);
+  assert.ok(lines[0].includes(`a→b +${(delta.ns / 1e6).toFixed(3)}ms, 130 events`), lines[0]);
+  assert.ok(lines[38].includes(`marks a→b +${(delta.ns / 1e6).toFixed(3)}ms, 130 events`), lines[38]);
+  const axis = lines.find((l) => l.startsWith('│time'))!;
+  const cols = 120 - 2 - 6;
+  const col = (i: number) => 1 + 6 + Math.floor((s.timeAt(i) / s.span) * cols);
+  assert.equal(Array.from(axis)[col(20)], 'a');
+  assert.equal(Array.from(axis)[col(150)], 'b');
+});

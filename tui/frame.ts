@@ -80,7 +80,9 @@ export function drawTrace(c: Canvas, s: Session, r: Rect, g: Glyphs, label = '')
   c.set(ex, stY, g.teeRight, Style.border); c.set(right, stY, g.teeLeft, Style.border);
   // titles
   const { t0, span } = s.window();
-  const tl = `Timeline${label ? ` ${label}` : ''} ${fmtShort(t0)}–${fmtShort(t0 + span)} (${fmtShort(span)} wide, + - zoom)`;
+  const delta = s.markDelta();
+  const tl = `Timeline${label ? ` ${label}` : ''} ${fmtShort(t0)}–${fmtShort(t0 + span)} (${fmtShort(span)} wide, + - zoom)` +
+    (delta ? ` ${delta.text}` : '');
   const focus = (pane: Pane) => s.focus === pane;
   title(c, r.x + 2, r.y, tl, focus('timeline'), r.w - 4);
   title(c, r.x + 2, sepY, `Events ${s.count ? `#${s.index}/${s.count}` : ''}`.trim(), focus('events'), p.events.w - 3);
@@ -95,11 +97,14 @@ export function drawTrace(c: Canvas, s: Session, r: Rect, g: Glyphs, label = '')
   ];
 }
 
-/** Key hints under the status line of one trace. */
+/** Key hints under the status line of one trace (the last two are always shown, see drawStatus). */
 export const STATUS_HINTS: ReadonlyArray<readonly [string, string]> = [
   ['←→', 'step'], ['g', 'go'], ['/', 'filter'], ['n', 'match'], [']', 'mode'], ['}', 'decision'],
-  ['p', 'protm'], ['Enter', 'cause'], ['Bksp', 'back'], ['Tab', 'pane'], ['?', 'help'], ['q', 'quit'],
+  ['p', 'protm'], ['Enter', 'cause'], ['Bksp', 'back'], ['m', 'mark'], ['Tab', 'pane'], ['?', 'help'], ['q', 'quit'],
 ];
+
+/** Hints kept at the end of the hint line whatever its width (how to get help and out). */
+const KEPT_HINTS = 2;
 
 /** The parts of a session's status line: index, time, GPU mode, filter, breakpoints, keyframes. */
 export function statusParts(s: Session): string[] {
@@ -111,6 +116,13 @@ export function statusParts(s: Session): string[] {
   parts.push(`filter ${s.filter ? s.filter.text : '-'}`);
   const bps = s.cursor.breakpoints;
   parts.push(`bp ${bps.length ? bps.map((b) => b.text).join(', ') : '-'}`);
+  const marks = s.markList();
+  if (marks.length) {
+    const d = s.markDelta();
+    parts.push(d ? `marks ${d.text}` : `mark ${marks[0].letter} #${marks[0].index}`);
+  }
+  if (s.check) parts.push(`check ${s.check.total}${s.live === 'live' ? ' so far' : ''}${s.check.total ? ' (! next)' : ''}`);
+  if (s.live) parts.push(s.live);
   if (!s.replayer.keyframesReady) parts.push(`keyframes ${Math.floor(s.replayer.keyframeProgress() * 100)}%`);
   return parts;
 }
@@ -131,19 +143,26 @@ export function drawStatus(
   if (r.h < 2) return;
   const y = r.y + 1;
   if (s.prompt) {
-    const label = s.prompt.kind === 'goto' ? 'go to (1234, #1234, 12ms): ' : 'filter (empty clears): ';
+    const label = s.prompt.kind === 'goto' ? 'go to (1234, #1234, 12ms; g: first event): '
+      : `filter (${s.filter ? `now ${s.filter.text}; ` : ''}empty clears): `;
     const n = c.put(r.x, y, label, Style.prompt, r.w);
     c.put(r.x + n, y, `${s.prompt.text}_`, Style.normal, r.w - n);
   } else if (s.message) {
     c.put(r.x, y, clip(s.message.text, r.w, g.ellipsis), s.message.warn ? Style.warn : Style.normal, r.w);
+  } else if (s.pendingKey) {
+    c.put(r.x, y, s.pendingKey === 'm' ? 'm: a letter sets a mark here (Esc cancels)' : `': a mark's letter jumps to it, ' again returns (Esc cancels)`, Style.prompt, r.w);
   } else {
+    // the hints that fit, then the kept ones (help, quit) even when others had to go
     const hints = over.hints ?? STATUS_HINTS;
+    const width = ([k, what]: readonly [string, string]) => k.length + what.length + 3;
+    const kept = hints.slice(-KEPT_HINTS);
+    let room = r.w - kept.reduce((n, h) => n + width(h), 0);
+    const shown = hints.slice(0, -KEPT_HINTS).filter((h) => (room -= width(h)) >= 0);
     let x = r.x;
-    for (const [k, what] of hints) {
-      const need = k.length + what.length + 3;
-      if (x + need > r.x + r.w) break;
+    for (const [k, what] of [...shown, ...kept]) {
+      if (x + k.length > r.x + r.w) break;
       x += c.put(x, y, k, Style.key);
-      x += c.put(x, y, ` ${what}  `, Style.dim);
+      x += c.put(x, y, ` ${what}  `, Style.dim, Math.max(0, r.x + r.w - x));
     }
   }
 }

@@ -116,6 +116,13 @@ export function drawTimeline(c: Canvas, s: Session, r: Rect, g: Glyphs): Hit[] {
   const rx = r.x + r.w - right.length;
   if (rx > curTo + 1 || rx + right.length < curFrom - 1) c.put(rx, ay, right, Style.dim);
 
+  // marks (m + letter): the letter under the mark's column, over the axis labels
+  for (const m of s.markList()) {
+    if (m.index >= s.count) continue;
+    const mc = Math.floor(((s.timeAt(m.index) - t0) / span) * cols);
+    if (mc >= 0 && mc < cols) c.set(x0 + mc, ay, m.letter, Style.prompt);
+  }
+
   for (let k = 0; k < cols; k++) {
     hits.push({ kind: 'column', rect: { x: r.x + GUTTER + k, y: r.y, w: 1, h: r.h }, column: k, columns: cols });
   }

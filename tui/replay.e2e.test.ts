@@ -116,7 +116,7 @@ test('120x40: a breakpoint on a filter, c forwards and C back to it; g 12ms land
     await t.waitFor(atIndex(0));
     t.send('/'); t.send('type=ModeSwitch', true); t.send('Enter');
     await t.waitFor(atIndex(exp.switches[0]));
-    t.send('b');
+    t.send('B');
     await t.waitFor(/bp type=ModeSwitch/);
     t.send('c');
     await t.waitFor(atIndex(exp.switches[1]));

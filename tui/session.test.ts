@@ -112,18 +112,92 @@ test('/ sets a filter and finds the first match; n/N move between matches; bad f
   assert.equal(s.index, 5);
   assert.equal(s.matches(8), true);
   assert.equal(s.matches(7), false);
-  press(s, '/'); typeText(s, ' nonsense'); press(s, 'enter');
+  press(s, '/'); typeText(s, 'nonsense'); press(s, 'enter');
   assert.equal(s.message?.warn, true);
   assert.equal(s.filter?.text, 'type=job', 'a bad filter keeps the old one');
+  // the prompt opens empty (not pre-filled with the filter): Enter on it clears the filter
+  press(s, '/');
+  assert.equal(s.prompt?.text, '');
+  press(s, 'enter');
+  assert.equal(s.filter, undefined);
+  assert.equal(s.message?.text, 'filter cleared');
 });
 
-test('b sets a breakpoint on the filter; c/C continue to it; b again removes it', () => {
+test('vi and less keys: j/k, G and gg, Ctrl-D/Ctrl-U, space/b page; g then a number still goes there', () => {
   const s = session();
-  press(s, 'b');
+  s.listRows = 10;
+  press(s, 'j', 'j', 'j');
+  assert.equal(s.index, 3);
+  press(s, 'k');
+  assert.equal(s.index, 2);
+  press(s, 'G');
+  assert.equal(s.index, 199);
+  press(s, 'g', 'g');
+  assert.equal(s.index, 0, 'gg: the first event');
+  assert.equal(s.prompt, undefined);
+  press(s, 'C-d');
+  assert.equal(s.index, 5, 'half a page of 10 rows');
+  press(s, 'C-u');
+  assert.equal(s.index, 0);
+  press(s, 'space');
+  assert.equal(s.index, 9, 'a page (rows - 1)');
+  press(s, 'space', 'b');
+  assert.equal(s.index, 9);
+  press(s, 'g'); typeText(s, '42'); press(s, 'enter');
+  assert.equal(s.index, 42, 'g then a number');
+  press(s, 'g'); typeText(s, '#1g');
+  assert.equal((s as Session).prompt?.text, '#1g', 'g later in the prompt is a character');
+  press(s, 'escape');
+  press(s, 'h');
+  assert.equal(s.helpOpen, true, 'h opens help (as in less)');
+  press(s, 'j', 'G', 'g');
+  assert.equal(s.helpScroll, 0);
+  press(s, 'q');
+  assert.equal(s.helpOpen, false);
+});
+
+test('marks: m + letter sets, \' + letter jumps, \'\' returns; the delta of the two newest marks', () => {
+  const s = session();
+  press(s, 'g'); typeText(s, '12'); press(s, 'enter');
+  press(s, 'm', 'a');
+  assert.equal(s.marks.get('a')?.index, 12);
+  assert.equal(s.markDelta(), undefined);
+  press(s, 'G', 'm', 'b');
+  const d = s.markDelta()!;
+  assert.equal(d.from.letter, 'a');
+  assert.equal(d.to.letter, 'b');
+  assert.equal(d.events, 199 - 12);
+  assert.equal(d.ns, s.timeAt(199) - s.timeAt(12));
+  assert.match(s.message?.text ?? '', /mark b at #199 +\(a→b \+\d+\.\d{3}ms, 187 events\)/);
+  press(s, "'", 'a');
+  assert.equal(s.index, 12);
+  press(s, "'", "'");
+  assert.equal(s.index, 199, "'' goes back to before the jump");
+  press(s, "'", 'z');
+  assert.equal(s.message?.warn, true);
+  assert.match(s.message?.text ?? '', /no mark z/);
+  press(s, 'm', '1');
+  assert.equal(s.message?.warn, true, 'a mark is a letter');
+  // a mark set earlier in the trace than the other still reads forwards
+  press(s, 'g'); typeText(s, '5'); press(s, 'enter');
+  press(s, 'm', 'c');
+  assert.equal(s.markDelta()?.text.startsWith('c→b +'), true);
+});
+
+test('the first + zooms in visibly: every span but the whole trace is at most two thirds of it', () => {
+  const s = session();
+  const whole = s.span;
+  press(s, '+');
+  assert.ok(s.span <= (whole * 2) / 3, `${s.span} after + on ${whole}`);
+});
+
+test('B sets a breakpoint on the filter; c/C continue to it; B again removes it', () => {
+  const s = session();
+  press(s, 'B');
   assert.equal(s.message?.warn, true, 'no filter yet');
   press(s, '/'); typeText(s, 'type=modeSwitch'); press(s, 'enter');
   assert.equal(s.index, 15);
-  press(s, 'b');
+  press(s, 'B');
   assert.equal(s.cursor.breakpoints.length, 1);
   press(s, 'c');
   assert.equal(s.index, 16);
@@ -131,7 +205,7 @@ test('b sets a breakpoint on the filter; c/C continue to it; b again removes it'
   assert.equal(s.index, 26);
   press(s, 'C');
   assert.equal(s.index, 16);
-  press(s, 'b');
+  press(s, 'B');
   assert.equal(s.cursor.breakpoints.length, 0);
   press(s, 'c');
   assert.match(s.message?.text ?? '', /no breakpoints/);
@@ -211,4 +285,51 @@ test('zoom narrows the window around the cursor and stops at the whole trace', (
   const { t0, span } = s.window();
   const t = s.timeAt(s.index);
   assert.ok(t >= t0 && t < t0 + span, 'the cursor is inside the window');
+});
+
+test('! jumps from one check finding to the next (following a recording), and says why it cannot otherwise', () => {
+  const s = session();
+  press(s, '!');
+  assert.match(s.message?.text ?? '', /while following a recording/);
+  s.live = 'live';
+  press(s, '!');
+  assert.match(s.message?.text ?? '', /still running/);
+  s.check = {
+    events: 200, total: 3,
+    findings: [
+      { rule: 'R5', name: 'protm-enter-completes', severity: 'anomaly', index: 20, message: 'no ack' },
+      { rule: 'R9', name: 'sole-resident', severity: 'violation', index: 90, message: 'two resident' },
+      { rule: 'R5', name: 'protm-enter-completes', severity: 'anomaly', index: 150, message: 'no ack' },
+    ],
+  };
+  press(s, '!');
+  assert.equal(s.index, 20);
+  assert.match(s.message?.text ?? '', /^check 1\/3: R5 protm-enter-completes #20: anomaly: no ack$/);
+  press(s, '!', '!');
+  assert.equal(s.index, 150);
+  press(s, '!');
+  assert.equal(s.index, 20, 'after the last, the first again');
+  press(s, 'backspace');
+  assert.equal(s.index, 150, 'each jump is in the history');
+});
+
+test('grow: a followed recording gets longer; the cursor stays at the end when it was there, else where it is', () => {
+  const all = stubEvents(300);
+  const shown = all.slice(0, 100);
+  const s = new Session(stubApi, stubReplayer(shown), {});
+  press(s, 'G');
+  assert.equal(s.index, 99);
+  const whole = s.span;
+  shown.push(...all.slice(100, 200));
+  assert.equal(s.grow(), 100);
+  assert.equal(s.count, 200);
+  assert.equal(s.index, 199, 'at the end, it stays at the end');
+  assert.ok(s.span > whole && s.zoom === s.spans.length - 1, 'the timeline still shows the whole trace');
+  press(s, 'g'); typeText(s, '50'); press(s, 'enter');
+  shown.push(...all.slice(200, 300));
+  assert.equal(s.grow(), 100);
+  assert.equal(s.index, 50, 'moved away from the end, it stays');
+  assert.equal(s.grow(), 0, 'nothing new');
+  press(s, 'G');
+  assert.equal(s.index, 299);
 });

@@ -9,10 +9,10 @@
  * Facts about the trace come from the replayer through `ReplayApi` and are cached per cursor index.
  */
 import type {
-  CursorLike, EventLike, FilterLike, LaneSample, ReplayApi, ReplayerLike, StateLike, StateTable, TraceLike,
+  CheckResult, CursorLike, EventLike, FilterLike, LaneSample, ReplayApi, ReplayerLike, StateLike, StateTable, TraceLike,
 } from './contract.js';
 import type { Style } from './canvas.js';
-import { ZOOM_SPANS } from './time-format.js';
+import { ZOOM_SPANS, fmtTime } from './time-format.js';
 
 export type Pane = 'events' | 'detail' | 'state' | 'timeline';
 export const PANES: readonly Pane[] = ['events', 'detail', 'state', 'timeline'];
@@ -39,6 +39,9 @@ export interface DetailModel {
 
 export interface Message { text: string; warn: boolean }
 
+/** A mark (`m` + letter): an event, and when it was set (the two newest give the delta readout). */
+export interface Mark { letter: string; index: number; order: number }
+
 /** A timeline lane: one CSG slot (slot ≥ 0), or a run of slots empty in the whole window (slot −1, from..to). */
 export type LaneRow = { slot: number; to: number; from?: number };
 
@@ -53,7 +56,8 @@ export const EFFECTS_WINDOW = 2048;
 export class Session {
   readonly trace: TraceLike;
   readonly cursor: CursorLike;
-  readonly count: number;
+  /** Events in the trace (grows while a recording is followed, see `grow`). */
+  count: number;
 
   focus: Pane = 'events';
   /** First row of the events list; the list follows the cursor unless the wheel scrolled it. */
@@ -76,17 +80,30 @@ export class Session {
   message: Message | undefined;
   helpOpen = false;
   helpScroll = 0;
+  /** The first key of a two-key command (`m` or `'`) waiting for its letter. */
+  pendingKey: 'm' | "'" | undefined;
+  /** Marks by letter (`m` + letter sets, `'` + letter jumps). */
+  readonly marks = new Map<string, Mark>();
+  private markSerial = 0;
+  /** `check` findings (run in the background; again as a followed recording grows). */
+  check: CheckResult | undefined;
+  /** A followed recording's state for the status bar ("live", "recording closed", …). */
+  live: string | undefined;
 
   /** Timeline spans: the 1-2-5 ladder below the whole trace, then the whole trace. */
-  readonly spans: readonly number[];
+  spans: readonly number[];
   /** Timeline zoom: index into `spans`; the window start follows the cursor. */
   zoom: number;
   /** Most CSG slots seen so far (the lanes never shrink while the user moves). */
   private maxSlots = 0;
   private t0 = 0;
   private samples: Array<LaneSample | undefined> = [];
+  /** The columns before the trace grew, drawn until their replacements are sampled (no blank flash). */
+  private stale: Array<LaneSample | undefined> = [];
   private samplesKey = '';
   private nextSample = 0;
+  /** Timeline columns sampled so far (the background loop sees whether a slice made progress). */
+  sampled = 0;
 
   private stateIdx = Number.NaN;
   private stateVal: StateLike;
@@ -94,8 +111,8 @@ export class Session {
   private tablesVal: StateTable[] | undefined;
   private detailVal: DetailModel | undefined;
   private readonly lineCache = new Map<number, string>();
-  private readonly firstT: number;
-  private readonly lastT: number;
+  private firstT: number;
+  private lastT: number;
 
   /** Find effect links in the background (the UI) rather than on every move (tests, summaries). */
   deferEffects = false;
@@ -113,14 +130,43 @@ export class Session {
     this.cursor = api.newCursor(replayer);
     this.firstT = this.count ? this.trace.timeOf(0) : 0;
     this.lastT = this.count ? this.trace.timeOf(this.count - 1) : 0;
-    const full = Math.max(1, this.lastT - this.firstT + 1);
-    this.spans = [...ZOOM_SPANS.filter((x) => x < full), full];
+    this.spans = zoomSpans(this.lastT - this.firstT);
     this.zoom = this.spans.length - 1;
     if (this.count && this.cursor.index < 0) this.cursor.seek(0);
     if (opts.at !== undefined && opts.at !== '') this.cursor.seek(opts.at);
   }
 
   get index(): number { return this.cursor.index; }
+
+  /** True while keys go to a prompt, the help or a two-key command rather than to the view. */
+  get capturing(): boolean { return !!this.prompt || this.helpOpen || this.pendingKey !== undefined; }
+
+  /**
+   * The trace grew (a recording being followed): take the new events. The cursor stays where it is,
+   * unless it was on the last event: then it moves to the new last one (as `tail -f`). The timeline
+   * keeps showing the whole trace when it did. Returns the number of new events.
+   */
+  grow(): number {
+    const before = this.count;
+    const n = this.trace.eventCount;
+    if (n <= before) return 0;
+    const atEnd = before === 0 || this.index >= before - 1;
+    const whole = this.zoom === this.spans.length - 1;
+    const span = this.span;
+    this.count = n;
+    if (before === 0) this.firstT = this.trace.timeOf(0);
+    this.lastT = this.trace.timeOf(n - 1);
+    this.spans = zoomSpans(this.lastT - this.firstT);
+    this.zoom = whole ? this.spans.length - 1 : Math.max(0, this.spans.indexOf(span));
+    this.lineCache.clear();
+    this.stale = this.samples;
+    if (atEnd) {
+      this.cursor.seek(n - 1);
+      this.reveal = 'near';
+      this.moved();
+    }
+    return n - before;
+  }
 
   // ───────────────────────────── cached facts at the cursor ─────────────────────────────
 
@@ -330,7 +376,7 @@ export class Session {
 
   toggleBreakpoint(): void {
     const f = this.filter;
-    if (!f) { this.warn('no filter: press / to set one, then b makes it a breakpoint'); return; }
+    if (!f) { this.warn('no filter: press / to set one, then B makes it a breakpoint'); return; }
     const bps = this.cursor.breakpoints;
     const k = bps.findIndex((b) => b.text === f.text);
     if (k >= 0) {
@@ -343,7 +389,7 @@ export class Session {
   }
 
   continueTo(dir: 1 | -1): void {
-    if (!this.cursor.breakpoints.length) { this.warn('no breakpoints: / sets a filter, b makes it one'); return; }
+    if (!this.cursor.breakpoints.length) { this.warn('no breakpoints: / sets a filter, B makes it one'); return; }
     const before = this.index;
     const hit = this.cursor.continue(dir);
     const after = this.index;
@@ -422,7 +468,10 @@ export class Session {
     return { t0: this.t0, span };
   }
 
-  /** Sampled lanes for `cols` columns of the current window (undefined = not sampled yet). */
+  /**
+   * Lanes for `cols` columns of the current window, as drawn (undefined = not sampled yet). While a
+   * followed recording's new window is being sampled, the columns from before it grew stand in.
+   */
   columns(cols: number): Array<LaneSample | undefined> {
     const { t0, span } = this.window();
     const key = `${t0}|${span}|${cols}`;
@@ -430,8 +479,11 @@ export class Session {
       this.samplesKey = key;
       this.samples = new Array<LaneSample | undefined>(cols).fill(undefined);
       this.nextSample = 0;
+      if (this.stale.length !== cols) this.stale = [];
     }
-    return this.samples;
+    if (!this.stale.length) return this.samples;
+    if (this.nextSample >= cols) { this.stale = []; return this.samples; }
+    return this.samples.map((x, k) => x ?? this.stale[k]);
   }
 
   /** Event index whose state column c shows: the last event before the column's end. */
@@ -470,8 +522,10 @@ export class Session {
       if (t0 + ((c + 1) * span) / cols > frontierT) return true;
       this.samples[c] = this.api.lanes(this.replayer.stateAt(this.columnIndex(c, cols)));
       done++;
+      this.sampled++;
     }
     while (this.nextSample < cols && this.samples[this.nextSample]) this.nextSample++;
+    if (this.nextSample >= cols) this.stale = [];
     return this.nextSample < cols;
   }
 
@@ -488,20 +542,28 @@ export class Session {
     if (k === 'C-c') return 'quit';
     if (this.prompt) return this.promptKey(k);
     if (this.helpOpen) return this.helpKey(k);
+    if (this.pendingKey) return this.markKey(k);
     this.message = undefined;
+    const page = Math.max(1, this.listRows - 1);
+    const half = Math.max(1, Math.floor(this.listRows / 2));
     switch (k) {
       case 'q': return 'quit';
       case '?': case 'h': this.helpOpen = true; this.helpScroll = 0; return 'redraw';
       case 'left': this.step(-1); return 'redraw';
       case 'right': this.step(1); return 'redraw';
-      case 'up': return this.paneScroll(-1);
-      case 'down': return this.paneScroll(1);
-      case 'pageup': return this.paneScroll(-Math.max(1, this.listRows - 1));
-      case 'pagedown': return this.paneScroll(Math.max(1, this.listRows - 1));
+      case 'up': case 'k': return this.paneScroll(-1);
+      case 'down': case 'j': return this.paneScroll(1);
+      case 'pageup': case 'b': return this.paneScroll(-page);
+      case 'pagedown': case 'space': return this.paneScroll(page);
+      case 'C-u': return this.paneScroll(-half);
+      case 'C-d': return this.paneScroll(half);
       case 'home': this.jumpTo(0); return 'redraw';
-      case 'end': this.jumpTo(this.count - 1); return 'redraw';
+      case 'end': case 'G': this.jumpTo(this.count - 1); return 'redraw';
       case 'g': case ':': this.prompt = { kind: 'goto', text: '' }; return 'redraw';
-      case '/': this.prompt = { kind: 'filter', text: this.filter?.text ?? '' }; return 'redraw';
+      // a new filter, not the old one to edit: Enter on the empty prompt clears it
+      case '/': this.prompt = { kind: 'filter', text: '' }; return 'redraw';
+      case 'm': case "'": this.pendingKey = k; return 'redraw';
+      case '!': this.nextFinding(); return 'redraw';
       case 'n': case 'N': {
         const f = this.filter;
         if (!f) { this.warn('no filter: press / to set one'); return 'redraw'; }
@@ -511,7 +573,7 @@ export class Session {
       case ']': case '[': return this.findBuiltin(this.api.filters.modeSwitch, k === ']' ? 1 : -1, 'mode switch');
       case '}': case '{': return this.findBuiltin(this.api.filters.decision, k === '}' ? 1 : -1, 'scheduling decision');
       case 'p': return this.findBuiltin(this.api.filters.protectedEntry, 1, 'protected-mode entry');
-      case 'b': this.toggleBreakpoint(); return 'redraw';
+      case 'B': this.toggleBreakpoint(); return 'redraw';
       case 'c': case 'C': {
         const dir = k === 'c' ? 1 : -1;
         return { busy: `running ${dir > 0 ? 'forwards' : 'backwards'} to a breakpoint …`, run: () => this.continueTo(dir) };
@@ -598,6 +660,11 @@ export class Session {
         return { busy: `searching ${p.text} …`, run: () => this.setFilter(p.text) };
       }
       case 'backspace': p.text = p.text.slice(0, -1); return 'redraw';
+      case 'g':
+        // `gg` (vi, less): the first event; `g` later in the text is just a character
+        if (p.kind === 'goto' && p.text === '') { this.prompt = undefined; this.jumpTo(0); return 'redraw'; }
+        p.text += k;
+        return 'redraw';
       default:
         if (k === 'space') k = ' ';
         if (Array.from(k).length === 1 && k >= ' ') { p.text += k; return 'redraw'; }
@@ -605,16 +672,88 @@ export class Session {
     }
   }
 
+  /** The letter after `m` (set a mark) or `'` (jump to it; `''` returns to before the last jump). */
+  private markKey(k: string): KeyResult {
+    const first = this.pendingKey;
+    this.pendingKey = undefined;
+    if (k === 'escape') return 'redraw';
+    if (first === "'" && k === "'") { this.back(); return 'redraw'; }
+    if (!/^[a-zA-Z]$/.test(k)) { this.warn(`${first} takes a letter (a-z, A-Z)`); return 'redraw'; }
+    if (first === 'm') {
+      if (!this.count) return 'redraw';
+      this.marks.set(k, { letter: k, index: this.index, order: this.markSerial++ });
+      this.say(`mark ${k} at #${this.index}${this.markDelta() ? `  (${this.markDelta()!.text})` : ''}`);
+      return 'redraw';
+    }
+    const m = this.marks.get(k);
+    if (!m) { this.warn(`no mark ${k}: m${k} sets it`); return 'redraw'; }
+    this.jumpTo(Math.min(m.index, this.count - 1));
+    this.say(`mark ${k}: #${m.index}  (Backspace returns)`);
+    return 'redraw';
+  }
+
+  /** `!`: the next `check` finding after the cursor (from the first one after the last). */
+  nextFinding(): void {
+    const c = this.check;
+    if (!c) {
+      this.say(this.live ? 'check is still running …' : '! jumps between check findings while following a recording (replay --follow); csftrace check lists them');
+      return;
+    }
+    if (!c.findings.length) { this.say(`check: no finding in ${c.events} events`); return; }
+    const f = c.findings.find((x) => x.index > this.index && x.index < this.count) ?? c.findings[0];
+    this.jumpTo(f.index);
+    const k = c.findings.indexOf(f) + 1;
+    this.say(`check ${k}/${c.total}: ${f.rule} ${f.name} #${f.index}: ${f.severity === 'anomaly' ? 'anomaly: ' : ''}${f.message}`);
+  }
+
+  /** Marks in the order they were set. */
+  markList(): Mark[] {
+    return [...this.marks.values()].sort((x, y) => x.order - y.order);
+  }
+
+  /**
+   * The delta between the two marks set last, earlier one first: "a→b +1.234ms, 412 events"
+   * (undefined with fewer than two marks).
+   */
+  markDelta(): { from: Mark; to: Mark; ns: number; events: number; text: string } | undefined {
+    const l = this.markList();
+    if (l.length < 2) return undefined;
+    let [x, y] = l.slice(-2);
+    if (y.index < x.index) [x, y] = [y, x];
+    const ns = this.timeAt(y.index) - this.timeAt(x.index);
+    const events = y.index - x.index;
+    return { from: x, to: y, ns, events, text: `${x.letter}→${y.letter} +${fmtTime(ns)}, ${events} event${events === 1 ? '' : 's'}` };
+  }
+
   private helpKey(k: string): KeyResult {
     switch (k) {
       case 'q': case '?': case 'h': case 'escape': case 'enter': this.helpOpen = false; return 'redraw';
-      case 'up': this.helpScroll = Math.max(0, this.helpScroll - 1); return 'redraw';
-      case 'down': this.helpScroll++; return 'redraw';
-      case 'pageup': this.helpScroll = Math.max(0, this.helpScroll - 10); return 'redraw';
-      case 'pagedown': case 'space': this.helpScroll += 10; return 'redraw';
+      case 'up': case 'k': this.helpScroll = Math.max(0, this.helpScroll - 1); return 'redraw';
+      case 'down': case 'j': this.helpScroll++; return 'redraw';
+      case 'pageup': case 'b': case 'C-u': this.helpScroll = Math.max(0, this.helpScroll - 10); return 'redraw';
+      case 'pagedown': case 'space': case 'C-d': this.helpScroll += 10; return 'redraw';
+      case 'home': case 'g': this.helpScroll = 0; return 'redraw';
+      case 'end': case 'G': this.helpScroll = Number.MAX_SAFE_INTEGER; return 'redraw';
       default: return 'ignore';
     }
   }
+}
+
+/** True when a start position (an index, "#1234", or a time) lies after the trace's last event. */
+export function isPastEnd(at: string, s: Session): boolean {
+  const m = /^\s*#?(\d+)\s*$/.exec(at);
+  if (m) return Number(m[1]) > s.count - 1;
+  const t = s.api.parseTime(at);
+  return t !== undefined && s.count > 0 && t > s.timeAt(s.count - 1);
+}
+
+/**
+ * The zoom ladder for a trace lasting `lengthNs`: 1-2-5 spans at most two thirds of it (so the
+ * first `+` always narrows the window visibly), then the whole trace.
+ */
+export function zoomSpans(lengthNs: number): number[] {
+  const full = Math.max(1, lengthNs + 1);
+  return [...ZOOM_SPANS.filter((x) => x <= (full * 2) / 3), full];
 }
 
 /** The state tab a table belongs to, from its title (renderState's tables carry no tab of their own). */

@@ -66,7 +66,8 @@ export function stubTrace(events: StubEvent[]): TraceLike {
   return {
     path: '/tmp/stub.csft',
     header: { scenarioName: 'stub', policy: 'panthor-2026', heapPolicy: 'probe-defer', seed: 1, durationNs: 100_000_000, producer: 'csftrace 0.1.0', modelVersion: 'stub' },
-    eventCount: events.length,
+    // a getter: a test can push events to follow a growing recording
+    get eventCount() { return events.length; },
     notices: [],
     familyCounts: [3, 0, 10, 0, 0, 3, 10],
     chunks: [{}],
@@ -122,28 +123,27 @@ function parseTime(text: string): number | undefined {
 
 export function stubCursor(r: ReplayerLike): CursorLike {
   const tr = r.trace;
-  const n = tr.eventCount;
   const c: CursorLike = {
     index: -1,
     breakpoints: [],
-    step(k) { c.index = Math.max(-1, Math.min(n - 1, c.index + k)); return c.index; },
+    step(k) { c.index = Math.max(-1, Math.min(tr.eventCount - 1, c.index + k)); return c.index; },
     seek(target) {
-      if (typeof target === 'number') { c.index = Math.max(-1, Math.min(n - 1, target)); return c.index; }
+      if (typeof target === 'number') { c.index = Math.max(-1, Math.min(tr.eventCount - 1, target)); return c.index; }
       const t = parseTime(target);
-      if (t !== undefined) { c.index = Math.min(n - 1, tr.indexAtTime(t)); return c.index; }
+      if (t !== undefined) { c.index = Math.min(tr.eventCount - 1, tr.indexAtTime(t)); return c.index; }
       const m = /^#?(\d+)$/.exec(target);
       if (!m) throw new FilterError(`bad position "${target}": use an index (1234, #1234) or a time (12.5ms)`);
-      c.index = Math.min(n - 1, Number(m[1]));
+      c.index = Math.min(tr.eventCount - 1, Number(m[1]));
       return c.index;
     },
     find(f, dir) {
-      for (let i = c.index + dir; i >= 0 && i < n; i += dir) {
+      for (let i = c.index + dir; i >= 0 && i < tr.eventCount; i += dir) {
         if (f.matchEvent(tr.event(i), i)) { c.index = i; return i; }
       }
       return undefined;
     },
     continue(dir) {
-      for (let i = c.index + dir; i >= 0 && i < n; i += dir) {
+      for (let i = c.index + dir; i >= 0 && i < tr.eventCount; i += dir) {
         if (c.breakpoints.some((b) => b.matchEvent(tr.event(i), i))) { c.index = i; return i; }
       }
       return undefined;
@@ -151,7 +151,7 @@ export function stubCursor(r: ReplayerLike): CursorLike {
     causeOf(i) { const ev = tr.event(i); return ev.cause ? i - ev.cause : undefined; },
     effectsOf(i) {
       const out: number[] = [];
-      for (let k = i + 1; k < Math.min(n, i + 1000); k++) if (tr.event(k).cause && k - tr.event(k).cause === i) out.push(k);
+      for (let k = i + 1; k < Math.min(tr.eventCount, i + 1000); k++) if (tr.event(k).cause && k - tr.event(k).cause === i) out.push(k);
       return out;
     },
   };
@@ -186,6 +186,7 @@ export const stubApi: ReplayApi = {
     ];
   },
   newCursor: stubCursor,
+  parseTime: (text) => parseTime(text),
   resolvePosition(trace, target) {
     const t = parseTime(target);
     if (t !== undefined) return Math.min(trace.eventCount - 1, trace.indexAtTime(t));

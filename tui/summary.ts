@@ -7,6 +7,7 @@ import type { ReplayApi, ReplayerLike } from './contract.js';
 import { Session } from './session.js';
 import { wrap } from './pane-detail.js';
 import { fmtTime } from './time-format.js';
+import { isPastEnd } from './session.js';
 
 /** Traces larger than this are not scanned for the first protected entry (it would take seconds). */
 const SCAN_LIMIT = 2_000_000;
@@ -68,6 +69,7 @@ export function summaryText(api: ReplayApi, replayer: ReplayerLike, opts: { at?:
     const i = s.index;
     const lanes = api.lanes(replayer.stateAt(i));
     const slots = lanes.slots.map((sl, k) => `CSG${k} ${sl.group ? `g${sl.group}${sl.isProtected ? ' (protected)' : ''}` : '-'}`).join(', ');
+    if (opts.at !== undefined && isPastEnd(opts.at, s)) out.push(cut(`  --at ${opts.at} is past the end of the trace: at the last event`));
     out.push(cut(`  at ${s.line(i)}`));
     out.push(cut(`    GPU ${lanes.mode}${lanes.protectedGroup ? ` (protected group g${lanes.protectedGroup})` : ''}; ${slots || 'no CSG slots'}`));
   }

@@ -7,6 +7,7 @@
  * or as plain ASCII when the locale is not UTF-8, so a capture of the screen is readable text.
  */
 import blessed from 'blessed';
+import { spawnSync } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { ASCII_GLYPHS, Canvas, STYLE_COUNT, Style, UNICODE_GLYPHS, type Glyphs } from './canvas.js';
 
@@ -19,6 +20,8 @@ export interface TermOptions {
   ascii: boolean;
   terminal?: string;
   mouse?: boolean;
+  /** Colours the terminal shows (detectColors); default: detected from the environment. */
+  colors?: number;
 }
 
 export type MouseAction = 'click' | 'wheelup' | 'wheeldown';
@@ -68,6 +71,51 @@ const TO_ASCII: Record<string, string> = {
   '▲': '^', '█': '@', '▌': '%', '▒': '#', '·': '.', '━': '=', '⌫': '<',
 };
 
+/**
+ * Terminal families that show the 16 ANSI colours (SGR 90–97 included) whatever their terminfo
+ * entry says: plain `xterm`'s entry claims 8, and blessed cannot read the newer `tmux-256color` and
+ * `screen-256color` entries nor find `alacritty` or `xterm-kitty`, so it falls back to 8 colours and
+ * draws dim text (colour 8, SGR 90) as black (SGR 30).
+ */
+const SIXTEEN_COLOUR_FAMILIES = /^(xterm|tmux|screen|rxvt|alacritty|kitty|xterm-kitty|foot|wezterm|vte|gnome|konsole|st|putty|iterm|contour|ghostty|linux)([-.+]|$)/;
+
+/** Colours of the terminal named by TERM, from `tput colors` (undefined when tput does not know it). */
+export function tputColors(term: string): number | undefined {
+  if (!term) return undefined;
+  try {
+    const r = spawnSync('tput', ['colors'], { env: { ...process.env, TERM: term }, encoding: 'utf8', timeout: 1000 });
+    const n = r.status === 0 ? Number(r.stdout.trim()) : Number.NaN;
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How many colours to draw with: 256 when COLORTERM says truecolor/24bit or TERM names 256 colours,
+ * else the larger of `tput colors` and 16 for a known terminal family, else 8 (0 for `dumb`).
+ */
+export function detectColors(env: NodeJS.ProcessEnv, tput: (term: string) => number | undefined = tputColors): number {
+  const term = env.TERM ?? '';
+  if (term === 'dumb') return 0;
+  const ct = (env.COLORTERM ?? '').toLowerCase();
+  if (ct === 'truecolor' || ct === '24bit' || /256col/.test(term)) return 256;
+  const fromTput = tput(term) ?? 0;
+  const fromName = SIXTEEN_COLOUR_FAMILIES.test(term) ? 16 : 8;
+  return Math.min(256, Math.max(fromTput, fromName));
+}
+
+/**
+ * The terminfo name blessed is given: blessed parses the xterm entries well but not the newer
+ * tmux/screen ones (it prints a compile error and falls back to 8-colour xterm), and it does not
+ * know alacritty or kitty. These all take xterm's sequences.
+ */
+export function blessedTerminal(term: string | undefined, colors: number): string | undefined {
+  if (term === undefined || term === '') return undefined;
+  if (/^(tmux|screen|alacritty|xterm-kitty|kitty|foot|wezterm)([-.+]|$)/.test(term)) return colors >= 256 ? 'xterm-256color' : 'xterm';
+  return term;
+}
+
 /** True when the locale says the terminal takes UTF-8. */
 export function localeIsUtf8(env: NodeJS.ProcessEnv): boolean {
   const v = env.LC_ALL || env.LC_CTYPE || env.LANG || '';
@@ -83,10 +131,12 @@ export class Terminal {
   constructor(readonly opts: TermOptions) {
     this.glyphs = opts.ascii ? ASCII_GLYPHS : UNICODE_GLYPHS;
     this.attrs = styleAttrs(opts.noColor);
+    const term = opts.terminal ?? process.env.TERM;
+    const colors = opts.colors ?? detectColors({ ...process.env, TERM: term });
     this.screen = blessed.screen({
       input: opts.input as any,
       output: opts.output as any,
-      terminal: opts.terminal,
+      terminal: blessedTerminal(term, colors),
       smartCSR: true,
       fullUnicode: false,
       forceUnicode: !opts.ascii,
@@ -96,6 +146,9 @@ export class Terminal {
       title: 'csftrace replay',
       resizeTimeout: 50,
     } as blessed.Widgets.IScreenOptions);
+    // blessed reduces colours to its terminfo's count: give it the detected one (dim = SGR 90)
+    const tput = (this.screen as any).tput;
+    tput.colors = Math.max(colors, tput.colors ?? 0);
     // Never use the ACS alternate charset: box characters go out as UTF-8 (readable captures).
     (this.screen as any).tput.brokenACS = true;
     (this.screen as any).tput.strings.enter_alt_charset_mode = '';

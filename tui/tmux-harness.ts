@@ -52,8 +52,13 @@ export class Tmux {
     return this.tmux(['capture-pane', '-p', '-t', 'main'], { allowFail: true });
   }
 
+  /** The pane with the escape sequences of its colours and attributes (capture-pane -e). */
+  captureEscapes(): string {
+    return this.tmux(['capture-pane', '-p', '-e', '-t', 'main'], { allowFail: true });
+  }
+
   /** Polls the pane until `pred` holds (or text matches); throws with the last capture on timeout. */
-  async waitFor(what: RegExp | string | ((screen: string) => boolean), timeoutMs = 10_000): Promise<string> {
+  async waitFor(what: RegExp | string | ((screen: string) => boolean), timeoutMs = 30_000): Promise<string> {
     const pred = typeof what === 'function' ? what
       : typeof what === 'string' ? (s: string) => s.includes(what) : (s: string) => what.test(s);
     const deadline = Date.now() + timeoutMs;

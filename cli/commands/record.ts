@@ -25,6 +25,7 @@ interface RecordFlags extends ScenarioFlags {
   fast?: boolean;
   json?: boolean;
   force?: boolean;
+  tui?: boolean;
 }
 
 export function humanBytes(n: number): string {
@@ -65,6 +66,7 @@ export function register(program: Command): void {
     .option('--wall-clock', 'store the wall-clock time in the header (the file is then not byte-identical across runs)')
     .option('--json', 'print the result as JSON')
     .option('--force', 'replace an existing file that is not a csftrace trace')
+    .option('--tui', 'watch the recording in the terminal UI as it is written (q stops the recording early)')
     .addHelpText('after', `
 The same scenario, seed, policy and duration give a byte-identical file.
 Ctrl-C (SIGINT) or SIGTERM stops early and still closes the file with its index; after a kill -9
@@ -93,9 +95,10 @@ Examples:
       });
       const stop = new SharedArrayBuffer(4);
       const stopFlag = new Int32Array(stop);
+      if (opts.tui && !(process.stdout.isTTY && process.stdin.isTTY)) throw new CliError('--tui needs a terminal on stdin and stdout');
       const bar = progressBar();
       const data: RecordWorkerData = {
-        path: opts.output, header, config, chunkEvents, stop, progress: process.stderr.isTTY === true,
+        path: opts.output, header, config, chunkEvents, stop, progress: process.stderr.isTTY === true && !opts.tui,
         compression: opts.fast ? 'fast' : 'hc',
       };
       const worker = new Worker(new URL('./record-worker.js', import.meta.url), { workerData: data });
@@ -107,6 +110,11 @@ Examples:
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      // --tui: the UI follows the file as it is written; quitting it stops the recording (closed with its index)
+      let recorded = false;
+      const ui = opts.tui
+        ? (await import('./replay.js')).followInTui(opts.output, () => recorded).finally(() => { if (!recorded) Atomics.store(stopFlag, 0, 1); })
+        : undefined;
       let msg: RecordWorkerMessage;
       try {
         msg = await new Promise<RecordWorkerMessage>((resolve, reject) => {
@@ -119,11 +127,13 @@ Examples:
           worker.on('exit', (code) => reject(new Error(`record worker exited (${code}) without a result`)));
         });
       } finally {
+        recorded = true;
         bar.clear();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
       }
       await worker.terminate();
+      await ui;
       if (msg.type === 'error') {
         if (msg.userFacing) throw new CliError(msg.message);
         throw new Error(`${msg.message}\n${msg.stack ?? ''}`);

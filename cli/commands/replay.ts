@@ -7,9 +7,42 @@
  */
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { diffReport, diffTraces, renderDiffText, resolvePosition } from '../../replayer/index.js';
+import { diffReport, diffTraces, fileHasWriter, renderDiffText, resolvePosition } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
 import { escapeStrings, printText } from '../output.js';
+
+/**
+ * Opens a trace for the UI, waiting up to `waitMs` for a recording that has just started to write
+ * its header (`--follow`, `record --tui`). Other problems (a file that is not a trace) fail at once.
+ */
+export async function openWhenReady(path: string, waitMs: number): Promise<ReturnType<typeof import('../../tui/index.js')['openReplay']>> {
+  const { openReplay } = await import('../../tui/index.js');
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return openReplay(path);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      const early = code === 'ENOENT' || code === 'E_EMPTY' || code === 'E_TRUNCATED';
+      if (!early || Date.now() > deadline) throw e;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * The UI on a recording being written: it grows as chunks land; the status bar says when the
+ * recording closes or stops. `writerGone` says whether the writer stopped without closing the file.
+ */
+export async function followInTui(path: string, writerGone: () => boolean | undefined, at?: string): Promise<void> {
+  const { replayApi, runTui } = await import('../../tui/index.js');
+  const { trace, replayer } = await openWhenReady(path, 10_000);
+  try {
+    await runTui({ api: replayApi, replayer, at, follow: { writerGone } });
+  } finally {
+    trace.close();
+  }
+}
 
 /** A trace argument: the path, and the event of a `#ev=N` link when the path as given does not exist. */
 export interface TraceArg { path: string; ev?: number; link?: string }
@@ -36,6 +69,7 @@ export function register(program: Command): void {
     .option('--at <position>', 'start at an event index (1234, #1234) or a virtual time (12.5ms)')
     .option('--diff <other>', 'compare with another trace: linked cursors, d/D next/previous difference, v consequences')
     .option('--summary', 'print the text summary even on a terminal')
+    .option('--follow', 'a recording still being written: the UI grows as chunks land, End stays at the newest event, check runs as it grows')
     .addHelpText('after', `
 In the UI, ? shows every key. To see why protected mode was entered: p (first protected-mode
 entry), { (the scheduling decision before it), and read "why:" in the Detail pane.
@@ -47,8 +81,12 @@ text of \`csftrace diff\`).
 Examples:
   csftrace replay traces/v1/drm-video-over-ui.csft --at 200ms
   csftrace replay traces/v1/drm-video-over-ui.csft#ev=307
-  csftrace replay traces/v1/drm-video-over-ui.csft --diff traces/v1/drm-video-over-ui-kbase.csft`)
-    .action(async (arg: string, opts: { at?: string; diff?: string; summary?: boolean }) => {
+  csftrace replay traces/v1/drm-video-over-ui.csft --diff traces/v1/drm-video-over-ui-kbase.csft
+  csftrace record --duration 60s -o live.csft & csftrace replay --follow live.csft
+
+A position past the end (--at 99999, --at 99s, #ev=99999) opens at the last event, and the
+status bar says so.`)
+    .action(async (arg: string, opts: { at?: string; diff?: string; summary?: boolean; follow?: boolean }) => {
       // The TUI (and blessed) load only for the commands that need them: other commands start faster.
       const { diffApi, diffComposer, openReplay, replayApi, runTui, summaryText } = await import('../../tui/index.js');
       const main = parseTraceArg(arg);
@@ -57,12 +95,14 @@ Examples:
       }
       // the other trace's own #ev=N is ignored: its cursor follows the first one's
       const other = opts.diff !== undefined ? parseTraceArg(opts.diff).path : undefined;
-      const { trace, replayer } = openReplay(main.path);
+      if (opts.follow && other !== undefined) throw new CliError('--follow and --diff: follow one recording at a time');
+      const { trace, replayer } = opts.follow ? await openWhenReady(main.path, 10_000) : openReplay(main.path);
       try {
         const at = main.ev !== undefined ? String(main.ev) : opts.at;
         if (at !== undefined) {
           try {
-            resolvePosition(trace, at);
+            // only the text is checked here: a position past the end opens at the last event (the UI says so)
+            resolvePosition(trace, at, true);
           } catch (e) {
             const what = main.link ?? `--at ${opts.at}`;
             throw new CliError(`${what}: ${e instanceof Error ? e.message : String(e)}`);
@@ -74,7 +114,15 @@ Examples:
             printText(summaryText(replayApi, replayer, { at, width: process.stdout.columns || 100 }));
             return;
           }
-          await runTui({ api: replayApi, replayer, at });
+          if (opts.follow) {
+            const path = main.path;
+            await runTui({
+              api: replayApi, replayer, at,
+              follow: { writerGone: () => { const w = fileHasWriter(path); return w === undefined ? undefined : !w; } },
+            });
+          } else {
+            await runTui({ api: replayApi, replayer, at });
+          }
           return;
         }
         const b = openReplay(other);
