@@ -145,6 +145,9 @@ function alignTiered(a: Int32Array, b: Int32Array, ta: Float64Array, tb: Float64
     const next: Hunk[] = [];
     const times = Number.isFinite(w) ? { a: ta, b: tb, windowNs: w } : undefined;
     for (const h of hunks) {
+      // Nothing to align: one side empty, or one decision against one with another id.
+      if (h.aStart === h.aEnd || h.bStart === h.bEnd
+        || (h.aEnd - h.aStart === 1 && h.bEnd - h.bStart === 1 && a[h.aStart] !== b[h.bStart])) { next.push(h); continue; }
       const r = alignRange(a, b, h.aStart, h.aEnd, h.bStart, h.bEnd, { ...opts, times });
       exact &&= r.exact;
       next.push(...r.hunks);
@@ -158,19 +161,34 @@ function alignTiered(a: Int32Array, b: Int32Array, ta: Float64Array, tb: Float64
  * Classifies hunk `h`: pairs its decisions of the same trigger within the window (the same moment,
  * decided differently), and finds its earliest decision that changes the GPU differently.
  */
-function classify(h: Hunk, ta: DecisionTrack, tb: DecisionTrack, windowNs: number, align: AlignOptions): Difference {
-  const pairs: [number, number][] = [], agreeing: [number, number][] = [];
-  const sub = alignTiered(ta.trigger, tb.trigger, ta.timeNs, tb.timeNs, h.aStart, h.aEnd, h.bStart, h.bEnd, windowNs, align);
+/** Shared empty list of the (rare) agreeing pairs. */
+const NONE: [number, number][] = [];
+
+function classify(h: Hunk, ta: DecisionTrack, tb: DecisionTrack, windowNs: number, align: AlignOptions,
+                  pairedA: Uint8Array, pairedB: Uint8Array): Difference {
+  const pairs: [number, number][] = [];
+  let agreeing: [number, number][] = NONE;
   let i = h.aStart, j = h.bStart;
-  const pairedA = new Set<number>(), pairedB = new Set<number>();
   const take = (toA: number, toB: number): void => {
     for (; i < toA && j < toB; i++, j++) {
       // The same trigger at the same moment: a difference unless the outcomes happen to agree.
-      (ta.outcome[i] !== tb.outcome[j] ? pairs : agreeing).push([i, j]);
-      pairedA.add(i); pairedB.add(j);
+      if (ta.outcome[i] !== tb.outcome[j]) pairs.push([i, j]);
+      else (agreeing === NONE ? (agreeing = []) : agreeing).push([i, j]);
+      pairedA[i] = 1; pairedB[j] = 1;
     }
   };
-  for (const s of sub.hunks) { take(s.aStart, s.bStart); i = s.aEnd; j = s.bEnd; }
+  // The common shape (as many decisions on each side, the same triggers, each within the window)
+  // pairs position by position without an alignment.
+  const n = h.aEnd - h.aStart;
+  let diagonal = n === h.bEnd - h.bStart;
+  for (let k = 0; diagonal && k < n; k++) {
+    diagonal = ta.trigger[h.aStart + k] === tb.trigger[h.bStart + k]
+      && Math.abs(ta.timeNs[h.aStart + k] - tb.timeNs[h.bStart + k]) <= windowNs;
+  }
+  if (!diagonal) {
+    const sub = alignTiered(ta.trigger, tb.trigger, ta.timeNs, tb.timeNs, h.aStart, h.aEnd, h.bStart, h.bEnd, windowNs, align);
+    for (const s of sub.hunks) { take(s.aStart, s.bStart); i = s.aEnd; j = s.bEnd; }
+  }
   take(h.aEnd, h.bEnd);
   let firstA = -1, firstB = -1, firstT = Infinity;
   for (const [x, y] of pairs) {
@@ -178,12 +196,14 @@ function classify(h: Hunk, ta: DecisionTrack, tb: DecisionTrack, windowNs: numbe
     if (t < firstT) { firstT = t; firstA = x; firstB = y; }
   }
   for (let x = h.aStart; x < h.aEnd; x++) {
-    if (!pairedA.has(x) && !ta.noop[x] && ta.timeNs[x] < firstT) { firstT = ta.timeNs[x]; firstA = x; firstB = -1; }
+    if (!pairedA[x] && !ta.noop[x] && ta.timeNs[x] < firstT) { firstT = ta.timeNs[x]; firstA = x; firstB = -1; }
   }
   for (let y = h.bStart; y < h.bEnd; y++) {
-    if (!pairedB.has(y) && !tb.noop[y] && tb.timeNs[y] < firstT) { firstT = tb.timeNs[y]; firstA = -1; firstB = y; }
+    if (!pairedB[y] && !tb.noop[y] && tb.timeNs[y] < firstT) { firstT = tb.timeNs[y]; firstA = -1; firstB = y; }
   }
-  return { ...h, pairs, agreeing, outcome: firstA >= 0 || firstB >= 0, firstA, firstB };
+  return {
+    aStart: h.aStart, aEnd: h.aEnd, bStart: h.bStart, bEnd: h.bEnd, pairs, agreeing, outcome: firstA >= 0 || firstB >= 0, firstA, firstB,
+  };
 }
 
 /** Diffs the scheduling decisions of two traces. Reads each trace once, sequentially. */
@@ -196,6 +216,7 @@ export function diffTraces(a: DiffInput, b: DiffInput, opts: DiffOptions = {}): 
   const al = alignTiered(trackA.outcome, trackB.outcome, trackA.timeNs, trackB.timeNs, 0, trackA.count, 0, trackB.count, windowNs, align);
   const reasons: ReasonDifference[] = [];
   const all: Difference[] = [];
+  const pairedA = new Uint8Array(trackA.count), pairedB = new Uint8Array(trackB.count);
   let i = 0, j = 0, matched = 0, paired = 0;
   const common = (toA: number): void => {
     for (; i < toA; i++, j++) {
@@ -205,7 +226,7 @@ export function diffTraces(a: DiffInput, b: DiffInput, opts: DiffOptions = {}): 
   };
   for (const h of al.hunks) {
     common(h.aStart);
-    const d = classify(h, trackA, trackB, windowNs, align);
+    const d = classify(h, trackA, trackB, windowNs, align, pairedA, pairedB);
     paired += d.pairs.length;
     all.push(d);
     i = h.aEnd; j = h.bEnd;
