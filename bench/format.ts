@@ -80,7 +80,7 @@ function jsonLinesGz(events: Event[]): number {
 async function run(ctx: BenchContext): Promise<void> {
   const runs: [string, number][] = ctx.quick
     ? [['drm-video-over-ui', 10], ['stress', 3]]
-    : [['drm-video-over-ui', 40], ['stress', 40]]; // about a million events each
+    : [['drm-video-over-ui', 40], ['stress', 15]]; // about a million events each (1.5M, 0.9M)
   const self = fileURLToPath(import.meta.url);
   const child = (args: string[]): string => {
     const r = spawnSync(process.execPath, [self, ...args], { encoding: 'utf8', maxBuffer: 1 << 22 });

@@ -15,7 +15,7 @@ import {
   ConsequenceCollector, GroupIdentities, LabelInterner, METRIC_DEFS, normalizeEventInit, planOfScenario, formatTimeNs,
   type ConsequenceSet,
 } from '../../replayer/index.js';
-import type { EventInit } from '../../proto/index.js';
+import { IoctlCmd, type EventInit } from '../../proto/index.js';
 import { CliError } from '../errors.js';
 import { printJson, printText } from '../output.js';
 import { progressLine } from './sim-progress.js';
@@ -127,8 +127,20 @@ export class MetricsSink {
     this.collector = new ConsequenceCollector(this.ids, { durationNs: cfg.duration, plan: planOfScenario(cfg) });
   }
   onEvent(ev: EventInit, index: number): void {
-    const c = ev.body?.case;
+    const b = ev.body;
+    const c = b?.case;
     if (c === undefined || !METRIC_FAMILIES.has(c)) { this.collector.touch(ev.t ?? 0); return; }
+    // Jobs are the frequent family: read with proto3 defaults instead of a round trip through the codec.
+    if (b?.case === 'job') {
+      const j = b.value;
+      this.collector.onEvent({ t: ev.t ?? 0, body: { case: 'job', value: {
+        group: j.group ?? 0, queue: j.queue ?? 0, seqno: j.seqno ?? 0, phase: j.phase ?? 0, protRegion: j.protRegion ?? false,
+        frame: j.frame ?? 0, fenceError: j.fenceError ?? 0, gpuNs: j.gpuNs ?? 0, pid: j.pid ?? 0, deadlineNs: j.deadlineNs ?? 0,
+      } } });
+      return;
+    }
+    // Only GROUP_CREATE matters among the ioctls (group identities).
+    if (b?.case === 'ioctl' && b.value.cmd !== IoctlCmd.GROUP_CREATE) { this.collector.touch(ev.t ?? 0); return; }
     const e = normalizeEventInit(ev);
     this.ids.onEvent(e, index);
     this.collector.onEvent(e);
