@@ -142,8 +142,8 @@ export interface DiffData {
 }
 
 /** The diff of two traces as DiffData (in the diff worker), and the full diff for its decision lines. */
-export function diffData(a: TraceFile, b: TraceFile): { d: TraceDiff; data: DiffData } {
-  const d = diffTraces(a, b);
+export function diffData(a: TraceFile, b: TraceFile, opts: DiffViewOptions = {}): { d: TraceDiff; data: DiffData } {
+  const d = diffTraces(a, b, { reasons: opts.reasons });
   const report = diffReport(d, { maxHunks: 1, perHunk: 1, context: 0, eventsShown: 0 });
   const track = (t: TraceDiff['trackA']) => ({ count: t.count, eventIndex: t.eventIndex });
   return {
@@ -162,14 +162,21 @@ export function diffData(a: TraceFile, b: TraceFile): { d: TraceDiff; data: Diff
  * decisionLine and consequencesTable. `diff` computes it here; `diffInBackground` in a worker thread
  * (tui/diff-worker.ts), whose decision lines then arrive a moment after they are first asked for.
  */
-export const diffApi: DiffApi = {
+/** What the diff view compares: `reasons` makes d / D stop at decisions that differ only in their reason too. */
+export interface DiffViewOptions { reasons?: boolean }
+
+export const diffApi: DiffApi = diffApiWith({});
+
+/** The diff view's API with options (`replay --diff --reasons`). */
+export function diffApiWith(opts: DiffViewOptions): DiffApi {
+  return {
   diff(ta, tb): DiffModel {
-    const { d, data } = diffData(ta as TraceFile, tb as TraceFile);
+    const { d, data } = diffData(ta as TraceFile, tb as TraceFile, opts);
     return modelOf(data, (side, k) => decisionTextOf(d, side, k));
   },
   diffInBackground(ta, tb, done, failed, changed) {
     if (!ta.path || !tb.path) return undefined;
-    const worker = new Worker(new URL('./diff-worker.js', import.meta.url), { workerData: { a: ta.path, b: tb.path } });
+    const worker = new Worker(new URL('./diff-worker.js', import.meta.url), { workerData: { a: ta.path, b: tb.path, reasons: opts.reasons === true } });
     worker.unref();
     const lines = new Map<string, string>();
     const asked = new Set<string>();
@@ -192,7 +199,8 @@ export const diffApi: DiffApi = {
     worker.on('error', (e) => failed(e.message));
     return { stop() { void worker.terminate(); } };
   },
-};
+  };
+}
 
 function modelOf(data: DiffData, decisionText: (side: DiffSide, k: number) => string): DiffModel {
   // The navigator reads only the plain parts of a diff (DiffData.nav).

@@ -8,10 +8,10 @@ import { openTrace } from '../replayer/index.js';
 import { decisionTextOf, diffData } from './backend.js';
 import type { DiffSide } from './contract.js';
 
-const { a: pathA, b: pathB } = workerData as { a: string; b: string };
+const { a: pathA, b: pathB, reasons } = workerData as { a: string; b: string; reasons: boolean };
 try {
   const a = openTrace(pathA), b = openTrace(pathB);
-  const { d, data } = diffData(a, b);
+  const { d, data } = diffData(a, b, { reasons });
   parentPort!.postMessage({ data });
   parentPort!.on('message', (q: { side: DiffSide; k: number }) => {
     try {

@@ -12,5 +12,5 @@ export { KEY_TABLE, DIFF_KEY_TABLE, helpLines } from './help.js';
 export type {
   ReplayApi, ReplayerLike, TraceLike, CursorLike, FilterLike, LaneSample, SlotSample, StateTable, DiffApi, DiffModel, DiffNavLike, DiffSide, HunkLike,
 } from './contract.js';
-export { replayApi, diffApi, openReplay, lanesOf } from './backend.js';
+export { replayApi, diffApi, diffApiWith, openReplay, lanesOf } from './backend.js';
 export { DiffView, diffComposer, chooseLayout, consequencesLines, DIFF_HINTS, type DiffLayout } from './diff-view.js';

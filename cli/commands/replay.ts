@@ -68,6 +68,7 @@ export function register(program: Command): void {
     .argument('<trace>', 'trace file (.csft); trace.csft#ev=N opens at event N (the links in a bug report)')
     .option('--at <position>', 'start at an event index (1234, #1234) or a virtual time (12.5ms)')
     .option('--diff <other>', 'compare with another trace: linked cursors, d/D next/previous difference, v consequences')
+    .option('--reasons', 'with --diff: d / D also stop at decisions that do the same for another reason')
     .option('--summary', 'print the text summary even on a terminal')
     .option('--follow', 'a recording still being written: the UI grows as chunks land, End stays at the newest event, check runs as it grows')
     .addHelpText('after', `
@@ -86,9 +87,9 @@ Examples:
 
 A position past the end (--at 99999, --at 99s, #ev=99999) opens at the last event, and the
 status bar says so.`)
-    .action(async (arg: string, opts: { at?: string; diff?: string; summary?: boolean; follow?: boolean }) => {
+    .action(async (arg: string, opts: { at?: string; diff?: string; summary?: boolean; follow?: boolean; reasons?: boolean }) => {
       // The TUI (and blessed) load only for the commands that need them: other commands start faster.
-      const { diffApi, diffComposer, openReplay, replayApi, runTui, summaryText } = await import('../../tui/index.js');
+      const { diffApiWith, diffComposer, openReplay, replayApi, runTui, summaryText } = await import('../../tui/index.js');
       const main = parseTraceArg(arg);
       if (main.ev !== undefined && opts.at !== undefined) {
         throw new CliError(`${arg}: the link gives a position and so does --at ${opts.at}: use one`);
@@ -129,12 +130,12 @@ status bar says so.`)
         try {
           if (!tty || opts.summary) {
             const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
-            const report = diffReport(diffTraces(trace, b.trace));
+            const report = diffReport(diffTraces(trace, b.trace, { reasons: opts.reasons }), { reasons: opts.reasons });
             process.stdout.write(`csftrace replay --diff: ${tty ? "--summary" : "not a terminal"}, so the text of \`csftrace diff\` instead of the UI\n`);
             process.stdout.write(renderDiffText(escapeStrings(report), { color }).join('\n') + '\n');
             return;
           }
-          await runTui({ api: replayApi, replayer, at, composer: diffComposer(replayApi, diffApi, b.replayer) });
+          await runTui({ api: replayApi, replayer, at, composer: diffComposer(replayApi, diffApiWith({ reasons: opts.reasons }), b.replayer) });
         } finally {
           b.trace.close();
         }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { memoryTrace, type TraceFile } from '../trace-file.js';
+import type { EventInit, SchedRule } from '../../proto/index.js';
 import { diffReport, diffTraces } from './diff.js';
 import { DiffNavigator } from './navigator.js';
 import { renderDiffText } from './render.js';
@@ -172,4 +173,21 @@ test('a malformed event met while skimming names the file, the chunk and the eve
   // an event count that disagrees with the chunk's header
   const short = { ...bad, chunkBytes: (k: number) => good.chunkBytes(k), chunks: bad.chunks.map((c, k) => (k === 2 ? { ...c, eventCount: c.eventCount + 1 } : c)) };
   assert.throws(() => diffTraces(short, good), /^TraceError: bad\.csft: chunk at byte 1032: holds 16 events, its header says 17$/);
+});
+
+test('same outcome, another rule: listed apart, never the first divergence; a stop for d only with reasons', () => {
+  const decision = (rule: SchedRule): EventInit[] => [
+    { t: 0, body: { case: 'process', value: { op: 0, pid: 7, comm: 'video' } } },
+    { t: MS, body: { case: 'decision', value: { tick: 1, trigger: 5, protm: 1, protmRule: rule, protmGroup: 0,
+      slots: [{ slot: 0, group: 0, csgPriority: 15, action: 2 }] } } },
+  ];
+  const a = memoryTrace({ policy: 'x' }, decision(3)), b = memoryTrace({ policy: 'y' }, decision(4));
+  const d = diffTraces(a, b);
+  assert.equal(d.hunks.length, 0);
+  assert.deepEqual(d.reasons, [{ a: 0, b: 0 }]);
+  const r = diffReport(d);
+  assert.equal(r.firstDivergence, null);
+  assert.equal(r.reasons.length, 1);
+  assert.equal(new DiffNavigator(d).hunkCount, 0);
+  assert.equal(new DiffNavigator(diffTraces(a, b, { reasons: true })).hunkCount, 1);
 });

@@ -237,8 +237,15 @@ export function diffTraces(a: DiffInput, b: DiffInput, opts: DiffOptions = {}): 
   const header = headerDifferences(a, b);
   const same = al.hunks.length === 0 && reasons.length === 0 && header.every((h) => INFORMATIONAL.has(h.field))
     && sameConsequences(trackA.consequences, trackB.consequences);
+  // With `reasons`, a decision that does the same for another reason is a stop of its own too.
+  const withReasons = (): Difference[] => {
+    const single: Difference[] = reasons.map((r) => ({
+      aStart: r.a, aEnd: r.a + 1, bStart: r.b, bEnd: r.b + 1, pairs: [], agreeing: [[r.a, r.b]], outcome: false, firstA: -1, firstB: -1,
+    }));
+    return [...all, ...single].sort((x, y) => x.aStart - y.aStart || x.bStart - y.bStart);
+  };
   return {
-    a, b, trackA, trackB, hunks: opts.reasons ? all : outcomes, alignment: al.hunks, reasons, reasonHunks,
+    a, b, trackA, trackB, hunks: opts.reasons ? withReasons() : outcomes, alignment: al.hunks, reasons, reasonHunks,
     windowNs, matched, paired, exact: al.exact, header, same,
   };
 }
