@@ -219,6 +219,15 @@ export function printText(text: string): void {
 }
 
 /** A value as JSON (2-space indent) and a newline to standard output. */
+/**
+ * The `schema` key of each single-document `--json` output: `<name>/<major>`, bumped when a key
+ * changes meaning or goes away (new keys do not bump it). Files: `schemas/`.
+ */
+export const JSON_SCHEMAS = {
+  info: 'csftrace.info/1', state: 'csftrace.state/1', verify: 'csftrace.verify/1',
+  check: 'csftrace.check/1', diff: 'csftrace.diff/1',
+} as const;
+
 export function printJson(value: unknown): void {
   process.stdout.write(safeJson(value, 2) + '\n');
 }

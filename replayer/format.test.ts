@@ -47,13 +47,32 @@ test('one line per event with the reference names', () => {
   for (const [ev, i, want] of cases) assert.equal(formatEvent(full(ev), i), want);
 });
 
-test('JSON: enum and errno names, oneofs flattened, the cause as an index', () => {
-  const j = eventToJson(full({ t: 77, cause: 2, body: { case: 'ioctl', value: { pid: 1, cmd: 7, ret: -22, args: { case: 'groupCreate', value: { priority: 3, flags: 1 } } } } }), 10);
-  assert.deepEqual(j, { index: 10, t: 77, type: 'ioctl', causeIndex: 8, ioctl: { pid: 1, cmd: 'GROUP_CREATE', ret: '-EINVAL', args: { groupCreate: { priority: 3, flags: 1 } } } });
-  const k = eventToJson(full({ t: 1, body: { case: 'job', value: { phase: 0 } } }), 0) as { job: { phase: string } };
+test('JSON: proto field names, type = payload key, defaults present, ret a number beside its errno', () => {
+  const j = eventToJson(full({ t: 77, cause: 2, body: { case: 'ioctl', value: { pid: 1, cmd: 7, ret: -22, args: { case: 'groupCreate', value: { priority: 3, flags: 1 } } } } }), 10) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(j), ['index', 't', 'type', 'cause_index', 'ioctl']);
+  assert.equal(j.type, 'ioctl');
+  assert.equal(j.cause_index, 8);
+  const io = j.ioctl as Record<string, unknown>;
+  assert.equal(io.cmd, 'GROUP_CREATE');
+  assert.equal(io.ret, -22);
+  assert.equal(io.errno, 'EINVAL');
+  assert.equal(io.fd, 0); // a proto3 default is present
+  assert.equal(io.duration_ns, 0);
+  assert.equal((io.args as { group_create: { priority: number } }).group_create.priority, 3);
+  const ok = eventToJson(full({ body: { case: 'ioctl', value: { cmd: 7, ret: 0 } } }), 0) as { cause_index: null; ioctl: { ret: number; errno: null; args: null } };
+  assert.equal(ok.cause_index, null);
+  assert.equal(ok.ioctl.ret, 0);
+  assert.equal(ok.ioctl.errno, null);
+  assert.equal(ok.ioctl.args, null); // an unset oneof is null, not absent
+  const k = eventToJson(full({ t: 1, body: { case: 'job', value: { phase: 0, fenceError: -62 } } }), 0) as { job: Record<string, unknown> };
   assert.equal(k.job.phase, 'JOB_QUEUED'); // zero-valued enums are kept
-  const f = eventToJson(full({ body: { case: 'fwReq', value: { iface: 0, bits: 1 << 8 } } }), 0) as { fwReq: { names: string[] } };
-  assert.deepEqual(f.fwReq.names, ['GLB_PING']);
+  assert.equal(k.job.queue, 0);
+  assert.equal(k.job.fence_error, -62);
+  assert.equal(k.job.fence_errno, 'ETIME');
+  const f = eventToJson(full({ body: { case: 'fwReq', value: { iface: 0, bits: 1 << 8 } } }), 0) as Record<string, unknown>;
+  assert.equal(f.type, 'fw_req');
+  assert.deepEqual((f[f.type as string] as { names: string[] }).names, ['GLB_PING']);
+  assert.equal(f.fwReq, undefined);
 });
 
 test('names of values', () => {
@@ -79,7 +98,9 @@ test('every event of every golden formats cleanly (text, fields, JSON)', () => {
       assert.doesNotMatch(line, /undefined|NaN|\[object/, `${f}: ${line}`);
       for (const [k, v] of eventFields(ev)) assert.doesNotMatch(`${k}=${v}`, /undefined|NaN|\[object/, `${f} #${i}`);
       const j = JSON.stringify(eventToJson(ev, i));
-      assert.doesNotMatch(j, /null|NaN/, `${f} #${i}`);
+      assert.doesNotMatch(j, /NaN|undefined/, `${f} #${i}`);
+      const o = JSON.parse(j) as Record<string, unknown>;
+      assert.equal(typeof o[o.type as string], 'object', `${f} #${i}: .[.type]`);
       n++;
     });
     tr.close();

@@ -376,16 +376,16 @@ const ERRNO_FIELDS: Readonly<Record<string, ReadonlySet<string>>> = {
   ioctl: new Set(['ret']), heap: new Set(['result']), probe: new Set(['result']), job: new Set(['fenceError']),
 };
 
-/** Converts a decoded message to JSON-able data: enums as names, errnos as names, oneofs flattened. */
-function toJson(ctx: string, v: unknown, keepDefaults: boolean): unknown {
-  if (Array.isArray(v)) return v.map((x) => toJson(ctx, x, keepDefaults));
+/** A decoded message as named fields (for eventFields): enums and errnos as names, oneofs flattened. */
+function toJson(ctx: string, v: unknown): unknown {
+  if (Array.isArray(v)) return v.map((x) => toJson(ctx, x));
   if (v === null || typeof v !== 'object') return v;
   if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
   const o = v as Record<string, unknown>;
   if ('case' in o && Object.keys(o).length <= 2) {
     // a oneof: { case, value } → { [case]: value }
     if (o.case === undefined) return undefined;
-    return { [o.case as string]: toJson(o.case as string, o.value, keepDefaults) };
+    return { [o.case as string]: toJson(o.case as string, o.value) };
   }
   const enums = ENUM_FIELDS[ctx];
   const errnos = ERRNO_FIELDS[ctx];
@@ -393,33 +393,82 @@ function toJson(ctx: string, v: unknown, keepDefaults: boolean): unknown {
   for (const [k, x] of Object.entries(o)) {
     const en = enums?.[k];
     if (en !== undefined && typeof x === 'number') { out[k] = en[x] ?? x; continue; }
-    if (errnos?.has(k) && typeof x === 'number') { if (x !== 0 || keepDefaults) out[k] = errnoName(x); continue; }
+    if (errnos?.has(k) && typeof x === 'number') { out[k] = errnoName(x); continue; }
     if (k === 'args' && typeof x === 'object' && x !== null) {
-      const j = toJson(ctx, x, keepDefaults);
+      const j = toJson(ctx, x);
       if (j !== undefined) out.args = j;
       continue;
     }
-    if (!keepDefaults && (x === 0 || x === false || x === '' || (Array.isArray(x) && x.length === 0) || x === undefined)) continue;
-    out[k] = toJson(typeof x === 'object' ? k : ctx, x, keepDefaults);
+    out[k] = toJson(typeof x === 'object' ? k : ctx, x);
+  }
+  return out;
+}
+
+/** Version of the event JSON (`schemas/event.v1.json`); bumped when a key changes meaning or goes. */
+export const EVENT_JSON_SCHEMA = 'csftrace.event/1';
+
+/** The errno sibling key of each errno-valued field (ioctl `ret` → `errno`). */
+const ERRNO_SIBLING: Readonly<Record<string, string>> = { ret: 'errno', result: 'errno', fenceError: 'fence_errno' };
+
+const snakeCache = new Map<string, string>();
+/** `durationNs` → `duration_ns`: the field's name in csftrace.proto. */
+function protoName(k: string): string {
+  let s = snakeCache.get(k);
+  if (s === undefined) { s = k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`); snakeCache.set(k, s); }
+  return s;
+}
+
+/**
+ * A decoded message as jq-friendly JSON: keys are csftrace.proto's field names, every scalar field
+ * present (proto3 defaults filled in), enums as names, oneofs as `{ <case>: {...} }`, errno fields
+ * as numbers with the errno name beside them (`ret: -22, errno: "EINVAL"`). Absent sub-messages
+ * are left out.
+ */
+function toEventJson(ctx: string, v: unknown): unknown {
+  if (Array.isArray(v)) return v.map((x) => toEventJson(ctx, x));
+  if (v === null || typeof v !== 'object') return v;
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+  const o = v as Record<string, unknown>;
+  const enums = ENUM_FIELDS[ctx];
+  const errnos = ERRNO_FIELDS[ctx];
+  const out: Record<string, unknown> = {};
+  for (const k in o) {
+    const x = o[k];
+    if (x === undefined) continue;
+    const en = enums?.[k];
+    if (en !== undefined && typeof x === 'number') { out[protoName(k)] = en[x] ?? x; continue; }
+    if (errnos?.has(k) && typeof x === 'number') {
+      out[protoName(k)] = x;
+      out[ERRNO_SIBLING[k]] = x < 0 ? ERRNO[-x] ?? null : null;
+      continue;
+    }
+    if (typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Uint8Array) && 'case' in x) {
+      // a oneof field: { case, value } → { <case>: value }, null when unset
+      const one = x as { case?: string; value?: unknown };
+      out[protoName(k)] = one.case === undefined ? null : { [protoName(one.case)]: toEventJson(one.case, one.value) };
+      continue;
+    }
+    out[protoName(k)] = toEventJson(typeof x === 'object' ? k : ctx, x);
   }
   return out;
 }
 
 /**
- * JSON of an event: `{ index, t, type, causeIndex?, <family>: { fields } }`, enum values as their
- * names, default scalars omitted (enums always present), errnos as "-EINVAL".
+ * JSON of an event: `{ index, t, type, cause_index, <type>: { fields } }` where `type` is the
+ * family's field name in csftrace.proto (`fw_req`) and the payload sits under the same key, so
+ * `.[.type]` is the payload of every event. `t` is virtual nanoseconds; `cause_index` is the index
+ * of the event that caused this one, or null. See {@link toEventJson} for the payload.
  */
 export function eventToJson(ev: Event, index: number): object {
-  const out: Record<string, unknown> = { index, t: ev.t };
   const c = ev.body.case;
-  out.type = c === undefined ? 'unknown' : familyName(c);
-  if (ev.cause) out.causeIndex = index - ev.cause;
+  const type = c === undefined ? 'unknown' : familyName(c);
+  const out: Record<string, unknown> = { index, t: ev.t, type, cause_index: ev.cause ? index - ev.cause : null };
   if (c !== undefined) {
-    const body = toJson(c, ev.body.value, false) as Record<string, unknown>;
+    const body = toEventJson(c, ev.body.value) as Record<string, unknown>;
     const b = ev.body;
     if (b.case === 'fwReq' || b.case === 'fwAck') body.names = reqNames(b.value);
     else if (b.case === 'fwIrq') body.names = irqBitNames(b.value.line, b.value.status);
-    out[c] = body;
+    out[type] = body;
   }
   return out;
 }
@@ -446,7 +495,7 @@ export function eventFields(ev: Event): Array<[string, string]> {
   const out: Array<[string, string]> = [['t', `${formatNs(ev.t)} (${ev.t} ns)`], ['cause', String(ev.cause)]];
   const c = ev.body.case;
   if (c === undefined) return out;
-  flatten(c, toJson(c, ev.body.value, true), out);
+  flatten(c, toJson(c, ev.body.value), out);
   const b = ev.body;
   if (b.case === 'fwReq' || b.case === 'fwAck') {
     const v = b.value;

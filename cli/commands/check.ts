@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { CHECK_RULES, checkReportToJson, checkTrace, formatCheckReport, isClean, parseTimeText } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
-import { openTraceReporting, printJson, printText } from '../output.js';
+import { JSON_SCHEMAS, openTraceReporting, printJson, printText } from '../output.js';
 import { readProgress } from './sim-progress.js';
 
 interface CheckFlags { json?: boolean; rule?: string; max?: string; list?: boolean; starvationBound?: string }
@@ -65,7 +65,7 @@ Examples:
         const progress = readProgress('check', tr);
         let report: ReturnType<typeof checkTrace>;
         try { report = checkTrace(tr, { only, maxPerRule, starvationBoundNs }); } finally { progress.done(); }
-        if (opts.json) printJson(checkReportToJson(report)); else printText(formatCheckReport(report) + '\n');
+        if (opts.json) printJson({ schema: JSON_SCHEMAS.check, ...checkReportToJson(report) }); else printText(formatCheckReport(report) + '\n');
         if (!isClean(report)) process.exitCode = 1;
       } finally {
         tr.close();

@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { diffReport, diffTraces, parseTimeText, renderDiffText } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
-import { escapeStrings, printJson, openTraceReporting } from '../output.js';
+import { JSON_SCHEMAS, escapeStrings, printJson, openTraceReporting } from '../output.js';
 import { readProgress } from './sim-progress.js';
 
 /** Parses a non-negative integer option. */
@@ -56,7 +56,7 @@ Example (the counterfactual: the same workload under another policy):
           const progress = readProgress('diff', a, b);
           let report: ReturnType<typeof diffReport>;
           try { report = diffReport(diffTraces(a, b, { windowNs, reasons: opts.reasons }), { context, maxHunks, reasons: opts.reasons }); } finally { progress.done(); }
-          if (opts.json) printJson(report);
+          if (opts.json) printJson({ schema: JSON_SCHEMAS.diff, ...report });
           else {
             const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
             process.stdout.write(renderDiffText(escapeStrings(report), { color }).join('\n') + '\n');

@@ -89,7 +89,7 @@ export function register(program: Command): void {
     .option('--limit <n>', 'print at most n events')
     .option('--type <names>', 'only these families or kinds, comma-separated (job, fw_req, GROUP_SUBMIT, JOB_DONE, GLB_PROTM_ENTER, ...)')
     .option('--where <filter>', 'only events matching a filter (e.g. "ioctl=GROUP_SUBMIT errno!=0", "decision.protm=granted", "fw=GLB_PROTM_ENTER t>12ms", "type=job | state.mode=protected")')
-    .option('--json', 'JSON lines: {index, t, type, causeIndex?, <family>: {...}} with enum names as strings')
+    .option('--json', 'JSON lines: {index, t (virtual ns), type, cause_index, <type>: {...}}; csftrace.proto field names, defaults present, enums as names, ret with errno (schemas/event.v1.json)')
     .addHelpText('after', `
 Line format: #<index> <virtual time> <family> <details> [<-#<index of the cause>]
 

@@ -7,10 +7,10 @@
  */
 import { Option, type Command } from 'commander';
 import {
-  EVENT_FAMILIES, assumptionsOf, formatAssumptions, formatTimeNs, openTrace, policyWithFixes, type TraceFile,
+  EVENT_FAMILIES, EVENT_JSON_SCHEMA, assumptionsOf, formatAssumptions, formatTimeNs, openTrace, policyWithFixes, type TraceFile,
 } from '../../replayer/index.js';
 import { humanBytes } from './record.js';
-import { printJson, printText } from '../output.js';
+import { JSON_SCHEMAS, printJson, printText } from '../output.js';
 
 function familyNameOf(n: number): string {
   const c = EVENT_FAMILIES[n];
@@ -45,6 +45,8 @@ function wallClockText(ms: number): string {
 export function infoJson(tr: TraceFile, deep?: DeepResult): object {
   const h = tr.header;
   return {
+    schema: JSON_SCHEMAS.info,
+    event_schema: EVENT_JSON_SCHEMA,
     path: tr.path,
     size: tr.size,
     containerVersion: tr.version,

@@ -4,7 +4,7 @@
  * BOs, processes) or JSON.
  */
 import type { Command } from 'commander';
-import { openTraceReporting, printJson, printText } from '../output.js';
+import { JSON_SCHEMAS, openTraceReporting, printJson, printText } from '../output.js';
 import {
   Replayer, eventToJson, formatEvent, formatTables, formatTimeNs, renderState, resolvePosition,
   type TraceFile,
@@ -45,7 +45,7 @@ Examples:
         const s = r.stateAt(at);
         const ev = at >= 0 ? tr.event(at) : undefined;
         if (opts.json) {
-          printJson({ trace: path, index: at, t: s.t, event: ev ? eventToJson(ev, at) : null, state: s });
+          printJson({ schema: JSON_SCHEMAS.state, trace: path, index: at, t: s.t, event: ev ? eventToJson(ev, at) : null, state: s });
           return;
         }
         let tables = renderState(s);

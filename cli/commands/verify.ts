@@ -4,7 +4,7 @@
  * recording, or "identical (N events)". Exit 0 identical, 1 different, 2 bad input.
  */
 import type { Command } from 'commander';
-import { openTraceReporting, printJson, printNotice, printText } from '../output.js';
+import { JSON_SCHEMAS, openTraceReporting, printJson, printNotice, printText } from '../output.js';
 import { eventToJson, formatEvent, verifyTrace, normalizeEventInit } from '../../replayer/index.js';
 import { progressLine } from './sim-progress.js';
 
@@ -29,7 +29,7 @@ Examples:
         const d = r.firstDifference;
         if (opts.json) {
           printJson({
-            trace: path, identical: r.identical, compared: r.compared, recordedEvents: r.recordedEvents, notes: r.notes,
+            schema: JSON_SCHEMAS.verify, trace: path, identical: r.identical, compared: r.compared, recordedEvents: r.recordedEvents, notes: r.notes,
             firstDifference: d ? {
               index: d.index, fields: d.fields,
               recorded: d.recorded ? eventToJson(d.recorded, d.index) : null,
