@@ -347,8 +347,8 @@ export function formatEvent(ev: Event, index: number): string {
 
 // ───────────────────────────── fields and JSON ─────────────────────────────
 
-/** Enum-typed fields per message, by the message's TS field names. */
-const ENUM_FIELDS: Readonly<Record<string, Readonly<Record<string, Names>>>> = {
+/** Fields shown by value name, per message (by the name the converters know it: family case or field name), by TS field name. */
+export const ENUM_FIELDS: Readonly<Record<string, Readonly<Record<string, Names>>>> = {
   ioctl: { cmd: IoctlCmdNames },
   devQuery: { type: DevQueryTypeNames },
   heap: { op: HeapOpNames, kind: HeapKindNames, purpose: HeapPurposeNames },
@@ -371,10 +371,16 @@ const ENUM_FIELDS: Readonly<Record<string, Readonly<Record<string, Names>>>> = {
   watchdog: { op: WatchdogOpNames },
 };
 
-/** Signed fields that hold 0 or -errno. */
-const ERRNO_FIELDS: Readonly<Record<string, ReadonlySet<string>>> = {
-  ioctl: new Set(['ret']), heap: new Set(['result']), probe: new Set(['result']), job: new Set(['fenceError']),
+/**
+ * Signed fields that hold 0 or -errno, per message, with the key of the errno name beside them in
+ * the event JSON (ioctl `ret: -22, errno: "EINVAL"`).
+ */
+export const ERRNO_FIELDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  ioctl: { ret: 'errno' }, heap: { result: 'errno' }, probe: { result: 'errno' }, job: { fenceError: 'fence_errno' },
 };
+
+/** Families whose event JSON carries `names`: the decoded bit names of their req/ack/status word. */
+export const NAMED_BIT_FAMILIES: readonly EventFamily[] = ['fwReq', 'fwAck', 'fwIrq'];
 
 /** A decoded message as named fields (for eventFields): enums and errnos as names, oneofs flattened. */
 function toJson(ctx: string, v: unknown): unknown {
@@ -393,7 +399,7 @@ function toJson(ctx: string, v: unknown): unknown {
   for (const [k, x] of Object.entries(o)) {
     const en = enums?.[k];
     if (en !== undefined && typeof x === 'number') { out[k] = en[x] ?? x; continue; }
-    if (errnos?.has(k) && typeof x === 'number') { out[k] = errnoName(x); continue; }
+    if (errnos?.[k] !== undefined && typeof x === 'number') { out[k] = errnoName(x); continue; }
     if (k === 'args' && typeof x === 'object' && x !== null) {
       const j = toJson(ctx, x);
       if (j !== undefined) out.args = j;
@@ -406,9 +412,6 @@ function toJson(ctx: string, v: unknown): unknown {
 
 /** Version of the event JSON (`schemas/event.v1.json`); bumped when a key changes meaning or goes. */
 export const EVENT_JSON_SCHEMA = 'csftrace.event/1';
-
-/** The errno sibling key of each errno-valued field (ioctl `ret` → `errno`). */
-const ERRNO_SIBLING: Readonly<Record<string, string>> = { ret: 'errno', result: 'errno', fenceError: 'fence_errno' };
 
 const snakeCache = new Map<string, string>();
 /** `durationNs` → `duration_ns`: the field's name in csftrace.proto. */
@@ -437,9 +440,10 @@ function toEventJson(ctx: string, v: unknown): unknown {
     if (x === undefined) continue;
     const en = enums?.[k];
     if (en !== undefined && typeof x === 'number') { out[protoName(k)] = en[x] ?? x; continue; }
-    if (errnos?.has(k) && typeof x === 'number') {
+    const sibling = errnos?.[k];
+    if (sibling !== undefined && typeof x === 'number') {
       out[protoName(k)] = x;
-      out[ERRNO_SIBLING[k]] = x < 0 ? ERRNO[-x] ?? null : null;
+      out[sibling] = x < 0 ? ERRNO[-x] ?? null : null;
       continue;
     }
     if (typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Uint8Array) && 'case' in x) {

@@ -16,6 +16,7 @@ import { register as state } from './state.js';
 import { register as check } from './check.js';
 import { register as verify } from './verify.js';
 import { register as rerun } from './rerun.js';
+import { register as dump } from './dump.js';
 
 export const commands: Register[] = [
   demo,
@@ -34,4 +35,5 @@ export const commands: Register[] = [
   check,
   verify,
   rerun,
+  dump,
 ];
