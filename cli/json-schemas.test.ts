@@ -7,11 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EVENT_JSON_SCHEMA, eventToJson, openTrace } from '../replayer/index.js';
 import { validate } from './json-schema.testutil.js';
+import { JSON_SCHEMAS } from './output.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const cli = join(repo, 'dist/cli/main.js');
@@ -88,4 +90,40 @@ test('the validator rejects what the event schema rules out', () => {
   assert.match(bad({ ...io, fwReq: {} }).join('\n'), /unexpected key fwReq/);
   assert.match(bad({ ...io, ioctl: { ...payload, cmd: 'NOT_AN_IOCTL' } }).join('\n'), /\$\.ioctl\.cmd: matches none/);
   assert.match(bad({ ...io, t: -1 }).join('\n'), /\$\.t: -1 < 0/);
+});
+
+test('check --json validates against schemas/check.v1.json, clean or not', () => {
+  const check = JSON.parse(readFileSync(join(repo, 'schemas/check.v1.json'), 'utf8')) as Record<string, unknown>;
+  assert.equal(check.$id, JSON_SCHEMAS.check);
+  let findings = 0;
+  for (const f of ['priority-inversion.csft', 'drm-video-over-ui-kbase.csft', 'protm-fault.csft']) {
+    const r = run('check', join(repo, 'traces/v1', f), '--json');
+    assert.ok(r.code === 0 || r.code === 1, r.err);
+    const doc = JSON.parse(r.out) as { schema: string; clean: boolean; findings: unknown[] };
+    assert.deepEqual(validate(check, doc), [], f);
+    assert.equal(doc.schema, 'csftrace.check/1');
+    assert.equal(doc.clean, r.code === 0);
+    findings += doc.findings.length;
+  }
+  assert.ok(findings > 0); // the findings' part of the schema was exercised
+  const doc = JSON.parse(run('check', golden, '--json').out) as { findings: Array<Record<string, unknown>> };
+  assert.match(validate(check, { ...doc, findings: [{ ...doc.findings[0], severity: 'warning' }] }).join('\n'), /severity: "warning" is not one of the enum/);
+});
+
+test('info --json validates against schemas/info.v1.json: a recording, a trimmed trace with a note', () => {
+  const info = JSON.parse(readFileSync(join(repo, 'schemas/info.v1.json'), 'utf8')) as Record<string, unknown>;
+  assert.equal(info.$id, JSON_SCHEMAS.info);
+  const dir = mkdtempSync(join(tmpdir(), 'csft-schema-'));
+  try {
+    const small = join(dir, 'small.csft');
+    assert.equal(run('trim', golden, '--around', '1234', '--window', '5ms', '-o', small).code, 0);
+    assert.equal(run('note', small, '--at', '3', 'here').code, 0);
+    for (const [p, trimmed] of [[golden, false], [small, true]] as const) {
+      const doc = JSON.parse(run('info', p, '--json').out) as { header: { trimmedFrom: unknown }; notes: unknown[]; snapshot: unknown };
+      assert.deepEqual(validate(info, doc), [], p);
+      assert.equal(doc.header.trimmedFrom !== null, trimmed);
+      assert.equal(doc.snapshot !== null, trimmed);
+      assert.equal(doc.notes.length, trimmed ? 1 : 0);
+    }
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });
