@@ -47,6 +47,7 @@ export default tseslint.config(
   layer('recorder', ['replayer', 'tui', 'cli', 'bench']),
   layer('replayer', ['recorder', 'tui', 'cli', 'bench']),
   layer('tui', ['hw-model', 'proto', 'recorder', 'cli', 'bench']),
+  layer('test-support', ['proto', 'hw-model', 'recorder', 'replayer', 'tui', 'cli', 'bench', 'fuzz']),
   {
     files: ['hw-model/**/*.ts'],
     rules: {

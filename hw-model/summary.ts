@@ -7,7 +7,7 @@
  */
 import {
   ERRNO_NAMES, EVENT_FAMILIES, FAMILY_COUNT, GpuMode, IoctlCmdNames, JobPhase, ModeSwitchCauseNames, ProcessOp, ResetPhase,
-  familyNumber, type EventFamily, type EventInit, type IoctlInit, type JobInit,
+  familyNumber, type EventFamily, type EventInit, type IoctlInit, type JobInit, GROUP_PRIORITY_NAMES,
 } from '../proto/index.js';
 import type { TracePartsSink, TraceSink } from './sim/index.js';
 import { formatNs, type Ns } from './sim/index.js';
@@ -207,8 +207,6 @@ export class SummarySink implements TraceSink, TracePartsSink {
   }
 }
 
-const PRIORITY_NAMES = ['LOW', 'MEDIUM', 'HIGH', 'REALTIME'];
-
 /** The summary as text, one block per topic (what `csftrace simulate` prints). */
 export function formatSummary(s: SummaryData): string {
   const out: string[] = [];
@@ -220,7 +218,7 @@ export function formatSummary(s: SummaryData): string {
   if (s.groups.length === 0) out.push('  (no groups)');
   for (const g of s.groups) {
     const who = `${g.app || '?'} (pid ${g.pid})`;
-    out.push(`  ${who.padEnd(28)} group ${String(g.group).padEnd(3)} ${(PRIORITY_NAMES[g.priority] ?? String(g.priority)).padEnd(8)} ` +
+    out.push(`  ${who.padEnd(28)} group ${String(g.group).padEnd(3)} ${(GROUP_PRIORITY_NAMES[g.priority] ?? String(g.priority)).padEnd(8)} ` +
       `${g.isProtected ? 'PROTECTED ' : '          '} jobs ${g.jobsDone}${g.jobsFailed ? ` (+${g.jobsFailed} failed)` : ''}`);
   }
   out.push(`protected residency: ${pct(s.protectedResidency)} (${formatNs(s.protectedNs)})`);

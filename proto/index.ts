@@ -8,4 +8,5 @@ export { tapeEvent } from './gen/tape.js';
 export { Reader, Writer, ProtoDecodeError } from './wire.js';
 export * from './events.js';
 export * from './container/index.js';
-export { ERRNO_NAMES } from './errno.js';
+export * from './errno.js';
+export * from './regs.js';

@@ -5,11 +5,9 @@
  */
 import {
   GpuModeNames, ProtmVerdict, ProtmVerdictNames, SchedRule, SchedRuleNames, SlotAction, TickTrigger,
-  TickTriggerNames, type Event, type RunQueueEntry, type SchedDecision,
+  TickTriggerNames, type Event, type RunQueueEntry, type SchedDecision, GROUP_PRIORITY_NAMES,
 } from '../proto/index.js';
 import { formatNs } from './time-text.js';
-
-const PRIORITY_NAMES = ['LOW', 'MEDIUM', 'HIGH', 'REALTIME'];
 
 /** One sentence per scheduling rule (proto SchedRule). */
 export const RULE_SENTENCES: Readonly<Record<number, string>> = {
@@ -68,7 +66,7 @@ export function ruleSentence(rule: number): string {
 
 function describeGroup(e: RunQueueEntry | undefined, g: number): string {
   if (!e) return `group ${g}`;
-  const traits = [PRIORITY_NAMES[e.priority] ?? `prio ${e.priority}`, e.idle ? 'idle' : 'non-idle'];
+  const traits = [GROUP_PRIORITY_NAMES[e.priority] ?? `prio ${e.priority}`, e.idle ? 'idle' : 'non-idle'];
   if (e.isProtected) traits.push('protected');
   if (e.protmPending) traits.push('protm pending');
   if (e.waiting) traits.push('waiting on a syncobj');

@@ -21,7 +21,7 @@ import {
   HeapPurposeNames, IoctlArgsCases, IoctlCmdNames, IrqLineNames, JobPhaseNames, LogLevelNames,
   ModeSwitchCauseNames, ProbeStageNames, ProcessOpNames, ProtmVerdictNames, Reader, ResetCauseNames,
   ResetKindNames, ResetPhaseNames, SchedRuleNames, SlotActionNames, TickTriggerNames, WatchdogOpNames,
-  FwIface, decodeEvent, encodeEvent, Writer, type Event, type EventFamily,
+  ERRNO_BY_NAME, FwIface, decodeEvent, encodeEvent, Writer, type Event, type EventFamily,
 } from '../proto/index.js';
 import { lookupFwName } from './fw-bits.js';
 import { isStateRequest } from './handlers/fw.js';
@@ -110,11 +110,6 @@ function resolveEnum(names: Names, v: string): number[] {
   return exact.length ? exact : suffix;
 }
 
-const ERRNO: Readonly<Record<string, number>> = {
-  EPERM: 1, ENOENT: 2, EINTR: 4, EIO: 5, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EACCES: 13, EFAULT: 14, EBUSY: 16,
-  EEXIST: 17, ENODEV: 19, EINVAL: 22, ENOSPC: 28, ERANGE: 34, ENOSYS: 38, ETIME: 62, ETIMEDOUT: 110,
-  ECANCELED: 125, EPROBE_DEFER: 517,
-};
 
 // ───────────────────────────── comparisons ─────────────────────────────
 
@@ -362,7 +357,7 @@ function compileTerm(t: Term, f: string, state: { needsState: boolean }): Pred {
     case 'errno': case 'err': {
       const vals = t.raw.map((r) => {
         const up = r.toUpperCase();
-        if (ERRNO[up] !== undefined) return ERRNO[up];
+        if (ERRNO_BY_NAME[up] !== undefined) return ERRNO_BY_NAME[up];
         const n = Number(r.startsWith('-') ? r.slice(1) : r);
         if (!Number.isInteger(n)) throw new FilterError(f, t.token, `'${r}' is not an errno (a number or a name such as EINVAL)`);
         return n;

@@ -10,9 +10,9 @@ import {
   SlotActionNames, ProtmVerdictNames, SchedRuleNames, GroupStateKindNames, BlockedReasonNames,
   JobPhaseNames, FaultKindNames, ResetKindNames, ResetPhaseNames, ResetCauseNames, ProbeStageNames,
   LogLevelNames, AsCommandNames, ProcessOpNames, WatchdogOpNames, FwIface, IrqLine, ProtmVerdict,
-  assertUnreachable, ERRNO_NAMES, type Event, type EventFamily,
+  assertUnreachable, ERRNO_NAMES, type Event, type EventFamily, CSG_STATE_MASK,
 } from '../proto/index.js';
-import { bitNames, stateName, CSG_STATE_MASK } from './fw-bits.js';
+import { bitNames, stateName } from './fw-bits.js';
 import { formatNs } from './time-text.js';
 
 type Names = Readonly<Record<number, string>>;

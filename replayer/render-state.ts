@@ -2,14 +2,14 @@
  * The replayed state as tables (device, CSG slots, groups, queues, FW interface, heaps, dma-bufs,
  * VMs, BOs, processes) for the CLI (`csftrace state`) and the TUI, plus a plain-text layout of them.
  */
+import { GROUP_PRIORITY_NAMES } from '../proto/index.js';
 import { protectedNsAt } from './handlers/device.js';
 import type { ReplayState } from './state.js';
 import { formatNs } from './time-text.js';
 
 export interface StateTable { title: string; header: string[]; rows: string[][] }
 
-const PRIORITY_NAMES = ['LOW', 'MEDIUM', 'HIGH', 'REALTIME'];
-const prio = (p: number): string => PRIORITY_NAMES[p] ?? String(p);
+const prio = (p: number): string => GROUP_PRIORITY_NAMES[p] ?? String(p);
 const at = (i: number): string => (i >= 0 ? `#${i}` : '-');
 const hex = (v: number): string => (v ? `0x${v.toString(16)}` : '0');
 const yn = (b: boolean): string => (b ? 'yes' : 'no');

@@ -13,6 +13,7 @@ import { Replayer } from './replayer.js';
 import { storyEvents } from './test-events.js';
 import { memoryTrace, openTrace } from './trace-file.js';
 import { formatEvent } from './format.js';
+import { skipTest } from '../test-support/skip.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -49,7 +50,7 @@ test('state --at the middle of a golden trace (snapshot)', (t) => {
   const versions = existsSync(`${ROOT}traces`) ? readdirSync(`${ROOT}traces`).filter((d) => /^v\d+$/.test(d)).sort((a, b) => Number(b.slice(1)) - Number(a.slice(1))) : [];
   const dir = versions.map((v) => `${ROOT}traces/${v}`).find((d) => existsSync(`${d}/drm-video-over-ui.csft`));
   const name = 'drm-video-over-ui.csft';
-  if (!dir) { t.skip('no golden trace in traces/ yet'); return; }
+  if (!dir) { skipTest(t, 'no golden trace in traces/ yet'); return; }
   const tr = openTrace(`${dir}/${name}`);
   try {
     const mid = Math.floor(tr.eventCount / 2);

@@ -9,9 +9,8 @@ import {
   IoctlCmd, JobPhase, LogLevel, ModeSwitchCause, ProbeStage, ProcessOp, ProtmVerdict, ResetCause, ResetKind,
   ResetPhase, SchedRule, SlotAction, TickTrigger, WatchdogOp,
   type EventInit, type FwAckInit, type FwRequestInit, type GroupStateInit, type HeapCallInit, type IoctlInit,
-  type SchedDecisionInit,
+  type SchedDecisionInit, CS_PROTM_PENDING, GLB_PING, GLB_PROTM_ENTER, GLB_PROTM_EXIT,
 } from '../proto/index.js';
-import { CS_PROTM_PENDING, GLB_PING, GLB_PROTM_ENTER, GLB_PROTM_EXIT } from './fw-bits.js';
 
 export const MS = 1_000_000;
 

@@ -15,13 +15,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DiffNavigator, diffTraces, openTrace, type HunkPosition } from '../replayer/index.js';
 import { Tmux, tmuxAvailable } from './tmux-harness.js';
+import { skipUnless } from '../test-support/skip.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = join(root, 'dist/cli/main.js');
 const A = join(root, 'traces/v1/drm-video-over-ui-reviewed.csft');
 const B = join(root, 'traces/v1/drm-video-over-ui-kbase.csft');
 const goldens = existsSync(A) && existsSync(B);
-const skip = !goldens ? 'v1 golden traces missing' : tmuxAvailable() ? false : 'tmux not installed';
+const skip = skipUnless(goldens, 'v1 golden traces missing') || skipUnless(tmuxAvailable(), 'tmux not installed');
 
 let dir = '';
 let exp: { countA: number; countB: number; hunks: HunkPosition[] };
@@ -152,7 +153,7 @@ test('80x24: replay trace.csft#ev=N opens at event N', { skip }, async () => {
   });
 });
 
-test('without a terminal: --diff prints the diff text, exit 0', { skip: goldens ? false : 'v1 golden traces missing' }, () => {
+test('without a terminal: --diff prints the diff text, exit 0', { skip: skipUnless(goldens, 'v1 golden traces missing') }, () => {
   const r = spawnSync('node', [cli, 'replay', A, '--diff', B], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^csftrace replay --diff: not a terminal, so the text of `csftrace diff` instead of the UI\n--- /);
@@ -164,7 +165,7 @@ test('without a terminal: --diff prints the diff text, exit 0', { skip: goldens 
   assert.match(missing.stderr, /^csftrace: .*nope\.csft: no such file\n$/);
 });
 
-test('without a terminal: trace.csft#ev=N, a bad N, a real file name with #ev= in it', { skip: goldens ? false : 'v1 golden traces missing' }, () => {
+test('without a terminal: trace.csft#ev=N, a bad N, a real file name with #ev= in it', { skip: skipUnless(goldens, 'v1 golden traces missing') }, () => {
   const at = spawnSync('node', [cli, 'replay', `${A}#ev=382`], { encoding: 'utf8' });
   assert.equal(at.status, 0, at.stderr);
   assert.match(at.stdout, /^ {2}at #382 [\d.]+ms decision /m);

@@ -7,10 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { Tmux, currentRow, statusIndex, tmuxAvailable } from './tmux-harness.js';
+import { skipUnless } from '../test-support/skip.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixture = `node ${root}dist/tui/stub-tui.fixture.js`;
-const skip = tmuxAvailable() ? false : 'tmux not installed';
+const skip = skipUnless(tmuxAvailable(), 'tmux not installed');
 
 async function withTmux(w: number, h: number, fn: (t: Tmux) => Promise<void>): Promise<void> {
   const t = new Tmux(w, h, 'drv');

@@ -11,11 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { openTrace } from '../replayer/index.js';
 import { fmtTime } from './time-format.js';
 import { Tmux, tmuxAvailable } from './tmux-harness.js';
+import { skipUnless } from '../test-support/skip.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = join(root, 'dist/cli/main.js');
 const golden = join(root, 'traces/v1/drm-video-over-ui.csft');
-const skip = tmuxAvailable() ? false : 'tmux not installed';
+const skip = skipUnless(tmuxAvailable(), 'tmux not installed');
 
 let count = 0;
 let timeOf: (i: number) => number = () => 0;

@@ -17,10 +17,11 @@ import { fileURLToPath } from 'node:url';
 import { openTrace } from '../replayer/index.js';
 import { KEYFRAME_WORKER_MIN_EVENTS } from './app.js';
 import { Tmux, statusIndex, tmuxAvailable } from './tmux-harness.js';
+import { skipUnless } from '../test-support/skip.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = join(root, 'dist/cli/main.js');
-const skip = tmuxAvailable() ? false : 'tmux not installed';
+const skip = skipUnless(tmuxAvailable(), 'tmux not installed');
 
 let dir = '';
 let large = '';

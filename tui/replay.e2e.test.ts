@@ -13,11 +13,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cursor, Replayer, openTrace, parseFilter, resolvePosition } from '../replayer/index.js';
 import { Tmux, currentRow, statusIndex, tmuxAvailable } from './tmux-harness.js';
+import { skipUnless } from '../test-support/skip.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = join(root, 'dist/cli/main.js');
 const golden = join(root, 'traces/v1/drm-video-over-ui.csft');
-const skip = tmuxAvailable() ? false : 'tmux not installed';
+const skip = skipUnless(tmuxAvailable(), 'tmux not installed');
 
 let dir = '';
 let trace = '';

@@ -12,11 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Tmux, statusIndex, tmuxAvailable } from './tmux-harness.js';
+import { skipUnless } from '../test-support/skip.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = join(root, 'dist/cli/main.js');
 // Under CI the terminal part must run: a missing tmux fails there instead of skipping.
-const skip = tmuxAvailable() || process.env.CI === 'true' ? false : 'tmux not installed';
+const skip = skipUnless(tmuxAvailable(), 'tmux not installed');
 let dir = '';
 
 function run(args: string[], cwd = dir): { code: number; out: string; err: string } {

@@ -1,11 +1,10 @@
 /** dma-heap: registry references, allocators, DMA_HEAP_IOCTL_ALLOC validation, dma-buf lifetime. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HeapOp, HeapPurpose, type EventInit } from '../../proto/index.js';
+import { HeapOp, HeapPurpose, type EventInit, EEXIST, EINVAL, ENOMEM } from '../../proto/index.js';
 import type { HeapConfig } from '../contract.js';
 import { Client, bodies, boot, testConfig } from '../panthor/testing.js';
 import { Sim, ms } from '../sim/index.js';
-import { EEXIST, EINVAL, ENOMEM } from './errno.js';
 import { FirstFit } from './heaps.js';
 import { DmaBuf, HeapRegistry, O_CLOEXEC, O_RDWR } from './registry.js';
 

@@ -10,11 +10,11 @@
  * Every operation emits one HeapCall tracepoint; the index of the last one is kept in `lastEvent`
  * so callers can chain causes.
  */
-import { HeapOp, HeapPurpose, type HeapCallInit } from '../../proto/index.js';
+import { HeapOp, HeapPurpose, type HeapCallInit, EINVAL, EEXIST, ENOMEM, ENODEV } from '../../proto/index.js';
 import type { HeapConfig } from '../contract.js';
 import type { Sim } from '../sim/index.js';
 import { DmaHeap } from './heaps.js';
-import { EINVAL, EEXIST, ENOMEM, ENODEV, pageAlign } from './errno.js';
+import { pageAlign } from './page.js';
 
 /** O_CLOEXEC | O_ACCMODE: the only fd_flags DMA_HEAP_IOCTL_ALLOC accepts (DMA_HEAP_VALID_FD_FLAGS). */
 export const O_ACCMODE = 0o3;

@@ -12,7 +12,7 @@
 import { BlockedReason, GpuMode } from '../../proto/index.js';
 import { CsOpcode, type CsInstr } from '../contract.js';
 import type { Ns, Sim } from '../sim/index.js';
-import * as R from './regs.js';
+import * as R from '../../proto/index.js';
 
 /** What the FW needs of a VM: address translation for CALL targets and sync objects. */
 export interface GpuVm {

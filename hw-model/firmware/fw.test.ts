@@ -6,7 +6,7 @@ import { CsOpcode } from '../contract.js';
 import { Client, bodies, boot, computeStream, protectedStream, testConfig } from '../panthor/testing.js';
 import { ms } from '../sim/index.js';
 import { MAINLINE_FW_ASSUMPTIONS } from './assumptions.js';
-import * as R from './regs.js';
+import * as R from '../../proto/index.js';
 
 test('PROT_REGION raises CS PROTM_PENDING and blocks the CS; the ack precedes GLB_PROTM_ENTER', () => {
   const b = boot(testConfig());

@@ -21,7 +21,7 @@ import {
 import type { Sim } from '../sim/index.js';
 import { DEFAULT_FW_ASSUMPTIONS, type FwAssumptions } from './assumptions.js';
 import { CsInterpreter, type CsHost, type CsQueue, CsSlot } from './cs-interp.js';
-import * as R from './regs.js';
+import * as R from '../../proto/index.js';
 
 /** Latencies of the model's FW (virtual ns). */
 export const FW_TIMING = {

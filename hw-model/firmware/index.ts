@@ -1,5 +1,4 @@
 /** firmware/: the CSF MCU model (interfaces, doorbells, IRQs, protected mode: fw.ts; the CS interpreter: cs-interp.ts; FW unknowns: assumptions.ts). */
-export * from './regs.js';
 export * from './fw.js';
 export * from './cs-interp.js';
 export * from './assumptions.js';

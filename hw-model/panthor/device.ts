@@ -12,16 +12,14 @@
  *                        ──GPU_IRQ──► gpu.ts ──► reset (here)
  */
 import {
-  HeapPurpose, LogLevel, ProbeStage, ResetCause, ResetKind, ResetPhase, GpuMode, ProcessOp,
+  HeapPurpose, LogLevel, ProbeStage, ResetCause, ResetKind, ResetPhase, GpuMode, ProcessOp, EBADF, EINVAL, ENOENT, ENOTTY, EPROBE_DEFER,
 } from '../../proto/index.js';
 import {
   DMA_HEAP_DIR, DRI_RENDER_NODE, type AppKind, type CsInstr, type FaultConfig, type IoctlArgs,
   type ReviewFix, type ScenarioConfig, type UapiKernel,
 } from '../contract.js';
-import {
-  type DmaBuf, type DmaHeap, HeapRegistry, O_RDWR, O_CLOEXEC, EBADF, EINVAL, ENOENT, ENOTTY, EPROBE_DEFER,
-} from '../dma-heap/index.js';
-import * as R from '../firmware/regs.js';
+import { type DmaBuf, type DmaHeap, HeapRegistry, O_RDWR, O_CLOEXEC } from '../dma-heap/index.js';
+import * as R from '../../proto/index.js';
 import { Firmware, type FwHost } from '../firmware/index.js';
 import { heapPolicy, protmPolicy, reviewFixesOf, type HeapPolicyDesc, type ProtmPolicyDesc } from '../policies/index.js';
 import type { Ns, Sim } from '../sim/index.js';

@@ -5,11 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   DevQueryType, FwIface, FwReqKind, GpuMode, GroupStateKind, HeapOp, ModeSwitchCause, ProbeStage, ProtmVerdict, ResetCause, ResetKind, ResetPhase,
-  SchedRule, WatchdogOp, type EventInit,
+  SchedRule, WatchdogOp, type EventInit, EACCES, EINVAL, ENOENT, EPERM,
 } from '../../proto/index.js';
 import type { ProtmPolicy } from '../contract.js';
-import { EACCES, EINVAL, ENOENT, EPERM } from '../dma-heap/index.js';
-import * as R from '../firmware/regs.js';
+import * as R from '../../proto/index.js';
 import { DRI_RENDER_NODE } from '../contract.js';
 import { ms, sec } from '../sim/index.js';
 import { Client, bodies, boot, computeStream, protectedStream, testConfig } from './testing.js';

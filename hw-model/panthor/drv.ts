@@ -10,9 +10,9 @@
  *   ioctl(pid, fd, args) ──► file kind ──► handler (checks → errno | objects) ──► ioctl event
  *                                                 └─ deferred step (ctx.post) with the event's index
  */
-import { type DevQueryInit, type GroupCreateInit, type GroupSubmitInit, IoctlCmd, type IoctlInit } from '../../proto/index.js';
+import { type DevQueryInit, type GroupCreateInit, type GroupSubmitInit, IoctlCmd, type IoctlInit, EACCES, EBADF, EBUSY, EINVAL, ENOTTY } from '../../proto/index.js';
 import { IOCTL_CMD_OF, type IoctlArgs } from '../contract.js';
-import { type DmaBuf, type HeapRegistry, EACCES, EBADF, EBUSY, EINVAL, ENOTTY } from '../dma-heap/index.js';
+import { type DmaBuf, type HeapRegistry } from '../dma-heap/index.js';
 import type { Sim } from '../sim/index.js';
 import type { FdTable, Proc } from './fd-table.js';
 import type { PanthorFw } from './fw.js';

@@ -12,10 +12,10 @@
  */
 import {
   FaultKind, FwIface, FwReqKind, GpuMode, HeapPurpose, IrqLine, LogLevel, ModeSwitchCause, ProbeStage, ResetCause,
-  ResetKind, WatchdogOp,
+  ResetKind, WatchdogOp, EINVAL, ENOENT, ETIMEDOUT,
 } from '../../proto/index.js';
-import { type DmaBuf, type HeapRegistry, EINVAL, ENOENT, ETIMEDOUT, O_CLOEXEC, O_RDWR } from '../dma-heap/index.js';
-import * as R from '../firmware/regs.js';
+import { type DmaBuf, type HeapRegistry, O_CLOEXEC, O_RDWR } from '../dma-heap/index.js';
+import * as R from '../../proto/index.js';
 import type { Firmware } from '../firmware/index.js';
 import type { Sim } from '../sim/index.js';
 import type { DeviceCtl, FwEventSink } from './interfaces.js';

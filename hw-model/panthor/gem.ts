@@ -4,10 +4,11 @@
  * BO_SET_LABEL (panthor_ioctl_bo_set_label), and what user space writes through an
  * mmap of a BO (the model's writeStream: drm_gem_mmap + memcpy).
  */
+import { E2BIG, EINVAL, ENOENT, EPERM } from '../../proto/index.js';
 import type { BoCreateInit } from '../../proto/index.js';
 import type { CsInstr } from '../contract.js';
-import { E2BIG, EINVAL, ENOENT, EPERM, PAGE_SIZE, pageAlign } from '../dma-heap/index.js';
-import * as R from '../firmware/regs.js';
+import { PAGE_SIZE, pageAlign } from '../dma-heap/index.js';
+import * as R from '../../proto/index.js';
 import { Bo, type PanthorFile, type Vm } from './objects.js';
 import * as U from './uapi.js';
 

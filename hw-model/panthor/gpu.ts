@@ -6,7 +6,7 @@
  * are not modelled.
  */
 import { FaultKind, IrqLine, LogLevel, ResetCause, ResetKind } from '../../proto/index.js';
-import * as R from '../firmware/regs.js';
+import * as R from '../../proto/index.js';
 import type { Firmware } from '../firmware/index.js';
 import type { Sim } from '../sim/index.js';
 import type { DeviceCtl } from './interfaces.js';

@@ -4,8 +4,9 @@
  * argument checks, the per-file pool limit, the heap context and first chunk GPU VAs. Chunk growth
  * on TILER_OOM (panthor_heap_grow) is not modelled: the model's FW never runs out of heap.
  */
+import { EBUSY, EINVAL, ENOENT } from '../../proto/index.js';
 import type { TilerHeapCreateInit } from '../../proto/index.js';
-import { EBUSY, EINVAL, ENOENT, PAGE_SIZE } from '../dma-heap/index.js';
+import { PAGE_SIZE } from '../dma-heap/index.js';
 import type { PanthorFile } from './objects.js';
 import * as U from './uapi.js';
 

@@ -8,8 +8,8 @@
  *   VM_BIND ──validate──► mappings ──► AS LOCK/UPDATE/UNLOCK (after a protected exit under 2026)
  *   scheduler START/RESUME ──► vmActive (AS_COMMAND_UPDATE when it gets an AS) ; evict ──► vmIdle
  */
-import { GpuMode, ModeSwitchCause, type VmBindInit, type VmBindOpInit, type VmCreateInit } from '../../proto/index.js';
-import { EBUSY, EINVAL, PAGE_SIZE } from '../dma-heap/index.js';
+import { GpuMode, ModeSwitchCause, type VmBindInit, type VmBindOpInit, type VmCreateInit, EBUSY, EINVAL } from '../../proto/index.js';
+import { PAGE_SIZE } from '../dma-heap/index.js';
 import type { Firmware } from '../firmware/index.js';
 import type { DeviceCtl, IoctlCtx, ProtmExit } from './interfaces.js';
 import { type Bo, type Group, type PanthorFile, Vm } from './objects.js';

@@ -4,8 +4,8 @@
  * of exclusive-VM BOs) and DMA_HEAP_IOCTL_ALLOC on /dev/dma_heap/<name>
  * (drivers/dma-buf/dma-heap.c: dma_heap_ioctl_allocate → dma_heap_buffer_alloc, fd installed).
  */
-import { HeapPurpose, type DmaHeapAllocationDataInit, type PrimeFdToHandleInit } from '../../proto/index.js';
-import { type DmaHeap, type HeapRegistry, EBADF, EINVAL, ENOENT, EOPNOTSUPP, checkAllocArgs } from '../dma-heap/index.js';
+import { HeapPurpose, type DmaHeapAllocationDataInit, type PrimeFdToHandleInit, EBADF, EINVAL, ENOENT, EOPNOTSUPP } from '../../proto/index.js';
+import { type DmaHeap, type HeapRegistry, checkAllocArgs } from '../dma-heap/index.js';
 import type { FdTable, Proc } from './fd-table.js';
 import { Bo, type PanthorFile } from './objects.js';
 import * as U from './uapi.js';

@@ -10,7 +10,7 @@
  *                                           └─► GLB events ──► Scheduler.protmExited / watchdog
  */
 import { FaultKind, FwIface, FwReqKind, LogLevel, ResetCause, ResetKind } from '../../proto/index.js';
-import * as R from '../firmware/regs.js';
+import * as R from '../../proto/index.js';
 import type { PanthorFw } from './fw.js';
 import type { DeviceCtl, FwEventSink } from './interfaces.js';
 import type { Scheduler } from './sched.js';

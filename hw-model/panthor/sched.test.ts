@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FwIface, FwReqKind, GpuMode, GroupStateKind, ModeSwitchCause, ProtmVerdict, SlotAction, TickTrigger, type EventInit } from '../../proto/index.js';
 import type { ProtmPolicy } from '../contract.js';
-import * as R from '../firmware/regs.js';
+import * as R from '../../proto/index.js';
 import { applyOverrides, loadBuiltin } from '../scenario/index.js';
 import { ms, sec } from '../sim/index.js';
 import { simulate } from '../world.js';

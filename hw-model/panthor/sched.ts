@@ -15,11 +15,10 @@
 import {
   FaultKind, FwIface, FwReqKind, GpuMode, GroupStateKind, JobPhase, LogLevel, ModeSwitchCause,
   ProtmVerdict, ResetCause, ResetKind, SchedRule, SlotAction, TickTrigger,
-  type GroupReasonInit, type RunQueueEntryInit, type SlotAssignInit,
+  type GroupReasonInit, type RunQueueEntryInit, type SlotAssignInit, ECANCELED, EINVAL, ETIMEDOUT,
 } from '../../proto/index.js';
 import { CsOpcode, type CsInstr, type ReviewFix } from '../contract.js';
-import { ECANCELED, EINVAL, ETIMEDOUT } from '../dma-heap/index.js';
-import * as R from '../firmware/regs.js';
+import * as R from '../../proto/index.js';
 import { waitSatisfied } from '../firmware/index.js';
 import type { ProtmChoice } from '../policies/index.js';
 import type { HeapRegistry } from '../dma-heap/index.js';

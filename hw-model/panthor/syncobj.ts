@@ -7,8 +7,7 @@
  *   GROUP_SUBMIT wait op ──► waitSyncobj(job) ─┐
  *   job fence signalled ──► signalSyncobj ─────┴─► JobDepsSink.depsMet / blocked waiters woken
  */
-import { IoctlCmd } from '../../proto/index.js';
-import { EBADF, EINVAL, ETIME } from '../dma-heap/index.js';
+import { IoctlCmd, EBADF, EINVAL, ETIME } from '../../proto/index.js';
 import type { Ns, Sim } from '../sim/index.js';
 import type { FdTable } from './fd-table.js';
 import type { JobDepsSink } from './interfaces.js';

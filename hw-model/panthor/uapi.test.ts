@@ -4,8 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DevQueryType, type DevQueryInit } from '../../proto/index.js';
-import { EBUSY, EINVAL, ENOENT } from '../dma-heap/index.js';
+import { DevQueryType, type DevQueryInit, EBUSY, EINVAL, ENOENT } from '../../proto/index.js';
 import { ms } from '../sim/index.js';
 import { Client, boot, computeStream, testConfig } from './testing.js';
 import * as U from './uapi.js';

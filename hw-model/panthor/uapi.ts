@@ -2,6 +2,7 @@
  * panthor uAPI constants (include/uapi/drm/panthor_drm.h, reference §1) and the driver's limits
  * (panthor_sched.c, panthor_drv.c, reference §3.1).
  */
+import { DRM_PANTHOR_GROUP_CREATE_PROTECTED } from '../../proto/index.js';
 import { ms } from '../sim/index.js';
 
 export const PANTHOR_GROUP_PRIORITY_LOW = 0;
@@ -42,7 +43,7 @@ export const DRM_PANTHOR_SYNC_OP_WAIT = 0;
 export const DRM_PANTHOR_SYNC_OP_SIGNAL = (1 << 31) >>> 0;
 
 /** 8/8 of the 2026 series (the former pad); the review suggests ..._GROUP_FEATURE_PROTM. */
-export const DRM_PANTHOR_GROUP_CREATE_PROTECTED = 1 << 0;
+export { DRM_PANTHOR_GROUP_CREATE_PROTECTED };
 export const DRM_PANTHOR_GROUP_CREATE_FLAGS = DRM_PANTHOR_GROUP_CREATE_PROTECTED;
 export const DRM_PANTHOR_GROUP_STATE_TIMEDOUT = 1 << 0;
 export const DRM_PANTHOR_GROUP_STATE_FATAL_FAULT = 1 << 1;

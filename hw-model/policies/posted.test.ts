@@ -4,9 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FaultKind, FwIface, FwReqKind, GpuMode, GroupStateKind, ModeSwitchCause, ProtmVerdict, SchedRule, WatchdogOp, type EventInit } from '../../proto/index.js';
+import {
+  FaultKind, FwIface, FwReqKind, GLB_PING, GLB_PROTM_ENTER, GpuMode, GroupStateKind, ModeSwitchCause, ProtmVerdict, SchedRule,
+  WatchdogOp, type EventInit,
+} from '../../proto/index.js';
 import type { ScenarioConfig } from '../contract.js';
-import { GLB_PING, GLB_PROTM_ENTER } from '../firmware/index.js';
 import { applyOverrides, loadBuiltin, type ScenarioOverrides } from '../scenario/index.js';
 import { sec, type TraceSink } from '../sim/index.js';
 import { simulate } from '../world.js';

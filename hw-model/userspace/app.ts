@@ -13,13 +13,12 @@
  * PRNG stream `app:<name>`.
  */
 import type { AppConfig, CsInstr, GpuConfig, UapiKernel } from '../contract.js';
-import { DevQueryType, ERRNO_NAMES, LogLevel, type QueueSubmitInit } from '../../proto/index.js';
+import { DevQueryType, ERRNO_NAMES, LogLevel, type QueueSubmitInit, EACCES, EPERM, ETIME } from '../../proto/index.js';
 import { NS_PER_S, ms, us, type Ns, type Rng, type Sim } from '../sim/index.js';
 import { CS_INSTR_BYTES, hasProtRegion } from './cs-builder.js';
 import { DrmDevice, signalOp } from './libdrm.js';
 import {
-  DRM_PANTHOR_GROUP_CREATE_PROTECTED, DRM_PANTHOR_GROUP_STATE_FATAL_FAULT, DRM_PANTHOR_GROUP_STATE_TIMEDOUT,
-  DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ, DRM_PANTHOR_SYNC_OP_SIGNAL, EACCES, EPERM, ETIME, PANTHOR_GROUP_PRIORITY,
+  DRM_PANTHOR_GROUP_CREATE_PROTECTED, DRM_PANTHOR_GROUP_STATE_FATAL_FAULT, DRM_PANTHOR_GROUP_STATE_TIMEDOUT, DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ, DRM_PANTHOR_SYNC_OP_SIGNAL, PANTHOR_GROUP_PRIORITY,
 } from './uapi.js';
 
 /** Per-app counters kept by the model (what the app itself saw). */

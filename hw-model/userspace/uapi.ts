@@ -38,14 +38,6 @@ export const DRM_PANTHOR_PROTECTED_FEATURE_BASIC = 1 << 0;
 export const O_RDWR = 0o2;
 export const O_CLOEXEC = 0o2000000;
 
-/** Linux errno values user space reacts to. */
-export const EPERM = 1;
-export const ENOENT = 2;
-export const EACCES = 13;
-export const EINVAL = 22;
-export const ENOMEM = 12;
-export const ETIME = 62;
-
 /**
  * userspace-dmabuf design: size of the protected dma-buf handed to GROUP_CREATE (protm_buf_fd):
  * the CSG protected suspend buffer (64 KiB on the modelled FW) plus room for the FW's protected

@@ -14,6 +14,7 @@ import protobuf from 'protobufjs';
 import { Reader, type Event } from '../index.js';
 import { encodeContainer, openContainer, bufferSource, readChunkBytes, decodeChunkEvents } from './index.js';
 import { randomEvents, EventType } from './random-events.testutil.js';
+import { skipUnless } from '../../test-support/skip.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const hasProtoc = spawnSync('protoc', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -92,7 +93,7 @@ function normalize(type: protobuf.Type, obj: Record<string, any>): Norm {
   return out;
 }
 
-test('protoc --decode reads our chunks like we do', { skip: hasProtoc ? false : 'protoc not found: apt-get install protobuf-compiler' }, () => {
+test('protoc --decode reads our chunks like we do', { skip: skipUnless(hasProtoc, 'protoc not found: apt-get install protobuf-compiler') }, () => {
   const evs: Event[] = randomEvents(77, 400);
   const buf = encodeContainer({ scenarioName: 'interop' }, evs, { chunkEvents: 150 });
   const src = bufferSource(buf);

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { checkTrace, formatCheckReport, isClean } from './check.js';
 import type { CheckReport } from './engine.js';
 import { CHECK_RULES } from './rules.js';
+import { skipTest } from '../../test-support/skip.js';
 
 const SEC = 1000 * MS;
 
@@ -282,7 +283,7 @@ test('report text and counts; findings kept per rule are capped, counts are not'
 
 test('golden traces: the PING-in-protected-mode run trips R19c; the kbase run of the default scenario is clean', (t) => {
   const dir = fileURLToPath(new URL('../../../traces/v1/', import.meta.url));
-  if (!existsSync(`${dir}watchdog-ping-in-protm.csft`)) { t.skip('no goldens'); return; }
+  if (!existsSync(`${dir}watchdog-ping-in-protm.csft`)) { skipTest(t, 'no goldens'); return; }
   const ping = openTrace(`${dir}watchdog-ping-in-protm.csft`);
   const r = checkTrace(ping);
   ping.close();

@@ -5,8 +5,10 @@
  * a higher-priority group is resumed beside it and waits). Each finding names the decision behind
  * it as its root.
  */
-import { BlockedReason, FwIface, FwReqKind, GpuMode, GroupStateKind, JobPhase, ProtmVerdict, ResetPhase, SlotAction, type Event } from '../../proto/index.js';
-import { GLB_PROTM_ENTER } from '../fw-bits.js';
+import {
+  BlockedReason, FwIface, FwReqKind, GLB_PROTM_ENTER, GpuMode, GROUP_PRIORITY_NAMES, GroupStateKind, JobPhase, ProtmVerdict,
+  ResetPhase, SlotAction, type Event,
+} from '../../proto/index.js';
 import type { ReplayState } from '../state.js';
 import { formatNs } from '../time-text.js';
 import type { CheckRule } from './engine.js';
@@ -14,7 +16,6 @@ import type { CheckRule } from './engine.js';
 const MS = 1_000_000;
 /** R21's default bound: three frames of a 30 fps player. */
 export const DEFAULT_STARVATION_BOUND_NS = 100 * MS;
-const PRIORITY_NAMES = ['LOW', 'MEDIUM', 'HIGH', 'REALTIME'];
 
 const groupName = (s: ReplayState, g: number): string => {
   const r = s.groups[g];
@@ -128,8 +129,8 @@ const R22: CheckRule = {
           if (a.action !== SlotAction.SLOT_RESUME && a.action !== SlotAction.SLOT_START) continue;
           const h = s.groups[a.group];
           if (!h || a.group === p || h.priority <= pg.priority) continue;
-          ctx.report(i, ev.t, `${groupName(s, p)} (${PRIORITY_NAMES[pg.priority] ?? pg.priority}) kept in protected mode while ${groupName(s, a.group)}` +
-            ` (${PRIORITY_NAMES[h.priority] ?? h.priority}) is ${a.action === SlotAction.SLOT_START ? 'started' : 'resumed'} at CSG priority ${a.csgPriority}: it waits for the protected group`,
+          ctx.report(i, ev.t, `${groupName(s, p)} (${GROUP_PRIORITY_NAMES[pg.priority] ?? pg.priority}) kept in protected mode while ${groupName(s, a.group)}` +
+            ` (${GROUP_PRIORITY_NAMES[h.priority] ?? h.priority}) is ${a.action === SlotAction.SLOT_START ? 'started' : 'resumed'} at CSG priority ${a.csgPriority}: it waits for the protected group`,
           'violation', [], i);
           return;
         }

@@ -7,12 +7,10 @@
 import {
   AsCommand, DevQueryType, FaultKind, FwAckKind, FwIface, FwReqKind, GpuMode, GpuModeNames, GroupStateKind, HeapOp, HeapPurpose,
   HeapPurposeNames, IoctlCmd, IrqLine, ModeSwitchCause, ModeSwitchCauseNames, ProbeStage, ProtmVerdict, ResetPhase,
-  SlotAction, WatchdogOp, type Event, type FwRequest,
+  SlotAction, WatchdogOp, type Event, type FwRequest, CS_PROTM_PENDING, CSF_FW_BINARY_IFACE_ENTRY_PROT, CSG_STATE_RESUME,
+  CSG_STATE_START, CSG_STATE_SUSPEND, CSG_STATE_TERMINATE, DRM_PANTHOR_GROUP_CREATE_PROTECTED, GLB_PROTM_ENTER,
+  EINVAL, GLB_PROTM_EXIT, GPU_IRQ_PROTM_FAULT, GROUP_PRIORITY_NAMES,
 } from '../../proto/index.js';
-import {
-  CS_PROTM_PENDING, CSG_STATE, FW_SECTION_PROT, GLB_PROTM_ENTER, GLB_PROTM_EXIT, GPU_IRQ_PROTM_FAULT,
-  GROUP_CREATE_PROTECTED,
-} from '../fw-bits.js';
 import { isStateRequest } from '../handlers/fw.js';
 import type { ReplayState } from '../state.js';
 import { formatNs } from '../time-text.js';
@@ -47,12 +45,10 @@ const GROUP = {
   CREATED: 'PANTHOR_CS_GROUP_CREATED', SUSPENDED: 'PANTHOR_CS_GROUP_SUSPENDED',
   TERMINATED: 'PANTHOR_CS_GROUP_TERMINATED', UNKNOWN: 'PANTHOR_CS_GROUP_UNKNOWN_STATE',
 };
-const PRIORITY_NAMES = ['LOW', 'MEDIUM', 'HIGH', 'REALTIME'];
 const PANTHOR_GROUP_PRIORITY_HIGH = 2;
 const PANTHOR_GROUP_PRIORITY_REALTIME = 3;
 const MAX_GROUPS_PER_POOL = 128;
 const MAX_CSG_PRIO = 15;
-const EINVAL = 22;
 
 // ───────────────────────────── event predicates ─────────────────────────────
 
@@ -77,7 +73,7 @@ function csgStart(ev: Event): FwRequest | undefined {
   if (b.case !== 'fwReq') return undefined;
   const r = b.value;
   if (r.iface !== FwIface.CSG || r.kind !== FwReqKind.REQ_TOGGLE || !isStateRequest(r.iface, r.bits)) return undefined;
-  return r.state === CSG_STATE.START || r.state === CSG_STATE.RESUME ? r : undefined;
+  return r.state === CSG_STATE_START || r.state === CSG_STATE_RESUME ? r : undefined;
 }
 function isReset(ev: Event, phase: number): boolean {
   return ev.body.case === 'reset' && ev.body.value.phase === phase;
@@ -203,10 +199,10 @@ const R4 = rule('R4', 'no-heap-no-protm',
           if (io.ret !== 0) return;
           if (io.args.case === 'devQuery' && io.args.value.type === DevQueryType.DRM_PANTHOR_DEV_QUERY_PROTECTED_INFO && io.args.value.pointer !== 0 && io.args.value.protectedFeatures !== 0 && !userDmabuf) {
             ctx.report(i, ev.t, `DEV_QUERY PROTECTED_INFO reports features 0x${io.args.value.protectedFeatures.toString(16)} without a protected heap (must be 0)`);
-          } else if (io.cmd === IoctlCmd.GROUP_CREATE && io.args.case === 'groupCreate' && (io.args.value.flags & GROUP_CREATE_PROTECTED) && !userDmabuf) {
+          } else if (io.cmd === IoctlCmd.GROUP_CREATE && io.args.case === 'groupCreate' && (io.args.value.flags & DRM_PANTHOR_GROUP_CREATE_PROTECTED) && !userDmabuf) {
             ctx.report(i, ev.t, `GROUP_CREATE with DRM_PANTHOR_GROUP_CREATE_PROTECTED succeeded (group ${io.args.value.groupHandle}) without a protected heap (must fail)`);
           }
-        } else if (b.case === 'probe' && b.value.stage === ProbeStage.PROBE_FW_SECTION && (b.value.sectionFlags & FW_SECTION_PROT) && !b.value.skipped && !userDmabuf) {
+        } else if (b.case === 'probe' && b.value.stage === ProbeStage.PROBE_FW_SECTION && (b.value.sectionFlags & CSF_FW_BINARY_IFACE_ENTRY_PROT) && !b.value.skipped && !userDmabuf) {
           ctx.report(i, ev.t, 'FW section with the PROT flag loaded without a protected heap (it must be skipped)');
         }
       },
@@ -415,7 +411,7 @@ const R11 = rule('R11', 'protm-suspend-buffer',
       if (!r) return;
       const g = s.groups[r.group];
       if (!g) return;
-      const what = r.state === CSG_STATE.START ? 'START' : 'RESUME';
+      const what = r.state === CSG_STATE_START ? 'START' : 'RESUME';
       if (g.isProtected && r.protmSuspendBuf === 0) {
         ctx.report(i, ev.t, `protected ${groupName(s, g.handle)} programmed with protm_suspend_buf = 0 on CSG ${r.csg} ${what}`);
       } else if (!g.isProtected && r.protmSuspendBuf !== 0) {
@@ -552,7 +548,7 @@ const R14 = rule('R14', 'slot-group-consistency',
         const r = csgStart(ev);
         if (r && r.group) { fwSlot[r.csg] = r.group; return; }
         if (b.case === 'fwAck' && b.value.iface === FwIface.CSG && b.value.kind === FwAckKind.ACK_REQUEST && isStateRequest(FwIface.CSG, b.value.bits)
-          && (b.value.state === CSG_STATE.SUSPEND || b.value.state === CSG_STATE.TERMINATE)) {
+          && (b.value.state === CSG_STATE_SUSPEND || b.value.state === CSG_STATE_TERMINATE)) {
           fwSlot[b.value.csg] = 0;
         } else if (isReset(ev, ResetPhase.RESET_END)) {
           fwSlot.length = 0;
@@ -616,7 +612,7 @@ const R16 = rule('R16', 'no-start-if-cannot-run',
       const r = csgStart(ev);
       if (r) {
         const why = cannotRun(s, r.group);
-        if (why) ctx.report(i, ev.t, `CSG ${r.csg} ${r.state === CSG_STATE.START ? 'START' : 'RESUME'} for ${groupName(s, r.group)}, which cannot run (${why})`, 'violation', [s.groups[r.group].idx]);
+        if (why) ctx.report(i, ev.t, `CSG ${r.csg} ${r.state === CSG_STATE_START ? 'START' : 'RESUME'} for ${groupName(s, r.group)}, which cannot run (${why})`, 'violation', [s.groups[r.group].idx]);
         return;
       }
       const b = ev.body;
@@ -640,9 +636,9 @@ const R17 = rule('R17', 'group-state-machine',
         if (r) {
           const g = s.groups[r.group];
           if (g) {
-            if (r.state === CSG_STATE.START && g.state !== GROUP.CREATED) {
+            if (r.state === CSG_STATE_START && g.state !== GROUP.CREATED) {
               ctx.report(i, ev.t, `CSG_STATE_START for ${groupName(s, g.handle)} in state ${g.state} (START only from CREATED; a SUSPENDED group gets RESUME)`, 'violation', [g.idx]);
-            } else if (r.state === CSG_STATE.RESUME && g.state !== GROUP.SUSPENDED) {
+            } else if (r.state === CSG_STATE_RESUME && g.state !== GROUP.SUSPENDED) {
               ctx.report(i, ev.t, `CSG_STATE_RESUME for ${groupName(s, g.handle)} in state ${g.state} (RESUME only from SUSPENDED)`, 'violation', [g.idx]);
             }
           }
@@ -684,7 +680,7 @@ const R18 = rule('R18', 'uapi-limits',
         const c = a.value;
         const proc = s.processes[io.pid];
         if (c.priority >= PANTHOR_GROUP_PRIORITY_HIGH && proc && !proc.privileged) {
-          ctx.report(i, ev.t, `GROUP_CREATE with priority ${PRIORITY_NAMES[c.priority] ?? c.priority} succeeded for unprivileged pid ${io.pid} (${proc.comm}): HIGH/REALTIME need CAP_SYS_NICE or DRM master`);
+          ctx.report(i, ev.t, `GROUP_CREATE with priority ${GROUP_PRIORITY_NAMES[c.priority] ?? c.priority} succeeded for unprivileged pid ${io.pid} (${proc.comm}): HIGH/REALTIME need CAP_SYS_NICE or DRM master`);
         }
         if (c.priority > PANTHOR_GROUP_PRIORITY_REALTIME) ctx.report(i, ev.t, `GROUP_CREATE with priority ${c.priority} (> REALTIME) succeeded`);
         let n = 0;
@@ -722,7 +718,7 @@ const R19a = rule('R19a', 'mid-slice-rt-only',
         if (a.action !== SlotAction.SLOT_START && a.action !== SlotAction.SLOT_RESUME) continue;
         const e = input.get(a.group);
         if (e && e.priority < PANTHOR_GROUP_PRIORITY_REALTIME) {
-          ctx.report(i, ev.t, `tick ${d.tick} (not a full tick) puts ${PRIORITY_NAMES[e.priority] ?? e.priority} ${groupName(s, a.group)} on CSG ${a.slot} by suspending busy ${evictedBusy.map((x) => groupName(s, x.group)).join(', ')}: mid-slice only REALTIME groups may preempt`);
+          ctx.report(i, ev.t, `tick ${d.tick} (not a full tick) puts ${GROUP_PRIORITY_NAMES[e.priority] ?? e.priority} ${groupName(s, a.group)} on CSG ${a.slot} by suspending busy ${evictedBusy.map((x) => groupName(s, x.group)).join(', ')}: mid-slice only REALTIME groups may preempt`);
         }
       }
     },
@@ -739,7 +735,7 @@ const R19b = rule('R19b', 'protm-waits-until-top',
       if (!me) return;
       const above = d.inputs.filter((e) => e.group !== d.protmGroup && e.priority > me.priority && !e.idle && e.canRun);
       if (above.length) {
-        ctx.report(i, ev.t, `protected mode granted to ${PRIORITY_NAMES[me.priority] ?? me.priority} ${groupName(s, me.group)} while higher-priority ${above.map((e) => `${PRIORITY_NAMES[e.priority] ?? e.priority} ${groupName(s, e.group)}`).join(', ')} has work: it must wait until it is top`);
+        ctx.report(i, ev.t, `protected mode granted to ${GROUP_PRIORITY_NAMES[me.priority] ?? me.priority} ${groupName(s, me.group)} while higher-priority ${above.map((e) => `${GROUP_PRIORITY_NAMES[e.priority] ?? e.priority} ${groupName(s, e.group)}`).join(', ')} has work: it must wait until it is top`);
       }
     },
   }));

@@ -4,12 +4,10 @@
  */
 import {
   ProtmVerdictNames, SchedRuleNames, SlotActionNames, TickTriggerNames, GpuModeNames,
-  SlotAction, type RunQueueEntry, type SchedDecision,
+  SlotAction, type RunQueueEntry, type SchedDecision, GROUP_PRIORITY_NAMES,
 } from '../../proto/index.js';
 
 export type Namer = (handle: number) => string;
-
-const PRIORITY = ['LOW', 'MEDIUM', 'HIGH', 'REALTIME'];
 
 /** One line: trigger, slots, evictions, protected-mode verdict. Handles are named by `name`. */
 export function describeDecision(d: SchedDecision, name: Namer): string {
@@ -38,7 +36,7 @@ export function describeInputs(d: SchedDecision, name: Namer): string[] {
 
 function describeEntry(e: RunQueueEntry, name: Namer): string {
   const flags = [
-    PRIORITY[e.priority] ?? `prio${e.priority}`,
+    GROUP_PRIORITY_NAMES[e.priority] ?? `prio${e.priority}`,
     e.csgSlot >= 0 ? `slot ${e.csgSlot}@${e.csgPriority}` : 'off-slot',
     e.idle ? 'idle' : 'busy',
   ];

@@ -5,9 +5,8 @@
 import {
   AsCommandNames, FaultKindNames, GpuMode, GpuModeNames, HeapOp, HeapPurpose, IoctlCmd, LogLevel,
   LogLevelNames, ProbeStage, ProbeStageNames, ResetCauseNames, ResetKindNames, ResetPhase, WatchdogOp,
-  WatchdogOpNames, DevQueryType,
+  WatchdogOpNames, DevQueryType, CSF_FW_BINARY_IFACE_ENTRY_PROT,
 } from '../../proto/index.js';
-import { FW_SECTION_PROT } from '../fw-bits.js';
 import type { ReplayState } from '../state.js';
 import { enumName, type Handler } from './handler.js';
 
@@ -45,7 +44,7 @@ export const deviceHandler: Handler = {
             break;
           case ProbeStage.PROBE_DEFER: d.probeDefers++; d.probed = false; d.fwState = 'off'; break;
           case ProbeStage.PROBE_FW_SECTION:
-            if (p.sectionFlags & FW_SECTION_PROT) {
+            if (p.sectionFlags & CSF_FW_BINARY_IFACE_ENTRY_PROT) {
               if (p.skipped) d.protSections.skipped++;
               else { d.protSections.loaded++; d.protSectionsLoaded = true; }
             }

@@ -6,9 +6,8 @@
  */
 import {
   BlockedReasonNames, FaultKindNames, GroupStateKind, GroupStateKindNames, IoctlCmd, JobPhase,
-  ProtmVerdictNames, SchedRuleNames, TickTriggerNames, BlockedReason,
+  ProtmVerdictNames, SchedRuleNames, TickTriggerNames, BlockedReason, DRM_PANTHOR_GROUP_CREATE_PROTECTED,
 } from '../../proto/index.js';
-import { GROUP_CREATE_PROTECTED } from '../fw-bits.js';
 import type { GroupRec, QueueRec, ReplayState } from '../state.js';
 import { enumName, type Handler } from './handler.js';
 
@@ -65,7 +64,7 @@ export const schedHandler: Handler = {
           const c = a.value;
           const g = ensureGroup(s, c.groupHandle, i);
           g.pid = io.pid; g.fd = io.fd; g.app = appOf(s, io.pid); g.priority = c.priority;
-          g.isProtected = (c.flags & GROUP_CREATE_PROTECTED) !== 0; g.vmId = c.vmId; g.idx = i;
+          g.isProtected = (c.flags & DRM_PANTHOR_GROUP_CREATE_PROTECTED) !== 0; g.vmId = c.vmId; g.idx = i;
           c.queues.forEach((qc, k) => {
             const q = ensureQueue(g, k);
             if (q) { q.priority = qc.priority; q.ringbufSize = qc.ringbufSize; q.idx = i; }

@@ -2,8 +2,11 @@
  * CSG slot handler: which group each slot holds, its CSG priority (CSG_EP_REQ PRIORITY), the
  * requested and acknowledged CSG state. Sources: CSG requests/acks and GroupState's csg_slot.
  */
-import { FwAckKind, FwIface, FwReqKind, GroupStateKind, ResetPhase } from '../../proto/index.js';
-import { CSG_ENDPOINT_CONFIG, CSG_STATE, stateName } from '../fw-bits.js';
+import {
+  CSG_ENDPOINT_CONFIG, CSG_STATE_RESUME, CSG_STATE_START, CSG_STATE_SUSPEND, CSG_STATE_TERMINATE, FwAckKind, FwIface, FwReqKind,
+  GroupStateKind, ResetPhase,
+} from '../../proto/index.js';
+import { stateName } from '../fw-bits.js';
 import type { ReplayState, SlotState } from '../state.js';
 import { isStateRequest } from './fw.js';
 import type { Handler } from './handler.js';
@@ -42,7 +45,7 @@ export const slotsHandler: Handler = {
         sl.idx = i;
         if (r.kind === FwReqKind.REQ_TOGGLE && isStateRequest(r.iface, r.bits)) {
           sl.reqState = stateName(FwIface.CSG, r.state);
-          if (r.state === CSG_STATE.START || r.state === CSG_STATE.RESUME) {
+          if (r.state === CSG_STATE_START || r.state === CSG_STATE_RESUME) {
             if (r.group) { unbindGroup(s, r.group, sl.slot, i); sl.group = r.group; }
             sl.csgPriority = r.endpointPriority;
             sl.asNr = r.asNr;
@@ -62,7 +65,7 @@ export const slotsHandler: Handler = {
         sl.state = stateName(FwIface.CSG, a.state);
         sl.idx = i;
         // panthor releases the slot once SUSPEND/TERMINATE is acknowledged (group->csg_id = -1).
-        if (a.state === CSG_STATE.SUSPEND || a.state === CSG_STATE.TERMINATE) sl.group = 0;
+        if (a.state === CSG_STATE_SUSPEND || a.state === CSG_STATE_TERMINATE) sl.group = 0;
         break;
       }
       case 'groupState': {
