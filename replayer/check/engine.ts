@@ -99,6 +99,11 @@ export interface CheckOptions {
 
 /** How many cause links a root search follows at most. */
 const ROOT_DEPTH = 64;
+/**
+ * How far back (in events) a root search can reach: the cause links of the last 2^20 events are kept
+ * in a ring (5 MiB whatever the trace's size). Roots lie a few events to a few thousand back.
+ */
+const ROOT_RING = 1 << 20;
 
 interface Timer { t: number; seq: number; fire: () => void }
 
@@ -113,8 +118,24 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
   let seq = 0;
   const state: ReplayState = trace.snapshot ? decodeStateSnapshot(trace.snapshot, trace.path || 'trace') : initialState();
   // Cause link and decision flag of every event, for the root decision of each finding.
-  const causeOf = new Int32Array(trace.eventCount).fill(-1);
-  const isDecision = new Uint8Array(trace.eventCount);
+  const causeOf = new Int32Array(ROOT_RING).fill(-1);
+  const isDecision = new Uint8Array(ROOT_RING);
+  let seen = 0; // events written into the ring
+  // The finding's own cause chain, else those of the events it refers to; at report time, while
+  // the events involved are still in the ring.
+  const rootOf = (e: number): number => {
+    for (let k = 0, x = e; k < ROOT_DEPTH && x >= 0 && x < seen && seen - x <= ROOT_RING; k++) {
+      const slot = x & (ROOT_RING - 1);
+      if (isDecision[slot]) return x;
+      x = causeOf[slot];
+    }
+    return -1;
+  };
+  const rootFor = (index: number, related: readonly number[]): number => {
+    let r = rootOf(index);
+    for (const x of related) { if (r >= 0) break; r = rootOf(x); }
+    return r;
+  };
 
   const instances: RuleInstance[] = [];
   const ctxs: CheckContext[] = [];
@@ -131,7 +152,7 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
       report(index, t, message, severity = 'violation', related = [], root) {
         if (severity === 'violation') sum.violations++; else sum.anomalies++;
         if (sum.violations + sum.anomalies <= maxPerRule) {
-          findings.push({ rule: rule.id, name: rule.name, severity, index, t, message, related, root: root ?? -2 });
+          findings.push({ rule: rule.id, name: rule.name, severity, index, t, message, related, root: root ?? rootFor(index, related) });
         }
       },
       at(t, fire) {
@@ -150,10 +171,10 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
   const afters = instances.filter((r) => r.after);
   let i = 0;
   for (const ev of trace.iterate()) {
-    if (i < causeOf.length) {
-      if (ev.cause > 0 && ev.cause <= i) causeOf[i] = i - ev.cause;
-      if (ev.body.case === 'decision') isDecision[i] = 1;
-    }
+    const slot = i & (ROOT_RING - 1);
+    causeOf[slot] = ev.cause > 0 && ev.cause <= i ? i - ev.cause : -1;
+    isDecision[slot] = ev.body.case === 'decision' ? 1 : 0;
+    seen = i + 1;
     while (timers.length && timers[0].t < ev.t) timers.shift()!.fire();
     for (const c of ctxs) c.now = ev.t;
     for (const r of befores) r.before!(ev, i, state);
@@ -162,16 +183,6 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
     i++;
   }
   for (const r of instances) r.finish?.(state);
-  // Root decisions: the finding's own cause chain, else those of the events it refers to.
-  const rootOf = (e: number): number => {
-    for (let k = 0, x = e; k < ROOT_DEPTH && x >= 0 && x < causeOf.length; k++, x = causeOf[x]) if (isDecision[x]) return x;
-    return -1;
-  };
-  for (const f of findings) {
-    if (f.root !== -2) continue;
-    f.root = rootOf(f.index);
-    for (const r of f.related) { if (f.root >= 0) break; f.root = rootOf(r); }
-  }
 
   findings.sort((a, b) => a.index - b.index || a.rule.localeCompare(b.rule, 'en', { numeric: true }));
   let violations = 0;
