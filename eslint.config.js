@@ -1,28 +1,69 @@
-// Lint: TypeScript rules plus the layer boundaries of DESIGN.md.
-// Each folder is a layer; cross-folder imports go through the folder's index.ts, and the
-// forbidden arrows (hw-model → recorder/replayer/tui/cli, replayer → tui/cli, tui → hw-model/proto
-// internals) are errors here rather than a matter of memory, and so are import cycles.
+// Lint: TypeScript rules plus the layer boundaries of DESIGN.md, written as allow-lists.
+// Each top-level folder is a layer. A layer may import only the layers and the packages listed
+// for it below (anything else is an error naming what is allowed); other layers only through their
+// index.js (or, from tests and benches, their testing.js); and no file reaches itself through its
+// imports (lint/no-import-cycle.mjs). Test doubles (fakes, stubs, synthetic traces, fixtures) are
+// for tests, benches and the fuzzer: production code that imports one is an error.
 import tseslint from 'typescript-eslint';
 import local from './lint/no-import-cycle.mjs';
 
-const layer = (folder, forbidden) => ({
-  files: [`${folder}/**/*.ts`],
-  rules: {
-    'no-restricted-imports': ['error', {
-      patterns: [
-        ...forbidden.map((f) => ({
-          group: [`**/${f}`, `**/${f}/*`, `**/${f}/**`],
-          message: `${folder}/ must not import ${f}/ (DESIGN.md layering)`,
-        })),
-        {
-          // Other layers only through their index.ts.
-          regex: '^\\.\\./(\\.\\./)*(proto|hw-model|recorder|replayer|tui|cli)/(?!index\\.js$).+',
-          message: 'import another layer through its index.js only',
-        },
-      ],
-    }],
-  },
-});
+const LAYERS = ['proto', 'hw-model', 'recorder', 'replayer', 'tui', 'cli', 'bench', 'fuzz', 'test-support'];
+
+/** What each layer's production code may import: layers, npm packages, node built-ins. */
+const ALLOW = {
+  proto: { layers: [], packages: [], node: ['zlib', 'module'] },
+  'hw-model': { layers: ['proto'], packages: ['yaml'], node: [] },
+  recorder: { layers: ['proto', 'hw-model'], packages: [], node: ['fs', 'os', 'worker_threads'] },
+  replayer: { layers: ['proto', 'hw-model'], packages: [], node: ['fs'] },
+  tui: { layers: ['replayer'], packages: ['blessed'], node: ['child_process', 'fs', 'path', 'perf_hooks', 'stream', 'worker_threads'] },
+  cli: { layers: ['proto', 'hw-model', 'recorder', 'replayer', 'tui'], packages: ['commander'], node: '*' },
+  bench: { layers: ['proto', 'hw-model', 'recorder', 'replayer', 'tui', 'cli'], packages: [], node: '*' },
+  fuzz: { layers: ['proto', 'hw-model', 'recorder', 'replayer', 'cli'], packages: [], node: '*' },
+  'test-support': { layers: [], packages: [], node: ['fs', 'path', 'url'] },
+};
+/** What tests may import on top of their layer's list. */
+const TEST_EXTRA = { layers: ['test-support'], packages: ['fast-check', 'protobufjs', 'eslint'] };
+
+/** Files that are tests or test doubles (a fake kernel, stubs, synthetic traces, fixtures). */
+const TEST_FILES = ['**/*.test.ts', '**/*.testutil.ts', '**/*.fixture.ts', '**/testing.ts', '**/test-events.ts', '**/synthetic.ts', '**/fake-*.ts', '**/stub-*.ts'];
+const DOUBLE = '(^|/)(testing|test-events|synthetic|fake-[a-z-]+|stub-[a-z-]+)\\.js$|\\.(testutil|fixture)\\.js$';
+
+const alt = (xs) => xs.map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+
+function importRules(folder, { layers, packages, node }, forTests) {
+  const others = LAYERS.filter((l) => l !== folder && !layers.includes(l));
+  const allowedPkgs = forTests ? [...packages, ...TEST_EXTRA.packages] : packages;
+  const nodeRe = node === '*' || forTests ? 'node:' : node.length ? `node:(${alt(node)})$` : '(?!)';
+  const patterns = [
+    {
+      // another layer than the allowed ones
+      regex: `^(\\.\\./)+(${alt(others)})/`,
+      message: `${folder}/ may import only ${layers.length ? layers.map((l) => `${l}/`).join(', ') : 'its own files'}${forTests ? ' (and test-support/)' : ''} (DESIGN.md layering)`,
+    },
+    {
+      // an allowed layer, but not through its public entry
+      regex: `^(\\.\\./)+(${alt(LAYERS.filter((l) => l !== "test-support" && l !== "bench" && l !== "fuzz"))})/(?!index\\.js$${forTests ? '|testing\\.js$' : ''}).+`,
+      message: `import another layer through its index.js only${forTests ? ' (or testing.js for test doubles)' : ''}`,
+    },
+    {
+      // a package or built-in not on the list
+      regex: `^(?!\\.)(?!${nodeRe})(?!(${alt(allowedPkgs.length ? allowedPkgs : ['(?!)'])})(/|$))`,
+      message: `${folder}/${forTests ? ' tests' : ''} may use only ${[...allowedPkgs, ...(node === '*' || forTests ? ['node:*'] : node.map((n) => `node:${n}`))].join(', ') || 'no packages'} (eslint.config.js ALLOW)`,
+    },
+  ];
+  if (!forTests) patterns.push({ regex: DOUBLE, message: 'production code must not import a test double (fake, stub, synthetic trace, fixture)' });
+  return { 'no-restricted-imports': ['error', { patterns }] };
+}
+
+const layer = (folder) => {
+  const allow = ALLOW[folder];
+  const testExtra = { ...allow, layers: [...allow.layers, ...TEST_EXTRA.layers] };
+  const isTool = folder === 'bench' || folder === 'fuzz';
+  return [
+    { files: [`${folder}/**/*.ts`], ignores: TEST_FILES.map((g) => `${folder}/${g}`), rules: importRules(folder, allow, isTool) },
+    { files: TEST_FILES.map((g) => `${folder}/${g}`), rules: importRules(folder, testExtra, true) },
+  ];
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'proto/gen/**', 'proto/codegen/**', 'traces/**', '**/*.js', '**/*.mjs'] },
@@ -30,7 +71,7 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-explicit-any': 'error',
       'no-restricted-syntax': ['error',
         { selector: "MemberExpression[object.name='Math'][property.name='random']", message: 'no Math.random: use the seeded PRNG (determinism)' },
       ],
@@ -42,12 +83,7 @@ export default tseslint.config(
     plugins: { local },
     rules: { 'local/no-import-cycle': 'error' },
   },
-  layer('proto', ['hw-model', 'recorder', 'replayer', 'tui', 'cli', 'bench']),
-  layer('hw-model', ['recorder', 'replayer', 'tui', 'cli', 'bench']),
-  layer('recorder', ['replayer', 'tui', 'cli', 'bench']),
-  layer('replayer', ['recorder', 'tui', 'cli', 'bench']),
-  layer('tui', ['hw-model', 'proto', 'recorder', 'cli', 'bench']),
-  layer('test-support', ['proto', 'hw-model', 'recorder', 'replayer', 'tui', 'cli', 'bench', 'fuzz']),
+  ...LAYERS.flatMap(layer),
   {
     files: ['hw-model/**/*.ts'],
     rules: {

@@ -13,9 +13,8 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ContainerWriter, type TraceHeaderInit } from '../proto/index.js';
-import {
-  alignSequences, diffReport, diffTraces, openTrace, syntheticHeader, syntheticStream, type SyntheticOptions,
-} from '../replayer/index.js';
+import { alignSequences, diffReport, diffTraces, openTrace } from '../replayer/index.js';
+import { syntheticHeader, syntheticStream, type SyntheticOptions } from '../replayer/testing.js';
 import type { Bench, BenchContext } from './registry.js';
 
 function writeTrace(path: string, header: TraceHeaderInit, o: SyntheticOptions): void {

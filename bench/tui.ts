@@ -24,7 +24,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import { ContainerWriter, GroupStateKind, ProbeStage, type EventInit } from '../proto/index.js';
-import { syntheticHeader, syntheticStream, type SyntheticOptions } from '../replayer/index.js';
+import { syntheticHeader, syntheticStream, type SyntheticOptions } from '../replayer/testing.js';
 import { diffApi, diffComposer, openReplay, replayApi, startTui, type DiffView, type TuiHandle } from '../tui/index.js';
 import type { Bench, BenchContext } from './registry.js';
 

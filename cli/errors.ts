@@ -3,15 +3,13 @@
  * `userFacing = true`): the user sees one line `csftrace: <file>: <problem>` and exit code 2.
  * Differences/violations found are exit 1 (set by the command, not thrown). Anything else is a bug.
  */
-export class CliError extends Error {
-  readonly userFacing = true;
-  constructor(message: string, readonly exitCode = 2, readonly code = 'E_USAGE') {
+import { UserError, isUserError } from '../proto/index.js';
+export class CliError extends UserError {
+  constructor(message: string, override readonly exitCode = 2, readonly code = 'E_USAGE') {
     super(message);
     this.name = 'CliError';
   }
 }
 
-/** True for errors that carry a message meant for the user (typed errors of any layer). */
-export function isUserFacing(e: unknown): e is Error & { userFacing: true; exitCode?: number } {
-  return typeof e === 'object' && e !== null && (e as { userFacing?: unknown }).userFacing === true;
-}
+/** True for errors that carry a message meant for the user (a UserError of any layer). */
+export const isUserFacing = isUserError;

@@ -11,21 +11,21 @@ import { join } from 'node:path';
 import {
   FrameKind, HeapOp, LIMITS, Writer, encodeContainer, encodeNote, lz4Bound, lz4Compress, lz4Decompress,
 } from '../proto/index.js';
-import { Sim } from '../hw-model/sim/index.js';
+import { Sim } from '../hw-model/index.js';
 import { parseScenario } from '../hw-model/index.js';
 import { applyEvent, cloneState, decodeStateSnapshot, encodeStateSnapshot, initialState, memoryTrace } from '../replayer/index.js';
 import { assemble, chunkParts, chunkPayload, parseFrames } from './mutate.js';
-import { assertOneLineError, base, cli, dir, run, withHeader, withSnapshot, write } from './hostile-support.js';
+import { assertOneLineError, base, cli, dir, run, withHeader, withSnapshot, write, type SnapshotState } from './hostile-support.js';
 
 // ─── 2. hostile snapshot ───────────────────────────────────────────────────────────────────
 
 test('2: a hostile SNAPSHOT is one line naming what is wrong, in every replaying command', () => {
-  const cases: [string, (s: Record<string, any>) => unknown, RegExp][] = [
+  const cases: [string, (s: SnapshotState) => unknown, RegExp][] = [
     ['groups-queues', (s) => { const g = Object.values(s.groups)[0] as Record<string, unknown>; g.queues = 5; }, /groups\.\d+\.queues: expected an array/],
     ['slots-null', (s) => { s.slots = [null]; }, /state\.slots\.0: expected an object/],
-    ['fw-pending', (s) => { s.fw.pending = {}; }, /state\.fw\.pending: expected an array/],
-    ['device-missing', (s) => { delete s.device.watchdog; }, /state\.device\.watchdog: missing/],
-    ['number-string', (s) => { s.counters.families = ['x']; }, /state\.counters\.families\.0: expected a finite number/],
+    ['fw-pending', (s) => { (s.fw as Record<string, unknown>).pending = {}; }, /state\.fw\.pending: expected an array/],
+    ['device-missing', (s) => { delete (s.device as Record<string, unknown>).watchdog; }, /state\.device\.watchdog: missing/],
+    ['number-string', (s) => { (s.counters as Record<string, unknown>).families = ['x']; }, /state\.counters\.families\.0: expected a finite number/],
     ['proto-key', (s) => { s.heaps = JSON.parse('{"__proto__": {}}'); }, /state\.heaps\.__proto__\.id: missing/],
     ['not-object', () => [1, 2], /state: expected an object/],
   ];

@@ -45,12 +45,15 @@ assert.equal(run(['trim', base, '--from', '300', '--to', '1200', '-o', trimmed])
 export function write(name: string, bytes: Uint8Array): string { const p = join(dir, name); writeFileSync(p, bytes); return p; }
 
 
+/** A snapshot's JSON state, as a test edits it: sections of named values. */
+export type SnapshotState = Record<string, Record<string, unknown> | unknown[]>;
+
 /** The trimmed trace with its snapshot's JSON state changed by `edit` (checksums recomputed). */
-export function withSnapshot(name: string, edit: (state: Record<string, any>) => unknown): string {
+export function withSnapshot(name: string, edit: (state: SnapshotState) => unknown): string {
   const p = parseFrames(new Uint8Array(readFileSync(trimmed)));
   const k = p.frames.findIndex((f) => f.kind === FrameKind.SNAPSHOT);
   const snap = decodeSnapshotFrame(new Reader(p.frames[k].payload), p.frames[k].payload.length);
-  const state = JSON.parse(new TextDecoder().decode(snap.state)) as Record<string, any>;
+  const state = JSON.parse(new TextDecoder().decode(snap.state)) as SnapshotState;
   const w = new Writer(1024);
   encodeSnapshotFrame(w, { ...snap, state: new TextEncoder().encode(JSON.stringify(edit(state) ?? state)) });
   p.frames[k] = { kind: FrameKind.SNAPSHOT, payload: w.finish() };

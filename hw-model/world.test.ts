@@ -7,7 +7,7 @@ import {
 } from '../proto/index.js';
 import { BUILTIN_SCENARIOS, applyOverrides, loadBuiltin } from './scenario/index.js';
 import { ms, sec, type TracePartsSink, type TraceSink } from './sim/index.js';
-import { FakeKernel } from './userspace/index.js';
+import { FakeKernel } from './testing.js';
 import { runModel, simulate, type SimResult } from './index.js';
 
 /** A sink that hashes the encoded bytes of every event (as the recorder would write them). */
@@ -160,10 +160,13 @@ test('the protected-mode policies visibly differ on drm-video-over-ui (mode swit
   }
 });
 
+type Body = Exclude<NonNullable<EventInit['body']>, { case: undefined }>;
+type BodyOf<K extends Body['case']> = Extract<Body, { case: K }>['value'];
+
 /** The events of one family in a run, as plain objects (t + body value). */
-function eventsOf(cfg: ScenarioConfig, family: string): { t: number; v: any }[] {
-  const out: { t: number; v: any }[] = [];
-  simulate(cfg, { sinks: [{ onEvent: (ev) => { if (ev.body?.case === family) out.push({ t: ev.t!, v: structuredClone(ev.body.value) }); } }] });
+function eventsOf<K extends Body['case']>(cfg: ScenarioConfig, family: K): { t: number; v: BodyOf<K> }[] {
+  const out: { t: number; v: BodyOf<K> }[] = [];
+  simulate(cfg, { sinks: [{ onEvent: (ev) => { if (ev.body?.case === family) out.push({ t: ev.t!, v: structuredClone(ev.body.value as BodyOf<K>) }); } }] });
   return out;
 }
 

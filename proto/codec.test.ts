@@ -59,7 +59,7 @@ function randomField(f: protobuf.Field, rnd: () => number, depth: number): unkno
 }
 
 /** protobufjs plain object (flat oneofs) → our shape ({ case, value } oneofs, defaults filled). */
-function toOurs(type: protobuf.Type, obj: Record<string, any>): Record<string, unknown> {
+function toOurs(type: protobuf.Type, obj: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const inOneof = new Set<string>();
   for (const o of type.oneofsArray) {
@@ -73,8 +73,8 @@ function toOurs(type: protobuf.Type, obj: Record<string, any>): Record<string, u
   for (const f of type.fieldsArray) {
     if (inOneof.has(f.name)) continue;
     const v = obj[f.name];
-    if (f.map) out[f.name] = { ...(v ?? {}) };
-    else if (f.repeated) out[f.name] = (v ?? []).map((x: unknown) => conv(f, x));
+    if (f.map) out[f.name] = { ...((v ?? {}) as object) };
+    else if (f.repeated) out[f.name] = ((v ?? []) as unknown[]).map((x) => conv(f, x));
     else if (f.resolvedType instanceof protobuf.Type) out[f.name] = v == null ? undefined : conv(f, v);
     else out[f.name] = conv(f, v ?? defaultOf(f));
   }
@@ -87,9 +87,9 @@ function defaultOf(f: protobuf.Field): unknown {
   if (f.type === 'bytes') return new Uint8Array(0);
   return 0;
 }
-function conv(f: protobuf.Field, v: any): unknown {
-  if (f.resolvedType instanceof protobuf.Type) return toOurs(f.resolvedType, v);
-  if (f.type === 'bytes') return new Uint8Array(v);
+function conv(f: protobuf.Field, v: unknown): unknown {
+  if (f.resolvedType instanceof protobuf.Type) return toOurs(f.resolvedType, v as Record<string, unknown>);
+  if (f.type === 'bytes') return new Uint8Array(v as ArrayLike<number>);
   return v;
 }
 
@@ -138,10 +138,11 @@ test('64-bit fields round-trip up to 2^53 and negative sint', () => {
   const d: Event = decodeEvent(new Reader(w.finish()), w.pos);
   assert.equal(d.t, 2 ** 53 - 1);
   assert.equal(d.cause, 0xffffffff);
-  assert.equal(d.body.case, 'ioctl');
-  const io = d.body.value as any;
+  assert.ok(d.body.case === 'ioctl');
+  const io = d.body.value;
   assert.equal(io.ret, -517);
   assert.equal(io.durationNs, 2 ** 40 + 3);
+  assert.ok(io.args.case === 'syncobjWait');
   assert.equal(io.args.value.timeoutNsec, -(2 ** 45));
   assert.deepEqual(io.args.value.points, [0, 1, 2 ** 52]);
 });

@@ -10,3 +10,5 @@ export * from './events.js';
 export * from './container/index.js';
 export * from './errno.js';
 export * from './regs.js';
+export { UserError, isUserError } from './user-error.js';
+export { formatNs, formatNsExact, formatBytes, formatBytesShort, formatSize } from './units.js';

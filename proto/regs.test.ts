@@ -4,29 +4,16 @@
  * constants, and no other source file defines one of them again (a second copy is how two layers came to disagree on GLB_DBG_HOST).
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import test from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { repo, sourceFiles } from '../test-support/sources.js';
 import { ERRNO_BY_NAME, ERRNO_NAMES, EINVAL } from './errno.js';
 import * as R from './regs.js';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-
-/** The repository's TypeScript sources, as repo-relative paths. */
-function sources(dir = repo): string[] {
-  const out: string[] = [];
-  for (const d of readdirSync(dir, { withFileTypes: true })) {
-    if (d.name.startsWith('.') || ['node_modules', 'dist', 'gen'].includes(d.name)) continue;
-    const p = join(dir, d.name);
-    if (d.isDirectory()) out.push(...sources(p));
-    else if (d.name.endsWith('.ts') && !d.name.endsWith('.d.ts')) out.push(relative(repo, p));
-  }
-  return out;
-}
 
 /** Register-bit names: the interface words, GPU/MCU registers, FW image flags and exception codes. */
-const REGISTER_NAME = /^(GLB|CSG|CS|GPU|MCU|JOB_INT|CSF|DRM_PANTHOR_EXCEPTION)_[A-Z0-9_]+$/;
+const REGISTER_NAME = /^(GLB|CSG|CS|GPU|MCU|JOB_INT|CSF|DRM_PANTHOR_EXCEPTION|PANTHOR_GROUP_PRIORITY)_[A-Z0-9_]+$|^MAX_(GROUPS_PER_POOL|CS_PER_CSG|CSG_PRIO)$/;
 
 /** Where `text` defines one of `names` (as a const or an object key with a value); one line each. */
 function redefinitions(text: string, names: ReadonlySet<string>): string[] {
@@ -92,7 +79,7 @@ test('no register bit, errno value or name table is defined outside proto/', () 
   assert.ok(names.has('GLB_DBG_HOST') && names.has('CSG_STATE_MASK') && names.has('EPROBE_DEFER') && names.size > 130);
   const home = new Set(['proto/regs.ts', 'proto/errno.ts', 'proto/regs.test.ts']);
   const found: string[] = [];
-  const files = sources();
+  const files = sourceFiles();
   assert.ok(files.includes('replayer/fw-bits.ts') && files.includes('hw-model/firmware/fw.ts'));
   for (const f of files) {
     if (home.has(f)) continue;

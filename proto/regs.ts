@@ -164,5 +164,17 @@ export const CS_BITS: Readonly<Record<string, number>> = {
 /** drm_panthor_group_create.flags (the former pad), [V1-2026] 8/8. */
 export const DRM_PANTHOR_GROUP_CREATE_PROTECTED = 1 << 0;
 
+/** enum drm_panthor_group_priority. */
+export const PANTHOR_GROUP_PRIORITY_LOW = 0;
+export const PANTHOR_GROUP_PRIORITY_MEDIUM = 1;
+export const PANTHOR_GROUP_PRIORITY_HIGH = 2;
+export const PANTHOR_GROUP_PRIORITY_REALTIME = 3;
+export const PANTHOR_GROUP_PRIORITY_COUNT = 4;
+
+/** Driver limits a trace is checked against (panthor_sched.c): groups per file, queues per group, CSG priority. */
+export const MAX_GROUPS_PER_POOL = 128;
+export const MAX_CS_PER_CSG = 32;
+export const MAX_CSG_PRIO = 15;
+
 /** PANTHOR_GROUP_PRIORITY_* names, indexed by value (LOW 0 .. REALTIME 3). */
 export const GROUP_PRIORITY_NAMES: readonly string[] = ['LOW', 'MEDIUM', 'HIGH', 'REALTIME'];

@@ -9,7 +9,9 @@
  * 64-bit integers are JS numbers: exact below 2^53, which covers virtual ns and byte sizes.
  */
 
-export class ProtoDecodeError extends Error {
+import { UserError } from './user-error.js';
+export class ProtoDecodeError extends UserError {
+  readonly code = 'E_DECODE';
   constructor(message: string, readonly offset: number) {
     super(`${message} (at byte ${offset})`);
     this.name = 'ProtoDecodeError';

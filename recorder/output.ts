@@ -3,11 +3,11 @@
  * standard output (`-`, which may be a pipe). Every write is sequential, at the file's position, so
  * any of them works; nothing is ever read back.
  */
+import { UserError } from '../proto/index.js';
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 
 /** Error writing the trace: one line naming the file. */
-export class RecorderError extends Error {
-  readonly userFacing = true;
+export class RecorderError extends UserError {
   readonly code = 'E_RECORD';
   constructor(message: string) {
     super(message);

@@ -7,6 +7,7 @@
  * Forward moves apply events to the held state; backward moves and long jumps restore a keyframe
  * (Replayer.rawStateAt), so any move costs at most K applications plus the distance scanned.
  */
+import { UserError } from '../proto/index.js';
 import type { Event } from '../proto/index.js';
 import type { Filter } from './filter.js';
 import { applyEvent, finalizeState } from './reducer.js';
@@ -15,8 +16,7 @@ import { cloneState, type ReplayState } from './state.js';
 import { looksLikeTime, parseTimeText } from './time-text.js';
 import type { TraceFile } from './trace-file.js';
 
-export class SeekError extends Error {
-  readonly userFacing = true;
+export class SeekError extends UserError {
   readonly code = 'E_SEEK';
   constructor(message: string) { super(message); this.name = 'SeekError'; }
 }

@@ -15,6 +15,7 @@
  * `state.fw.pending>0`). Enum values match by name, case-insensitively, with or without their
  * prefix (`granted` = PROTM_GRANTED). A list `a,b` matches any of them.
  */
+import { UserError } from '../proto/index.js';
 import {
   AsCommandNames, BlockedReasonNames, DevQueryTypeNames, EVENT_FAMILIES, FaultKindNames, FwAckKindNames,
   FwIfaceNames, FwReqKindNames, GpuModeNames, GroupStateKindNames, HeapKindNames, HeapOpNames,
@@ -29,8 +30,7 @@ import { initialState } from './reducer.js';
 import type { ReplayState } from './state.js';
 import { parseTimeText } from './time-text.js';
 
-export class FilterError extends Error {
-  readonly userFacing = true;
+export class FilterError extends UserError {
   readonly code = 'E_FILTER';
   constructor(readonly filter: string, readonly token: string, problem: string) {
     super(`filter "${filter}": ${problem}${token ? ` (at '${token}')` : ''}`);

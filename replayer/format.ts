@@ -10,7 +10,7 @@ import {
   SlotActionNames, ProtmVerdictNames, SchedRuleNames, GroupStateKindNames, BlockedReasonNames,
   JobPhaseNames, FaultKindNames, ResetKindNames, ResetPhaseNames, ResetCauseNames, ProbeStageNames,
   LogLevelNames, AsCommandNames, ProcessOpNames, WatchdogOpNames, FwIface, IrqLine, ProtmVerdict,
-  assertUnreachable, ERRNO_NAMES, type Event, type EventFamily, CSG_STATE_MASK,
+  assertUnreachable, ERRNO_NAMES, type Event, type EventFamily, CSG_STATE_MASK, formatSize,
 } from '../proto/index.js';
 import { bitNames, stateName } from './fw-bits.js';
 import { formatNs } from './time-text.js';
@@ -92,12 +92,7 @@ const ackNames = reqNames;
 function hex(v: number): string { return `0x${(v >>> 0).toString(16)}`; }
 function hex64(v: number): string { return `0x${v.toString(16)}`; }
 
-function size(v: number): string {
-  if (v >= 1 << 30 && v % (1 << 20) === 0) return `${+(v / (1 << 30)).toFixed(2)}GiB`;
-  if (v >= 1 << 20) return `${+(v / (1 << 20)).toFixed(2)}MiB`;
-  if (v >= 1 << 10) return `${+(v / (1 << 10)).toFixed(2)}KiB`;
-  return `${v}B`;
-}
+const size = formatSize;
 
 function ifaceLabel(iface: number, csg: number, cs: number): string {
   return iface === FwIface.GLB ? 'GLB' : iface === FwIface.CSG ? `CSG${csg}` : `CS${csg}.${cs}`;

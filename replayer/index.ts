@@ -13,7 +13,6 @@ export {
 export { renderDiffText, consequencesTable, formatTable, type TextTable } from './diff/render.js';
 export { DiffNavigator, type HunkPosition, type DiffSide } from './diff/navigator.js';
 export { alignSequences, type Hunk, type Alignment } from './diff/myers.js';
-export { syntheticEvents, syntheticStream, syntheticHeader, type SyntheticOptions } from './diff/synthetic.js';
 export { Replayer, type ReplayerOptions, type Keyframe, type KeyframeBatch } from './replayer.js';
 export type { ReplayState, DeviceState, FwState, FwPending, SlotState, GroupRec, QueueRec, VmRec, BoRec, HeapRec, DmaBufRec, ProcessRec, SchedState, Counters } from './state.js';
 export { cloneState, stateToJson } from './state.js';
@@ -21,7 +20,8 @@ export { initialState, applyEvent, finalizeState, HANDLERS } from './reducer.js'
 export { Cursor, SeekError, resolvePosition, EFFECTS_WINDOW } from './cursor.js';
 export { parseFilter, resolveFamily, FilterError, type Filter } from './filter.js';
 export { explainDecision, explainSchedDecision, ruleSentence, RULE_SENTENCES } from './explain.js';
-export { renderState, formatTables, formatBytes, type StateTable } from './render-state.js';
+export { renderState, formatTables, type StateTable } from './render-state.js';
+export { formatBytes, formatBytesShort, formatNsExact } from '../proto/index.js';
 export { encodeStateSnapshot, decodeStateSnapshot, SnapshotError, SNAPSHOT_ENCODING_JSON } from './snapshot.js';
 export { parseTimeText, formatNs as formatTimeNs, looksLikeTime } from './time-text.js';
 export { bitNames as fwBitNames, lookupFwName } from './fw-bits.js';
@@ -40,3 +40,4 @@ export { traceConsequences } from './diff/extract.js';
 export { ConsequenceCollector, METRIC_DEFS, METRIC_NAMES, type ConsequenceSet, type AppPlan, type MetricsOptions } from './metrics/metrics.js';
 export { GroupIdentities, LabelInterner } from './diff/identity.js';
 export { planOfScenario, metricsOptionsOf } from './metrics/plan.js';
+export { UserError, isUserError } from '../proto/index.js';

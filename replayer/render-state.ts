@@ -2,7 +2,7 @@
  * The replayed state as tables (device, CSG slots, groups, queues, FW interface, heaps, dma-bufs,
  * VMs, BOs, processes) for the CLI (`csftrace state`) and the TUI, plus a plain-text layout of them.
  */
-import { GROUP_PRIORITY_NAMES } from '../proto/index.js';
+import { GROUP_PRIORITY_NAMES, formatBytesShort } from '../proto/index.js';
 import { protectedNsAt } from './handlers/device.js';
 import type { ReplayState } from './state.js';
 import { formatNs } from './time-text.js';
@@ -15,12 +15,6 @@ const hex = (v: number): string => (v ? `0x${v.toString(16)}` : '0');
 const yn = (b: boolean): string => (b ? 'yes' : 'no');
 const strip = (s: string, prefix: string): string => (s.startsWith(prefix) ? s.slice(prefix.length) : s);
 
-export function formatBytes(n: number): string {
-  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)}G`;
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)}M`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)}K`;
-  return String(n);
-}
 
 function sortedValues<T>(rec: Record<string, T>): T[] {
   return Object.keys(rec).sort((a, b) => (Number(a) - Number(b)) || a.localeCompare(b, 'en')).map((k) => rec[k]);
@@ -111,7 +105,7 @@ export function renderState(s: ReplayState): StateTable[] {
     title: 'Heaps',
     header: ['heap', 'kind', 'refs', 'live', 'capacity', 'buffers', 'failed', 'fragmentation', 'tee calls', 'state'],
     rows: sortedValues(s.heaps).map((h) => [
-      h.name, strip(h.kind, 'HEAP_'), String(h.refcount), formatBytes(h.allocated), h.capacity ? formatBytes(h.capacity) : 'unbounded',
+      h.name, strip(h.kind, 'HEAP_'), String(h.refcount), formatBytesShort(h.allocated), h.capacity ? formatBytesShort(h.capacity) : 'unbounded',
       String(h.allocations), String(h.failedAllocs), h.capacity ? `${(h.fragmentation * 100).toFixed(1)}%` : '-',
       h.teeCalls ? `${h.teeCalls} (${formatNs(h.teeNs)})` : '0', h.removed ? 'removed' : 'present',
     ]),
@@ -121,7 +115,7 @@ export function renderState(s: ReplayState): StateTable[] {
     title: 'dma-bufs',
     header: ['buffer', 'heap', 'size', 'purpose', 'owner', 'group', 'refs', 'importers', 'fds', 'protected', 'event'],
     rows: sortedValues(s.dmabufs).map((b) => [
-      String(b.id), b.heap, formatBytes(b.size), strip(b.purpose, 'PURPOSE_'), b.ownerPid ? `pid ${b.ownerPid}` : 'kernel',
+      String(b.id), b.heap, formatBytesShort(b.size), strip(b.purpose, 'PURPOSE_'), b.ownerPid ? `pid ${b.ownerPid}` : 'kernel',
       b.group ? String(b.group) : '-', String(b.refcount), b.importers.join(' ') || '-', String(b.fds), yn(b.protected), at(b.idx),
     ]),
   });
@@ -136,7 +130,7 @@ export function renderState(s: ReplayState): StateTable[] {
     title: 'BOs',
     header: ['handle', 'pid', 'size', 'flags', 'exclusive vm', 'mmapped', 'va maps', 'imported', 'protected', 'label', 'event'],
     rows: Object.values(s.bos).sort((a, b) => a.pid - b.pid || a.handle - b.handle).map((b) => [
-      String(b.handle), String(b.pid), formatBytes(b.size), hex(b.flags), b.exclusiveVm ? String(b.exclusiveVm) : '-', yn(b.mmapped),
+      String(b.handle), String(b.pid), formatBytesShort(b.size), hex(b.flags), b.exclusiveVm ? String(b.exclusiveVm) : '-', yn(b.mmapped),
       String(b.vaMapped), b.imported ? `dma-buf ${b.imported}` : '-', yn(b.protected), b.label || '-', at(b.idx),
     ]),
   });

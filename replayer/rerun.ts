@@ -4,6 +4,7 @@
  * `rerun` swaps the protected-mode (or heap) policy: the same workload under the other design, for
  * `csftrace diff`. (This file and verify.ts are the only replayer modules that import hw-model.)
  */
+import { UserError } from '../proto/index.js';
 import {
   applyOverrides, parseHeapPolicy, parseProtmPolicy, parseScenario, MODEL_VERSION, PROTM_POLICIES, HEAP_POLICIES, MAX_DURATION,
   assumptionsFromEntries, parseAssumption, parseReviewFixes,
@@ -11,8 +12,7 @@ import {
 } from '../hw-model/index.js';
 import type { TraceHeader } from '../proto/index.js';
 
-export class RerunError extends Error {
-  readonly userFacing = true;
+export class RerunError extends UserError {
   readonly code = 'E_RERUN';
   constructor(message: string) { super(message); this.name = 'RerunError'; }
 }

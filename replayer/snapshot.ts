@@ -2,6 +2,7 @@
  * State snapshots (StateSnapshot.state, encoding 1 = JSON UTF-8): the replayed state written at the
  * start of a trimmed trace, so its event 0 replays on top of everything that came before it.
  */
+import { UserError } from '../proto/index.js';
 import { FAMILY_COUNT, LIMITS, type StateSnapshot } from '../proto/index.js';
 import type {
   BoRec, Counters, DeviceState, DmaBufRec, FdRec, FwPending, FwState, FwWord, GroupRec, HeapRec, ProcessRec, QueueRec,
@@ -10,8 +11,7 @@ import type {
 
 export const SNAPSHOT_ENCODING_JSON = 1;
 
-export class SnapshotError extends Error {
-  readonly userFacing = true;
+export class SnapshotError extends UserError {
   readonly code = 'E_SNAPSHOT';
   constructor(message: string) { super(message); this.name = 'SnapshotError'; }
 }

@@ -17,11 +17,5 @@ export function looksLikeTime(text: string): boolean {
   return /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ns|us|µs|ms|s|m|min)\s*$/.test(text);
 }
 
-/** Human form of a virtual time: "1.234567s", "12.500ms", "800.000us", "42ns". */
-export function formatNs(t: number): string {
-  const a = Math.abs(t);
-  if (a >= 1e9) return `${(t / 1e9).toFixed(6)}s`;
-  if (a >= 1e6) return `${(t / 1e6).toFixed(3)}ms`;
-  if (a >= 1e3) return `${(t / 1e3).toFixed(3)}us`;
-  return `${t}ns`;
-}
+/** Human form of a virtual time (proto/units.ts). */
+export { formatNs } from '../proto/index.js';

@@ -5,6 +5,7 @@
  * decoded events; `event(i)` is random access through the index (one event decoded, not its
  * chunk), `iterate()` the fast sequential path. Problems the user must see come out as one-line TraceErrors "<path>: <problem>".
  */
+import { UserError } from '../proto/index.js';
 import { closeSync, fstatSync, openSync, readFileSync, readdirSync, readSync, statSync, ftruncateSync, writeSync } from 'node:fs';
 import {
   openContainer, readChunkBytes, decodeChunkRange, forEachChunkEvent, causeFixer, bufferSource, preadSource, encodeContainer,
@@ -17,8 +18,7 @@ import {
 export type { ChunkInfo } from '../proto/index.js';
 
 /** Bad trace input: `message` is "<path>: <problem>", one line. */
-export class TraceError extends Error {
-  readonly userFacing = true;
+export class TraceError extends UserError {
   constructor(message: string, readonly code: string = 'E_TRACE') {
     super(message);
     this.name = 'TraceError';

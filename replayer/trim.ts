@@ -13,14 +13,14 @@
  *
  * Pure: takes a TraceFile and hands the container's bytes to `write`; the CLI owns the file.
  */
+import { UserError } from '../proto/index.js';
 import { ContainerWriter, type EventInit, type NoteInit, type TraceHeaderInit, type TrimRangeInit } from '../proto/index.js';
 import { Replayer } from './replayer.js';
 import { encodeStateSnapshot, SNAPSHOT_ENCODING_JSON } from './snapshot.js';
 import type { ReplayState } from './state.js';
 import type { TraceFile } from './trace-file.js';
 
-export class TrimError extends Error {
-  readonly userFacing = true;
+export class TrimError extends UserError {
   constructor(message: string, readonly code = 'E_TRIM') { super(message); this.name = 'TrimError'; }
 }
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import test from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { skipTest, skipUnless, skipsForbidden } from './skip.js';
+import { repo, sourceFiles } from './sources.js';
 
 test('skipUnless: runs when available, skips with the reason, fails under CI=true', () => {
   assert.equal(skipUnless(true, 'tmux not installed', { CI: 'true' }), false);
@@ -24,18 +24,6 @@ test('skipTest: t.skip with the reason, or a failure under CI=true', () => {
   assert.deepEqual(skipped, ['no goldens']);
 });
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-
-function sources(dir = repo): string[] {
-  const out: string[] = [];
-  for (const d of readdirSync(dir, { withFileTypes: true })) {
-    if (d.name.startsWith('.') || ['node_modules', 'dist'].includes(d.name)) continue;
-    const p = join(dir, d.name);
-    if (d.isDirectory()) out.push(...sources(p));
-    else if (d.name.endsWith('.ts')) out.push(relative(repo, p));
-  }
-  return out;
-}
 
 /** Skips that bypass skipUnless / skipTest: t.skip or test.skip calls, `skip: <not skipUnless>`, `const skip = <not skipUnless>`. */
 function rawSkips(text: string): string[] {
@@ -56,14 +44,14 @@ test('the raw-skip check finds each bypass and passes the helpers', () => {
 });
 
 test('every test that skips itself goes through skipUnless / skipTest', () => {
-  const files = sources().filter((f) => f.endsWith('.test.ts') && f !== 'test-support/skip.test.ts');
+  const files = sourceFiles().filter((f) => f.endsWith('.test.ts') && f !== 'test-support/skip.test.ts');
   assert.ok(files.includes('tui/driver.e2e.test.ts') && files.includes('proto/container/interop.test.ts'));
   const found = files.flatMap((f) => rawSkips(readFileSync(join(repo, f), 'utf8')).map((h) => `${f}:${h}`));
   assert.deepEqual(found, []);
 });
 
 test('only tests import test-support/', () => {
-  const found = sources().filter((f) => !f.endsWith('.test.ts') && !f.startsWith('test-support/')
+  const found = sourceFiles().filter((f) => !f.endsWith('.test.ts') && !f.startsWith('test-support/')
     && /from '(\.\.\/)+test-support\//.test(readFileSync(join(repo, f), 'utf8')));
   assert.deepEqual(found, []);
 });

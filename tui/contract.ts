@@ -67,7 +67,7 @@ export interface BackgroundCheck {
 export interface FilterLike {
   readonly text: string;
   readonly needsState: boolean;
-  matchEvent(ev: any, index: number, state?: any): boolean;
+  matchEvent(ev: unknown, index: number, state?: unknown): boolean;
 }
 
 /** Opaque replayed state (only the backend looks inside). */

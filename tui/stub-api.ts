@@ -3,6 +3,7 @@
  * session and panes are tested without a trace file, the real replayer or a terminal. It follows
  * the contract's semantics (cursor moves on find, `cause` is a backwards distance, state after i).
  */
+import { UserError } from '../replayer/index.js';
 import type {
   CursorLike, DiffApi, DiffModel, DiffNavLike, DiffSide, EventLike, FilterLike, HunkLike, LaneSample, ModeName, ReplayApi,
   ReplayerLike, StateTable, TraceLike,
@@ -112,7 +113,7 @@ class StubFilter implements FilterLike {
   }
 }
 
-export class FilterError extends Error { readonly userFacing = true; }
+export class FilterError extends UserError { readonly code = 'E_FILTER'; }
 
 function parseTime(text: string): number | undefined {
   const m = /^(\d+(?:\.\d+)?)(ns|us|ms|s)$/.exec(text);

@@ -122,6 +122,12 @@ export function localeIsUtf8(env: NodeJS.ProcessEnv): boolean {
   return /utf-?8/i.test(v);
 }
 
+/** The parts of blessed's screen that its type definitions leave out. */
+interface BlessedInternals {
+  tput: { colors?: number; brokenACS: boolean; strings: Record<string, string> };
+  lines: Array<Array<[number, string]> & { dirty?: boolean }>;
+}
+
 export class Terminal {
   readonly screen: blessed.Widgets.Screen;
   readonly glyphs: Glyphs;
@@ -134,8 +140,8 @@ export class Terminal {
     const term = opts.terminal ?? process.env.TERM;
     const colors = opts.colors ?? detectColors({ ...process.env, TERM: term });
     this.screen = blessed.screen({
-      input: opts.input as any,
-      output: opts.output as any,
+      input: opts.input as blessed.Widgets.IScreenOptions['input'],
+      output: opts.output as blessed.Widgets.IScreenOptions['output'],
       terminal: blessedTerminal(term, colors),
       smartCSR: true,
       fullUnicode: false,
@@ -147,11 +153,11 @@ export class Terminal {
       resizeTimeout: 50,
     } as blessed.Widgets.IScreenOptions);
     // blessed reduces colours to its terminfo's count: give it the detected one (dim = SGR 90)
-    const tput = (this.screen as any).tput;
+    const tput = (this.screen as unknown as BlessedInternals).tput;
     tput.colors = Math.max(colors, tput.colors ?? 0);
     // Never use the ACS alternate charset: box characters go out as UTF-8 (readable captures).
-    (this.screen as any).tput.brokenACS = true;
-    (this.screen as any).tput.strings.enter_alt_charset_mode = '';
+    tput.brokenACS = true;
+    tput.strings.enter_alt_charset_mode = '';
     this.screen.on('prerender', () => this.paint());
     if (opts.mouse !== false) this.screen.enableMouse();
     this.screen.program.hideCursor();
@@ -191,7 +197,7 @@ export class Terminal {
     if (!this.painter) return;
     const w = this.width, h = this.height;
     const c = this.painter(w, h);
-    const lines = (this.screen as any).lines as Array<Array<[number, string]> & { dirty?: boolean }>;
+    const lines = (this.screen as unknown as BlessedInternals).lines;
     const ascii = this.opts.ascii;
     for (let y = 0; y < h && y < lines.length; y++) {
       const line = lines[y];

@@ -1,8 +1,9 @@
 /** Virtual-time text for the status bar, the timeline axis and the zoom ladder. */
+import { formatTimeNs } from '../replayer/index.js';
 
 /** "12.500ms" (3 decimals below a second, "1.234567s" above), as the event lines show time. */
 export function fmtTime(ns: number): string {
-  if (ns >= 1e9) return `${(ns / 1e9).toFixed(6)}s`;
+  if (ns >= 1e9) return formatTimeNs(ns);
   return `${(ns / 1e6).toFixed(3)}ms`;
 }
 

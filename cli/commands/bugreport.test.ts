@@ -6,7 +6,8 @@ import { homedir, hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeContainer } from '../../proto/index.js';
-import { openTrace, syntheticEvents, syntheticHeader } from '../../replayer/index.js';
+import { openTrace } from '../../replayer/index.js';
+import { syntheticEvents, syntheticHeader } from '../../replayer/testing.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAIN = join(ROOT, 'dist/cli/main.js');

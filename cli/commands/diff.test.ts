@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeContainer } from '../../proto/index.js';
-import { syntheticEvents, syntheticHeader } from '../../replayer/index.js';
+import { syntheticEvents, syntheticHeader } from '../../replayer/testing.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAIN = join(ROOT, 'dist/cli/main.js');

@@ -7,9 +7,8 @@
  */
 import { Option, type Command } from 'commander';
 import {
-  EVENT_FAMILIES, EVENT_JSON_SCHEMA, assumptionsOf, formatAssumptions, formatTimeNs, openTrace, policyWithFixes, type TraceFile,
+  formatBytes, EVENT_FAMILIES, EVENT_JSON_SCHEMA, assumptionsOf, formatAssumptions, formatTimeNs, openTrace, policyWithFixes, type TraceFile,
 } from '../../replayer/index.js';
-import { humanBytes } from './record.js';
 import { JSON_SCHEMAS, printJson, printText } from '../output.js';
 
 function familyNameOf(n: number): string {
@@ -81,7 +80,7 @@ export function infoText(tr: TraceFile, deep?: DeepResult): string {
   const h = tr.header;
   const out: string[] = [];
   const row = (k: string, v: string): void => { out.push(`${k.padEnd(10)} ${v}`); };
-  row('trace', `${tr.path} (${humanBytes(tr.size)}, container v${tr.version})`);
+  row('trace', `${tr.path} (${formatBytes(tr.size)}, container v${tr.version})`);
   row('scenario', `${h.scenarioName || '?'}${h.metadata.source ? ` (${h.metadata.source})` : ''}`);
   row('run', `seed ${h.seed} · policy ${policyWithFixes(h)} · heap policy ${h.heapPolicy || '?'} · heap name from ${h.heapNameSource || '?'}`);
   row('firmware', formatAssumptions(h));

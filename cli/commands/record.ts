@@ -10,6 +10,7 @@ import { isatty } from 'node:tty';
 import { Worker } from 'node:worker_threads';
 import type { Command } from 'commander';
 import { applyOverrides, formatNs } from '../../hw-model/index.js';
+import { formatBytes } from '../../proto/index.js';
 import { serveTapes, traceHeaderFor } from '../../recorder/index.js';
 import { CliError } from '../errors.js';
 import { prepareInPlaceOutput, printText, traceOutput } from '../output.js';
@@ -28,12 +29,6 @@ interface RecordFlags extends ScenarioFlags {
   tui?: boolean;
 }
 
-export function humanBytes(n: number): string {
-  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(2)} GiB`;
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(2)} MiB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)} KiB`;
-  return `${n} B`;
-}
 
 /** The progress bar: virtual time, events, bytes; redrawn at most 10 times a second, terminals only. */
 function progressBar(): { update(now: number, dur: number, events: number, bytes: number): void; clear(): void } {
@@ -42,7 +37,7 @@ function progressBar(): { update(now: number, dur: number, events: number, bytes
   return {
     update(now, dur, events, bytes) {
       const fill = Math.round((dur > 0 ? Math.min(1, now / dur) : 0) * width);
-      line.update(`recording [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${formatNs(now)} / ${formatNs(dur)}  ${events.toLocaleString('en-US')} events  ${humanBytes(bytes)}`);
+      line.update(`recording [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${formatNs(now)} / ${formatNs(dur)}  ${events.toLocaleString('en-US')} events  ${formatBytes(bytes)}`);
     },
     clear() { line.clear(); },
   };
@@ -150,7 +145,7 @@ Examples:
         }, null, 2) + '\n');
       } else {
         say(`recorded ${toStdout ? 'stdout' : opts.output}: ${config.name} seed ${config.seed} policy ${config.driver.protmPolicy}, ` +
-          `${msg.events.toLocaleString('en-US')} events in ${msg.chunks} chunks, ${humanBytes(msg.bytes)} (${bpe.toFixed(2)} B/event), ` +
+          `${msg.events.toLocaleString('en-US')} events in ${msg.chunks} chunks, ${formatBytes(msg.bytes)} (${bpe.toFixed(2)} B/event), ` +
           `virtual ${formatNs(msg.stopped ? msg.lastTimeNs : config.duration)}${msg.stopped ? ` (stopped early by ${signal ?? 'request'}; the file is complete up to there)` : ''}\n`);
       }
       if (signal !== undefined) process.exitCode = 128 + (signal === 'SIGINT' ? 2 : 15);

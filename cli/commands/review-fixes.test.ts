@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { REVIEW_FIXES } from '../../hw-model/contract.js';
+import { REVIEW_FIXES } from '../../hw-model/index.js';
 import { GroupStateKind, ResetCause, type Event } from '../../proto/index.js';
 import { openTrace } from '../../replayer/index.js';
 

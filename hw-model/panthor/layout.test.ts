@@ -3,10 +3,11 @@
  * and no import cycle in hw-model (the same check as lint's local/no-import-cycle).
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { sourceFiles } from '../../test-support/sources.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const lintRule = (): Promise<{
@@ -15,15 +16,6 @@ const lintRule = (): Promise<{
   resolveSpec(from: string, spec: string): string | null;
 }> => import(join(ROOT, 'lint/no-import-cycle.mjs'));
 
-function sources(dir: string): string[] {
-  const out: string[] = [];
-  for (const n of readdirSync(dir)) {
-    const p = join(dir, n);
-    if (statSync(p).isDirectory()) out.push(...sources(p));
-    else if (n.endsWith('.ts')) out.push(p);
-  }
-  return out;
-}
 
 /** Each model file and the real file its opening comment must name. */
 const MODELS: Record<string, string> = {
@@ -45,7 +37,7 @@ test('every panthor/ model file opens with the real file it models', () => {
 
 test('hw-model has no import cycle; the cycle finder reports one when there is', async () => {
   const { findCycle, importsOf, resolveSpec } = await lintRule();
-  const files = sources(join(ROOT, 'hw-model'));
+  const files = sourceFiles().filter((f) => f.startsWith('hw-model/')).map((f) => join(ROOT, f));
   const edges = new Map<string, string[]>();
   for (const f of files) {
     const e: string[] = [];

@@ -3,13 +3,13 @@
  * (panthor_sched.c, panthor_drv.c, reference §3.1).
  */
 import { DRM_PANTHOR_GROUP_CREATE_PROTECTED } from '../../proto/index.js';
+
+export {
+  PANTHOR_GROUP_PRIORITY_LOW, PANTHOR_GROUP_PRIORITY_MEDIUM, PANTHOR_GROUP_PRIORITY_HIGH, PANTHOR_GROUP_PRIORITY_REALTIME,
+  PANTHOR_GROUP_PRIORITY_COUNT, MAX_GROUPS_PER_POOL, MAX_CS_PER_CSG, MAX_CSG_PRIO,
+} from '../../proto/index.js';
 import { ms } from '../sim/index.js';
 
-export const PANTHOR_GROUP_PRIORITY_LOW = 0;
-export const PANTHOR_GROUP_PRIORITY_MEDIUM = 1;
-export const PANTHOR_GROUP_PRIORITY_HIGH = 2;
-export const PANTHOR_GROUP_PRIORITY_REALTIME = 3;
-export const PANTHOR_GROUP_PRIORITY_COUNT = 4;
 
 export const DRM_PANTHOR_BO_NO_MMAP = 1 << 0;
 /** 6.18 accepts NO_MMAP only (WB_MMAP came later; a protected BO is kernel-internal in every tree). */
@@ -54,9 +54,6 @@ export const DRM_SYNCOBJ_CREATE_SIGNALED = 1 << 0;
 export const DRM_SYNCOBJ_WAIT_FLAGS_WAIT_ALL = 1 << 0;
 
 /** Driver limits. */
-export const MAX_GROUPS_PER_POOL = 128;
-export const MAX_CS_PER_CSG = 32;
-export const MAX_CSG_PRIO = 15;
 /** group_num accepted from the FW's global interface (panthor_fw.c). */
 export const MIN_CSGS = 3;
 export const MAX_CSGS = 31;

@@ -6,6 +6,7 @@
  *
  * Takes text and a file name for messages; reading files is the caller's business (the CLI).
  */
+import { UserError, formatNsExact } from '../../proto/index.js';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import type {
   AppConfig, AppKind, DriverConfig, FaultConfig, FaultKindName, GpuConfig, GroupPriorityName, HeapConfig,
@@ -21,9 +22,7 @@ import {
 } from './schema.js';
 
 /** A bad scenario file: one line naming the file, the line and the key. */
-export class ScenarioError extends Error {
-  readonly userFacing = true;
-  readonly exitCode = 2;
+export class ScenarioError extends UserError {
   readonly code = 'E_SCENARIO';
   constructor(readonly file: string, readonly line: number, readonly key: string, readonly problem: string) {
     super(`${file}${line > 0 ? `:${line}` : ''}: ${key ? `${key}: ` : ''}${problem}`);
@@ -356,7 +355,7 @@ function readField(ctx: Ctx, node: Node, fs: FieldSpec, path: string, line: numb
       else if (typeof raw === 'number') return bad(`expected a duration with a unit, e.g. "16.6ms" or "5s" (a bare ${raw} is ambiguous)`);
       else if (typeof raw === 'string') t = parseDuration(raw);
       if (t === undefined) return bad(`expected a duration like "16.6ms", "800us" or "5s"${fs.never ? ' or "never"' : ''} (got ${describe(node)})`);
-      if (t < fs.min || t > fs.max) return bad(`out of range: ${String(raw)} (expected ${fmtDur(fs.min)}..${fmtDur(fs.max)})`);
+      if (t < fs.min || t > fs.max) return bad(`out of range: ${String(raw)} (expected ${formatNsExact(fs.min)}..${formatNsExact(fs.max)})`);
       return t;
     }
     case 'size': {
@@ -408,13 +407,6 @@ function describe(node: unknown): string {
   return 'an unsupported value';
 }
 
-function fmtDur(t: number): string {
-  if (t === 0) return '0';
-  if (t % 1_000_000_000 === 0) return `${t / 1_000_000_000}s`;
-  if (t % 1_000_000 === 0) return `${t / 1_000_000}ms`;
-  if (t % 1_000 === 0) return `${t / 1_000}us`;
-  return `${t}ns`;
-}
 
 /** ` (did you mean "x"?)` when a known name is within edit distance 2, else ''. */
 export function suggest(word: string, known: readonly string[]): string {

@@ -16,7 +16,7 @@
  */
 import type { Ns } from './time.js';
 
-export type Callback = (arg: any) => void;
+export type Callback = (arg: unknown) => void;
 
 const INITIAL_CAPACITY = 256;
 /** Fixed-delay lanes at most; pushes with further delays go to the heap. */

@@ -31,13 +31,13 @@ export class Sim {
   }
 
   /** Schedules fn(arg) at absolute time t (clamped to now). Returns a cancel token. */
-  at(t: Ns, fn: Callback, arg?: unknown): number {
-    return this.queue.push(t < this.now ? this.now : t, fn, arg);
+  at<A>(t: Ns, fn: (arg: A) => void, arg?: A): number {
+    return this.queue.push(t < this.now ? this.now : t, fn as Callback, arg);
   }
 
   /** Schedules fn(arg) dt ns from now. Returns a cancel token. */
-  after(dt: Ns, fn: Callback, arg?: unknown): number {
-    return this.queue.push(this.now + (dt > 0 ? dt : 0), fn, arg);
+  after<A>(dt: Ns, fn: (arg: A) => void, arg?: A): number {
+    return this.queue.push(this.now + (dt > 0 ? dt : 0), fn as Callback, arg);
   }
 
   /**
@@ -45,8 +45,8 @@ export class Sim {
    * keeps one FIFO per such delay instead of sorting the entries into its heap. Same order as
    * after(dt, fn, arg).
    */
-  afterFixed(dt: Ns, fn: Callback, arg?: unknown): number {
-    return this.queue.pushFixed(this.now, dt > 0 ? dt : 0, fn, arg);
+  afterFixed<A>(dt: Ns, fn: (arg: A) => void, arg?: A): number {
+    return this.queue.pushFixed(this.now, dt > 0 ? dt : 0, fn as Callback, arg);
   }
 
   cancel(token: number): void { this.queue.cancel(token); }

@@ -27,10 +27,5 @@ export function parseDuration(text: string): Ns | undefined {
   }
 }
 
-/** Human form of a virtual time: "1.234567s", "12.500ms", "800.000us", "42ns". */
-export function formatNs(t: number): string {
-  if (t >= NS_PER_S) return `${(t / NS_PER_S).toFixed(6)}s`;
-  if (t >= NS_PER_MS) return `${(t / NS_PER_MS).toFixed(3)}ms`;
-  if (t >= NS_PER_US) return `${(t / NS_PER_US).toFixed(3)}us`;
-  return `${t}ns`;
-}
+/** Human form of a virtual time (proto/units.ts). */
+export { formatNs } from '../../proto/index.js';

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CsOpcode, type ScenarioConfig } from '../contract.js';
-import { IoctlCmd, JobPhase, ProcessOp, type EventInit } from '../../proto/index.js';
+import { IoctlCmd, JobPhase, ProcessOp, type EventInit, type IoctlInit } from '../../proto/index.js';
 import { parseScenario } from '../scenario/index.js';
 import { ms, sec } from '../sim/index.js';
 import { simulate, type SimKernel } from '../world.js';
-import { CsBuilder, FakeKernel, SB_ALL_MASK, hasProtRegion, type FakeKernelOptions } from './index.js';
+import { CsBuilder, SB_ALL_MASK, hasProtRegion } from './index.js';
+import { FakeKernel, type FakeKernelOptions } from '../testing.js';
 
 function collect(cfg: ScenarioConfig, opts: FakeKernelOptions = {}) {
   const events: EventInit[] = [];
@@ -17,8 +18,13 @@ function collect(cfg: ScenarioConfig, opts: FakeKernelOptions = {}) {
   return { events, res, kernel: kernel! };
 }
 
-const ioctls = (events: EventInit[], cmd: number) =>
-  events.filter((e) => e.body?.case === 'ioctl' && e.body.value.cmd === cmd).map((e) => e.body!.value as any);
+type ArgsValue = NonNullable<NonNullable<IoctlInit['args']>['value']>;
+type Merge<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+/** An ioctl with its args seen as one record of every uAPI struct's fields (a test reads a few). */
+interface IoctlView { ret: number; args: { value: Required<Merge<ArgsValue>> } }
+
+const ioctls = (events: EventInit[], cmd: number): IoctlView[] =>
+  events.flatMap((e) => (e.body?.case === 'ioctl' && e.body.value.cmd === cmd ? [e.body.value as unknown as IoctlView] : []));
 
 test('PROT_REGION is bracketed by waits and its size covers the protected instructions', () => {
   const b = new CsBuilder();
@@ -62,15 +68,15 @@ apps:
   }
   // Submits carry a timeline-syncobj signal and a 64-byte aligned stream.
   const sub = ioctls(events, IoctlCmd.GROUP_SUBMIT)[0].args.value.queueSubmits[0];
-  assert.equal(sub.streamAddr % 64, 0);
-  assert.equal(sub.streamSize % 8, 0);
-  assert.equal(sub.syncs[0].flags >>> 0, 0x8000_0001);
+  assert.equal(sub.streamAddr! % 64, 0);
+  assert.equal(sub.streamSize! % 8, 0);
+  assert.equal(sub.syncs![0].flags! >>> 0, 0x8000_0001);
 });
 
 test('each app emits Process events through spawn/open, with its name and kind', () => {
   const cfg = parseScenario('duration: 100ms\napps:\n  - { name: weston, kind: compositor }\n  - { name: v, kind: video-player }\n', 't.yaml');
   const { events } = collect(cfg);
-  const procs = events.filter((e) => e.body?.case === 'process').map((e) => e.body!.value as any);
+  const procs = events.flatMap((e) => (e.body?.case === 'process' ? [e.body.value] : []));
   const starts = procs.filter((p) => p.op === ProcessOp.PROC_START);
   assert.deepEqual(starts.map((p) => [p.pid, p.comm, p.appKind, p.privileged]),
     [[1001, 'weston', 'compositor', true], [1002, 'v', 'video-player', false]]);
@@ -120,7 +126,7 @@ apps:
   const failedOpens = events.filter((e) => e.body?.case === 'process' && e.body.value.op === ProcessOp.PROC_OPEN && e.body.value.fd! < 0);
   assert.ok(failedOpens.length >= 3);
   // Retries are logged once per distinct failure, not once per attempt.
-  const logs = events.filter((e) => e.body?.case === 'log').map((e) => (e.body!.value as any).msg as string);
+  const logs = events.flatMap((e) => (e.body?.case === 'log' ? [e.body.value.msg ?? ''] : []));
   assert.ok(logs.some((m) => m.startsWith('open /dev/dma_heap/protected: ENOENT')), logs.join('\n'));
   assert.ok(logs.length < 6, logs.join('\n'));
 });
@@ -158,7 +164,7 @@ test('apps start and stop at scenario times; the kernel is started and shut down
   const { events, kernel } = collect(cfg);
   const procs = events.filter((e) => e.body?.case === 'process');
   assert.equal(procs[0].t, ms(200));
-  const exit = procs.find((e) => (e.body!.value as any).op === ProcessOp.PROC_EXIT)!;
+  const exit = procs.find((e) => e.body?.case === 'process' && e.body.value.op === ProcessOp.PROC_EXIT)!;
   assert.equal(exit.t, ms(600));
   assert.ok(!events.some((e) => e.body?.case === 'ioctl' && e.body.value.cmd === IoctlCmd.GROUP_SUBMIT && e.t! > ms(600)));
   assert.equal(ioctls(events, IoctlCmd.GROUP_DESTROY).length, 1, 'the app destroys its group on the way out');
@@ -170,7 +176,7 @@ test('two-queue games order fragment after geometry with SYNC_SET64 / SYNC_WAIT6
   const { events } = collect(cfg);
   const sub = ioctls(events, IoctlCmd.GROUP_SUBMIT)[0].args.value.queueSubmits;
   assert.equal(sub.length, 2);
-  assert.deepEqual(sub.map((s: any) => s.syncs.length), [0, 1], 'the frame signal rides on the last queue');
+  assert.deepEqual(sub.map((s) => s.syncs?.length ?? 0), [0, 1], 'the frame signal rides on the last queue');
 });
 
 test('userspace-dmabuf: the player hands a protected dma-buf to GROUP_CREATE and closes it after', () => {

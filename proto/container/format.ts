@@ -18,6 +18,7 @@
  * reader that scans frames skips superseded indexes and trailers.
  */
 
+import { UserError } from '../user-error.js';
 export const MAGIC = Uint8Array.of(0x89, 0x43, 0x53, 0x46, 0x54, 0x0d, 0x0a, 0x1a); // \x89CSFT\r\n\x1a
 export const PREAMBLE_SIZE = 12;
 /** Container version written by this build; readers accept 1..CONTAINER_VERSION. */
@@ -89,8 +90,7 @@ export type ContainerErrorCode =
  * Bad container input. `message` is one line without the file name (the layer that knows the path
  * prefixes it); `offset` is the byte offset of the problem when known.
  */
-export class ContainerError extends Error {
-  readonly userFacing = true;
+export class ContainerError extends UserError {
   constructor(readonly code: ContainerErrorCode, message: string, readonly offset = -1) {
     super(message);
     this.name = 'ContainerError';

@@ -68,11 +68,11 @@ function parseText(text: string): Norm[] {
 }
 
 /** Our decoded message → the same shape, driven by protobufjs reflection (defaults omitted). */
-function normalize(type: protobuf.Type, obj: Record<string, any>): Norm {
+function normalize(type: protobuf.Type, obj: Record<string, unknown>): Norm {
   const out: Norm = {};
   const put = (f: protobuf.Field, v: unknown): void => {
     let s: string | Norm;
-    if (f.resolvedType instanceof protobuf.Type) s = normalize(f.resolvedType, v as Record<string, any>);
+    if (f.resolvedType instanceof protobuf.Type) s = normalize(f.resolvedType, v as Record<string, unknown>);
     else if (f.resolvedType instanceof protobuf.Enum) s = f.resolvedType.valuesById[v as number] ?? String(v);
     else s = typeof v === 'boolean' ? String(v) : typeof v === 'number' ? String(v) : (v as string);
     (out[f.name] ??= []).push(s);

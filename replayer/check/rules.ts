@@ -9,7 +9,8 @@ import {
   HeapPurposeNames, IoctlCmd, IrqLine, ModeSwitchCause, ModeSwitchCauseNames, ProbeStage, ProtmVerdict, ResetPhase,
   SlotAction, WatchdogOp, type Event, type FwRequest, CS_PROTM_PENDING, CSF_FW_BINARY_IFACE_ENTRY_PROT, CSG_STATE_RESUME,
   CSG_STATE_START, CSG_STATE_SUSPEND, CSG_STATE_TERMINATE, DRM_PANTHOR_GROUP_CREATE_PROTECTED, GLB_PROTM_ENTER,
-  EINVAL, GLB_PROTM_EXIT, GPU_IRQ_PROTM_FAULT, GROUP_PRIORITY_NAMES,
+  EINVAL, GLB_PROTM_EXIT, GPU_IRQ_PROTM_FAULT, GROUP_PRIORITY_NAMES, MAX_CSG_PRIO, MAX_GROUPS_PER_POOL,
+  PANTHOR_GROUP_PRIORITY_HIGH, PANTHOR_GROUP_PRIORITY_REALTIME,
 } from '../../proto/index.js';
 import { isStateRequest } from '../handlers/fw.js';
 import type { ReplayState } from '../state.js';
@@ -45,10 +46,6 @@ const GROUP = {
   CREATED: 'PANTHOR_CS_GROUP_CREATED', SUSPENDED: 'PANTHOR_CS_GROUP_SUSPENDED',
   TERMINATED: 'PANTHOR_CS_GROUP_TERMINATED', UNKNOWN: 'PANTHOR_CS_GROUP_UNKNOWN_STATE',
 };
-const PANTHOR_GROUP_PRIORITY_HIGH = 2;
-const PANTHOR_GROUP_PRIORITY_REALTIME = 3;
-const MAX_GROUPS_PER_POOL = 128;
-const MAX_CSG_PRIO = 15;
 
 // ───────────────────────────── event predicates ─────────────────────────────
 

@@ -1,0 +1,48 @@
+/**
+ * The one home of the text forms of virtual time and byte counts that every layer prints. The model
+ * (hw-model/sim/time.ts), the replayer (time-text.ts), the state tables and the CLI re-export or
+ * import these; the TUI reaches them through replayer/index.js. proto/units.test.ts checks that no
+ * other file defines a formatter of the same kind again.
+ */
+
+/** Human form of a virtual time in ns: "1.234567s", "12.500ms", "800.000us", "42ns" (sign kept). */
+export function formatNs(t: number): string {
+  const a = Math.abs(t);
+  if (a >= 1e9) return `${(t / 1e9).toFixed(6)}s`;
+  if (a >= 1e6) return `${(t / 1e6).toFixed(3)}ms`;
+  if (a >= 1e3) return `${(t / 1e3).toFixed(3)}us`;
+  return `${t}ns`;
+}
+
+/** The shortest exact form of a duration in ns, as a scenario file writes it: "2s", "40ms", "1500us", "0". */
+export function formatNsExact(t: number): string {
+  if (t === 0) return '0';
+  if (t % 1e9 === 0) return `${t / 1e9}s`;
+  if (t % 1e6 === 0) return `${t / 1e6}ms`;
+  if (t % 1e3 === 0) return `${t / 1e3}us`;
+  return `${t}ns`;
+}
+
+/** A byte count for a sentence: "512 B", "12.5 KiB", "3.25 MiB", "1.00 GiB". */
+export function formatBytes(n: number): string {
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(2)} GiB`;
+  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(2)} MiB`;
+  if (n >= 2 ** 10) return `${(n / 2 ** 10).toFixed(1)} KiB`;
+  return `${n} B`;
+}
+
+/** A byte count for a table cell: "512", "12.5K", "3.2M", "1.0G". */
+export function formatBytesShort(n: number): string {
+  if (n >= 2 ** 30) return `${(n / 2 ** 30).toFixed(1)}G`;
+  if (n >= 2 ** 20) return `${(n / 2 ** 20).toFixed(1)}M`;
+  if (n >= 2 ** 10) return `${(n / 2 ** 10).toFixed(1)}K`;
+  return String(n);
+}
+
+/** A size as event lines write it, trailing zeros dropped: "64B", "4KiB", "1.5MiB", "2GiB". */
+export function formatSize(v: number): string {
+  if (v >= 2 ** 30 && v % 2 ** 20 === 0) return `${+(v / 2 ** 30).toFixed(2)}GiB`;
+  if (v >= 2 ** 20) return `${+(v / 2 ** 20).toFixed(2)}MiB`;
+  if (v >= 2 ** 10) return `${+(v / 2 ** 10).toFixed(2)}KiB`;
+  return `${v}B`;
+}
