@@ -11,7 +11,7 @@
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { applyOverrides, findBuiltin, parseScenario } from '../hw-model/index.js';
 import { recordScenario, traceHeaderFor } from '../recorder/index.js';
@@ -41,6 +41,15 @@ export interface Finding { seed: number; case: number; mutator: string; what: st
 export interface CampaignResult { cases: number; commands: number; ms: number; findings: Finding[]; byMutator: Record<string, number> }
 
 export const DEFAULT_CASE_TIMEOUT_MS = 30_000;
+
+/**
+ * The hang bound of one case on this machine now: `ms` on an idle machine, stretched by the run-queue
+ * length per core, so that a machine shared with other busy processes runs the same mutants slower
+ * rather than calling them hangs (a real hang never ends, whatever the bound).
+ */
+export function loadScaled(ms: number, load = loadavg()[0], cores = availableParallelism()): number {
+  return Math.round(ms * Math.max(1, load / Math.max(1, cores)));
+}
 export const DEFAULT_HEAP_MB = 512;
 
 /** The seed traces, as bytes: a recording, a trimmed trace (state snapshot), a trace with notes. */
@@ -140,7 +149,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       if (o.maxCases !== undefined && cases >= o.maxCases) break;
       if (Date.now() - t0 >= o.durationMs) break;
       const m = mutantOf(corpus, o.seed, n, o.only);
-      const r = await runner.run({ id: n, bytes: m.bytes, base: m.base }, o.caseTimeoutMs ?? DEFAULT_CASE_TIMEOUT_MS);
+      const r = await runner.run({ id: n, bytes: m.bytes, base: m.base }, loadScaled(o.caseTimeoutMs ?? DEFAULT_CASE_TIMEOUT_MS));
       cases++;
       commands += r.commands;
       byMutator[m.mutator]++;

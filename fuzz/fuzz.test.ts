@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MUTATORS, Rng, mutate, parseFrames } from './mutate.js';
-import { buildCorpus, runCampaign } from './campaign.js';
+import { buildCorpus, loadScaled, runCampaign } from './campaign.js';
 
 test('mutants are reproducible from their seed and case, and keep well-formed frames where meant to', () => {
   const corpus = buildCorpus();
@@ -33,4 +33,11 @@ test('fuzz: 12 seeded mutants through every reading command find nothing', async
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+test('the hang bound stretches with the load per core, never below the idle bound', () => {
+  assert.equal(loadScaled(30_000, 0.5, 2), 30_000);
+  assert.equal(loadScaled(30_000, 4, 2), 60_000);
+  assert.equal(loadScaled(30_000, 29, 2), 435_000);
+  assert.equal(loadScaled(30_000, 3, 0), 90_000);
 });
