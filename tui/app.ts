@@ -14,7 +14,7 @@ import { inRect } from './canvas.js';
 import type { ReplayApi, ReplayerLike } from './contract.js';
 import { drawScreen, type TraceHits } from './frame.js';
 import { Session, isPastEnd, type KeyResult } from './session.js';
-import { Terminal, detectColors, localeIsUtf8 } from './term.js';
+import { Terminal, detectColors, localeIsUtf8, type MouseAction } from './term.js';
 
 export interface TuiOptions {
   api: ReplayApi;
@@ -88,23 +88,11 @@ export interface TuiHandle {
 export const KEYFRAME_WORKER_MIN_EVENTS = 100_000;
 
 export function startTui(opts: TuiOptions): TuiHandle {
-  const env = opts.env ?? process.env;
   const session = new Session(opts.api, opts.replayer, { deferEffects: true });
-  // --at: go there once the keyframes reach it, so the first screen never waits for a long replay
-  let pendingAt = opts.at !== undefined && opts.at !== '' ? opts.api.resolvePosition(session.trace, opts.at) : undefined;
-  // One rule for a start past the end, index or time: the last event, and the status bar says so.
-  const pastEnd = pendingAt !== undefined && opts.at !== undefined && isPastEnd(opts.at, session);
-  const atNote = (i: number) => (pastEnd ? `--at ${opts.at} is past the end of the trace: at the last event, #${i}` : `at #${i}`);
-  if (pendingAt !== undefined) session.say(`going to #${pendingAt} once keyframes reach it …`);
-  // following a recording: start at its newest event (and stay there as it grows), as `tail -f`
-  else if (opts.follow && session.count) session.cursor.seek(session.count - 1);
+  const start = startPosition(opts, session);
+  let pendingAt = start.pendingAt;
   const startIndex = session.index;
-  const term = new Terminal({
-    input: opts.input, output: opts.output, terminal: opts.terminal ?? env.TERM,
-    colors: detectColors({ ...env, TERM: opts.terminal ?? env.TERM }),
-    noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '',
-    ascii: env.CSFTRACE_ASCII === '1' || !localeIsUtf8(env),
-  });
+  const term = openTerminal(opts, opts.env ?? process.env);
   let hits: TraceHits[] = [];
   const composer: ScreenComposer = opts.composer?.(session) ?? { draw: (w, h, g) => drawScreen(session, w, h, g) };
   const active = () => composer.active?.() ?? session;
@@ -121,8 +109,7 @@ export function startTui(opts: TuiOptions): TuiHandle {
   const queued: string[] = [];
   const sliceMs = opts.sliceMs ?? 5;
 
-  let keyFrames = 0;
-  let lastKeyFrameAt = 0;
+  let keyFrames = 0, lastKeyFrameAt = 0;
   /** Draws the frame that shows the result of a key. */
   const keyFrame = () => {
     lastKeyFrameAt = performance.now();
@@ -176,35 +163,12 @@ export function startTui(opts: TuiOptions): TuiHandle {
     }
   };
 
-  const hitAt = (x: number, y: number): { s: Session; hit: Hit } | undefined => {
-    for (const th of hits) {
-      // the most specific hit wins: rows, links, tabs and columns come after their pane
-      for (let k = th.hits.length - 1; k >= 0; k--) {
-        if (inRect(th.hits[k].rect, x, y)) return { s: th.session, hit: th.hits[k] };
-      }
-    }
-    return undefined;
-  };
-
   term.onKey(onKey);
   term.onMouse((action, x, y) => {
     if (finished || busy || active().capturing) return;
-    const h = hitAt(x, y);
+    const h = hitAt(hits, x, y);
     if (!h) return;
-    const { s, hit } = h;
-    if (action === 'click') {
-      s.message = undefined;
-      switch (hit.kind) {
-        case 'row': s.clickRow(hit.index); break;
-        case 'link': s.focus = 'detail'; s.followLink(hit.link); break;
-        case 'tab': s.focus = 'state'; s.stateTab = hit.tab; s.stateScroll = 0; break;
-        case 'column': s.focus = 'timeline'; s.clickColumn(hit.column, hit.columns); break;
-        case 'pane': s.focus = hit.pane; break;
-      }
-    } else {
-      const pane = hit.kind === 'pane' ? hit.pane : hit.kind === 'row' ? 'events' : hit.kind === 'link' ? 'detail' : hit.kind === 'tab' ? 'state' : 'timeline';
-      s.wheel(pane, action === 'wheelup' ? -3 : 3);
-    }
+    mouseOn(h.s, h.hit, action);
     keyFrame();
     kick();
   });
@@ -219,14 +183,7 @@ export function startTui(opts: TuiOptions): TuiHandle {
     const t0 = performance.now();
     let more = false;
     const r = opts.replayer;
-    if (pendingAt !== undefined && session.index !== startIndex) pendingAt = undefined; // the user moved first
-    if (pendingAt !== undefined && (r.keyframesReady || r.keyframeProgress() * session.count > pendingAt)) {
-      session.cursor.seek(pendingAt);
-      session.reveal = 'center';
-      session.say(atNote(pendingAt));
-      pendingAt = undefined;
-      term.render();
-    }
+    if (pendingAt !== undefined && (pendingAt = arriveAt(session, r, pendingAt, startIndex, start.note)) === undefined) term.render();
     if (session.effectsPending) {
       session.resolveEffects();
       term.render();
@@ -234,40 +191,26 @@ export function startTui(opts: TuiOptions): TuiHandle {
     // keyframes: a worker thread builds them when it can (its batches kick this loop), else slices here
     const workerBuilds = kfWorker !== undefined && !kfWorkerDone;
     if (!r.keyframesReady && !workerBuilds) {
-      const s0 = performance.now();
-      r.buildKeyframesStep(kfBudget);
-      const spent = performance.now() - s0;
-      // aim each slice at sliceMs
-      kfBudget = Math.max(500, Math.min(kfBudget * 2, 1_000_000, Math.round(kfBudget * (sliceMs / Math.max(0.25, spent)))));
+      kfBudget = keyframeSlice(r, kfBudget, sliceMs);
       more = !r.keyframesReady;
     }
     // a pending --at waits for the keyframes: come back until it is applied
     if (pendingAt !== undefined && !workerBuilds) more = true;
     if (composer.background?.()) more = true;
-    // Timeline columns: at least one per slice, even when the keyframes took the whole slice, so
-    // the loop never ends with columns left to sample (a blank timeline until the next key).
-    // Columns past the keyframes built so far wait for them (for the worker's next batch).
-    let stuck = false;
-    let left = true;
-    do {
-      const k = session.sampled;
-      left = session.sampleColumns(1);
-      stuck = left && session.sampled === k;
-    } while (left && !stuck && (r.keyframesReady || workerBuilds) && performance.now() - t0 < sliceMs);
+    const { left, stuck } = sampleSlice(session, t0, sliceMs, r.keyframesReady || workerBuilds);
     if (left && !(stuck && workerBuilds)) more = true;
     const now = performance.now();
     if (now - lastStatus > 100 || !more) {
       lastStatus = now;
       term.render();
     }
-    if (more) schedule();
+    if (more) kick();
   };
-  const schedule = () => {
+  function kick(): void {
     if (scheduled || finished) return;
     scheduled = true;
     setImmediate(work);
-  };
-  function kick(): void { schedule(); }
+  }
 
   // keyframes in a worker thread on large traces (a followed recording grows: its keyframes are built here)
   let kfWorkerDone = false;
@@ -277,51 +220,8 @@ export function startTui(opts: TuiOptions): TuiHandle {
 
   // ── following a recording being written ──
   let stopFollow = () => undefined as void;
-  if (opts.follow && session.trace.follow) stopFollow = follow(opts.follow);
-  function follow(f: FollowOptions): () => void {
-    const trace = session.trace;
-    const check = opts.api.backgroundCheck?.(trace, (r) => {
-      const before = session.check?.total ?? 0;
-      session.check = r;
-      if (r.total > before && !active().capturing && r.findings.length) {
-        const last = r.findings[r.findings.length - 1];
-        session.say(`check: ${last.rule} ${last.name} at #${last.index} (${r.total} so far; ! jumps to each)`);
-      }
-      term.render();
-    }, (message) => { session.warn(`check: ${message}`); term.render(); });
-    check?.run();
-    session.live = 'live';
-    let quietSince = performance.now();
-    let lastAsked = 0;
-    const end = (text: string, warn = false) => {
-      session.live = text;
-      clearInterval(timer);
-      if (warn) session.warn(`${text}: ${session.count} events`); else session.say(`${text}: ${session.count} events`);
-    };
-    const poll = () => {
-      if (finished) { clearInterval(timer); return; }
-      let r: { events: number; closed: boolean; broken?: string };
-      try { r = trace.follow!(); } catch (e) { end(`recording unreadable (${e instanceof Error ? e.message : String(e)})`, true); term.render(); return; }
-      const now = performance.now();
-      if (r.events) {
-        quietSince = now;
-        session.grow();
-        check?.run();
-        kick();
-      }
-      if (r.closed) end('recording closed');
-      else if (r.broken) end(`recording stopped: ${r.broken}`, true);
-      else if (!r.events && now - quietSince > 1000 && now - lastAsked > 1000) {
-        lastAsked = now;
-        if (f.writerGone?.()) end('recording stopped without closing the file (killed?)', true);
-      }
-      if (r.events || session.live !== 'live') {
-        if (r.closed || session.live !== 'live') check?.run();
-        term.render();
-      }
-    };
-    const timer = setInterval(poll, f.pollMs ?? 200);
-    return () => { clearInterval(timer); check?.stop(); };
+  if (opts.follow && session.trace.follow) {
+    stopFollow = followRecording({ api: opts.api, session, active, render: () => term.render(), kick, finished: () => finished }, opts.follow);
   }
 
   composer.attach?.(() => { if (!finished) { term.render(); kick(); } });
@@ -336,6 +236,154 @@ export function startTui(opts: TuiOptions): TuiHandle {
     get keyFrames() { return keyFrames; },
     get lastKeyFrameAt() { return lastKeyFrameAt; },
   };
+}
+
+/**
+ * A start position waiting for the keyframes: goes there once they reach it (returns undefined), or
+ * drops it when the user moved first; else returns it, still pending.
+ */
+function arriveAt(session: Session, r: ReplayerLike, at: number, startIndex: number, note: (i: number) => string): number | undefined {
+  if (session.index !== startIndex) return undefined;
+  if (!r.keyframesReady && r.keyframeProgress() * session.count <= at) return at;
+  session.cursor.seek(at);
+  session.reveal = 'center';
+  session.say(note(at));
+  return undefined;
+}
+
+/** The terminal for the options and environment: colours detected, NO_COLOR, ASCII without a UTF-8 locale. */
+function openTerminal(opts: TuiOptions, env: NodeJS.ProcessEnv): Terminal {
+  return new Terminal({
+    input: opts.input, output: opts.output, terminal: opts.terminal ?? env.TERM,
+    colors: detectColors({ ...env, TERM: opts.terminal ?? env.TERM }),
+    noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '',
+    ascii: env.CSFTRACE_ASCII === '1' || !localeIsUtf8(env),
+  });
+}
+
+/**
+ * Where the UI starts. `--at` is applied once the keyframes reach it, so the first screen never
+ * waits for a long replay; a start past the end (index or time) is the last event, and the status
+ * bar says so. Following a recording starts at its newest event, as `tail -f`.
+ */
+function startPosition(opts: TuiOptions, session: Session): { pendingAt?: number; note(i: number): string } {
+  const pendingAt = opts.at !== undefined && opts.at !== '' ? opts.api.resolvePosition(session.trace, opts.at) : undefined;
+  const pastEnd = pendingAt !== undefined && opts.at !== undefined && isPastEnd(opts.at, session);
+  if (pendingAt !== undefined) session.say(`going to #${pendingAt} once keyframes reach it …`);
+  else if (opts.follow && session.count) session.cursor.seek(session.count - 1);
+  return { pendingAt, note: (i) => (pastEnd ? `--at ${opts.at} is past the end of the trace: at the last event, #${i}` : `at #${i}`) };
+}
+
+/**
+ * Samples timeline columns until `sliceMs` after `t0`: at least one per slice, even when the
+ * keyframes took the whole slice, so the loop never ends with columns left to sample. Columns past
+ * the keyframes built so far wait for them (unless `keyframesCover`: ready, or a worker's next batch). `stuck`: no progress.
+ */
+function sampleSlice(session: Session, t0: number, sliceMs: number, keyframesCover: boolean): { left: boolean; stuck: boolean } {
+  let stuck = false;
+  let left = true;
+  do {
+    const k = session.sampled;
+    left = session.sampleColumns(1);
+    stuck = left && session.sampled === k;
+  } while (left && !stuck && keyframesCover && performance.now() - t0 < sliceMs);
+  return { left, stuck };
+}
+
+/** What following a recording needs of the running UI. */
+interface FollowUi {
+  api: ReplayApi;
+  session: Session;
+  active(): Session;
+  render(): void;
+  kick(): void;
+  finished(): boolean;
+}
+
+/**
+ * Follows a recording being written: reads what it appends every `pollMs`, runs `check` again as it
+ * grows, and says in the status bar when it closes, stops or its writer is gone. Returns the stop.
+ */
+function followRecording(ui: FollowUi, f: FollowOptions): () => void {
+  const { session, active, kick } = ui;
+  const trace = session.trace;
+  const check = ui.api.backgroundCheck?.(trace, (r) => {
+    const before = session.check?.total ?? 0;
+    session.check = r;
+    if (r.total > before && !active().capturing && r.findings.length) {
+      const last = r.findings[r.findings.length - 1];
+      session.say(`check: ${last.rule} ${last.name} at #${last.index} (${r.total} so far; ! jumps to each)`);
+    }
+    ui.render();
+  }, (message) => { session.warn(`check: ${message}`); ui.render(); });
+  check?.run();
+  session.live = 'live';
+  let quietSince = performance.now();
+  let lastAsked = 0;
+  const end = (text: string, warn = false) => {
+    session.live = text;
+    clearInterval(timer);
+    if (warn) session.warn(`${text}: ${session.count} events`); else session.say(`${text}: ${session.count} events`);
+  };
+  const poll = () => {
+    if (ui.finished()) { clearInterval(timer); return; }
+    let r: { events: number; closed: boolean; broken?: string };
+    try { r = trace.follow!(); } catch (e) { end(`recording unreadable (${e instanceof Error ? e.message : String(e)})`, true); ui.render(); return; }
+    const now = performance.now();
+    if (r.events) {
+      quietSince = now;
+      session.grow();
+      check?.run();
+      kick();
+    }
+    if (r.closed) end('recording closed');
+    else if (r.broken) end(`recording stopped: ${r.broken}`, true);
+    else if (!r.events && now - quietSince > 1000 && now - lastAsked > 1000) {
+      lastAsked = now;
+      if (f.writerGone?.()) end('recording stopped without closing the file (killed?)', true);
+    }
+    if (r.events || session.live !== 'live') {
+      if (r.closed || session.live !== 'live') check?.run();
+      ui.render();
+    }
+  };
+  const timer = setInterval(poll, f.pollMs ?? 200);
+  return () => { clearInterval(timer); check?.stop(); };
+}
+
+/** The hit under (x, y): the most specific wins (rows, links, tabs and columns come after their pane). */
+function hitAt(hits: readonly TraceHits[], x: number, y: number): { s: Session; hit: Hit } | undefined {
+  for (const th of hits) {
+    for (let k = th.hits.length - 1; k >= 0; k--) {
+      if (inRect(th.hits[k].rect, x, y)) return { s: th.session, hit: th.hits[k] };
+    }
+  }
+  return undefined;
+}
+
+/** A click focuses and acts on what it hits; the wheel scrolls the pane under it. */
+function mouseOn(s: Session, hit: Hit, action: MouseAction): void {
+  if (action === 'click') {
+    s.message = undefined;
+    switch (hit.kind) {
+      case 'row': s.clickRow(hit.index); break;
+      case 'link': s.focus = 'detail'; s.followLink(hit.link); break;
+      case 'tab': s.focus = 'state'; s.stateTab = hit.tab; s.stateScroll = 0; break;
+      case 'column': s.focus = 'timeline'; s.clickColumn(hit.column, hit.columns); break;
+      case 'pane': s.focus = hit.pane; break;
+    }
+    return;
+  }
+  const pane = hit.kind === 'pane' ? hit.pane : hit.kind === 'row' ? 'events' : hit.kind === 'link' ? 'detail' : hit.kind === 'tab' ? 'state' : 'timeline';
+  s.wheel(pane, action === 'wheelup' ? -3 : 3);
+}
+
+/** Builds keyframes for about `sliceMs`; returns the event budget for the next slice (aimed at sliceMs). */
+function keyframeSlice(r: ReplayerLike, budget: number, sliceMs: number): number {
+  const s0 = performance.now();
+  r.buildKeyframesStep(budget);
+  const spent = performance.now() - s0;
+  return Math.max(500, Math.min(budget * 2, 1_000_000, Math.round(budget * (sliceMs / Math.max(0.25, spent)))));
 }
 
 /** Runs the UI until the user quits. */

@@ -4,7 +4,7 @@
  * calls, removal, fragmentation of carve-outs) and dma-bufs (reference counts, importers, fds).
  */
 import {
-  AsCommand, HeapKind, HeapKindNames, HeapOp, HeapPurpose, HeapPurposeNames, IoctlCmd,
+  AsCommand, HeapKind, HeapKindNames, HeapOp, HeapPurpose, HeapPurposeNames, IoctlCmd, type HeapCall, type Ioctl,
 } from '../../proto/index.js';
 import type { DmaBufRec, HeapRec, ReplayState } from '../state.js';
 import { enumName, type Handler } from './handler.js';
@@ -37,6 +37,142 @@ function ensureHeap(s: ReplayState, name: string, id: number, i: number): HeapRe
   return h;
 }
 
+/** A successful ioctl's effect on VMs, BOs and dma-bufs. */
+function onIoctl(s: ReplayState, io: Ioctl, i: number): void {
+  if (io.ret !== 0) return;
+  const a = io.args;
+  const pid = io.pid;
+  switch (a.case) {
+    case 'vmCreate':
+      s.vms[`${pid}:${a.value.id}`] = { id: a.value.id, pid, state: 'USABLE', asNr: -1, mappings: 0, createdIdx: i, idx: i };
+      break;
+    case 'vmDestroy': delete s.vms[`${pid}:${a.value.id}`]; break;
+    case 'vmGetState': {
+      const vm = s.vms[`${pid}:${a.value.vmId}`];
+      if (vm) { vm.state = a.value.state === 1 ? 'UNUSABLE' : 'USABLE'; vm.idx = i; }
+      break;
+    }
+    case 'vmBind': {
+      const vm = s.vms[`${pid}:${a.value.vmId}`];
+      for (const op of a.value.ops) {
+        const type = op.flags >>> OP_TYPE_SHIFT;
+        const delta = type === 0 ? 1 : type === 1 ? -1 : 0;
+        if (vm) { vm.mappings += delta; vm.idx = i; }
+        const bo = op.boHandle ? s.bos[`${pid}:${op.boHandle}`] : undefined;
+        if (bo) { bo.vaMapped += delta; bo.idx = i; }
+      }
+      break;
+    }
+    case 'boCreate':
+      s.bos[`${pid}:${a.value.handle}`] = {
+        handle: a.value.handle, pid, size: a.value.size, flags: a.value.flags, exclusiveVm: a.value.exclusiveVmId,
+        mmapped: false, vaMapped: 0, imported: 0, protected: false, label: '', createdIdx: i, idx: i,
+      };
+      break;
+    case 'boMmapOffset': {
+      const bo = s.bos[`${pid}:${a.value.handle}`];
+      if (bo) { bo.mmapped = true; bo.idx = i; }
+      break;
+    }
+    case 'boSetLabel': {
+      const bo = s.bos[`${pid}:${a.value.handle}`];
+      if (bo) { bo.label = a.value.label; bo.idx = i; }
+      break;
+    }
+    case 'primeFdToHandle': {
+      const buffer = s.processes[pid]?.fds[a.value.fd]?.buffer ?? 0;
+      const db = buffer ? s.dmabufs[buffer] : undefined;
+      const key = `${pid}:${a.value.handle}`;
+      const bo = s.bos[key];
+      if (bo) { bo.imported = buffer || bo.imported; bo.idx = i; }
+      else {
+        s.bos[key] = {
+          handle: a.value.handle, pid, size: db?.size ?? 0, flags: 0, exclusiveVm: 0, mmapped: false, vaMapped: 0,
+          imported: buffer, protected: db?.protected ?? false, label: '', createdIdx: i, idx: i,
+        };
+      }
+      if (db) {
+        const who = `pid ${pid}`;
+        if (!db.importers.includes(who)) db.importers.push(who);
+        db.idx = i;
+      }
+      break;
+    }
+    case 'dmaHeapAlloc': {
+      if (io.cmd !== IoctlCmd.DMA_HEAP_IOCTL_ALLOC) break;
+      const db = s.dmabufs[a.value.bufferId];
+      if (db && db.ownerPid === 0) { db.ownerPid = pid; db.idx = i; }
+      break;
+    }
+    default: break;
+  }
+}
+
+/** A dma-heap or dma-buf call's effect on the heaps and buffers. */
+function onHeapCall(s: ReplayState, h: HeapCall, i: number): void {
+  const heap = h.heapName ? ensureHeap(s, h.heapName, h.heapId, i) : undefined;
+  if (heap) heap.idx = i;
+  switch (h.op) {
+    case HeapOp.DMA_HEAP_ADD:
+      if (heap && h.result === 0) {
+        heap.id = h.heapId; heap.kind = enumName(HeapKindNames, h.kind); heap.capacity = h.heapCapacity;
+        heap.removed = false; heap.createdIdx = i;
+      }
+      break;
+    case HeapOp.DMA_HEAP_FIND: case HeapOp.DMA_HEAP_PUT:
+      if (heap && h.result === 0) heap.refcount = h.refcount;
+      break;
+    case HeapOp.DMA_HEAP_REMOVE:
+      if (heap) heap.removed = true;
+      break;
+    case HeapOp.TEE_CALL:
+      if (heap) { heap.teeCalls++; heap.teeNs += h.latencyNs; }
+      break;
+    case HeapOp.DMA_HEAP_BUFFER_ALLOC: {
+      if (h.result !== 0) { if (heap) heap.failedAllocs++; break; }
+      const prot = (heap !== undefined && isProtectedHeapKind(heap.kind)) || PROTECTED_PURPOSES.includes(h.purpose);
+      const rec: DmaBufRec = {
+        id: h.bufferId, heap: h.heapName, size: h.size, purpose: enumName(HeapPurposeNames, h.purpose),
+        ownerPid: h.callerPid, group: h.groupHandle, refcount: h.refcount || 1, importers: [], fds: 0,
+        physOffset: h.physOffset, protected: prot, createdIdx: i, idx: i,
+      };
+      s.dmabufs[h.bufferId] = rec;
+      if (heap) { heap.allocated += h.size; heap.allocations++; }
+      break;
+    }
+    case HeapOp.DMA_BUF_RELEASE: {
+      const db = s.dmabufs[h.bufferId];
+      if (db) {
+        const hp = heapNamed(s, db.heap);
+        if (hp) { hp.allocated -= db.size; hp.allocations--; }
+        delete s.dmabufs[h.bufferId];
+      }
+      break;
+    }
+    case HeapOp.DMA_BUF_EXPORT: {
+      const db = s.dmabufs[h.bufferId];
+      if (db) { db.fds++; if (h.refcount) db.refcount = h.refcount; db.idx = i; }
+      break;
+    }
+    case HeapOp.DMA_BUF_IMPORT: {
+      const db = s.dmabufs[h.bufferId];
+      if (db) {
+        const who = h.callerPid ? `pid ${h.callerPid}` : 'panthor';
+        if (!db.importers.includes(who)) db.importers.push(who);
+        if (h.refcount) db.refcount = h.refcount;
+        db.idx = i;
+      }
+      break;
+    }
+    case HeapOp.DMA_BUF_GET: case HeapOp.DMA_BUF_PUT: {
+      const db = s.dmabufs[h.bufferId];
+      if (db) { db.refcount = h.refcount; db.idx = i; }
+      break;
+    }
+    default: break;
+  }
+}
+
 export const memoryHandler: Handler = {
   name: 'memory',
   families: ['ioctl', 'heap', 'mmu', 'process'],
@@ -44,142 +180,8 @@ export const memoryHandler: Handler = {
   handleEvent(s, ev, i) {
     const b = ev.body;
     switch (b.case) {
-      case 'ioctl': {
-        const io = b.value;
-        if (io.ret !== 0) break;
-        const a = io.args;
-        const pid = io.pid;
-        switch (a.case) {
-          case 'vmCreate':
-            s.vms[`${pid}:${a.value.id}`] = { id: a.value.id, pid, state: 'USABLE', asNr: -1, mappings: 0, createdIdx: i, idx: i };
-            break;
-          case 'vmDestroy': delete s.vms[`${pid}:${a.value.id}`]; break;
-          case 'vmGetState': {
-            const vm = s.vms[`${pid}:${a.value.vmId}`];
-            if (vm) { vm.state = a.value.state === 1 ? 'UNUSABLE' : 'USABLE'; vm.idx = i; }
-            break;
-          }
-          case 'vmBind': {
-            const vm = s.vms[`${pid}:${a.value.vmId}`];
-            for (const op of a.value.ops) {
-              const type = op.flags >>> OP_TYPE_SHIFT;
-              const delta = type === 0 ? 1 : type === 1 ? -1 : 0;
-              if (vm) { vm.mappings += delta; vm.idx = i; }
-              const bo = op.boHandle ? s.bos[`${pid}:${op.boHandle}`] : undefined;
-              if (bo) { bo.vaMapped += delta; bo.idx = i; }
-            }
-            break;
-          }
-          case 'boCreate':
-            s.bos[`${pid}:${a.value.handle}`] = {
-              handle: a.value.handle, pid, size: a.value.size, flags: a.value.flags, exclusiveVm: a.value.exclusiveVmId,
-              mmapped: false, vaMapped: 0, imported: 0, protected: false, label: '', createdIdx: i, idx: i,
-            };
-            break;
-          case 'boMmapOffset': {
-            const bo = s.bos[`${pid}:${a.value.handle}`];
-            if (bo) { bo.mmapped = true; bo.idx = i; }
-            break;
-          }
-          case 'boSetLabel': {
-            const bo = s.bos[`${pid}:${a.value.handle}`];
-            if (bo) { bo.label = a.value.label; bo.idx = i; }
-            break;
-          }
-          case 'primeFdToHandle': {
-            const buffer = s.processes[pid]?.fds[a.value.fd]?.buffer ?? 0;
-            const db = buffer ? s.dmabufs[buffer] : undefined;
-            const key = `${pid}:${a.value.handle}`;
-            const bo = s.bos[key];
-            if (bo) { bo.imported = buffer || bo.imported; bo.idx = i; }
-            else {
-              s.bos[key] = {
-                handle: a.value.handle, pid, size: db?.size ?? 0, flags: 0, exclusiveVm: 0, mmapped: false, vaMapped: 0,
-                imported: buffer, protected: db?.protected ?? false, label: '', createdIdx: i, idx: i,
-              };
-            }
-            if (db) {
-              const who = `pid ${pid}`;
-              if (!db.importers.includes(who)) db.importers.push(who);
-              db.idx = i;
-            }
-            break;
-          }
-          case 'dmaHeapAlloc': {
-            if (io.cmd !== IoctlCmd.DMA_HEAP_IOCTL_ALLOC) break;
-            const db = s.dmabufs[a.value.bufferId];
-            if (db && db.ownerPid === 0) { db.ownerPid = pid; db.idx = i; }
-            break;
-          }
-          default: break;
-        }
-        break;
-      }
-      case 'heap': {
-        const h = b.value;
-        const heap = h.heapName ? ensureHeap(s, h.heapName, h.heapId, i) : undefined;
-        if (heap) heap.idx = i;
-        switch (h.op) {
-          case HeapOp.DMA_HEAP_ADD:
-            if (heap && h.result === 0) {
-              heap.id = h.heapId; heap.kind = enumName(HeapKindNames, h.kind); heap.capacity = h.heapCapacity;
-              heap.removed = false; heap.createdIdx = i;
-            }
-            break;
-          case HeapOp.DMA_HEAP_FIND: case HeapOp.DMA_HEAP_PUT:
-            if (heap && h.result === 0) heap.refcount = h.refcount;
-            break;
-          case HeapOp.DMA_HEAP_REMOVE:
-            if (heap) heap.removed = true;
-            break;
-          case HeapOp.TEE_CALL:
-            if (heap) { heap.teeCalls++; heap.teeNs += h.latencyNs; }
-            break;
-          case HeapOp.DMA_HEAP_BUFFER_ALLOC: {
-            if (h.result !== 0) { if (heap) heap.failedAllocs++; break; }
-            const prot = (heap !== undefined && isProtectedHeapKind(heap.kind)) || PROTECTED_PURPOSES.includes(h.purpose);
-            const rec: DmaBufRec = {
-              id: h.bufferId, heap: h.heapName, size: h.size, purpose: enumName(HeapPurposeNames, h.purpose),
-              ownerPid: h.callerPid, group: h.groupHandle, refcount: h.refcount || 1, importers: [], fds: 0,
-              physOffset: h.physOffset, protected: prot, createdIdx: i, idx: i,
-            };
-            s.dmabufs[h.bufferId] = rec;
-            if (heap) { heap.allocated += h.size; heap.allocations++; }
-            break;
-          }
-          case HeapOp.DMA_BUF_RELEASE: {
-            const db = s.dmabufs[h.bufferId];
-            if (db) {
-              const hp = heapNamed(s, db.heap);
-              if (hp) { hp.allocated -= db.size; hp.allocations--; }
-              delete s.dmabufs[h.bufferId];
-            }
-            break;
-          }
-          case HeapOp.DMA_BUF_EXPORT: {
-            const db = s.dmabufs[h.bufferId];
-            if (db) { db.fds++; if (h.refcount) db.refcount = h.refcount; db.idx = i; }
-            break;
-          }
-          case HeapOp.DMA_BUF_IMPORT: {
-            const db = s.dmabufs[h.bufferId];
-            if (db) {
-              const who = h.callerPid ? `pid ${h.callerPid}` : 'panthor';
-              if (!db.importers.includes(who)) db.importers.push(who);
-              if (h.refcount) db.refcount = h.refcount;
-              db.idx = i;
-            }
-            break;
-          }
-          case HeapOp.DMA_BUF_GET: case HeapOp.DMA_BUF_PUT: {
-            const db = s.dmabufs[h.bufferId];
-            if (db) { db.refcount = h.refcount; db.idx = i; }
-            break;
-          }
-          default: break;
-        }
-        break;
-      }
+      case 'ioctl': onIoctl(s, b.value, i); break;
+      case 'heap': onHeapCall(s, b.value, i); break;
       case 'mmu': {
         const m = b.value;
         if (m.cmd !== AsCommand.AS_COMMAND_UPDATE || !m.vmId) break;
