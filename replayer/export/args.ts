@@ -98,23 +98,44 @@ function notLocating(ctx: string, k: string, o: Record<string, unknown>): boolea
  * `queue`): an absent key reads as 0.
  */
 export function writeFields(w: ArgWriter, ctx: string, o: Record<string, unknown>): void {
-  const enums = ENUM_FIELDS[ctx];
-  const errnos = ERRNO_FIELDS[ctx];
-  for (const k in o) {
-    const x = o[k];
+  const plan = planOf(ctx, o);
+  for (let f = 0; f < plan.length; f++) {
+    const p = plan[f];
+    const x = o[p.k];
     if (x === undefined || x === false || x === '') continue;
-    const key = protoName(k);
     if (typeof x === 'number') {
-      const en = enums?.[k];
-      if (en !== undefined) { w.sym(key, en[x] ?? String(x)); continue; }
-      const errno = errnos?.[k];
-      if (x === 0 && errno === undefined && (!ZERO_IS_A_VALUE.has(k) || notLocating(ctx, k, o))) continue;
-      w.int(key, x);
-      if (errno !== undefined && x < 0) w.sym(errno, ERRNO_NAMES[-x] ?? String(x));
+      if (p.enums !== undefined) { w.sym(p.key, p.enums[x] ?? String(x)); continue; }
+      if (x === 0 && p.errno === undefined && (!p.zeroIsValue || notLocating(ctx, p.k, o))) continue;
+      w.int(p.key, x);
+      if (p.errno !== undefined && x < 0) w.sym(p.errno, ERRNO_NAMES[-x] ?? String(x));
       continue;
     }
-    writeValue(w, typeof x === 'object' ? k : ctx, key, x);
+    writeValue(w, typeof x === 'object' ? p.k : ctx, p.key, x);
   }
+}
+
+/** How to write one field of a message kind: looked up once per kind, not per event. */
+interface FieldPlan {
+  k: string;
+  /** Its csftrace.proto name. */
+  key: string;
+  enums?: Readonly<Record<number, string>>;
+  errno?: string;
+  zeroIsValue: boolean;
+}
+
+const plans = new Map<string, FieldPlan[]>();
+
+/** The fields of message kind `ctx` (decoded messages of a kind all carry the same keys). */
+function planOf(ctx: string, o: Record<string, unknown>): FieldPlan[] {
+  let plan = plans.get(ctx);
+  if (plan === undefined) {
+    const enums = ENUM_FIELDS[ctx];
+    const errnos = ERRNO_FIELDS[ctx];
+    plan = Object.keys(o).map((k) => ({ k, key: protoName(k), enums: enums?.[k], errno: errnos?.[k], zeroIsValue: ZERO_IS_A_VALUE.has(k) }));
+    plans.set(ctx, plan);
+  }
+  return plan;
 }
 
 const TRIGGER_PREFIX = /^TRIGGER_/;
