@@ -2,7 +2,7 @@
  * The arguments of an exported event, structured: every field of the event's message under its
  * csftrace.proto name (`ret`, `cmd`, `trigger`, `slots[0].action`, `args.group_create.priority`),
  * enums as their names, errno fields with the errno name beside them, FW words with their decoded
- * bit names (`names`), decisions with the rule sentences that say why (`why`, `reasons[i].why`).
+ * bit names (`names`), decisions with the rule sentences that say why (`why`, `reasons_why[i]`).
  *
  * Written through an `ArgWriter`, which each export format implements: Perfetto as nested debug
  * annotations (trace processor's `args` table: `debug.ret`, `debug.slots[0].action`), Chrome JSON
@@ -12,25 +12,12 @@ import { CSG_STATE_MASK, ERRNO_NAMES, FwIface, type Event, type SchedDecision } 
 import { ENUM_FIELDS, ERRNO_FIELDS, irqBitNames } from '../format.js';
 import { ruleSentence } from '../explain.js';
 import { bitNamesShared, stateName } from '../fw-bits.js';
+import { argKey, ENTRY, type ArgKey, type ArgWriter } from './arg-writer.js';
+import { decisionArgs, doorbellArgs, fwAckArgs, fwIrqArgs, fwReqArgs, jobArgs, modeSwitchArgs } from './args-fast.js';
 
-/** Receives one event's arguments, in order; `open`/`close` nest a dictionary or an array. */
-export interface ArgWriter {
-  /** An integer (negative allowed). */
-  int(name: string, v: number): void;
-  /** A string from a small set (enum names, bit names, rule sentences): interned where the format can. */
-  sym(name: string, v: string): void;
-  /** Free text. */
-  str(name: string, v: string): void;
-  bool(name: string, v: boolean): void;
-  /** Opens a dictionary (array = false) or an array; entries of an array pass name ''. */
-  open(name: string, array: boolean): void;
-  close(): void;
-}
-
-/** Something that writes a mark's arguments when the sink asks for them (no per-event closures). */
-export interface ArgSource {
-  writeArgs(w: ArgWriter): void;
-}
+const K = {
+  event: argKey('event'), causeEvent: argKey('cause_event'), names: argKey('names'), why: argKey('why'), reasonsWhy: argKey('reasons_why'),
+} as const;
 
 const snake = new Map<string, string>();
 /** `durationNs` → `duration_ns`: the field's name in csftrace.proto. */
@@ -40,7 +27,7 @@ export function protoName(k: string): string {
   return s;
 }
 
-function writeValue(w: ArgWriter, ctx: string, name: string, x: unknown): void {
+function writeValue(w: ArgWriter, ctx: string, name: ArgKey, x: unknown): void {
   switch (typeof x) {
     case 'number': w.int(name, x); return;
     case 'boolean': w.bool(name, x); return;
@@ -51,7 +38,7 @@ function writeValue(w: ArgWriter, ctx: string, name: string, x: unknown): void {
       if (Array.isArray(x)) {
         if (x.length === 0) return;
         w.open(name, true);
-        for (const e of x) writeValue(w, ctx, '', e);
+        for (const e of x) writeValue(w, ctx, ENTRY, e);
         w.close();
         return;
       }
@@ -62,7 +49,7 @@ function writeValue(w: ArgWriter, ctx: string, name: string, x: unknown): void {
         if (o.case === undefined) return;
         const c = o.case as string;
         w.open(name, false);
-        writeMessage(w, c, protoName(c), o.value);
+        writeMessage(w, c, argKey(protoName(c)), o.value);
         w.close();
         return;
       }
@@ -76,14 +63,14 @@ function writeValue(w: ArgWriter, ctx: string, name: string, x: unknown): void {
 }
 
 /** Writes `value` (a decoded message of kind `ctx`) as a dictionary named `name`. */
-function writeMessage(w: ArgWriter, ctx: string, name: string, value: unknown): void {
+function writeMessage(w: ArgWriter, ctx: string, name: ArgKey, value: unknown): void {
   w.open(name, false);
   writeFields(w, ctx, value as Record<string, unknown>);
   w.close();
 }
 
 /** Fields whose 0 is a value (CSG 0, queue 0), written even when 0. */
-const ZERO_IS_A_VALUE = new Set(['csg', 'cs', 'slot', 'queue']);
+const ZERO_IS_A_VALUE = new Set(['csg', 'cs', 'slot', 'queue', 'csgSlot']);
 
 /** FW words locate by interface: a GLB word has no CSG, a CSG word no CS. */
 function notLocating(ctx: string, k: string, o: Record<string, unknown>): boolean {
@@ -95,7 +82,7 @@ function notLocating(ctx: string, k: string, o: Record<string, unknown>): boolea
  * Every field of a decoded message: enum fields by name, errno fields with the errno beside.
  * proto3 defaults (0, false, '', []) are left out, as on the wire, except enums (their 0 has a
  * name), errno fields (`ret: 0`) and the fields whose 0 locates something (`csg`, `cs`, `slot`,
- * `queue`): an absent key reads as 0.
+ * `queue`, `csg_slot`): an absent key reads as 0.
  */
 export function writeFields(w: ArgWriter, ctx: string, o: Record<string, unknown>): void {
   const plan = planOf(ctx, o);
@@ -118,9 +105,9 @@ export function writeFields(w: ArgWriter, ctx: string, o: Record<string, unknown
 interface FieldPlan {
   k: string;
   /** Its csftrace.proto name. */
-  key: string;
+  key: ArgKey;
   enums?: Readonly<Record<number, string>>;
-  errno?: string;
+  errno?: ArgKey;
   zeroIsValue: boolean;
 }
 
@@ -132,7 +119,10 @@ function planOf(ctx: string, o: Record<string, unknown>): FieldPlan[] {
   if (plan === undefined) {
     const enums = ENUM_FIELDS[ctx];
     const errnos = ERRNO_FIELDS[ctx];
-    plan = Object.keys(o).map((k) => ({ k, key: protoName(k), enums: enums?.[k], errno: errnos?.[k], zeroIsValue: ZERO_IS_A_VALUE.has(k) }));
+    plan = Object.keys(o).map((k) => {
+      const errno = errnos?.[k];
+      return { k, key: argKey(protoName(k)), enums: enums?.[k], errno: errno === undefined ? undefined : argKey(errno), zeroIsValue: ZERO_IS_A_VALUE.has(k) };
+    });
     plans.set(ctx, plan);
   }
   return plan;
@@ -150,10 +140,10 @@ export function decisionName(d: SchedDecision): string {
 
 /** The rule sentences of a decision: the verdict's, then one per group reason. */
 function writeDecisionWhy(w: ArgWriter, d: SchedDecision): void {
-  w.sym('why', ruleSentence(d.protmRule));
+  w.sym(K.why, ruleSentence(d.protmRule));
   if (d.reasons.length === 0) return;
-  w.open('reasons_why', true);
-  for (const r of d.reasons) w.sym('', cached(reasonCache, r.group * 256 + r.rule, () => `group ${r.group}: ${ruleSentence(r.rule)}`));
+  w.open(K.reasonsWhy, true);
+  for (const r of d.reasons) w.sym(ENTRY, cached(reasonCache, r.group * 256 + r.rule, () => `group ${r.group}: ${ruleSentence(r.rule)}`));
   w.close();
 }
 
@@ -204,48 +194,50 @@ function computeFwNames(iface: number, kind: number, bits: number, state: number
 }
 
 /**
+ * The generic writer's output for `ev` (every family through `writeFields`): what the fast paths
+ * of args-fast.ts must match (tests).
+ */
+export function writeEventArgsGeneric(w: ArgWriter, ev: Event): void {
+  const b = ev.body;
+  if (b.case === undefined) return;
+  writeFields(w, b.case, b.value as unknown as Record<string, unknown>);
+  writeExtras(w, ev);
+}
+
+/**
  * Writes event `index`'s arguments: its index, its cause's index, then every field of its message,
  * with the decoded extras (bit names, rule sentences).
  */
 export function writeEventArgs(w: ArgWriter, ev: Event, index: number): void {
-  w.int('event', index);
-  if (ev.cause !== 0) w.int('cause_event', index - ev.cause);
+  w.int(K.event, index);
+  if (ev.cause !== 0) w.int(K.causeEvent, index - ev.cause);
   const b = ev.body;
   if (b.case === undefined) return;
-  writeFields(w, b.case, b.value as unknown as Record<string, unknown>);
+  switch (b.case) {
+    case 'fwReq': fwReqArgs(w, b.value); break;
+    case 'fwAck': fwAckArgs(w, b.value); break;
+    case 'fwIrq': fwIrqArgs(w, b.value); break;
+    case 'doorbell': doorbellArgs(w, b.value); break;
+    case 'modeSwitch': modeSwitchArgs(w, b.value); break;
+    case 'job': jobArgs(w, b.value); break;
+    case 'decision': decisionArgs(w, b.value); break;
+    default: writeFields(w, b.case, b.value as unknown as Record<string, unknown>);
+  }
+  writeExtras(w, ev);
+}
+
+/** What the fields do not say: FW words' bit names, a decision's rule sentences. */
+function writeExtras(w: ArgWriter, ev: Event): void {
+  const b = ev.body;
   switch (b.case) {
     case 'fwReq': case 'fwAck': {
       const v = b.value;
-      w.sym('names', fwNames(v.iface, v.kind, v.bits, v.state));
+      w.sym(K.names, fwNames(v.iface, v.kind, v.bits, v.state));
       break;
     }
-    case 'fwIrq': w.sym('names', irqNames(b.value.line, b.value.status)); break;
+    case 'fwIrq': w.sym(K.names, irqNames(b.value.line, b.value.status)); break;
     case 'decision': writeDecisionWhy(w, b.value); break;
     default: break;
   }
 }
 
-/** An ArgWriter that builds a plain object (Chrome JSON's `args`, tests). */
-export class ObjectArgs implements ArgWriter {
-  private stack: (Record<string, unknown> | unknown[])[] = [{}];
-  private put(name: string, v: unknown): void {
-    const top = this.stack[this.stack.length - 1];
-    if (Array.isArray(top)) top.push(v); else top[name] = v;
-  }
-  int(name: string, v: number): void { this.put(name, v); }
-  sym(name: string, v: string): void { this.put(name, v); }
-  str(name: string, v: string): void { this.put(name, v); }
-  bool(name: string, v: boolean): void { this.put(name, v); }
-  open(name: string, array: boolean): void {
-    const o = array ? [] : {};
-    this.put(name, o);
-    this.stack.push(o);
-  }
-  close(): void { this.stack.pop(); }
-  /** The object written so far (and a fresh one for the next event). */
-  take(): Record<string, unknown> {
-    const o = this.stack[0] as Record<string, unknown>;
-    this.stack = [{}];
-    return o;
-  }
-}

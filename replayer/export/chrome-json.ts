@@ -7,7 +7,7 @@
  * format's unit) with nanosecond decimals, of the trace's virtual time (the `metadata` says so).
  * Output goes out in ~1 MiB pieces: memory does not grow with the trace.
  */
-import { ObjectArgs, type ArgSource } from './args.js';
+import { ObjectArgs, type ArgSource } from './arg-writer.js';
 import type { TimelineSink, TrackDecl } from './timeline.js';
 
 interface Where { pid: number; tid: number; name: string }

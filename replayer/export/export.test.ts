@@ -254,3 +254,28 @@ test('jsonl: one decoded event per line, notes attached', () => {
   assert.deepEqual(five.notes, ['a note']);
   assert.equal((JSON.parse(lines[0]) as { index: number }).index, 0);
 });
+
+test('arguments: the fast paths write what the generic writer writes, on every event of the golden traces', async () => {
+  const { readdirSync } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const { openTrace } = await import('../trace-file.js');
+  const { writeEventArgs, writeEventArgsGeneric } = await import('./args.js');
+  const { ObjectArgs } = await import('./arg-writer.js');
+  const dir = fileURLToPath(new URL('../../../traces/v1/', import.meta.url));
+  const fast = new ObjectArgs(), generic = new ObjectArgs();
+  const families = new Set<string>();
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.csft'))) {
+    const trace = openTrace(dir + f);
+    try {
+      trace.forEach((ev, i) => {
+        writeEventArgs(fast, ev, i);
+        const a = fast.take();
+        delete a.event; delete a.cause_event;
+        writeEventArgsGeneric(generic, ev);
+        assert.deepEqual(a, generic.take(), `${f} #${i} (${ev.body.case})`);
+        families.add(ev.body.case ?? '');
+      }, 0, 30_000);
+    } finally { trace.close(); }
+  }
+  for (const c of ['fwReq', 'fwAck', 'fwIrq', 'doorbell', 'modeSwitch', 'job', 'decision']) assert.ok(families.has(c), `${c} compared`);
+});

@@ -14,7 +14,7 @@
  * (trace processor sorts by timestamp).
  */
 import { Writer } from '../../proto/index.js';
-import type { ArgSource, ArgWriter } from './args.js';
+import type { ArgKey, ArgSource, ArgWriter } from './arg-writer.js';
 import type { TimelineSink, TrackDecl } from './timeline.js';
 
 const SEQ = 1;
@@ -194,49 +194,53 @@ export class PerfettoWriter implements TimelineSink, ArgWriter {
 
   // ── ArgWriter: debug annotations of the event being written ──
 
+  /** Per ArgKey id: its interned name's iid (0: not interned yet). */
+  private readonly keyIids: number[] = [];
+
   /** Starts one annotation (a top-level one, a dict entry or an array value) and names it. */
-  private ann(name: string): number {
+  private ann(key: ArgKey): number {
     const w = this.w;
     const depth = this.forks.length;
     tag(w, depth === 0 ? F.event.debugAnnotations : this.arrays[depth - 1] ? F.annotation.arrayValues : F.annotation.dictEntries, WIRE_LEN);
     const at = w.fork();
     if (depth === 0 || !this.arrays[depth - 1]) {
-      const id = this.argNames.iid(name);
+      let id = this.keyIids[key.id] ?? 0;
+      if (id === 0) { id = this.argNames.iid(key.name); this.keyIids[key.id] = id; }
       if (id !== 0) { tag(w, F.annotation.nameIid, WIRE_VARINT); w.uint32(id); }
-      else { tag(w, F.annotation.name, WIRE_LEN); w.string(name); }
+      else { tag(w, F.annotation.name, WIRE_LEN); w.string(key.name); }
     }
     return at;
   }
-  int(name: string, v: number): void {
+  int(key: ArgKey, v: number): void {
     const w = this.w;
-    const at = this.ann(name);
+    const at = this.ann(key);
     if (!Number.isInteger(v)) { tag(w, F.annotation.doubleValue, WIRE_DOUBLE); w.double(v); }
     else if (v >= 0) { tag(w, F.annotation.uintValue, WIRE_VARINT); w.uint64(v); }
     else { tag(w, F.annotation.intValue, WIRE_VARINT); w.int64(v); }
     w.ldelim(at);
   }
-  sym(name: string, v: string): void {
+  sym(key: ArgKey, v: string): void {
     const w = this.w;
-    const at = this.ann(name);
+    const at = this.ann(key);
     const id = this.argStrings.iid(v);
     if (id !== 0) { tag(w, F.annotation.stringValueIid, WIRE_VARINT); w.uint32(id); }
     else { tag(w, F.annotation.stringValue, WIRE_LEN); w.string(v); }
     w.ldelim(at);
   }
-  str(name: string, v: string): void {
+  str(key: ArgKey, v: string): void {
     const w = this.w;
-    const at = this.ann(name);
+    const at = this.ann(key);
     tag(w, F.annotation.stringValue, WIRE_LEN); w.string(v);
     w.ldelim(at);
   }
-  bool(name: string, v: boolean): void {
+  bool(key: ArgKey, v: boolean): void {
     const w = this.w;
-    const at = this.ann(name);
+    const at = this.ann(key);
     tag(w, F.annotation.boolValue, WIRE_VARINT); w.bool(v);
     w.ldelim(at);
   }
-  open(name: string, array: boolean): void {
-    this.forks.push(this.ann(name));
+  open(key: ArgKey, array: boolean): void {
+    this.forks.push(this.ann(key));
     this.arrays.push(array);
   }
   close(): void {

@@ -37,10 +37,11 @@ import {
 } from '../../proto/index.js';
 import { GroupIdentities, LabelInterner } from '../diff/identity.js';
 import type { TraceFile } from '../trace-file.js';
-import { decisionName, fwNames, irqNames, writeEventArgs, type ArgSource, type ArgWriter } from './args.js';
+import { argKey, type ArgSource, type ArgWriter } from './arg-writer.js';
+import { decisionName, fwNames, irqNames, writeEventArgs } from './args.js';
 import { farLinks } from './far-causes.js';
 
-export type { ArgSource, ArgWriter } from './args.js';
+export type { ArgKey, ArgSource, ArgWriter } from './arg-writer.js';
 
 export interface TrackDecl {
   uuid: number;
@@ -175,14 +176,16 @@ class EventArgs implements ArgSource {
   writeArgs(w: ArgWriter): void { writeEventArgs(w, this.ev, this.index); }
 }
 
+const REF_KEYS = { event: argKey('event'), group: argKey('group'), groupLabel: argKey('group_label') } as const;
+
 /** The arguments of a slice drawn from an event (slot residency, mode intervals): a few keys. */
 class RefArgs implements ArgSource {
   index = 0;
   group = 0;
   label = '';
   writeArgs(w: ArgWriter): void {
-    w.int('event', this.index);
-    if (this.group !== 0) { w.int('group', this.group); w.sym('group_label', this.label); }
+    w.int(REF_KEYS.event, this.index);
+    if (this.group !== 0) { w.int(REF_KEYS.group, this.group); w.sym(REF_KEYS.groupLabel, this.label); }
   }
 }
 
@@ -248,7 +251,17 @@ class Builder {
     return this.dyn(`pid:${pid}`, () => ({ name: this.comm.get(pid) ?? `pid ${pid}`, parent: 0, kind: 'process', pid, order: 100 + pid }));
   }
 
+  /** FW and IRQ tracks by a number (the hot path: no key string per event). */
+  private readonly numbered = new Map<number, number>();
+
   private fwTrack(iface: number, csg: number, cs: number): number {
+    const key = iface * 2 ** 20 + csg * 1024 + cs;
+    let u = this.numbered.get(key);
+    if (u === undefined) { u = this.makeFwTrack(iface, csg, cs); this.numbered.set(key, u); }
+    return u;
+  }
+
+  private makeFwTrack(iface: number, csg: number, cs: number): number {
     if (iface === FwIface.GLB) return this.dyn('fw:glb', () => ({ name: 'FW GLB', parent: T.FW, kind: 'slices', order: 0 }));
     if (iface === FwIface.CSG) return this.dyn(`fw:${csg}`, () => ({ name: `FW CSG ${csg}`, parent: T.FW, kind: 'slices', order: 1 + csg * 64 }));
     return this.dyn(`fw:${csg}:${cs}`, () => ({ name: `FW CSG ${csg} CS ${cs}`, parent: T.FW, kind: 'slices', order: 2 + csg * 64 + cs }));
@@ -429,7 +442,11 @@ class Builder {
       }
       case 'fwIrq': {
         const line = b.value.line;
-        const track = this.dyn(`irq:${line}`, () => ({ name: `IRQ ${name(IrqLineNames, line)}`, parent: T.GPU, kind: 'slices', order: ORDER.IRQ + line }));
+        let track = this.numbered.get(-1 - line);
+        if (track === undefined) {
+          track = this.dyn(`irq:${line}`, () => ({ name: `IRQ ${name(IrqLineNames, line)}`, parent: T.GPU, kind: 'slices', order: ORDER.IRQ + line }));
+          this.numbered.set(-1 - line, track);
+        }
         this.sink.instant(ts, track, this.names.of(ev), args, out, inn);
         return;
       }
