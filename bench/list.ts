@@ -1,6 +1,7 @@
 /** The benchmark modules, in run order. Each area adds its entry here. */
 import type { Bench } from './registry.js';
 import { diffBench } from './diff.js';
+import { exportBench } from './export.js';
 import { formatBench } from './format.js';
 import { replayBench } from './replay.js';
 import { simBench } from './sim.js';
@@ -12,4 +13,5 @@ export const benches: Bench[] = [
   replayBench,
   simBench,
   tuiBench,
+  exportBench,
 ];

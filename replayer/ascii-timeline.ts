@@ -13,7 +13,7 @@
  */
 import { formatNs } from './time-text.js';
 import type { TraceFile } from './trace-file.js';
-import { buildTimeline, type Args, type TimelineSink, type TrackDecl } from './export/timeline.js';
+import { buildTimeline, type TimelineSink, type TrackDecl } from './export/timeline.js';
 
 interface Interval { start: number; end: number; name: string }
 
@@ -33,7 +33,8 @@ class Collect implements TimelineSink {
     list.push({ start: o.start, end: ts, name: o.name });
     this.intervals.set(track, list);
   }
-  instant(_ts: number, _track: number, _name: string, _args: Args): void { /* decisions are drawn from events */ }
+  instant(): void { /* decisions are drawn from events */ }
+  complete(): void { /* ioctls are not drawn */ }
   counter(): void { /* not drawn */ }
   finish(): void { /* the builder closed every slice */ }
 }

@@ -21,10 +21,14 @@ export function register(program: Command): void {
     .option('--to <j>', 'last event, inclusive (default: the last)')
     .option('--no-flows', 'leave out the cause → effect flow arrows (perfetto, chrome-json)')
     .addHelpText('after', `
-perfetto: open in https://ui.perfetto.dev (tracks: one per CSG slot with the resident group, the GPU
-mode with protected intervals, one per app queue with its jobs, FW requests and ioctls as instants,
-heap usage counters, flows from each event's cause).
+perfetto: open in https://ui.perfetto.dev or trace_processor. Tracks in the TUI's order: GPU mode
+(slices, and a numeric counter), one per CSG slot with the resident group, scheduler decisions named
+trigger → verdict, FW requests/acks per CSG and CS, IRQs, heap counters per heap; per app its ioctls
+(blocking ones as slices) and one track per (app, queue). Every event's fields are structured
+arguments (args table: debug.ret, debug.slots[0].action, debug.why); flows from each event's cause;
+scenario, seed, policies and firmware assumptions as trace attributes. Timestamps are virtual ns.
 chrome-json: open in chrome://tracing or Perfetto. jsonl: one decoded event per line.
+Every format streams: memory does not grow with the trace.
 
 Example:
   csftrace export demo.csft --format perfetto -o demo.perfetto-trace

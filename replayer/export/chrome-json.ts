@@ -3,9 +3,12 @@
  * chrome://tracing and ui.perfetto.dev. Tracks become threads of processes (a top-level track is a
  * process, its children threads); slices are B/E pairs, instants `i` (or zero-length `X` when they
  * carry flows, which bind to slices), counters `C`, flows `s`/`f` (binding to the enclosing slice).
- * Timestamps are microseconds (the format's unit) with nanosecond decimals.
+ * Blocking ioctls are complete events (`X` with their duration). Timestamps are microseconds (the
+ * format's unit) with nanosecond decimals, of the trace's virtual time (the `metadata` says so).
+ * Output goes out in ~1 MiB pieces: memory does not grow with the trace.
  */
-import type { Args, TimelineSink, TrackDecl } from './timeline.js';
+import { ObjectArgs, type ArgSource } from './arg-writer.js';
+import type { TimelineSink, TrackDecl } from './timeline.js';
 
 interface Where { pid: number; tid: number; name: string }
 
@@ -20,6 +23,7 @@ export class ChromeJsonWriter implements TimelineSink {
   private buf: string[] = [];
   private size = 0;
   private first = true;
+  private readonly args = new ObjectArgs();
 
   constructor(private readonly write: (bytes: Uint8Array) => void, private readonly metadata: Record<string, string> = {}) {
     this.raw(`${CHROME_JSON_START}[\n`);
@@ -72,10 +76,21 @@ export class ChromeJsonWriter implements TimelineSink {
     if (inn !== 0) this.emit({ ph: 'f', bp: 'e', id: inn, name: 'cause', cat: 'flow', ts: us(ts), pid: w.pid, tid: w.tid });
   }
 
-  begin(ts: number, track: number, name: string, args: Args, flowOut: readonly number[], flowIn: number): void {
+  private argsOf(src: ArgSource | null): Record<string, unknown> {
+    if (src) src.writeArgs(this.args);
+    return this.args.take();
+  }
+
+  begin(ts: number, track: number, name: string, args: ArgSource | null, flowOut: readonly number[], flowIn: number): void {
     const w = this.at(track);
-    this.emit({ ph: 'B', name, cat: 'csftrace', ts: us(ts), pid: w.pid, tid: w.tid, args: Object.fromEntries(args) });
+    this.emit({ ph: 'B', name, cat: 'csftrace', ts: us(ts), pid: w.pid, tid: w.tid, args: this.argsOf(args) });
     this.flows(ts, w, flowOut, flowIn);
+  }
+
+  complete(ts: number, dur: number, track: number, name: string, args: ArgSource | null, flowOut: readonly number[], flowIn: number): void {
+    const w = this.at(track);
+    this.emit({ ph: 'X', dur: us(dur), name, cat: 'csftrace', ts: us(ts - dur), pid: w.pid, tid: w.tid, args: this.argsOf(args) });
+    this.flows(ts - dur, w, flowOut, flowIn);
   }
 
   end(ts: number, track: number): void {
@@ -83,19 +98,19 @@ export class ChromeJsonWriter implements TimelineSink {
     this.emit({ ph: 'E', ts: us(ts), pid: w.pid, tid: w.tid });
   }
 
-  instant(ts: number, track: number, name: string, args: Args, flowOut: readonly number[], flowIn: number): void {
+  instant(ts: number, track: number, name: string, args: ArgSource | null, flowOut: readonly number[], flowIn: number): void {
     const w = this.at(track);
     if (flowOut.length === 0 && flowIn === 0) {
-      this.emit({ ph: 'i', s: 't', name, cat: 'csftrace', ts: us(ts), pid: w.pid, tid: w.tid, args: Object.fromEntries(args) });
+      this.emit({ ph: 'i', s: 't', name, cat: 'csftrace', ts: us(ts), pid: w.pid, tid: w.tid, args: this.argsOf(args) });
       return;
     }
-    this.emit({ ph: 'X', dur: 0, name, cat: 'csftrace', ts: us(ts), pid: w.pid, tid: w.tid, args: Object.fromEntries(args) });
+    this.emit({ ph: 'X', dur: 0, name, cat: 'csftrace', ts: us(ts), pid: w.pid, tid: w.tid, args: this.argsOf(args) });
     this.flows(ts, w, flowOut, flowIn);
   }
 
   counter(ts: number, track: number, value: number): void {
     const w = this.at(track);
-    this.emit({ ph: 'C', name: w.name, ts: us(ts), pid: w.pid, args: { value } });
+    this.emit({ ph: 'C', name: w.name, ts: us(ts), pid: w.pid, tid: 0, args: { value } });
   }
 
   finish(): void {

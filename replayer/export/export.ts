@@ -7,6 +7,7 @@
  *
  * Bytes go to `write` in order; the caller owns the file.
  */
+import { assumptionsOf } from '../assumptions.js';
 import { eventToJson } from '../format.js';
 import type { TraceFile } from '../trace-file.js';
 import { CHROME_JSON_START, ChromeJsonWriter } from './chrome-json.js';
@@ -53,20 +54,31 @@ export function looksLikeExport(format: ExportFormat, head: Uint8Array): boolean
   }
 }
 
-/** The header facts every export carries (as metadata where the format has a place for it). */
+/** What every export says about its timestamps. */
+export const VIRTUAL_TIME_NOTE = 'virtual nanoseconds of the simulated GPU (deterministic model time, not wall-clock time)';
+
+/**
+ * The header facts every export carries (Perfetto: trace attributes, `trace_attribute.<key>` in
+ * trace processor's `metadata` table; Chrome JSON: `metadata`): scenario, seed, policies, the
+ * firmware assumptions (`fw.<name>`), review fixes, and what the timestamps are.
+ */
 export function traceMetadata(trace: TraceFile): Record<string, string> {
   const h = trace.header;
-  return {
+  const out: Record<string, string> = {
     producer: h.producer, model_version: h.modelVersion, scenario: h.scenarioName, seed: String(h.seed),
     policy: h.policy, heap_policy: h.heapPolicy, heap_name_source: h.heapNameSource,
   };
+  if (h.reviewFixes) out.review_fixes = h.reviewFixes;
+  for (const a of assumptionsOf(h)) out[`fw.${a.name}`] = a.value;
+  out.timestamps = VIRTUAL_TIME_NOTE;
+  return out;
 }
 
 export function exportTrace(trace: TraceFile, format: ExportFormat, write: (bytes: Uint8Array) => void,
                             opts: ExportOptions = {}): void {
   switch (format) {
     case 'perfetto':
-      buildTimeline(trace, new PerfettoWriter(write), opts);
+      buildTimeline(trace, new PerfettoWriter(write, traceMetadata(trace)), opts);
       return;
     case 'chrome-json':
       buildTimeline(trace, new ChromeJsonWriter(write, traceMetadata(trace)), opts);
