@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ContainerWriter } from '../../proto/index.js';
-import { EXPORT_FORMATS, syntheticHeader, syntheticStream } from '../../replayer/index.js';
+import { EXPORT_FORMATS } from '../../replayer/index.js';
+import { syntheticHeader, syntheticStream } from '../../replayer/testing.js';
 
 const CLI = fileURLToPath(new URL('../index.js', import.meta.url));
 /**

@@ -60,10 +60,28 @@ function flatten(prefix: string, a: Ann, names: Map<number, string>, strings: Ma
 
 const decoder = new TextDecoder();
 
+/** The TracePacket fields read here, as protobufjs' toObject gives them (camelCase, numbers). */
+interface Packet {
+  sequenceFlags?: number; timestamp: number;
+  internedData?: {
+    eventNames?: { iid: number; name: string }[]; debugAnnotationNames?: { iid: number; name: string }[];
+    debugAnnotationStringValues?: { iid: number; str: number[] }[];
+  };
+  traceAttributes?: { attribute?: { key: string; stringValue?: string; longValue?: number }[] };
+  trackDescriptor?: {
+    uuid: number; name?: string; parentUuid?: number; process?: { processName?: string; pid?: number };
+    counter?: { unit?: number }; childOrdering?: number; siblingOrderRank?: number; description?: string;
+  };
+  trackEvent?: {
+    type: number; trackUuid: number; name?: string; nameIid?: number; counterValue?: number;
+    debugAnnotations?: Ann[]; flowIds?: number[]; terminatingFlowIds?: number[];
+  };
+}
+
 export async function decodePerfetto(bytes: Uint8Array): Promise<DecodedTrace> {
   const Trace = await traceType();
   const obj = Trace.toObject(Trace.decode(bytes), { longs: Number, enums: Number, defaults: false, bytes: Array }) as {
-    packet?: Record<string, any>[];
+    packet?: Packet[];
   };
   const names = new Map<number, string>(), argNames = new Map<number, string>(), strings = new Map<number, string>();
   const tracks = new Map<number, DecodedTrack>();
@@ -72,7 +90,7 @@ export async function decodePerfetto(bytes: Uint8Array): Promise<DecodedTrace> {
   const metadata = new Map<string, string | number>();
   const packets = obj.packet ?? [];
   packets.forEach((p, seq) => {
-    if (p.sequenceFlags & 1) { names.clear(); argNames.clear(); strings.clear(); }
+    if ((p.sequenceFlags ?? 0) & 1) { names.clear(); argNames.clear(); strings.clear(); }
     const idata = p.internedData;
     if (idata) {
       for (const e of idata.eventNames ?? []) names.set(e.iid, e.name);
@@ -80,7 +98,7 @@ export async function decodePerfetto(bytes: Uint8Array): Promise<DecodedTrace> {
       for (const e of idata.debugAnnotationStringValues ?? []) strings.set(e.iid, decoder.decode(Uint8Array.from(e.str)));
     }
     if (p.traceAttributes) {
-      for (const a of p.traceAttributes.attribute ?? []) metadata.set(`trace_attribute.${a.key}`, a.stringValue ?? a.longValue);
+      for (const a of p.traceAttributes.attribute ?? []) metadata.set(`trace_attribute.${a.key}`, a.stringValue ?? a.longValue ?? '');
     }
     const d = p.trackDescriptor;
     if (d) {
@@ -93,7 +111,7 @@ export async function decodePerfetto(bytes: Uint8Array): Promise<DecodedTrace> {
     const e = p.trackEvent;
     if (e) {
       const args = new Map<string, ArgVal>();
-      for (const a of (e.debugAnnotations ?? []) as Ann[]) flatten(`debug.${a.name ?? argNames.get(a.nameIid!) ?? `?${a.nameIid}`}`, a, argNames, strings, args);
+      for (const a of e.debugAnnotations ?? []) flatten(`debug.${a.name ?? argNames.get(a.nameIid!) ?? `?${a.nameIid}`}`, a, argNames, strings, args);
       events.push({
         seq, ts: p.timestamp, type: e.type, track: e.trackUuid, name: e.name ?? (e.nameIid !== undefined ? names.get(e.nameIid) ?? `?iid${e.nameIid}` : undefined),
         counter: e.counterValue, args, flowIds: e.flowIds ?? [], terminating: e.terminatingFlowIds ?? [],
