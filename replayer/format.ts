@@ -9,7 +9,7 @@ import {
   FwReqKindNames, FwAckKindNames, IrqLineNames, GpuModeNames, ModeSwitchCauseNames, TickTriggerNames,
   SlotActionNames, ProtmVerdictNames, SchedRuleNames, GroupStateKindNames, BlockedReasonNames,
   JobPhaseNames, FaultKindNames, ResetKindNames, ResetPhaseNames, ResetCauseNames, ProbeStageNames,
-  LogLevelNames, AsCommandNames, ProcessOpNames, WatchdogOpNames, FwIface, IrqLine, ProtmVerdict,
+  LogLevelNames, AsCommandNames, ProcessOpNames, WatchdogOpNames, PmOpNames, PmStateNames, PmOp, FwIface, IrqLine, ProtmVerdict,
   assertUnreachable, ERRNO_NAMES, type Event, type EventFamily, CSG_STATE_MASK,
 } from '../proto/index.js';
 import { bitNames, stateName } from './fw-bits.js';
@@ -330,6 +330,16 @@ function describe(ev: Event): string {
       const v = b.value;
       return `${name(WatchdogOpNames, v.op)}${v.gpuProtected ? ' GPU_PROTECTED' : ''}`;
     }
+    case 'pm': {
+      const v = b.value;
+      const parts = [name(PmOpNames, v.op), `state=${name(PmStateNames, v.state)}`];
+      if (v.op === PmOp.PM_RESUME_BEGIN || v.op === PmOp.PM_RESUMED || v.op === PmOp.PM_SUSPENDED) parts.push(v.fast ? 'fast' : 'slow');
+      if (v.resetPending) parts.push('reset_pending');
+      if (v.op === PmOp.PM_RESUMED || v.op === PmOp.PM_RESUME_FAILED) parts.push(`ret=${errnoName(v.result)}`);
+      if (v.autosuspendAt) parts.push(`autosuspend_at=${formatNs(Number(v.autosuspendAt))}`);
+      if (v.gpuProtected) parts.push('GPU_PROTECTED');
+      return parts.join(' ');
+    }
     case undefined: return '(unknown event: newer schema)';
     default: return assertUnreachable(b);
   }
@@ -538,6 +548,7 @@ export function eventTypeNames(ev: Event): string[] {
     case 'mmu': out.push(name(AsCommandNames, b.value.cmd)); break;
     case 'process': out.push(name(ProcessOpNames, b.value.op)); break;
     case 'watchdog': out.push(name(WatchdogOpNames, b.value.op)); break;
+    case 'pm': out.push(name(PmOpNames, b.value.op), name(PmStateNames, b.value.state)); break;
     case 'doorbell': break;
     default: assertUnreachable(b);
   }
