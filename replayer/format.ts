@@ -379,6 +379,7 @@ export const ENUM_FIELDS: Readonly<Record<string, Readonly<Record<string, Names>
   mmu: { cmd: AsCommandNames },
   process: { op: ProcessOpNames },
   watchdog: { op: WatchdogOpNames },
+  pm: { op: PmOpNames, state: PmStateNames },
 };
 
 /**
@@ -387,6 +388,7 @@ export const ENUM_FIELDS: Readonly<Record<string, Readonly<Record<string, Names>
  */
 export const ERRNO_FIELDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   ioctl: { ret: 'errno' }, heap: { result: 'errno' }, probe: { result: 'errno' }, job: { fenceError: 'fence_errno' },
+  pm: { result: 'errno' },
 };
 
 /** Families whose event JSON carries `names`: the decoded bit names of their req/ack/status word. */
