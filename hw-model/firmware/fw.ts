@@ -8,6 +8,10 @@
  *   CS interpreter: ring[extract] … CALL user stream … SYNC_ADD64 ──► CSG SYNC_UPDATE ──► JOB_IRQ
  *   PROT_REGION ──► CS PROTM_PENDING (blocked) ──► host acks + GLB_PROTM_ENTER ──► PROTM_ACTIVE
  *
+ * Also GLB IDLE once the GPU has stayed idle for the idle timer (assumption fw-glb-idle), the CSG
+ * PROGRESS_TIMER_EVENT for a task running longer than progress_timer (fw-progress-timer), CS_FAULT
+ * (fw-cs-fault), and GLB_HALT / power-off / fast and slow boot for runtime PM (fw-halt).
+ *
  * Every FW output write is traced as an `fwAck` event whose cause is the host request it answers
  * (or the instruction/event that raised it); GPU mode changes as `modeSwitch` events.
  *

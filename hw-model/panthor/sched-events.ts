@@ -1,10 +1,12 @@
 /**
  * panthor_sched.c, FW event processing: what the JOB IRQ handler reports
  * (panthor_sched_report_fw_events → process_fw_events_work) handled per interface —
- * sched_process_csg_irq_locked (CSG events acked; IDLE and PROGRESS_TIMER_EVENT; then each CS:
- * cs_slot_process_irq_locked for CS_FATAL / CS_FAULT / CS_TILER_OOM, PROTM_PENDING left pending for
- * the scheduler; then SYNC_UPDATE) and sched_process_global_irq_locked (GLB events
- * acked, PROTM_EXIT, the watchdog's PING ack).
+ * sched_process_csg_irq_locked (CSG events acked; IDLE and PROGRESS_TIMER_EVENT
+ * (csg_slot_process_progress_timer_event_locked); then each CS: cs_slot_process_irq_locked for
+ * CS_FATAL / CS_FAULT (cs_slot_process_fault_event_locked) / CS_TILER_OOM, PROTM_PENDING left
+ * pending for the scheduler, the CS doorbell rung after a CS_FAULT or TILER_OOM; then SYNC_UPDATE)
+ * and sched_process_global_irq_locked (GLB events acked, PROTM_EXIT, IDLE
+ * (sched_process_idle_event_locked), the watchdog's PING ack).
  *
  *   fw.ts jobIrq ──processFwEvents(status)──► CSG i events ──► Scheduler (jobs, ticks, resets)
  *                                           └─► GLB events ──► Scheduler.protmExited / watchdog

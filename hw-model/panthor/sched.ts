@@ -2,7 +2,10 @@
  * panthor_sched.c, the scheduler, with the protected-mode policies: run queues per priority
  * (sched->groups.runnable / idle), CSG slots, the tick (tick_work, tick_ctx_init,
  * tick_ctx_pick_groups_from_list, tick_ctx_apply), job submission and completion (queue_run_job,
- * group_sync_upd_work), job timeouts (queue_timedout_job), the reset hooks
+ * group_sync_upd_work), job timeouts (queue_timedout_job), the FW events' handlers
+ * (sched_process_idle_event_locked, cs_slot_process_fault_event_locked's fence errors,
+ * csg_slot_process_progress_timer_event_locked), the runtime PM reference (tick_work's and
+ * queue_run_job's sched->pm.has_ref; pm.ts does the suspend and resume), the reset hooks
  * (panthor_sched_pre_reset, with 7/8's handle_protm_fault) and protected-mode enter/exit (the
  * series' panthor_fw_protm_enter and exit_sync; what each policy does there: policies/protm.ts). FW events reach it through sched-events.ts; it talks to the FW through fw.ts's
  * helpers, to address spaces through mmu.ts and to syncobjs through syncobj.ts.
