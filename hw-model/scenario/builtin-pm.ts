@@ -62,7 +62,7 @@ apps:
     jitter: 0
 `;
 
-const CS_FAULT = `\
+const CS_FAULT_SCENARIO = `\
 name: cs-fault
 description: A recoverable CS_FAULT on the player's queue next to a CS_FATAL on the compute queue; the faulted job's fence fails, its queue goes on
 duration: 1500ms
@@ -88,5 +88,5 @@ export const PM_FAULT_SCENARIOS: readonly { name: string; text: string }[] = [
   { name: 'runtime-pm-protected', text: RUNTIME_PM_PROTECTED },
   { name: 'runtime-pm-lazy-heap', text: RUNTIME_PM_LAZY_HEAP },
   { name: 'progress-timeout-protm', text: PROGRESS_TIMEOUT_PROTM },
-  { name: 'cs-fault', text: CS_FAULT },
+  { name: 'cs-fault', text: CS_FAULT_SCENARIO },
 ];
