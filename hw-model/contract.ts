@@ -65,6 +65,7 @@ export interface GpuConfig {
   groupNum: number;         // FW CSG count, 3..31
   streamNum: number;        // CS per CSG, 8..32
   fwVersion: string;        // FW interface "1.5.0"
+  clockMhz: number;         // GPU clock: the FW counts the progress timeout in GPU cycles
 }
 
 export interface HeapConfig {
@@ -84,6 +85,8 @@ export interface DriverConfig {
   tickPeriod: Ns;              // 10 ms
   pingInterval: Ns;            // 12 s
   jobTimeout: Ns;              // 5 s
+  runtimePm: boolean;          // runtime PM with autosuspend (the real driver always has it)
+  autosuspendDelay: Ns;        // 50 ms (pm_runtime_set_autosuspend_delay in panthor_device_init)
   /**
    * Review fixes applied on top of the 2026 series; undefined = the policy's own set (none for
    * panthor-2026, all for panthor-2026-reviewed). Only the 2026 policies take fixes.
@@ -121,6 +124,8 @@ export const FAULT_KINDS = [
   'job-hang',               // the app's next job never completes (→ job timeout)
   'ping-timeout',           // FW does not ack the next PING
   'heap-remove',            // heap goes away (module unload)
+  'cs-fault',               // CS_FAULT on the app's queue: its current job's fence fails, the queue goes on
+  'resume-fast-fail',       // the next fast FW restart on runtime resume fails (→ slow restart)
 ] as const;
 export type FaultKindName = (typeof FAULT_KINDS)[number];
 

@@ -49,6 +49,8 @@ const TRIGGER_SENTENCES: Readonly<Record<number, string>> = {
   [TickTrigger.TRIGGER_SYNC_UPDATE]: 'a CSG SYNC_UPDATE unblocking a waiting group',
   [TickTrigger.TRIGGER_GROUP_CREATE]: 'GROUP_CREATE',
   [TickTrigger.TRIGGER_JOB_DONE]: 'a job completing',
+  [TickTrigger.TRIGGER_RESUME]: 'the runtime resume (panthor_sched_resume)',
+  [TickTrigger.TRIGGER_PROGRESS_TIMER]: 'a CSG PROGRESS_TIMER_EVENT (the group made no progress: timed out)',
 };
 
 const ACTION_VERBS: Readonly<Record<number, string>> = {

@@ -59,6 +59,7 @@ const MESSAGE_NAMES: Readonly<Record<EventFamily, string[]>> = {
   groupState: ['GroupState'], queueState: ['QueueState'], job: ['Job'], fault: ['Fault'], reset: ['Reset'],
   probe: ['Probe'], log: ['Log'], doorbell: ['Doorbell'], mmu: ['MmuCommand', 'mmu_command'], process: ['Process'],
   watchdog: ['Watchdog'],
+  pm: ['Pm', 'runtime_pm'],
 };
 
 const FAMILY_ALIASES: ReadonlyMap<string, EventFamily> = (() => {

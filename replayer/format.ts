@@ -9,7 +9,7 @@ import {
   FwReqKindNames, FwAckKindNames, IrqLineNames, GpuModeNames, ModeSwitchCauseNames, TickTriggerNames,
   SlotActionNames, ProtmVerdictNames, SchedRuleNames, GroupStateKindNames, BlockedReasonNames,
   JobPhaseNames, FaultKindNames, ResetKindNames, ResetPhaseNames, ResetCauseNames, ProbeStageNames,
-  LogLevelNames, AsCommandNames, ProcessOpNames, WatchdogOpNames, FwIface, IrqLine, ProtmVerdict,
+  LogLevelNames, AsCommandNames, ProcessOpNames, WatchdogOpNames, PmOpNames, PmStateNames, PmOp, FwIface, IrqLine, ProtmVerdict,
   assertUnreachable, ERRNO_NAMES, type Event, type EventFamily, CSG_STATE_MASK, formatSize,
 } from '../proto/index.js';
 import { bitNames, stateName } from './fw-bits.js';
@@ -325,6 +325,16 @@ function describe(ev: Event): string {
       const v = b.value;
       return `${name(WatchdogOpNames, v.op)}${v.gpuProtected ? ' GPU_PROTECTED' : ''}`;
     }
+    case 'pm': {
+      const v = b.value;
+      const parts = [name(PmOpNames, v.op), `state=${name(PmStateNames, v.state)}`];
+      if (v.op === PmOp.PM_RESUME_BEGIN || v.op === PmOp.PM_RESUMED || v.op === PmOp.PM_SUSPENDED) parts.push(v.fast ? 'fast' : 'slow');
+      if (v.resetPending) parts.push('reset_pending');
+      if (v.op === PmOp.PM_RESUMED || v.op === PmOp.PM_RESUME_FAILED) parts.push(`ret=${errnoName(v.result)}`);
+      if (v.autosuspendAt) parts.push(`autosuspend_at=${formatNs(Number(v.autosuspendAt))}`);
+      if (v.gpuProtected) parts.push('GPU_PROTECTED');
+      return parts.join(' ');
+    }
     case undefined: return '(unknown event: newer schema)';
     default: return assertUnreachable(b);
   }
@@ -364,6 +374,7 @@ export const ENUM_FIELDS: Readonly<Record<string, Readonly<Record<string, Names>
   mmu: { cmd: AsCommandNames },
   process: { op: ProcessOpNames },
   watchdog: { op: WatchdogOpNames },
+  pm: { op: PmOpNames, state: PmStateNames },
 };
 
 /**
@@ -372,6 +383,7 @@ export const ENUM_FIELDS: Readonly<Record<string, Readonly<Record<string, Names>
  */
 export const ERRNO_FIELDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   ioctl: { ret: 'errno' }, heap: { result: 'errno' }, probe: { result: 'errno' }, job: { fenceError: 'fence_errno' },
+  pm: { result: 'errno' },
 };
 
 /** Families whose event JSON carries `names`: the decoded bit names of their req/ack/status word. */
@@ -533,6 +545,7 @@ export function eventTypeNames(ev: Event): string[] {
     case 'mmu': out.push(name(AsCommandNames, b.value.cmd)); break;
     case 'process': out.push(name(ProcessOpNames, b.value.op)); break;
     case 'watchdog': out.push(name(WatchdogOpNames, b.value.op)); break;
+    case 'pm': out.push(name(PmOpNames, b.value.op), name(PmStateNames, b.value.state)); break;
     case 'doorbell': break;
     default: assertUnreachable(b);
   }

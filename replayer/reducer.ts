@@ -12,12 +12,13 @@ import { fwHandler } from './handlers/fw.js';
 import type { Handler } from './handlers/handler.js';
 import { memoryHandler } from './handlers/memory.js';
 import { processHandler } from './handlers/process.js';
+import { pmHandler } from './handlers/pm.js';
 import { schedHandler } from './handlers/sched.js';
 import { slotsHandler } from './handlers/slots.js';
 import type { ReplayState } from './state.js';
 
 /** Every handler, in application order (processes first: others look owners and fds up). */
-export const HANDLERS: readonly Handler[] = [processHandler, deviceHandler, fwHandler, slotsHandler, schedHandler, memoryHandler];
+export const HANDLERS: readonly Handler[] = [processHandler, deviceHandler, fwHandler, slotsHandler, schedHandler, memoryHandler, pmHandler];
 
 type HandleFn = Handler['handleEvent'];
 const DISPATCH: HandleFn[][] = (() => {

@@ -46,6 +46,7 @@ export function renderState(s: ReplayState): StateTable[] {
       ['PROTECTED_INFO', `features ${hex(d.protectedFeatures)}`],
       ['resets', `${d.resetCount}${d.inReset ? ' (in reset)' : ''}${d.lastReset ? `, last ${strip(d.lastReset.kind, 'RESET_')} ${strip(d.lastReset.cause, 'RESET_CAUSE_')} at ${at(d.lastReset.idx)}${d.lastReset.success ? '' : ' (not completed)'}` : ''}`],
       ['watchdog', `${d.watchdog.pings} pings, ${d.watchdog.skipped} skipped, ${d.watchdog.timeouts} timeouts${d.watchdog.lastOp ? `, last ${strip(d.watchdog.lastOp, 'WD_')} at ${at(d.watchdog.lastIdx)}` : ''}`],
+      ['runtime PM', d.pm.state ? `${strip(d.pm.state, 'PM_STATE_')} since ${at(d.pm.sinceIdx)} (${formatNs(s.t - d.pm.sinceT)} ago), sched ${d.pm.hasRef ? 'holds' : 'holds no'} PM reference; ${d.pm.suspends} suspends, ${d.pm.fastResumes} fast / ${d.pm.slowResumes} slow resumes${d.pm.fastFailed ? ` (${d.pm.fastFailed} after a failed fast one)` : ''}, last ${strip(d.pm.lastOp, 'PM_')} at ${at(d.pm.lastIdx)}` : 'always on (no runtime PM event in this trace)'],
       ['scheduler', `tick ${s.sched.tick}, ${s.sched.decisions} decisions${s.sched.lastDecisionIdx >= 0 ? `, last at ${at(s.sched.lastDecisionIdx)}: ${strip(s.sched.lastTrigger, 'TRIGGER_')}, protm ${strip(s.sched.lastProtm, 'PROTM_')}` : ''}`],
       ['protected time', `${formatNs(protected_)} (${s.counters.protmEnters} enters, ${s.counters.protmExits} exits)`],
       ['jobs', `${s.counters.jobsDone} done, ${s.counters.jobsFailed} failed; ${s.counters.ioctlErrors} ioctl errors, ${s.counters.faults} faults`],

@@ -8,6 +8,7 @@ import type {
   BoRec, Counters, DeviceState, DmaBufRec, FdRec, FwPending, FwState, FwWord, GroupRec, HeapRec, ProcessRec, QueueRec,
   ReplayState, SchedState, SlotState, VmRec,
 } from './state.js';
+import { initialPmState } from './handlers/pm.js';
 
 export const SNAPSHOT_ENCODING_JSON = 1;
 
@@ -35,11 +36,25 @@ export function decodeStateSnapshot(snap: StateSnapshot, where = 'trace'): Repla
   } catch (e) {
     throw new SnapshotError(`${where}: state snapshot is not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
+  upgradeSnapshot(s);
   const problem = conform(s, STATE, 'state') ?? crossCheck(s as ReplayState);
   if (problem !== undefined) throw new SnapshotError(`${where}: state snapshot does not hold a replayer state (${problem})`);
   const st = s as ReplayState;
   st.index = -1;
   return st;
+}
+
+/**
+ * Snapshots written before runtime PM was traced: no device.pm (filled with the state of a trace
+ * without Pm events) and fewer event families (counted as 0).
+ */
+function upgradeSnapshot(s: unknown): void {
+  if (!isPlainObject(s)) return;
+  const d = s.device, c = s.counters;
+  if (isPlainObject(d) && !('pm' in d)) d.pm = initialPmState();
+  if (isPlainObject(c) && Array.isArray(c.families) && c.families.length < FAMILY_COUNT) {
+    while (c.families.length < FAMILY_COUNT) c.families.push(0);
+  }
 }
 
 /** Most CSG slots a state may have (the hardware has at most 16). */
@@ -70,6 +85,7 @@ const DEVICE = obj<DeviceState>({
   resetCount: N,
   lastReset: opt(obj<NonNullable<DeviceState['lastReset']>>({ kind: S, cause: S, idx: N, success: B })),
   watchdog: obj<DeviceState['watchdog']>({ pings: N, skipped: N, timeouts: N, lastOp: S, lastIdx: N }),
+  pm: obj<DeviceState['pm']>({ state: S, hasRef: B, suspends: N, fastResumes: N, slowResumes: N, fastFailed: N, lastOp: S, lastIdx: N, sinceIdx: N, sinceT: N }),
   mmu: obj<DeviceState['mmu']>({ commands: N, lastCmd: S, lastIdx: N }),
   lastFault: opt(obj<NonNullable<DeviceState['lastFault']>>({ kind: S, group: N, exceptionType: N, idx: N })),
   lastLog: opt(obj<NonNullable<DeviceState['lastLog']>>({ level: S, msg: S, source: S, idx: N })),

@@ -46,6 +46,8 @@ export interface DeviceState {
   resetCount: number;
   lastReset: { kind: string; cause: string; idx: number; success: boolean } | null;
   watchdog: { pings: number; skipped: number; timeouts: number; lastOp: string; lastIdx: number };
+  /** Runtime PM (Pm events): ptdev->pm.state ('' before the first Pm event), sched->pm.has_ref, counts. */
+  pm: PmDeviceState;
   mmu: { commands: number; lastCmd: string; lastIdx: number };
   lastFault: { kind: string; group: number; exceptionType: number; idx: number } | null;
   lastLog: { level: string; msg: string; source: string; idx: number } | null;
@@ -256,3 +258,21 @@ export function cloneState(s: ReplayState): ReplayState { return cloneData(s); }
 
 /** Canonical text of a state (stable key order as built): used by tests and keyframe storage. */
 export function stateToJson(s: ReplayState): string { return JSON.stringify(s); }
+
+/** The device's runtime PM as the Pm events tell it (panthor_device_suspend / _resume). */
+export interface PmDeviceState {
+  /** PM_STATE_* name of ptdev->pm.state; '' until the trace has a Pm event (older traces). */
+  state: string;
+  /** sched->pm.has_ref: the scheduler holds a runtime PM reference (a scheduled group is busy). */
+  hasRef: boolean;
+  suspends: number;
+  fastResumes: number;
+  slowResumes: number;
+  /** Resumes whose fast restart failed and fell back to a slow one. */
+  fastFailed: number;
+  lastOp: string;
+  lastIdx: number;
+  /** Event of the last change of state (-1: none). */
+  sinceIdx: number;
+  sinceT: number;
+}

@@ -27,6 +27,7 @@ export function lanesOf(s: ReplayState): LaneSample {
     protectedGroup: d.protmActiveGroup,
     protectedNs: s.counters.protectedNs + open,
     resets: d.resetCount,
+    pm: d.pm.state.replace(/^PM_STATE_/, ''),
     slots: s.slots.map((sl) => {
       const g = sl.group ? s.groups[sl.group] : undefined;
       return { group: sl.group, priority: g?.priority ?? 0, isProtected: !!g?.isProtected, csgPriority: sl.csgPriority };

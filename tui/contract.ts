@@ -127,6 +127,8 @@ export interface LaneSample {
    */
   protectedNs?: number;
   resets?: number;
+  /** Runtime PM state without its PM_STATE_ prefix (SUSPENDED, RESUMING, ACTIVE, SUSPENDING); '' if the trace has none. */
+  pm?: string;
 }
 
 /** The replayer's public functions the TUI calls, plus the facts it reads from a state. */

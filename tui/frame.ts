@@ -112,7 +112,7 @@ export function statusParts(s: Session): string[] {
   const parts: string[] = [];
   parts.push(s.count ? `#${s.index}/${s.count}` : 'no events');
   parts.push(fmtTime(s.timeAt(s.index)));
-  parts.push(`GPU ${lanes.mode}${lanes.protectedGroup ? ` g${lanes.protectedGroup}` : ''}`);
+  parts.push(`GPU ${lanes.mode}${lanes.protectedGroup ? ` g${lanes.protectedGroup}` : ''}${lanes.pm && lanes.pm !== 'ACTIVE' ? ` PM ${lanes.pm}` : ''}`);
   parts.push(`filter ${s.filter ? s.filter.text : '-'}`);
   const bps = s.cursor.breakpoints;
   parts.push(`bp ${bps.length ? bps.map((b) => b.text).join(', ') : '-'}`);

@@ -52,7 +52,7 @@ function familyStyle(family: string | undefined): Style {
   switch (family) {
     case 'decision': return Style.heading;
     case 'modeSwitch': return Style.modeProtected;
-    case 'fault': case 'reset': case 'watchdog': return Style.warn;
+    case 'fault': case 'reset': case 'watchdog': case 'pm': return Style.warn;
     case 'log': case 'doorbell': case 'mmu': return Style.dim;
     default: return Style.normal;
   }

@@ -33,6 +33,8 @@ function modeLine(s: Session): Seg[] {
   const segs: Seg[] = [[Style.dim, 'GPU '], [l.mode === 'PROTECTED' ? Style.modeProtected : Style.heading, l.mode]];
   if (l.protectedGroup) segs.push([Style.normal, `, protected g${l.protectedGroup}${slot >= 0 ? ` on CSG${slot}` : ''}`]);
   else segs.push([Style.dim, ', no protected group']);
+  // Runtime PM, when the trace has it and the device is not simply active.
+  if (l.pm && l.pm !== 'ACTIVE') segs.push([Style.warn, `, runtime PM ${l.pm}`]);
   return segs;
 }
 

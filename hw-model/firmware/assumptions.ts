@@ -198,4 +198,28 @@ export const MAINLINE_FW_ASSUMPTIONS: readonly FwAssumption[] = [
     alternatives: ['the FW takes it into account only with the next toggled GLB request'],
     where: 'firmware/fw.ts processGlb()',
   },
+  {
+    id: 'fw-glb-idle',
+    modelled: 'GLB IDLE is raised once per busy period: when some CSG had work since the last one, the GPU is in normal mode, and every resident CSG has stayed idle for the idle_timer (800 µs); never right after boot',
+    alternatives: ['GLB IDLE also with no CSG resident after boot', 'GLB IDLE again after every idle_timer period while idle', 'GLB IDLE also while protected'],
+    where: 'firmware/fw.ts noteIdle(), glbIdleCheck()',
+  },
+  {
+    id: 'fw-progress-timer',
+    modelled: 'the CSG PROGRESS_TIMER_EVENT is raised when one RUN_* of a CS is still executing progress_timer × 1024 GPU cycles after it started (at gpu.clock_mhz; a task resumed after a preemption starts counting again); the task keeps running until the host terminates the group',
+    alternatives: ['the timer counts only cycles the CSG is scheduled on the GPU', 'the FW also stops the CSG'],
+    where: 'firmware/fw.ts armProgressTimer(), progressCheck(); cs-interp.ts startRun()',
+  },
+  {
+    id: 'fw-cs-fault',
+    modelled: 'a CS_FAULT stops the CS at the faulting RUN_* until the host acknowledges it and rings the CS doorbell; the faulting task is then skipped and the CS goes on',
+    alternatives: ['the faulting task is retried', 'the CS goes on without waiting for the acknowledgement'],
+    where: 'firmware/fw.ts raiseCsFault(); cs-interp.ts exec()',
+  },
+  {
+    id: 'fw-halt',
+    modelled: 'GLB_HALT (a level) halts the MCU within the GLB request latency (MCU_STATUS = HALT), whatever the CSGs are doing; a fast restart then boots in 2 ms, a slow one (every section reloaded) in 8 ms',
+    alternatives: ['the halt waits for running work', 'boot times that depend on the image size'],
+    where: 'firmware/fw.ts processGlb(), boot(), FW_TIMING',
+  },
 ];

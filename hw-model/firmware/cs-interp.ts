@@ -54,6 +54,12 @@ export interface CsHost {
   protmNeededAgain(cs: CsSlot, cause: number): void;
   /** CS_FATAL with an exception type. */
   raiseCsFatal(cs: CsSlot, exceptionType: number, cause: number): void;
+  /** CS_FAULT with an exception type: the CS stops until the host acknowledges it. */
+  raiseCsFault(cs: CsSlot, exceptionType: number, cause: number): void;
+  /** The progress timeout in ns (GLB progress_timer; Infinity when none). */
+  readonly progressTimeout: number;
+  /** A RUN_* longer than the progress timeout started on `cs`. */
+  armProgressTimer(cs: CsSlot): void;
   /** A sync object was written: CSG SYNC_UPDATE. */
   raiseSyncUpdate(cs: CsSlot): void;
   /** The CS ran out of work or blocked on a SYNC_WAIT. */
@@ -90,12 +96,18 @@ export class CsExecState {
   /** Injected faults: exception type raised at the next RUN_*, a hang of the next RUN_*. */
   injectFatal = 0;
   injectHang = false;
+  /** Injected CS_FAULT: exception type raised at the next RUN_*. */
+  injectFault = 0;
+  /** CS_FAULT raised and not yet acknowledged by the host: the CS waits; the faulting RUN_* is skipped. */
+  faultHalted = false;
+  faultType = 0;
 
   /** CSG START: a fresh CS (nothing saved). */
   clear(): void {
     this.frames = []; this.pcs = []; this.runRemaining = 0; this.hung = false;
     this.blocked = BlockedReason.CS_STATUS_BLOCKED_REASON_UNBLOCKED; this.statusWait = 0;
     this.protRemaining = 0; this.protPending = false; this.fatal = false; this.fatalType = 0;
+    this.faultHalted = false; this.faultType = 0;
   }
 }
 
@@ -160,6 +172,7 @@ export class CsInterpreter {
     cs.runStart = this.sim.now;
     cs.runEnd = this.sim.now + dur;
     cs.runToken = this.sim.after(dur, this.runDoneCb, cs);
+    if (dur > this.host.progressTimeout) this.host.armProgressTimer(cs);
   }
 
   private runDone(cs: CsSlot): void {
@@ -180,6 +193,13 @@ export class CsInterpreter {
     if (!this.canRun(cs)) return;
     const q = cs.queue as CsQueue, st = q.st;
     if (st.hung) { cs.runToken = HUNG; return; }
+    if (st.faultHalted) {
+      // Resumes once the host acknowledged CS_FAULT (and rang the CS doorbell); the faulting
+      // RUN_* is not executed again.
+      if ((cs.req ^ cs.ack) & R.CS_FAULT) return;
+      st.faultHalted = false;
+      advance(q);
+    }
     if (st.runRemaining > 0) { this.startRun(cs, st.runRemaining); st.runRemaining = 0; return; }
     for (let guard = 0; guard < 1_000_000; guard++) {
       let instr: CsInstr | undefined;
@@ -210,6 +230,7 @@ export class CsInterpreter {
         case CsOpcode.RUN_FRAGMENT: case CsOpcode.RUN_FULLSCREEN: {
           if (st.injectFatal) { const t = st.injectFatal; st.injectFatal = 0; this.host.raiseCsFatal(cs, t, -1); return; }
           if (st.injectHang) { st.injectHang = false; st.hung = true; cs.runToken = HUNG; return; }
+          if (st.injectFault) { const t = st.injectFault; st.injectFault = 0; this.host.raiseCsFault(cs, t, -1); return; }
           this.startRun(cs, instr.duration ?? 0);
           return;
         }

@@ -8,6 +8,10 @@
  *   CS interpreter: ring[extract] … CALL user stream … SYNC_ADD64 ──► CSG SYNC_UPDATE ──► JOB_IRQ
  *   PROT_REGION ──► CS PROTM_PENDING (blocked) ──► host acks + GLB_PROTM_ENTER ──► PROTM_ACTIVE
  *
+ * Also GLB IDLE once the GPU has stayed idle for the idle timer (assumption fw-glb-idle), the CSG
+ * PROGRESS_TIMER_EVENT for a task running longer than progress_timer (fw-progress-timer), CS_FAULT
+ * (fw-cs-fault), and GLB_HALT / power-off / fast and slow boot for runtime PM (fw-halt).
+ *
  * Every FW output write is traced as an `fwAck` event whose cause is the host request it answers
  * (or the instruction/event that raised it); GPU mode changes as `modeSwitch` events.
  *
@@ -112,6 +116,26 @@ export class Firmware implements CsHost {
   dropPingAcks = 0;
   /** protm-fault armed: raise GPU_IRQ_PROTM_FAULT at the next protected entry. */
   protmFaultArmed = 0;
+  /** resume-fast-fail: fast boots (sections kept) that leave the MCU down. */
+  failFastBoots = 0;
+
+  // Timers the host programs at global init (panthor_fw_init_global_iface)
+  /** GLB progress_timer: the progress timeout in units of 1024 GPU cycles (0: none programmed). */
+  progressTimer = 0;
+  /** GPU clock (Hz): converts progress_timer cycles into time. */
+  clockHz = 1e9;
+  /** Progress timeout in ns (Infinity before CFG_PROGRESS_TIMER is acknowledged). */
+  progressTimeout = Infinity;
+  /** Why the protected CSG's SUSPEND leaves protected mode (the host says: a tick's rotation or a runtime suspend). */
+  suspendExitCause: ModeSwitchCause = ModeSwitchCause.CAUSE_ROTATION;
+
+  // GLB IDLE (assumption fw-glb-idle): once per busy period, idle_timer after the GPU went idle
+  /** Some CSG had work since the last GLB IDLE. */
+  private glbBusy = false;
+  /** When the last CS went idle (the GPU is idle since then if every CSG is). */
+  private glbIdleFrom = 0;
+  private glbIdleArmed = false;
+  private readonly glbIdleCb = (): void => this.glbIdleCheck();
   /** suspend_protected_csg=finish-region: CSGs whose SUSPEND waits for the protected work to end. */
   private deferredSuspend: CsgSlot[] = [];
 
@@ -123,6 +147,7 @@ export class Firmware implements CsHost {
   private readonly csgCb = (csg: CsgSlot): void => this.processCsg(csg);
   private readonly idleCb = (csg: CsgSlot): void => this.idleCheck(csg);
   private readonly csDbCb = (csg: CsgSlot): void => this.kickCsg(csg);
+  private readonly progressCb = (cs: CsSlot): void => this.progressCheck(cs);
   private readonly glbCb = (): void => this.processGlb();
   private readonly jobIrqCb = (): void => { this.jobIrqArmed = false; this.host.handleJobIrq(); };
   private readonly gpuIrqCb = (): void => { this.gpuIrqArmed = false; this.host.handleGpuIrq(); };
@@ -174,6 +199,8 @@ export class Firmware implements CsHost {
   /** MCU_CONTROL = AUTO: the FW boots and raises JOB_INT GLOBAL_IF when ready. */
   boot(slow: boolean, cause: number): void {
     this.mcuStatus = R.MCU_STATUS_DISABLED;
+    // Injected (resume-fast-fail): the MCU does not come back from a fast restart.
+    if (!slow && this.failFastBoots > 0) { this.failFastBoots--; return; }
     const dt = slow ? FW_TIMING.bootSlow : FW_TIMING.bootFast;
     this.bootToken = this.sim.after(dt, () => {
       this.bootToken = -1;
@@ -184,8 +211,11 @@ export class Firmware implements CsHost {
     });
   }
 
-  /** GPU soft/hard reset: every interface page and all FW state are lost. */
-  reset(cause: number): void {
+  /**
+   * GPU soft/hard reset (or power-off, `off`: runtime suspend): every interface page and all FW
+   * state are lost.
+   */
+  reset(cause: number, off = false): void {
     if (this.bootToken >= 0) { this.sim.cancel(this.bootToken); this.bootToken = -1; }
     if (this.glbToken >= 0) { this.sim.cancel(this.glbToken); this.glbToken = -1; }
     if (this.modeToken >= 0) { this.sim.cancel(this.modeToken); this.modeToken = -1; }
@@ -201,7 +231,10 @@ export class Firmware implements CsHost {
     this.jobIrqRaw = 0; this.gpuIrqRaw = 0; this.gpuIrqMask = 0xffffffff;
     this.mcuStatus = R.MCU_STATUS_DISABLED;
     this.protCsg = -1;
-    if (this.mode !== GpuMode.MODE_RESET) this.setMode(GpuMode.MODE_RESET, ModeSwitchCause.CAUSE_RESET, cause);
+    this.progressTimeout = Infinity;
+    this.glbBusy = false;
+    if (off) { this.gpuStatus = 0; if (this.mode !== GpuMode.MODE_OFF) this.setMode(GpuMode.MODE_OFF, ModeSwitchCause.CAUSE_SUSPEND, cause); }
+    else if (this.mode !== GpuMode.MODE_RESET) this.setMode(GpuMode.MODE_RESET, ModeSwitchCause.CAUSE_RESET, cause);
     this.gpuStatus = 0;
   }
 
@@ -254,6 +287,10 @@ export class Firmware implements CsHost {
     if (pending & R.GLB_PROTM_ENTER) {
       if (this.dropProtmEnterAcks > 0) this.dropProtmEnterAcks--;
       else { ackBits |= R.GLB_PROTM_ENTER; enter = true; }
+    }
+    if (ackBits & R.GLB_CFG_PROGRESS_TIMER) {
+      // progress_timer counts 1024-cycle units of GPU time without progress (0 disables it).
+      this.progressTimeout = this.progressTimer > 0 ? Math.round(this.progressTimer * 1024 / this.clockHz * 1e9) : Infinity;
     }
     if (ackBits) {
       this.glbAck = (this.glbAck ^ ackBits) >>> 0;
@@ -335,9 +372,11 @@ export class Firmware implements CsHost {
       case R.CSG_STATE_START:
         for (const cs of csg.cs) if (cs.queue) cs.queue.st.clear();
         csg.running = true; csg.idleRaised = false; csg.idleSince = -1;
+        this.glbBusy = true;
         break;
       case R.CSG_STATE_RESUME:
         csg.running = true; csg.idleRaised = false; csg.idleSince = -1;
+        this.glbBusy = true;
         for (const cs of csg.cs) {
           const st = cs.queue?.st;
           if (!st) continue;
@@ -349,7 +388,7 @@ export class Firmware implements CsHost {
       default: // SUSPEND, TERMINATE
         if (csg.index === this.protCsg && (this.mode === GpuMode.MODE_PROTECTED || this.mode === GpuMode.MODE_ENTERING)) {
           // The protected CSG's state goes to its protm suspend buffer; the GPU leaves protected mode.
-          this.exitProtm(ModeSwitchCause.CAUSE_ROTATION, cause);
+          this.exitProtm(this.suspendExitCause, cause);
         }
         for (const cs of csg.cs) {
           this.interp.preempt(cs);
@@ -359,6 +398,7 @@ export class Firmware implements CsHost {
         }
         this.interp.dropWaiters(csg.index);
         csg.running = false;
+        this.noteIdle();
         break;
     }
   }
@@ -503,6 +543,7 @@ export class Firmware implements CsHost {
       this.maybeFwExit(-1);
     }
     const csg = this.csgs[cs.csg];
+    if (this.glbBusy) this.noteIdle();
     if (csg.idleRaised || !csgIdle(csg)) return;
     csg.statusState = R.CSG_STATUS_STATE_IS_IDLE;
     if (csg.idleSince < 0) csg.idleSince = this.sim.now;
@@ -528,6 +569,67 @@ export class Firmware implements CsHost {
   markBusy(csgIdx: number): void {
     const csg = this.csgs[csgIdx];
     csg.idleRaised = false; csg.statusState = 0; csg.idleSince = -1;
+    this.glbBusy = true;
+  }
+
+  // ───────────── GLB IDLE (assumption fw-glb-idle) ─────────────
+
+  /** A CS went idle or a CSG left its slot: the GPU may be idle from now; check after idle_timer. */
+  private noteIdle(): void {
+    this.glbIdleFrom = this.sim.now;
+    if (!this.glbIdleArmed) { this.glbIdleArmed = true; this.sim.afterFixed(FW_TIMING.idleHysteresis, this.glbIdleCb); }
+  }
+
+  /**
+   * The idle timer expired: GLB IDLE (an event: GLB_ACK.IDLE toggled, JOB_INT GLOBAL_IF) when
+   * GLB_IDLE_EN is set, some CSG was busy since the last one, the GPU is in normal mode and every
+   * resident CSG has stayed idle for idle_timer.
+   */
+  private glbIdleCheck(): void {
+    this.glbIdleArmed = false;
+    if (!this.glbBusy || this.mcuStatus !== R.MCU_STATUS_ENABLED || this.mode !== GpuMode.MODE_NORMAL) return;
+    for (const csg of this.csgs) if (csg.running && !csgIdle(csg)) return;   // a later csIdle re-arms
+    const due = this.glbIdleFrom + FW_TIMING.idleHysteresis;
+    if (this.sim.now < due) { this.glbIdleArmed = true; this.sim.at(due, this.glbIdleCb); return; }
+    if (!(this.glbReq & R.GLB_IDLE_EN) || ((this.glbReq ^ this.glbAck) & R.GLB_IDLE)) return;
+    this.glbBusy = false;
+    this.glbAck = (this.glbAck ^ R.GLB_IDLE) >>> 0;
+    const ev = this.ack({ iface: FwIface.GLB, kind: FwAckKind.ACK_EVENT, bits: R.GLB_IDLE, ack: this.glbAck }, -1);
+    if (this.glbAckIrqMask & R.GLB_IDLE) this.raiseJobIrq(R.JOB_INT_GLOBAL_IF, ev);
+  }
+
+  // ───────────── progress timer, CS_FAULT ─────────────
+
+  /** A RUN_* longer than the progress timeout started: check when the timeout passes. */
+  armProgressTimer(cs: CsSlot): void {
+    this.sim.afterFixed(this.progressTimeout, this.progressCb, cs);
+  }
+
+  /**
+   * CSG PROGRESS_TIMER_EVENT: the same RUN_* of the CS is still in flight progress_timer cycles
+   * after it started (the task makes no progress). The CS keeps running until the host acts.
+   */
+  private progressCheck(cs: CsSlot): void {
+    // Still the RUN_* it was armed for: started exactly progress_timeout ago, not finished.
+    if (cs.runToken < 0 || cs.runStart + this.progressTimeout !== this.sim.now || this.mcuStatus !== R.MCU_STATUS_ENABLED) return;
+    const csg = this.csgs[cs.csg];
+    if (!csg.running || ((csg.req ^ csg.ack) & R.CSG_PROGRESS_TIMER_EVENT)) return;
+    csg.ack = (csg.ack ^ R.CSG_PROGRESS_TIMER_EVENT) >>> 0;
+    const ev = this.ack({ iface: FwIface.CSG, csg: csg.index, kind: FwAckKind.ACK_EVENT, bits: R.CSG_PROGRESS_TIMER_EVENT,
+      ack: csg.ack, group: csg.group }, -1);
+    this.raiseJobIrq(R.JOB_INT_CSG_IF(csg.index), ev);
+  }
+
+  /** CS_FAULT: the CS stops at the faulting RUN_* until the host acknowledges the fault. */
+  raiseCsFault(cs: CsSlot, exceptionType: number, cause: number): void {
+    const q = cs.queue as CsQueue;
+    q.st.faultType = exceptionType;
+    q.st.faultHalted = true;
+    cs.ack = (cs.ack ^ R.CS_FAULT) >>> 0;
+    const csg = this.csgs[cs.csg];
+    const ev = this.ack({ iface: FwIface.CS, csg: cs.csg, cs: cs.index, kind: FwAckKind.ACK_EVENT, bits: R.CS_FAULT,
+      ack: cs.ack, group: csg.group, statusWait: q.st.statusWait, blockedReason: q.st.blocked }, cause);
+    this.raiseJobIrq(R.JOB_INT_CSG_IF(cs.csg), ev);
   }
 
   /** FW-initiated exit once no CS has protected work left (assumption protm_done=exit). */

@@ -2,7 +2,9 @@
  * panthor_device.c: the device. Probe (panthor_device_init: the protected heap looked up with
  * dma_heap_find per heap policy, -EPROBE_DEFER while it is missing, FW load and boot), reset
  * (panthor_device_schedule_reset, panthor_device_reset_work: scheduler pre-reset, FW reset and
- * reload, boot, post-reset tick), removal (panthor_device_unplug), and the system's view of it:
+ * reload, boot, post-reset tick), runtime PM (pm.ts: panthor_device_suspend / panthor_device_resume;
+ * a reset requested while not active stays pending and makes the resume slow, as
+ * panthor_device_schedule_reset leaves it), removal (panthor_device_unplug), and the system's view of it:
  * processes and their files (the render node, /dev/dma_heap/<name>, dma-buf fds), the two IRQ
  * lines, scenario faults. It builds and wires the driver's parts:
  *
@@ -12,7 +14,7 @@
  *                        ──GPU_IRQ──► gpu.ts ──► reset (here)
  */
 import {
-  HeapPurpose, LogLevel, ProbeStage, ResetCause, ResetKind, ResetPhase, GpuMode, ProcessOp, EBADF, EINVAL, ENOENT, ENOTTY, EPROBE_DEFER,
+  HeapPurpose, LogLevel, ProbeStage, ResetCause, ResetKind, ResetPhase, GpuMode, ProcessOp, TickTrigger, EBADF, EINVAL, ENOENT, ENOTTY, EPROBE_DEFER,
 } from '../../proto/index.js';
 import {
   DMA_HEAP_DIR, DRI_RENDER_NODE, type AppKind, type CsInstr, type FaultConfig, type IoctlArgs,
@@ -30,6 +32,7 @@ import { PanthorGem } from './gem.js';
 import { PanthorGpu } from './gpu.js';
 import type { DeviceCtl } from './interfaces.js';
 import { PanthorMmu } from './mmu.js';
+import { PanthorPm, type PmHost } from './pm.js';
 import type { Group } from './objects.js';
 import { Prime } from './prime.js';
 import { SchedFwEvents } from './sched-events.js';
@@ -37,9 +40,9 @@ import { Scheduler } from './sched.js';
 import { SyncobjTable } from './syncobj.js';
 import { PanthorTrace } from './trace.js';
 import * as U from './uapi.js';
-import { Worker, type Work } from './work.js';
+import { Worker, type WaitFor, type Work } from './work.js';
 
-export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl {
+export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl, PmHost {
   readonly heaps: HeapRegistry;
   /** The CSF firmware / MCU model (firmware/). */
   readonly fw: Firmware;
@@ -55,6 +58,8 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl {
   readonly gpu: PanthorGpu;
   readonly drv: PanthorDrv;
   readonly worker: Worker;
+  /** Runtime PM (pm.ts). */
+  readonly pm: PanthorPm;
   readonly protm: ProtmPolicyDesc;
   readonly fixes: ReadonlySet<ReviewFix>;
   readonly heapPol: HeapPolicyDesc;
@@ -70,6 +75,8 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl {
   /** lazy-slow-reset / userspace-dmabuf: a slow reset that loads the protected sections is queued. */
   lazyResetPending = false;
   private resetPending: { kind: ResetKind; cause: ResetCause; ev: number } | null = null;
+  /** userspace-dmabuf: the buffer a section reset pending while suspended loads from. */
+  private pendingUserBuf: DmaBuf | null = null;
   resetCount = 0;
   private unusable = false;
   /** shutdown() in progress: groups are torn down without FW round trips. */
@@ -87,6 +94,7 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl {
     this.worker = new Worker(sim);
     this.trace = new PanthorTrace(sim, cfg, this.fw);
     this.pfw = new PanthorFw(sim, this, this.trace, this.heaps, this.worker, this.fw);
+    this.pm = new PanthorPm(sim, this, this.pfw, this.trace, this.worker, cfg.driver.runtimePm, cfg.driver.autosuspendDelay);
     this.mmu = new PanthorMmu(this, this.trace, this.fw, this.worker);
     this.gem = new PanthorGem();
     this.fds = new FdTable(sim);
@@ -138,14 +146,18 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl {
       case 'protm-enter-timeout': this.fw.dropProtmEnterAcks += n; break;
       case 'ping-timeout': this.fw.dropPingAcks += n; break;
       case 'protm-fault': this.fw.injectProtmFault(ev); break;
-      case 'cs-fatal': case 'cs-unrecoverable': case 'job-hang': {
+      case 'cs-fatal': case 'cs-unrecoverable': case 'job-hang': case 'cs-fault': {
         const type = f.kind === 'cs-unrecoverable' ? R.DRM_PANTHOR_EXCEPTION_CS_UNRECOVERABLE : R.DRM_PANTHOR_EXCEPTION_CS_BUS_FAULT;
         for (const g of this.groupsOf(f.app)) {
           const st = g.queues[0].st;
-          if (f.kind === 'job-hang') st.injectHang = true; else st.injectFatal = type;
+          if (f.kind === 'job-hang') st.injectHang = true;
+          // A recoverable fault: the model's FW reports an invalid instruction (CS_FAULT.EXCEPTION_TYPE).
+          else if (f.kind === 'cs-fault') st.injectFault = R.DRM_PANTHOR_EXCEPTION_CS_INSTR_INVALID;
+          else st.injectFatal = type;
         }
         break;
       }
+      case 'resume-fast-fail': this.fw.failFastBoots += n; break;
       case 'heap-remove': {
         const h = this.heaps.remove(f.heap || this.cfg.driver.protectedHeapName, ev);
         if (h && h.refcount > 0) this.log(LogLevel.LOG_WARN, `dma-heap ${h.name} removed with ${h.refcount} references held`, this.heaps.lastEvent, 'dma-heap');
@@ -163,6 +175,8 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl {
     }
     return out;
   }
+
+  procComm(pid: number): string { return this.fds.procs.get(pid)?.comm ?? ''; }
 
   log(level: LogLevel, msg: string, cause = -1, source = 'panthor'): number {
     return this.trace.log(level, msg, cause, source);
@@ -218,6 +232,7 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl {
     this.probing = false;
     trace.emitProbe({ stage: ProbeStage.PROBE_DONE, csgSlotCount: this.csgSlotCount, asCount: this.asCount,
       fwVersion: pfw.fwVersion() }, this.sim.bus.count - 1);
+    this.pm.probed();
   }
 
   /**
@@ -262,6 +277,13 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl {
     this.sim.after(0, () => {
       if (!this.probed) return;
       if (this.resetPending) return;
+      if (!this.pm.active) {
+        // panthor_device_schedule_reset on a suspended device: reset.pending only; the resume is slow.
+        this.pm.resetPending = true;
+        this.pendingUserBuf = userBuf;
+        this.log(LogLevel.LOG_INFO, 'device suspended: the reset stays pending until the resume (slow)', ev);
+        return;
+      }
       this.resetPending = { kind: ResetKind.RESET_SLOW, cause, ev };
       this.ready = false;
       this.worker.queue(this.resetWork(ResetKind.RESET_SLOW, cause, ev, userBuf));
@@ -275,6 +297,11 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl {
    */
   scheduleReset(kind: ResetKind, cause: ResetCause, ev: number): void {
     if (this.unusable) return;
+    if (!this.pm.active) {
+      // Not active: reset.pending is set, no work queued; panthor_device_resume forces a slow restart.
+      this.pm.resetPending = true;
+      return;
+    }
     if (this.resetPending) {
       if (kind === ResetKind.RESET_SLOW) this.resetPending.kind = kind;
       return;
@@ -326,6 +353,23 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl {
     }
     this.sched.requestTick(8 /* TRIGGER_RESET */, ev);
   }
+
+  // ═════════════════════════════ runtime PM (PmHost) ═════════════════════════════
+
+  schedSuspend(ev: number): Work { return this.sched.preReset(() => false, false, ev); }
+
+  mmuSuspend(): void { this.mmu.suspend(); }
+
+  /** panthor_fw_post_reset from panthor_device_resume: a slow restart reloads every section. */
+  *fwRestart(slow: boolean, ev: number): Generator<WaitFor, number, boolean> {
+    let e = ev;
+    if (slow) { e = this.pfw.loadSections(ev, true, this.pendingUserBuf); this.pendingUserBuf = null; }
+    return yield* this.pfw.bootWork(slow, e);
+  }
+
+  schedResume(ev: number): void { this.sched.requestTick(TickTrigger.TRIGGER_RESUME, ev); }
+
+  resetDoneByResume(): void { this.lazyResetPending = false; }
 
   // ═════════════════════════════ IRQ lines (FwHost) ═════════════════════════════
 

@@ -21,7 +21,7 @@ import type { Sim } from '../sim/index.js';
 import type { DeviceCtl, FwEventSink } from './interfaces.js';
 import type { Group } from './objects.js';
 import type { PanthorTrace } from './trace.js';
-import { FW_BOOT_TIMEOUT, MAX_CSGS, MIN_CSGS, PING_TIMEOUT } from './uapi.js';
+import { FW_BOOT_TIMEOUT, MAX_CSGS, MIN_CSGS, PING_TIMEOUT, PROGRESS_TIMER } from './uapi.js';
 import { waitUntil, type WaitFor, type Worker } from './work.js';
 
 /** Model FW image: sections of mali_csffw.bin (the PROT one comes from the protected heap). */
@@ -219,6 +219,9 @@ export class PanthorFw {
     trace.emitFwReq({ iface: FwIface.GLB, kind: FwReqKind.REQ_WRITE, bits: fw.glbAckIrqMask, req: fw.glbReq }, ev);
     fw.glbReq = (fw.glbReq | R.GLB_IDLE_EN) >>> 0;
     trace.emitFwReq({ iface: FwIface.GLB, kind: FwReqKind.REQ_WRITE, bits: R.GLB_IDLE_EN, req: fw.glbReq }, ev);
+    // progress_timer = PROGRESS_TIMEOUT_CYCLES >> PROGRESS_TIMEOUT_SCALE_SHIFT (in 1024 GPU cycles).
+    fw.progressTimer = PROGRESS_TIMER;
+    fw.clockHz = this.dev.cfg.gpu.clockMhz * 1e6;
     const e = this.glbToggle(R.GLB_CFG_PROGRESS_TIMER | R.GLB_CFG_ALLOC_EN | R.GLB_CFG_POWEROFF_TIMER, ev);
     this.ringDoorbell(R.CSF_GLB_DOORBELL_ID, 0, 0, e);
     this.armPing();

@@ -13,8 +13,24 @@ import type { Proc } from './fd-table.js';
 import type { Job } from './objects.js';
 import type { Work } from './work.js';
 
+/** Runtime PM as the scheduler uses it (pm.ts): sched->pm.has_ref and panthor_device_resume_and_get. */
+export interface PmCtl {
+  /** ptdev->pm.state == ACTIVE. */
+  readonly active: boolean;
+  /** pm_runtime_get for sched->pm.has_ref. */
+  schedGet(ev: number): void;
+  /** pm_runtime_put_autosuspend of sched->pm.has_ref. */
+  schedPut(ev: number): void;
+  /** pm_runtime_mark_last_busy. */
+  markBusy(): void;
+  /** panthor_device_resume_and_get: a suspended device resumes before the caller's work. */
+  wake(ev: number): void;
+}
+
 /** What the driver's parts read of struct panthor_device, and its reset entry point. */
 export interface DeviceCtl {
+  /** Runtime PM (pm.ts). */
+  readonly pm: PmCtl;
   readonly cfg: ScenarioConfig;
   readonly protm: ProtmPolicyDesc;
   /** The 2026 series' review fixes in effect (policies/review-fixes.ts; empty for the other policies). */
@@ -30,6 +46,8 @@ export interface DeviceCtl {
   readonly protmAvailable: boolean;
   /** lazy-slow-reset / userspace-dmabuf: a slow reset that loads the protected sections is queued. */
   readonly lazyResetPending: boolean;
+  /** The comm of a process (task_info.comm in the scheduler's warnings); '' if gone. */
+  procComm(pid: number): string;
   /** panthor_device_schedule_reset(): queues a reset (coalesced). */
   scheduleReset(kind: ResetKind, cause: ResetCause, ev: number): void;
   /**

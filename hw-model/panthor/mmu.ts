@@ -219,4 +219,13 @@ export class PanthorMmu {
 
   /** A group of the VM left its slot. */
   vmIdle(g: Group): void { if (g.vm.residentGroups > 0) g.vm.residentGroups--; }
+
+  /** panthor_mmu_suspend (runtime suspend): every address space is released; VMs get one again when active. */
+  suspend(): void {
+    for (let a = 1; a <= this.asCount; a++) {
+      const vm = this.asVm[a];
+      if (vm) vm.asNr = -1;
+      this.asVm[a] = null;
+    }
+  }
 }

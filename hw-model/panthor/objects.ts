@@ -177,6 +177,11 @@ export class Job {
   pushed = false;
   /** Position on the ring: the value the queue's sync object reaches when the job is done. */
   ringSeq = 0;
+  /** job->ringbuf.start / .end: the job's instructions on the ring (in instructions). */
+  ringStart = 0;
+  ringEnd = 0;
+  /** dma_fence_set_error of the done fence (CS_FAULT: -EINVAL): the error the job completes with. */
+  fenceErr = 0;
   constructor(
     readonly queue: Queue,
     readonly seqno: number,

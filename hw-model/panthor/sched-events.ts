@@ -1,10 +1,12 @@
 /**
  * panthor_sched.c, FW event processing: what the JOB IRQ handler reports
  * (panthor_sched_report_fw_events → process_fw_events_work) handled per interface —
- * sched_process_csg_irq_locked (CSG events acked; IDLE and PROGRESS_TIMER_EVENT; then each CS:
- * cs_slot_process_irq_locked for CS_FATAL / CS_FAULT / CS_TILER_OOM, PROTM_PENDING left pending for
- * the scheduler; then SYNC_UPDATE) and sched_process_global_irq_locked (GLB events
- * acked, PROTM_EXIT, the watchdog's PING ack).
+ * sched_process_csg_irq_locked (CSG events acked; IDLE and PROGRESS_TIMER_EVENT
+ * (csg_slot_process_progress_timer_event_locked); then each CS: cs_slot_process_irq_locked for
+ * CS_FATAL / CS_FAULT (cs_slot_process_fault_event_locked) / CS_TILER_OOM, PROTM_PENDING left
+ * pending for the scheduler, the CS doorbell rung after a CS_FAULT or TILER_OOM; then SYNC_UPDATE)
+ * and sched_process_global_irq_locked (GLB events acked, PROTM_EXIT, IDLE
+ * (sched_process_idle_event_locked), the watchdog's PING ack).
  *
  *   fw.ts jobIrq ──processFwEvents(status)──► CSG i events ──► Scheduler (jobs, ticks, resets)
  *                                           └─► GLB events ──► Scheduler.protmExited / watchdog
@@ -42,9 +44,11 @@ export class SchedFwEvents implements FwEventSink {
     // IDLE and PROGRESS_TIMER_EVENT first, then the CSs, then SYNC_UPDATE (sched_process_csg_irq_locked).
     if (g && (evts & R.CSG_IDLE)) this.sched.csgIdle(g, e);
     if (g && (evts & R.CSG_PROGRESS_TIMER_EVENT)) {
-      g.timedout = true;
-      trace.emitFault(FaultKind.FAULT_PROGRESS_TIMER, 0, g, 0, false, e);
+      // data: the progress timeout the FW applied (ns: progress_timer × 1024 cycles at the GPU clock).
+      const f = trace.emitFault(FaultKind.FAULT_PROGRESS_TIMER, 0, g, 0, false, e, this.pfw.fw.progressTimeout);
+      this.sched.progressTimeout(g, f);
     }
+    let ringCs = 0;
     for (let i = 0; i < csg.cs.length; i++) {
       const cs = csg.cs[i];
       const ce = ((cs.req ^ cs.ack) & R.CS_EVT_MASK) >>> 0;
@@ -66,11 +70,17 @@ export class SchedFwEvents implements FwEventSink {
           this.dev.scheduleReset(ResetKind.RESET_SLOW, ResetCause.RESET_CAUSE_CS_UNRECOVERABLE, f);
         }
       }
-      if (ce & R.CS_FAULT) trace.emitFault(FaultKind.FAULT_CS_FAULT, cs.queue.st.fatalType, g, i, false, ce2);
+      if (ce & R.CS_FAULT) {
+        const f = trace.emitFault(FaultKind.FAULT_CS_FAULT, cs.queue.st.faultType, g, i, false, ce2);
+        this.sched.csFault(g, i, f);
+      }
       if (ce & R.CS_TILER_OOM) trace.emitFault(FaultKind.FAULT_TILER_OOM, 0, g, i, false, ce2);
+      // cs_slot_process_irq_locked: a CS_FAULT or TILER_OOM event rings the CS's doorbell.
+      if (ce & (R.CS_FAULT | R.CS_TILER_OOM)) ringCs |= 1 << i;
       if ((ce & R.CS_PROTM_PENDING) && !(g.protmPendingQueues & (1 << i))) this.sched.protmPending(g, i, e);
     }
     if (g && (evts & R.CSG_SYNC_UPDATE)) this.sched.syncUpdate(g, e);
+    if (ringCs) this.pfw.ringDoorbell(slot + 1, 0, ringCs, e);
   }
 
   private glbIrq(ev: number): void {
@@ -81,6 +91,7 @@ export class SchedFwEvents implements FwEventSink {
       const e = this.trace.emitFwReq({ iface: FwIface.GLB, kind: FwReqKind.REQ_EVENT_ACK, bits: evts, req: fw.glbReq }, ev);
       // PROTM_EXIT is handled before IDLE (7/8).
       if (evts & R.GLB_PROTM_EXIT) this.sched.protmExited(e);
+      if (evts & R.GLB_IDLE) this.sched.glbIdle(e);
     }
     this.pfw.pingAcked(ev);
   }

@@ -2,7 +2,10 @@
  * panthor_sched.c, the scheduler, with the protected-mode policies: run queues per priority
  * (sched->groups.runnable / idle), CSG slots, the tick (tick_work, tick_ctx_init,
  * tick_ctx_pick_groups_from_list, tick_ctx_apply), job submission and completion (queue_run_job,
- * group_sync_upd_work), job timeouts (queue_timedout_job), the reset hooks
+ * group_sync_upd_work), job timeouts (queue_timedout_job), the FW events' handlers
+ * (sched_process_idle_event_locked, cs_slot_process_fault_event_locked's fence errors,
+ * csg_slot_process_progress_timer_event_locked), the runtime PM reference (tick_work's and
+ * queue_run_job's sched->pm.has_ref; pm.ts does the suspend and resume), the reset hooks
  * (panthor_sched_pre_reset, with 7/8's handle_protm_fault) and protected-mode enter/exit (the
  * series' panthor_fw_protm_enter and exit_sync; what each policy does there: policies/protm.ts). FW events reach it through sched-events.ts; it talks to the FW through fw.ts's
  * helpers, to address spaces through mmu.ts and to syncobjs through syncobj.ts.
@@ -242,6 +245,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
       q.reserve(JOB_INSTRS);
       const ring = q.ring, m = q.mask;
       let p = q.insert;
+      j.ringStart = p;
       ring[p++ & m] = I_MOVE32;          // latest flush id
       ring[p++ & m] = I_FLUSH;
       ring[p++ & m] = I_MOVE48;          // stream addr
@@ -260,6 +264,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
       ring[p++ & m] = I_BARRIER;
       while (p - q.insert < JOB_INSTRS) ring[p++ & m] = I_NOP;
       q.insert = p;
+      j.ringEnd = p;
       j.ringSeq = ++q.ringSeq;
       q.inflight.push(j);
       j.pushed = true;
@@ -267,11 +272,16 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
       pushed++;
     }
     if (!pushed) return;
+    // queue_run_job: panthor_device_resume_and_get (a suspended device resumes first).
+    const pm = this.dev.pm;
+    if (!pm.active) pm.wake(last); else pm.markBusy();
     if (g.csgId >= 0) {
       const ev = this.trace.emitFwReq({ iface: FwIface.CS, csg: g.csgId, cs: q.index, kind: FwReqKind.REQ_WRITE,
         group: g.id, ringbufInsert: q.insert * 8 }, last);
       this.pfw.fw.markBusy(g.csgId);
       this.pfw.ringDoorbell(g.csgId + 1, 0, 1 << q.index, ev);
+      // The ring of a resident group that is not blocked: the scheduler takes its PM reference.
+      if (!q.st.blocked) pm.schedGet(ev);
       this.armTimeout(q);
     } else if (g.canRun) {
       if (g.list !== 'runnable') this.relist(g, 'runnable');
@@ -298,7 +308,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
       while (q.inflight.length && q.inflight[0].ringSeq <= v) {
         const j = q.inflight.shift() as Job;
         if (q.current === j) q.current = null;
-        this.completeJob(j, 0, ev);
+        this.completeJob(j, j.fenceErr, ev);
         progressed = true;
       }
       if (progressed) {
@@ -340,7 +350,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
 
   private syncUpdateQueue(q: Queue, ev: number): void {
     const v = q.vm.read64(q.syncVa);
-    while (q.inflight.length && q.inflight[0].ringSeq <= v) this.completeJob(q.inflight.shift() as Job, 0, ev);
+    while (q.inflight.length && q.inflight[0].ringSeq <= v) { const j = q.inflight.shift() as Job; this.completeJob(j, j.fenceErr, ev); }
   }
 
   // ───────────── job timeout (drm_sched timedout_job) ─────────────
@@ -414,6 +424,33 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     this.requestTick(TickTrigger.TRIGGER_PROTM_EXIT, ev);
   }
 
+  /** sched_process_idle_event_locked: GLB IDLE acknowledged, tick now (it may drop the PM reference). */
+  glbIdle(ev: number): void {
+    this.requestTick(TickTrigger.TRIGGER_GLB_IDLE, ev);
+  }
+
+  /**
+   * cs_slot_process_fault_event_locked: the jobs whose ring range covers CS_EXTRACT get a fence
+   * error (-EINVAL, reported when they complete); the queue is not fatal and goes on.
+   */
+  csFault(g: Group, cs: number, ev: number): void {
+    const q = g.queues[cs];
+    const extract = q.extract;
+    for (const j of q.inflight) {
+      if (extract >= j.ringEnd) continue;
+      if (extract < j.ringStart) break;
+      j.fenceErr = -EINVAL;
+    }
+    this.trace.log(LogLevel.LOG_WARN, `CS_FAULT: pid=${g.pid}, comm=${this.dev.procComm(g.pid)}`, ev);
+  }
+
+  /** csg_slot_process_progress_timer_event_locked: the group timed out; tick now (it is terminated). */
+  progressTimeout(g: Group, ev: number): void {
+    g.timedout = true;
+    this.trace.log(LogLevel.LOG_WARN, `CSG_PROGRESS_TIMER_EVENT: pid=${g.pid}, comm=${this.dev.procComm(g.pid)}; CSG slot ${g.csgId} progress timeout`, ev);
+    this.requestTick(TickTrigger.TRIGGER_PROGRESS_TIMER, ev);
+  }
+
   csFatal(g: Group, cs: number, ev: number): void {
     g.fatalQueues |= 1 << cs;
     this.trace.emitQueueState(g.queues[cs], ev);
@@ -457,6 +494,8 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
   requestTick(trigger: TickTrigger, ev: number): void {
     // sched_queue_delayed_work(tick, 0): a pending delayed tick becomes this immediate one.
     if (this.tickToken >= 0) { this.sim.cancel(this.tickToken); this.tickToken = -1; }
+    // tick_work: panthor_device_resume_and_get (the resume is queued before the tick).
+    if (!this.dev.pm.active) this.dev.pm.wake(ev);
     if (this.tickQueued) return;
     this.tickQueued = true; this.tickTrigger = trigger; this.tickEv = ev;
     this.worker.queue(this.tickFn);
@@ -538,6 +577,8 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
   private tkSelected: Group[] = [];
   private tkVmIds: number[] = [];
   private tkReasons: GroupReasonInit[] = [];
+  /** ctx->idle_group_count of the last tick. */
+  private tkIdleCount = 0;
   /** ctx->old_groups: the resident groups per priority. */
   private readonly tkOld: Group[][] = [[], [], [], []];
 
@@ -816,6 +857,11 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
       timeslice, nextTickNs: nextTick, mode: fw.mode,
     } }, reqEv);
     if (nextTick) this.armTick(nextTick);
+    // tick_work: every scheduled group idle → the PM reference is dropped (autosuspend may follow);
+    // otherwise it is taken. Then pm_runtime_mark_last_busy.
+    const pm = this.dev.pm;
+    if (this.tkIdleCount === selected.length) pm.schedPut(decEv); else pm.schedGet(decEv);
+    pm.markBusy();
 
     const enter = verdict === ProtmVerdict.PROTM_GRANTED && protmGroup !== null;
     if (exitCause === ModeSwitchCause.CAUSE_NONE && !evict.length && !reprio.length && !start.length && !enter) return undefined;
@@ -833,6 +879,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     const sel = this.tkSelected;
     let idle = 0, minPrio = 4;
     for (let i = 0; i < sel.length; i++) { if (sel[i].tIdle) idle++; if (sel[i].priority < minPrio) minPrio = sel[i].priority; }
+    this.tkIdleCount = idle;
     this.lastTick = now;
     this.mightHaveIdleGroups = idle > 0;
     this.usedCsgSlots = sel.length;

@@ -20,14 +20,16 @@ export function testConfig(over: {
 } = {}): ScenarioConfig {
   return {
     name: 'test', description: '', duration: sec(1), seed: over.seed ?? 1, firmware: { ...DEFAULT_FW_ASSUMPTIONS },
-    gpu: { gpuId: 0xa867, shaderPresent: 0x50005, asPresent: 0xff, groupNum: 8, streamNum: 8, fwVersion: '1.5.0', ...over.gpu },
+    gpu: { gpuId: 0xa867, shaderPresent: 0x50005, asPresent: 0xff, groupNum: 8, streamNum: 8, fwVersion: '1.5.0', clockMhz: 1000, ...over.gpu },
     heaps: over.heaps ?? [
       { name: 'system', kind: 'system', size: 0, appearAt: 0, allocLatency: 0, failAllocsAfter: -1 },
       { name: 'protected', kind: 'protected-carveout', size: 64 << 20, appearAt: 0, allocLatency: 0, failAllocsAfter: -1 },
     ],
     driver: {
       protmPolicy: 'panthor-2026-reviewed', heapPolicy: 'probe-defer', heapNameSource: 'module-param',
-      protectedHeapName: 'protected', tickPeriod: ms(10), pingInterval: sec(12), jobTimeout: sec(5), ...over.driver,
+      protectedHeapName: 'protected', tickPeriod: ms(10), pingInterval: sec(12), jobTimeout: sec(5),
+      // Runtime PM off unless a test asks for it (its own tests do: pm.test.ts).
+      runtimePm: false, autosuspendDelay: ms(50), ...over.driver,
     },
     apps: [], faults: [],
   };

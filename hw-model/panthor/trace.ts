@@ -55,9 +55,9 @@ export class PanthorTrace {
     } }, cause);
   }
 
-  emitFault(kind: FaultKind, exceptionType: number, g: Group | null, queue: number, injected: boolean, cause: number): number {
+  emitFault(kind: FaultKind, exceptionType: number, g: Group | null, queue: number, injected: boolean, cause: number, data = 0): number {
     return this.sim.bus.emitBody({ case: 'fault', value: {
-      kind, exceptionType, group: g ? g.id : 0, queue, injected,
+      kind, exceptionType, group: g ? g.id : 0, queue, injected, data,
     } }, cause);
   }
 

@@ -68,6 +68,10 @@ export const BO_LABEL_MAXLEN = 4096;
 export const CSG_REQ_TIMEOUT = ms(100);
 export const PING_TIMEOUT = ms(100);
 export const FW_BOOT_TIMEOUT = ms(1000);
+/** MCU_HALT_TIMEOUT_US (panthor_fw.c): the wait for MCU_STATUS.HALT at suspend. */
+export const MCU_HALT_TIMEOUT = ms(1000);
+/** PROGRESS_TIMEOUT_CYCLES >> PROGRESS_TIMEOUT_SCALE_SHIFT (panthor_fw.c): GLB progress_timer, in 1024-cycle units. */
+export const PROGRESS_TIMER = Math.floor((5 * 500 * 1024 * 1024) / 1024);
 
 /**
  * sizeof() of the DEV_QUERY structs (6.18: types 0-3; 5 is the protected-mode series' PROTECTED_INFO

@@ -4,6 +4,7 @@
  * for a scenario file of one's own. Each is parsed by the same loader as user files.
  */
 import type { ScenarioConfig } from '../contract.js';
+import { PM_FAULT_SCENARIOS } from './builtin-pm.js';
 import { ScenarioError, parseScenario, suggest } from './loader.js';
 
 export interface BuiltinScenario {
@@ -260,6 +261,7 @@ export const BUILTIN_SCENARIOS: readonly BuiltinScenario[] = [
   { name: 'watchdog-ping-in-protm', text: WATCHDOG_PING_IN_PROTM },
   { name: 'stress', text: STRESS },
   { name: 'protm-pending-no-heap', text: PROTM_PENDING_NO_HEAP },
+  ...PM_FAULT_SCENARIOS,
 ];
 
 export const DEFAULT_SCENARIO = 'drm-video-over-ui';

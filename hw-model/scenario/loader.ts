@@ -222,7 +222,7 @@ function readApps(ctx: Ctx, node: Node | null | undefined, driver: DriverConfig,
 }
 
 /** Fault kinds that target an app, and those that target a heap. */
-const APP_FAULTS: readonly FaultKindName[] = ['cs-fatal', 'cs-unrecoverable', 'job-hang'];
+const APP_FAULTS: readonly FaultKindName[] = ['cs-fatal', 'cs-unrecoverable', 'job-hang', 'cs-fault'];
 const HEAP_FAULTS: readonly FaultKindName[] = ['heap-alloc-fail', 'heap-remove'];
 
 function readFaults(ctx: Ctx, node: Node | null | undefined, apps: AppConfig[], heaps: HeapConfig[], driver: DriverConfig): FaultConfig[] {

@@ -4,10 +4,10 @@
  * these tables; keys are snake_case in YAML and lowerCamelCase in `ScenarioConfig`.
  *
  *   name, description, duration, seed
- *   gpu:     { gpu_id, shader_present, as_present, group_num, stream_num, fw_version }
+ *   gpu:     { gpu_id, shader_present, as_present, group_num, stream_num, fw_version, clock_mhz }
  *   heaps:   [ { name, kind, size, appear_at, alloc_latency, fail_allocs_after } ]
  *   driver:  { protm_policy, heap_policy, heap_name_source, protected_heap_name,
- *              tick_period, ping_interval, job_timeout, review_fixes }
+ *              tick_period, ping_interval, job_timeout, review_fixes, runtime_pm, autosuspend_delay }
  *   apps:    [ { name, kind, priority, privileged, protected, start, stop, fps,
  *                job_duration, jitter, queues, buffers, heap } ]
  *   faults:  [ { at, kind, app, heap, count } ]
@@ -55,6 +55,7 @@ export const GPU_SPEC = {
   group_num: { type: 'int', prop: 'groupNum', min: 3, max: 31 },
   stream_num: { type: 'int', prop: 'streamNum', min: 8, max: 32 },
   fw_version: { type: 'string', prop: 'fwVersion', maxLen: 16 },
+  clock_mhz: { type: 'int', prop: 'clockMhz', min: 50, max: 4000 },
 } as const satisfies ObjectSpec;
 
 export const HEAP_SPEC = {
@@ -74,6 +75,8 @@ export const DRIVER_SPEC = {
   tick_period: { type: 'duration', prop: 'tickPeriod', min: ms(1), max: sec(1) },
   ping_interval: { type: 'duration', prop: 'pingInterval', min: ms(100), max: sec(600) },
   job_timeout: { type: 'duration', prop: 'jobTimeout', min: ms(10), max: sec(600) },
+  runtime_pm: { type: 'bool', prop: 'runtimePm' },
+  autosuspend_delay: { type: 'duration', prop: 'autosuspendDelay', min: 0, max: sec(600) },
   // "all", "none" or a comma-separated list of REVIEW_FIXES (checked by the loader).
   review_fixes: { type: 'string', prop: 'reviewFixes', maxLen: 256 },
 } as const satisfies ObjectSpec;
@@ -119,7 +122,7 @@ export const DEFAULT_SEED = 1;
 
 /** A Mali-G610 as reported on RK3588 (reference §1.3); group_num/stream_num are model choices. */
 export const DEFAULT_GPU: GpuConfig = {
-  gpuId: 0xa867, shaderPresent: 0x50005, asPresent: 0xff, groupNum: 8, streamNum: 8, fwVersion: '1.5.0',
+  gpuId: 0xa867, shaderPresent: 0x50005, asPresent: 0xff, groupNum: 8, streamNum: 8, fwVersion: '1.5.0', clockMhz: 1000,
 };
 
 /** The 2026 series as posted: module parameter, defer the probe while the heap is missing. */
@@ -131,6 +134,8 @@ export const DEFAULT_DRIVER: DriverConfig = {
   tickPeriod: ms(10),
   pingInterval: sec(12),
   jobTimeout: sec(5),
+  runtimePm: true,
+  autosuspendDelay: ms(50),
 };
 
 export const DEFAULT_HEAP_SIZE: Readonly<Record<HeapKindName, number>> = {

@@ -33,7 +33,7 @@ import {
   GpuMode, GpuModeNames, GroupStateKind, HeapOp, IoctlCmd, IoctlCmdNames, JobPhase, ProcessOp, ResetPhase,
   FwIface, IrqLineNames, HeapOpNames, JobPhaseNames, ProcessOpNames, GroupStateKindNames, BlockedReasonNames,
   FaultKindNames, ResetKindNames, ResetPhaseNames, ProbeStageNames, LogLevelNames, AsCommandNames, WatchdogOpNames,
-  ModeSwitchCauseNames, FwReqKind, FwAckKind, ERRNO_NAMES, type Event,
+  ModeSwitchCauseNames, FwReqKind, FwAckKind, ERRNO_NAMES, PmOpNames, type Event,
 } from '../../proto/index.js';
 import { GroupIdentities, LabelInterner } from '../diff/identity.js';
 import type { TraceFile } from '../trace-file.js';
@@ -124,6 +124,7 @@ function computeName(ev: Event): string {
     case 'mmu': return name(AsCommandNames, b.value.cmd);
     case 'process': return name(ProcessOpNames, b.value.op);
     case 'watchdog': return name(WatchdogOpNames, b.value.op);
+    case 'pm': return `PM ${name(PmOpNames, b.value.op)}`;
     case undefined: return 'unknown';
     default: {
       const never: never = b;
@@ -456,7 +457,7 @@ class Builder {
       case 'mmu':
         this.sink.instant(ts, this.declare({ uuid: T.MMU, name: 'MMU', parent: T.GPU, kind: 'slices', order: ORDER.MMU }), this.names.of(ev), args, out, inn);
         return;
-      case 'watchdog': case 'fault': case 'probe': case 'log': case undefined:
+      case 'watchdog': case 'fault': case 'probe': case 'log': case 'pm': case undefined:
         this.sink.instant(ts, T.DEVICE, this.names.of(ev), args, out, inn);
         return;
       default: {

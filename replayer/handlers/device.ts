@@ -9,6 +9,7 @@ import {
 } from '../../proto/index.js';
 import type { ReplayState } from '../state.js';
 import { enumName, type Handler } from './handler.js';
+import { initialPmState } from './pm.js';
 
 export const deviceHandler: Handler = {
   name: 'device',
@@ -20,7 +21,7 @@ export const deviceHandler: Handler = {
       protSections: { loaded: 0, skipped: 0 }, protSectionsLoaded: false, protectedFeatures: 0,
       gpuMode: GpuModeNames[GpuMode.MODE_OFF], gpuModeSinceIdx: -1, gpuModeSinceT: 0, gpuStatus: 0,
       protmActiveGroup: 0, protmCsg: -1, inReset: false, resetCount: 0, lastReset: null,
-      watchdog: { pings: 0, skipped: 0, timeouts: 0, lastOp: '', lastIdx: -1 },
+      watchdog: { pings: 0, skipped: 0, timeouts: 0, lastOp: '', lastIdx: -1 }, pm: initialPmState(),
       mmu: { commands: 0, lastCmd: '', lastIdx: -1 }, lastFault: null, lastLog: null, idx: -1,
     };
   },
