@@ -16,7 +16,7 @@ const layer = (folder, forbidden) => ({
         })),
         {
           // Other layers only through their index.ts.
-          regex: '^\\.\\./(\\.\\./)*(proto|hw-model|recorder|replayer|tui|cli)/(?!index\\.js$).+',
+          regex: '^\\.\\./(\\.\\./)*(proto|hw-model|recorder|replayer|tui|cli|explore)/(?!index\\.js$).+',
           message: 'import another layer through its index.js only',
         },
       ],
@@ -48,6 +48,7 @@ export default tseslint.config(
   layer('replayer', ['recorder', 'tui', 'cli', 'bench']),
   layer('tui', ['hw-model', 'proto', 'recorder', 'cli', 'bench']),
   layer('test-support', ['proto', 'hw-model', 'recorder', 'replayer', 'tui', 'cli', 'bench', 'fuzz']),
+  layer('explore', ['tui', 'cli', 'bench', 'fuzz']),
   {
     files: ['hw-model/**/*.ts'],
     rules: {

@@ -40,3 +40,4 @@ export { traceConsequences } from './diff/extract.js';
 export { ConsequenceCollector, METRIC_DEFS, METRIC_NAMES, type ConsequenceSet, type AppPlan, type MetricsOptions } from './metrics/metrics.js';
 export { GroupIdentities, LabelInterner } from './diff/identity.js';
 export { planOfScenario, metricsOptionsOf } from './metrics/plan.js';
+export { MetricsSink } from './metrics/sink.js';
