@@ -62,6 +62,9 @@ export class QueueRunner implements Runner {
     try { await reachable(queue, url, 5000); } catch (e) { await queue.close().catch(() => undefined); throw e; }
     const events = new QueueEvents(name, { connection });
     events.on('error', () => { /* idem */ });
+    // every run in flight waits on these two (job.waitUntilFinished): no listener limit
+    queue.setMaxListeners(0);
+    events.setMaxListeners(0);
     await events.waitUntilReady();
     return new QueueRunner(queue, events, url, window);
   }
