@@ -92,7 +92,10 @@ export async function sweep(
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const msText = (ns: number): string => `${(ns / 1e6).toFixed(1)}ms`;
 
-/** The columns of the table and the CSV. */
+/**
+ * The columns of the table and the CSV: `frames` and `expected` sum the paced apps (fps > 0), and
+ * `worst_starvation` is the longest starvation of any app (replayer/metrics/README.md).
+ */
 export const SWEEP_COLUMNS = [
   'scenario', 'policy', 'seed', 'firmware', 'events', 'violations', 'anomalies', 'rules', 'protected', 'protm_enters', 'frames', 'expected', 'worst_starvation', 'digest',
 ] as const;
@@ -101,7 +104,8 @@ export const SWEEP_COLUMNS = [
 export function sweepRow(r: RunResult): string[] {
   if (r.error) return [r.id.split('|')[0], r.policy, String(r.seed), r.assumptions, 'error', '', '', r.error, '', '', '', '', '', ''];
   const apps = Object.values(r.apps);
-  const frames = apps.reduce((s, a) => s + a.framesDone, 0);
+  // frames of the paced apps (those with frames expected), against what they expected
+  const frames = apps.reduce((s, a) => s + (a.framesExpected > 0 ? a.framesDone : 0), 0);
   const expected = apps.reduce((s, a) => s + a.framesExpected, 0);
   const starv = apps.reduce((m, a) => Math.max(m, a.longestStarvationNs), 0);
   const rules = Object.entries(r.rules).map(([id, c]) => `${id}×${c.violations + c.anomalies}`).join(' ');

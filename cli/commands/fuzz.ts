@@ -128,14 +128,14 @@ Examples:
       } else if (out.found) {
         const f = out.found;
         const lines = [
-          `fuzz seed ${seed}: failure at run ${f.run} (${out.scenarios} scenario${out.scenarios === 1 ? '' : 's'}, ${out.modelRuns} runs, ${secs} s on the ${runner.label})`,
+          `fuzz seed ${seed}: failure at run ${f.run} (${out.scenarios} scenario${out.scenarios === 1 ? '' : 's'}, ${out.modelRuns} run${out.modelRuns === 1 ? '' : 's'}, ${secs} s on the ${runner.label})`,
           ...failureLines(f.failure),
         ];
         if (o.output !== undefined) lines.push(`case written to ${o.output}; shrink it: csftrace shrink ${o.output} -o shrunk/`);
         else lines.push('case (save it with -o case.yaml; shrink it with csftrace shrink case.yaml -o shrunk/):', '', f.caseText.trimEnd());
         printText(lines.join('\n') + '\n');
       } else {
-        printText(`fuzz seed ${seed}: no failure in ${out.scenarios} scenario${out.scenarios === 1 ? '' : 's'} (${out.modelRuns} runs, ${secs} s on the ${runner.label}; stopped by the ${out.stoppedBy === 'time' ? '--time' : '--runs'} budget)\n`);
+        printText(`fuzz seed ${seed}: no failure in ${out.scenarios} scenario${out.scenarios === 1 ? '' : 's'} (${out.modelRuns} run${out.modelRuns === 1 ? '' : 's'}, ${secs} s on the ${runner.label}; stopped by the ${out.stoppedBy === 'time' ? '--time' : '--runs'} budget)\n`);
       }
       process.exitCode = out.found ? 1 : 0;
     });
