@@ -109,6 +109,11 @@ export function reproduces(e: Expectation, results: readonly RunResult[]): Failu
   return f ? { rule: f.rule, rootKind: f.rootKind, message: f.message, index: f.index, t: f.t, policy: r.policy } : undefined;
 }
 
+/** The failure an expectation names, for messages: `R20 (root PROTM_GRANTED/…)`, `differential a,b on frames`. */
+export function expectationText(e: Expectation): string {
+  return e.differential ? `differential ${e.differential.a},${e.differential.b} on ${e.differential.metric}` : `${e.rule} (root ${e.rootKind})`;
+}
+
 const EXPECT_PREFIX = '# csftrace-expect: ';
 
 /** The comment line a case file carries. */

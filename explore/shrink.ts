@@ -12,7 +12,7 @@ import { parseScenario, parseDuration } from '../hw-model/index.js';
 import { caseSpecs } from './fuzz.js';
 import { docText, durationText, type AppDoc, type ScenarioDoc } from './generate.js';
 import { runOrdered, type Runner } from './pool.js';
-import { expectationLine, reproduces, type Expectation, type Failure } from './property.js';
+import { expectationLine, expectationText, reproduces, type Expectation, type Failure } from './property.js';
 import type { RunResult, RunSpec } from './run.js';
 
 export interface ShrinkOptions {
@@ -127,7 +127,7 @@ export async function shrink(runner: Runner, o: ShrinkOptions): Promise<ShrinkOu
   let runs = k;
   if (before[0].error) throw new Error(before[0].error);
   let failure = reproduces(e, before);
-  if (!failure) throw new Error(`the scenario does not reproduce ${e.rule} (root ${e.rootKind}): nothing to shrink`);
+  if (!failure) throw new Error(`the scenario does not reproduce ${expectationText(e)}: nothing to shrink`);
   let last = before;
   const steps: string[] = [];
   let round = 0;

@@ -7,7 +7,7 @@
  */
 import type { Command } from 'commander';
 import { CHECK_RULES } from '../../replayer/index.js';
-import { DIFF_METRICS, fuzz, replayCase, type DiffMetric, type Differential, type Failure, type PropertyOptions } from '../../explore/index.js';
+import { DIFF_METRICS, expectationText, fuzz, replayCase, type DiffMetric, type Differential, type Failure, type PropertyOptions } from '../../explore/index.js';
 import { formatNs } from '../../hw-model/index.js';
 import { CliError } from '../errors.js';
 import { printJson, printText } from '../output.js';
@@ -95,7 +95,7 @@ Examples:
         try {
           let out;
           try { out = await replayCase(runner, loaded.text, loaded.source); } catch (e) { throw new CliError(`${o.replay}: ${(e as Error).message}`); }
-          const what = out.expectation ? `${out.expectation.rule} (root ${out.expectation.rootKind})` : 'a check violation';
+          const what = out.expectation ? expectationText(out.expectation) : 'a check violation';
           if (o.json) printJson({ schema: 'csftrace.fuzz-replay/1', case: loaded.source, expectation: out.expectation ?? null, reproduces: out.failure !== undefined, failure: out.failure ?? null, events: out.results.map((r) => r.events) });
           else if (out.failure) printText([`${o.replay}: still fails: ${what}`, ...failureLines(out.failure)].join('\n') + '\n');
           else printText(`${o.replay}: passes: ${what} no longer reproduces (${out.results.map((r) => `${r.events.toLocaleString('en-US')} events under ${r.policy}`).join(', ')})\n`);

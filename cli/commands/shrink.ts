@@ -8,7 +8,7 @@
 import { lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { caseSpecs, docOf, expectationOf, shrink, type Expectation, type RunResult } from '../../explore/index.js';
+import { caseSpecs, docOf, expectationOf, expectationText, shrink, type Expectation, type RunResult } from '../../explore/index.js';
 import { VERSION } from '../../recorder/index.js';
 import { CliError } from '../errors.js';
 import { printJson, printText, writeFailure } from '../output.js';
@@ -120,7 +120,7 @@ Examples:
             `shrunk ${path}: ${appsOf(loaded.text)} → ${appsOf(out.text)} apps, ${durOf(before)} → ${durOf(last)}, ` +
               `${before.events.toLocaleString('en-US')} → ${last.events.toLocaleString('en-US')} events (shrink ratio ${ratio.toFixed(1)}×), ` +
               `${out.steps.length} change${out.steps.length === 1 ? '' : 's'} kept in ${out.runs} runs on the ${runner.label}`,
-            `still fails: ${expectation.rule} (root ${expectation.rootKind})`,
+            `still fails: ${expectationText(expectation)}`,
             ...failureLines(out.failure),
             `written: ${scenarioPath}, ${tracePath}`,
             ...log.join('').trimEnd().split('\n'),
