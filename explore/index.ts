@@ -11,7 +11,7 @@ export {
   type PropertyOptions, type Failure, type Expectation, type Differential, type DiffMetric,
 } from './property.js';
 export { LocalPool, runOrdered, defaultThreads, type Runner } from './pool.js';
-export { QueueRunner, startWorker, parseQueueUrl, QueueUrlError, DEFAULT_QUEUE_NAME, RUN_ATTEMPTS, type WorkerOptions } from './queue.js';
+export { QueueRunner, startWorker, parseQueueUrl, QueueUrlError, RunFailedError, DEFAULT_QUEUE_NAME, RUN_ATTEMPTS, type WorkerOptions } from './queue.js';
 export { fuzz, replayCase, caseSpecs, caseText, type FuzzOptions, type FuzzOutcome, type FuzzFound, type ReplayOutcome } from './fuzz.js';
 export { shrink, candidates, docOf, type ShrinkOptions, type ShrinkOutcome } from './shrink.js';
 export {

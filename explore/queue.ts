@@ -18,6 +18,11 @@ export const RUN_ATTEMPTS = 3;
 
 export class QueueUrlError extends Error {}
 
+/** A run that failed on every attempt: one line for the user (the CLI's error path), exit 2. */
+export class RunFailedError extends Error {
+  readonly userFacing = true;
+}
+
 /** `redis://[user:password@]host[:port]` → connection options (port 6379 by default). */
 export function parseQueueUrl(text: string): ConnectionOptions & { host: string; port: number } {
   let u: URL;
@@ -75,7 +80,10 @@ export class QueueRunner implements Runner {
       attempts: RUN_ATTEMPTS, backoff: { type: 'fixed', delay: 200 },
       removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 },
     });
-    const r = await job.waitUntilFinished(this.events) as RunResult & { worker?: string };
+    let r: RunResult & { worker?: string };
+    try { r = await job.waitUntilFinished(this.events) as RunResult & { worker?: string }; } catch (e) {
+      throw new RunFailedError(`run ${spec.id} failed on the workers after ${RUN_ATTEMPTS} attempts: ${(e as Error).message.split('\n')[0]}`);
+    }
     // which worker ran it is not part of the result (results are identical wherever they ran)
     delete r.worker;
     return r;
@@ -108,7 +116,11 @@ export async function startWorker(o: WorkerOptions): Promise<{ close(): Promise<
   const me = `${hostname()}:${process.pid}`;
   const worker = new Worker(name, async (job: Job<RunSpec>) => {
     o.log?.(`start ${job.id} ${job.data.id} (attempt ${job.attemptsMade + 1}${job.stalledCounter ? `, stalled ${job.stalledCounter}×` : ''})`);
-    const r = await pool.run(job.data);
+    let r: RunResult;
+    try { r = await pool.run(job.data); } catch (e) {
+      o.log?.(`failed ${job.id} ${job.data.id}: ${(e as Error).message.split('\n')[0]}`);
+      throw e;
+    }
     o.log?.(`done ${job.id} ${job.data.id} ${r.events} events`);
     return { ...r, worker: me };
   }, {

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { findBuiltin } from '../hw-model/index.js';
 import { skipUnless } from '../test-support/skip.js';
 import { LocalPool } from './pool.js';
+import { QueueRunner, RUN_ATTEMPTS, RunFailedError } from './queue.js';
 import { readResults, sweep, sweepCells, sweepCsv, sweepTable, type SweepProgress } from './sweep.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -109,7 +110,7 @@ test('sweep CLI: bad input is one line and exit 2', () => {
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
-test('sweep through BullMQ with two workers gives the local table; a killed worker\'s run finishes on the other', { skip: skipUnless(hasRedis, 'redis-server not installed (apt-get install redis-server)') }, async () => {
+test('sweep through BullMQ with two workers gives the local table; a failed run is retried; a killed worker\'s run finishes on the other', { skip: skipUnless(hasRedis, 'redis-server not installed (apt-get install redis-server)') }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'csftrace-redis-'));
   const port = await freePort();
   const redis = start('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], dir);
@@ -137,6 +138,15 @@ test('sweep through BullMQ with two workers gives the local table; a killed work
     const ran = (w: { err: () => string }) => (w.err().match(/^worker: done /gm) ?? []).length;
     assert.equal(ran(w1) + ran(w2), 9 * 4 * 3);
     assert.ok(ran(w1) > 0 && ran(w2) > 0, `both workers ran runs (${ran(w1)} and ${ran(w2)})`);
+    // a run that fails on its worker is retried, then reported as one error
+    const q = await QueueRunner.open(url, 'same-table');
+    try {
+      const text = findBuiltin('priority-inversion')!.text;
+      await assert.rejects(q.run({ id: 'unwritable', text, source: 'builtin:priority-inversion', durationNs: 10e6, tracePath: join(dir, 'no-such-dir', 'x.csft') }),
+        (e: Error) => e instanceof RunFailedError && /^run unwritable failed on the workers after 3 attempts: /.test(e.message));
+      const starts = (w1.err() + w2.err()).match(/^worker: start \S+ unwritable \(attempt \d/gm) ?? [];
+      assert.equal(starts.length, RUN_ATTEMPTS);
+    } finally { await q.close(); }
     w1.p.kill('SIGTERM');
     w2.p.kill('SIGTERM');
     await Promise.all([w1.done, w2.done]);
