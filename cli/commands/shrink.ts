@@ -5,7 +5,7 @@
  * dir/trace.csft (its trace) and dir/report/ (the bug-report bundle of that trace), and reports the
  * shrink ratio (events before / after).
  */
-import { lstatSync, mkdirSync, readdirSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { caseSpecs, docOf, expectationOf, expectationText, shrink, type Expectation, type RunResult } from '../../explore/index.js';
@@ -19,17 +19,18 @@ import { openRunner, parseCount, runnerOptions, writeNewFile, type RunnerFlags }
 
 interface ShrinkFlags extends RunnerFlags { output: string; rule?: string; rootKind?: string; maxRuns: string; seeds?: boolean; json?: boolean }
 
-/** A new or empty directory for the outputs (nothing existing is replaced). */
-function prepareDir(out: string): void {
+/** A new or empty directory for the outputs (nothing existing is replaced); true when created here. */
+function prepareDir(out: string): boolean {
   let st;
   try { st = lstatSync(out); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw writeFailure(out, e); }
   if (st === undefined) {
     try { mkdirSync(out); } catch (e) { throw writeFailure(out, e); }
-    return;
+    return true;
   }
   if (st.isSymbolicLink()) throw new CliError(`${out}: is a symbolic link: give the directory itself`);
   if (!st.isDirectory()) throw new CliError(`${out}: exists and is not a directory`);
   if (readdirSync(out).length > 0) throw new CliError(`${out}: directory is not empty`);
+  return false;
 }
 
 const appsOf = (text: string): number => (docOf(text).apps ?? []).length;
@@ -67,8 +68,10 @@ Examples:
         e = { rule, rootKind: o.rootKind ?? '', anomalies: true } as Expectation;
       } else if (o.rootKind !== undefined) throw new CliError('--root-kind: give --rule too');
       if (!e) throw new CliError(`${path}: no "# csftrace-expect:" line (not a case from csftrace fuzz -o): name the failure with --rule`);
-      prepareDir(o.output);
-      const runner = await openRunner(o);
+      const created = prepareDir(o.output);
+      let runner;
+      try { runner = await openRunner(o); } catch (err) { if (created) rmdirSync(o.output); throw err; }
+      let wrote = false;
       try {
         if (!e.rootKind) {
           const rule = e.rule;
@@ -94,6 +97,7 @@ Examples:
         const scenarioPath = join(o.output, 'scenario.yaml');
         const tracePath = join(o.output, 'trace.csft');
         writeNewFile(scenarioPath, out.text);
+        wrote = true;
         // the minimal case's trace, recorded by the same run as every other (B's for a differential)
         const specs = caseSpecs(out.text, 'scenario.yaml', expectation, 'shrink/final', tracePath);
         const final = await Promise.all(specs.map((s) => runner.run(s)));
@@ -127,6 +131,10 @@ Examples:
             `re-check: csftrace fuzz --replay ${scenarioPath}`,
           ].join('\n') + '\n');
         }
-      } finally { await runner.close(); }
+      } finally {
+        await runner.close();
+        // nothing was found to write: the directory made for it goes again
+        if (created && !wrote) { try { rmdirSync(o.output); } catch { /* not empty: keep it */ } }
+      }
     });
 }
