@@ -6,8 +6,9 @@
  * `runOrdered` keeps a window of runs in flight and hands results back in submission order, so
  * that what a command prints and decides does not depend on which run finished first.
  */
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { RunResult, RunSpec } from './run.js';
 
 export interface Runner {
@@ -30,7 +31,9 @@ export class LocalPool implements Runner {
   constructor(threads = defaultThreads()) {
     this.size = threads;
     this.label = `local pool, ${threads} thread${threads === 1 ? '' : 's'}`;
-    this.pool = new Piscina({
+    // loaded on first use: every csftrace command imports this module, few make a pool
+    const { Piscina: Pool } = createRequire(import.meta.url)('piscina') as typeof import('piscina');
+    this.pool = new Pool({
       filename: new URL('./pool-worker.js', import.meta.url).href,
       minThreads: threads, maxThreads: threads,
       // one run at a time per thread: a run is CPU-bound from start to end

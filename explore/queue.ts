@@ -7,9 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Queue, QueueEvents, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import type { ConnectionOptions, Job, Queue, QueueEvents } from 'bullmq';
 import { LocalPool, type Runner } from './pool.js';
 import type { RunResult, RunSpec } from './run.js';
+
+// bullmq is imported where a queue is opened: every csftrace command loads this module, few use it.
 
 /** The BullMQ queue name unless --queue-name says otherwise. */
 export const DEFAULT_QUEUE_NAME = 'csftrace-runs';
@@ -62,6 +64,7 @@ export class QueueRunner implements Runner {
   /** Connects (one-line error when Redis does not answer within 5 s). */
   static async open(url: string, name = DEFAULT_QUEUE_NAME, window = 64): Promise<QueueRunner> {
     const connection = parseQueueUrl(url);
+    const { Queue, QueueEvents } = await import('bullmq');
     const queue = new Queue(name, { connection });
     queue.on('error', () => { /* reported by the calls that fail */ });
     try { await reachable(queue, url, 5000); } catch (e) { await queue.close().catch(() => undefined); throw e; }
@@ -108,6 +111,7 @@ export interface WorkerOptions {
 /** A worker process: pulls runs from the queue, runs them on a local pool. */
 export async function startWorker(o: WorkerOptions): Promise<{ close(): Promise<void>; label: string }> {
   const connection = parseQueueUrl(o.url);
+  const { Queue, Worker } = await import('bullmq');
   const name = o.name ?? DEFAULT_QUEUE_NAME;
   const probe = new Queue(name, { connection });
   probe.on('error', () => undefined);
