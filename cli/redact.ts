@@ -26,8 +26,6 @@ const SYSTEM_DIRS = /^\/(dev|proc|sys)\//;
 export function makeRedactor(o: RedactOptions = {}): Redactor {
   let user = o.user;
   if (user === undefined) { try { user = userInfo().username; } catch { user = process.env.USER; } }
-  // root tells nothing about anyone, and the reports say "root decision" throughout
-  if (user === 'root') user = undefined;
   const host = o.host ?? hostname();
   const found = { paths: new Set<string>(), user: false, host: false };
   // names shorter than 3 characters ("vm", "me") are words of the report itself, not secrets
