@@ -7,7 +7,7 @@
 import tseslint from 'typescript-eslint';
 import local from './lint/no-import-cycle.mjs';
 
-const LAYERS = ['proto', 'hw-model', 'recorder', 'replayer', 'tui', 'cli', 'bench', 'fuzz', 'test-support'];
+const LAYERS = ['proto', 'hw-model', 'recorder', 'replayer', 'tui', 'cli', 'bench', 'fuzz', 'test-support', 'explore'];
 
 /** What each layer's production code may import: layers, npm packages, node built-ins. */
 const ALLOW = {
@@ -16,10 +16,11 @@ const ALLOW = {
   recorder: { layers: ['proto', 'hw-model'], packages: [], node: ['fs', 'os', 'worker_threads'] },
   replayer: { layers: ['proto', 'hw-model'], packages: [], node: ['fs'] },
   tui: { layers: ['replayer'], packages: ['blessed'], node: ['child_process', 'fs', 'path', 'perf_hooks', 'stream', 'worker_threads'] },
-  cli: { layers: ['proto', 'hw-model', 'recorder', 'replayer', 'tui'], packages: ['commander'], node: '*' },
-  bench: { layers: ['proto', 'hw-model', 'recorder', 'replayer', 'tui', 'cli'], packages: [], node: '*' },
+  cli: { layers: ['proto', 'hw-model', 'recorder', 'replayer', 'tui', 'explore'], packages: ['commander'], node: '*' },
+  bench: { layers: ['proto', 'hw-model', 'recorder', 'replayer', 'tui', 'cli', 'explore'], packages: [], node: '*' },
   fuzz: { layers: ['proto', 'hw-model', 'recorder', 'replayer', 'cli'], packages: [], node: '*' },
   'test-support': { layers: [], packages: [], node: ['fs', 'path', 'url'] },
+  explore: { layers: ['proto', 'hw-model', 'recorder', 'replayer'], packages: ['piscina', 'bullmq', 'ioredis', 'yaml'], node: '*' },
 };
 /** What tests may import on top of their layer's list. */
 const TEST_EXTRA = { layers: ['test-support'], packages: ['fast-check', 'protobufjs', 'eslint'] };

@@ -6,6 +6,7 @@ import { formatBench } from './format.js';
 import { replayBench } from './replay.js';
 import { simBench } from './sim.js';
 import { tuiBench } from './tui.js';
+import { exploreBench } from './explore.js';
 
 export const benches: Bench[] = [
   diffBench,
@@ -14,4 +15,5 @@ export const benches: Bench[] = [
   simBench,
   tuiBench,
   exportBench,
+  exploreBench,
 ];

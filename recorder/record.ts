@@ -79,6 +79,8 @@ export interface RecordOptions {
    * is still closed properly). Polled with the progress, not by a sink: no call per event.
    */
   shouldStop?: () => boolean;
+  /** More sinks on the model's tracepoints beside the recorder (metrics computed as the run goes). */
+  sinks?: readonly AnySink[];
 }
 
 export interface RecordResult {
@@ -109,7 +111,7 @@ class RecordingStopped extends Error {}
 export function recordScenario(path: string, header: TraceHeaderInit, config: ScenarioConfig, opts: RecordOptions = {}): RecordResult {
   const offload = opts.offload === undefined || opts.offload === 'auto' ? offloadByDefault() : opts.offload;
   const rec = TraceRecorder.create(path, header, { chunkEvents: opts.chunkEvents, offload, compression: opts.compression, startWriter: opts.startWriter });
-  const sinks: AnySink[] = [rec];
+  const sinks: AnySink[] = [rec, ...(opts.sinks ?? [])];
   const onProgress = opts.onProgress;
   const shouldStop = opts.shouldStop;
   let sim: ModelRun | undefined;

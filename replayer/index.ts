@@ -41,3 +41,4 @@ export { ConsequenceCollector, METRIC_DEFS, METRIC_NAMES, type ConsequenceSet, t
 export { GroupIdentities, LabelInterner } from './diff/identity.js';
 export { planOfScenario, metricsOptionsOf } from './metrics/plan.js';
 export { UserError, isUserError } from '../proto/index.js';
+export { MetricsSink } from './metrics/sink.js';

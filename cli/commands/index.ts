@@ -17,6 +17,10 @@ import { register as check } from './check.js';
 import { register as verify } from './verify.js';
 import { register as rerun } from './rerun.js';
 import { register as dump } from './dump.js';
+import { register as fuzz } from './fuzz.js';
+import { register as shrink } from './shrink.js';
+import { register as sweep } from './sweep.js';
+import { register as worker } from './worker.js';
 
 export const commands: Register[] = [
   demo,
@@ -36,4 +40,8 @@ export const commands: Register[] = [
   verify,
   rerun,
   dump,
+  fuzz,
+  shrink,
+  sweep,
+  worker,
 ];
