@@ -10,6 +10,7 @@ import { recordScenario, traceHeaderFor } from '../../recorder/index.js';
 import { checkTrace, formatCheckReport } from '../../replayer/index.js';
 import { prepareInPlaceOutput, printText, traceOutput } from '../output.js';
 import { loadScenarioArg, scenarioOverrides, type ScenarioFlags } from './simulate.js';
+import { requireLz4Addon } from '../../proto/index.js';
 
 interface DemoFlags extends ScenarioFlags { output: string; summary?: boolean; force?: boolean }
 
@@ -24,6 +25,7 @@ export function register(program: Command): void {
     .option('--summary', 'print the summary even on a terminal')
     .option('--force', 'replace an existing file that is not a csftrace trace')
     .action(async (opts: DemoFlags) => {
+      requireLz4Addon();
       const { openReplay, replayApi, runTui, summaryText } = await import('../../tui/index.js');
       const overrides = scenarioOverrides(opts);
       const loaded = loadScenarioArg(DEFAULT_SCENARIO);

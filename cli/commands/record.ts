@@ -16,6 +16,7 @@ import { prepareInPlaceOutput, printText, traceOutput } from '../output.js';
 import { progressLine } from './sim-progress.js';
 import { checkPolicyFixes, loadScenarioArg, scenarioOptions, scenarioOverrides, type ScenarioFlags } from './simulate.js';
 import type { RecordWorkerData, RecordWorkerMessage } from './record-worker.js';
+import { requireLz4Addon } from '../../proto/index.js';
 
 interface RecordFlags extends ScenarioFlags {
   scenario: string;
@@ -79,6 +80,7 @@ Examples:
   csftrace record --scenario stress -o - | gzip > stress.csft.gz
   csftrace info demo.csft && csftrace events demo.csft --limit 20`)
     .action(async (opts: RecordFlags) => {
+      requireLz4Addon();
       const overrides = scenarioOverrides(opts);
       const chunkEvents = chunkEventsOption(opts.chunkEvents);
       const loaded = loadScenarioArg(opts.scenario);

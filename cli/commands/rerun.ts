@@ -11,6 +11,7 @@ import { CliError } from '../errors.js';
 import { isSystemError, prepareInPlaceOutput, printJson, printText, traceOutput, writeFailure } from '../output.js';
 import { progressLine, sameFile } from './sim-progress.js';
 import { checkPolicyFixes, collect } from './simulate.js';
+import { requireLz4Addon } from '../../proto/index.js';
 
 interface RerunFlags {
   policy?: string; heapPolicy?: string; reviewFixes?: string; assume?: string[]; output?: string; json?: boolean; force?: boolean;
@@ -35,6 +36,7 @@ Examples:
   csftrace rerun demo.csft --policy panthor-2026 --review-fixes pause-ping -o ping.csft
   csftrace rerun demo.csft --assume protm_enter_without_pending=hang -o hang.csft`)
     .action((path: string, opts: RerunFlags) => {
+      requireLz4Addon();
       if (opts.policy === undefined && opts.heapPolicy === undefined && opts.reviewFixes === undefined && !opts.assume?.length) {
         throw new CliError('rerun: give --policy, --heap-policy, --review-fixes or --assume (otherwise the rerun is the recording: use `csftrace verify`)');
       }
