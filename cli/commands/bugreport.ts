@@ -14,6 +14,7 @@ import { BUNDLE_SCENARIO, BUNDLE_TRACE, buildBugReport, type TraceFile } from '.
 import { CliError } from '../errors.js';
 import { escapeControls, isSystemError, openTraceReporting, printText, writeFailure } from '../output.js';
 import { makeRedactor } from '../redact.js';
+import { STDIN_NAME } from '../trace-input.js';
 import { bufferSource, rewriteTexts, type Note, type TraceHeader } from '../../proto/index.js';
 import { indexOption } from './trim.js';
 import { readProgress } from './sim-progress.js';
@@ -58,6 +59,8 @@ Example:
         if (!st.isDirectory()) throw new CliError(`${out}: exists and is not a directory`);
         if (readdirSync(out).length > 0) throw new CliError(`${out}: directory is not empty`);
       }
+      // the bundle holds the trace itself, read again from its file: a pipe would be gone
+      if (path === STDIN_NAME || o.baseline === STDIN_NAME) throw new CliError('bugreport: give the traces as files (the bundle copies them), not - (standard input)');
       const trace = openTraceReporting(path);
       let baseline: TraceFile | undefined;
       try {

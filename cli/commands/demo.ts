@@ -11,6 +11,7 @@ import { checkTrace, formatCheckReport } from '../../replayer/index.js';
 import { prepareInPlaceOutput, printText, traceOutput } from '../output.js';
 import { loadScenarioArg, scenarioOverrides, type ScenarioFlags } from './simulate.js';
 import { requireLz4Addon } from '../../proto/index.js';
+import { hint } from '../invocation.js';
 
 interface DemoFlags extends ScenarioFlags { output: string; summary?: boolean; force?: boolean }
 
@@ -48,9 +49,9 @@ export function register(program: Command): void {
         out.push(formatCheckReport(checkTrace(trace)).trimEnd());
         out.push('');
         out.push('next:');
-        out.push(`  csftrace replay ${opts.output}                 # step through it in the terminal UI`);
-        out.push(`  csftrace check ${opts.output}                  # protected-mode invariants`);
-        out.push(`  csftrace rerun ${opts.output} --policy panthor-2026-reviewed -o reviewed.csft && csftrace diff ${opts.output} reviewed.csft`);
+        out.push(`  ${hint('replay', opts.output)}                 # step through it in the terminal UI`);
+        out.push(`  ${hint('check', opts.output)}                  # protected-mode invariants`);
+        out.push(`  ${hint('rerun', opts.output, '--policy', 'panthor-2026-reviewed', '-o', 'reviewed.csft')} && ${hint('diff', opts.output, 'reviewed.csft')}`);
         printText(out.join('\n') + '\n');
       } finally {
         trace.close();

@@ -17,6 +17,7 @@ import { register as check } from './check.js';
 import { register as verify } from './verify.js';
 import { register as rerun } from './rerun.js';
 import { register as dump } from './dump.js';
+import { register as completion } from './completion.js';
 
 export const commands: Register[] = [
   demo,
@@ -36,4 +37,5 @@ export const commands: Register[] = [
   verify,
   rerun,
   dump,
+  completion,
 ];

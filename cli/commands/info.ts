@@ -7,10 +7,11 @@
  */
 import { Option, type Command } from 'commander';
 import {
-  EVENT_FAMILIES, EVENT_JSON_SCHEMA, assumptionsOf, formatAssumptions, formatTimeNs, openTrace, policyWithFixes, type TraceFile,
+  EVENT_FAMILIES, EVENT_JSON_SCHEMA, assumptionsOf, formatAssumptions, formatTimeNs, policyWithFixes, type TraceFile,
 } from '../../replayer/index.js';
 import { humanBytes } from './record.js';
 import { JSON_SCHEMAS, printJson, printText } from '../output.js';
+import { openTraceInput } from '../trace-input.js';
 
 function familyNameOf(n: number): string {
   const c = EVENT_FAMILIES[n];
@@ -124,13 +125,12 @@ export function register(program: Command): void {
     .addOption(new Option('--deep', 'decode every event (always done now)').hideHelp())
     .addHelpText('after', `
 Integrity: the index, every chunk's checksum, and every event decoded.
-Exit status: 0 intact, 1 damaged (the notices say what was recovered and what was lost), 2 unreadable.
 
 Examples:
   csftrace info demo.csft
   csftrace info demo.csft --json | jq .families`)
     .action((path: string, opts: { json?: boolean }) => {
-      const tr = openTrace(path);
+      const tr = openTraceInput(path);
       try {
         const deep = deepCheck(tr);
         if (opts.json) printJson(infoJson(tr, deep)); else printText(infoText(tr, deep));

@@ -64,7 +64,7 @@ Examples:
         if (o.json && !toStdout) {
           printJson({ output: o.output, bytes, events: r.events, from: r.window.from, to: r.window.to, range: r.range, notes: r.notesKept });
         } else if (!toStdout) {
-          printText(`${o.output}: events ${r.window.from}..${r.window.to} of ${path} (${r.events} events, ${bytes} bytes)\n`);
+          printText(`${o.output}: events ${r.window.from}..${r.window.to} of ${trace.path} (${r.events} events, ${bytes} bytes)\n`);
         }
       } finally { trace.close(); }
     });
