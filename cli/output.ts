@@ -225,7 +225,7 @@ export function printText(text: string): void {
  * changes meaning or goes away (new keys do not bump it). Files: `schemas/`.
  */
 export const JSON_SCHEMAS = {
-  info: 'csftrace.info/1', state: 'csftrace.state/1', verify: 'csftrace.verify/1',
+  info: 'csftrace.info/2', state: 'csftrace.state/1', verify: 'csftrace.verify/1',
   check: 'csftrace.check/1', diff: 'csftrace.diff/1',
   simulate: 'csftrace.simulate/1', scenarios: 'csftrace.scenarios/1', assumptions: 'csftrace.assumptions/1',
   record: 'csftrace.record/1', rerun: 'csftrace.rerun/1', trim: 'csftrace.trim/1', bugreport: 'csftrace.bugreport/1',

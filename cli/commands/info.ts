@@ -47,7 +47,7 @@ export function infoJson(tr: TraceFile, deep?: DeepResult): object {
   const h = tr.header;
   return {
     schema: JSON_SCHEMAS.info,
-    event_schema: EVENT_JSON_SCHEMA,
+    eventSchema: EVENT_JSON_SCHEMA,
     path: tr.path,
     size: tr.size,
     containerVersion: tr.version,

@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import { applyOverrides, formatNs } from '../../hw-model/index.js';
 import { serveTapes, traceHeaderFor } from '../../recorder/index.js';
 import { CliError } from '../errors.js';
-import { prepareInPlaceOutput, printText, traceOutput } from '../output.js';
+import { JSON_SCHEMAS, prepareInPlaceOutput, printText, safeJson, traceOutput } from '../output.js';
 import { progressLine } from './sim-progress.js';
 import { checkPolicyFixes, loadScenarioArg, scenarioOptions, scenarioOverrides, type ScenarioFlags } from './simulate.js';
 import type { RecordWorkerData, RecordWorkerMessage } from './record-worker.js';
@@ -145,11 +145,11 @@ Examples:
       // with the trace on standard output, the summary goes to stderr
       const say = (text: string): void => { if (toStdout) process.stderr.write(text); else printText(text); };
       if (opts.json) {
-        say(JSON.stringify({
-          path: opts.output, scenario: config.name, seed: config.seed, policy: config.driver.protmPolicy,
+        say(safeJson({
+          schema: JSON_SCHEMAS.record, path: opts.output, scenario: config.name, seed: config.seed, policy: config.driver.protmPolicy,
           events: msg.events, bytes: msg.bytes, bytesPerEvent: +bpe.toFixed(3), chunks: msg.chunks,
           lastTimeNs: msg.lastTimeNs, durationNs: config.duration, stopped: signal ?? null,
-        }, null, 2) + '\n');
+        }, 2) + '\n');
       } else {
         say(`recorded ${toStdout ? 'stdout' : opts.output}: ${config.name} seed ${config.seed} policy ${config.driver.protmPolicy}, ` +
           `${msg.events.toLocaleString('en-US')} events in ${msg.chunks} chunks, ${humanBytes(msg.bytes)} (${bpe.toFixed(2)} B/event), ` +
