@@ -19,6 +19,7 @@ export function buildProgram(): Command {
     .description('Record-and-replay debugger for GPU scheduling on Arm Mali CSF GPUs (panthor + CSF firmware + dma-buf heaps, protected mode)')
     .version(VERSION)
     .addOption(new Option('--color <when>', 'colour the output: auto (a terminal, unless NO_COLOR is set), always, never').choices(COLOR_CHOICES).default('auto'))
+    .configureHelp({ showGlobalOptions: true })
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(escapeControls(str.startsWith('error:') ? `csftrace: ${str.slice(7)}` : str)) });
