@@ -3,6 +3,7 @@
  * duration of the recording) under another protected-mode policy (or heap policy), recorded to a
  * new trace: the counterfactual to `csftrace diff` against the original.
  */
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { recordScenario, traceHeaderFor } from '../../recorder/index.js';
@@ -75,7 +76,12 @@ Examples:
       } else {
         say(`rerun ${tr.path} (${tr.header.policy || '?'}) under ${config.driver.protmPolicy}/${config.driver.heapPolicy}: ` +
           `${toStdout ? 'stdout' : out}, ${res.events.toLocaleString('en-US')} events, virtual ${formatTimeNs(res.lastTimeNs)}\n` +
-          (toStdout || path === '-' ? '' : `compare: ${hint('diff', path, out)}\n`));
+          (toStdout || path === '-' || !isRegularFile(out) ? '' : `compare: ${hint('diff', path, out)}\n`));
       }
     });
+}
+
+/** True for a regular file (a trace diff can read again), false for /dev/null, a FIFO or nothing. */
+function isRegularFile(p: string): boolean {
+  try { return statSync(p).isFile(); } catch { return false; }
 }
