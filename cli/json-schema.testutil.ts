@@ -1,6 +1,6 @@
 /**
  * A validator for the subset of JSON Schema (2020-12) that schemas/ uses: type, enum, const,
- * properties, required, additionalProperties: false, items, anyOf, $ref to #/$defs/, minimum,
+ * properties, required, additionalProperties (false, or the schema of every other key's value: a map), items, anyOf, $ref to #/$defs/, minimum,
  * maxProperties. A keyword outside the subset is an error, so a schema cannot silently check less
  * than it says.
  */
@@ -56,6 +56,7 @@ function check(root: Schema, s: Schema, v: unknown, path: string, errors: string
     for (const [k, x] of Object.entries(o)) {
       if (props[k] !== undefined) check(root, props[k], x, `${path}.${k}`, errors);
       else if (s.additionalProperties === false) errors.push(`${path}: unexpected key ${k}`);
+      else if (typeof s.additionalProperties === 'object' && s.additionalProperties !== null) check(root, s.additionalProperties as Schema, x, `${path}.${k}`, errors);
     }
   }
 }

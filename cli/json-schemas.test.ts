@@ -70,7 +70,7 @@ test('events --json, export --format jsonl and state --json carry schema-valid e
   const st = JSON.parse(run('state', golden, '--at', '1234', '--json').out) as { schema: string; event: unknown };
   assert.equal(st.schema, 'csftrace.state/1');
   assert.deepEqual(validate(schema, st.event), []);
-  assert.equal((JSON.parse(run('info', golden, '--json').out) as { event_schema: string }).event_schema, EVENT_JSON_SCHEMA);
+  assert.equal((JSON.parse(run('info', golden, '--json').out) as { eventSchema: string }).eventSchema, EVENT_JSON_SCHEMA);
 });
 
 test('the validator rejects what the event schema rules out', () => {
@@ -110,8 +110,8 @@ test('check --json validates against schemas/check.v1.json, clean or not', () =>
   assert.match(validate(check, { ...doc, findings: [{ ...doc.findings[0], severity: 'warning' }] }).join('\n'), /severity: "warning" is not one of the enum/);
 });
 
-test('info --json validates against schemas/info.v1.json: a recording, a trimmed trace with a note', () => {
-  const info = JSON.parse(readFileSync(join(repo, 'schemas/info.v1.json'), 'utf8')) as Record<string, unknown>;
+test('info --json validates against schemas/info.v2.json: a recording, a trimmed trace with a note', () => {
+  const info = JSON.parse(readFileSync(join(repo, 'schemas/info.v2.json'), 'utf8')) as Record<string, unknown>;
   assert.equal(info.$id, JSON_SCHEMAS.info);
   const dir = mkdtempSync(join(tmpdir(), 'csft-schema-'));
   try {

@@ -14,8 +14,9 @@
 import { closeSync, fstatSync, lstatSync, openSync, readSync, renameSync, rmSync, writeSync, constants } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { MAGIC } from '../proto/index.js';
-import { looksLikeExport, openTrace, type ExportFormat, type TraceFile } from '../replayer/index.js';
+import { looksLikeExport, type ExportFormat, type TraceFile } from '../replayer/index.js';
 import { CliError } from './errors.js';
+import { openTraceInput } from './trace-input.js';
 
 /** What an output holds: decides which existing files it may replace without --force. */
 export interface OutputKind {
@@ -224,8 +225,10 @@ export function printText(text: string): void {
  * changes meaning or goes away (new keys do not bump it). Files: `schemas/`.
  */
 export const JSON_SCHEMAS = {
-  info: 'csftrace.info/1', state: 'csftrace.state/1', verify: 'csftrace.verify/1',
+  info: 'csftrace.info/2', state: 'csftrace.state/1', verify: 'csftrace.verify/1',
   check: 'csftrace.check/1', diff: 'csftrace.diff/1',
+  simulate: 'csftrace.simulate/1', scenarios: 'csftrace.scenarios/1', assumptions: 'csftrace.assumptions/1',
+  record: 'csftrace.record/1', rerun: 'csftrace.rerun/1', trim: 'csftrace.trim/1', bugreport: 'csftrace.bugreport/1',
 } as const;
 
 export function printJson(value: unknown): void {
@@ -269,12 +272,12 @@ export function escapeStrings<T>(v: T): T {
 }
 
 /**
- * Opens a trace for a command that reads it: its notices go to stderr now (one line each, `csftrace:
+ * Opens a trace for a command that reads it (`-`: standard input, see trace-input.ts): its notices go to stderr now (one line each, `csftrace:
  * <path>: <notice>`), and so do those a pass adds later (a chunk whose content does not decode).
  */
 export function openTraceReporting(path: string): TraceFile {
-  const tr = openTrace(path);
-  for (const n of tr.notices) printNotice(`${path}: ${n}`);
-  tr.onNotice = (n) => printNotice(`${path}: ${n}`);
+  const tr = openTraceInput(path);
+  for (const n of tr.notices) printNotice(`${tr.path}: ${n}`);
+  tr.onNotice = (n) => printNotice(`${tr.path}: ${n}`);
   return tr;
 }

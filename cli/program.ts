@@ -3,11 +3,14 @@
  * error going through one path: user-facing errors print one line and exit 2 (or their own code);
  * bugs print a stack and exit 70. main.ts runs it for the process; the fuzzer runs it in-process.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { isUserFacing } from './errors.js';
 import { commands } from './commands/index.js';
 import { escapeControls } from './output.js';
 import { VERSION } from '../recorder/index.js';
+import { resetStdin } from './trace-input.js';
+import { EXIT_STATUS } from './exit-status.js';
+import { COLOR_CHOICES, resetColor, setColor, type ColorWhen } from './color.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -15,11 +18,18 @@ export function buildProgram(): Command {
     .name('csftrace')
     .description('Record-and-replay debugger for GPU scheduling on Arm Mali CSF GPUs (panthor + CSF firmware + dma-buf heaps, protected mode)')
     .version(VERSION)
+    .addOption(new Option('--color <when>', 'colour the output: auto (a terminal, unless NO_COLOR is set), always, never').choices(COLOR_CHOICES).default('auto'))
+    .configureHelp({ showGlobalOptions: true })
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(escapeControls(str.startsWith('error:') ? `csftrace: ${str.slice(7)}` : str)) });
+  program.hook('preAction', () => { setColor(program.opts<{ color: ColorWhen }>().color); });
   for (const register of commands) register(program);
-  program.commands.forEach((c) => c.exitOverride());
+  program.commands.forEach((c) => {
+    c.exitOverride();
+    const status = EXIT_STATUS[c.name()];
+    if (status !== undefined) c.addHelpText('after', `\nExit status: ${status}.`);
+  });
   return program;
 }
 
@@ -30,6 +40,7 @@ export const INTERNAL_ERROR = 'csftrace: internal error: ';
 export async function runCli(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   process.exitCode = undefined;
+  resetStdin();
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -47,5 +58,6 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return 70;
   } finally {
     process.exitCode = undefined;
+    resetColor();
   }
 }

@@ -10,7 +10,7 @@
  * deep copy for free. When their total size passes the memory budget, every other keyframe is
  * dropped and K doubles, so memory stays bounded on huge traces.
  */
-import { lz4Bound, lz4Compress, lz4Decompress, type Event } from '../proto/index.js';
+import { lz4Bound, lz4CompressLocal, lz4Decompress, type Event } from '../proto/index.js';
 import { applyEvent, finalizeState, initialState } from './reducer.js';
 import { decodeStateSnapshot } from './snapshot.js';
 import type { ReplayState } from './state.js';
@@ -47,7 +47,7 @@ function pack(json: string): Keyframe {
   const bytes = encoder.encode(json);
   const bound = lz4Bound(bytes.length);
   if (packBuf.length < bound) packBuf = new Uint8Array(bound * 2);
-  const n = lz4Compress(bytes, packBuf);
+  const n = lz4CompressLocal(bytes, packBuf);
   return { raw: bytes.length, data: packBuf.slice(0, n) };
 }
 

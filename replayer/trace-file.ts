@@ -523,19 +523,22 @@ export function fileHasWriter(path: string): boolean | undefined {
   return false;
 }
 
-/** Opens a .csft file. Throws TraceError (userFacing, "<path>: <problem>"). */
-export function openTrace(path: string): TraceFile {
+/**
+ * Opens a .csft file. Throws TraceError (userFacing, "<name>: <problem>"). `name` is what messages
+ * and `TraceFile.path` call it (default: the path; `<stdin>` for a trace spooled from a pipe).
+ */
+export function openTrace(path: string, name = path): TraceFile {
   let src: FileSource;
   try { src = new FileSource(path); }
-  catch (e) { openFailure(path, e); }
+  catch (e) { openFailure(name, e); }
   try {
     if (src.size === 0) throw new ContainerError('E_EMPTY', 'empty file (0 bytes): not a trace');
     const oc = openContainer(src);
-    return new Trace(path, src, oc, () => src.close());
+    return new Trace(name, src, oc, () => src.close());
   } catch (e) {
     src.close();
-    if (e instanceof ContainerError) wrap(path, e);
-    if ((e as NodeJS.ErrnoException)?.code) openFailure(path, e);
+    if (e instanceof ContainerError) wrap(name, e);
+    if ((e as NodeJS.ErrnoException)?.code) openFailure(name, e);
     throw e;
   }
 }

@@ -12,8 +12,9 @@ import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { BUNDLE_SCENARIO, BUNDLE_TRACE, buildBugReport, type TraceFile } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
-import { escapeControls, isSystemError, openTraceReporting, printText, writeFailure } from '../output.js';
+import { JSON_SCHEMAS, escapeControls, isSystemError, openTraceReporting, printJson, printText, writeFailure } from '../output.js';
 import { makeRedactor } from '../redact.js';
+import { STDIN_NAME } from '../trace-input.js';
 import { bufferSource, rewriteTexts, type Note, type TraceHeader } from '../../proto/index.js';
 import { indexOption } from './trim.js';
 import { readProgress } from './sim-progress.js';
@@ -39,6 +40,7 @@ export function register(program: Command): void {
     .option('--at <i>', 'event of interest (default: the first check finding, else the first divergence)')
     .option('--max-size <size>', 'largest trace to bundle whole; larger ones are trimmed around the point of interest', '1MB')
     .option('--title <text>', 'report title (default: scenario, policy and the first finding)')
+    .option('--json', 'print what was written as JSON (schemas/bugreport.v1.json)')
     .option('--no-redact', 'keep absolute paths, the user name and the host name found in notes and the scenario')
     .addHelpText('after', `
 The report links events as trace.csft#ev=N; \`csftrace replay trace.csft#ev=N\` opens the bundled
@@ -47,7 +49,7 @@ the scenario or the title are redacted (the report lists what), unless --no-reda
 
 Example:
   csftrace bugreport demo.csft --baseline kbase.csft -o report/`)
-    .action(function (this: Command, path: string, o: { output: string; baseline?: string; at?: string; maxSize: string; title?: string; redact: boolean }) {
+    .action(function (this: Command, path: string, o: { output: string; baseline?: string; at?: string; maxSize: string; title?: string; redact: boolean; json?: boolean }) {
       const maxBytes = parseSize('--max-size', o.maxSize);
       const out = o.output;
       if (out === '-') throw new CliError('-o -: a bug report is a directory of files: give a directory name');
@@ -58,6 +60,8 @@ Example:
         if (!st.isDirectory()) throw new CliError(`${out}: exists and is not a directory`);
         if (readdirSync(out).length > 0) throw new CliError(`${out}: directory is not empty`);
       }
+      // the bundle holds the trace itself, read again from its file: a pipe would be gone
+      if (path === STDIN_NAME || o.baseline === STDIN_NAME) throw new CliError('bugreport: give the traces as files (the bundle copies them), not - (standard input)');
       const trace = openTraceReporting(path);
       let baseline: TraceFile | undefined;
       try {
@@ -94,6 +98,15 @@ Example:
         }
         const what = (report.trimmed ? `trace trimmed to events ${report.trimmed.window.from}..${report.trimmed.window.to}` : 'whole trace') +
           (redacted ? `; redacted: ${redacted}` : '');
+        if (o.json) {
+          printJson({
+            schema: JSON_SCHEMAS.bugreport, directory: out, files: ['report.md', BUNDLE_SCENARIO, BUNDLE_TRACE],
+            trace: trace.path, baseline: baseline?.path ?? null, findings: report.findings, pointOfInterest: report.pointOfInterest,
+            trimmed: report.trimmed ? { from: report.trimmed.window.from, to: report.trimmed.window.to } : null,
+            traceBytes: bundled.length, redacted: redacted || null,
+          });
+          return;
+        }
         printText(`${join(out, 'report.md')}: ${report.findings} finding${report.findings === 1 ? '' : 's'}, point of interest #${report.pointOfInterest}, ${what}\n`);
       } finally {
         trace.close();

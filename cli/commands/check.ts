@@ -1,6 +1,6 @@
 /**
  * `csftrace check trace.csft [--json] [--rule R5,R19c] [--starvation-bound 100ms]`: every invariant
- * of reference §6 the trace can show (per policy where marked) and the liveness and root-cause rules
+ * (R1–R19c) the trace can show (per policy where marked) and the liveness and root-cause rules
  * (R20–R22), each finding with its rule, event index, time, message and root decision.
  * Exit 0 clean, 1 findings or a damaged or empty trace, 2 unusable input.
  */
@@ -15,7 +15,7 @@ interface CheckFlags { json?: boolean; rule?: string; max?: string; list?: boole
 export function register(program: Command): void {
   program
     .command('check')
-    .description('check a trace against the protected-mode invariants (reference §6) and the liveness rules; exit 1 on findings or damage')
+    .description('check a trace against the protected-mode invariants (R1-R19c) and the liveness rules (R20-R22); exit 1 on findings or damage')
     .argument('[trace]', 'trace file (.csft)')
     .option('--json', 'the report as JSON: {clean, violations, anomalies, rules[], findings[]}')
     .option('--rule <ids>', 'only these rules, comma-separated (R1..R22)')
@@ -27,8 +27,6 @@ A finding is a violation (the invariant broke) or an anomaly (a timeout that a r
 an unexpected event). Per-policy rules (R9: kbase) apply only to traces of that policy. Each
 finding names its root decision (root #N: the scheduling decision it comes from; open it with
 csftrace replay trace.csft#ev=N).
-
-Exit status: 0 clean; 1 findings, or a damaged or empty trace (never "clean"); 2 unusable input.
 
 Examples:
   csftrace check demo.csft

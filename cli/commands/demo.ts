@@ -10,6 +10,8 @@ import { recordScenario, traceHeaderFor } from '../../recorder/index.js';
 import { checkTrace, formatCheckReport } from '../../replayer/index.js';
 import { prepareInPlaceOutput, printText, traceOutput } from '../output.js';
 import { loadScenarioArg, scenarioOverrides, type ScenarioFlags } from './simulate.js';
+import { requireLz4Addon } from '../../proto/index.js';
+import { hint } from '../invocation.js';
 
 interface DemoFlags extends ScenarioFlags { output: string; summary?: boolean; force?: boolean }
 
@@ -24,6 +26,7 @@ export function register(program: Command): void {
     .option('--summary', 'print the summary even on a terminal')
     .option('--force', 'replace an existing file that is not a csftrace trace')
     .action(async (opts: DemoFlags) => {
+      requireLz4Addon();
       const { openReplay, replayApi, runTui, summaryText } = await import('../../tui/index.js');
       const overrides = scenarioOverrides(opts);
       const loaded = loadScenarioArg(DEFAULT_SCENARIO);
@@ -46,9 +49,9 @@ export function register(program: Command): void {
         out.push(formatCheckReport(checkTrace(trace)).trimEnd());
         out.push('');
         out.push('next:');
-        out.push(`  csftrace replay ${opts.output}                 # step through it in the terminal UI`);
-        out.push(`  csftrace check ${opts.output}                  # protected-mode invariants`);
-        out.push(`  csftrace rerun ${opts.output} --policy panthor-2026-reviewed -o reviewed.csft && csftrace diff ${opts.output} reviewed.csft`);
+        out.push(`  ${hint('replay', opts.output)}                 # step through it in the terminal UI`);
+        out.push(`  ${hint('check', opts.output)}                  # protected-mode invariants`);
+        out.push(`  ${hint('rerun', opts.output, '--policy', 'panthor-2026-reviewed', '-o', 'reviewed.csft')} && ${hint('diff', opts.output, 'reviewed.csft')}`);
         printText(out.join('\n') + '\n');
       } finally {
         trace.close();

@@ -9,6 +9,7 @@ import { diffReport, diffTraces, parseTimeText, renderDiffText } from '../../rep
 import { CliError } from '../errors.js';
 import { JSON_SCHEMAS, escapeStrings, printJson, openTraceReporting } from '../output.js';
 import { readProgress } from './sim-progress.js';
+import { useColor } from '../color.js';
 
 /** Parses a non-negative integer option. */
 export function intOption(name: string, text: string): number {
@@ -41,8 +42,6 @@ protected-mode verdict and group), and groups by identity (app name + creation o
 handle. Decisions are aligned only within --window of each other (default three 10 ms ticks). The
 first divergence is the first decision whose outcome differs; decisions with the same outcome and
 another trigger or rule are listed apart ("same outcome, different reason").
-Exit status: 0 same, 1 different (in outcome or reason), 2 error.
-
 Example (the counterfactual: the same workload under another policy):
   csftrace rerun demo.csft --policy kbase -o kbase.csft && csftrace diff demo.csft kbase.csft`)
     .action((pa: string, pb: string, opts: { json?: boolean; context: string; maxHunks: string; window: string; reasons?: boolean }) => {
@@ -58,7 +57,7 @@ Example (the counterfactual: the same workload under another policy):
           try { report = diffReport(diffTraces(a, b, { windowNs, reasons: opts.reasons }), { context, maxHunks, reasons: opts.reasons }); } finally { progress.done(); }
           if (opts.json) printJson({ schema: JSON_SCHEMAS.diff, ...report });
           else {
-            const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+            const color = useColor(process.stdout);
             process.stdout.write(renderDiffText(escapeStrings(report), { color }).join('\n') + '\n');
           }
           process.exitCode = report.same ? 0 : 1;

@@ -8,7 +8,10 @@ import type { Command } from 'commander';
 import { Writer, encodeChunk, type EventInit } from '../../proto/index.js';
 import type { TraceFile } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
-import { openTraceReporting, writeAllSync } from '../output.js';
+import { STDOUT_NAME, checkOutput, openTraceReporting, writeOutputFile, type OutputKind } from '../output.js';
+
+/** A dumped chunk: binary protobuf; an existing file is replaced only with --force (nothing marks a dump). */
+const DUMP_OUTPUT: OutputKind = { what: 'a chunk dump', recognise: () => false, stdout: 'binary' };
 
 /** One chunk of a trace as a `csftrace.Chunk` message. */
 export function chunkMessage(trace: TraceFile, k: number): Uint8Array {
@@ -23,27 +26,30 @@ export function chunkMessage(trace: TraceFile, k: number): Uint8Array {
 export function register(program: Command): void {
   program
     .command('dump')
-    .description('write one chunk of a trace as a csftrace.Chunk protobuf message (or its raw bytes) to standard output')
+    .description('write one chunk of a trace as a csftrace.Chunk protobuf message (or its raw bytes), to standard output or -o file')
     .argument('<trace>', 'trace (.csft)')
     .requiredOption('--chunk <n>', 'chunk number, 0-based (`csftrace info` counts the chunks)')
     .option('--raw', 'the decompressed chunk bytes as stored: length-delimited Events, t delta-encoded from the chunk\'s first time')
+    .option('-o, --output <file>', 'where to write it (- for standard output)', '-')
+    .option('--force', 'replace an existing file that is not an earlier dump')
     .addHelpText('after', `
 Binary output: redirect it or pipe it; a terminal is refused.
 
 Examples:
   csftrace dump demo.csft --chunk 0 | protoc --decode csftrace.Chunk proto/csftrace.proto | head
   csftrace dump demo.csft --chunk 3 --raw > chunk3.bin`)
-    .action((path: string, o: { chunk: string; raw?: boolean }) => {
+    .action((path: string, o: { chunk: string; raw?: boolean; output: string; force?: boolean }) => {
       if (!/^\d+$/.test(o.chunk.trim())) throw new CliError(`--chunk: expected a chunk number (0, 1, ...), got "${o.chunk}"`);
       const k = Number(o.chunk.trim());
-      if (process.stdout.isTTY === true) {
+      if (o.output === STDOUT_NAME && process.stdout.isTTY === true) {
         throw new CliError('standard output is a terminal: a chunk is binary (redirect it: > file, or | protoc --decode csftrace.Chunk proto/csftrace.proto)');
       }
+      checkOutput(o.output, DUMP_OUTPUT, o);
       const trace = openTraceReporting(path);
       try {
         const n = trace.chunks.length;
-        if (k >= n) throw new CliError(`${path}: --chunk ${k}: the trace has ${n} chunk${n === 1 ? '' : 's'} (0..${n - 1})`);
-        writeAllSync(1, o.raw ? trace.chunkBytes(k) : chunkMessage(trace, k));
+        if (k >= n) throw new CliError(`${trace.path}: --chunk ${k}: the trace has ${n} chunk${n === 1 ? '' : 's'} (0..${n - 1})`);
+        writeOutputFile(o.output, DUMP_OUTPUT, o, (write) => { write(o.raw ? trace.chunkBytes(k) : chunkMessage(trace, k)); });
       } finally { trace.close(); }
     });
 }

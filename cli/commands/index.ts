@@ -21,6 +21,7 @@ import { register as fuzz } from './fuzz.js';
 import { register as shrink } from './shrink.js';
 import { register as sweep } from './sweep.js';
 import { register as worker } from './worker.js';
+import { register as completion } from './completion.js';
 
 export const commands: Register[] = [
   demo,
@@ -44,4 +45,5 @@ export const commands: Register[] = [
   shrink,
   sweep,
   worker,
+  completion,
 ];

@@ -7,9 +7,10 @@
  */
 import { Option, type Command } from 'commander';
 import {
-  formatBytes, EVENT_FAMILIES, EVENT_JSON_SCHEMA, assumptionsOf, formatAssumptions, formatTimeNs, openTrace, policyWithFixes, type TraceFile,
+  formatBytes, EVENT_FAMILIES, EVENT_JSON_SCHEMA, assumptionsOf, formatAssumptions, formatTimeNs, policyWithFixes, type TraceFile,
 } from '../../replayer/index.js';
 import { JSON_SCHEMAS, printJson, printText } from '../output.js';
+import { openTraceInput } from '../trace-input.js';
 
 function familyNameOf(n: number): string {
   const c = EVENT_FAMILIES[n];
@@ -45,7 +46,7 @@ export function infoJson(tr: TraceFile, deep?: DeepResult): object {
   const h = tr.header;
   return {
     schema: JSON_SCHEMAS.info,
-    event_schema: EVENT_JSON_SCHEMA,
+    eventSchema: EVENT_JSON_SCHEMA,
     path: tr.path,
     size: tr.size,
     containerVersion: tr.version,
@@ -123,13 +124,12 @@ export function register(program: Command): void {
     .addOption(new Option('--deep', 'decode every event (always done now)').hideHelp())
     .addHelpText('after', `
 Integrity: the index, every chunk's checksum, and every event decoded.
-Exit status: 0 intact, 1 damaged (the notices say what was recovered and what was lost), 2 unreadable.
 
 Examples:
   csftrace info demo.csft
   csftrace info demo.csft --json | jq .families`)
     .action((path: string, opts: { json?: boolean }) => {
-      const tr = openTrace(path);
+      const tr = openTraceInput(path);
       try {
         const deep = deepCheck(tr);
         if (opts.json) printJson(infoJson(tr, deep)); else printText(infoText(tr, deep));

@@ -7,6 +7,7 @@ import { appendNote, openTrace } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
 import { isSystemError, printNotice, printText, writeFailure } from '../output.js';
 import { indexOption } from './trim.js';
+import { STDIN_NAME } from '../trace-input.js';
 
 export function register(program: Command): void {
   program
@@ -19,6 +20,7 @@ export function register(program: Command): void {
 Example:
   csftrace note demo.csft --at 1234 "video player starves here: PROTM_PENDING never acked"`)
     .action((path: string, text: string, o: { at: string }) => {
+      if (path === STDIN_NAME) throw new CliError('note: the trace is modified in place: give its file, not - (standard input)');
       const at = indexOption('--at', o.at);
       if (text.trim() === '') throw new CliError('note: the text is empty');
       if (text.length > 4096) throw new CliError(`note: the text is ${text.length} characters (at most 4096)`);

@@ -13,10 +13,11 @@ import { applyOverrides, formatNs } from '../../hw-model/index.js';
 import { formatBytes } from '../../proto/index.js';
 import { serveTapes, traceHeaderFor } from '../../recorder/index.js';
 import { CliError } from '../errors.js';
-import { prepareInPlaceOutput, printText, traceOutput } from '../output.js';
+import { JSON_SCHEMAS, prepareInPlaceOutput, printText, safeJson, traceOutput } from '../output.js';
 import { progressLine } from './sim-progress.js';
 import { checkPolicyFixes, loadScenarioArg, scenarioOptions, scenarioOverrides, type ScenarioFlags } from './simulate.js';
 import type { RecordWorkerData, RecordWorkerMessage } from './record-worker.js';
+import { requireLz4Addon } from '../../proto/index.js';
 
 interface RecordFlags extends ScenarioFlags {
   scenario: string;
@@ -74,6 +75,7 @@ Examples:
   csftrace record --scenario stress -o - | gzip > stress.csft.gz
   csftrace info demo.csft && csftrace events demo.csft --limit 20`)
     .action(async (opts: RecordFlags) => {
+      requireLz4Addon();
       const overrides = scenarioOverrides(opts);
       const chunkEvents = chunkEventsOption(opts.chunkEvents);
       const loaded = loadScenarioArg(opts.scenario);
@@ -138,11 +140,11 @@ Examples:
       // with the trace on standard output, the summary goes to stderr
       const say = (text: string): void => { if (toStdout) process.stderr.write(text); else printText(text); };
       if (opts.json) {
-        say(JSON.stringify({
-          path: opts.output, scenario: config.name, seed: config.seed, policy: config.driver.protmPolicy,
+        say(safeJson({
+          schema: JSON_SCHEMAS.record, path: opts.output, scenario: config.name, seed: config.seed, policy: config.driver.protmPolicy,
           events: msg.events, bytes: msg.bytes, bytesPerEvent: +bpe.toFixed(3), chunks: msg.chunks,
           lastTimeNs: msg.lastTimeNs, durationNs: config.duration, stopped: signal ?? null,
-        }, null, 2) + '\n');
+        }, 2) + '\n');
       } else {
         say(`recorded ${toStdout ? 'stdout' : opts.output}: ${config.name} seed ${config.seed} policy ${config.driver.protmPolicy}, ` +
           `${msg.events.toLocaleString('en-US')} events in ${msg.chunks} chunks, ${formatBytes(msg.bytes)} (${bpe.toFixed(2)} B/event), ` +

@@ -10,6 +10,8 @@ import type { Command } from 'commander';
 import { diffReport, diffTraces, fileHasWriter, renderDiffText, resolvePosition } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
 import { escapeStrings, printText } from '../output.js';
+import { useColor } from '../color.js';
+import { STDIN_NAME } from '../trace-input.js';
 
 /**
  * Opens a trace for the UI, waiting up to `waitMs` for a recording that has just started to write
@@ -88,6 +90,7 @@ Examples:
 A position past the end (--at 99999, --at 99s, #ev=99999) opens at the last event, and the
 status bar says so.`)
     .action(async (arg: string, opts: { at?: string; diff?: string; summary?: boolean; follow?: boolean; reasons?: boolean }) => {
+      if (arg === STDIN_NAME || opts.diff === STDIN_NAME) throw new CliError('replay: give the trace as a file, not - (standard input is the terminal the UI reads its keys from)');
       // The TUI (and blessed) load only for the commands that need them: other commands start faster.
       const { diffApiWith, diffComposer, openReplay, replayApi, runTui, summaryText } = await import('../../tui/index.js');
       const main = parseTraceArg(arg);
@@ -129,7 +132,7 @@ status bar says so.`)
         const b = openReplay(other);
         try {
           if (!tty || opts.summary) {
-            const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+            const color = useColor(process.stdout);
             const report = diffReport(diffTraces(trace, b.trace, { reasons: opts.reasons }), { reasons: opts.reasons });
             process.stdout.write(`csftrace replay --diff: ${tty ? "--summary" : "not a terminal"}, so the text of \`csftrace diff\` instead of the UI\n`);
             process.stdout.write(renderDiffText(escapeStrings(report), { color }).join('\n') + '\n');

@@ -4,7 +4,7 @@
  * `--assumptions` the firmware assumptions with their alternatives.
  */
 import type { Command } from 'commander';
-import { printJson, printText } from '../output.js';
+import { JSON_SCHEMAS, printJson, printText } from '../output.js';
 import {
   DEFAULT_SCENARIO, FW_ASSUMPTION_SPECS, FW_FIXED_GUESSES, findBuiltin, listBuiltins, loadBuiltin,
 } from '../../hw-model/index.js';
@@ -35,7 +35,7 @@ Start your own: csftrace scenarios --show ${DEFAULT_SCENARIO} > mine.yaml && csf
     .action((opts: { show?: string; json?: boolean; assumptions?: boolean }) => {
       if (opts.assumptions) {
         if (opts.json) {
-          process.stdout.write(JSON.stringify({ assumptions: FW_ASSUMPTION_SPECS, fixed: FW_FIXED_GUESSES }, null, 2) + '\n');
+          printJson({ schema: JSON_SCHEMAS.assumptions, assumptions: FW_ASSUMPTION_SPECS, fixed: FW_FIXED_GUESSES });
           return;
         }
         process.stdout.write(formatAssumptionTable());
@@ -48,7 +48,7 @@ Start your own: csftrace scenarios --show ${DEFAULT_SCENARIO} > mine.yaml && csf
       }
       const list = listBuiltins();
       if (opts.json) {
-        printJson(list.map((s) => ({ ...s, default: s.name === DEFAULT_SCENARIO })));
+        printJson({ schema: JSON_SCHEMAS.scenarios, scenarios: list.map((s) => ({ ...s, default: s.name === DEFAULT_SCENARIO })) });
         return;
       }
       const w = Math.max(...list.map((s) => s.name.length));

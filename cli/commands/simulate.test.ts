@@ -32,8 +32,9 @@ test('csftrace scenarios: one line per built-in; --show prints YAML; --json; --a
   assert.match(noHeap.out, /^ {4}protected_group: false$/m);
   assert.match(noHeap.out, /^ {2}heap_policy: disabled$/m);
   const json = JSON.parse(run(['scenarios', '--json']).out);
-  assert.equal(json.length, 13);
-  assert.equal(json[0].default, true);
+  assert.equal(json.schema, 'csftrace.scenarios/1');
+  assert.equal(json.scenarios.length, 13);
+  assert.equal(json.scenarios[0].default, true);
   // --assumptions: every firmware assumption with its default first, the alternatives and why.
   const as = run(['scenarios', '--assumptions']);
   assert.equal(as.code, 0, as.err);

@@ -16,7 +16,7 @@ import {
   type ConsequenceSet,
 } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
-import { printJson, printText } from '../output.js';
+import { JSON_SCHEMAS, printJson, printText } from '../output.js';
 import { progressLine } from './sim-progress.js';
 
 /** A scenario file's text; bytes that are not UTF-8 are refused (naming the first one). */
@@ -203,11 +203,14 @@ Built-ins: csftrace scenarios`)
       if (opts.json) {
         const { config, ...rest } = res;
         printJson({
+          schema: JSON_SCHEMAS.simulate,
           scenario: config.name, source: loaded.source, seed: config.seed, policy: config.driver.protmPolicy,
           heapPolicy: config.driver.heapPolicy, heapNameSource: config.driver.heapNameSource, durationNs: config.duration,
           reviewFixes: formatReviewFixes(reviewFixesOf(config.driver.protmPolicy, config.driver.reviewFixes)),
           firmware: config.firmware,
           ...rest,
+          // family names as csftrace.proto's Event.body fields name them, as in info --json and event JSON
+          summary: { ...rest.summary, families: rest.summary.families.map((f) => ({ ...f, family: f.family.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`) })) },
           metrics: { apps: Object.fromEntries(metrics.apps), groups: Object.fromEntries(metrics.groups) },
         });
       } else {

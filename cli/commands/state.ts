@@ -40,12 +40,12 @@ Examples:
     .action((path: string, opts: StateFlags) => {
       const tr = openTraceReporting(path);
       try {
-        const at = atOption(tr, path, opts.at);
+        const at = atOption(tr, tr.path, opts.at);
         const r = Replayer.open(tr);
         const s = r.stateAt(at);
         const ev = at >= 0 ? tr.event(at) : undefined;
         if (opts.json) {
-          printJson({ schema: JSON_SCHEMAS.state, trace: path, index: at, t: s.t, event: ev ? eventToJson(ev, at) : null, state: s });
+          printJson({ schema: JSON_SCHEMAS.state, trace: tr.path, index: at, t: s.t, event: ev ? eventToJson(ev, at) : null, state: s });
           return;
         }
         let tables = renderState(s);
@@ -56,7 +56,7 @@ Examples:
           for (const w of want) if (!known.includes(w)) throw new CliError(`--only: unknown table "${w}" (one of ${known.join(', ')})`);
           tables = tables.filter((t) => want.includes(key(t.title)));
         }
-        const head = ev ? `state of ${path} after ${formatEvent(ev, at)}` : `state of ${path} before the first event`;
+        const head = ev ? `state of ${tr.path} after ${formatEvent(ev, at)}` : `state of ${tr.path} before the first event`;
         printText(`${head}\n${at >= 0 ? `(event ${at + 1} of ${tr.eventCount}, ${formatTimeNs(s.t)})` : `(${tr.eventCount} events)`}\n\n${formatTables(tables)}`);
       } finally {
         tr.close();

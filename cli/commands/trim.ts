@@ -7,7 +7,7 @@ import {
   aroundWindow, parseTimeText, rangeWindow, trimTrace, type TraceFile, type TrimWindow,
 } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
-import { printJson, printText, STDOUT_NAME, traceOutput, writeOutputFile, openTraceReporting } from '../output.js';
+import { JSON_SCHEMAS, printJson, printText, STDOUT_NAME, traceOutput, writeOutputFile, openTraceReporting } from '../output.js';
 import { sameFile } from './sim-progress.js';
 
 /** An event index option: 1234 or #1234. */
@@ -62,9 +62,9 @@ Examples:
         const r = result!;
         const toStdout = o.output === STDOUT_NAME;
         if (o.json && !toStdout) {
-          printJson({ output: o.output, bytes, events: r.events, from: r.window.from, to: r.window.to, range: r.range, notes: r.notesKept });
+          printJson({ schema: JSON_SCHEMAS.trim, output: o.output, bytes, events: r.events, from: r.window.from, to: r.window.to, range: r.range, notes: r.notesKept });
         } else if (!toStdout) {
-          printText(`${o.output}: events ${r.window.from}..${r.window.to} of ${path} (${r.events} events, ${bytes} bytes)\n`);
+          printText(`${o.output}: events ${r.window.from}..${r.window.to} of ${trace.path} (${r.events} events, ${bytes} bytes)\n`);
         }
       } finally { trace.close(); }
     });

@@ -29,7 +29,7 @@ Examples:
         const d = r.firstDifference;
         if (opts.json) {
           printJson({
-            schema: JSON_SCHEMAS.verify, trace: path, identical: r.identical, compared: r.compared, recordedEvents: r.recordedEvents, notes: r.notes,
+            schema: JSON_SCHEMAS.verify, trace: tr.path, identical: r.identical, compared: r.compared, recordedEvents: r.recordedEvents, notes: r.notes,
             firstDifference: d ? {
               index: d.index, fields: d.fields,
               recorded: d.recorded ? eventToJson(d.recorded, d.index) : null,
@@ -37,15 +37,15 @@ Examples:
             } : null,
           });
         } else if (r.identical) {
-          printText(`${path}: identical (${r.recordedEvents.toLocaleString('en-US')} events)\n`);
+          printText(`${tr.path}: identical (${r.recordedEvents.toLocaleString('en-US')} events)\n`);
         } else if (d) {
-          const lines = [`${path}: differs at event #${d.index} (${r.compared > 0 ? `${(d.recorded ? r.compared - 1 : r.compared).toLocaleString('en-US')} events equal before it` : 'first event'})`];
+          const lines = [`${tr.path}: differs at event #${d.index} (${r.compared > 0 ? `${(d.recorded ? r.compared - 1 : r.compared).toLocaleString('en-US')} events equal before it` : 'first event'})`];
           lines.push(`  recorded:     ${d.recorded ? formatEvent(d.recorded, d.index) : '(none: the recording ends here)'}`);
           lines.push(`  re-simulated: ${d.simulated ? formatEvent(normalizeEventInit(d.simulated), d.index) : '(none: the re-simulation ends here)'}`);
           if (d.fields.length) lines.push(`  differing:    ${d.fields.join(', ')}`);
           printText(lines.join('\n') + '\n');
         }
-        for (const n of r.notes) printNotice(`${path}: note: ${n}`);
+        for (const n of r.notes) printNotice(`${tr.path}: note: ${n}`);
         if (!r.identical) process.exitCode = 1;
       } finally {
         bar.clear();

@@ -4,7 +4,8 @@
  */
 export * from './format.js';
 export { crc32 } from './crc32.js';
-export { lz4Bound, lz4Compress, lz4Decompress } from './lz4-block.js';
+export { lz4Bound, lz4Compress, lz4CompressLocal, lz4Decompress, lz4NativeLoaded, requireLz4Addon, Lz4AddonMissing } from './lz4-block.js';
+export { lz4CompressJs, lz4DecompressJs, lz4BoundJs } from './lz4-js.js';
 export { ContainerWriter, ChunkEncoder, FrameSealer, timeGoesBackwards, encodeContainer, encodeContainerStart, encodeFrame, encodeTrailer, encodePreamble, type ContainerWriterOptions, type Compression } from './writer.js';
 export {
   openContainer, readChunkBytes, decodeChunkEvents, decodeChunkRange, forEachChunkEvent, causeFixer,

@@ -2,8 +2,12 @@
  * LZ4 block compression through the `lz4` package's native binding (LZ4_compress_default,
  * LZ4_compress_HC at LZ4_HC_LEVEL, LZ4_decompress_safe). Decompression is always bounded by the
  * output buffer the caller sizes from a capped raw size, so a hostile block cannot grow memory.
+ * Without the addon (not built, or CSFTRACE_LZ4=js) every reader decompresses with lz4-js.ts and
+ * in-memory data (lz4CompressLocal) is compressed there too; writing a trace needs the addon
+ * (Lz4AddonMissing, one line saying how to build it).
  */
 import { createRequire } from 'node:module';
+import { lz4BoundJs, lz4CompressJs, lz4DecompressJs } from './lz4-js.js';
 
 /** The native addon's block functions (the package's `encodeBlock*` are these, minus the level). */
 interface NativeLz4 {
@@ -27,7 +31,8 @@ export const LZ4_HC_LEVEL = 4;
  * worker), and its `encodeBlockHC` cannot pass a level. The package's pure-JS fallback has no HC at
  * all (it would write different bytes), so without the addon compression fails with a clear error.
  */
-function loadLz4(): NativeLz4 {
+function loadLz4(): NativeLz4 | undefined {
+  if (process.env.CSFTRACE_LZ4 === 'js') return undefined;
   const req = createRequire(import.meta.url);
   for (const at of ['lz4/build/Release/lz4.node', 'lz4/build/Debug/lz4.node']) {
     try {
@@ -35,13 +40,31 @@ function loadLz4(): NativeLz4 {
       if (typeof b.compress === 'function' && typeof b.compressHCLimited === 'function' && typeof b.uncompress === 'function' && typeof b.compressBound === 'function') return b;
     } catch { /* not built there */ }
   }
-  throw new Error('the lz4 package\'s native addon is not built (run npm ci)');
+  return undefined;
 }
 
 const lz4 = loadLz4();
 
-/** Worst-case compressed size of `size` input bytes. */
-export function lz4Bound(size: number): number { return lz4.compressBound(size); }
+/** True when the lz4 native addon is loaded (traces can be written); false: reading only. */
+export const lz4NativeLoaded = lz4 !== undefined;
+
+/** Writing a trace without the lz4 native addon: a user-facing error saying how to get it. */
+export class Lz4AddonMissing extends Error {
+  readonly userFacing = true;
+  readonly code = 'E_LZ4_ADDON';
+  constructor() {
+    super('writing a trace needs the lz4 package\'s native addon, which is not built here (reading works without it): run `npm rebuild lz4` (needs a C++ compiler and python3) or `npm ci` in the package');
+    this.name = 'Lz4AddonMissing';
+  }
+}
+
+/** Throws Lz4AddonMissing unless the addon is loaded: commands that write traces call it first. */
+export function requireLz4Addon(): void {
+  if (lz4 === undefined) throw new Lz4AddonMissing();
+}
+
+/** Worst-case compressed size of `size` input bytes (LZ4_COMPRESSBOUND). */
+export function lz4Bound(size: number): number { return lz4 ? lz4.compressBound(size) : lz4BoundJs(size); }
 
 /**
  * Compresses `input` into `output` (at least lz4Bound(input.length) bytes), with lz4 HC at
@@ -50,6 +73,7 @@ export function lz4Bound(size: number): number { return lz4.compressBound(size);
  */
 export function lz4Compress(input: Uint8Array, output: Uint8Array, hc = false): number {
   if (input.length === 0) { output[0] = 0; return 1; }
+  if (lz4 === undefined) throw new Lz4AddonMissing();
   const n = hc ? lz4.compressHCLimited(input, output, output.length, LZ4_HC_LEVEL) : lz4.compress(input, output);
   if (!(n > 0)) throw new Error(`lz4 compression failed (${n})`);
   return n;
@@ -62,5 +86,14 @@ export function lz4Compress(input: Uint8Array, output: Uint8Array, hc = false): 
 export function lz4Decompress(input: Uint8Array, output: Uint8Array): number {
   if (input.length === 1 && input[0] === 0) return 0;
   if (output.length === 0) return input.length === 0 ? 0 : -1;
-  return lz4.uncompress(input, output);
+  return lz4 ? lz4.uncompress(input, output) : lz4DecompressJs(input, output);
+}
+
+/**
+ * Compresses data that stays in this process (the replayer's keyframes): lz4 fast through the addon,
+ * or lz4-js.ts without it. `output` holds at least lz4Bound(input.length) bytes.
+ */
+export function lz4CompressLocal(input: Uint8Array, output: Uint8Array): number {
+  if (input.length === 0) { output[0] = 0; return 1; }
+  return lz4 ? lz4Compress(input, output) : lz4CompressJs(input, output);
 }
