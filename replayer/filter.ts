@@ -20,7 +20,7 @@ import {
   FwIfaceNames, FwReqKindNames, GpuModeNames, GroupStateKindNames, HeapKindNames, HeapOpNames,
   HeapPurposeNames, IoctlArgsCases, IoctlCmdNames, IrqLineNames, JobPhaseNames, LogLevelNames,
   ModeSwitchCauseNames, ProbeStageNames, ProcessOpNames, ProtmVerdictNames, Reader, ResetCauseNames,
-  ResetKindNames, ResetPhaseNames, SchedRuleNames, SlotActionNames, TickTriggerNames, WatchdogOpNames,
+  ResetKindNames, ResetPhaseNames, SchedRuleNames, SlotActionNames, TickTriggerNames, WatchdogOpNames, EglOpNames,
   ERRNO_BY_NAME, FwIface, decodeEvent, encodeEvent, Writer, type Event, type EventFamily,
 } from '../proto/index.js';
 import { lookupFwName } from './fw-bits.js';
@@ -59,6 +59,7 @@ const MESSAGE_NAMES: Readonly<Record<EventFamily, string[]>> = {
   groupState: ['GroupState'], queueState: ['QueueState'], job: ['Job'], fault: ['Fault'], reset: ['Reset'],
   probe: ['Probe'], log: ['Log'], doorbell: ['Doorbell'], mmu: ['MmuCommand', 'mmu_command'], process: ['Process'],
   watchdog: ['Watchdog'],
+  egl: ['EglCall', 'egl_call'],
 };
 
 const FAMILY_ALIASES: ReadonlyMap<string, EventFamily> = (() => {
@@ -91,6 +92,7 @@ const ENUM_BY_FIELD: Readonly<Record<string, Names>> = {
   'mode': GpuModeNames, 'action': SlotActionNames, 'blocked': BlockedReasonNames, 'job.phase': JobPhaseNames,
   'reset.phase': ResetPhaseNames, 'stage': ProbeStageNames, 'level': LogLevelNames, 'purpose': HeapPurposeNames,
   'devQuery.type': DevQueryTypeNames,
+  'egl.op': EglOpNames,
 };
 
 function enumFor(scope: string, field: string): Names | undefined {

@@ -14,10 +14,12 @@ import { memoryHandler } from './handlers/memory.js';
 import { processHandler } from './handlers/process.js';
 import { schedHandler } from './handlers/sched.js';
 import { slotsHandler } from './handlers/slots.js';
+import { platformHandler } from './handlers/platform.js';
 import type { ReplayState } from './state.js';
 
 /** Every handler, in application order (processes first: others look owners and fds up). */
-export const HANDLERS: readonly Handler[] = [processHandler, deviceHandler, fwHandler, slotsHandler, schedHandler, memoryHandler];
+export const HANDLERS: readonly Handler[] = [processHandler, deviceHandler, fwHandler, slotsHandler, schedHandler, memoryHandler,
+  platformHandler];
 
 type HandleFn = Handler['handleEvent'];
 const DISPATCH: HandleFn[][] = (() => {

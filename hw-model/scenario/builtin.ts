@@ -5,6 +5,7 @@
  */
 import type { ScenarioConfig } from '../contract.js';
 import { ScenarioError, parseScenario, suggest } from './loader.js';
+import { HEAP_BUILTINS } from './builtin-heaps.js';
 
 export interface BuiltinScenario {
   name: string;
@@ -260,6 +261,7 @@ export const BUILTIN_SCENARIOS: readonly BuiltinScenario[] = [
   { name: 'watchdog-ping-in-protm', text: WATCHDOG_PING_IN_PROTM },
   { name: 'stress', text: STRESS },
   { name: 'protm-pending-no-heap', text: PROTM_PENDING_NO_HEAP },
+  ...HEAP_BUILTINS,
 ];
 
 export const DEFAULT_SCENARIO = 'drm-video-over-ui';

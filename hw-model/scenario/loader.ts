@@ -125,6 +125,9 @@ function buildScenario(ctx: Ctx, top: Fields, sections: Record<string, Node | nu
     }
     driver.reviewFixes = fixes;
   }
+  if (driver.heapNameState === 'no-value' && driver.heapNameSource !== 'dt') {
+    throw new ScenarioError(ctx.file, driverFields.lines.heap_name_state, 'driver.heap_name_state', 'no-value is a DT property without a value: it needs heap_name_source: dt');
+  }
   const firmware = { ...DEFAULT_FW_ASSUMPTIONS, ...section(ctx, sections.firmware, 'firmware', FIRMWARE_SPEC).values } as FwAssumptions;
 
   const heaps = readHeaps(ctx, sections.heaps, driver);

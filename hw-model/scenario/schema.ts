@@ -15,6 +15,7 @@
  */
 import {
   APP_KINDS, FAULT_KINDS, GROUP_PRIORITIES, HEAP_KINDS, HEAP_NAME_SOURCES, HEAP_POLICIES, PROTM_POLICIES,
+  HEAP_LIFETIMES, HEAP_NAME_STATES,
   type AppKind, type DriverConfig, type GpuConfig, type GroupPriorityName, type HeapKindName,
 } from '../contract.js';
 import { FW_ASSUMPTION_SPECS } from '../firmware/index.js';
@@ -76,6 +77,10 @@ export const DRIVER_SPEC = {
   job_timeout: { type: 'duration', prop: 'jobTimeout', min: ms(10), max: sec(600) },
   // "all", "none" or a comma-separated list of REVIEW_FIXES (checked by the loader).
   review_fixes: { type: 'string', prop: 'reviewFixes', maxLen: 256 },
+  heap_lifetime: { type: 'enum', prop: 'heapLifetime', values: HEAP_LIFETIMES },
+  heap_name_state: { type: 'enum', prop: 'heapNameState', values: HEAP_NAME_STATES },
+  second_gpu: { type: 'bool', prop: 'secondGpu' },
+  second_gpu_heap_name: { type: 'string', prop: 'secondGpuHeapName', maxLen: 64 },
 } as const satisfies ObjectSpec;
 
 /** `firmware:` one key per firmware assumption (firmware/assumptions.ts), snake_case as in the registry. */
