@@ -136,6 +136,10 @@ export interface AppConfig {
   queues: number;              // queues in the group (1..)
   buffers: number;             // protected buffers from the heap (video-player)
   heap: string;                // heap the app allocates from (video-player: the protected heap)
+  /** The app's EGL calls are traced (EglCall events), as under an EGL call tracer; the ioctls are the same. */
+  egl?: boolean;
+  /** The app also makes a protected surface current in its normal context (EGL_BAD_ACCESS), then goes on without it. */
+  eglMixedSurfaces?: boolean;
 }
 
 export const FAULT_KINDS = [

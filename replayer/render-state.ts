@@ -175,7 +175,7 @@ function platformTables(s: ReplayState): StateTable[] {
     title: `EGL contexts${p.eglErrors ? ` (${p.eglErrors} errors, last ${p.lastEglError ? `${p.lastEglError.error} from ${strip(p.lastEglError.op, 'EGL_')} of pid ${p.lastEglError.pid} at ${at(p.lastEglError.idx)}` : '-'})` : ''}`,
     header: ['pid', 'context', 'protected', 'group', 'draw', 'surfaces', 'protected surfaces', 'errors', 'last error', 'event'],
     rows: Object.values(p.egl).sort((a, b) => a.pid - b.pid || a.context - b.context).map((c) => [
-      String(c.pid), String(c.context), yn(c.protected), c.group ? String(c.group) : '-', c.draw ? String(c.draw) : '-',
+      String(c.pid), c.context ? String(c.context) : '-', yn(c.protected), c.group ? String(c.group) : '-', c.draw ? String(c.draw) : '-',
       String(c.surfaces), String(c.protectedSurfaces), String(c.errors), c.lastError || '-', at(c.idx),
     ]),
   });

@@ -249,10 +249,10 @@ export interface GpuProbeRec {
   idx: number;
 }
 
-/** An EGL context of an app (EGL_EXT_protected_content model). */
+/** An app's EGL (EGL_EXT_protected_content model): its current context and its surfaces. */
 export interface EglContextRec {
   pid: number;
-  context: number;
+  context: number;           // its context (0 = none: not created yet, destroyed or lost)
   protected: boolean;
   group: number;             // the panthor group behind it (0 = none yet)
   draw: number;              // current draw surface (0 = none)
@@ -269,7 +269,7 @@ export interface PlatformState {
   heapsReleased: Record<string, number>;
   /** Heap removals refused with -EBUSY (heap_lifetime: pinned). */
   heapRemovalsRefused: number;
-  egl: Record<string, EglContextRec>;             // key "pid:context"
+  egl: Record<string, EglContextRec>;             // key pid
   eglErrors: number;
   lastEglError: { pid: number; op: string; error: string; idx: number } | null;
 }

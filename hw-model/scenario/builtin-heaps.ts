@@ -83,7 +83,7 @@ apps:
 `;
 }
 
-export const EGL_PROTECTED = `\
+const EGL_PROTECTED = `\
 name: egl-protected
 description: Apps on the EGL_EXT_protected_content layer; a browser makes a protected video surface current in its normal context (EGL_BAD_ACCESS)
 duration: 2s
@@ -116,5 +116,5 @@ export const HEAP_BUILTINS: readonly { name: string; text: string }[] = [
   { name: 'heap-remove-revoke', text: heapRemove('heap-remove-revoke', 'revoke', 'revoke, a removed heap refuses allocations with -ENODEV') },
   { name: 'two-gpus-dt', text: twoGpus('two-gpus-dt', 'dt', 'a DT property per GPU') },
   { name: 'two-gpus-module-param', text: twoGpus('two-gpus-module-param', 'module-param', 'one module parameter for both, GPU 0 waits for the heap of GPU 1') },
-  // EGL_PROTECTED_PENDING
+  { name: 'egl-protected', text: EGL_PROTECTED },
 ];

@@ -216,6 +216,11 @@ function readApps(ctx: Ctx, node: Node | null | undefined, driver: DriverConfig,
       buffers: (v.buffers as number | undefined) ?? d.buffers,
       heap: (v.heap as string | undefined) ?? (prot ? (driver.protectedHeapName || 'protected') : 'system'),
     };
+    if (v.egl !== undefined) app.egl = v.egl as boolean;
+    if (v.eglMixedSurfaces !== undefined) {
+      app.eglMixedSurfaces = v.eglMixedSurfaces as boolean;
+      if (app.eglMixedSurfaces && app.protected) throw new ScenarioError(ctx.file, f.lines.egl_mixed_surfaces, `${path}.egl_mixed_surfaces`, 'the mixed case is a normal context: not with protected: true');
+    }
     if (app.stop <= app.start) throw new ScenarioError(ctx.file, f.lines.stop ?? f.lines.start, `${path}.stop`, 'must be later than start');
     if (app.queues > gpu.streamNum) {
       throw new ScenarioError(ctx.file, f.lines.queues, `${path}.queues`, `out of range: ${app.queues} (a group has at most gpu.stream_num = ${gpu.streamNum} queues)`);

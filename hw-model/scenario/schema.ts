@@ -103,6 +103,8 @@ export const APP_SPEC = {
   queues: { type: 'int', prop: 'queues', min: 1, max: 8 },
   buffers: { type: 'int', prop: 'buffers', min: 0, max: 64 },
   heap: { type: 'string', prop: 'heap', maxLen: 64 },
+  egl: { type: 'bool', prop: 'egl' },
+  egl_mixed_surfaces: { type: 'bool', prop: 'eglMixedSurfaces' },
 } as const satisfies ObjectSpec;
 
 export const FAULT_SPEC = {

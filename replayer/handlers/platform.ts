@@ -67,25 +67,27 @@ export const platformHandler: Handler = {
       }
       case 'egl': {
         const e = b.value;
-        const key = `${e.pid}:${e.context}`;
+        const key = String(e.pid);
         const ok = e.error === 0 || e.error === EGL_SUCCESS;
-        let c = e.context ? p.egl[key] : undefined;
-        if (e.op === EglOp.EGL_CREATE_CONTEXT && ok && e.context) {
-          c = { pid: e.pid, context: e.context, protected: e.protectedContent, group: e.groupHandle, draw: 0, surfaces: 0,
-            protectedSurfaces: 0, errors: 0, lastError: '', idx: i };
+        let c = p.egl[key];
+        if (!c) {
+          c = { pid: e.pid, context: 0, protected: false, group: 0, draw: 0, surfaces: 0, protectedSurfaces: 0, errors: 0, lastError: '', idx: i };
           p.egl[key] = c;
         }
-        if (c) {
-          c.idx = i;
-          if (e.groupHandle) c.group = e.groupHandle;
-          if (e.op === EglOp.EGL_CREATE_SURFACE && ok) { c.surfaces++; if (e.protectedContent) c.protectedSurfaces++; }
-          if (e.op === EglOp.EGL_MAKE_CURRENT && ok) c.draw = e.draw;
-          if (e.op === EglOp.EGL_DESTROY_CONTEXT && ok) delete p.egl[key];
-        }
-        if (!ok) {
+        c.idx = i;
+        if (ok) {
+          switch (e.op) {
+            case EglOp.EGL_CREATE_CONTEXT: c.context = e.context; c.protected = e.protectedContent; c.group = e.groupHandle; c.draw = 0; break;
+            case EglOp.EGL_CREATE_SURFACE: c.surfaces++; if (e.protectedContent) c.protectedSurfaces++; break;
+            case EglOp.EGL_DESTROY_SURFACE: c.surfaces = Math.max(0, c.surfaces - 1); if (e.protectedContent) c.protectedSurfaces = Math.max(0, c.protectedSurfaces - 1); break;
+            case EglOp.EGL_MAKE_CURRENT: c.draw = e.draw; break;
+            case EglOp.EGL_DESTROY_CONTEXT: c.context = 0; c.protected = false; c.group = 0; c.draw = 0; break;
+            default: break;
+          }
+        } else {
           p.eglErrors++;
           p.lastEglError = { pid: e.pid, op: enumName(EglOpNames, e.op), error: eglErrorName(e.error), idx: i };
-          if (c) { c.errors++; c.lastError = eglErrorName(e.error); }
+          c.errors++; c.lastError = eglErrorName(e.error);
         }
         return;
       }
