@@ -106,6 +106,7 @@ apps:
     priority: medium
     fps: 30
     start: 300ms
+    stop: 1.8s
     egl: true
     egl_mixed_surfaces: true
 `;

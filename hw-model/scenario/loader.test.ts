@@ -160,6 +160,7 @@ test('every built-in parses, has a one-line description, and the required shapes
   assert.deepEqual(names, [
     'drm-video-over-ui', 'heap-missing-defer', 'heap-late-lazy-reset', 'userspace-dmabuf', 'protm-fault',
     'priority-inversion', 'watchdog-ping-in-protm', 'stress', 'protm-pending-no-heap',
+    'heap-remove-held', 'heap-remove-revoke', 'two-gpus-dt', 'two-gpus-module-param', 'egl-protected',
   ]);
   for (const { name, description } of listBuiltins()) {
     assert.ok(description.length > 10 && !description.includes('\n'), name);
