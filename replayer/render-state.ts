@@ -172,7 +172,8 @@ function platformTables(s: ReplayState): StateTable[] {
     ]),
   }];
   out.push({
-    title: `EGL contexts${p.eglErrors ? ` (${p.eglErrors} errors, last ${p.lastEglError ? `${p.lastEglError.error} from ${strip(p.lastEglError.op, 'EGL_')} of pid ${p.lastEglError.pid} at ${at(p.lastEglError.idx)}` : '-'})` : ''}`,
+    // A fixed title: the TUI files tables into tabs by their titles (tui/session.ts stateTabOf).
+    title: 'EGL contexts',
     header: ['pid', 'context', 'protected', 'group', 'draw', 'surfaces', 'protected surfaces', 'errors', 'last error', 'event'],
     rows: Object.values(p.egl).sort((a, b) => a.pid - b.pid || a.context - b.context).map((c) => [
       String(c.pid), c.context ? String(c.context) : '-', yn(c.protected), c.group ? String(c.group) : '-', c.draw ? String(c.draw) : '-',
