@@ -11,7 +11,6 @@ export {
   type DecisionLine, type DivergenceSide, type FirstDivergence, type HunkReport, type MetricsDelta, type Metrics,
 } from './diff/diff.js';
 export { renderDiffText, consequencesTable, formatTable, type TextTable } from './diff/render.js';
-export { devicesTable } from './diff/render.js';
 export { DiffNavigator, type HunkPosition, type DiffSide } from './diff/navigator.js';
 export { alignSequences, type Hunk, type Alignment } from './diff/myers.js';
 export { syntheticEvents, syntheticStream, syntheticHeader, type SyntheticOptions } from './diff/synthetic.js';

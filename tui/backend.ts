@@ -5,7 +5,7 @@
  * status bar (which group is on which slot, the GPU mode).
  */
 import {
-  Cursor, DiffNavigator, Replayer, consequencesTable, decisionLine, diffReport, diffTraces, familyName as replayerFamilyName, devicesTable,
+  Cursor, DiffNavigator, Replayer, consequencesTable, decisionLine, diffReport, diffTraces, familyName as replayerFamilyName,
   familyOf, eventFields, explainDecision, formatEvent, formatTimeNs, looksLikeTime, openTrace, parseTimeText, parseFilter, renderState, resolvePosition,
   type KeyframeBatch, type ReplayState, type TraceDiff, type TraceFile,
 } from '../replayer/index.js';
@@ -141,11 +141,6 @@ export interface DiffData {
   same: boolean;
 }
 
-/** The consequences table with the devices, heaps and app errors rows after it (A, B, = or ≠). */
-function withDevices(c: StateTable, d: StateTable): StateTable {
-  return { title: c.title, header: c.header, rows: [...c.rows, ...d.rows] };
-}
-
 /** The diff of two traces as DiffData (in the diff worker), and the full diff for its decision lines. */
 export function diffData(a: TraceFile, b: TraceFile, opts: DiffViewOptions = {}): { d: TraceDiff; data: DiffData } {
   const d = diffTraces(a, b, { reasons: opts.reasons });
@@ -156,7 +151,7 @@ export function diffData(a: TraceFile, b: TraceFile, opts: DiffViewOptions = {})
     data: {
       nav: { hunks: d.hunks, alignment: d.alignment, trackA: track(d.trackA), trackB: track(d.trackB), a: { eventCount: a.eventCount }, b: { eventCount: b.eventCount } },
       summary: diffSummary(report),
-      consequences: withDevices(consequencesTable(report), devicesTable(report)),
+      consequences: consequencesTable(report),
       same: d.same,
     },
   };
