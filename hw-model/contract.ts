@@ -47,6 +47,25 @@ export type HeapPolicy = (typeof HEAP_POLICIES)[number];
 export const HEAP_NAME_SOURCES = ['dt', 'module-param'] as const;
 export type HeapNameSource = (typeof HEAP_NAME_SOURCES)[number];
 
+/**
+ * What a heap's removal (module unload) does to the references others hold (reference §4.4, the
+ * lifetime debate): `kref` = the 2026 series 1/8 as posted (struct dma_heap is refcounted, nothing
+ * else: allocations through a held reference still reach the gone module's allocate op); `revoke` =
+ * what the review asks for (a removed heap refuses new allocations with -ENODEV; its private data
+ * outlives the last reference and the last buffer); `pinned` = heaps are never removed while used
+ * (the removal is refused with -EBUSY while a reference or a buffer is held).
+ */
+export const HEAP_LIFETIMES = ['kref', 'revoke', 'pinned'] as const;
+export type HeapLifetime = (typeof HEAP_LIFETIMES)[number];
+
+/**
+ * Whether the protected heap name is given (PROBE_HEAP_NAME): `set` = the DT property / module
+ * parameter holds `protected_heap_name` ("" allowed); `absent` = no property / no parameter;
+ * `no-value` = DT only, a property without a value (`protected-heap-name;`).
+ */
+export const HEAP_NAME_STATES = ['set', 'absent', 'no-value'] as const;
+export type HeapNameState = (typeof HEAP_NAME_STATES)[number];
+
 export const HEAP_KINDS = ['system', 'cma', 'protected-carveout', 'restricted-tee'] as const;
 export type HeapKindName = (typeof HEAP_KINDS)[number];
 
@@ -92,6 +111,14 @@ export interface DriverConfig {
    * panthor-2026, all for panthor-2026-reviewed). Only the 2026 policies take fixes.
    */
   reviewFixes?: readonly ReviewFix[];
+  /** Heap lifetime policy on removal (default `kref`, as posted). */
+  heapLifetime?: HeapLifetime;
+  /** Whether the heap name is given at all (default `set`). */
+  heapNameState?: HeapNameState;
+  /** A second panthor device probes beside the first (probe only: no FW, no apps). */
+  secondGpu?: boolean;
+  /** The second GPU's own DT property value (dt only; a module parameter applies to both). */
+  secondGpuHeapName?: string;
 }
 
 export interface AppConfig {
@@ -112,6 +139,10 @@ export interface AppConfig {
   queues: number;              // queues in the group (1..)
   buffers: number;             // protected buffers from the heap (video-player)
   heap: string;                // heap the app allocates from (video-player: the protected heap)
+  /** The app's EGL calls are traced (EglCall events), as under an EGL call tracer; the ioctls are the same. */
+  egl?: boolean;
+  /** The app also makes a protected surface current in its normal context (EGL_BAD_ACCESS), then goes on without it. */
+  eglMixedSurfaces?: boolean;
 }
 
 export const FAULT_KINDS = [

@@ -64,7 +64,8 @@ export function runModel(cfg: ScenarioConfig, opts: SimulateOptions = {}): Model
 
   const kernel = factory(sim, cfg);
   kernel.start();
-  const env = { gpu: cfg.gpu, userSuppliedProtmBuffers: cfg.driver.heapPolicy === 'userspace-dmabuf' };
+  const env = { gpu: cfg.gpu, userSuppliedProtmBuffers: cfg.driver.heapPolicy === 'userspace-dmabuf',
+    protectedHeapName: cfg.driver.protectedHeapName || 'protected' };
   const apps: AppModel[] = cfg.apps.map((a, i) => createApp(sim, kernel, a, FIRST_APP_PID + i, env));
   apps.forEach((app, i) => {
     const a = cfg.apps[i];

@@ -21,7 +21,7 @@ import {
   FwIfaceNames, FwReqKindNames, GpuModeNames, GroupStateKindNames, HeapKindNames, HeapOpNames,
   HeapPurposeNames, IoctlArgsCases, IoctlCmdNames, IrqLineNames, JobPhaseNames, LogLevelNames,
   ModeSwitchCauseNames, ProbeStageNames, ProcessOpNames, ProtmVerdictNames, Reader, ResetCauseNames,
-  ResetKindNames, ResetPhaseNames, SchedRuleNames, SlotActionNames, TickTriggerNames, WatchdogOpNames,
+  ResetKindNames, ResetPhaseNames, SchedRuleNames, SlotActionNames, TickTriggerNames, WatchdogOpNames, EglOpNames,
   ERRNO_BY_NAME, FwIface, decodeEvent, encodeEvent, Writer, type Event, type EventFamily,
 } from '../proto/index.js';
 import { lookupFwName } from './fw-bits.js';
@@ -60,6 +60,7 @@ const MESSAGE_NAMES: Readonly<Record<EventFamily, string[]>> = {
   probe: ['Probe'], log: ['Log'], doorbell: ['Doorbell'], mmu: ['MmuCommand', 'mmu_command'], process: ['Process'],
   watchdog: ['Watchdog'],
   pm: ['Pm', 'runtime_pm'],
+  egl: ['EglCall', 'egl_call'],
 };
 
 const FAMILY_ALIASES: ReadonlyMap<string, EventFamily> = (() => {
@@ -92,6 +93,7 @@ const ENUM_BY_FIELD: Readonly<Record<string, Names>> = {
   'mode': GpuModeNames, 'action': SlotActionNames, 'blocked': BlockedReasonNames, 'job.phase': JobPhaseNames,
   'reset.phase': ResetPhaseNames, 'stage': ProbeStageNames, 'level': LogLevelNames, 'purpose': HeapPurposeNames,
   'devQuery.type': DevQueryTypeNames,
+  'egl.op': EglOpNames,
 };
 
 function enumFor(scope: string, field: string): Names | undefined {

@@ -9,7 +9,7 @@ import {
   FwReqKindNames, FwAckKindNames, IrqLineNames, GpuModeNames, ModeSwitchCauseNames, TickTriggerNames,
   SlotActionNames, ProtmVerdictNames, SchedRuleNames, GroupStateKindNames, BlockedReasonNames,
   JobPhaseNames, FaultKindNames, ResetKindNames, ResetPhaseNames, ResetCauseNames, ProbeStageNames,
-  LogLevelNames, AsCommandNames, ProcessOpNames, WatchdogOpNames, PmOpNames, PmStateNames, PmOp, FwIface, IrqLine, ProtmVerdict,
+  LogLevelNames, AsCommandNames, ProcessOpNames, WatchdogOpNames, PmOpNames, PmStateNames, PmOp, EglOpNames, FwIface, IrqLine, ProtmVerdict,
   assertUnreachable, ERRNO_NAMES, type Event, type EventFamily, CSG_STATE_MASK, formatSize,
 } from '../proto/index.js';
 import { bitNames, stateName } from './fw-bits.js';
@@ -179,6 +179,7 @@ function describe(ev: Event): string {
       parts.push(v.callerPid ? `pid=${v.callerPid}` : 'kernel');
       if (v.groupHandle) parts.push(`group=${v.groupHandle}`);
       if (v.latencyNs) parts.push(`latency=${formatNs(v.latencyNs)}`);
+      if (v.device) parts.push(`gpu=${v.device}`);
       parts.push(`ret=${errnoName(v.result)}`, `ref=${v.refcount}`);
       return parts.join(' ');
     }
@@ -289,8 +290,10 @@ function describe(ev: Event): string {
     case 'probe': {
       const v = b.value;
       const parts = [name(ProbeStageNames, v.stage)];
-      // the heap name and where it came from matter at the start and at the lookup only
-      const early = v.stage === 0 || v.stage === 1 || v.stage === 2;
+      if (v.device) parts.push(`gpu=${v.device}`);
+      // the heap name and where it came from matter at the start, the name read and the lookup only
+      const early = v.stage === 0 || v.stage === 1 || v.stage === 2 || v.stage === 35 || v.stage === 36;
+      if (v.stage === 35) parts.push(v.nameSet ? `name="${v.heapName}"` : 'name unset');
       if (v.heapName && early) parts.push(`heap=${v.heapName}`);
       if (v.heapNameSource && early) parts.push(`from=${v.heapNameSource}`);
       if (v.attempt > 1 || (v.attempt && early)) parts.push(`attempt=${v.attempt}`);
@@ -335,6 +338,18 @@ function describe(ev: Event): string {
       if (v.gpuProtected) parts.push('GPU_PROTECTED');
       return parts.join(' ');
     }
+    case 'egl': {
+      const v = b.value;
+      const parts = [name(EglOpNames, v.op), `pid=${v.pid}`];
+      if (v.context) parts.push(`ctx=${v.context}`);
+      if (v.draw) parts.push(v.op === 2 ? `draw=${v.draw}` : `surface=${v.draw}`);
+      if (v.read) parts.push(`read=${v.read}`);
+      if (v.protectedContent) parts.push('EGL_PROTECTED_CONTENT_EXT');
+      if (v.groupHandle) parts.push(`group=${v.groupHandle}`);
+      if (v.buffers) parts.push(`buffers=${v.buffers}`);
+      parts.push(eglErrorName(v.error));
+      return parts.join(' ');
+    }
     case undefined: return '(unknown event: newer schema)';
     default: return assertUnreachable(b);
   }
@@ -375,6 +390,7 @@ export const ENUM_FIELDS: Readonly<Record<string, Readonly<Record<string, Names>
   process: { op: ProcessOpNames },
   watchdog: { op: WatchdogOpNames },
   pm: { op: PmOpNames, state: PmStateNames },
+  egl: { op: EglOpNames },
 };
 
 /**
@@ -546,8 +562,21 @@ export function eventTypeNames(ev: Event): string[] {
     case 'process': out.push(name(ProcessOpNames, b.value.op)); break;
     case 'watchdog': out.push(name(WatchdogOpNames, b.value.op)); break;
     case 'pm': out.push(name(PmOpNames, b.value.op), name(PmStateNames, b.value.state)); break;
+    case 'egl': out.push(name(EglOpNames, b.value.op), eglErrorName(b.value.error)); break;
     case 'doorbell': break;
     default: assertUnreachable(b);
   }
   return out;
+}
+
+/** EGL error codes (eglGetError) by value: the ones the EGL model returns. */
+export const EGL_ERROR_NAMES: Readonly<Record<number, string>> = {
+  0x3000: 'EGL_SUCCESS', 0x3001: 'EGL_NOT_INITIALIZED', 0x3002: 'EGL_BAD_ACCESS', 0x3003: 'EGL_BAD_ALLOC',
+  0x3004: 'EGL_BAD_ATTRIBUTE', 0x3006: 'EGL_BAD_CONTEXT', 0x3009: 'EGL_BAD_MATCH', 0x300d: 'EGL_BAD_SURFACE',
+};
+
+/** "EGL_BAD_ACCESS" for 0x3002; "EGL error 0x..." for others (0 reads as EGL_SUCCESS: proto3 default). */
+export function eglErrorName(e: number): string {
+  if (e === 0) return 'EGL_SUCCESS';
+  return EGL_ERROR_NAMES[e] ?? `EGL error 0x${e.toString(16)}`;
 }

@@ -108,7 +108,7 @@ export function renderState(s: ReplayState): StateTable[] {
     rows: sortedValues(s.heaps).map((h) => [
       h.name, strip(h.kind, 'HEAP_'), String(h.refcount), formatBytesShort(h.allocated), h.capacity ? formatBytesShort(h.capacity) : 'unbounded',
       String(h.allocations), String(h.failedAllocs), h.capacity ? `${(h.fragmentation * 100).toFixed(1)}%` : '-',
-      h.teeCalls ? `${h.teeCalls} (${formatNs(h.teeNs)})` : '0', h.removed ? 'removed' : 'present',
+      h.teeCalls ? `${h.teeCalls} (${formatNs(h.teeNs)})` : '0', heapState(s, h.name, h.removed),
     ]),
   });
 
@@ -144,7 +144,38 @@ export function renderState(s: ReplayState): StateTable[] {
       Object.keys(p.fds).map((fd) => `${fd}:${p.fds[fd].path}`).join(' ') || '-', String(p.ioctls), String(p.ioctlErrors), at(p.idx),
     ]),
   });
+  tables.push(...platformTables(s));
   return tables;
+}
+
+/** A heap's row state: present, removed (module gone, references held) or freed (last kref dropped). */
+function heapState(s: ReplayState, name: string, removed: boolean): string {
+  const freed = Object.prototype.hasOwnProperty.call(s.platform.heapsReleased, name) ? s.platform.heapsReleased[name] : -1;
+  if (freed >= 0) return `freed at ${at(freed)}`;
+  return removed ? 'removed' : 'present';
+}
+
+/** Every GPU's probe outcome (a second GPU only probes) and the apps' EGL contexts. */
+function platformTables(s: ReplayState): StateTable[] {
+  const p = s.platform;
+  const out: StateTable[] = [{
+    title: 'GPU probes',
+    header: ['gpu', 'outcome', 'heap name', 'from', 'protected heap', 'attempts', 'defers', 'last stage', 'result', 'event'],
+    rows: sortedValues(p.gpus).map((g) => [
+      String(g.device), g.outcome, g.nameSet ? `"${g.heapName}"` : '(not given)', g.nameSource || '-', g.protectedHeap || 'none',
+      String(g.attempts), String(g.defers), strip(g.stage, 'PROBE_'), String(g.result), at(g.idx),
+    ]),
+  }];
+  out.push({
+    // A fixed title: the TUI files tables into tabs by their titles (tui/session.ts stateTabOf).
+    title: 'EGL contexts',
+    header: ['pid', 'context', 'protected', 'group', 'draw', 'surfaces', 'protected surfaces', 'errors', 'last error', 'event'],
+    rows: Object.values(p.egl).sort((a, b) => a.pid - b.pid || a.context - b.context).map((c) => [
+      String(c.pid), c.context ? String(c.context) : '-', yn(c.protected), c.group ? String(c.group) : '-', c.draw ? String(c.draw) : '-',
+      String(c.surfaces), String(c.protectedSurfaces), String(c.errors), c.lastError || '-', at(c.idx),
+    ]),
+  });
+  return out;
 }
 
 /** Lays tables out as aligned plain text (two spaces between columns). */

@@ -6,9 +6,10 @@ import { UserError } from '../proto/index.js';
 import { FAMILY_COUNT, LIMITS, type StateSnapshot } from '../proto/index.js';
 import type {
   BoRec, Counters, DeviceState, DmaBufRec, FdRec, FwPending, FwState, FwWord, GroupRec, HeapRec, ProcessRec, QueueRec,
-  ReplayState, SchedState, SlotState, VmRec,
+  ReplayState, SchedState, SlotState, VmRec, PlatformState, GpuProbeRec, EglContextRec,
 } from './state.js';
 import { initialPmState } from './handlers/pm.js';
+import { initialPlatform } from './handlers/platform.js';
 
 export const SNAPSHOT_ENCODING_JSON = 1;
 
@@ -37,6 +38,8 @@ export function decodeStateSnapshot(snap: StateSnapshot, where = 'trace'): Repla
     throw new SnapshotError(`${where}: state snapshot is not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
   upgradeSnapshot(s);
+  // Snapshots written before the platform slice existed replay with an empty one.
+  if (isPlainObject(s) && !Object.prototype.hasOwnProperty.call(s, 'platform')) s.platform = initialPlatform();
   const problem = conform(s, STATE, 'state') ?? crossCheck(s as ReplayState);
   if (problem !== undefined) throw new SnapshotError(`${where}: state snapshot does not hold a replayer state (${problem})`);
   const st = s as ReplayState;
@@ -130,9 +133,22 @@ const COUNTERS = obj<Counters>({
   events: N, families: arr(N), modeSwitches: N, protmEnters: N, protmExits: N, jobsDone: N, jobsFailed: N,
   ioctlErrors: N, faults: N, protectedNs: N,
 });
+const PLATFORM = obj<PlatformState>({
+  gpus: rec(obj<GpuProbeRec>({
+    device: N, outcome: S, stage: S, result: N, heapName: S, nameSource: S, nameSet: B, protectedHeap: S, attempts: N,
+    defers: N, idx: N,
+  })),
+  heapsReleased: rec(N), heapRemovalsRefused: N,
+  egl: rec(obj<EglContextRec>({
+    pid: N, context: N, protected: B, group: N, draw: N, surfaces: N, protectedSurfaces: N, errors: N, lastError: S, idx: N,
+  })),
+  eglErrors: N,
+  lastEglError: { nullable: obj<NonNullable<PlatformState['lastEglError']>>({ pid: N, op: S, error: S, idx: N }) },
+});
 const STATE = obj<ReplayState>({
   index: N, t: N, device: DEVICE, fw: FW, slots: arr(SLOT), groups: rec(GROUP), vms: rec(VM), bos: rec(BO),
   heaps: rec(HEAP), dmabufs: rec(DMABUF), processes: rec(PROCESS), sched: SCHED, counters: COUNTERS,
+  platform: PLATFORM,
 });
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

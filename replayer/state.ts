@@ -231,6 +231,49 @@ export interface ReplayState {
   processes: Record<string, ProcessRec>;
   sched: SchedState;
   counters: Counters;
+  /** The system beyond the first GPU's driver: every GPU's probe outcome, heap lifetimes, EGL. */
+  platform: PlatformState;
+}
+
+/** One panthor device's probe, as its Probe events tell it (device 0 included). */
+export interface GpuProbeRec {
+  device: number;
+  /** probing | deferred | probed | probed, no protected support | failed | removed */
+  outcome: string;
+  stage: string;             // last ProbeStage name
+  result: number;            // its result (0 or -errno)
+  heapName: string;          // the name read (PROBE_HEAP_NAME / LOOKUP)
+  nameSource: string;        // dt | module-param
+  nameSet: boolean;          // a name was given
+  protectedHeap: string;     // the heap its dma_heap_find returned ("" = none)
+  attempts: number;
+  defers: number;
+  idx: number;
+}
+
+/** An app's EGL (EGL_EXT_protected_content model): its current context and its surfaces. */
+export interface EglContextRec {
+  pid: number;
+  context: number;           // its context (0 = none: not created yet, destroyed or lost)
+  protected: boolean;
+  group: number;             // the panthor group behind it (0 = none yet)
+  draw: number;              // current draw surface (0 = none)
+  surfaces: number;          // surfaces created by the process
+  protectedSurfaces: number;
+  errors: number;            // EGL errors of this context's calls
+  lastError: string;         // "" or the EGL error name
+  idx: number;
+}
+
+export interface PlatformState {
+  gpus: Record<string, GpuProbeRec>;              // key device index
+  /** Heaps whose struct dma_heap was freed (DMA_HEAP_RELEASE): name → event index. */
+  heapsReleased: Record<string, number>;
+  /** Heap removals refused with -EBUSY (heap_lifetime: pinned). */
+  heapRemovalsRefused: number;
+  egl: Record<string, EglContextRec>;             // key pid
+  eglErrors: number;
+  lastEglError: { pid: number; op: string; error: string; idx: number } | null;
 }
 
 /**

@@ -237,6 +237,8 @@ test('state tabs by number and t; tables sorted into tabs by title', () => {
   assert.equal(stateTabOf('Heaps'), 2);
   assert.equal(stateTabOf('Device'), 3);
   assert.equal(stateTabOf('Processes'), 3);
+  assert.equal(stateTabOf('GPU probes'), 3);
+  assert.equal(stateTabOf('EGL contexts'), 3);
 });
 
 test('q quits, ? opens help and q/Esc close it', () => {

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILTIN_SCENARIOS } from '../../hw-model/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAIN = join(ROOT, 'dist/cli/main.js');
@@ -18,7 +19,8 @@ test('csftrace scenarios: one line per built-in; --show prints YAML; --json; --a
   const r = run(['scenarios']);
   assert.equal(r.code, 0, r.err);
   const lines = r.out.trim().split('\n');
-  assert.equal(lines.length, 13);
+  assert.equal(lines.length, BUILTIN_SCENARIOS.length);
+  assert.ok(lines.length >= 14, 'the heap debates and the EGL built-ins are listed');
   assert.match(lines[0], /^drm-video-over-ui\s+Protected .* \(default\)$/);
   assert.ok(lines.some((l) => l.startsWith('stress ')));
   assert.match(lines[8], /^protm-pending-no-heap\s+No protected heap, yet a player emits PROT_REGION in an ordinary group/);
@@ -33,7 +35,7 @@ test('csftrace scenarios: one line per built-in; --show prints YAML; --json; --a
   assert.match(noHeap.out, /^ {2}heap_policy: disabled$/m);
   const json = JSON.parse(run(['scenarios', '--json']).out);
   assert.equal(json.schema, 'csftrace.scenarios/1');
-  assert.equal(json.scenarios.length, 13);
+  assert.equal(json.scenarios.length, BUILTIN_SCENARIOS.length);
   assert.equal(json.scenarios[0].default, true);
   // --assumptions: every firmware assumption with its default first, the alternatives and why.
   const as = run(['scenarios', '--assumptions']);

@@ -78,6 +78,10 @@ export class DmaHeap {
   /** kref: 1 for the registration itself, +1 per dma_heap_find (2026 series 1/8). */
   refcount = 1;
   removed = false;
+  /** DMA_HEAP_RELEASE emitted: struct dma_heap is gone (any later call on it is a use after free). */
+  freed = false;
+  /** Buffers allocated from the heap and not yet released. */
+  liveBuffers = 0;
   allocCount = 0;
   /** Remaining injected allocation failures (fault `heap-alloc-fail`). */
   failNext = 0;

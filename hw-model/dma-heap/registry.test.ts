@@ -38,8 +38,9 @@ test('dma_heap_find / dma_heap_put count references; a removed heap is not found
   reg.remove('protected');
   assert.equal(reg.find('protected', HeapPurpose.PURPOSE_PROBE), null);
   const ops = bodies(events, 'heap').map((e) => e.op);
+  // The registration's reference was the last one: the removal frees the heap (kref release).
   assert.deepEqual(ops, [HeapOp.DMA_HEAP_ADD, HeapOp.DMA_HEAP_FIND, HeapOp.DMA_HEAP_PUT, HeapOp.DMA_HEAP_FIND,
-    HeapOp.DMA_HEAP_REMOVE, HeapOp.DMA_HEAP_FIND]);
+    HeapOp.DMA_HEAP_REMOVE, HeapOp.DMA_HEAP_RELEASE, HeapOp.DMA_HEAP_FIND]);
 });
 
 test('first fit fragments: -1 when no hole is large enough even with enough free bytes', () => {

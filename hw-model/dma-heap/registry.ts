@@ -9,9 +9,15 @@
  *
  * Every operation emits one HeapCall tracepoint; the index of the last one is kept in `lastEvent`
  * so callers can chain causes.
+ *
+ * Removal (a heap module unloaded) follows the lifetime policy (contract.ts HEAP_LIFETIMES): the
+ * series' kref (1/8: dma_heap_find takes a kref, dma_heap_put drops it, the last one frees the
+ * struct) under `kref`; `revoke` adds the review's robustness (allocations on a removed heap
+ * fail with -ENODEV, the heap's data outlives its last buffer); `pinned` refuses the removal with
+ * -EBUSY while the heap is used. Mainline 6.18 has neither kref nor removal (dma-heap.c).
  */
-import { HeapOp, HeapPurpose, type HeapCallInit, EINVAL, EEXIST, ENOMEM, ENODEV } from '../../proto/index.js';
-import type { HeapConfig } from '../contract.js';
+import { HeapOp, HeapPurpose, type HeapCallInit, EINVAL, EEXIST, ENOMEM, ENODEV, EBUSY } from '../../proto/index.js';
+import type { HeapConfig, HeapLifetime } from '../contract.js';
 import type { Sim } from '../sim/index.js';
 import { DmaHeap } from './heaps.js';
 import { pageAlign } from './page.js';
@@ -53,7 +59,7 @@ export class HeapRegistry {
   /** Live buffers by id (released ones are dropped). */
   readonly buffers = new Map<number, DmaBuf>();
 
-  constructor(private readonly sim: Sim) {}
+  constructor(private readonly sim: Sim, readonly lifetime: HeapLifetime = 'kref') {}
 
   onAdd(fn: (heap: DmaHeap, ev: number) => void): void { this.addListeners.push(fn); }
 
@@ -89,31 +95,55 @@ export class HeapRegistry {
     return ret;
   }
 
-  /** Heap goes away (module unload). Open references keep the struct alive (kref). */
+  /**
+   * Heap goes away (module unload): its node leaves /dev/dma_heap (cdev_del: open fds stay) and
+   * the registration's reference is dropped; references others hold keep struct dma_heap alive.
+   * Under `pinned` a heap with references or buffers is not removed (-EBUSY).
+   */
   remove(name: string, cause = -1): DmaHeap | undefined {
     const heap = this.lookup(name);
     if (!heap) return undefined;
+    if (this.lifetime === 'pinned' && (heap.refcount > 1 || heap.liveBuffers > 0)) {
+      this.emit({ op: HeapOp.DMA_HEAP_REMOVE, heapId: heap.id, heapName: name, kind: heap.kind,
+        refcount: heap.refcount, result: -EBUSY }, cause);
+      return undefined;
+    }
     heap.removed = true;
     heap.refcount--;
-    this.emit({ op: HeapOp.DMA_HEAP_REMOVE, heapId: heap.id, heapName: name, kind: heap.kind,
+    const ev = this.emit({ op: HeapOp.DMA_HEAP_REMOVE, heapId: heap.id, heapName: name, kind: heap.kind,
       refcount: heap.refcount, result: 0 }, cause);
+    this.maybeRelease(heap, ev);
     return heap;
   }
 
   /** dma_heap_find: takes a reference, or returns null (the caller defers its probe). */
-  find(name: string, purpose: HeapPurpose, pid = 0, cause = -1): DmaHeap | null {
+  find(name: string, purpose: HeapPurpose, pid = 0, cause = -1, device = 0): DmaHeap | null {
     const heap = this.lookup(name) ?? null;
     if (heap) heap.refcount++;
     this.emit({ op: HeapOp.DMA_HEAP_FIND, heapId: heap?.id ?? 0, heapName: name, kind: heap?.kind ?? 0,
-      callerPid: pid, purpose, result: heap ? 0 : -ENODEV, refcount: heap?.refcount ?? 0 }, cause);
+      callerPid: pid, purpose, result: heap ? 0 : -ENODEV, refcount: heap?.refcount ?? 0, device }, cause);
     return heap;
   }
 
-  /** dma_heap_put: drops a reference taken by find. */
-  put(heap: DmaHeap, purpose: HeapPurpose, pid = 0, cause = -1): void {
+  /** dma_heap_put: drops a reference taken by find (the last one frees the heap: kref_put). */
+  put(heap: DmaHeap, purpose: HeapPurpose, pid = 0, cause = -1, device = 0): void {
     heap.refcount--;
-    this.emit({ op: HeapOp.DMA_HEAP_PUT, heapId: heap.id, heapName: heap.name, kind: heap.kind,
-      callerPid: pid, purpose, result: 0, refcount: heap.refcount }, cause);
+    const ev = this.emit({ op: HeapOp.DMA_HEAP_PUT, heapId: heap.id, heapName: heap.name, kind: heap.kind,
+      callerPid: pid, purpose, result: 0, refcount: heap.refcount, device }, cause);
+    this.maybeRelease(heap, ev);
+  }
+
+  /**
+   * kref release: with no reference left the struct is freed. Under `kref` (as posted) that
+   * happens whatever buffers of the heap are still alive; `revoke` and `pinned` keep the heap's
+   * data until its last buffer is released.
+   */
+  private maybeRelease(heap: DmaHeap, cause: number): void {
+    if (heap.freed || heap.refcount > 0) return;
+    if (this.lifetime !== 'kref' && heap.liveBuffers > 0) return;
+    heap.freed = true;
+    this.emit({ op: HeapOp.DMA_HEAP_RELEASE, heapId: heap.id, heapName: heap.name, kind: heap.kind,
+      refcount: 0, result: 0 }, cause);
   }
 
   /**
@@ -128,7 +158,9 @@ export class HeapRegistry {
     if (fdFlags & ~DMA_HEAP_VALID_FD_FLAGS) ret = -EINVAL;
     else if (heapFlags & ~DMA_HEAP_VALID_HEAP_FLAGS) ret = -EINVAL;
     else if (size === 0) ret = -EINVAL;
-    else if (heap.removed) ret = -ENODEV;
+    // The posted dma_heap_buffer_alloc has no such check: under `kref` the call reaches the
+    // removed heap's allocate op (R33 reports it).
+    else if (heap.removed && this.lifetime !== 'kref') ret = -ENODEV;
     let off = -1;
     if (ret === 0) {
       if (heap.teeLatency > 0) {
@@ -139,7 +171,7 @@ export class HeapRegistry {
       if (off < 0) ret = -ENOMEM;
     }
     const buf = ret === 0 ? new DmaBuf(this.nextBufId++, heap, size, off, purpose, pid) : undefined;
-    if (buf) this.buffers.set(buf.id, buf);
+    if (buf) { this.buffers.set(buf.id, buf); heap.liveBuffers++; }
     this.emit({
       op: HeapOp.DMA_HEAP_BUFFER_ALLOC, heapId: heap.id, heapName: heap.name, kind: heap.kind, size,
       fdFlags, heapFlags, bufferId: buf?.id ?? 0, callerPid: pid, purpose, result: ret,
@@ -185,8 +217,10 @@ export class HeapRegistry {
         bufferId: buf.id, callerPid: pid, purpose: buf.purpose, latencyNs: heap.teeLatency, result: 0 }, c);
     }
     heap.release(buf.physOffset, buf.size);
-    this.emit({ op: HeapOp.DMA_BUF_RELEASE, heapId: heap.id, heapName: heap.name, kind: heap.kind, size: buf.size,
+    heap.liveBuffers--;
+    const rel = this.emit({ op: HeapOp.DMA_BUF_RELEASE, heapId: heap.id, heapName: heap.name, kind: heap.kind, size: buf.size,
       bufferId: buf.id, callerPid: pid, purpose: buf.purpose, result: 0, refcount: 0, physOffset: buf.physOffset }, c);
+    if (heap.removed) this.maybeRelease(heap, rel);
   }
 }
 

@@ -28,6 +28,8 @@ import type { Ns, Sim } from '../sim/index.js';
 import { PanthorDrv } from './drv.js';
 import { FdTable, type Proc } from './fd-table.js';
 import { FW_SECTIONS, PROT_SECTION_SIZE, PanthorFw } from './fw.js';
+import { nameReadTraced, readProtectedHeapName } from './heap-name.js';
+import { SecondGpu } from './second-gpu.js';
 import { PanthorGem } from './gem.js';
 import { PanthorGpu } from './gpu.js';
 import type { DeviceCtl } from './interfaces.js';
@@ -72,6 +74,10 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl, PmHost {
   ready = false;
   /** The device's reference on the protected heap (dma_heap_find at probe). */
   protHeap: DmaHeap | null = null;
+  /** The protected heap name the probe read (heap-name.ts); null = none given. */
+  heapName: string | null = null;
+  /** A second GPU that only probes (driver.second_gpu). */
+  readonly second: SecondGpu | null;
   /** lazy-slow-reset / userspace-dmabuf: a slow reset that loads the protected sections is queued. */
   lazyResetPending = false;
   private resetPending: { kind: ResetKind; cause: ResetCause; ev: number } | null = null;
@@ -83,7 +89,7 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl, PmHost {
   shuttingDown = false;
 
   constructor(readonly sim: Sim, readonly cfg: ScenarioConfig) {
-    this.heaps = new HeapRegistry(sim);
+    this.heaps = new HeapRegistry(sim, cfg.driver.heapLifetime ?? 'kref');
     this.protm = protmPolicy(cfg.driver.protmPolicy);
     this.fixes = reviewFixesOf(cfg.driver.protmPolicy, cfg.driver.reviewFixes);
     this.heapPol = heapPolicy(cfg.driver.heapPolicy);
@@ -107,6 +113,7 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl, PmHost {
     this.drv = new PanthorDrv({ sim, dev: this, trace: this.trace, fds: this.fds, pfw: this.pfw, gem: this.gem,
       mmu: this.mmu, sched: this.sched, sync: this.sync, prime: this.prime, heaps: this.heaps, csgSlotCount: this.csgSlotCount });
     this.heaps.onAdd((heap, ev) => this.onHeapAdded(heap, ev));
+    this.second = cfg.driver.secondGpu ? new SecondGpu(sim, cfg, this.heaps) : null;
   }
 
   get asCount(): number { return this.mmu.asCount; }
@@ -117,6 +124,8 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl, PmHost {
   start(): void {
     for (const h of this.cfg.heaps) this.sim.at(h.appearAt, (c) => { this.heaps.add(c); }, h);
     this.sim.at(0, () => this.probe(-1));
+    const second = this.second;
+    if (second) this.sim.at(0, () => second.probe(-1));
   }
 
   /** Teardown at the end of the run: processes exit, the device drops its heap references. */
@@ -130,6 +139,7 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl, PmHost {
     const ev = this.trace.emitProbe({ stage: ProbeStage.PROBE_REMOVE, heapName: this.cfg.driver.protectedHeapName });
     this.pfw.releaseSections(ev);
     if (this.protHeap) { this.heaps.put(this.protHeap, HeapPurpose.PURPOSE_PROBE, 0, ev); this.protHeap = null; }
+    this.second?.shutdown();
   }
 
   /** A scenario fault at its time. */
@@ -198,10 +208,22 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl, PmHost {
     this.probing = true;
     this.trace.probeAttempt++;
     const d = this.cfg.driver;
-    const name = d.protectedHeapName;
+    const read = readProtectedHeapName(d, 0);
+    const name = read.name ?? '';
+    this.heapName = read.outcome === 'lookup' ? read.name : null;
     const trace = this.trace;
     let ev = trace.emitProbe({ stage: ProbeStage.PROBE_START, heapName: name }, cause);
-    if (name && !this.heapPol.disabled) {
+    if (nameReadTraced(read) && !this.heapPol.disabled) {
+      ev = trace.emitProbe({ stage: ProbeStage.PROBE_HEAP_NAME, heapName: name, nameSet: read.set, result: read.result }, ev);
+      if (read.outcome === 'fail') {
+        trace.emitProbe({ stage: ProbeStage.PROBE_FAILED, result: read.result }, ev);
+        this.log(LogLevel.LOG_ERR, `protected-heap-name: cannot read the property (${read.result})`, ev);
+        this.probing = false;
+        return;
+      }
+      if (read.outcome === 'none') ev = trace.emitProbe({ stage: ProbeStage.PROBE_NO_PROTECTED, heapName: name }, ev);
+    }
+    if (this.heapName !== null && !this.heapPol.disabled) {
       ev = trace.emitProbe({ stage: ProbeStage.PROBE_HEAP_LOOKUP, heapName: name }, ev);
       const heap = this.heaps.find(name, HeapPurpose.PURPOSE_PROBE, 0, ev);
       if (!heap && this.heapPol.deferProbe) {
@@ -242,7 +264,7 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl, PmHost {
    */
   protectedSuspendBuffer(p: Proc, protmBufFd: number, group: number): DmaBuf | number {
     const pol = this.heapPol;
-    const name = this.cfg.driver.protectedHeapName;
+    const name = this.heapName;
     // No protected heap → no protected execution (INFERRED: the flag without a heap is -EINVAL).
     if (pol.disabled || !name) return -EINVAL;
     const loaded = this.pfw.protSectionsLoaded;

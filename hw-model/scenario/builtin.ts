@@ -6,6 +6,7 @@
 import type { ScenarioConfig } from '../contract.js';
 import { PM_FAULT_SCENARIOS } from './builtin-pm.js';
 import { ScenarioError, parseScenario, suggest } from './loader.js';
+import { HEAP_BUILTINS } from './builtin-heaps.js';
 
 export interface BuiltinScenario {
   name: string;
@@ -262,6 +263,7 @@ export const BUILTIN_SCENARIOS: readonly BuiltinScenario[] = [
   { name: 'stress', text: STRESS },
   { name: 'protm-pending-no-heap', text: PROTM_PENDING_NO_HEAP },
   ...PM_FAULT_SCENARIOS,
+  ...HEAP_BUILTINS,
 ];
 
 export const DEFAULT_SCENARIO = 'drm-video-over-ui';

@@ -161,6 +161,7 @@ test('every built-in parses, has a one-line description, and the required shapes
     'drm-video-over-ui', 'heap-missing-defer', 'heap-late-lazy-reset', 'userspace-dmabuf', 'protm-fault',
     'priority-inversion', 'watchdog-ping-in-protm', 'stress', 'protm-pending-no-heap',
     'runtime-pm-protected', 'runtime-pm-lazy-heap', 'progress-timeout-protm', 'cs-fault',
+    'heap-remove-held', 'heap-remove-revoke', 'two-gpus-dt', 'two-gpus-module-param', 'egl-protected',
   ]);
   for (const { name, description } of listBuiltins()) {
     assert.ok(description.length > 10 && !description.includes('\n'), name);

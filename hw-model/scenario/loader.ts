@@ -124,6 +124,9 @@ function buildScenario(ctx: Ctx, top: Fields, sections: Record<string, Node | nu
     }
     driver.reviewFixes = fixes;
   }
+  if (driver.heapNameState === 'no-value' && driver.heapNameSource !== 'dt') {
+    throw new ScenarioError(ctx.file, driverFields.lines.heap_name_state, 'driver.heap_name_state', 'no-value is a DT property without a value: it needs heap_name_source: dt');
+  }
   const firmware = { ...DEFAULT_FW_ASSUMPTIONS, ...section(ctx, sections.firmware, 'firmware', FIRMWARE_SPEC).values } as FwAssumptions;
 
   const heaps = readHeaps(ctx, sections.heaps, driver);
@@ -212,6 +215,11 @@ function readApps(ctx: Ctx, node: Node | null | undefined, driver: DriverConfig,
       buffers: (v.buffers as number | undefined) ?? d.buffers,
       heap: (v.heap as string | undefined) ?? (prot ? (driver.protectedHeapName || 'protected') : 'system'),
     };
+    if (v.egl !== undefined) app.egl = v.egl as boolean;
+    if (v.eglMixedSurfaces !== undefined) {
+      app.eglMixedSurfaces = v.eglMixedSurfaces as boolean;
+      if (app.eglMixedSurfaces && app.protected) throw new ScenarioError(ctx.file, f.lines.egl_mixed_surfaces, `${path}.egl_mixed_surfaces`, 'the mixed case is a normal context: not with protected: true');
+    }
     if (app.stop <= app.start) throw new ScenarioError(ctx.file, f.lines.stop ?? f.lines.start, `${path}.stop`, 'must be later than start');
     if (app.queues > gpu.streamNum) {
       throw new ScenarioError(ctx.file, f.lines.queues, `${path}.queues`, `out of range: ${app.queues} (a group has at most gpu.stream_num = ${gpu.streamNum} queues)`);

@@ -15,6 +15,7 @@
  */
 import {
   APP_KINDS, FAULT_KINDS, GROUP_PRIORITIES, HEAP_KINDS, HEAP_NAME_SOURCES, HEAP_POLICIES, PROTM_POLICIES,
+  HEAP_LIFETIMES, HEAP_NAME_STATES,
   type AppKind, type DriverConfig, type GpuConfig, type GroupPriorityName, type HeapKindName,
 } from '../contract.js';
 import { FW_ASSUMPTION_SPECS } from '../firmware/index.js';
@@ -79,6 +80,10 @@ export const DRIVER_SPEC = {
   autosuspend_delay: { type: 'duration', prop: 'autosuspendDelay', min: 0, max: sec(600) },
   // "all", "none" or a comma-separated list of REVIEW_FIXES (checked by the loader).
   review_fixes: { type: 'string', prop: 'reviewFixes', maxLen: 256 },
+  heap_lifetime: { type: 'enum', prop: 'heapLifetime', values: HEAP_LIFETIMES },
+  heap_name_state: { type: 'enum', prop: 'heapNameState', values: HEAP_NAME_STATES },
+  second_gpu: { type: 'bool', prop: 'secondGpu' },
+  second_gpu_heap_name: { type: 'string', prop: 'secondGpuHeapName', maxLen: 64 },
 } as const satisfies ObjectSpec;
 
 /** `firmware:` one key per firmware assumption (firmware/assumptions.ts), snake_case as in the registry. */
@@ -101,6 +106,8 @@ export const APP_SPEC = {
   queues: { type: 'int', prop: 'queues', min: 1, max: 8 },
   buffers: { type: 'int', prop: 'buffers', min: 0, max: 64 },
   heap: { type: 'string', prop: 'heap', maxLen: 64 },
+  egl: { type: 'bool', prop: 'egl' },
+  egl_mixed_surfaces: { type: 'bool', prop: 'eglMixedSurfaces' },
 } as const satisfies ObjectSpec;
 
 export const FAULT_SPEC = {

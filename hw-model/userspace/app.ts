@@ -16,7 +16,8 @@ import type { AppConfig, CsInstr, GpuConfig, UapiKernel } from '../contract.js';
 import { DevQueryType, ERRNO_NAMES, LogLevel, type QueueSubmitInit, EACCES, EPERM, ETIME } from '../../proto/index.js';
 import { NS_PER_S, ms, us, type Ns, type Rng, type Sim } from '../sim/index.js';
 import { CS_INSTR_BYTES, hasProtRegion } from './cs-builder.js';
-import { DrmDevice, signalOp } from './libdrm.js';
+import { EGL_SUCCESS, Egl, type EglContext, type EglSurface } from './egl.js';
+import { DmaHeapNode, DrmDevice, signalOp } from './libdrm.js';
 import {
   DRM_PANTHOR_GROUP_CREATE_PROTECTED, DRM_PANTHOR_GROUP_STATE_FATAL_FAULT, DRM_PANTHOR_GROUP_STATE_TIMEDOUT, DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ, DRM_PANTHOR_SYNC_OP_SIGNAL, PANTHOR_GROUP_PRIORITY,
 } from './uapi.js';
@@ -48,6 +49,8 @@ export interface AppEnv {
    * reset, the FW's protected sections.
    */
   userSuppliedProtmBuffers: boolean;
+  /** The driver's protected heap (a browser's protected video surface comes from it). */
+  protectedHeapName?: string;
 }
 
 /** GPU VA layout of every app (the user VA range starts above the first MiB). */
@@ -58,6 +61,8 @@ export const BUFFER_VA = 0x100_0000;
 /** One stream slot in the CS buffer: 32 instructions, 64-byte aligned as GROUP_SUBMIT requires. */
 const SLOT_BYTES = 256;
 const RING_SIZE = 16 * 1024;
+/** The protected pbuffer surface of the mixed-surfaces case (a 720p video frame). */
+const MIXED_SURFACE_BYTES = 1280 * 720 * 2;
 /** How long a frame wait may take before the app checks its group. */
 const WAIT_TIMEOUT: Ns = ms(2000);
 const RETRY_FIRST: Ns = ms(20);
@@ -73,6 +78,11 @@ export abstract class AppModel {
   protected syncobj = 0;
   protected priority: number;
   protected shaderPresent: number;
+  /** The app's EGL (egl.ts): its context is the group, its window surface the app's buffers. */
+  protected readonly egl: Egl;
+  private eglCtx: EglContext | null = null;
+  private eglSurface: EglSurface | null = null;
+  private mixedDone = false;
   /** Timeline point of the last submitted frame on the current syncobj. */
   private point = 0;
   private frame = 0;
@@ -89,6 +99,7 @@ export abstract class AppModel {
   constructor(protected readonly sim: Sim, protected readonly k: UapiKernel, readonly cfg: AppConfig,
               readonly pid: number, protected readonly env: AppEnv) {
     this.rng = sim.rng(`app:${cfg.name}`);
+    this.egl = new Egl(sim, pid, cfg.egl === true);
     this.priority = PANTHOR_GROUP_PRIORITY[cfg.priority];
     this.shaderPresent = env.gpu.shaderPresent;
     this.slots = Math.floor(CS_BO_SIZE / (SLOT_BYTES * cfg.queues));
@@ -118,8 +129,10 @@ export abstract class AppModel {
     const dev = this.dev;
     if (dev) {
       if (this.group) dev.groupDestroy(this.group);
+      if (this.eglCtx) this.egl.contextDestroyed(this.eglCtx);
       if (this.syncobj) dev.syncobjDestroy(this.syncobj);
       this.teardownExtra(dev);
+      if (this.eglSurface) this.egl.surfaceDestroyed(this.eglSurface);
       dev.close();
     }
     this.group = 0; this.syncobj = 0; this.dev = null;
@@ -136,6 +149,8 @@ export abstract class AppModel {
   protected queryExtra(_dev: DrmDevice): void { /* nothing by default */ }
   /** GroupCreate.protm_buf_fd for a PROTECTED group (0 = none), or what failed. */
   protected protmBufferFd(_dev: DrmDevice): number | string { return 0; }
+  /** The buffers behind the app's window surface (the video player's protected frames). */
+  protected surfaceBuffers(): readonly number[] { return []; }
   /** Called after GROUP_CREATE with its result. */
   protected groupCreated(_ret: number): void { /* nothing by default */ }
   /** Work before a frame's submit (e.g. rebinding transient memory); false = skip this frame. */
@@ -203,6 +218,8 @@ export abstract class AppModel {
     }
     const extra = this.setupExtra(dev);
     if (extra !== true) return extra;
+    // A window surface over the app's buffers: protected when they come from the protected heap.
+    if (!this.eglSurface) this.eglSurface = this.egl.surfaceCreated(this.cfg.protected, this.surfaceBuffers(), true);
     if (!this.group) {
       const r = this.createGroup(dev);
       if (r !== true) return r;
@@ -213,7 +230,36 @@ export abstract class AppModel {
       this.syncobj = r.value;
       this.point = 0;
     }
+    if (this.cfg.eglMixedSurfaces && !this.mixedDone) this.mixedSurfaces(dev);
     return true;
+  }
+
+  /**
+   * A browser showing protected video inside its normal UI: a protected pbuffer surface from the
+   * protected heap, made current with the window surface in its normal context: EGL_BAD_ACCESS
+   * (EGL_EXT_protected_content), so the app goes on rendering without the video.
+   */
+  private mixedSurfaces(dev: DrmDevice): void {
+    this.mixedDone = true;
+    const ctx = this.eglCtx, win = this.eglSurface;
+    if (!ctx || !win) return;
+    const heapName = this.env.protectedHeapName ?? 'protected';
+    const bos: number[] = [];
+    const node = DmaHeapNode.open(this.k, this.pid, heapName);
+    if (typeof node !== 'number') {
+      const a = node.alloc(MIXED_SURFACE_BYTES);
+      if (a.ret >= 0) {
+        const imp = dev.primeFdToHandle(a.value);
+        this.k.close(this.pid, a.value);
+        if (imp.ret >= 0) bos.push(imp.value);
+      }
+      node.close();
+    }
+    const video = this.egl.surfaceCreated(true, bos, bos.length > 0, ctx.id);
+    if (!video) { this.log(LogLevel.LOG_WARN, `protected surface from ${heapName}: EGL_BAD_ALLOC; no video`); return; }
+    if (this.egl.makeCurrent(ctx, video, win) !== EGL_SUCCESS) {
+      this.log(LogLevel.LOG_WARN, 'eglMakeCurrent(protected surface, normal context): EGL_BAD_ACCESS; rendering without the video');
+    }
   }
 
   private queryDevice(dev: DrmDevice): void {
@@ -243,8 +289,11 @@ export abstract class AppModel {
       r = dev.groupCreate({ ...req, queues: queues.map((q) => ({ ...q })), priority: this.priority });
     }
     this.groupCreated(r.ret);
-    if (r.ret < 0) return `GROUP_CREATE${this.cfg.protectedGroup ? ' (PROTECTED)' : ''}: ${errnoName(r.ret)}`;
+    const ctx = this.egl.contextCreated(this.cfg.protectedGroup, r.ret, r.ret < 0 ? 0 : r.value);
+    if (r.ret < 0 || !ctx) return `GROUP_CREATE${this.cfg.protectedGroup ? ' (PROTECTED)' : ''}: ${errnoName(r.ret)}`;
     this.group = r.value;
+    this.eglCtx = ctx;
+    if (this.eglSurface) this.egl.makeCurrent(ctx, this.eglSurface, this.eglSurface);
     return true;
   }
 
@@ -336,6 +385,7 @@ export abstract class AppModel {
     this.stats.recoveries++;
     this.log(LogLevel.LOG_WARN, `${what}; group state 0x${st.value.state.toString(16)}: recreating the group`);
     dev.groupDestroy(this.group);
+    if (this.eglCtx) { this.egl.contextDestroyed(this.eglCtx); this.eglCtx = null; }
     dev.syncobjDestroy(this.syncobj);
     this.group = 0;
     this.syncobj = 0;

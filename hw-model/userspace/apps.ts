@@ -105,6 +105,8 @@ export class VideoPlayer extends AppModel {
     return this.protmFd;
   }
 
+  protected override surfaceBuffers(): readonly number[] { return this.buffers; }
+
   protected override groupCreated(ret: number): void {
     // The kernel holds its own reference once the group exists; keep the fd for a retry otherwise.
     if (ret === 0 && this.protmFd > 0) { this.k.close(this.pid, this.protmFd); this.protmFd = 0; }

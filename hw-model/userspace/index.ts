@@ -7,4 +7,5 @@ export { CsBuilder, CS_INSTR_BYTES, SB_ALL_MASK, hasProtRegion } from './cs-buil
 export { DrmDevice, DmaHeapNode, mapOp, signalOp, unmapOp, type Out } from './libdrm.js';
 export { AppModel, errnoName, popcount, type AppEnv, type AppStats } from './app.js';
 export { Compositor, VideoPlayer, Compute, Game, createApp } from './apps.js';
+export { Egl, EGL_SUCCESS, EGL_BAD_ACCESS, EGL_BAD_ALLOC, type EglContext, type EglSurface } from './egl.js';
 export * from './uapi.js';

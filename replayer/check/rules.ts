@@ -18,6 +18,7 @@ import { formatNs } from '../time-text.js';
 import type { CheckContext, CheckRule, RuleInstance } from './engine.js';
 import { LIVENESS_RULES } from './liveness.js';
 import { PM_RULES } from './pm-rules.js';
+import { HEAP_LIFETIME_RULES } from './heap-lifetime.js';
 
 const MS = 1_000_000;
 /** Reference timeouts (§3.1, §4.2, §4.3). */
@@ -442,12 +443,14 @@ const R12 = rule('R12', 'heap-refs-balance',
         // dma_heap_find/put are in-kernel calls (callerPid is the process context of a lazy find).
         if (b.case === 'heap' && b.value.result === 0 && (b.value.op === HeapOp.DMA_HEAP_FIND || b.value.op === HeapOp.DMA_HEAP_PUT)) {
           const h = b.value;
+          // References are per device (a second GPU holds its own): keyed "device/heap".
+          const key = h.device ? `${h.device}/${h.heapName}` : h.heapName;
           if (h.op === HeapOp.DMA_HEAP_FIND) {
-            const e = held.get(h.heapName) ?? { n: 0, i };
+            const e = held.get(key) ?? { n: 0, i };
             e.n++; e.i = i;
-            held.set(h.heapName, e);
+            held.set(key, e);
           } else if (h.op === HeapOp.DMA_HEAP_PUT) {
-            const e = held.get(h.heapName);
+            const e = held.get(key);
             if (!e || e.n === 0) ctx.report(i, ev.t, `dma_heap_put on "${h.heapName}" without a matching dma_heap_find`);
             else e.n--;
           }
@@ -456,13 +459,14 @@ const R12 = rule('R12', 'heap-refs-balance',
         if (b.case !== 'probe') return;
         const st = b.value.stage;
         if (st === ProbeStage.PROBE_DEFER || st === ProbeStage.PROBE_FAILED) {
+          const dev = b.value.device;
           for (const [name, e] of held) {
-            if (e.n > 0) {
+            if (e.n > 0 && (dev ? name.startsWith(`${dev}/`) : !name.includes('/'))) {
               ctx.report(i, ev.t, `probe ${st === ProbeStage.PROBE_DEFER ? 'deferred' : 'failed'} holding ${e.n} reference(s) on heap "${name}" (dma_heap_put missing on the error path)`, 'violation', [e.i]);
               e.n = 0;
             }
           }
-        } else if (st === ProbeStage.PROBE_REMOVE) {
+        } else if (st === ProbeStage.PROBE_REMOVE && !b.value.device) {
           removed = i;
         }
         void s;
@@ -751,4 +755,5 @@ const R19c = rule('R19c', 'ping-while-protected',
   }));
 
 /** Every rule, in reference order. */
-export const CHECK_RULES: readonly CheckRule[] = [R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, R12, R13, R14, R15, R16, R17, R18, R19a, R19b, R19c, ...LIVENESS_RULES, ...PM_RULES];
+export const CHECK_RULES: readonly CheckRule[] = [R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, R12, R13, R14, R15, R16, R17, R18, R19a, R19b, R19c, ...LIVENESS_RULES,
+  ...PM_RULES, ...HEAP_LIFETIME_RULES];

@@ -20,6 +20,7 @@
  * (`--json`) or renders (`renderDiffText`); `DiffNavigator` links positions across the two traces
  * for the side-by-side view.
  */
+import { platformDelta } from '../metrics/platform-outcome.js';
 import type { Event } from '../../proto/index.js';
 import { formatEvent } from '../format.js';
 import { assumptionsOf, formatAssumptions } from '../assumptions.js';
@@ -236,7 +237,8 @@ export function diffTraces(a: DiffInput, b: DiffInput, opts: DiffOptions = {}): 
   const reasonHunks = all.filter((d) => !d.outcome);
   const header = headerDifferences(a, b);
   const same = al.hunks.length === 0 && reasons.length === 0 && header.every((h) => INFORMATIONAL.has(h.field))
-    && sameConsequences(trackA.consequences, trackB.consequences);
+    && sameConsequences(trackA.consequences, trackB.consequences)
+    && platformDelta(trackA.platform, trackB.platform).every((r) => r.a === r.b);
   // With `reasons`, a decision that does the same for another reason is a stop of its own too.
   const withReasons = (): Difference[] => {
     const single: Difference[] = reasons.map((r) => ({
@@ -329,6 +331,8 @@ export interface DiffReport {
     apps: MetricsDelta[];
     groups: MetricsDelta[];
   };
+  /** Devices, heaps and apps beyond the scheduler, A and B side by side (probe outcomes, heap lifetime, errors). */
+  devices: { subject: string; metric: string; a: string; b: string }[];
 }
 
 export interface SideSummary {
@@ -515,5 +519,6 @@ export function diffReport(d: TraceDiff, o: ReportOptions = {}): DiffReport {
       apps: deltaTable(ca.apps, cb.apps),
       groups: deltaTable(ca.groups, cb.groups),
     },
+    devices: platformDelta(d.trackA.platform, d.trackB.platform),
   };
 }

@@ -8,10 +8,11 @@
  */
 import {
   IoctlCmd, ProtoDecodeError, Reader, decodeGroupState, decodeIoctl, decodeJob, decodeModeSwitch,
-  decodeProcess, decodeQueueState, type Event, type TraceHeader,
+  decodeProcess, decodeQueueState, type Event, type TraceHeader, decodeProbe, decodeHeapCall, decodeEglCall,
 } from '../../proto/index.js';
 import { ConsequenceCollector, type ConsequenceSet } from '../metrics/metrics.js';
 import { metricsOptionsOf } from '../metrics/plan.js';
+import { PlatformCollector, type PlatformRow } from '../metrics/platform-outcome.js';
 import { DecisionInterner } from './decision-key.js';
 import { GroupIdentities, LabelInterner } from './identity.js';
 import { TraceError } from '../trace-file.js';
@@ -45,6 +46,8 @@ export interface DecisionTrack {
   noop: Uint8Array;
   identities: GroupIdentities;
   consequences: ConsequenceSet;
+  /** Devices, heaps and apps beyond the scheduler (metrics/platform-outcome.ts). */
+  platform: PlatformRow[];
 }
 
 /** Shared between the two traces of one diff, so that equal content gets equal ids. */
@@ -55,10 +58,12 @@ export class DiffContext {
 
 /** Event.body field numbers the diff decodes. */
 const F_IOCTL = 10, F_MODE_SWITCH = 15, F_DECISION = 16, F_GROUP_STATE = 17, F_QUEUE_STATE = 18, F_JOB = 19, F_PROCESS = 26;
+const F_HEAP = 11, F_PROBE = 22, F_EGL = 36;
 
 class Extractor {
   readonly ids: GroupIdentities;
   readonly cons: ConsequenceCollector;
+  readonly platform = new PlatformCollector();
   private cap = 1024;
   count = 0;
   evIdx = new Float64Array(this.cap);
@@ -80,6 +85,7 @@ class Extractor {
   feed(ev: Event, i: number): void {
     this.ids.onEvent(ev, i);
     this.cons.onEvent(ev);
+    this.platform.onEvent(ev);
     if (ev.body.case === 'decision') this.push(i, ev.t, this.ctx.decisions.idOf(ev.body.value, this.groupId));
   }
 
@@ -144,6 +150,9 @@ class Extractor {
         case F_MODE_SWITCH: r.pos = bStart; ev = { t, cause: 0, body: { case: 'modeSwitch', value: decodeModeSwitch(r, bEnd) } }; break;
         case F_GROUP_STATE: r.pos = bStart; ev = { t, cause: 0, body: { case: 'groupState', value: decodeGroupState(r, bEnd) } }; break;
         case F_PROCESS: r.pos = bStart; ev = { t, cause: 0, body: { case: 'process', value: decodeProcess(r, bEnd) } }; break;
+        case F_HEAP: r.pos = bStart; ev = { t, cause: 0, body: { case: 'heap', value: decodeHeapCall(r, bEnd) } }; break;
+        case F_PROBE: r.pos = bStart; ev = { t, cause: 0, body: { case: 'probe', value: decodeProbe(r, bEnd) } }; break;
+        case F_EGL: r.pos = bStart; ev = { t, cause: 0, body: { case: 'egl', value: decodeEglCall(r, bEnd) } }; break;
         case F_IOCTL: {
           // Only GROUP_CREATE matters (identities): peek at Ioctl.cmd (field 3) before decoding.
           r.pos = bStart;
@@ -178,6 +187,7 @@ class Extractor {
       noop: this.noop.subarray(0, c),
       identities: this.ids,
       consequences: this.cons.finish(),
+      platform: this.platform.finish(),
     };
   }
 }

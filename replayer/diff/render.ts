@@ -163,5 +163,19 @@ export function renderDiffText(r: DiffReport, o: RenderOptions = {}): string[] {
   const table = consequencesTable(r);
   out.push(bold(table.title));
   out.push(...formatTable(table, '  '));
+  const dev = devicesTable(r);
+  if (dev.rows.length) {
+    out.push(bold(dev.title));
+    out.push(...formatTable(dev, '  '));
+  }
   return out;
+}
+
+/** Devices, heaps and apps beyond the scheduler, A against B (rows that differ marked ≠). */
+export function devicesTable(r: DiffReport): TextTable {
+  return {
+    title: 'devices, heaps and app errors',
+    header: ['', 'metric', 'A', 'B', ''],
+    rows: r.devices.map((x) => [x.subject, x.metric, x.a, x.b, x.a === x.b ? '=' : '≠']),
+  };
 }

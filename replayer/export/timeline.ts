@@ -33,7 +33,7 @@ import {
   GpuMode, GpuModeNames, GroupStateKind, HeapOp, IoctlCmd, IoctlCmdNames, JobPhase, ProcessOp, ResetPhase,
   FwIface, IrqLineNames, HeapOpNames, JobPhaseNames, ProcessOpNames, GroupStateKindNames, BlockedReasonNames,
   FaultKindNames, ResetKindNames, ResetPhaseNames, ProbeStageNames, LogLevelNames, AsCommandNames, WatchdogOpNames,
-  ModeSwitchCauseNames, FwReqKind, FwAckKind, ERRNO_NAMES, PmOpNames, type Event,
+  ModeSwitchCauseNames, FwReqKind, FwAckKind, ERRNO_NAMES, PmOpNames, EglOpNames, type Event,
 } from '../../proto/index.js';
 import { GroupIdentities, LabelInterner } from '../diff/identity.js';
 import type { TraceFile } from '../trace-file.js';
@@ -125,6 +125,7 @@ function computeName(ev: Event): string {
     case 'process': return name(ProcessOpNames, b.value.op);
     case 'watchdog': return name(WatchdogOpNames, b.value.op);
     case 'pm': return `PM ${name(PmOpNames, b.value.op)}`;
+    case 'egl': return name(EglOpNames, b.value.op);
     case undefined: return 'unknown';
     default: {
       const never: never = b;
@@ -457,7 +458,7 @@ class Builder {
       case 'mmu':
         this.sink.instant(ts, this.declare({ uuid: T.MMU, name: 'MMU', parent: T.GPU, kind: 'slices', order: ORDER.MMU }), this.names.of(ev), args, out, inn);
         return;
-      case 'watchdog': case 'fault': case 'probe': case 'log': case 'pm': case undefined:
+      case 'watchdog': case 'fault': case 'probe': case 'log': case 'pm': case 'egl': case undefined:
         this.sink.instant(ts, T.DEVICE, this.names.of(ev), args, out, inn);
         return;
       default: {

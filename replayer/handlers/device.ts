@@ -31,6 +31,7 @@ export const deviceHandler: Handler = {
     switch (b.case) {
       case 'probe': {
         const p = b.value;
+        if (p.device) return; // another GPU: the platform handler keeps its probe
         d.probeStage = enumName(ProbeStageNames, p.stage);
         d.probeResult = p.result;
         if (p.attempt) d.probeAttempt = p.attempt;
@@ -122,7 +123,7 @@ export const deviceHandler: Handler = {
         const h = b.value;
         // The driver's references on the protected heap: dma_heap_find is in-kernel only (at probe,
         // or lazily at the first protected group: callerPid is then the ioctl's caller), put drops one.
-        if (h.result !== 0) break;
+        if (h.result !== 0 || h.device) break;
         const ours = h.heapName === d.heapName || (d.heapName === '' && h.purpose === HeapPurpose.PURPOSE_PROBE);
         if (h.op === HeapOp.DMA_HEAP_FIND && ours) {
           d.protectedHeap = h.heapName;
