@@ -59,6 +59,8 @@ const MESSAGE_NAMES: Readonly<Record<EventFamily, string[]>> = {
   groupState: ['GroupState'], queueState: ['QueueState'], job: ['Job'], fault: ['Fault'], reset: ['Reset'],
   probe: ['Probe'], log: ['Log'], doorbell: ['Doorbell'], mmu: ['MmuCommand', 'mmu_command'], process: ['Process'],
   watchdog: ['Watchdog'],
+  heapChoice: ['HeapChoice', 'heap_choice'], devImport: ['DeviceImport', 'dev_import', 'import'], fence: ['Fence'],
+  scanout: ['Scanout', 'vblank', 'flip'],
 };
 
 const FAMILY_ALIASES: ReadonlyMap<string, EventFamily> = (() => {

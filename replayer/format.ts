@@ -14,6 +14,7 @@ import {
 } from '../proto/index.js';
 import { bitNames, stateName } from './fw-bits.js';
 import { formatNs } from './time-text.js';
+import { PIPELINE_ENUM_FIELDS, describePipeline, pipelineTypeNames } from './pipeline-format.js';
 
 type Names = Readonly<Record<number, string>>;
 
@@ -330,6 +331,7 @@ function describe(ev: Event): string {
       const v = b.value;
       return `${name(WatchdogOpNames, v.op)}${v.gpuProtected ? ' GPU_PROTECTED' : ''}`;
     }
+    case 'heapChoice': case 'devImport': case 'fence': case 'scanout': return describePipeline(b);
     case undefined: return '(unknown event: newer schema)';
     default: return assertUnreachable(b);
   }
@@ -369,6 +371,7 @@ export const ENUM_FIELDS: Readonly<Record<string, Readonly<Record<string, Names>
   mmu: { cmd: AsCommandNames },
   process: { op: ProcessOpNames },
   watchdog: { op: WatchdogOpNames },
+  ...PIPELINE_ENUM_FIELDS,
 };
 
 /**
@@ -377,6 +380,7 @@ export const ENUM_FIELDS: Readonly<Record<string, Readonly<Record<string, Names>
  */
 export const ERRNO_FIELDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   ioctl: { ret: 'errno' }, heap: { result: 'errno' }, probe: { result: 'errno' }, job: { fenceError: 'fence_errno' },
+  heapChoice: { result: 'errno' }, devImport: { result: 'errno' },
 };
 
 /** Families whose event JSON carries `names`: the decoded bit names of their req/ack/status word. */
@@ -539,6 +543,7 @@ export function eventTypeNames(ev: Event): string[] {
     case 'process': out.push(name(ProcessOpNames, b.value.op)); break;
     case 'watchdog': out.push(name(WatchdogOpNames, b.value.op)); break;
     case 'doorbell': break;
+    case 'heapChoice': case 'devImport': case 'fence': case 'scanout': out.push(...pipelineTypeNames(b)); break;
     default: assertUnreachable(b);
   }
   return out;

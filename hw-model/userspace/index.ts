@@ -7,5 +7,6 @@ export { CsBuilder, CS_INSTR_BYTES, SB_ALL_MASK, hasProtRegion } from './cs-buil
 export { DrmDevice, DmaHeapNode, mapOp, signalOp, unmapOp, type Out } from './libdrm.js';
 export { AppModel, errnoName, popcount, type AppEnv, type AppStats } from './app.js';
 export { Compositor, VideoPlayer, Compute, Game, createApp } from './apps.js';
+export { SecurePipeline } from './pipeline.js';
 export { FakeKernel, type FakeKernelOptions } from './fake-kernel.js';
 export * from './uapi.js';

@@ -251,6 +251,7 @@ class Builder {
         this.sink.instant(ts, T.FW, name, args, out, inn);
         return;
       case 'fault': case 'probe': case 'log': case undefined:
+      case 'heapChoice': case 'devImport': case 'fence': case 'scanout':
         this.sink.instant(ts, T.DEVICE, name, args, out, inn);
         return;
       default: {
