@@ -12,7 +12,7 @@ import {
   type ScenarioConfig, type ScenarioOverrides, type SimResult,
 } from '../../hw-model/index.js';
 import {
-  ConsequenceCollector, GroupIdentities, LabelInterner, METRIC_DEFS, normalizeEventInit, planOfScenario, formatTimeNs,
+  ConsequenceCollector, GroupIdentities, LabelInterner, METRIC_DEFS, DEVICE_METRIC_DEFS, normalizeEventInit, planOfScenario, formatTimeNs,
   type ConsequenceSet,
 } from '../../replayer/index.js';
 import { IoctlCmd, type EventInit } from '../../proto/index.js';
@@ -114,7 +114,7 @@ export function progressReporter(label: string): { onProgress?: (now: number, du
 }
 
 /** Families the metrics read; the rest are not normalised. */
-const METRIC_FAMILIES = new Set(['job', 'queueState', 'groupState', 'modeSwitch', 'process', 'ioctl']);
+const METRIC_FAMILIES = new Set(['job', 'queueState', 'groupState', 'modeSwitch', 'process', 'ioctl', 'devImport', 'fence', 'scanout']);
 
 /**
  * The replayer's metrics over a simulation's events, as the run goes: the same module (and so the
@@ -162,6 +162,19 @@ export function formatAppMetrics(m: ConsequenceSet): string[] {
   return out;
 }
 
+/** Per-device metrics of a secure pipeline as lines (none without devices). */
+export function formatDeviceMetrics(m: ConsequenceSet): string[] {
+  const devs = [...m.devices.entries()];
+  if (devs.length === 0) return [];
+  const defs = DEVICE_METRIC_DEFS.filter((d) => devs.some(([, x]) => x[d.key] !== 0));
+  const cell = (v: number, unit: string): string => (unit === 'ns' ? formatTimeNs(v) : String(v));
+  const rows = [['', ...devs.map(([name]) => name)], ...defs.map((d) => [d.label, ...devs.map(([, x]) => cell(x[d.key], d.unit))])];
+  const w = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
+  const out = ['metrics per device (definitions: replayer/metrics/README.md):'];
+  for (const r of rows) out.push('  ' + r.map((x, k) => (k === 0 ? x.padEnd(w[k]) : x.padStart(w[k]))).join('  ').trimEnd());
+  return out;
+}
+
 function formatRun(res: SimResult, source: string, metrics: ConsequenceSet): string {
   const c = res.config;
   const out: string[] = [];
@@ -172,6 +185,7 @@ function formatRun(res: SimResult, source: string, metrics: ConsequenceSet): str
   out.push(`firmware assumptions: ${assumptionEntries(c.firmware).map((a) => `${a.name.slice(3)}=${a.value}`).join(', ')}`);
   out.push(formatSummary(res.summary));
   out.push(...formatAppMetrics(metrics));
+  out.push(...formatDeviceMetrics(metrics));
   const notes = res.apps.map((a) => [
     a.recoveries ? `${a.recoveries} group recoveries` : '',
     a.setupRetries ? `${a.setupRetries} setup retries` : '',
