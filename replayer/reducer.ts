@@ -14,10 +14,11 @@ import { memoryHandler } from './handlers/memory.js';
 import { processHandler } from './handlers/process.js';
 import { schedHandler } from './handlers/sched.js';
 import { slotsHandler } from './handlers/slots.js';
+import { pipelineHandler } from './handlers/pipeline.js';
 import type { ReplayState } from './state.js';
 
 /** Every handler, in application order (processes first: others look owners and fds up). */
-export const HANDLERS: readonly Handler[] = [processHandler, deviceHandler, fwHandler, slotsHandler, schedHandler, memoryHandler];
+export const HANDLERS: readonly Handler[] = [processHandler, deviceHandler, fwHandler, slotsHandler, schedHandler, memoryHandler, pipelineHandler];
 
 type HandleFn = Handler['handleEvent'];
 const DISPATCH: HandleFn[][] = (() => {

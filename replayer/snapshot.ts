@@ -5,7 +5,7 @@
 import { FAMILY_COUNT, LIMITS, type StateSnapshot } from '../proto/index.js';
 import type {
   BoRec, Counters, DeviceState, DmaBufRec, FdRec, FwPending, FwState, FwWord, GroupRec, HeapRec, ProcessRec, QueueRec,
-  ReplayState, SchedState, SlotState, VmRec,
+  ReplayState, SchedState, SlotState, VmRec, PipelineDeviceRec, HeapChoiceRec, PipelineState,
 } from './state.js';
 
 export const SNAPSHOT_ENCODING_JSON = 1;
@@ -35,11 +35,25 @@ export function decodeStateSnapshot(snap: StateSnapshot, where = 'trace'): Repla
   } catch (e) {
     throw new SnapshotError(`${where}: state snapshot is not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
+  upgrade(s);
   const problem = conform(s, STATE, 'state') ?? crossCheck(s as ReplayState);
   if (problem !== undefined) throw new SnapshotError(`${where}: state snapshot does not hold a replayer state (${problem})`);
   const st = s as ReplayState;
   st.index = -1;
   return st;
+}
+
+/**
+ * A snapshot written before the pipeline families existed: no `pipeline` part and fewer family
+ * counters. Both are filled in (empty, zero) so that older trimmed traces still open.
+ */
+function upgrade(s: unknown): void {
+  if (!isPlainObject(s)) return;
+  if (!('pipeline' in s)) s.pipeline = { devices: {}, choices: {} };
+  const c = s.counters;
+  if (isPlainObject(c) && Array.isArray(c.families) && c.families.length < FAMILY_COUNT) {
+    while (c.families.length < FAMILY_COUNT) c.families.push(0);
+  }
 }
 
 /** Most CSG slots a state may have (the hardware has at most 16). */
@@ -114,9 +128,18 @@ const COUNTERS = obj<Counters>({
   events: N, families: arr(N), modeSwitches: N, protmEnters: N, protmExits: N, jobsDone: N, jobsFailed: N,
   ioctlErrors: N, faults: N, protectedNs: N,
 });
+const PIPELINE = obj<PipelineState>({
+  devices: rec(obj<PipelineDeviceRec>({
+    name: S, kind: S, imports: N, refused: N, lastRefusal: S, fencesEmitted: N, fencesSignalled: N, lastFrame: N, vblank: N,
+    shownFrame: N, shownBuffer: N, flips: N, misses: N, drops: N, lastMiss: S, createdIdx: N, idx: N,
+  })),
+  choices: rec(obj<HeapChoiceRec>({
+    pid: N, pool: S, protected: B, allocator: S, lists: S, intersection: arr(S), chosen: S, gpuHeap: S, result: N, reason: S, idx: N,
+  })),
+});
 const STATE = obj<ReplayState>({
   index: N, t: N, device: DEVICE, fw: FW, slots: arr(SLOT), groups: rec(GROUP), vms: rec(VM), bos: rec(BO),
-  heaps: rec(HEAP), dmabufs: rec(DMABUF), processes: rec(PROCESS), sched: SCHED, counters: COUNTERS,
+  heaps: rec(HEAP), dmabufs: rec(DMABUF), processes: rec(PROCESS), sched: SCHED, counters: COUNTERS, pipeline: PIPELINE,
 });
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
