@@ -2,7 +2,8 @@
  * A KMS display controller: one CRTC with one primary plane at `refresh` Hz. A nonblocking atomic
  * commit carries the new framebuffer and an IN_FENCE_FD (drm_atomic_commit →
  * drm_atomic_helper_wait_for_fences in drivers/gpu/drm/drm_atomic_helper.c); at each vblank
- * (drm_crtc_handle_vblank, drivers/gpu/drm/drm_vblank.c) the newest committed frame whose fence
+ * (drm_crtc_handle_vblank, drivers/gpu/drm/drm_vblank.c) the newest committed frame that is due
+ * (a commit targets its frame's vblank, as a presentation-timed commit does) and whose fence
  * signalled at least `commit_latency` before the vblank is latched and the flip completes
  * (drm_crtc_send_vblank_event). Older committed frames it supersedes never reach the screen
  * (SCANOUT_DROP). Scanout buffers are imported through the import rule of importer.ts.
@@ -131,7 +132,8 @@ export class KmsDisplay extends ImportingDevice {
     let best: FrameRec | undefined;
     for (const r of this.frames.values()) {
       if (r.gpuEmitEv >= 0 && r.gpuSignalledAt < 0 && waiting) r.protmDenied = true;
-      if (r.frame > this.shown && r.commitEv >= 0 && r.gpuSignalledAt >= 0 && r.gpuSignalledAt <= latch && (!best || r.frame > best.frame)) best = r;
+      if (r.frame > this.shown && r.commitEv >= 0 && r.gpuSignalledAt >= 0 && r.gpuSignalledAt <= latch && this.dueAt(r.frame) <= now
+        && (!best || r.frame > best.frame)) best = r;
     }
     if (best) {
       for (const r of [...this.frames.values()]) {

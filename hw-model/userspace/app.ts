@@ -169,6 +169,10 @@ export abstract class AppModel {
   protected submitted(_frame: number, _point: number): void { /* nothing by default */ }
   /** The frame's syncobj point signalled. */
   protected frameCompleted(_frame: number): void { /* nothing by default */ }
+  /** GROUP_SUBMIT of the frame failed (it was not queued). */
+  protected submitFailed(_frame: number): void { /* nothing by default */ }
+  /** The frame was in flight on a group that died (fatal fault, timeout): it will never signal. */
+  protected frameLost(_frame: number): void { /* nothing by default */ }
   /** The group in use (0 = none yet). */
   protected get groupHandle(): number { return this.group; }
   /** The last setup failure ('' once set up). */
@@ -334,6 +338,7 @@ export abstract class AppModel {
     const ret = dev.groupSubmit(this.group, submits);
     if (ret < 0) {
       this.stats.submitErrors++;
+      this.submitFailed(frame);
       this.checkGroup(`GROUP_SUBMIT: ${errnoName(ret)}`);
       return;
     }
@@ -397,7 +402,7 @@ export abstract class AppModel {
       return true;
     }
     this.stats.recoveries++;
-    this.inFlight = false;
+    if (this.inFlight) { this.inFlight = false; this.frameLost(this.submittedFrame); }
     this.log(LogLevel.LOG_WARN, `${what}; group state 0x${st.value.state.toString(16)}: recreating the group`);
     dev.groupDestroy(this.group);
     dev.syncobjDestroy(this.syncobj);

@@ -267,6 +267,24 @@ export class SecurePipeline extends AppModel {
     this.freeDecoded(frame);
   }
 
+  /** Not queued: the frame goes back to the head of the queue, its scanout buffer is free again. */
+  protected override submitFailed(frame: number): void {
+    this.freeScanoutOf(frame);
+    this.ready.unshift(frame);
+  }
+
+  /** Lost with its group: dropped, and every buffer it held is free again. */
+  protected override frameLost(frame: number): void {
+    this.freeScanoutOf(frame);
+    this.display.drop(frame, this.display.track(frame).gpuEmitEv);
+    this.freeDecoded(frame);
+  }
+
+  private freeScanoutOf(frame: number): void {
+    const s = this.pools.scanout.bufs.find((x) => x.frame === frame);
+    if (s) s.frame = 0;
+  }
+
   private decodedOf(frame: number): PoolBuf | undefined { return this.pools.decoded.bufs.find((x) => x.frame === frame); }
 
   private freeDecoded(frame: number): void {
