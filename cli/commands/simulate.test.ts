@@ -18,10 +18,12 @@ test('csftrace scenarios: one line per built-in; --show prints YAML; --json; --a
   const r = run(['scenarios']);
   assert.equal(r.code, 0, r.err);
   const lines = r.out.trim().split('\n');
-  assert.equal(lines.length, 9);
+  assert.equal(lines.length, 12);
   assert.match(lines[0], /^drm-video-over-ui\s+Protected .* \(default\)$/);
   assert.ok(lines.some((l) => l.startsWith('stress ')));
   assert.match(lines[8], /^protm-pending-no-heap\s+No protected heap, yet a player emits PROT_REGION in an ordinary group/);
+  assert.match(lines[9], /^secure-video-pipeline\s+Protected frames from a decoder/);
+  assert.match(lines[11], /^pipeline-gpu-heap-disagrees\s+The GPU driver's protected heap/);
   const show = run(['scenarios', '--show', 'priority-inversion']);
   assert.equal(show.code, 0);
   assert.match(show.out, /^name: priority-inversion$/m);
@@ -30,7 +32,7 @@ test('csftrace scenarios: one line per built-in; --show prints YAML; --json; --a
   assert.match(noHeap.out, /^ {4}protected_group: false$/m);
   assert.match(noHeap.out, /^ {2}heap_policy: disabled$/m);
   const json = JSON.parse(run(['scenarios', '--json']).out);
-  assert.equal(json.length, 9);
+  assert.equal(json.length, 12);
   assert.equal(json[0].default, true);
   // --assumptions: every firmware assumption with its default first, the alternatives and why.
   const as = run(['scenarios', '--assumptions']);

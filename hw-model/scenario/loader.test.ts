@@ -159,7 +159,8 @@ test('every built-in parses, has a one-line description, and the required shapes
   const names = BUILTIN_SCENARIOS.map((b) => b.name);
   assert.deepEqual(names, [
     'drm-video-over-ui', 'heap-missing-defer', 'heap-late-lazy-reset', 'userspace-dmabuf', 'protm-fault',
-    'priority-inversion', 'watchdog-ping-in-protm', 'stress', 'protm-pending-no-heap',
+    'priority-inversion', 'watchdog-ping-in-protm', 'stress', 'protm-pending-no-heap', 'secure-video-pipeline', 'pipeline-no-common-heap',
+    'pipeline-gpu-heap-disagrees',
   ]);
   for (const { name, description } of listBuiltins()) {
     assert.ok(description.length > 10 && !description.includes('\n'), name);
