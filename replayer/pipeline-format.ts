@@ -74,7 +74,7 @@ export function describePipeline(b: PipelineBody): string {
 /** Names a pipeline event answers to in `--type` filters, beside its family. */
 export function pipelineTypeNames(b: PipelineBody): string[] {
   switch (b.case) {
-    case 'heapChoice': return [b.value.result === 0 ? 'HEAP_CHOSEN' : 'HEAP_CHOICE_FAILED'];
+    case 'heapChoice': return [nm(PipelineAllocatorNames, b.value.allocator)];
     case 'devImport': return [nm(ImportOpNames, b.value.op)];
     case 'fence': return [nm(FenceOpNames, b.value.op)];
     case 'scanout': return b.value.reason ? [nm(ScanoutOpNames, b.value.op), nm(MissReasonNames, b.value.reason)] : [nm(ScanoutOpNames, b.value.op)];
