@@ -69,7 +69,7 @@ export type HeapNameState = (typeof HEAP_NAME_STATES)[number];
 export const HEAP_KINDS = ['system', 'cma', 'protected-carveout', 'restricted-tee'] as const;
 export type HeapKindName = (typeof HEAP_KINDS)[number];
 
-export const APP_KINDS = ['compositor', 'video-player', 'compute', 'game'] as const;
+export const APP_KINDS = ['compositor', 'video-player', 'compute', 'game', 'secure-pipeline'] as const;
 export type AppKind = (typeof APP_KINDS)[number];
 
 export const GROUP_PRIORITIES = ['low', 'medium', 'high', 'realtime'] as const;
@@ -143,6 +143,39 @@ export interface AppConfig {
   egl?: boolean;
   /** The app also makes a protected surface current in its normal context (EGL_BAD_ACCESS), then goes on without it. */
   eglMixedSurfaces?: boolean;
+  /** secure-pipeline: the decoder and display devices (scenario `devices`) and how it picks heaps. */
+  pipeline?: PipelineConfig;
+}
+
+/** How the pipeline's buffers get their heap (hw-model/devices/allocator.ts). */
+export const PIPELINE_ALLOCATORS = ['intersect', 'gpu-heap'] as const;
+export type PipelineAllocatorName = (typeof PIPELINE_ALLOCATORS)[number];
+
+/** A secure-pipeline app: decoder → GPU (the app's group) → display. */
+export interface PipelineConfig {
+  decoder: string;             // a `devices` entry of kind decoder
+  display: string;             // a `devices` entry of kind display
+  allocator: PipelineAllocatorName;
+  /** Video frame periods from a frame's arrival to the vblank it is due at (decode + composite budget). */
+  latencyFrames: number;
+}
+
+/** Devices besides the GPU that share buffers with it (hw-model/devices/). */
+export const DEVICE_KINDS = ['decoder', 'display', 'gpu'] as const;
+export type DeviceKindName = (typeof DEVICE_KINDS)[number];
+
+export interface DeviceConfig {
+  name: string;
+  kind: DeviceKindName;
+  /** dma-heaps the device can import ordinary buffers from, in its order of preference. */
+  heaps: string[];
+  /** dma-heaps the device can import protected buffers from. */
+  protectedHeaps: string[];
+  decodeTime: Ns;              // decoder: mean time to decode one frame
+  jitter: number;              // decoder: relative jitter of decodeTime, 0..1
+  refresh: number;             // display: refresh rate (Hz)
+  /** display: a commit whose fences signal later than this before a vblank misses it (the latch). */
+  commitLatency: Ns;
 }
 
 export const FAULT_KINDS = [
@@ -180,6 +213,8 @@ export interface ScenarioConfig {
   faults: FaultConfig[];
   /** Firmware assumptions (firmware/assumptions.ts): what the FW does where no source says. */
   firmware: FwAssumptions;
+  /** Decoders, displays and the GPU's import lists (hw-model/devices/); absent = none. */
+  devices?: DeviceConfig[];
 }
 
 // ───────────────────────────── the CS ISA user space emits ─────────────────────────────

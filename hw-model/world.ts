@@ -14,12 +14,15 @@ import { Sim, type Ns, type AnySink } from './sim/index.js';
 import { createKernel } from './panthor/index.js';
 import { SummarySink, type SummaryData } from './summary.js';
 import { createApp, type AppModel, type AppStats } from './userspace/index.js';
+import { createDevices, type DeviceHost } from './devices/index.js';
 
 /** What world.ts needs of a kernel: the uAPI plus lifecycle and fault injection. */
 export interface SimKernel extends UapiKernel {
   start(): void;
   inject(fault: FaultConfig): void;
   shutdown(): void;
+  /** What the devices of a secure pipeline need of the kernel (absent: no such devices). */
+  deviceHost?(): DeviceHost;
 }
 
 export type KernelFactory = (sim: Sim, cfg: ScenarioConfig) => SimKernel;
@@ -64,8 +67,13 @@ export function runModel(cfg: ScenarioConfig, opts: SimulateOptions = {}): Model
 
   const kernel = factory(sim, cfg);
   kernel.start();
-  const env = { gpu: cfg.gpu, userSuppliedProtmBuffers: cfg.driver.heapPolicy === 'userspace-dmabuf',
-    protectedHeapName: cfg.driver.protectedHeapName || 'protected' };
+  const host = cfg.devices?.length ? kernel.deviceHost?.() : undefined;
+  const devices = host && cfg.devices ? createDevices(sim, host, cfg.devices) : undefined;
+  const env = {
+    gpu: cfg.gpu, userSuppliedProtmBuffers: cfg.driver.heapPolicy === 'userspace-dmabuf', devices,
+    gpuHeap: cfg.driver.heapPolicy === 'disabled' ? '' : cfg.driver.protectedHeapName,
+    protectedHeapName: cfg.driver.protectedHeapName || 'protected',
+  };
   const apps: AppModel[] = cfg.apps.map((a, i) => createApp(sim, kernel, a, FIRST_APP_PID + i, env));
   apps.forEach((app, i) => {
     const a = cfg.apps[i];

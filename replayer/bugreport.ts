@@ -21,6 +21,7 @@ import type { CheckReport } from './check/engine.js';
 import { diffReport, diffTraces, type DiffReport, type DivergenceSide } from './diff/diff.js';
 import { traceConsequences } from './diff/extract.js';
 import { METRIC_DEFS, type Metrics } from './metrics/metrics.js';
+import { DEVICE_METRIC_DEFS } from './metrics/devices.js';
 import { consequencesTable } from './diff/render.js';
 import { Replayer } from './replayer.js';
 import { formatNs } from './time-text.js';
@@ -218,6 +219,12 @@ export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport
   const cols = METRIC_DEFS.filter((d) => [...c.apps.values()].some((m) => m[d.key] !== 0));
   lines.push(`| app | ${cols.map((x) => x.label).join(' | ')} |`, `|---|${cols.map(() => '---:').join('|')}|`);
   for (const [app, m] of c.apps) lines.push(`| ${md(app)} | ${cols.map((d) => fmtMetric(d.key, m[d.key])).join(' | ')} |`);
+  if (c.devices.size) {
+    // A secure pipeline's devices (decoder, display): frames shown and why vblanks were missed.
+    const dcols = DEVICE_METRIC_DEFS.filter((d) => [...c.devices.values()].some((m) => m[d.key] !== 0));
+    lines.push('', `| device | ${dcols.map((x) => x.label.trim()).join(' | ')} |`, `|---|${dcols.map(() => '---:').join('|')}|`);
+    for (const [dev, m] of c.devices) lines.push(`| ${md(dev)} | ${dcols.map((d) => (d.unit === 'ns' ? formatNs(m[d.key]) : String(m[d.key]))).join(' | ')} |`);
+  }
   lines.push('', 'Definitions: replayer/metrics/README.md (the same numbers as `csftrace simulate` and `csftrace diff`).', '');
 
   lines.push(`## Timeline around ${trimmed ? `original #${at}` : `#${at}`}`, '');

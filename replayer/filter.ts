@@ -61,6 +61,8 @@ const MESSAGE_NAMES: Readonly<Record<EventFamily, string[]>> = {
   watchdog: ['Watchdog'],
   pm: ['Pm', 'runtime_pm'],
   egl: ['EglCall', 'egl_call'],
+  heapChoice: ['HeapChoice', 'heap_choice'], devImport: ['DeviceImport', 'dev_import', 'import'], fence: ['Fence'],
+  scanout: ['Scanout', 'vblank', 'flip'],
 };
 
 const FAMILY_ALIASES: ReadonlyMap<string, EventFamily> = (() => {

@@ -14,6 +14,7 @@ import {
 } from '../proto/index.js';
 import { bitNames, stateName } from './fw-bits.js';
 import { formatNs } from './time-text.js';
+import { PIPELINE_ENUM_FIELDS, describePipeline, pipelineTypeNames } from './pipeline-format.js';
 
 type Names = Readonly<Record<number, string>>;
 
@@ -350,6 +351,7 @@ function describe(ev: Event): string {
       parts.push(eglErrorName(v.error));
       return parts.join(' ');
     }
+    case 'heapChoice': case 'devImport': case 'fence': case 'scanout': return describePipeline(b);
     case undefined: return '(unknown event: newer schema)';
     default: return assertUnreachable(b);
   }
@@ -391,6 +393,7 @@ export const ENUM_FIELDS: Readonly<Record<string, Readonly<Record<string, Names>
   watchdog: { op: WatchdogOpNames },
   pm: { op: PmOpNames, state: PmStateNames },
   egl: { op: EglOpNames },
+  ...PIPELINE_ENUM_FIELDS,
 };
 
 /**
@@ -399,7 +402,7 @@ export const ENUM_FIELDS: Readonly<Record<string, Readonly<Record<string, Names>
  */
 export const ERRNO_FIELDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   ioctl: { ret: 'errno' }, heap: { result: 'errno' }, probe: { result: 'errno' }, job: { fenceError: 'fence_errno' },
-  pm: { result: 'errno' },
+  pm: { result: 'errno' }, heapChoice: { result: 'errno' }, devImport: { result: 'errno' },
 };
 
 /** Families whose event JSON carries `names`: the decoded bit names of their req/ack/status word. */
@@ -564,6 +567,7 @@ export function eventTypeNames(ev: Event): string[] {
     case 'pm': out.push(name(PmOpNames, b.value.op), name(PmStateNames, b.value.state)); break;
     case 'egl': out.push(name(EglOpNames, b.value.op), eglErrorName(b.value.error)); break;
     case 'doorbell': break;
+    case 'heapChoice': case 'devImport': case 'fence': case 'scanout': out.push(...pipelineTypeNames(b)); break;
     default: assertUnreachable(b);
   }
   return out;

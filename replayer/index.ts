@@ -38,6 +38,7 @@ export { buildBugReport, trimToFit, BUNDLE_TRACE, BUNDLE_SCENARIO, type BugRepor
 export { asciiTimeline, type AsciiTimelineOptions } from './ascii-timeline.js';
 export { traceConsequences } from './diff/extract.js';
 export { ConsequenceCollector, METRIC_DEFS, METRIC_NAMES, type ConsequenceSet, type AppPlan, type MetricsOptions } from './metrics/metrics.js';
+export { DEVICE_METRIC_DEFS, DEVICE_METRIC_NAMES, type DeviceMetrics } from './metrics/devices.js';
 export { GroupIdentities, LabelInterner } from './diff/identity.js';
 export { planOfScenario, metricsOptionsOf } from './metrics/plan.js';
 export { UserError, isUserError } from '../proto/index.js';

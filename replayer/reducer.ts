@@ -16,11 +16,12 @@ import { pmHandler } from './handlers/pm.js';
 import { schedHandler } from './handlers/sched.js';
 import { slotsHandler } from './handlers/slots.js';
 import { platformHandler } from './handlers/platform.js';
+import { pipelineHandler } from './handlers/pipeline.js';
 import type { ReplayState } from './state.js';
 
 /** Every handler, in application order (processes first: others look owners and fds up). */
 export const HANDLERS: readonly Handler[] = [processHandler, deviceHandler, fwHandler, slotsHandler, schedHandler, memoryHandler, pmHandler,
-  platformHandler];
+  platformHandler, pipelineHandler];
 
 type HandleFn = Handler['handleEvent'];
 const DISPATCH: HandleFn[][] = (() => {

@@ -136,6 +136,28 @@ export function renderState(s: ReplayState): StateTable[] {
     ]),
   });
 
+  const choices = Object.keys(s.pipeline.choices).sort().map((k) => s.pipeline.choices[k]);
+  // Only traces with a secure pipeline have these (other traces' state output stays as it was).
+  if (choices.length) tables.push({
+    title: 'Heap choices',
+    header: ['pid', 'pool', 'property', 'allocator', 'import lists', 'intersection', 'chosen', 'GPU heap', 'result', 'event'],
+    rows: choices.map((c) => [
+      String(c.pid), c.pool, c.protected ? 'protected' : 'normal', c.allocator, c.lists, c.intersection.join(',') || '(empty)',
+      c.chosen || '-', c.gpuHeap || '-', c.result === 0 ? 'ok' : `${c.result}: ${c.reason}`, at(c.idx),
+    ]),
+  });
+  const devices = sortedValues(s.pipeline.devices);
+  if (devices.length) tables.push({
+    title: 'Pipeline devices',
+    header: ['device', 'kind', 'imports', 'refused', 'fences', 'last frame', 'vblank', 'on screen', 'flips', 'missed', 'dropped', 'last miss', 'event'],
+    rows: devices.map((d) => [
+      d.name, d.kind, String(d.imports), d.refused ? `${d.refused} (${d.lastRefusal})` : '0', `${d.fencesSignalled}/${d.fencesEmitted}`,
+      d.lastFrame ? String(d.lastFrame) : '-', d.kind === 'DISPLAY' ? String(d.vblank) : '-',
+      d.shownFrame ? `frame ${d.shownFrame} (buf ${d.shownBuffer})` : '-', String(d.flips), String(d.misses), String(d.drops),
+      d.lastMiss || '-', at(d.idx),
+    ]),
+  });
+
   tables.push({
     title: 'Processes',
     header: ['pid', 'comm', 'kind', 'privileged', 'fds', 'ioctls', 'errors', 'event'],

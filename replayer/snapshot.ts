@@ -6,7 +6,7 @@ import { UserError } from '../proto/index.js';
 import { FAMILY_COUNT, LIMITS, type StateSnapshot } from '../proto/index.js';
 import type {
   BoRec, Counters, DeviceState, DmaBufRec, FdRec, FwPending, FwState, FwWord, GroupRec, HeapRec, ProcessRec, QueueRec,
-  ReplayState, SchedState, SlotState, VmRec, PlatformState, GpuProbeRec, EglContextRec,
+  ReplayState, SchedState, SlotState, VmRec, PlatformState, GpuProbeRec, EglContextRec, PipelineDeviceRec, HeapChoiceRec, PipelineState,
 } from './state.js';
 import { initialPmState } from './handlers/pm.js';
 import { initialPlatform } from './handlers/platform.js';
@@ -48,11 +48,13 @@ export function decodeStateSnapshot(snap: StateSnapshot, where = 'trace'): Repla
 }
 
 /**
- * Snapshots written before runtime PM was traced: no device.pm (filled with the state of a trace
- * without Pm events) and fewer event families (counted as 0).
+ * Snapshots written before runtime PM was traced, or before the pipeline families existed: no
+ * device.pm (filled with the state of a trace without Pm events), no `pipeline` part (empty) and
+ * fewer event families (counted as 0), so that older trimmed traces still open.
  */
 function upgradeSnapshot(s: unknown): void {
   if (!isPlainObject(s)) return;
+  if (!('pipeline' in s)) s.pipeline = { devices: {}, choices: {} };
   const d = s.device, c = s.counters;
   if (isPlainObject(d) && !('pm' in d)) d.pm = initialPmState();
   if (isPlainObject(c) && Array.isArray(c.families) && c.families.length < FAMILY_COUNT) {
@@ -145,9 +147,18 @@ const PLATFORM = obj<PlatformState>({
   eglErrors: N,
   lastEglError: { nullable: obj<NonNullable<PlatformState['lastEglError']>>({ pid: N, op: S, error: S, idx: N }) },
 });
+const PIPELINE = obj<PipelineState>({
+  devices: rec(obj<PipelineDeviceRec>({
+    name: S, kind: S, imports: N, refused: N, lastRefusal: S, fencesEmitted: N, fencesSignalled: N, lastFrame: N, vblank: N,
+    shownFrame: N, shownBuffer: N, flips: N, misses: N, drops: N, lastMiss: S, createdIdx: N, idx: N,
+  })),
+  choices: rec(obj<HeapChoiceRec>({
+    pid: N, pool: S, protected: B, allocator: S, lists: S, intersection: arr(S), chosen: S, gpuHeap: S, result: N, reason: S, idx: N,
+  })),
+});
 const STATE = obj<ReplayState>({
   index: N, t: N, device: DEVICE, fw: FW, slots: arr(SLOT), groups: rec(GROUP), vms: rec(VM), bos: rec(BO),
-  heaps: rec(HEAP), dmabufs: rec(DMABUF), processes: rec(PROCESS), sched: SCHED, counters: COUNTERS,
+  heaps: rec(HEAP), dmabufs: rec(DMABUF), processes: rec(PROCESS), sched: SCHED, counters: COUNTERS, pipeline: PIPELINE,
   platform: PLATFORM,
 });
 

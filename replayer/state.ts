@@ -231,6 +231,8 @@ export interface ReplayState {
   processes: Record<string, ProcessRec>;
   sched: SchedState;
   counters: Counters;
+  /** The secure video pipeline's devices and heap choices (handlers/pipeline.ts). */
+  pipeline: PipelineState;
   /** The system beyond the first GPU's driver: every GPU's probe outcome, heap lifetimes, EGL. */
   platform: PlatformState;
 }
@@ -274,6 +276,47 @@ export interface PlatformState {
   egl: Record<string, EglContextRec>;             // key pid
   eglErrors: number;
   lastEglError: { pid: number; op: string; error: string; idx: number } | null;
+}
+
+/** A device of a secure pipeline: decoder, display, or the GPU as a fence producer. */
+export interface PipelineDeviceRec {
+  name: string;
+  kind: string;              // DECODER | DISPLAY | GPU
+  imports: number;           // dma-bufs attached now
+  refused: number;           // imports its rule refused
+  lastRefusal: string;
+  fencesEmitted: number;
+  fencesSignalled: number;
+  lastFrame: number;         // last frame whose fence it signalled
+  vblank: number;            // display: last vblank count seen
+  shownFrame: number;        // display: frame on screen (0 = none yet)
+  shownBuffer: number;
+  flips: number;
+  misses: number;            // missed vblanks
+  drops: number;
+  lastMiss: string;          // "frame 12 GPU_PROTM_DENIED at #345"
+  createdIdx: number;
+  idx: number;
+}
+
+/** The central allocator's last choice for one pool of one process. */
+export interface HeapChoiceRec {
+  pid: number;
+  pool: string;
+  protected: boolean;
+  allocator: string;         // INTERSECT | GPU_HEAP
+  lists: string;             // "vdec[a,b] gpu[b]"
+  intersection: string[];
+  chosen: string;
+  gpuHeap: string;
+  result: number;
+  reason: string;
+  idx: number;
+}
+
+export interface PipelineState {
+  devices: Record<string, PipelineDeviceRec>;
+  choices: Record<string, HeapChoiceRec>;     // key "pid:pool"
 }
 
 /**

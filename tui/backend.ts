@@ -32,6 +32,8 @@ export function lanesOf(s: ReplayState): LaneSample {
       const g = sl.group ? s.groups[sl.group] : undefined;
       return { group: sl.group, priority: g?.priority ?? 0, isProtected: !!g?.isProtected, csgPriority: sl.csgPriority };
     }),
+    displays: Object.values(s.pipeline.devices).filter((d) => d.kind === 'DISPLAY').sort((a, b) => a.name.localeCompare(b.name, 'en'))
+      .map((d) => ({ name: d.name, flips: d.flips, misses: d.misses, lastMiss: /^frame \d+ (\S+)/.exec(d.lastMiss)?.[1] ?? '' })),
   };
 }
 

@@ -129,6 +129,17 @@ export interface LaneSample {
   resets?: number;
   /** Runtime PM state without its PM_STATE_ prefix (SUSPENDED, RESUMING, ACTIVE, SUSPENDING); '' if the trace has none. */
   pm?: string;
+  /** Displays of a secure pipeline: running totals of flips and missed vblanks, the last miss's reason. */
+  displays?: DisplaySample[];
+}
+
+/** One KMS display of a secure pipeline at one instant (hw-model/devices/display.ts). */
+export interface DisplaySample {
+  name: string;
+  flips: number;
+  misses: number;
+  /** Reason of the last missed vblank without its MISS_ prefix ('' = none yet). */
+  lastMiss: string;
 }
 
 /** The replayer's public functions the TUI calls, plus the facts it reads from a state. */

@@ -68,7 +68,7 @@ function helpEntries(g: Glyphs, diff: boolean): Entry[] {
     { text: 'Breakpoints: / type=ModeSwitch Enter, then B; c and C run forwards and backwards to the next hit.' },
     { text: '' },
     { text: 'The screen', style: Style.heading },
-    { label: 'Timeline', text: `the GPU mode band (${g.full} protected for most of the column, ${g.half} partly protected or switching, R a reset) and one lane per CSG slot: the group bound there (g3), coloured by its priority, ${g.shade} = a protected group; ${g.cursor} = the cursor's time; + - zoom. Each column shows the state at its end.` },
+    { label: 'Timeline', text: `the GPU mode band (${g.full} protected for most of the column, ${g.half} partly protected or switching, R a reset) and one lane per CSG slot: the group bound there (g3), coloured by its priority, ${g.shade} = a protected group; with a secure video pipeline, a lane per display: ${g.laneRun} frames flipped, or the reason of a missed vblank (D decoder late, P GPU denied protected time, G GPU late, S scanout missed the latch, N no pipeline); ${g.cursor} = the cursor's time; + - zoom. Each column shows the state at its end.` },
     { label: 'Events', text: `every recorded event, one per line; ${g.current} marks the current event, ${g.match} the events matching the filter.` },
     { label: 'Detail', text: 'the current event: its cause and effects (links), "why:" for a scheduling decision (each group kept, picked or evicted, and the protected-mode verdict with the rule that decided it), then every field.' },
     { label: 'State', text: 'the state after the current event, in tabs: 1 slots & groups, 2 FW interfaces (pending requests), 3 heaps & buffers, 4 device.' },

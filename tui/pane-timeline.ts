@@ -73,7 +73,10 @@ export function drawTimeline(c: Canvas, s: Session, r: Rect, g: Glyphs): Hit[] {
       c.put(r.x, y, `+${rows.length - shown + 1} more lanes (make the terminal taller)`, Style.dim, r.w);
       continue;
     }
-    if (lane.slot >= 0) {
+    if (lane.display !== undefined) {
+      c.put(r.x, y, lane.display, Style.heading, GUTTER - 1);
+      drawDisplayLane(c, samples, lane.display, r.x + GUTTER, y, cols, g);
+    } else if (lane.slot >= 0) {
       c.put(r.x, y, `CSG${lane.slot}`, Style.heading, GUTTER - 1);
       drawLane(c, samples, lane.slot, r.x + GUTTER, y, cols, g);
     } else {
@@ -127,6 +130,29 @@ export function drawTimeline(c: Canvas, s: Session, r: Rect, g: Glyphs): Hit[] {
     hits.push({ kind: 'column', rect: { x: r.x + GUTTER + k, y: r.y, w: 1, h: r.h }, column: k, columns: cols });
   }
   return hits;
+}
+
+/** Letters of a missed vblank's reason on a display lane. */
+const MISS_LETTER: Readonly<Record<string, string>> = {
+  DECODER_LATE: 'D', GPU_PROTM_DENIED: 'P', GPU_LATE: 'G', SCANOUT_LATE: 'S', NO_PIPELINE: 'N',
+};
+
+/**
+ * A display's lane: per column, a flip (run glyph) when frames were flipped and no vblank missed,
+ * the letter of the last miss's reason (D decoder late, P GPU denied protected time, G GPU late,
+ * S scanout missed the latch, N no pipeline) when a vblank was missed, blank when nothing changed.
+ */
+function drawDisplayLane(c: Canvas, samples: ReadonlyArray<LaneSample | undefined>, name: string, x0: number, y: number, cols: number, g: Glyphs): void {
+  let prev: { flips: number; misses: number } | undefined;
+  for (let k = 0; k < cols; k++) {
+    const d = samples[k]?.displays?.find((x) => x.name === name);
+    if (!d) { prev = undefined; continue; }
+    const p = prev ?? d;
+    if (d.misses > p.misses) c.set(x0 + k, y, MISS_LETTER[d.lastMiss] ?? '?', Style.warn);
+    else if (d.flips > p.flips) c.set(x0 + k, y, g.laneRun, Style.modeNormal);
+    else c.set(x0 + k, y, g.laneEmpty, Style.dim);
+    prev = d;
+  }
 }
 
 function drawLane(c: Canvas, samples: ReadonlyArray<LaneSample | undefined>, slot: number, x0: number, y: number, cols: number, g: Glyphs): void {

@@ -43,7 +43,8 @@ export interface Message { text: string; warn: boolean }
 export interface Mark { letter: string; index: number; order: number }
 
 /** A timeline lane: one CSG slot (slot ≥ 0), or a run of slots empty in the whole window (slot −1, from..to). */
-export type LaneRow = { slot: number; to: number; from?: number };
+/** A CSG slot's lane (slot ≥ 0), a run of empty slots (slot -1, from..to) or a display's lane (slot -2). */
+export type LaneRow = { slot: number; to: number; from?: number; display?: string };
 
 /** How many effect links the detail pane lists. */
 const MAX_EFFECTS = 8;
@@ -450,6 +451,10 @@ export class Session {
       if (last && last.slot < 0 && last.to === k - 1) last.to = k;
       else rows.push({ slot: -1, from: k, to: k });
     }
+    const displays = new Set<string>();
+    for (const d of this.lanes().displays ?? []) displays.add(d.name);
+    for (const x of samples) for (const d of x?.displays ?? []) displays.add(d.name);
+    for (const name of [...displays].sort()) rows.push({ slot: -2, to: -2, display: name });
     return rows;
   }
 

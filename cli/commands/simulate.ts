@@ -12,7 +12,7 @@ import {
   type ScenarioConfig, type ScenarioOverrides, type SimResult,
 } from '../../hw-model/index.js';
 import {
-  METRIC_DEFS, MetricsSink, formatTimeNs,
+  METRIC_DEFS, DEVICE_METRIC_DEFS, MetricsSink, formatTimeNs,
   type ConsequenceSet,
 } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
@@ -129,6 +129,19 @@ export function formatAppMetrics(m: ConsequenceSet): string[] {
   return out;
 }
 
+/** Per-device metrics of a secure pipeline as lines (none without devices). */
+export function formatDeviceMetrics(m: ConsequenceSet): string[] {
+  const devs = [...m.devices.entries()];
+  if (devs.length === 0) return [];
+  const defs = DEVICE_METRIC_DEFS.filter((d) => devs.some(([, x]) => x[d.key] !== 0));
+  const cell = (v: number, unit: string): string => (unit === 'ns' ? formatTimeNs(v) : String(v));
+  const rows = [['', ...devs.map(([name]) => name)], ...defs.map((d) => [d.label, ...devs.map(([, x]) => cell(x[d.key], d.unit))])];
+  const w = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
+  const out = ['metrics per device (definitions: replayer/metrics/README.md):'];
+  for (const r of rows) out.push('  ' + r.map((x, k) => (k === 0 ? x.padEnd(w[k]) : x.padStart(w[k]))).join('  ').trimEnd());
+  return out;
+}
+
 function formatRun(res: SimResult, source: string, metrics: ConsequenceSet): string {
   const c = res.config;
   const out: string[] = [];
@@ -139,6 +152,7 @@ function formatRun(res: SimResult, source: string, metrics: ConsequenceSet): str
   out.push(`firmware assumptions: ${assumptionEntries(c.firmware).map((a) => `${a.name.slice(3)}=${a.value}`).join(', ')}`);
   out.push(formatSummary(res.summary));
   out.push(...formatAppMetrics(metrics));
+  out.push(...formatDeviceMetrics(metrics));
   const notes = res.apps.map((a) => [
     a.recoveries ? `${a.recoveries} group recoveries` : '',
     a.setupRetries ? `${a.setupRetries} setup retries` : '',

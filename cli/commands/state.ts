@@ -30,7 +30,7 @@ export function register(program: Command): void {
     .description('the replayed state after one event: slots, groups, queues, FW interface, heaps, buffers, mode')
     .argument('<trace>', 'trace file (.csft)')
     .option('--at <index|time>', 'after this event index (1234, #1234) or at this virtual time (12.5ms: the last event at or before it); default: the last event')
-    .option('--only <tables>', 'only these tables, comma-separated (device, slots, groups, queues, fw, heaps, dma-bufs, vms, bos, processes)')
+    .option('--only <tables>', 'only these tables, comma-separated (device, slots, groups, queues, fw, heaps, dma-bufs, vms, bos, processes; with a secure pipeline: heap-choices, pipeline-devices)')
     .option('--json', 'the state as JSON: {trace, index, t, event, state}')
     .addHelpText('after', `
 Examples:

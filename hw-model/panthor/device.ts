@@ -41,6 +41,7 @@ import { SchedFwEvents } from './sched-events.js';
 import { Scheduler } from './sched.js';
 import { SyncobjTable } from './syncobj.js';
 import { PanthorTrace } from './trace.js';
+import type { DeviceHost } from '../devices/index.js';
 import * as U from './uapi.js';
 import { Worker, type WaitFor, type Work } from './work.js';
 
@@ -454,6 +455,16 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl, PmHost {
   }
 
   syncobjValue(pid: number, fd: number, handle: number): number { return this.sync.syncobjValue(pid, fd, handle); }
+
+  /** For the devices of a secure pipeline (devices/host.ts). */
+  deviceHost(): DeviceHost {
+    return {
+      heaps: this.heaps,
+      dmaBufOf: (pid, fd) => { const f = this.fds.file(pid, fd); return f?.kind === 'dmabuf' ? f.buf : undefined; },
+      protmWaiting: (h) => (this.drv.group(h)?.protmPendingQueues ?? 0) !== 0,
+      gpuProtectedHeap: this.cfg.driver.heapPolicy === 'disabled' ? '' : this.cfg.driver.protectedHeapName,
+    };
+  }
 
   /** Model accessor for tests and tools: a group by its handle. */
   group(handle: number): Group | undefined { return this.drv.group(handle); }

@@ -251,6 +251,86 @@ apps:
   - { name: notifier, kind: compositor, priority: low, fps: 30, job_duration: 200us, start: 1s, stop: 9s }
 `;
 
+const SECURE_VIDEO_PIPELINE = `\
+name: secure-video-pipeline
+description: Protected frames from a decoder, composited by the GPU into a protected scanout buffer, flipped by a KMS display at 60 Hz
+duration: 3s
+seed: 1
+driver:
+  protm_policy: panthor-2026-reviewed
+  heap_policy: probe-defer
+  heap_name_source: module-param
+  protected_heap_name: protected
+heaps:
+  - name: system
+    kind: system
+  - name: protected
+    kind: protected-carveout
+    size: 128MiB
+    appear_at: 600ms
+  - name: restricted_mtk_cma
+    kind: restricted-tee
+    size: 256MiB
+    alloc_latency: 2ms
+devices:
+  - { name: vdec, kind: decoder, decode_time: 12ms, jitter: 0.4, heaps: system, protected_heaps: "restricted_mtk_cma, protected" }
+  - { name: lcd, kind: display, refresh: 60, heaps: system, protected_heaps: "restricted_mtk_cma, protected" }
+  - { name: gpu, kind: gpu, heaps: system, protected_heaps: "protected, restricted_mtk_cma" }
+apps:
+  - { name: weston, kind: compositor, priority: high, fps: 60, job_duration: 2.5ms }
+  - { name: player, kind: secure-pipeline, decoder: vdec, display: lcd, fps: 30, job_duration: 4ms, buffers: 4 }
+  - { name: ml-batch, kind: compute, priority: low, job_duration: 30ms, start: 100ms }
+`;
+
+const PIPELINE_NO_COMMON_HEAP = `\
+name: pipeline-no-common-heap
+description: The decoder imports protected frames only from its own secure heap, the GPU only from the carve-out; the allocator finds no common heap
+duration: 1s
+seed: 1
+heaps:
+  - name: system
+    kind: system
+  - name: protected
+    kind: protected-carveout
+    size: 128MiB
+  - name: vdec_secure
+    kind: restricted-tee
+    size: 64MiB
+devices:
+  - { name: vdec, kind: decoder, protected_heaps: vdec_secure }
+  - { name: lcd, kind: display, protected_heaps: "protected, vdec_secure" }
+  - { name: gpu, kind: gpu, protected_heaps: protected }
+apps:
+  - { name: weston, kind: compositor, priority: high }
+  - { name: player, kind: secure-pipeline, fps: 30 }
+`;
+
+const PIPELINE_GPU_HEAP_DISAGREES = `\
+name: pipeline-gpu-heap-disagrees
+description: The GPU driver's protected heap is one the display cannot scan out from; a player that takes the GPU's heap for every buffer is refused
+duration: 1s
+seed: 1
+driver:
+  protm_policy: panthor-2026-reviewed
+  protected_heap_name: protected
+heaps:
+  - name: system
+    kind: system
+  - name: protected
+    kind: protected-carveout
+    size: 128MiB
+  - name: restricted_mtk_cma
+    kind: restricted-tee
+    size: 256MiB
+devices:
+  - { name: vdec, kind: decoder, protected_heaps: "restricted_mtk_cma, protected" }
+  - { name: lcd, kind: display, protected_heaps: restricted_mtk_cma }
+  - { name: gpu, kind: gpu, protected_heaps: "protected, restricted_mtk_cma" }
+apps:
+  - { name: weston, kind: compositor, priority: high }
+  - { name: player, kind: secure-pipeline, fps: 30, allocator: gpu-heap }
+`;
+
 /** The built-ins, in the order `csftrace scenarios` lists them; the first is the default. */
 export const BUILTIN_SCENARIOS: readonly BuiltinScenario[] = [
   { name: 'drm-video-over-ui', text: DRM_VIDEO_OVER_UI },
@@ -264,6 +344,9 @@ export const BUILTIN_SCENARIOS: readonly BuiltinScenario[] = [
   { name: 'protm-pending-no-heap', text: PROTM_PENDING_NO_HEAP },
   ...PM_FAULT_SCENARIOS,
   ...HEAP_BUILTINS,
+  { name: 'secure-video-pipeline', text: SECURE_VIDEO_PIPELINE },
+  { name: 'pipeline-no-common-heap', text: PIPELINE_NO_COMMON_HEAP },
+  { name: 'pipeline-gpu-heap-disagrees', text: PIPELINE_GPU_HEAP_DISAGREES },
 ];
 
 export const DEFAULT_SCENARIO = 'drm-video-over-ui';

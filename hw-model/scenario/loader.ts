@@ -9,7 +9,7 @@
 import { UserError, formatNsExact } from '../../proto/index.js';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import type {
-  AppConfig, AppKind, DriverConfig, FaultConfig, FaultKindName, GpuConfig, GroupPriorityName, HeapConfig,
+  AppConfig, AppKind, DeviceConfig, DeviceKindName, DriverConfig, FaultConfig, FaultKindName, GpuConfig, GroupPriorityName, HeapConfig,
   HeapKindName, ScenarioConfig,
 } from '../contract.js';
 import { DEFAULT_FW_ASSUMPTIONS, type FwAssumptions } from '../firmware/index.js';
@@ -17,7 +17,7 @@ import { parseReviewFixes } from '../policies/index.js';
 import { parseDuration, type Ns } from '../sim/index.js';
 import {
   APP_DEFAULTS, APP_SPEC, DEFAULT_DRIVER, DEFAULT_DURATION, DEFAULT_GPU, DEFAULT_HEAP_SIZE, DEFAULT_SEED,
-  DEFAULT_TEE_LATENCY, DRIVER_SPEC, FAULT_SPEC, FIRMWARE_SPEC, GPU_SPEC, HEAP_SPEC, REQUIRED_APP_KEYS, REQUIRED_FAULT_KEYS,
+  DEFAULT_TEE_LATENCY, DEVICE_SPEC, MAX_DEVICES, REQUIRED_DEVICE_KEYS, DRIVER_SPEC, FAULT_SPEC, FIRMWARE_SPEC, GPU_SPEC, HEAP_SPEC, REQUIRED_APP_KEYS, REQUIRED_FAULT_KEYS,
   TOP_SECTIONS, TOP_SPEC, type FieldSpec, type ObjectSpec,
 } from './schema.js';
 
@@ -132,15 +132,112 @@ function buildScenario(ctx: Ctx, top: Fields, sections: Record<string, Node | nu
   const heaps = readHeaps(ctx, sections.heaps, driver);
   const apps = readApps(ctx, sections.apps, driver, gpu);
   const faults = readFaults(ctx, sections.faults, apps, heaps, driver);
+  const devices = readDevices(ctx, sections.devices, heaps);
+  checkPipelines(ctx, sections.apps, apps, devices ?? []);
 
   const v = top.values;
-  return {
+  const cfg: ScenarioConfig = {
     name: (v.name as string | undefined) ?? scenarioNameOf(ctx.file),
     description: (v.description as string | undefined) ?? '',
     duration: (v.duration as Ns | undefined) ?? DEFAULT_DURATION,
     seed: (v.seed as number | undefined) ?? DEFAULT_SEED,
     gpu, heaps, driver, apps, faults, firmware,
   };
+  if (devices) cfg.devices = devices;
+  return cfg;
+}
+
+/** Defaults of a `devices` entry per kind (a 30 fps-capable decoder, a 60 Hz panel). */
+const DEVICE_DEFAULTS: Readonly<Record<DeviceKindName, Omit<DeviceConfig, 'name' | 'kind' | 'heaps' | 'protectedHeaps'>>> = {
+  decoder: { decodeTime: 10_000_000, jitter: 0.3, refresh: 60, commitLatency: 0 },
+  display: { decodeTime: 10_000_000, jitter: 0, refresh: 60, commitLatency: 1_000_000 },
+  gpu: { decodeTime: 10_000_000, jitter: 0, refresh: 60, commitLatency: 0 },
+};
+
+function heapList(text: string | undefined, fallback: string[]): string[] {
+  if (text === undefined) return fallback;
+  return text.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+}
+
+/**
+ * `devices:` (hw-model/devices/): each entry's import lists. Without a `gpu` entry the GPU lists
+ * every heap for ordinary buffers and every protected heap (carve-out, restricted) for protected ones.
+ */
+function readDevices(ctx: Ctx, node: Node | null | undefined, heaps: HeapConfig[]): DeviceConfig[] | undefined {
+  if (node === undefined || isNull(node)) return undefined;
+  const items = list(ctx, node as Node, 'devices', MAX_DEVICES);
+  const out: DeviceConfig[] = [];
+  const seen = new Map<string, number>();
+  items.forEach((item, i) => {
+    const path = `devices[${i}]`;
+    const f = readMap(ctx, mapOf(ctx, item, path), DEVICE_SPEC, path, REQUIRED_DEVICE_KEYS);
+    const v = f.values;
+    const kind = v.kind as DeviceKindName;
+    const name = (v.name as string | undefined) ?? kind;
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new ScenarioError(ctx.file, f.lines.name, `${path}.name`, `"${name}": use letters, digits and _ . - only`);
+    if (seen.has(name)) throw new ScenarioError(ctx.file, f.lines.name ?? f.line, `${path}.name`, `duplicate device name "${name}" (first at line ${seen.get(name)})`);
+    if (kind === 'gpu' && out.some((d) => d.kind === 'gpu')) throw new ScenarioError(ctx.file, f.lines.kind, `${path}.kind`, 'one gpu entry at most (the panthor device)');
+    seen.set(name, f.lines.name ?? f.line);
+    for (const key of ['heaps', 'protected_heaps'] as const) {
+      const text = v[key === 'heaps' ? 'heaps' : 'protectedHeaps'] as string | undefined;
+      for (const h of heapList(text, [])) {
+        if (!/^[A-Za-z0-9_.-]+$/.test(h)) throw new ScenarioError(ctx.file, f.lines[key], `${path}.${key}`, `"${h}" is not a valid dma-heap name (a comma-separated list of names)`);
+      }
+    }
+    const d = DEVICE_DEFAULTS[kind];
+    out.push({
+      name, kind,
+      heaps: heapList(v.heaps as string | undefined, heaps.filter((h) => h.kind === 'system' || h.kind === 'cma').map((h) => h.name)),
+      protectedHeaps: heapList(v.protectedHeaps as string | undefined, kind === 'gpu'
+        ? heaps.filter((h) => h.kind === 'protected-carveout' || h.kind === 'restricted-tee').map((h) => h.name) : []),
+      decodeTime: (v.decodeTime as Ns | undefined) ?? d.decodeTime,
+      jitter: (v.jitter as number | undefined) ?? d.jitter,
+      refresh: (v.refresh as number | undefined) ?? d.refresh,
+      commitLatency: (v.commitLatency as Ns | undefined) ?? d.commitLatency,
+    });
+  });
+  if (!out.some((d) => d.kind === 'gpu')) {
+    out.push({
+      name: 'gpu', kind: 'gpu', heaps: heaps.map((h) => h.name),
+      protectedHeaps: heaps.filter((h) => h.kind === 'protected-carveout' || h.kind === 'restricted-tee').map((h) => h.name),
+      ...DEVICE_DEFAULTS.gpu,
+    });
+  }
+  return out;
+}
+
+/** A secure-pipeline app names a decoder and a display of `devices`; other kinds name none. */
+function checkPipelines(ctx: Ctx, node: Node | null | undefined, apps: AppConfig[], devices: DeviceConfig[]): void {
+  if (node === undefined || isNull(node)) return;
+  const items = list(ctx, node as Node, 'apps', MAX_APPS);
+  apps.forEach((app, i) => {
+    const path = `apps[${i}]`;
+    const f = readMap(ctx, mapOf(ctx, items[i], path), APP_SPEC, path, REQUIRED_APP_KEYS);
+    const v = f.values;
+    if (app.kind !== 'secure-pipeline') {
+      for (const key of ['decoder', 'display', 'allocator', 'latency_frames'] as const) {
+        if (key in f.lines) throw new ScenarioError(ctx.file, f.lines[key], `${path}.${key}`, `only a secure-pipeline app takes ${key}`);
+      }
+      return;
+    }
+    const pick = (key: 'decoder' | 'display'): string => {
+      const want = v[key] as string | undefined;
+      const of = devices.filter((d) => d.kind === key);
+      if (want === undefined) {
+        if (of.length === 1) return of[0].name;
+        throw new ScenarioError(ctx.file, f.line, `${path}.${key}`, of.length ? `several ${key}s: name one (${of.map((d) => d.name).join(', ')})` : `a secure-pipeline needs a ${key} in devices`);
+      }
+      const dev = devices.find((d) => d.name === want);
+      if (!dev) throw new ScenarioError(ctx.file, f.lines[key], `${path}.${key}`, `no device named "${want}"${suggest(want, devices.map((d) => d.name))}`);
+      if (dev.kind !== key) throw new ScenarioError(ctx.file, f.lines[key], `${path}.${key}`, `"${want}" is a ${dev.kind}, not a ${key}`);
+      return want;
+    };
+    app.pipeline = {
+      decoder: pick('decoder'), display: pick('display'),
+      allocator: (v.allocator as 'intersect' | 'gpu-heap' | undefined) ?? 'intersect',
+      latencyFrames: (v.latencyFrames as number | undefined) ?? 2,
+    };
+  });
 }
 
 function readHeaps(ctx: Ctx, node: Node | null | undefined, driver: DriverConfig): HeapConfig[] {

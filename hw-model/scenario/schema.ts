@@ -14,7 +14,7 @@
  *   firmware: { protm_enter_without_pending, ping_while_protected, ... }   (firmware assumptions)
  */
 import {
-  APP_KINDS, FAULT_KINDS, GROUP_PRIORITIES, HEAP_KINDS, HEAP_NAME_SOURCES, HEAP_POLICIES, PROTM_POLICIES,
+  APP_KINDS, DEVICE_KINDS, PIPELINE_ALLOCATORS, FAULT_KINDS, GROUP_PRIORITIES, HEAP_KINDS, HEAP_NAME_SOURCES, HEAP_POLICIES, PROTM_POLICIES,
   HEAP_LIFETIMES, HEAP_NAME_STATES,
   type AppKind, type DriverConfig, type GpuConfig, type GroupPriorityName, type HeapKindName,
 } from '../contract.js';
@@ -46,7 +46,7 @@ export const TOP_SPEC = {
 } as const satisfies ObjectSpec;
 
 /** Sections of the top level that are objects or lists (walked by the loader, not FieldSpecs). */
-export const TOP_SECTIONS = ['gpu', 'heaps', 'driver', 'apps', 'faults', 'firmware'] as const;
+export const TOP_SECTIONS = ['gpu', 'heaps', 'driver', 'apps', 'faults', 'firmware', 'devices'] as const;
 
 export const GPU_SPEC = {
   gpu_id: { type: 'int', prop: 'gpuId', min: 0, max: 0xffff_ffff },
@@ -108,7 +108,26 @@ export const APP_SPEC = {
   heap: { type: 'string', prop: 'heap', maxLen: 64 },
   egl: { type: 'bool', prop: 'egl' },
   egl_mixed_surfaces: { type: 'bool', prop: 'eglMixedSurfaces' },
+  // secure-pipeline (hw-model/devices/): the devices it drives and how it picks its heaps.
+  decoder: { type: 'string', prop: 'decoder', maxLen: 32 },
+  display: { type: 'string', prop: 'display', maxLen: 32 },
+  allocator: { type: 'enum', prop: 'allocator', values: PIPELINE_ALLOCATORS },
+  latency_frames: { type: 'int', prop: 'latencyFrames', min: 1, max: 16 },
 } as const satisfies ObjectSpec;
+
+/** `devices:` entries (hw-model/devices/). Heap lists are comma-separated names. */
+export const DEVICE_SPEC = {
+  name: { type: 'string', prop: 'name', maxLen: 32 },
+  kind: { type: 'enum', prop: 'kind', values: DEVICE_KINDS },
+  heaps: { type: 'string', prop: 'heaps', maxLen: 512 },
+  protected_heaps: { type: 'string', prop: 'protectedHeaps', maxLen: 512 },
+  decode_time: { type: 'duration', prop: 'decodeTime', min: 1_000, max: sec(10) },
+  jitter: { type: 'number', prop: 'jitter', min: 0, max: 1 },
+  refresh: { type: 'number', prop: 'refresh', min: 1, max: 500 },
+  commit_latency: { type: 'duration', prop: 'commitLatency', min: 0, max: ms(100) },
+} as const satisfies ObjectSpec;
+export const REQUIRED_DEVICE_KEYS = ['kind'] as const;
+export const MAX_DEVICES = 16;
 
 export const FAULT_SPEC = {
   at: { type: 'duration', prop: 'at', min: 0, max: MAX_DURATION },
@@ -167,4 +186,5 @@ export const APP_DEFAULTS: Readonly<Record<AppKind, AppDefaults>> = {
   'video-player': { priority: 'medium', protected: true, fps: 30, jobDuration: ms(6), jitter: 0.1, queues: 1, buffers: 4 },
   'compute': { priority: 'low', protected: false, fps: 0, jobDuration: ms(40), jitter: 0.3, queues: 1, buffers: 0 },
   'game': { priority: 'medium', protected: false, fps: 60, jobDuration: ms(12), jitter: 0.25, queues: 1, buffers: 0 },
+  'secure-pipeline': { priority: 'medium', protected: true, fps: 30, jobDuration: ms(4), jitter: 0.2, queues: 1, buffers: 4 },
 };

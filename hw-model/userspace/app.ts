@@ -18,8 +18,9 @@ import { NS_PER_S, ms, us, type Ns, type Rng, type Sim } from '../sim/index.js';
 import { CS_INSTR_BYTES, hasProtRegion } from './cs-builder.js';
 import { EGL_SUCCESS, Egl, type EglContext, type EglSurface } from './egl.js';
 import { DmaHeapNode, DrmDevice, signalOp } from './libdrm.js';
+import type { PipelineDevices } from '../devices/index.js';
 import {
-  DRM_PANTHOR_GROUP_CREATE_PROTECTED, DRM_PANTHOR_GROUP_STATE_FATAL_FAULT, DRM_PANTHOR_GROUP_STATE_TIMEDOUT, DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ, DRM_PANTHOR_SYNC_OP_SIGNAL, PANTHOR_GROUP_PRIORITY,
+  PROTM_USER_BUFFER_SIZE, DRM_PANTHOR_GROUP_CREATE_PROTECTED, DRM_PANTHOR_GROUP_STATE_FATAL_FAULT, DRM_PANTHOR_GROUP_STATE_TIMEDOUT, DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ, DRM_PANTHOR_SYNC_OP_SIGNAL, PANTHOR_GROUP_PRIORITY,
 } from './uapi.js';
 
 /** Per-app counters kept by the model (what the app itself saw). */
@@ -51,6 +52,10 @@ export interface AppEnv {
   userSuppliedProtmBuffers: boolean;
   /** The driver's protected heap (a browser's protected video surface comes from it). */
   protectedHeapName?: string;
+  /** The scenario's decoders, displays and import lists (secure-pipeline apps). */
+  devices?: PipelineDevices;
+  /** The GPU driver's own protected heap (DT property / module parameter; '' = none). */
+  gpuHeap: string;
 }
 
 /** GPU VA layout of every app (the user VA range starts above the first MiB). */
@@ -93,8 +98,12 @@ export abstract class AppModel {
   private lastSetupError = '';
   private started = false;
   private stopped = false;
+  /** A submitted frame's syncobj point is awaited (externally paced apps submit one at a time). */
+  private inFlight = false;
   private readonly slots: number;
   private readonly waitCb: (ret: number) => void;
+  private submittedFrame = 0;
+  private protmFd = 0;
 
   constructor(protected readonly sim: Sim, protected readonly k: UapiKernel, readonly cfg: AppConfig,
               readonly pid: number, protected readonly env: AppEnv) {
@@ -131,6 +140,8 @@ export abstract class AppModel {
       if (this.group) dev.groupDestroy(this.group);
       if (this.eglCtx) this.egl.contextDestroyed(this.eglCtx);
       if (this.syncobj) dev.syncobjDestroy(this.syncobj);
+      if (this.protmFd > 0) this.k.close(this.pid, this.protmFd);
+      this.protmFd = 0;
       this.teardownExtra(dev);
       if (this.eglSurface) this.egl.surfaceDestroyed(this.eglSurface);
       dev.close();
@@ -147,16 +158,45 @@ export abstract class AppModel {
   protected teardownExtra(_dev: DrmDevice): void { /* nothing by default */ }
   /** DEV_QUERY extras (the video player asks for PROTECTED_INFO). */
   protected queryExtra(_dev: DrmDevice): void { /* nothing by default */ }
-  /** GroupCreate.protm_buf_fd for a PROTECTED group (0 = none), or what failed. */
-  protected protmBufferFd(_dev: DrmDevice): number | string { return 0; }
   /** The buffers behind the app's window surface (the video player's protected frames). */
   protected surfaceBuffers(): readonly number[] { return []; }
-  /** Called after GROUP_CREATE with its result. */
-  protected groupCreated(_ret: number): void { /* nothing by default */ }
+  /**
+   * userspace-dmabuf: the heap a PROTECTED group's protected dma-buf (GroupCreate.protm_buf_fd: its
+   * suspend buffer and the FW's protected sections) is allocated from; null = none, or what is missing.
+   */
+  protected protmHeap(): DmaHeapNode | string | null { return null; }
   /** Work before a frame's submit (e.g. rebinding transient memory); false = skip this frame. */
   protected beforeSubmit(_dev: DrmDevice, _frame: number): boolean { return true; }
   /** The streams of frame `frame`, one per queue (index = queue_index). */
   protected abstract buildFrame(frame: number): CsInstr[][];
+  /**
+   * Apps whose frames come from elsewhere (the secure pipeline's decoder): no vsync loop; a frame
+   * starts with kick() when nextFrameNumber() has one, and the next one once it is done.
+   */
+  protected externallyPaced(): boolean { return false; }
+  /** Setup steps before the render node is opened (devices other than the GPU). true = done. */
+  protected setupBeforeGpu(): true | string { return true; }
+  /** The number of the next frame (0 = none ready: an externally paced app goes idle). */
+  protected nextFrameNumber(): number { return ++this.frame; }
+  /** The frame's deadline (QueueSubmit.deadline_ns; 0 = none). */
+  protected frameDeadline(_frame: number): Ns { return this.period > 0 ? this.frameStart + this.period : 0; }
+  /** After a successful GROUP_SUBMIT of `frame`, signalling `point` on the app's syncobj. */
+  protected submitted(_frame: number, _point: number): void { /* nothing by default */ }
+  /** The frame's syncobj point signalled. */
+  protected frameCompleted(_frame: number): void { /* nothing by default */ }
+  /** GROUP_SUBMIT of the frame failed (it was not queued). */
+  protected submitFailed(_frame: number): void { /* nothing by default */ }
+  /** The frame was in flight on a group that died (fatal fault, timeout): it will never signal. */
+  protected frameLost(_frame: number): void { /* nothing by default */ }
+  /** The group in use (0 = none yet). */
+  protected get groupHandle(): number { return this.group; }
+  /** The last setup failure ('' once set up). */
+  protected get setupError(): string { return this.lastSetupError; }
+  /** Starts a frame now if an externally paced app is set up and idle. */
+  protected kick(): void {
+    if (this.stopped || this.inFlight || this.timer >= 0 || !this.dev || !this.group || !this.syncobj) return;
+    this.runFrame();
+  }
 
   /** CPU time between a paced app's vsync and its submit (recording the frame's commands). */
   protected cpuTime(): Ns { return this.rng.int(us(200), us(1500)); }
@@ -177,13 +217,14 @@ export abstract class AppModel {
   // ───────────────────────────── setup ─────────────────────────────
 
   private trySetup(): void {
+    this.timer = -1;
     if (this.stopped) return;
     const r = this.setup();
     if (r === true) {
       this.retryDelay = RETRY_FIRST;
       this.lastSetupError = '';
       if (this.vsyncBase < 0) this.vsyncBase = this.sim.now;
-      this.runFrame();
+      if (this.externallyPaced()) this.kick(); else this.runFrame();
       return;
     }
     this.stats.setupRetries++;
@@ -197,6 +238,8 @@ export abstract class AppModel {
 
   /** One pass of the setup steps; each step is kept once done. Returns true or what failed. */
   private setup(): true | string {
+    const pre = this.setupBeforeGpu();
+    if (pre !== true) return pre;
     if (!this.dev) {
       const d = DrmDevice.open(this.k, this.pid);
       if (typeof d === 'number') return `open /dev/dri/renderD128: ${errnoName(d)}`;
@@ -274,7 +317,7 @@ export abstract class AppModel {
   private createGroup(dev: DrmDevice): true | string {
     const queues = [];
     for (let q = 0; q < this.cfg.queues; q++) queues.push({ priority: 1, ringbufSize: RING_SIZE });
-    const protmBufFd = this.protmBufferFd(dev);
+    const protmBufFd = this.protmBufferFd();
     if (typeof protmBufFd === 'string') return protmBufFd;
     const req = {
       queues, priority: this.priority, flags: this.cfg.protectedGroup ? DRM_PANTHOR_GROUP_CREATE_PROTECTED : 0,
@@ -288,7 +331,8 @@ export abstract class AppModel {
       this.priority = PANTHOR_GROUP_PRIORITY.medium;
       r = dev.groupCreate({ ...req, queues: queues.map((q) => ({ ...q })), priority: this.priority });
     }
-    this.groupCreated(r.ret);
+    // The kernel holds its own reference once the group exists; keep the fd for a retry otherwise.
+    if (r.ret === 0 && this.protmFd > 0) { this.k.close(this.pid, this.protmFd); this.protmFd = 0; }
     const ctx = this.egl.contextCreated(this.cfg.protectedGroup, r.ret, r.ret < 0 ? 0 : r.value);
     if (r.ret < 0 || !ctx) return `GROUP_CREATE${this.cfg.protectedGroup ? ' (PROTECTED)' : ''}: ${errnoName(r.ret)}`;
     this.group = r.value;
@@ -297,16 +341,30 @@ export abstract class AppModel {
     return true;
   }
 
+  /** GroupCreate.protm_buf_fd for a PROTECTED group (0 = none), or what failed. */
+  private protmBufferFd(): number | string {
+    if (!this.cfg.protected || !this.env.userSuppliedProtmBuffers) return 0;
+    if (this.protmFd > 0) return this.protmFd;
+    const node = this.protmHeap();
+    if (node === null) return 0;
+    if (typeof node === 'string') return node;
+    const a = node.alloc(PROTM_USER_BUFFER_SIZE);
+    if (a.ret < 0) return `DMA_HEAP_IOCTL_ALLOC ${node.name} (protm buffer): ${errnoName(a.ret)}`;
+    this.protmFd = a.value;
+    return this.protmFd;
+  }
+
   // ───────────────────────────── frames ─────────────────────────────
 
   private runFrame(): void {
     this.timer = -1;
     if (this.stopped || !this.dev) return;
     const dev = this.dev;
-    const frame = ++this.frame;
+    const frame = this.nextFrameNumber();
+    if (frame === 0) return;
     this.frameStart = this.sim.now;
     if (!this.beforeSubmit(dev, frame)) {
-      this.timer = this.sim.after(this.period || ms(1), nextFrame, this);
+      if (!this.externallyPaced()) this.timer = this.sim.after(this.period || ms(1), nextFrame, this);
       return;
     }
     const streams = this.buildFrame(frame);
@@ -323,17 +381,21 @@ export abstract class AppModel {
         syncs: q === streams.length - 1
           ? [signalOp(this.syncobj, point, DRM_PANTHOR_SYNC_OP_HANDLE_TYPE_TIMELINE_SYNCOBJ | DRM_PANTHOR_SYNC_OP_SIGNAL)]
           : [],
-        protRegion: hasProtRegion(s), frame, deadlineNs: this.period > 0 ? this.frameStart + this.period : 0,
+        protRegion: hasProtRegion(s), frame, deadlineNs: this.frameDeadline(frame),
       });
     }
     const ret = dev.groupSubmit(this.group, submits);
     if (ret < 0) {
       this.stats.submitErrors++;
+      this.submitFailed(frame);
       this.checkGroup(`GROUP_SUBMIT: ${errnoName(ret)}`);
       return;
     }
     this.point = point;
     this.stats.framesSubmitted++;
+    this.inFlight = true;
+    this.submittedFrame = frame;
+    this.submitted(frame, point);
     dev.syncobjWait([this.syncobj], [point], this.sim.now + WAIT_TIMEOUT, this.waitCb);
   }
 
@@ -355,6 +417,12 @@ export abstract class AppModel {
     const now = this.sim.now;
     this.stats.framesDone++;
     if (this.stats.firstFrameAt < 0) this.stats.firstFrameAt = now;
+    this.inFlight = false;
+    if (this.externallyPaced()) {
+      this.frameCompleted(this.submittedFrame);
+      this.kick();
+      return;
+    }
     const period = this.period;
     if (period > 0) {
       if (now > this.frameStart + period) this.stats.framesMissed++;
@@ -383,6 +451,7 @@ export abstract class AppModel {
       return true;
     }
     this.stats.recoveries++;
+    if (this.inFlight) { this.inFlight = false; this.frameLost(this.submittedFrame); }
     this.log(LogLevel.LOG_WARN, `${what}; group state 0x${st.value.state.toString(16)}: recreating the group`);
     dev.groupDestroy(this.group);
     if (this.eglCtx) { this.egl.contextDestroyed(this.eglCtx); this.eglCtx = null; }

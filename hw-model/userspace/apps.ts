@@ -15,7 +15,8 @@ import { ms, us, type Ns, type Sim } from '../sim/index.js';
 import { AppModel, BUFFER_VA, SYNC_VA, errnoName, type AppEnv } from './app.js';
 import { CsBuilder, SB_ALL_MASK } from './cs-builder.js';
 import { DmaHeapNode, mapOp, unmapOp, type DrmDevice } from './libdrm.js';
-import { DRM_PANTHOR_BO_NO_MMAP, DRM_PANTHOR_VM_BIND_OP_MAP_NOEXEC, PROTM_USER_BUFFER_SIZE, pageAlign } from './uapi.js';
+import { SecurePipeline } from './pipeline.js';
+import { DRM_PANTHOR_BO_NO_MMAP, DRM_PANTHOR_VM_BIND_OP_MAP_NOEXEC, pageAlign } from './uapi.js';
 
 const TILER_CHUNK_SIZE = 2 * 1024 * 1024;
 
@@ -62,7 +63,6 @@ export class VideoPlayer extends AppModel {
   private heap: DmaHeapNode | null = null;
   private buffers: number[] = [];
   private queriedProtected = false;
-  private protmFd = 0;
   private readonly b = new CsBuilder();
 
   protected override queryExtra(dev: DrmDevice): void {
@@ -94,27 +94,12 @@ export class VideoPlayer extends AppModel {
     return true;
   }
 
-  /** userspace-dmabuf: a protected dma-buf for the group's suspend buffer (and the FW sections). */
-  protected override protmBufferFd(): number | string {
-    if (!this.cfg.protected || !this.env.userSuppliedProtmBuffers) return 0;
-    if (this.protmFd > 0) return this.protmFd;
-    if (!this.heap) return `open /dev/dma_heap/${this.cfg.heap}: not open`;
-    const a = this.heap.alloc(PROTM_USER_BUFFER_SIZE);
-    if (a.ret < 0) return `DMA_HEAP_IOCTL_ALLOC ${this.cfg.heap} (protm buffer): ${errnoName(a.ret)}`;
-    this.protmFd = a.value;
-    return this.protmFd;
-  }
+  /** userspace-dmabuf: the protected dma-buf for the group comes from the player's heap. */
+  protected override protmHeap(): DmaHeapNode | string { return this.heap ?? `open /dev/dma_heap/${this.cfg.heap}: not open`; }
 
   protected override surfaceBuffers(): readonly number[] { return this.buffers; }
 
-  protected override groupCreated(ret: number): void {
-    // The kernel holds its own reference once the group exists; keep the fd for a retry otherwise.
-    if (ret === 0 && this.protmFd > 0) { this.k.close(this.pid, this.protmFd); this.protmFd = 0; }
-  }
-
   protected override teardownExtra(): void {
-    if (this.protmFd > 0) this.k.close(this.pid, this.protmFd);
-    this.protmFd = 0;
     this.heap?.close();
     this.heap = null;
   }
@@ -218,5 +203,6 @@ export function createApp(sim: Sim, k: UapiKernel, cfg: AppConfig, pid: number, 
     case 'video-player': return new VideoPlayer(sim, k, cfg, pid, env);
     case 'compute': return new Compute(sim, k, cfg, pid, env);
     case 'game': return new Game(sim, k, cfg, pid, env);
+    case 'secure-pipeline': return new SecurePipeline(sim, k, cfg, pid, env);
   }
 }

@@ -8,4 +8,5 @@ export { DrmDevice, DmaHeapNode, mapOp, signalOp, unmapOp, type Out } from './li
 export { AppModel, errnoName, popcount, type AppEnv, type AppStats } from './app.js';
 export { Compositor, VideoPlayer, Compute, Game, createApp } from './apps.js';
 export { Egl, EGL_SUCCESS, EGL_BAD_ACCESS, EGL_BAD_ALLOC, type EglContext, type EglSurface } from './egl.js';
+export { SecurePipeline } from './pipeline.js';
 export * from './uapi.js';

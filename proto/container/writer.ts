@@ -157,7 +157,7 @@ export class FrameSealer {
       chunks: this.index,
       eventCount,
       lastTimeNs: eventCount > 0 ? lastTimeNs : 0,
-      familyCounts: this.totalFam,
+      familyCounts: indexFamilies(this.totalFam),
       notesOffset: this.notesOffset,
     }));
     this.emit(encodeTrailer(indexOffset));
@@ -385,4 +385,17 @@ export function encodeContainer(
   let p = 0;
   for (const part of parts) { out.set(part, p); p += part.length; }
   return out;
+}
+
+/**
+ * Families the first version-1 writers counted (Event.body fields 10..27): the index's totals keep
+ * at least that many entries, and only families seen beyond them, so that a trace without events
+ * of later families is the same bytes as before those families existed.
+ */
+const FIRST_FAMILY_COUNT = 18;
+
+function indexFamilies(total: readonly number[]): number[] {
+  let n = total.length;
+  while (n > FIRST_FAMILY_COUNT && total[n - 1] === 0) n--;
+  return total.slice(0, n);
 }

@@ -25,6 +25,7 @@ import type { Event } from '../../proto/index.js';
 import { formatEvent } from '../format.js';
 import { assumptionsOf, formatAssumptions } from '../assumptions.js';
 import { METRIC_NAMES, type ConsequenceSet, type Metrics } from '../metrics/metrics.js';
+import { DEVICE_METRIC_NAMES, type DeviceMetrics } from '../metrics/devices.js';
 import { describeDecision, describeInputs } from './describe.js';
 import { DiffContext, extractDecisions, type DecisionTrack, type EventSource } from './extract.js';
 import { LabelInterner } from './identity.js';
@@ -124,6 +125,12 @@ function sameConsequences(x: ConsequenceSet, y: ConsequenceSet): boolean {
     const n = y.groups.get(k);
     if (!n) return false;
     for (const f of METRIC_NAMES) if (m[f] !== n[f]) return false;
+  }
+  if (x.devices.size !== y.devices.size) return false;
+  for (const [k, m] of x.devices) {
+    const n = y.devices.get(k);
+    if (!n) return false;
+    for (const f of DEVICE_METRIC_NAMES) if (m[f] !== n[f]) return false;
   }
   return true;
 }
@@ -294,6 +301,8 @@ export interface HunkReport {
 export interface ReasonReport { a: DecisionLine; b: DecisionLine }
 
 export interface MetricsDelta { name: string; a: Metrics | null; b: Metrics | null; delta: Metrics }
+/** One device of a secure pipeline (decoder, display): A, B and B − A. */
+export interface DeviceDelta { name: string; a: DeviceMetrics | null; b: DeviceMetrics | null; delta: DeviceMetrics }
 
 export interface TotalsReport {
   spanNs: number; protectedNs: number; protmEnters: number; protmExits: number; totalGpuNs: number;
@@ -330,6 +339,8 @@ export interface DiffReport {
     total: { a: TotalsReport; b: TotalsReport; delta: TotalsReport };
     apps: MetricsDelta[];
     groups: MetricsDelta[];
+    /** Devices of a secure pipeline (empty without one). */
+    devices: DeviceDelta[];
   };
   /** Devices, heaps and apps beyond the scheduler, A and B side by side (probe outcomes, heap lifetime, errors). */
   devices: { subject: string; metric: string; a: string; b: string }[];
@@ -427,6 +438,16 @@ function deltaTable(a: Map<string, Metrics>, b: Map<string, Metrics>): MetricsDe
   }));
 }
 
+function deviceTable(a: Map<string, DeviceMetrics>, b: Map<string, DeviceMetrics>): DeviceDelta[] {
+  const names = [...new Set([...a.keys(), ...b.keys()])].sort();
+  return names.map((name) => {
+    const x = a.get(name), y = b.get(name);
+    const delta = {} as DeviceMetrics;
+    for (const f of DEVICE_METRIC_NAMES) delta[f] = (y?.[f] ?? 0) - (x?.[f] ?? 0);
+    return { name, a: x ? { ...x } : null, b: y ? { ...y } : null, delta };
+  });
+}
+
 function totals(c: ConsequenceSet): TotalsReport {
   return { spanNs: c.spanNs, protectedNs: c.protectedNs, protmEnters: c.protmEnters, protmExits: c.protmExits, totalGpuNs: c.totalGpuNs };
 }
@@ -518,6 +539,7 @@ export function diffReport(d: TraceDiff, o: ReportOptions = {}): DiffReport {
       total: { a: ta, b: tb, delta: td },
       apps: deltaTable(ca.apps, cb.apps),
       groups: deltaTable(ca.groups, cb.groups),
+      devices: deviceTable(ca.devices, cb.devices),
     },
     devices: platformDelta(d.trackA.platform, d.trackB.platform),
   };

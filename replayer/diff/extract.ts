@@ -9,6 +9,7 @@
 import {
   IoctlCmd, ProtoDecodeError, Reader, decodeGroupState, decodeIoctl, decodeJob, decodeModeSwitch,
   decodeProcess, decodeQueueState, type Event, type TraceHeader, decodeProbe, decodeHeapCall, decodeEglCall,
+  decodeDeviceImport, decodeFence, decodeScanout,
 } from '../../proto/index.js';
 import { ConsequenceCollector, type ConsequenceSet } from '../metrics/metrics.js';
 import { metricsOptionsOf } from '../metrics/plan.js';
@@ -59,6 +60,8 @@ export class DiffContext {
 /** Event.body field numbers the diff decodes. */
 const F_IOCTL = 10, F_MODE_SWITCH = 15, F_DECISION = 16, F_GROUP_STATE = 17, F_QUEUE_STATE = 18, F_JOB = 19, F_PROCESS = 26;
 const F_HEAP = 11, F_PROBE = 22, F_EGL = 36;
+/** The secure pipeline's device events (metrics/devices.ts). */
+const F_DEV_IMPORT = 33, F_FENCE = 34, F_SCANOUT = 35;
 
 class Extractor {
   readonly ids: GroupIdentities;
@@ -153,6 +156,9 @@ class Extractor {
         case F_HEAP: r.pos = bStart; ev = { t, cause: 0, body: { case: 'heap', value: decodeHeapCall(r, bEnd) } }; break;
         case F_PROBE: r.pos = bStart; ev = { t, cause: 0, body: { case: 'probe', value: decodeProbe(r, bEnd) } }; break;
         case F_EGL: r.pos = bStart; ev = { t, cause: 0, body: { case: 'egl', value: decodeEglCall(r, bEnd) } }; break;
+        case F_DEV_IMPORT: r.pos = bStart; ev = { t, cause: 0, body: { case: 'devImport', value: decodeDeviceImport(r, bEnd) } }; break;
+        case F_FENCE: r.pos = bStart; ev = { t, cause: 0, body: { case: 'fence', value: decodeFence(r, bEnd) } }; break;
+        case F_SCANOUT: r.pos = bStart; ev = { t, cause: 0, body: { case: 'scanout', value: decodeScanout(r, bEnd) } }; break;
         case F_IOCTL: {
           // Only GROUP_CREATE matters (identities): peek at Ioctl.cmd (field 3) before decoding.
           r.pos = bStart;

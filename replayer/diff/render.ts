@@ -4,6 +4,7 @@
  */
 import { formatNs } from '../time-text.js';
 import { METRIC_DEFS } from '../metrics/metrics.js';
+import { DEVICE_METRIC_DEFS } from '../metrics/devices.js';
 import type { DecisionLine, DiffReport, DivergenceSide, MetricsDelta, TotalsReport } from './diff.js';
 
 const METRIC_ROWS = METRIC_DEFS.map((d) => [d.key, d.label, d.unit] as const);
@@ -62,6 +63,12 @@ export function consequencesTable(r: DiffReport, compact = true): TextTable {
   };
   block('app', r.consequences.apps);
   block('group', r.consequences.groups);
+  for (const e of r.consequences.devices ?? []) {
+    for (const d of DEVICE_METRIC_DEFS) {
+      if (compact && !e.a?.[d.key] && !e.b?.[d.key]) continue;
+      rows.push([`device ${e.name}`, d.label, e.a ? fmt(e.a[d.key], d.unit) : '-', e.b ? fmt(e.b[d.key], d.unit) : '-', fmtDelta(e.delta[d.key], d.unit)]);
+    }
+  }
   const list = (names: string[]): string => (names.length > 3 ? `${names.slice(0, 3).join(', ')}, ... (${names.length})` : names.join(', '));
   if (onlyA.length) rows.push(['groups only in A', list(onlyA), '', '', '']);
   if (onlyB.length) rows.push(['groups only in B', list(onlyB), '', '', '']);

@@ -11,6 +11,7 @@
  */
 import { BlockedReason, GpuMode, GroupStateKind, JobPhase, type Event } from '../../proto/index.js';
 import { appOfLabel, type GroupIdentities } from '../diff/identity.js';
+import { DeviceCollector, type DeviceMetrics } from './devices.js';
 
 export interface Metrics {
   jobsDone: number;
@@ -71,6 +72,8 @@ export interface ConsequenceSet {
   totalGpuNs: number;
   groups: Map<string, Metrics>;
   apps: Map<string, Metrics>;
+  /** Devices of a secure pipeline (decoder, display), by name (metrics/devices.ts). */
+  devices: Map<string, DeviceMetrics>;
 }
 
 /** How an app is paced, from the scenario (for frames expected). */
@@ -133,6 +136,7 @@ export class ConsequenceCollector {
   private protectedNs = 0;
   private enters = 0;
   private exits = 0;
+  private readonly devs = new DeviceCollector();
 
   constructor(private readonly ids: GroupIdentities, private readonly opts: MetricsOptions = {}) {}
 
@@ -194,6 +198,7 @@ export class ConsequenceCollector {
         break;
       }
       case 'modeSwitch': this.onModeSwitch(body.value, t); break;
+      case 'scanout': case 'fence': case 'devImport': this.devs.onEvent(ev); break;
       default: break;
     }
   }
@@ -340,7 +345,10 @@ export class ConsequenceCollector {
     for (const app of [...appAccs.keys()].sort()) {
       apps.set(app, toMetrics(appAccs.get(app)!, span, expectedFrames(this.opts.plan?.get(app), first, end)));
     }
-    return { spanNs: span, protectedNs: this.protectedNs, protmEnters: this.enters, protmExits: this.exits, totalGpuNs: totalGpu, groups, apps };
+    return {
+      spanNs: span, protectedNs: this.protectedNs, protmEnters: this.enters, protmExits: this.exits, totalGpuNs: totalGpu, groups, apps,
+      devices: this.devs.finish(),
+    };
   }
 }
 

@@ -11,7 +11,7 @@ import { ConsequenceCollector, type ConsequenceSet } from './metrics.js';
 import { planOfScenario } from './plan.js';
 
 /** Families the metrics read; the rest are not normalised. */
-const METRIC_FAMILIES = new Set(['job', 'queueState', 'groupState', 'modeSwitch', 'process', 'ioctl']);
+const METRIC_FAMILIES = new Set(['job', 'queueState', 'groupState', 'modeSwitch', 'process', 'ioctl', 'devImport', 'fence', 'scanout']);
 
 /**
  * The replayer's metrics over a simulation's events, as the run goes: the same module (and so the
