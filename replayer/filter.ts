@@ -59,6 +59,7 @@ const MESSAGE_NAMES: Readonly<Record<EventFamily, string[]>> = {
   groupState: ['GroupState'], queueState: ['QueueState'], job: ['Job'], fault: ['Fault'], reset: ['Reset'],
   probe: ['Probe'], log: ['Log'], doorbell: ['Doorbell'], mmu: ['MmuCommand', 'mmu_command'], process: ['Process'],
   watchdog: ['Watchdog'],
+  tilerHeap: ['TilerHeapEvent', 'tiler_heap', 'tiler'], vm: ['VmEvent', 'vm_event', 'as'],
 };
 
 const FAMILY_ALIASES: ReadonlyMap<string, EventFamily> = (() => {

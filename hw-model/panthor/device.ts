@@ -33,6 +33,7 @@ import { PanthorMmu } from './mmu.js';
 import type { Group } from './objects.js';
 import { Prime } from './prime.js';
 import { SchedFwEvents } from './sched-events.js';
+import { TilerOom } from './sched-oom.js';
 import { Scheduler } from './sched.js';
 import { SyncobjTable } from './syncobj.js';
 import { PanthorTrace } from './trace.js';
@@ -87,14 +88,15 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl {
     this.worker = new Worker(sim);
     this.trace = new PanthorTrace(sim, cfg, this.fw);
     this.pfw = new PanthorFw(sim, this, this.trace, this.heaps, this.worker, this.fw);
-    this.mmu = new PanthorMmu(this, this.trace, this.fw, this.worker);
+    this.mmu = new PanthorMmu(this, this.trace, this.fw, this.worker, sim);
     this.gem = new PanthorGem();
     this.fds = new FdTable(sim);
     this.sync = new SyncobjTable(sim, this.fds);
     this.prime = new Prime(this.heaps, this.fds);
     this.sched = new Scheduler({ sim, dev: this, pfw: this.pfw, trace: this.trace, mmu: this.mmu, sync: this.sync,
       heaps: this.heaps, worker: this.worker }, this.csgSlotCount);
-    this.pfw.events = new SchedFwEvents(this.sched, this.pfw, this.trace, this);
+    this.pfw.events = new SchedFwEvents(this.sched, this.pfw, this.trace, this,
+      new TilerOom(sim, this.sched, this.pfw, this.trace, this.mmu, this.worker));
     this.gpu = new PanthorGpu(sim, this.fw, this.sched, this.trace, this);
     this.drv = new PanthorDrv({ sim, dev: this, trace: this.trace, fds: this.fds, pfw: this.pfw, gem: this.gem,
       mmu: this.mmu, sched: this.sched, sync: this.sync, prime: this.prime, heaps: this.heaps, csgSlotCount: this.csgSlotCount });
@@ -115,6 +117,7 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl {
   shutdown(): void {
     this.shuttingDown = true;
     this.worker.flush();
+    for (const p of this.worker.peers) p.flush();
     for (const pid of [...this.fds.procs.keys()]) this.exit(pid);
     this.worker.flush();
     this.pfw.stopWatchdog();
@@ -144,6 +147,14 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl {
           const st = g.queues[0].st;
           if (f.kind === 'job-hang') st.injectHang = true; else st.injectFatal = type;
         }
+        break;
+      }
+      case 'mmu-fault': {
+        // A GPU access to an unmapped VA of the app's VM (the first group's VM that holds an AS).
+        const gs = this.groupsOf(f.app);
+        const g = gs.find((x) => x.vm.asNr >= 0) ?? gs[0];
+        if (g) this.mmu.mmuFault(g.vm, 0xdead_0000, ev);
+        else this.log(LogLevel.LOG_INFO, `mmu-fault: ${f.app} has no group`, ev);
         break;
       }
       case 'heap-remove': {

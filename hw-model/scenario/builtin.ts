@@ -5,6 +5,7 @@
  */
 import type { ScenarioConfig } from '../contract.js';
 import { ScenarioError, parseScenario, suggest } from './loader.js';
+import { MMU_FAULT, TILER_OOM, VM_BIND_RACE } from './builtin-oom.js';
 
 export interface BuiltinScenario {
   name: string;
@@ -260,6 +261,9 @@ export const BUILTIN_SCENARIOS: readonly BuiltinScenario[] = [
   { name: 'watchdog-ping-in-protm', text: WATCHDOG_PING_IN_PROTM },
   { name: 'stress', text: STRESS },
   { name: 'protm-pending-no-heap', text: PROTM_PENDING_NO_HEAP },
+  { name: 'tiler-oom', text: TILER_OOM },
+  { name: 'mmu-fault', text: MMU_FAULT },
+  { name: 'vm-bind-race', text: VM_BIND_RACE },
 ];
 
 export const DEFAULT_SCENARIO = 'drm-video-over-ui';

@@ -98,6 +98,10 @@ export const APP_SPEC = {
   queues: { type: 'int', prop: 'queues', min: 1, max: 8 },
   buffers: { type: 'int', prop: 'buffers', min: 0, max: 64 },
   heap: { type: 'string', prop: 'heap', maxLen: 64 },
+  tiler_chunks: { type: 'int', prop: 'tilerChunks', min: 0, max: 1024 },
+  tiler_initial_chunks: { type: 'int', prop: 'tilerInitialChunks', min: 1, max: 1024 },
+  tiler_max_chunks: { type: 'int', prop: 'tilerMaxChunks', min: 1, max: 1024 },
+  tiler_target_in_flight: { type: 'int', prop: 'tilerTargetInFlight', min: 1, max: 64 },
 } as const satisfies ObjectSpec;
 
 export const FAULT_SPEC = {

@@ -250,7 +250,7 @@ class Builder {
       case 'fwReq': case 'fwAck': case 'fwIrq': case 'doorbell': case 'mmu': case 'watchdog':
         this.sink.instant(ts, T.FW, name, args, out, inn);
         return;
-      case 'fault': case 'probe': case 'log': case undefined:
+      case 'fault': case 'probe': case 'log': case 'tilerHeap': case 'vm': case undefined:
         this.sink.instant(ts, T.DEVICE, name, args, out, inn);
         return;
       default: {
