@@ -112,6 +112,8 @@ export interface AppConfig {
   heap: string;                // heap the app allocates from (video-player: the protected heap)
   /** Graphics apps: tiler heap chunks one render pass fills (0 = the pass never touches the heap). */
   tilerChunks: number;
+  /** Chunks each following render pass fills more than the one before (a scene that grows). */
+  tilerChunksStep: number;
   /** TILER_HEAP_CREATE arguments of graphics apps: initial_chunk_count, max_chunks, target_in_flight. */
   tilerInitialChunks: number;
   tilerMaxChunks: number;

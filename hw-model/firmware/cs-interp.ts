@@ -366,6 +366,9 @@ export class CsInterpreter {
       cs.heapStart = 0; cs.heapEnd = 0;
     } else if (h && h.free <= 0) {
       if (h.held.length === 0 && this.host.nullChunk !== 'wait') {
+        // The pass is abandoned: its chunks go back, it no longer counts as in flight.
+        h.inUse -= st.passHeld; h.vtStart--;
+        st.passOpen = false; st.passHeld = 0; st.passNeed = 0;
         st.oomWait = false;
         this.host.raiseCsFatal(cs, R.DRM_PANTHOR_EXCEPTION_OOM, -1);
         return false;

@@ -149,14 +149,7 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl {
         }
         break;
       }
-      case 'mmu-fault': {
-        // A GPU access to an unmapped VA of the app's VM (the first group's VM that holds an AS).
-        const gs = this.groupsOf(f.app);
-        const g = gs.find((x) => x.vm.asNr >= 0) ?? gs[0];
-        if (g) this.mmu.mmuFault(g.vm, 0xdead_0000, ev);
-        else this.log(LogLevel.LOG_INFO, `mmu-fault: ${f.app} has no group`, ev);
-        break;
-      }
+      case 'mmu-fault': this.mmuFaultWhenMapped(f.app, ev, 0); break;
       case 'heap-remove': {
         const h = this.heaps.remove(f.heap || this.cfg.driver.protectedHeapName, ev);
         if (h && h.refcount > 0) this.log(LogLevel.LOG_WARN, `dma-heap ${h.name} removed with ${h.refcount} references held`, this.heaps.lastEvent, 'dma-heap');
@@ -164,6 +157,17 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl {
       }
       default: break;
     }
+  }
+
+  /**
+   * mmu-fault: a GPU access to an unmapped VA of the app's VM, which needs the VM on an AS (a group
+   * of it resident): until then the fault is retried every 100 µs (for at most 1 s).
+   */
+  private mmuFaultWhenMapped(app: string, ev: number, tries: number): void {
+    const g = this.groupsOf(app).find((x) => x.vm.asNr >= 0 && !x.vm.destroyed);
+    if (g && this.mmu.mmuFault(g.vm, 0xdead_0000, ev)) return;
+    if (tries >= 10_000) { this.log(LogLevel.LOG_INFO, `mmu-fault: no VM of ${app} got an address space`, ev); return; }
+    this.sim.after(100_000, () => this.mmuFaultWhenMapped(app, ev, tries + 1));
   }
 
   private groupsOf(comm: string): Group[] {

@@ -316,14 +316,11 @@ export class PanthorMmu {
    * AS_FAULTADDRESS read, the AS marked faulty (its IRQ masked), the VM's unhandled_fault set, the
    * AS disabled, and panthor_sched_report_mmu_fault's immediate tick. A VM without an AS cannot fault.
    */
-  mmuFault(vm: Vm, address: number, cause: number): void {
+  mmuFault(vm: Vm, address: number, cause: number): boolean {
     const as = vm.asNr;
-    if (as < 0 || vm.destroyed) {
-      this.trace.log(LogLevel.LOG_INFO, `MMU fault not raised: VM ${vm.id} has no address space`, cause);
-      return;
-    }
+    if (as < 0 || vm.destroyed) return false;
     const irq = this.trace.emitIrq(IrqLine.MMU_IRQ, 1 << as, (this.faultyMask & (1 << as)) !== 0, cause);
-    if (this.faultyMask & (1 << as)) return;
+    if (this.faultyMask & (1 << as)) return true;
     // TRANSLATION_FAULT_0, read access (ACCESS_TYPE 2 << 8), source id 0.
     const status = (R.DRM_PANTHOR_EXCEPTION_TRANSLATION_FAULT_0 | (2 << 8)) >>> 0;
     const e = this.emitVm({ op: VmOp.AS_FAULT, asNr: as, vmId: vm.id, faultAddress: address, faultStatus: status }, irq);
@@ -332,6 +329,7 @@ export class PanthorMmu {
     vm.unhandledFault = true;
     this.asUpdate(as, vm.id, e);
     (this.protm as ProtmExit).reportMmuFault(e);
+    return true;
   }
 
   /** The VM of `pid`'s first group (the scenario's mmu-fault target). */

@@ -8,7 +8,7 @@ export const TILER_OOM = `\
 name: tiler-oom
 description: A game outgrows its tiler heap (TILER_OOM, one chunk per OOM, forced protected exits) and a capped heap fails its pass (NULL chunk, CS_FATAL OOM), beside protected video
 duration: 2s
-seed: 1
+seed: 4
 driver:
   protm_policy: panthor-2026-reviewed
 heaps:
@@ -30,9 +30,10 @@ apps:
     priority: medium
     fps: 60
     job_duration: 8ms
-    tiler_chunks: 6
+    tiler_chunks: 2
+    tiler_chunks_step: 1
     tiler_initial_chunks: 1
-    tiler_max_chunks: 16
+    tiler_max_chunks: 64
     start: 20ms
   - name: capped
     kind: game
@@ -47,7 +48,7 @@ apps:
 
 export const MMU_FAULT = `\
 name: mmu-fault
-description: An unhandled page fault on the game's address space (MMU IRQ, AS disabled, the game's group made fatal on the next tick), with AS slots reused by LRU (five VMs, three user address spaces)
+description: An unhandled page fault on the game's address space (MMU IRQ, AS disabled, the game's group made fatal on the next tick), with AS slots reused by LRU (four VMs, three user address spaces)
 duration: 1s
 seed: 1
 gpu:
@@ -76,10 +77,6 @@ apps:
     priority: low
     job_duration: 5ms
   - name: ml-b
-    kind: compute
-    priority: low
-    job_duration: 5ms
-  - name: ml-c
     kind: compute
     priority: low
     job_duration: 5ms
@@ -113,6 +110,7 @@ apps:
   - name: ml-batch
     kind: compute
     priority: low
+    fps: 100
     job_duration: 3ms
     jitter: 0.5
     start: 50ms

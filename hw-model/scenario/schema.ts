@@ -99,6 +99,7 @@ export const APP_SPEC = {
   buffers: { type: 'int', prop: 'buffers', min: 0, max: 64 },
   heap: { type: 'string', prop: 'heap', maxLen: 64 },
   tiler_chunks: { type: 'int', prop: 'tilerChunks', min: 0, max: 1024 },
+  tiler_chunks_step: { type: 'int', prop: 'tilerChunksStep', min: 0, max: 64 },
   tiler_initial_chunks: { type: 'int', prop: 'tilerInitialChunks', min: 1, max: 1024 },
   tiler_max_chunks: { type: 'int', prop: 'tilerMaxChunks', min: 1, max: 1024 },
   tiler_target_in_flight: { type: 'int', prop: 'tilerTargetInFlight', min: 1, max: 64 },

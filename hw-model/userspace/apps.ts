@@ -41,8 +41,9 @@ abstract class GraphicsApp extends AppModel {
    * The render pass's geometry: RUN_IDVS; with `tiler_chunks`, after HEAP_SET, filling that many
    * chunks of the tiler heap (TILER_OOM when the heap has fewer free).
    */
-  protected geometry(b: CsBuilder, duration: Ns): CsBuilder {
-    const n = this.cfg.tilerChunks;
+  protected geometry(b: CsBuilder, duration: Ns, frame: number): CsBuilder {
+    const c = this.cfg;
+    const n = c.tilerChunks > 0 ? Math.min(4096, c.tilerChunks + c.tilerChunksStep * Math.max(0, frame - 1)) : 0;
     return n > 0 ? b.heapSet(this.tilerCtx).runIdvsHeap(duration, n) : b.runIdvs(duration);
   }
 
@@ -57,7 +58,7 @@ export class Compositor extends GraphicsApp {
   protected buildFrame(frame: number): CsInstr[][] {
     const b = this.b;
     b.move48(BUFFER_VA + (frame % 3) * 0x80_0000);  // framebuffer of the triple-buffered swapchain
-    this.geometry(b, this.jobTime(0.3)).finishTiling().wait(SB_ALL_MASK)
+    this.geometry(b, this.jobTime(0.3), frame).finishTiling().wait(SB_ALL_MASK)
       .runFragment(this.jobTime(0.7)).wait(SB_ALL_MASK).finishFragment();
     return [b.finish()];
   }
@@ -204,14 +205,14 @@ export class Game extends GraphicsApp {
     const b = this.b;
     const fb = BUFFER_VA + (frame % 3) * 0x80_0000;
     if (this.cfg.queues === 1) {
-      this.geometry(b.move48(fb), this.jobTime(0.4)).finishTiling().wait(SB_ALL_MASK)
+      this.geometry(b.move48(fb), this.jobTime(0.4), frame).finishTiling().wait(SB_ALL_MASK)
         .runFragment(this.jobTime(0.6)).wait(SB_ALL_MASK).finishFragment();
       return [b.finish()];
     }
     // Queue 0: geometry, then publish the frame number; queue 1: wait for it, then fragment.
     // SYNC_SET64 of the (increasing) frame number stays consistent when a submit fails.
     const streams: CsInstr[][] = [];
-    this.geometry(b, this.jobTime(0.4)).finishTiling().wait(SB_ALL_MASK).syncSet64(SYNC_VA, frame);
+    this.geometry(b, this.jobTime(0.4), frame).finishTiling().wait(SB_ALL_MASK).syncSet64(SYNC_VA, frame);
     streams.push(b.finish());
     if (this.cfg.tilerChunks > 0) b.heapSet(this.tilerCtx);
     b.syncWait64(SYNC_VA, 'gt', frame - 1).move48(fb)
