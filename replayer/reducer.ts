@@ -9,6 +9,7 @@
 import { EVENT_FAMILIES, FAMILY_COUNT, familyNumber, type Event } from '../proto/index.js';
 import { deviceHandler } from './handlers/device.js';
 import { fwHandler } from './handlers/fw.js';
+import { gpuMemHandler } from './handlers/gpu-mem.js';
 import type { Handler } from './handlers/handler.js';
 import { memoryHandler } from './handlers/memory.js';
 import { processHandler } from './handlers/process.js';
@@ -17,7 +18,7 @@ import { slotsHandler } from './handlers/slots.js';
 import type { ReplayState } from './state.js';
 
 /** Every handler, in application order (processes first: others look owners and fds up). */
-export const HANDLERS: readonly Handler[] = [processHandler, deviceHandler, fwHandler, slotsHandler, schedHandler, memoryHandler];
+export const HANDLERS: readonly Handler[] = [processHandler, deviceHandler, fwHandler, slotsHandler, schedHandler, memoryHandler, gpuMemHandler];
 
 type HandleFn = Handler['handleEvent'];
 const DISPATCH: HandleFn[][] = (() => {

@@ -40,8 +40,8 @@ test('tiler OOM: FW TILER_OOM event → OOM work → panthor_heap_grow (+1 chunk
     const e = evs[k];
     const f = is(e, 'fault'), h = is(e, 'tilerHeap'), m = is(e, 'mmu'), r = is(e, 'fwReq'), d = is(e, 'doorbell');
     if (f?.kind === FaultKind.FAULT_TILER_OOM) seq.push('fault');
-    else if (h) seq.push(TilerHeapOpNames[h.op]);
-    else if (m) seq.push(AsCommandNames[m.cmd]);
+    else if (h) seq.push(TilerHeapOpNames[h.op ?? 0]);
+    else if (m) seq.push(AsCommandNames[m.cmd ?? 0]);
     else if (r && r.iface === FwIface.CS && r.kind === FwReqKind.REQ_EVENT_ACK && r.bits === CS_TILER_OOM) seq.push('ack');
     else if (d && d.csMask) { seq.push('doorbell'); break; }
   }
@@ -49,7 +49,7 @@ test('tiler OOM: FW TILER_OOM event → OOM work → panthor_heap_grow (+1 chunk
     'ack', 'HEAP_OOM_ACK', 'doorbell']);
   const grows = evs.flatMap((e) => { const h = is(e, 'tilerHeap'); return h && h.op === TilerHeapOp.HEAP_GROW ? [h] : []; });
   // The game's heap starts with 1 chunk and grows one chunk per OOM up to its max of 64.
-  const game = grows.filter((h) => h.maxChunks === 64).map((h) => h.chunkCount);
+  const game = grows.filter((h) => h.maxChunks === 64).map((h) => h.chunkCount ?? 0);
   assert.deepEqual(game.slice(0, 5), [2, 3, 4, 5, 6]);
   assert.equal(Math.max(...game), 64);
   // Under the 2026 series the chunk's mapping is a VM operation: once, it forced a protected exit mid-job.
@@ -82,7 +82,7 @@ test('MMU fault: MMU IRQ, AS_FAULT, the AS disabled (LOCK, FLUSH_MEM, UNLOCK, UP
   assert.equal(f?.op, VmOp.AS_FAULT);
   const as = f?.asNr ?? -1;
   assert.equal(is(evs[i], 'fwIrq')?.status, 1 << as);
-  const cmds = evs.slice(i + 2, i + 7).flatMap((e) => { const m = is(e, 'mmu'); return m ? [AsCommandNames[m.cmd]] : []; });
+  const cmds = evs.slice(i + 2, i + 7).flatMap((e) => { const m = is(e, 'mmu'); return m ? [AsCommandNames[m.cmd ?? 0]] : []; });
   assert.deepEqual(cmds, ['AS_COMMAND_LOCK', 'AS_COMMAND_FLUSH_MEM', 'AS_COMMAND_UNLOCK', 'AS_COMMAND_UPDATE']);
   const dec = evs.slice(i).find((e) => is(e, 'decision'));
   assert.equal(is(dec as EventInit, 'decision')?.trigger, TickTrigger.TRIGGER_MMU_FAULT);
