@@ -392,6 +392,8 @@ export const ENUM_FIELDS: Readonly<Record<string, Readonly<Record<string, Names>
   mmu: { cmd: AsCommandNames },
   process: { op: ProcessOpNames },
   watchdog: { op: WatchdogOpNames },
+  tilerHeap: { op: TilerHeapOpNames },
+  vm: { op: VmOpNames },
 };
 
 /**
@@ -400,6 +402,7 @@ export const ENUM_FIELDS: Readonly<Record<string, Readonly<Record<string, Names>
  */
 export const ERRNO_FIELDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   ioctl: { ret: 'errno' }, heap: { result: 'errno' }, probe: { result: 'errno' }, job: { fenceError: 'fence_errno' },
+  tilerHeap: { result: 'errno' },
 };
 
 /** Families whose event JSON carries `names`: the decoded bit names of their req/ack/status word. */

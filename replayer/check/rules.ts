@@ -16,6 +16,7 @@ import type { ReplayState } from '../state.js';
 import { formatNs } from '../time-text.js';
 import type { CheckContext, CheckRule, RuleInstance } from './engine.js';
 import { LIVENESS_RULES } from './liveness.js';
+import { OOM_RULES } from './rules-oom.js';
 
 const MS = 1_000_000;
 /** Reference timeouts (§3.1, §4.2, §4.3). */
@@ -753,4 +754,4 @@ const R19c = rule('R19c', 'ping-while-protected',
   }));
 
 /** Every rule, in reference order. */
-export const CHECK_RULES: readonly CheckRule[] = [R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, R12, R13, R14, R15, R16, R17, R18, R19a, R19b, R19c, ...LIVENESS_RULES];
+export const CHECK_RULES: readonly CheckRule[] = [R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, R12, R13, R14, R15, R16, R17, R18, R19a, R19b, R19c, ...LIVENESS_RULES, ...OOM_RULES];
