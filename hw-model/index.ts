@@ -19,4 +19,4 @@ export { REVIEW_FIX_SPECS, reviewFixesOf, parseReviewFixes, formatReviewFixes, t
 
 /** Version of the model's behaviour: recorded in trace headers; bump when the same scenario + seed
  *  would produce a different event sequence. */
-export const MODEL_VERSION = '0.3.0';
+export const MODEL_VERSION = '0.4.0';

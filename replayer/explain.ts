@@ -49,6 +49,7 @@ const TRIGGER_SENTENCES: Readonly<Record<number, string>> = {
   [TickTrigger.TRIGGER_SYNC_UPDATE]: 'a CSG SYNC_UPDATE unblocking a waiting group',
   [TickTrigger.TRIGGER_GROUP_CREATE]: 'GROUP_CREATE',
   [TickTrigger.TRIGGER_JOB_DONE]: 'a job completing',
+  [TickTrigger.TRIGGER_MMU_FAULT]: 'an MMU fault (panthor_sched_report_mmu_fault: the groups of the faulty VM are made fatal)',
 };
 
 const ACTION_VERBS: Readonly<Record<number, string>> = {

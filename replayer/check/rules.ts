@@ -307,7 +307,7 @@ const R6 = rule('R6', 'protm-exit-acked-once',
 
 const FORCED_EXIT_CAUSES: readonly number[] = [
   ModeSwitchCause.CAUSE_FORCED_EXIT_PING, ModeSwitchCause.CAUSE_WATCHDOG_PING, ModeSwitchCause.CAUSE_VM_BIND,
-  ModeSwitchCause.CAUSE_ROTATION,
+  ModeSwitchCause.CAUSE_ROTATION, ModeSwitchCause.CAUSE_HEAP_GROW,
 ];
 
 const R7 = rule('R7', 'forced-exit-completes',
