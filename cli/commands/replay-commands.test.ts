@@ -34,8 +34,8 @@ test('a clean run: check exit 0, state tables and JSON, verify identical, events
   const tr = record('clean.csft', ['--scenario', 'drm-video-over-ui', '--policy', 'kbase', '--duration', '1s']);
   const c = run(['check', tr]);
   assert.equal(c.code, 0, c.out + c.err);
-  assert.match(c.out, /policy kbase, \d+ events, 24 rules checked/);
-  assert.match(c.out, /^clean: no violation of the 24 rules$/m);
+  assert.match(c.out, /policy kbase, \d+ events, 27 rules checked/);
+  assert.match(c.out, /^clean: no violation of the 27 rules$/m);
 
   const s = run(['state', tr, '--at', '500ms']);
   assert.equal(s.code, 0, s.err);
@@ -172,7 +172,7 @@ test('bad input: one line, exit 2', () => {
   }
   const list = run(['check', '--list']);
   assert.equal(list.code, 0);
-  assert.equal(list.out.trim().split('\n').length, 24);
+  assert.equal(list.out.trim().split('\n').length, 27);
 });
 
 function findText(): string {

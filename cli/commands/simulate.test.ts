@@ -18,7 +18,7 @@ test('csftrace scenarios: one line per built-in; --show prints YAML; --json; --a
   const r = run(['scenarios']);
   assert.equal(r.code, 0, r.err);
   const lines = r.out.trim().split('\n');
-  assert.equal(lines.length, 9);
+  assert.equal(lines.length, 12);
   assert.match(lines[0], /^drm-video-over-ui\s+Protected .* \(default\)$/);
   assert.ok(lines.some((l) => l.startsWith('stress ')));
   assert.match(lines[8], /^protm-pending-no-heap\s+No protected heap, yet a player emits PROT_REGION in an ordinary group/);
@@ -30,7 +30,7 @@ test('csftrace scenarios: one line per built-in; --show prints YAML; --json; --a
   assert.match(noHeap.out, /^ {4}protected_group: false$/m);
   assert.match(noHeap.out, /^ {2}heap_policy: disabled$/m);
   const json = JSON.parse(run(['scenarios', '--json']).out);
-  assert.equal(json.length, 9);
+  assert.equal(json.length, 12);
   assert.equal(json[0].default, true);
   // --assumptions: every firmware assumption with its default first, the alternatives and why.
   const as = run(['scenarios', '--assumptions']);
@@ -39,14 +39,14 @@ test('csftrace scenarios: one line per built-in; --show prints YAML; --json; --a
   assert.match(as.out, /^ {2}\* enter-then-exit {2}acks, raises PROTM_ACTIVE/m);
   assert.match(as.out, /^ {4}hang {13}acks, raises PROTM_ACTIVE and stays protected/m);
   assert.match(as.out, /^ {4}ignore {11}acks and stays in normal mode/m);
-  assert.equal((as.out.match(/^fw\.[a-z_]+: /gm) ?? []).length, 6);
-  assert.equal((as.out.match(/^ {4}why the default: /gm) ?? []).length, 6);
+  assert.equal((as.out.match(/^fw\.[a-z_]+: /gm) ?? []).length, 7);
+  assert.equal((as.out.match(/^ {4}why the default: /gm) ?? []).length, 7);
   assert.match(as.out, /^ {2}fw\.prot_region_any_group: /m);
   const asJson = JSON.parse(run(['scenarios', '--assumptions', '--json']).out);
   assert.deepEqual(asJson.assumptions.map((x: { name: string; values: string[] }) => `${x.name}=${x.values.join('|')}`), [
     'protm_enter_without_pending=enter-then-exit|hang|ignore', 'ping_while_protected=exit|ack-only',
     'suspend_protected_csg=exit|finish-region', 'resume_in_protected_region=pending-again|next-enter',
-    'protm_done=exit|stay', 'higher_priority_work=wait|exit',
+    'protm_done=exit|stay', 'higher_priority_work=wait|exit', 'tiler_oom_null_chunk=wait-fragments-then-fatal|wait',
   ]);
   assert.equal(asJson.fixed.length, 3);
   const bad = run(['scenarios', '--show', 'nope']);

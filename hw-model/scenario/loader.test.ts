@@ -160,6 +160,7 @@ test('every built-in parses, has a one-line description, and the required shapes
   assert.deepEqual(names, [
     'drm-video-over-ui', 'heap-missing-defer', 'heap-late-lazy-reset', 'userspace-dmabuf', 'protm-fault',
     'priority-inversion', 'watchdog-ping-in-protm', 'stress', 'protm-pending-no-heap',
+    'tiler-oom', 'mmu-fault', 'vm-bind-race',
   ]);
   for (const { name, description } of listBuiltins()) {
     assert.ok(description.length > 10 && !description.includes('\n'), name);
