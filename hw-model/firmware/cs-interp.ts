@@ -2,7 +2,9 @@
  * The CS interpreter of the model's firmware: how a CS executes its queue's kernel ring and the
  * user streams it CALLs — RUN_* take GPU time, SYNC_ADD/SET write sync objects (CSG SYNC_UPDATE),
  * SYNC_WAIT blocks until its condition holds, PROT_REGION needs protected mode (CS
- * PROTM_PENDING). The interface side (firmware/fw.ts: request/ack pages, doorbells, IRQs, CSG
+ * PROTM_PENDING), a tiled render pass (HEAP_SET, then RUN_IDVS / RUN_TILING with heapChunks) takes
+ * chunks from its tiler heap context and raises CS TILER_OOM when the heap has too few (its chunks
+ * come back at FINISH_FRAGMENT). The interface side (firmware/fw.ts: request/ack pages, doorbells, IRQs, CSG
  * states, protected-mode switches) drives it through exec / preempt / wakeWaiters and is told of
  * what the streams do through CsHost.
  *
