@@ -6,7 +6,7 @@
  *                             (panthor_mmu_as_enable / _disable) only on an unlocked AS
  *   R24 tiler-heap-limits     panthor_heap_grow: chunk_count ≤ max_chunks; -ENOMEM only at max_chunks
  *                             or past target_in_flight; a chunk acked only after it was grown; every
- *                             TILER_OOM answered
+ *                             TILER_OOM answered (within the trace, unless raised in its last 100 ms)
  *   R25 mmu-fault-kills-groups panthor_sched_report_mmu_fault + tick_ctx_init: the first tick after an
  *                             AS fault keeps no resident group of the faulty VM
  */
@@ -91,7 +91,9 @@ const R24: CheckRule = {
         }
       },
       finish() {
+        // An OOM raised in the last 100 ms may still be in the works when the trace ends.
         for (const [key, o] of open) {
+          if (ctx.now - o.t < 100_000_000) continue;
           ctx.report(o.i, o.t, `TILER_OOM of group ${key.replace('.', ' queue ')} at #${o.i} never answered (no ack, failure or skip)`, 'anomaly');
         }
       },
