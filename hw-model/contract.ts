@@ -26,6 +26,7 @@ export interface FwAssumptions {
   resume_in_protected_region: 'pending-again' | 'next-enter';
   protm_done: 'exit' | 'stay';
   higher_priority_work: 'wait' | 'exit';
+  tiler_oom_null_chunk: 'wait-fragments-then-fatal' | 'wait';
 }
 
 /**
@@ -139,6 +140,14 @@ export interface AppConfig {
   queues: number;              // queues in the group (1..)
   buffers: number;             // protected buffers from the heap (video-player)
   heap: string;                // heap the app allocates from (video-player: the protected heap)
+  /** Graphics apps: tiler heap chunks one render pass fills (0 = the pass never touches the heap). */
+  tilerChunks: number;
+  /** Chunks each following render pass fills more than the one before (a scene that grows). */
+  tilerChunksStep: number;
+  /** TILER_HEAP_CREATE arguments of graphics apps: initial_chunk_count, max_chunks, target_in_flight. */
+  tilerInitialChunks: number;
+  tilerMaxChunks: number;
+  tilerTargetInFlight: number;
   /** The app's EGL calls are traced (EglCall events), as under an EGL call tracer; the ioctls are the same. */
   egl?: boolean;
   /** The app also makes a protected surface current in its normal context (EGL_BAD_ACCESS), then goes on without it. */
@@ -190,6 +199,7 @@ export const FAULT_KINDS = [
   'heap-remove',            // heap goes away (module unload)
   'cs-fault',               // CS_FAULT on the app's queue: its current job's fence fails, the queue goes on
   'resume-fast-fail',       // the next fast FW restart on runtime resume fails (→ slow restart)
+  'mmu-fault',              // unhandled page fault on the AS of the app's VM (MMU IRQ)
 ] as const;
 export type FaultKindName = (typeof FAULT_KINDS)[number];
 
@@ -225,6 +235,7 @@ export const CsOpcode = {
   RUN_FRAGMENT: 7, RUN_FULLSCREEN: 8, FINISH_TILING: 9, FINISH_FRAGMENT: 11, CALL: 32, JUMP: 33,
   FLUSH_CACHE2: 36, SYNC_ADD32: 37, SYNC_SET32: 38, SYNC_WAIT32: 39, STORE_STATE: 40,
   PROT_REGION: 41, ERROR_BARRIER: 47, SYNC_ADD64: 51, SYNC_SET64: 52, SYNC_WAIT64: 53,
+  HEAP_SET: 48,
 } as const;
 export type CsOpcode = (typeof CsOpcode)[keyof typeof CsOpcode];
 
@@ -243,6 +254,7 @@ export interface CsInstr {
   value?: number;           // SYNC_ADD/SET value, SYNC_WAIT reference, MOVE32 value
   callSize?: number;        // CALL: stream size in bytes
   cond?: 'le' | 'gt';       // SYNC_WAIT condition
+  heapChunks?: number;      // RUN_IDVS / RUN_TILING: tiler heap chunks the render pass's geometry fills (0 = none)
 }
 
 // ───────────────────────────── the uAPI surface ─────────────────────────────

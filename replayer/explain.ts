@@ -51,6 +51,7 @@ const TRIGGER_SENTENCES: Readonly<Record<number, string>> = {
   [TickTrigger.TRIGGER_JOB_DONE]: 'a job completing',
   [TickTrigger.TRIGGER_RESUME]: 'the runtime resume (panthor_sched_resume)',
   [TickTrigger.TRIGGER_PROGRESS_TIMER]: 'a CSG PROGRESS_TIMER_EVENT (the group made no progress: timed out)',
+  [TickTrigger.TRIGGER_MMU_FAULT]: 'an MMU fault (panthor_sched_report_mmu_fault: the groups of the faulty VM are made fatal)',
 };
 
 const ACTION_VERBS: Readonly<Record<number, string>> = {

@@ -63,6 +63,7 @@ const MESSAGE_NAMES: Readonly<Record<EventFamily, string[]>> = {
   egl: ['EglCall', 'egl_call'],
   heapChoice: ['HeapChoice', 'heap_choice'], devImport: ['DeviceImport', 'dev_import', 'import'], fence: ['Fence'],
   scanout: ['Scanout', 'vblank', 'flip'],
+  tilerHeap: ['TilerHeapEvent', 'tiler_heap', 'tiler'], vm: ['VmEvent', 'vm_event', 'as'],
 };
 
 const FAMILY_ALIASES: ReadonlyMap<string, EventFamily> = (() => {

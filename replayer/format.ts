@@ -9,8 +9,8 @@ import {
   FwReqKindNames, FwAckKindNames, IrqLineNames, GpuModeNames, ModeSwitchCauseNames, TickTriggerNames,
   SlotActionNames, ProtmVerdictNames, SchedRuleNames, GroupStateKindNames, BlockedReasonNames,
   JobPhaseNames, FaultKindNames, ResetKindNames, ResetPhaseNames, ResetCauseNames, ProbeStageNames,
-  LogLevelNames, AsCommandNames, ProcessOpNames, WatchdogOpNames, PmOpNames, PmStateNames, PmOp, EglOpNames, FwIface, IrqLine, ProtmVerdict,
-  assertUnreachable, ERRNO_NAMES, type Event, type EventFamily, CSG_STATE_MASK, formatSize,
+  LogLevelNames, AsCommandNames, ProcessOpNames, WatchdogOpNames, PmOpNames, PmStateNames, PmOp, EglOpNames, TilerHeapOpNames, TilerHeapOp, VmOpNames, VmOp,
+  FwIface, IrqLine, ProtmVerdict, assertUnreachable, ERRNO_NAMES, type Event, type EventFamily, CSG_STATE_MASK, formatSize,
 } from '../proto/index.js';
 import { bitNames, stateName } from './fw-bits.js';
 import { formatNs } from './time-text.js';
@@ -35,7 +35,7 @@ const EXCEPTION: Names = {
   0x49: 'CS_INSTR_INVALID', 0x4a: 'CS_CALL_STACK_OVERFLOW', 0x50: 'INSTR_INVALID_PC',
   0x51: 'INSTR_INVALID_ENC', 0x55: 'INSTR_BARRIER_FAULT', 0x58: 'DATA_INVALID_FAULT',
   0x59: 'TILE_RANGE_FAULT', 0x5a: 'ADDR_RANGE_FAULT', 0x60: 'OOM', 0x68: 'CSF_FW_INTERNAL_ERROR',
-  0x69: 'CSF_RES_EVICTION_TIMEOUT', 0x80: 'GPU_BUS_FAULT',
+  0x69: 'CSF_RES_EVICTION_TIMEOUT', 0x80: 'GPU_BUS_FAULT', 0xc0: 'TRANSLATION_FAULT_0',
 };
 
 export function exceptionName(v: number): string {
@@ -313,7 +313,30 @@ function describe(ev: Event): string {
     }
     case 'mmu': {
       const v = b.value;
-      return `${name(AsCommandNames, v.cmd)} as=${v.asNr} vm=${v.vmId}${v.region ? ` region=${hex64(v.region)}` : ''}${v.gpuProtected ? ' GPU_PROTECTED' : ''}`;
+      return `${name(AsCommandNames, v.cmd)} as=${v.asNr} vm=${v.vmId}${v.region ? ` region=${hex64(v.region)}` : ''}${v.gpuProtected ? ' GPU_PROTECTED' : ''}${v.pid ? ` thread=ioctl:${v.pid}` : ''}`;
+    }
+    case 'tilerHeap': {
+      const v = b.value;
+      const parts = [name(TilerHeapOpNames, v.op), `group=${v.group}`, `queue=${v.queue}`];
+      if (v.handle) parts.push(`heap=${hex(v.handle)}`);
+      parts.push(`vm=${v.vmId}`);
+      if (v.maxChunks) parts.push(`chunks=${v.chunkCount}/${v.maxChunks}`);
+      if (v.op !== TilerHeapOp.HEAP_OOM_SKIPPED) parts.push(`in_flight=${v.renderpassesInFlight}${v.targetInFlight ? `/${v.targetInFlight}` : ''}`, `pending_frag=${v.pendingFragCount}`);
+      if (v.chunkVa) parts.push(`chunk=${hex64(v.chunkVa)}`);
+      if (v.op === TilerHeapOp.HEAP_OOM_ACK && !v.chunkVa) parts.push('chunk=NULL');
+      if (v.result) parts.push(`ret=${errnoName(v.result)}`);
+      return parts.join(' ');
+    }
+    case 'vm': {
+      const v = b.value;
+      const parts = [name(VmOpNames, v.op), `as=${v.asNr}`, `vm=${v.vmId}`];
+      if (v.evictedVmId) parts.push(`evicted_vm=${v.evictedVmId}`);
+      if (v.op === VmOp.AS_FAULT) parts.push(`addr=${hex64(v.faultAddress)}`, `status=${hex(v.faultStatus)}`);
+      if (v.op === VmOp.VM_OP_BEGIN || v.op === VmOp.VM_OP_END) parts.push(`thread=${v.pid ? `ioctl:${v.pid}` : 'kworker'}`);
+      if (v.gpuProtected) parts.push('GPU_PROTECTED');
+      if (v.lockWaitNs) parts.push(`lock_wait=${formatNs(v.lockWaitNs)}`);
+      if (v.op === VmOp.AS_IDLE || v.op === VmOp.AS_ASSIGN) parts.push(`lru=${v.lruLen}`);
+      return parts.join(' ');
     }
     case 'process': {
       const v = b.value;
@@ -394,6 +417,8 @@ export const ENUM_FIELDS: Readonly<Record<string, Readonly<Record<string, Names>
   pm: { op: PmOpNames, state: PmStateNames },
   egl: { op: EglOpNames },
   ...PIPELINE_ENUM_FIELDS,
+  tilerHeap: { op: TilerHeapOpNames },
+  vm: { op: VmOpNames },
 };
 
 /**
@@ -402,7 +427,7 @@ export const ENUM_FIELDS: Readonly<Record<string, Readonly<Record<string, Names>
  */
 export const ERRNO_FIELDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   ioctl: { ret: 'errno' }, heap: { result: 'errno' }, probe: { result: 'errno' }, job: { fenceError: 'fence_errno' },
-  pm: { result: 'errno' }, heapChoice: { result: 'errno' }, devImport: { result: 'errno' },
+  pm: { result: 'errno' }, heapChoice: { result: 'errno' }, devImport: { result: 'errno' }, tilerHeap: { result: 'errno' },
 };
 
 /** Families whose event JSON carries `names`: the decoded bit names of their req/ack/status word. */
@@ -568,6 +593,8 @@ export function eventTypeNames(ev: Event): string[] {
     case 'egl': out.push(name(EglOpNames, b.value.op), eglErrorName(b.value.error)); break;
     case 'doorbell': break;
     case 'heapChoice': case 'devImport': case 'fence': case 'scanout': out.push(...pipelineTypeNames(b)); break;
+    case 'tilerHeap': out.push(name(TilerHeapOpNames, b.value.op)); break;
+    case 'vm': out.push(name(VmOpNames, b.value.op)); break;
     default: assertUnreachable(b);
   }
   return out;

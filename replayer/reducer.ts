@@ -9,6 +9,7 @@
 import { EVENT_FAMILIES, FAMILY_COUNT, familyNumber, type Event } from '../proto/index.js';
 import { deviceHandler } from './handlers/device.js';
 import { fwHandler } from './handlers/fw.js';
+import { gpuMemHandler } from './handlers/gpu-mem.js';
 import type { Handler } from './handlers/handler.js';
 import { memoryHandler } from './handlers/memory.js';
 import { processHandler } from './handlers/process.js';
@@ -20,8 +21,8 @@ import { pipelineHandler } from './handlers/pipeline.js';
 import type { ReplayState } from './state.js';
 
 /** Every handler, in application order (processes first: others look owners and fds up). */
-export const HANDLERS: readonly Handler[] = [processHandler, deviceHandler, fwHandler, slotsHandler, schedHandler, memoryHandler, pmHandler,
-  platformHandler, pipelineHandler];
+export const HANDLERS: readonly Handler[] = [processHandler, deviceHandler, fwHandler, slotsHandler, schedHandler, memoryHandler, gpuMemHandler,
+  pmHandler, platformHandler, pipelineHandler];
 
 type HandleFn = Handler['handleEvent'];
 const DISPATCH: HandleFn[][] = (() => {

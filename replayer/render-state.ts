@@ -128,6 +128,24 @@ export function renderState(s: ReplayState): StateTable[] {
   });
 
   tables.push({
+    title: 'Tiler heaps',
+    header: ['heap', 'pid', 'vm', 'chunks', 'chunk size', 'in flight', 'OOMs', 'grown', 'denied', 'failed', 'last step', 'event'],
+    rows: Object.values(s.gpuMem.tilerHeaps).sort((a, b) => a.pid - b.pid || a.handle - b.handle).map((h) => [
+      hex(h.handle), String(h.pid), String(h.vmId), `${h.chunks}/${h.maxChunks}`, formatBytesShort(h.chunkSize),
+      `${h.inFlight}/${h.targetInFlight}`, String(h.ooms), String(h.grows), String(h.denied), String(h.failed),
+      h.lastOp ? strip(h.lastOp, 'HEAP_') : '-', at(h.idx),
+    ]),
+  });
+
+  tables.push({
+    title: 'Address spaces (VMs on AS slots)',
+    header: ['AS', 'vm', 'state', 'faults', 'last step', 'event'],
+    rows: Object.values(s.gpuMem.as).sort((a, b) => a.as - b.as).map((a) => [
+      String(a.as), a.vmId ? String(a.vmId) : '-', a.state, String(a.faults), a.lastOp, at(a.idx),
+    ]),
+  });
+
+  tables.push({
     title: 'BOs',
     header: ['handle', 'pid', 'size', 'flags', 'exclusive vm', 'mmapped', 'va maps', 'imported', 'protected', 'label', 'event'],
     rows: Object.values(s.bos).sort((a, b) => a.pid - b.pid || a.handle - b.handle).map((b) => [

@@ -7,9 +7,11 @@ import { FAMILY_COUNT, LIMITS, type StateSnapshot } from '../proto/index.js';
 import type {
   BoRec, Counters, DeviceState, DmaBufRec, FdRec, FwPending, FwState, FwWord, GroupRec, HeapRec, ProcessRec, QueueRec,
   ReplayState, SchedState, SlotState, VmRec, PlatformState, GpuProbeRec, EglContextRec, PipelineDeviceRec, HeapChoiceRec, PipelineState,
+  GpuMemState, TilerHeapRec, AsSlotRec,
 } from './state.js';
 import { initialPmState } from './handlers/pm.js';
 import { initialPlatform } from './handlers/platform.js';
+import { emptyGpuMem } from './handlers/gpu-mem.js';
 
 export const SNAPSHOT_ENCODING_JSON = 1;
 
@@ -40,6 +42,8 @@ export function decodeStateSnapshot(snap: StateSnapshot, where = 'trace'): Repla
   upgradeSnapshot(s);
   // Snapshots written before the platform slice existed replay with an empty one.
   if (isPlainObject(s) && !Object.prototype.hasOwnProperty.call(s, 'platform')) s.platform = initialPlatform();
+  // Snapshots of builds without tiler heaps and AS slots in the state: those start empty.
+  if (isPlainObject(s) && !Object.prototype.hasOwnProperty.call(s, 'gpuMem')) s.gpuMem = emptyGpuMem();
   const problem = conform(s, STATE, 'state') ?? crossCheck(s as ReplayState);
   if (problem !== undefined) throw new SnapshotError(`${where}: state snapshot does not hold a replayer state (${problem})`);
   const st = s as ReplayState;
@@ -135,6 +139,15 @@ const COUNTERS = obj<Counters>({
   events: N, families: arr(N), modeSwitches: N, protmEnters: N, protmExits: N, jobsDone: N, jobsFailed: N,
   ioctlErrors: N, faults: N, protectedNs: N,
 });
+const GPU_MEM = obj<GpuMemState>({
+  tilerHeaps: rec(obj<TilerHeapRec>({
+    handle: N, pid: N, vmId: N, chunks: N, maxChunks: N, targetInFlight: N, chunkSize: N, ooms: N, grows: N, denied: N,
+    failed: N, inFlight: N, lastOp: S, createdIdx: N, idx: N,
+  })),
+  as: rec(obj<AsSlotRec>({ as: N, vmId: N, state: S, faults: N, lastOp: S, idx: N })),
+  vmOpsInFlight: N,
+  lastVmOp: opt(obj<NonNullable<GpuMemState['lastVmOp']>>({ vmId: N, pid: N, op: S, gpuProtected: B, idx: N })),
+});
 const PLATFORM = obj<PlatformState>({
   gpus: rec(obj<GpuProbeRec>({
     device: N, outcome: S, stage: S, result: N, heapName: S, nameSource: S, nameSet: B, protectedHeap: S, attempts: N,
@@ -159,7 +172,7 @@ const PIPELINE = obj<PipelineState>({
 const STATE = obj<ReplayState>({
   index: N, t: N, device: DEVICE, fw: FW, slots: arr(SLOT), groups: rec(GROUP), vms: rec(VM), bos: rec(BO),
   heaps: rec(HEAP), dmabufs: rec(DMABUF), processes: rec(PROCESS), sched: SCHED, counters: COUNTERS, pipeline: PIPELINE,
-  platform: PLATFORM,
+  platform: PLATFORM, gpuMem: GPU_MEM,
 });
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

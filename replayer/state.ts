@@ -217,6 +217,42 @@ export interface Counters {
   protectedNs: number;       // time spent in MODE_PROTECTED up to the last event
 }
 
+/** A tiler heap (TILER_HEAP_CREATE) and its OOM history. */
+export interface TilerHeapRec {
+  handle: number;
+  pid: number;
+  vmId: number;
+  chunks: number;            // heap->chunk_count
+  maxChunks: number;
+  targetInFlight: number;
+  chunkSize: number;
+  ooms: number;              // TILER_OOM events
+  grows: number;             // chunks added by panthor_heap_grow
+  denied: number;            // -ENOMEM answers (NULL chunk)
+  failed: number;            // other errors (queue made fatal)
+  inFlight: number;          // render passes in flight at the last OOM step
+  lastOp: string;            // TilerHeapOp name of the last step
+  createdIdx: number;
+  idx: number;
+}
+
+/** An address space slot: the VM bound to it and how (active, on the LRU list, faulty). */
+export interface AsSlotRec {
+  as: number;
+  vmId: number;              // 0 = free
+  state: string;             // active | lru | faulty | free
+  faults: number;
+  lastOp: string;            // VmOp name
+  idx: number;
+}
+
+export interface GpuMemState {
+  tilerHeaps: Record<string, TilerHeapRec>;   // key "pid:handle"
+  as: Record<string, AsSlotRec>;              // key AS number
+  vmOpsInFlight: number;                      // VM operations between VM_OP_BEGIN and VM_OP_END
+  lastVmOp: { vmId: number; pid: number; op: string; gpuProtected: boolean; idx: number } | null;
+}
+
 export interface ReplayState {
   index: number;             // last applied event (-1 = before the first)
   t: number;                 // its time (ns)
@@ -231,6 +267,7 @@ export interface ReplayState {
   processes: Record<string, ProcessRec>;
   sched: SchedState;
   counters: Counters;
+  gpuMem: GpuMemState;
   /** The secure video pipeline's devices and heap choices (handlers/pipeline.ts). */
   pipeline: PipelineState;
   /** The system beyond the first GPU's driver: every GPU's probe outcome, heap lifetimes, EGL. */

@@ -45,14 +45,14 @@ test('csftrace scenarios: one line per built-in; --show prints YAML; --json; --a
   assert.match(as.out, /^ {2}\* enter-then-exit {2}acks, raises PROTM_ACTIVE/m);
   assert.match(as.out, /^ {4}hang {13}acks, raises PROTM_ACTIVE and stays protected/m);
   assert.match(as.out, /^ {4}ignore {11}acks and stays in normal mode/m);
-  assert.equal((as.out.match(/^fw\.[a-z_]+: /gm) ?? []).length, 6);
-  assert.equal((as.out.match(/^ {4}why the default: /gm) ?? []).length, 6);
+  assert.equal((as.out.match(/^fw\.[a-z_]+: /gm) ?? []).length, 7);
+  assert.equal((as.out.match(/^ {4}why the default: /gm) ?? []).length, 7);
   assert.match(as.out, /^ {2}fw\.prot_region_any_group: /m);
   const asJson = JSON.parse(run(['scenarios', '--assumptions', '--json']).out);
   assert.deepEqual(asJson.assumptions.map((x: { name: string; values: string[] }) => `${x.name}=${x.values.join('|')}`), [
     'protm_enter_without_pending=enter-then-exit|hang|ignore', 'ping_while_protected=exit|ack-only',
     'suspend_protected_csg=exit|finish-region', 'resume_in_protected_region=pending-again|next-enter',
-    'protm_done=exit|stay', 'higher_priority_work=wait|exit',
+    'protm_done=exit|stay', 'higher_priority_work=wait|exit', 'tiler_oom_null_chunk=wait-fragments-then-fatal|wait',
   ]);
   assert.equal(asJson.fixed.length, 3);
   const bad = run(['scenarios', '--show', 'nope']);

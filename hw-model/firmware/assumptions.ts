@@ -87,6 +87,16 @@ export const FW_ASSUMPTION_SPECS = [
     },
     why: '7/8\'s commit message: normal jobs "block until the GPU exits protected mode, or the kernel driver rotates the CSGs"; kbase forces the exit itself when a higher-priority group must run (scheduler_force_protm_exit), which it would not need if the FW did',
   },
+  {
+    name: 'tiler_oom_null_chunk',
+    question: 'the host answers CS_TILER_OOM with a NULL chunk (panthor_heap_grow returned -ENOMEM: max_chunks reached or too many render passes in flight)',
+    values: ['wait-fragments-then-fatal', 'wait'],
+    meaning: {
+      'wait-fragments-then-fatal': 'while tiled render passes of the heap still have fragment work pending, the CS waits for their chunks to come back; with none, it faults with CS_FATAL OOM (0x60): no user exception handler in the model',
+      'wait': 'the CS waits for chunks to come back, forever if no fragment work is pending (the job times out)',
+    },
+    why: 'group_process_tiler_oom\'s comment: on -ENOMEM "let the FW try to reclaim memory by waiting for fragment jobs to land or by executing the tiler OOM exception handler"; panthor_heap_grow\'s FIXME says a handler that cannot help "will flag the queue as faulty so the job [...] fail[s] immediately"',
+  },
 ] as const satisfies readonly FwAssumptionSpec[];
 
 export type FwAssumptionName = (typeof FW_ASSUMPTION_SPECS)[number]['name'];

@@ -2,7 +2,9 @@
  * The CS interpreter of the model's firmware: how a CS executes its queue's kernel ring and the
  * user streams it CALLs — RUN_* take GPU time, SYNC_ADD/SET write sync objects (CSG SYNC_UPDATE),
  * SYNC_WAIT blocks until its condition holds, PROT_REGION needs protected mode (CS
- * PROTM_PENDING). The interface side (firmware/fw.ts: request/ack pages, doorbells, IRQs, CSG
+ * PROTM_PENDING), a tiled render pass (HEAP_SET, then RUN_IDVS / RUN_TILING with heapChunks) takes
+ * chunks from its tiler heap context and raises CS TILER_OOM when the heap has too few (its chunks
+ * come back at FINISH_FRAGMENT). The interface side (firmware/fw.ts: request/ack pages, doorbells, IRQs, CSG
  * states, protected-mode switches) drives it through exec / preempt / wakeWaiters and is told of
  * what the streams do through CsHost.
  *
@@ -20,6 +22,30 @@ export interface GpuVm {
   fetch(addr: number, size: number): CsInstr[] | undefined;
   read64(addr: number): number;
   write64(addr: number, v: number): void;
+  /** The tiler heap context at `va` (HEAP_SET's operand), or undefined if there is none. */
+  tilerHeapCtx(va: number): TilerHeapCtx | undefined;
+}
+
+/**
+ * A tiler heap context as the FW uses it (the GPU memory panthor_heap.c's heap context lives in):
+ * the chunks linked into the heap, those held by render passes in flight, and the render pass
+ * counters the FW copies to the CS output (heap_vt_start / heap_vt_end / heap_frag_end) when it
+ * raises TILER_OOM. Chunks come back to the heap when a pass's fragment work ends (FINISH_FRAGMENT).
+ */
+export class TilerHeapCtx {
+  /** Chunks linked into the heap (the initial ones, then one per acknowledged TILER_OOM). */
+  chunks: number;
+  /** Chunks held by render passes in flight. */
+  inUse = 0;
+  vtStart = 0;
+  vtEnd = 0;
+  fragEnd = 0;
+  /** Chunks each tiled render pass holds until its fragment work ends, oldest first. */
+  readonly held: number[] = [];
+  /** CSs waiting for chunks to come back (a NULL chunk with fragment work pending). */
+  starved: CsSlot[] = [];
+  constructor(readonly va: number, initialChunks: number) { this.chunks = initialChunks; }
+  get free(): number { return this.chunks - this.inUse; }
 }
 
 /** A queue as the FW sees it: the ring BO and its user I/O pages, shared with the host. */
@@ -60,6 +86,10 @@ export interface CsHost {
   readonly progressTimeout: number;
   /** A RUN_* longer than the progress timeout started on `cs`. */
   armProgressTimer(cs: CsSlot): void;
+  /** The render pass needs a chunk the heap does not have: CS TILER_OOM (the CS waits for its ack). */
+  raiseTilerOom(cs: CsSlot, ctx: TilerHeapCtx): void;
+  /** What the FW does with a NULL chunk (assumption tiler_oom_null_chunk). */
+  readonly nullChunk: 'wait-fragments-then-fatal' | 'wait';
   /** A sync object was written: CSG SYNC_UPDATE. */
   raiseSyncUpdate(cs: CsSlot): void;
   /** The CS ran out of work or blocked on a SYNC_WAIT. */
@@ -101,6 +131,15 @@ export class CsExecState {
   /** CS_FAULT raised and not yet acknowledged by the host: the CS waits; the faulting RUN_* is skipped. */
   faultHalted = false;
   faultType = 0;
+  /** HEAP_SET: the tiler heap context VA (0 = none). */
+  heapCtx = 0;
+  /** A tiled render pass is open (RUN_IDVS/RUN_TILING seen, FINISH_TILING not yet). */
+  passOpen = false;
+  /** Chunks the open pass needs and those it holds. */
+  passNeed = 0;
+  passHeld = 0;
+  /** Waiting for the host's answer to TILER_OOM (or for chunks to come back after a NULL one). */
+  oomWait = false;
 
   /** CSG START: a fresh CS (nothing saved). */
   clear(): void {
@@ -108,6 +147,7 @@ export class CsExecState {
     this.blocked = BlockedReason.CS_STATUS_BLOCKED_REASON_UNBLOCKED; this.statusWait = 0;
     this.protRemaining = 0; this.protPending = false; this.fatal = false; this.fatalType = 0;
     this.faultHalted = false; this.faultType = 0;
+    this.heapCtx = 0; this.passOpen = false; this.passNeed = 0; this.passHeld = 0; this.oomWait = false;
   }
 }
 
@@ -123,10 +163,19 @@ export class CsSlot {
   /** Its PROTM_PENDING ack was sampled at GLB_PROTM_ENTER: runs in protected mode. */
   protGranted = false;
   lastReqEv = -1;
+  /** CS input heap_start / heap_end: the chunk the host links on a TILER_OOM ack (0 = NULL). */
+  heapStart = 0;
+  heapEnd = 0;
+  /** CS output heap_address, heap_vt_start, heap_vt_end, heap_frag_end, written at TILER_OOM. */
+  heapAddress = 0;
+  heapVtStart = 0;
+  heapVtEnd = 0;
+  heapFragEnd = 0;
   constructor(readonly csg: number, readonly index: number) {}
 
   reset(): void {
     this.req = 0; this.ack = 0; this.queue = null; this.runToken = -1; this.protGranted = false;
+    this.heapStart = 0; this.heapEnd = 0;
   }
 }
 
@@ -201,6 +250,7 @@ export class CsInterpreter {
       advance(q);
     }
     if (st.runRemaining > 0) { this.startRun(cs, st.runRemaining); st.runRemaining = 0; return; }
+    if (st.oomWait && !this.oomAnswered(cs)) return;
     for (let guard = 0; guard < 1_000_000; guard++) {
       let instr: CsInstr | undefined;
       const d = st.frames.length;
@@ -228,6 +278,7 @@ export class CsInterpreter {
       switch (op) {
         case CsOpcode.RUN_COMPUTE: case CsOpcode.RUN_TILING: case CsOpcode.RUN_IDVS:
         case CsOpcode.RUN_FRAGMENT: case CsOpcode.RUN_FULLSCREEN: {
+          if (instr.heapChunks && st.heapCtx && !this.tilerChunks(cs, instr.heapChunks)) return;
           if (st.injectFatal) { const t = st.injectFatal; st.injectFatal = 0; this.host.raiseCsFatal(cs, t, -1); return; }
           if (st.injectHang) { st.injectHang = false; st.hung = true; cs.runToken = HUNG; return; }
           if (st.injectFault) { const t = st.injectFault; st.injectFault = 0; this.host.raiseCsFault(cs, t, -1); return; }
@@ -280,6 +331,23 @@ export class CsInterpreter {
           if (!st.protPending) this.host.raiseProtmPending(cs, -1);
           return;
         }
+        case CsOpcode.HEAP_SET:
+          st.heapCtx = instr.addr ?? 0;
+          advance(q);
+          continue;
+        case CsOpcode.FINISH_TILING: {
+          const h = st.passOpen ? q.vm.tilerHeapCtx(st.heapCtx) : undefined;
+          if (h) { h.vtEnd++; h.held.push(st.passHeld); }
+          st.passOpen = false; st.passHeld = 0; st.passNeed = 0;
+          advance(q);
+          continue;
+        }
+        case CsOpcode.FINISH_FRAGMENT: {
+          const h = st.heapCtx ? q.vm.tilerHeapCtx(st.heapCtx) : undefined;
+          if (h && h.held.length) this.fragmentDone(h);
+          advance(q);
+          continue;
+        }
         default:
           // NOP, MOVE32/48, WAIT (RUN_* complete in order here), FLUSH_CACHE2, STORE_STATE,
           // FINISH_*, JUMP, ERROR_BARRIER: no model effect beyond advancing.
@@ -287,6 +355,63 @@ export class CsInterpreter {
           continue;
       }
     }
+  }
+
+  /**
+   * A tiled render pass fills `need` chunks of the heap: it takes what the heap has free; short of
+   * chunks it raises TILER_OOM and waits (false). The pass keeps its chunks until its fragment work ends.
+   */
+  private tilerChunks(cs: CsSlot, need: number): boolean {
+    const q = cs.queue as CsQueue, st = q.st;
+    const h = q.vm.tilerHeapCtx(st.heapCtx);
+    if (!h) return true;
+    if (!st.passOpen) { st.passOpen = true; st.passNeed = need; st.passHeld = 0; h.vtStart++; }
+    const take = Math.min(h.free, st.passNeed - st.passHeld);
+    if (take > 0) { h.inUse += take; st.passHeld += take; }
+    if (st.passHeld >= st.passNeed) return true;
+    st.oomWait = true;
+    st.blocked = BlockedReason.CS_STATUS_BLOCKED_REASON_RESOURCE;
+    this.host.raiseTilerOom(cs, h);
+    return false;
+  }
+
+  /**
+   * The CS waits on TILER_OOM: answered once the host acknowledged it (req = ack). A chunk (heap_start
+   * != 0) is linked into the heap; a NULL one leaves the pass waiting for fragment work to give
+   * chunks back, or (nothing to wait for, assumption tiler_oom_null_chunk) faults the CS with OOM.
+   */
+  private oomAnswered(cs: CsSlot): boolean {
+    if ((cs.req ^ cs.ack) & R.CS_TILER_OOM) return false;
+    const q = cs.queue as CsQueue, st = q.st;
+    const h = q.vm.tilerHeapCtx(st.heapCtx);
+    if (cs.heapStart) {
+      if (h) h.chunks++;
+      cs.heapStart = 0; cs.heapEnd = 0;
+    } else if (h && h.free <= 0) {
+      if (h.held.length === 0 && this.host.nullChunk !== 'wait') {
+        // The pass is abandoned: its chunks go back, it no longer counts as in flight.
+        h.inUse -= st.passHeld; h.vtStart--;
+        st.passOpen = false; st.passHeld = 0; st.passNeed = 0;
+        st.oomWait = false;
+        this.host.raiseCsFatal(cs, R.DRM_PANTHOR_EXCEPTION_OOM, -1);
+        return false;
+      }
+      if (!h.starved.includes(cs)) h.starved.push(cs);
+      return false;
+    }
+    st.oomWait = false;
+    st.blocked = BlockedReason.CS_STATUS_BLOCKED_REASON_UNBLOCKED;
+    return true;
+  }
+
+  /** The oldest tiled pass's fragment work ended: its chunks go back to the heap, starved CSs retry. */
+  private fragmentDone(h: TilerHeapCtx): void {
+    h.inUse -= h.held.shift() as number;
+    h.fragEnd++;
+    if (!h.starved.length) return;
+    const ws = h.starved;
+    h.starved = [];
+    for (const w of ws) this.sim.after(0, this.execCb, w);
   }
 
   /** A sync object changed: CSG SYNC_UPDATE, and the CSs whose SYNC_WAIT now passes wake up. */

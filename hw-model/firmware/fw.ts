@@ -24,7 +24,7 @@ import {
 } from '../../proto/index.js';
 import type { Sim } from '../sim/index.js';
 import { DEFAULT_FW_ASSUMPTIONS, type FwAssumptions } from './assumptions.js';
-import { CsInterpreter, type CsHost, type CsQueue, CsSlot } from './cs-interp.js';
+import { CsInterpreter, type CsHost, type CsQueue, CsSlot, type TilerHeapCtx } from './cs-interp.js';
 import * as R from '../../proto/index.js';
 
 /** Latencies of the model's FW (virtual ns). */
@@ -383,6 +383,8 @@ export class Firmware implements CsHost {
           if (st.blocked === BlockedReason.CS_STATUS_BLOCKED_REASON_SYNC_WAIT) st.blocked = 0;
           // Protected work suspended by rotation raises PROTM_PENDING again when it resumes.
           st.protPending = false;
+          // A pass that was waiting on TILER_OOM retries its RUN: a new TILER_OOM if still short.
+          if (st.oomWait) { st.oomWait = false; st.blocked = 0; }
         }
         break;
       default: // SUSPEND, TERMINATE
@@ -637,6 +639,23 @@ export class Firmware implements CsHost {
     if (this.mode !== GpuMode.MODE_PROTECTED || this.assume.protm_done === 'stay') return;
     for (const csg of this.csgs) for (const cs of csg.cs) if (cs.protGranted) return;
     this.exitProtm(ModeSwitchCause.CAUSE_FW_EXIT, cause);
+  }
+
+  get nullChunk(): FwAssumptions['tiler_oom_null_chunk'] { return this.assume.tiler_oom_null_chunk; }
+
+  /**
+   * CS_TILER_OOM: the heap context's address and render pass counters go to the CS output, the
+   * event to the host; the CS waits until the host acknowledges it (heap_start = the new chunk or 0).
+   */
+  raiseTilerOom(cs: CsSlot, h: TilerHeapCtx): void {
+    const q = cs.queue as CsQueue;
+    cs.heapAddress = h.va; cs.heapVtStart = h.vtStart; cs.heapVtEnd = h.vtEnd; cs.heapFragEnd = h.fragEnd;
+    if ((cs.req ^ cs.ack) & R.CS_TILER_OOM) return;
+    cs.ack = (cs.ack ^ R.CS_TILER_OOM) >>> 0;
+    const csg = this.csgs[cs.csg];
+    const ev = this.ack({ iface: FwIface.CS, csg: cs.csg, cs: cs.index, kind: FwAckKind.ACK_EVENT, bits: R.CS_TILER_OOM,
+      ack: cs.ack, group: csg.group, statusWait: q.st.statusWait, blockedReason: q.st.blocked }, -1);
+    this.raiseJobIrq(R.JOB_INT_CSG_IF(cs.csg), ev);
   }
 
   /** CS_FATAL: the CS stops until the host terminates its group (or resets the GPU). */

@@ -38,6 +38,7 @@ import { PanthorPm, type PmHost } from './pm.js';
 import type { Group } from './objects.js';
 import { Prime } from './prime.js';
 import { SchedFwEvents } from './sched-events.js';
+import { TilerOom } from './sched-oom.js';
 import { Scheduler } from './sched.js';
 import { SyncobjTable } from './syncobj.js';
 import { PanthorTrace } from './trace.js';
@@ -102,14 +103,15 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl, PmHost {
     this.trace = new PanthorTrace(sim, cfg, this.fw);
     this.pfw = new PanthorFw(sim, this, this.trace, this.heaps, this.worker, this.fw);
     this.pm = new PanthorPm(sim, this, this.pfw, this.trace, this.worker, cfg.driver.runtimePm, cfg.driver.autosuspendDelay);
-    this.mmu = new PanthorMmu(this, this.trace, this.fw, this.worker);
+    this.mmu = new PanthorMmu(this, this.trace, this.fw, this.worker, sim);
     this.gem = new PanthorGem();
     this.fds = new FdTable(sim);
     this.sync = new SyncobjTable(sim, this.fds);
     this.prime = new Prime(this.heaps, this.fds);
     this.sched = new Scheduler({ sim, dev: this, pfw: this.pfw, trace: this.trace, mmu: this.mmu, sync: this.sync,
       heaps: this.heaps, worker: this.worker }, this.csgSlotCount);
-    this.pfw.events = new SchedFwEvents(this.sched, this.pfw, this.trace, this);
+    this.pfw.events = new SchedFwEvents(this.sched, this.pfw, this.trace, this,
+      new TilerOom(sim, this.sched, this.pfw, this.trace, this.mmu, this.worker));
     this.gpu = new PanthorGpu(sim, this.fw, this.sched, this.trace, this);
     this.drv = new PanthorDrv({ sim, dev: this, trace: this.trace, fds: this.fds, pfw: this.pfw, gem: this.gem,
       mmu: this.mmu, sched: this.sched, sync: this.sync, prime: this.prime, heaps: this.heaps, csgSlotCount: this.csgSlotCount });
@@ -133,6 +135,7 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl, PmHost {
   shutdown(): void {
     this.shuttingDown = true;
     this.worker.flush();
+    for (const p of this.worker.peers) p.flush();
     for (const pid of [...this.fds.procs.keys()]) this.exit(pid);
     this.worker.flush();
     this.pfw.stopWatchdog();
@@ -169,6 +172,7 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl, PmHost {
         break;
       }
       case 'resume-fast-fail': this.fw.failFastBoots += n; break;
+      case 'mmu-fault': this.mmuFaultWhenMapped(f.app, ev, 0); break;
       case 'heap-remove': {
         const h = this.heaps.remove(f.heap || this.cfg.driver.protectedHeapName, ev);
         if (h && h.refcount > 0) this.log(LogLevel.LOG_WARN, `dma-heap ${h.name} removed with ${h.refcount} references held`, this.heaps.lastEvent, 'dma-heap');
@@ -176,6 +180,17 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl, PmHost {
       }
       default: break;
     }
+  }
+
+  /**
+   * mmu-fault: a GPU access to an unmapped VA of the app's VM, which needs the VM on an AS (a group
+   * of it resident): until then the fault is retried every 100 µs (for at most 1 s).
+   */
+  private mmuFaultWhenMapped(app: string, ev: number, tries: number): void {
+    const g = this.groupsOf(app).find((x) => x.vm.asNr >= 0 && !x.vm.destroyed);
+    if (g && this.mmu.mmuFault(g.vm, 0xdead_0000, ev)) return;
+    if (tries >= 10_000) { this.log(LogLevel.LOG_INFO, `mmu-fault: no VM of ${app} got an address space`, ev); return; }
+    this.sim.after(100_000, () => this.mmuFaultWhenMapped(app, ev, tries + 1));
   }
 
   private groupsOf(comm: string): Group[] {

@@ -11,7 +11,7 @@ import type { DmaBuf, DmaHeap } from '../dma-heap/index.js';
 import type { HeapPolicyDesc, ProtmPolicyDesc } from '../policies/index.js';
 import type { Proc } from './fd-table.js';
 import type { Job } from './objects.js';
-import type { Work } from './work.js';
+import type { WaitFor, Work } from './work.js';
 
 /** Runtime PM as the scheduler uses it (pm.ts): sched->pm.has_ref and panthor_device_resume_and_get. */
 export interface PmCtl {
@@ -61,6 +61,10 @@ export interface DeviceCtl {
 export interface ProtmExit {
   /** A work item that forces the GPU out of protected mode, then runs `then`. */
   exitWork(cause: ModeSwitchCause, ev: number, then: () => void): Work;
+  /** panthor_fw_protm_exit_sync, run by the caller's thread: false if the GPU stayed protected (reset queued). */
+  forceExit(cause: ModeSwitchCause, ev: number): Generator<WaitFor, boolean, boolean>;
+  /** panthor_sched_report_mmu_fault: tick now, so the groups on the faulty VM are killed. */
+  reportMmuFault(ev: number): void;
 }
 
 /** Where a job whose dependencies are all met goes (the scheduler's run queue). */

@@ -5,7 +5,7 @@
 import { GroupStateKind, JobPhase, SlotAction } from '../../proto/index.js';
 import { CsOpcode, type CsInstr } from '../contract.js';
 import type { DmaBuf } from '../dma-heap/index.js';
-import { CsExecState, type CsQueue, type GpuVm } from '../firmware/index.js';
+import { CsExecState, TilerHeapCtx, type CsQueue, type GpuVm } from '../firmware/index.js';
 import type { Ns } from '../sim/index.js';
 
 /**
@@ -13,7 +13,7 @@ import type { Ns } from '../sim/index.js';
  * every instruction the FW interpreter reads then has one object shape.
  */
 export function ringInstr(op: CsOpcode, addr = 0, value = 0, callSize = 0, sbMask = 0): CsInstr {
-  return { op, duration: 0, size: 0, sbMask, addr, value, callSize, cond: undefined };
+  return { op, duration: 0, size: 0, sbMask, addr, value, callSize, cond: undefined, heapChunks: 0 };
 }
 
 /** Removes a[i] keeping the order (splice without the array of removed elements). */
@@ -43,7 +43,11 @@ export class Vm implements GpuVm {
   /** LRU stamp for AS eviction. */
   asLru = 0;
   unusable = false;
+  /** panthor_vm.unhandled_fault: an MMU fault hit the VM's AS; cleared when the VM is made active again. */
+  unhandledFault = false;
   destroyed = false;
+  /** Its tiler heaps (the heap pool), by heap id. */
+  readonly heaps: TilerHeap[] = [];
   /** The VM has a tiler heap pool (created by its first TILER_HEAP_CREATE). */
   heapPool = false;
   /** Groups using the VM that are resident on a CSG slot. */
@@ -60,6 +64,11 @@ export class Vm implements GpuVm {
     if (!s) return undefined;
     const n = size >>> 3;
     return s.length <= n ? s : s.slice(0, n);
+  }
+
+  tilerHeapCtx(va: number): TilerHeapCtx | undefined {
+    for (const h of this.heaps) if (h.ctx.va === va) return h.ctx;
+    return undefined;
   }
 
   lookup(addr: number): Mapping | undefined {
@@ -149,6 +158,21 @@ export interface SyncWaiter {
   id: number;
 }
 
+/** A tiler heap (struct panthor_heap): its chunk limits, and the heap context the FW uses. */
+export class TilerHeap {
+  /** heap->chunk_count: chunks allocated (the initial ones, then one per successful panthor_heap_grow). */
+  chunkCount: number;
+  readonly ctx: TilerHeapCtx;
+  /** GPU VA of the next chunk the heap maps (chunk VAs of the model: one MAX_CHUNK_SIZE region per heap). */
+  nextChunkVa: number;
+  constructor(readonly vm: Vm, readonly id: number, readonly handle: number, readonly chunkSize: number,
+              initial: number, readonly maxChunks: number, readonly targetInFlight: number, ctxVa: number, firstChunkVa: number) {
+    this.chunkCount = initial;
+    this.ctx = new TilerHeapCtx(ctxVa, initial);
+    this.nextChunkVa = firstChunkVa + initial * chunkSize;
+  }
+}
+
 /** One open of the render node (struct panthor_file). */
 export class PanthorFile {
   readonly vms = new Map<number, Vm>();
@@ -156,7 +180,7 @@ export class PanthorFile {
   readonly groups = new Map<number, Group>();
   readonly syncobjs = new Map<number, Syncobj>();
   /** Tiler heaps by handle ((vm_id << 16) | heap id). */
-  readonly tilerHeaps = new Map<number, { vm: Vm; id: number; chunks: number }>();
+  readonly tilerHeaps = new Map<number, TilerHeap>();
   /** dma-buf id → BO handle of its import in this file (PRIME returns the same handle). */
   readonly imports = new Map<number, number>();
   nextBo = 1;
@@ -285,6 +309,10 @@ export class Group {
   innocent = false;
   fatalQueues = 0;
   protmPendingQueues = 0;
+  /** group->tiler_oom: queues with a TILER_OOM event the OOM work has not taken yet. */
+  tilerOom = 0;
+  /** Queues whose TILER_OOM the OOM work is processing (its answer not written yet). */
+  tilerOomBusy = 0;
   /** Protected suspend buffer from the heap (or user supplied) and its GPU VA. */
   protmSuspendBuf: DmaBuf | null = null;
   protmSuspendVa = 0;

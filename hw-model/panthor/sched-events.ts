@@ -16,11 +16,12 @@ import * as R from '../../proto/index.js';
 import type { PanthorFw } from './fw.js';
 import type { DeviceCtl, FwEventSink } from './interfaces.js';
 import type { Scheduler } from './sched.js';
+import type { TilerOom } from './sched-oom.js';
 import type { PanthorTrace } from './trace.js';
 
 export class SchedFwEvents implements FwEventSink {
   constructor(private readonly sched: Scheduler, private readonly pfw: PanthorFw, private readonly trace: PanthorTrace,
-              private readonly dev: DeviceCtl) {}
+              private readonly dev: DeviceCtl, private readonly oom: TilerOom) {}
 
   /** process_fw_events_work: the global interface first, then the CSGs by slot (7/8: CSGs first). */
   processFwEvents(raw: number, ev: number): void {
@@ -53,8 +54,9 @@ export class SchedFwEvents implements FwEventSink {
       const cs = csg.cs[i];
       const ce = ((cs.req ^ cs.ack) & R.CS_EVT_MASK) >>> 0;
       if (!ce || !cs.queue) continue;
-      // PROTM_PENDING stays unacknowledged until the scheduler grants protected mode.
-      const ackNow = (ce & ~R.CS_PROTM_PENDING) >>> 0;
+      // PROTM_PENDING stays unacknowledged until the scheduler grants protected mode, TILER_OOM
+      // until the OOM work has an answer (cs_slot_process_irq_locked acks FATAL and FAULT only).
+      const ackNow = (ce & ~(R.CS_PROTM_PENDING | R.CS_TILER_OOM)) >>> 0;
       let ce2 = e;
       if (ackNow) {
         cs.req = ((cs.req & ~ackNow) | (cs.ack & ackNow)) >>> 0;
@@ -74,7 +76,9 @@ export class SchedFwEvents implements FwEventSink {
         const f = trace.emitFault(FaultKind.FAULT_CS_FAULT, cs.queue.st.faultType, g, i, false, ce2);
         this.sched.csFault(g, i, f);
       }
-      if (ce & R.CS_TILER_OOM) trace.emitFault(FaultKind.FAULT_TILER_OOM, 0, g, i, false, ce2);
+      if ((ce & R.CS_TILER_OOM) && !(g.tilerOom & (1 << i)) && !(g.tilerOomBusy & (1 << i))) {
+        this.oom.tilerOomEvent(g, slot, i, trace.emitFault(FaultKind.FAULT_TILER_OOM, 0, g, i, false, ce2));
+      }
       // cs_slot_process_irq_locked: a CS_FAULT or TILER_OOM event rings the CS's doorbell.
       if (ce & (R.CS_FAULT | R.CS_TILER_OOM)) ringCs |= 1 << i;
       if ((ce & R.CS_PROTM_PENDING) && !(g.protmPendingQueues & (1 << i))) this.sched.protmPending(g, i, e);

@@ -180,7 +180,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
       // Teardown (panthor_sched_unplug): the slot is dropped without asking the FW.
       this.slots[g.csgId] = null;
       this.pfw.unbindSlot(g.csgId);
-      this.mmu.vmIdle(g);
+      this.mmu.vmIdle(g, ev);
       g.csgId = -1;
       if (this.activeGroup === g) this.activeGroup = null;
     }
@@ -551,7 +551,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
       const g = this.slots[s] as Group;
       this.slots[s] = null;
       pfw.unbindSlot(s);
-      this.mmu.vmIdle(g);
+      this.mmu.vmIdle(g, ev);
       g.csgId = -1;
       const from = g.state;
       if (g.canRun) {
@@ -746,6 +746,14 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     // csg_slot_sync_idle_state_locked
     const csgs = this.pfw.fw.csgs;
     for (const s of slots) this.slotIdle[s] = (csgs[s].statusState & R.CSG_STATUS_STATE_IS_IDLE) !== 0;
+    // tick_ctx_init: a resident group whose VM has an unhandled MMU fault gets every queue fatal
+    // (unless a fatal fault already named one), so this tick terminates it.
+    for (const s of slots) {
+      const g = this.slots[s];
+      if (!g || !g.vm.unhandledFault || g.fatalQueues) continue;
+      g.fatalQueues = (1 << g.queues.length) - 1;
+      this.trace.emitQueueState(g.queues[0], reqEv);
+    }
     const w = this.plan(trigger, reqEv);
     if (w) yield* w;
   }
@@ -937,7 +945,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
       const from = g.state, slot = g.csgId;
       this.slots[slot] = null;
       this.pfw.unbindSlot(slot);
-      this.mmu.vmIdle(g);
+      this.mmu.vmIdle(g, decEv);
       g.csgId = -1;
       if (g.tAction === SlotAction.SLOT_SUSPEND) {
         g.state = GroupStateKind.PANTHOR_CS_GROUP_SUSPENDED;
@@ -1038,6 +1046,23 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     }
     // RFC: glb_protm_enter only when cs_slot_prog_locked acked something (protm.pending).
     if (pol.name === 'rfc-2025' && !mask) return;
+    // 7/8: ptdev.protm.lock's write side around the enter (VM operations in flight finish first),
+    // released right after entering.
+    const lock = this.mmu.protmLock, locking = pol.vmBindForcesExit;
+    if (locking) {
+      if (lock.readers > 0) yield waitUntil(() => lock.readers === 0, pol.enterAckTimeout);
+      lock.writer = true;
+    }
+    try {
+      yield* this.enterLocked(g, ev);
+    } finally {
+      if (locking) { lock.writer = false; this.worker.poll(); }
+    }
+  }
+
+  /** GLB_PROTM_ENTER, the ack wait and the PROTM_ACTIVE poll, and what a failure does. */
+  private *enterLocked(g: Group, ev: number): Work {
+    const fw = this.pfw.fw, pol = this.dev.protm;
     // The GLB_PROTM_ENTER request names active_group (0 = NULL: 7/8 then sets protected_mode with no active group).
     const enterEv = this.pfw.glbToggle(R.GLB_PROTM_ENTER, ev, this.activeGroup ? this.activeGroup.id : 0);
     this.pfw.ringDoorbell(R.CSF_GLB_DOORBELL_ID, 0, 0, enterEv);
@@ -1123,7 +1148,10 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     return false;
   }
 
-  /** A work item that forces an exit, then runs `then` (VM_BIND under the 2026 series). */
+  /** panthor_sched_report_mmu_fault → panthor_sched_immediate_tick. */
+  reportMmuFault(ev: number): void { this.requestTick(TickTrigger.TRIGGER_MMU_FAULT, ev); }
+
+  /** A work item that forces an exit, then runs `then`. */
   *exitWork(cause: ModeSwitchCause, ev: number, then: () => void): Work {
     if (yield* this.forceExit(cause, ev)) then();
   }

@@ -5,7 +5,7 @@
  */
 import {
   type BlockedReason, type FaultKind, type GroupStateKind, type LogLevel, type ProbeInit, JobPhase,
-  completeFwRequest, type FwRequestInit,
+  completeFwRequest, type FwRequestInit, type IrqLine, type TilerHeapEventInit, type VmEventInit,
 } from '../../proto/index.js';
 import type { ScenarioConfig } from '../contract.js';
 import type { Firmware } from '../firmware/index.js';
@@ -61,9 +61,21 @@ export class PanthorTrace {
     } }, cause);
   }
 
-  emitMmu(asNr: number, cmd: number, vmId: number, region: number, cause: number): number {
+  emitMmu(asNr: number, cmd: number, vmId: number, region: number, cause: number, pid = 0): number {
     return this.sim.bus.emitBody({ case: 'mmu', value: {
-      asNr, cmd: cmd as 0, vmId, region, gpuProtected: this.fw.isProtected,
+      asNr, cmd: cmd as 0, vmId, region, gpuProtected: this.fw.isProtected, pid,
     } }, cause);
+  }
+
+  emitVm(v: VmEventInit, cause: number): number {
+    return this.sim.bus.emitBody({ case: 'vm', value: v }, cause);
+  }
+
+  emitTilerHeap(v: TilerHeapEventInit, cause: number): number {
+    return this.sim.bus.emitBody({ case: 'tilerHeap', value: v }, cause);
+  }
+
+  emitIrq(line: IrqLine, status: number, masked: boolean, cause: number): number {
+    return this.sim.bus.emitBody({ case: 'fwIrq', value: { line, status, masked } }, cause);
   }
 }

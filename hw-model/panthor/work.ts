@@ -36,8 +36,13 @@ export class Worker {
   };
   private kickArmed = false;
   private readonly kick = (): void => { this.kickArmed = false; if (!this.current) this.next(); };
+  /**
+   * Other kernel threads (ioctl contexts, the heap_alloc_wq) whose waits are re-checked with this
+   * worker's: each runs its own items, in its own order, so their steps interleave with this one's.
+   */
+  readonly peers: Worker[] = [];
 
-  constructor(private readonly sim: Sim) {}
+  constructor(private readonly sim: Sim, readonly name = 'sched') {}
 
   get busy(): boolean { return this.current !== null; }
 
@@ -62,6 +67,8 @@ export class Worker {
       this.gen++; this.cond = undefined;
       this.step(true);
     }
+    const p = this.peers;
+    for (let i = 0; i < p.length; i++) p[i].poll();
   }
 
   private next(): void {

@@ -7,6 +7,7 @@ import type { ScenarioConfig } from '../contract.js';
 import { PM_FAULT_SCENARIOS } from './builtin-pm.js';
 import { ScenarioError, parseScenario, suggest } from './loader.js';
 import { HEAP_BUILTINS } from './builtin-heaps.js';
+import { MMU_FAULT, TILER_OOM, VM_BIND_RACE } from './builtin-oom.js';
 
 export interface BuiltinScenario {
   name: string;
@@ -347,6 +348,9 @@ export const BUILTIN_SCENARIOS: readonly BuiltinScenario[] = [
   { name: 'secure-video-pipeline', text: SECURE_VIDEO_PIPELINE },
   { name: 'pipeline-no-common-heap', text: PIPELINE_NO_COMMON_HEAP },
   { name: 'pipeline-gpu-heap-disagrees', text: PIPELINE_GPU_HEAP_DISAGREES },
+  { name: 'tiler-oom', text: TILER_OOM },
+  { name: 'mmu-fault', text: MMU_FAULT },
+  { name: 'vm-bind-race', text: VM_BIND_RACE },
 ];
 
 export const DEFAULT_SCENARIO = 'drm-video-over-ui';

@@ -163,6 +163,7 @@ test('every built-in parses, has a one-line description, and the required shapes
     'runtime-pm-protected', 'runtime-pm-lazy-heap', 'progress-timeout-protm', 'cs-fault',
     'heap-remove-held', 'heap-remove-revoke', 'two-gpus-dt', 'two-gpus-module-param', 'egl-protected',
     'secure-video-pipeline', 'pipeline-no-common-heap', 'pipeline-gpu-heap-disagrees',
+    'tiler-oom', 'mmu-fault', 'vm-bind-race',
   ]);
   for (const { name, description } of listBuiltins()) {
     assert.ok(description.length > 10 && !description.includes('\n'), name);

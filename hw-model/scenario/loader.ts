@@ -311,11 +311,19 @@ function readApps(ctx: Ctx, node: Node | null | undefined, driver: DriverConfig,
       queues: (v.queues as number | undefined) ?? d.queues,
       buffers: (v.buffers as number | undefined) ?? d.buffers,
       heap: (v.heap as string | undefined) ?? (prot ? (driver.protectedHeapName || 'protected') : 'system'),
+      tilerChunks: (v.tilerChunks as number | undefined) ?? 0,
+      tilerChunksStep: (v.tilerChunksStep as number | undefined) ?? 0,
+      tilerInitialChunks: (v.tilerInitialChunks as number | undefined) ?? 4,
+      tilerMaxChunks: (v.tilerMaxChunks as number | undefined) ?? 64,
+      tilerTargetInFlight: (v.tilerTargetInFlight as number | undefined) ?? 4,
     };
     if (v.egl !== undefined) app.egl = v.egl as boolean;
     if (v.eglMixedSurfaces !== undefined) {
       app.eglMixedSurfaces = v.eglMixedSurfaces as boolean;
       if (app.eglMixedSurfaces && app.protected) throw new ScenarioError(ctx.file, f.lines.egl_mixed_surfaces, `${path}.egl_mixed_surfaces`, 'the mixed case is a normal context: not with protected: true');
+    }
+    if (app.tilerInitialChunks > app.tilerMaxChunks) {
+      throw new ScenarioError(ctx.file, f.lines.tiler_initial_chunks ?? f.line, `${path}.tiler_initial_chunks`, `more than tiler_max_chunks (${app.tilerMaxChunks}): TILER_HEAP_CREATE would fail with EINVAL`);
     }
     if (app.stop <= app.start) throw new ScenarioError(ctx.file, f.lines.stop ?? f.lines.start, `${path}.stop`, 'must be later than start');
     if (app.queues > gpu.streamNum) {
@@ -327,7 +335,7 @@ function readApps(ctx: Ctx, node: Node | null | undefined, driver: DriverConfig,
 }
 
 /** Fault kinds that target an app, and those that target a heap. */
-const APP_FAULTS: readonly FaultKindName[] = ['cs-fatal', 'cs-unrecoverable', 'job-hang', 'cs-fault'];
+const APP_FAULTS: readonly FaultKindName[] = ['cs-fatal', 'cs-unrecoverable', 'job-hang', 'cs-fault', 'mmu-fault'];
 const HEAP_FAULTS: readonly FaultKindName[] = ['heap-alloc-fail', 'heap-remove'];
 
 function readFaults(ctx: Ctx, node: Node | null | undefined, apps: AppConfig[], heaps: HeapConfig[], driver: DriverConfig): FaultConfig[] {

@@ -113,6 +113,11 @@ export const APP_SPEC = {
   display: { type: 'string', prop: 'display', maxLen: 32 },
   allocator: { type: 'enum', prop: 'allocator', values: PIPELINE_ALLOCATORS },
   latency_frames: { type: 'int', prop: 'latencyFrames', min: 1, max: 16 },
+  tiler_chunks: { type: 'int', prop: 'tilerChunks', min: 0, max: 1024 },
+  tiler_chunks_step: { type: 'int', prop: 'tilerChunksStep', min: 0, max: 64 },
+  tiler_initial_chunks: { type: 'int', prop: 'tilerInitialChunks', min: 1, max: 1024 },
+  tiler_max_chunks: { type: 'int', prop: 'tilerMaxChunks', min: 1, max: 1024 },
+  tiler_target_in_flight: { type: 'int', prop: 'tilerTargetInFlight', min: 1, max: 64 },
 } as const satisfies ObjectSpec;
 
 /** `devices:` entries (hw-model/devices/). Heap lists are comma-separated names. */

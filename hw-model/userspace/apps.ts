@@ -23,15 +23,29 @@ const TILER_CHUNK_SIZE = 2 * 1024 * 1024;
 /** Graphics apps create a tiler heap for their VM, as panvk does per device. */
 abstract class GraphicsApp extends AppModel {
   protected tilerHeap = 0;
+  /** The heap context's GPU VA, for HEAP_SET. */
+  protected tilerCtx = 0;
   protected readonly b = new CsBuilder();
 
   protected override setupExtra(dev: DrmDevice): true | string {
     if (!this.tilerHeap) {
-      const r = dev.tilerHeapCreate(this.vm, TILER_CHUNK_SIZE, 4, 64, 4);
+      const c = this.cfg;
+      const r = dev.tilerHeapCreate(this.vm, TILER_CHUNK_SIZE, c.tilerInitialChunks, c.tilerMaxChunks, c.tilerTargetInFlight);
       if (r.ret < 0) return `TILER_HEAP_CREATE: ${errnoName(r.ret)}`;
       this.tilerHeap = r.value;
+      this.tilerCtx = r.ctxVa;
     }
     return true;
+  }
+
+  /**
+   * The render pass's geometry: RUN_IDVS; with `tiler_chunks`, after HEAP_SET, filling that many
+   * chunks of the tiler heap (TILER_OOM when the heap has fewer free).
+   */
+  protected geometry(b: CsBuilder, duration: Ns, frame: number): CsBuilder {
+    const c = this.cfg;
+    const n = c.tilerChunks > 0 ? Math.min(4096, c.tilerChunks + c.tilerChunksStep * Math.max(0, frame - 1)) : 0;
+    return n > 0 ? b.heapSet(this.tilerCtx).runIdvsHeap(duration, n) : b.runIdvs(duration);
   }
 
   protected override teardownExtra(dev: DrmDevice): void {
@@ -44,8 +58,8 @@ abstract class GraphicsApp extends AppModel {
 export class Compositor extends GraphicsApp {
   protected buildFrame(frame: number): CsInstr[][] {
     const b = this.b;
-    b.move48(BUFFER_VA + (frame % 3) * 0x80_0000)   // framebuffer of the triple-buffered swapchain
-      .runIdvs(this.jobTime(0.3)).finishTiling().wait(SB_ALL_MASK)
+    b.move48(BUFFER_VA + (frame % 3) * 0x80_0000);  // framebuffer of the triple-buffered swapchain
+    this.geometry(b, this.jobTime(0.3), frame).finishTiling().wait(SB_ALL_MASK)
       .runFragment(this.jobTime(0.7)).wait(SB_ALL_MASK).finishFragment();
     return [b.finish()];
   }
@@ -178,15 +192,16 @@ export class Game extends GraphicsApp {
     const b = this.b;
     const fb = BUFFER_VA + (frame % 3) * 0x80_0000;
     if (this.cfg.queues === 1) {
-      b.move48(fb).runIdvs(this.jobTime(0.4)).finishTiling().wait(SB_ALL_MASK)
+      this.geometry(b.move48(fb), this.jobTime(0.4), frame).finishTiling().wait(SB_ALL_MASK)
         .runFragment(this.jobTime(0.6)).wait(SB_ALL_MASK).finishFragment();
       return [b.finish()];
     }
     // Queue 0: geometry, then publish the frame number; queue 1: wait for it, then fragment.
     // SYNC_SET64 of the (increasing) frame number stays consistent when a submit fails.
     const streams: CsInstr[][] = [];
-    b.runIdvs(this.jobTime(0.4)).finishTiling().wait(SB_ALL_MASK).syncSet64(SYNC_VA, frame);
+    this.geometry(b, this.jobTime(0.4), frame).finishTiling().wait(SB_ALL_MASK).syncSet64(SYNC_VA, frame);
     streams.push(b.finish());
+    if (this.cfg.tilerChunks > 0) b.heapSet(this.tilerCtx);
     b.syncWait64(SYNC_VA, 'gt', frame - 1).move48(fb)
       .runFragment(this.jobTime(0.6)).wait(SB_ALL_MASK).finishFragment();
     streams.push(b.finish());

@@ -47,6 +47,14 @@ export class CsBuilder {
   runCompute(duration: Ns): this { return this.emit(CsOpcode.RUN_COMPUTE, duration); }
   runTiling(duration: Ns): this { return this.emit(CsOpcode.RUN_TILING, duration); }
   runIdvs(duration: Ns): this { return this.emit(CsOpcode.RUN_IDVS, duration); }
+  /** RUN_IDVS whose geometry fills `chunks` chunks of the tiler heap set by HEAP_SET. */
+  runIdvsHeap(duration: Ns, chunks: number): this {
+    this.emit(CsOpcode.RUN_IDVS, duration);
+    this.buf[this.n - 1].heapChunks = chunks;
+    return this;
+  }
+  /** HEAP_SET: the tiler heap context the following tiling uses. */
+  heapSet(ctxVa: number): this { return this.emitShared(CsOpcode.HEAP_SET, ctxVa, ctxVa, 0, 0); }
   runFragment(duration: Ns): this { return this.emit(CsOpcode.RUN_FRAGMENT, duration); }
   finishTiling(): this { return this.emitShared(CsOpcode.FINISH_TILING, 0, 0, 0, 0); }
   finishFragment(): this { return this.emitShared(CsOpcode.FINISH_FRAGMENT, 0, 0, 0, 0); }
@@ -91,7 +99,7 @@ export class CsBuilder {
    */
   private emit(op: CsOpcode, duration = 0, addr = 0, value = 0, sbMask = 0, cond: 'le' | 'gt' | undefined = undefined,
                callSize = 0): this {
-    this.buf[this.n++] = { op, duration, size: 0, sbMask, addr, value, callSize, cond };
+    this.buf[this.n++] = { op, duration, size: 0, sbMask, addr, value, callSize, cond, heapChunks: 0 };
     return this;
   }
 
@@ -101,7 +109,7 @@ export class CsBuilder {
     if (!m) { m = new Map(); this.shared[op] = m; }
     let instr = m.get(key);
     if (!instr) {
-      instr = { op, duration: 0, size: 0, sbMask, addr, value, callSize: 0, cond: undefined };
+      instr = { op, duration: 0, size: 0, sbMask, addr, value, callSize: 0, cond: undefined, heapChunks: 0 };
       if (m.size < SHARED_PER_OP) m.set(key, instr);
     }
     this.buf[this.n++] = instr;

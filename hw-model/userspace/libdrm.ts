@@ -61,13 +61,14 @@ export class DrmDevice {
     return { ret, value: value.handle };
   }
 
-  tilerHeapCreate(vmId: number, chunkSize: number, initialChunks: number, maxChunks: number, targetInFlight: number): Out<number> {
+  /** TILER_HEAP_CREATE: the handle, and the heap context's GPU VA (what HEAP_SET takes). */
+  tilerHeapCreate(vmId: number, chunkSize: number, initialChunks: number, maxChunks: number, targetInFlight: number): Out<number> & { ctxVa: number } {
     const value = {
       vmId, initialChunkCount: initialChunks, chunkSize, maxChunks, targetInFlight,
       handle: 0, tilerHeapCtxGpuVa: 0, firstHeapChunkGpuVa: 0,
     };
     const ret = this.call({ case: 'tilerHeapCreate', value });
-    return { ret, value: value.handle };
+    return { ret, value: value.handle, ctxVa: value.tilerHeapCtxGpuVa };
   }
 
   tilerHeapDestroy(handle: number): number { return this.call({ case: 'tilerHeapDestroy', value: { handle } }); }

@@ -48,7 +48,7 @@ test('the story is clean under every policy but kbase (two resident CSGs while p
 test('every rule has an id, a name, a title', () => {
   const ids = CHECK_RULES.map((r) => r.id);
   assert.equal(new Set(ids).size, ids.length);
-  assert.equal(ids.length, 32);
+  assert.equal(ids.length, 35);
   for (const r of CHECK_RULES) assert.ok(r.name && r.title.length > 20, r.id);
 });
 

@@ -35,6 +35,8 @@ export interface Violation {
 export interface CheckContext {
   readonly policy: string;
   readonly heapPolicy: string;
+  /** The trace header's model version ("" when unknown). */
+  readonly modelVersion: string;
   /** The state the reducer has built (before/after the current event, as the hook says). */
   state: ReplayState;
   /** Time of the last event seen. */
@@ -148,7 +150,7 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
     summaries.push(sum);
     if (!applicable) continue;
     const ctx: CheckContext = {
-      policy, heapPolicy, state, now: 0, options: opts,
+      policy, heapPolicy, modelVersion: trace.header.modelVersion ?? '', state, now: 0, options: opts,
       report(index, t, message, severity = 'violation', related = [], root) {
         if (severity === 'violation') sum.violations++; else sum.anomalies++;
         if (sum.violations + sum.anomalies <= maxPerRule) {

@@ -20,6 +20,7 @@ import { LIVENESS_RULES } from './liveness.js';
 import { PM_RULES } from './pm-rules.js';
 import { HEAP_LIFETIME_RULES } from './heap-lifetime.js';
 import { PIPELINE_RULES } from './pipeline.js';
+import { OOM_RULES } from './rules-oom.js';
 
 const MS = 1_000_000;
 /** Reference timeouts (§3.1, §4.2, §4.3). */
@@ -306,7 +307,7 @@ const R6 = rule('R6', 'protm-exit-acked-once',
 
 const FORCED_EXIT_CAUSES: readonly number[] = [
   ModeSwitchCause.CAUSE_FORCED_EXIT_PING, ModeSwitchCause.CAUSE_WATCHDOG_PING, ModeSwitchCause.CAUSE_VM_BIND,
-  ModeSwitchCause.CAUSE_ROTATION,
+  ModeSwitchCause.CAUSE_ROTATION, ModeSwitchCause.CAUSE_HEAP_GROW,
 ];
 
 const R7 = rule('R7', 'forced-exit-completes',
@@ -757,4 +758,4 @@ const R19c = rule('R19c', 'ping-while-protected',
 
 /** Every rule, in reference order. */
 export const CHECK_RULES: readonly CheckRule[] = [R1, R2, R3, R4, R5, R6, R7, R8, R9, R10, R11, R12, R13, R14, R15, R16, R17, R18, R19a, R19b, R19c, ...LIVENESS_RULES,
-  ...PM_RULES, ...HEAP_LIFETIME_RULES, ...PIPELINE_RULES];
+  ...OOM_RULES, ...PM_RULES, ...HEAP_LIFETIME_RULES, ...PIPELINE_RULES];

@@ -126,7 +126,7 @@ function computeName(ev: Event): string {
     case 'watchdog': return name(WatchdogOpNames, b.value.op);
     case 'pm': return `PM ${name(PmOpNames, b.value.op)}`;
     case 'egl': return name(EglOpNames, b.value.op);
-    case 'heapChoice': case 'devImport': case 'fence': case 'scanout': return b.case;
+    case 'heapChoice': case 'devImport': case 'fence': case 'scanout': case 'tilerHeap': case 'vm': return b.case;
     case undefined: return 'unknown';
     default: {
       const never: never = b;
@@ -460,7 +460,7 @@ class Builder {
         this.sink.instant(ts, this.declare({ uuid: T.MMU, name: 'MMU', parent: T.GPU, kind: 'slices', order: ORDER.MMU }), this.names.of(ev), args, out, inn);
         return;
       case 'watchdog': case 'fault': case 'probe': case 'log': case 'pm': case 'egl': case undefined:
-      case 'heapChoice': case 'devImport': case 'fence': case 'scanout':
+      case 'heapChoice': case 'devImport': case 'fence': case 'scanout': case 'tilerHeap': case 'vm':
         this.sink.instant(ts, T.DEVICE, this.names.of(ev), args, out, inn);
         return;
       default: {
