@@ -4,7 +4,7 @@
  * The process around program.ts: standard streams that fail end the program with one line.
  */
 import { runCli } from './program.js';
-import { writeFailure } from './output.js';
+import { writeFailure } from './text.js';
 
 // A closed pipe (`csftrace events big.csft | head`) ends the program quietly, as cat would; any other
 // failure to write (a full device, a file-size limit) is one line on stderr and exit status 2.

@@ -43,7 +43,8 @@ const decoder = new TextDecoder();
 let packBuf = new Uint8Array(1 << 16);
 let unpackBuf = new Uint8Array(1 << 16);
 
-function pack(json: string): Keyframe {
+/** A state's JSON text as a keyframe (also what keyframe-index.ts writes to disk). */
+export function pack(json: string): Keyframe {
   const bytes = encoder.encode(json);
   const bound = lz4Bound(bytes.length);
   if (packBuf.length < bound) packBuf = new Uint8Array(bound * 2);

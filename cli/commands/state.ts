@@ -4,9 +4,9 @@
  * BOs, processes) or JSON.
  */
 import type { Command } from 'commander';
-import { JSON_SCHEMAS, openTraceReporting, printJson, printText } from '../output.js';
+import { JSON_SCHEMAS, openTraceReporting, printJson, printNotice, printText } from '../output.js';
 import {
-  Replayer, eventToJson, formatEvent, formatTables, formatTimeNs, renderState, resolvePosition,
+  Replayer, eventToJson, formatEvent, formatTables, formatTimeNs, loadKeyframeIndex, renderState, resolvePosition,
   type TraceFile,
 } from '../../replayer/index.js';
 import { CliError, isUserFacing } from '../errors.js';
@@ -42,6 +42,10 @@ Examples:
       try {
         const at = atOption(tr, path, opts.at);
         const r = Replayer.open(tr);
+        // the keyframes of `csftrace index`, when made from this very trace: at most K events to apply
+        const idx = loadKeyframeIndex(tr);
+        if (idx.ok) r.adoptKeyframes(idx.batch);
+        else if (idx.why !== 'none') printNotice(`${idx.path}: ${idx.why}: not used (\`csftrace index ${path}\` writes it again)`);
         const s = r.stateAt(at);
         const ev = at >= 0 ? tr.event(at) : undefined;
         if (opts.json) {
