@@ -5,6 +5,7 @@ import { formatBench } from './format.js';
 import { replayBench } from './replay.js';
 import { simBench } from './sim.js';
 import { tuiBench } from './tui.js';
+import { commandsBench } from './commands.js';
 
 export const benches: Bench[] = [
   diffBench,
@@ -12,4 +13,5 @@ export const benches: Bench[] = [
   replayBench,
   simBench,
   tuiBench,
+  commandsBench,
 ];

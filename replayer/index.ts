@@ -13,7 +13,7 @@ export {
 export { renderDiffText, consequencesTable, formatTable, type TextTable } from './diff/render.js';
 export { DiffNavigator, type HunkPosition, type DiffSide } from './diff/navigator.js';
 export { alignSequences, type Hunk, type Alignment } from './diff/myers.js';
-export { syntheticEvents, syntheticStream, syntheticHeader, type SyntheticOptions } from './diff/synthetic.js';
+export { syntheticEvents, syntheticStream, syntheticHeader, writeSyntheticTrace, type SyntheticOptions } from './diff/synthetic.js';
 export { Replayer, type ReplayerOptions, type Keyframe, type KeyframeBatch } from './replayer.js';
 export type { ReplayState, DeviceState, FwState, FwPending, SlotState, GroupRec, QueueRec, VmRec, BoRec, HeapRec, DmaBufRec, ProcessRec, SchedState, Counters } from './state.js';
 export { cloneState, stateToJson } from './state.js';
