@@ -40,4 +40,4 @@ export { traceConsequences } from './diff/extract.js';
 export { ConsequenceCollector, METRIC_DEFS, METRIC_NAMES, type ConsequenceSet, type AppPlan, type MetricsOptions } from './metrics/metrics.js';
 export { GroupIdentities, LabelInterner } from './diff/identity.js';
 export { planOfScenario, metricsOptionsOf } from './metrics/plan.js';
-export { writeKeyframeIndex, loadKeyframeIndex, keyframeIndexPath, INDEX_KEYFRAME_EVERY, type IndexLoad } from './keyframe-index.js';
+export { writeKeyframeIndex, loadKeyframeIndex, openKeyframeIndex, stateAtIndexed, keyframeIndexPath, INDEX_KEYFRAME_EVERY, type IndexLoad, type IndexOpen, type KeyframeIndex } from './keyframe-index.js';

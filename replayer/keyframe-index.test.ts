@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { applyEvent, finalizeState, initialState } from './reducer.js';
 import { Replayer } from './replayer.js';
 import { appendNote, openTrace } from './trace-file.js';
-import { keyframeIndexPath, loadKeyframeIndex, writeKeyframeIndex } from './keyframe-index.js';
+import { keyframeIndexPath, loadKeyframeIndex, openKeyframeIndex, stateAtIndexed, writeKeyframeIndex } from './keyframe-index.js';
 
 const golden = fileURLToPath(new URL('../../traces/v1/drm-video-over-ui.csft', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'csft-kfi-'));
@@ -42,17 +42,23 @@ test('the state restored through the index equals stepping every event from the 
     const r = Replayer.open(tr);
     r.adoptKeyframes(load.batch);
     assert.equal(r.keyframeEvery, 2048);
-    const want = new Set([0, 2047, 2048, 2049, 4321, 9999, tr.eventCount - 1]);
+    const opened = openKeyframeIndex(tr);
+    assert.ok(opened.ok);
+    const want = new Set([0, 2046, 2047, 2048, 2049, 4321, 9999, tr.eventCount - 1]);
+    assert.deepEqual(stateAtIndexed(tr, opened.index, -1), finalizeState(initialState()));
     const s = initialState();
     let checked = 0;
     tr.forEach((ev, i) => {
       applyEvent(s, ev, i);
       if (want.has(i)) {
-        assert.deepEqual(r.stateAt(i), finalizeState(JSON.parse(JSON.stringify(s))), `state after event ${i}`);
+        const stepped = finalizeState(JSON.parse(JSON.stringify(s)));
+        assert.deepEqual(r.stateAt(i), stepped, `state after event ${i}`);
+        assert.deepEqual(stateAtIndexed(tr, opened.index, i), stepped, `state after event ${i}, one keyframe read`);
         checked++;
       }
     });
     assert.equal(checked, want.size);
+    opened.index.close();
   } finally { tr.close(); }
 });
 

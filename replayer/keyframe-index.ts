@@ -13,13 +13,17 @@
  */
 import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { crc32 } from '../proto/index.js';
-import { applyEvent, initialState } from './reducer.js';
-import { pack, type KeyframeBatch, type Keyframe } from './replayer.js';
+import { applyEvent, finalizeState, initialState } from './reducer.js';
+import { pack, unpack, type KeyframeBatch, type Keyframe } from './replayer.js';
+import type { ReplayState } from './state.js';
 import { decodeStateSnapshot } from './snapshot.js';
 import type { TraceFile } from './trace-file.js';
 
-/** Events between persisted keyframes: restoring one costs at most this many reducer steps (≈ 10 ms). */
-export const INDEX_KEYFRAME_EVERY = 1 << 15;
+/**
+ * Events between persisted keyframes: restoring one costs at most this many reducer steps, run by a
+ * process whose code is not optimised yet (≈ 0.1 s at 32,768; the index is then about 1 B/event).
+ */
+export const INDEX_KEYFRAME_EVERY = 1 << 13;
 const FOOTER_MAGIC = 0x31464b43; // "CKF1" little-endian
 const FOOTER_SIZE = 12;
 /** Tables larger than this are not an index this code wrote (64 bytes per frame, 2^24 frames). */
@@ -93,9 +97,18 @@ export function writeKeyframeIndex(tr: TraceFile, every = INDEX_KEYFRAME_EVERY):
   }
 }
 
-export type IndexLoad =
-  | { ok: true; batch: KeyframeBatch; path: string }
-  | { ok: false; path: string; why: string };
+/** An index made from this very trace: its table, and each keyframe read when asked for. */
+export interface KeyframeIndex {
+  readonly path: string;
+  readonly every: number;
+  readonly count: number;
+  /** Keyframe j (the state after j·every events), its checksum verified; throws when it does not match. */
+  frame(j: number): Keyframe;
+  close(): void;
+}
+
+export type IndexOpen = { ok: true; index: KeyframeIndex } | { ok: false; path: string; why: string };
+export type IndexLoad = { ok: true; batch: KeyframeBatch; path: string } | { ok: false; path: string; why: string };
 
 function readAt(fd: number, length: number, position: number): Uint8Array {
   const b = new Uint8Array(length);
@@ -109,39 +122,65 @@ function readAt(fd: number, length: number, position: number): Uint8Array {
 }
 
 /**
- * The keyframes of `<trace>.keyframes` when it exists and was made from this very trace; otherwise
- * why not (`none` when there is no such file). Every frame's checksum is verified before use.
+ * `<trace>.keyframes` when it exists and was made from this very trace; otherwise why not (`none`
+ * when there is no such file). Reads the table only; keyframes are read one at a time.
  */
-export function loadKeyframeIndex(tr: TraceFile): IndexLoad {
+export function openKeyframeIndex(tr: TraceFile): IndexOpen {
   const path = keyframeIndexPath(tr.path);
   let fd: number;
   try { fd = openSync(path, 'r'); } catch { return { ok: false, path, why: 'none' }; }
+  const fail = (why: string): IndexOpen => { closeSync(fd); return { ok: false, path, why }; };
   try {
     const size = fstatSync(fd).size;
-    if (size < FOOTER_SIZE) return { ok: false, path, why: 'too short to be a keyframe index' };
+    if (size < FOOTER_SIZE) return fail('too short to be a keyframe index');
     const foot = new DataView(readAt(fd, FOOTER_SIZE, size - FOOTER_SIZE).buffer);
     const len = foot.getUint32(4, true);
-    if (foot.getUint32(8, true) !== FOOTER_MAGIC || len > MAX_TABLE || len > size - FOOTER_SIZE) return { ok: false, path, why: 'not a keyframe index' };
+    if (foot.getUint32(8, true) !== FOOTER_MAGIC || len > MAX_TABLE || len > size - FOOTER_SIZE) return fail('not a keyframe index');
     const json = readAt(fd, len, size - FOOTER_SIZE - len);
-    if (crc32(json) !== foot.getUint32(0, true)) return { ok: false, path, why: 'its table is corrupt (bad checksum)' };
+    if (crc32(json) !== foot.getUint32(0, true)) return fail('its table is corrupt (bad checksum)');
     const table = JSON.parse(new TextDecoder().decode(json)) as IndexTable;
-    if (table.version !== 1) return { ok: false, path, why: `version ${String(table.version)} is not known` };
+    if (table.version !== 1) return fail(`version ${String(table.version)} is not known`);
     const stale = sameIdentity(table.trace, identityOf(tr));
-    if (stale) return { ok: false, path, why: `stale: ${stale}` };
+    if (stale) return fail(`stale: ${stale}`);
     const end = size - FOOTER_SIZE - len;
-    const data = readAt(fd, end, 0);
-    const frames: Keyframe[] = [];
-    for (const [off, length, raw, sum] of table.frames) {
-      if (off + length > end) return { ok: false, path, why: 'a keyframe lies past the end of the file' };
-      const d = data.subarray(off, off + length);
-      if (crc32(d) !== sum) return { ok: false, path, why: `keyframe ${frames.length} is corrupt (bad checksum)` };
-      frames.push({ raw, data: d });
-    }
-    if (frames.length !== Math.floor(tr.eventCount / table.every) + 1) return { ok: false, path, why: 'it does not cover the whole trace' };
-    return { ok: true, path, batch: { every: table.every, from: 0, frames } };
+    if (table.frames.some(([off, length]) => off + length > end)) return fail('a keyframe lies past the end of the file');
+    if (table.frames.length !== Math.floor(tr.eventCount / table.every) + 1) return fail('it does not cover the whole trace');
+    return {
+      ok: true,
+      index: {
+        path, every: table.every, count: table.frames.length,
+        frame(j) {
+          const [off, length, raw, sum] = table.frames[j];
+          const data = readAt(fd, length, off);
+          if (crc32(data) !== sum) throw new Error(`keyframe ${j} is corrupt (bad checksum)`);
+          return { raw, data };
+        },
+        close() { closeSync(fd); },
+      },
+    };
   } catch (e) {
-    return { ok: false, path, why: `unreadable (${(e as Error).message})` };
-  } finally {
-    closeSync(fd);
+    return fail(`unreadable (${(e as Error).message})`);
   }
+}
+
+/** Every keyframe of the index, for a Replayer (`adoptKeyframes`); why not, as openKeyframeIndex says. */
+export function loadKeyframeIndex(tr: TraceFile): IndexLoad {
+  const o = openKeyframeIndex(tr);
+  if (!o.ok) return o;
+  const x = o.index;
+  try {
+    const frames: Keyframe[] = [];
+    for (let j = 0; j < x.count; j++) frames.push(x.frame(j));
+    return { ok: true, path: x.path, batch: { every: x.every, from: 0, frames } };
+  } catch (e) {
+    return { ok: false, path: x.path, why: (e as Error).message };
+  } finally { x.close(); }
+}
+
+/** The state after event `i` (−1: before the first), from the keyframe before it and at most `every` events. */
+export function stateAtIndexed(tr: TraceFile, x: KeyframeIndex, i: number): ReplayState {
+  const j = Math.min(Math.floor((i + 1) / x.every), x.count - 1);
+  const s = unpack(x.frame(j));
+  tr.forEach((ev, k) => { applyEvent(s, ev, k); }, j * x.every, i + 1);
+  return finalizeState(s);
 }

@@ -52,7 +52,8 @@ export function pack(json: string): Keyframe {
   return { raw: bytes.length, data: packBuf.slice(0, n) };
 }
 
-function unpack(k: Keyframe): ReplayState {
+/** The state a keyframe holds (a fresh object). */
+export function unpack(k: Keyframe): ReplayState {
   if (unpackBuf.length < k.raw) unpackBuf = new Uint8Array(k.raw * 2);
   const n = lz4Decompress(k.data, unpackBuf);
   if (n !== k.raw) throw new Error(`keyframe decompression gave ${n} bytes, expected ${k.raw}`);

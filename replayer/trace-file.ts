@@ -523,14 +523,18 @@ export function fileHasWriter(path: string): boolean | undefined {
   return false;
 }
 
-/** Opens a .csft file. Throws TraceError (userFacing, "<path>: <problem>"). */
-export function openTrace(path: string): TraceFile {
+/**
+ * Opens a .csft file. Throws TraceError (userFacing, "<path>: <problem>"). `verify: false` skips
+ * the check of every chunk's checksum at open (reading the whole file): only for a caller that
+ * knows the trace is intact (state through a keyframe index made from it, unchanged since).
+ */
+export function openTrace(path: string, opts: { verify?: boolean } = {}): TraceFile {
   let src: FileSource;
   try { src = new FileSource(path); }
   catch (e) { openFailure(path, e); }
   try {
     if (src.size === 0) throw new ContainerError('E_EMPTY', 'empty file (0 bytes): not a trace');
-    const oc = openContainer(src);
+    const oc = openContainer(src, { verify: opts.verify });
     return new Trace(path, src, oc, () => src.close());
   } catch (e) {
     src.close();

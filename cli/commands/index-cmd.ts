@@ -1,6 +1,6 @@
 /**
  * `csftrace index trace.csft`: writes the trace's keyframe index beside it (`trace.csft.keyframes`),
- * so that `state --at` anywhere applies at most 32,768 events from the nearest keyframe. `record
+ * so that `state --at` anywhere applies at most 8,192 events from the nearest keyframe. `record
  * --index` writes it at the end of a recording; a trace changed since is detected and its index
  * ignored until it is written again.
  */
