@@ -28,7 +28,7 @@ export function indexTrace(path: string): { path: string; frames: number; bytes:
 export function register(program: Command): void {
   program
     .command('index')
-    .description('write the keyframe index beside a trace (trace.csft.keyframes): state --at anywhere in a few milliseconds')
+    .description('write the keyframe index beside a trace (trace.csft.keyframes): state --at anywhere without replaying from the start')
     .argument('<trace>', 'trace file (.csft)')
     .option('--json', 'what was written, as JSON')
     .addHelpText('after', `
