@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { applyOverrides, findBuiltin, loadBuiltin, MAX_DURATION } from '../hw-model/index.js';
 import { recordScenario, traceHeaderFor } from '../recorder/index.js';
 import { openTrace } from '../replayer/index.js';
-import { runMeasured, type Measured } from '../test-support/rusage.js';
+import { runMeasured, type Measured } from './rusage.js';
 import type { Bench, BenchContext } from './registry.js';
 
 const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));

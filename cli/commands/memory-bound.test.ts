@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { syntheticStream, writeSyntheticTrace } from '../../replayer/index.js';
-import { runMeasured } from '../../test-support/rusage.js';
+import { runMeasured } from '../../bench/rusage.js';
 
 const cli = fileURLToPath(new URL('../main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'csft-mem-'));
