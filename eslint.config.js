@@ -12,14 +12,15 @@ const LAYERS = ['proto', 'hw-model', 'recorder', 'replayer', 'tui', 'cli', 'benc
 /** What each layer's production code may import: layers, npm packages, node built-ins. */
 const ALLOW = {
   proto: { layers: [], packages: [], node: ['zlib', 'module'] },
-  'hw-model': { layers: ['proto'], packages: ['yaml'], node: [] },
+  // node:module only for createRequire (yaml loaded at the first scenario parsed): no I/O, no clock
+  'hw-model': { layers: ['proto'], packages: ['yaml'], node: ['module'] },
   recorder: { layers: ['proto', 'hw-model'], packages: [], node: ['fs', 'os', 'worker_threads'] },
   replayer: { layers: ['proto', 'hw-model'], packages: [], node: ['fs'] },
   tui: { layers: ['replayer'], packages: ['blessed'], node: ['child_process', 'fs', 'path', 'perf_hooks', 'stream', 'worker_threads'] },
   cli: { layers: ['proto', 'hw-model', 'recorder', 'replayer', 'tui', 'explore'], packages: ['commander'], node: '*' },
-  bench: { layers: ['proto', 'hw-model', 'recorder', 'replayer', 'tui', 'cli', 'explore'], packages: [], node: '*' },
+  bench: { layers: ['proto', 'hw-model', 'recorder', 'replayer', 'tui', 'cli', 'explore', 'test-support'], packages: [], node: '*' },
   fuzz: { layers: ['proto', 'hw-model', 'recorder', 'replayer', 'cli'], packages: [], node: '*' },
-  'test-support': { layers: [], packages: [], node: ['fs', 'path', 'url'] },
+  'test-support': { layers: [], packages: [], node: ['child_process', 'fs', 'os', 'path', 'url'] },
   explore: { layers: ['proto', 'hw-model', 'recorder', 'replayer'], packages: ['piscina', 'bullmq', 'ioredis', 'yaml'], node: '*' },
 };
 /** What tests may import on top of their layer's list. */

@@ -7,6 +7,7 @@ import { replayBench } from './replay.js';
 import { simBench } from './sim.js';
 import { tuiBench } from './tui.js';
 import { exploreBench } from './explore.js';
+import { commandsBench } from './commands.js';
 
 export const benches: Bench[] = [
   diffBench,
@@ -16,4 +17,5 @@ export const benches: Bench[] = [
   tuiBench,
   exportBench,
   exploreBench,
+  commandsBench,
 ];

@@ -18,13 +18,12 @@
  * and the whole alignment behind it (in a worker thread), with the keys answered meanwhile.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { performance } from 'node:perf_hooks';
-import { ContainerWriter, GroupStateKind, ProbeStage, type EventInit } from '../proto/index.js';
-import { syntheticHeader, syntheticStream, type SyntheticOptions } from '../replayer/testing.js';
+import { GroupStateKind, ProbeStage, type EventInit } from '../proto/index.js';
+import { syntheticStream, writeSyntheticTrace, type SyntheticOptions } from '../replayer/testing.js';
 import { diffApi, diffComposer, openReplay, replayApi, startTui, type DiffView, type TuiHandle } from '../tui/index.js';
 import type { Bench, BenchContext } from './registry.js';
 
@@ -49,16 +48,7 @@ function* benchEvents(target: number): Generator<EventInit> {
   }
 }
 
-function writeEvents(path: string, policy: string, events: Iterable<EventInit>): number {
-  const fd = openSync(path, 'w');
-  let n = 0;
-  try {
-    const w = new ContainerWriter(syntheticHeader(policy), { write: (b) => { writeSync(fd, b); } });
-    for (const ev of events) { w.add(ev); n++; }
-    w.finish();
-  } finally { closeSync(fd); }
-  return n;
-}
+const writeEvents = writeSyntheticTrace;
 
 function writeTrace(path: string, events: number): number {
   return writeEvents(path, 'panthor-2026', benchEvents(events));

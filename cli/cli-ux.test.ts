@@ -31,7 +31,7 @@ function run(args: string[], o: { input?: Buffer | string; env?: NodeJS.ProcessE
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
-const program = buildProgram();
+const program = await buildProgram();
 const commands = program.commands.filter((c) => c.name() !== 'help');
 
 test('completion scripts and the man page hold every command, alias and option', () => {

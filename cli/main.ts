@@ -12,10 +12,10 @@ if (major < 20) {
 }
 
 let cli: typeof import('./program.js');
-let output: typeof import('./output.js');
+let text: typeof import('./text.js');
 try {
   cli = await import('./program.js');
-  output = await import('./output.js');
+  text = await import('./text.js');
 } catch (e) {
   const err = e as NodeJS.ErrnoException;
   if (err?.code === 'ERR_MODULE_NOT_FOUND') {
@@ -31,7 +31,7 @@ try {
 for (const [name, stream] of [['<stdout>', process.stdout], ['<stderr>', process.stderr]] as const) {
   stream.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    if (stream === process.stdout) { try { process.stderr.write(`csftrace: ${output.writeFailure(name, e).message}\n`); } catch { /* nowhere to say it */ } }
+    if (stream === process.stdout) { try { process.stderr.write(`csftrace: ${text.writeFailure(name, e).message}\n`); } catch { /* nowhere to say it */ } }
     process.exit(2);
   });
 }

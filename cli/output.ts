@@ -17,6 +17,9 @@ import { MAGIC } from '../proto/index.js';
 import { looksLikeExport, type ExportFormat, type TraceFile } from '../replayer/index.js';
 import { CliError } from './errors.js';
 import { openTraceInput } from './trace-input.js';
+import { escapeControls, safeJson, writeFailure } from './text.js';
+
+export { escapeControls, safeJson, writeFailure };
 
 /** What an output holds: decides which existing files it may replace without --force. */
 export interface OutputKind {
@@ -39,20 +42,7 @@ export interface OutputOptions { force?: boolean }
 /** Standard output named by `-o -`. */
 export const STDOUT_NAME = '-';
 
-const ERRNO_TEXT: Readonly<Record<string, string>> = {
-  ENOSPC: 'no space left on the device', EFBIG: 'file too large (the file-size limit was reached)',
-  EDQUOT: 'disk quota exceeded', EACCES: 'permission denied', EPERM: 'operation not permitted',
-  EROFS: 'read-only file system', EIO: 'input/output error', ENOENT: 'no such directory',
-  ENOTDIR: 'a path component is not a directory', EISDIR: 'is a directory', ENAMETOOLONG: 'file name too long',
-  EEXIST: 'exists already', ELOOP: 'too many symbolic links', EMFILE: 'too many open files',
-};
 
-/** A failed system call on `path` as one line: "<path>: cannot write (ENOSPC: no space left on the device)". */
-export function writeFailure(path: string, e: unknown, verb = 'cannot write'): CliError {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof code !== 'string') return new CliError(`${path}: ${verb} (${(e as Error)?.message ?? String(e)})`);
-  return new CliError(`${path}: ${verb} (${code}${ERRNO_TEXT[code] ? `: ${ERRNO_TEXT[code]}` : ''})`);
-}
 
 /** True for an error thrown by a system call (it has an errno code and a syscall). */
 export function isSystemError(e: unknown): e is NodeJS.ErrnoException {
@@ -189,30 +179,6 @@ export function prepareInPlaceOutput(path: string, kind: OutputKind, o: OutputOp
 
 // ───────────────────────────── text for terminals ─────────────────────────────
 
-/**
- * C0 controls but newline and tab, DEL, C1 controls, and the Unicode bidirectional overrides and
- * isolates (text that reorders what follows it on screen).
- */
- 
-const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
- 
-const CONTROL_TEST = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
-
-/** `s` with every control character shown as an escape (`\x1b`, `\u202e`); newlines and tabs kept. */
-export function escapeControls(s: string): string {
-  if (!CONTROL_TEST.test(s)) return s;
-  return s.replace(CONTROL, (c) => {
-    const n = c.charCodeAt(0);
-    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16).padStart(4, '0')}`;
-  });
-}
-
-/** JSON text with DEL, the C1 controls and the bidi controls escaped too (JSON.stringify leaves them raw). */
-export function safeJson(value: unknown, indent?: number): string {
-  const s = JSON.stringify(value, null, indent);
-  if (!CONTROL_TEST.test(s)) return s;
-  return s.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 /** Human-readable text to standard output, control characters escaped. */
 export function printText(text: string): void {

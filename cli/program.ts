@@ -5,26 +5,38 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { isUserFacing } from './errors.js';
-import { commands } from './commands/index.js';
-import { escapeControls } from './output.js';
-import { VERSION } from '../recorder/index.js';
+import { commands, commandsFor } from './commands/index.js';
+import { escapeControls } from './text.js';
+import { createRequire } from 'node:module';
 import { resetStdin } from './trace-input.js';
 import { EXIT_STATUS } from './exit-status.js';
 import { COLOR_CHOICES, resetColor, setColor, type ColorWhen } from './color.js';
 
-export function buildProgram(): Command {
+/**
+ * The version `--version` prints: package.json's, read without loading the recorder (whose VERSION,
+ * written into every trace header, cli/program.test.ts holds equal to it).
+ */
+export const CLI_VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+/**
+ * The program with the commands `argv` needs (default: every command); the modules of the others
+ * are not loaded.
+ */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
+  const wanted = argv === undefined ? commands : commandsFor(argv);
+  const modules = await Promise.all(wanted.map((c) => c.load()));
   const program = new Command();
   program
     .name('csftrace')
     .description('Record-and-replay debugger for GPU scheduling on Arm Mali CSF GPUs (panthor + CSF firmware + dma-buf heaps, protected mode)')
-    .version(VERSION)
+    .version(CLI_VERSION)
     .addOption(new Option('--color <when>', 'colour the output: auto (a terminal, unless NO_COLOR is set), always, never').choices(COLOR_CHOICES).default('auto'))
     .configureHelp({ showGlobalOptions: true })
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(escapeControls(str.startsWith('error:') ? `csftrace: ${str.slice(7)}` : str)) });
   program.hook('preAction', () => { setColor(program.opts<{ color: ColorWhen }>().color); });
-  for (const register of commands) register(program);
+  for (const m of modules) m.register(program);
   program.commands.forEach((c) => {
     c.exitOverride();
     const status = EXIT_STATUS[c.name()];
@@ -38,10 +50,10 @@ export const INTERNAL_ERROR = 'csftrace: internal error: ';
 
 /** Runs `csftrace <argv...>` (argv without node and the script) and returns the exit status. */
 export async function runCli(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
   process.exitCode = undefined;
   resetStdin();
   try {
+    const program = await buildProgram(argv);
     await program.parseAsync([...argv], { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {

@@ -79,7 +79,7 @@ export function openTraceInput(path: string): TraceFile {
       if (e instanceof CliError) throw e;
       throw failure(`${STDIN_LABEL}: cannot copy standard input to ${tmpdir()}`, e);
     } finally { closeSync(fd); }
-    return openTrace(file, STDIN_LABEL);
+    return openTrace(file, { name: STDIN_LABEL });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

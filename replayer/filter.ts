@@ -172,7 +172,9 @@ function test(cmp: Cmp, x: unknown, op: Op): boolean {
 
 // ───────────────────────────── field access ─────────────────────────────
 
-const TEMPLATES: ReadonlyMap<string, Record<string, unknown>> = (() => {
+/** Every family's message with proto3 defaults (built at the first filter, not at every start). */
+let templatesMap: ReadonlyMap<string, Record<string, unknown>> | undefined;
+const templates = (): ReadonlyMap<string, Record<string, unknown>> => templatesMap ??= (() => {
   const m = new Map<string, Record<string, unknown>>();
   const decode = (init: Parameters<typeof encodeEvent>[1]): Event => {
     const w = new Writer();
@@ -482,7 +484,7 @@ function compileEventPath(t: Term, f: string, parts: string[]): Pred {
   if (!fam && !argsCase) {
     throw new FilterError(f, t.token, `unknown event type '${head}' in '${t.key}' (one of ${EVENT_FAMILIES.join(', ')}, or an ioctl argument such as group_create)`);
   }
-  const template = fam ? TEMPLATES.get(fam)! : TEMPLATES.get(`args:${argsCase}`)!;
+  const template = fam ? templates().get(fam)! : templates().get(`args:${argsCase}`)!;
   const scope = fam ?? argsCase!;
   let field = fieldKey(template, parts[1]);
   let inArgs = false;

@@ -43,3 +43,4 @@ export { GroupIdentities, LabelInterner } from './diff/identity.js';
 export { planOfScenario, metricsOptionsOf } from './metrics/plan.js';
 export { UserError, isUserError } from '../proto/index.js';
 export { MetricsSink } from './metrics/sink.js';
+export { writeKeyframeIndex, loadKeyframeIndex, openKeyframeIndex, stateAtIndexed, keyframeIndexPath, INDEX_KEYFRAME_EVERY, type IndexLoad, type IndexOpen, type KeyframeIndex } from './keyframe-index.js';

@@ -43,7 +43,8 @@ const decoder = new TextDecoder();
 let packBuf = new Uint8Array(1 << 16);
 let unpackBuf = new Uint8Array(1 << 16);
 
-function pack(json: string): Keyframe {
+/** A state's JSON text as a keyframe (also what keyframe-index.ts writes to disk). */
+export function pack(json: string): Keyframe {
   const bytes = encoder.encode(json);
   const bound = lz4Bound(bytes.length);
   if (packBuf.length < bound) packBuf = new Uint8Array(bound * 2);
@@ -51,7 +52,8 @@ function pack(json: string): Keyframe {
   return { raw: bytes.length, data: packBuf.slice(0, n) };
 }
 
-function unpack(k: Keyframe): ReplayState {
+/** The state a keyframe holds (a fresh object). */
+export function unpack(k: Keyframe): ReplayState {
   if (unpackBuf.length < k.raw) unpackBuf = new Uint8Array(k.raw * 2);
   const n = lz4Decompress(k.data, unpackBuf);
   if (n !== k.raw) throw new Error(`keyframe decompression gave ${n} bytes, expected ${k.raw}`);

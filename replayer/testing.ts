@@ -3,4 +3,4 @@
  * (decisions, groups, mode switches) built without running the model. Production code never
  * imports this file (eslint.config.js).
  */
-export { syntheticEvents, syntheticStream, syntheticHeader, type SyntheticOptions } from './diff/synthetic.js';
+export { syntheticEvents, syntheticStream, syntheticHeader, writeSyntheticTrace, type SyntheticOptions } from './diff/synthetic.js';

@@ -526,14 +526,17 @@ export function fileHasWriter(path: string): boolean | undefined {
 /**
  * Opens a .csft file. Throws TraceError (userFacing, "<name>: <problem>"). `name` is what messages
  * and `TraceFile.path` call it (default: the path; `<stdin>` for a trace spooled from a pipe).
+ * `verify: false` skips the check of every chunk's checksum at open (reading the whole file): only
+ * for a caller that knows the trace is intact (state through a keyframe index made from it, unchanged since).
  */
-export function openTrace(path: string, name = path): TraceFile {
+export function openTrace(path: string, opts: { verify?: boolean; name?: string } = {}): TraceFile {
+  const name = opts.name ?? path;
   let src: FileSource;
   try { src = new FileSource(path); }
   catch (e) { openFailure(name, e); }
   try {
     if (src.size === 0) throw new ContainerError('E_EMPTY', 'empty file (0 bytes): not a trace');
-    const oc = openContainer(src);
+    const oc = openContainer(src, { verify: opts.verify });
     return new Trace(name, src, oc, () => src.close());
   } catch (e) {
     src.close();

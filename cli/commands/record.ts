@@ -15,6 +15,7 @@ import { serveTapes, traceHeaderFor } from '../../recorder/index.js';
 import { CliError } from '../errors.js';
 import { JSON_SCHEMAS, prepareInPlaceOutput, printText, safeJson, traceOutput } from '../output.js';
 import { progressLine } from './sim-progress.js';
+import { indexTrace } from './index-cmd.js';
 import { checkPolicyFixes, loadScenarioArg, scenarioOptions, scenarioOverrides, type ScenarioFlags } from './simulate.js';
 import type { RecordWorkerData, RecordWorkerMessage } from './record-worker.js';
 import { requireLz4Addon } from '../../proto/index.js';
@@ -28,6 +29,7 @@ interface RecordFlags extends ScenarioFlags {
   json?: boolean;
   force?: boolean;
   tui?: boolean;
+  index?: boolean;
 }
 
 
@@ -63,6 +65,7 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .option('--force', 'replace an existing file that is not a csftrace trace')
     .option('--tui', 'watch the recording in the terminal UI as it is written (q stops the recording early)')
+    .option('--index', 'then write the keyframe index beside the trace (as csftrace index does): state --at anywhere at once')
     .addHelpText('after', `
 The same scenario, seed, policy and duration give a byte-identical file.
 Ctrl-C (SIGINT) or SIGTERM stops early and still closes the file with its index; after a kill -9
@@ -149,6 +152,10 @@ Examples:
         say(`recorded ${toStdout ? 'stdout' : opts.output}: ${config.name} seed ${config.seed} policy ${config.driver.protmPolicy}, ` +
           `${msg.events.toLocaleString('en-US')} events in ${msg.chunks} chunks, ${formatBytes(msg.bytes)} (${bpe.toFixed(2)} B/event), ` +
           `virtual ${formatNs(msg.stopped ? msg.lastTimeNs : config.duration)}${msg.stopped ? ` (stopped early by ${signal ?? 'request'}; the file is complete up to there)` : ''}\n`);
+      }
+      if (opts.index && !toStdout) {
+        const r = indexTrace(opts.output);
+        say(`${r.path}: ${r.frames} keyframes\n`);
       }
       if (signal !== undefined) process.exitCode = 128 + (signal === 'SIGINT' ? 2 : 15);
     });

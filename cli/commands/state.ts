@@ -4,10 +4,10 @@
  * BOs, processes) or JSON.
  */
 import type { Command } from 'commander';
-import { JSON_SCHEMAS, openTraceReporting, printJson, printText } from '../output.js';
+import { JSON_SCHEMAS, openTraceReporting, printJson, printNotice, printText } from '../output.js';
 import {
-  Replayer, eventToJson, formatEvent, formatTables, formatTimeNs, renderState, resolvePosition,
-  type TraceFile,
+  Replayer, eventToJson, formatEvent, formatTables, formatTimeNs, openKeyframeIndex, openTrace, renderState, resolvePosition,
+  stateAtIndexed, type ReplayState, type TraceFile,
 } from '../../replayer/index.js';
 import { CliError, isUserFacing } from '../errors.js';
 
@@ -38,11 +38,23 @@ Examples:
   csftrace state demo.csft --at '#1234' --only slots,groups
   csftrace state demo.csft --at 1234 --json | jq .state.device.gpuMode`)
     .action((path: string, opts: StateFlags) => {
-      const tr = openTraceReporting(path);
+      // With the keyframes of `csftrace index` made from this very trace (whole then: every chunk's
+      // checksum was verified when the index was written, and the file is unchanged since), the
+      // trace is opened without reading it all again, and at most K events are applied.
+      const quick = openTrace(path, { verify: false });
+      let idx = openKeyframeIndex(quick);
+      if (!idx.ok) quick.close();
+      const tr = idx.ok ? quick : openTraceReporting(path);
       try {
-        const at = atOption(tr, tr.path, opts.at);
-        const r = Replayer.open(tr);
-        const s = r.stateAt(at);
+        if (!idx.ok && idx.why !== 'none') idx = openKeyframeIndex(tr);
+        const at = atOption(tr, path, opts.at);
+        let s: ReplayState | undefined;
+        if (idx.ok) {
+          try { s = stateAtIndexed(tr, idx.index, at); }
+          catch (e) { printNotice(`${idx.index.path}: ${(e as Error).message}: not used (\`csftrace index ${path}\` writes it again)`); }
+          finally { idx.index.close(); }
+        } else if (idx.why !== 'none') printNotice(`${idx.path}: ${idx.why}: not used (\`csftrace index ${path}\` writes it again)`);
+        s ??= Replayer.open(tr).stateAt(at);
         const ev = at >= 0 ? tr.event(at) : undefined;
         if (opts.json) {
           printJson({ schema: JSON_SCHEMAS.state, trace: tr.path, index: at, t: s.t, event: ev ? eventToJson(ev, at) : null, state: s });

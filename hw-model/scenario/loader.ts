@@ -7,7 +7,9 @@
  * Takes text and a file name for messages; reading files is the caller's business (the CLI).
  */
 import { UserError, formatNsExact } from '../../proto/index.js';
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import type { LineCounter, Node, Pair, YAMLMap } from 'yaml';
 import type {
   AppConfig, AppKind, DeviceConfig, DeviceKindName, DriverConfig, FaultConfig, FaultKindName, GpuConfig, GroupPriorityName, HeapConfig,
   HeapKindName, ScenarioConfig,
@@ -20,6 +22,13 @@ import {
   DEFAULT_TEE_LATENCY, DEVICE_SPEC, MAX_DEVICES, REQUIRED_DEVICE_KEYS, DRIVER_SPEC, FAULT_SPEC, FIRMWARE_SPEC, GPU_SPEC, HEAP_SPEC, REQUIRED_APP_KEYS, REQUIRED_FAULT_KEYS,
   TOP_SECTIONS, TOP_SPEC, type FieldSpec, type ObjectSpec,
 } from './schema.js';
+
+/** The yaml package (a hundred files), loaded at the first scenario parsed, not at every start of the CLI. */
+let yamlPackage: typeof Yaml | undefined;
+const yaml = (): typeof Yaml => (yamlPackage ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
+const isMap = (n: unknown): n is YAMLMap => yaml().isMap(n);
+const isScalar = (n: unknown): n is Yaml.Scalar => yaml().isScalar(n);
+const isSeq = (n: unknown): n is Yaml.YAMLSeq => yaml().isSeq(n);
 
 /** A bad scenario file: one line naming the file, the line and the key. */
 export class ScenarioError extends UserError {
@@ -45,12 +54,12 @@ export function parseScenario(text: string, file: string): ScenarioConfig {
   if (text.length > MAX_SCENARIO_BYTES) {
     throw new ScenarioError(file, 0, '', `too large for a scenario (${text.length} characters, at most ${MAX_SCENARIO_BYTES})`);
   }
-  const lc = new LineCounter();
+  const lc = new (yaml().LineCounter)();
   const tooDeep = (): never => {
     throw new ScenarioError(file, 0, '', `nested too deeply for a scenario (YAML nesting beyond what the parser can follow; a scenario needs ${SCENARIO_DEPTH} levels)`);
   };
   let doc;
-  try { doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true }); }
+  try { doc = yaml().parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true }); }
   catch (e) { if (isStackOverflow(e)) tooDeep(); throw e; }
   const ctx: Ctx = { file, lc };
   if (doc.errors.length) {

@@ -8,8 +8,9 @@
  * `policy: 'sole'` suspends the others first (like kbase). `handleBase` shifts the raw handles, to
  * show that the diff matches groups by identity, not by handle.
  */
+import { closeSync, openSync, writeSync } from 'node:fs';
 import {
-  GpuMode, IoctlCmd, JobPhase, ModeSwitchCause, ProcessOp, ProtmVerdict, SchedRule, SlotAction,
+  ContainerWriter, GpuMode, IoctlCmd, JobPhase, ModeSwitchCause, ProcessOp, ProtmVerdict, SchedRule, SlotAction,
   TickTrigger, type EventInit, type SchedDecisionInit, type TraceHeaderInit,
 } from '../../proto/index.js';
 
@@ -140,4 +141,16 @@ export function* syntheticStream(o: SyntheticOptions): Generator<EventInit> {
     }
   }
   yield* ev;
+}
+
+/** Writes `events` as a trace file with the synthetic header of `policy`, streaming; the event count. */
+export function writeSyntheticTrace(path: string, policy: string, events: Iterable<EventInit>): number {
+  const fd = openSync(path, 'w');
+  let n = 0;
+  try {
+    const w = new ContainerWriter(syntheticHeader(policy), { write: (b) => { writeSync(fd, b); } });
+    for (const ev of events) { w.add(ev); n++; }
+    w.finish();
+  } finally { closeSync(fd); }
+  return n;
 }
