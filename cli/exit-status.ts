@@ -24,4 +24,9 @@ export const EXIT_STATUS: Readonly<Record<string, string>> = {
   dump: '0 written; 2 bad input, a chunk out of range or a terminal as output',
   completion: '0 printed; 2 an unknown shell',
   man: '0 printed',
+  index: '0 written; 2 unreadable trace or an output refused',
+  fuzz: '0 no failing run found; 1 a failing run found (`--replay`: 1 while the case still fails, 0 once it passes); 2 bad input',
+  shrink: '0 shrunk (the written case still fails); 2 bad input, a case that does not fail, or an output refused',
+  sweep: '0 every cell run; 2 bad input or an output refused',
+  worker: '0 stopped (Ctrl-C / SIGTERM); 2 bad input or a queue it cannot reach',
 };

@@ -24,7 +24,7 @@ const v1 = join(repo, 'traces/v1');
 
 type Schema = Record<string, unknown>;
 function schemaFile(id: string): Schema {
-  const m = /^csftrace\.([a-z]+)\/(\d+)$/.exec(id);
+  const m = /^csftrace\.([a-z-]+)\/(\d+)$/.exec(id);
   assert.ok(m, id);
   const s = JSON.parse(readFileSync(join(repo, 'schemas', `${m[1]}.v${m[2]}.json`), 'utf8')) as Schema;
   assert.equal(s.$id, id);
@@ -45,11 +45,11 @@ function valid(id: string, doc: Record<string, unknown>, what: string): void {
 
 test('every command with --json has a schema file, and every schema file a command', async () => {
   const withJson = (await buildProgram()).commands.filter((c) => c.options.some((o) => o.long === '--json')).map((c) => c.name()).sort();
-  assert.deepEqual(withJson, ['bugreport', 'check', 'diff', 'events', 'info', 'record', 'rerun', 'scenarios', 'simulate', 'state', 'trim', 'verify']);
+  assert.deepEqual(withJson, ['bugreport', 'check', 'diff', 'events', 'fuzz', 'index', 'info', 'record', 'rerun', 'scenarios', 'shrink', 'simulate', 'state', 'trim', 'verify']);
   // events --json prints event objects, one a line: schemas/event.v1.json (cli/json-schemas.test.ts)
   for (const name of withJson.filter((n) => n !== 'events')) assert.ok((JSON_SCHEMAS as Record<string, string>)[name], name);
   const files = readdirSync(join(repo, 'schemas')).filter((f) => f.endsWith('.json')).sort();
-  const named = [...Object.values(JSON_SCHEMAS).map((id) => id.replace(/^csftrace\.([a-z]+)\/(\d+)$/, '$1.v$2.json')), 'event.v1.json'].sort();
+  const named = [...Object.values(JSON_SCHEMAS).map((id) => id.replace(/^csftrace\.([a-z-]+)\/(\d+)$/, '$1.v$2.json')), 'event.v1.json'].sort();
   assert.deepEqual(files, named);
   for (const id of Object.values(JSON_SCHEMAS)) schemaFile(id);
 });

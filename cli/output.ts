@@ -195,6 +195,7 @@ export const JSON_SCHEMAS = {
   check: 'csftrace.check/1', diff: 'csftrace.diff/1',
   simulate: 'csftrace.simulate/1', scenarios: 'csftrace.scenarios/1', assumptions: 'csftrace.assumptions/1',
   record: 'csftrace.record/1', rerun: 'csftrace.rerun/1', trim: 'csftrace.trim/1', bugreport: 'csftrace.bugreport/1',
+  index: 'csftrace.index/1', fuzz: 'csftrace.fuzz/1', fuzzReplay: 'csftrace.fuzz-replay/1', shrink: 'csftrace.shrink/1',
 } as const;
 
 export function printJson(value: unknown): void {

@@ -16,6 +16,9 @@ test('only the command named on the command line is loaded; help and unknown wor
   assert.equal(commandsFor(['--help']).length, commands.length);
   assert.equal(commandsFor(['help', 'state']).length, commands.length);
   assert.equal(commandsFor(['stat']).length, commands.length);
+  assert.deepEqual(commandsFor(['--color', 'always', 'info', 'x.csft']).map((c) => c.name), ['info']);
+  assert.equal(commandsFor(['completion', 'bash']).length, commands.length, 'completion describes every command');
+  assert.equal(commandsFor(['man']).length, commands.length);
 });
 
 test('every entry registers the command it names (and its aliases)', async () => {

@@ -24,7 +24,8 @@ export const CLI_VERSION = (createRequire(import.meta.url)('../../package.json')
  */
 export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const wanted = argv === undefined ? commands : commandsFor(argv);
-  const modules = await Promise.all(wanted.map((c) => c.load()));
+  // one module may register several commands (completion and man): each module once
+  const modules = [...new Set(await Promise.all(wanted.map((c) => c.load())))];
   const program = new Command();
   program
     .name('csftrace')

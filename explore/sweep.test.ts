@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findBuiltin } from '../hw-model/index.js';
+import { BUILTIN_SCENARIOS, findBuiltin } from '../hw-model/index.js';
 import { skipUnless } from '../test-support/skip.js';
 import { LocalPool } from './pool.js';
 import { QueueRunner, RUN_ATTEMPTS, RunFailedError } from './queue.js';
@@ -128,7 +128,7 @@ test('sweep through BullMQ with two workers gives the local table; a failed run 
     const matrix = ['sweep', '--policies', 'all', '--seeds', '1,2,3', '--duration', '100ms'];
     const local = run([...matrix, '--threads', '2'], dir);
     assert.equal(local.code, 0, local.err);
-    assert.equal(local.out.trim().split('\n').length, 1 + 9 * 4 * 3);
+    assert.equal(local.out.trim().split('\n').length, 1 + BUILTIN_SCENARIOS.length * 4 * 3);
     const w1 = worker('same-table');
     const w2 = worker('same-table');
     await until('two workers', () => /ready/.test(w1.err()) && /ready/.test(w2.err()));
@@ -136,7 +136,7 @@ test('sweep through BullMQ with two workers gives the local table; a failed run 
     assert.equal(await viaQueue.done, 0, viaQueue.err());
     assert.equal(viaQueue.out(), local.out);
     const ran = (w: { err: () => string }) => (w.err().match(/^worker: done /gm) ?? []).length;
-    assert.equal(ran(w1) + ran(w2), 9 * 4 * 3);
+    assert.equal(ran(w1) + ran(w2), BUILTIN_SCENARIOS.length * 4 * 3);
     assert.ok(ran(w1) > 0 && ran(w2) > 0, `both workers ran runs (${ran(w1)} and ${ran(w2)})`);
     // a run that fails on its worker is retried, then reported as one error
     const q = await QueueRunner.open(url, 'same-table');

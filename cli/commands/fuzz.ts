@@ -10,7 +10,7 @@ import { CHECK_RULES } from '../../replayer/index.js';
 import { DIFF_METRICS, expectationText, fuzz, replayCase, type DiffMetric, type Differential, type Failure, type PropertyOptions } from '../../explore/index.js';
 import { formatNs } from '../../hw-model/index.js';
 import { CliError } from '../errors.js';
-import { printJson, printText } from '../output.js';
+import { JSON_SCHEMAS, printJson, printText } from '../output.js';
 import { progressLine } from './sim-progress.js';
 import { loadScenarioArg } from './simulate.js';
 import { openRunner, parseCount, parseDurationFlag, parsePolicies, runnerOptions, writeNewFile, type RunnerFlags } from './explore-options.js';
@@ -96,7 +96,7 @@ Examples:
           let out;
           try { out = await replayCase(runner, loaded.text, loaded.source); } catch (e) { throw new CliError(`${o.replay}: ${(e as Error).message}`); }
           const what = out.expectation ? expectationText(out.expectation) : 'a check violation';
-          if (o.json) printJson({ schema: 'csftrace.fuzz-replay/1', case: loaded.source, expectation: out.expectation ?? null, reproduces: out.failure !== undefined, failure: out.failure ?? null, events: out.results.map((r) => r.events) });
+          if (o.json) printJson({ schema: JSON_SCHEMAS.fuzzReplay, case: loaded.source, expectation: out.expectation ?? null, reproduces: out.failure !== undefined, failure: out.failure ?? null, events: out.results.map((r) => r.events) });
           else if (out.failure) printText([`${o.replay}: still fails: ${what}`, ...failureLines(out.failure)].join('\n') + '\n');
           else printText(`${o.replay}: passes: ${what} no longer reproduces (${out.results.map((r) => `${r.events.toLocaleString('en-US')} events under ${r.policy}`).join(', ')})\n`);
           process.exitCode = out.failure ? 1 : 0;
@@ -122,7 +122,7 @@ Examples:
       if (out.found && o.output !== undefined) writeNewFile(o.output, out.found.caseText);
       if (o.json) {
         printJson({
-          schema: 'csftrace.fuzz/1', seed, scenarios: out.scenarios, modelRuns: out.modelRuns, invalid: out.invalid, stoppedBy: out.stoppedBy,
+          schema: JSON_SCHEMAS.fuzz, seed, scenarios: out.scenarios, modelRuns: out.modelRuns, invalid: out.invalid, stoppedBy: out.stoppedBy,
           found: out.found ? { run: out.found.run, ...out.found.failure, case: out.found.caseText, caseFile: o.output ?? null } : null,
         });
       } else if (out.found) {

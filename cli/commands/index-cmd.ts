@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { INDEX_KEYFRAME_EVERY, writeKeyframeIndex } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
-import { openTraceReporting, printJson, printText } from '../output.js';
+import { JSON_SCHEMAS, openTraceReporting, printJson, printText } from '../output.js';
 
 /** Writes the index of the trace at `path`; one line of what was written. */
 export function indexTrace(path: string): { path: string; frames: number; bytes: number; events: number } {
@@ -40,7 +40,7 @@ Examples:
   csftrace index big.csft && csftrace state big.csft --at 5000000`)
     .action((path: string, opts: { json?: boolean }) => {
       const r = indexTrace(path);
-      if (opts.json) printJson({ trace: path, index: r.path, keyframes: r.frames, every: INDEX_KEYFRAME_EVERY, bytes: r.bytes });
+      if (opts.json) printJson({ schema: JSON_SCHEMAS.index, trace: path, index: r.path, keyframes: r.frames, every: INDEX_KEYFRAME_EVERY, bytes: r.bytes });
       else printText(`${r.path}: ${r.frames} keyframes (every ${INDEX_KEYFRAME_EVERY} of ${r.events} events), ${r.bytes} bytes\n`);
     });
 }

@@ -36,8 +36,9 @@ export const commands: CommandEntry[] = [
   { name: 'shrink', load: () => import('./shrink.js') },
   { name: 'sweep', load: () => import('./sweep.js') },
   { name: 'worker', load: () => import('./worker.js') },
-  // completion and man describe every command: they need the whole program
-  { name: 'completion', aliases: ['man'], all: true, load: () => import('./completion.js') },
+  // completion and man describe every command: they need the whole program (one module registers both)
+  { name: 'completion', all: true, load: () => import('./completion.js') },
+  { name: 'man', all: true, load: () => import('./completion.js') },
 ];
 
 /**

@@ -11,7 +11,7 @@ import { Command } from 'commander';
 import { caseSpecs, docOf, expectationOf, expectationText, shrink, type Expectation, type RunResult } from '../../explore/index.js';
 import { VERSION } from '../../recorder/index.js';
 import { CliError } from '../errors.js';
-import { printJson, printText, writeFailure } from '../output.js';
+import { JSON_SCHEMAS, printJson, printText, writeFailure } from '../output.js';
 import { register as registerBugreport } from './bugreport.js';
 import { failureLines, parseRules } from './fuzz.js';
 import { loadScenarioArg } from './simulate.js';
@@ -114,7 +114,7 @@ Examples:
         try { await sub.parseAsync(['bugreport', tracePath, '-o', reportDir], { from: 'user' }); } finally { process.stdout.write = write; }
         if (o.json) {
           printJson({
-            schema: 'csftrace.shrink/1', case: loaded.source, expectation, runs: out.runs, steps: out.steps,
+            schema: JSON_SCHEMAS.shrink, case: loaded.source, expectation, runs: out.runs, steps: out.steps,
             before: { events: before.events, apps: appsOf(loaded.text), durationNs: before.durationNs },
             after: { events: last.events, apps: appsOf(out.text), durationNs: last.durationNs },
             ratio, failure: out.failure, scenario: scenarioPath, trace: tracePath, report: join(reportDir, 'report.md'),

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { JSON_SCHEMAS, openTraceReporting, printJson, printNotice, printText } from '../output.js';
 import {
   Replayer, eventToJson, formatEvent, formatTables, formatTimeNs, openKeyframeIndex, openTrace, renderState, resolvePosition,
-  stateAtIndexed, type ReplayState, type TraceFile,
+  stateAtIndexed, type IndexOpen, type ReplayState, type TraceFile,
 } from '../../replayer/index.js';
 import { CliError, isUserFacing } from '../errors.js';
 
@@ -41,10 +41,13 @@ Examples:
       // With the keyframes of `csftrace index` made from this very trace (whole then: every chunk's
       // checksum was verified when the index was written, and the file is unchanged since), the
       // trace is opened without reading it all again, and at most K events are applied.
-      const quick = openTrace(path, { verify: false });
-      let idx = openKeyframeIndex(quick);
-      if (!idx.ok) quick.close();
-      const tr = idx.ok ? quick : openTraceReporting(path);
+      // (Not for a trace on standard input, which has no index beside it; a trace that does not
+      // open quickly is opened the usual way, which says what is wrong with it.)
+      let quick: TraceFile | undefined;
+      if (path !== '-') { try { quick = openTrace(path, { verify: false }); } catch { quick = undefined; } }
+      let idx: IndexOpen = quick ? openKeyframeIndex(quick) : { ok: false, path: '', why: 'none' };
+      if (!idx.ok) quick?.close();
+      const tr = idx.ok && quick ? quick : openTraceReporting(path);
       try {
         if (!idx.ok && idx.why !== 'none') idx = openKeyframeIndex(tr);
         const at = atOption(tr, path, opts.at);
