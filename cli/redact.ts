@@ -25,7 +25,11 @@ const SYSTEM_DIRS = /^\/(dev|proc|sys)\//;
 /** A redactor for this machine (or the names given, for tests). */
 export function makeRedactor(o: RedactOptions = {}): Redactor {
   let user = o.user;
-  if (user === undefined) { try { user = userInfo().username; } catch { user = process.env.USER; } }
+  if (user === undefined) {
+    // System accounts (root, daemons below uid 1000) are on every machine: nothing personal, and
+    // "root" is a word of the reports themselves ("root decision").
+    try { const u = userInfo(); user = u.uid >= 0 && u.uid < 1000 ? undefined : u.username; } catch { user = process.env.USER === 'root' ? undefined : process.env.USER; }
+  }
   const host = o.host ?? hostname();
   const found = { paths: new Set<string>(), user: false, host: false };
   // names shorter than 3 characters ("vm", "me") are words of the report itself, not secrets

@@ -13,14 +13,12 @@ import { formatNs } from './time-text.js';
 export const RULE_SENTENCES: Readonly<Record<number, string>> = {
   [SchedRule.RULE_NONE]: 'no particular rule',
   [SchedRule.RULE_NO_HEAP]: 'no protected heap, so no protected execution (PROTM_PENDING is ignored)',
-  [SchedRule.RULE_TOP_PRIORITY_ONLY]: 'only the CSG with priority 15 may enter protected mode',
   [SchedRule.RULE_NOT_TOP]: 'the group asking for protected mode is not the top group, so it waits',
   [SchedRule.RULE_FIRST_OF_HIGHEST_LIST]: 'panthor-2026 as posted: protm_group is the first group of the highest non-empty priority list (pending queues not checked)',
   [SchedRule.RULE_PENDING_REQUIRED]: 'panthor-2026-reviewed: protm_group must have pending protected queues',
   [SchedRule.RULE_KBASE_KEEP_PROTM]: 'kbase: the active protected group is still the top group, so nothing is touched',
   [SchedRule.RULE_KBASE_SOLE_RESIDENT]: 'kbase: only the protected group stays resident; every other group is suspended before entering',
   [SchedRule.RULE_RT_PREEMPT]: 'mid-slice, only realtime groups may preempt',
-  [SchedRule.RULE_ALREADY_PROTECTED]: 'the GPU is already in protected mode for this group',
   [SchedRule.RULE_HIGHER_PRIORITY_NORMAL]: 'higher-priority normal work is runnable, so protected mode is left',
   [SchedRule.RULE_IDLE_FILL_LE_PROTM]: 'with a protm_group, the idle fill only re-picks resident idle groups of priority at most its own',
   [SchedRule.RULE_ROTATION]: 'full tick: resident groups of a priority come after its runnable ones, lowest CSG priority first (the rotation)',
@@ -31,9 +29,6 @@ export const RULE_SENTENCES: Readonly<Record<number, string>> = {
   [SchedRule.RULE_IDLE]: 'the group is idle: only the idle pass takes it, on a slot left free',
   [SchedRule.RULE_RFC_TOP_CSG_PRIO_15]: 'rfc-2025: the group given CSG priority 15 with pending queues has its PROTM_PENDING acked',
   [SchedRule.RULE_LAZY_SLOW_RESET]: 'lazy-slow-reset: the protected FW sections are not loaded yet, so a slow reset comes first',
-  [SchedRule.RULE_RESET_PENDING]: 'a GPU reset is pending',
-  [SchedRule.RULE_PROTM_EXIT_PENDING]: 'a protected-mode exit is still pending',
-  [SchedRule.RULE_NOT_RESIDENT]: 'the group is not resident on a CSG slot',
 };
 
 const TRIGGER_SENTENCES: Readonly<Record<number, string>> = {
@@ -47,8 +42,6 @@ const TRIGGER_SENTENCES: Readonly<Record<number, string>> = {
   [TickTrigger.TRIGGER_GROUP_DESTROY]: 'GROUP_DESTROY of a resident group',
   [TickTrigger.TRIGGER_RESET]: 'the post-reset reschedule',
   [TickTrigger.TRIGGER_SYNC_UPDATE]: 'a CSG SYNC_UPDATE unblocking a waiting group',
-  [TickTrigger.TRIGGER_GROUP_CREATE]: 'GROUP_CREATE',
-  [TickTrigger.TRIGGER_JOB_DONE]: 'a job completing',
   [TickTrigger.TRIGGER_RESUME]: 'the runtime resume (panthor_sched_resume)',
   [TickTrigger.TRIGGER_PROGRESS_TIMER]: 'a CSG PROGRESS_TIMER_EVENT (the group made no progress: timed out)',
   [TickTrigger.TRIGGER_MMU_FAULT]: 'an MMU fault (panthor_sched_report_mmu_fault: the groups of the faulty VM are made fatal)',
