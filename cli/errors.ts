@@ -3,7 +3,7 @@
  * `userFacing = true`): the user sees one line `csftrace: <file>: <problem>` and exit code 2.
  * Differences/violations found are exit 1 (set by the command, not thrown). Anything else is a bug.
  */
-import { UserError, isUserError } from '../proto/index.js';
+import { UserError, isUserError } from '../proto/user-error.js';
 export class CliError extends UserError {
   constructor(message: string, override readonly exitCode = 2, readonly code = 'E_USAGE') {
     super(message);

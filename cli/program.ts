@@ -4,11 +4,10 @@
  * bugs print a stack and exit 70. main.ts runs it for the process; the fuzzer runs it in-process.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { isUserFacing } from './errors.js';
 import { commands, commandsFor } from './commands/index.js';
 import { escapeControls } from './text.js';
 import { createRequire } from 'node:module';
-import { resetStdin } from './trace-input.js';
+import { resetStdin } from './stdin-state.js';
 import { EXIT_STATUS } from './exit-status.js';
 import { COLOR_CHOICES, resetColor, setColor, type ColorWhen } from './color.js';
 
@@ -62,6 +61,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       // help/version are "errors" with exit code 0; usage errors were already printed: exit 2
       return e.exitCode === 0 ? 0 : 2;
     }
+    // the error classes load proto/: only when there is an error to judge (start-up of --version)
+    const { isUserFacing } = await import('./errors.js');
     if (isUserFacing(e)) {
       process.stderr.write(`csftrace: ${escapeControls(e.message.split('\n')[0])}\n`);
       return e.exitCode ?? 2;

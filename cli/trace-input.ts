@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTrace, type TraceFile } from '../replayer/index.js';
 import { CliError } from './errors.js';
+import { stdinState } from './stdin-state.js';
 
 /** The trace argument that means standard input. */
 export const STDIN_NAME = '-';
@@ -18,10 +19,7 @@ export const STDIN_LABEL = '<stdin>';
 /** The most a trace on standard input may hold (CSFTRACE_STDIN_MAX overrides it, in bytes). */
 export const STDIN_SPOOL_LIMIT = 4 * 1024 ** 3;
 
-let stdinTaken = false;
-
-/** Forgets that standard input was read (runCli calls it before each run: the fuzzer runs many). */
-export function resetStdin(): void { stdinTaken = false; }
+export { resetStdin } from './stdin-state.js';
 
 const EAGAIN_WAIT = new Int32Array(new SharedArrayBuffer(4));
 
@@ -63,8 +61,8 @@ function spool(fd: number): void {
  */
 export function openTraceInput(path: string): TraceFile {
   if (path !== STDIN_NAME) return openTrace(path);
-  if (stdinTaken) throw new CliError(`${STDIN_NAME}: standard input can be given as only one of the traces`);
-  stdinTaken = true;
+  if (stdinState.taken) throw new CliError(`${STDIN_NAME}: standard input can be given as only one of the traces`);
+  stdinState.taken = true;
   let isTty = false;
   try { isTty = fstatSync(0).isCharacterDevice() && process.stdin.isTTY === true; } catch { /* closed: read gives 0 bytes */ }
   if (isTty) throw new CliError(`${STDIN_NAME}: standard input is a terminal: pipe a trace in (csftrace info - < trace.csft)`);
