@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,4 +100,29 @@ test('a damaged index is not used', () => {
   assert.equal(why(p), 'too short to be a keyframe index');
   rmSync(idx);
   assert.equal(why(p), 'none');
+});
+
+test('an index is written only over an older index; a FIFO or a link at its name is never opened', () => {
+  const p = join(dir, 'mine.csft');
+  copyFileSync(golden, p);
+  writeFileSync(keyframeIndexPath(p), 'my own notes');
+  const tr = openTrace(p);
+  try {
+    assert.throws(() => writeKeyframeIndex(tr, 4096), (e: Error & { userFacing?: boolean }) => e.userFacing === true
+      && /mine\.csft\.keyframes: exists and is not a keyframe index: not replaced/.test(e.message));
+    assert.equal(readFileSync(keyframeIndexPath(p), 'utf8'), 'my own notes');
+  } finally { tr.close(); }
+  const q = indexed('again.csft', 4096);
+  const tr2 = openTrace(q);
+  try { writeKeyframeIndex(tr2, 4096); } finally { tr2.close(); }
+  assert.equal(why(q), 'ok', 'an older index is replaced');
+  const f = join(dir, 'fifo.csft');
+  copyFileSync(golden, f);
+  assert.equal(spawnSync('mkfifo', [keyframeIndexPath(f)]).status, 0);
+  const tr3 = openTrace(f);
+  try {
+    const o = openKeyframeIndex(tr3);
+    assert.equal(o.ok ? 'ok' : o.why, 'not a regular file');
+    assert.throws(() => writeKeyframeIndex(tr3, 4096), /exists and is not a regular file/);
+  } finally { tr3.close(); }
 });

@@ -11,13 +11,13 @@
  * copied without its time) makes the index stale: it is ignored, and `index` writes it again.
  * Every frame carries its CRC-32; a damaged index is ignored the same way, never trusted.
  */
-import { closeSync, fstatSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { crc32 } from '../proto/index.js';
 import { applyEvent, finalizeState, initialState } from './reducer.js';
 import { pack, unpack, type KeyframeBatch, type Keyframe } from './replayer.js';
 import type { ReplayState } from './state.js';
 import { decodeStateSnapshot } from './snapshot.js';
-import type { TraceFile } from './trace-file.js';
+import { TraceError, type TraceFile } from './trace-file.js';
 
 /**
  * Events between persisted keyframes: restoring one costs at most this many reducer steps, run by a
@@ -56,15 +56,31 @@ function sameIdentity(a: TraceIdentity, b: TraceIdentity): string | undefined {
   return undefined;
 }
 
+/** Why `path` may not be replaced by an index (undefined: absent, or an index itself). */
+function notAnIndex(path: string): string | undefined {
+  let st;
+  try { st = lstatSync(path); } catch { return undefined; }
+  if (!st.isFile()) return 'exists and is not a regular file';
+  if (st.size < FOOTER_SIZE) return 'exists and is not a keyframe index';
+  const fd = openSync(path, 'r');
+  try {
+    const foot = new DataView(readAt(fd, FOOTER_SIZE, st.size - FOOTER_SIZE).buffer);
+    return foot.getUint32(8, true) === FOOTER_MAGIC ? undefined : 'exists and is not a keyframe index';
+  } finally { closeSync(fd); }
+}
+
 /**
  * Builds the keyframes of `tr` and writes them to `<trace>.keyframes` (through a temporary file and
  * a rename: a reader never sees half an index). Memory: one state and the frame table.
  */
 export function writeKeyframeIndex(tr: TraceFile, every = INDEX_KEYFRAME_EVERY): { path: string; frames: number; bytes: number } {
   const path = keyframeIndexPath(tr.path);
+  const other = notAnIndex(path);
+  if (other) throw new TraceError(`${path}: ${other}: not replaced (an index is written only over an older index)`, 'E_INDEX');
   const tmp = `${path}.${process.pid}.tmp`;
   const identity = identityOf(tr);
-  const fd = openSync(tmp, 'w');
+  // 'wx': never through a file or a symbolic link already at the temporary name
+  const fd = openSync(tmp, 'wx');
   const frames: IndexTable['frames'] = [];
   let offset = 0;
   const put = (kf: Keyframe): void => {
@@ -127,6 +143,10 @@ function readAt(fd: number, length: number, position: number): Uint8Array {
  */
 export function openKeyframeIndex(tr: TraceFile): IndexOpen {
   const path = keyframeIndexPath(tr.path);
+  let st;
+  try { st = lstatSync(path); } catch { return { ok: false, path, why: 'none' }; }
+  // a FIFO or a device there would block or stream forever: only a regular file is read
+  if (!st.isFile()) return { ok: false, path, why: 'not a regular file' };
   let fd: number;
   try { fd = openSync(path, 'r'); } catch { return { ok: false, path, why: 'none' }; }
   const fail = (why: string): IndexOpen => { closeSync(fd); return { ok: false, path, why }; };
