@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -254,5 +254,19 @@ test('without the lz4 addon: reading commands give the same output; writing ones
     assert.equal(trim.code, 2);
     assert.match(trim.err, /native addon/);
     assert.deepEqual(readdirSync(dir), []);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('./csftrace reached through a symbolic link runs the checkout it points into', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'csftrace-link-'));
+  try {
+    const wrapper = fileURLToPath(new URL('../../csftrace', import.meta.url));
+    symlinkSync(wrapper, join(dir, 'csftrace'));
+    symlinkSync(join(dir, 'csftrace'), join(dir, 'cs'));
+    for (const name of ['csftrace', 'cs']) {
+      const r = spawnSync(join(dir, name), ['--version'], { encoding: 'utf8', cwd: dir });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^\d+\.\d+\.\d+\n$/);
+    }
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
