@@ -14,7 +14,8 @@
 import { closeSync, fstatSync, lstatSync, openSync, readSync, renameSync, rmSync, writeSync, constants } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { MAGIC } from '../proto/index.js';
-import { looksLikeExport, type ExportFormat, type TraceFile } from '../replayer/index.js';
+import type { ExportFormat } from '../replayer/index.js';
+import type { TraceFile } from '../replayer/read.js';
 import { CliError } from './errors.js';
 import { openTraceInput } from './trace-input.js';
 import { escapeControls, safeJson, writeFailure } from './text.js';
@@ -219,11 +220,14 @@ export function traceOutput(stdout: 'no' | 'binary', streams = false): OutputKin
   };
 }
 
-/** An export (`csftrace export --format f`): replaces only an earlier export of the same format. */
-export function exportOutput(format: ExportFormat): OutputKind {
+/**
+ * An export (`csftrace export --format f`): replaces only an earlier export of the same format, as
+ * `looksLike` (the replayer's looksLikeExport, passed in so that this module stays light) tells.
+ */
+export function exportOutput(format: ExportFormat, looksLike: (format: ExportFormat, head: Uint8Array) => boolean): OutputKind {
   return {
     what: `a ${format} export`,
-    recognise: (head) => looksLikeExport(format, head),
+    recognise: (head) => looksLike(format, head),
     stdout: format === 'perfetto' ? 'binary' : 'text',
   };
 }

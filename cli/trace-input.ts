@@ -8,7 +8,7 @@
 import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync, writeSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openTrace, type TraceFile } from '../replayer/index.js';
+import { openTrace, type TraceFile } from '../replayer/read.js';
 import { CliError } from './errors.js';
 import { stdinState } from './stdin-state.js';
 

@@ -27,6 +27,8 @@ const cases: { file: string; code: string; fires: RegExp | null }[] = [
   { file: 'hw-model/x.ts', code: "import { a } from '../proto/index.js';\nexport const b = a;\n", fires: null },
   { file: 'tui/x.ts', code: "import { a } from '../proto/index.js';\nexport const b = a;\n", fires: /tui\/ may import only replayer\// },
   { file: 'replayer/x.ts', code: "import { a } from '../hw-model/sim/sim.js';\nexport const b = a;\n", fires: /through its index\.js only/ },
+  { file: 'cli/x.ts', code: "import { openTrace } from '../replayer/read.js';\nexport const b = openTrace;\n", fires: null },
+  { file: 'cli/x.ts', code: "import { a } from '../hw-model/read.js';\nexport const b = a;\n", fires: /through its index\.js only/ },
   // packages and built-ins
   { file: 'hw-model/x.ts', code: "import { readFileSync } from 'node:fs';\nexport const b = readFileSync;\n", fires: /may use only yaml, node:module/ },
   { file: 'replayer/x.ts', code: "import blessed from 'blessed';\nexport const b = blessed;\n", fires: /may use only node:fs/ },

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { Writer, encodeChunk, type EventInit } from '../../proto/index.js';
-import type { TraceFile } from '../../replayer/index.js';
+import type { TraceFile } from '../../replayer/read.js';
 import { CliError } from '../errors.js';
 import { STDOUT_NAME, checkOutput, openTraceReporting, writeOutputFile, type OutputKind } from '../output.js';
 

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import {
   EVENT_FAMILIES, eventToJson, eventTypeNames, formatEvent, isSkippedEvent, looksLikeTime, parseTimeText,
   type TraceFile,
-} from '../../replayer/index.js';
+} from '../../replayer/read.js';
 import * as proto from '../../proto/index.js';
 import { CliError } from '../errors.js';
 import { escapeControls, openTraceReporting, safeJson } from '../output.js';

@@ -3,7 +3,7 @@
  * other tools open (Perfetto UI / trace_processor, chrome://tracing, line-oriented JSON tools).
  */
 import type { Command } from 'commander';
-import { EXPORT_FORMATS, exportTrace, isExportFormat } from '../../replayer/index.js';
+import { EXPORT_FORMATS, exportTrace, isExportFormat, looksLikeExport } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
 import { exportOutput, writeOutputFile, openTraceReporting } from '../output.js';
 import { indexOption } from './trim.js';
@@ -45,7 +45,7 @@ Example:
         if (n > 0 && (from >= n || to < from || to >= n)) throw new CliError(`--from/--to: ${from}..${to} is not a range of events 0..${n - 1}`);
         const progress = readProgress('export', trace);
         let bytes: number;
-        try { bytes = writeOutputFile(o.output, exportOutput(format), o, (write) => exportTrace(trace, format, write, { from, to: to + 1, flows: o.flows })); }
+        try { bytes = writeOutputFile(o.output, exportOutput(format, looksLikeExport), o, (write) => exportTrace(trace, format, write, { from, to: to + 1, flows: o.flows })); }
         finally { progress.done(); }
         if (process.stderr.isTTY) process.stderr.write(`${o.output}: ${format}, ${Math.max(0, to - from + 1)} events, ${bytes} bytes\n`);
       } finally { trace.close(); }

@@ -5,7 +5,7 @@
  * ignored until it is written again.
  */
 import type { Command } from 'commander';
-import { INDEX_KEYFRAME_EVERY, writeKeyframeIndex } from '../../replayer/index.js';
+import { INDEX_KEYFRAME_EVERY, writeKeyframeIndex } from '../../replayer/read.js';
 import { CliError } from '../errors.js';
 import { JSON_SCHEMAS, openTraceReporting, printJson, printText } from '../output.js';
 

@@ -8,7 +8,7 @@
 import { Option, type Command } from 'commander';
 import {
   formatBytes, EVENT_FAMILIES, EVENT_JSON_SCHEMA, assumptionsOf, formatAssumptions, formatTimeNs, policyWithFixes, type TraceFile,
-} from '../../replayer/index.js';
+} from '../../replayer/read.js';
 import { JSON_SCHEMAS, printJson, printText } from '../output.js';
 import { openTraceInput } from '../trace-input.js';
 

@@ -3,7 +3,7 @@
  * container rewrites its index after the note, so the file keeps opening through a valid index.
  */
 import type { Command } from 'commander';
-import { appendNote, openTrace } from '../../replayer/index.js';
+import { appendNote, openTrace } from '../../replayer/read.js';
 import { CliError } from '../errors.js';
 import { isSystemError, printNotice, printText, writeFailure } from '../output.js';
 import { indexOption } from './trim.js';

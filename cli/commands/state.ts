@@ -8,7 +8,7 @@ import { JSON_SCHEMAS, openTraceReporting, printJson, printNotice, printText } f
 import {
   Replayer, eventToJson, formatEvent, formatTables, formatTimeNs, openKeyframeIndex, openTrace, renderState, resolvePosition,
   stateAtIndexed, type IndexOpen, type ReplayState, type TraceFile,
-} from '../../replayer/index.js';
+} from '../../replayer/read.js';
 import { CliError, isUserFacing } from '../errors.js';
 
 interface StateFlags { at?: string; json?: boolean; only?: string }

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import {
   aroundWindow, parseTimeText, rangeWindow, trimTrace, type TraceFile, type TrimWindow,
-} from '../../replayer/index.js';
+} from '../../replayer/read.js';
 import { CliError } from '../errors.js';
 import { JSON_SCHEMAS, printJson, printText, STDOUT_NAME, traceOutput, writeOutputFile, openTraceReporting } from '../output.js';
 import { sameFile } from './sim-progress.js';

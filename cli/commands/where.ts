@@ -3,7 +3,7 @@
  * Filters over the state (`state.mode=protected`) replay the trace alongside the listing: the
  * matcher is bound to the open trace (`bindWhere`) and fed every event in order.
  */
-import { FilterError, Replayer, applyEvent, parseFilter, type Filter, type ReplayState, type TraceFile } from '../../replayer/index.js';
+import { FilterError, Replayer, applyEvent, parseFilter, type Filter, type ReplayState, type TraceFile } from '../../replayer/read.js';
 import type { Event } from '../../proto/index.js';
 import { CliError } from '../errors.js';
 
