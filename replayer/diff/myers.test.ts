@@ -86,13 +86,25 @@ test('windowed fallback (budget exhausted) still gives a valid alignment', () =>
 test('windowed fallback finds a shifted block within half a window', () => {
   const a = Int32Array.from({ length: 5000 }, (_, i) => (i * 2654435761) % 1000);
   const b = new Int32Array(a.length + 3);
-  b.set([7001, 7002, 7003], 0);
+  // ids that occur in a too (elsewhere): leaving out what cannot match does not solve it alone
+  b.set([a[10], a[20], a[30]], 0);
   b.set(a, 3);
-  b[4000] = 5555; // a second difference so that prefix/suffix trimming does not solve it alone
+  b[4000] = a[17]; // a second difference so that prefix/suffix trimming does not solve it alone
   const r = alignSequences(a, b, { budget: 0, window: 64 });
   assert.equal(r.exact, false);
   assertValid(a, b, r.hunks);
   assert.ok(matchedCount(r.hunks, a.length) >= a.length - 2, `matched ${matchedCount(r.hunks, a.length)}`);
+});
+
+test('elements whose id the other side lacks are left out before Myers: an alignment over budget stays exact', () => {
+  // two runs of a different policy: most decision ids occur on one side only. a: ids 0..2857 every
+  // 7th element; b: ids 0..2999 but 1000 every 5th; everything else unique to its side
+  const a = Int32Array.from({ length: 20_000 }, (_, i) => (i % 7 === 0 ? i / 7 : 100_000 + i));
+  const b = Int32Array.from({ length: 15_000 }, (_, i) => (i % 5 === 0 && i / 5 !== 1000 ? i / 5 : 200_000 + i));
+  const r = alignSequences(a, b, { budget: 50_000 });
+  assert.equal(r.exact, true);
+  assertValid(a, b, r.hunks);
+  assert.equal(matchedCount(r.hunks, a.length), 2857);
 });
 
 test('large sequences with sparse edits stay exact', () => {

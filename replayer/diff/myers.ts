@@ -3,6 +3,7 @@
  *
  *   a, b (Int32Array of interned decision ids)
  *     ──► strip common prefix / suffix                         O(N + M)
+ *     ──► leave out the elements whose id the other side lacks   O(N + M)
  *     ──► Myers' O((N+M)·D) diff, linear space (middle snake, divide and conquer), under a work budget
  *     └─► budget exceeded (two very different traces): windowed alignment, O((N+M)·K), exact = false
  *
@@ -203,6 +204,32 @@ export function alignRange(a: Int32Array, b: Int32Array, aLo: number, aHi: numbe
     pushHunk(out, aLo, aHi, bLo, bHi);
     return { hunks: out, exact: true };
   }
+  const r = withoutUnmatchable(a, b, aLo, aHi, bLo, bHi, t);
+  if (!r) return alignCore(a, b, aLo, aHi, bLo, bHi, opts, out);
+  // align what can match, then put the elements left out back as (parts of) hunks
+  const inner = alignCore(r.a, r.b, 0, r.a.length, 0, r.b.length, { ...opts, times: r.times }, []);
+  let p = 0, q = 0;   // next reduced element of each side
+  let i = aLo, j = bLo; // next original element of each side not yet in a hunk or a match
+  const matchRun = (to: number): void => {
+    for (; p < to; p++, q++) {
+      const oi = r.ai[p], oj = r.bi[q];
+      pushHunk(out, i, oi, j, oj);
+      i = oi + 1; j = oj + 1;
+    }
+  };
+  for (const h of inner.hunks) {
+    matchRun(h.aStart);
+    p = h.aEnd; q = h.bEnd;
+  }
+  matchRun(r.a.length);
+  pushHunk(out, i, aHi, j, bHi);
+  return { hunks: out, exact: inner.exact };
+}
+
+/** Myers under its budget, else the windowed alignment. */
+function alignCore(a: Int32Array, b: Int32Array, aLo: number, aHi: number, bLo: number, bHi: number,
+                   opts: AlignOptions, out: Hunk[]): Alignment {
+  const t = opts.times;
   const budget = opts.budget ?? 2 * (aHi - aLo + bHi - bLo) + 1_000_000;
   try {
     new Myers(a, b, budget, out, aHi - aLo + bHi - bLo, t).diff(aLo, aHi, bLo, bHi);
@@ -213,6 +240,70 @@ export function alignRange(a: Int32Array, b: Int32Array, aLo: number, aHi: numbe
   out.length = 0;
   windowed(a, b, aLo, aHi, bLo, bHi, opts.window ?? 128, out, t);
   return { hunks: out, exact: false };
+}
+
+/**
+ * The elements that can match something on the other side, with their original indices; undefined
+ * when that is all of them. An element matches only its id, and with times only within the window:
+ * one with no such partner is in a hunk in every alignment, so leaving it out changes no match (GNU
+ * diff discards lines that occur in one file only the same way). Two traces of different policies
+ * share few decisions at the same moment: without the rest, Myers' D and the windowed fallback's
+ * work shrink with the sequences.
+ */
+function withoutUnmatchable(a: Int32Array, b: Int32Array, aLo: number, aHi: number, bLo: number, bHi: number,
+                            t: AlignOptions['times']): { a: Int32Array; b: Int32Array; ai: Int32Array; bi: Int32Array; times?: AlignOptions['times'] } | undefined {
+  let max = 0;
+  for (let i = aLo; i < aHi; i++) if (a[i] > max) max = a[i];
+  for (let j = bLo; j < bHi; j++) if (b[j] > max) max = b[j];
+  if (max > 1 << 26) return undefined; // not interned ids: no table this large
+  const counts = new Int32Array(max + 1);
+  const timed = t && Number.isFinite(t.windowNs) && ascending(t.a, aLo, aHi) && ascending(t.b, bLo, bHi) ? t : undefined;
+  const ai = partners(a, aLo, aHi, b, bLo, bHi, counts, timed && { x: timed.a, y: timed.b, w: timed.windowNs });
+  const bi = partners(b, bLo, bHi, a, aLo, aHi, counts, timed && { x: timed.b, y: timed.a, w: timed.windowNs });
+  if (ai.length === aHi - aLo && bi.length === bHi - bLo) return undefined;
+  const pick = <T extends Int32Array | Float64Array>(src: T, idx: Int32Array, make: (n: number) => T): T => {
+    const o = make(idx.length);
+    for (let k = 0; k < idx.length; k++) o[k] = src[idx[k]];
+    return o;
+  };
+  return {
+    a: pick(a, ai, (n) => new Int32Array(n)), b: pick(b, bi, (n) => new Int32Array(n)), ai, bi,
+    times: t && { a: pick(t.a, ai, (n) => new Float64Array(n)), b: pick(t.b, bi, (n) => new Float64Array(n)), windowNs: t.windowNs },
+  };
+}
+
+function ascending(v: Float64Array, lo: number, hi: number): boolean {
+  for (let k = lo + 1; k < hi; k++) if (v[k] < v[k - 1]) return false;
+  return true;
+}
+
+/**
+ * Indices k of x[lo, hi) that have an element of the same id in y[ylo, yhi) (within `time.w` of
+ * each other when times are given, both ascending: a sliding window of y's ids counted in `counts`,
+ * which is all zeros before and after).
+ */
+function partners(x: Int32Array, lo: number, hi: number, y: Int32Array, ylo: number, yhi: number, counts: Int32Array,
+                  time?: { x: Float64Array; y: Float64Array; w: number }): Int32Array {
+  const flags = new Uint8Array(hi - lo);
+  let n = 0;
+  if (!time) {
+    for (let j = ylo; j < yhi; j++) if (y[j] >= 0) counts[y[j]] = 1;
+    for (let k = lo; k < hi; k++) if (x[k] >= 0 && counts[x[k]] > 0) { flags[k - lo] = 1; n++; }
+    for (let j = ylo; j < yhi; j++) if (y[j] >= 0) counts[y[j]] = 0;
+  } else {
+    let head = ylo, tail = ylo; // y[tail, head) is the window around x[k]'s time
+    for (let k = lo; k < hi; k++) {
+      const tk = time.x[k];
+      while (head < yhi && time.y[head] <= tk + time.w) { if (y[head] >= 0) counts[y[head]]++; head++; }
+      while (tail < head && time.y[tail] < tk - time.w) { if (y[tail] >= 0) counts[y[tail]]--; tail++; }
+      if (x[k] >= 0 && counts[x[k]] > 0) { flags[k - lo] = 1; n++; }
+    }
+    for (; tail < head; tail++) if (y[tail] >= 0) counts[y[tail]]--;
+  }
+  const idx = new Int32Array(n);
+  n = 0;
+  for (let k = lo; k < hi; k++) if (flags[k - lo]) idx[n++] = k;
+  return idx;
 }
 
 /** Number of elements matched one to one by an alignment (the LCS length when exact). */
