@@ -17,15 +17,15 @@ export interface FuzzOptions {
   /** Scenarios to try at most. */
   runs: number;
   /** Wall-clock budget in ms (none when undefined). */
-  timeMs?: number;
+  timeMs?: number | undefined;
   /** Policies each scenario runs under (ignored with a differential: A and B). */
   policies: readonly string[];
   property: PropertyOptions;
-  starvationBoundNs?: number;
+  starvationBoundNs?: number | undefined;
   /** Called after each scenario with the number done. */
-  onProgress?: (done: number) => void;
+  onProgress?: ((done: number) => void) | undefined;
   /** Wall clock (ms), for the time budget. */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 export interface FuzzFound {

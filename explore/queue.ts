@@ -100,12 +100,12 @@ export class QueueRunner implements Runner {
 
 export interface WorkerOptions {
   url: string;
-  name?: string;
+  name?: string | undefined;
   threads: number;
   /** How long a job's lock lasts; a lost worker's job is retried elsewhere this long after (BullMQ lockDuration). */
   lockMs: number;
   /** Called as jobs start and end (the worker command's log lines). */
-  log?: (line: string) => void;
+  log?: ((line: string) => void) | undefined;
 }
 
 /** A worker process: pulls runs from the queue, runs them on a local pool. */

@@ -28,15 +28,15 @@ export interface RunSpec {
   text: string;
   /** Where the text came from (`builtin:<name>`, a file's base name, `fuzz:<seed>/<run>`). */
   source: string;
-  policy?: string;
-  seed?: number;
-  durationNs?: number;
+  policy?: string | undefined;
+  seed?: number | undefined;
+  durationNs?: number | undefined;
   /** Firmware assumptions, `name=value` each. */
-  assume?: string[];
+  assume?: string[] | undefined;
   /** R21's bound (default: the check engine's, 100 ms). */
-  starvationBoundNs?: number;
+  starvationBoundNs?: number | undefined;
   /** Keep the trace at this path (default: a temporary file, removed after the check). */
-  tracePath?: string;
+  tracePath?: string | undefined;
 }
 
 /** One check finding, with the kind of its root decision (`PROTM_GRANTED/RULE_FIRST_OF_HIGHEST_LIST`). */

@@ -20,10 +20,10 @@ export interface ShrinkOptions {
   source: string;
   expectation: Expectation;
   /** Model runs at most (default 400). */
-  maxRuns?: number;
+  maxRuns?: number | undefined;
   /** Also try seeds 1..10 (off by default: a seed is not a simplification of the workload). */
-  seeds?: boolean;
-  onStep?: (line: string) => void;
+  seeds?: boolean | undefined;
+  onStep?: ((line: string) => void) | undefined;
 }
 
 export interface ShrinkOutcome {

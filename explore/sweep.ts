@@ -16,8 +16,8 @@ export interface SweepOptions {
   seeds: readonly number[];
   /** Firmware assumption sets: each a list of `name=value` (empty: the defaults). */
   fw: readonly (readonly string[])[];
-  durationNs?: number;
-  starvationBoundNs?: number;
+  durationNs?: number | undefined;
+  starvationBoundNs?: number | undefined;
 }
 
 export interface SweepCell { key: string; spec: RunSpec }

@@ -24,17 +24,17 @@ export interface CampaignOptions {
   /** Stop starting new mutants after this long (ms). */
   durationMs: number;
   /** Stop after this many mutants (default: no limit). */
-  maxCases?: number;
+  maxCases?: number | undefined;
   /** First case number (to run one case again: firstCase N, maxCases 1). */
-  firstCase?: number;
+  firstCase?: number | undefined;
   /** A mutant may take this long through every command (ms). */
-  caseTimeoutMs?: number;
+  caseTimeoutMs?: number | undefined;
   /** V8 old-generation limit of the worker (MB). */
-  heapMb?: number;
+  heapMb?: number | undefined;
   /** Where failing mutants are saved. */
   outDir: string;
-  only?: Mutator;
-  log?: (line: string) => void;
+  only?: Mutator | undefined;
+  log?: ((line: string) => void) | undefined;
 }
 
 export interface Finding { seed: number; case: number; mutator: string; what: string; problems: string[]; file: string }

@@ -111,7 +111,7 @@ export interface DriverConfig {
    * Review fixes applied on top of the 2026 series; undefined = the policy's own set (none for
    * panthor-2026, all for panthor-2026-reviewed). Only the 2026 policies take fixes.
    */
-  reviewFixes?: readonly ReviewFix[];
+  reviewFixes?: readonly ReviewFix[] | undefined;
   /** Heap lifetime policy on removal (default `kref`, as posted). */
   heapLifetime?: HeapLifetime;
   /** Whether the heap name is given at all (default `set`). */
@@ -247,14 +247,14 @@ export type CsOpcode = (typeof CsOpcode)[keyof typeof CsOpcode];
  */
 export interface CsInstr {
   op: CsOpcode;
-  duration?: Ns;            // RUN_COMPUTE / RUN_TILING / RUN_FRAGMENT / RUN_IDVS
-  size?: number;            // PROT_REGION: bytes of protected commands that follow
-  sbMask?: number;          // WAIT: scoreboard mask
-  addr?: number;            // CALL target VA / SYNC_* object VA / MOVE48 value
-  value?: number;           // SYNC_ADD/SET value, SYNC_WAIT reference, MOVE32 value
-  callSize?: number;        // CALL: stream size in bytes
-  cond?: 'le' | 'gt';       // SYNC_WAIT condition
-  heapChunks?: number;      // RUN_IDVS / RUN_TILING: tiler heap chunks the render pass's geometry fills (0 = none)
+  duration?: Ns | undefined;            // RUN_COMPUTE / RUN_TILING / RUN_FRAGMENT / RUN_IDVS
+  size?: number | undefined;            // PROT_REGION: bytes of protected commands that follow
+  sbMask?: number | undefined;          // WAIT: scoreboard mask
+  addr?: number | undefined;            // CALL target VA / SYNC_* object VA / MOVE48 value
+  value?: number | undefined;           // SYNC_ADD/SET value, SYNC_WAIT reference, MOVE32 value
+  callSize?: number | undefined;        // CALL: stream size in bytes
+  cond?: 'le' | 'gt' | undefined;       // SYNC_WAIT condition
+  heapChunks?: number | undefined;      // RUN_IDVS / RUN_TILING: tiler heap chunks the render pass's geometry fills (0 = none)
 }
 
 // ───────────────────────────── the uAPI surface ─────────────────────────────

@@ -29,11 +29,11 @@ export type KernelFactory = (sim: Sim, cfg: ScenarioConfig) => SimKernel;
 
 export interface SimulateOptions {
   /** Receive every event in order (the recorder, tests): as an object (TraceSink) or its parts. */
-  sinks?: AnySink[];
+  sinks?: AnySink[] | undefined;
   /** Called now and then with the virtual time reached (for progress bars at the edges). */
-  onProgress?: (now: Ns, duration: Ns) => void;
+  onProgress?: ((now: Ns, duration: Ns) => void) | undefined;
   /** The kernel to run against (default: the panthor model). */
-  kernel?: KernelFactory;
+  kernel?: KernelFactory | undefined;
 }
 
 /** What one run of the model produced, without the summary (runModel). */

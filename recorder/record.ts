@@ -62,25 +62,25 @@ export interface RecordProgress {
 }
 
 export interface RecordOptions {
-  chunkEvents?: number;
+  chunkEvents?: number | undefined;
   /**
    * Encode, compress and write in another thread, so that the simulation thread only writes the
    * events onto a tape. 'auto' (the
    * default) does so when the process may use two cores (offloadByDefault): the bytes are the same
    * either way, only the wall time differs.
    */
-  offload?: boolean | 'auto';
-  compression?: Compression;
+  offload?: boolean | 'auto' | undefined;
+  compression?: Compression | undefined;
   /** With offload: the thread that writes the trace (RecorderOptions.startWriter). */
-  startWriter?: RecorderOptions['startWriter'];
-  onProgress?: (p: RecordProgress) => void;
+  startWriter?: RecorderOptions['startWriter'] | undefined;
+  onProgress?: ((p: RecordProgress) => void) | undefined;
   /**
    * Polled every 65536 model callbacks (a few tens of ms); true ends the recording early (the file
    * is still closed properly). Polled with the progress, not by a sink: no call per event.
    */
-  shouldStop?: () => boolean;
+  shouldStop?: (() => boolean) | undefined;
   /** More sinks on the model's tracepoints beside the recorder (metrics computed as the run goes). */
-  sinks?: readonly AnySink[];
+  sinks?: readonly AnySink[] | undefined;
 }
 
 export interface RecordResult {
@@ -92,7 +92,7 @@ export interface RecordResult {
   /** True when shouldStop ended the run early. */
   stopped: boolean;
   /** The model's run result (absent when stopped early). */
-  sim?: ModelRun;
+  sim?: ModelRun | undefined;
 }
 
 /**

@@ -35,19 +35,19 @@ export interface RecorderOptions {
    * Events per chunk (default 8192): the most events a crash can lose in-thread (with `offload`,
    * up to RING_SLOTS tape slots, about 150,000 events, may also be waiting for the writer).
    */
-  chunkEvents?: number;
+  chunkEvents?: number | undefined;
   /** Compression of chunks (default lz4 HC). */
-  compression?: Compression;
+  compression?: Compression | undefined;
   /** Encode, compress and write in another thread (keeps the simulation thread lean). */
-  offload?: boolean;
+  offload?: boolean | undefined;
   /** Called after each chunk reaches the output (in-thread mode only). */
-  onFlush?: (r: TraceRecorder) => void;
+  onFlush?: ((r: TraceRecorder) => void) | undefined;
   /**
    * With `offload`: where the tapes are encoded, compressed and written. By default a worker
    * thread of the recording's own; given this, the recorder calls it with the writer's data, to be
    * served (serveTapes) by an idle event loop of another thread, its `port` transferred there.
    */
-  startWriter?: (data: TapeWriterData) => void;
+  startWriter?: ((data: TapeWriterData) => void) | undefined;
 }
 
 /** How long an abandoned recording waits for the writer to write the events it was given. */

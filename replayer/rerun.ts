@@ -18,12 +18,12 @@ export class RerunError extends UserError {
 }
 
 export interface RerunOverrides {
-  policy?: string;
-  heapPolicy?: string;
+  policy?: string | undefined;
+  heapPolicy?: string | undefined;
   /** "a,b" / "all" / "none": review fixes (replace the recorded ones). */
-  reviewFixes?: string;
+  reviewFixes?: string | undefined;
   /** name=value firmware assumptions (replace the recorded values). */
-  assume?: readonly string[];
+  assume?: readonly string[] | undefined;
 }
 
 /** The scenario config a trace was recorded from (with optional policy overrides). */

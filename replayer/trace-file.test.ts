@@ -132,7 +132,7 @@ test('memoryTrace refuses events going back in time with a clear error', () => {
 test('interleaved passes and random access do not disturb each other; forEach matches iterate', () => {
   const evs = events(3000);
   const tr = memoryTrace({}, evs, { chunkEvents: 200 });
-  const seqno = (e: { body: { case?: string; value?: unknown } }): number => (e.body.case === 'job' ? (e.body.value as { seqno: number }).seqno : -1);
+  const seqno = (e: { body: { case?: string | undefined; value?: unknown } }): number => (e.body.case === 'job' ? (e.body.value as { seqno: number }).seqno : -1);
   const a = tr.iterate(100, 2900);
   const b = tr.iterate(1500);
   let i = 100, j = 1500;

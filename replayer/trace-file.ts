@@ -46,13 +46,13 @@ export interface TraceFile {
    */
   readonly notices: readonly string[];
   /** Called with each notice added after opening (a chunk skipped by a pass). Unset by default. */
-  onNotice?: (notice: string) => void;
+  onNotice?: ((notice: string) => void) | undefined;
   /** Header notes, then notes appended later. */
   readonly notes: readonly Note[];
   /** Events per family number (familyNumber()). */
   readonly familyCounts: readonly number[];
   /** Set on trimmed traces: the state before event 0. */
-  readonly snapshot?: StateSnapshot;
+  readonly snapshot?: StateSnapshot | undefined;
   /** File size in bytes. */
   readonly size: number;
   /** Container version of the file. */
@@ -65,7 +65,7 @@ export interface TraceFile {
    * Called as sequential passes (iterate, forEach, chunkBytes) reach each chunk, with the index of
    * its first event: for progress lines on long passes. Unset by default.
    */
-  onRead?: (index: number) => void;
+  onRead?: ((index: number) => void) | undefined;
   /** Random access (chunk cache); throws RangeError outside [0, eventCount). */
   event(i: number): Event;
   /** Sequential and fast; yields events from..to-1. */
@@ -161,7 +161,7 @@ class Trace implements TraceFile {
   notices: string[];
   readonly notes: readonly Note[];
   readonly familyCounts: number[];
-  readonly snapshot?: StateSnapshot;
+  readonly snapshot?: StateSnapshot | undefined;
   size: number;
   readonly version: number;
   indexed: boolean;

@@ -21,7 +21,7 @@ export interface VerifyResult {
   compared: number;
   recordedEvents: number;
   /** The first differing index (in the trace's numbering) and both sides (undefined = no such event). */
-  firstDifference?: { index: number; recorded?: Event; simulated?: EventInit; fields: string[] };
+  firstDifference?: { index: number; recorded?: Event; simulated?: EventInit; fields: string[] } | undefined;
   /** Notes: another model version, a recording cut short. */
   notes: string[];
 }

@@ -20,20 +20,20 @@ export interface TuiOptions {
   api: ReplayApi;
   replayer: ReplayerLike;
   /** Start position: an index or a time text ("12ms"), as `g` takes it. */
-  at?: string;
-  input?: Readable;
-  output?: Writable;
-  env?: NodeJS.ProcessEnv;
-  terminal?: string;
+  at?: string | undefined;
+  input?: Readable | undefined;
+  output?: Writable | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
+  terminal?: string | undefined;
   /** Slice of background work between keys, in ms (default 5; one timeline sample may overrun it). */
-  sliceMs?: number;
+  sliceMs?: number | undefined;
   /** Another screen composition (e.g. two traces side by side); default: one trace. */
-  composer?: (primary: Session) => ScreenComposer;
+  composer?: ((primary: Session) => ScreenComposer) | undefined;
   /**
    * Follow a recording still being written: read what it appends every `pollMs` (default 200),
    * run `check` again as it grows, and say in the status bar when it closes or stops.
    */
-  follow?: FollowOptions;
+  follow?: FollowOptions | undefined;
 }
 
 export interface FollowOptions {
@@ -266,7 +266,7 @@ function openTerminal(opts: TuiOptions, env: NodeJS.ProcessEnv): Terminal {
  * waits for a long replay; a start past the end (index or time) is the last event, and the status
  * bar says so. Following a recording starts at its newest event, as `tail -f`.
  */
-function startPosition(opts: TuiOptions, session: Session): { pendingAt?: number; note(i: number): string } {
+function startPosition(opts: TuiOptions, session: Session): { pendingAt?: number | undefined; note(i: number): string } {
   const pendingAt = opts.at !== undefined && opts.at !== '' ? opts.api.resolvePosition(session.trace, opts.at) : undefined;
   const pastEnd = pendingAt !== undefined && opts.at !== undefined && isPastEnd(opts.at, session);
   if (pendingAt !== undefined) session.say(`going to #${pendingAt} once keyframes reach it …`);

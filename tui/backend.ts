@@ -166,7 +166,7 @@ export function diffData(a: TraceFile, b: TraceFile, opts: DiffViewOptions = {})
  * (tui/diff-worker.ts), whose decision lines then arrive a moment after they are first asked for.
  */
 /** What the diff view compares: `reasons` makes d / D stop at decisions that differ only in their reason too. */
-export interface DiffViewOptions { reasons?: boolean }
+export interface DiffViewOptions { reasons?: boolean | undefined }
 
 export const diffApi: DiffApi = diffApiWith({});
 

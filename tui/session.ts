@@ -124,7 +124,7 @@ export class Session {
    */
   diffMark: ((i: number) => Style | undefined) | undefined;
 
-  constructor(readonly api: ReplayApi, readonly replayer: ReplayerLike, opts: { at?: string; deferEffects?: boolean } = {}) {
+  constructor(readonly api: ReplayApi, readonly replayer: ReplayerLike, opts: { at?: string | undefined; deferEffects?: boolean | undefined } = {}) {
     this.deferEffects = !!opts.deferEffects;
     this.trace = replayer.trace;
     this.count = this.trace.eventCount;

@@ -12,7 +12,7 @@ import { isPastEnd } from './session.js';
 /** Traces larger than this are not scanned for the first protected entry (it would take seconds). */
 const SCAN_LIMIT = 2_000_000;
 
-export function summaryText(api: ReplayApi, replayer: ReplayerLike, opts: { at?: string; width?: number } = {}): string {
+export function summaryText(api: ReplayApi, replayer: ReplayerLike, opts: { at?: string | undefined; width?: number | undefined } = {}): string {
   const w = opts.width ?? 100;
   const s = new Session(api, replayer, { at: opts.at });
   const tr = s.trace;

@@ -12,16 +12,16 @@ import type { Readable, Writable } from 'node:stream';
 import { ASCII_GLYPHS, Canvas, STYLE_COUNT, Style, UNICODE_GLYPHS, type Glyphs } from './canvas.js';
 
 export interface TermOptions {
-  input?: Readable;
-  output?: Writable;
+  input?: Readable | undefined;
+  output?: Writable | undefined;
   /** NO_COLOR: attributes (bold, underline, inverse) only. */
   noColor: boolean;
   /** Plain ASCII borders and glyphs. */
   ascii: boolean;
-  terminal?: string;
-  mouse?: boolean;
+  terminal?: string | undefined;
+  mouse?: boolean | undefined;
   /** Colours the terminal shows (detectColors); default: detected from the environment. */
-  colors?: number;
+  colors?: number | undefined;
 }
 
 export type MouseAction = 'click' | 'wheelup' | 'wheeldown';

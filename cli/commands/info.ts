@@ -17,7 +17,7 @@ function familyNameOf(n: number): string {
   return c === undefined ? `family${n}` : c.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
 }
 
-interface DeepResult { decoded: number; error?: string }
+interface DeepResult { decoded: number; error?: string | undefined }
 
 /**
  * Decodes every event (chunks that do not decode are skipped by the pass and added to the trace's

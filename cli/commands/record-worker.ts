@@ -13,7 +13,7 @@ export interface RecordWorkerData {
   path: string;
   header: TraceHeaderInit;
   config: ScenarioConfig;
-  chunkEvents?: number;
+  chunkEvents?: number | undefined;
   /** Int32Array over a SharedArrayBuffer: [0] != 0 asks the recording to stop. */
   stop: SharedArrayBuffer;
   progress: boolean;
@@ -24,7 +24,7 @@ export type RecordWorkerMessage =
   | { type: 'progress'; p: RecordProgress }
   | { type: 'writer'; data: TapeWriterData }
   | { type: 'done'; events: number; bytes: number; chunks: number; lastTimeNs: number; stopped: boolean }
-  | { type: 'error'; userFacing: boolean; message: string; stack?: string };
+  | { type: 'error'; userFacing: boolean; message: string; stack?: string | undefined };
 
 const data = workerData as RecordWorkerData;
 const port = parentPort!;

@@ -27,7 +27,7 @@ export function progressLine(minIntervalMs = 200): ProgressLine {
  * A progress line for the passes a command makes over traces (`label: pass 2, 45% of 1,702,000
  * events`), fed by TraceFile.onRead; `done()` clears it and unhooks the traces.
  */
-export function readProgress(label: string, ...traces: { eventCount: number; onRead?: (index: number) => void }[]): { done(): void } {
+export function readProgress(label: string, ...traces: { eventCount: number; onRead?: ((index: number) => void) | undefined }[]): { done(): void } {
   const bar = progressLine();
   if (process.stderr.isTTY !== true) return { done() { /* quiet off a terminal */ } };
   traces.forEach((t, k) => {

@@ -31,7 +31,7 @@ export class PanthorGem {
     return 0;
   }
 
-  boMmapOffset(pf: PanthorFile, a: { handle?: number; offset?: number; pad?: number }): number {
+  boMmapOffset(pf: PanthorFile, a: { handle?: number | undefined; offset?: number | undefined; pad?: number | undefined }): number {
     if (a.pad) return -EINVAL;
     const bo = pf.bos.get(a.handle ?? 0);
     if (!bo) return -ENOENT;
@@ -41,7 +41,7 @@ export class PanthorGem {
     return 0;
   }
 
-  boSetLabel(pf: PanthorFile, a: { handle?: number; label?: string }): number {
+  boSetLabel(pf: PanthorFile, a: { handle?: number | undefined; label?: string | undefined }): number {
     const bo = pf.bos.get(a.handle ?? 0);
     if (!bo) return -ENOENT;
     const label = a.label ?? '';

@@ -112,7 +112,7 @@ export class PanthorMmu {
     return 0;
   }
 
-  vmGetState(pf: PanthorFile, a: { vmId?: number; state?: number }): number {
+  vmGetState(pf: PanthorFile, a: { vmId?: number | undefined; state?: number | undefined }): number {
     const vm = pf.vms.get(a.vmId ?? 0);
     if (!vm) return -EINVAL;
     a.state = vm.unusable ? U.DRM_PANTHOR_VM_STATE_UNUSABLE : U.DRM_PANTHOR_VM_STATE_USABLE;

@@ -28,7 +28,7 @@ export class Prime {
     return 0;
   }
 
-  handleToFd(p: Proc, pf: PanthorFile, a: { handle?: number; fd?: number }): number {
+  handleToFd(p: Proc, pf: PanthorFile, a: { handle?: number | undefined; fd?: number | undefined }): number {
     const bo = pf.bos.get(a.handle ?? 0);
     if (!bo) return -ENOENT;
     // Exclusive-VM and protected BOs cannot be exported (invariant 10).

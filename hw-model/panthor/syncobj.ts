@@ -39,7 +39,7 @@ export class SyncobjTable {
 
   // ───────────── ioctls ─────────────
 
-  create(pf: PanthorFile, a: { flags?: number; handle?: number }): number {
+  create(pf: PanthorFile, a: { flags?: number | undefined; handle?: number | undefined }): number {
     const fl = a.flags ?? 0;
     if (fl & ~U.DRM_SYNCOBJ_CREATE_SIGNALED) return -EINVAL;
     const s = new Syncobj(pf.nextSyncobj++);
@@ -58,7 +58,7 @@ export class SyncobjTable {
   }
 
   /** Non-blocking form (timeout already reached): 0 when every point is signalled, else -ETIME. */
-  waitNow(pf: PanthorFile, a: { handles?: number[]; points?: number[] }): number {
+  waitNow(pf: PanthorFile, a: { handles?: number[] | undefined; points?: number[] | undefined }): number {
     const hs = a.handles ?? [], pts = a.points ?? [];
     for (let i = 0; i < hs.length; i++) {
       const s = pf.syncobjs.get(hs[i]);

@@ -12,14 +12,14 @@ import { parseDuration, type Ns } from '../sim/index.js';
 import { MAX_DURATION } from './schema.js';
 
 export interface ScenarioOverrides {
-  seed?: number;
-  protmPolicy?: ProtmPolicy;
-  heapPolicy?: HeapPolicy;
-  duration?: Ns;
+  seed?: number | undefined;
+  protmPolicy?: ProtmPolicy | undefined;
+  heapPolicy?: HeapPolicy | undefined;
+  duration?: Ns | undefined;
   /** --review-fixes: the fixes on top of panthor-2026 (replaces the scenario's list). */
-  reviewFixes?: readonly ReviewFix[];
+  reviewFixes?: readonly ReviewFix[] | undefined;
   /** --assume name=value: firmware assumptions (each replaces the scenario's value). */
-  assumptions?: Partial<FwAssumptions>;
+  assumptions?: Partial<FwAssumptions> | undefined;
 }
 
 /** A copy of `cfg` with the overrides applied (the input is not modified). */

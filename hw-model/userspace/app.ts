@@ -51,9 +51,9 @@ export interface AppEnv {
    */
   userSuppliedProtmBuffers: boolean;
   /** The driver's protected heap (a browser's protected video surface comes from it). */
-  protectedHeapName?: string;
+  protectedHeapName?: string | undefined;
   /** The scenario's decoders, displays and import lists (secure-pipeline apps). */
-  devices?: PipelineDevices;
+  devices?: PipelineDevices | undefined;
   /** The GPU driver's own protected heap (DT property / module parameter; '' = none). */
   gpuHeap: string;
 }

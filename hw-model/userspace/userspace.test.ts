@@ -21,7 +21,7 @@ function collect(cfg: ScenarioConfig, opts: FakeKernelOptions = {}) {
 type ArgsValue = NonNullable<NonNullable<IoctlInit['args']>['value']>;
 type Merge<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 /** An ioctl with its args seen as one record of every uAPI struct's fields (a test reads a few). */
-interface IoctlView { ret: number; args: { value: Required<Merge<ArgsValue>> } }
+interface IoctlView { ret: number; args: { value: { [K in keyof Merge<ArgsValue>]-?: Exclude<Merge<ArgsValue>[K], undefined> } } }
 
 const ioctls = (events: EventInit[], cmd: number): IoctlView[] =>
   events.flatMap((e) => (e.body?.case === 'ioctl' && e.body.value.cmd === cmd ? [e.body.value as unknown as IoctlView] : []));

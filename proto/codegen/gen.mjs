@@ -106,12 +106,13 @@ for (const m of messages) {
     for (const f of m.fieldsArray) {
       if (f.partOf) continue;
       const opt = init || isMsg(f) && !f.repeated ? '?' : '';
-      w(`  ${f.name}${opt}: ${tsType(f, init)}${isMsg(f) && !f.repeated && !init ? ' | undefined' : ''};`);
+      // an optional field takes an explicit undefined too (exactOptionalPropertyTypes): a decoded X is an XInit
+      w(`  ${f.name}${opt}: ${tsType(f, init)}${opt ? ' | undefined' : ''};`);
     }
     for (const o of m.oneofsArray) {
       const cases = o.fieldsArray.map((f) => `{ case: '${f.name}'; value: ${tsType(f, init)} }`);
       cases.push('{ case: undefined; value?: undefined }');
-      w(`  ${o.name}${init ? '?' : ''}: ${cases.join(' | ')};`);
+      w(`  ${o.name}${init ? '?' : ''}: ${cases.join(' | ')}${init ? ' | undefined' : ''};`);
     }
     w('}');
   }

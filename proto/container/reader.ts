@@ -37,7 +37,7 @@ export interface OpenedContainer {
   readonly familyCounts: number[];
   /** Notes appended after the events (header notes are in `header.notes`). */
   readonly notes: Note[];
-  readonly snapshot?: StateSnapshot;
+  readonly snapshot?: StateSnapshot | undefined;
   /** Recovery notices, one sentence each; empty for a healthy file. */
   readonly notices: string[];
   /** True when opened through a valid trailer + index. */
@@ -53,7 +53,7 @@ export interface OpenedContainer {
 
 export interface OpenOptions {
   /** Verify every chunk's checksum at open (default true). */
-  verify?: boolean;
+  verify?: boolean | undefined;
 }
 
 interface RawFrame { kind: number; offset: number; length: number; payload: Uint8Array }
@@ -214,7 +214,7 @@ function sumFamilies(chunks: ChunkInfo[]): number[] {
 interface Body {
   chunks: ChunkInfo[];
   notes: Note[];
-  snapshot?: StateSnapshot;
+  snapshot?: StateSnapshot | undefined;
   /** End of the last valid frame (the file size for an indexed file). */
   dataEnd: number;
   /** Offset of the first note frame after the events (0 = none). */

@@ -26,11 +26,11 @@ export interface ContainerWriterOptions {
   /** Receives the file's bytes in order. The array is only valid during the call (copy to keep). */
   write(bytes: Uint8Array): void;
   /** Events per chunk (default 8192). */
-  chunkEvents?: number;
+  chunkEvents?: number | undefined;
   /** Raw (uncompressed) bytes per chunk before it is closed early (default 1 MiB). */
-  chunkBytes?: number;
+  chunkBytes?: number | undefined;
   /** lz4 HC (default: about a third smaller) or lz4 fast. */
-  compression?: Compression;
+  compression?: Compression | undefined;
 }
 
 /** Builds one frame `[kind][length][crc32][payload]` around a payload already in `fw` after 9 bytes. */
@@ -104,7 +104,7 @@ export class FrameSealer {
   private finished = false;
 
   /** Writes the preamble and the header of `header`; `write` gets the file's bytes in order. */
-  constructor(header: TraceHeaderInit, opts: { write(bytes: Uint8Array): void; compression?: Compression }) {
+  constructor(header: TraceHeaderInit, opts: { write(bytes: Uint8Array): void; compression?: Compression | undefined }) {
     this.out = opts.write;
     this.hc = (opts.compression ?? 'hc') === 'hc';
     this.emit(encodeContainerStart(header));
@@ -203,7 +203,7 @@ export class ChunkEncoder {
   /** Events encoded (queued ones not included). */
   private total = 0;
 
-  constructor(opts: { chunkEvents?: number; chunkBytes?: number; onChunk(raw: Uint8Array, entry: ChunkIndexEntryInit): void }) {
+  constructor(opts: { chunkEvents?: number | undefined; chunkBytes?: number | undefined; onChunk(raw: Uint8Array, entry: ChunkIndexEntryInit): void }) {
     this.chunkEvents = Math.max(1, opts.chunkEvents ?? DEFAULT_CHUNK_EVENTS);
     this.chunkBytes = Math.min(opts.chunkBytes ?? DEFAULT_CHUNK_BYTES, LIMITS.maxChunkRaw >>> 1);
     this.onChunk = opts.onChunk;

@@ -84,11 +84,11 @@ export interface HeaderDifference { field: string; a: string; b: string }
 export const DEFAULT_WINDOW_NS = 30_000_000;
 
 export interface DiffOptions {
-  align?: Omit<AlignOptions, 'times'>;
+  align?: Omit<AlignOptions, 'times'> | undefined;
   /** Largest time between two decisions paired as the same moment (default DEFAULT_WINDOW_NS; Infinity: any). */
-  windowNs?: number;
+  windowNs?: number | undefined;
   /** Navigate and report reason-only hunks too (default: outcome differences only). */
-  reasons?: boolean;
+  reasons?: boolean | undefined;
 }
 
 /** Header fields compared; the last two are reported but do not make the traces "different". */
@@ -354,18 +354,21 @@ export interface SideSummary {
 
 export interface ReportOptions {
   /** Hunks listed in full (default 50; 0 = all). */
-  maxHunks?: number;
+  maxHunks?: number | undefined;
   /** Common decisions shown around each hunk (default 3). */
-  context?: number;
+  context?: number | undefined;
   /** Rows listed per hunk (default 20). */
-  perHunk?: number;
+  perHunk?: number | undefined;
   /** Events listed since the last common decision (default 30). */
-  eventsShown?: number;
+  eventsShown?: number | undefined;
   /** Formats an event line (default: formatEvent). */
-  formatEvent?: (ev: Event, index: number) => string;
+  formatEvent?: ((ev: Event, index: number) => string) | undefined;
   /** List the decisions that change nothing inside hunks too (default false). */
-  reasons?: boolean;
+  reasons?: boolean | undefined;
 }
+
+/** ReportOptions with every default filled in. */
+type ResolvedReportOptions = { [K in keyof ReportOptions]-?: Exclude<ReportOptions[K], undefined> };
 
 type Side = 'a' | 'b';
 
@@ -384,7 +387,7 @@ export function decisionLine(d: TraceDiff, s: Side, k: number): DecisionLine {
 }
 
 /** One side of the first divergence: decision `k` (-1: none) of hunk `h`, at moment `t`. */
-function divergenceSide(d: TraceDiff, s: Side, h: Hunk, k: number, t: number, opts: Required<ReportOptions>): DivergenceSide {
+function divergenceSide(d: TraceDiff, s: Side, h: Hunk, k: number, t: number, opts: ResolvedReportOptions): DivergenceSide {
   const tr = track(d, s);
   const src = input(d, s);
   const start = s === 'a' ? h.aStart : h.bStart;
@@ -477,7 +480,7 @@ function hunkRows(d: TraceDiff, h: Difference): { a: number; b: number; t: numbe
 
 /** The JSON-able report of a diff (what `csftrace diff --json` prints). Deterministic. */
 export function diffReport(d: TraceDiff, o: ReportOptions = {}): DiffReport {
-  const opts: Required<ReportOptions> = {
+  const opts: ResolvedReportOptions = {
     maxHunks: o.maxHunks ?? 50, context: o.context ?? 3, perHunk: o.perHunk ?? 20, eventsShown: o.eventsShown ?? 30,
     formatEvent: o.formatEvent ?? formatEvent, reasons: o.reasons ?? false,
   };

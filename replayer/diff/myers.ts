@@ -29,11 +29,11 @@ export interface AlignOptions {
    * up to a few thousand scattered differences (or any number of clustered ones) in about 0.1 s per
    * million decisions; past it the windowed alignment takes over.
    */
-  budget?: number;
+  budget?: number | undefined;
   /** Window of the fallback alignment (elements per side). Default 128. */
-  window?: number;
+  window?: number | undefined;
   /** Per-element times of each side and the largest difference a match may span (ns). */
-  times?: { a: Float64Array; b: Float64Array; windowNs: number };
+  times?: { a: Float64Array; b: Float64Array; windowNs: number } | undefined;
 }
 
 export interface Alignment {

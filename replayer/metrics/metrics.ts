@@ -81,9 +81,9 @@ export interface AppPlan { fps: number; startNs: number; stopNs: number }
 
 export interface MetricsOptions {
   /** The run's requested duration (the span of gpuShare; default: first to last event). */
-  durationNs?: number;
+  durationNs?: number | undefined;
   /** Per app name (Process comm): its pacing, for frames expected. */
-  plan?: ReadonlyMap<string, AppPlan>;
+  plan?: ReadonlyMap<string, AppPlan> | undefined;
 }
 
 interface QueueAcc {
