@@ -11,4 +11,4 @@ export * from './container/index.js';
 export * from './errno.js';
 export * from './regs.js';
 export { UserError, isUserError } from './user-error.js';
-export { formatNs, formatNsExact, formatBytes, formatBytesShort, formatSize } from './units.js';
+export { formatNs, formatNsExact, formatBytes, formatBytesShort, formatSize, type VirtualNs, type CauseDistance, type EventIndex } from './units.js';

@@ -46,3 +46,14 @@ export function formatSize(v: number): string {
   if (v >= 2 ** 10) return `${+(v / 2 ** 10).toFixed(2)}KiB`;
   return `${v}B`;
 }
+
+/**
+ * Units of the numbers that are easy to mix up, as brands. A decoded event's `t` is virtual time in
+ * ns and its `cause` a backwards distance in events, never an event index: an API that takes an
+ * index says `EventIndex`, which any plain number satisfies but neither of these does (the brands
+ * differ), so passing a time or a cause distance where an index belongs does not compile.
+ */
+export type VirtualNs = number & { readonly __unit: 'virtual-ns' };
+export type CauseDistance = number & { readonly __unit: 'cause-distance' };
+/** An event's position in its trace (0-based): any number, but not a VirtualNs or a CauseDistance. */
+export type EventIndex = number & { readonly __unit?: 'event-index' };

@@ -2,6 +2,7 @@
  * Event text and JSON: real names (GLB_PROTM_ENTER, CSG_STATE_START, GROUP_SUBMIT, -EINVAL ...),
  * decoded FW req/ack and IRQ words, and every event of every golden formats cleanly.
  */
+import type { CauseDistance, VirtualNs } from '../proto/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -19,8 +20,8 @@ function full(ev: EventInit): Event {
   encodeEvent(w, ev);
   const b = w.finish();
   const d = decodeEvent(new Reader(b), b.length);
-  d.t = ev.t ?? 0;
-  d.cause = ev.cause ?? 0;
+  d.t = (ev.t ?? 0) as VirtualNs;
+  d.cause = (ev.cause ?? 0) as CauseDistance;
   return d;
 }
 

@@ -10,6 +10,7 @@
  * deep copy for free. When their total size passes the memory budget, every other keyframe is
  * dropped and K doubles, so memory stays bounded on huge traces.
  */
+import type { EventIndex } from '../proto/index.js';
 import { lz4Bound, lz4CompressLocal, lz4Decompress, type Event } from '../proto/index.js';
 import { applyEvent, finalizeState, initialState } from './reducer.js';
 import { decodeStateSnapshot } from './snapshot.js';
@@ -130,7 +131,7 @@ export class Replayer {
   }
 
   /** The state after applying event `i` (−1 = the initial state). A fresh object the caller owns. */
-  stateAt(i: number): ReplayState {
+  stateAt(i: EventIndex): ReplayState {
     const s = this.rawStateAt(i);
     return finalizeState(s);
   }

@@ -5,6 +5,7 @@
  * decoded events; `event(i)` is random access through the index (one event decoded, not its
  * chunk), `iterate()` the fast sequential path. Problems the user must see come out as one-line TraceErrors "<path>: <problem>".
  */
+import type { CauseDistance, EventIndex, VirtualNs } from '../proto/index.js';
 import { UserError } from '../proto/index.js';
 import { closeSync, fstatSync, openSync, readFileSync, readdirSync, readSync, statSync, ftruncateSync, writeSync } from 'node:fs';
 import {
@@ -67,11 +68,11 @@ export interface TraceFile {
    */
   onRead?: ((index: number) => void) | undefined;
   /** Random access (chunk cache); throws RangeError outside [0, eventCount). */
-  event(i: number): Event;
+  event(i: EventIndex): Event;
   /** Sequential and fast; yields events from..to-1. */
-  iterate(from?: number, to?: number): IterableIterator<Event>;
+  iterate(from?: EventIndex, to?: EventIndex): IterableIterator<Event>;
   /** Fastest sequential pass: fn(ev, i) for from..to-1; returning false stops. */
-  forEach(fn: (ev: Event, index: number) => boolean | void, from?: number, to?: number): void;
+  forEach(fn: (ev: Event, index: number) => boolean | void, from?: EventIndex, to?: EventIndex): void;
   /**
    * The decompressed bytes of chunk k: length-delimited events, `t` delta-encoded from the chunk's
    * firstTimeNs, causes as recorded. For passes that decode only a few families (diff). The array
@@ -83,9 +84,9 @@ export interface TraceFile {
    * it is noted as a pass's skipped chunk is (a notice) and reads as empty events from then on.
    */
   skipUndecodable(k: number, why: string): void;
-  timeOf(i: number): number;
+  timeOf(i: EventIndex): VirtualNs;
   /** First event with t >= tNs (eventCount if none). */
-  indexAtTime(tNs: number): number;
+  indexAtTime(tNs: number): EventIndex;
   /**
    * Reads the chunks a recording still being written has appended since the open (or the last
    * call): eventCount, chunks, familyCounts and lastTimeNs grow. A cleanly closed file gives
@@ -105,7 +106,7 @@ const SKIPPED_BODY: Event['body'] = Object.freeze({ case: undefined });
 /** True for an event a pass could not decode (see TraceFile.notices). */
 export function isSkippedEvent(ev: Event): boolean { return ev.body === SKIPPED_BODY; }
 
-function skippedEvent(t: number): Event { return { t, cause: 0, body: SKIPPED_BODY }; }
+function skippedEvent(t: number): Event { return { t: t as VirtualNs, cause: 0 as CauseDistance, body: SKIPPED_BODY }; }
 
 /**
  * Mapped chunks kept (about 200 KB each). Decoded chunks were kept before: 16 of them held 64 MB of
@@ -453,13 +454,13 @@ class Trace implements TraceFile {
     this.skipped(k, new TraceError(`${this.path}: ${why}`, 'E_CORRUPT'));
   }
 
-  timeOf(i: number): number {
+  timeOf(i: number): VirtualNs {
     const hit = this.recent.get(i);
     if (hit !== undefined) return hit.t;
     this.checkIndex(i);
     const k = this.chunkOf(i);
-    try { return this.chunkMap(k).times[i - this.chunks[k].firstEvent]; }
-    catch (e) { if (this.skipped(k, e)) return this.chunks[k].firstTimeNs; throw e; }
+    try { return this.chunkMap(k).times[i - this.chunks[k].firstEvent] as VirtualNs; }
+    catch (e) { if (this.skipped(k, e)) return this.chunks[k].firstTimeNs as VirtualNs; throw e; }
   }
 
   indexAtTime(tNs: number): number {

@@ -81,6 +81,7 @@ function preamble(names) {
 const out = [];
 const w = (s = '') => out.push(s);
 for (const l of preamble(['Reader', 'Writer', 'ProtoDecodeError', 'varint64', 'putFixed32', 'putFixed64', 'putFloat', 'putDouble'])) w(l);
+w("import type { VirtualNs, CauseDistance } from '../units.js';");
 w('const EMPTY_BYTES = new Uint8Array(0);');
 w();
 
@@ -98,6 +99,9 @@ for (const e of enums) {
   w();
 }
 
+/** The unit brand (proto/units.ts) of a decoded message's field, if it has one. */
+const brandOf = (m, f) => (m.name === 'Event' ? { t: 'VirtualNs', cause: 'CauseDistance' }[f.name] : undefined);
+
 // ── types
 for (const m of messages) {
   for (const init of [false, true]) {
@@ -107,7 +111,9 @@ for (const m of messages) {
       if (f.partOf) continue;
       const opt = init || isMsg(f) && !f.repeated ? '?' : '';
       // an optional field takes an explicit undefined too (exactOptionalPropertyTypes): a decoded X is an XInit
-      w(`  ${f.name}${opt}: ${tsType(f, init)}${opt ? ' | undefined' : ''};`);
+      // the decoded Event's time and cause carry their unit (proto/units.ts brands)
+      const brand = init ? undefined : brandOf(m, f);
+      w(`  ${f.name}${opt}: ${brand ?? tsType(f, init)}${opt ? ' | undefined' : ''};`);
     }
     for (const o of m.oneofsArray) {
       const cases = o.fieldsArray.map((f) => `{ case: '${f.name}'; value: ${tsType(f, init)} }`);
@@ -167,7 +173,7 @@ for (const m of messages) {
   w(`export function decode${m.name}(r: Reader, end: number, depth = 0): ${m.name} {`);
   w(`  if (depth > 32) throw new ProtoDecodeError('message nesting too deep', r.pos);`);
   const inits = [];
-  for (const f of m.fieldsArray) { if (!f.partOf) inits.push(`${f.name}: ${defaultOf(f)}`); }
+  for (const f of m.fieldsArray) { if (!f.partOf) inits.push(`${f.name}: ${defaultOf(f)}${brandOf(m, f) ? ` as ${brandOf(m, f)}` : ''}`); }
   for (const o of m.oneofsArray) inits.push(`${o.name}: { case: undefined }`);
   w(`  const m: ${m.name} = { ${inits.join(', ')} };`);
   w('  const b = r.buf;');
@@ -177,7 +183,7 @@ for (const m of messages) {
   w('    switch (tag) {');
   for (const f of m.fieldsArray) {
     const target = f.partOf ? null : `m.${f.name}`;
-    const store = (v) => f.partOf ? `m.${f.partOf.name} = { case: '${f.name}', value: ${v} };` : f.repeated ? `${target}.push(${v});` : `${target} = ${v};`;
+    const store = (v) => f.partOf ? `m.${f.partOf.name} = { case: '${f.name}', value: ${v} };` : f.repeated ? `${target}.push(${v});` : `${target} = ${v}${brandOf(m, f) ? ` as ${brandOf(m, f)}` : ''};`;
     if (f.map) {
       w(`      case ${tagOf(f, 2)}: {`);
       w('        r.pos = p;');

@@ -2,6 +2,7 @@
  * Test helper (not part of the codec): random events of every family, built through protobufjs
  * reflection over csftrace.proto, with non-decreasing times and backwards causes.
  */
+import type { CauseDistance, VirtualNs } from '../units.js';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { decodeEvent } from '../gen/schema.js';
@@ -71,8 +72,8 @@ export function randomEvents(seed: number, n: number): Event[] {
     const ev = decodeEvent(new Reader(bytes), bytes.length);
     const r = rnd();
     t += r < 0.2 ? 0 : r < 0.9 ? Math.floor(rnd() * 5000) : Math.floor(rnd() * 2 ** 36);
-    ev.t = t;
-    ev.cause = i > 0 && rnd() < 0.5 ? 1 + Math.floor(rnd() * Math.min(i, 20000)) : 0;
+    ev.t = t as VirtualNs;
+    ev.cause = (i > 0 && rnd() < 0.5 ? 1 + Math.floor(rnd() * Math.min(i, 20000)) : 0) as CauseDistance;
     out.push(ev);
   }
   return out;

@@ -8,6 +8,7 @@
  * Nothing here trusts a length: frame sizes are capped before reading, raw chunk sizes are capped
  * and checked against lz4's maximum ratio before allocating, and lz4 output is bounded.
  */
+import type { CauseDistance, VirtualNs } from '../units.js';
 import { Reader, ProtoDecodeError } from '../wire.js';
 import {
   decodeTraceHeader, decodeTraceIndex, decodeChunkIndexEntry, decodeNote,
@@ -474,8 +475,8 @@ function decodeEventsInto(
       const ev = decodeEvent(r, end);
       r.pos = end;
       t += ev.t;
-      ev.t = t;
-      if (fixCause !== undefined && ev.cause !== 0) ev.cause = fixCause(chunk, j, ev.cause);
+      ev.t = t as VirtualNs;
+      if (fixCause !== undefined && ev.cause !== 0) ev.cause = fixCause(chunk, j, ev.cause) as CauseDistance;
       out.push(ev);
       j++;
     }
@@ -562,8 +563,8 @@ export function decodeMappedEvent(
 ): Event {
   try {
     const ev = decodeEvent(new Reader(map.raw, map.starts[j]), map.ends[j]);
-    ev.t = map.times[j];
-    if (fixCause !== undefined && ev.cause !== 0) ev.cause = fixCause(chunk, j, ev.cause);
+    ev.t = map.times[j] as VirtualNs;
+    if (fixCause !== undefined && ev.cause !== 0) ev.cause = fixCause(chunk, j, ev.cause) as CauseDistance;
     return ev;
   } catch (e) {
     if (e instanceof ProtoDecodeError) {
@@ -627,8 +628,8 @@ export function forEachChunkEvent(
     }
     t += ev.t;
     if (j < from) continue;
-    ev.t = t;
-    if (fixCause !== undefined && ev.cause !== 0) ev.cause = fixCause(chunk, j, ev.cause);
+    ev.t = t as VirtualNs;
+    if (fixCause !== undefined && ev.cause !== 0) ev.cause = fixCause(chunk, j, ev.cause) as CauseDistance;
     if (fn(ev, first + j) === false) return false;
   }
   if (to >= chunk.eventCount && r.pos !== len) {

@@ -17,6 +17,10 @@ import { PlatformCollector, type PlatformRow } from '../metrics/platform-outcome
 import { DecisionInterner } from './decision-key.js';
 import { GroupIdentities, LabelInterner } from './identity.js';
 import { TraceError } from '../trace-file.js';
+import type { CauseDistance, VirtualNs } from '../../proto/index.js';
+
+/** The cause of an event rebuilt from the skimmed wire: none (the skimmer does not read causes). */
+const NO_CAUSE = 0 as CauseDistance;
 
 /** What the diff needs of a trace (a TraceFile satisfies it). */
 export interface EventSource {
@@ -148,17 +152,17 @@ class Extractor {
           r.pos = bStart;
           this.push(i, t, this.ctx.decisions.idOfBytes(r, bEnd, this.groupId));
           break;
-        case F_JOB: r.pos = bStart; ev = { t, cause: 0, body: { case: 'job', value: decodeJob(r, bEnd) } }; break;
-        case F_QUEUE_STATE: r.pos = bStart; ev = { t, cause: 0, body: { case: 'queueState', value: decodeQueueState(r, bEnd) } }; break;
-        case F_MODE_SWITCH: r.pos = bStart; ev = { t, cause: 0, body: { case: 'modeSwitch', value: decodeModeSwitch(r, bEnd) } }; break;
-        case F_GROUP_STATE: r.pos = bStart; ev = { t, cause: 0, body: { case: 'groupState', value: decodeGroupState(r, bEnd) } }; break;
-        case F_PROCESS: r.pos = bStart; ev = { t, cause: 0, body: { case: 'process', value: decodeProcess(r, bEnd) } }; break;
-        case F_HEAP: r.pos = bStart; ev = { t, cause: 0, body: { case: 'heap', value: decodeHeapCall(r, bEnd) } }; break;
-        case F_PROBE: r.pos = bStart; ev = { t, cause: 0, body: { case: 'probe', value: decodeProbe(r, bEnd) } }; break;
-        case F_EGL: r.pos = bStart; ev = { t, cause: 0, body: { case: 'egl', value: decodeEglCall(r, bEnd) } }; break;
-        case F_DEV_IMPORT: r.pos = bStart; ev = { t, cause: 0, body: { case: 'devImport', value: decodeDeviceImport(r, bEnd) } }; break;
-        case F_FENCE: r.pos = bStart; ev = { t, cause: 0, body: { case: 'fence', value: decodeFence(r, bEnd) } }; break;
-        case F_SCANOUT: r.pos = bStart; ev = { t, cause: 0, body: { case: 'scanout', value: decodeScanout(r, bEnd) } }; break;
+        case F_JOB: r.pos = bStart; ev = { t: t as VirtualNs, cause: NO_CAUSE, body: { case: 'job', value: decodeJob(r, bEnd) } }; break;
+        case F_QUEUE_STATE: r.pos = bStart; ev = { t: t as VirtualNs, cause: NO_CAUSE, body: { case: 'queueState', value: decodeQueueState(r, bEnd) } }; break;
+        case F_MODE_SWITCH: r.pos = bStart; ev = { t: t as VirtualNs, cause: NO_CAUSE, body: { case: 'modeSwitch', value: decodeModeSwitch(r, bEnd) } }; break;
+        case F_GROUP_STATE: r.pos = bStart; ev = { t: t as VirtualNs, cause: NO_CAUSE, body: { case: 'groupState', value: decodeGroupState(r, bEnd) } }; break;
+        case F_PROCESS: r.pos = bStart; ev = { t: t as VirtualNs, cause: NO_CAUSE, body: { case: 'process', value: decodeProcess(r, bEnd) } }; break;
+        case F_HEAP: r.pos = bStart; ev = { t: t as VirtualNs, cause: NO_CAUSE, body: { case: 'heap', value: decodeHeapCall(r, bEnd) } }; break;
+        case F_PROBE: r.pos = bStart; ev = { t: t as VirtualNs, cause: NO_CAUSE, body: { case: 'probe', value: decodeProbe(r, bEnd) } }; break;
+        case F_EGL: r.pos = bStart; ev = { t: t as VirtualNs, cause: NO_CAUSE, body: { case: 'egl', value: decodeEglCall(r, bEnd) } }; break;
+        case F_DEV_IMPORT: r.pos = bStart; ev = { t: t as VirtualNs, cause: NO_CAUSE, body: { case: 'devImport', value: decodeDeviceImport(r, bEnd) } }; break;
+        case F_FENCE: r.pos = bStart; ev = { t: t as VirtualNs, cause: NO_CAUSE, body: { case: 'fence', value: decodeFence(r, bEnd) } }; break;
+        case F_SCANOUT: r.pos = bStart; ev = { t: t as VirtualNs, cause: NO_CAUSE, body: { case: 'scanout', value: decodeScanout(r, bEnd) } }; break;
         case F_IOCTL: {
           // Only GROUP_CREATE matters (identities): peek at Ioctl.cmd (field 3) before decoding.
           r.pos = bStart;
@@ -168,7 +172,7 @@ class Extractor {
             if (tag === (3 << 3)) { cmd = r.uint32(); break; }
             r.skip(tag & 7, bEnd);
           }
-          if (cmd === IoctlCmd.GROUP_CREATE) { r.pos = bStart; ev = { t, cause: 0, body: { case: 'ioctl', value: decodeIoctl(r, bEnd) } }; }
+          if (cmd === IoctlCmd.GROUP_CREATE) { r.pos = bStart; ev = { t: t as VirtualNs, cause: NO_CAUSE, body: { case: 'ioctl', value: decodeIoctl(r, bEnd) } }; }
           break;
         }
         default: break;

@@ -3,6 +3,7 @@
  * goes, so that `simulate`, `fuzz` and `sweep` give the numbers `diff`, `bugreport` and the TUI
  * compute from the recorded trace, without reading a trace back.
  */
+import type { VirtualNs } from '../../proto/index.js';
 import { IoctlCmd, type EventInit } from '../../proto/index.js';
 import type { ScenarioConfig } from '../../hw-model/index.js';
 import { GroupIdentities, LabelInterner } from '../diff/identity.js';
@@ -30,7 +31,7 @@ export class MetricsSink {
     // Jobs are the frequent family: read with proto3 defaults instead of a round trip through the codec.
     if (b?.case === 'job') {
       const j = b.value;
-      this.collector.onEvent({ t: ev.t ?? 0, body: { case: 'job', value: {
+      this.collector.onEvent({ t: (ev.t ?? 0) as VirtualNs, body: { case: 'job', value: {
         group: j.group ?? 0, queue: j.queue ?? 0, seqno: j.seqno ?? 0, phase: j.phase ?? 0, protRegion: j.protRegion ?? false,
         frame: j.frame ?? 0, fenceError: j.fenceError ?? 0, gpuNs: j.gpuNs ?? 0, pid: j.pid ?? 0, deadlineNs: j.deadlineNs ?? 0,
       } } });
