@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { eventToJson } from '../format.js';
+import { openTrace } from '../trace-file.js';
+import { eventLine } from './jsonl.js';
+
+const DIR = fileURLToPath(new URL('../../../traces/v1/', import.meta.url));
+const GOLDENS = readdirSync(DIR).filter((x) => x.endsWith('.csft'));
+
+test('jsonl: every line is JSON.stringify of the event JSON, on every event of the golden traces', () => {
+  const families = new Set<string>();
+  for (const f of GOLDENS) {
+    const trace = openTrace(DIR + f);
+    try {
+      trace.forEach((ev, i) => {
+        const notes = i % 5000 === 7 ? ['a note', 'with "quotes" and \u001b[31m an escape'] : undefined;
+        const o = eventToJson(ev, i) as Record<string, unknown>;
+        assert.equal(eventLine(ev, i, notes), JSON.stringify(notes ? { ...o, notes } : o), `${f} #${i} (${ev.body.case})`);
+        families.add(ev.body.case ?? '');
+      }, 0, 60_000);
+    } finally { trace.close(); }
+  }
+  for (const c of ['ioctl', 'heap', 'fwReq', 'fwAck', 'fwIrq', 'doorbell', 'modeSwitch', 'job', 'decision', 'groupState', 'process', 'probe', 'log'])
+    assert.ok(families.has(c), `${c} compared`);
+});
