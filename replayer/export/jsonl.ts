@@ -5,16 +5,16 @@
  *
  * How each field is written is planned once per position in the message tree (the decoders build
  * every message of a kind with the same keys in the same order): its key's JSON text, its enum
- * names, its errno sibling, its nested messages' plans. Strings go through JSON.stringify (the
- * same escapes: control characters as \u00XX). A message kind whose JSON keys would collide (or
- * sort as integers) falls back to the object path.
+ * names, its errno sibling, its nested messages' plans, all as UTF-8 bytes copied into the output
+ * buffer (json-bytes.ts: the same escapes as JSON.stringify). A message kind whose JSON keys would
+ * collide (or sort as integers) falls back to the object path.
  */
 import type { Event } from '../../proto/index.js';
 import { CSG_STATE_MASK, ERRNO_NAMES, FwIface } from '../../proto/index.js';
 import { ENUM_FIELDS, ERRNO_FIELDS, eventToJson, familyName, irqBitNames } from '../format.js';
 import type { TraceFile } from '../trace-file.js';
 import { bitNamesShared, stateName } from '../fw-bits.js';
-import { TextSink } from './text-sink.js';
+import { JsonBytes, jsonBytes, utf8 } from './json-bytes.js';
 
 type Names = Readonly<Record<number, string>>;
 
@@ -22,26 +22,26 @@ interface Field {
   /** The decoded object's key. */
   k: string;
   /** `"proto_name":` */
-  key: string;
+  key: Uint8Array;
   enums: Names | undefined;
   /** Enum values' JSON text, by value. */
-  enumText: Map<number, string> | undefined;
+  enumText: Map<number, Uint8Array> | undefined;
   /** `,"errno":` for a 0-or-errno field. */
-  errno: string | undefined;
+  errno: Uint8Array | undefined;
   /** Plans of the messages under this field (a message, a repeated message), built when first met. */
   child: Plan | undefined;
-  /** Plans of a oneof's cases. */
-  cases: Map<string, Plan> | undefined;
+  /** Plans of a oneof's cases, and their keys. */
+  cases: Map<string, { plan: Plan | undefined; key: Uint8Array }> | undefined;
 }
 
 interface Plan {
-  ctx: string;
   fields: Field[];
   /** Keys that JSON objects would reorder or merge: written through the object path. */
   unsafe: boolean;
 }
 
 const INTEGER_KEY = /^(0|[1-9]\d*)$/;
+const COMMA = 44, OPEN = 123, CLOSE = 125, OPEN_LIST = 91, CLOSE_LIST = 93;
 
 function snake(k: string): string { return k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`); }
 
@@ -57,103 +57,104 @@ function planFor(ctx: string, o: Record<string, unknown>): Plan {
     note(snake(k));
     if (sib !== undefined) note(sib);
     return {
-      k, key: `${JSON.stringify(snake(k))}:`, enums: en, enumText: en ? new Map() : undefined,
-      errno: sib === undefined ? undefined : `,${JSON.stringify(sib)}:`, child: undefined, cases: undefined,
+      k, key: utf8(`${JSON.stringify(snake(k))}:`), enums: en, enumText: en ? new Map() : undefined,
+      errno: sib === undefined ? undefined : utf8(`,${JSON.stringify(sib)}:`), child: undefined, cases: undefined,
     };
   });
-  return { ctx, fields, unsafe };
+  return { fields, unsafe };
 }
 
-function num(x: number): string { return Number.isFinite(x) ? String(x) : 'null'; }
-
-const errnoText: string[] = [];
-function errnoOf(x: number): string {
-  if (x >= 0) return 'null';
+const NULL = utf8('null');
+const errnoText: Uint8Array[] = [];
+function errnoOf(x: number): Uint8Array {
+  if (x >= 0) return NULL;
   let s = errnoText[-x];
   if (s === undefined) {
     const n = ERRNO_NAMES[-x];
-    s = n === undefined ? 'null' : JSON.stringify(n);
+    s = n === undefined ? NULL : jsonBytes(n);
     if (-x < 4096) errnoText[-x] = s;
   }
   return s;
 }
 
-/** A number that is not an enum or errno field, a string, a bool, null, bytes, a list or a message, under `f`. */
-function value(f: Field, x: unknown): string {
+class UnsafeShape extends Error {}
+
+/** Writes a value that is not an enum or errno field (a number, string, bool, null, bytes, list or message) under `f`. */
+function value(o: JsonBytes, f: Field, x: unknown): void {
   switch (typeof x) {
-    case 'number': return num(x);
-    case 'string': return JSON.stringify(x);
-    case 'boolean': return x ? 'true' : 'false';
+    case 'number': o.num(x); return;
+    case 'string': o.str(x); return;
+    case 'boolean': o.ascii(x ? 'true' : 'false'); return;
     case 'object': {
-      if (x === null) return 'null';
+      if (x === null) { o.bytes(NULL); return; }
       if (Array.isArray(x)) {
-        let s = '[';
-        for (let i = 0; i < x.length; i++) s += (i ? ',' : '') + value(f, x[i]);
-        return s + ']';
+        o.byte(OPEN_LIST);
+        for (let i = 0; i < x.length; i++) { if (i) o.byte(COMMA); value(o, f, x[i]); }
+        o.byte(CLOSE_LIST);
+        return;
       }
-      if (x instanceof Uint8Array) return JSON.stringify(Buffer.from(x).toString('base64'));
+      if (x instanceof Uint8Array) { o.str(Buffer.from(x).toString('base64')); return; }
       if ('case' in x) {
         // a oneof: { case, value } → { <case>: value }, null when unset
         const one = x as { case?: string; value?: unknown };
-        if (one.case === undefined) return 'null';
-        return `{${JSON.stringify(snake(one.case))}:${caseValue(f, one.case, one.value)}}`;
+        if (one.case === undefined) { o.bytes(NULL); return; }
+        f.cases ??= new Map();
+        let c = f.cases.get(one.case);
+        if (c === undefined) {
+          const v = one.value;
+          const msg = v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array);
+          c = { plan: msg ? planFor(one.case, v as Record<string, unknown>) : undefined, key: utf8(`${JSON.stringify(snake(one.case))}:`) };
+          f.cases.set(one.case, c);
+        }
+        o.byte(OPEN);
+        o.bytes(c.key);
+        if (c.plan === undefined) value(o, f, one.value);
+        else message(o, c.plan, one.value as Record<string, unknown>, undefined);
+        o.byte(CLOSE);
+        return;
       }
       f.child ??= planFor(f.k, x as Record<string, unknown>);
-      return message(f.child, x as Record<string, unknown>, '');
+      message(o, f.child, x as Record<string, unknown>, undefined);
+      return;
     }
-    default: return JSON.stringify(x) ?? 'null';
+    default: o.text(JSON.stringify(x) ?? 'null');
   }
 }
 
-/** A oneof case's value: a message of kind `c` (or a scalar), with its plan under `f`. */
-function caseValue(f: Field, c: string, v: unknown): string {
-  if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) {
-    return value({ k: c, key: '', enums: undefined, enumText: undefined, errno: undefined, child: undefined, cases: undefined }, v);
-  }
-  f.cases ??= new Map();
-  let p = f.cases.get(c);
-  if (p === undefined) { p = planFor(c, v as Record<string, unknown>); f.cases.set(c, p); }
-  return message(p, v as Record<string, unknown>, '');
-}
-
-/** A decoded message as toEventJson writes it; `extra` (`"names":[...]`) goes after its fields. */
-function message(plan: Plan, o: Record<string, unknown>, extra: string): string {
+/** Writes a decoded message as toEventJson makes it; `extra` (`"names":[...]`) goes after its fields. */
+function message(o: JsonBytes, plan: Plan, m: Record<string, unknown>, extra: Uint8Array | undefined): void {
   if (plan.unsafe) throw new UnsafeShape();
-  let s = '{';
+  o.byte(OPEN);
   let first = true;
   const fields = plan.fields;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i];
-    const x = o[f.k];
+    const x = m[f.k];
     if (x === undefined) continue;
-    if (!first) s += ',';
+    if (!first) o.byte(COMMA);
     first = false;
+    o.bytes(f.key);
     if (typeof x === 'number') {
       if (f.enumText !== undefined) {
         let t = f.enumText.get(x);
         if (t === undefined) {
           const n = f.enums![x];
-          t = n === undefined ? num(x) : JSON.stringify(n);
+          t = n === undefined ? utf8(Number.isFinite(x) ? String(x) : 'null') : jsonBytes(n);
           if (f.enumText.size < 4096) f.enumText.set(x, t);
         }
-        s += f.key + t;
+        o.bytes(t);
       } else if (f.errno !== undefined) {
-        s += f.key + num(x) + f.errno + errnoOf(x);
+        o.num(x); o.bytes(f.errno); o.bytes(errnoOf(x));
       } else {
-        s += f.key + num(x);
+        o.num(x);
       }
       continue;
     }
-    s += f.key + value(f, x);
+    value(o, f, x);
   }
-  if (extra) s += (first ? '' : ',') + extra;
-  return s + '}';
+  if (extra !== undefined) { if (!first) o.byte(COMMA); o.bytes(extra); }
+  o.byte(CLOSE);
 }
-
-class UnsafeShape extends Error {}
-
-const familyText = new Map<string, { type: string; key: string }>();
-const namesText = new Map<number, string>();
 
 /** What an FW request/ack names (format.ts): the state a CSG/CS state request asks for, then the bits. */
 function reqNames(v: { iface: number; kind: number; bits: number; state: number }): string[] {
@@ -162,50 +163,67 @@ function reqNames(v: { iface: number; kind: number; bits: number; state: number 
   return names;
 }
 
-function cachedNames(key: number, make: () => readonly string[]): string {
-  if (Number.isNaN(key)) return `"names":${JSON.stringify(make())}`;
+const namesText = new Map<number, Uint8Array>();
+function cachedNames(key: number, make: () => readonly string[]): Uint8Array {
+  if (Number.isNaN(key)) return utf8(`"names":${JSON.stringify(make())}`);
   let s = namesText.get(key);
   if (s === undefined) {
-    s = `"names":${JSON.stringify(make())}`;
+    s = utf8(`"names":${JSON.stringify(make())}`);
     if (namesText.size < 8192) namesText.set(key, s);
   }
   return s;
 }
 
+/** Per family: `"fw_req","cause_index":` and `,"fw_req":`. */
+const familyText = new Map<string, { type: Uint8Array; key: Uint8Array }>();
 const plans = new Map<string, Plan>();
+const INDEX = utf8('{"index":'), T = utf8(',"t":'), TYPE = utf8(',"type":'), CAUSE = utf8(',"cause_index":');
+const UNKNOWN = utf8('"unknown"'), NOTES = utf8(',"notes":');
 
-/** One event's line (without the newline), equal to JSON.stringify of eventToJson (+ notes). */
-export function eventLine(ev: Event, index: number, notes: readonly string[] | undefined): string {
+/** Writes one event's line (and its newline): JSON.stringify of eventToJson (+ notes). */
+export function writeEventLine(o: JsonBytes, ev: Event, index: number, notes: readonly string[] | undefined): void {
+  const start = o.pos;
   const b = ev.body;
   const c = b.case;
-  const head = `{"index":${index},"t":${num(ev.t)},"type":`;
-  const cause = ev.cause ? num(index - ev.cause) : 'null';
-  const tail = notes ? `,"notes":${JSON.stringify(notes)}}` : '}';
-  if (c === undefined) return `${head}"unknown","cause_index":${cause}${tail}`;
-  let fam = familyText.get(c);
-  if (fam === undefined) {
-    const type = familyName(c);
-    fam = { type: JSON.stringify(type), key: `${JSON.stringify(type)}:` };
-    familyText.set(c, fam);
+  o.bytes(INDEX); o.num(index); o.bytes(T); o.num(ev.t); o.bytes(TYPE);
+  if (c === undefined) {
+    o.bytes(UNKNOWN); o.bytes(CAUSE);
+    if (ev.cause) o.num(index - ev.cause); else o.bytes(NULL);
+  } else {
+    let fam = familyText.get(c);
+    if (fam === undefined) {
+      const type = JSON.stringify(familyName(c));
+      fam = { type: utf8(`${type},"cause_index":`), key: utf8(`,${type}:`) };
+      familyText.set(c, fam);
+    }
+    o.bytes(fam.type);
+    if (ev.cause) o.num(index - ev.cause); else o.bytes(NULL);
+    o.bytes(fam.key);
+    let plan = plans.get(c);
+    if (plan === undefined) { plan = planFor(c, b.value as unknown as Record<string, unknown>); plans.set(c, plan); }
+    let extra: Uint8Array | undefined;
+    if (b.case === 'fwReq' || b.case === 'fwAck') {
+      const v = b.value;
+      const key = v.state >>> 0 === v.state && v.state < 64 && v.iface >>> 0 < 4 && v.kind >>> 0 < 4 ? (v.bits >>> 0) * 1024 + v.iface * 256 + v.kind * 64 + v.state : NaN;
+      extra = cachedNames(key, () => reqNames(v));
+    } else if (b.case === 'fwIrq') {
+      const v = b.value;
+      extra = cachedNames(-1 - (v.line * 2 ** 32 + (v.status >>> 0)), () => irqBitNames(v.line, v.status));
+    }
+    try {
+      message(o, plan, b.value as unknown as Record<string, unknown>, extra);
+    } catch (e) {
+      if (!(e instanceof UnsafeShape)) throw e;
+      o.pos = start;
+      const j = eventToJson(ev, index) as Record<string, unknown>;
+      o.text(JSON.stringify(notes ? { ...j, notes } : j));
+      o.byte(10);
+      return;
+    }
   }
-  let plan = plans.get(c);
-  if (plan === undefined) { plan = planFor(c, b.value as unknown as Record<string, unknown>); plans.set(c, plan); }
-  let extra = '';
-  if (b.case === 'fwReq' || b.case === 'fwAck') {
-    const v = b.value;
-    const key = v.state >>> 0 === v.state && v.state < 64 && v.iface >>> 0 < 4 && v.kind >>> 0 < 4 ? (v.bits >>> 0) * 1024 + v.iface * 256 + v.kind * 64 + v.state : NaN;
-    extra = cachedNames(key, () => reqNames(v));
-  } else if (b.case === 'fwIrq') {
-    const v = b.value;
-    extra = cachedNames(-1 - (v.line * 2 ** 32 + (v.status >>> 0)), () => irqBitNames(v.line, v.status));
-  }
-  try {
-    return `${head}${fam.type},"cause_index":${cause},${fam.key}${message(plan, b.value as unknown as Record<string, unknown>, extra)}${tail}`;
-  } catch (e) {
-    if (!(e instanceof UnsafeShape)) throw e;
-    const o = eventToJson(ev, index) as Record<string, unknown>;
-    return JSON.stringify(notes ? { ...o, notes } : o);
-  }
+  if (notes) { o.bytes(NOTES); o.text(JSON.stringify(notes)); }
+  o.byte(CLOSE);
+  o.byte(10);
 }
 
 /** Writes events [from, to) of `trace` as JSON lines. */
@@ -215,8 +233,8 @@ export function exportJsonl(trace: TraceFile, write: (bytes: Uint8Array) => void
     const l = notes.get(n.eventIndex);
     if (l) l.push(n.text); else notes.set(n.eventIndex, [n.text]);
   }
-  const out = new TextSink(write);
-  if (notes.size === 0) trace.forEach((ev, i) => { out.line(eventLine(ev, i, undefined)); }, from, to);
-  else trace.forEach((ev, i) => { out.line(eventLine(ev, i, notes.get(i))); }, from, to);
+  const out = new JsonBytes(write);
+  if (notes.size === 0) trace.forEach((ev, i) => { writeEventLine(out, ev, i, undefined); out.mark(); }, from, to);
+  else trace.forEach((ev, i) => { writeEventLine(out, ev, i, notes.get(i)); out.mark(); }, from, to);
   out.flush();
 }

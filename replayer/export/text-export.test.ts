@@ -4,20 +4,27 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { eventToJson } from '../format.js';
 import { openTrace } from '../trace-file.js';
-import { eventLine } from './jsonl.js';
+import { JsonBytes } from './json-bytes.js';
+import { writeEventLine } from './jsonl.js';
 
 const DIR = fileURLToPath(new URL('../../../traces/v1/', import.meta.url));
 const GOLDENS = readdirSync(DIR).filter((x) => x.endsWith('.csft'));
 
 test('jsonl: every line is JSON.stringify of the event JSON, on every event of the golden traces', () => {
   const families = new Set<string>();
+  const out = new JsonBytes(() => { throw new Error('no flush expected'); });
+  const line = (ev: Parameters<typeof writeEventLine>[1], i: number, notes: string[] | undefined): string => {
+    out.pos = 0;
+    writeEventLine(out, ev, i, notes);
+    return out.buf.toString('utf8', 0, out.pos);
+  };
   for (const f of GOLDENS) {
     const trace = openTrace(DIR + f);
     try {
       trace.forEach((ev, i) => {
         const notes = i % 5000 === 7 ? ['a note', 'with "quotes" and \u001b[31m an escape'] : undefined;
         const o = eventToJson(ev, i) as Record<string, unknown>;
-        assert.equal(eventLine(ev, i, notes), JSON.stringify(notes ? { ...o, notes } : o), `${f} #${i} (${ev.body.case})`);
+        assert.equal(line(ev, i, notes), `${JSON.stringify(notes ? { ...o, notes } : o)}\n`, `${f} #${i} (${ev.body.case})`);
         families.add(ev.body.case ?? '');
       }, 0, 60_000);
     } finally { trace.close(); }
@@ -51,4 +58,20 @@ test('chrome-json: the args text is JSON.stringify of the args object, on every 
     w.bool(argKey('b'), false); w.sym(argKey('s'), 'group 1: → PROTM');
   }
   assert.equal(text.take(), JSON.stringify(obj.take()));
+});
+
+test('JsonBytes writes numbers and strings as JSON.stringify does', () => {
+  const out = new JsonBytes(() => { throw new Error('no flush expected'); });
+  const nums = [0, -0, 1, 9, 10, 99, 100, -1, -10, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), 2 ** 32 + 5, 123456789012345, 2 ** 53 - 1, 2 ** 53, 2 ** 64,
+    -(2 ** 53) + 1, 1e21, 0.5, -1.25, 1 / 3, NaN, Infinity, -Infinity, 40_000_000_123, 100_000_000, 1_000_000_000_000];
+  for (const x of nums) {
+    out.pos = 0;
+    out.num(x);
+    assert.equal(out.buf.toString('utf8', 0, out.pos), JSON.stringify(x), String(x));
+  }
+  for (const s of ['', 'plain', 'a"b', 'back\\slash', '\u001b[31mred', 'tab\there', 'del\u007f', 'é → ✓', '\ud800 lone', 'line\u2028sep']) {
+    out.pos = 0;
+    out.str(s);
+    assert.equal(out.buf.toString('utf8', 0, out.pos), JSON.stringify(s), JSON.stringify(s));
+  }
 });
