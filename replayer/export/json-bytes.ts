@@ -17,10 +17,19 @@ export function jsonBytes(s: string): Uint8Array { return encoder.encode(JSON.st
 
 /** Integers below this (2^53) are written digit by digit. */
 const MAX_EXACT = 2 ** 53;
+/** Nanoseconds below this (2^43, 2.4 hours) are written as microseconds digit by digit. */
+const MAX_MICROS = 2 ** 43;
 
-/** Writes the decimal digits of `x` (0 ≤ x < 2^31, or < 2^53 / 1e8) at `p`; returns the position after them. */
+/** Writes the decimal digits of `x` (an integer, 0 ≤ x < 2^53) at `p`; returns the position after them. */
 function digits(b: Uint8Array, p: number, x: number): number {
   if (x < 10) { b[p] = 48 + x; return p + 1; }
+  if (x > 0x7fffffff) {
+    const hi = Math.floor(x / 1e8);
+    p = digits(b, p, hi);
+    let lo = x - hi * 1e8;
+    for (let k = p + 7; k >= p; k--) { b[k] = 48 + (lo % 10); lo = (lo / 10) | 0; }
+    return p + 8;
+  }
   let d = 1;
   for (let t = x; t >= 10; t = (t / 10) | 0) d++;
   const end = p + d;
@@ -70,14 +79,33 @@ export class JsonBytes {
     }
     if (Number.isInteger(x) && x > -MAX_EXACT && x < MAX_EXACT) {
       if (x < 0) { b[p++] = 45; x = -x; }
-      const hi = Math.floor(x / 1e8);
-      p = digits(b, p, hi);
-      let lo = x - hi * 1e8;
-      for (let k = p + 7; k >= p; k--) { b[k] = 48 + (lo % 10); lo = (lo / 10) | 0; }
-      this.pos = p + 8;
+      this.pos = digits(b, p, x);
       return;
     }
     this.ascii(Number.isFinite(x) ? String(x) : 'null');
+  }
+
+  /**
+   * `ns / 1000` as JSON.stringify writes it (microseconds with the nanoseconds as decimals): below
+   * 2^43 ns the double's shortest form is the exact decimal, written here digit by digit.
+   */
+  micros(ns: number): void {
+    if (!Number.isInteger(ns) || ns >= MAX_MICROS || ns <= -MAX_MICROS) { this.num(ns / 1000); return; }
+    if (this.pos + 24 > this.buf.length) this.need(24);
+    const b = this.buf;
+    let p = this.pos;
+    if (ns < 0) { b[p++] = 45; ns = -ns; }
+    const q = Math.floor(ns / 1000);
+    let r = ns - q * 1000;
+    p = digits(b, p, q);
+    if (r !== 0) {
+      b[p++] = 46;
+      let k = 3;
+      while (r % 10 === 0) { r /= 10; k--; }
+      for (let j = p + k - 1; j >= p; j--) { b[j] = 48 + (r % 10); r = (r / 10) | 0; }
+      p += k;
+    }
+    this.pos = p;
   }
 
   /** Text known to be ASCII (number text, fixed words). */
