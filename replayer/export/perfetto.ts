@@ -236,6 +236,9 @@ export class PerfettoWriter implements TimelineSink, ArgWriter {
 
   /** Per ArgKey id: its interned name's iid (0: not interned yet). */
   private readonly keyIids: number[] = [];
+  /** Per ArgKey id: the last symbolic value written under it, and that value's iid. */
+  private readonly lastSym: string[] = [];
+  private readonly lastSymIid: number[] = [];
 
   /** Starts one annotation (a top-level one, a dict entry or an array value), names it; room for 32 more bytes. */
   private ann(key: ArgKey): number {
@@ -263,7 +266,10 @@ export class PerfettoWriter implements TimelineSink, ArgWriter {
   sym(key: ArgKey, v: string): void {
     const w = this.w;
     const at = this.ann(key);
-    const id = this.argStrings.iid(v);
+    // the last value per key comes again most of the time (iface CSG, kind ACK_REQUEST): no lookup
+    let id: number;
+    if (this.lastSym[key.id] === v) id = this.lastSymIid[key.id];
+    else { id = this.argStrings.iid(v); this.lastSym[key.id] = v; this.lastSymIid[key.id] = id; }
     if (id !== 0) { tag(w, DA.stringValueIid); varint(w, id); }
     else { tag(w, DA.stringValue); w.string(v); }
     ldelim(w, at);
