@@ -43,6 +43,7 @@ function varint(w: Writer, v: number): void {
   const b = w.buf;
   let p = w.pos;
   if (v >= 0 && v <= 0xffffffff) {
+    v >>>= 0; // as Writer.uint32
     while (v > 0x7f) { b[p++] = (v & 0x7f) | 0x80; v >>>= 7; }
     b[p++] = v;
     w.pos = p;
