@@ -39,7 +39,7 @@ export interface ArgSource {
   writeArgs(w: ArgWriter): void;
 }
 
-/** An ArgWriter that builds a plain object (Chrome JSON's `args`, tests). */
+/** An ArgWriter that builds a plain object (tests: what Chrome JSON's args text must equal once stringified). */
 export class ObjectArgs implements ArgWriter {
   private stack: (Record<string, unknown> | unknown[])[] = [{}];
   private put(key: ArgKey, v: unknown): void {

@@ -5,63 +5,144 @@
  * carry flows, which bind to slices), counters `C`, flows `s`/`f` (binding to the enclosing slice).
  * Blocking ioctls are complete events (`X` with their duration). Timestamps are microseconds (the
  * format's unit) with nanosecond decimals, of the trace's virtual time (the `metadata` says so).
- * Output goes out in ~1 MiB pieces: memory does not grow with the trace.
+ * Every record is written as JSON bytes straight into a reusable buffer (json-bytes.ts: the same
+ * bytes JSON.stringify of the record objects gave), which goes out in ~1 MiB pieces: memory does not
+ * grow with the trace.
  */
-import { ObjectArgs, type ArgSource } from './arg-writer.js';
+import type { ArgKey, ArgSource, ArgWriter } from './arg-writer.js';
+import { JsonBytes, jsonBytes, utf8 } from './json-bytes.js';
 import type { TimelineSink, TrackDecl } from './timeline.js';
 
-interface Where { pid: number; tid: number; name: string }
-
-function us(ns: number): number { return ns / 1000; }
+interface Where {
+  pid: number;
+  /** The track's name as JSON */
+  name: Uint8Array;
+  /** `,"pid":p,"tid":t` */
+  at: Uint8Array;
+  /** `,"pid":p,"tid":0` (counters) */
+  counterAt: Uint8Array;
+}
 
 /** How every chrome-json export starts (export.ts recognises an earlier export by it). */
 export const CHROME_JSON_START = '{"displayTimeUnit":"ns","traceEvents":';
 
+/** Strings that come again (names, enum names), as JSON text: encoded once each. */
+class Quoted {
+  private readonly m = new Map<string, Uint8Array>();
+  of(s: string): Uint8Array {
+    let q = this.m.get(s);
+    if (q === undefined) {
+      q = jsonBytes(s);
+      if (this.m.size < 1 << 16) this.m.set(s, q);
+    }
+    return q;
+  }
+}
+
+const COMMA = 44;
+
+/**
+ * An ArgWriter that writes the `args` object as JSON text into `out`, as JSON.stringify writes
+ * the object ObjectArgs builds (a test compares the two on every event of the golden traces).
+ */
+export class JsonArgs implements ArgWriter {
+  /** Nothing written yet at the innermost level; whether that level is an array. */
+  private first = true;
+  private array = false;
+  private readonly stack: boolean[] = [];
+  private readonly keys: Uint8Array[] = [];
+  constructor(readonly out: JsonBytes, private readonly quoted: Quoted = new Quoted()) {}
+
+  /** Starts the object. */
+  start(): void {
+    this.out.byte(123);
+    this.first = true;
+    this.array = false;
+    this.stack.length = 0;
+  }
+  /** Ends the object. */
+  finish(): void { this.out.byte(125); }
+
+  private key(key: ArgKey): void {
+    if (!this.first) this.out.byte(COMMA);
+    this.first = false;
+    if (this.array) return;
+    let k = this.keys[key.id];
+    if (k === undefined) { k = utf8(`${JSON.stringify(key.name)}:`); this.keys[key.id] = k; }
+    this.out.bytes(k);
+  }
+  int(key: ArgKey, v: number): void { this.key(key); this.out.num(v); }
+  sym(key: ArgKey, v: string): void { this.key(key); this.out.bytes(this.quoted.of(v)); }
+  str(key: ArgKey, v: string): void { this.key(key); this.out.str(v); }
+  bool(key: ArgKey, v: boolean): void { this.key(key); this.out.ascii(v ? 'true' : 'false'); }
+  open(key: ArgKey, array: boolean): void {
+    this.key(key);
+    this.out.byte(array ? 91 : 123);
+    this.stack.push(this.first, this.array);
+    this.first = true;
+    this.array = array;
+  }
+  close(): void {
+    this.out.byte(this.array ? 93 : 125);
+    this.array = this.stack.pop()!;
+    this.first = this.stack.pop()!;
+  }
+}
+
+const R = {
+  B: utf8('{"ph":"B","name":'), X: utf8('{"ph":"X","dur":'), XName: utf8(',"name":'), X0: utf8('{"ph":"X","dur":0,"name":'),
+  I: utf8('{"ph":"i","s":"t","name":'), CAT: utf8(',"cat":"csftrace","ts":'), ARGS: utf8(',"args":'),
+  E: utf8('{"ph":"E","ts":'), S: utf8('{"ph":"s","id":'), F: utf8('{"ph":"f","bp":"e","id":'), FLOW: utf8(',"name":"cause","cat":"flow","ts":'),
+  C: utf8('{"ph":"C","name":'), TS: utf8(',"ts":'), VALUE: utf8(',"args":{"value":'), SEP: utf8(',\n'),
+} as const;
+
 export class ChromeJsonWriter implements TimelineSink {
   private readonly where = new Map<number, Where>();
   private readonly tids = new Map<number, number>();
-  private buf: string[] = [];
-  private size = 0;
+  private readonly out: JsonBytes;
   private first = true;
-  private readonly args = new ObjectArgs();
+  private readonly quoted = new Quoted();
+  private readonly args: JsonArgs;
 
-  constructor(private readonly write: (bytes: Uint8Array) => void, private readonly metadata: Record<string, string> = {}) {
-    this.raw(`${CHROME_JSON_START}[\n`);
+  constructor(write: (bytes: Uint8Array) => void, private readonly metadata: Record<string, string> = {}) {
+    this.out = new JsonBytes(write);
+    this.args = new JsonArgs(this.out, this.quoted);
+    this.out.text(`${CHROME_JSON_START}[\n`);
   }
 
-  private raw(s: string): void {
-    this.buf.push(s);
-    this.size += s.length;
-    if (this.size > 1 << 20) this.flush();
-  }
-
-  private flush(): void {
-    if (this.buf.length === 0) return;
-    this.write(new TextEncoder().encode(this.buf.join('')));
-    this.buf = [];
-    this.size = 0;
-  }
-
-  private emit(o: object): void {
-    this.raw((this.first ? '' : ',\n') + JSON.stringify(o));
+  /** Starts a record (after the separator; the output goes out at a record's start once it holds ~1 MiB). */
+  private record(head?: Uint8Array): JsonBytes {
+    const o = this.out;
+    o.mark();
+    if (!this.first) o.bytes(R.SEP);
     this.first = false;
+    if (head) o.bytes(head);
+    return o;
+  }
+
+  private place(uuid: number, pid: number, tid: number, name: string): void {
+    this.where.set(uuid, { pid, name: jsonBytes(name), at: utf8(`,"pid":${JSON.stringify(pid)},"tid":${JSON.stringify(tid)}`), counterAt: utf8(`,"pid":${JSON.stringify(pid)},"tid":0`) });
+  }
+
+  private meta(json: string): void {
+    this.record().text(json);
   }
 
   track(d: TrackDecl): void {
     if (d.parent === 0) {
       const pid = d.pid && d.pid > 0 ? d.pid : 1_000_000 + d.uuid;
-      this.where.set(d.uuid, { pid, tid: 0, name: d.name });
-      this.emit({ ph: 'M', name: 'process_name', pid, tid: 0, args: { name: d.name } });
-      this.emit({ ph: 'M', name: 'process_sort_index', pid, tid: 0, args: { sort_index: d.order } });
+      this.place(d.uuid, pid, 0, d.name);
+      this.meta(JSON.stringify({ ph: 'M', name: 'process_name', pid, tid: 0, args: { name: d.name } }));
+      this.meta(JSON.stringify({ ph: 'M', name: 'process_sort_index', pid, tid: 0, args: { sort_index: d.order } }));
       return;
     }
-    const parent = this.where.get(d.parent) ?? { pid: 1_000_000 + d.parent, tid: 0, name: '' };
-    const tid = (this.tids.get(parent.pid) ?? 0) + 1;
-    this.tids.set(parent.pid, tid);
-    this.where.set(d.uuid, { pid: parent.pid, tid, name: d.name });
+    const ppid = this.where.get(d.parent)?.pid ?? 1_000_000 + d.parent;
+    const tid = (this.tids.get(ppid) ?? 0) + 1;
+    this.tids.set(ppid, tid);
+    this.place(d.uuid, ppid, tid, d.name);
     if (d.kind !== 'counter') {
-      this.emit({ ph: 'M', name: 'thread_name', pid: parent.pid, tid, args: { name: d.name } });
-      this.emit({ ph: 'M', name: 'thread_sort_index', pid: parent.pid, tid, args: { sort_index: d.order } });
+      this.meta(JSON.stringify({ ph: 'M', name: 'thread_name', pid: ppid, tid, args: { name: d.name } }));
+      this.meta(JSON.stringify({ ph: 'M', name: 'thread_sort_index', pid: ppid, tid, args: { sort_index: d.order } }));
     }
   }
 
@@ -72,49 +153,65 @@ export class ChromeJsonWriter implements TimelineSink {
   }
 
   private flows(ts: number, w: Where, out: readonly number[], inn: number): void {
-    for (const id of out) this.emit({ ph: 's', id, name: 'cause', cat: 'flow', ts: us(ts), pid: w.pid, tid: w.tid });
-    if (inn !== 0) this.emit({ ph: 'f', bp: 'e', id: inn, name: 'cause', cat: 'flow', ts: us(ts), pid: w.pid, tid: w.tid });
+    for (let k = 0; k < out.length; k++) this.flow(R.S, out[k], ts, w);
+    if (inn !== 0) this.flow(R.F, inn, ts, w);
   }
 
-  private argsOf(src: ArgSource | null): Record<string, unknown> {
-    if (src) src.writeArgs(this.args);
-    return this.args.take();
+  private flow(head: Uint8Array, id: number, ts: number, w: Where): void {
+    const o = this.record(head);
+    o.num(id); o.bytes(R.FLOW); o.micros(ts); o.bytes(w.at); o.byte(125);
+  }
+
+  /** `,"cat":"csftrace","ts":…,"pid":…,"tid":…,"args":{…}}` */
+  private rest(ts: number, w: Where, args: ArgSource | null): void {
+    const o = this.out;
+    o.bytes(R.CAT); o.micros(ts); o.bytes(w.at); o.bytes(R.ARGS);
+    this.args.start();
+    if (args) args.writeArgs(this.args);
+    this.args.finish();
+    o.byte(125);
   }
 
   begin(ts: number, track: number, name: string, args: ArgSource | null, flowOut: readonly number[], flowIn: number): void {
     const w = this.at(track);
-    this.emit({ ph: 'B', name, cat: 'csftrace', ts: us(ts), pid: w.pid, tid: w.tid, args: this.argsOf(args) });
+    this.record(R.B).bytes(this.quoted.of(name));
+    this.rest(ts, w, args);
     this.flows(ts, w, flowOut, flowIn);
   }
 
   complete(ts: number, dur: number, track: number, name: string, args: ArgSource | null, flowOut: readonly number[], flowIn: number): void {
     const w = this.at(track);
-    this.emit({ ph: 'X', dur: us(dur), name, cat: 'csftrace', ts: us(ts - dur), pid: w.pid, tid: w.tid, args: this.argsOf(args) });
+    const o = this.record(R.X);
+    o.micros(dur); o.bytes(R.XName); o.bytes(this.quoted.of(name));
+    this.rest(ts - dur, w, args);
     this.flows(ts - dur, w, flowOut, flowIn);
   }
 
   end(ts: number, track: number): void {
-    const w = this.at(track);
-    this.emit({ ph: 'E', ts: us(ts), pid: w.pid, tid: w.tid });
+    const o = this.record(R.E);
+    o.micros(ts); o.bytes(this.at(track).at); o.byte(125);
   }
 
   instant(ts: number, track: number, name: string, args: ArgSource | null, flowOut: readonly number[], flowIn: number): void {
     const w = this.at(track);
     if (flowOut.length === 0 && flowIn === 0) {
-      this.emit({ ph: 'i', s: 't', name, cat: 'csftrace', ts: us(ts), pid: w.pid, tid: w.tid, args: this.argsOf(args) });
+      this.record(R.I).bytes(this.quoted.of(name));
+      this.rest(ts, w, args);
       return;
     }
-    this.emit({ ph: 'X', dur: 0, name, cat: 'csftrace', ts: us(ts), pid: w.pid, tid: w.tid, args: this.argsOf(args) });
+    this.record(R.X0).bytes(this.quoted.of(name));
+    this.rest(ts, w, args);
     this.flows(ts, w, flowOut, flowIn);
   }
 
   counter(ts: number, track: number, value: number): void {
     const w = this.at(track);
-    this.emit({ ph: 'C', name: w.name, ts: us(ts), pid: w.pid, tid: 0, args: { value } });
+    const o = this.record(R.C);
+    o.bytes(w.name); o.bytes(R.TS); o.micros(ts); o.bytes(w.counterAt); o.bytes(R.VALUE); o.num(value); o.byte(125); o.byte(125);
   }
 
   finish(): void {
-    this.raw(`\n],"metadata":${JSON.stringify(this.metadata)}}\n`);
-    this.flush();
+    this.out.text(`\n],"metadata":${JSON.stringify(this.metadata)}}\n`);
+    this.out.flush();
   }
 }

@@ -5,12 +5,13 @@
  *   chrome-json  Chrome trace-event JSON, for chrome://tracing (and Perfetto's JSON importer)
  *   jsonl        one decoded event per line (eventToJson), notes attached to their events
  *
- * Bytes go to `write` in order; the caller owns the file.
+ * Bytes go to `write` in order, in pieces of about 1 MiB, each valid until `write` returns (the
+ * writers reuse their buffers); the caller owns the file.
  */
 import { assumptionsOf } from '../assumptions.js';
-import { eventToJson } from '../format.js';
 import type { TraceFile } from '../trace-file.js';
 import { CHROME_JSON_START, ChromeJsonWriter } from './chrome-json.js';
+import { exportJsonl } from './jsonl.js';
 import { PerfettoWriter } from './perfetto.js';
 import { buildTimeline } from './timeline.js';
 
@@ -83,27 +84,9 @@ export function exportTrace(trace: TraceFile, format: ExportFormat, write: (byte
     case 'chrome-json':
       buildTimeline(trace, new ChromeJsonWriter(write, traceMetadata(trace)), opts);
       return;
-    case 'jsonl': {
-      const notes = new Map<number, string[]>();
-      for (const n of trace.notes) {
-        const l = notes.get(n.eventIndex);
-        if (l) l.push(n.text); else notes.set(n.eventIndex, [n.text]);
-      }
-      const enc = new TextEncoder();
-      const from = Math.max(0, opts.from ?? 0), to = Math.min(trace.eventCount, opts.to ?? trace.eventCount);
-      let lines: string[] = [], size = 0, i = from;
-      for (const ev of trace.iterate(from, to)) {
-        const o = eventToJson(ev, i) as Record<string, unknown>;
-        const n = notes.get(i);
-        const line = JSON.stringify(n ? { ...o, notes: n } : o);
-        lines.push(line);
-        size += line.length + 1;
-        if (size > 1 << 20) { write(enc.encode(lines.join('\n') + '\n')); lines = []; size = 0; }
-        i++;
-      }
-      if (lines.length) write(enc.encode(lines.join('\n') + '\n'));
+    case 'jsonl':
+      exportJsonl(trace, write, Math.max(0, opts.from ?? 0), Math.min(trace.eventCount, opts.to ?? trace.eventCount));
       return;
-    }
     default: {
       const never: never = format;
       throw new Error(`unknown export format ${String(never)}`);

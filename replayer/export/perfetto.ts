@@ -1,6 +1,7 @@
 /**
- * Perfetto protobuf trace writer (a TimelineSink). Hand-written wire code with Perfetto's field
- * numbers (upstream/perfetto_trace.proto, which the tests decode every export with): a `Trace` is a
+ * Perfetto protobuf trace writer (a TimelineSink). Hand-written wire code straight into one
+ * reusable buffer, with the tags of Perfetto's fields from perfetto-fields.ts (generated from
+ * upstream/perfetto_trace.proto, which the tests also decode every export with): a `Trace` is a
  * concatenation of `packet` fields, so packets stream out in batches of ~1 MiB through `write` and
  * memory does not grow with the trace.
  *
@@ -15,34 +16,56 @@
  */
 import { Writer } from '../../proto/index.js';
 import type { ArgKey, ArgSource, ArgWriter } from './arg-writer.js';
+import { ENUM, TAG } from './perfetto-fields.js';
 import type { TimelineSink, TrackDecl } from './timeline.js';
 
 const SEQ = 1;
-const WIRE_VARINT = 0, WIRE_FIXED64 = 1, WIRE_LEN = 2, WIRE_DOUBLE = 1;
+const P = TAG.TracePacket, TE = TAG.TrackEvent, DA = TAG.DebugAnnotation;
 
-/** Field numbers (Perfetto's). */
-const F = {
-  trace: { packet: 1 },
-  packet: { timestamp: 8, seqId: 10, trackEvent: 11, internedData: 12, sequenceFlags: 13, trackDescriptor: 60, traceAttributes: 126 },
-  attributes: { attribute: 1 },
-  attribute: { key: 1, longValue: 2, stringValue: 3 },
-  track: { uuid: 1, name: 2, process: 3, parentUuid: 5, counter: 8, childOrdering: 11, siblingOrderRank: 12, description: 14 },
-  process: { pid: 1, processName: 6 },
-  counter: { categories: 2, unit: 3 },
-  event: { debugAnnotations: 4, type: 9, nameIid: 10, trackUuid: 11, name: 23, counterValue: 30, flowIds: 47, terminatingFlowIds: 48 },
-  annotation: { nameIid: 1, name: 10, boolValue: 2, uintValue: 3, intValue: 4, doubleValue: 5, stringValue: 6, dictEntries: 11, arrayValues: 12, stringValueIid: 17 },
-  interned: { eventNames: 2, annotationNames: 3, annotationStrings: 29 },
-  internedEntry: { iid: 1, name: 2 },
+export const TrackEventType = {
+  SLICE_BEGIN: ENUM.TrackEventType.TYPE_SLICE_BEGIN, SLICE_END: ENUM.TrackEventType.TYPE_SLICE_END,
+  INSTANT: ENUM.TrackEventType.TYPE_INSTANT, COUNTER: ENUM.TrackEventType.TYPE_COUNTER,
 } as const;
-
-export const TrackEventType = { SLICE_BEGIN: 1, SLICE_END: 2, INSTANT: 3, COUNTER: 4 } as const;
-const SEQ_INCREMENTAL_STATE_CLEARED = 1;
-const UNIT_COUNT = 2, UNIT_SIZE_BYTES = 3;
-const CHILD_ORDERING_EXPLICIT = 3;
 /** Interned strings per table at most (names of ever-new frames stay inline past it). */
 const INTERN_LIMIT = 1 << 16;
+/** Output pieces: a packet that ends past this goes out with the ones before it. */
+const FLUSH_AT = (1 << 20) - 4096;
 
-function tag(w: Writer, field: number, wire: number): void { w.uint32((field << 3) | wire); }
+/** Writes varint `tag` (a TAG value) at w.pos; the caller has made room. */
+function tag(w: Writer, t: number): void {
+  const b = w.buf;
+  if (t < 0x80) b[w.pos++] = t;
+  else { b[w.pos++] = (t & 0x7f) | 0x80; b[w.pos++] = t >>> 7; }
+}
+
+/** Writes a varint of a non-negative integer below 2^53, or a negative one as 10 bytes (int64). */
+function varint(w: Writer, v: number): void {
+  const b = w.buf;
+  let p = w.pos;
+  if (v >= 0 && v <= 0xffffffff) {
+    v >>>= 0; // as Writer.uint32
+    while (v > 0x7f) { b[p++] = (v & 0x7f) | 0x80; v >>>= 7; }
+    b[p++] = v;
+    w.pos = p;
+    return;
+  }
+  w.uint64(v); // 64-bit (negative: two's complement, 10 bytes)
+}
+
+/** Room for `n` more bytes (the buffer grows: a packet is written whole before it goes out). */
+function need(w: Writer, n: number): void {
+  if (w.pos + n > w.buf.length) w.reserve(w.pos, n);
+}
+
+/** Reserves one length byte at w.pos; returns its position. */
+function fork(w: Writer): number { return w.pos++; }
+
+/** Writes the length of everything since fork `at`. */
+function ldelim(w: Writer, at: number): void {
+  const len = w.pos - at - 1;
+  if (len < 0x80) w.buf[at] = len;
+  else w.pos = w.ldelimAt(at, w.pos);
+}
 
 /** One interning table: string → iid, and the entries new since the last packet. */
 class Interned {
@@ -59,21 +82,22 @@ class Interned {
     return id;
   }
   /** Writes the queued entries as `field` of InternedData (iids follow the queue's order). */
-  flush(w: Writer, field: number): void {
+  flush(w: Writer, field: number, entry: { readonly iid: number }, name: number): void {
     let id = this.ids.size - this.fresh.length + 1;
     for (const s of this.fresh) {
-      tag(w, field, WIRE_LEN);
-      const at = w.fork();
-      tag(w, F.internedEntry.iid, WIRE_VARINT); w.uint32(id++);
-      tag(w, F.internedEntry.name, WIRE_LEN); w.string(s); // EventName.name / InternedString.str: both field 2
-      w.ldelim(at);
+      need(w, 16);
+      tag(w, field);
+      const at = fork(w);
+      tag(w, entry.iid); varint(w, id++);
+      tag(w, name); w.string(s);
+      ldelim(w, at);
     }
     this.fresh.length = 0;
   }
 }
 
 export class PerfettoWriter implements TimelineSink, ArgWriter {
-  private readonly w = new Writer(1 << 20);
+  private readonly w = new Writer(1 << 21);
   private first = true;
   private readonly names = new Interned();
   private readonly argNames = new Interned();
@@ -81,6 +105,8 @@ export class PerfettoWriter implements TimelineSink, ArgWriter {
   /** Open annotation forks, and whether each is an array (its entries have no names). */
   private readonly forks: number[] = [];
   private readonly arrays: boolean[] = [];
+  /** Whether the innermost open annotation is an array. */
+  private inArray = false;
 
   constructor(private readonly write: (bytes: Uint8Array) => void, private readonly attributes: Record<string, string> = {},
               private readonly category = 'csftrace') {}
@@ -92,46 +118,52 @@ export class PerfettoWriter implements TimelineSink, ArgWriter {
       this.first = false;
       this.attributesPacket();
     }
-    tag(w, F.trace.packet, WIRE_LEN);
-    const at = w.fork();
-    if (ts !== undefined) { tag(w, F.packet.timestamp, WIRE_VARINT); w.uint64(ts); }
-    tag(w, F.packet.seqId, WIRE_VARINT); w.uint32(SEQ);
+    need(w, 32);
+    tag(w, TAG.Trace.packet);
+    const at = fork(w);
+    if (ts !== undefined) { tag(w, P.timestamp); varint(w, ts); }
+    tag(w, P.trustedPacketSequenceId); varint(w, SEQ);
     return at;
   }
 
   /** The first packet: clears the sequence's incremental state, carries the trace attributes. */
   private attributesPacket(): void {
     const w = this.w;
-    tag(w, F.trace.packet, WIRE_LEN);
-    const at = w.fork();
-    tag(w, F.packet.seqId, WIRE_VARINT); w.uint32(SEQ);
-    tag(w, F.packet.sequenceFlags, WIRE_VARINT); w.uint32(SEQ_INCREMENTAL_STATE_CLEARED);
-    tag(w, F.packet.traceAttributes, WIRE_LEN);
-    const ta = w.fork();
+    need(w, 16);
+    tag(w, TAG.Trace.packet);
+    const at = fork(w);
+    tag(w, P.trustedPacketSequenceId); varint(w, SEQ);
+    tag(w, P.sequenceFlags); varint(w, ENUM.TracePacketSequenceFlags.SEQ_INCREMENTAL_STATE_CLEARED);
+    tag(w, P.traceAttributes);
+    const ta = fork(w);
     for (const [k, v] of Object.entries(this.attributes)) {
-      tag(w, F.attributes.attribute, WIRE_LEN);
-      const a = w.fork();
-      tag(w, F.attribute.key, WIRE_LEN); w.string(k);
-      tag(w, F.attribute.stringValue, WIRE_LEN); w.string(v);
-      w.ldelim(a);
+      need(w, 8);
+      tag(w, TAG.TraceAttributes.attribute);
+      const a = fork(w);
+      tag(w, TAG.TraceAttributesAttribute.key); w.string(k);
+      need(w, 2);
+      tag(w, TAG.TraceAttributesAttribute.stringValue); w.string(v);
+      ldelim(w, a);
     }
-    w.ldelim(ta);
-    w.ldelim(at);
+    ldelim(w, ta);
+    ldelim(w, at);
   }
 
   /** Closes the packet, with the interned entries its event introduced. */
   private closePacket(at: number): void {
     const w = this.w;
     if (this.names.fresh.length || this.argNames.fresh.length || this.argStrings.fresh.length) {
-      tag(w, F.packet.internedData, WIRE_LEN);
-      const id = w.fork();
-      this.names.flush(w, F.interned.eventNames);
-      this.argNames.flush(w, F.interned.annotationNames);
-      this.argStrings.flush(w, F.interned.annotationStrings);
-      w.ldelim(id);
+      need(w, 4);
+      tag(w, P.internedData);
+      const id = fork(w);
+      const I = TAG.InternedData;
+      this.names.flush(w, I.eventNames, TAG.EventName, TAG.EventName.name);
+      this.argNames.flush(w, I.debugAnnotationNames, TAG.DebugAnnotationName, TAG.DebugAnnotationName.name);
+      this.argStrings.flush(w, I.debugAnnotationStringValues, TAG.InternedString, TAG.InternedString.str);
+      ldelim(w, id);
     }
-    w.ldelim(at);
-    if (w.pos >= (1 << 20) - 4096) this.flush();
+    ldelim(w, at);
+    if (w.pos >= FLUSH_AT) this.flush();
   }
 
   private flush(): void {
@@ -142,32 +174,37 @@ export class PerfettoWriter implements TimelineSink, ArgWriter {
 
   track(d: TrackDecl): void {
     const w = this.w;
+    const T = TAG.TrackDescriptor;
     const at = this.packet(undefined);
-    tag(w, F.packet.trackDescriptor, WIRE_LEN);
-    const td = w.fork();
-    tag(w, F.track.uuid, WIRE_VARINT); w.uint64(d.uuid);
-    if (d.parent !== 0) { tag(w, F.track.parentUuid, WIRE_VARINT); w.uint64(d.parent); }
+    need(w, 32);
+    tag(w, P.trackDescriptor);
+    const td = fork(w);
+    tag(w, T.uuid); varint(w, d.uuid);
+    if (d.parent !== 0) { tag(w, T.parentUuid); varint(w, d.parent); }
     if (d.kind === 'process' && d.pid !== undefined && d.pid > 0) {
-      tag(w, F.track.process, WIRE_LEN);
-      const p = w.fork();
-      tag(w, F.process.pid, WIRE_VARINT); w.int32(d.pid);
-      tag(w, F.process.processName, WIRE_LEN); w.string(d.name);
-      w.ldelim(p);
+      tag(w, T.process);
+      const p = fork(w);
+      tag(w, TAG.ProcessDescriptor.pid); varint(w, d.pid);
+      tag(w, TAG.ProcessDescriptor.processName); w.string(d.name);
+      ldelim(w, p);
     } else {
-      tag(w, F.track.name, WIRE_LEN); w.string(d.name);
+      tag(w, T.name); w.string(d.name);
     }
+    need(w, 32);
     if (d.kind === 'counter') {
-      tag(w, F.track.counter, WIRE_LEN);
-      const c = w.fork();
-      tag(w, F.counter.categories, WIRE_LEN); w.string(this.category);
-      tag(w, F.counter.unit, WIRE_VARINT); w.uint32(d.unit === 'bytes' ? UNIT_SIZE_BYTES : UNIT_COUNT);
-      w.ldelim(c);
+      tag(w, T.counter);
+      const c = fork(w);
+      tag(w, TAG.CounterDescriptor.categories); w.string(this.category);
+      need(w, 16);
+      tag(w, TAG.CounterDescriptor.unit);
+      varint(w, d.unit === 'bytes' ? ENUM.CounterDescriptorUnit.UNIT_SIZE_BYTES : ENUM.CounterDescriptorUnit.UNIT_COUNT);
+      ldelim(w, c);
     } else {
-      tag(w, F.track.childOrdering, WIRE_VARINT); w.uint32(CHILD_ORDERING_EXPLICIT);
+      tag(w, T.childOrdering); varint(w, ENUM.TrackDescriptorChildTracksOrdering.EXPLICIT);
     }
-    tag(w, F.track.siblingOrderRank, WIRE_VARINT); w.int32(d.order);
-    if (d.description) { tag(w, F.track.description, WIRE_LEN); w.string(d.description); }
-    w.ldelim(td);
+    tag(w, T.siblingOrderRank); varint(w, d.order);
+    if (d.description) { tag(w, T.description); w.string(d.description); }
+    ldelim(w, td);
     this.closePacket(at);
   }
 
@@ -175,20 +212,24 @@ export class PerfettoWriter implements TimelineSink, ArgWriter {
                 flowOut: readonly number[], flowIn: number, counter?: number): void {
     const w = this.w;
     const at = this.packet(ts);
-    tag(w, F.packet.trackEvent, WIRE_LEN);
-    const te = w.fork();
-    tag(w, F.event.type, WIRE_VARINT); w.uint32(type);
-    tag(w, F.event.trackUuid, WIRE_VARINT); w.uint64(track);
+    need(w, 48);
+    tag(w, P.trackEvent);
+    const te = fork(w);
+    tag(w, TE.type); varint(w, type);
+    tag(w, TE.trackUuid); varint(w, track);
     if (name !== undefined) {
       const id = this.names.iid(name);
-      if (id !== 0) { tag(w, F.event.nameIid, WIRE_VARINT); w.uint32(id); }
-      else { tag(w, F.event.name, WIRE_LEN); w.string(name); }
+      if (id !== 0) { tag(w, TE.nameIid); varint(w, id); }
+      else { tag(w, TE.name); w.string(name); }
     }
-    if (counter !== undefined) { tag(w, F.event.counterValue, WIRE_VARINT); w.int64(counter); }
+    if (counter !== undefined) { need(w, 16); tag(w, TE.counterValue); varint(w, counter); }
     if (args) args.writeArgs(this);
-    for (const id of flowOut) { tag(w, F.event.flowIds, WIRE_FIXED64); w.fixed64(id); }
-    if (flowIn !== 0) { tag(w, F.event.terminatingFlowIds, WIRE_FIXED64); w.fixed64(flowIn); }
-    w.ldelim(te);
+    if (flowOut.length !== 0 || flowIn !== 0) {
+      need(w, 12 * flowOut.length + 12);
+      for (let k = 0; k < flowOut.length; k++) { tag(w, TE.flowIds); w.fixed64(flowOut[k]); }
+      if (flowIn !== 0) { tag(w, TE.terminatingFlowIds); w.fixed64(flowIn); }
+    }
+    ldelim(w, te);
     this.closePacket(at);
   }
 
@@ -196,56 +237,64 @@ export class PerfettoWriter implements TimelineSink, ArgWriter {
 
   /** Per ArgKey id: its interned name's iid (0: not interned yet). */
   private readonly keyIids: number[] = [];
+  /** Per ArgKey id: the last symbolic value written under it, and that value's iid. */
+  private readonly lastSym: string[] = [];
+  private readonly lastSymIid: number[] = [];
 
-  /** Starts one annotation (a top-level one, a dict entry or an array value) and names it. */
+  /** Starts one annotation (a top-level one, a dict entry or an array value), names it; room for 32 more bytes. */
   private ann(key: ArgKey): number {
     const w = this.w;
+    need(w, 48);
     const depth = this.forks.length;
-    tag(w, depth === 0 ? F.event.debugAnnotations : this.arrays[depth - 1] ? F.annotation.arrayValues : F.annotation.dictEntries, WIRE_LEN);
-    const at = w.fork();
-    if (depth === 0 || !this.arrays[depth - 1]) {
+    tag(w, depth === 0 ? TE.debugAnnotations : this.inArray ? DA.arrayValues : DA.dictEntries);
+    const at = fork(w);
+    if (!this.inArray) {
       let id = this.keyIids[key.id] ?? 0;
       if (id === 0) { id = this.argNames.iid(key.name); this.keyIids[key.id] = id; }
-      if (id !== 0) { tag(w, F.annotation.nameIid, WIRE_VARINT); w.uint32(id); }
-      else { tag(w, F.annotation.name, WIRE_LEN); w.string(key.name); }
+      if (id !== 0) { tag(w, DA.nameIid); varint(w, id); }
+      else { tag(w, DA.name); w.string(key.name); need(w, 32); }
     }
     return at;
   }
   int(key: ArgKey, v: number): void {
     const w = this.w;
     const at = this.ann(key);
-    if (!Number.isInteger(v)) { tag(w, F.annotation.doubleValue, WIRE_DOUBLE); w.double(v); }
-    else if (v >= 0) { tag(w, F.annotation.uintValue, WIRE_VARINT); w.uint64(v); }
-    else { tag(w, F.annotation.intValue, WIRE_VARINT); w.int64(v); }
-    w.ldelim(at);
+    if (!Number.isInteger(v)) { tag(w, DA.doubleValue); w.double(v); }
+    else if (v >= 0) { tag(w, DA.uintValue); varint(w, v); }
+    else { tag(w, DA.intValue); varint(w, v); }
+    ldelim(w, at);
   }
   sym(key: ArgKey, v: string): void {
     const w = this.w;
     const at = this.ann(key);
-    const id = this.argStrings.iid(v);
-    if (id !== 0) { tag(w, F.annotation.stringValueIid, WIRE_VARINT); w.uint32(id); }
-    else { tag(w, F.annotation.stringValue, WIRE_LEN); w.string(v); }
-    w.ldelim(at);
+    // the last value per key comes again most of the time (iface CSG, kind ACK_REQUEST): no lookup
+    let id: number;
+    if (this.lastSym[key.id] === v) id = this.lastSymIid[key.id];
+    else { id = this.argStrings.iid(v); this.lastSym[key.id] = v; this.lastSymIid[key.id] = id; }
+    if (id !== 0) { tag(w, DA.stringValueIid); varint(w, id); }
+    else { tag(w, DA.stringValue); w.string(v); }
+    ldelim(w, at);
   }
   str(key: ArgKey, v: string): void {
     const w = this.w;
     const at = this.ann(key);
-    tag(w, F.annotation.stringValue, WIRE_LEN); w.string(v);
-    w.ldelim(at);
+    tag(w, DA.stringValue); w.string(v);
+    ldelim(w, at);
   }
   bool(key: ArgKey, v: boolean): void {
     const w = this.w;
     const at = this.ann(key);
-    tag(w, F.annotation.boolValue, WIRE_VARINT); w.bool(v);
-    w.ldelim(at);
+    tag(w, DA.boolValue); w.buf[w.pos++] = v ? 1 : 0;
+    ldelim(w, at);
   }
   open(key: ArgKey, array: boolean): void {
     this.forks.push(this.ann(key));
-    this.arrays.push(array);
+    this.arrays.push(this.inArray);
+    this.inArray = array;
   }
   close(): void {
-    this.arrays.pop();
-    this.w.ldelim(this.forks.pop()!);
+    this.inArray = this.arrays.pop()!;
+    ldelim(this.w, this.forks.pop()!);
   }
 
   // ── TimelineSink ──

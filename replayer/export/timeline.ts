@@ -287,6 +287,20 @@ class Builder {
     return this.refArgs;
   }
 
+  /** Mode interval names (`MODE_PROTECTED game:1`) per mode and group label: the same string objects again. */
+  private readonly modeNames = new Map<number, Map<string | undefined, string>>();
+
+  private modeName(to: number, label: string | undefined): string {
+    let m = this.modeNames.get(to);
+    if (!m) { m = new Map(); this.modeNames.set(to, m); }
+    let s = m.get(label);
+    if (s === undefined) {
+      s = `${GpuModeNames[to] ?? to}${label !== undefined ? ` ${label}` : ''}`;
+      if (m.size < 4096) m.set(label, s);
+    }
+    return s;
+  }
+
   /** The lane (per pid) of a group: the first one free when the group is first seen. */
   private lane(group: number, pid: number): Lane {
     let l = this.laneOf.get(group);
@@ -381,8 +395,7 @@ class Builder {
         this.sink.counter(ts, value, m.to);
         if (m.to !== GpuMode.MODE_NORMAL && m.to !== GpuMode.MODE_OFF) {
           // the interval's slice is the switch's mark: it carries the event's arguments and flows
-          const who = m.group ? ` ${this.ids.labelOf(m.group)}` : '';
-          this.begin(ts, T.MODE, `${GpuModeNames[m.to] ?? m.to}${who}`, args, out, inn);
+          this.begin(ts, T.MODE, this.modeName(m.to, m.group ? this.ids.labelOf(m.group) : undefined), args, out, inn);
         } else {
           this.sink.instant(ts, T.MODE, this.names.of(ev), args, out, inn);
         }

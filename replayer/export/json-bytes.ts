@@ -1,0 +1,159 @@
+/**
+ * JSON text of the JSON exports written as UTF-8 bytes straight into one reusable buffer: keys
+ * and names encoded once and copied, integers written digit by digit, strings copied byte for byte
+ * when they need no escape (JSON.stringify otherwise: the same escapes, control characters as
+ * \u00XX). No string is built per event. The buffer goes to `write` every ~1 MiB at a record's end
+ * (valid until `write` returns; the CLI writes synchronously, which is the back-pressure): memory
+ * stays a few MiB whatever the output's size.
+ */
+const FLUSH_AT = 1 << 20;
+const encoder = new TextEncoder();
+
+/** `s` as UTF-8 (keys, enum names: encoded once, copied per use). */
+export function utf8(s: string): Uint8Array { return encoder.encode(s); }
+
+/** `s` as JSON text, UTF-8. */
+export function jsonBytes(s: string): Uint8Array { return encoder.encode(JSON.stringify(s)); }
+
+/** Integers below this (2^53) are written digit by digit. */
+const MAX_EXACT = 2 ** 53;
+/** Nanoseconds below this (2^43, 2.4 hours) are written as microseconds digit by digit. */
+const MAX_MICROS = 2 ** 43;
+
+/** Writes the decimal digits of `x` (an integer, 0 ≤ x < 2^53) at `p`; returns the position after them. */
+function digits(b: Uint8Array, p: number, x: number): number {
+  if (x < 10) { b[p] = 48 + x; return p + 1; }
+  if (x > 0x7fffffff) {
+    const hi = Math.floor(x / 1e8);
+    p = digits(b, p, hi);
+    let lo = x - hi * 1e8;
+    for (let k = p + 7; k >= p; k--) { b[k] = 48 + (lo % 10); lo = (lo / 10) | 0; }
+    return p + 8;
+  }
+  let d = 1;
+  for (let t = x; t >= 10; t = (t / 10) | 0) d++;
+  const end = p + d;
+  for (let t = x, k = end - 1; k >= p; k--) { b[k] = 48 + (t % 10); t = (t / 10) | 0; }
+  return end;
+}
+
+export class JsonBytes {
+  buf = Buffer.allocUnsafe(FLUSH_AT + (64 << 10));
+  pos = 0;
+
+  constructor(private readonly write: (bytes: Uint8Array) => void) {}
+
+  /** Room for `n` more bytes. */
+  need(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const nb = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
+    this.buf.copy(nb, 0, 0, this.pos);
+    this.buf = nb;
+  }
+
+  byte(c: number): void {
+    if (this.pos >= this.buf.length) this.need(1);
+    this.buf[this.pos++] = c;
+  }
+
+  bytes(v: Uint8Array): void {
+    const n = v.length;
+    if (this.pos + n > this.buf.length) this.need(n);
+    const b = this.buf;
+    let p = this.pos;
+    if (n < 64) for (let i = 0; i < n; i++) b[p++] = v[i];
+    else { b.set(v, p); p += n; }
+    this.pos = p;
+  }
+
+  /** A number as JSON.stringify writes it. */
+  num(x: number): void {
+    if (this.pos + 24 > this.buf.length) this.need(24);
+    const b = this.buf;
+    let p = this.pos;
+    if ((x | 0) === x) {
+      // 32-bit integers (0 and -0 are "0")
+      if (x < 0) { b[p++] = 45; x = -x; }
+      this.pos = digits(b, p, x);
+      return;
+    }
+    if (Number.isInteger(x) && x > -MAX_EXACT && x < MAX_EXACT) {
+      if (x < 0) { b[p++] = 45; x = -x; }
+      this.pos = digits(b, p, x);
+      return;
+    }
+    this.ascii(Number.isFinite(x) ? String(x) : 'null');
+  }
+
+  /**
+   * `ns / 1000` as JSON.stringify writes it (microseconds with the nanoseconds as decimals): below
+   * 2^43 ns the double's shortest form is the exact decimal, written here digit by digit.
+   */
+  micros(ns: number): void {
+    if (!Number.isInteger(ns) || ns >= MAX_MICROS || ns <= -MAX_MICROS) { this.num(ns / 1000); return; }
+    if (this.pos + 24 > this.buf.length) this.need(24);
+    const b = this.buf;
+    let p = this.pos;
+    if (ns < 0) { b[p++] = 45; ns = -ns; }
+    const q = Math.floor(ns / 1000);
+    let r = ns - q * 1000;
+    p = digits(b, p, q);
+    if (r !== 0) {
+      b[p++] = 46;
+      let k = 3;
+      while (r % 10 === 0) { r /= 10; k--; }
+      for (let j = p + k - 1; j >= p; j--) { b[j] = 48 + (r % 10); r = (r / 10) | 0; }
+      p += k;
+    }
+    this.pos = p;
+  }
+
+  /** Text known to be ASCII (number text, fixed words). */
+  ascii(s: string): void {
+    const n = s.length;
+    if (this.pos + n > this.buf.length) this.need(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = s.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** `s` as a JSON string. */
+  str(s: string): void {
+    const n = s.length;
+    if (this.pos + n + 2 > this.buf.length) this.need(n + 2);
+    const b = this.buf;
+    let p = this.pos;
+    b[p++] = 34;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e || c === 34 || c === 92) { this.escaped(s); return; }
+      b[p++] = c;
+    }
+    b[p++] = 34;
+    this.pos = p;
+  }
+
+  private escaped(s: string): void {
+    const j = JSON.stringify(s);
+    this.need(j.length * 3);
+    this.pos += this.buf.write(j, this.pos, 'utf8');
+  }
+
+  /** Any text (UTF-8). */
+  text(s: string): void {
+    this.need(s.length * 3);
+    this.pos += this.buf.write(s, this.pos, 'utf8');
+  }
+
+  /** At a record's end: hands the buffer to `write` once it holds ~1 MiB. */
+  mark(): void {
+    if (this.pos >= FLUSH_AT) this.flush();
+  }
+
+  flush(): void {
+    if (this.pos === 0) return;
+    this.write(this.buf.subarray(0, this.pos));
+    this.pos = 0;
+  }
+}
