@@ -145,7 +145,9 @@ export function runOne(spec: RunSpec): RunResult {
   try {
     const header = traceHeaderFor({ config: cfg, text: spec.text, source: spec.source });
     // offload off: a pool thread (or a worker process) is already one of the cores
-    recordScenario(path, header, cfg, { offload: false, sinks: [sink] });
+    // offload off: a pool thread (or a worker process) is already one of the cores; no fsync: the
+    // trace is read back at once and deleted
+    recordScenario(path, header, cfg, { offload: false, sync: keep, sinks: [sink] });
     const digest = createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
     const trace = openTrace(path);
     try {

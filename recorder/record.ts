@@ -70,6 +70,8 @@ export interface RecordOptions {
    * either way, only the wall time differs.
    */
   offload?: boolean | 'auto' | undefined;
+  /** fsync the trace when finished (default true; in-thread recordings only, RecorderOptions.sync). */
+  sync?: boolean | undefined;
   compression?: Compression | undefined;
   /** With offload: the thread that writes the trace (RecorderOptions.startWriter). */
   startWriter?: RecorderOptions['startWriter'] | undefined;
@@ -110,7 +112,7 @@ class RecordingStopped extends Error {}
 /** Records `config` into `path` (created or truncated; `-` is standard output). */
 export function recordScenario(path: string, header: TraceHeaderInit, config: ScenarioConfig, opts: RecordOptions = {}): RecordResult {
   const offload = opts.offload === undefined || opts.offload === 'auto' ? offloadByDefault() : opts.offload;
-  const rec = TraceRecorder.create(path, header, { chunkEvents: opts.chunkEvents, offload, compression: opts.compression, startWriter: opts.startWriter });
+  const rec = TraceRecorder.create(path, header, { chunkEvents: opts.chunkEvents, offload, compression: opts.compression, startWriter: opts.startWriter, sync: opts.sync });
   const sinks: AnySink[] = [rec, ...(opts.sinks ?? [])];
   const onProgress = opts.onProgress;
   const shouldStop = opts.shouldStop;
