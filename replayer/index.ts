@@ -44,3 +44,4 @@ export { planOfScenario, metricsOptionsOf } from './metrics/plan.js';
 export { UserError, isUserError } from '../proto/index.js';
 export { MetricsSink } from './metrics/sink.js';
 export { writeKeyframeIndex, loadKeyframeIndex, openKeyframeIndex, stateAtIndexed, keyframeIndexPath, INDEX_KEYFRAME_EVERY, type IndexLoad, type IndexOpen, type KeyframeIndex } from './keyframe-index.js';
+export { SCHED_RULE_SENTENCES, TICK_TRIGGER_SENTENCES, CHECK_RULE_TEXT, type CheckRuleId, type CheckRuleText } from './rule-text.js';
