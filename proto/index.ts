@@ -12,3 +12,4 @@ export * from './errno.js';
 export * from './regs.js';
 export { UserError, isUserError } from './user-error.js';
 export { formatNs, formatNsExact, formatBytes, formatBytesShort, formatSize, type VirtualNs, type CauseDistance, type EventIndex } from './units.js';
+export * from './gen/fields.js';

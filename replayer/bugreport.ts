@@ -106,33 +106,25 @@ function fmtMetric(k: keyof Metrics, v: number): string {
 /** Shell-safe word (scenario names and policies are plain, but a header comes from someone else's file). */
 function shellWord(s: string): string { return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`; }
 
-export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport {
-  const h = trace.header;
-  const check = o.check ?? checkTrace(trace);
+/** What every section of the report needs: the trace, the point of interest and how events are linked. */
+interface ReportContext {
+  trace: TraceFile;
+  h: TraceFile['header'];
+  o: BugReportOptions;
+  check: CheckReport;
+  n: number;
+  at: number;
+  /** First event of the bundled window (0 when not trimmed). */
+  base: number;
+  trimmed: { window: TrimWindow; bytes: Uint8Array } | undefined;
+  maxBytes: number;
+  link: (i: number) => string;
+}
+
+/** Title, point of interest, versions, scenario (and the trimmed window). */
+function titleAndRun(ctx: ReportContext, lines: string[]): void {
+  const { trace, h, o, check, at, n, link, trimmed, maxBytes } = ctx;
   const findings = check.findings;
-  let diff: DiffReport | undefined;
-  if (o.baseline) diff = diffReport(diffTraces(o.baseline, trace), { maxHunks: 5, eventsShown: 12, context: 1 });
-  const n = trace.eventCount;
-  let at = o.at;
-  // The first finding's root decision: where the failure was decided.
-  if (at === undefined && findings.length) at = findings[0].root >= 0 ? findings[0].root : findings[0].index;
-  if (at === undefined && diff?.firstDivergence) {
-    const b = diff.firstDivergence.b;
-    at = b.decision?.event ?? b.lastCommon?.event;
-  }
-  if (at === undefined) at = Math.max(0, n - 1);
-  at = Math.max(0, Math.min(at, Math.max(0, n - 1)));
-
-  const maxBytes = o.maxBytes ?? 1 << 20;
-  const replayer = Replayer.open(trace);
-  const trimmed = n > 0 && trace.size > maxBytes ? trimToFit(trace, at, maxBytes, replayer) : undefined;
-  const base = trimmed ? trimmed.window.from : 0;
-  const inBundle = (i: number): boolean => !trimmed || (i >= trimmed.window.from && i <= trimmed.window.to);
-  const link = (i: number): string => (inBundle(i)
-    ? `[#${i - base}](${BUNDLE_TRACE}#ev=${i - base})${trimmed ? ` (original #${i})` : ''}`
-    : `original #${i} (outside the bundled window)`);
-
-  const lines: string[] = [];
   const title = o.title ?? (check.violations + check.anomalies > 0
     ? `${h.scenarioName || 'trace'} under ${h.policy || '?'}: ${findings[0]?.rule ?? ''} ${findings[0]?.name ?? ''} (${check.violations} violation${check.violations === 1 ? '' : 's'}, ${check.anomalies} anomal${check.anomalies === 1 ? 'y' : 'ies'})`
     : `${h.scenarioName || 'trace'} under ${h.policy || '?'}`);
@@ -163,7 +155,11 @@ export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport
       'it starts with the replayed state, so it replays on its own. Event links below point into it.', '');
   }
   lines.push('<details><summary>scenario.yaml</summary>', '', '```yaml', h.scenarioText.trimEnd(), '```', '', '</details>', '');
+}
 
+/** Commands that replay, check and re-record the run (and recreate the baseline). */
+function reproduce(ctx: ReportContext, lines: string[]): void {
+  const { h, o, at, base, trimmed } = ctx;
   lines.push('## Reproduce', '');
   const builtin = (h.metadata.source ?? '').startsWith('builtin:');
   // Runnable as written from the bundle's folder; nothing overwrites the bundled trace.
@@ -197,7 +193,12 @@ export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport
     }
   }
   lines.push('```', '');
+}
 
+/** The check's findings, each linked to its event and root decision. */
+function checkSection(ctx: ReportContext, lines: string[]): void {
+  const { h, check, link } = ctx;
+  const findings = check.findings;
   lines.push('## Check', '');
   if (findings.length === 0) {
     lines.push(`Clean: no violation of the ${check.rules.filter((r) => r.applicable).length} rules that apply to ${h.policy || 'this policy'}.`, '');
@@ -211,7 +212,11 @@ export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport
     if (findings.length > shown.length) lines.push('', `... ${findings.length - shown.length} more (run \`csftrace check ${BUNDLE_TRACE}\`).`);
     lines.push('');
   }
+}
 
+/** Run metrics per app (and per device of a secure pipeline). */
+function keyMetrics(ctx: ReportContext, lines: string[]): void {
+  const { trace } = ctx;
   lines.push('## Key metrics', '');
   const { decisions, consequences: c } = traceConsequences(trace);
   lines.push(`${decisions} scheduling decisions over ${formatNs(c.spanNs)}; GPU in protected mode ${formatNs(c.protectedNs)} ` +
@@ -226,50 +231,98 @@ export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport
     for (const [dev, m] of c.devices) lines.push(`| ${md(dev)} | ${dcols.map((d) => (d.unit === 'ns' ? formatNs(m[d.key]) : String(m[d.key]))).join(' | ')} |`);
   }
   lines.push('', 'Definitions: replayer/metrics/README.md (the same numbers as `csftrace simulate` and `csftrace diff`).', '');
+}
 
+/** ASCII timeline and event excerpt around the point of interest. */
+function timelineAround(ctx: ReportContext, lines: string[]): void {
+  const { trace, at, n, base, trimmed } = ctx;
   lines.push(`## Timeline around ${trimmed ? `original #${at}` : `#${at}`}`, '');
   lines.push('```text', ...asciiTimeline(trace, at, { label: (i) => `#${i - base}` }), '```', '');
   const from = Math.max(0, at - 12), to = Math.min(n, at + 13);
   lines.push('```text');
   for (let i = from; i < to; i++) lines.push(`${i === at ? '>' : ' '} ${formatEvent(trace.event(i), i - base)}`);
   lines.push('```', '');
+}
 
+/** The trace's notes. */
+function notesSection(ctx: ReportContext, lines: string[]): void {
+  const { trace, link } = ctx;
   lines.push('## Notes', '');
   if (trace.notes.length === 0) lines.push('(none)', '');
   else {
     for (const note of trace.notes) lines.push(`- ${link(note.eventIndex)}: ${md(note.text)}`);
     lines.push('');
   }
+}
 
-  if (diff) {
-    lines.push(`## First divergence against the baseline`, '');
-    lines.push(`Baseline${o.baselineName ? ` \`${md(o.baselineName)}\`` : ''}: scenario ${md(diff.a.scenario)}, seed ${diff.a.seed}, policy ${md(diff.a.policy)} ` +
-      `(${diff.a.decisions} decisions); this trace: policy ${md(diff.b.policy)} (${diff.b.decisions} decisions). ` +
-      `${diff.decisions.matched} decisions have the same outcome, ${diff.decisions.paired} were taken at the same moment with another outcome; ` +
-      `${diff.decisions.hunks} outcome difference${diff.decisions.hunks === 1 ? '' : 's'}${diff.decisions.exact ? '' : ' (approximate alignment)'}.`, '');
-    for (const hd of diff.header) lines.push(`- header \`${hd.field}\`: ${md(hd.a)} → ${md(hd.b)}`);
-    if (diff.header.length) lines.push('');
-    const f = diff.firstDivergence;
-    if (!f) lines.push('The scheduling decisions are the same.', '');
-    else {
-      const side = (s: DivergenceSide, name: string, isTrace: boolean): void => {
-        const where = (i: number): string => (isTrace ? link(i) : `baseline #${i}`);
-        lines.push(`**${name}**: ${s.decision ? `decision ${s.decision.decision} at ${where(s.decision.event)}, ${formatNs(s.decision.t)}` : 'no decision at this moment (the GPU keeps what the last common decision set)'}`, '');
-        if (s.decision) lines.push('```text', s.decision.text, ...s.inputs.map((x) => `  ${x}`), '```', '');
-        if (s.eventsSince.length) {
-          lines.push(`Events since the last common decision${s.eventsOmitted ? ` (${s.eventsOmitted} earlier not shown)` : ''}:`, '');
-          lines.push('```text', ...s.eventsSince.map((e) => e.text), '```', '');
-        }
-      };
-      side(f.a, 'Baseline', false);
-      side(f.b, 'This trace', true);
-    }
-    const t = consequencesTable(diff);
-    lines.push('Consequences (this trace − baseline):', '');
-    lines.push(`| | metric | baseline | this trace | delta |`, '|---|---|---:|---:|---:|');
-    for (const r of t.rows) lines.push(`| ${r.map(md).join(' | ')} |`);
-    lines.push('');
+/** First divergence against the baseline and its consequences. */
+function divergenceSection(ctx: ReportContext, lines: string[], diff: DiffReport): void {
+  const { o, link } = ctx;
+  lines.push(`## First divergence against the baseline`, '');
+  lines.push(`Baseline${o.baselineName ? ` \`${md(o.baselineName)}\`` : ''}: scenario ${md(diff.a.scenario)}, seed ${diff.a.seed}, policy ${md(diff.a.policy)} ` +
+    `(${diff.a.decisions} decisions); this trace: policy ${md(diff.b.policy)} (${diff.b.decisions} decisions). ` +
+    `${diff.decisions.matched} decisions have the same outcome, ${diff.decisions.paired} were taken at the same moment with another outcome; ` +
+    `${diff.decisions.hunks} outcome difference${diff.decisions.hunks === 1 ? '' : 's'}${diff.decisions.exact ? '' : ' (approximate alignment)'}.`, '');
+  for (const hd of diff.header) lines.push(`- header \`${hd.field}\`: ${md(hd.a)} → ${md(hd.b)}`);
+  if (diff.header.length) lines.push('');
+  const f = diff.firstDivergence;
+  if (!f) lines.push('The scheduling decisions are the same.', '');
+  else {
+    const side = (s: DivergenceSide, name: string, isTrace: boolean): void => {
+      const where = (i: number): string => (isTrace ? link(i) : `baseline #${i}`);
+      lines.push(`**${name}**: ${s.decision ? `decision ${s.decision.decision} at ${where(s.decision.event)}, ${formatNs(s.decision.t)}` : 'no decision at this moment (the GPU keeps what the last common decision set)'}`, '');
+      if (s.decision) lines.push('```text', s.decision.text, ...s.inputs.map((x) => `  ${x}`), '```', '');
+      if (s.eventsSince.length) {
+        lines.push(`Events since the last common decision${s.eventsOmitted ? ` (${s.eventsOmitted} earlier not shown)` : ''}:`, '');
+        lines.push('```text', ...s.eventsSince.map((e) => e.text), '```', '');
+      }
+    };
+    side(f.a, 'Baseline', false);
+    side(f.b, 'This trace', true);
   }
+  const t = consequencesTable(diff);
+  lines.push('Consequences (this trace − baseline):', '');
+  lines.push(`| | metric | baseline | this trace | delta |`, '|---|---|---:|---:|---:|');
+  for (const r of t.rows) lines.push(`| ${r.map(md).join(' | ')} |`);
+  lines.push('');
+}
+
+/** The report for a trace: sections in order, each a function below (the point of interest chosen first). */
+export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport {
+  const h = trace.header;
+  const check = o.check ?? checkTrace(trace);
+  const findings = check.findings;
+  let diff: DiffReport | undefined;
+  if (o.baseline) diff = diffReport(diffTraces(o.baseline, trace), { maxHunks: 5, eventsShown: 12, context: 1 });
+  const n = trace.eventCount;
+  let at = o.at;
+  // The first finding's root decision: where the failure was decided.
+  if (at === undefined && findings.length) at = findings[0].root >= 0 ? findings[0].root : findings[0].index;
+  if (at === undefined && diff?.firstDivergence) {
+    const b = diff.firstDivergence.b;
+    at = b.decision?.event ?? b.lastCommon?.event;
+  }
+  if (at === undefined) at = Math.max(0, n - 1);
+  at = Math.max(0, Math.min(at, Math.max(0, n - 1)));
+
+  const maxBytes = o.maxBytes ?? 1 << 20;
+  const replayer = Replayer.open(trace);
+  const trimmed = n > 0 && trace.size > maxBytes ? trimToFit(trace, at, maxBytes, replayer) : undefined;
+  const base = trimmed ? trimmed.window.from : 0;
+  const inBundle = (i: number): boolean => !trimmed || (i >= trimmed.window.from && i <= trimmed.window.to);
+  const link = (i: number): string => (inBundle(i)
+    ? `[#${i - base}](${BUNDLE_TRACE}#ev=${i - base})${trimmed ? ` (original #${i})` : ''}`
+    : `original #${i} (outside the bundled window)`);
+
+  const lines: string[] = [];
+  const ctx: ReportContext = { trace, h, o, check, n, at, base, trimmed, maxBytes, link };
+  titleAndRun(ctx, lines);
+  reproduce(ctx, lines);
+  checkSection(ctx, lines);
+  keyMetrics(ctx, lines);
+  timelineAround(ctx, lines);
+  notesSection(ctx, lines);
+  if (diff) divergenceSection(ctx, lines, diff);
 
   return {
     markdown: lines.join('\n'),

@@ -8,44 +8,19 @@ import {
   TickTriggerNames, type Event, type RunQueueEntry, type SchedDecision, GROUP_PRIORITY_NAMES,
 } from '../proto/index.js';
 import { formatNs } from './time-text.js';
+import { SCHED_RULE_SENTENCES, TICK_TRIGGER_SENTENCES } from './rule-text.js';
 
-/** One sentence per scheduling rule (proto SchedRule). */
-export const RULE_SENTENCES: Readonly<Record<number, string>> = {
-  [SchedRule.RULE_NONE]: 'no particular rule',
-  [SchedRule.RULE_NO_HEAP]: 'no protected heap, so no protected execution (PROTM_PENDING is ignored)',
-  [SchedRule.RULE_NOT_TOP]: 'the group asking for protected mode is not the top group, so it waits',
-  [SchedRule.RULE_FIRST_OF_HIGHEST_LIST]: 'panthor-2026 as posted: protm_group is the first group of the highest non-empty priority list (pending queues not checked)',
-  [SchedRule.RULE_PENDING_REQUIRED]: 'panthor-2026-reviewed: protm_group must have pending protected queues',
-  [SchedRule.RULE_KBASE_KEEP_PROTM]: 'kbase: the active protected group is still the top group, so nothing is touched',
-  [SchedRule.RULE_KBASE_SOLE_RESIDENT]: 'kbase: only the protected group stays resident; every other group is suspended before entering',
-  [SchedRule.RULE_RT_PREEMPT]: 'mid-slice, only realtime groups may preempt',
-  [SchedRule.RULE_HIGHER_PRIORITY_NORMAL]: 'higher-priority normal work is runnable, so protected mode is left',
-  [SchedRule.RULE_IDLE_FILL_LE_PROTM]: 'with a protm_group, the idle fill only re-picks resident idle groups of priority at most its own',
-  [SchedRule.RULE_ROTATION]: 'full tick: resident groups of a priority come after its runnable ones, lowest CSG priority first (the rotation)',
-  [SchedRule.RULE_AS_BUDGET]: 'no GPU address space is free for its VM',
-  [SchedRule.RULE_NO_FREE_SLOT]: 'no CSG slot is free',
-  [SchedRule.RULE_CANNOT_RUN]: 'group_can_run() is false (terminated, destroyed, fatal or timed out)',
-  [SchedRule.RULE_PRIORITY_ORDER]: 'picked in priority order',
-  [SchedRule.RULE_IDLE]: 'the group is idle: only the idle pass takes it, on a slot left free',
-  [SchedRule.RULE_RFC_TOP_CSG_PRIO_15]: 'rfc-2025: the group given CSG priority 15 with pending queues has its PROTM_PENDING acked',
-  [SchedRule.RULE_LAZY_SLOW_RESET]: 'lazy-slow-reset: the protected FW sections are not loaded yet, so a slow reset comes first',
-};
+/** One sentence per scheduling rule, by SchedRule value (the words: rule-text.ts). */
+export const RULE_SENTENCES: Readonly<Record<number, string>> = byValue(SchedRule, SCHED_RULE_SENTENCES);
 
-const TRIGGER_SENTENCES: Readonly<Record<number, string>> = {
-  [TickTrigger.TRIGGER_PERIODIC]: 'the periodic tick timer',
-  [TickTrigger.TRIGGER_SUBMIT]: 'a job pushed to an off-slot group while a slot was free',
-  [TickTrigger.TRIGGER_RT_SUBMIT]: 'a realtime group becoming runnable',
-  [TickTrigger.TRIGGER_CSG_IDLE]: 'a CSG IDLE event',
-  [TickTrigger.TRIGGER_GLB_IDLE]: 'a GLB IDLE event',
-  [TickTrigger.TRIGGER_PROTM_PENDING]: 'CS_PROTM_PENDING (a queue asked for protected mode)',
-  [TickTrigger.TRIGGER_PROTM_EXIT]: 'the GLB PROTM_EXIT event (the FW left protected mode)',
-  [TickTrigger.TRIGGER_GROUP_DESTROY]: 'GROUP_DESTROY of a resident group',
-  [TickTrigger.TRIGGER_RESET]: 'the post-reset reschedule',
-  [TickTrigger.TRIGGER_SYNC_UPDATE]: 'a CSG SYNC_UPDATE unblocking a waiting group',
-  [TickTrigger.TRIGGER_RESUME]: 'the runtime resume (panthor_sched_resume)',
-  [TickTrigger.TRIGGER_PROGRESS_TIMER]: 'a CSG PROGRESS_TIMER_EVENT (the group made no progress: timed out)',
-  [TickTrigger.TRIGGER_MMU_FAULT]: 'an MMU fault (panthor_sched_report_mmu_fault: the groups of the faulty VM are made fatal)',
-};
+const TRIGGER_SENTENCES: Readonly<Record<number, string>> = byValue(TickTrigger, TICK_TRIGGER_SENTENCES);
+
+/** A table by enum value from one by value name. */
+function byValue<E extends Readonly<Record<string, number>>>(values: E, byName: { readonly [K in keyof E]: string }): Record<number, string> {
+  const out: Record<number, string> = {};
+  for (const k of Object.keys(values) as (keyof E & string)[]) out[values[k]] = byName[k];
+  return out;
+}
 
 const ACTION_VERBS: Readonly<Record<number, string>> = {
   [SlotAction.SLOT_EMPTY]: 'left empty',

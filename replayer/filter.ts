@@ -20,9 +20,9 @@ import {
   AsCommandNames, BlockedReasonNames, DevQueryTypeNames, EVENT_FAMILIES, FaultKindNames, FwAckKindNames,
   FwIfaceNames, FwReqKindNames, GpuModeNames, GroupStateKindNames, HeapKindNames, HeapOpNames,
   HeapPurposeNames, IoctlArgsCases, IoctlCmdNames, IrqLineNames, JobPhaseNames, LogLevelNames,
-  ModeSwitchCauseNames, ProbeStageNames, ProcessOpNames, ProtmVerdictNames, Reader, ResetCauseNames,
+  ModeSwitchCauseNames, ProbeStageNames, ProcessOpNames, ProtmVerdictNames, ResetCauseNames,
   ResetKindNames, ResetPhaseNames, SchedRuleNames, SlotActionNames, TickTriggerNames, WatchdogOpNames, EglOpNames,
-  ERRNO_BY_NAME, FwIface, decodeEvent, encodeEvent, Writer, type Event, type EventFamily,
+  ERRNO_BY_NAME, FwIface, MESSAGE_PROPS, ONEOF_TYPES, type Event, type EventFamily,
 } from '../proto/index.js';
 import { lookupFwName } from './fw-bits.js';
 import { isStateRequest } from './handlers/fw.js';
@@ -172,36 +172,27 @@ function test(cmp: Cmp, x: unknown, op: Op): boolean {
 
 // ───────────────────────────── field access ─────────────────────────────
 
-/** Every family's message with proto3 defaults (built at the first filter, not at every start). */
-let templatesMap: ReadonlyMap<string, Record<string, unknown>> | undefined;
-const templates = (): ReadonlyMap<string, Record<string, unknown>> => templatesMap ??= (() => {
-  const m = new Map<string, Record<string, unknown>>();
-  const decode = (init: Parameters<typeof encodeEvent>[1]): Event => {
-    const w = new Writer();
-    encodeEvent(w, init);
-    const buf = w.finish();
-    return decodeEvent(new Reader(buf), buf.length);
-  };
-  for (const f of EVENT_FAMILIES) {
-    const ev = decode({ body: { case: f, value: {} } as never });
-    m.set(f, ev.body.value as unknown as Record<string, unknown>);
-  }
-  for (const c of IoctlArgsCases) {
-    const ev = decode({ body: { case: 'ioctl', value: { args: { case: c, value: {} } as never } } });
-    const io = ev.body.value as unknown as { args: { value: Record<string, unknown> } };
-    m.set(`args:${c}`, io.args.value);
-  }
-  return m;
-})();
+/**
+ * The properties of each family's message and of each ioctl argument message (key `args:<case>`),
+ * in schema order, from the tables generated from csftrace.proto (proto/gen/fields.ts).
+ */
+const PROPS: ReadonlyMap<string, readonly string[]> = new Map([
+  ...EVENT_FAMILIES.map((f) => [f, MESSAGE_PROPS[ONEOF_TYPES.Event.body[f]]] as const),
+  ...IoctlArgsCases.map((c) => [`args:${c}`, MESSAGE_PROPS[ONEOF_TYPES.Ioctl.args[c]]] as const),
+]);
 
-function fieldKey(template: Record<string, unknown>, name: string): string | undefined {
+/** The key among `keys` that `name` names (any case, with or without underscores). */
+function keyIn(keys: readonly string[], name: string): string | undefined {
   const n = norm(name);
-  for (const k of Object.keys(template)) if (norm(k) === n) return k;
-  return undefined;
+  return keys.find((k) => norm(k) === n);
 }
 
-function fieldList(template: Record<string, unknown>): string {
-  return Object.keys(template).filter((k) => k !== 'args').join(', ');
+function fieldKey(o: Record<string, unknown>, name: string): string | undefined {
+  return keyIn(Object.keys(o), name);
+}
+
+function fieldList(props: readonly string[]): string {
+  return props.filter((k) => k !== 'args').join(', ');
 }
 
 // ───────────────────────────── key compilers ─────────────────────────────
@@ -484,19 +475,19 @@ function compileEventPath(t: Term, f: string, parts: string[]): Pred {
   if (!fam && !argsCase) {
     throw new FilterError(f, t.token, `unknown event type '${head}' in '${t.key}' (one of ${EVENT_FAMILIES.join(', ')}, or an ioctl argument such as group_create)`);
   }
-  const template = fam ? templates().get(fam)! : templates().get(`args:${argsCase}`)!;
+  const props = PROPS.get(fam ?? `args:${argsCase}`)!;
   const scope = fam ?? argsCase!;
-  let field = fieldKey(template, parts[1]);
+  let field = keyIn(props, parts[1]);
   let inArgs = false;
   if (!field && fam === 'ioctl') {
     // ioctl.<arg field>: searched in the ioctl's argument message.
     inArgs = true;
     field = parts[1];
   }
-  if (!field) throw new FilterError(f, t.token, `${scope} has no field '${parts[1]}' (fields: ${fieldList(template)})`);
+  if (!field) throw new FilterError(f, t.token, `${scope} has no field '${parts[1]}' (fields: ${fieldList(props)})`);
   const sub = parts.slice(2);
   const leaf = sub.length ? sub[sub.length - 1] : field;
-  const names = enumFor(scope, fieldKey(template, leaf) ?? leaf) ?? (sub.length ? ENUM_BY_FIELD[leaf] : undefined);
+  const names = enumFor(scope, keyIn(props, leaf) ?? leaf) ?? (sub.length ? ENUM_BY_FIELD[leaf] : undefined);
   let cmp: Cmp;
   if (names && t.op !== '~') {
     const vals = enumValues(t, f, names, `${scope}.${parts.slice(1).join('.')} value`);

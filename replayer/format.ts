@@ -108,272 +108,297 @@ export function familyName(c: EventFamily): string {
 
 function name(t: Names, v: number): string { return t[v] ?? String(v); }
 
+/** The value of an event of one family. */
+type Body<K extends EventFamily> = Extract<Event['body'], { case: K }>['value'];
+
+function describeIoctl(v: Body<'ioctl'>): string {
+  const parts = [name(IoctlCmdNames, v.cmd), `pid=${v.pid}`, `fd=${v.fd}`];
+  if (v.request) parts.push(`request=${hex(v.request)}`);
+  const a = v.args;
+  switch (a.case) {
+    case 'groupSubmit': {
+      parts.push(`group=${a.value.groupHandle}`);
+      for (const q of a.value.queueSubmits) {
+        parts.push(`q${q.queueIndex}:seqno=${q.jobSeqno}${q.protRegion ? ',PROT_REGION' : ''}${q.frame ? `,frame=${q.frame}` : ''}${q.streamSize ? `,size=${q.streamSize}` : ''}`);
+      }
+      break;
+    }
+    case 'groupCreate': {
+      const g = a.value;
+      parts.push(`group=${g.groupHandle}`, `priority=${g.priority}`, `queues=${g.queues.length}`, `vm=${g.vmId}`);
+      if (g.flags & 1) parts.push('PROTECTED');
+      break;
+    }
+    case 'groupDestroy': parts.push(`group=${a.value.groupHandle}`); break;
+    case 'groupGetState': parts.push(`group=${a.value.groupHandle}`, `state=${hex(a.value.state)}`, `fatal_queues=${hex(a.value.fatalQueues)}`); break;
+    case 'devQuery': {
+      const q = a.value;
+      parts.push(name(DevQueryTypeNames, q.type), `size=${q.size}`);
+      if (q.protectedFeatures) parts.push(`features=${hex(q.protectedFeatures)}`);
+      break;
+    }
+    case 'vmCreate': parts.push(`vm=${a.value.id}`, `va_range=${hex64(a.value.userVaRange)}`); break;
+    case 'vmDestroy': parts.push(`vm=${a.value.id}`); break;
+    case 'vmBind': parts.push(`vm=${a.value.vmId}`, `ops=${a.value.ops.length}`); break;
+    case 'vmGetState': parts.push(`vm=${a.value.vmId}`, `state=${a.value.state === 0 ? 'USABLE' : 'UNUSABLE'}`); break;
+    case 'boCreate': parts.push(`handle=${a.value.handle}`, `size=${size(a.value.size)}`, `flags=${hex(a.value.flags)}`); break;
+    case 'boMmapOffset': parts.push(`handle=${a.value.handle}`); break;
+    case 'boSetLabel': parts.push(`handle=${a.value.handle}`, JSON.stringify(a.value.label)); break;
+    case 'boQueryInfo': parts.push(`handle=${a.value.handle}`, `extra_flags=${hex(a.value.extraFlags)}`); break;
+    case 'tilerHeapCreate': parts.push(`vm=${a.value.vmId}`, `handle=${a.value.handle}`); break;
+    case 'tilerHeapDestroy': parts.push(`handle=${a.value.handle}`); break;
+    case 'primeFdToHandle': parts.push(`fd=${a.value.fd}`, `handle=${a.value.handle}`); break;
+    case 'primeHandleToFd': parts.push(`handle=${a.value.handle}`, `fd=${a.value.fd}`); break;
+    case 'syncobjCreate': parts.push(`handle=${a.value.handle}`); break;
+    case 'syncobjDestroy': parts.push(`handle=${a.value.handle}`); break;
+    case 'syncobjWait': parts.push(`handles=[${a.value.handles.join(',')}]`); break;
+    case 'dmaHeapAlloc': {
+      const d = a.value;
+      parts.push(`heap=${d.heap}`, `len=${size(d.len)}`, `fd_flags=${hex(d.fdFlags)}`);
+      if (d.heapFlags) parts.push(`heap_flags=${hex64(d.heapFlags)}`);
+      if (d.bufferId) parts.push(`buf=${d.bufferId}`);
+      break;
+    }
+    case 'setUserMmioOffset': parts.push(`offset=${hex64(a.value.offset)}`); break;
+    case undefined: break;
+    default: assertUnreachable(a);
+  }
+  parts.push(`ret=${errnoName(v.ret)}`);
+  if (v.durationNs) parts.push(`took=${formatNs(v.durationNs)}`);
+  return parts.join(' ');
+}
+
+function describeHeap(v: Body<'heap'>): string {
+  const parts = [name(HeapOpNames, v.op)];
+  if (v.heapName) parts.push(`heap=${v.heapName}`);
+  if (v.op === 0) parts.push(name(HeapKindNames, v.kind));
+  if (v.size) parts.push(`size=${size(v.size)}`);
+  if (v.bufferId) parts.push(`buf=${v.bufferId}`);
+  if (v.purpose) parts.push(name(HeapPurposeNames, v.purpose));
+  parts.push(v.callerPid ? `pid=${v.callerPid}` : 'kernel');
+  if (v.groupHandle) parts.push(`group=${v.groupHandle}`);
+  if (v.latencyNs) parts.push(`latency=${formatNs(v.latencyNs)}`);
+  if (v.device) parts.push(`gpu=${v.device}`);
+  parts.push(`ret=${errnoName(v.result)}`, `ref=${v.refcount}`);
+  return parts.join(' ');
+}
+
+function describeFwReq(v: Body<'fwReq'>): string {
+  const parts = [ifaceLabel(v.iface, v.csg, v.cs), name(FwReqKindNames, v.kind)];
+  const names = reqNames(v);
+  if (names.length) parts.push(names.join('|'));
+  if (v.group) parts.push(`group=${v.group}`);
+  if (v.endpointPriority) parts.push(`ep_prio=${v.endpointPriority}`);
+  if (v.protmSuspendBuf) parts.push(`protm_suspend_buf=${hex64(v.protmSuspendBuf)}`);
+  if (v.ringbufInsert) parts.push(`insert=${v.ringbufInsert}`);
+  parts.push(`req=${hex(v.req)}`);
+  return parts.join(' ');
+}
+
+function describeFwAck(v: Body<'fwAck'>): string {
+  const parts = [ifaceLabel(v.iface, v.csg, v.cs), name(FwAckKindNames, v.kind)];
+  const names = ackNames(v);
+  if (names.length) parts.push(names.join('|'));
+  if (v.group) parts.push(`group=${v.group}`);
+  if (v.statusWait) parts.push(`status_wait=${hex(v.statusWait)}`);
+  if (v.blockedReason) parts.push(name(BlockedReasonNames, v.blockedReason));
+  if (v.haltStatus) parts.push(`halt_status=${hex(v.haltStatus)}`);
+  parts.push(`ack=${hex(v.ack)}`);
+  return parts.join(' ');
+}
+
+function describeFwIrq(v: Body<'fwIrq'>): string {
+  const bits = irqBitNames(v.line, v.status);
+  return `${name(IrqLineNames, v.line)} ${bits.join('|') || '0'} status=${hex(v.status)}${v.masked ? ' masked' : ''}`;
+}
+
+function describeDoorbell(v: Body<'doorbell'>): string {
+  const parts = [`id=${v.id}`];
+  if (v.csgMask) parts.push(`csg_mask=${hex(v.csgMask)}`);
+  if (v.csMask) parts.push(`cs_mask=${hex(v.csMask)}`);
+  return parts.join(' ');
+}
+
+function describeModeSwitch(v: Body<'modeSwitch'>): string {
+  const parts = [`${name(GpuModeNames, v.from)} -> ${name(GpuModeNames, v.to)}`, name(ModeSwitchCauseNames, v.cause)];
+  if (v.group) parts.push(`group=${v.group}`, `csg=${v.csg}`);
+  if (v.gpuStatus) parts.push(`gpu_status=${hex64(v.gpuStatus)}`);
+  return parts.join(' ');
+}
+
+function describeDecision(v: Body<'decision'>): string {
+  const parts = [`tick=${v.tick}`, name(TickTriggerNames, v.trigger)];
+  if (v.fullTick) parts.push('full');
+  const slots = v.slots.filter((s) => s.group !== 0 || s.action !== 0)
+    .map((s) => `${s.slot}:g${s.group}/${s.csgPriority}:${name(SlotActionNames, s.action).replace('SLOT_', '')}`);
+  parts.push(`slots=[${slots.join(' ')}]`);
+  if (v.evicted.length) parts.push(`evicted=[${v.evicted.join(',')}]`);
+  if (v.protm !== ProtmVerdict.PROTM_NONE || v.protmRule) {
+    parts.push(`${name(ProtmVerdictNames, v.protm)}${v.protmGroup ? `(group=${v.protmGroup})` : ''}`);
+    if (v.protmRule) parts.push(name(SchedRuleNames, v.protmRule));
+  }
+  if (v.timeslice) parts.push('timeslice');
+  parts.push(name(GpuModeNames, v.mode));
+  return parts.join(' ');
+}
+
+function describeGroupState(v: Body<'groupState'>): string {
+  const parts = [`group=${v.group}`, `${name(GroupStateKindNames, v.from)} -> ${name(GroupStateKindNames, v.to)}`,
+    `csg=${v.csgSlot}`, `prio=${v.priority}`];
+  if (v.isProtected) parts.push('protected');
+  if (v.protmPendingQueues) parts.push(`protm_pending=${hex(v.protmPendingQueues)}`);
+  if (v.timedout) parts.push('TIMEDOUT');
+  if (v.fatalQueues) parts.push(`fatal_queues=${hex(v.fatalQueues)}`);
+  if (v.innocent) parts.push('INNOCENT');
+  return parts.join(' ');
+}
+
+function describeQueueState(v: Body<'queueState'>): string {
+  const parts = [`group=${v.group}`, `queue=${v.queue}`, name(BlockedReasonNames, v.blocked), `insert=${v.insert}`, `extract=${v.extract}`];
+  if (v.protmPending) parts.push('protm_pending');
+  if (v.idle) parts.push('idle');
+  if (v.fatal) parts.push('fatal');
+  return parts.join(' ');
+}
+
+function describeJob(v: Body<'job'>): string {
+  const parts = [name(JobPhaseNames, v.phase), `group=${v.group}`, `queue=${v.queue}`, `seqno=${v.seqno}`];
+  if (v.protRegion) parts.push('PROT_REGION');
+  if (v.frame) parts.push(`frame=${v.frame}`);
+  if (v.gpuNs) parts.push(`gpu=${formatNs(v.gpuNs)}`);
+  if (v.fenceError) parts.push(`fence=${errnoName(v.fenceError)}`);
+  if (v.deadlineNs) parts.push(`deadline=${formatNs(v.deadlineNs)}`);
+  return parts.join(' ');
+}
+
+function describeFault(v: Body<'fault'>): string {
+  const parts = [name(FaultKindNames, v.kind)];
+  if (v.exceptionType) parts.push(exceptionName(v.exceptionType));
+  if (v.group) parts.push(`group=${v.group}`, `queue=${v.queue}`);
+  if (v.data) parts.push(`data=${hex64(v.data)}`);
+  if (v.injected) parts.push('injected');
+  return parts.join(' ');
+}
+
+function describeReset(v: Body<'reset'>): string {
+  const parts = [name(ResetKindNames, v.kind), name(ResetPhaseNames, v.phase), name(ResetCauseNames, v.cause), `count=${v.resetCount}`];
+  if (v.phase === 1) parts.push(v.success ? 'ok' : 'FAILED');
+  if (v.protectedSectionsLoaded) parts.push('prot_sections_loaded');
+  return parts.join(' ');
+}
+
+function describeProbe(v: Body<'probe'>): string {
+  const parts = [name(ProbeStageNames, v.stage)];
+  if (v.device) parts.push(`gpu=${v.device}`);
+  // the heap name and where it came from matter at the start, the name read and the lookup only
+  const early = v.stage === 0 || v.stage === 1 || v.stage === 2 || v.stage === 35 || v.stage === 36;
+  if (v.stage === 35) parts.push(v.nameSet ? `name="${v.heapName}"` : 'name unset');
+  if (v.heapName && early) parts.push(`heap=${v.heapName}`);
+  if (v.heapNameSource && early) parts.push(`from=${v.heapNameSource}`);
+  if (v.attempt > 1 || (v.attempt && early)) parts.push(`attempt=${v.attempt}`);
+  if (v.sectionFlags) parts.push(`section_flags=${hex(v.sectionFlags)}${v.sectionFlags & (1 << 5) ? '(PROT)' : ''}`);
+  if (v.size) parts.push(`size=${size(v.size)}`);
+  if (v.skipped) parts.push('skipped');
+  if (v.fwVersion) parts.push(`fw=${v.fwVersion >>> 24}.${(v.fwVersion >>> 16) & 0xff}.${v.fwVersion & 0xffff}`);
+  if (v.csgSlotCount) parts.push(`csg_slots=${v.csgSlotCount}`);
+  if (v.asCount) parts.push(`as=${v.asCount}`);
+  parts.push(`ret=${errnoName(v.result)}`);
+  return parts.join(' ');
+}
+
+function describeLog(v: Body<'log'>): string {
+  return `${name(LogLevelNames, v.level)} ${v.source ? `${v.source}: ` : ''}${v.msg}`;
+}
+
+function describeMmu(v: Body<'mmu'>): string {
+  return `${name(AsCommandNames, v.cmd)} as=${v.asNr} vm=${v.vmId}${v.region ? ` region=${hex64(v.region)}` : ''}${v.gpuProtected ? ' GPU_PROTECTED' : ''}${v.pid ? ` thread=ioctl:${v.pid}` : ''}`;
+}
+
+function describeTilerHeap(v: Body<'tilerHeap'>): string {
+  const parts = [name(TilerHeapOpNames, v.op), `group=${v.group}`, `queue=${v.queue}`];
+  if (v.handle) parts.push(`heap=${hex(v.handle)}`);
+  parts.push(`vm=${v.vmId}`);
+  if (v.maxChunks) parts.push(`chunks=${v.chunkCount}/${v.maxChunks}`);
+  if (v.op !== TilerHeapOp.HEAP_OOM_SKIPPED) parts.push(`in_flight=${v.renderpassesInFlight}${v.targetInFlight ? `/${v.targetInFlight}` : ''}`, `pending_frag=${v.pendingFragCount}`);
+  if (v.chunkVa) parts.push(`chunk=${hex64(v.chunkVa)}`);
+  if (v.op === TilerHeapOp.HEAP_OOM_ACK && !v.chunkVa) parts.push('chunk=NULL');
+  if (v.result) parts.push(`ret=${errnoName(v.result)}`);
+  return parts.join(' ');
+}
+
+function describeVm(v: Body<'vm'>): string {
+  const parts = [name(VmOpNames, v.op), `as=${v.asNr}`, `vm=${v.vmId}`];
+  if (v.evictedVmId) parts.push(`evicted_vm=${v.evictedVmId}`);
+  if (v.op === VmOp.AS_FAULT) parts.push(`addr=${hex64(v.faultAddress)}`, `status=${hex(v.faultStatus)}`);
+  if (v.op === VmOp.VM_OP_BEGIN || v.op === VmOp.VM_OP_END) parts.push(`thread=${v.pid ? `ioctl:${v.pid}` : 'kworker'}`);
+  if (v.gpuProtected) parts.push('GPU_PROTECTED');
+  if (v.lockWaitNs) parts.push(`lock_wait=${formatNs(v.lockWaitNs)}`);
+  if (v.op === VmOp.AS_IDLE || v.op === VmOp.AS_ASSIGN) parts.push(`lru=${v.lruLen}`);
+  return parts.join(' ');
+}
+
+function describeProcess(v: Body<'process'>): string {
+  const parts = [name(ProcessOpNames, v.op), `pid=${v.pid}`];
+  if (v.comm) parts.push(`comm=${v.comm}`);
+  if (v.appKind) parts.push(`kind=${v.appKind}`);
+  if (v.path) parts.push(`path=${v.path}`);
+  if (v.op === 2 || v.op === 3 || v.fd) parts.push(`fd=${errnoName(v.fd)}`);
+  if (v.privileged) parts.push('privileged');
+  return parts.join(' ');
+}
+
+function describeWatchdog(v: Body<'watchdog'>): string {
+  return `${name(WatchdogOpNames, v.op)}${v.gpuProtected ? ' GPU_PROTECTED' : ''}`;
+}
+
+function describePm(v: Body<'pm'>): string {
+  const parts = [name(PmOpNames, v.op), `state=${name(PmStateNames, v.state)}`];
+  if (v.op === PmOp.PM_RESUME_BEGIN || v.op === PmOp.PM_RESUMED || v.op === PmOp.PM_SUSPENDED) parts.push(v.fast ? 'fast' : 'slow');
+  if (v.resetPending) parts.push('reset_pending');
+  if (v.op === PmOp.PM_RESUMED || v.op === PmOp.PM_RESUME_FAILED) parts.push(`ret=${errnoName(v.result)}`);
+  if (v.autosuspendAt) parts.push(`autosuspend_at=${formatNs(Number(v.autosuspendAt))}`);
+  if (v.gpuProtected) parts.push('GPU_PROTECTED');
+  return parts.join(' ');
+}
+
+function describeEgl(v: Body<'egl'>): string {
+  const parts = [name(EglOpNames, v.op), `pid=${v.pid}`];
+  if (v.context) parts.push(`ctx=${v.context}`);
+  if (v.draw) parts.push(v.op === 2 ? `draw=${v.draw}` : `surface=${v.draw}`);
+  if (v.read) parts.push(`read=${v.read}`);
+  if (v.protectedContent) parts.push('EGL_PROTECTED_CONTENT_EXT');
+  if (v.groupHandle) parts.push(`group=${v.groupHandle}`);
+  if (v.buffers) parts.push(`buffers=${v.buffers}`);
+  parts.push(eglErrorName(v.error));
+  return parts.join(' ');
+}
+
 /** The body of the line (after "#i time family"). */
 function describe(ev: Event): string {
   const b = ev.body;
   switch (b.case) {
-    case 'ioctl': {
-      const v = b.value;
-      const parts = [name(IoctlCmdNames, v.cmd), `pid=${v.pid}`, `fd=${v.fd}`];
-      if (v.request) parts.push(`request=${hex(v.request)}`);
-      const a = v.args;
-      switch (a.case) {
-        case 'groupSubmit': {
-          parts.push(`group=${a.value.groupHandle}`);
-          for (const q of a.value.queueSubmits) {
-            parts.push(`q${q.queueIndex}:seqno=${q.jobSeqno}${q.protRegion ? ',PROT_REGION' : ''}${q.frame ? `,frame=${q.frame}` : ''}${q.streamSize ? `,size=${q.streamSize}` : ''}`);
-          }
-          break;
-        }
-        case 'groupCreate': {
-          const g = a.value;
-          parts.push(`group=${g.groupHandle}`, `priority=${g.priority}`, `queues=${g.queues.length}`, `vm=${g.vmId}`);
-          if (g.flags & 1) parts.push('PROTECTED');
-          break;
-        }
-        case 'groupDestroy': parts.push(`group=${a.value.groupHandle}`); break;
-        case 'groupGetState': parts.push(`group=${a.value.groupHandle}`, `state=${hex(a.value.state)}`, `fatal_queues=${hex(a.value.fatalQueues)}`); break;
-        case 'devQuery': {
-          const q = a.value;
-          parts.push(name(DevQueryTypeNames, q.type), `size=${q.size}`);
-          if (q.protectedFeatures) parts.push(`features=${hex(q.protectedFeatures)}`);
-          break;
-        }
-        case 'vmCreate': parts.push(`vm=${a.value.id}`, `va_range=${hex64(a.value.userVaRange)}`); break;
-        case 'vmDestroy': parts.push(`vm=${a.value.id}`); break;
-        case 'vmBind': parts.push(`vm=${a.value.vmId}`, `ops=${a.value.ops.length}`); break;
-        case 'vmGetState': parts.push(`vm=${a.value.vmId}`, `state=${a.value.state === 0 ? 'USABLE' : 'UNUSABLE'}`); break;
-        case 'boCreate': parts.push(`handle=${a.value.handle}`, `size=${size(a.value.size)}`, `flags=${hex(a.value.flags)}`); break;
-        case 'boMmapOffset': parts.push(`handle=${a.value.handle}`); break;
-        case 'boSetLabel': parts.push(`handle=${a.value.handle}`, JSON.stringify(a.value.label)); break;
-        case 'boQueryInfo': parts.push(`handle=${a.value.handle}`, `extra_flags=${hex(a.value.extraFlags)}`); break;
-        case 'tilerHeapCreate': parts.push(`vm=${a.value.vmId}`, `handle=${a.value.handle}`); break;
-        case 'tilerHeapDestroy': parts.push(`handle=${a.value.handle}`); break;
-        case 'primeFdToHandle': parts.push(`fd=${a.value.fd}`, `handle=${a.value.handle}`); break;
-        case 'primeHandleToFd': parts.push(`handle=${a.value.handle}`, `fd=${a.value.fd}`); break;
-        case 'syncobjCreate': parts.push(`handle=${a.value.handle}`); break;
-        case 'syncobjDestroy': parts.push(`handle=${a.value.handle}`); break;
-        case 'syncobjWait': parts.push(`handles=[${a.value.handles.join(',')}]`); break;
-        case 'dmaHeapAlloc': {
-          const d = a.value;
-          parts.push(`heap=${d.heap}`, `len=${size(d.len)}`, `fd_flags=${hex(d.fdFlags)}`);
-          if (d.heapFlags) parts.push(`heap_flags=${hex64(d.heapFlags)}`);
-          if (d.bufferId) parts.push(`buf=${d.bufferId}`);
-          break;
-        }
-        case 'setUserMmioOffset': parts.push(`offset=${hex64(a.value.offset)}`); break;
-        case undefined: break;
-        default: assertUnreachable(a);
-      }
-      parts.push(`ret=${errnoName(v.ret)}`);
-      if (v.durationNs) parts.push(`took=${formatNs(v.durationNs)}`);
-      return parts.join(' ');
-    }
-    case 'heap': {
-      const v = b.value;
-      const parts = [name(HeapOpNames, v.op)];
-      if (v.heapName) parts.push(`heap=${v.heapName}`);
-      if (v.op === 0) parts.push(name(HeapKindNames, v.kind));
-      if (v.size) parts.push(`size=${size(v.size)}`);
-      if (v.bufferId) parts.push(`buf=${v.bufferId}`);
-      if (v.purpose) parts.push(name(HeapPurposeNames, v.purpose));
-      parts.push(v.callerPid ? `pid=${v.callerPid}` : 'kernel');
-      if (v.groupHandle) parts.push(`group=${v.groupHandle}`);
-      if (v.latencyNs) parts.push(`latency=${formatNs(v.latencyNs)}`);
-      if (v.device) parts.push(`gpu=${v.device}`);
-      parts.push(`ret=${errnoName(v.result)}`, `ref=${v.refcount}`);
-      return parts.join(' ');
-    }
-    case 'fwReq': {
-      const v = b.value;
-      const parts = [ifaceLabel(v.iface, v.csg, v.cs), name(FwReqKindNames, v.kind)];
-      const names = reqNames(v);
-      if (names.length) parts.push(names.join('|'));
-      if (v.group) parts.push(`group=${v.group}`);
-      if (v.endpointPriority) parts.push(`ep_prio=${v.endpointPriority}`);
-      if (v.protmSuspendBuf) parts.push(`protm_suspend_buf=${hex64(v.protmSuspendBuf)}`);
-      if (v.ringbufInsert) parts.push(`insert=${v.ringbufInsert}`);
-      parts.push(`req=${hex(v.req)}`);
-      return parts.join(' ');
-    }
-    case 'fwAck': {
-      const v = b.value;
-      const parts = [ifaceLabel(v.iface, v.csg, v.cs), name(FwAckKindNames, v.kind)];
-      const names = ackNames(v);
-      if (names.length) parts.push(names.join('|'));
-      if (v.group) parts.push(`group=${v.group}`);
-      if (v.statusWait) parts.push(`status_wait=${hex(v.statusWait)}`);
-      if (v.blockedReason) parts.push(name(BlockedReasonNames, v.blockedReason));
-      if (v.haltStatus) parts.push(`halt_status=${hex(v.haltStatus)}`);
-      parts.push(`ack=${hex(v.ack)}`);
-      return parts.join(' ');
-    }
-    case 'fwIrq': {
-      const v = b.value;
-      const bits = irqBitNames(v.line, v.status);
-      return `${name(IrqLineNames, v.line)} ${bits.join('|') || '0'} status=${hex(v.status)}${v.masked ? ' masked' : ''}`;
-    }
-    case 'doorbell': {
-      const v = b.value;
-      const parts = [`id=${v.id}`];
-      if (v.csgMask) parts.push(`csg_mask=${hex(v.csgMask)}`);
-      if (v.csMask) parts.push(`cs_mask=${hex(v.csMask)}`);
-      return parts.join(' ');
-    }
-    case 'modeSwitch': {
-      const v = b.value;
-      const parts = [`${name(GpuModeNames, v.from)} -> ${name(GpuModeNames, v.to)}`, name(ModeSwitchCauseNames, v.cause)];
-      if (v.group) parts.push(`group=${v.group}`, `csg=${v.csg}`);
-      if (v.gpuStatus) parts.push(`gpu_status=${hex64(v.gpuStatus)}`);
-      return parts.join(' ');
-    }
-    case 'decision': {
-      const v = b.value;
-      const parts = [`tick=${v.tick}`, name(TickTriggerNames, v.trigger)];
-      if (v.fullTick) parts.push('full');
-      const slots = v.slots.filter((s) => s.group !== 0 || s.action !== 0)
-        .map((s) => `${s.slot}:g${s.group}/${s.csgPriority}:${name(SlotActionNames, s.action).replace('SLOT_', '')}`);
-      parts.push(`slots=[${slots.join(' ')}]`);
-      if (v.evicted.length) parts.push(`evicted=[${v.evicted.join(',')}]`);
-      if (v.protm !== ProtmVerdict.PROTM_NONE || v.protmRule) {
-        parts.push(`${name(ProtmVerdictNames, v.protm)}${v.protmGroup ? `(group=${v.protmGroup})` : ''}`);
-        if (v.protmRule) parts.push(name(SchedRuleNames, v.protmRule));
-      }
-      if (v.timeslice) parts.push('timeslice');
-      parts.push(name(GpuModeNames, v.mode));
-      return parts.join(' ');
-    }
-    case 'groupState': {
-      const v = b.value;
-      const parts = [`group=${v.group}`, `${name(GroupStateKindNames, v.from)} -> ${name(GroupStateKindNames, v.to)}`,
-        `csg=${v.csgSlot}`, `prio=${v.priority}`];
-      if (v.isProtected) parts.push('protected');
-      if (v.protmPendingQueues) parts.push(`protm_pending=${hex(v.protmPendingQueues)}`);
-      if (v.timedout) parts.push('TIMEDOUT');
-      if (v.fatalQueues) parts.push(`fatal_queues=${hex(v.fatalQueues)}`);
-      if (v.innocent) parts.push('INNOCENT');
-      return parts.join(' ');
-    }
-    case 'queueState': {
-      const v = b.value;
-      const parts = [`group=${v.group}`, `queue=${v.queue}`, name(BlockedReasonNames, v.blocked), `insert=${v.insert}`, `extract=${v.extract}`];
-      if (v.protmPending) parts.push('protm_pending');
-      if (v.idle) parts.push('idle');
-      if (v.fatal) parts.push('fatal');
-      return parts.join(' ');
-    }
-    case 'job': {
-      const v = b.value;
-      const parts = [name(JobPhaseNames, v.phase), `group=${v.group}`, `queue=${v.queue}`, `seqno=${v.seqno}`];
-      if (v.protRegion) parts.push('PROT_REGION');
-      if (v.frame) parts.push(`frame=${v.frame}`);
-      if (v.gpuNs) parts.push(`gpu=${formatNs(v.gpuNs)}`);
-      if (v.fenceError) parts.push(`fence=${errnoName(v.fenceError)}`);
-      if (v.deadlineNs) parts.push(`deadline=${formatNs(v.deadlineNs)}`);
-      return parts.join(' ');
-    }
-    case 'fault': {
-      const v = b.value;
-      const parts = [name(FaultKindNames, v.kind)];
-      if (v.exceptionType) parts.push(exceptionName(v.exceptionType));
-      if (v.group) parts.push(`group=${v.group}`, `queue=${v.queue}`);
-      if (v.data) parts.push(`data=${hex64(v.data)}`);
-      if (v.injected) parts.push('injected');
-      return parts.join(' ');
-    }
-    case 'reset': {
-      const v = b.value;
-      const parts = [name(ResetKindNames, v.kind), name(ResetPhaseNames, v.phase), name(ResetCauseNames, v.cause), `count=${v.resetCount}`];
-      if (v.phase === 1) parts.push(v.success ? 'ok' : 'FAILED');
-      if (v.protectedSectionsLoaded) parts.push('prot_sections_loaded');
-      return parts.join(' ');
-    }
-    case 'probe': {
-      const v = b.value;
-      const parts = [name(ProbeStageNames, v.stage)];
-      if (v.device) parts.push(`gpu=${v.device}`);
-      // the heap name and where it came from matter at the start, the name read and the lookup only
-      const early = v.stage === 0 || v.stage === 1 || v.stage === 2 || v.stage === 35 || v.stage === 36;
-      if (v.stage === 35) parts.push(v.nameSet ? `name="${v.heapName}"` : 'name unset');
-      if (v.heapName && early) parts.push(`heap=${v.heapName}`);
-      if (v.heapNameSource && early) parts.push(`from=${v.heapNameSource}`);
-      if (v.attempt > 1 || (v.attempt && early)) parts.push(`attempt=${v.attempt}`);
-      if (v.sectionFlags) parts.push(`section_flags=${hex(v.sectionFlags)}${v.sectionFlags & (1 << 5) ? '(PROT)' : ''}`);
-      if (v.size) parts.push(`size=${size(v.size)}`);
-      if (v.skipped) parts.push('skipped');
-      if (v.fwVersion) parts.push(`fw=${v.fwVersion >>> 24}.${(v.fwVersion >>> 16) & 0xff}.${v.fwVersion & 0xffff}`);
-      if (v.csgSlotCount) parts.push(`csg_slots=${v.csgSlotCount}`);
-      if (v.asCount) parts.push(`as=${v.asCount}`);
-      parts.push(`ret=${errnoName(v.result)}`);
-      return parts.join(' ');
-    }
-    case 'log': {
-      const v = b.value;
-      return `${name(LogLevelNames, v.level)} ${v.source ? `${v.source}: ` : ''}${v.msg}`;
-    }
-    case 'mmu': {
-      const v = b.value;
-      return `${name(AsCommandNames, v.cmd)} as=${v.asNr} vm=${v.vmId}${v.region ? ` region=${hex64(v.region)}` : ''}${v.gpuProtected ? ' GPU_PROTECTED' : ''}${v.pid ? ` thread=ioctl:${v.pid}` : ''}`;
-    }
-    case 'tilerHeap': {
-      const v = b.value;
-      const parts = [name(TilerHeapOpNames, v.op), `group=${v.group}`, `queue=${v.queue}`];
-      if (v.handle) parts.push(`heap=${hex(v.handle)}`);
-      parts.push(`vm=${v.vmId}`);
-      if (v.maxChunks) parts.push(`chunks=${v.chunkCount}/${v.maxChunks}`);
-      if (v.op !== TilerHeapOp.HEAP_OOM_SKIPPED) parts.push(`in_flight=${v.renderpassesInFlight}${v.targetInFlight ? `/${v.targetInFlight}` : ''}`, `pending_frag=${v.pendingFragCount}`);
-      if (v.chunkVa) parts.push(`chunk=${hex64(v.chunkVa)}`);
-      if (v.op === TilerHeapOp.HEAP_OOM_ACK && !v.chunkVa) parts.push('chunk=NULL');
-      if (v.result) parts.push(`ret=${errnoName(v.result)}`);
-      return parts.join(' ');
-    }
-    case 'vm': {
-      const v = b.value;
-      const parts = [name(VmOpNames, v.op), `as=${v.asNr}`, `vm=${v.vmId}`];
-      if (v.evictedVmId) parts.push(`evicted_vm=${v.evictedVmId}`);
-      if (v.op === VmOp.AS_FAULT) parts.push(`addr=${hex64(v.faultAddress)}`, `status=${hex(v.faultStatus)}`);
-      if (v.op === VmOp.VM_OP_BEGIN || v.op === VmOp.VM_OP_END) parts.push(`thread=${v.pid ? `ioctl:${v.pid}` : 'kworker'}`);
-      if (v.gpuProtected) parts.push('GPU_PROTECTED');
-      if (v.lockWaitNs) parts.push(`lock_wait=${formatNs(v.lockWaitNs)}`);
-      if (v.op === VmOp.AS_IDLE || v.op === VmOp.AS_ASSIGN) parts.push(`lru=${v.lruLen}`);
-      return parts.join(' ');
-    }
-    case 'process': {
-      const v = b.value;
-      const parts = [name(ProcessOpNames, v.op), `pid=${v.pid}`];
-      if (v.comm) parts.push(`comm=${v.comm}`);
-      if (v.appKind) parts.push(`kind=${v.appKind}`);
-      if (v.path) parts.push(`path=${v.path}`);
-      if (v.op === 2 || v.op === 3 || v.fd) parts.push(`fd=${errnoName(v.fd)}`);
-      if (v.privileged) parts.push('privileged');
-      return parts.join(' ');
-    }
-    case 'watchdog': {
-      const v = b.value;
-      return `${name(WatchdogOpNames, v.op)}${v.gpuProtected ? ' GPU_PROTECTED' : ''}`;
-    }
-    case 'pm': {
-      const v = b.value;
-      const parts = [name(PmOpNames, v.op), `state=${name(PmStateNames, v.state)}`];
-      if (v.op === PmOp.PM_RESUME_BEGIN || v.op === PmOp.PM_RESUMED || v.op === PmOp.PM_SUSPENDED) parts.push(v.fast ? 'fast' : 'slow');
-      if (v.resetPending) parts.push('reset_pending');
-      if (v.op === PmOp.PM_RESUMED || v.op === PmOp.PM_RESUME_FAILED) parts.push(`ret=${errnoName(v.result)}`);
-      if (v.autosuspendAt) parts.push(`autosuspend_at=${formatNs(Number(v.autosuspendAt))}`);
-      if (v.gpuProtected) parts.push('GPU_PROTECTED');
-      return parts.join(' ');
-    }
-    case 'egl': {
-      const v = b.value;
-      const parts = [name(EglOpNames, v.op), `pid=${v.pid}`];
-      if (v.context) parts.push(`ctx=${v.context}`);
-      if (v.draw) parts.push(v.op === 2 ? `draw=${v.draw}` : `surface=${v.draw}`);
-      if (v.read) parts.push(`read=${v.read}`);
-      if (v.protectedContent) parts.push('EGL_PROTECTED_CONTENT_EXT');
-      if (v.groupHandle) parts.push(`group=${v.groupHandle}`);
-      if (v.buffers) parts.push(`buffers=${v.buffers}`);
-      parts.push(eglErrorName(v.error));
-      return parts.join(' ');
-    }
+    case 'ioctl': return describeIoctl(b.value);
+    case 'heap': return describeHeap(b.value);
+    case 'fwReq': return describeFwReq(b.value);
+    case 'fwAck': return describeFwAck(b.value);
+    case 'fwIrq': return describeFwIrq(b.value);
+    case 'doorbell': return describeDoorbell(b.value);
+    case 'modeSwitch': return describeModeSwitch(b.value);
+    case 'decision': return describeDecision(b.value);
+    case 'groupState': return describeGroupState(b.value);
+    case 'queueState': return describeQueueState(b.value);
+    case 'job': return describeJob(b.value);
+    case 'fault': return describeFault(b.value);
+    case 'reset': return describeReset(b.value);
+    case 'probe': return describeProbe(b.value);
+    case 'log': return describeLog(b.value);
+    case 'mmu': return describeMmu(b.value);
+    case 'tilerHeap': return describeTilerHeap(b.value);
+    case 'vm': return describeVm(b.value);
+    case 'process': return describeProcess(b.value);
+    case 'watchdog': return describeWatchdog(b.value);
+    case 'pm': return describePm(b.value);
+    case 'egl': return describeEgl(b.value);
     case 'heapChoice': case 'devImport': case 'fence': case 'scanout': return describePipeline(b);
     case undefined: return '(unknown event: newer schema)';
     default: return assertUnreachable(b);

@@ -28,3 +28,4 @@ export { DEVICE_METRIC_DEFS, DEVICE_METRIC_NAMES, type DeviceMetrics } from './m
 export { GroupIdentities, LabelInterner } from './diff/identity.js';
 export { planOfScenario, metricsOptionsOf } from './metrics/plan.js';
 export { MetricsSink } from './metrics/sink.js';
+export { SCHED_RULE_SENTENCES, TICK_TRIGGER_SENTENCES, CHECK_RULE_TEXT, type CheckRuleId, type CheckRuleText } from './rule-text.js';

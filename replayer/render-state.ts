@@ -20,10 +20,10 @@ function sortedValues<T>(rec: Record<string, T>): T[] {
   return Object.keys(rec).sort((a, b) => (Number(a) - Number(b)) || a.localeCompare(b, 'en')).map((k) => rec[k]);
 }
 
-/** The state as tables, in a fixed order; empty tables keep their header (rows = []). */
-export function renderState(s: ReplayState): StateTable[] {
-  const d = s.device;
+/** Device, CSG slots, groups, queues and pending FW requests. */
+function deviceTables(s: ReplayState): StateTable[] {
   const tables: StateTable[] = [];
+  const d = s.device;
   const group = s.groups;
   const appOf = (g: number): string => {
     const r = group[g];
@@ -101,7 +101,12 @@ export function renderState(s: ReplayState): StateTable[] {
       p.iface === 'GLB' ? 'GLB' : p.iface === 'CSG' ? `CSG${p.csg}` : `CS${p.csg}.${p.cs}`, p.name, p.kind, at(p.sinceIdx), formatNs(p.ageNs),
     ]),
   });
+  return tables;
+}
 
+/** Heaps, dma-bufs, VMs, tiler heaps, address spaces and BOs. */
+function memoryTables(s: ReplayState): StateTable[] {
+  const tables: StateTable[] = [];
   tables.push({
     title: 'Heaps',
     header: ['heap', 'kind', 'refs', 'live', 'capacity', 'buffers', 'failed', 'fragmentation', 'tee calls', 'state'],
@@ -153,7 +158,12 @@ export function renderState(s: ReplayState): StateTable[] {
       String(b.vaMapped), b.imported ? `dma-buf ${b.imported}` : '-', yn(b.protected), b.label || '-', at(b.idx),
     ]),
   });
+  return tables;
+}
 
+/** A secure pipeline's heap choices and devices (only traces that have one). */
+function pipelineTables(s: ReplayState): StateTable[] {
+  const tables: StateTable[] = [];
   const choices = Object.keys(s.pipeline.choices).sort().map((k) => s.pipeline.choices[k]);
   // Only traces with a secure pipeline have these (other traces' state output stays as it was).
   if (choices.length) tables.push({
@@ -175,7 +185,12 @@ export function renderState(s: ReplayState): StateTable[] {
       d.lastMiss || '-', at(d.idx),
     ]),
   });
+  return tables;
+}
 
+/** Processes and their open files. */
+function processTables(s: ReplayState): StateTable[] {
+  const tables: StateTable[] = [];
   tables.push({
     title: 'Processes',
     header: ['pid', 'comm', 'kind', 'privileged', 'fds', 'ioctls', 'errors', 'event'],
@@ -184,8 +199,12 @@ export function renderState(s: ReplayState): StateTable[] {
       Object.keys(p.fds).map((fd) => `${fd}:${p.fds[fd].path}`).join(' ') || '-', String(p.ioctls), String(p.ioctlErrors), at(p.idx),
     ]),
   });
-  tables.push(...platformTables(s));
   return tables;
+}
+
+/** The state as tables, in a fixed order; empty tables keep their header (rows = []). */
+export function renderState(s: ReplayState): StateTable[] {
+  return [...deviceTables(s), ...memoryTables(s), ...pipelineTables(s), ...processTables(s), ...platformTables(s)];
 }
 
 /** A heap's row state: present, removed (module gone, references held) or freed (last kref dropped). */

@@ -52,6 +52,16 @@ for (const c of cases) {
   });
 }
 
+test('lint: a function over 150 lines of code is rejected in production files, not in tests', async () => {
+  const fn = (n: number): string => `export function f(): number {\n  let x = 0;\n${'  x++;\n'.repeat(n - 4)}  return x;\n}\n`;
+  const long = await rulesFiring('replayer/x.ts', fn(151));
+  assert.ok(long.some((m) => /max-lines-per-function.*\(151\)/.test(m)), long.join('\n'));
+  assert.deepEqual(await rulesFiring('replayer/x.ts', fn(150)), []);
+  // blank lines and comments do not count
+  assert.deepEqual(await rulesFiring('replayer/x.ts', fn(150).replace('  x++;\n', '  x++;\n\n  // why\n')), []);
+  assert.deepEqual(await rulesFiring('replayer/x.test.ts', fn(300)), []);
+});
+
 test('lint: a switch over a union without a default names every member', async () => {
   const code = "export type K = 'a' | 'b';\nexport function f(k: K): number {\n  switch (k) {\n    case 'a': return 1;\n  }\n  return 0;\n}\n";
   const got = await rulesFiring('replayer/x.ts', code);

@@ -10,7 +10,7 @@ import { startTui, type TuiHandle } from './app.js';
 import { Canvas } from './canvas.js';
 import { drawStatus, drawTrace, STATUS_ROWS } from './frame.js';
 import { Session } from './session.js';
-import { stubApi, stubEvents, stubReplayer } from './stub-api.js';
+import { stubApi, stubEvents, stubLandmarks, stubReplayer } from './stub-api.js';
 
 function fakeTerminal(cols: number, rows: number) {
   const input = new PassThrough() as PassThrough & { isTTY: boolean; setRawMode: (b: boolean) => void };
@@ -40,7 +40,7 @@ test('keys through the terminal input move the session; q ends the loop', async 
   assert.equal(ui.session.index, 2);
   t.input.write(']');
   await settle(ui);
-  assert.equal(ui.session.index, 15);
+  assert.equal(ui.session.index, stubLandmarks().entering, 'the first mode switch: to ENTERING');
   assert.ok(ui.keyFrames >= 3);
   t.input.write('q');
   await ui.done;

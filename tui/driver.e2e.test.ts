@@ -8,10 +8,14 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { Tmux, currentRow, statusIndex, tmuxAvailable } from './tmux-harness.js';
 import { skipUnless } from '../test-support/skip.js';
+import { stubEvents, stubLandmarks } from './stub-api.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixture = `node ${root}dist/tui/stub-tui.fixture.js`;
 const skip = skipUnless(tmuxAvailable(), 'tmux not installed');
+/** The fixture's events of interest (the decision granting protected mode, the first mode switch, ...). */
+const L = stubLandmarks(stubEvents(300));
+const at = (i: number): RegExp => new RegExp(` #${i}/300 `);
 
 async function withTmux(w: number, h: number, fn: (t: Tmux) => Promise<void>): Promise<void> {
   const t = new Tmux(w, h, 'drv');
@@ -27,15 +31,15 @@ test('keys move the cursor; q exits with status 0', { skip }, async () => {
     t.start(`${fixture} 300`);
     await t.waitFor(/ #0\/300 /);
     t.send(']');
-    let screen = await t.waitFor(/ #15\/300 /);
-    assert.match(currentRow(screen) ?? '', /#15 31\.030ms modeSwitch to=ENTERING/);
+    let screen = await t.waitFor(at(L.entering));
+    assert.match(currentRow(screen) ?? '', new RegExp(`#${L.entering} 31\\.030ms modeSwitch to=ENTERING`));
     assert.match(screen, /GPU ENTERING g2/);
     t.send('Enter');
-    screen = await t.waitFor(/ #14\/300 /);
+    screen = await t.waitFor(at(L.enterReq));
     t.send('BSpace');
-    await t.waitFor(/ #15\/300 /);
+    await t.waitFor(at(L.entering));
     t.send(['g']); t.send('31ms', true); t.send('Enter');
-    await t.waitFor(/ #12\/300 /);
+    await t.waitFor(at(L.grant));
     t.send('q');
     await t.waitFor('[exit 0]');
   });

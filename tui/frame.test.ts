@@ -5,8 +5,11 @@ import type { ReplayApi } from './contract.js';
 import { drawScreen, traceLayout } from './frame.js';
 import { helpLines, KEY_TABLE } from './help.js';
 import { Session } from './session.js';
-import { stubApi, stubEvents, stubReplayer } from './stub-api.js';
+import { stubApi, stubEvents, stubLandmarks, stubReplayer } from './stub-api.js';
 import { keyName, styleAttrs } from './term.js';
+
+/** Where the stub trace's events of interest are (the decision granting protected mode, its effects, the mode switches). */
+const L = stubLandmarks(stubEvents(200));
 
 function session(n = 200, api: ReplayApi = stubApi): Session {
   return new Session(api, stubReplayer(stubEvents(n)), {});
@@ -49,7 +52,7 @@ test('80x24 fits: borders closed, lanes, list, detail and state all visible', ()
   assert.match(lines[21], /^└─+┴─+┘$/);
   assert.match(canvas.toText(), /CSG0  g1/);
   assert.match(canvas.toText(), /CSG1  g2▒/);
-  assert.match(canvas.toText(), /▶#16 31\.040ms modeSwitch to=PROTECTED/);
+  assert.match(canvas.toText(), new RegExp(`▶#${L.protectedEntry} 31\\.040ms modeSwitch to=PROTECTED`));
   assert.match(canvas.toText(), /\[1 slots\]/);
   assert.match(lines[22], /GPU PROTECTED g2/);
   assert.match(canvas.toText(), /GPU PROTECTED, protected g2 on CSG1/, 'the state pane names the protected group');
@@ -99,8 +102,8 @@ test('the list follows the cursor: stepping past the bottom scrolls by one, jump
 
 test('detail pane: a long title takes at most two lines', () => {
   const long = 'x'.repeat(30) + ' ' + 'y'.repeat(30) + ' ' + 'z'.repeat(30) + ' ' + 'w'.repeat(30);
-  const api: ReplayApi = { ...stubApi, formatEvent: (ev, i) => (i === 12 ? long : stubApi.formatEvent(ev, i)) };
-  const s = new Session(api, stubReplayer(stubEvents(200)), { at: '12' });
+  const api: ReplayApi = { ...stubApi, formatEvent: (ev, i) => (i === L.grant ? long : stubApi.formatEvent(ev, i)) };
+  const s = new Session(api, stubReplayer(stubEvents(200)), { at: String(L.grant) });
   const text = screen(s, 80, 24).canvas.toText();
   const lines = text.split('\n').map((l) => l.split('│')[2] ?? '');
   const k = lines.findIndex((l) => l.startsWith('xxx'));
@@ -113,8 +116,8 @@ test('detail pane: title, cause link, why, every field', () => {
   const s = session();
   press(s, 'p', '{');
   const text = screen(s).canvas.toText();
-  assert.match(text, /#12 31\.000ms decision tick=3 protm=PROTM_GRANTED/);
-  assert.match(text, /effect → #13 31\.010ms fwReq/);
+  assert.match(text, new RegExp(`#${L.grant} 31\\.000ms decision tick=3 protm=PROTM_GRANTED`));
+  assert.match(text, new RegExp(`effect → #${L.grantCsgReq} 31\\.010ms fwReq`));
   assert.match(text, /why:/);
   assert.match(text, /• protected mode: PROTM_GRANTED/);
   assert.match(text, /fields:/);
@@ -124,20 +127,20 @@ test('detail pane: title, cause link, why, every field', () => {
 test('Detail: ↑/↓ move a line cursor, Enter follows the link under it (or the cause)', () => {
   const s = session();
   press(s, '}', '}', '}', '}');
-  assert.equal(s.index, 12);
+  assert.equal(s.index, L.grant);
   press(s, 'tab');
   screen(s);
-  const line = s.detailLinks.indexOf(1); // the second link: effect #14
+  const line = s.detailLinks.indexOf(1); // the second link: the PROTM_ENTER request
   assert.ok(line > 0);
   for (let k = 0; k < line; k++) press(s, 'down');
   const { canvas } = screen(s);
-  const y = canvas.toText().split('\n').findIndex((l) => l.includes('effect → #14'));
+  const y = canvas.toText().split('\n').findIndex((l) => l.includes(`effect → #${L.enterReq}`));
   assert.equal(canvas.styleAt(90, y), Style.linkSelected, 'the selected link is highlighted');
   press(s, 'enter');
-  assert.equal(s.index, 14);
+  assert.equal(s.index, L.enterReq);
   screen(s);
   press(s, 'enter');
-  assert.equal(s.index, 12, 'on a line that is no link, Enter follows the cause');
+  assert.equal(s.index, L.grant, 'on a line that is no link, Enter follows the cause');
 });
 
 test('mouse map: rows, links, tabs and columns are where they are drawn', () => {
@@ -145,10 +148,10 @@ test('mouse map: rows, links, tabs and columns are where they are drawn', () => 
   press(s, 'p', '{');
   const { canvas, hits } = screen(s);
   const all = hits[0].hits;
-  const row = all.find((h) => h.kind === 'row' && h.index === 12)!;
-  assert.match(canvas.line(row.rect.y), /▶#12 /);
+  const row = all.find((h) => h.kind === 'row' && h.index === L.grant)!;
+  assert.match(canvas.line(row.rect.y), new RegExp(`▶#${L.grant} `));
   const link = all.find((h) => h.kind === 'link' && h.link === 1)!;
-  assert.match(canvas.line(link.rect.y), /effect → #14/);
+  assert.match(canvas.line(link.rect.y), new RegExp(`effect → #${L.enterReq}`));
   const tab = all.find((h) => h.kind === 'tab' && h.tab === 2)!;
   assert.match(canvas.line(tab.rect.y).slice(tab.rect.x, tab.rect.x + tab.rect.w), /3 heaps/);
   assert.equal(all.filter((h) => h.kind === 'column').length, 120 - 2 - 6);
@@ -160,7 +163,7 @@ test('ASCII glyphs: frame and timeline in plain ASCII', () => {
   const text = screen(s, 100, 30, ASCII_GLYPHS).canvas.toText();
   assert.match(text.split('\n')[0], /^\+- Timeline/);
   assert.match(text, /CSG1  g2#+/);
-  assert.match(text, />#16 /);
+  assert.match(text, new RegExp(`>#${L.protectedEntry} `));
 });
 
 test('help fits the screen and tells a newcomer how to get from protected mode to its decision', () => {

@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Session, stateTabOf, type KeyResult } from './session.js';
-import { stubApi, stubEvents, stubReplayer } from './stub-api.js';
+import { stubApi, stubEvents, stubLandmarks, stubReplayer } from './stub-api.js';
+
+/** Where the stub trace's events of interest are (the decision granting protected mode, the mode switches, ...). */
+const L = stubLandmarks(stubEvents(200));
+/** The time of that decision, as typed at a prompt (31ms). */
+const GRANT_TIME = `${stubEvents(200)[L.grant].t / 1e6}ms`;
 
 function session(n = 200, at?: string): Session {
   return new Session(stubApi, stubReplayer(stubEvents(n)), { at });
@@ -23,7 +28,7 @@ function typeText(s: Session, text: string): void {
 test('opens at event 0, or at --at (index or time)', () => {
   assert.equal(session().index, 0);
   assert.equal(session(200, '7').index, 7);
-  assert.equal(session(200, '31ms').index, 12);
+  assert.equal(session(200, GRANT_TIME).index, L.grant);
 });
 
 test('left/right step and clamp at both ends', () => {
@@ -40,27 +45,27 @@ test('] goes to the next mode switch, [ back; status facts follow the cursor', (
   const s = session();
   press(s, ']');
   assert.equal(s.event(s.index).body.case, 'modeSwitch');
-  assert.equal(s.index, 15);
+  assert.equal(s.index, L.entering);
   assert.equal(s.lanes().mode, 'ENTERING');
   assert.equal(s.lanes().protectedGroup, 2);
   press(s, ']');
-  assert.equal(s.index, 16);
+  assert.equal(s.index, L.protectedEntry);
   assert.equal(s.lanes().mode, 'PROTECTED');
   press(s, '[');
-  assert.equal(s.index, 15);
+  assert.equal(s.index, L.entering);
 });
 
 test('Enter follows the cause, Backspace walks the jump history back', () => {
   const s = session();
   press(s, ']');
   press(s, 'enter');
-  assert.equal(s.index, 14, 'cause of the mode switch is the GLB request');
+  assert.equal(s.index, L.enterReq, 'cause of the mode switch is the GLB request');
   press(s, 'enter');
-  assert.equal(s.index, 12, 'cause of the request is the decision');
+  assert.equal(s.index, L.grant, 'cause of the request is the decision');
   press(s, 'backspace');
-  assert.equal(s.index, 14);
+  assert.equal(s.index, L.enterReq);
   press(s, 'backspace');
-  assert.equal(s.index, 15);
+  assert.equal(s.index, L.entering);
   press(s, 'backspace');
   assert.equal(s.index, 0);
   press(s, 'backspace');
@@ -70,18 +75,18 @@ test('Enter follows the cause, Backspace walks the jump history back', () => {
 test('{ from the protected entry lands on the decision, with its explanation', () => {
   const s = session();
   press(s, 'p');
-  assert.equal(s.index, 16);
+  assert.equal(s.index, L.protectedEntry);
   press(s, '{');
-  assert.equal(s.index, 12);
+  assert.equal(s.index, L.grant);
   const d = s.detail()!;
   assert.deepEqual(d.why, ['tick 3: group 1 kept by priority', 'protected mode: PROTM_GRANTED']);
-  assert.deepEqual(d.links.map((l) => l.index), [13, 14], 'effects of the decision');
+  assert.deepEqual(d.links.map((l) => l.index), [L.grantCsgReq, L.enterReq], 'effects of the decision');
 });
 
 test('g goes to an index or a time; a bad position is one warning line', () => {
   const s = session();
-  press(s, 'g'); typeText(s, '31ms'); press(s, 'enter');
-  assert.equal(s.index, 12);
+  press(s, 'g'); typeText(s, GRANT_TIME); press(s, 'enter');
+  assert.equal(s.index, L.grant);
   press(s, 'g'); typeText(s, '#40'); press(s, 'enter');
   assert.equal(s.index, 40);
   press(s, 'g'); typeText(s, 'xyz'); press(s, 'enter');
@@ -89,7 +94,7 @@ test('g goes to an index or a time; a bad position is one warning line', () => {
   assert.equal(s.message?.warn, true);
   assert.match(s.message!.text, /bad position/);
   press(s, 'backspace');
-  assert.equal(s.index, 12);
+  assert.equal(s.index, L.grant);
 });
 
 test('prompt editing: backspace deletes, escape cancels', () => {
@@ -105,13 +110,13 @@ test('/ sets a filter and finds the first match; n/N move between matches; bad f
   const s = session();
   press(s, '/'); typeText(s, 'type=job'); press(s, 'enter');
   assert.equal(s.filter?.text, 'type=job');
-  assert.equal(s.index, 5);
+  assert.equal(s.index, L.firstJob);
   press(s, 'n');
-  assert.equal(s.index, 8);
+  assert.equal(s.index, L.secondJob);
   press(s, 'N');
-  assert.equal(s.index, 5);
-  assert.equal(s.matches(8), true);
-  assert.equal(s.matches(7), false);
+  assert.equal(s.index, L.firstJob);
+  assert.equal(s.matches(L.secondJob), true);
+  assert.equal(s.matches(L.secondJob - 1), false);
   press(s, '/'); typeText(s, 'nonsense'); press(s, 'enter');
   assert.equal(s.message?.warn, true);
   assert.equal(s.filter?.text, 'type=job', 'a bad filter keeps the old one');
@@ -196,15 +201,15 @@ test('B sets a breakpoint on the filter; c/C continue to it; B again removes it'
   press(s, 'B');
   assert.equal(s.message?.warn, true, 'no filter yet');
   press(s, '/'); typeText(s, 'type=modeSwitch'); press(s, 'enter');
-  assert.equal(s.index, 15);
+  assert.equal(s.index, L.entering);
   press(s, 'B');
   assert.equal(s.cursor.breakpoints.length, 1);
   press(s, 'c');
-  assert.equal(s.index, 16);
+  assert.equal(s.index, L.protectedEntry);
   press(s, 'c');
-  assert.equal(s.index, 26);
+  assert.equal(s.index, L.protectedExit);
   press(s, 'C');
-  assert.equal(s.index, 16);
+  assert.equal(s.index, L.protectedEntry);
   press(s, 'B');
   assert.equal(s.cursor.breakpoints.length, 0);
   press(s, 'c');

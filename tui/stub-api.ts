@@ -51,6 +51,41 @@ export function stubEvents(n = 200): StubEvent[] {
   return out.slice(0, n);
 }
 
+/**
+ * The index of the first stub event of family `kase` whose value has every entry of `value`, at or
+ * after `from`: tests name the events they look at by what they are, not by where they happen to be.
+ */
+export function findStub(events: readonly StubEvent[], kase: string, value: Readonly<Record<string, unknown>> = {}, from = 0): number {
+  for (let i = from; i < events.length; i++) {
+    const b = events[i].body;
+    if (b.case === kase && Object.entries(value).every(([k, v]) => b.value[k] === v)) return i;
+  }
+  throw new Error(`no ${kase} ${JSON.stringify(value)} in the stub trace from #${from}`);
+}
+
+/** The landmarks of a stub trace, found by what they are. */
+export function stubLandmarks(events: readonly StubEvent[] = stubEvents(200)) {
+  const grant = findStub(events, 'decision', { protm: 'PROTM_GRANTED' });
+  const firstJob = findStub(events, 'job');
+  return {
+    /** The decision that grants protected mode. */
+    grant,
+    /** Its first effect: the CSG request it causes. */
+    grantCsgReq: findStub(events, 'fwReq', { iface: 'CSG' }, grant),
+    /** Its second effect: the GLB PROTM_ENTER request. */
+    enterReq: findStub(events, 'fwReq', { bits: 'PROTM_ENTER' }, grant),
+    /** The first mode switch: to ENTERING (caused by the PROTM_ENTER request). */
+    entering: findStub(events, 'modeSwitch', { to: 'ENTERING' }),
+    /** The first mode switch to PROTECTED. */
+    protectedEntry: findStub(events, 'modeSwitch', { to: 'PROTECTED' }),
+    /** The first mode switch back to NORMAL (protected mode left). */
+    protectedExit: findStub(events, 'modeSwitch', { to: 'NORMAL' }),
+    /** The first and second JOB_DONE. */
+    firstJob,
+    secondJob: findStub(events, 'job', {}, firstJob + 1),
+  };
+}
+
 function reduce(s: StubState, ev: StubEvent): StubState {
   const v = ev.body.value;
   switch (ev.body.case) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Writes schemas/event.v1.json: the JSON Schema of one event as `csftrace events --json` and
+// Writes schemas/event.v1.json (and check.v1.json's RuleId, from replayer/rule-text.ts): the JSON Schema of one event as `csftrace events --json` and
 // `csftrace export --format jsonl` print it (replayer/format.ts eventToJson), derived from
 // csftrace.proto so that the schema names every field the .proto has:
 // - keys are the .proto field names; every scalar is present (proto3 defaults filled in);
@@ -9,7 +9,7 @@
 // - fw_req / fw_ack / fw_irq carry `names`, the decoded bits of their word.
 // Run after the build (`npm run schemas`); a test checks the file against a fresh run.
 import protobuf from 'protobufjs';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -21,8 +21,10 @@ const snake = (k) => k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
 
 /** The schema object (to be written as JSON). */
 export async function eventJsonSchema() {
-  const { ERRNO_FIELDS, ENUM_FIELDS, NAMED_BIT_FAMILIES, EVENT_JSON_SCHEMA, EVENT_FAMILIES } =
+  const { ERRNO_FIELDS, ENUM_FIELDS, NAMED_BIT_FAMILIES, EVENT_JSON_SCHEMA, EVENT_FAMILIES, SCHED_RULE_SENTENCES, TICK_TRIGGER_SENTENCES } =
     await import(pathToFileURL(join(repo, 'dist', 'replayer', 'index.js')).href);
+  // enums whose values have a sentence (replayer/rule-text.ts): each value with its description
+  const SENTENCES = { SchedRule: SCHED_RULE_SENTENCES, TickTrigger: TICK_TRIGGER_SENTENCES };
   const root = protobuf.loadSync(join(repo, 'proto', 'csftrace.proto'));
   root.resolveAll();
   const defs = {};
@@ -30,6 +32,10 @@ export async function eventJsonSchema() {
   // ctx: the name the JSON converter knows the message by (family case or field name)
   const valueSchema = (f, ctx) => {
     const names = ENUM_FIELDS[ctx]?.[f.name];
+    const sentences = SENTENCES[f.resolvedType?.name];
+    if (names !== undefined && sentences) {
+      return { anyOf: [...[...new Set(Object.values(names))].map((n) => ({ const: n, description: sentences[n] })), { type: 'integer' }] };
+    }
     if (names !== undefined) return { anyOf: [{ enum: [...new Set(Object.values(names))] }, { type: 'integer' }] };
     if (f.resolvedType instanceof protobuf.Enum) throw new Error(`${f.fullName}: an enum the JSON converter does not name (ENUM_FIELDS in replayer/format.ts)`);
     if (f.resolvedType instanceof protobuf.Type) {
@@ -106,8 +112,36 @@ export async function eventJsonSchema() {
   };
 }
 
+/** check.v1.json's RuleId: every check rule's id, with its name and invariant (replayer/rule-text.ts). */
+export async function checkRuleIdSchema() {
+  const { CHECK_RULE_TEXT } = await import(pathToFileURL(join(repo, 'dist', 'replayer', 'index.js')).href);
+  return {
+    description: 'a check rule: its id, with its name as title and its invariant as description',
+    anyOf: Object.entries(CHECK_RULE_TEXT).map(([id, r]) => ({ const: id, title: r.name, description: r.title })),
+  };
+}
+
+/** The text of check.v1.json with its RuleId definition made afresh (the rest of the file is written by hand). */
+export async function checkSchemaText(text) {
+  const d = await checkRuleIdSchema();
+  const block = [
+    '    "RuleId": {',
+    `      "description": ${JSON.stringify(d.description)},`,
+    '      "anyOf": [',
+    d.anyOf.map((x) => `        ${JSON.stringify(x).replace(/^\{/, '{ ').replace(/\}$/, ' }').replace(/","/g, '", "').replace(/":"/g, '": "')}`).join(',\n'),
+    '      ]',
+    '    }',
+  ].join('\n');
+  const re = /^    "RuleId": \{\n(?:[\s\S]*?\n)?    \}/m;
+  if (!re.test(text)) throw new Error('schemas/check.v1.json: no "RuleId" definition to replace');
+  return text.replace(re, () => block);
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const out = join(repo, 'schemas', 'event.v1.json');
   writeFileSync(out, JSON.stringify(await eventJsonSchema(), null, 2) + '\n');
   process.stdout.write(`${out}\n`);
+  const check = join(repo, 'schemas', 'check.v1.json');
+  writeFileSync(check, await checkSchemaText(readFileSync(check, 'utf8')));
+  process.stdout.write(`${check}\n`);
 }

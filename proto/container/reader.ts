@@ -16,6 +16,7 @@ import {
   type TraceHeader, type Note, type StateSnapshot, type Event, type ChunkIndexEntry, type TraceIndex,
 } from '../gen/schema.js';
 import { FAMILY_COUNT } from '../events.js';
+import { TraceIndexFields } from '../gen/fields.js';
 import { crc32 } from './crc32.js';
 import { lz4Decompress } from './lz4-block.js';
 import {
@@ -242,7 +243,7 @@ function openIndexed(src: ByteSource, afterHeader: number, verify: boolean, noti
       indexOffset + FRAME_HEADER_SIZE + f.frame.length !== size - TRAILER_SIZE) {
     return noIndex('the index is corrupt or misplaced; recovered by scanning');
   }
-  const entries = countField(f.frame.payload, 1);
+  const entries = countField(f.frame.payload, TraceIndexFields.chunks);
   if (entries > LIMITS.maxChunks) throw tooManyChunks(entries);
   let index: TraceIndex;
   try { index = decodeMsg(f.frame.payload, decodeTraceIndex); }

@@ -8,10 +8,11 @@
  */
 import { HeapOp, HeapPurposeNames } from '../../proto/index.js';
 import type { CheckRule } from './engine.js';
+import { CHECK_RULE_TEXT as TEXT } from '../rule-text.js';
 
 const R33: CheckRule = {
-  id: 'R33', name: 'no-alloc-from-removed-heap',
-  title: 'No allocation succeeds on a dma-heap after its removal (its allocate op belongs to the module that went away).',
+  id: 'R33', name: TEXT.R33.name,
+  title: TEXT.R33.title,
   create(ctx) {
     const removedAt = new Map<number, number>(); // heap id → DMA_HEAP_REMOVE index
     return {
@@ -32,8 +33,8 @@ const R33: CheckRule = {
 };
 
 const R34: CheckRule = {
-  id: 'R34', name: 'no-heap-use-after-release',
-  title: 'A dma-heap is freed only when no buffer of it is alive, and nothing calls into it afterwards.',
+  id: 'R34', name: TEXT.R34.name,
+  title: TEXT.R34.title,
   create(ctx) {
     const releasedAt = new Map<number, number>(); // heap id → DMA_HEAP_RELEASE index
     return {

@@ -12,6 +12,7 @@ import {
 import type { ReplayState } from '../state.js';
 import { formatNs } from '../time-text.js';
 import type { CheckRule } from './engine.js';
+import { CHECK_RULE_TEXT as TEXT } from '../rule-text.js';
 
 const MS = 1_000_000;
 /** R21's default bound: three frames of a 30 fps player. */
@@ -31,8 +32,8 @@ function hasPendingProtected(s: ReplayState, g: number): boolean {
 }
 
 const R20: CheckRule = {
-  id: 'R20', name: 'protm-grant-needs-pending',
-  title: 'Protected mode is granted only to a group with a pending protected queue (CS_PROTM_PENDING raised); otherwise the FW is asked to enter for nothing.',
+  id: 'R20', name: TEXT.R20.name,
+  title: TEXT.R20.title,
   create(ctx) {
     let open: { i: number; t: number; group: number; name: string; toggle: number } | null = null;
     const close = (consequence: string, related: number[]): void => {
@@ -69,8 +70,8 @@ const R20: CheckRule = {
 };
 
 const R21: CheckRule = {
-  id: 'R21', name: 'protected-work-starved',
-  title: 'Protected work that asks for protected mode gets it within a bound (default 100 ms; check --starvation-bound).',
+  id: 'R21', name: TEXT.R21.name,
+  title: TEXT.R21.title,
   create(ctx) {
     const bound = ctx.options.starvationBoundNs ?? DEFAULT_STARVATION_BOUND_NS;
     /** Open episodes per group: since when its protected work waits. */
@@ -113,8 +114,8 @@ const R21: CheckRule = {
 };
 
 const R22: CheckRule = {
-  id: 'R22', name: 'protm-kept-over-higher-priority',
-  title: 'A protected group is not kept in protected mode while a group of higher priority is (re)started beside it and has to wait.',
+  id: 'R22', name: TEXT.R22.name,
+  title: TEXT.R22.title,
   create(ctx) {
     return {
       before(ev, i, s) {

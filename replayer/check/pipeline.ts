@@ -6,10 +6,11 @@
  */
 import { DeviceKind, FenceOp, ImportOp, ScanoutOp } from '../../proto/index.js';
 import type { CheckRule } from './engine.js';
+import { CHECK_RULE_TEXT as TEXT } from '../rule-text.js';
 
 const R30: CheckRule = {
-  id: 'R30', name: 'pipeline-heap-in-intersection',
-  title: 'A pipeline pool is allocated from a heap every device sharing it lists for the buffer property (the intersection), not from one device\'s own choice.',
+  id: 'R30', name: TEXT.R30.name,
+  title: TEXT.R30.title,
   create(ctx) {
     return {
       before(ev, i) {
@@ -25,8 +26,8 @@ const R30: CheckRule = {
 };
 
 const R31: CheckRule = {
-  id: 'R31', name: 'protected-pool-protected-memory',
-  title: 'A buffer of a protected pipeline pool is protected memory (from a protected-carveout or restricted heap) wherever it is imported.',
+  id: 'R31', name: TEXT.R31.name,
+  title: TEXT.R31.title,
   create(ctx) {
     /** "pid:pool" → index of the HeapChoice that made the pool protected. */
     const protectedPools = new Map<string, number>();
@@ -49,8 +50,8 @@ const R31: CheckRule = {
 };
 
 const R32: CheckRule = {
-  id: 'R32', name: 'flip-after-fences',
-  title: 'The display flips a frame only after the decoder\'s and the GPU\'s fences of that frame have signalled.',
+  id: 'R32', name: TEXT.R32.name,
+  title: TEXT.R32.title,
   create(ctx) {
     const decoded = new Set<number>();
     const composited = new Set<number>();

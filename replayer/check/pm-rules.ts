@@ -12,6 +12,7 @@
 import { FaultKind, GpuMode, GpuModeNames, PmOp, SlotAction, type Event } from '../../proto/index.js';
 import type { ReplayState } from '../state.js';
 import type { CheckRule } from './engine.js';
+import { CHECK_RULE_TEXT as TEXT } from '../rule-text.js';
 
 const appOf = (s: ReplayState, g: number): string => {
   const r = s.groups[g];
@@ -19,8 +20,8 @@ const appOf = (s: ReplayState, g: number): string => {
 };
 
 const R26: CheckRule = {
-  id: 'R26', name: 'no-gpu-access-while-suspended',
-  title: 'Runtime PM: no FW request, doorbell or MMU command while the device is suspended (between PM_SUSPENDED and the next PM_RESUME_BEGIN).',
+  id: 'R26', name: TEXT.R26.name,
+  title: TEXT.R26.title,
   create(ctx) {
     let suspendedAt = -1;
     return {
@@ -42,8 +43,8 @@ const R26: CheckRule = {
 };
 
 const R27: CheckRule = {
-  id: 'R27', name: 'suspend-leaves-no-resident-group',
-  title: 'Runtime PM: when the device is suspended no group is resident on a CSG slot and the GPU is not in protected mode.',
+  id: 'R27', name: TEXT.R27.name,
+  title: TEXT.R27.title,
   create(ctx) {
     return {
       after(ev: Event, i: number, s: ReplayState) {
@@ -63,8 +64,8 @@ const R27: CheckRule = {
 };
 
 const R28: CheckRule = {
-  id: 'R28', name: 'progress-timeout-terminates',
-  title: 'A group timed out by CSG PROGRESS_TIMER_EVENT is evicted with CSG_STATE_TERMINATE by the next tick (it can no longer run).',
+  id: 'R28', name: TEXT.R28.name,
+  title: TEXT.R28.title,
   create(ctx) {
     const open = new Map<number, { i: number; t: number }>();
     return {

@@ -14,10 +14,11 @@ import {
   AsCommand, AsCommandNames, SlotAction, TilerHeapOp, VmOp,
 } from '../../proto/index.js';
 import type { CheckRule } from './engine.js';
+import { CHECK_RULE_TEXT as TEXT } from '../rule-text.js';
 
 const R23: CheckRule = {
-  id: 'R23', name: 'as-command-sequence',
-  title: 'AS commands follow mmu_hw_do_operation_locked: LOCK, then the flush, then UNLOCK on the same AS; UPDATE only on an unlocked AS.',
+  id: 'R23', name: TEXT.R23.name,
+  title: TEXT.R23.title,
   create(ctx) {
     const locked = new Map<number, number>();   // AS → index of its LOCK
     // Models before 0.4.0 traced a VM_BIND as LOCK, UPDATE, UNLOCK and an AS enable as a lone
@@ -55,8 +56,8 @@ const R23: CheckRule = {
 };
 
 const R24: CheckRule = {
-  id: 'R24', name: 'tiler-heap-limits',
-  title: 'panthor_heap_grow: chunk_count never exceeds max_chunks; -ENOMEM only at max_chunks or with more render passes in flight than target_in_flight; a chunk is acked only after it was grown; every TILER_OOM is answered.',
+  id: 'R24', name: TEXT.R24.name,
+  title: TEXT.R24.title,
   create(ctx) {
     const open = new Map<string, { i: number; t: number; grown: boolean }>();   // "group.queue" → its HEAP_OOM
     return {
@@ -102,8 +103,8 @@ const R24: CheckRule = {
 };
 
 const R25: CheckRule = {
-  id: 'R25', name: 'mmu-fault-kills-groups',
-  title: 'After an AS fault, the first tick keeps no resident group of the faulty VM (panthor_sched_report_mmu_fault, tick_ctx_init: all its queues fatal, TERMINATE).',
+  id: 'R25', name: TEXT.R25.name,
+  title: TEXT.R25.title,
   create(ctx) {
     const faulty = new Map<number, number>();    // VM id → index of its AS_FAULT
     return {

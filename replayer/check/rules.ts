@@ -16,6 +16,7 @@ import { isStateRequest } from '../handlers/fw.js';
 import type { ReplayState } from '../state.js';
 import { formatNs } from '../time-text.js';
 import type { CheckContext, CheckRule, RuleInstance } from './engine.js';
+import { CHECK_RULE_TEXT as TEXT } from '../rule-text.js';
 import { LIVENESS_RULES } from './liveness.js';
 import { PM_RULES } from './pm-rules.js';
 import { HEAP_LIFETIME_RULES } from './heap-lifetime.js';
@@ -95,8 +96,8 @@ function rule(id: string, name: string, title: string, create: (ctx: CheckContex
 
 // ───────────────────────────── the rules ─────────────────────────────
 
-const R1 = rule('R1', 'single-protected-group',
-  'At most one active protected group; no PROTM_ENTER while one is active and its exit not acknowledged.',
+const R1 = rule('R1', TEXT.R1.name,
+  TEXT.R1.title,
   (ctx) => ({
     before(ev, i, s) {
       if (isEnterToggle(ev)) {
@@ -118,8 +119,8 @@ const R1 = rule('R1', 'single-protected-group',
     },
   }));
 
-const R2 = rule('R2', 'protm-top-priority-only',
-  'Only the top-priority group (CSG priority 15) has its PROTM_PENDING acked for entry.',
+const R2 = rule('R2', TEXT.R2.name,
+  TEXT.R2.title,
   (ctx) => {
     let acks: Array<{ i: number; csg: number; group: number }> = [];
     return {
@@ -143,8 +144,8 @@ const R2 = rule('R2', 'protm-top-priority-only',
     };
   });
 
-const R3 = rule('R3', 'protm-acks-before-enter',
-  'Every acknowledged PROTM_PENDING precedes the GLB PROTM_ENTER toggle (the FW samples the acks then).',
+const R3 = rule('R3', TEXT.R3.name,
+  TEXT.R3.title,
   (ctx) => {
     let acks: Array<{ i: number; t: number; group: number }> = [];
     let toggle = -1; // index of the GLB_PROTM_ENTER toggle in flight (until PROTECTED, exit or reset)
@@ -182,8 +183,8 @@ const R3 = rule('R3', 'protm-acks-before-enter',
     };
   });
 
-const R4 = rule('R4', 'no-heap-no-protm',
-  'No heap → no PROTM_PENDING ack, no PROTM_ENTER, PROTECTED_INFO.features = 0, PROT sections skipped, GROUP_CREATE_PROTECTED fails.',
+const R4 = rule('R4', TEXT.R4.name,
+  TEXT.R4.title,
   (ctx) => {
     let userSupplied = false;
     const userDmabuf = ctx.heapPolicy === 'userspace-dmabuf';
@@ -210,8 +211,8 @@ const R4 = rule('R4', 'no-heap-no-protm',
     };
   });
 
-const R5 = rule('R5', 'protm-enter-completes',
-  'Enter completes (ack ≤ 4000 ms, PROTM_ACTIVE ≤ 500 ms, or an exit already pending) or a reset follows.',
+const R5 = rule('R5', TEXT.R5.name,
+  TEXT.R5.title,
   (ctx) => {
     let cur: { i: number; t: number; ackI: number; ackT: number; reported: boolean } | null = null;
     const done = (): void => { cur = null; };
@@ -263,8 +264,8 @@ const R5 = rule('R5', 'protm-enter-completes',
     };
   });
 
-const R6 = rule('R6', 'protm-exit-acked-once',
-  'Each PROTM_EXIT event is acknowledged exactly once, then the active group is cleared and a tick runs; an exit with no active group is an anomaly.',
+const R6 = rule('R6', TEXT.R6.name,
+  TEXT.R6.title,
   (ctx) => {
     let pending: { i: number; t: number } | null = null;
     let awaitingTick: { i: number; t: number } | null = null;
@@ -310,8 +311,8 @@ const FORCED_EXIT_CAUSES: readonly number[] = [
   ModeSwitchCause.CAUSE_ROTATION, ModeSwitchCause.CAUSE_HEAP_GROW,
 ];
 
-const R7 = rule('R7', 'forced-exit-completes',
-  'A forced exit clears PROTM_ACTIVE within 500 ms (after the 5 ms grace) or a reset follows.',
+const R7 = rule('R7', TEXT.R7.name,
+  TEXT.R7.title,
   (ctx) => {
     let cur: { i: number; t: number; cause: string } | null = null;
     const limit = TIMEOUTS.forcedExit + TIMEOUTS.forcedExitGrace;
@@ -340,8 +341,8 @@ const R7 = rule('R7', 'forced-exit-completes',
     };
   });
 
-const R8 = rule('R8', 'no-mmu-while-protected',
-  'No MMU command (AS LOCK/UPDATE for VM_BIND) while PROTM_ACTIVE.',
+const R8 = rule('R8', TEXT.R8.name,
+  TEXT.R8.title,
   (ctx) => ({
     before(ev, i, s) {
       if (ev.body.case !== 'mmu') return;
@@ -354,8 +355,8 @@ const R8 = rule('R8', 'no-mmu-while-protected',
     },
   }));
 
-const R9 = rule('R9', 'kbase-sole-resident',
-  'kbase: exactly one resident CSG while protected.',
+const R9 = rule('R9', TEXT.R9.name,
+  TEXT.R9.title,
   (ctx) => ({
     before(ev, i, s) {
       const r = csgStart(ev);
@@ -372,8 +373,8 @@ const R9 = rule('R9', 'kbase-sole-resident',
     },
   }), ['kbase']);
 
-const R10 = rule('R10', 'protected-bo-not-exposed',
-  'Protected BOs are never user-mappable, never returned as handles or PRIME-exported.',
+const R10 = rule('R10', TEXT.R10.name,
+  TEXT.R10.title,
   (ctx) => ({
     before(ev, i, s) {
       const b = ev.body;
@@ -404,8 +405,8 @@ const R10 = rule('R10', 'protected-bo-not-exposed',
     },
   }));
 
-const R11 = rule('R11', 'protm-suspend-buffer',
-  'A protected group has a protm suspend buffer from the heap, programmed on every START/RESUME; other groups get 0.',
+const R11 = rule('R11', TEXT.R11.name,
+  TEXT.R11.title,
   (ctx) => ({
     before(ev, i, s) {
       const r = csgStart(ev);
@@ -421,8 +422,8 @@ const R11 = rule('R11', 'protm-suspend-buffer',
     },
   }));
 
-const R12 = rule('R12', 'heap-refs-balance',
-  'Heap references balance: each dma_heap_find matched by one dma_heap_put; each protected kernel BO\'s dma-buf released on destroy; no leak at teardown.',
+const R12 = rule('R12', TEXT.R12.name,
+  TEXT.R12.title,
   (ctx) => {
     const held = new Map<string, { n: number; i: number }>(); // kernel references per heap
     let removed = -1;
@@ -488,8 +489,8 @@ const R12 = rule('R12', 'heap-refs-balance',
     };
   });
 
-const R13 = rule('R13', 'protm-fault-handling',
-  'GPU_IRQ_PROTM_FAULT → reset; the active protected group ends fatal; other resident groups are suspended, not blamed.',
+const R13 = rule('R13', TEXT.R13.name,
+  TEXT.R13.title,
   (ctx) => {
     let f: { i: number; t: number; active: number; resident: number[]; activeFatal: boolean; reset: boolean } | null = null;
     return {
@@ -533,8 +534,8 @@ const R13 = rule('R13', 'protm-fault-handling',
     };
   });
 
-const R14 = rule('R14', 'slot-group-consistency',
-  'Slot i holds g iff g.csg_id == i; no group on two slots; resident CSG priorities distinct in 0..15.',
+const R14 = rule('R14', TEXT.R14.name,
+  TEXT.R14.title,
   (ctx) => {
     const fwSlot: number[] = []; // group requested on each slot (START/RESUME until SUSPEND/TERMINATE acked)
     return {
@@ -578,8 +579,8 @@ const R14 = rule('R14', 'slot-group-consistency',
     };
   });
 
-const R15 = rule('R15', 'as-budget',
-  'Distinct VMs among resident groups ≤ usable address spaces.',
+const R15 = rule('R15', TEXT.R15.name,
+  TEXT.R15.title,
   (ctx) => ({
     after(ev, i, s) {
       if (ev.body.case !== 'decision') return;
@@ -609,8 +610,8 @@ function cannotRun(s: ReplayState, g: number): string | undefined {
   return undefined;
 }
 
-const R16 = rule('R16', 'no-start-if-cannot-run',
-  'No START/RESUME for a group that cannot run; submits to it fail with -EINVAL.',
+const R16 = rule('R16', TEXT.R16.name,
+  TEXT.R16.title,
   (ctx) => ({
     before(ev, i, s) {
       const r = csgStart(ev);
@@ -630,8 +631,8 @@ const R16 = rule('R16', 'no-start-if-cannot-run',
     },
   }));
 
-const R17 = rule('R17', 'group-state-machine',
-  'Group state machine legality (START from CREATED, RESUME from SUSPENDED); CSG requests acked within 100 ms or a reset follows.',
+const R17 = rule('R17', TEXT.R17.name,
+  TEXT.R17.title,
   (ctx) => {
     const pending = new Map<number, { i: number; t: number; reported: boolean }>();
     return {
@@ -672,8 +673,8 @@ const R17 = rule('R17', 'group-state-machine',
     };
   });
 
-const R18 = rule('R18', 'uapi-limits',
-  'uAPI limits: HIGH/REALTIME only for privileged callers, ≤ 128 groups per file, queue priority ≤ 15, ring size a power of two in [4K, 64K], submit address/size alignment.',
+const R18 = rule('R18', TEXT.R18.name,
+  TEXT.R18.title,
   (ctx) => ({
     after(ev, i, s) {
       const b = ev.body;
@@ -706,8 +707,8 @@ const R18 = rule('R18', 'uapi-limits',
     },
   }));
 
-const R19a = rule('R19a', 'mid-slice-rt-only',
-  'Fairness: mid-slice (not a full tick) only realtime groups preempt.',
+const R19a = rule('R19a', TEXT.R19a.name,
+  TEXT.R19a.title,
   (ctx) => ({
     after(ev, i, s) {
       if (ev.body.case !== 'decision') return;
@@ -728,8 +729,8 @@ const R19a = rule('R19a', 'mid-slice-rt-only',
     },
   }));
 
-const R19b = rule('R19b', 'protm-waits-until-top',
-  'Fairness: a non-top protected group waits until it is top (no protected mode over higher-priority busy normal work).',
+const R19b = rule('R19b', TEXT.R19b.name,
+  TEXT.R19b.title,
   (ctx) => ({
     after(ev, i, s) {
       if (ev.body.case !== 'decision') return;
@@ -744,8 +745,8 @@ const R19b = rule('R19b', 'protm-waits-until-top',
     },
   }));
 
-const R19c = rule('R19c', 'ping-while-protected',
-  'Fairness: a watchdog PING while protected is flagged (it forces an exit under the 2026 code).',
+const R19c = rule('R19c', TEXT.R19c.name,
+  TEXT.R19c.title,
   (ctx) => ({
     before(ev, i, s) {
       if (ev.body.case !== 'watchdog' || ev.body.value.op !== WatchdogOp.WD_PING_SENT) return;

@@ -12,7 +12,15 @@
  * and interned: equal content → equal id, verified word by word, so a hash collision can never make
  * two different decisions equal.
  */
-import { ProtmVerdict, ProtoDecodeError, SlotAction, type Reader, type SchedDecision } from '../../proto/index.js';
+import {
+  ProtmVerdict, ProtoDecodeError, SlotAction, SchedDecisionFields as D, SlotAssignFields as S, type Reader, type SchedDecision,
+} from '../../proto/index.js';
+
+/** Tags of the SchedDecision fields idOfBytes reads (field numbers from csftrace.proto: proto/gen/fields.ts). */
+const TAG_TRIGGER = D.trigger << 3, TAG_PROTM = D.protm << 3, TAG_RULE = D.protmRule << 3, TAG_PGROUP = D.protmGroup << 3;
+const TAG_SLOTS = (D.slots << 3) | 2, TAG_EVICTED_PACKED = (D.evicted << 3) | 2, TAG_EVICTED = D.evicted << 3;
+/** SlotAssign's fields, read into a slot's four words. */
+const S_SLOT = S.slot, S_GROUP = S.group, S_PRIO = S.csgPriority, S_ACTION = S.action;
 
 export class DecisionInterner {
   private readonly byHash = new Map<number, number>();
@@ -71,19 +79,19 @@ export class DecisionInterner {
   }
 
   /**
-   * The same id read straight from an encoded SchedDecision in `r` up to `end` (fields trigger 2,
-   * slots 5, evicted 6, protm 7, protm_rule 8, protm_group 9; the rest skipped): no objects made.
+   * The same id read straight from an encoded SchedDecision in `r` up to `end` (fields trigger,
+   * slots, evicted, protm, protm_rule, protm_group; the rest skipped): no objects made.
    */
   idOfBytes(r: Reader, end: number, groupId: (handle: number) => number): number {
     let trigger = 0, protm = 0, rule = 0, pgroup = 0, ns = 0, ne = 0;
     while (r.pos < end) {
       const tag = r.uint32();
       switch (tag) {
-        case (2 << 3): trigger = r.uint32(); break;
-        case (7 << 3): protm = r.uint32(); break;
-        case (8 << 3): rule = r.uint32(); break;
-        case (9 << 3): pgroup = r.uint32(); break;
-        case (5 << 3) | 2: {
+        case TAG_TRIGGER: trigger = r.uint32(); break;
+        case TAG_PROTM: protm = r.uint32(); break;
+        case TAG_RULE: rule = r.uint32(); break;
+        case TAG_PGROUP: pgroup = r.uint32(); break;
+        case TAG_SLOTS: {
           const l = r.uint32();
           const sEnd = r.pos + l;
           if (sEnd > end) throw new ProtoDecodeError('slot assignment runs past the decision', r.pos);
@@ -93,20 +101,22 @@ export class DecisionInterner {
           while (r.pos < sEnd) {
             const t2 = r.uint32();
             const f = t2 >>> 3;
-            if ((t2 & 7) === 0 && f >= 1 && f <= 4) sr[o + f - 1] = r.uint32();
+            // the slot's words in the order of idOf: slot, group, CSG priority, action
+            const k = f === S_SLOT ? 0 : f === S_GROUP ? 1 : f === S_PRIO ? 2 : f === S_ACTION ? 3 : -1;
+            if ((t2 & 7) === 0 && k >= 0) sr[o + k] = r.uint32();
             else r.skip(t2 & 7, sEnd);
           }
           ns++;
           break;
         }
-        case (6 << 3) | 2: { // packed evicted handles
+        case TAG_EVICTED_PACKED: {
           const l = r.uint32();
           const pEnd = r.pos + l;
           if (pEnd > end) throw new ProtoDecodeError('evicted list runs past the decision', r.pos);
           while (r.pos < pEnd) { this.reserve(ns, ne + 1); this.evRaw[ne++] = r.uint32(); }
           break;
         }
-        case (6 << 3): this.reserve(ns, ne + 1); this.evRaw[ne++] = r.uint32(); break;
+        case TAG_EVICTED: this.reserve(ns, ne + 1); this.evRaw[ne++] = r.uint32(); break;
         default: r.skip(tag & 7, end);
       }
     }

@@ -9,7 +9,7 @@
 import {
   IoctlCmd, ProtoDecodeError, Reader, decodeGroupState, decodeIoctl, decodeJob, decodeModeSwitch,
   decodeProcess, decodeQueueState, type Event, type TraceHeader, decodeProbe, decodeHeapCall, decodeEglCall,
-  decodeDeviceImport, decodeFence, decodeScanout,
+  decodeDeviceImport, decodeFence, decodeScanout, EventFields, EventBodyFieldNumbers, IoctlFields,
 } from '../../proto/index.js';
 import { ConsequenceCollector, type ConsequenceSet } from '../metrics/metrics.js';
 import { metricsOptionsOf } from '../metrics/plan.js';
@@ -61,11 +61,15 @@ export class DiffContext {
   constructor(readonly labels: LabelInterner) {}
 }
 
-/** Event.body field numbers the diff decodes. */
-const F_IOCTL = 10, F_MODE_SWITCH = 15, F_DECISION = 16, F_GROUP_STATE = 17, F_QUEUE_STATE = 18, F_JOB = 19, F_PROCESS = 26;
-const F_HEAP = 11, F_PROBE = 22, F_EGL = 36;
+/** Event.body field numbers the diff decodes (generated from csftrace.proto: proto/gen/fields.ts). */
+const F_IOCTL = EventFields.ioctl, F_MODE_SWITCH = EventFields.modeSwitch, F_DECISION = EventFields.decision,
+  F_GROUP_STATE = EventFields.groupState, F_QUEUE_STATE = EventFields.queueState, F_JOB = EventFields.job, F_PROCESS = EventFields.process;
+const F_HEAP = EventFields.heap, F_PROBE = EventFields.probe, F_EGL = EventFields.egl;
 /** The secure pipeline's device events (metrics/devices.ts). */
-const F_DEV_IMPORT = 33, F_FENCE = 34, F_SCANOUT = 35;
+const F_DEV_IMPORT = EventFields.devImport, F_FENCE = EventFields.fence, F_SCANOUT = EventFields.scanout;
+/** Event.t (a varint delta), the lowest body field number, and the tag of Ioctl.cmd (a varint). */
+const F_T = EventFields.t, F_FIRST_BODY = Math.min(...Object.values(EventBodyFieldNumbers));
+const TAG_IOCTL_CMD = IoctlFields.cmd << 3;
 
 class Extractor {
   readonly ids: GroupIdentities;
@@ -136,8 +140,8 @@ class Extractor {
       while (r.pos < end) {
         const tag = r.uint32();
         const f = tag >>> 3, wt = tag & 7;
-        if (f === 1 && wt === 0) dt = r.uint64();
-        else if (wt === 2 && f >= 10) {
+        if (f === F_T && wt === 0) dt = r.uint64();
+        else if (wt === 2 && f >= F_FIRST_BODY) {
           const l = r.uint32();
           field = f; bStart = r.pos; bEnd = r.pos + l;
           if (bEnd > end) throw new ProtoDecodeError('event body runs past the event', r.pos);
@@ -164,12 +168,12 @@ class Extractor {
         case F_FENCE: r.pos = bStart; ev = { t: t as VirtualNs, cause: NO_CAUSE, body: { case: 'fence', value: decodeFence(r, bEnd) } }; break;
         case F_SCANOUT: r.pos = bStart; ev = { t: t as VirtualNs, cause: NO_CAUSE, body: { case: 'scanout', value: decodeScanout(r, bEnd) } }; break;
         case F_IOCTL: {
-          // Only GROUP_CREATE matters (identities): peek at Ioctl.cmd (field 3) before decoding.
+          // Only GROUP_CREATE matters (identities): peek at Ioctl.cmd before decoding.
           r.pos = bStart;
           let cmd = 0;
           while (r.pos < bEnd) {
             const tag = r.uint32();
-            if (tag === (3 << 3)) { cmd = r.uint32(); break; }
+            if (tag === TAG_IOCTL_CMD) { cmd = r.uint32(); break; }
             r.skip(tag & 7, bEnd);
           }
           if (cmd === IoctlCmd.GROUP_CREATE) { r.pos = bStart; ev = { t: t as VirtualNs, cause: NO_CAUSE, body: { case: 'ioctl', value: decodeIoctl(r, bEnd) } }; }

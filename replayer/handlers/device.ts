@@ -14,6 +14,8 @@ import { initialPmState } from './pm.js';
 export const deviceHandler: Handler = {
   name: 'device',
   families: ['probe', 'reset', 'modeSwitch', 'watchdog', 'mmu', 'fault', 'log', 'heap', 'ioctl'],
+  owns: ['device'],
+  reads: [],
   init(s) {
     s.device = {
       probeStage: '', probeResult: 0, probeAttempt: 0, probeDefers: 0, probed: false, fwState: 'off',

@@ -56,6 +56,8 @@ const isStateName = (n: string): boolean => n.includes('_STATE_');
 export const fwHandler: Handler = {
   name: 'fw',
   families: ['fwReq', 'fwAck', 'fwIrq', 'doorbell', 'reset'],
+  owns: ['fw'],
+  reads: [],
   init(s) {
     s.fw = { glb: { req: 0, ack: 0, idx: -1 }, csg: {}, cs: {}, pending: [], doorbells: 0, lastDoorbell: null, irqs: 0 };
   },

@@ -16,6 +16,8 @@ export function emptyGpuMem(): GpuMemState {
 export const gpuMemHandler: Handler = {
   name: 'gpu-mem',
   families: ['ioctl', 'tilerHeap', 'vm', 'process'],
+  owns: ['gpuMem'],
+  reads: [],
   init(s: ReplayState) { s.gpuMem = emptyGpuMem(); },
   handleEvent(s, ev, i) {
     const g = s.gpuMem;

@@ -176,6 +176,8 @@ function onHeapCall(s: ReplayState, h: HeapCall, i: number): void {
 export const memoryHandler: Handler = {
   name: 'memory',
   families: ['ioctl', 'heap', 'mmu', 'process'],
+  owns: ['vms', 'bos', 'heaps', 'dmabufs'],
+  reads: ['processes'],
   init(s) { s.vms = {}; s.bos = {}; s.heaps = {}; s.dmabufs = {}; },
   handleEvent(s, ev, i) {
     const b = ev.body;

@@ -29,6 +29,8 @@ function device(s: ReplayState, name: string, kind: number, i: number): Pipeline
 export const pipelineHandler: Handler = {
   name: 'pipeline',
   families: ['heapChoice', 'devImport', 'fence', 'scanout'],
+  owns: ['pipeline'],
+  reads: [],
   init(s) { s.pipeline = { devices: {}, choices: {} }; },
   handleEvent(s, ev, i) {
     const b = ev.body;

@@ -29,6 +29,8 @@ function gpu(s: ReplayState, device: number): GpuProbeRec {
 export const platformHandler: Handler = {
   name: 'platform',
   families: ['probe', 'heap', 'egl'],
+  owns: ['platform'],
+  reads: [],
   init(s) { s.platform = initialPlatform(); },
   handleEvent(s, ev, i) {
     const b = ev.body;

@@ -15,6 +15,8 @@ export function initialPmState(): PmDeviceState {
 export const pmHandler: Handler = {
   name: 'pm',
   families: ['pm'],
+  owns: [],
+  reads: ['device'] /* its runtime PM record, device.pm */,
   init() { /* device.pm is part of the device handler's slice (initialPmState) */ },
   handleEvent(s, ev, i) {
     if (ev.body.case !== 'pm') return;

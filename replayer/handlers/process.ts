@@ -18,6 +18,8 @@ function ensureProcess(s: ReplayState, pid: number, i: number): ProcessRec {
 export const processHandler: Handler = {
   name: 'process',
   families: ['process', 'ioctl'],
+  owns: ['processes'],
+  reads: ['dmabufs'] /* a closed fd lowers its dma-buf's fd count */,
   init(s) { s.processes = {}; },
   handleEvent(s, ev, i) {
     const b = ev.body;

@@ -46,6 +46,8 @@ function appOf(s: ReplayState, pid: number): string {
 export const schedHandler: Handler = {
   name: 'sched',
   families: ['ioctl', 'groupState', 'queueState', 'job', 'decision', 'fault'],
+  owns: ['groups', 'sched'],
+  reads: ['processes'],
   init(s) {
     s.groups = {};
     s.sched = {

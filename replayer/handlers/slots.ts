@@ -30,6 +30,8 @@ function unbindGroup(s: ReplayState, group: number, except: number, i: number): 
 export const slotsHandler: Handler = {
   name: 'slots',
   families: ['probe', 'fwReq', 'fwAck', 'groupState', 'reset'],
+  owns: ['slots'],
+  reads: [],
   init(s) { s.slots = []; },
   handleEvent(s, ev, i) {
     const b = ev.body;
