@@ -36,16 +36,16 @@ export interface BugReportOptions {
   toolVersion: string;
   /** Base name of the trace as the user knows it (never a path). */
   traceName: string;
-  baseline?: TraceFile;
+  baseline?: TraceFile | undefined;
   /** Base name of the baseline. */
-  baselineName?: string;
+  baselineName?: string | undefined;
   /** Point of interest (event index of the trace). */
-  at?: number;
+  at?: number | undefined;
   /** Bundled trace size limit in bytes (default 1 MiB): larger traces are trimmed around the point. */
-  maxBytes?: number;
-  title?: string;
+  maxBytes?: number | undefined;
+  title?: string | undefined;
   /** A check report already computed (default: checkTrace). */
-  check?: CheckReport;
+  check?: CheckReport | undefined;
 }
 
 export interface BugReport {
@@ -53,7 +53,7 @@ export interface BugReport {
   /** The scenario the trace was recorded from (for scenario.yaml). */
   scenarioYaml: string;
   /** Set when the trace is bundled trimmed: the window and the trimmed trace's bytes. */
-  trimmed?: { window: TrimWindow; bytes: Uint8Array };
+  trimmed?: { window: TrimWindow; bytes: Uint8Array } | undefined;
   pointOfInterest: number;
   findings: number;
 }
