@@ -12,6 +12,7 @@ import type { CheckRule } from './engine.js';
 const R33: CheckRule = {
   id: 'R33', name: 'no-alloc-from-removed-heap',
   title: 'No allocation succeeds on a dma-heap after its removal (its allocate op belongs to the module that went away).',
+  families: ['heap'],
   create(ctx) {
     const removedAt = new Map<number, number>(); // heap id → DMA_HEAP_REMOVE index
     return {
@@ -34,6 +35,7 @@ const R33: CheckRule = {
 const R34: CheckRule = {
   id: 'R34', name: 'no-heap-use-after-release',
   title: 'A dma-heap is freed only when no buffer of it is alive, and nothing calls into it afterwards.',
+  families: ['heap'],
   create(ctx) {
     const releasedAt = new Map<number, number>(); // heap id → DMA_HEAP_RELEASE index
     return {

@@ -33,6 +33,7 @@ function hasPendingProtected(s: ReplayState, g: number): boolean {
 const R20: CheckRule = {
   id: 'R20', name: 'protm-grant-needs-pending',
   title: 'Protected mode is granted only to a group with a pending protected queue (CS_PROTM_PENDING raised); otherwise the FW is asked to enter for nothing.',
+  families: ['decision', 'fwReq.glb', 'reset', 'modeSwitch'],
   create(ctx) {
     let open: { i: number; t: number; group: number; name: string; toggle: number } | null = null;
     const close = (consequence: string, related: number[]): void => {
@@ -71,6 +72,7 @@ const R20: CheckRule = {
 const R21: CheckRule = {
   id: 'R21', name: 'protected-work-starved',
   title: 'Protected work that asks for protected mode gets it within a bound (default 100 ms; check --starvation-bound).',
+  families: ['queueState', 'modeSwitch', 'job', 'groupState'],
   create(ctx) {
     const bound = ctx.options.starvationBoundNs ?? DEFAULT_STARVATION_BOUND_NS;
     /** Open episodes per group: since when its protected work waits. */
@@ -115,6 +117,7 @@ const R21: CheckRule = {
 const R22: CheckRule = {
   id: 'R22', name: 'protm-kept-over-higher-priority',
   title: 'A protected group is not kept in protected mode while a group of higher priority is (re)started beside it and has to wait.',
+  families: ['decision'],
   create(ctx) {
     return {
       before(ev, i, s) {

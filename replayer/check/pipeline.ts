@@ -10,6 +10,7 @@ import type { CheckRule } from './engine.js';
 const R30: CheckRule = {
   id: 'R30', name: 'pipeline-heap-in-intersection',
   title: 'A pipeline pool is allocated from a heap every device sharing it lists for the buffer property (the intersection), not from one device\'s own choice.',
+  families: ['heapChoice'],
   create(ctx) {
     return {
       before(ev, i) {
@@ -27,6 +28,7 @@ const R30: CheckRule = {
 const R31: CheckRule = {
   id: 'R31', name: 'protected-pool-protected-memory',
   title: 'A buffer of a protected pipeline pool is protected memory (from a protected-carveout or restricted heap) wherever it is imported.',
+  families: ['heapChoice', 'devImport'],
   create(ctx) {
     /** "pid:pool" → index of the HeapChoice that made the pool protected. */
     const protectedPools = new Map<string, number>();
@@ -51,6 +53,7 @@ const R31: CheckRule = {
 const R32: CheckRule = {
   id: 'R32', name: 'flip-after-fences',
   title: 'The display flips a frame only after the decoder\'s and the GPU\'s fences of that frame have signalled.',
+  families: ['fence', 'scanout'],
   create(ctx) {
     const decoded = new Set<number>();
     const composited = new Set<number>();

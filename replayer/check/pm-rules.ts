@@ -21,6 +21,7 @@ const appOf = (s: ReplayState, g: number): string => {
 const R26: CheckRule = {
   id: 'R26', name: 'no-gpu-access-while-suspended',
   title: 'Runtime PM: no FW request, doorbell or MMU command while the device is suspended (between PM_SUSPENDED and the next PM_RESUME_BEGIN).',
+  families: ['pm', 'fwReq', 'doorbell', 'mmu'],
   create(ctx) {
     let suspendedAt = -1;
     return {
@@ -44,6 +45,7 @@ const R26: CheckRule = {
 const R27: CheckRule = {
   id: 'R27', name: 'suspend-leaves-no-resident-group',
   title: 'Runtime PM: when the device is suspended no group is resident on a CSG slot and the GPU is not in protected mode.',
+  families: ['pm'],
   create(ctx) {
     return {
       after(ev: Event, i: number, s: ReplayState) {
@@ -65,6 +67,7 @@ const R27: CheckRule = {
 const R28: CheckRule = {
   id: 'R28', name: 'progress-timeout-terminates',
   title: 'A group timed out by CSG PROGRESS_TIMER_EVENT is evicted with CSG_STATE_TERMINATE by the next tick (it can no longer run).',
+  families: ['fault', 'decision'],
   create(ctx) {
     const open = new Map<number, { i: number; t: number }>();
     return {

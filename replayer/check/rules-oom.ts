@@ -18,6 +18,7 @@ import type { CheckRule } from './engine.js';
 const R23: CheckRule = {
   id: 'R23', name: 'as-command-sequence',
   title: 'AS commands follow mmu_hw_do_operation_locked: LOCK, then the flush, then UNLOCK on the same AS; UPDATE only on an unlocked AS.',
+  families: ['mmu'],
   create(ctx) {
     const locked = new Map<number, number>();   // AS → index of its LOCK
     // Models before 0.4.0 traced a VM_BIND as LOCK, UPDATE, UNLOCK and an AS enable as a lone
@@ -57,6 +58,7 @@ const R23: CheckRule = {
 const R24: CheckRule = {
   id: 'R24', name: 'tiler-heap-limits',
   title: 'panthor_heap_grow: chunk_count never exceeds max_chunks; -ENOMEM only at max_chunks or with more render passes in flight than target_in_flight; a chunk is acked only after it was grown; every TILER_OOM is answered.',
+  families: ['reset', 'tilerHeap'],
   create(ctx) {
     const open = new Map<string, { i: number; t: number; grown: boolean }>();   // "group.queue" → its HEAP_OOM
     return {
@@ -104,6 +106,7 @@ const R24: CheckRule = {
 const R25: CheckRule = {
   id: 'R25', name: 'mmu-fault-kills-groups',
   title: 'After an AS fault, the first tick keeps no resident group of the faulty VM (panthor_sched_report_mmu_fault, tick_ctx_init: all its queues fatal, TERMINATE).',
+  families: ['vm', 'decision'],
   create(ctx) {
     const faulty = new Map<number, number>();    // VM id → index of its AS_FAULT
     return {

@@ -7,7 +7,7 @@
 import {
   AsCommand, DevQueryType, FaultKind, FwAckKind, FwIface, FwReqKind, GpuMode, GpuModeNames, GroupStateKind, HeapOp, HeapPurpose,
   HeapPurposeNames, IoctlCmd, IrqLine, ModeSwitchCause, ModeSwitchCauseNames, ProbeStage, ProtmVerdict, ResetPhase,
-  SlotAction, WatchdogOp, type Event, type FwRequest, CS_PROTM_PENDING, CSF_FW_BINARY_IFACE_ENTRY_PROT, CSG_STATE_RESUME,
+  SlotAction, WatchdogOp, type Event, type FwRequest, type SlotAssign, CS_PROTM_PENDING, CSF_FW_BINARY_IFACE_ENTRY_PROT, CSG_STATE_RESUME,
   CSG_STATE_START, CSG_STATE_SUSPEND, CSG_STATE_TERMINATE, DRM_PANTHOR_GROUP_CREATE_PROTECTED, GLB_PROTM_ENTER,
   EINVAL, GLB_PROTM_EXIT, GPU_IRQ_PROTM_FAULT, GROUP_PRIORITY_NAMES, MAX_CSG_PRIO, MAX_GROUPS_PER_POOL,
   PANTHOR_GROUP_PRIORITY_HIGH, PANTHOR_GROUP_PRIORITY_REALTIME,
@@ -15,7 +15,8 @@ import {
 import { isStateRequest } from '../handlers/fw.js';
 import type { ReplayState } from '../state.js';
 import { formatNs } from '../time-text.js';
-import type { CheckContext, CheckRule, RuleInstance } from './engine.js';
+import type { CheckContext, CheckFamily, CheckRule, RuleInstance } from './engine.js';
+import { movingDeadline } from './timers.js';
 import { LIVENESS_RULES } from './liveness.js';
 import { PM_RULES } from './pm-rules.js';
 import { HEAP_LIFETIME_RULES } from './heap-lifetime.js';
@@ -82,6 +83,10 @@ function isReset(ev: Event, phase: number): boolean {
 function modeTo(ev: Event): number | undefined {
   return ev.body.case === 'modeSwitch' ? ev.body.value.to : undefined;
 }
+/** A slot a decision keeps a group on (not suspended, terminated or emptied). */
+function isResident(a: SlotAssign): boolean {
+  return !!a.group && a.action !== SlotAction.SLOT_SUSPEND && a.action !== SlotAction.SLOT_TERMINATE && a.action !== SlotAction.SLOT_EMPTY;
+}
 const isProtectedMode = (m: string): boolean => m === MODE.PROTECTED || m === MODE.ENTERING;
 const at = (i: number): string => `#${i}`;
 const groupName = (s: ReplayState, g: number): string => {
@@ -89,37 +94,53 @@ const groupName = (s: ReplayState, g: number): string => {
   return r && r.app ? `group ${g} (${r.app})` : `group ${g}`;
 };
 
-function rule(id: string, name: string, title: string, create: (ctx: CheckContext) => RuleInstance, policies?: readonly string[]): CheckRule {
-  return { id, name, title, policies, create };
+function rule(id: string, name: string, title: string, families: readonly CheckFamily[], create: (ctx: CheckContext) => RuleInstance, policies?: readonly string[]): CheckRule {
+  return { id, name, title, policies, families, create };
 }
 
 // ───────────────────────────── the rules ─────────────────────────────
 
 const R1 = rule('R1', 'single-protected-group',
   'At most one active protected group; no PROTM_ENTER while one is active and its exit not acknowledged.',
-  (ctx) => ({
-    before(ev, i, s) {
-      if (isEnterToggle(ev)) {
-        const m = s.device.gpuMode;
-        const exitPending = s.fw.pending.some((p) => p.name === 'GLB_PROTM_EXIT' && p.kind === 'event');
-        if (isProtectedMode(m) || m === MODE.EXITING || exitPending) {
-          ctx.report(i, ev.t, `GLB_PROTM_ENTER toggled while ${s.device.protmActiveGroup ? groupName(s, s.device.protmActiveGroup) : 'a group'} is protected (${m}${exitPending ? ', PROTM_EXIT not acknowledged' : ''})`,
-            'violation', s.device.gpuModeSinceIdx >= 0 ? [s.device.gpuModeSinceIdx] : []);
+  ['fwReq.glb', 'modeSwitch', 'fwAck.glb', 'reset'],
+  (ctx) => {
+    // A PROTM_EXIT event raised by the FW (a GLB ack) and not yet acknowledged by the host (a GLB
+    // event ack); a reset abandons it. What the fw handler's list of pending events says of it.
+    let exitPending = ctx.state.fw.pending.some((p) => p.name === 'GLB_PROTM_EXIT' && p.kind === 'event');
+    return {
+      before(ev, i, s) {
+        if (isEnterToggle(ev)) {
+          const m = s.device.gpuMode;
+          if (isProtectedMode(m) || m === MODE.EXITING || exitPending) {
+            ctx.report(i, ev.t, `GLB_PROTM_ENTER toggled while ${s.device.protmActiveGroup ? groupName(s, s.device.protmActiveGroup) : 'a group'} is protected (${m}${exitPending ? ', PROTM_EXIT not acknowledged' : ''})`,
+              'violation', s.device.gpuModeSinceIdx >= 0 ? [s.device.gpuModeSinceIdx] : []);
+          }
         }
-      }
-      const to = modeTo(ev);
-      if ((to === GpuMode.MODE_ENTERING || to === GpuMode.MODE_PROTECTED) && ev.body.case === 'modeSwitch') {
-        const g = ev.body.value.group;
-        const active = s.device.protmActiveGroup;
-        if (g && active && g !== active && isProtectedMode(s.device.gpuMode)) {
-          ctx.report(i, ev.t, `${groupName(s, g)} becomes protected while ${groupName(s, active)} is still the active protected group`, 'violation', [s.device.gpuModeSinceIdx]);
+        const to = modeTo(ev);
+        if ((to === GpuMode.MODE_ENTERING || to === GpuMode.MODE_PROTECTED) && ev.body.case === 'modeSwitch') {
+          const g = ev.body.value.group;
+          const active = s.device.protmActiveGroup;
+          if (g && active && g !== active && isProtectedMode(s.device.gpuMode)) {
+            ctx.report(i, ev.t, `${groupName(s, g)} becomes protected while ${groupName(s, active)} is still the active protected group`, 'violation', [s.device.gpuModeSinceIdx]);
+          }
         }
-      }
-    },
-  }));
+      },
+      after(ev) {
+        const b = ev.body;
+        if (b.case === 'fwAck') {
+          if (b.value.iface === FwIface.GLB && b.value.kind !== FwAckKind.ACK_REQUEST && (b.value.bits & GLB_PROTM_EXIT) !== 0) exitPending = true;
+        } else if (b.case === 'fwReq') {
+          if (b.value.iface === FwIface.GLB && b.value.kind === FwReqKind.REQ_EVENT_ACK && (b.value.bits & GLB_PROTM_EXIT) !== 0) exitPending = false;
+        } else if (isReset(ev, ResetPhase.RESET_BEGIN)) {
+          exitPending = false;
+        }
+      },
+    };
+  });
 
 const R2 = rule('R2', 'protm-top-priority-only',
   'Only the top-priority group (CSG priority 15) has its PROTM_PENDING acked for entry.',
+  ['fwReq.glb', 'fwReq.cs', 'decision', 'reset'],
   (ctx) => {
     let acks: Array<{ i: number; csg: number; group: number }> = [];
     return {
@@ -145,6 +166,7 @@ const R2 = rule('R2', 'protm-top-priority-only',
 
 const R3 = rule('R3', 'protm-acks-before-enter',
   'Every acknowledged PROTM_PENDING precedes the GLB PROTM_ENTER toggle (the FW samples the acks then).',
+  ['fwReq.glb', 'fwReq.cs', 'modeSwitch', 'decision', 'reset'],
   (ctx) => {
     let acks: Array<{ i: number; t: number; group: number }> = [];
     let toggle = -1; // index of the GLB_PROTM_ENTER toggle in flight (until PROTECTED, exit or reset)
@@ -184,6 +206,7 @@ const R3 = rule('R3', 'protm-acks-before-enter',
 
 const R4 = rule('R4', 'no-heap-no-protm',
   'No heap → no PROTM_PENDING ack, no PROTM_ENTER, PROTECTED_INFO.features = 0, PROT sections skipped, GROUP_CREATE_PROTECTED fails.',
+  ['heap', 'fwReq.glb', 'fwReq.cs', 'ioctl', 'probe'],
   (ctx) => {
     let userSupplied = false;
     const userDmabuf = ctx.heapPolicy === 'userspace-dmabuf';
@@ -212,20 +235,26 @@ const R4 = rule('R4', 'no-heap-no-protm',
 
 const R5 = rule('R5', 'protm-enter-completes',
   'Enter completes (ack ≤ 4000 ms, PROTM_ACTIVE ≤ 500 ms, or an exit already pending) or a reset follows.',
+  ['fwReq.glb', 'fwAck.glb', 'modeSwitch', 'reset'],
   (ctx) => {
     let cur: { i: number; t: number; ackI: number; ackT: number; reported: boolean } | null = null;
     const done = (): void => { cur = null; };
+    // the enter in flight: its ack within 4000 ms, then PROTM_ACTIVE within 500 ms of the ack
+    const update = movingDeadline(ctx.at, () => {
+      const e = cur;
+      if (!e || e.reported) return Infinity;
+      return e.ackI < 0 ? e.t + TIMEOUTS.protmEnterAck + TIMEOUTS.slack : e.ackT + TIMEOUTS.protmActive + TIMEOUTS.slack;
+    }, () => {
+      const e = cur!;
+      e.reported = true;
+      if (e.ackI < 0) ctx.report(e.i, e.t, `GLB_PROTM_ENTER not acknowledged within 4000 ms and no reset followed`);
+      else ctx.report(e.ackI, e.ackT, `GPU_STATUS.PROTM_ACTIVE not seen within 500 ms of the GLB_PROTM_ENTER ack (${at(e.i)}), no exit pending and no reset followed`, 'violation', [e.i]);
+    });
     return {
       before(ev, i) {
         if (isEnterToggle(ev)) {
-          const e = { i, t: ev.t, ackI: -1, ackT: 0, reported: false };
-          cur = e;
-          ctx.at(ev.t + TIMEOUTS.protmEnterAck + TIMEOUTS.slack, () => {
-            if (cur === e && e.ackI < 0 && !e.reported) {
-              e.reported = true;
-              ctx.report(e.i, e.t, `GLB_PROTM_ENTER not acknowledged within 4000 ms and no reset followed`);
-            }
-          });
+          cur = { i, t: ev.t, ackI: -1, ackT: 0, reported: false };
+          update();
           return;
         }
         const e = cur;
@@ -233,12 +262,7 @@ const R5 = rule('R5', 'protm-enter-completes',
         if (isEnterAck(ev) && e.ackI < 0) {
           e.ackI = i; e.ackT = ev.t;
           if (ev.t - e.t > TIMEOUTS.protmEnterAck) ctx.report(i, ev.t, `GLB_PROTM_ENTER (${at(e.i)}) acknowledged after ${formatNs(ev.t - e.t)} (> 4000 ms) without a reset`, 'violation', [e.i]);
-          ctx.at(ev.t + TIMEOUTS.protmActive + TIMEOUTS.slack, () => {
-            if (cur === e && !e.reported) {
-              e.reported = true;
-              ctx.report(e.ackI, e.ackT, `GPU_STATUS.PROTM_ACTIVE not seen within 500 ms of the GLB_PROTM_ENTER ack (${at(e.i)}), no exit pending and no reset followed`, 'violation', [e.i]);
-            }
-          });
+          update();
           return;
         }
         const to = modeTo(ev);
@@ -265,10 +289,17 @@ const R5 = rule('R5', 'protm-enter-completes',
 
 const R6 = rule('R6', 'protm-exit-acked-once',
   'Each PROTM_EXIT event is acknowledged exactly once, then the active group is cleared and a tick runs; an exit with no active group is an anomaly.',
+  ['modeSwitch', 'fwAck.glb', 'fwReq.glb', 'decision', 'reset'],
   (ctx) => {
     let pending: { i: number; t: number } | null = null;
     let awaitingTick: { i: number; t: number } | null = null;
     let session = false;
+    const updatePending = movingDeadline(ctx.at, () => (pending ? pending.t + TIMEOUTS.protmExitAck + TIMEOUTS.slack : Infinity), () => {
+      ctx.report(pending!.i, pending!.t, 'PROTM_EXIT event not acknowledged within 100 ms'); pending = null;
+    });
+    const updateTick = movingDeadline(ctx.at, () => (awaitingTick ? awaitingTick.t + TIMEOUTS.tickAfterExit + TIMEOUTS.slack : Infinity), () => {
+      ctx.report(awaitingTick!.i, awaitingTick!.t, 'no scheduler tick within 100 ms of acknowledging PROTM_EXIT'); awaitingTick = null;
+    });
     return {
       before(ev, i, s) {
         const to = modeTo(ev);
@@ -277,11 +308,8 @@ const R6 = rule('R6', 'protm-exit-acked-once',
           if (pending) ctx.report(pending.i, pending.t, `PROTM_EXIT event never acknowledged before the next one (${at(i)})`, 'violation', [i]);
           if (!session) ctx.report(i, ev.t, 'PROTM_EXIT event with no active protected group', 'anomaly');
           session = false;
-          const p = { i, t: ev.t };
-          pending = p;
-          ctx.at(ev.t + TIMEOUTS.protmExitAck + TIMEOUTS.slack, () => {
-            if (pending === p) { ctx.report(p.i, p.t, 'PROTM_EXIT event not acknowledged within 100 ms'); pending = null; }
-          });
+          pending = { i, t: ev.t };
+          updatePending();
         } else if (isExitAck(ev)) {
           if (!pending) {
             ctx.report(i, ev.t, 'PROTM_EXIT acknowledged with no PROTM_EXIT event pending (acknowledged twice?)');
@@ -291,11 +319,8 @@ const R6 = rule('R6', 'protm-exit-acked-once',
           if (s.device.protmActiveGroup && s.device.gpuMode === MODE.PROTECTED) {
             ctx.report(i, ev.t, `PROTM_EXIT acknowledged while ${groupName(s, s.device.protmActiveGroup)} is still protected`);
           }
-          const a = { i, t: ev.t };
-          awaitingTick = a;
-          ctx.at(ev.t + TIMEOUTS.tickAfterExit + TIMEOUTS.slack, () => {
-            if (awaitingTick === a) { ctx.report(a.i, a.t, 'no scheduler tick within 100 ms of acknowledging PROTM_EXIT'); awaitingTick = null; }
-          });
+          awaitingTick = { i, t: ev.t };
+          updateTick();
         } else if (ev.body.case === 'decision') {
           awaitingTick = null;
         } else if (isReset(ev, ResetPhase.RESET_BEGIN)) {
@@ -312,6 +337,7 @@ const FORCED_EXIT_CAUSES: readonly number[] = [
 
 const R7 = rule('R7', 'forced-exit-completes',
   'A forced exit clears PROTM_ACTIVE within 500 ms (after the 5 ms grace) or a reset follows.',
+  ['modeSwitch', 'reset'],
   (ctx) => {
     let cur: { i: number; t: number; cause: string } | null = null;
     const limit = TIMEOUTS.forcedExit + TIMEOUTS.forcedExitGrace;
@@ -342,6 +368,7 @@ const R7 = rule('R7', 'forced-exit-completes',
 
 const R8 = rule('R8', 'no-mmu-while-protected',
   'No MMU command (AS LOCK/UPDATE for VM_BIND) while PROTM_ACTIVE.',
+  ['mmu'],
   (ctx) => ({
     before(ev, i, s) {
       if (ev.body.case !== 'mmu') return;
@@ -356,6 +383,7 @@ const R8 = rule('R8', 'no-mmu-while-protected',
 
 const R9 = rule('R9', 'kbase-sole-resident',
   'kbase: exactly one resident CSG while protected.',
+  ['fwReq.csg-state', 'modeSwitch'],
   (ctx) => ({
     before(ev, i, s) {
       const r = csgStart(ev);
@@ -374,6 +402,7 @@ const R9 = rule('R9', 'kbase-sole-resident',
 
 const R10 = rule('R10', 'protected-bo-not-exposed',
   'Protected BOs are never user-mappable, never returned as handles or PRIME-exported.',
+  ['heap', 'ioctl'],
   (ctx) => ({
     before(ev, i, s) {
       const b = ev.body;
@@ -406,6 +435,7 @@ const R10 = rule('R10', 'protected-bo-not-exposed',
 
 const R11 = rule('R11', 'protm-suspend-buffer',
   'A protected group has a protm suspend buffer from the heap, programmed on every START/RESUME; other groups get 0.',
+  ['fwReq.csg-state'],
   (ctx) => ({
     before(ev, i, s) {
       const r = csgStart(ev);
@@ -423,6 +453,7 @@ const R11 = rule('R11', 'protm-suspend-buffer',
 
 const R12 = rule('R12', 'heap-refs-balance',
   'Heap references balance: each dma_heap_find matched by one dma_heap_put; each protected kernel BO\'s dma-buf released on destroy; no leak at teardown.',
+  ['groupState', 'heap', 'probe'],
   (ctx) => {
     const held = new Map<string, { n: number; i: number }>(); // kernel references per heap
     let removed = -1;
@@ -435,8 +466,9 @@ const R12 = rule('R12', 'heap-refs-balance',
           // (userspace-dmabuf) stays its owner's, and the device may keep importing it.
           if (!buf || s.dmabufs[buf]?.purpose !== HeapPurposeNames[HeapPurpose.PURPOSE_PROTM_SUSPEND_BUF]) return;
           const g = b.value.group;
-          ctx.at(ev.t + TIMEOUTS.bufferRelease, () => {
-            if (ctx.state.dmabufs[buf]) ctx.report(i, ev.t, `protm suspend buffer ${buf} of destroyed group ${g} not released within 1 s (dma_buf_put missing)`, 'violation', [ctx.state.dmabufs[buf].createdIdx]);
+          const t = ev.t; // (events are not kept: the pass reuses them)
+          ctx.at(t + TIMEOUTS.bufferRelease, () => {
+            if (ctx.state.dmabufs[buf]) ctx.report(i, t, `protm suspend buffer ${buf} of destroyed group ${g} not released within 1 s (dma_buf_put missing)`, 'violation', [ctx.state.dmabufs[buf].createdIdx]);
           });
         }
       },
@@ -490,6 +522,7 @@ const R12 = rule('R12', 'heap-refs-balance',
 
 const R13 = rule('R13', 'protm-fault-handling',
   'GPU_IRQ_PROTM_FAULT → reset; the active protected group ends fatal; other resident groups are suspended, not blamed.',
+  ['fault', 'fwIrq', 'reset', 'groupState'],
   (ctx) => {
     let f: { i: number; t: number; active: number; resident: number[]; activeFatal: boolean; reset: boolean } | null = null;
     return {
@@ -535,6 +568,7 @@ const R13 = rule('R13', 'protm-fault-handling',
 
 const R14 = rule('R14', 'slot-group-consistency',
   'Slot i holds g iff g.csg_id == i; no group on two slots; resident CSG priorities distinct in 0..15.',
+  ['fwReq.csg-state', 'fwAck.csg-state', 'reset', 'groupState', 'decision'],
   (ctx) => {
     const fwSlot: number[] = []; // group requested on each slot (START/RESUME until SUSPEND/TERMINATE acked)
     return {
@@ -563,15 +597,22 @@ const R14 = rule('R14', 'slot-group-consistency',
             ctx.report(i, ev.t, `${groupName(s, g.group)} has csg_id ${g.csgSlot} but CSG ${g.csgSlot} ${holder ? `holds ${groupName(s, holder)}` : 'was not started for it'}`);
           }
         } else if (b.case === 'decision') {
-          const seenG = new Map<number, number>();
-          const seenP = new Map<number, number>();
-          for (const a of b.value.slots) {
-            if (!a.group || a.action === SlotAction.SLOT_SUSPEND || a.action === SlotAction.SLOT_TERMINATE || a.action === SlotAction.SLOT_EMPTY) continue;
+          // a few slots a decision: the latest earlier slot with the same group or priority is
+          // looked up backwards (no maps built at every decision)
+          const sl = b.value.slots;
+          for (let k = 0; k < sl.length; k++) {
+            const a = sl[k];
+            if (!isResident(a)) continue;
             if (a.csgPriority > MAX_CSG_PRIO) ctx.report(i, ev.t, `CSG ${a.slot} given CSG priority ${a.csgPriority} (> 15)`);
-            if (seenG.has(a.group)) ctx.report(i, ev.t, `tick ${b.value.tick} puts ${groupName(s, a.group)} on CSG ${seenG.get(a.group)} and CSG ${a.slot}`);
-            if (seenP.has(a.csgPriority)) ctx.report(i, ev.t, `tick ${b.value.tick} gives CSG priority ${a.csgPriority} to both CSG ${seenP.get(a.csgPriority)} and CSG ${a.slot}`);
-            seenG.set(a.group, a.slot);
-            seenP.set(a.csgPriority, a.slot);
+            let sameG = -1, sameP = -1;
+            for (let j = k - 1; j >= 0 && (sameG < 0 || sameP < 0); j--) {
+              const x = sl[j];
+              if (!isResident(x)) continue;
+              if (sameG < 0 && x.group === a.group) sameG = x.slot;
+              if (sameP < 0 && x.csgPriority === a.csgPriority) sameP = x.slot;
+            }
+            if (sameG >= 0) ctx.report(i, ev.t, `tick ${b.value.tick} puts ${groupName(s, a.group)} on CSG ${sameG} and CSG ${a.slot}`);
+            if (sameP >= 0) ctx.report(i, ev.t, `tick ${b.value.tick} gives CSG priority ${a.csgPriority} to both CSG ${sameP} and CSG ${a.slot}`);
           }
         }
       },
@@ -580,17 +621,22 @@ const R14 = rule('R14', 'slot-group-consistency',
 
 const R15 = rule('R15', 'as-budget',
   'Distinct VMs among resident groups ≤ usable address spaces.',
+  ['decision'],
   (ctx) => ({
     after(ev, i, s) {
       if (ev.body.case !== 'decision') return;
       const d = ev.body.value;
       const limit = s.device.asCount;
       if (!limit) return;
+      // distinct VMs are at most the groups kept resident: below the limit there is nothing to count
+      let resident = 0;
+      for (const a of d.slots) if (isResident(a)) resident++;
+      if (resident <= limit) return;
       const vmOf = new Map<number, number>();
       for (const e of d.inputs) vmOf.set(e.group, e.vmId);
       const vms = new Set<string>();
       for (const a of d.slots) {
-        if (!a.group || a.action === SlotAction.SLOT_SUSPEND || a.action === SlotAction.SLOT_TERMINATE || a.action === SlotAction.SLOT_EMPTY) continue;
+        if (!isResident(a)) continue;
         const g = s.groups[a.group];
         vms.add(`${g?.pid ?? 0}:${vmOf.get(a.group) ?? g?.vmId ?? a.group}`);
       }
@@ -611,6 +657,7 @@ function cannotRun(s: ReplayState, g: number): string | undefined {
 
 const R16 = rule('R16', 'no-start-if-cannot-run',
   'No START/RESUME for a group that cannot run; submits to it fail with -EINVAL.',
+  ['fwReq.csg-state', 'ioctl'],
   (ctx) => ({
     before(ev, i, s) {
       const r = csgStart(ev);
@@ -632,6 +679,7 @@ const R16 = rule('R16', 'no-start-if-cannot-run',
 
 const R17 = rule('R17', 'group-state-machine',
   'Group state machine legality (START from CREATED, RESUME from SUSPENDED); CSG requests acked within 100 ms or a reset follows.',
+  ['fwReq.csg-state', 'fwAck.csg-state', 'reset'],
   (ctx) => {
     const pending = new Map<number, { i: number; t: number; reported: boolean }>();
     return {
@@ -674,6 +722,7 @@ const R17 = rule('R17', 'group-state-machine',
 
 const R18 = rule('R18', 'uapi-limits',
   'uAPI limits: HIGH/REALTIME only for privileged callers, ≤ 128 groups per file, queue priority ≤ 15, ring size a power of two in [4K, 64K], submit address/size alignment.',
+  ['ioctl'],
   (ctx) => ({
     after(ev, i, s) {
       const b = ev.body;
@@ -708,11 +757,15 @@ const R18 = rule('R18', 'uapi-limits',
 
 const R19a = rule('R19a', 'mid-slice-rt-only',
   'Fairness: mid-slice (not a full tick) only realtime groups preempt.',
+  ['decision'],
   (ctx) => ({
     after(ev, i, s) {
       if (ev.body.case !== 'decision') return;
       const d = ev.body.value;
       if (d.fullTick) return;
+      let suspends = false;
+      for (const a of d.slots) if (a.action === SlotAction.SLOT_SUSPEND && a.group) { suspends = true; break; }
+      if (!suspends) return;
       const input = new Map(d.inputs.map((e) => [e.group, e]));
       const evictedBusy = d.slots.filter((a) => a.action === SlotAction.SLOT_SUSPEND && a.group && (() => {
         const e = input.get(a.group); return e !== undefined && !e.idle && e.canRun;
@@ -730,6 +783,7 @@ const R19a = rule('R19a', 'mid-slice-rt-only',
 
 const R19b = rule('R19b', 'protm-waits-until-top',
   'Fairness: a non-top protected group waits until it is top (no protected mode over higher-priority busy normal work).',
+  ['decision'],
   (ctx) => ({
     after(ev, i, s) {
       if (ev.body.case !== 'decision') return;
@@ -746,6 +800,7 @@ const R19b = rule('R19b', 'protm-waits-until-top',
 
 const R19c = rule('R19c', 'ping-while-protected',
   'Fairness: a watchdog PING while protected is flagged (it forces an exit under the 2026 code).',
+  ['watchdog'],
   (ctx) => ({
     before(ev, i, s) {
       if (ev.body.case !== 'watchdog' || ev.body.value.op !== WatchdogOp.WD_PING_SENT) return;
