@@ -81,7 +81,8 @@ export interface CheckContext {
   state: ReplayState;
   /** Time of the last event seen (of any family). */
   readonly now: number;
-  report(index: number, t: number, message: string, severity?: Severity, related?: number[], root?: number): void;
+  /** `message` may be a function: called only for a finding that is listed (a rule reporting at every decision builds no text past maxPerRule). */
+  report(index: number, t: number, message: string | (() => string), severity?: Severity, related?: number[], root?: number): void;
   /** The options of the run (bounds of the liveness rules). */
   readonly options: CheckOptions;
   /** Calls `fire(t)` once an event later than `t` arrives (not at all if the trace ends first). */
@@ -211,7 +212,7 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
       report(index, t, message, severity = 'violation', related = [], root) {
         if (severity === 'violation') sum.violations++; else sum.anomalies++;
         if (sum.violations + sum.anomalies <= maxPerRule) {
-          findings.push({ rule: rule.id, name: rule.name, severity, index, t, message, related, root: root ?? rootFor(index, related) });
+          findings.push({ rule: rule.id, name: rule.name, severity, index, t, message: typeof message === 'string' ? message : message(), related, root: root ?? rootFor(index, related) });
         }
       },
       at(t, fire) { timers.at(t, now, fire); },

@@ -35,22 +35,24 @@ const R20: CheckRule = {
   title: 'Protected mode is granted only to a group with a pending protected queue (CS_PROTM_PENDING raised); otherwise the FW is asked to enter for nothing.',
   families: ['decision', 'fwReq.glb', 'reset', 'modeSwitch'],
   create(ctx) {
-    let open: { i: number; t: number; group: number; name: string; toggle: number } | null = null;
-    const close = (consequence: string, related: number[]): void => {
+    // (the text of a finding is built only if it is listed: stress traces have one at every decision)
+    let open: { i: number; t: number; group: number; app: string; toggle: number } | null = null;
+    const close = (consequence: () => string, related: number[]): void => {
       if (!open) return;
       const o = open;
       open = null;
-      ctx.report(o.i, o.t, `protected mode GRANTED to ${o.name}, which has no pending protected queue; ${consequence}`,
-        'violation', [...(o.toggle >= 0 ? [o.toggle] : []), ...related], o.i);
+      const name = o.app ? `group ${o.group} (${o.app})` : `group ${o.group}`;
+      ctx.report(o.i, o.t, () => `protected mode GRANTED to ${name}, which has no pending protected queue; ${consequence()}`,
+        'violation', o.toggle >= 0 ? [o.toggle, ...related] : related, o.i);
     };
     return {
       before(ev, i, s) {
         const b = ev.body;
         if (b.case === 'decision') {
-          if (open) close('the next decision came before any consequence', []);
+          if (open) close(() => 'the next decision came before any consequence', []);
           const d = b.value;
           if (d.protm === ProtmVerdict.PROTM_GRANTED && d.protmGroup !== 0 && !hasPendingProtected(s, d.protmGroup)) {
-            open = { i, t: ev.t, group: d.protmGroup, name: groupName(s, d.protmGroup), toggle: -1 };
+            open = { i, t: ev.t, group: d.protmGroup, app: s.groups[d.protmGroup]?.app ?? '', toggle: -1 };
           }
           return;
         }
@@ -59,12 +61,13 @@ const R20: CheckRule = {
           && (b.value.bits & GLB_PROTM_ENTER) !== 0 && open.toggle < 0) {
           open.toggle = i;
         } else if (b.case === 'reset' && b.value.phase === ResetPhase.RESET_BEGIN) {
-          close(`the GPU was reset at #${i}, ${formatNs(ev.t - open.t)} later`, [i]);
+          const dt = ev.t - open.t;
+          close(() => `the GPU was reset at #${i}, ${formatNs(dt)} later`, [i]);
         } else if (b.case === 'modeSwitch' && b.value.to === GpuMode.MODE_PROTECTED) {
-          close(`the GPU entered protected mode for it at #${i}`, [i]);
+          close(() => `the GPU entered protected mode for it at #${i}`, [i]);
         }
       },
-      finish() { close('no consequence before the end of the trace', []); },
+      finish() { close(() => 'no consequence before the end of the trace', []); },
     };
   },
 };

@@ -7,7 +7,7 @@
 import {
   AsCommand, DevQueryType, FaultKind, FwAckKind, FwIface, FwReqKind, GpuMode, GpuModeNames, GroupStateKind, HeapOp, HeapPurpose,
   HeapPurposeNames, IoctlCmd, IrqLine, ModeSwitchCause, ModeSwitchCauseNames, ProbeStage, ProtmVerdict, ResetPhase,
-  SlotAction, WatchdogOp, type Event, type FwRequest, type SlotAssign, CS_PROTM_PENDING, CSF_FW_BINARY_IFACE_ENTRY_PROT, CSG_STATE_RESUME,
+  SlotAction, WatchdogOp, type Event, type FwRequest, type RunQueueEntry, type SlotAssign, CS_PROTM_PENDING, CSF_FW_BINARY_IFACE_ENTRY_PROT, CSG_STATE_RESUME,
   CSG_STATE_START, CSG_STATE_SUSPEND, CSG_STATE_TERMINATE, DRM_PANTHOR_GROUP_CREATE_PROTECTED, GLB_PROTM_ENTER,
   EINVAL, GLB_PROTM_EXIT, GPU_IRQ_PROTM_FAULT, GROUP_PRIORITY_NAMES, MAX_CSG_PRIO, MAX_GROUPS_PER_POOL,
   PANTHOR_GROUP_PRIORITY_HIGH, PANTHOR_GROUP_PRIORITY_REALTIME,
@@ -789,10 +789,16 @@ const R19b = rule('R19b', 'protm-waits-until-top',
       if (ev.body.case !== 'decision') return;
       const d = ev.body.value;
       if (d.protm !== ProtmVerdict.PROTM_GRANTED || !d.protmGroup) return;
-      const me = d.inputs.find((e) => e.group === d.protmGroup);
-      if (!me) return;
-      const above = d.inputs.filter((e) => e.group !== d.protmGroup && e.priority > me.priority && !e.idle && e.canRun);
-      if (above.length) {
+      let found: RunQueueEntry | undefined;
+      for (const e of d.inputs) if (e.group === d.protmGroup) { found = e; break; }
+      if (!found) return;
+      const me = found;
+      const busyAbove = (e: RunQueueEntry): boolean => e.group !== d.protmGroup && e.priority > me.priority && !e.idle && e.canRun;
+      // (a loop first: the list is built only for a finding, and protected mode is granted at most decisions of a stress trace)
+      let any = false;
+      for (const e of d.inputs) if (busyAbove(e)) { any = true; break; }
+      if (any) {
+        const above = d.inputs.filter(busyAbove);
         ctx.report(i, ev.t, `protected mode granted to ${GROUP_PRIORITY_NAMES[me.priority] ?? me.priority} ${groupName(s, me.group)} while higher-priority ${above.map((e) => `${GROUP_PRIORITY_NAMES[e.priority] ?? e.priority} ${groupName(s, e.group)}`).join(', ')} has work: it must wait until it is top`);
       }
     },
