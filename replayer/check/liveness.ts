@@ -27,7 +27,8 @@ function hasPendingProtected(s: ReplayState, g: number): boolean {
   const r = s.groups[g];
   if (!r) return false;
   if (r.protmPendingQueues !== 0) return true;
-  return r.queues.some((q) => q && (q.protmPending || (q.blocked === 'BLOCKED_PROTM' && q.running !== 0)));
+  for (const q of r.queues) if (q && (q.protmPending || (q.blocked === 'BLOCKED_PROTM' && q.running !== 0))) return true;
+  return false;
 }
 
 const R20: CheckRule = {

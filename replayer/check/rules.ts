@@ -571,6 +571,7 @@ const R14 = rule('R14', 'slot-group-consistency',
   ['fwReq.csg-state', 'fwAck.csg-state', 'reset', 'groupState', 'decision'],
   (ctx) => {
     const fwSlot: number[] = []; // group requested on each slot (START/RESUME until SUSPEND/TERMINATE acked)
+    const resGroup: number[] = [], resPrio: number[] = [], resSlot: number[] = []; // a decision's resident slots so far
     return {
       before(ev, i, s) {
         const r = csgStart(ev);
@@ -597,22 +598,22 @@ const R14 = rule('R14', 'slot-group-consistency',
             ctx.report(i, ev.t, `${groupName(s, g.group)} has csg_id ${g.csgSlot} but CSG ${g.csgSlot} ${holder ? `holds ${groupName(s, holder)}` : 'was not started for it'}`);
           }
         } else if (b.case === 'decision') {
-          // a few slots a decision: the latest earlier slot with the same group or priority is
-          // looked up backwards (no maps built at every decision)
+          // a few slots a decision: the latest earlier resident slot with the same group or
+          // priority is looked up backwards in arrays kept across decisions (no maps built)
           const sl = b.value.slots;
+          let m = 0;
           for (let k = 0; k < sl.length; k++) {
             const a = sl[k];
             if (!isResident(a)) continue;
             if (a.csgPriority > MAX_CSG_PRIO) ctx.report(i, ev.t, `CSG ${a.slot} given CSG priority ${a.csgPriority} (> 15)`);
-            let sameG = -1, sameP = -1;
-            for (let j = k - 1; j >= 0 && (sameG < 0 || sameP < 0); j--) {
-              const x = sl[j];
-              if (!isResident(x)) continue;
-              if (sameG < 0 && x.group === a.group) sameG = x.slot;
-              if (sameP < 0 && x.csgPriority === a.csgPriority) sameP = x.slot;
+            let sameG = -1, sameP = -1; // where in the arrays
+            for (let j = m - 1; j >= 0 && (sameG < 0 || sameP < 0); j--) {
+              if (sameG < 0 && resGroup[j] === a.group) sameG = j;
+              if (sameP < 0 && resPrio[j] === a.csgPriority) sameP = j;
             }
-            if (sameG >= 0) ctx.report(i, ev.t, `tick ${b.value.tick} puts ${groupName(s, a.group)} on CSG ${sameG} and CSG ${a.slot}`);
-            if (sameP >= 0) ctx.report(i, ev.t, `tick ${b.value.tick} gives CSG priority ${a.csgPriority} to both CSG ${sameP} and CSG ${a.slot}`);
+            if (sameG >= 0) ctx.report(i, ev.t, `tick ${b.value.tick} puts ${groupName(s, a.group)} on CSG ${resSlot[sameG]} and CSG ${a.slot}`);
+            if (sameP >= 0) ctx.report(i, ev.t, `tick ${b.value.tick} gives CSG priority ${a.csgPriority} to both CSG ${resSlot[sameP]} and CSG ${a.slot}`);
+            resGroup[m] = a.group; resPrio[m] = a.csgPriority; resSlot[m] = a.slot; m++;
           }
         }
       },
