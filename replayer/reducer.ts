@@ -66,3 +66,29 @@ export function finalizeState(s: ReplayState): ReplayState {
   for (const h of HANDLERS) h.finalize?.(s);
   return s;
 }
+
+/**
+ * An `applyEvent` that runs only the handlers named in `keep` (in registry order), for a pass that
+ * reads only their slices of the state (check: no rule reads the FW words, doorbells and IRQ counts
+ * the fw handler keeps at every FW request and ack). The other slices stay as `initialState` made them.
+ */
+export function partialReducer(keep: readonly string[]): (s: ReplayState, ev: Event, index: number, family?: number) => void {
+  const table: HandleFn[][] = [];
+  for (let f = 0; f < FAMILY_COUNT; f++) table.push([]);
+  for (const h of HANDLERS) {
+    if (!keep.includes(h.name)) continue;
+    for (const fam of h.families) table[familyNumber(fam)].push(h.handleEvent.bind(h));
+  }
+  // `family`: the event's family number, when the caller knows it
+  return (s, ev, index, family) => {
+    s.index = index;
+    s.t = ev.t;
+    s.counters.events++;
+    const c = ev.body.case;
+    if (c === undefined) return;
+    const f = family ?? FAMILY_NO[c];
+    s.counters.families[f]++;
+    const fns = table[f];
+    for (let k = 0; k < fns.length; k++) fns[k](s, ev, index);
+  };
+}

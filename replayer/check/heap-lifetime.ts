@@ -13,6 +13,7 @@ import { CHECK_RULE_TEXT as TEXT } from '../rule-text.js';
 const R33: CheckRule = {
   id: 'R33', name: TEXT.R33.name,
   title: TEXT.R33.title,
+  families: ['heap'],
   create(ctx) {
     const removedAt = new Map<number, number>(); // heap id → DMA_HEAP_REMOVE index
     return {
@@ -35,6 +36,7 @@ const R33: CheckRule = {
 const R34: CheckRule = {
   id: 'R34', name: TEXT.R34.name,
   title: TEXT.R34.title,
+  families: ['heap'],
   create(ctx) {
     const releasedAt = new Map<number, number>(); // heap id → DMA_HEAP_RELEASE index
     return {

@@ -28,29 +28,33 @@ function hasPendingProtected(s: ReplayState, g: number): boolean {
   const r = s.groups[g];
   if (!r) return false;
   if (r.protmPendingQueues !== 0) return true;
-  return r.queues.some((q) => q && (q.protmPending || (q.blocked === 'BLOCKED_PROTM' && q.running !== 0)));
+  for (const q of r.queues) if (q && (q.protmPending || (q.blocked === 'BLOCKED_PROTM' && q.running !== 0))) return true;
+  return false;
 }
 
 const R20: CheckRule = {
   id: 'R20', name: TEXT.R20.name,
   title: TEXT.R20.title,
+  families: ['decision', 'fwReq.glb', 'reset', 'modeSwitch'],
   create(ctx) {
-    let open: { i: number; t: number; group: number; name: string; toggle: number } | null = null;
-    const close = (consequence: string, related: number[]): void => {
+    // (the text of a finding is built only if it is listed: stress traces have one at every decision)
+    let open: { i: number; t: number; group: number; app: string; toggle: number } | null = null;
+    const close = (consequence: () => string, related: number[]): void => {
       if (!open) return;
       const o = open;
       open = null;
-      ctx.report(o.i, o.t, `protected mode GRANTED to ${o.name}, which has no pending protected queue; ${consequence}`,
-        'violation', [...(o.toggle >= 0 ? [o.toggle] : []), ...related], o.i);
+      const name = o.app ? `group ${o.group} (${o.app})` : `group ${o.group}`;
+      ctx.report(o.i, o.t, () => `protected mode GRANTED to ${name}, which has no pending protected queue; ${consequence()}`,
+        'violation', o.toggle >= 0 ? [o.toggle, ...related] : related, o.i);
     };
     return {
       before(ev, i, s) {
         const b = ev.body;
         if (b.case === 'decision') {
-          if (open) close('the next decision came before any consequence', []);
+          if (open) close(() => 'the next decision came before any consequence', []);
           const d = b.value;
           if (d.protm === ProtmVerdict.PROTM_GRANTED && d.protmGroup !== 0 && !hasPendingProtected(s, d.protmGroup)) {
-            open = { i, t: ev.t, group: d.protmGroup, name: groupName(s, d.protmGroup), toggle: -1 };
+            open = { i, t: ev.t, group: d.protmGroup, app: s.groups[d.protmGroup]?.app ?? '', toggle: -1 };
           }
           return;
         }
@@ -59,12 +63,13 @@ const R20: CheckRule = {
           && (b.value.bits & GLB_PROTM_ENTER) !== 0 && open.toggle < 0) {
           open.toggle = i;
         } else if (b.case === 'reset' && b.value.phase === ResetPhase.RESET_BEGIN) {
-          close(`the GPU was reset at #${i}, ${formatNs(ev.t - open.t)} later`, [i]);
+          const dt = ev.t - open.t;
+          close(() => `the GPU was reset at #${i}, ${formatNs(dt)} later`, [i]);
         } else if (b.case === 'modeSwitch' && b.value.to === GpuMode.MODE_PROTECTED) {
-          close(`the GPU entered protected mode for it at #${i}`, [i]);
+          close(() => `the GPU entered protected mode for it at #${i}`, [i]);
         }
       },
-      finish() { close('no consequence before the end of the trace', []); },
+      finish() { close(() => 'no consequence before the end of the trace', []); },
     };
   },
 };
@@ -72,6 +77,7 @@ const R20: CheckRule = {
 const R21: CheckRule = {
   id: 'R21', name: TEXT.R21.name,
   title: TEXT.R21.title,
+  families: ['queueState', 'modeSwitch', 'job', 'groupState'],
   create(ctx) {
     const bound = ctx.options.starvationBoundNs ?? DEFAULT_STARVATION_BOUND_NS;
     /** Open episodes per group: since when its protected work waits. */
@@ -116,6 +122,7 @@ const R21: CheckRule = {
 const R22: CheckRule = {
   id: 'R22', name: TEXT.R22.name,
   title: TEXT.R22.title,
+  families: ['decision'],
   create(ctx) {
     return {
       before(ev, i, s) {

@@ -11,6 +11,7 @@ import { CHECK_RULE_TEXT as TEXT } from '../rule-text.js';
 const R30: CheckRule = {
   id: 'R30', name: TEXT.R30.name,
   title: TEXT.R30.title,
+  families: ['heapChoice'],
   create(ctx) {
     return {
       before(ev, i) {
@@ -28,6 +29,7 @@ const R30: CheckRule = {
 const R31: CheckRule = {
   id: 'R31', name: TEXT.R31.name,
   title: TEXT.R31.title,
+  families: ['heapChoice', 'devImport'],
   create(ctx) {
     /** "pid:pool" → index of the HeapChoice that made the pool protected. */
     const protectedPools = new Map<string, number>();
@@ -52,6 +54,7 @@ const R31: CheckRule = {
 const R32: CheckRule = {
   id: 'R32', name: TEXT.R32.name,
   title: TEXT.R32.title,
+  families: ['fence', 'scanout'],
   create(ctx) {
     const decoded = new Set<number>();
     const composited = new Set<number>();

@@ -22,6 +22,7 @@ const appOf = (s: ReplayState, g: number): string => {
 const R26: CheckRule = {
   id: 'R26', name: TEXT.R26.name,
   title: TEXT.R26.title,
+  families: ['pm', 'fwReq', 'doorbell', 'mmu'],
   create(ctx) {
     let suspendedAt = -1;
     return {
@@ -45,6 +46,7 @@ const R26: CheckRule = {
 const R27: CheckRule = {
   id: 'R27', name: TEXT.R27.name,
   title: TEXT.R27.title,
+  families: ['pm'],
   create(ctx) {
     return {
       after(ev: Event, i: number, s: ReplayState) {
@@ -66,6 +68,7 @@ const R27: CheckRule = {
 const R28: CheckRule = {
   id: 'R28', name: TEXT.R28.name,
   title: TEXT.R28.title,
+  families: ['fault', 'decision'],
   create(ctx) {
     const open = new Map<number, { i: number; t: number }>();
     return {

@@ -19,6 +19,7 @@ import { CHECK_RULE_TEXT as TEXT } from '../rule-text.js';
 const R23: CheckRule = {
   id: 'R23', name: TEXT.R23.name,
   title: TEXT.R23.title,
+  families: ['mmu'],
   create(ctx) {
     const locked = new Map<number, number>();   // AS → index of its LOCK
     // Models before 0.4.0 traced a VM_BIND as LOCK, UPDATE, UNLOCK and an AS enable as a lone
@@ -58,6 +59,7 @@ const R23: CheckRule = {
 const R24: CheckRule = {
   id: 'R24', name: TEXT.R24.name,
   title: TEXT.R24.title,
+  families: ['reset', 'tilerHeap'],
   create(ctx) {
     const open = new Map<string, { i: number; t: number; grown: boolean }>();   // "group.queue" → its HEAP_OOM
     return {
@@ -105,6 +107,7 @@ const R24: CheckRule = {
 const R25: CheckRule = {
   id: 'R25', name: TEXT.R25.name,
   title: TEXT.R25.title,
+  families: ['vm', 'decision'],
   create(ctx) {
     const faulty = new Map<number, number>();    // VM id → index of its AS_FAULT
     return {

@@ -7,7 +7,7 @@
 import {
   AsCommand, DevQueryType, FaultKind, FwAckKind, FwIface, FwReqKind, GpuMode, GpuModeNames, GroupStateKind, HeapOp, HeapPurpose,
   HeapPurposeNames, IoctlCmd, IrqLine, ModeSwitchCause, ModeSwitchCauseNames, ProbeStage, ProtmVerdict, ResetPhase,
-  SlotAction, WatchdogOp, type Event, type FwRequest, CS_PROTM_PENDING, CSF_FW_BINARY_IFACE_ENTRY_PROT, CSG_STATE_RESUME,
+  SlotAction, WatchdogOp, type Event, type FwRequest, type RunQueueEntry, type SlotAssign, CS_PROTM_PENDING, CSF_FW_BINARY_IFACE_ENTRY_PROT, CSG_STATE_RESUME,
   CSG_STATE_START, CSG_STATE_SUSPEND, CSG_STATE_TERMINATE, DRM_PANTHOR_GROUP_CREATE_PROTECTED, GLB_PROTM_ENTER,
   EINVAL, GLB_PROTM_EXIT, GPU_IRQ_PROTM_FAULT, GROUP_PRIORITY_NAMES, MAX_CSG_PRIO, MAX_GROUPS_PER_POOL,
   PANTHOR_GROUP_PRIORITY_HIGH, PANTHOR_GROUP_PRIORITY_REALTIME,
@@ -15,8 +15,9 @@ import {
 import { isStateRequest } from '../handlers/fw.js';
 import type { ReplayState } from '../state.js';
 import { formatNs } from '../time-text.js';
-import type { CheckContext, CheckRule, RuleInstance } from './engine.js';
+import type { CheckContext, CheckFamily, CheckRule, RuleInstance } from './engine.js';
 import { CHECK_RULE_TEXT as TEXT } from '../rule-text.js';
+import { movingDeadline } from './timers.js';
 import { LIVENESS_RULES } from './liveness.js';
 import { PM_RULES } from './pm-rules.js';
 import { HEAP_LIFETIME_RULES } from './heap-lifetime.js';
@@ -83,6 +84,10 @@ function isReset(ev: Event, phase: number): boolean {
 function modeTo(ev: Event): number | undefined {
   return ev.body.case === 'modeSwitch' ? ev.body.value.to : undefined;
 }
+/** A slot a decision keeps a group on (not suspended, terminated or emptied). */
+function isResident(a: SlotAssign): boolean {
+  return !!a.group && a.action !== SlotAction.SLOT_SUSPEND && a.action !== SlotAction.SLOT_TERMINATE && a.action !== SlotAction.SLOT_EMPTY;
+}
 const isProtectedMode = (m: string): boolean => m === MODE.PROTECTED || m === MODE.ENTERING;
 const at = (i: number): string => `#${i}`;
 const groupName = (s: ReplayState, g: number): string => {
@@ -90,37 +95,53 @@ const groupName = (s: ReplayState, g: number): string => {
   return r && r.app ? `group ${g} (${r.app})` : `group ${g}`;
 };
 
-function rule(id: string, name: string, title: string, create: (ctx: CheckContext) => RuleInstance, policies?: readonly string[]): CheckRule {
-  return { id, name, title, policies, create };
+function rule(id: string, name: string, title: string, families: readonly CheckFamily[], create: (ctx: CheckContext) => RuleInstance, policies?: readonly string[]): CheckRule {
+  return { id, name, title, policies, families, create };
 }
 
 // ───────────────────────────── the rules ─────────────────────────────
 
 const R1 = rule('R1', TEXT.R1.name,
   TEXT.R1.title,
-  (ctx) => ({
-    before(ev, i, s) {
-      if (isEnterToggle(ev)) {
-        const m = s.device.gpuMode;
-        const exitPending = s.fw.pending.some((p) => p.name === 'GLB_PROTM_EXIT' && p.kind === 'event');
-        if (isProtectedMode(m) || m === MODE.EXITING || exitPending) {
-          ctx.report(i, ev.t, `GLB_PROTM_ENTER toggled while ${s.device.protmActiveGroup ? groupName(s, s.device.protmActiveGroup) : 'a group'} is protected (${m}${exitPending ? ', PROTM_EXIT not acknowledged' : ''})`,
-            'violation', s.device.gpuModeSinceIdx >= 0 ? [s.device.gpuModeSinceIdx] : []);
+  ['fwReq.glb', 'modeSwitch', 'fwAck.glb', 'reset'],
+  (ctx) => {
+    // A PROTM_EXIT event raised by the FW (a GLB ack) and not yet acknowledged by the host (a GLB
+    // event ack); a reset abandons it. What the fw handler's list of pending events says of it.
+    let exitPending = ctx.state.fw.pending.some((p) => p.name === 'GLB_PROTM_EXIT' && p.kind === 'event');
+    return {
+      before(ev, i, s) {
+        if (isEnterToggle(ev)) {
+          const m = s.device.gpuMode;
+          if (isProtectedMode(m) || m === MODE.EXITING || exitPending) {
+            ctx.report(i, ev.t, `GLB_PROTM_ENTER toggled while ${s.device.protmActiveGroup ? groupName(s, s.device.protmActiveGroup) : 'a group'} is protected (${m}${exitPending ? ', PROTM_EXIT not acknowledged' : ''})`,
+              'violation', s.device.gpuModeSinceIdx >= 0 ? [s.device.gpuModeSinceIdx] : []);
+          }
         }
-      }
-      const to = modeTo(ev);
-      if ((to === GpuMode.MODE_ENTERING || to === GpuMode.MODE_PROTECTED) && ev.body.case === 'modeSwitch') {
-        const g = ev.body.value.group;
-        const active = s.device.protmActiveGroup;
-        if (g && active && g !== active && isProtectedMode(s.device.gpuMode)) {
-          ctx.report(i, ev.t, `${groupName(s, g)} becomes protected while ${groupName(s, active)} is still the active protected group`, 'violation', [s.device.gpuModeSinceIdx]);
+        const to = modeTo(ev);
+        if ((to === GpuMode.MODE_ENTERING || to === GpuMode.MODE_PROTECTED) && ev.body.case === 'modeSwitch') {
+          const g = ev.body.value.group;
+          const active = s.device.protmActiveGroup;
+          if (g && active && g !== active && isProtectedMode(s.device.gpuMode)) {
+            ctx.report(i, ev.t, `${groupName(s, g)} becomes protected while ${groupName(s, active)} is still the active protected group`, 'violation', [s.device.gpuModeSinceIdx]);
+          }
         }
-      }
-    },
-  }));
+      },
+      after(ev) {
+        const b = ev.body;
+        if (b.case === 'fwAck') {
+          if (b.value.iface === FwIface.GLB && b.value.kind !== FwAckKind.ACK_REQUEST && (b.value.bits & GLB_PROTM_EXIT) !== 0) exitPending = true;
+        } else if (b.case === 'fwReq') {
+          if (b.value.iface === FwIface.GLB && b.value.kind === FwReqKind.REQ_EVENT_ACK && (b.value.bits & GLB_PROTM_EXIT) !== 0) exitPending = false;
+        } else if (isReset(ev, ResetPhase.RESET_BEGIN)) {
+          exitPending = false;
+        }
+      },
+    };
+  });
 
 const R2 = rule('R2', TEXT.R2.name,
   TEXT.R2.title,
+  ['fwReq.glb', 'fwReq.cs', 'decision', 'reset'],
   (ctx) => {
     let acks: Array<{ i: number; csg: number; group: number }> = [];
     return {
@@ -146,6 +167,7 @@ const R2 = rule('R2', TEXT.R2.name,
 
 const R3 = rule('R3', TEXT.R3.name,
   TEXT.R3.title,
+  ['fwReq.glb', 'fwReq.cs', 'modeSwitch', 'decision', 'reset'],
   (ctx) => {
     let acks: Array<{ i: number; t: number; group: number }> = [];
     let toggle = -1; // index of the GLB_PROTM_ENTER toggle in flight (until PROTECTED, exit or reset)
@@ -185,6 +207,7 @@ const R3 = rule('R3', TEXT.R3.name,
 
 const R4 = rule('R4', TEXT.R4.name,
   TEXT.R4.title,
+  ['heap', 'fwReq.glb', 'fwReq.cs', 'ioctl', 'probe'],
   (ctx) => {
     let userSupplied = false;
     const userDmabuf = ctx.heapPolicy === 'userspace-dmabuf';
@@ -213,20 +236,26 @@ const R4 = rule('R4', TEXT.R4.name,
 
 const R5 = rule('R5', TEXT.R5.name,
   TEXT.R5.title,
+  ['fwReq.glb', 'fwAck.glb', 'modeSwitch', 'reset'],
   (ctx) => {
     let cur: { i: number; t: number; ackI: number; ackT: number; reported: boolean } | null = null;
     const done = (): void => { cur = null; };
+    // the enter in flight: its ack within 4000 ms, then PROTM_ACTIVE within 500 ms of the ack
+    const update = movingDeadline(ctx.at, () => {
+      const e = cur;
+      if (!e || e.reported) return Infinity;
+      return e.ackI < 0 ? e.t + TIMEOUTS.protmEnterAck + TIMEOUTS.slack : e.ackT + TIMEOUTS.protmActive + TIMEOUTS.slack;
+    }, () => {
+      const e = cur!;
+      e.reported = true;
+      if (e.ackI < 0) ctx.report(e.i, e.t, `GLB_PROTM_ENTER not acknowledged within 4000 ms and no reset followed`);
+      else ctx.report(e.ackI, e.ackT, `GPU_STATUS.PROTM_ACTIVE not seen within 500 ms of the GLB_PROTM_ENTER ack (${at(e.i)}), no exit pending and no reset followed`, 'violation', [e.i]);
+    });
     return {
       before(ev, i) {
         if (isEnterToggle(ev)) {
-          const e = { i, t: ev.t, ackI: -1, ackT: 0, reported: false };
-          cur = e;
-          ctx.at(ev.t + TIMEOUTS.protmEnterAck + TIMEOUTS.slack, () => {
-            if (cur === e && e.ackI < 0 && !e.reported) {
-              e.reported = true;
-              ctx.report(e.i, e.t, `GLB_PROTM_ENTER not acknowledged within 4000 ms and no reset followed`);
-            }
-          });
+          cur = { i, t: ev.t, ackI: -1, ackT: 0, reported: false };
+          update();
           return;
         }
         const e = cur;
@@ -234,12 +263,7 @@ const R5 = rule('R5', TEXT.R5.name,
         if (isEnterAck(ev) && e.ackI < 0) {
           e.ackI = i; e.ackT = ev.t;
           if (ev.t - e.t > TIMEOUTS.protmEnterAck) ctx.report(i, ev.t, `GLB_PROTM_ENTER (${at(e.i)}) acknowledged after ${formatNs(ev.t - e.t)} (> 4000 ms) without a reset`, 'violation', [e.i]);
-          ctx.at(ev.t + TIMEOUTS.protmActive + TIMEOUTS.slack, () => {
-            if (cur === e && !e.reported) {
-              e.reported = true;
-              ctx.report(e.ackI, e.ackT, `GPU_STATUS.PROTM_ACTIVE not seen within 500 ms of the GLB_PROTM_ENTER ack (${at(e.i)}), no exit pending and no reset followed`, 'violation', [e.i]);
-            }
-          });
+          update();
           return;
         }
         const to = modeTo(ev);
@@ -266,10 +290,17 @@ const R5 = rule('R5', TEXT.R5.name,
 
 const R6 = rule('R6', TEXT.R6.name,
   TEXT.R6.title,
+  ['modeSwitch', 'fwAck.glb', 'fwReq.glb', 'decision', 'reset'],
   (ctx) => {
     let pending: { i: number; t: number } | null = null;
     let awaitingTick: { i: number; t: number } | null = null;
     let session = false;
+    const updatePending = movingDeadline(ctx.at, () => (pending ? pending.t + TIMEOUTS.protmExitAck + TIMEOUTS.slack : Infinity), () => {
+      ctx.report(pending!.i, pending!.t, 'PROTM_EXIT event not acknowledged within 100 ms'); pending = null;
+    });
+    const updateTick = movingDeadline(ctx.at, () => (awaitingTick ? awaitingTick.t + TIMEOUTS.tickAfterExit + TIMEOUTS.slack : Infinity), () => {
+      ctx.report(awaitingTick!.i, awaitingTick!.t, 'no scheduler tick within 100 ms of acknowledging PROTM_EXIT'); awaitingTick = null;
+    });
     return {
       before(ev, i, s) {
         const to = modeTo(ev);
@@ -278,11 +309,8 @@ const R6 = rule('R6', TEXT.R6.name,
           if (pending) ctx.report(pending.i, pending.t, `PROTM_EXIT event never acknowledged before the next one (${at(i)})`, 'violation', [i]);
           if (!session) ctx.report(i, ev.t, 'PROTM_EXIT event with no active protected group', 'anomaly');
           session = false;
-          const p = { i, t: ev.t };
-          pending = p;
-          ctx.at(ev.t + TIMEOUTS.protmExitAck + TIMEOUTS.slack, () => {
-            if (pending === p) { ctx.report(p.i, p.t, 'PROTM_EXIT event not acknowledged within 100 ms'); pending = null; }
-          });
+          pending = { i, t: ev.t };
+          updatePending();
         } else if (isExitAck(ev)) {
           if (!pending) {
             ctx.report(i, ev.t, 'PROTM_EXIT acknowledged with no PROTM_EXIT event pending (acknowledged twice?)');
@@ -292,11 +320,8 @@ const R6 = rule('R6', TEXT.R6.name,
           if (s.device.protmActiveGroup && s.device.gpuMode === MODE.PROTECTED) {
             ctx.report(i, ev.t, `PROTM_EXIT acknowledged while ${groupName(s, s.device.protmActiveGroup)} is still protected`);
           }
-          const a = { i, t: ev.t };
-          awaitingTick = a;
-          ctx.at(ev.t + TIMEOUTS.tickAfterExit + TIMEOUTS.slack, () => {
-            if (awaitingTick === a) { ctx.report(a.i, a.t, 'no scheduler tick within 100 ms of acknowledging PROTM_EXIT'); awaitingTick = null; }
-          });
+          awaitingTick = { i, t: ev.t };
+          updateTick();
         } else if (ev.body.case === 'decision') {
           awaitingTick = null;
         } else if (isReset(ev, ResetPhase.RESET_BEGIN)) {
@@ -313,6 +338,7 @@ const FORCED_EXIT_CAUSES: readonly number[] = [
 
 const R7 = rule('R7', TEXT.R7.name,
   TEXT.R7.title,
+  ['modeSwitch', 'reset'],
   (ctx) => {
     let cur: { i: number; t: number; cause: string } | null = null;
     const limit = TIMEOUTS.forcedExit + TIMEOUTS.forcedExitGrace;
@@ -343,6 +369,7 @@ const R7 = rule('R7', TEXT.R7.name,
 
 const R8 = rule('R8', TEXT.R8.name,
   TEXT.R8.title,
+  ['mmu'],
   (ctx) => ({
     before(ev, i, s) {
       if (ev.body.case !== 'mmu') return;
@@ -357,6 +384,7 @@ const R8 = rule('R8', TEXT.R8.name,
 
 const R9 = rule('R9', TEXT.R9.name,
   TEXT.R9.title,
+  ['fwReq.csg-state', 'modeSwitch'],
   (ctx) => ({
     before(ev, i, s) {
       const r = csgStart(ev);
@@ -375,6 +403,7 @@ const R9 = rule('R9', TEXT.R9.name,
 
 const R10 = rule('R10', TEXT.R10.name,
   TEXT.R10.title,
+  ['heap', 'ioctl'],
   (ctx) => ({
     before(ev, i, s) {
       const b = ev.body;
@@ -407,6 +436,7 @@ const R10 = rule('R10', TEXT.R10.name,
 
 const R11 = rule('R11', TEXT.R11.name,
   TEXT.R11.title,
+  ['fwReq.csg-state'],
   (ctx) => ({
     before(ev, i, s) {
       const r = csgStart(ev);
@@ -424,6 +454,7 @@ const R11 = rule('R11', TEXT.R11.name,
 
 const R12 = rule('R12', TEXT.R12.name,
   TEXT.R12.title,
+  ['groupState', 'heap', 'probe'],
   (ctx) => {
     const held = new Map<string, { n: number; i: number }>(); // kernel references per heap
     let removed = -1;
@@ -436,8 +467,9 @@ const R12 = rule('R12', TEXT.R12.name,
           // (userspace-dmabuf) stays its owner's, and the device may keep importing it.
           if (!buf || s.dmabufs[buf]?.purpose !== HeapPurposeNames[HeapPurpose.PURPOSE_PROTM_SUSPEND_BUF]) return;
           const g = b.value.group;
-          ctx.at(ev.t + TIMEOUTS.bufferRelease, () => {
-            if (ctx.state.dmabufs[buf]) ctx.report(i, ev.t, `protm suspend buffer ${buf} of destroyed group ${g} not released within 1 s (dma_buf_put missing)`, 'violation', [ctx.state.dmabufs[buf].createdIdx]);
+          const t = ev.t; // (events are not kept: the pass reuses them)
+          ctx.at(t + TIMEOUTS.bufferRelease, () => {
+            if (ctx.state.dmabufs[buf]) ctx.report(i, t, `protm suspend buffer ${buf} of destroyed group ${g} not released within 1 s (dma_buf_put missing)`, 'violation', [ctx.state.dmabufs[buf].createdIdx]);
           });
         }
       },
@@ -491,6 +523,7 @@ const R12 = rule('R12', TEXT.R12.name,
 
 const R13 = rule('R13', TEXT.R13.name,
   TEXT.R13.title,
+  ['fault', 'fwIrq', 'reset', 'groupState'],
   (ctx) => {
     let f: { i: number; t: number; active: number; resident: number[]; activeFatal: boolean; reset: boolean } | null = null;
     return {
@@ -536,8 +569,10 @@ const R13 = rule('R13', TEXT.R13.name,
 
 const R14 = rule('R14', TEXT.R14.name,
   TEXT.R14.title,
+  ['fwReq.csg-state', 'fwAck.csg-state', 'reset', 'groupState', 'decision'],
   (ctx) => {
     const fwSlot: number[] = []; // group requested on each slot (START/RESUME until SUSPEND/TERMINATE acked)
+    const resGroup: number[] = [], resPrio: number[] = [], resSlot: number[] = []; // a decision's resident slots so far
     return {
       before(ev, i, s) {
         const r = csgStart(ev);
@@ -564,15 +599,22 @@ const R14 = rule('R14', TEXT.R14.name,
             ctx.report(i, ev.t, `${groupName(s, g.group)} has csg_id ${g.csgSlot} but CSG ${g.csgSlot} ${holder ? `holds ${groupName(s, holder)}` : 'was not started for it'}`);
           }
         } else if (b.case === 'decision') {
-          const seenG = new Map<number, number>();
-          const seenP = new Map<number, number>();
-          for (const a of b.value.slots) {
-            if (!a.group || a.action === SlotAction.SLOT_SUSPEND || a.action === SlotAction.SLOT_TERMINATE || a.action === SlotAction.SLOT_EMPTY) continue;
+          // a few slots a decision: the latest earlier resident slot with the same group or
+          // priority is looked up backwards in arrays kept across decisions (no maps built)
+          const sl = b.value.slots;
+          let m = 0;
+          for (let k = 0; k < sl.length; k++) {
+            const a = sl[k];
+            if (!isResident(a)) continue;
             if (a.csgPriority > MAX_CSG_PRIO) ctx.report(i, ev.t, `CSG ${a.slot} given CSG priority ${a.csgPriority} (> 15)`);
-            if (seenG.has(a.group)) ctx.report(i, ev.t, `tick ${b.value.tick} puts ${groupName(s, a.group)} on CSG ${seenG.get(a.group)} and CSG ${a.slot}`);
-            if (seenP.has(a.csgPriority)) ctx.report(i, ev.t, `tick ${b.value.tick} gives CSG priority ${a.csgPriority} to both CSG ${seenP.get(a.csgPriority)} and CSG ${a.slot}`);
-            seenG.set(a.group, a.slot);
-            seenP.set(a.csgPriority, a.slot);
+            let sameG = -1, sameP = -1; // where in the arrays
+            for (let j = m - 1; j >= 0 && (sameG < 0 || sameP < 0); j--) {
+              if (sameG < 0 && resGroup[j] === a.group) sameG = j;
+              if (sameP < 0 && resPrio[j] === a.csgPriority) sameP = j;
+            }
+            if (sameG >= 0) ctx.report(i, ev.t, `tick ${b.value.tick} puts ${groupName(s, a.group)} on CSG ${resSlot[sameG]} and CSG ${a.slot}`);
+            if (sameP >= 0) ctx.report(i, ev.t, `tick ${b.value.tick} gives CSG priority ${a.csgPriority} to both CSG ${resSlot[sameP]} and CSG ${a.slot}`);
+            resGroup[m] = a.group; resPrio[m] = a.csgPriority; resSlot[m] = a.slot; m++;
           }
         }
       },
@@ -581,17 +623,22 @@ const R14 = rule('R14', TEXT.R14.name,
 
 const R15 = rule('R15', TEXT.R15.name,
   TEXT.R15.title,
+  ['decision'],
   (ctx) => ({
     after(ev, i, s) {
       if (ev.body.case !== 'decision') return;
       const d = ev.body.value;
       const limit = s.device.asCount;
       if (!limit) return;
+      // distinct VMs are at most the groups kept resident: below the limit there is nothing to count
+      let resident = 0;
+      for (const a of d.slots) if (isResident(a)) resident++;
+      if (resident <= limit) return;
       const vmOf = new Map<number, number>();
       for (const e of d.inputs) vmOf.set(e.group, e.vmId);
       const vms = new Set<string>();
       for (const a of d.slots) {
-        if (!a.group || a.action === SlotAction.SLOT_SUSPEND || a.action === SlotAction.SLOT_TERMINATE || a.action === SlotAction.SLOT_EMPTY) continue;
+        if (!isResident(a)) continue;
         const g = s.groups[a.group];
         vms.add(`${g?.pid ?? 0}:${vmOf.get(a.group) ?? g?.vmId ?? a.group}`);
       }
@@ -612,6 +659,7 @@ function cannotRun(s: ReplayState, g: number): string | undefined {
 
 const R16 = rule('R16', TEXT.R16.name,
   TEXT.R16.title,
+  ['fwReq.csg-state', 'ioctl'],
   (ctx) => ({
     before(ev, i, s) {
       const r = csgStart(ev);
@@ -633,6 +681,7 @@ const R16 = rule('R16', TEXT.R16.name,
 
 const R17 = rule('R17', TEXT.R17.name,
   TEXT.R17.title,
+  ['fwReq.csg-state', 'fwAck.csg-state', 'reset'],
   (ctx) => {
     const pending = new Map<number, { i: number; t: number; reported: boolean }>();
     return {
@@ -675,6 +724,7 @@ const R17 = rule('R17', TEXT.R17.name,
 
 const R18 = rule('R18', TEXT.R18.name,
   TEXT.R18.title,
+  ['ioctl'],
   (ctx) => ({
     after(ev, i, s) {
       const b = ev.body;
@@ -709,11 +759,15 @@ const R18 = rule('R18', TEXT.R18.name,
 
 const R19a = rule('R19a', TEXT.R19a.name,
   TEXT.R19a.title,
+  ['decision'],
   (ctx) => ({
     after(ev, i, s) {
       if (ev.body.case !== 'decision') return;
       const d = ev.body.value;
       if (d.fullTick) return;
+      let suspends = false;
+      for (const a of d.slots) if (a.action === SlotAction.SLOT_SUSPEND && a.group) { suspends = true; break; }
+      if (!suspends) return;
       const input = new Map(d.inputs.map((e) => [e.group, e]));
       const evictedBusy = d.slots.filter((a) => a.action === SlotAction.SLOT_SUSPEND && a.group && (() => {
         const e = input.get(a.group); return e !== undefined && !e.idle && e.canRun;
@@ -731,15 +785,22 @@ const R19a = rule('R19a', TEXT.R19a.name,
 
 const R19b = rule('R19b', TEXT.R19b.name,
   TEXT.R19b.title,
+  ['decision'],
   (ctx) => ({
     after(ev, i, s) {
       if (ev.body.case !== 'decision') return;
       const d = ev.body.value;
       if (d.protm !== ProtmVerdict.PROTM_GRANTED || !d.protmGroup) return;
-      const me = d.inputs.find((e) => e.group === d.protmGroup);
-      if (!me) return;
-      const above = d.inputs.filter((e) => e.group !== d.protmGroup && e.priority > me.priority && !e.idle && e.canRun);
-      if (above.length) {
+      let found: RunQueueEntry | undefined;
+      for (const e of d.inputs) if (e.group === d.protmGroup) { found = e; break; }
+      if (!found) return;
+      const me = found;
+      const busyAbove = (e: RunQueueEntry): boolean => e.group !== d.protmGroup && e.priority > me.priority && !e.idle && e.canRun;
+      // (a loop first: the list is built only for a finding, and protected mode is granted at most decisions of a stress trace)
+      let any = false;
+      for (const e of d.inputs) if (busyAbove(e)) { any = true; break; }
+      if (any) {
+        const above = d.inputs.filter(busyAbove);
         ctx.report(i, ev.t, `protected mode granted to ${GROUP_PRIORITY_NAMES[me.priority] ?? me.priority} ${groupName(s, me.group)} while higher-priority ${above.map((e) => `${GROUP_PRIORITY_NAMES[e.priority] ?? e.priority} ${groupName(s, e.group)}`).join(', ')} has work: it must wait until it is top`);
       }
     },
@@ -747,6 +808,7 @@ const R19b = rule('R19b', TEXT.R19b.name,
 
 const R19c = rule('R19c', TEXT.R19c.name,
   TEXT.R19c.title,
+  ['watchdog'],
   (ctx) => ({
     before(ev, i, s) {
       if (ev.body.case !== 'watchdog' || ev.body.value.op !== WatchdogOp.WD_PING_SENT) return;
