@@ -101,7 +101,7 @@ export interface CheckRule {
   /** The invariant, in the words of reference §6. */
   title: string;
   /** Only for these protected-mode policies (undefined = every policy). */
-  policies?: readonly string[];
+  policies?: readonly string[] | undefined;
   /**
    * The event families its hooks read: `before` and `after` are called for events of these families
    * only (families.test.ts holds every rule to its list). FW requests and acks can be narrowed to
@@ -137,13 +137,13 @@ export interface CheckReport {
 
 export interface CheckOptions {
   /** Check only these rule ids (default: all). */
-  only?: readonly string[];
+  only?: readonly string[] | undefined;
   /** Findings kept per rule (default 1000). */
-  maxPerRule?: number;
+  maxPerRule?: number | undefined;
   /** Overrides the policy of the header (for traces without one). */
-  policy?: string;
+  policy?: string | undefined;
   /** R21: how long protected work may wait for protected mode (default 100 ms: three frames at 30 fps). */
-  starvationBoundNs?: number;
+  starvationBoundNs?: number | undefined;
 }
 
 /** How many cause links a root search follows at most. */
