@@ -256,7 +256,9 @@ function withoutUnmatchable(a: Int32Array, b: Int32Array, aLo: number, aHi: numb
   for (let i = aLo; i < aHi; i++) if (a[i] > max) max = a[i];
   for (let j = bLo; j < bHi; j++) if (b[j] > max) max = b[j];
   if (max > 1 << 26) return undefined; // not interned ids: no table this large
-  const counts = new Int32Array(max + 1);
+  // one table for every call (a diff aligns inside each of thousands of hunks): all zeros between calls
+  if (countsScratch.length <= max) countsScratch = new Int32Array(Math.max(max + 1, countsScratch.length * 2));
+  const counts = countsScratch;
   const timed = t && Number.isFinite(t.windowNs) && ascending(t.a, aLo, aHi) && ascending(t.b, bLo, bHi) ? t : undefined;
   const ai = partners(a, aLo, aHi, b, bLo, bHi, counts, timed && { x: timed.a, y: timed.b, w: timed.windowNs });
   const bi = partners(b, bLo, bHi, a, aLo, aHi, counts, timed && { x: timed.b, y: timed.a, w: timed.windowNs });
@@ -271,6 +273,8 @@ function withoutUnmatchable(a: Int32Array, b: Int32Array, aLo: number, aHi: numb
     times: t && { a: pick(t.a, ai, (n) => new Float64Array(n)), b: pick(t.b, bi, (n) => new Float64Array(n)), windowNs: t.windowNs },
   };
 }
+
+let countsScratch = new Int32Array(1024);
 
 function ascending(v: Float64Array, lo: number, hi: number): boolean {
   for (let k = lo + 1; k < hi; k++) if (v[k] < v[k - 1]) return false;
