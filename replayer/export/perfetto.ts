@@ -15,7 +15,8 @@
  * (trace processor sorts by timestamp).
  */
 import { Writer } from '../../proto/index.js';
-import type { ArgKey, ArgSource, ArgWriter } from './arg-writer.js';
+import type { ArgKey, ArgParts, ArgSource, ArgWriter } from './arg-writer.js';
+import { BodyBytes, MAX_FIELDS, MAX_FIELDS_LONG } from './args-cache.js';
 import { ENUM, TAG } from './perfetto-fields.js';
 import type { TimelineSink, TrackDecl } from './timeline.js';
 
@@ -28,6 +29,8 @@ export const TrackEventType = {
 } as const;
 /** Interned strings per table at most (names of ever-new frames stay inline past it). */
 const INTERN_LIMIT = 1 << 16;
+/** Slots of the event-name iid cache (a power of two). */
+const NAME_SLOTS = 1 << 12;
 /** Output pieces: a packet that ends past this goes out with the ones before it. */
 const FLUSH_AT = (1 << 20) - 4096;
 
@@ -102,6 +105,9 @@ export class PerfettoWriter implements TimelineSink, ArgWriter {
   private readonly names = new Interned();
   private readonly argNames = new Interned();
   private readonly argStrings = new Interned();
+  /** Event names' iids by track and name length (direct-mapped, checked by the string). */
+  private readonly slotName: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
+  private readonly slotIid = new Int32Array(NAME_SLOTS);
   /** Open annotation forks, and whether each is an array (its entries have no names). */
   private readonly forks: number[] = [];
   private readonly arrays: boolean[] = [];
@@ -218,12 +224,19 @@ export class PerfettoWriter implements TimelineSink, ArgWriter {
     tag(w, TE.type); varint(w, type);
     tag(w, TE.trackUuid); varint(w, track);
     if (name !== undefined) {
-      const id = this.names.iid(name);
+      // the iid of the name last placed on the track with a name this long: most often this one again
+      const slot = (track * 37 + name.length) & (NAME_SLOTS - 1);
+      let id: number;
+      if (this.slotName[slot] === name) id = this.slotIid[slot];
+      else { id = this.names.iid(name); this.slotName[slot] = name; this.slotIid[slot] = id; }
       if (id !== 0) { tag(w, TE.nameIid); varint(w, id); }
       else { tag(w, TE.name); w.string(name); }
     }
     if (counter !== undefined) { need(w, 16); tag(w, TE.counterValue); varint(w, counter); }
-    if (args) args.writeArgs(this);
+    if (args) {
+      if (args.parts !== undefined) this.partArgs(args.parts);
+      else args.writeArgs(this);
+    }
     if (flowOut.length !== 0 || flowIn !== 0) {
       need(w, 12 * flowOut.length + 12);
       for (let k = 0; k < flowOut.length; k++) { tag(w, TE.flowIds); w.fixed64(flowOut[k]); }
@@ -231,6 +244,36 @@ export class PerfettoWriter implements TimelineSink, ArgWriter {
     }
     ldelim(w, te);
     this.closePacket(at);
+  }
+
+  // ── Encoded argument bodies, reused (args-cache.ts) ──
+
+  /** Annotation bytes per argument body: FW families, decisions. */
+  private readonly bodies = new BodyBytes(1 << 12, 192, MAX_FIELDS);
+  private readonly longBodies = new BodyBytes(1 << 9, 2048, MAX_FIELDS_LONG);
+
+  /**
+   * Writes an event's arguments as its head, its body's annotations, its tail: the body's copied when
+   * an equal body was written before, else written and kept when they interned nothing new (the bytes name only
+   * iids that stay valid: the interning tables never forget).
+   */
+  private partArgs(a: ArgParts): void {
+    const w = this.w;
+    a.writeHead(this);
+    const c = a.count <= MAX_FIELDS ? this.bodies : this.longBodies;
+    const s = c.slot(a.fields, a.count);
+    const len = c.find(s, a.fields, a.count);
+    if (len >= 0) {
+      need(w, len);
+      c.copy(s, len, w.buf, w.pos);
+      w.pos += len;
+    } else {
+      const start = w.pos;
+      const fresh = this.argNames.fresh.length + this.argStrings.fresh.length;
+      a.writeBody(this);
+      if (this.argNames.fresh.length + this.argStrings.fresh.length === fresh) c.keep(s, a.fields, a.count, w.buf, start, w.pos);
+    }
+    a.writeTail(this);
   }
 
   // ── ArgWriter: debug annotations of the event being written ──

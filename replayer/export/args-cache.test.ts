@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Event } from '../../proto/index.js';
+import { openTrace } from '../trace-file.js';
+import type { ArgSource } from './arg-writer.js';
+import { bodyFields, MAX_FIELDS_LONG } from './args-cache.js';
+import { PerfettoWriter } from './perfetto.js';
+import { buildTimeline, type TimelineSink } from './timeline.js';
+
+const DIR = fileURLToPath(new URL('../../../traces/v1/', import.meta.url));
+const GOLDENS = readdirSync(DIR).filter((x) => x.endsWith('.csft'));
+
+/** Perfetto bytes of a trace; `plain`: every mark's arguments written whole (no reused bodies). */
+function perfetto(path: string, plain: boolean): Buffer {
+  const trace = openTrace(path);
+  const parts: Buffer[] = [];
+  try {
+    const w = new PerfettoWriter((b) => { parts.push(Buffer.from(b)); }, { scenario: 'x' });
+    const strip = (a: ArgSource | null): ArgSource | null => (a === null || !plain ? a : { writeArgs: (x) => { a.writeArgs(x); } });
+    const sink: TimelineSink = {
+      track: (d) => { w.track(d); },
+      begin: (ts, t, n, a, o, i) => { w.begin(ts, t, n, strip(a), o, i); },
+      end: (ts, t) => { w.end(ts, t); },
+      complete: (ts, d, t, n, a, o, i) => { w.complete(ts, d, t, n, strip(a), o, i); },
+      instant: (ts, t, n, a, o, i) => { w.instant(ts, t, n, strip(a), o, i); },
+      counter: (ts, t, v) => { w.counter(ts, t, v); },
+      finish: () => { w.finish(); },
+    };
+    buildTimeline(trace, sink, { to: 60_000 });
+  } finally { trace.close(); }
+  return Buffer.concat(parts);
+}
+
+test('perfetto: reused argument bodies give the bytes of arguments written whole, on the golden traces', () => {
+  for (const f of GOLDENS) {
+    const a = perfetto(DIR + f, false), b = perfetto(DIR + f, true);
+    assert.ok(a.length > 1000, f);
+    assert.ok(a.equals(b), `${f}: ${a.length} vs ${b.length} bytes`);
+  }
+});
+
+/** Every field of a decoded body (numbers and booleans, nested arrays of messages). */
+function leaves(o: Record<string, unknown>, at: string, out: string[]): void {
+  for (const [k, v] of Object.entries(o)) {
+    if (Array.isArray(v)) v.forEach((x, i) => { if (typeof x === 'object' && x !== null) leaves(x as Record<string, unknown>, `${at}${k}[${i}].`, out); else out.push(`${at}${k}[${i}]`); });
+    else out.push(`${at}${k}`);
+  }
+}
+
+function setLeaf(o: Record<string, unknown>, path: string): void {
+  const parts = path.split('.');
+  let x: Record<string, unknown> = o;
+  for (const p of parts.slice(0, -1)) {
+    const m = /^(\w+)\[(\d+)\]$/.exec(p)!;
+    x = (x[m[1]] as Record<string, unknown>[])[Number(m[2])];
+  }
+  const last = parts[parts.length - 1];
+  const m = /^(\w+)\[(\d+)\]$/.exec(last);
+  if (m) { const arr = x[m[1]] as number[]; arr[Number(m[2])] = arr[Number(m[2])] + 1; return; }
+  x[last] = typeof x[last] === 'boolean' ? !x[last] : (x[last] as number) + 1;
+}
+
+test('bodyFields: a change to any field a body carries changes its listed fields (no stale bytes reused)', () => {
+  const seen = new Set<string>();
+  const a = new Float64Array(MAX_FIELDS_LONG), b = new Float64Array(MAX_FIELDS_LONG);
+  for (const f of GOLDENS) {
+    const trace = openTrace(DIR + f);
+    try {
+      trace.forEach((ev) => {
+        const fam = ev.body.case ?? '';
+        const n = bodyFields(ev, a);
+        if (n === 0 || seen.has(fam)) return;
+        if (ev.body.case === 'decision' && !(ev.body.value.inputs.length && ev.body.value.slots.length && ev.body.value.reasons.length)) return;
+        seen.add(fam);
+        const paths: string[] = [];
+        leaves(ev.body.value as unknown as Record<string, unknown>, '', paths);
+        for (const p of paths) {
+          if (fam === 'decision' && (p === 'tick' || p === 'nextTickNs' || p === 'mode')) continue; // head and tail
+          const copy = structuredClone(ev.body.value) as unknown as Record<string, unknown>;
+          setLeaf(copy, p);
+          const m = bodyFields({ ...ev, body: { case: ev.body.case, value: copy } } as unknown as Event, b);
+          assert.ok(m !== n || a.subarray(0, n).some((x, k) => x !== b[k]), `${fam}.${p} is not among its listed fields`);
+        }
+      }, 0, 60_000);
+    } finally { trace.close(); }
+  }
+  assert.deepEqual([...seen].sort(), ['decision', 'doorbell', 'fwAck', 'fwIrq', 'fwReq', 'modeSwitch']);
+});
