@@ -6,6 +6,8 @@ import type { Event } from '../../proto/index.js';
 import { openTrace } from '../trace-file.js';
 import type { ArgSource } from './arg-writer.js';
 import { bodyFields, MAX_FIELDS_LONG } from './args-cache.js';
+import { JsonBytes } from './json-bytes.js';
+import { JsonBodies, writeEventLine } from './jsonl.js';
 import { PerfettoWriter } from './perfetto.js';
 import { buildTimeline, type TimelineSink } from './timeline.js';
 
@@ -87,4 +89,23 @@ test('bodyFields: a change to any field a body carries changes its listed fields
     } finally { trace.close(); }
   }
   assert.deepEqual([...seen].sort(), ['decision', 'doorbell', 'fwAck', 'fwIrq', 'fwReq', 'modeSwitch']);
+});
+
+test('jsonl: reused body text gives the lines written whole, on the golden traces', () => {
+  for (const f of GOLDENS) {
+    const whole: Buffer[] = [], reused: Buffer[] = [];
+    const a = new JsonBytes((b) => { whole.push(Buffer.from(b)); }), b = new JsonBytes((x) => { reused.push(Buffer.from(x)); });
+    const bodies = new JsonBodies();
+    const trace = openTrace(DIR + f);
+    try {
+      trace.forEach((ev, i) => {
+        writeEventLine(a, ev, i, undefined); a.mark();
+        writeEventLine(b, ev, i, undefined, bodies); b.mark();
+      }, 0, 60_000);
+    } finally { trace.close(); }
+    a.flush(); b.flush();
+    const x = Buffer.concat(whole), y = Buffer.concat(reused);
+    assert.ok(x.length > 1000, f);
+    assert.ok(x.equals(y), `${f}: ${x.length} vs ${y.length} bytes`);
+  }
 });
