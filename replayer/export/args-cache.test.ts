@@ -6,6 +6,7 @@ import type { Event } from '../../proto/index.js';
 import { openTrace } from '../trace-file.js';
 import type { ArgSource } from './arg-writer.js';
 import { bodyFields, MAX_FIELDS_LONG } from './args-cache.js';
+import { ChromeJsonWriter } from './chrome-json.js';
 import { JsonBytes } from './json-bytes.js';
 import { JsonBodies, writeEventLine } from './jsonl.js';
 import { PerfettoWriter } from './perfetto.js';
@@ -14,12 +15,13 @@ import { buildTimeline, type TimelineSink } from './timeline.js';
 const DIR = fileURLToPath(new URL('../../../traces/v1/', import.meta.url));
 const GOLDENS = readdirSync(DIR).filter((x) => x.endsWith('.csft'));
 
-/** Perfetto bytes of a trace; `plain`: every mark's arguments written whole (no reused bodies). */
-function perfetto(path: string, plain: boolean): Buffer {
+/** Perfetto or Chrome JSON bytes of a trace; `plain`: every mark's arguments written whole (no reused bodies). */
+function timeline(path: string, format: 'perfetto' | 'chrome-json', plain: boolean): Buffer {
   const trace = openTrace(path);
   const parts: Buffer[] = [];
   try {
-    const w = new PerfettoWriter((b) => { parts.push(Buffer.from(b)); }, { scenario: 'x' });
+    const push = (b: Uint8Array): void => { parts.push(Buffer.from(b)); };
+    const w = format === 'perfetto' ? new PerfettoWriter(push, { scenario: 'x' }) : new ChromeJsonWriter(push, { scenario: 'x' });
     const strip = (a: ArgSource | null): ArgSource | null => (a === null || !plain ? a : { writeArgs: (x) => { a.writeArgs(x); } });
     const sink: TimelineSink = {
       track: (d) => { w.track(d); },
@@ -35,11 +37,13 @@ function perfetto(path: string, plain: boolean): Buffer {
   return Buffer.concat(parts);
 }
 
-test('perfetto: reused argument bodies give the bytes of arguments written whole, on the golden traces', () => {
-  for (const f of GOLDENS) {
-    const a = perfetto(DIR + f, false), b = perfetto(DIR + f, true);
-    assert.ok(a.length > 1000, f);
-    assert.ok(a.equals(b), `${f}: ${a.length} vs ${b.length} bytes`);
+test('perfetto and chrome-json: reused argument bodies give the bytes of arguments written whole, on the golden traces', () => {
+  for (const format of ['perfetto', 'chrome-json'] as const) {
+    for (const f of GOLDENS) {
+      const a = timeline(DIR + f, format, false), b = timeline(DIR + f, format, true);
+      assert.ok(a.length > 1000, f);
+      assert.ok(a.equals(b), `${format} ${f}: ${a.length} vs ${b.length} bytes`);
+    }
   }
 });
 

@@ -10,6 +10,7 @@
  * list nothing and are written every time.
  */
 import type { Event, SchedDecision } from '../../proto/index.js';
+import type { ArgParts, ArgWriter } from './arg-writer.js';
 
 /** Values a body of the FW families lists at most (FwRequest's 13 fields and the family). */
 export const MAX_FIELDS = 14;
@@ -122,5 +123,46 @@ export class BodyBytes {
     this.fields.set(f.subarray(0, n), s * this.maxFields);
     this.lengths[s] = len;
     this.bytes.set(src.subarray(start, end), s * this.slotBytes);
+  }
+}
+
+/** Where a writer's bytes land: its buffer (which `need` may replace) and position. */
+export interface ByteOut {
+  readonly buf: Uint8Array;
+  pos: number;
+}
+
+/** The argument bodies a writer has written, by their fields: FW families and decisions apart. */
+export class ArgBodies {
+  private readonly short: BodyBytes;
+  private readonly long: BodyBytes;
+  /**
+   * Slots of `shortBytes` (4096 of them) and `longBytes` (512), and when a written body's bytes may
+   * be reused: `stamp()` the same before and after writing it (Perfetto: nothing newly interned).
+   */
+  constructor(shortBytes: number, longBytes: number, private readonly out: ByteOut, private readonly need: (n: number) => void,
+              private readonly stamp: () => number = () => 0) {
+    this.short = new BodyBytes(1 << 12, shortBytes, MAX_FIELDS);
+    this.long = new BodyBytes(1 << 9, longBytes, MAX_FIELDS_LONG);
+  }
+
+  /** Writes `a` through `w` (whose bytes land in the ByteOut): head, body (copied when kept before, else written and kept), tail. */
+  write(a: ArgParts, w: ArgWriter): void {
+    const out = this.out;
+    a.writeHead(w);
+    const c = a.count <= MAX_FIELDS ? this.short : this.long;
+    const s = c.slot(a.fields, a.count);
+    const len = c.find(s, a.fields, a.count);
+    if (len >= 0) {
+      this.need(len);
+      c.copy(s, len, out.buf, out.pos);
+      out.pos += len;
+    } else {
+      const start = out.pos;
+      const stamp = this.stamp();
+      a.writeBody(w);
+      if (this.stamp() === stamp) c.keep(s, a.fields, a.count, out.buf, start, out.pos);
+    }
+    a.writeTail(w);
   }
 }

@@ -15,8 +15,8 @@
  * (trace processor sorts by timestamp).
  */
 import { Writer } from '../../proto/index.js';
-import type { ArgKey, ArgParts, ArgSource, ArgWriter } from './arg-writer.js';
-import { BodyBytes, MAX_FIELDS, MAX_FIELDS_LONG } from './args-cache.js';
+import type { ArgKey, ArgSource, ArgWriter } from './arg-writer.js';
+import { ArgBodies } from './args-cache.js';
 import { ENUM, TAG } from './perfetto-fields.js';
 import type { TimelineSink, TrackDecl } from './timeline.js';
 
@@ -234,7 +234,7 @@ export class PerfettoWriter implements TimelineSink, ArgWriter {
     }
     if (counter !== undefined) { need(w, 16); tag(w, TE.counterValue); varint(w, counter); }
     if (args) {
-      if (args.parts !== undefined) this.partArgs(args.parts);
+      if (args.parts !== undefined) this.bodies.write(args.parts, this);
       else args.writeArgs(this);
     }
     if (flowOut.length !== 0 || flowIn !== 0) {
@@ -248,33 +248,12 @@ export class PerfettoWriter implements TimelineSink, ArgWriter {
 
   // ── Encoded argument bodies, reused (args-cache.ts) ──
 
-  /** Annotation bytes per argument body: FW families, decisions. */
-  private readonly bodies = new BodyBytes(1 << 12, 192, MAX_FIELDS);
-  private readonly longBodies = new BodyBytes(1 << 9, 2048, MAX_FIELDS_LONG);
-
   /**
-   * Writes an event's arguments as its head, its body's annotations, its tail: the body's copied when
-   * an equal body was written before, else written and kept when they interned nothing new (the bytes name only
-   * iids that stay valid: the interning tables never forget).
+   * Annotations per argument body, reused: their bytes name only iids that stay valid (the interning
+   * tables never forget), so a body is kept when writing it interned nothing new.
    */
-  private partArgs(a: ArgParts): void {
-    const w = this.w;
-    a.writeHead(this);
-    const c = a.count <= MAX_FIELDS ? this.bodies : this.longBodies;
-    const s = c.slot(a.fields, a.count);
-    const len = c.find(s, a.fields, a.count);
-    if (len >= 0) {
-      need(w, len);
-      c.copy(s, len, w.buf, w.pos);
-      w.pos += len;
-    } else {
-      const start = w.pos;
-      const fresh = this.argNames.fresh.length + this.argStrings.fresh.length;
-      a.writeBody(this);
-      if (this.argNames.fresh.length + this.argStrings.fresh.length === fresh) c.keep(s, a.fields, a.count, w.buf, start, w.pos);
-    }
-    a.writeTail(this);
-  }
+  private readonly bodies = new ArgBodies(192, 2048, this.w, (n) => { need(this.w, n); },
+    () => this.argNames.fresh.length + this.argStrings.fresh.length);
 
   // ── ArgWriter: debug annotations of the event being written ──
 
