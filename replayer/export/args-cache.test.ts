@@ -99,7 +99,7 @@ test('jsonl: reused body text gives the lines written whole, on the golden trace
   for (const f of GOLDENS) {
     const whole: Buffer[] = [], reused: Buffer[] = [];
     const a = new JsonBytes((b) => { whole.push(Buffer.from(b)); }), b = new JsonBytes((x) => { reused.push(Buffer.from(x)); });
-    const bodies = new JsonBodies();
+    const bodies = new JsonBodies(b);
     const trace = openTrace(DIR + f);
     try {
       trace.forEach((ev, i) => {

@@ -89,7 +89,7 @@ export class BodyBytes {
   }
 
   /** The slot of body `f[0..n)` (n > 0). */
-  slot(f: Float64Array, n: number): number {
+  private slot(f: Float64Array, n: number): number {
     let h = 0x811c9dc5;
     for (let k = 0; k < n; k++) {
       const v = f[k];
@@ -101,28 +101,42 @@ export class BodyBytes {
   }
 
   /** The length of the bytes slot `s` holds for body `f[0..n)`, or -1 when it holds another body's. */
-  find(s: number, f: Float64Array, n: number): number {
+  private find(s: number, f: Float64Array, n: number): number {
     if (this.counts[s] !== n) return -1;
     const base = s * this.maxFields;
     for (let k = 0; k < n; k++) if (this.fields[base + k] !== f[k]) return -1;
     return this.lengths[s];
   }
 
-  /** Copies the `len` bytes of slot `s` into `to` at `at`. */
-  copy(s: number, len: number, to: Uint8Array, at: number): void {
-    const from = s * this.slotBytes;
+  /** The slot the last copyTo looked in. */
+  private last = 0;
+
+  /**
+   * Copies body `f[0..n)`'s kept bytes to `out` at its position (after `need(len)`, which may
+   * replace its buffer) and returns true; or returns false: the caller writes the body, then may
+   * keep what it wrote (keepWritten).
+   */
+  copyTo(f: Float64Array, n: number, out: ByteOut, need: (n: number) => void): boolean {
+    const s = this.slot(f, n);
+    this.last = s;
+    const len = this.find(s, f, n);
+    if (len < 0) return false;
+    need(len);
+    const to = out.buf, at = out.pos, from = s * this.slotBytes;
     if (len <= 24) for (let k = 0; k < len; k++) to[at + k] = this.bytes[from + k];
     else to.set(this.bytes.subarray(from, from + len), at);
+    out.pos = at + len;
+    return true;
   }
 
-  /** Keeps `src[start, end)` as body `f[0..n)`'s bytes in slot `s` (not when longer than a slot). */
-  keep(s: number, f: Float64Array, n: number, src: Uint8Array, start: number, end: number): void {
-    const len = end - start;
+  /** Keeps `out.buf[start, out.pos)` as body `f[0..n)`'s bytes (after a copyTo that returned false; not when longer than a slot). */
+  keepWritten(f: Float64Array, n: number, out: ByteOut, start: number): void {
+    const s = this.last, len = out.pos - start;
     if (len > this.slotBytes || n > this.maxFields) { this.counts[s] = 0; return; }
     this.counts[s] = n;
     this.fields.set(f.subarray(0, n), s * this.maxFields);
     this.lengths[s] = len;
-    this.bytes.set(src.subarray(start, end), s * this.slotBytes);
+    this.bytes.set(out.buf.subarray(start, out.pos), s * this.slotBytes);
   }
 }
 
@@ -151,17 +165,11 @@ export class ArgBodies {
     const out = this.out;
     a.writeHead(w);
     const c = a.count <= MAX_FIELDS ? this.short : this.long;
-    const s = c.slot(a.fields, a.count);
-    const len = c.find(s, a.fields, a.count);
-    if (len >= 0) {
-      this.need(len);
-      c.copy(s, len, out.buf, out.pos);
-      out.pos += len;
-    } else {
+    if (!c.copyTo(a.fields, a.count, out, this.need)) {
       const start = out.pos;
       const stamp = this.stamp();
       a.writeBody(w);
-      if (this.stamp() === stamp) c.keep(s, a.fields, a.count, out.buf, start, out.pos);
+      if (this.stamp() === stamp) c.keepWritten(a.fields, a.count, out, start);
     }
     a.writeTail(w);
   }

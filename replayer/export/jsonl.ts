@@ -183,6 +183,8 @@ const UNKNOWN = utf8('"unknown"'), NOTES = utf8(',"notes":');
 
 /** The JSON text of bodies already written, by their fields (one per export). */
 export class JsonBodies {
+  constructor(private readonly out: JsonBytes) {}
+  readonly need = (n: number): void => { this.out.need(n); };
   readonly fields = new Float64Array(MAX_FIELDS_LONG);
   /** 4096 bodies of at most 512 bytes: 2 MB. */
   readonly bytes = new BodyBytes(1 << 12, 512, MAX_FIELDS);
@@ -226,16 +228,10 @@ export function writeEventLine(o: JsonBytes, ev: Event, index: number, notes: re
       if (n !== 0 && n <= MAX_FIELDS) {
         // FW words, IRQs, doorbells, mode switches: the body's text once per distinct body (args-cache.ts)
         const f = bodies!.fields, cache = bodies!.bytes;
-        const s = cache.slot(f, n);
-        const len = cache.find(s, f, n);
-        if (len >= 0) {
-          o.need(len);
-          cache.copy(s, len, o.buf, o.pos);
-          o.pos += len;
-        } else {
+        if (!cache.copyTo(f, n, o, bodies!.need)) {
           const at = o.pos;
           message(o, plan, b.value as unknown as Record<string, unknown>, extra);
-          cache.keep(s, f, n, o.buf, at, o.pos);
+          cache.keepWritten(f, n, o, at);
         }
       } else {
         message(o, plan, b.value as unknown as Record<string, unknown>, extra);
@@ -262,7 +258,7 @@ export function exportJsonl(trace: TraceFile, write: (bytes: Uint8Array) => void
     if (l) l.push(n.text); else notes.set(n.eventIndex, [n.text]);
   }
   const out = new JsonBytes(write);
-  const bodies = new JsonBodies();
+  const bodies = new JsonBodies(out);
   if (notes.size === 0) trace.forEach((ev, i) => { writeEventLine(out, ev, i, undefined, bodies); out.mark(); }, from, to);
   else trace.forEach((ev, i) => { writeEventLine(out, ev, i, notes.get(i), bodies); out.mark(); }, from, to);
   out.flush();
