@@ -59,7 +59,7 @@ export class JsonArgs implements ArgWriter {
     this.out.byte(123);
     this.first = true;
     this.array = false;
-    this.stack.length = 0;
+    if (this.stack.length !== 0) this.stack.length = 0;
   }
   /** Ends the object. */
   finish(): void { this.out.byte(125); }
