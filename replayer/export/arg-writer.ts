@@ -37,6 +37,21 @@ export interface ArgWriter {
 /** Something that writes a mark's arguments when the sink asks for them (no per-event closures). */
 export interface ArgSource {
   writeArgs(w: ArgWriter): void;
+  /**
+   * Set when the arguments are a head that changes per event, then a body that repeats
+   * (args-cache.ts): a writer may copy the bytes it wrote for an equal body instead.
+   */
+  readonly parts?: ArgParts | undefined;
+}
+
+/** writeArgs as three parts: writeHead, writeBody (whose output depends on the listed fields only), writeTail. */
+export interface ArgParts {
+  /** The fields writeBody's output depends on (args-cache.ts bodyFields): `fields[0..count)`. */
+  readonly fields: Float64Array;
+  readonly count: number;
+  writeHead(w: ArgWriter): void;
+  writeBody(w: ArgWriter): void;
+  writeTail(w: ArgWriter): void;
 }
 
 /** An ArgWriter that builds a plain object (tests: what Chrome JSON's args text must equal once stringified). */

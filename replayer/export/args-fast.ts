@@ -75,7 +75,18 @@ export function jobArgs(w: ArgWriter, v: Job): void {
 }
 
 export function decisionArgs(w: ArgWriter, d: SchedDecision): void {
-  n(w, K.tick, d.tick); e(w, K.trigger, TickTriggerNames, d.trigger); b(w, K.fullTick, d.fullTick);
+  decisionHead(w, d);
+  decisionMiddle(w, d);
+  decisionTail(w, d);
+}
+
+/** A decision's arguments in three parts: the tick; what repeats from tick to tick (args-cache.ts); the next tick and mode. */
+export function decisionHead(w: ArgWriter, d: SchedDecision): void {
+  n(w, K.tick, d.tick);
+}
+
+export function decisionMiddle(w: ArgWriter, d: SchedDecision): void {
+  e(w, K.trigger, TickTriggerNames, d.trigger); b(w, K.fullTick, d.fullTick);
   if (d.inputs.length) {
     w.open(K.inputs, true);
     for (const r of d.inputs) {
@@ -111,5 +122,9 @@ export function decisionArgs(w: ArgWriter, d: SchedDecision): void {
     }
     w.close();
   }
-  n(w, K.freeAs, d.freeAs); b(w, K.timeslice, d.timeslice); n(w, K.nextTickNs, d.nextTickNs); e(w, K.mode, GpuModeNames, d.mode);
+  n(w, K.freeAs, d.freeAs); b(w, K.timeslice, d.timeslice);
+}
+
+export function decisionTail(w: ArgWriter, d: SchedDecision): void {
+  n(w, K.nextTickNs, d.nextTickNs); e(w, K.mode, GpuModeNames, d.mode);
 }

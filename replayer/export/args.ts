@@ -13,7 +13,7 @@ import { ENUM_FIELDS, ERRNO_FIELDS, irqBitNames } from '../format.js';
 import { ruleSentence } from '../explain.js';
 import { bitNamesShared, stateName } from '../fw-bits.js';
 import { argKey, ENTRY, type ArgKey, type ArgWriter } from './arg-writer.js';
-import { decisionArgs, doorbellArgs, fwAckArgs, fwIrqArgs, fwReqArgs, jobArgs, modeSwitchArgs } from './args-fast.js';
+import { decisionArgs, decisionHead, decisionMiddle, decisionTail, doorbellArgs, fwAckArgs, fwIrqArgs, fwReqArgs, jobArgs, modeSwitchArgs } from './args-fast.js';
 
 const K = {
   event: argKey('event'), causeEvent: argKey('cause_event'), names: argKey('names'), why: argKey('why'), reasonsWhy: argKey('reasons_why'),
@@ -211,6 +211,35 @@ export function writeEventArgsGeneric(w: ArgWriter, ev: Event): void {
 export function writeEventArgs(w: ArgWriter, ev: Event, index: number): void {
   w.int(K.event, index);
   if (ev.cause !== 0) w.int(K.causeEvent, index - ev.cause);
+  writeBodyArgs(w, ev);
+}
+
+/**
+ * Event `index`'s arguments in three parts, as writeEventArgs writes them, for writers that reuse
+ * the middle part's bytes (args-cache.ts: it depends on the fields bodyFields lists only). The head:
+ * the event's index, its cause's index (and a decision's tick).
+ */
+export function writeEventHead(w: ArgWriter, ev: Event, index: number): void {
+  w.int(K.event, index);
+  if (ev.cause !== 0) w.int(K.causeEvent, index - ev.cause);
+  if (ev.body.case === 'decision') decisionHead(w, ev.body.value);
+}
+
+/** The middle part (see writeEventHead): a decision's fields up to `timeslice`, any other family's whole body and extras. */
+export function writeEventMiddle(w: ArgWriter, ev: Event): void {
+  if (ev.body.case === 'decision') decisionMiddle(w, ev.body.value);
+  else writeBodyArgs(w, ev);
+}
+
+/** The tail (see writeEventHead): a decision's next tick, mode and rule sentences; nothing for the others. */
+export function writeEventTail(w: ArgWriter, ev: Event): void {
+  if (ev.body.case !== 'decision') return;
+  decisionTail(w, ev.body.value);
+  writeDecisionWhy(w, ev.body.value);
+}
+
+/** The rest of an event's arguments: every field of its message, the decoded extras (from the body only). */
+export function writeBodyArgs(w: ArgWriter, ev: Event): void {
   const b = ev.body;
   if (b.case === undefined) return;
   switch (b.case) {

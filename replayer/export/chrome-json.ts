@@ -10,6 +10,7 @@
  * grow with the trace.
  */
 import type { ArgKey, ArgSource, ArgWriter } from './arg-writer.js';
+import { ArgBodies } from './args-cache.js';
 import { JsonBytes, jsonBytes, utf8 } from './json-bytes.js';
 import type { TimelineSink, TrackDecl } from './timeline.js';
 
@@ -58,7 +59,7 @@ export class JsonArgs implements ArgWriter {
     this.out.byte(123);
     this.first = true;
     this.array = false;
-    this.stack.length = 0;
+    if (this.stack.length !== 0) this.stack.length = 0;
   }
   /** Ends the object. */
   finish(): void { this.out.byte(125); }
@@ -103,10 +104,14 @@ export class ChromeJsonWriter implements TimelineSink {
   private first = true;
   private readonly quoted = new Quoted();
   private readonly args: JsonArgs;
+  /** Args text per argument body, reused (after the head, which always writes `event`, a body starts with its comma). */
+  private readonly bodies: ArgBodies;
 
   constructor(write: (bytes: Uint8Array) => void, private readonly metadata: Record<string, string> = {}) {
     this.out = new JsonBytes(write);
     this.args = new JsonArgs(this.out, this.quoted);
+    const out = this.out;
+    this.bodies = new ArgBodies(384, 4096, out, (n) => { out.need(n); });
     this.out.text(`${CHROME_JSON_START}[\n`);
   }
 
@@ -167,7 +172,10 @@ export class ChromeJsonWriter implements TimelineSink {
     const o = this.out;
     o.bytes(R.CAT); o.micros(ts); o.bytes(w.at); o.bytes(R.ARGS);
     this.args.start();
-    if (args) args.writeArgs(this.args);
+    if (args) {
+      if (args.parts !== undefined) this.bodies.write(args.parts, this.args);
+      else args.writeArgs(this.args);
+    }
     this.args.finish();
     o.byte(125);
   }

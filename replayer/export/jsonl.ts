@@ -14,6 +14,7 @@ import { CSG_STATE_MASK, ERRNO_NAMES, FwIface } from '../../proto/index.js';
 import { ENUM_FIELDS, ERRNO_FIELDS, eventToJson, familyName, irqBitNames } from '../format.js';
 import type { TraceFile } from '../trace-file.js';
 import { bitNamesShared, stateName } from '../fw-bits.js';
+import { BodyBytes, bodyFields, MAX_FIELDS, MAX_FIELDS_LONG } from './args-cache.js';
 import { JsonBytes, jsonBytes, utf8 } from './json-bytes.js';
 
 type Names = Readonly<Record<number, string>>;
@@ -180,8 +181,20 @@ const plans = new Map<string, Plan>();
 const INDEX = utf8('{"index":'), T = utf8(',"t":'), TYPE = utf8(',"type":'), CAUSE = utf8(',"cause_index":');
 const UNKNOWN = utf8('"unknown"'), NOTES = utf8(',"notes":');
 
-/** Writes one event's line (and its newline): JSON.stringify of eventToJson (+ notes). */
-export function writeEventLine(o: JsonBytes, ev: Event, index: number, notes: readonly string[] | undefined): void {
+/** The JSON text of bodies already written, by their fields (one per export). */
+export class JsonBodies {
+  constructor(private readonly out: JsonBytes) {}
+  readonly need = (n: number): void => { this.out.need(n); };
+  readonly fields = new Float64Array(MAX_FIELDS_LONG);
+  /** 4096 bodies of at most 512 bytes: 2 MB. */
+  readonly bytes = new BodyBytes(1 << 12, 512, MAX_FIELDS);
+}
+
+/**
+ * Writes one event's line (and its newline): JSON.stringify of eventToJson (+ notes). With `bodies`,
+ * a body written before is copied from there.
+ */
+export function writeEventLine(o: JsonBytes, ev: Event, index: number, notes: readonly string[] | undefined, bodies?: JsonBodies): void {
   const start = o.pos;
   const b = ev.body;
   const c = b.case;
@@ -211,7 +224,18 @@ export function writeEventLine(o: JsonBytes, ev: Event, index: number, notes: re
       extra = cachedNames(-1 - (v.line * 2 ** 32 + (v.status >>> 0)), () => irqBitNames(v.line, v.status));
     }
     try {
-      message(o, plan, b.value as unknown as Record<string, unknown>, extra);
+      const n = bodies === undefined ? 0 : bodyFields(ev, bodies.fields);
+      if (n !== 0 && n <= MAX_FIELDS) {
+        // FW words, IRQs, doorbells, mode switches: the body's text once per distinct body (args-cache.ts)
+        const f = bodies!.fields, cache = bodies!.bytes;
+        if (!cache.copyTo(f, n, o, bodies!.need)) {
+          const at = o.pos;
+          message(o, plan, b.value as unknown as Record<string, unknown>, extra);
+          cache.keepWritten(f, n, o, at);
+        }
+      } else {
+        message(o, plan, b.value as unknown as Record<string, unknown>, extra);
+      }
     } catch (e) {
       if (!(e instanceof UnsafeShape)) throw e;
       o.pos = start;
@@ -234,7 +258,8 @@ export function exportJsonl(trace: TraceFile, write: (bytes: Uint8Array) => void
     if (l) l.push(n.text); else notes.set(n.eventIndex, [n.text]);
   }
   const out = new JsonBytes(write);
-  if (notes.size === 0) trace.forEach((ev, i) => { writeEventLine(out, ev, i, undefined); out.mark(); }, from, to);
-  else trace.forEach((ev, i) => { writeEventLine(out, ev, i, notes.get(i)); out.mark(); }, from, to);
+  const bodies = new JsonBodies(out);
+  if (notes.size === 0) trace.forEach((ev, i) => { writeEventLine(out, ev, i, undefined, bodies); out.mark(); }, from, to);
+  else trace.forEach((ev, i) => { writeEventLine(out, ev, i, notes.get(i), bodies); out.mark(); }, from, to);
   out.flush();
 }

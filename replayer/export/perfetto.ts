@@ -16,6 +16,7 @@
  */
 import { Writer } from '../../proto/index.js';
 import type { ArgKey, ArgSource, ArgWriter } from './arg-writer.js';
+import { ArgBodies } from './args-cache.js';
 import { ENUM, TAG } from './perfetto-fields.js';
 import type { TimelineSink, TrackDecl } from './timeline.js';
 
@@ -28,6 +29,8 @@ export const TrackEventType = {
 } as const;
 /** Interned strings per table at most (names of ever-new frames stay inline past it). */
 const INTERN_LIMIT = 1 << 16;
+/** Slots of the event-name iid cache (a power of two). */
+const NAME_SLOTS = 1 << 12;
 /** Output pieces: a packet that ends past this goes out with the ones before it. */
 const FLUSH_AT = (1 << 20) - 4096;
 
@@ -102,6 +105,9 @@ export class PerfettoWriter implements TimelineSink, ArgWriter {
   private readonly names = new Interned();
   private readonly argNames = new Interned();
   private readonly argStrings = new Interned();
+  /** Event names' iids by track and name length (direct-mapped, checked by the string). */
+  private readonly slotName: (string | undefined)[] = new Array<string | undefined>(NAME_SLOTS).fill(undefined);
+  private readonly slotIid = new Int32Array(NAME_SLOTS);
   /** Open annotation forks, and whether each is an array (its entries have no names). */
   private readonly forks: number[] = [];
   private readonly arrays: boolean[] = [];
@@ -218,12 +224,19 @@ export class PerfettoWriter implements TimelineSink, ArgWriter {
     tag(w, TE.type); varint(w, type);
     tag(w, TE.trackUuid); varint(w, track);
     if (name !== undefined) {
-      const id = this.names.iid(name);
+      // the iid of the name last placed on the track with a name this long: most often this one again
+      const slot = (track * 37 + name.length) & (NAME_SLOTS - 1);
+      let id: number;
+      if (this.slotName[slot] === name) id = this.slotIid[slot];
+      else { id = this.names.iid(name); this.slotName[slot] = name; this.slotIid[slot] = id; }
       if (id !== 0) { tag(w, TE.nameIid); varint(w, id); }
       else { tag(w, TE.name); w.string(name); }
     }
     if (counter !== undefined) { need(w, 16); tag(w, TE.counterValue); varint(w, counter); }
-    if (args) args.writeArgs(this);
+    if (args) {
+      if (args.parts !== undefined) this.bodies.write(args.parts, this);
+      else args.writeArgs(this);
+    }
     if (flowOut.length !== 0 || flowIn !== 0) {
       need(w, 12 * flowOut.length + 12);
       for (let k = 0; k < flowOut.length; k++) { tag(w, TE.flowIds); w.fixed64(flowOut[k]); }
@@ -232,6 +245,15 @@ export class PerfettoWriter implements TimelineSink, ArgWriter {
     ldelim(w, te);
     this.closePacket(at);
   }
+
+  // ── Encoded argument bodies, reused (args-cache.ts) ──
+
+  /**
+   * Annotations per argument body, reused: their bytes name only iids that stay valid (the interning
+   * tables never forget), so a body is kept when writing it interned nothing new.
+   */
+  private readonly bodies = new ArgBodies(192, 2048, this.w, (n) => { need(this.w, n); },
+    () => this.argNames.fresh.length + this.argStrings.fresh.length);
 
   // ── ArgWriter: debug annotations of the event being written ──
 

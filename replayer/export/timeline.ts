@@ -37,8 +37,9 @@ import {
 } from '../../proto/index.js';
 import { GroupIdentities, LabelInterner } from '../diff/identity.js';
 import type { TraceFile } from '../trace-file.js';
-import { argKey, type ArgSource, type ArgWriter } from './arg-writer.js';
-import { decisionName, fwNames, irqNames, writeEventArgs } from './args.js';
+import { argKey, type ArgParts, type ArgSource, type ArgWriter } from './arg-writer.js';
+import { decisionName, fwNames, irqNames, writeEventArgs, writeEventHead, writeEventMiddle, writeEventTail } from './args.js';
+import { bodyFields, MAX_FIELDS_LONG } from './args-cache.js';
 import { farLinks } from './far-causes.js';
 
 export type { ArgKey, ArgSource, ArgWriter } from './arg-writer.js';
@@ -173,10 +174,23 @@ class Names {
 }
 
 /** The arguments of the event being placed (one object, refilled per event). */
-class EventArgs implements ArgSource {
+class EventArgs implements ArgSource, ArgParts {
   ev!: Event;
   index = 0;
+  readonly fields = new Float64Array(MAX_FIELDS_LONG);
+  count = 0;
+  parts: ArgParts | undefined;
+  /** Refills for event `index`. */
+  set(ev: Event, index: number): void {
+    this.ev = ev;
+    this.index = index;
+    this.count = bodyFields(ev, this.fields);
+    this.parts = this.count === 0 ? undefined : this;
+  }
   writeArgs(w: ArgWriter): void { writeEventArgs(w, this.ev, this.index); }
+  writeHead(w: ArgWriter): void { writeEventHead(w, this.ev, this.index); }
+  writeBody(w: ArgWriter): void { writeEventMiddle(w, this.ev); }
+  writeTail(w: ArgWriter): void { writeEventTail(w, this.ev); }
 }
 
 const REF_KEYS = { event: argKey('event'), group: argKey('group'), groupLabel: argKey('group_label') } as const;
@@ -330,8 +344,7 @@ class Builder {
     this.lastTs = ts;
     this.ids.onEvent(ev, i);
     const args = this.evArgs;
-    args.ev = ev;
-    args.index = i;
+    args.set(ev, i);
     const b = ev.body;
     switch (b.case) {
       case 'process': {
@@ -514,7 +527,7 @@ export function buildTimeline(trace: TraceFile, sink: TimelineSink, opts: Timeli
     const s = i & M;
     const ev = ring[s]!;
     ring[s] = undefined;
-    out.length = 0;
+    if (out.length !== 0) out.length = 0;
     for (let e = head[s]; e >= 0; e = next[e & M]) out.push(e + 1);
     while (farOut < far.length && far.cause[farOut] < i) farOut++;
     while (farOut < far.length && far.cause[farOut] === i) out.push(far.effect[farOut++] + 1);
