@@ -106,8 +106,8 @@ interface FieldPlan {
   k: string;
   /** Its csftrace.proto name. */
   key: ArgKey;
-  enums?: Readonly<Record<number, string>>;
-  errno?: ArgKey;
+  enums?: Readonly<Record<number, string>> | undefined;
+  errno?: ArgKey | undefined;
   zeroIsValue: boolean;
 }
 

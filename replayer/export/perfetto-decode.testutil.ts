@@ -15,13 +15,13 @@ export const UPSTREAM_PROTO = `${UPSTREAM_DIR}perfetto_trace.proto`;
 export type ArgVal = string | number | boolean;
 
 export interface DecodedTrack {
-  uuid: number; name: string; parent: number; pid?: number; counter: boolean; unit?: number;
-  childOrdering?: number; rank?: number; description?: string;
+  uuid: number; name: string; parent: number; pid?: number | undefined; counter: boolean; unit?: number | undefined;
+  childOrdering?: number | undefined; rank?: number | undefined; description?: string | undefined;
 }
 export interface DecodedEvent {
   /** Position in the file (packets). */
   seq: number;
-  ts: number; type: number; track: number; name?: string; counter?: number;
+  ts: number; type: number; track: number; name?: string | undefined; counter?: number | undefined;
   args: Map<string, ArgVal>; flowIds: number[]; terminating: number[];
 }
 export interface DecodedTrace {
