@@ -15,8 +15,21 @@ const out = process.env.CSFTRACE_RUSAGE;
 if (out) {
   process.on('exit', () => {
     const u = process.resourceUsage();
-    writeFileSync(out, JSON.stringify({ cpuS: (u.userCPUTime + u.systemCPUTime) / 1e6, maxRssMb: u.maxRSS / 1024 }));
+    writeFileSync(out, JSON.stringify({ cpuS: (u.userCPUTime + u.systemCPUTime) / 1e6, maxRssMb: peakRssKb(u.maxRSS) / 1024 }));
   });
+}
+
+/**
+ * This process's own peak RSS in KiB: VmHWM of /proc/self/status where there is one. getrusage's
+ * ru_maxrss is not it on Linux: a process started by fork and exec starts from the high-water
+ * mark of its parent (every child of a 270 MB bench process read 274 MB).
+ */
+function peakRssKb(fallbackKb: number): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]);
+  } catch { /* not Linux */ }
+  return fallbackKb;
 }
 
 let n = 0;
