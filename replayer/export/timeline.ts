@@ -37,6 +37,9 @@ import {
 } from '../../proto/index.js';
 import { GroupIdentities, LabelInterner } from '../diff/identity.js';
 import type { TraceFile } from '../trace-file.js';
+
+/** The message of an event body of family `F`. */
+type BodyOf<F extends NonNullable<Event['body']['case']>> = Extract<Event['body'], { case: F }>['value'];
 import { argKey, type ArgParts, type ArgSource, type ArgWriter } from './arg-writer.js';
 import { decisionName, fwNames, irqNames, writeEventArgs, writeEventHead, writeEventMiddle, writeEventTail } from './args.js';
 import { bodyFields, MAX_FIELDS_LONG } from './args-cache.js';
@@ -353,53 +356,12 @@ class Builder {
         this.sink.instant(ts, this.processTrack(p.pid), this.names.of(ev), args, out, inn);
         return;
       }
-      case 'ioctl': {
-        const v = b.value;
-        const proc = this.processTrack(v.pid);
-        let nm = this.names.of(ev);
-        if (v.cmd === IoctlCmd.GROUP_CREATE && v.ret === 0 && v.args.case === 'groupCreate') {
-          const g = v.args.value.groupHandle;
-          this.lane(g, v.pid);
-          nm = `GROUP_CREATE ${this.ids.labelOf(g)}`;
-        }
-        if (v.durationNs > 0) {
-          // blocking: a slice on the first ioctl lane of the pid free at its start
-          const start = ts - v.durationNs;
-          let k = 0, track = 0;
-          for (;;) {
-            const kk = k;
-            track = this.dyn(`ioctl:${v.pid}:${kk}`, () => ({ name: kk === 0 ? 'ioctl' : `ioctl (${kk + 1})`, parent: proc, kind: 'slices', order: kk }));
-            if ((this.ioctlEnd.get(track) ?? -1) <= start) break;
-            k++;
-          }
-          this.ioctlEnd.set(track, ts);
-          this.sink.complete(ts, v.durationNs, track, nm, args, out, inn);
-          return;
-        }
-        const track = this.dyn(`ioctl:${v.pid}:0`, () => ({ name: 'ioctl', parent: proc, kind: 'slices', order: 0 }));
-        this.sink.instant(ts, track, nm, args, out, inn);
+      case 'ioctl':
+        this.ioctlEvent(ev, b.value, ts, args, out, inn);
         return;
-      }
-      case 'heap': {
-        const h = b.value;
-        this.sink.instant(ts, T.HEAP, this.names.of(ev), args, out, inn);
-        if (h.result !== 0) return;
-        let delta = 0, heap = h.heapName;
-        if (h.op === HeapOp.DMA_HEAP_BUFFER_ALLOC) {
-          delta = h.size;
-          this.bufSize.set(h.bufferId, { heap, size: h.size });
-        } else if (h.op === HeapOp.DMA_BUF_RELEASE) {
-          const known = this.bufSize.get(h.bufferId);
-          if (known) { delta = -known.size; heap = heap || known.heap; this.bufSize.delete(h.bufferId); }
-        }
-        if (delta !== 0 && heap) {
-          const track = this.dyn(`heap:${heap}`, () => ({ name: `heap ${heap} allocated`, parent: T.GPU, kind: 'counter', unit: 'bytes', order: ORDER.HEAP + 1 }));
-          const v = (this.heapUsed.get(heap) ?? 0) + delta;
-          this.heapUsed.set(heap, v);
-          this.sink.counter(ts, track, v);
-        }
+      case 'heap':
+        this.heapEvent(ev, b.value, ts, args, out, inn);
         return;
-      }
       case 'modeSwitch': {
         const m = b.value;
         const value = this.modeValueTrack();
@@ -414,48 +376,16 @@ class Builder {
         }
         return;
       }
-      case 'groupState': {
-        const g = b.value;
-        const label = this.ids.labelOf(g.group);
-        const prev = this.groupSlot.get(g.group);
-        if (prev !== undefined && (g.to !== GroupStateKind.PANTHOR_CS_GROUP_ACTIVE || g.csgSlot !== prev)) {
-          this.end(ts, this.slotTrack(prev));
-          this.groupSlot.delete(g.group);
-        }
-        this.sink.instant(ts, T.SCHED, `${label} ${this.names.of(ev)}`, args, out, inn);
-        if (g.to === GroupStateKind.PANTHOR_CS_GROUP_ACTIVE && g.csgSlot >= 0 && prev !== g.csgSlot) {
-          // Another group still drawn on this slot has left it (its own event may come later).
-          for (const [other, s] of this.groupSlot) if (s === g.csgSlot) this.groupSlot.delete(other);
-          this.begin(ts, this.slotTrack(g.csgSlot), label, this.ref(i, g.group), [], 0);
-          this.groupSlot.set(g.group, g.csgSlot);
-        }
-        if (g.to === GroupStateKind.GROUP_DESTROYED) this.releaseLane(g.group);
+      case 'groupState':
+        this.groupStateEvent(ev, b.value, i, ts, args, out, inn);
         return;
-      }
       case 'decision':
       case 'queueState':
         this.sink.instant(ts, T.SCHED, this.names.of(ev), args, out, inn);
         return;
-      case 'job': {
-        const j = b.value;
-        const l = this.lane(j.group, j.pid);
-        const parent = l.pid !== 0 ? this.processTrack(l.pid)
-          : this.dyn(`app:${l.app}`, () => ({ name: l.app, parent: 0, kind: 'process', pid: 0, order: 5000 }));
-        const track = this.dyn(`job:${l.pid}:${l.app}:${l.lane}:${j.queue}`, () => ({ name: `${l.app}:${l.lane} queue ${j.queue}`, parent, kind: 'slices', order: 10 + l.lane * 64 + j.queue }));
-        const key = `${j.group}:${j.queue}:${j.seqno}`;
-        if (j.phase === JobPhase.JOB_STARTED || j.phase === JobPhase.JOB_RESUMED) {
-          const what = j.frame ? `frame ${j.frame}` : `job ${j.seqno}`;
-          this.begin(ts, track, `${what}${j.protRegion ? ' (protected)' : ''}`, args, out, inn);
-          this.jobTrack.set(key, track);
-          return;
-        }
-        if (j.phase !== JobPhase.JOB_QUEUED) {
-          const open = this.jobTrack.get(key);
-          if (open !== undefined) { this.end(ts, open); this.jobTrack.delete(key); }
-        }
-        this.sink.instant(ts, track, this.names.of(ev), args, out, inn);
+      case 'job':
+        this.jobEvent(ev, b.value, ts, args, out, inn);
         return;
-      }
       case 'reset': {
         const r = b.value;
         const nm = this.names.of(ev);
@@ -494,6 +424,95 @@ class Builder {
         void never;
       }
     }
+  }
+
+  /** The timeline of ioctl event `i` (see event). */
+  private ioctlEvent(ev: Event, v: BodyOf<'ioctl'>, ts: number, args: EventArgs, out: readonly number[], inn: number): void {
+    const proc = this.processTrack(v.pid);
+    let nm = this.names.of(ev);
+    if (v.cmd === IoctlCmd.GROUP_CREATE && v.ret === 0 && v.args.case === 'groupCreate') {
+      const g = v.args.value.groupHandle;
+      this.lane(g, v.pid);
+      nm = `GROUP_CREATE ${this.ids.labelOf(g)}`;
+    }
+    if (v.durationNs > 0) {
+      // blocking: a slice on the first ioctl lane of the pid free at its start
+      const start = ts - v.durationNs;
+      let k = 0, track = 0;
+      for (;;) {
+        const kk = k;
+        track = this.dyn(`ioctl:${v.pid}:${kk}`, () => ({ name: kk === 0 ? 'ioctl' : `ioctl (${kk + 1})`, parent: proc, kind: 'slices', order: kk }));
+        if ((this.ioctlEnd.get(track) ?? -1) <= start) break;
+        k++;
+      }
+      this.ioctlEnd.set(track, ts);
+      this.sink.complete(ts, v.durationNs, track, nm, args, out, inn);
+      return;
+    }
+    const track = this.dyn(`ioctl:${v.pid}:0`, () => ({ name: 'ioctl', parent: proc, kind: 'slices', order: 0 }));
+    this.sink.instant(ts, track, nm, args, out, inn);
+    return;
+  }
+
+  /** The timeline of heap event `i` (see event). */
+  private heapEvent(ev: Event, h: BodyOf<'heap'>, ts: number, args: EventArgs, out: readonly number[], inn: number): void {
+    this.sink.instant(ts, T.HEAP, this.names.of(ev), args, out, inn);
+    if (h.result !== 0) return;
+    let delta = 0, heap = h.heapName;
+    if (h.op === HeapOp.DMA_HEAP_BUFFER_ALLOC) {
+      delta = h.size;
+      this.bufSize.set(h.bufferId, { heap, size: h.size });
+    } else if (h.op === HeapOp.DMA_BUF_RELEASE) {
+      const known = this.bufSize.get(h.bufferId);
+      if (known) { delta = -known.size; heap = heap || known.heap; this.bufSize.delete(h.bufferId); }
+    }
+    if (delta !== 0 && heap) {
+      const track = this.dyn(`heap:${heap}`, () => ({ name: `heap ${heap} allocated`, parent: T.GPU, kind: 'counter', unit: 'bytes', order: ORDER.HEAP + 1 }));
+      const v = (this.heapUsed.get(heap) ?? 0) + delta;
+      this.heapUsed.set(heap, v);
+      this.sink.counter(ts, track, v);
+    }
+    return;
+  }
+
+  /** The timeline of groupState event `i` (see event). */
+  private groupStateEvent(ev: Event, g: BodyOf<'groupState'>, i: number, ts: number, args: EventArgs, out: readonly number[], inn: number): void {
+    const label = this.ids.labelOf(g.group);
+    const prev = this.groupSlot.get(g.group);
+    if (prev !== undefined && (g.to !== GroupStateKind.PANTHOR_CS_GROUP_ACTIVE || g.csgSlot !== prev)) {
+      this.end(ts, this.slotTrack(prev));
+      this.groupSlot.delete(g.group);
+    }
+    this.sink.instant(ts, T.SCHED, `${label} ${this.names.of(ev)}`, args, out, inn);
+    if (g.to === GroupStateKind.PANTHOR_CS_GROUP_ACTIVE && g.csgSlot >= 0 && prev !== g.csgSlot) {
+      // Another group still drawn on this slot has left it (its own event may come later).
+      for (const [other, s] of this.groupSlot) if (s === g.csgSlot) this.groupSlot.delete(other);
+      this.begin(ts, this.slotTrack(g.csgSlot), label, this.ref(i, g.group), [], 0);
+      this.groupSlot.set(g.group, g.csgSlot);
+    }
+    if (g.to === GroupStateKind.GROUP_DESTROYED) this.releaseLane(g.group);
+    return;
+  }
+
+  /** The timeline of job event `i` (see event). */
+  private jobEvent(ev: Event, j: BodyOf<'job'>, ts: number, args: EventArgs, out: readonly number[], inn: number): void {
+    const l = this.lane(j.group, j.pid);
+    const parent = l.pid !== 0 ? this.processTrack(l.pid)
+      : this.dyn(`app:${l.app}`, () => ({ name: l.app, parent: 0, kind: 'process', pid: 0, order: 5000 }));
+    const track = this.dyn(`job:${l.pid}:${l.app}:${l.lane}:${j.queue}`, () => ({ name: `${l.app}:${l.lane} queue ${j.queue}`, parent, kind: 'slices', order: 10 + l.lane * 64 + j.queue }));
+    const key = `${j.group}:${j.queue}:${j.seqno}`;
+    if (j.phase === JobPhase.JOB_STARTED || j.phase === JobPhase.JOB_RESUMED) {
+      const what = j.frame ? `frame ${j.frame}` : `job ${j.seqno}`;
+      this.begin(ts, track, `${what}${j.protRegion ? ' (protected)' : ''}`, args, out, inn);
+      this.jobTrack.set(key, track);
+      return;
+    }
+    if (j.phase !== JobPhase.JOB_QUEUED) {
+      const open = this.jobTrack.get(key);
+      if (open !== undefined) { this.end(ts, open); this.jobTrack.delete(key); }
+    }
+    this.sink.instant(ts, track, this.names.of(ev), args, out, inn);
+    return;
   }
 
   finish(): void {
