@@ -80,7 +80,7 @@ export function fwWordNames(iface: number, word: number, withState: boolean): st
  * What an FW request asks for: the STATE value for a CSG/CS state request (a toggle touching the
  * state field, or a bare state write), then the named toggled/acknowledged bits.
  */
-function reqNames(v: { iface: number; kind: number; bits: number; state: number }): string[] {
+export function reqNames(v: { iface: number; kind: number; bits: number; state: number }): string[] {
   const names = bitNames(v.iface, v.bits);
   if (v.iface !== FwIface.GLB && v.kind === 0 && ((v.bits & CSG_STATE_MASK) !== 0 || v.bits === 0)) {
     names.unshift(stateName(v.iface, v.state));

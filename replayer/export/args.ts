@@ -8,10 +8,9 @@
  * annotations (trace processor's `args` table: `debug.ret`, `debug.slots[0].action`), Chrome JSON
  * as the event's `args` object. Nothing is built per event but the writer's own output.
  */
-import { CSG_STATE_MASK, ERRNO_NAMES, FwIface, type Event, type SchedDecision } from '../../proto/index.js';
-import { ENUM_FIELDS, ERRNO_FIELDS, irqBitNames } from '../format.js';
+import { ERRNO_NAMES, FwIface, type Event, type SchedDecision } from '../../proto/index.js';
+import { ENUM_FIELDS, ERRNO_FIELDS, irqBitNames, reqNames } from '../format.js';
 import { ruleSentence } from '../explain.js';
-import { bitNamesShared, stateName } from '../fw-bits.js';
 import { argKey, ENTRY, type ArgKey, type ArgWriter } from './arg-writer.js';
 import { decisionArgs, decisionHead, decisionMiddle, decisionTail, doorbellArgs, fwAckArgs, fwIrqArgs, fwReqArgs, jobArgs, modeSwitchArgs } from './args-fast.js';
 
@@ -184,13 +183,8 @@ export function fwNames(iface: number, kind: number, bits: number, state: number
 }
 
 function computeFwNames(iface: number, kind: number, bits: number, state: number): string {
-  const names = bitNamesShared(iface, bits).join('|');
-  // a CSG/CS state request (toggle touching the state field, or a bare write) names the state first
-  if (iface !== FwIface.GLB && kind === 0 && ((bits & CSG_STATE_MASK) !== 0 || bits === 0)) {
-    const st = stateName(iface, state);
-    return names ? `${st}|${names}` : st;
-  }
-  return names;
+  // format.ts's rule: a CSG/CS state request names the state first, then the bits
+  return reqNames({ iface, kind, bits, state }).join('|');
 }
 
 /**

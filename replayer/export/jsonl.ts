@@ -10,10 +10,9 @@
  * collide (or sort as integers) falls back to the object path.
  */
 import type { Event } from '../../proto/index.js';
-import { CSG_STATE_MASK, ERRNO_NAMES, FwIface } from '../../proto/index.js';
-import { ENUM_FIELDS, ERRNO_FIELDS, eventToJson, familyName, irqBitNames } from '../format.js';
+import { ERRNO_NAMES } from '../../proto/index.js';
+import { ENUM_FIELDS, ERRNO_FIELDS, eventToJson, familyName, irqBitNames, reqNames } from '../format.js';
 import type { TraceFile } from '../trace-file.js';
-import { bitNamesShared, stateName } from '../fw-bits.js';
 import { BodyBytes, bodyFields, MAX_FIELDS, MAX_FIELDS_LONG } from './args-cache.js';
 import { JsonBytes, jsonBytes, utf8 } from './json-bytes.js';
 
@@ -157,12 +156,6 @@ function message(o: JsonBytes, plan: Plan, m: Record<string, unknown>, extra: Ui
   o.byte(CLOSE);
 }
 
-/** What an FW request/ack names (format.ts): the state a CSG/CS state request asks for, then the bits. */
-function reqNames(v: { iface: number; kind: number; bits: number; state: number }): string[] {
-  const names = bitNamesShared(v.iface, v.bits).slice();
-  if (v.iface !== FwIface.GLB && v.kind === 0 && ((v.bits & CSG_STATE_MASK) !== 0 || v.bits === 0)) names.unshift(stateName(v.iface, v.state));
-  return names;
-}
 
 const namesText = new Map<number, Uint8Array>();
 function cachedNames(key: number, make: () => readonly string[]): Uint8Array {
