@@ -65,6 +65,9 @@ async function pollEscapes(t: Tmux): Promise<string> {
 test('vi and less keys: j k G gg Ctrl-D Ctrl-U space b; h opens help; g then a number still goes there', { skip, timeout: 120_000 }, async () => {
   await withTmux(120, 40, {}, async (t) => {
     await t.waitFor(at(0), 30_000);
+    // the page keys move by the list's height: wait until the timeline's lanes are drawn, which
+    // takes three rows from the list (Space then b would otherwise use two page sizes)
+    await t.waitFor(/│CSG\d+ +[^│]*g\d+/, 30_000);
     t.send(['j', 'j', 'j']);
     await t.waitFor(at(3), 30_000);
     t.send('k');
