@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .description('check a trace against the protected-mode invariants (R1-R19c) and the liveness rules (R20-R22); exit 1 on findings or damage')
     .argument('[trace]', 'trace file (.csft)')
     .option('--json', 'the report as JSON: {clean, violations, anomalies, rules[], findings[]}')
-    .option('--rule <ids>', 'only these rules, comma-separated (R1..R22)')
+    .option('--rule <ids>', 'only these rules, comma-separated (ids as check --list prints them: R1, R19a, ...)')
     .option('--starvation-bound <t>', 'R21: how long protected work may wait for protected mode', '100ms')
     .option('--max <n>', 'findings listed per rule (default 1000; the counts are always complete)')
     .option('--list', 'list the rules and exit')

@@ -65,7 +65,7 @@ export function register(program: Command): void {
     .option('--runs <n>', 'scenarios to try at most', '200')
     .option('--time <t>', 'wall-clock budget, e.g. 10m, 30s')
     .option('--policy <list>', 'policies each scenario runs under (comma list or all)', 'all')
-    .option('--rule <ids>', 'only these properties: check rules (R1..R22; anomalies count) and frames')
+    .option('--rule <ids>', 'only these properties: check rules (ids as check --list prints them; anomalies count) and frames')
     .option('--anomalies', 'anomalies (timeouts a reset recovered) count as failures too')
     .option('--missed-frames <share>', 'frames property: an app may miss at most this share of its expected frames, e.g. 0.5')
     .option('--differential <a,b>', 'compare two policies on each scenario: B must not be worse than A')

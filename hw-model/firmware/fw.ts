@@ -627,11 +627,21 @@ export class Firmware implements CsHost {
     const q = cs.queue as CsQueue;
     q.st.faultType = exceptionType;
     q.st.faultHalted = true;
-    cs.ack = (cs.ack ^ R.CS_FAULT) >>> 0;
+    this.raiseCsEvent(cs, R.CS_FAULT, cause);
+  }
+
+  /**
+   * A CS event to the host: the event bit toggled in CS_ACK, its ACK_EVENT with the queue's wait
+   * and block state, and the CSG's bit in JOB_IRQ; returns the ack event's index.
+   */
+  private raiseCsEvent(cs: CsSlot, bit: number, cause: number): number {
+    const q = cs.queue as CsQueue;
+    cs.ack = (cs.ack ^ bit) >>> 0;
     const csg = this.csgs[cs.csg];
-    const ev = this.ack({ iface: FwIface.CS, csg: cs.csg, cs: cs.index, kind: FwAckKind.ACK_EVENT, bits: R.CS_FAULT,
+    const ev = this.ack({ iface: FwIface.CS, csg: cs.csg, cs: cs.index, kind: FwAckKind.ACK_EVENT, bits: bit,
       ack: cs.ack, group: csg.group, statusWait: q.st.statusWait, blockedReason: q.st.blocked }, cause);
     this.raiseJobIrq(R.JOB_INT_CSG_IF(cs.csg), ev);
+    return ev;
   }
 
   /** FW-initiated exit once no CS has protected work left (assumption protm_done=exit). */
@@ -648,14 +658,9 @@ export class Firmware implements CsHost {
    * event to the host; the CS waits until the host acknowledges it (heap_start = the new chunk or 0).
    */
   raiseTilerOom(cs: CsSlot, h: TilerHeapCtx): void {
-    const q = cs.queue as CsQueue;
     cs.heapAddress = h.va; cs.heapVtStart = h.vtStart; cs.heapVtEnd = h.vtEnd; cs.heapFragEnd = h.fragEnd;
     if ((cs.req ^ cs.ack) & R.CS_TILER_OOM) return;
-    cs.ack = (cs.ack ^ R.CS_TILER_OOM) >>> 0;
-    const csg = this.csgs[cs.csg];
-    const ev = this.ack({ iface: FwIface.CS, csg: cs.csg, cs: cs.index, kind: FwAckKind.ACK_EVENT, bits: R.CS_TILER_OOM,
-      ack: cs.ack, group: csg.group, statusWait: q.st.statusWait, blockedReason: q.st.blocked }, -1);
-    this.raiseJobIrq(R.JOB_INT_CSG_IF(cs.csg), ev);
+    this.raiseCsEvent(cs, R.CS_TILER_OOM, -1);
   }
 
   /** CS_FATAL: the CS stops until the host terminates its group (or resets the GPU). */
@@ -665,11 +670,7 @@ export class Firmware implements CsHost {
     q.st.runRemaining = 0;
     q.st.fatal = true;
     q.st.fatalType = exceptionType;
-    cs.ack = (cs.ack ^ R.CS_FATAL) >>> 0;
-    const csg = this.csgs[cs.csg];
-    const ev = this.ack({ iface: FwIface.CS, csg: cs.csg, cs: cs.index, kind: FwAckKind.ACK_EVENT, bits: R.CS_FATAL,
-      ack: cs.ack, group: csg.group, statusWait: q.st.statusWait, blockedReason: q.st.blocked }, cause);
-    this.raiseJobIrq(R.JOB_INT_CSG_IF(cs.csg), ev);
+    const ev = this.raiseCsEvent(cs, R.CS_FATAL, cause);
     if (this.mode === GpuMode.MODE_PROTECTED && cs.protGranted) { cs.protGranted = false; this.maybeFwExit(ev); }
   }
 }
