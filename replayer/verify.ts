@@ -48,35 +48,33 @@ function bytesOf(w: Writer, ev: EventInit): Uint8Array {
  * start), against the k-th length-delimited event of the chunks read one after the other.
  */
 function storedEvents(trace: TraceFile, w: Writer): (ev: EventInit, k: number) => boolean {
-  let chunk = -1, raw: Uint8Array = new Uint8Array(0), pos = 0, end = 0, prevT = 0;
+  let chunk = -1, r = new Reader(new Uint8Array(0)), end = 0, prevT = 0;
   return (ev, k) => {
     while (k >= end) {
       const c = trace.chunks[++chunk];
-      raw = trace.chunkBytes(chunk);
-      pos = 0;
+      r = new Reader(trace.chunkBytes(chunk));
       end = c.firstEvent + c.eventCount;
       prevT = c.firstTimeNs;
     }
-    let n = 0, shift = 0, b: number;
-    do { b = raw[pos++] ?? 0; n |= (b & 0x7f) << shift; shift += 7; } while (b & 0x80 && shift < 35);
     const t = ev.t ?? 0;
     ev.t = t - prevT;
     w.reset();
     encodeEvent(w, ev);
     ev.t = t;
     prevT = t;
-    const mine = w.view_();
-    const at = pos;
-    pos += n;
-    if (mine.length !== n || pos > raw.length) return false;
-    for (let i = 0; i < n; i++) if (mine[i] !== raw[at + i]) return false;
-    return true;
+    // a length past the chunk's end is a difference too: the decoded comparison names it
+    let n: number;
+    try { n = r.uint32(); } catch { return false; }
+    const at = r.pos;
+    r.pos = Math.min(at + n, r.buf.length);
+    return at + n <= r.buf.length && sameBytes(w.view_(), r.buf, at, n);
   };
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** Whether `a` equals the `n` bytes of `b` from `at` (all of `b` by default). */
+function sameBytes(a: Uint8Array, b: Uint8Array, at = 0, n = b.length): boolean {
+  if (a.length !== n) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[at + i]) return false;
   return true;
 }
 
