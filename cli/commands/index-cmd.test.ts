@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,4 +48,16 @@ test('index: one line and exit 2 for a file that is not there', () => {
   assert.equal(r.code, 2);
   assert.match(r.err, /^csftrace: .*none\.csft: .*\n$/);
   assert.equal(existsSync(join(dir, 'none.csft.keyframes')), false);
+});
+
+test('index: a link at the index\'s name is named, not followed, and left as it is', () => {
+  const p = join(dir, 'linked.csft');
+  assert.equal(run('record', '--scenario', 'stress', '--duration', '200ms', '-o', p).code, 0);
+  const target = join(dir, 'precious.txt');
+  writeFileSync(target, 'keep me\n');
+  symlinkSync(target, `${p}.keyframes`);
+  const r = run('index', p);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^csftrace: .*linked\.csft\.keyframes: exists and is not a regular file: not replaced/);
+  assert.equal(readFileSync(target, 'utf8'), 'keep me\n');
 });

@@ -5,7 +5,7 @@
  * ignored until it is written again.
  */
 import type { Command } from 'commander';
-import { INDEX_KEYFRAME_EVERY, writeKeyframeIndex } from '../../replayer/read.js';
+import { INDEX_KEYFRAME_EVERY, isUserError, writeKeyframeIndex } from '../../replayer/read.js';
 import { CliError } from '../errors.js';
 import { JSON_SCHEMAS, openTraceReporting, printJson, printText } from '../output.js';
 
@@ -17,8 +17,10 @@ export function indexTrace(path: string): { path: string; frames: number; bytes:
     let r: ReturnType<typeof writeKeyframeIndex>;
     try { r = writeKeyframeIndex(tr); }
     catch (e) {
+      // the index's own refusals say what is there already; a system error says what failed
+      if (isUserError(e)) throw e;
       const err = e as NodeJS.ErrnoException;
-      if (err.code) throw new CliError(`${path}.keyframes: cannot write the index (${err.code})`);
+      if (err.code) throw new CliError(`${path}.keyframes: cannot write the index: ${err.message}`);
       throw e;
     }
     return { ...r, events: tr.eventCount };
