@@ -6,11 +6,11 @@
  *   Event ──► dispatch[familyNumber] ──► handler.handleEvent(state, ev, i) ... ──► state'
  *   stateAt: finalize(clone) fills read-time fields (pending ages, heap fragmentation)
  */
-import { EVENT_FAMILIES, FAMILY_COUNT, familyNumber, type Event } from '../proto/index.js';
+import { EVENT_FAMILIES, FAMILY_COUNT, familyNumber, type Event, type EventFamily } from '../proto/index.js';
 import { deviceHandler } from './handlers/device.js';
 import { fwHandler } from './handlers/fw.js';
 import { gpuMemHandler } from './handlers/gpu-mem.js';
-import type { Handler } from './handlers/handler.js';
+import type { StateHandler, StateOf } from './handlers/handler.js';
 import { memoryHandler } from './handlers/memory.js';
 import { processHandler } from './handlers/process.js';
 import { pmHandler } from './handlers/pm.js';
@@ -18,34 +18,53 @@ import { schedHandler } from './handlers/sched.js';
 import { slotsHandler } from './handlers/slots.js';
 import { platformHandler } from './handlers/platform.js';
 import { pipelineHandler } from './handlers/pipeline.js';
-import type { ReplayState } from './state.js';
+import type { BaseState } from './handlers/slices.js';
 
 /** Every handler, in application order (processes first: others look owners and fds up). */
-export const HANDLERS: readonly Handler[] = [processHandler, deviceHandler, fwHandler, slotsHandler, schedHandler, memoryHandler, gpuMemHandler,
-  pmHandler, platformHandler, pipelineHandler];
+const HANDLER_LIST = [processHandler, deviceHandler, fwHandler, slotsHandler, schedHandler, memoryHandler, gpuMemHandler,
+  pmHandler, platformHandler, pipelineHandler] as const;
 
-type HandleFn = Handler['handleEvent'];
-const DISPATCH: HandleFn[][] = (() => {
+/**
+ * The replayed state (state.ts): the reducer's base (index, t, counters) and the slices every
+ * handler owns, derived from the handlers' types. A handler joins its slices to it by being listed.
+ */
+export type ReplayState = StateOf<typeof HANDLER_LIST>;
+
+/**
+ * The handlers as the reducer runs them, on the whole state. The assignment checks each handler
+ * against the derived state: a slice it reads has the type its owner gives it.
+ */
+export const HANDLERS: readonly StateHandler<ReplayState>[] = HANDLER_LIST;
+
+type HandleFn = StateHandler<ReplayState>['handleEvent'];
+
+/** Per family number, the `handleEvent` of each of `handlers` subscribed to it, in registry order. */
+function dispatchTable(handlers: readonly StateHandler<ReplayState>[]): HandleFn[][] {
   const table: HandleFn[][] = [];
   for (let f = 0; f < FAMILY_COUNT; f++) table.push([]);
-  for (const h of HANDLERS) {
-    for (const fam of h.families) table[familyNumber(fam)].push(h.handleEvent.bind(h));
+  for (const h of handlers) {
+    for (const fam of h.families) {
+      const fns = table[familyNumber(fam)];
+      if (!fns) throw new Error(`invariant: family ${fam} numbered beyond FAMILY_COUNT`);
+      fns.push(h.handleEvent.bind(h));
+    }
   }
   return table;
-})();
-const FAMILY_NO: Readonly<Record<string, number>> = Object.fromEntries(EVENT_FAMILIES.map((f) => [f, familyNumber(f)]));
+}
+const DISPATCH = dispatchTable(HANDLERS);
+const FAMILY_NO = Object.fromEntries(EVENT_FAMILIES.map((f) => [f, familyNumber(f)])) as Readonly<Record<EventFamily, number>>;
 
 /** The state before the first event. */
 export function initialState(): ReplayState {
-  const s = {
+  const s: BaseState = {
     index: -1, t: 0,
     counters: {
-      events: 0, families: new Array(FAMILY_COUNT).fill(0), modeSwitches: 0, protmEnters: 0, protmExits: 0,
+      events: 0, families: new Array<number>(FAMILY_COUNT).fill(0), modeSwitches: 0, protmEnters: 0, protmExits: 0,
       jobsDone: 0, jobsFailed: 0, ioctlErrors: 0, faults: 0, protectedNs: 0,
     },
-  } as unknown as ReplayState;
-  for (const h of HANDLERS) h.init(s);
-  return s;
+  };
+  for (const h of HANDLERS) Object.assign(s, h.init());
+  return s as ReplayState;
 }
 
 /** Applies event `index` to `s` in place. */
@@ -56,9 +75,10 @@ export function applyEvent(s: ReplayState, ev: Event, index: number): void {
   const c = ev.body.case;
   if (c === undefined) return; // an event from a newer schema: counted, not understood
   const f = FAMILY_NO[c];
-  s.counters.families[f]++;
-  const fns = DISPATCH[f];
-  for (let k = 0; k < fns.length; k++) fns[k](s, ev, index);
+  s.counters.families[f]!++;
+  // hot path: f is a family number (FAMILY_NO), every one has its row
+  const fns = DISPATCH[f]!;
+  for (let k = 0; k < fns.length; k++) fns[k]!(s, ev, index);
 }
 
 /** Fills read-time derived fields in place (call on a state about to be handed out). */
@@ -73,12 +93,7 @@ export function finalizeState(s: ReplayState): ReplayState {
  * the fw handler keeps at every FW request and ack). The other slices stay as `initialState` made them.
  */
 export function partialReducer(keep: readonly string[]): (s: ReplayState, ev: Event, index: number, family?: number) => void {
-  const table: HandleFn[][] = [];
-  for (let f = 0; f < FAMILY_COUNT; f++) table.push([]);
-  for (const h of HANDLERS) {
-    if (!keep.includes(h.name)) continue;
-    for (const fam of h.families) table[familyNumber(fam)].push(h.handleEvent.bind(h));
-  }
+  const table = dispatchTable(HANDLERS.filter((h) => keep.includes(h.name)));
   // `family`: the event's family number, when the caller knows it
   return (s, ev, index, family) => {
     s.index = index;
@@ -87,8 +102,8 @@ export function partialReducer(keep: readonly string[]): (s: ReplayState, ev: Ev
     const c = ev.body.case;
     if (c === undefined) return;
     const f = family ?? FAMILY_NO[c];
-    s.counters.families[f]++;
-    const fns = table[f];
-    for (let k = 0; k < fns.length; k++) fns[k](s, ev, index);
+    s.counters.families[f]!++;
+    const fns = table[f]!;
+    for (let k = 0; k < fns.length; k++) fns[k]!(s, ev, index);
   };
 }

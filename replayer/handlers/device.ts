@@ -7,25 +7,25 @@ import {
   LogLevelNames, ProbeStage, ProbeStageNames, ResetCauseNames, ResetKindNames, ResetPhase, WatchdogOp,
   WatchdogOpNames, DevQueryType, CSF_FW_BINARY_IFACE_ENTRY_PROT,
 } from '../../proto/index.js';
-import type { ReplayState } from '../state.js';
-import { enumName, type Handler } from './handler.js';
+import { enumName, type Handler, type View } from './handler.js';
 import { initialPmState } from './pm.js';
+import type { DeviceSlices } from './slices.js';
 
-export const deviceHandler: Handler = {
+export const deviceHandler: Handler<DeviceSlices> = {
   name: 'device',
   families: ['probe', 'reset', 'modeSwitch', 'watchdog', 'mmu', 'fault', 'log', 'heap', 'ioctl'],
   owns: ['device'],
   reads: [],
-  init(s) {
-    s.device = {
+  init() {
+    return { device: {
       probeStage: '', probeResult: 0, probeAttempt: 0, probeDefers: 0, probed: false, fwState: 'off',
       fwVersion: 0, csgSlotCount: 0, asCount: 0, heapName: '', heapNameSource: '', protectedHeap: '', protectedHeapRefs: 0,
       protSections: { loaded: 0, skipped: 0 }, protSectionsLoaded: false, protectedFeatures: 0,
-      gpuMode: GpuModeNames[GpuMode.MODE_OFF], gpuModeSinceIdx: -1, gpuModeSinceT: 0, gpuStatus: 0,
+      gpuMode: enumName(GpuModeNames, GpuMode.MODE_OFF), gpuModeSinceIdx: -1, gpuModeSinceT: 0, gpuStatus: 0,
       protmActiveGroup: 0, protmCsg: -1, inReset: false, resetCount: 0, lastReset: null,
       watchdog: { pings: 0, skipped: 0, timeouts: 0, lastOp: '', lastIdx: -1 }, pm: initialPmState(),
       mmu: { commands: 0, lastCmd: '', lastIdx: -1 }, lastFault: null, lastLog: null, idx: -1,
-    };
+    } };
   },
   handleEvent(s, ev, i) {
     const d = s.device;
@@ -154,7 +154,7 @@ export const deviceHandler: Handler = {
   },
 };
 
-function setMode(s: ReplayState, mode: number, i: number, t: number): void {
+function setMode(s: View<DeviceSlices>, mode: number, i: number, t: number): void {
   const d = s.device;
   const name = enumName(GpuModeNames, mode);
   if (name === d.gpuMode) return;
@@ -165,7 +165,7 @@ function setMode(s: ReplayState, mode: number, i: number, t: number): void {
 }
 
 /** Time spent in protected mode up to `t` (counts the open interval). */
-export function protectedNsAt(s: ReplayState): number {
+export function protectedNsAt(s: View<DeviceSlices>): number {
   const d = s.device;
   return s.counters.protectedNs + (d.gpuMode === GpuModeNames[GpuMode.MODE_PROTECTED] ? s.t - d.gpuModeSinceT : 0);
 }

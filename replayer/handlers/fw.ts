@@ -4,8 +4,8 @@
  */
 import { FwAckKind, FwIface, FwReqKind, ResetPhase } from '../../proto/index.js';
 import { bitNamesShared as bitNames, stateName } from '../fw-bits.js';
-import type { FwPending, FwWord, ReplayState } from '../state.js';
 import type { Handler } from './handler.js';
+import type { FwPending, FwSlices, FwWord } from './slices.js';
 
 const IFACE_NAME = ['GLB', 'CSG', 'CS'] as const;
 
@@ -14,7 +14,7 @@ export function isStateRequest(iface: number, bits: number): boolean {
   return iface !== FwIface.GLB && ((bits & 0x7) !== 0 || bits === 0);
 }
 
-function word(s: ReplayState, iface: number, csg: number, cs: number): FwWord {
+function word(s: FwSlices, iface: number, csg: number, cs: number): FwWord {
   if (iface === FwIface.GLB) return s.fw.glb;
   const table = iface === FwIface.CSG ? s.fw.csg : s.fw.cs;
   const key = iface === FwIface.CSG ? String(csg) : `${csg}.${cs}`;
@@ -23,19 +23,19 @@ function word(s: ReplayState, iface: number, csg: number, cs: number): FwWord {
   return w;
 }
 
-function addPending(s: ReplayState, iface: number, csg: number, cs: number, name: string, kind: FwPending['kind'], i: number, t: number): void {
+function addPending(s: FwSlices, iface: number, csg: number, cs: number, name: string, kind: FwPending['kind'], i: number, t: number): void {
   const ifn = IFACE_NAME[iface] ?? 'GLB';
   const c = iface === FwIface.GLB ? -1 : csg;
   const q = iface === FwIface.CS ? cs : -1;
   const list = s.fw.pending;
   for (let k = 0; k < list.length; k++) {
-    const p = list[k];
+    const p = list[k]!;
     if (p.iface === ifn && p.csg === c && p.cs === q && p.name === name && p.kind === kind) return;
   }
   list.push({ iface: ifn, csg: c, cs: q, name, kind, sinceIdx: i, sinceT: t, ageNs: 0 });
 }
 
-function removePending(s: ReplayState, iface: number, csg: number, cs: number, kind: FwPending['kind'], match: (name: string) => boolean): void {
+function removePending(s: FwSlices, iface: number, csg: number, cs: number, kind: FwPending['kind'], match: (name: string) => boolean): void {
   const list = s.fw.pending;
   if (list.length === 0) return;
   const ifn = IFACE_NAME[iface] ?? 'GLB';
@@ -44,7 +44,7 @@ function removePending(s: ReplayState, iface: number, csg: number, cs: number, k
   // In place (this runs for every FW request and ack): keep order, no new array.
   let w = 0;
   for (let r = 0; r < list.length; r++) {
-    const p = list[r];
+    const p = list[r]!;
     if (p.iface === ifn && p.csg === c && p.cs === q && p.kind === kind && match(p.name)) continue;
     list[w++] = p;
   }
@@ -53,14 +53,12 @@ function removePending(s: ReplayState, iface: number, csg: number, cs: number, k
 
 const isStateName = (n: string): boolean => n.includes('_STATE_');
 
-export const fwHandler: Handler = {
+export const fwHandler: Handler<FwSlices> = {
   name: 'fw',
   families: ['fwReq', 'fwAck', 'fwIrq', 'doorbell', 'reset'],
   owns: ['fw'],
   reads: [],
-  init(s) {
-    s.fw = { glb: { req: 0, ack: 0, idx: -1 }, csg: {}, cs: {}, pending: [], doorbells: 0, lastDoorbell: null, irqs: 0 };
-  },
+  init: () => ({ fw: { glb: { req: 0, ack: 0, idx: -1 }, csg: {}, cs: {}, pending: [], doorbells: 0, lastDoorbell: null, irqs: 0 } }),
   handleEvent(s, ev, i) {
     const b = ev.body;
     switch (b.case) {

@@ -5,20 +5,20 @@
  * AS_REENABLE / AS_RELEASE, and the VM operations in flight with their threads).
  */
 import { TilerHeapOp, TilerHeapOpNames, VmOp, VmOpNames } from '../../proto/index.js';
-import type { GpuMemState, ReplayState } from '../state.js';
 import { enumName, type Handler } from './handler.js';
+import type { GpuMemSlices, GpuMemState } from './slices.js';
 
 /** The state's gpuMem part before any event (also what a snapshot of an older build lacks). */
 export function emptyGpuMem(): GpuMemState {
   return { tilerHeaps: {}, as: {}, vmOpsInFlight: 0, lastVmOp: null };
 }
 
-export const gpuMemHandler: Handler = {
+export const gpuMemHandler: Handler<GpuMemSlices> = {
   name: 'gpu-mem',
   families: ['ioctl', 'tilerHeap', 'vm', 'process'],
   owns: ['gpuMem'],
   reads: [],
-  init(s: ReplayState) { s.gpuMem = emptyGpuMem(); },
+  init: () => ({ gpuMem: emptyGpuMem() }),
   handleEvent(s, ev, i) {
     const g = s.gpuMem;
     const b = ev.body;
@@ -43,7 +43,7 @@ export const gpuMemHandler: Handler = {
         const v = b.value;
         let h;
         for (const k in g.tilerHeaps) {
-          const c = g.tilerHeaps[k];
+          const c = g.tilerHeaps[k]!;
           if (c.handle === v.handle && c.vmId === v.vmId) { h = c; break; }
         }
         if (!h) break;
@@ -83,7 +83,7 @@ export const gpuMemHandler: Handler = {
       case 'process': {
         if (b.value.op !== 1) break;
         const pid = b.value.pid;
-        for (const k in g.tilerHeaps) if (g.tilerHeaps[k].pid === pid) delete g.tilerHeaps[k];
+        for (const k in g.tilerHeaps) if (g.tilerHeaps[k]!.pid === pid) delete g.tilerHeaps[k];
         break;
       }
       default: break;

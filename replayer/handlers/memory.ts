@@ -6,8 +6,11 @@
 import {
   AsCommand, HeapKind, HeapKindNames, HeapOp, HeapPurpose, HeapPurposeNames, IoctlCmd, type HeapCall, type Ioctl,
 } from '../../proto/index.js';
-import type { DmaBufRec, HeapRec, ReplayState } from '../state.js';
-import { enumName, type Handler } from './handler.js';
+import { enumName, type Handler, type View } from './handler.js';
+import type { DmaBufRec, HeapRec, MemorySlices, ProcessSlices } from './slices.js';
+
+/** A PRIME import finds its dma-buf through the importing process's fd. */
+type Reads = Pick<ProcessSlices, 'processes'>;
 
 /** VM_BIND op type (bits 31:28): MAP 0, UNMAP 1, SYNC_ONLY 2. */
 const OP_TYPE_SHIFT = 28;
@@ -21,15 +24,15 @@ function isProtectedHeapKind(kind: string): boolean {
 }
 
 /** The heap record of that name (own keys only: a heap named "__proto__" is a heap like any other). */
-function heapNamed(s: ReplayState, name: string): HeapRec | undefined {
+function heapNamed(s: MemorySlices, name: string): HeapRec | undefined {
   return Object.prototype.hasOwnProperty.call(s.heaps, name) ? s.heaps[name] : undefined;
 }
 
-function ensureHeap(s: ReplayState, name: string, id: number, i: number): HeapRec {
+function ensureHeap(s: MemorySlices, name: string, id: number, i: number): HeapRec {
   let h = heapNamed(s, name);
   if (!h) {
     h = {
-      id, name, kind: HeapKindNames[HeapKind.HEAP_SYSTEM], capacity: 0, refcount: 0, allocated: 0, allocations: 0,
+      id, name, kind: enumName(HeapKindNames, HeapKind.HEAP_SYSTEM), capacity: 0, refcount: 0, allocated: 0, allocations: 0,
       failedAllocs: 0, teeCalls: 0, teeNs: 0, removed: false, fragmentation: 0, largestFree: 0, createdIdx: i, idx: i,
     };
     Object.defineProperty(s.heaps, name, { value: h, enumerable: true, writable: true, configurable: true });
@@ -38,7 +41,7 @@ function ensureHeap(s: ReplayState, name: string, id: number, i: number): HeapRe
 }
 
 /** A successful ioctl's effect on VMs, BOs and dma-bufs. */
-function onIoctl(s: ReplayState, io: Ioctl, i: number): void {
+function onIoctl(s: View<MemorySlices, Reads>, io: Ioctl, i: number): void {
   if (io.ret !== 0) return;
   const a = io.args;
   const pid = io.pid;
@@ -109,7 +112,7 @@ function onIoctl(s: ReplayState, io: Ioctl, i: number): void {
 }
 
 /** A dma-heap or dma-buf call's effect on the heaps and buffers. */
-function onHeapCall(s: ReplayState, h: HeapCall, i: number): void {
+function onHeapCall(s: MemorySlices, h: HeapCall, i: number): void {
   const heap = h.heapName ? ensureHeap(s, h.heapName, h.heapId, i) : undefined;
   if (heap) heap.idx = i;
   switch (h.op) {
@@ -173,12 +176,12 @@ function onHeapCall(s: ReplayState, h: HeapCall, i: number): void {
   }
 }
 
-export const memoryHandler: Handler = {
+export const memoryHandler: Handler<MemorySlices, Reads> = {
   name: 'memory',
   families: ['ioctl', 'heap', 'mmu', 'process'],
   owns: ['vms', 'bos', 'heaps', 'dmabufs'],
   reads: ['processes'],
-  init(s) { s.vms = {}; s.bos = {}; s.heaps = {}; s.dmabufs = {}; },
+  init: () => ({ vms: {}, bos: {}, heaps: {}, dmabufs: {} }),
   handleEvent(s, ev, i) {
     const b = ev.body;
     switch (b.case) {
@@ -188,7 +191,7 @@ export const memoryHandler: Handler = {
         const m = b.value;
         if (m.cmd !== AsCommand.AS_COMMAND_UPDATE || !m.vmId) break;
         for (const k in s.vms) {
-          const vm = s.vms[k];
+          const vm = s.vms[k]!;
           if (vm.id === m.vmId) { vm.asNr = m.asNr; vm.idx = i; }
         }
         break;
@@ -197,8 +200,8 @@ export const memoryHandler: Handler = {
         // A process exit closes its render-node file: its VMs and BOs go with it.
         if (b.value.op !== 1) break;
         const pid = b.value.pid;
-        for (const k in s.vms) if (s.vms[k].pid === pid) delete s.vms[k];
-        for (const k in s.bos) if (s.bos[k].pid === pid) delete s.bos[k];
+        for (const k in s.vms) if (s.vms[k]!.pid === pid) delete s.vms[k];
+        for (const k in s.bos) if (s.bos[k]!.pid === pid) delete s.bos[k];
         break;
       }
       default: break;
@@ -207,11 +210,11 @@ export const memoryHandler: Handler = {
   finalize(s) {
     // Fragmentation of bounded heaps: free extents between live allocations (by phys offset).
     for (const name in s.heaps) {
-      const h = s.heaps[name];
+      const h = s.heaps[name]!;
       if (!h.capacity) { h.fragmentation = 0; h.largestFree = 0; continue; }
       const ext: Array<[number, number]> = [];
       for (const k in s.dmabufs) {
-        const d = s.dmabufs[k];
+        const d = s.dmabufs[k]!;
         if (d.heap === name) ext.push([d.physOffset, d.size]);
       }
       ext.sort((x, y) => x[0] - y[0]);

@@ -7,12 +7,12 @@
 import {
   DeviceKindNames, FenceOp, ImportOp, MissReasonNames, PipelineAllocatorNames, ScanoutOp,
 } from '../../proto/index.js';
-import type { PipelineDeviceRec, ReplayState } from '../state.js';
 import { enumName, type Handler } from './handler.js';
+import type { PipelineDeviceRec, PipelineSlices } from './slices.js';
 
 const strip = (s: string, p: string): string => (s.startsWith(p) ? s.slice(p.length) : s);
 
-function device(s: ReplayState, name: string, kind: number, i: number): PipelineDeviceRec {
+function device(s: PipelineSlices, name: string, kind: number, i: number): PipelineDeviceRec {
   let d = s.pipeline.devices[name];
   if (!d) {
     d = {
@@ -26,12 +26,12 @@ function device(s: ReplayState, name: string, kind: number, i: number): Pipeline
   return d;
 }
 
-export const pipelineHandler: Handler = {
+export const pipelineHandler: Handler<PipelineSlices> = {
   name: 'pipeline',
   families: ['heapChoice', 'devImport', 'fence', 'scanout'],
   owns: ['pipeline'],
   reads: [],
-  init(s) { s.pipeline = { devices: {}, choices: {} }; },
+  init: () => ({ pipeline: { devices: {}, choices: {} } }),
   handleEvent(s, ev, i) {
     const b = ev.body;
     switch (b.case) {

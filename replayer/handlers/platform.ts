@@ -6,8 +6,8 @@
  */
 import { EglOp, EglOpNames, HeapOp, ProbeStage, ProbeStageNames, EBUSY } from '../../proto/index.js';
 import { eglErrorName } from '../format.js';
-import type { GpuProbeRec, PlatformState, ReplayState } from '../state.js';
 import { enumName, type Handler } from './handler.js';
+import type { GpuProbeRec, PlatformSlices, PlatformState } from './slices.js';
 
 export function initialPlatform(): PlatformState {
   return { gpus: {}, heapsReleased: {}, heapRemovalsRefused: 0, egl: {}, eglErrors: 0, lastEglError: null };
@@ -15,7 +15,7 @@ export function initialPlatform(): PlatformState {
 
 const EGL_SUCCESS = 0x3000;
 
-function gpu(s: ReplayState, device: number): GpuProbeRec {
+function gpu(s: PlatformSlices, device: number): GpuProbeRec {
   const k = String(device);
   let g = s.platform.gpus[k];
   if (!g) {
@@ -26,12 +26,12 @@ function gpu(s: ReplayState, device: number): GpuProbeRec {
   return g;
 }
 
-export const platformHandler: Handler = {
+export const platformHandler: Handler<PlatformSlices> = {
   name: 'platform',
   families: ['probe', 'heap', 'egl'],
   owns: ['platform'],
   reads: [],
-  init(s) { s.platform = initialPlatform(); },
+  init: () => ({ platform: initialPlatform() }),
   handleEvent(s, ev, i) {
     const b = ev.body;
     const p = s.platform;

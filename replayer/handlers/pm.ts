@@ -5,19 +5,22 @@
  * runtime PM was modelled have no Pm event: the state stays '' (always on).
  */
 import { PmOp, PmOpNames, PmStateNames } from '../../proto/index.js';
-import type { PmDeviceState } from '../state.js';
-import { enumName, type Handler } from './handler.js';
+import { enumName, type Handler, type None } from './handler.js';
+import type { DeviceSlices, PmDeviceState } from './slices.js';
+
+/** Its runtime PM record, device.pm, is part of the device handler's slice (initialPmState). */
+type Reads = Pick<DeviceSlices, 'device'>;
 
 export function initialPmState(): PmDeviceState {
   return { state: '', hasRef: false, suspends: 0, fastResumes: 0, slowResumes: 0, fastFailed: 0, lastOp: '', lastIdx: -1, sinceIdx: -1, sinceT: 0 };
 }
 
-export const pmHandler: Handler = {
+export const pmHandler: Handler<None, Reads> = {
   name: 'pm',
   families: ['pm'],
   owns: [],
-  reads: ['device'] /* its runtime PM record, device.pm */,
-  init() { /* device.pm is part of the device handler's slice (initialPmState) */ },
+  reads: ['device'],
+  init: () => ({}),
   handleEvent(s, ev, i) {
     if (ev.body.case !== 'pm') return;
     const v = ev.body.value, pm = s.device.pm;

@@ -3,10 +3,13 @@
  * nodes, dma-buf fds) and their ioctl counts and errors.
  */
 import { ProcessOp } from '../../proto/index.js';
-import type { ProcessRec, ReplayState } from '../state.js';
 import type { Handler } from './handler.js';
+import type { MemorySlices, ProcessRec, ProcessSlices } from './slices.js';
 
-function ensureProcess(s: ReplayState, pid: number, i: number): ProcessRec {
+/** A closed fd lowers its dma-buf's fd count; a PRIME export's fd names the BO's dma-buf. */
+type Reads = Pick<MemorySlices, 'dmabufs' | 'bos'>;
+
+function ensureProcess(s: ProcessSlices, pid: number, i: number): ProcessRec {
   let p = s.processes[pid];
   if (!p) {
     p = { pid, comm: '', kind: '', privileged: false, fds: {}, ioctls: 0, ioctlErrors: 0, createdIdx: i, idx: i };
@@ -15,12 +18,12 @@ function ensureProcess(s: ReplayState, pid: number, i: number): ProcessRec {
   return p;
 }
 
-export const processHandler: Handler = {
+export const processHandler: Handler<ProcessSlices, Reads> = {
   name: 'process',
   families: ['process', 'ioctl'],
   owns: ['processes'],
-  reads: ['dmabufs'] /* a closed fd lowers its dma-buf's fd count */,
-  init(s) { s.processes = {}; },
+  reads: ['dmabufs', 'bos'],
+  init: () => ({ processes: {} }),
   handleEvent(s, ev, i) {
     const b = ev.body;
     if (b.case === 'process') {

@@ -8,22 +8,25 @@ import {
   BlockedReasonNames, FaultKindNames, GroupStateKind, GroupStateKindNames, IoctlCmd, JobPhase,
   ProtmVerdictNames, SchedRuleNames, TickTriggerNames, BlockedReason, DRM_PANTHOR_GROUP_CREATE_PROTECTED,
 } from '../../proto/index.js';
-import type { GroupRec, QueueRec, ReplayState } from '../state.js';
 import { enumName, type Handler } from './handler.js';
+import type { GroupRec, ProcessSlices, QueueRec, SchedSlices } from './slices.js';
+
+/** A group's app name is its process's. */
+type Reads = Pick<ProcessSlices, 'processes'>;
 
 function newQueue(q: number): QueueRec {
   return {
     queue: q, priority: 0, ringbufSize: 0, insert: 0, extract: 0,
-    blocked: BlockedReasonNames[BlockedReason.CS_STATUS_BLOCKED_REASON_UNBLOCKED], protmPending: false,
+    blocked: enumName(BlockedReasonNames, BlockedReason.CS_STATUS_BLOCKED_REASON_UNBLOCKED), protmPending: false,
     idle: true, fatal: false, lastSeqno: 0, running: 0, jobsDone: 0, jobsFailed: 0, idx: -1,
   };
 }
 
-export function ensureGroup(s: ReplayState, handle: number, i: number): GroupRec {
+export function ensureGroup(s: SchedSlices, handle: number, i: number): GroupRec {
   let g = s.groups[handle];
   if (!g) {
     g = {
-      handle, pid: 0, app: '', fd: 0, priority: 0, state: GroupStateKindNames[GroupStateKind.PANTHOR_CS_GROUP_CREATED],
+      handle, pid: 0, app: '', fd: 0, priority: 0, state: enumName(GroupStateKindNames, GroupStateKind.PANTHOR_CS_GROUP_CREATED),
       csgSlot: -1, isProtected: false, vmId: 0, queues: [], protmPendingQueues: 0, protmSuspendBuf: 0,
       protmSuspendBufferId: 0, timedout: false, fatalQueues: 0, innocent: false, destroyed: false, submits: 0,
       gpuNs: 0, lastFault: '', createdIdx: i, idx: i,
@@ -39,22 +42,22 @@ function ensureQueue(g: GroupRec, q: number): QueueRec | undefined {
   return g.queues[q];
 }
 
-function appOf(s: ReplayState, pid: number): string {
+function appOf(s: ProcessSlices, pid: number): string {
   return s.processes[pid]?.comm ?? '';
 }
 
-export const schedHandler: Handler = {
+export const schedHandler: Handler<SchedSlices, Reads> = {
   name: 'sched',
   families: ['ioctl', 'groupState', 'queueState', 'job', 'decision', 'fault'],
   owns: ['groups', 'sched'],
   reads: ['processes'],
-  init(s) {
-    s.groups = {};
-    s.sched = {
+  init: () => ({
+    groups: {},
+    sched: {
       tick: 0, decisions: 0, lastDecisionIdx: -1, lastTrigger: '', lastProtm: '', lastProtmRule: '',
       lastProtmGroup: 0, timeslice: false, nextTickNs: 0,
-    };
-  },
+    },
+  }),
   handleEvent(s, ev, i) {
     const b = ev.body;
     switch (b.case) {

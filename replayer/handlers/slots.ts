@@ -7,13 +7,13 @@ import {
   GroupStateKind, ResetPhase,
 } from '../../proto/index.js';
 import { stateName } from '../fw-bits.js';
-import type { ReplayState, SlotState } from '../state.js';
 import { isStateRequest } from './fw.js';
 import type { Handler } from './handler.js';
+import type { SlotsSlices, SlotState } from './slices.js';
 
 const MAX_SLOTS = 32;
 
-export function ensureSlot(s: ReplayState, slot: number): SlotState | undefined {
+export function ensureSlot(s: SlotsSlices, slot: number): SlotState | undefined {
   if (slot < 0 || slot >= MAX_SLOTS) return undefined;
   while (s.slots.length <= slot) {
     s.slots.push({ slot: s.slots.length, group: 0, csgPriority: 0, reqState: '', state: '', asNr: 0, protmSuspendBuf: 0, idx: -1 });
@@ -21,18 +21,18 @@ export function ensureSlot(s: ReplayState, slot: number): SlotState | undefined 
   return s.slots[slot];
 }
 
-function unbindGroup(s: ReplayState, group: number, except: number, i: number): void {
+function unbindGroup(s: SlotsSlices, group: number, except: number, i: number): void {
   for (const sl of s.slots) {
     if (sl.group === group && sl.slot !== except) { sl.group = 0; sl.idx = i; }
   }
 }
 
-export const slotsHandler: Handler = {
+export const slotsHandler: Handler<SlotsSlices> = {
   name: 'slots',
   families: ['probe', 'fwReq', 'fwAck', 'groupState', 'reset'],
   owns: ['slots'],
   reads: [],
-  init(s) { s.slots = []; },
+  init: () => ({ slots: [] }),
   handleEvent(s, ev, i) {
     const b = ev.body;
     switch (b.case) {
