@@ -99,6 +99,7 @@ test('the same fuzz seed finds the same failure with one thread or two', async (
     } finally { await pool.close(); }
   }
   const [a, b] = results;
+  assert.ok(a && b);
   assert.ok(a.found, 'seed 3 finds an R21 starvation within 12 scenarios');
   assert.equal(a.found.run, b.found!.run);
   assert.equal(a.found.caseText, b.found!.caseText);

@@ -7,7 +7,7 @@
 import { generateScenario, docText, type ScenarioDoc } from './generate.js';
 import { runOrdered, type Runner } from './pool.js';
 import {
-  differentialFailure, expectationLine, expectationOf, reproduces, runFailure,
+  differentialFailure, expectationLine, expectationOf, firstResult, reproduces, resultPair, runFailure,
   type Expectation, type Failure, type PropertyOptions,
 } from './property.js';
 import type { RunResult, RunSpec } from './run.js';
@@ -87,7 +87,7 @@ export async function fuzz(runner: Runner, o: FuzzOptions): Promise<FuzzOutcome>
     out.scenarios++;
     if (results.some((x) => x.error)) out.invalid++;
     let failure: Failure | undefined;
-    if (diff) failure = differentialFailure(results[0], results[1], diff);
+    if (diff) failure = differentialFailure(...resultPair(results), diff);
     else for (const x of results) { failure = runFailure(x, o.property); if (failure) break; }
     o.onProgress?.(out.scenarios);
     if (!failure) return true;
@@ -130,7 +130,8 @@ export async function replayCase(runner: Runner, text: string, source: string): 
   const e = expectationOf(text);
   if (typeof e === 'string') throw new Error(e);
   const results = await Promise.all(caseSpecs(text, source, e).map((s) => runner.run(s)));
-  if (results[0].error) throw new Error(results[0].error);
-  const failure = e ? reproduces(e, results) : runFailure(results[0], {});
+  const first = firstResult(results);
+  if (first.error) throw new Error(first.error);
+  const failure = e ? reproduces(e, results) : runFailure(first, {});
   return { expectation: e, failure, results };
 }

@@ -29,10 +29,14 @@ export function docText(doc: ScenarioDoc, comment?: string): string {
   return comment ? comment.split('\n').map((l) => `# ${l}`.trimEnd()).join('\n') + '\n' + body : body;
 }
 
-const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[rng.int(0, xs.length - 1)];
+const pick = <T>(rng: Rng, xs: readonly T[]): T => {
+  const x = xs[rng.int(0, xs.length - 1)];
+  if (x === undefined) throw new Error('invariant: a shape offers at least one choice');
+  return x;
+};
 const MS = 1e6;
 
-const KIND_SHAPES: Record<string, { fps: readonly number[]; job: readonly number[] }> = {
+const KIND_SHAPES: Record<'compositor' | 'video-player' | 'compute' | 'game', { fps: readonly number[]; job: readonly number[] }> = {
   'compositor': { fps: [30, 60, 90, 120, 144], job: [0.3, 1, 2.5, 4, 8] },
   'video-player': { fps: [24, 30, 60], job: [2, 4, 6, 10, 16] },
   'compute': { fps: [0], job: [1, 5, 20, 40, 80] },
@@ -73,7 +77,7 @@ function draw(rng: Rng, name: string): ScenarioDoc {
   const apps: AppDoc[] = [];
   const n = rng.int(1, 5);
   for (let k = 0; k < n; k++) {
-    const kind = pick(rng, ['compositor', 'video-player', 'video-player', 'compute', 'game']);
+    const kind = pick(rng, ['compositor', 'video-player', 'video-player', 'compute', 'game'] as const);
     const shape = KIND_SHAPES[kind];
     const a: AppDoc = { name: `${kind.split('-')[0]}${k}`, kind };
     if (rng.chance(0.5)) a.priority = pick(rng, GROUP_PRIORITIES);

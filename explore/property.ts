@@ -93,13 +93,27 @@ export function differentialFailure(a: RunResult, b: RunResult, d: Differential)
   return undefined;
 }
 
+/** The first result of a run (its only one, or policy A's of a differential). */
+export function firstResult(results: readonly RunResult[]): RunResult {
+  const [a] = results;
+  if (!a) throw new Error('invariant: a run has at least one result');
+  return a;
+}
+
+/** The two results of a differential run: policy A's, policy B's. */
+export function resultPair(results: readonly RunResult[]): [RunResult, RunResult] {
+  const [a, b] = results;
+  if (!a || !b) throw new Error(`invariant: a differential run has two results (got ${results.length})`);
+  return [a, b];
+}
+
 /** Whether `results` (one per policy: [A, B] for a differential, else one) reproduce `e`. */
 export function reproduces(e: Expectation, results: readonly RunResult[]): Failure | undefined {
   if (e.differential) {
-    const f = differentialFailure(results[0], results[1], e.differential);
+    const f = differentialFailure(...resultPair(results), e.differential);
     return f && f.rootKind === e.rootKind ? f : undefined;
   }
-  const r = results[0];
+  const r = firstResult(results);
   if (r.error) return undefined;
   if (e.rule === 'frames') {
     const f = runFailure(r, { rules: ['frames'], missedFrames: e.missedFrames ?? 0.5 });

@@ -136,7 +136,7 @@ export function runOne(spec: RunSpec): RunResult {
     return {
       id: spec.id, scenario: spec.source, policy: spec.policy ?? '', seed: spec.seed ?? 0, durationNs: spec.durationNs ?? 0, assumptions: '',
       events: 0, digest: '', violations: 0, anomalies: 0, rules: {}, findings: [], protectedNs: 0, protmEnters: 0, apps: {},
-      error: (e as Error).message.split('\n')[0],
+      error: (e as Error).message.split('\n')[0] ?? '',
     };
   }
   const keep = spec.tracePath !== undefined;

@@ -12,7 +12,7 @@ import { parseScenario, parseDuration } from '../hw-model/index.js';
 import { caseSpecs } from './fuzz.js';
 import { docText, durationText, type AppDoc, type ScenarioDoc } from './generate.js';
 import { runOrdered, type Runner } from './pool.js';
-import { expectationLine, expectationText, reproduces, type Expectation, type Failure } from './property.js';
+import { expectationLine, expectationText, firstResult, reproduces, type Expectation, type Failure } from './property.js';
 import type { RunResult, RunSpec } from './run.js';
 
 export interface ShrinkOptions {
@@ -77,7 +77,7 @@ export function candidates(doc: ScenarioDoc, failT: number, seeds: boolean): Can
   apps.forEach((a, k) => {
     for (const key of ['start', 'stop', 'jitter', 'queues', 'buffers', 'privileged', 'priority', 'fps', 'job_duration', 'protected']) {
       if (a[key] === undefined) continue;
-      with_(`app ${a.name}: ${key} to its default`, (d) => { delete (d.apps as AppDoc[])[k][key]; });
+      with_(`app ${a.name}: ${key} to its default`, (d) => { delete (d.apps as AppDoc[])[k]![key]; });
     }
   });
   (doc.heaps ?? []).forEach((h, k) => {
@@ -86,7 +86,7 @@ export function candidates(doc: ScenarioDoc, failT: number, seeds: boolean): Can
       if (d.heaps.length === 0) delete d.heaps;
     });
     for (const key of ['appear_at', 'alloc_latency', 'fail_allocs_after', 'size']) {
-      if (h[key] !== undefined) with_(`heap ${String(h.name)}: ${key} to its default`, (d) => { delete d.heaps![k][key]; });
+      if (h[key] !== undefined) with_(`heap ${String(h.name)}: ${key} to its default`, (d) => { delete d.heaps![k]![key]; });
     }
   });
   for (const section of ['driver', 'firmware', 'gpu']) {
@@ -125,7 +125,8 @@ export async function shrink(runner: Runner, o: ShrinkOptions): Promise<ShrinkOu
   const k = e.differential ? 2 : 1;
   const before = await Promise.all(specsOf(doc, 'shrink/original').map((s) => runner.run(s)));
   let runs = k;
-  if (before[0].error) throw new Error(before[0].error);
+  const first = firstResult(before);
+  if (first.error) throw new Error(first.error);
   let failure = reproduces(e, before);
   if (!failure) throw new Error(`the scenario does not reproduce ${expectationText(e)}: nothing to shrink`);
   let last = before;
@@ -145,11 +146,11 @@ export async function shrink(runner: Runner, o: ShrinkOptions): Promise<ShrinkOu
       if (group.length < k) return true;
       const results = group;
       group = [];
-      const c = tried[Math.floor(index / k)];
+      const c = tried[Math.floor(index / k)]!;
       const f = reproduces(e, results);
       // kept when the failure reproduces on a trace no longer than before (a seed: only shorter)
-      const events = results[k - 1].events;
-      const prev = last[k - 1].events;
+      const events = results[k - 1]!.events;   // a group is k results
+      const prev = last[k - 1]!.events;
       if (f && (c.what.startsWith('seed ') ? events < prev : events <= prev)) { kept = { c, results, failure: f }; return false; }
       return true;
     });
@@ -160,7 +161,7 @@ export async function shrink(runner: Runner, o: ShrinkOptions): Promise<ShrinkOu
     last = got.results;
     failure = got.failure;
     steps.push(got.c.what);
-    o.onStep?.(`${got.c.what}: ${got.results[k - 1].events} events`);
+    o.onStep?.(`${got.c.what}: ${got.results[k - 1]!.events} events`);
   }
   const origin = `csftrace shrink of ${o.source}: ${steps.length} change${steps.length === 1 ? '' : 's'} kept, ${runs} runs`;
   return {

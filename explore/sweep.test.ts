@@ -62,26 +62,26 @@ test('sweep: matrix order, table and CSV; a rerun with the results file skips fi
     const scenarios = ['drm-video-over-ui', 'priority-inversion'].map((n) => ({ name: n, text: findBuiltin(n)!.text, source: `builtin:${n}` }));
     const cells = sweepCells({ scenarios, policies: ['panthor-2026', 'kbase'], seeds: [1, 2], fw: [[], ['protm_enter_without_pending=hang']], durationNs: 100e6 });
     assert.equal(cells.length, 16);
-    assert.equal(cells[0].key, 'drm-video-over-ui|panthor-2026|seed=1|defaults|duration=100000000');
-    assert.equal(cells[1].key, 'drm-video-over-ui|panthor-2026|seed=1|protm_enter_without_pending=hang|duration=100000000');
+    assert.equal(cells[0]!.key, 'drm-video-over-ui|panthor-2026|seed=1|defaults|duration=100000000');
+    assert.equal(cells[1]!.key, 'drm-video-over-ui|panthor-2026|seed=1|protm_enter_without_pending=hang|duration=100000000');
     const file = join(dir, 'r.jsonl');
     const all = await sweep(pool, cells, new Map(), file);
     assert.deepEqual(all.map((r) => r.id), cells.map((c) => c.key));
     assert.ok(all.every((r) => !r.error && r.events > 0));
     // the posted series grants protected mode to weston: R20 in every panthor-2026 cell of the default scenario
-    assert.ok(all[0].rules.R20.violations > 0);
+    assert.ok((all[0]!.rules.R20?.violations ?? 0) > 0);
     assert.equal(all.find((r) => r.policy === 'kbase' && r.scenario === 'drm-video-over-ui')!.violations, 0);
-    assert.equal(all[1].assumptions, 'protm_enter_without_pending=hang');
+    assert.equal(all[1]!.assumptions, 'protm_enter_without_pending=hang');
     const table = sweepTable(all);
-    assert.match(table.split('\n')[0], /^scenario\s+policy\s+seed\s+firmware\s+events\s+violations/);
+    assert.match(table.split('\n')[0]!, /^scenario\s+policy\s+seed\s+firmware\s+events\s+violations/);
     assert.equal(table.trim().split('\n').length, 17);
     const csv = sweepCsv(all).trim().split('\n');
     assert.equal(csv.length, 17);
-    assert.equal(csv[1].split(',').slice(0, 4).join(','), 'drm-video-over-ui,panthor-2026,1,defaults');
+    assert.equal(csv[1]!.split(',').slice(0, 4).join(','), 'drm-video-over-ui,panthor-2026,1,defaults');
 
     // keep 5 complete lines and half of the 6th (a sweep killed while writing)
     const lines = readFileSync(file, 'utf8').split('\n');
-    writeFileSync(file, lines.slice(0, 5).join('\n') + '\n' + lines[5].slice(0, 40));
+    writeFileSync(file, lines.slice(0, 5).join('\n') + '\n' + lines[5]!.slice(0, 40));
     const done = readResults(file);
     assert.equal(done.size, 5);
     let last: SweepProgress | undefined;
@@ -99,7 +99,7 @@ test('sweep: matrix order, table and CSV; a rerun with the results file skips fi
 test('sweep CLI: bad input is one line and exit 2', () => {
   const dir = mkdtempSync(join(tmpdir(), 'csftrace-sweep-'));
   try {
-    assert.equal(run(['sweep', '--fw', 'nope=1'], dir).err.split('\n')[0].startsWith('csftrace: --fw: '), true);
+    assert.equal(run(['sweep', '--fw', 'nope=1'], dir).err.split('\n')[0]!.startsWith('csftrace: --fw: '), true);
     assert.equal(run(['sweep', '--format', 'xml'], dir).err, 'csftrace: --format: expected one of table, csv, jsonl (got "xml")\n');
     writeFileSync(join(dir, 'bad.jsonl'), 'not json\n');
     const r = run(['sweep', '--results', 'bad.jsonl', '--scenarios', 'priority-inversion', '--seeds', '1'], dir);

@@ -102,7 +102,7 @@ export const SWEEP_COLUMNS = [
 
 /** One row of values per result (the table's and the CSV's). */
 export function sweepRow(r: RunResult): string[] {
-  if (r.error) return [r.id.split('|')[0], r.policy, String(r.seed), r.assumptions, 'error', '', '', r.error, '', '', '', '', '', ''];
+  if (r.error) return [r.id.split('|')[0] ?? '', r.policy, String(r.seed), r.assumptions, 'error', '', '', r.error, '', '', '', '', '', ''];
   const apps = Object.values(r.apps);
   // frames of the paced apps (those with frames expected), against what they expected
   const frames = apps.reduce((s, a) => s + (a.framesExpected > 0 ? a.framesDone : 0), 0);
@@ -117,9 +117,9 @@ export function sweepRow(r: RunResult): string[] {
 
 export function sweepTable(results: readonly RunResult[]): string {
   const rows = [[...SWEEP_COLUMNS] as string[], ...results.map(sweepRow)];
-  const w = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
+  const w = SWEEP_COLUMNS.map((_, k) => Math.max(...rows.map((r) => r[k]?.length ?? 0)));
   const numeric = new Set([4, 5, 6, 8, 9, 10, 11, 12]);
-  return rows.map((r) => r.map((x, k) => (numeric.has(k) ? x.padStart(w[k]) : x.padEnd(w[k]))).join('  ').trimEnd()).join('\n') + '\n';
+  return rows.map((r) => r.map((x, k) => (numeric.has(k) ? x.padStart(w[k] ?? 0) : x.padEnd(w[k] ?? 0))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
 const csvField = (x: string): string => (/[",\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x);

@@ -39,6 +39,8 @@ export interface CampaignOptions {
 
 export interface Finding { seed: number; case: number; mutator: string; what: string; problems: string[]; file: string }
 export interface CampaignResult { cases: number; commands: number; ms: number; findings: Finding[]; byMutator: Record<string, number> }
+/** The first line of the first problem (a finding has at least one). */
+export function headline(problems: readonly string[]): string { return problems[0]?.split('\n')[0] ?? ''; }
 
 export const DEFAULT_CASE_TIMEOUT_MS = 30_000;
 
@@ -47,7 +49,7 @@ export const DEFAULT_CASE_TIMEOUT_MS = 30_000;
  * length per core, so that a machine shared with other busy processes runs the same mutants slower
  * rather than calling them hangs (a real hang never ends, whatever the bound).
  */
-export function loadScaled(ms: number, load = loadavg()[0], cores = availableParallelism()): number {
+export function loadScaled(ms: number, load = loadavg()[0] ?? 0, cores = availableParallelism()): number {
   return Math.round(ms * Math.max(1, load / Math.max(1, cores)));
 }
 export const DEFAULT_HEAP_MB = 512;
@@ -81,6 +83,7 @@ export function mutantOf(corpus: Uint8Array[], seed: number, n: number, only?: M
   const mutator = only ?? rng.pick(MUTATORS);
   // the snapshot lives in the trimmed trace, notes in the noted one
   const base = mutator === 'snapshot' ? corpus[1] : corpus[rng.int(corpus.length)];
+  if (!base) throw new Error(`invariant: the corpus has its traces (${corpus.length})`);
   const m = mutate(base, rng, mutator);
   return { base, ...m };
 }
@@ -152,7 +155,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
       const r = await runner.run({ id: n, bytes: m.bytes, base: m.base }, loadScaled(o.caseTimeoutMs ?? DEFAULT_CASE_TIMEOUT_MS));
       cases++;
       commands += r.commands;
-      byMutator[m.mutator]++;
+      byMutator[m.mutator] = (byMutator[m.mutator] ?? 0) + 1;
       if (r.problems.length) {
         mkdirSync(o.outDir, { recursive: true });
         const file = join(o.outDir, `seed${o.seed}-case${n}.csft`);
@@ -162,7 +165,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignResult> {
           `again:  npm run fuzz -- --seed ${o.seed} --case ${n}`, '', ...r.problems, '',
         ].join('\n'));
         findings.push({ seed: o.seed, case: n, mutator: m.mutator, what: m.what, problems: r.problems, file });
-        log(`FINDING seed ${o.seed} case ${n} (${m.mutator}: ${m.what}): ${r.problems[0].split('\n')[0]} -> ${file}`);
+        log(`FINDING seed ${o.seed} case ${n} (${m.mutator}: ${m.what}): ${headline(r.problems)} -> ${file}`);
       }
       if (cases % 50 === 0) log(`${cases} mutants, ${commands} commands, ${findings.length} findings, ${((Date.now() - t0) / 1000).toFixed(0)} s`);
     }

@@ -13,13 +13,13 @@ import { buildCorpus, loadScaled, runCampaign } from './campaign.js';
 test('mutants are reproducible from their seed and case, and keep well-formed frames where meant to', () => {
   const corpus = buildCorpus();
   for (const m of MUTATORS) {
-    const a = mutate(corpus[1], new Rng(7), m);
-    const b = mutate(corpus[1], new Rng(7), m);
+    const a = mutate(corpus[1]!, new Rng(7), m);
+    const b = mutate(corpus[1]!, new Rng(7), m);
     assert.deepEqual(a.bytes, b.bytes, m);
     assert.notDeepEqual(a.bytes, corpus[1], `${m} changed something`);
   }
   // frame-level mutants recompute checksums: the frames still parse
-  assert.ok(parseFrames(mutate(corpus[0], new Rng(3), 'chunk-content').bytes).frames.length > 3);
+  assert.ok(parseFrames(mutate(corpus[0]!, new Rng(3), 'chunk-content').bytes).frames.length > 3);
 });
 
 test('fuzz: 12 seeded mutants through every reading command find nothing', async () => {

@@ -21,7 +21,7 @@ import { assertOneLineError, base, cli, dir, run, withHeader, withSnapshot, writ
 
 test('2: a hostile SNAPSHOT is one line naming what is wrong, in every replaying command', () => {
   const cases: [string, (s: SnapshotState) => unknown, RegExp][] = [
-    ['groups-queues', (s) => { const g = Object.values(s.groups)[0] as Record<string, unknown>; g.queues = 5; }, /groups\.\d+\.queues: expected an array/],
+    ['groups-queues', (s) => { const g = Object.values(s.groups!)[0] as Record<string, unknown>; g.queues = 5; }, /groups\.\d+\.queues: expected an array/],
     ['slots-null', (s) => { s.slots = [null]; }, /state\.slots\.0: expected an object/],
     ['fw-pending', (s) => { (s.fw as Record<string, unknown>).pending = {}; }, /state\.fw\.pending: expected an array/],
     ['device-missing', (s) => { delete (s.device as Record<string, unknown>).watchdog; }, /state\.device\.watchdog: missing/],
@@ -32,7 +32,7 @@ test('2: a hostile SNAPSHOT is one line naming what is wrong, in every replaying
   for (const [k, [name, edit, re]] of cases.entries()) {
     const p = withSnapshot(`snap-${name}.csft`, edit);
     const every = [['state', p], ['check', p], ['replay', p], ['trim', p, '--from', '0', '--to', '5', '-o', join(dir, `t-${name}.csft`)], ['events', p, '--where', 'state.mode=protected']];
-    for (const args of k === 0 ? every : [every[k % every.length]]) {
+    for (const args of k === 0 ? every : [every[k % every.length]!]) {
       const r = run(args);
       assertOneLineError(r, re);
       assert.match(r.err, /state snapshot does not hold a replayer state/);
@@ -91,7 +91,7 @@ test('4: events | slow reader: the output waits for the reader instead of piling
 test('6: an undecodable chunk is found by info and skipped by readers, with a notice; the chunks after it are read', () => {
   const p = parseFrames(new Uint8Array(readFileSync(base)));
   const k = p.frames.findIndex((f) => f.kind === FrameKind.CHUNK) + 1; // the second chunk
-  const { entry, block } = chunkParts(p.frames[k].payload);
+  const { entry, block } = chunkParts(p.frames[k]!.payload);
   const raw = new Uint8Array(entry.rawSize);
   lz4Decompress(block, raw);
   raw[raw.length >> 1] = 0xff; raw[(raw.length >> 1) + 1] = 0xff; // garbage inside an event: wire type 7
@@ -122,6 +122,7 @@ test('7: budgets: too many index entries or notes is one line; a chunk claiming 
   const p = parseFrames(new Uint8Array(readFileSync(base)));
   const many = write('many-chunks.csft', assemble(p, true, (ix) => {
     const c = ix.chunks[0];
+    assert.ok(c, 'the base trace has chunks');
     ix.chunks = Array.from({ length: LIMITS.maxChunks + 1 }, () => c);
   }));
   assertOneLineError(run(['info', many]), /the trace has 131073 chunks: beyond the limit of 131072 this csftrace reads/);

@@ -31,7 +31,7 @@ export function assertOneLineError(r: { code: number; err: string }, re: RegExp)
   assert.equal(r.code, 2, r.err);
   const lines = r.err.trimEnd().split('\n');
   assert.ok(lines.every((l) => l.startsWith('csftrace: ')), r.err);
-  assert.match(lines[lines.length - 1], re);
+  assert.match(lines.at(-1) ?? '', re);
   assert.doesNotMatch(r.err, /internal error|    at /);
 }
 
@@ -52,7 +52,9 @@ export type SnapshotState = Record<string, Record<string, unknown> | unknown[]>;
 export function withSnapshot(name: string, edit: (state: SnapshotState) => unknown): string {
   const p = parseFrames(new Uint8Array(readFileSync(trimmed)));
   const k = p.frames.findIndex((f) => f.kind === FrameKind.SNAPSHOT);
-  const snap = decodeSnapshotFrame(new Reader(p.frames[k].payload), p.frames[k].payload.length);
+  const f = p.frames[k];
+  assert.ok(f, 'the trimmed trace has a snapshot frame');
+  const snap = decodeSnapshotFrame(new Reader(f.payload), f.payload.length);
   const state = JSON.parse(new TextDecoder().decode(snap.state)) as SnapshotState;
   const w = new Writer(1024);
   encodeSnapshotFrame(w, { ...snap, state: new TextEncoder().encode(JSON.stringify(edit(state) ?? state)) });
@@ -63,7 +65,9 @@ export function withSnapshot(name: string, edit: (state: SnapshotState) => unkno
 export function withHeader(name: string, edit: (h: ReturnType<typeof decodeTraceHeader>) => void): string {
   const p = parseFrames(new Uint8Array(readFileSync(base)));
   const k = p.frames.findIndex((f) => f.kind === FrameKind.HEADER);
-  const h = decodeTraceHeader(new Reader(p.frames[k].payload), p.frames[k].payload.length);
+  const f = p.frames[k];
+  assert.ok(f, 'the trace has a header frame');
+  const h = decodeTraceHeader(new Reader(f.payload), f.payload.length);
   edit(h);
   const w = new Writer(1024);
   encodeTraceHeader(w, h);

@@ -4,7 +4,7 @@
  * found (the mutants are in --out, default fuzz-findings/), 0 otherwise.
  */
 import { MUTATORS, type Mutator } from './mutate.js';
-import { runCampaign } from './campaign.js';
+import { headline, runCampaign } from './campaign.js';
 
 function parseDuration(s: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<number> {
   });
   process.stdout.write(`fuzz: ${r.cases} mutants (${Object.entries(r.byMutator).map(([k, v]) => `${k} ${v}`).join(', ')}), ` +
     `${r.commands} commands in ${(r.ms / 1000).toFixed(0)} s: ${r.findings.length} finding${r.findings.length === 1 ? '' : 's'}\n`);
-  for (const f of r.findings) process.stdout.write(`  ${f.file}: ${f.problems[0].split('\n')[0]}\n`);
+  for (const f of r.findings) process.stdout.write(`  ${f.file}: ${headline(f.problems)}\n`);
   return r.findings.length ? 1 : 0;
 }
 

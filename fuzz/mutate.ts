@@ -23,7 +23,11 @@ export class Rng {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
   int(n: number): number { return Math.floor(this.next() * n); }
-  pick<T>(xs: readonly T[]): T { return xs[this.int(xs.length)]; }
+  pick<T>(xs: readonly T[]): T {
+    const x = xs[this.int(xs.length)];
+    if (x === undefined) throw new Error('invariant: a pick from an empty list');
+    return x;
+  }
   chance(p: number): boolean { return this.next() < p; }
 }
 
@@ -37,7 +41,7 @@ export function parseFrames(b: Uint8Array): Parsed {
   while (pos < b.length) {
     if (b[pos] === FrameKind.TRAILER && TRAILER_MAGIC.every((x, i) => b[pos + i] === x)) { pos += TRAILER_SIZE; continue; }
     const len = getU32(b, pos + 1);
-    frames.push({ kind: b[pos], payload: b.slice(pos + FRAME_HEADER_SIZE, pos + FRAME_HEADER_SIZE + len) });
+    frames.push({ kind: b[pos]!, payload: b.slice(pos + FRAME_HEADER_SIZE, pos + FRAME_HEADER_SIZE + len) });
     pos += FRAME_HEADER_SIZE + len;
   }
   return { preamble: b.slice(0, PREAMBLE_SIZE), frames };
@@ -172,7 +176,7 @@ function mutateBytes(b: Uint8Array, rng: Rng): Uint8Array {
   for (let k = 0; k < n; k++) {
     const at = rng.int(out.length);
     switch (rng.int(6)) {
-      case 0: out[at] ^= 1 << rng.int(8); break;
+      case 0: out[at]! ^= 1 << rng.int(8); break;
       case 1: out[at] = rng.int(256); break;
       case 2: out[at] = rng.pick([0x00, 0x7f, 0x80, 0xff, 0x08, 0x0a, 0x12]); break;
       case 3: { const end = Math.min(out.length, at + 1 + rng.int(64)); out = Uint8Array.from([...out.subarray(0, at), ...out.subarray(end)]); break; }
@@ -214,8 +218,9 @@ export function mutate(base: Uint8Array, rng: Rng, only?: Mutator): Mutant {
     }
     case 'chunk-content': {
       const k = indexOfKind(p, FrameKind.CHUNK, rng);
-      if (k < 0) break;
-      const { entry, block } = chunkParts(p.frames[k].payload);
+      const f = p.frames[k];
+      if (!f) break;   // none of that kind (k = -1)
+      const { entry, block } = chunkParts(f.payload);
       const raw = new Uint8Array(entry.rawSize);
       if (lz4Decompress(block, raw) !== entry.rawSize) break;
       const bad = mutateBytes(raw, rng);
@@ -228,8 +233,9 @@ export function mutate(base: Uint8Array, rng: Rng, only?: Mutator): Mutant {
     }
     case 'chunk-header': {
       const k = indexOfKind(p, FrameKind.CHUNK, rng);
-      if (k < 0) break;
-      const { entry, block } = chunkParts(p.frames[k].payload);
+      const f = p.frames[k];
+      if (!f) break;   // none of that kind (k = -1)
+      const { entry, block } = chunkParts(f.payload);
       const field = rng.pick(['firstEvent', 'eventCount', 'firstTimeNs', 'lastTimeNs', 'rawSize', 'familyCounts'] as const);
       const e2: ChunkIndexEntry = { ...entry };
       if (field === 'familyCounts') e2.familyCounts = rng.chance(0.5) ? Array.from({ length: 200 }, () => hostileNumber(rng)) : [hostileNumber(rng)];
@@ -239,8 +245,9 @@ export function mutate(base: Uint8Array, rng: Rng, only?: Mutator): Mutant {
     }
     case 'snapshot': {
       let k = indexOfKind(p, FrameKind.SNAPSHOT, rng);
-      if (k < 0) break;
-      const snap = decodeStateSnapshot(new Reader(p.frames[k].payload), p.frames[k].payload.length);
+      const f = p.frames[k];
+      if (!f) break;   // none of that kind (k = -1)
+      const snap = decodeStateSnapshot(new Reader(f.payload), f.payload.length);
       let state = snap.state;
       if (rng.chance(0.85)) {
         const v = JSON.parse(new TextDecoder().decode(state)) as unknown;
@@ -251,8 +258,9 @@ export function mutate(base: Uint8Array, rng: Rng, only?: Mutator): Mutant {
         state = mutateBytes(state, rng);
       }
       const enc = rng.chance(0.05) ? hostileNumber(rng) : snap.encoding;
-      p.frames[k] = { kind: FrameKind.SNAPSHOT, payload: encodeWith(encodeStateSnapshot, { ...snap, state, encoding: enc }) };
-      if (rng.chance(0.05)) { p.frames.splice(k, 0, p.frames[k]); k++; }
+      const bad = { kind: FrameKind.SNAPSHOT, payload: encodeWith(encodeStateSnapshot, { ...snap, state, encoding: enc }) };
+      p.frames[k] = bad;
+      if (rng.chance(0.05)) { p.frames.splice(k, 0, bad); k++; }
       return { bytes: assemble(p, true), mutator, what: `snapshot frame ${k}` };
     }
     case 'notes': {
@@ -262,9 +270,10 @@ export function mutate(base: Uint8Array, rng: Rng, only?: Mutator): Mutant {
         p.frames.push({ kind: FrameKind.NOTE, payload: encodeWith(encodeNote, { eventIndex: rng.chance(0.5) ? rng.int(100) : hostileNumber(rng), text }) });
       }
       const k = indexOfKind(p, FrameKind.NOTE, rng);
-      if (k >= 0 && rng.chance(0.3)) {
-        const note = decodeNote(new Reader(p.frames[k].payload), p.frames[k].payload.length);
-        p.frames[k] = { kind: FrameKind.NOTE, payload: rng.chance(0.5) ? mutateBytes(p.frames[k].payload, rng) : encodeWith(encodeNote, { ...note, text: note.text + '\x1b[31m' }) };
+      const f = p.frames[k];   // undefined when there is none (k = -1)
+      if (f && rng.chance(0.3)) {
+        const note = decodeNote(new Reader(f.payload), f.payload.length);
+        p.frames[k] = { kind: FrameKind.NOTE, payload: rng.chance(0.5) ? mutateBytes(f.payload, rng) : encodeWith(encodeNote, { ...note, text: note.text + '\x1b[31m' }) };
       }
       return { bytes: assemble(p, true), mutator, what: `${n} notes` };
     }
@@ -285,8 +294,9 @@ export function mutate(base: Uint8Array, rng: Rng, only?: Mutator): Mutant {
     }
     case 'header': {
       const k = indexOfKind(p, FrameKind.HEADER, rng);
-      if (k < 0) break;
-      const h = decodeTraceHeader(new Reader(p.frames[k].payload), p.frames[k].payload.length);
+      const f = p.frames[k];
+      if (!f) break;   // none of that kind (k = -1)
+      const h = decodeTraceHeader(new Reader(f.payload), f.payload.length);
       const field = rng.pick(['durationNs', 'wallClockUnixMs', 'seed', 'scenarioText', 'scenarioName', 'policy', 'heapPolicy', 'metadata', 'notes', 'producer'] as const);
       switch (field) {
         case 'durationNs': case 'wallClockUnixMs': case 'seed': h[field] = hostileNumber(rng); break;
@@ -305,7 +315,9 @@ export function mutate(base: Uint8Array, rng: Rng, only?: Mutator): Mutant {
     case 'frame': {
       // any frame's payload damaged, its checksum recomputed
       const k = rng.int(p.frames.length);
-      p.frames[k] = { kind: rng.chance(0.05) ? rng.pick([1, 2, 3, 4, 5]) : p.frames[k].kind, payload: mutateBytes(p.frames[k].payload, rng) };
+      const f = p.frames[k];
+      if (!f) break;   // no frames
+      p.frames[k] = { kind: rng.chance(0.05) ? rng.pick([1, 2, 3, 4, 5]) : f.kind, payload: mutateBytes(f.payload, rng) };
       return { bytes: assemble(p, rng.chance(0.5)), mutator, what: `frame ${k} payload` };
     }
   }

@@ -60,6 +60,7 @@ const stages = (p: { stage: number }[]): number[] => p.map((x) => x.stage);
 test('heap-remove-held (kref as posted): the device keeps its reference; a new protected group still allocates from the removed heap', () => {
   const { events, run } = record(loadBuiltin('heap-remove-held'));
   const [rm] = heapOps(events, HeapOp.DMA_HEAP_REMOVE, 'protected');
+  assert.ok(rm, 'DMA_HEAP_REMOVE');
   assert.equal(rm.t, ms(1000));
   assert.equal(rm.result, 0);
   assert.equal(rm.refcount, 1, 'the registration reference is gone, the device\'s dma_heap_find reference is held');
@@ -68,11 +69,11 @@ test('heap-remove-held (kref as posted): the device keeps its reference; a new p
   assert.deepEqual(puts.map((p) => p.t), [ms(3000)]);
   const rel = heapOps(events, HeapOp.DMA_HEAP_RELEASE, 'protected');
   assert.equal(rel.length, 1);
-  assert.ok(rel[0].i > puts[0].i);
+  assert.ok(rel[0]!.i > puts[0]!.i);
   // video-2 (pid 1003) starts at 1.5 s: its PROTECTED group gets a suspend buffer from the removed heap.
   const gc = groupCreates(events, 1003);
   assert.deepEqual(gc.map((g) => [g.t, g.ret]), [[ms(1500), 0]]);
-  assert.ok(gc[0].flags & DRM_PANTHOR_GROUP_CREATE_PROTECTED);
+  assert.ok(gc[0]!.flags & DRM_PANTHOR_GROUP_CREATE_PROTECTED);
   const late = heapOps(events, HeapOp.DMA_HEAP_BUFFER_ALLOC, 'protected').filter((a) => a.t >= ms(1000));
   assert.deepEqual(late.map((a) => [a.purpose, a.result]), [[HeapPurpose.PURPOSE_PROTM_SUSPEND_BUF, 0]]);
   const v2 = run.apps.find((a) => a.name === 'video-2')!;
@@ -97,6 +98,7 @@ test('heap_lifetime pinned: the removal is refused with -EBUSY and nothing chang
   const cfg = loadBuiltin('heap-remove-held');
   const { events } = record({ ...cfg, driver: { ...cfg.driver, heapLifetime: 'pinned' } });
   const [rm] = heapOps(events, HeapOp.DMA_HEAP_REMOVE, 'protected');
+  assert.ok(rm, 'DMA_HEAP_REMOVE');
   assert.equal(rm.result, -EBUSY);
   assert.equal(rm.refcount, 2);
   assert.deepEqual(groupCreates(events, 1003).map((g) => g.ret), [0]);
@@ -111,14 +113,14 @@ test('userspace-dmabuf (the device holds no heap reference): kref frees the heap
   const kref = record(cfg('kref')).events;
   const rk = heapOps(kref, HeapOp.DMA_HEAP_RELEASE, 'restricted_mtk_cma');
   assert.deepEqual(rk.map((r) => r.t), [ms(1200)], 'freed at the removal');
-  const after = kref.filter((e) => e.i > rk[0].i && e.body.case === 'heap' && e.body.value.heapName === 'restricted_mtk_cma'
+  const after = kref.filter((e) => e.i > rk[0]!.i && e.body.case === 'heap' && e.body.value.heapName === 'restricted_mtk_cma'
     && e.body.value.op === HeapOp.DMA_BUF_RELEASE);
   assert.ok(after.length > 0, 'buffers of the freed heap are released later (use after free)');
   const revoke = record(cfg('revoke')).events;
   const rr = heapOps(revoke, HeapOp.DMA_HEAP_RELEASE, 'restricted_mtk_cma');
   assert.equal(rr.length, 1);
   const lastBuf = revoke.filter((e) => e.body.case === 'heap' && e.body.value.op === HeapOp.DMA_BUF_RELEASE && e.body.value.heapName === 'restricted_mtk_cma').at(-1)!;
-  assert.ok(rr[0].i > lastBuf.i, 'freed after its last buffer');
+  assert.ok(rr[0]!.i > lastBuf.i, 'freed after its last buffer');
 });
 
 // ───────────────────────────── DT property vs module parameter ─────────────────────────────
@@ -143,14 +145,14 @@ test('module parameter present and found: probe with the heap, protected groups 
   assert.deepEqual(stages(r.p).slice(0, 3), [ProbeStage.PROBE_START, ProbeStage.PROBE_HEAP_LOOKUP, ProbeStage.PROBE_FW_LOAD]);
   assert.ok(stages(r.p).includes(ProbeStage.PROBE_DONE));
   assert.equal(r.features, 1);
-  assert.equal(r.gc[0].ret, 0);
+  assert.equal(r.gc[0]!.ret, 0);
 });
 
 test('module parameter absent or empty: no protected support (PROBE_NO_PROTECTED); PROTECTED_INFO 0, protected groups -EINVAL', () => {
   for (const d of ['heap_name_source: module-param, heap_name_state: absent', 'heap_name_source: module-param, protected_heap_name: ""']) {
     const r = probeCase(d);
     assert.deepEqual(stages(r.p).slice(0, 4), [ProbeStage.PROBE_START, ProbeStage.PROBE_HEAP_NAME, ProbeStage.PROBE_NO_PROTECTED, ProbeStage.PROBE_FW_LOAD], d);
-    assert.equal(r.p[1].nameSet, !d.includes('absent'), d);
+    assert.equal(r.p[1]!.nameSet, !d.includes('absent'), d);
     assert.ok(stages(r.p).includes(ProbeStage.PROBE_DONE), d);
     assert.ok(!stages(r.p).includes(ProbeStage.PROBE_HEAP_LOOKUP), `${d}: no lookup`);
     assert.equal(r.features, 0, d);
@@ -161,8 +163,8 @@ test('module parameter absent or empty: no protected support (PROBE_NO_PROTECTED
 test('DT property absent: of_property_read_string -EINVAL, no protected support', () => {
   const r = probeCase('heap_name_source: dt, heap_name_state: absent');
   assert.deepEqual(stages(r.p).slice(0, 3), [ProbeStage.PROBE_START, ProbeStage.PROBE_HEAP_NAME, ProbeStage.PROBE_NO_PROTECTED]);
-  assert.equal(r.p[1].result, -EINVAL);
-  assert.equal(r.p[1].nameSet, false);
+  assert.equal(r.p[1]!.result, -EINVAL);
+  assert.equal(r.p[1]!.nameSet, false);
   assert.ok(stages(r.p).includes(ProbeStage.PROBE_DONE));
   assert.ok(r.gc.every((g) => g.ret === -EINVAL));
 });
@@ -170,15 +172,15 @@ test('DT property absent: of_property_read_string -EINVAL, no protected support'
 test('DT property without a value: -ENODATA, the probe fails and the render node never appears', () => {
   const r = probeCase('heap_name_source: dt, heap_name_state: no-value');
   assert.deepEqual(stages(r.p), [ProbeStage.PROBE_START, ProbeStage.PROBE_HEAP_NAME, ProbeStage.PROBE_FAILED]);
-  assert.equal(r.p[2].result, -ENODATA);
+  assert.equal(r.p[2]!.result, -ENODATA);
   assert.equal(r.gc.length, 0);
-  assert.ok(r.run.apps[0].setupRetries > 0);
+  assert.ok(r.run.apps[0]!.setupRetries > 0);
 });
 
 test('DT property "" is looked up (no strlen check) and never found: the probe stays deferred; the module parameter "" is no protected support', () => {
   const r = probeCase('heap_name_source: dt, protected_heap_name: ""');
   assert.deepEqual(stages(r.p), [ProbeStage.PROBE_START, ProbeStage.PROBE_HEAP_NAME, ProbeStage.PROBE_HEAP_LOOKUP, ProbeStage.PROBE_DEFER]);
-  assert.equal(r.p[3].result, -EPROBE_DEFER);
+  assert.equal(r.p[3]!.result, -EPROBE_DEFER);
   assert.equal(r.gc.length, 0);
 });
 
@@ -186,7 +188,7 @@ test('a name that matches no heap: deferred for good under either source', () =>
   for (const src of ['dt', 'module-param']) {
     const r = probeCase(`heap_name_source: ${src}, protected_heap_name: nosuchheap`);
     assert.deepEqual(stages(r.p), [ProbeStage.PROBE_START, ProbeStage.PROBE_HEAP_LOOKUP, ProbeStage.PROBE_DEFER], src);
-    assert.equal(r.p[0].heapName, 'nosuchheap');
+    assert.equal(r.p[0]!.heapName, 'nosuchheap');
     assert.equal(r.gc.length, 0, src);
   }
 });
@@ -201,7 +203,7 @@ test('two GPUs: DT properties per device vs one module parameter for both', () =
   assert.equal(done(dt, 1), ms(1500));
   assert.deepEqual(heapOps(dt, HeapOp.DMA_HEAP_FIND).filter((f) => f.result === 0).map((f) => [f.device]), [[0], [1]]);
   // Module parameter: both read restricted_mtk_cma; GPU 0 defers too and probes only after 1.5 s.
-  assert.equal(probes(mp, 0)[0].heapName, 'restricted_mtk_cma');
+  assert.equal(probes(mp, 0)[0]!.heapName, 'restricted_mtk_cma');
   assert.ok(done(mp, 0) >= ms(1500));
   assert.equal(done(mp, 1), ms(1500));
   const firstFrame = (ev: Ev[]) => ev.find((e) => e.body.case === 'job' && e.body.value.phase === 2 && (e.body.value.group ?? 0) > 0)?.t ?? -1;
@@ -237,7 +239,7 @@ test('egl-protected: a protected context is a PROTECTED group with PROT_REGION f
     [EglOp.EGL_CREATE_SURFACE, true, EGL_SUCCESS], [EglOp.EGL_CREATE_CONTEXT, true, EGL_SUCCESS], [EglOp.EGL_MAKE_CURRENT, true, EGL_SUCCESS]]);
   const ctx = egl.find((v) => v!.pid === 1002 && v!.op === EglOp.EGL_CREATE_CONTEXT)!;
   const gc = groupCreates(events, 1002);
-  assert.ok(gc[0].flags & DRM_PANTHOR_GROUP_CREATE_PROTECTED);
+  assert.ok(gc[0]!.flags & DRM_PANTHOR_GROUP_CREATE_PROTECTED);
   const protSubmits = events.filter((e) => e.body.case === 'ioctl' && e.body.value.args?.case === 'groupSubmit'
     && e.body.value.args.value.groupHandle === ctx!.groupHandle && e.body.value.args.value.queueSubmits?.[0]?.protRegion);
   assert.ok(protSubmits.length > 40, `PROT_REGION submits ${protSubmits.length}`);
@@ -245,7 +247,7 @@ test('egl-protected: a protected context is a PROTECTED group with PROT_REGION f
   assert.deepEqual(of(1003).slice(0, 5), [
     [EglOp.EGL_CREATE_SURFACE, false, EGL_SUCCESS], [EglOp.EGL_CREATE_CONTEXT, false, EGL_SUCCESS], [EglOp.EGL_MAKE_CURRENT, false, EGL_SUCCESS],
     [EglOp.EGL_CREATE_SURFACE, true, EGL_SUCCESS], [EglOp.EGL_MAKE_CURRENT, false, EGL_BAD_ACCESS]]);
-  assert.ok(!(groupCreates(events, 1003)[0].flags & DRM_PANTHOR_GROUP_CREATE_PROTECTED));
+  assert.ok(!(groupCreates(events, 1003)[0]!.flags & DRM_PANTHOR_GROUP_CREATE_PROTECTED));
   const browser = run.apps.find((a) => a.name === 'browser')!;
   assert.ok(browser.framesDone > 40, 'the browser goes on without the video');
   // The browser exits at 1.8 s: its context and window surface are destroyed after its group.

@@ -89,15 +89,15 @@ export class SummarySink implements TraceSink, TracePartsSink {
     const fam = this.families;
     // The frequent families first; each case counts its own family.
     switch (body.case) {
-      case 'job': fam[F_JOB]++; this.onJob(body.value); return;
-      case 'fwReq': fam[F_FW_REQ]++; return;
-      case 'fwAck': fam[F_FW_ACK]++; return;
-      case 'ioctl': fam[F_IOCTL]++; this.onIoctl(body.value); return;
-      case 'mmu': fam[F_MMU]++; return;
-      case 'fwIrq': fam[F_FW_IRQ]++; return;
-      case 'doorbell': fam[F_DOORBELL]++; return;
+      case 'job': fam[F_JOB]!++; this.onJob(body.value); return;
+      case 'fwReq': fam[F_FW_REQ]!++; return;
+      case 'fwAck': fam[F_FW_ACK]!++; return;
+      case 'ioctl': fam[F_IOCTL]!++; this.onIoctl(body.value); return;
+      case 'mmu': fam[F_MMU]!++; return;
+      case 'fwIrq': fam[F_FW_IRQ]!++; return;
+      case 'doorbell': fam[F_DOORBELL]!++; return;
       case 'groupState': {
-        fam[F_GROUP_STATE]++;
+        fam[F_GROUP_STATE]!++;
         const s = body.value;
         const group = s.group ?? 0;
         if (s.pid) this.groupPid.set(group, s.pid);
@@ -107,7 +107,7 @@ export class SummarySink implements TraceSink, TracePartsSink {
         return;
       }
       case 'modeSwitch': {
-        fam[F_MODE_SWITCH]++;
+        fam[F_MODE_SWITCH]!++;
         const m = body.value;
         const from = m.from ?? GpuMode.MODE_NORMAL, to = m.to ?? GpuMode.MODE_NORMAL;
         this.switches++;
@@ -123,18 +123,18 @@ export class SummarySink implements TraceSink, TracePartsSink {
         return;
       }
       case 'process': {
-        fam[F_PROCESS]++;
+        fam[F_PROCESS]!++;
         const p = body.value;
         if ((p.op ?? ProcessOp.PROC_START) === ProcessOp.PROC_START && p.pid) this.comm.set(p.pid, p.comm ?? '');
         return;
       }
-      case 'fault': fam[F_FAULT]++; this.faults++; return;
+      case 'fault': fam[F_FAULT]!++; this.faults++; return;
       case 'reset':
-        fam[F_RESET]++;
+        fam[F_RESET]!++;
         if ((body.value.phase ?? ResetPhase.RESET_BEGIN) === ResetPhase.RESET_BEGIN) this.resets++;
         return;
       case undefined: return;
-      default: fam[FAMILY_INDEX.get(body.case) as number]++;
+      default: fam[FAMILY_INDEX.get(body.case) as number]!++;
     }
   }
 
@@ -186,7 +186,7 @@ export class SummarySink implements TraceSink, TracePartsSink {
         jobsDone: g.done, jobsFailed: g.failed,
       }));
     const ioctlErrors = [...this.ioctlErrors.entries()]
-      .map(([k, count]) => { const [cmd, errno] = k.split('\t'); return { cmd, errno, count }; })
+      .map(([k, count]) => { const [cmd = '', errno = ''] = k.split('\t'); return { cmd, errno, count }; })
       .sort((a, b) => b.count - a.count || a.cmd.localeCompare(b.cmd) || a.errno.localeCompare(b.errno));
     const byCause = [...this.byCause.entries()]
       .sort((a, b) => a[0] - b[0])
@@ -194,7 +194,7 @@ export class SummarySink implements TraceSink, TracePartsSink {
     return {
       events: this.count,
       durationNs,
-      families: EVENT_FAMILIES.map((f) => ({ family: f, count: this.families[familyNumber(f)] })),
+      families: EVENT_FAMILIES.map((f) => ({ family: f, count: this.families[familyNumber(f)] ?? 0 })),
       groups,
       protectedNs,
       protectedResidency: Math.min(1, protectedNs / dur),

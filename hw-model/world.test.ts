@@ -136,7 +136,7 @@ test('the fake kernel can stand in for the real one', () => {
   const res = simulate(applyOverrides(loadBuiltin('drm-video-over-ui'), { duration: ms(200) }),
     { kernel: (sim, cfg) => (k = new FakeKernel(sim, cfg)) });
   assert.ok(k?.started && k.shutDown);
-  assert.ok(res.apps[0].framesDone > 5);
+  assert.ok(res.apps[0]!.framesDone > 5);
 });
 
 test('the protected-mode policies visibly differ on drm-video-over-ui (mode switches, residency)', () => {

@@ -76,7 +76,7 @@ export function runModel(cfg: ScenarioConfig, opts: SimulateOptions = {}): Model
   };
   const apps: AppModel[] = cfg.apps.map((a, i) => createApp(sim, kernel, a, FIRST_APP_PID + i, env));
   apps.forEach((app, i) => {
-    const a = cfg.apps[i];
+    const a = cfg.apps[i]!;   // apps is cfg.apps mapped
     sim.at(a.start, startApp, app);
     if (Number.isFinite(a.stop) && a.stop <= cfg.duration) sim.at(a.stop, stopApp, app);
   });

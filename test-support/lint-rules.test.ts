@@ -18,6 +18,7 @@ const eslint = new ESLint({
 
 async function rulesFiring(file: string, code: string): Promise<string[]> {
   const [r] = await eslint.lintText(code, { filePath: join(repo, file) });
+  assert.ok(r, 'one result for one text');
   return r.messages.map((m) => `${m.ruleId ?? 'parse'}: ${m.message}`);
 }
 

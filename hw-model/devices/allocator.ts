@@ -25,8 +25,9 @@ export interface HeapChoiceResult {
 
 /** The heaps every device lists for that property, in the first device's order. */
 export function intersectLists(devices: readonly DeviceConfig[], prot: boolean): string[] {
-  if (devices.length === 0) return [];
-  return importList(devices[0], prot).filter((h) => devices.every((d) => importList(d, prot).includes(h)));
+  const first = devices[0];
+  if (!first) return [];
+  return importList(first, prot).filter((h) => devices.every((d) => importList(d, prot).includes(h)));
 }
 
 /**

@@ -56,8 +56,8 @@ test('secure-video-pipeline: heap choice, imports, then per frame decoder fence 
   assert.deepEqual(choices.map((e) => [e.body.value.pool, e.body.value.chosen, e.body.value.result]),
     [['decoded', 'restricted_mtk_cma', 0], ['scanout', 'restricted_mtk_cma', 0]]);
   // The scanout pool: the GPU prefers its own carve-out, the display the restricted heap; both list both.
-  assert.deepEqual(choices[1].body.value.intersection, ['protected', 'restricted_mtk_cma']);
-  assert.equal(choices[1].body.value.gpuHeap, 'protected');
+  assert.deepEqual(choices[1]!.body.value.intersection, ['protected', 'restricted_mtk_cma']);
+  assert.equal(choices[1]!.body.value.gpuHeap, 'protected');
   const attaches = of(evs, 'devImport').filter((e) => e.body.value.op === ImportOp.IMPORT_ATTACH);
   assert.deepEqual(attaches.map((e) => `${e.body.value.device}:${e.body.value.pool}`),
     [...Array(4).fill('vdec:decoded'), ...Array(4).fill('lcd:scanout')]);
@@ -77,12 +77,12 @@ test('secure-video-pipeline: heap choice, imports, then per frame decoder fence 
     step(scan(ScanoutOp.SCANOUT_COMMIT), 'commit'), step(fence('gpu', FenceOp.FENCE_SIGNAL), 'GPU signal'),
     step(scan(ScanoutOp.SCANOUT_FLIP), 'flip'),
   ];
-  for (let k = 1; k < seq.length; k++) assert.ok(seq[k].i > seq[k - 1].i, `frame 5 step ${k} out of order`);
+  for (let k = 1; k < seq.length; k++) assert.ok(seq[k]!.i > seq[k - 1]!.i, `frame 5 step ${k} out of order`);
   // Cause links: the decode's signal names its emit; the flip names the GPU's signal.
-  assert.equal(seq[1].i - seq[1].cause, seq[0].i);
-  assert.equal(seq[6].i - seq[6].cause, seq[5].i);
+  assert.equal(seq[1]!.i - seq[1]!.cause, seq[0]!.i);
+  assert.equal(seq[6]!.i - seq[6]!.cause, seq[5]!.i);
   // The flip is at a vblank of the 60 Hz display, at or after the frame's due vblank (start + (5 - 1 + 2) / 30 s).
-  const flip = seq[6];
+  const flip = seq[6]!;
   const period = Math.round(1e9 / 60);
   assert.equal(flip.t % period, 0, `flip at ${flip.t}`);
   assert.ok(flip.t >= ms(200), `flip at ${flip.t}`);
@@ -128,7 +128,7 @@ test('pipeline-no-common-heap: the allocator fails with -ENODEV naming every lis
   const evs = record(loadBuiltin('pipeline-no-common-heap'));
   const choices = of(evs, 'heapChoice');
   assert.equal(choices.length, 1, 'an empty intersection is not retried');
-  const v = choices[0].body.value;
+  const v = choices[0]!.body.value;
   assert.equal(v.result, -ENODEV);
   assert.deepEqual(v.intersection, []);
   assert.equal(v.chosen, '');
@@ -144,7 +144,7 @@ test('pipeline-gpu-heap-disagrees: the GPU heap for every buffer is refused by t
   const evs = record(loadBuiltin(b.name));
   const refused = of(evs, 'devImport').filter((e) => e.body.value.op === ImportOp.IMPORT_REFUSED);
   assert.equal(refused.length, 1);
-  assert.deepEqual([refused[0].body.value.device, refused[0].body.value.heapName, refused[0].body.value.result, refused[0].body.value.kind],
+  assert.deepEqual([refused[0]!.body.value.device, refused[0]!.body.value.heapName, refused[0]!.body.value.result, refused[0]!.body.value.kind],
     ['lcd', 'protected', -EINVAL, DeviceKind.DEVICE_DISPLAY]);
   assert.equal(scanoutCounts(evs).flips, 0);
 

@@ -38,9 +38,10 @@ export class FirstFit {
   alloc(len: number): number {
     const offs = this.offs, lens = this.lens;
     for (let i = 0; i < offs.length; i++) {
-      if (lens[i] < len) continue;
-      const off = offs[i];
-      if (lens[i] === len) { offs.splice(i, 1); lens.splice(i, 1); } else { offs[i] += len; lens[i] -= len; }
+      // offs and lens are parallel: lens[i] is there while offs[i] is
+      const off = offs[i]!, hole = lens[i]!;
+      if (hole < len) continue;
+      if (hole === len) { offs.splice(i, 1); lens.splice(i, 1); } else { offs[i] = off + len; lens[i] = hole - len; }
       this.used += len;
       return off;
     }
@@ -50,14 +51,14 @@ export class FirstFit {
   free(off: number, len: number): void {
     const offs = this.offs, lens = this.lens;
     let i = 0;
-    while (i < offs.length && offs[i] < off) i++;
+    while (i < offs.length && offs[i]! < off) i++;
     offs.splice(i, 0, off); lens.splice(i, 0, len);
     // coalesce with the next, then the previous extent
-    if (i + 1 < offs.length && offs[i] + lens[i] === offs[i + 1]) {
-      lens[i] += lens[i + 1]; offs.splice(i + 1, 1); lens.splice(i + 1, 1);
+    if (i + 1 < offs.length && offs[i]! + lens[i]! === offs[i + 1]) {
+      lens[i]! += lens[i + 1]!; offs.splice(i + 1, 1); lens.splice(i + 1, 1);
     }
-    if (i > 0 && offs[i - 1] + lens[i - 1] === offs[i]) {
-      lens[i - 1] += lens[i]; offs.splice(i, 1); lens.splice(i, 1);
+    if (i > 0 && offs[i - 1]! + lens[i - 1]! === offs[i]) {
+      lens[i - 1]! += lens[i]!; offs.splice(i, 1); lens.splice(i, 1);
     }
     this.used -= len;
   }
@@ -65,7 +66,7 @@ export class FirstFit {
   /** Largest hole (for fragmentation diagnostics). */
   largestHole(): number {
     let m = 0;
-    for (let i = 0; i < this.lens.length; i++) if (this.lens[i] > m) m = this.lens[i];
+    for (const l of this.lens) if (l > m) m = l;
     return m;
   }
 

@@ -67,10 +67,10 @@ test('CMA carve-out: -ENOMEM when full, memory returns on the last dma_buf_put',
     bufs.push(b);
   }
   assert.equal(reg.bufferAlloc(h, 4096, O_RDWR, 0, 1, HeapPurpose.PURPOSE_USER_BUFFER), -ENOMEM);
-  reg.importBuf(bufs[1], 2, HeapPurpose.PURPOSE_USER_BUFFER);
-  reg.bufPut(bufs[1], 1);
+  reg.importBuf(bufs[1]!, 2, HeapPurpose.PURPOSE_USER_BUFFER);
+  reg.bufPut(bufs[1]!, 1);
   assert.equal(reg.bufferAlloc(h, 4096, O_RDWR, 0, 1, HeapPurpose.PURPOSE_USER_BUFFER), -ENOMEM, 'importer still holds it');
-  reg.bufPut(bufs[1], 2);
+  reg.bufPut(bufs[1]!, 2);
   assert.ok(reg.bufferAlloc(h, 4096, O_RDWR, 0, 1, HeapPurpose.PURPOSE_USER_BUFFER) instanceof DmaBuf);
 });
 
@@ -85,9 +85,9 @@ test('restricted TEE heap: a TEE call with its latency precedes each allocation 
   const hc = bodies(events, 'heap');
   const tee = hc.filter((e) => e.op === HeapOp.TEE_CALL);
   assert.equal(tee.length, 2);
-  assert.equal(tee[0].latencyNs, ms(2));
-  assert.equal(hc[hc.indexOf(tee[0]) + 1].op, HeapOp.DMA_HEAP_BUFFER_ALLOC);
-  assert.equal(hc[hc.length - 1].op, HeapOp.DMA_BUF_RELEASE);
+  assert.equal(tee[0]!.latencyNs, ms(2));
+  assert.equal(hc[hc.indexOf(tee[0]!) + 1]!.op, HeapOp.DMA_HEAP_BUFFER_ALLOC);
+  assert.equal(hc[hc.length - 1]!.op, HeapOp.DMA_BUF_RELEASE);
 });
 
 test('DMA_HEAP_IOCTL_ALLOC validation: len 0, bad fd_flags, heap_flags != 0, nonzero input fd → -EINVAL', () => {
@@ -101,7 +101,7 @@ test('DMA_HEAP_IOCTL_ALLOC validation: len 0, bad fd_flags, heap_flags != 0, non
   assert.equal(ok.ret, 0);
   assert.ok(ok.fd >= 3);
   const alloc = bodies(b.events, 'heap').filter((h) => h.op === HeapOp.DMA_HEAP_BUFFER_ALLOC && h.callerPid === 100);
-  assert.equal(alloc[alloc.length - 1].size, 4096, 'len is page-aligned');
+  assert.equal(alloc[alloc.length - 1]!.size, 4096, 'len is page-aligned');
   assert.ok(c.heapAlloc('nope', 4096).ret < 0, 'no such /dev/dma_heap node');
 });
 

@@ -255,9 +255,9 @@ export class CsInterpreter {
       let instr: CsInstr | undefined;
       const d = st.frames.length;
       if (d > 0) {
-        const fr = st.frames[d - 1], pc = st.pcs[d - 1];
+        const fr = st.frames[d - 1]!, pc = st.pcs[d - 1]!;
         if (pc >= fr.length) { st.frames.pop(); st.pcs.pop(); continue; }
-        instr = fr[pc];
+        instr = fr[pc]!;
       } else {
         if (q.extract >= q.insert) { this.host.csIdle(cs); return; }
         instr = q.ring[q.extract & q.mask];
@@ -426,7 +426,7 @@ export class CsInterpreter {
     if (ws.length === 0) return;
     let keep: CsSlot[] | undefined;
     for (let i = 0; i < ws.length; i++) {
-      const w = ws[i], q = w.queue;
+      const w = ws[i]!, q = w.queue;
       if (q && waitSatisfied(q)) {
         q.st.blocked = BlockedReason.CS_STATUS_BLOCKED_REASON_UNBLOCKED; q.st.statusWait = 0;
         this.host.markBusy(w.csg);
@@ -440,7 +440,7 @@ export class CsInterpreter {
 
 function advance(q: CsQueue): void {
   const st = q.st, d = st.frames.length;
-  if (d > 0) st.pcs[d - 1]++;
+  if (d > 0) st.pcs[d - 1]!++;
   else q.extract++;
   if (st.protRemaining > 0) st.protRemaining--;
 }

@@ -46,7 +46,7 @@ test('every CSG request is acknowledged, and the ack names its request as cause'
   let checked = 0;
   b.events.forEach((e, i) => {
     if (e.body?.case !== 'fwAck' || e.body.value.iface !== FwIface.CSG || e.body.value.kind !== FwAckKind.ACK_REQUEST) return;
-    const cause = b.events[i - (e.cause ?? 0)];
+    const cause = b.events[i - (e.cause ?? 0)]!;
     assert.equal(cause.body?.case, 'fwReq');
     if (cause.body?.case === 'fwReq') assert.equal(cause.body.value.csg, e.body.value.csg);
     checked++;

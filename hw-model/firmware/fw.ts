@@ -169,7 +169,7 @@ export class Firmware implements CsHost {
     else if (to !== GpuMode.MODE_EXITING) this.gpuStatus &= ~R.GPU_STATUS_PROTM_ACTIVE;
     const csg = this.protCsg;
     const e = this.sim.bus.emitBody({ case: 'modeSwitch', value: {
-      from, to, cause, group: csg >= 0 ? this.csgs[csg].group : 0, csg: csg >= 0 ? csg : 0,
+      from, to, cause, group: csg >= 0 ? this.csgs[csg]!.group : 0, csg: csg >= 0 ? csg : 0,
       gpuStatus: this.gpuStatus,
     } }, ev);
     this.host.onGpuStatus(e);
@@ -257,7 +257,7 @@ export class Firmware implements CsHost {
     // Normal work for a CSG above the protected one (assumption higher_priority_work=exit): the
     // FW leaves protected mode by itself.
     if (this.assume.higher_priority_work === 'exit' && this.mode === GpuMode.MODE_PROTECTED && this.protCsg >= 0 && csg.index !== this.protCsg &&
-        csg.priority > this.csgs[this.protCsg].priority && csgHasWork(csg)) {
+        csg.priority > this.csgs[this.protCsg]!.priority && csgHasWork(csg)) {
       this.exitProtm(ModeSwitchCause.CAUSE_FW_EXIT, -1);
     }
     for (const cs of csg.cs) if (cs.queue) this.interp.exec(cs);
@@ -309,7 +309,7 @@ export class Firmware implements CsHost {
     const dbs = (this.glbDoorbellReq ^ this.glbDoorbellAck) >>> 0;
     if (dbs) {
       this.glbDoorbellAck = this.glbDoorbellReq;
-      for (let i = 0; i < this.csgs.length; i++) if (dbs & (1 << i)) this.scheduleCsg(this.csgs[i]);
+      for (let i = 0; i < this.csgs.length; i++) if (dbs & (1 << i)) this.scheduleCsg(this.csgs[i]!);
     }
   }
 
@@ -511,7 +511,7 @@ export class Firmware implements CsHost {
     st.statusWait = R.CS_STATUS_WAIT_PROTM;
     if ((cs.req ^ cs.ack) & R.CS_PROTM_PENDING) return;    // already pending, not yet acked
     cs.ack = (cs.ack ^ R.CS_PROTM_PENDING) >>> 0;
-    const csg = this.csgs[cs.csg];
+    const csg = this.csgs[cs.csg]!;
     const ev = this.ack({ iface: FwIface.CS, csg: cs.csg, cs: cs.index, kind: FwAckKind.ACK_EVENT,
       bits: R.CS_PROTM_PENDING, ack: cs.ack, group: csg.group, statusWait: st.statusWait,
       blockedReason: st.blocked }, cause);
@@ -520,7 +520,7 @@ export class Firmware implements CsHost {
 
   // ───────────── what the CS interpreter reports (CsHost) ─────────────
 
-  csgRunning(csg: number): boolean { return this.csgs[csg].running; }
+  csgRunning(csg: number): boolean { return this.csgs[csg]!.running; }
 
   protWorkDone(cs: CsSlot, cause: number): void {
     cs.protGranted = false;
@@ -529,7 +529,7 @@ export class Firmware implements CsHost {
 
   /** A sync object was written: CSG SYNC_UPDATE (once until the host acks it). */
   raiseSyncUpdate(cs: CsSlot): void {
-    const csg = this.csgs[cs.csg];
+    const csg = this.csgs[cs.csg]!;
     if (((csg.req ^ csg.ack) & R.CSG_SYNC_UPDATE) === 0) {
       csg.ack = (csg.ack ^ R.CSG_SYNC_UPDATE) >>> 0;
       const ev = this.ack({ iface: FwIface.CSG, csg: csg.index, kind: FwAckKind.ACK_EVENT, bits: R.CSG_SYNC_UPDATE,
@@ -544,7 +544,7 @@ export class Firmware implements CsHost {
       cs.protGranted = false;
       this.maybeFwExit(-1);
     }
-    const csg = this.csgs[cs.csg];
+    const csg = this.csgs[cs.csg]!;
     if (this.glbBusy) this.noteIdle();
     if (csg.idleRaised || !csgIdle(csg)) return;
     csg.statusState = R.CSG_STATUS_STATE_IS_IDLE;
@@ -569,7 +569,7 @@ export class Firmware implements CsHost {
 
   /** New work was pushed to the CSG (host wrote insert and rang the doorbell). */
   markBusy(csgIdx: number): void {
-    const csg = this.csgs[csgIdx];
+    const csg = this.csgs[csgIdx]!;
     csg.idleRaised = false; csg.statusState = 0; csg.idleSince = -1;
     this.glbBusy = true;
   }
@@ -614,7 +614,7 @@ export class Firmware implements CsHost {
   private progressCheck(cs: CsSlot): void {
     // Still the RUN_* it was armed for: started exactly progress_timeout ago, not finished.
     if (cs.runToken < 0 || cs.runStart + this.progressTimeout !== this.sim.now || this.mcuStatus !== R.MCU_STATUS_ENABLED) return;
-    const csg = this.csgs[cs.csg];
+    const csg = this.csgs[cs.csg]!;
     if (!csg.running || ((csg.req ^ csg.ack) & R.CSG_PROGRESS_TIMER_EVENT)) return;
     csg.ack = (csg.ack ^ R.CSG_PROGRESS_TIMER_EVENT) >>> 0;
     const ev = this.ack({ iface: FwIface.CSG, csg: csg.index, kind: FwAckKind.ACK_EVENT, bits: R.CSG_PROGRESS_TIMER_EVENT,
@@ -637,7 +637,7 @@ export class Firmware implements CsHost {
   private raiseCsEvent(cs: CsSlot, bit: number, cause: number): number {
     const q = cs.queue as CsQueue;
     cs.ack = (cs.ack ^ bit) >>> 0;
-    const csg = this.csgs[cs.csg];
+    const csg = this.csgs[cs.csg]!;
     const ev = this.ack({ iface: FwIface.CS, csg: cs.csg, cs: cs.index, kind: FwAckKind.ACK_EVENT, bits: bit,
       ack: cs.ack, group: csg.group, statusWait: q.st.statusWait, blockedReason: q.st.blocked }, cause);
     this.raiseJobIrq(R.JOB_INT_CSG_IF(cs.csg), ev);

@@ -163,7 +163,9 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl, PmHost {
       case 'cs-fatal': case 'cs-unrecoverable': case 'job-hang': case 'cs-fault': {
         const type = f.kind === 'cs-unrecoverable' ? R.DRM_PANTHOR_EXCEPTION_CS_UNRECOVERABLE : R.DRM_PANTHOR_EXCEPTION_CS_BUS_FAULT;
         for (const g of this.groupsOf(f.app)) {
-          const st = g.queues[0].st;
+          const q = g.queues[0];
+          if (!q) continue;   // a group without queues has no CS to fault
+          const st = q.st;
           if (f.kind === 'job-hang') st.injectHang = true;
           // A recoverable fault: the model's FW reports an invalid instruction (CS_FAULT.EXCEPTION_TYPE).
           else if (f.kind === 'cs-fault') st.injectFault = R.DRM_PANTHOR_EXCEPTION_CS_INSTR_INVALID;

@@ -85,7 +85,7 @@ test('panthor-2026: a watchdog PING while protected forces an exit; -reviewed an
 
 test('probe-defer: the probe defers while the heap is missing, then succeeds when it appears', () => {
   const cfg = testConfig();
-  cfg.heaps[1].appearAt = ms(100);
+  cfg.heaps[1]!.appearAt = ms(100);
   const b = boot(cfg, ms(50));
   const probes = bodies(b.events, 'probe');
   assert.ok(probes.some((p) => p.stage === ProbeStage.PROBE_DEFER && p.result === -517));
@@ -96,7 +96,7 @@ test('probe-defer: the probe defers while the heap is missing, then succeeds whe
   const after = bodies(b.events, 'probe');
   const done = after.filter((p) => p.stage === ProbeStage.PROBE_DONE);
   assert.equal(done.length, 1);
-  assert.equal(done[0].attempt, 2);
+  assert.equal(done[0]!.attempt, 2);
   assert.ok(b.k.open(7, DRI_RENDER_NODE) >= 3);
   // The PROT section came from the heap on the second attempt.
   assert.ok(bodies(b.events, 'heap').some((h) => h.op === HeapOp.DMA_HEAP_BUFFER_ALLOC && h.purpose === 1 && h.result === 0));
@@ -104,7 +104,7 @@ test('probe-defer: the probe defers while the heap is missing, then succeeds whe
 
 test('lazy-slow-reset: probe without the heap, slow reset (RESET_CAUSE_LAZY_HEAP) at the first protected group', () => {
   const cfg = testConfig({ driver: { heapPolicy: 'lazy-slow-reset' } });
-  cfg.heaps[1].appearAt = ms(50);
+  cfg.heaps[1]!.appearAt = ms(50);
   const b = boot(cfg, ms(100));
   assert.ok(bodies(b.events, 'probe').some((p) => p.stage === ProbeStage.PROBE_FW_SECTION && p.skipped));
   assert.equal(bodies(b.events, 'reset').length, 0);
@@ -114,8 +114,8 @@ test('lazy-slow-reset: probe without the heap, slow reset (RESET_CAUSE_LAZY_HEAP
   assert.equal(c.submit(g.handle, protectedStream(ms(5))), 0);
   b.sim.run(b.sim.now + ms(100));
   const resets = bodies(b.events, 'reset');
-  assert.equal(resets[0].kind, ResetKind.RESET_SLOW);
-  assert.equal(resets[0].cause, ResetCause.RESET_CAUSE_LAZY_HEAP);
+  assert.equal(resets[0]!.kind, ResetKind.RESET_SLOW);
+  assert.equal(resets[0]!.cause, ResetCause.RESET_CAUSE_LAZY_HEAP);
   const end = resets.find((r) => r.phase === ResetPhase.RESET_END);
   assert.ok(end && end.success && end.protectedSectionsLoaded);
   assert.ok(bodies(b.events, 'modeSwitch').some((m) => m.to === GpuMode.MODE_PROTECTED), 'protected mode after the reset');

@@ -239,8 +239,8 @@ export class PanthorDrv {
     }
     this.nextGroupId++;
     const g = new Group(id, pf, p.pid, prio, prot, vm);
-    for (let i = 0; i < queues.length; i++) {
-      g.queues.push(new Queue(g, i, queues[i].priority ?? 0, queues[i].ringbufSize ?? 0, vm, d.sched));
+    for (const [i, qc] of queues.entries()) {
+      g.queues.push(new Queue(g, i, qc.priority ?? 0, qc.ringbufSize ?? 0, vm, d.sched));
     }
     g.suspendVa = 0x1_0000_0000 + id * U.CSG_SUSPEND_SIZE;
     if (suspend) { g.protmSuspendBuf = suspend; g.protmSuspendVa = 0x2_0000_0000 + id * U.CSG_PROTM_SUSPEND_SIZE; }
@@ -277,7 +277,7 @@ export class PanthorDrv {
     if (!g.canRun) return -EINVAL;
     const jobs: Job[] = [];
     for (const s of subs) {
-      const q = g.queues[s.queueIndex ?? 0];
+      const q = g.queues[s.queueIndex ?? 0]!;   // checked above: qi < g.queues.length
       const signals: SyncSignal[] = [];
       let deps = 0;
       let waits: { obj: Syncobj; point: number }[] | null = null;

@@ -67,14 +67,14 @@ export class PanthorFw {
   ringDoorbell(id: number, csgMask: number, csMask: number, cause: number): number {
     const fw = this.fw;
     if (csgMask) fw.glbDoorbellReq = (fw.glbDoorbellReq ^ csgMask) >>> 0;
-    if (csMask && id > 0) { const c = fw.csgs[id - 1]; c.doorbellReq = (c.doorbellReq ^ csMask) >>> 0; }
+    if (csMask && id > 0) { const c = fw.csgs[id - 1]!; c.doorbellReq = (c.doorbellReq ^ csMask) >>> 0; }
     const ev = this.sim.bus.emitBody({ case: 'doorbell', value: { id, csgMask, csMask } }, cause);
     fw.ringDoorbell(id);
     return ev;
   }
 
   csgRequestState(slot: number, g: Group, state: number, prio: number, cause: number): number {
-    const csg = this.fw.csgs[slot];
+    const csg = this.fw.csgs[slot]!;
     csg.req = ((csg.req & ~R.CSG_STATE_MASK) | state) >>> 0;
     const ev = this.trace.emitFwReq({ iface: FwIface.CSG, csg: slot, kind: FwReqKind.REQ_TOGGLE, bits: R.CSG_STATE_MASK,
       req: csg.req, state, group: g.id, endpointPriority: prio }, cause);
@@ -83,7 +83,7 @@ export class PanthorFw {
   }
 
   csgEndpointConfig(slot: number, g: Group, prio: number, cause: number): number {
-    const csg = this.fw.csgs[slot];
+    const csg = this.fw.csgs[slot]!;
     csg.epReq = ((csg.epReq & 0x0fffffff) | R.csgEpReqPriority(prio)) >>> 0;
     csg.req = ((csg.req & ~R.CSG_ENDPOINT_CONFIG) | (~csg.ack & R.CSG_ENDPOINT_CONFIG)) >>> 0;
     const ev = this.trace.emitFwReq({ iface: FwIface.CSG, csg: slot, kind: FwReqKind.REQ_TOGGLE, bits: R.CSG_ENDPOINT_CONFIG,
@@ -99,7 +99,7 @@ export class PanthorFw {
   csgStatusUpdate(slots: readonly number[], cause: number): number {
     let mask = 0, ev = cause;
     for (const slot of slots) {
-      const csg = this.fw.csgs[slot];
+      const csg = this.fw.csgs[slot]!;
       csg.req = ((csg.req & ~R.CSG_STATUS_UPDATE) | (~csg.ack & R.CSG_STATUS_UPDATE)) >>> 0;
       ev = this.trace.emitFwReq({ iface: FwIface.CSG, csg: slot, kind: FwReqKind.REQ_TOGGLE, bits: R.CSG_STATUS_UPDATE,
         req: csg.req, state: csg.req & R.CSG_STATE_MASK, group: csg.group }, cause);
@@ -110,13 +110,13 @@ export class PanthorFw {
   }
 
   csgAcked(slot: number): boolean {
-    const csg = this.fw.csgs[slot];
+    const csg = this.fw.csgs[slot]!;
     return ((csg.req ^ csg.ack) & R.CSG_REQ_MASK) === 0;
   }
 
   /** Programs a CSG slot for a group (endpoint priority, suspend buffers, AS, CS rings) + state. */
   bindSlot(slot: number, g: Group, state: number, cause: number): number {
-    const csg = this.fw.csgs[slot];
+    const csg = this.fw.csgs[slot]!;
     csg.group = g.id;
     csg.epReq = R.csgEpReqPriority(g.csgPriority);
     csg.suspendBuf = g.suspendVa;
@@ -124,7 +124,7 @@ export class PanthorFw {
     csg.protmSuspendBuf = g.protmSuspendVa;
     csg.asNr = g.vm.asNr;
     for (let i = 0; i < csg.cs.length; i++) {
-      const cs = csg.cs[i];
+      const cs = csg.cs[i]!;
       const q = g.queues[i];
       cs.queue = q ?? null;
       cs.priority = q ? q.priority : 0;
@@ -145,7 +145,7 @@ export class PanthorFw {
   }
 
   unbindSlot(slot: number): void {
-    const csg = this.fw.csgs[slot];
+    const csg = this.fw.csgs[slot]!;
     csg.group = 0;
     for (const cs of csg.cs) { cs.queue = null; cs.protGranted = false; }
   }
@@ -153,7 +153,7 @@ export class PanthorFw {
   // ───────────── FW image, boot, global init ─────────────
 
   fwVersion(): number {
-    const [a, b, c] = this.dev.cfg.gpu.fwVersion.split('.').map((x) => Number(x) || 0);
+    const [a = 0, b = 0, c = 0] = this.dev.cfg.gpu.fwVersion.split('.').map((x) => Number(x) || 0);
     return ((a << 24) | (b << 16) | c) >>> 0;
   }
 

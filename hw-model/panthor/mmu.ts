@@ -147,8 +147,7 @@ export class PanthorMmu {
     if (async) {
       for (const op of ops) { ret = this.checkOp(pf, vm, op, true); if (ret) return ret; }
     }
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i];
+    for (const [i, op] of ops.entries()) {
       if (!async) {
         ret = this.checkOp(pf, vm, op, false);
         if (ret) { a.opsCount = i; break; }
@@ -160,7 +159,7 @@ export class PanthorMmu {
       applied++;
       // Unmap whatever overlaps, then map.
       for (let k = vm.mappings.length - 1; k >= 0; k--) {
-        const m = vm.mappings[k];
+        const m = vm.mappings[k]!;
         if (m.va < va + size && va < m.va + m.size) vm.mappings.splice(k, 1);
       }
       if (type === U.DRM_PANTHOR_VM_BIND_OP_TYPE_MAP) {

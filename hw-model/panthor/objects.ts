@@ -18,7 +18,7 @@ export function ringInstr(op: CsOpcode, addr = 0, value = 0, callSize = 0, sbMas
 
 /** Removes a[i] keeping the order (splice without the array of removed elements). */
 export function removeAt<T>(a: T[], i: number): void {
-  for (let k = i + 1; k < a.length; k++) a[k - 1] = a[k];
+  for (let k = i + 1; k < a.length; k++) a[k - 1] = a[k]!;
   a.pop();
 }
 
@@ -74,7 +74,7 @@ export class Vm implements GpuVm {
   lookup(addr: number): Mapping | undefined {
     const ms = this.mappings;
     for (let i = 0; i < ms.length; i++) {
-      const m = ms[i];
+      const m = ms[i]!;
       if (addr >= m.va && addr < m.va + m.size) return m;
     }
     return undefined;
@@ -82,7 +82,7 @@ export class Vm implements GpuVm {
 
   read64(addr: number): number {
     const a = this.memAddr;
-    for (let i = 0; i < a.length; i++) if (a[i] === addr) return this.memVal[i];
+    for (let i = 0; i < a.length; i++) if (a[i] === addr) return this.memVal[i]!;
     return this.memMore?.get(addr) ?? 0;
   }
 

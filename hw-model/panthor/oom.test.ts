@@ -38,12 +38,12 @@ test('tiler OOM: FW TILER_OOM event → OOM work → panthor_heap_grow (+1 chunk
   const seq: string[] = [];
   let irq = -1; // the interrupt that reported the TILER_OOM: doorbells it caused, or rung after the ack, are this OOM's
   for (let k = i; k < evs.length && seq.length < 12; k++) {
-    const e = evs[k];
+    const e = evs[k]!;
     const f = is(e, 'fault'), h = is(e, 'tilerHeap'), m = is(e, 'mmu'), r = is(e, 'fwReq');
     const d = is(e, 'doorbell') && (k - (e.cause ?? 0) === irq || seq.includes('ack')) ? is(e, 'doorbell') : undefined;
     if (f?.kind === FaultKind.FAULT_TILER_OOM) { seq.push('fault'); irq = k - (e.cause ?? 0); }
-    else if (h) seq.push(TilerHeapOpNames[h.op ?? 0]);
-    else if (m) seq.push(AsCommandNames[m.cmd ?? 0]);
+    else if (h) seq.push(TilerHeapOpNames[h.op ?? 0]!);
+    else if (m) seq.push(AsCommandNames[m.cmd ?? 0]!);
     else if (r && r.iface === FwIface.CS && r.kind === FwReqKind.REQ_EVENT_ACK && r.bits === CS_TILER_OOM) seq.push('ack');
     else if (d && d.csMask) { seq.push('doorbell'); if (seq.includes('HEAP_OOM_ACK')) break; }
   }
@@ -59,14 +59,14 @@ test('tiler OOM: FW TILER_OOM event → OOM work → panthor_heap_grow (+1 chunk
   // Under the 2026 series the chunk's mapping is a VM operation: once, it forced a protected exit mid-job.
   const exits = evs.filter((e) => is(e, 'modeSwitch')?.cause === ModeSwitchCause.CAUSE_HEAP_GROW);
   assert.ok(exits.length >= 1, 'a heap grow forced a protected exit');
-  assert.equal(is(exits[0], 'modeSwitch')?.from, GpuMode.MODE_PROTECTED);
+  assert.equal(is(exits[0]!, 'modeSwitch')?.from, GpuMode.MODE_PROTECTED);
 });
 
 test('tiler OOM at max_chunks: panthor_heap_grow -ENOMEM, NULL chunk acked, the FW faults the CS (CS_FATAL OOM), the job fails', () => {
   const evs = run('tiler-oom');
   const k = evs.findIndex((e) => is(e, 'tilerHeap')?.op === TilerHeapOp.HEAP_GROW_DENIED);
   assert.ok(k > 0);
-  const denied = is(evs[k], 'tilerHeap');
+  const denied = is(evs[k]!, 'tilerHeap');
   assert.equal(denied?.result, -ENOMEM);
   assert.equal(denied?.chunkCount, 3);
   assert.equal(denied?.maxChunks, 3);
@@ -82,10 +82,10 @@ test('MMU fault: MMU IRQ, AS_FAULT, the AS disabled (LOCK, FLUSH_MEM, UNLOCK, UP
   const evs = run('mmu-fault');
   const i = evs.findIndex((e) => is(e, 'fwIrq')?.line === IrqLine.MMU_IRQ);
   assert.ok(i > 0);
-  const f = is(evs[i + 1], 'vm');
+  const f = is(evs[i + 1]!, 'vm');
   assert.equal(f?.op, VmOp.AS_FAULT);
   const as = f?.asNr ?? -1;
-  assert.equal(is(evs[i], 'fwIrq')?.status, 1 << as);
+  assert.equal(is(evs[i]!, 'fwIrq')?.status, 1 << as);
   const cmds = evs.slice(i + 2, i + 7).flatMap((e) => { const m = is(e, 'mmu'); return m ? [AsCommandNames[m.cmd ?? 0]] : []; });
   assert.deepEqual(cmds, ['AS_COMMAND_LOCK', 'AS_COMMAND_FLUSH_MEM', 'AS_COMMAND_UNLOCK', 'AS_COMMAND_UPDATE']);
   const dec = evs.slice(i).find((e) => is(e, 'decision'));
@@ -106,12 +106,12 @@ test('VM_BIND between a protected enter and its exit: the ioctl thread forces th
   const begins = evs.flatMap((e, i) => { const v = is(e, 'vm'); return v && v.op === VmOp.VM_OP_BEGIN && v.gpuProtected ? [i] : []; });
   assert.ok(begins.length >= 3, `binds while protected: ${begins.length}`);
   for (const b of begins) {
-    const pid = is(evs[b], 'vm')?.pid;
+    const pid = is(evs[b]!, 'vm')?.pid;
     assert.ok(pid && pid > 1000, 'on the app\'s ioctl thread');
     const exit = evs.slice(b).findIndex((e) => is(e, 'modeSwitch')?.cause === ModeSwitchCause.CAUSE_VM_BIND);
     const cmd = evs.slice(b).findIndex((e) => is(e, 'mmu')?.pid === pid);
     assert.ok(exit > 0 && cmd > exit, 'the forced exit comes before the MMU commands');
-    assert.equal(is(evs[b + cmd], 'mmu')?.gpuProtected, false);
+    assert.equal(is(evs[b + cmd]!, 'mmu')?.gpuProtected, false);
   }
   // Deterministic per seed.
   assert.deepEqual(run('vm-bind-race').length, evs.length);

@@ -38,17 +38,18 @@ type ValueOf<C extends Body['case']> = Extract<Body, { case: C }>['value'];
 const is = <C extends Body['case']>(c: C, f: (v: ValueOf<C>) => boolean = () => true): Pred =>
   (b) => b.case === c && f((b as { value: unknown }).value as ValueOf<C>);
 
-/** Finds `preds` in order from `from`; each step names what was not found. Returns the matches. */
-function inOrder(evs: Ev[], from: number, steps: [string, Pred][]): Ev[] {
+/** Finds `preds` in order from `from`; each step names what was not found. Returns the matches, one per step. */
+function inOrder<const S extends readonly (readonly [string, Pred])[]>(evs: Ev[], from: number, steps: S): { [K in keyof S]: Ev } {
   const out: Ev[] = [];
   let i = from;
   for (const [what, p] of steps) {
-    while (i < evs.length && !p(evs[i].b)) i++;
-    assert.ok(i < evs.length, `not found after #${out.length ? out[out.length - 1].i : from}: ${what}`);
-    out.push(evs[i]);
+    let e = evs[i];
+    while (e !== undefined && !p(e.b)) e = evs[++i];
+    assert.ok(e !== undefined, `not found after #${out.at(-1)?.i ?? from}: ${what}`);
+    out.push(e);
     i++;
   }
-  return out;
+  return out as { [K in keyof S]: Ev };
 }
 
 const pm = (op: PmOp, f: (v: Extract<Body, { case: 'pm' }>['value']) => boolean = () => true): Pred => is('pm', (v) => v.op === op && f(v));

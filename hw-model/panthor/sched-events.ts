@@ -33,7 +33,7 @@ export class SchedFwEvents implements FwEventSink {
   }
 
   private csgIrq(slot: number, ev: number): void {
-    const csg = this.pfw.fw.csgs[slot];
+    const csg = this.pfw.fw.csgs[slot]!;
     const g = this.sched.slots[slot];
     const trace = this.trace;
     const evts = (csg.req ^ csg.ack) & R.CSG_EVT_MASK;
@@ -51,7 +51,7 @@ export class SchedFwEvents implements FwEventSink {
     }
     let ringCs = 0;
     for (let i = 0; i < csg.cs.length; i++) {
-      const cs = csg.cs[i];
+      const cs = csg.cs[i]!;
       const ce = ((cs.req ^ cs.ack) & R.CS_EVT_MASK) >>> 0;
       if (!ce || !cs.queue) continue;
       // PROTM_PENDING stays unacknowledged until the scheduler grants protected mode, TILER_OOM

@@ -38,7 +38,7 @@ export class TilerOom {
 
   /** cs_slot_process_tiler_oom_event_locked: mark the queue, queue the group's OOM work. */
   tilerOomEvent(g: Group, csg: number, cs: number, ev: number): void {
-    const c = this.pfw.fw.csgs[csg].cs[cs];
+    const c = this.pfw.fw.csgs[csg]!.cs[cs]!;
     const h = heapOfCtx(g.vm, c.heapAddress);
     this.emit(TilerHeapOp.HEAP_OOM, g, cs, h, c.heapAddress, c.heapVtStart - c.heapFragEnd, c.heapVtEnd - c.heapFragEnd, 0, 0, ev);
     const queued = g.tilerOom !== 0;
@@ -64,7 +64,7 @@ export class TilerOom {
       this.emit(TilerHeapOp.HEAP_OOM_SKIPPED, g, cs, undefined, 0, 0, 0, 0, 0, ev);
       return;
     }
-    const c = this.pfw.fw.csgs[g.csgId].cs[cs];
+    const c = this.pfw.fw.csgs[g.csgId]!.cs[cs]!;
     const heapVa = c.heapAddress, vtStart = c.heapVtStart, vtEnd = c.heapVtEnd, fragEnd = c.heapFragEnd;
     const inFlight = vtStart - fragEnd, pendingFrag = vtEnd - fragEnd;
     const heap = g.vm.heapPool ? heapOfCtx(g.vm, heapVa) : undefined;
@@ -75,7 +75,7 @@ export class TilerOom {
       const e = this.emit(TilerHeapOp.HEAP_GROW_FAILED, g, cs, heap, heapVa, inFlight, pendingFrag, 0, ret, ev);
       this.trace.log(LogLevel.LOG_WARN, 'Failed to extend the tiler heap', e);
       g.fatalQueues |= 1 << cs;
-      this.trace.emitQueueState(g.queues[cs], e);
+      this.trace.emitQueueState(g.queues[cs]!, e);
       this.sched.requestTick(TickTrigger.TRIGGER_PERIODIC, e);
       return;
     }
@@ -96,7 +96,7 @@ export class TilerOom {
       }
       return;
     }
-    const slot = this.pfw.fw.csgs[g.csgId].cs[cs];
+    const slot = this.pfw.fw.csgs[g.csgId]!.cs[cs]!;
     slot.heapStart = chunkVa; slot.heapEnd = chunkVa;
     slot.req = ((slot.req & ~R.CS_TILER_OOM) | (slot.ack & R.CS_TILER_OOM)) >>> 0;
     const a = this.trace.emitFwReq({ iface: FwIface.CS, csg: g.csgId, cs, kind: FwReqKind.REQ_EVENT_ACK,

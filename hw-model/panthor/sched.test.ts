@@ -47,9 +47,9 @@ test('full tick: runnable groups first, then the resident ones by ascending CSG 
   const b = boot(testConfig({ gpu: { groupNum: 3 } }));
   const cl = [100, 101, 102, 103, 104].map((pid) => new Client(b.k, pid));
   const gs = cl.map((c) => c.groupCreate().handle);
-  for (let i = 0; i < 3; i++) for (let j = 0; j < 4; j++) cl[i].submit(gs[i], computeStream(ms(100)));
+  for (let i = 0; i < 3; i++) for (let j = 0; j < 4; j++) cl[i]!.submit(gs[i]!, computeStream(ms(100)));
   b.sim.run(b.sim.now + ms(2));
-  for (let i = 3; i < 5; i++) for (let j = 0; j < 4; j++) cl[i].submit(gs[i], computeStream(ms(100)));
+  for (let i = 3; i < 5; i++) for (let j = 0; j < 4; j++) cl[i]!.submit(gs[i]!, computeStream(ms(100)));
   b.sim.run(b.sim.now + ms(30));
   const ds = bodies(b.events, 'decision');
   const rot = ds.find((d) => d.fullTick && (d.evicted ?? []).length > 0);
@@ -111,10 +111,10 @@ function irqOrder(policy: ProtmPolicy): 'glb' | 'csg' | 'none' {
   b.sim.run(b.sim.now + ms(1));
   const ev = b.events;
   for (let i = from; i < ev.length; i++) {
-    const x = ev[i].body;
+    const x = ev[i]!.body;
     if (x?.case !== 'fwIrq' || !((x.value.status ?? 0) & R.JOB_INT_GLOBAL_IF) || !((x.value.status ?? 0) & 0xffff)) continue;
     for (let j = i + 1; j < ev.length; j++) {
-      const y = ev[j].body;
+      const y = ev[j]!.body;
       if (y?.case === 'fwIrq') break;
       if (y?.case === 'fwReq' && y.value.kind === FwReqKind.REQ_EVENT_ACK && y.value.iface === FwIface.GLB) return 'glb';
       if (y?.case === 'queueState' && y.value.protmPending) return 'csg';
@@ -135,12 +135,12 @@ test('a hung job\'s timeout keeps its remaining time across suspend/resume (rota
   const cl = [100, 101, 102, 103].map((pid) => new Client(b.k, pid, `app${pid}`));
   const gs = cl.map((c) => c.groupCreate().handle);
   b.k.inject({ at: b.sim.now, kind: 'job-hang', app: 'app100', heap: '', count: 1 });
-  cl[0].submit(gs[0], computeStream(ms(10)));
-  for (let i = 1; i < 4; i++) for (let j = 0; j < 60; j++) cl[i].submit(gs[i], computeStream(ms(200)));
+  cl[0]!.submit(gs[0]!, computeStream(ms(10)));
+  for (let i = 1; i < 4; i++) for (let j = 0; j < 60; j++) cl[i]!.submit(gs[i]!, computeStream(ms(200)));
   b.sim.run(b.sim.now + sec(12));
   const suspends = bodies(b.events, 'groupState').filter((e) => e.group === gs[0] && e.to === GroupStateKind.PANTHOR_CS_GROUP_SUSPENDED).length;
   assert.ok(suspends >= 5, `the hung group was suspended ${suspends} times`);
-  assert.equal(cl[0].groupState(gs[0]).state & U.DRM_PANTHOR_GROUP_STATE_TIMEDOUT, U.DRM_PANTHOR_GROUP_STATE_TIMEDOUT);
+  assert.equal(cl[0]!.groupState(gs[0]!).state & U.DRM_PANTHOR_GROUP_STATE_TIMEDOUT, U.DRM_PANTHOR_GROUP_STATE_TIMEDOUT);
 });
 
 test('the protm group is chosen on the per-priority lists: never below a group kept or started in the same tick', () => {
@@ -166,9 +166,9 @@ test('a CSG IRQ handles IDLE before the CS events (the tick it asks for is a CSG
   const slot = b.k.group(g)?.csgId ?? -1;
   assert.ok(slot >= 0, 'resident');
   // The FW reports IDLE on the CSG and CS_FATAL on its first CS in one JOB IRQ.
-  const csg = b.k.fw.csgs[slot];
+  const csg = b.k.fw.csgs[slot]!;
   csg.ack = (csg.ack ^ R.CSG_IDLE) >>> 0;
-  csg.cs[0].ack = (csg.cs[0].ack ^ R.CS_FATAL) >>> 0;
+  csg.cs[0]!.ack = (csg.cs[0]!.ack ^ R.CS_FATAL) >>> 0;
   const from = b.events.length;
   b.k.fw.jobIrqRaw = R.JOB_INT_CSG_IF(slot);
   b.k.handleJobIrq();

@@ -48,9 +48,9 @@ const NO_CHOICE: ProtmChoice = { verdict: ProtmVerdict.PROTM_NONE, rule: SchedRu
 /** Stable insertion sort, descending by group priority (keeps list order within a priority). */
 function sortByPrioDesc(a: Group[]): void {
   for (let i = 1; i < a.length; i++) {
-    const g = a[i];
+    const g = a[i]!;
     let j = i - 1;
-    while (j >= 0 && a[j].priority < g.priority) { a[j + 1] = a[j]; j--; }
+    while (j >= 0 && a[j]!.priority < g.priority) { a[j + 1] = a[j]!; j--; }
     a[j + 1] = g;
   }
 }
@@ -65,7 +65,7 @@ function syncBlocked(g: Group): boolean {
   return false;
 }
 function allAcked(pfw: PanthorFw, slots: number[]): boolean {
-  for (let i = 0; i < slots.length; i++) if (!pfw.csgAcked(slots[i])) return false;
+  for (const s of slots) if (!pfw.csgAcked(s)) return false;
   return true;
 }
 
@@ -140,13 +140,13 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
 
   addGroup(g: Group): void {
     this.groups.push(g);
-    this.idle[g.priority].push(g);
+    this.idle[g.priority]!.push(g);
     g.list = 'idle';
   }
 
   private unlist(g: Group): void {
     if (!g.list) return;
-    const l = (g.list === 'runnable' ? this.runnable : this.idle)[g.priority];
+    const l = (g.list === 'runnable' ? this.runnable : this.idle)[g.priority]!;
     const i = l.indexOf(g);
     if (i >= 0) removeAt(l, i);
     g.list = '';
@@ -155,7 +155,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
   private relist(g: Group, kind: 'runnable' | 'idle'): void {
     this.unlist(g);
     if (g.csgId >= 0 || !g.canRun) return;
-    (kind === 'runnable' ? this.runnable : this.idle)[g.priority].push(g);
+    (kind === 'runnable' ? this.runnable : this.idle)[g.priority]!.push(g);
     g.list = kind;
   }
 
@@ -238,7 +238,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     const g = q.group;
     let pushed = 0, last = -1;
     while (q.waiting.length) {
-      const j = q.waiting[0];
+      const j = q.waiting[0]!;
       if (j.deps > 0 || q.freeCredits < JOB_INSTRS) break;
       q.waiting.shift();
       if (j.streamSize === 0) { this.completeJob(j, 0, j.submitEv); continue; }
@@ -305,7 +305,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     for (const q of g.queues) {
       const v = q.vm.read64(q.syncVa);
       let progressed = false;
-      while (q.inflight.length && q.inflight[0].ringSeq <= v) {
+      while (q.inflight.length && q.inflight[0]!.ringSeq <= v) {
         const j = q.inflight.shift() as Job;
         if (q.current === j) q.current = null;
         this.completeJob(j, j.fenceErr, ev);
@@ -319,9 +319,9 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     }
     // Off-slot groups blocked on a SYNC_WAIT that now passes become runnable (sched.waiting).
     for (let p = 0; p < 4; p++) {
-      const l = this.idle[p];
+      const l = this.idle[p]!;
       for (let i = 0; i < l.length; i++) {
-        const w = l[i];
+        const w = l[i]!;
         if (!this.isIdle(w)) { this.relist(w, 'runnable'); i--; this.groupSchedule(w, TickTrigger.TRIGGER_SYNC_UPDATE, ev); }
       }
     }
@@ -350,7 +350,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
 
   private syncUpdateQueue(q: Queue, ev: number): void {
     const v = q.vm.read64(q.syncVa);
-    while (q.inflight.length && q.inflight[0].ringSeq <= v) { const j = q.inflight.shift() as Job; this.completeJob(j, j.fenceErr, ev); }
+    while (q.inflight.length && q.inflight[0]!.ringSeq <= v) { const j = q.inflight.shift() as Job; this.completeJob(j, j.fenceErr, ev); }
   }
 
   // ───────────── job timeout (drm_sched timedout_job) ─────────────
@@ -412,7 +412,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
       return;
     }
     g.protmPendingQueues |= 1 << cs;
-    this.trace.emitQueueState(g.queues[cs], ev);
+    this.trace.emitQueueState(g.queues[cs]!, ev);
     this.requestTick(TickTrigger.TRIGGER_PROTM_PENDING, ev);
   }
 
@@ -434,7 +434,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
    * error (-EINVAL, reported when they complete); the queue is not fatal and goes on.
    */
   csFault(g: Group, cs: number, ev: number): void {
-    const q = g.queues[cs];
+    const q = g.queues[cs]!;
     const extract = q.extract;
     for (const j of q.inflight) {
       if (extract >= j.ringEnd) continue;
@@ -453,7 +453,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
 
   csFatal(g: Group, cs: number, ev: number): void {
     g.fatalQueues |= 1 << cs;
-    this.trace.emitQueueState(g.queues[cs], ev);
+    this.trace.emitQueueState(g.queues[cs]!, ev);
     this.requestTick(TickTrigger.TRIGGER_PERIODIC, ev);
   }
 
@@ -613,34 +613,31 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
    * ascending by CSG priority on a full tick (tick_ctx_insert_old_group's rotation).
    */
   private tkPrepare(full: boolean): void {
-    const groups = this.groups;
-    for (let i = 0; i < groups.length; i++) {
-      const g = groups[i];
+    for (const g of this.groups) {
       g.tIdle = g.csgId >= 0 ? this.slotIdle[g.csgId] === true : this.isIdle(g);
       g.tSel = 0;
     }
     for (let p = 0; p < 4; p++) {
-      const rl = this.runnable[p];
+      const rl = this.runnable[p]!;
       for (let i = 0; i < rl.length; i++) {
-        const g = rl[i];
+        const g = rl[i]!;
         if (!g.canRun) { this.unlist(g); i--; } else if (g.tIdle) { this.relist(g, 'idle'); i--; }
       }
-      const il = this.idle[p];
+      const il = this.idle[p]!;
       for (let i = 0; i < il.length; i++) {
-        const g = il[i];
+        const g = il[i]!;
         if (!g.canRun) { this.unlist(g); i--; } else if (!g.tIdle) { this.relist(g, 'runnable'); i--; }
       }
     }
     const old = this.tkOld;
-    for (let p = 0; p < 4; p++) old[p].length = 0;
-    for (let s = 0; s < this.slots.length; s++) {
-      const g = this.slots[s];
+    for (const l of old) l.length = 0;
+    for (const g of this.slots) {
       if (!g) continue;
-      const l = old[g.priority];
+      const l = old[g.priority]!;
       if (!full) { l.push(g); continue; }
       // Before the first old group of the same priority with a higher CSG priority.
       let i = 0;
-      while (i < l.length && l[i].csgPriority <= g.csgPriority) i++;
+      while (i < l.length && l[i]!.csgPriority <= g.csgPriority) i++;
       l.splice(i, 0, g);
     }
   }
@@ -650,7 +647,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
   /** tick_ctx_pick_groups_from_list: the list's groups in order until the slots are full. */
   private pickList(l: readonly Group[], skipIdle: boolean, rule: SchedRule): void {
     for (let i = 0; i < l.length && !this.tkFull; i++) {
-      const g = l[i];
+      const g = l[i]!;
       if (skipIdle && g.tIdle) continue;
       this.pick(g, rule);
     }
@@ -666,19 +663,18 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     const old = this.tkOld;
     if (!full) {
       for (let p = 3; p >= 0 && !this.tkFull; p--) {
-        this.pickList(old[p], true, SchedRule.RULE_PRIORITY_ORDER);
-        if (p === PANTHOR_GROUP_PRIORITY_REALTIME) this.pickList(this.runnable[p], true, SchedRule.RULE_RT_PREEMPT);
+        this.pickList(old[p]!, true, SchedRule.RULE_PRIORITY_ORDER);
+        if (p === PANTHOR_GROUP_PRIORITY_REALTIME) this.pickList(this.runnable[p]!, true, SchedRule.RULE_RT_PREEMPT);
       }
     }
     for (let p = 3; p >= 0 && !this.tkFull; p--) {
-      this.pickList(this.runnable[p], true, SchedRule.RULE_PRIORITY_ORDER);
-      this.pickList(old[p], true, full ? SchedRule.RULE_ROTATION : SchedRule.RULE_PRIORITY_ORDER);
+      this.pickList(this.runnable[p]!, true, SchedRule.RULE_PRIORITY_ORDER);
+      this.pickList(old[p]!, true, full ? SchedRule.RULE_ROTATION : SchedRule.RULE_PRIORITY_ORDER);
     }
     // Why the runnable groups left out were left out.
     for (let p = 3; p >= 0; p--) {
-      for (const l of [this.runnable[p], old[p]]) {
-        for (let i = 0; i < l.length; i++) {
-          const g = l[i];
+      for (const l of [this.runnable[p]!, old[p]!]) {
+        for (const g of l) {
           if (g.tSel !== this.tkTick && g.canRun && !g.tIdle && this.tkFull) this.tkReasons.push({ group: g.id, rule: SchedRule.RULE_NO_FREE_SLOT });
         }
       }
@@ -699,7 +695,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
   private tkProtmGroup(choice: ProtmChoice): Group | null {
     if (choice.verdict !== ProtmVerdict.PROTM_GRANTED && choice.verdict !== ProtmVerdict.PROTM_KEEP) return null;
     const sel = this.tkSelected;
-    for (let i = 0; i < sel.length; i++) if (sel[i].id === choice.group) return sel[i];
+    for (const g of sel) if (g.id === choice.group) return g;
     return null;
   }
 
@@ -711,9 +707,9 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
   private tkIdleFill(idleLimit: number): void {
     const old = this.tkOld;
     for (let p = 3; p >= 0 && !this.tkFull; p--) {
-      for (const l of [old[p], this.idle[p]]) {
+      for (const l of [old[p]!, this.idle[p]!]) {
         for (let i = 0; i < l.length && !this.tkFull; i++) {
-          const g = l[i];
+          const g = l[i]!;
           if (g.tSel === this.tkTick || !g.canRun) continue;
           if (p > idleLimit) { this.tkReasons.push({ group: g.id, rule: SchedRule.RULE_IDLE_FILL_LE_PROTM }); continue; }
           this.pick(g, SchedRule.RULE_IDLE);
@@ -745,14 +741,14 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     if (!this.dev.ready) return;
     // csg_slot_sync_idle_state_locked
     const csgs = this.pfw.fw.csgs;
-    for (const s of slots) this.slotIdle[s] = (csgs[s].statusState & R.CSG_STATUS_STATE_IS_IDLE) !== 0;
+    for (const s of slots) this.slotIdle[s] = (csgs[s]!.statusState & R.CSG_STATUS_STATE_IS_IDLE) !== 0;
     // tick_ctx_init: a resident group whose VM has an unhandled MMU fault gets every queue fatal
     // (unless a fatal fault already named one), so this tick terminates it.
     for (const s of slots) {
       const g = this.slots[s];
       if (!g || !g.vm.unhandledFault || g.fatalQueues) continue;
       g.fatalQueues = (1 << g.queues.length) - 1;
-      this.trace.emitQueueState(g.queues[0], reqEv);
+      this.trace.emitQueueState(g.queues[0]!, reqEv);
     }
     const w = this.plan(trigger, reqEv);
     if (w) yield* w;
@@ -831,7 +827,8 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     const evict: Group[] = [];
     const reprio: Group[] = [];
     const start: Group[] = [];
-    for (let i = 0; i < selected.length; i++) selected[i].tPrio = MAX_CSG_PRIO - i;
+    let prio = MAX_CSG_PRIO;
+    for (const g of selected) g.tPrio = prio--;
     for (let s = 0; s < slotCount; s++) {
       const g = this.slots[s];
       if (!g) continue;
@@ -846,8 +843,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
       }
     }
     let freeSlot = 0;
-    for (let i = 0; i < selected.length; i++) {
-      const g = selected[i];
+    for (const g of selected) {
       if (g.csgId >= 0) continue;
       // The lowest slot that is free or being freed by an eviction.
       while (freeSlot < slotCount && this.slots[freeSlot] !== null && (this.slots[freeSlot] as Group).tSel === tick) freeSlot++;
@@ -886,7 +882,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
   private updateReschedTarget(now: Ns, tick: number): Ns {
     const sel = this.tkSelected;
     let idle = 0, minPrio = 4;
-    for (let i = 0; i < sel.length; i++) { if (sel[i].tIdle) idle++; if (sel[i].priority < minPrio) minPrio = sel[i].priority; }
+    for (const g of sel) { if (g.tIdle) idle++; if (g.priority < minPrio) minPrio = g.priority; }
     this.tkIdleCount = idle;
     this.lastTick = now;
     this.mightHaveIdleGroups = idle > 0;
@@ -902,10 +898,8 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
 
   /** sched->groups.runnable[prio] after the tick: runnable groups left out, evicted busy ones. */
   private waitingAfterTick(prio: number, tick: number): boolean {
-    const rl = this.runnable[prio];
-    for (let i = 0; i < rl.length; i++) if (rl[i].tSel !== tick && rl[i].canRun) return true;
-    for (let s = 0; s < this.slots.length; s++) {
-      const g = this.slots[s];
+    for (const g of this.runnable[prio]!) if (g.tSel !== tick && g.canRun) return true;
+    for (const g of this.slots) {
       if (g && g.tSel !== tick && g.priority === prio && g.canRun && !this.isIdle(g)) return true;
     }
     return false;
@@ -1003,14 +997,15 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
   /** Run-queue snapshot for the decision event. */
   private inputs(): RunQueueEntryInit[] {
     const out: RunQueueEntryInit[] = [];
-    for (let p = 3; p >= 0; p--) { const l = this.tkOld[p]; for (let i = 0; i < l.length; i++) out.push(runQueueEntry(l[i], l[i].tIdle)); }
-    for (let p = 3; p >= 0; p--) { const l = this.runnable[p]; for (let i = 0; i < l.length; i++) out.push(runQueueEntry(l[i], false)); }
-    for (let p = 3; p >= 0; p--) { const l = this.idle[p]; for (let i = 0; i < l.length; i++) out.push(runQueueEntry(l[i], true)); }
+    for (let p = 3; p >= 0; p--) for (const g of this.tkOld[p]!) out.push(runQueueEntry(g, g.tIdle));
+    for (let p = 3; p >= 0; p--) for (const g of this.runnable[p]!) out.push(runQueueEntry(g, false));
+    for (let p = 3; p >= 0; p--) for (const g of this.idle[p]!) out.push(runQueueEntry(g, true));
     return out;
   }
 
   private csgTimeout(slots: number[], ev: number): void {
-    const e = this.trace.emitFault(FaultKind.FAULT_CSG_ACK_TIMEOUT, 0, this.slots[slots[0]] ?? null, 0, false, ev);
+    const first = slots[0];
+    const e = this.trace.emitFault(FaultKind.FAULT_CSG_ACK_TIMEOUT, 0, first === undefined ? null : this.slots[first] ?? null, 0, false, ev);
     this.trace.log(LogLevel.LOG_ERR, `CSG slots ${slots.join(',')} request timeout`, e);
     // The FW does not answer: a hang, so a slow reset.
     this.dev.scheduleReset(ResetKind.RESET_SLOW, ResetCause.RESET_CAUSE_CSG_ACK_TIMEOUT, e);
@@ -1030,10 +1025,10 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     let ev = decEv;
     let mask = 0;
     if (handled) {
-      const csg = fw.csgs[g.csgId];
+      const csg = fw.csgs[g.csgId]!;
       for (let i = 0; i < g.queues.length; i++) {
         if (!(g.protmPendingQueues & (1 << i))) continue;
-        const cs = csg.cs[i];
+        const cs = csg.cs[i]!;
         cs.req = ((cs.req & ~R.CS_PROTM_PENDING) | (cs.ack & R.CS_PROTM_PENDING)) >>> 0;
         ev = this.trace.emitFwReq({ iface: FwIface.CS, csg: g.csgId, cs: i, kind: FwReqKind.REQ_EVENT_ACK,
           bits: R.CS_PROTM_PENDING, req: cs.req, group: g.id }, decEv);
@@ -1096,7 +1091,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
       return;
     }
     g.fatalQueues = (1 << g.queues.length) - 1;
-    this.trace.emitQueueState(g.queues[0], ev);
+    this.trace.emitQueueState(g.queues[0]!, ev);
     let exited = fw.mode === GpuMode.MODE_NORMAL;
     if (!exited) {
       fw.exitCause = ModeSwitchCause.CAUSE_RESET;

@@ -60,8 +60,8 @@ export class SyncobjTable {
   /** Non-blocking form (timeout already reached): 0 when every point is signalled, else -ETIME. */
   waitNow(pf: PanthorFile, a: { handles?: number[] | undefined; points?: number[] | undefined }): number {
     const hs = a.handles ?? [], pts = a.points ?? [];
-    for (let i = 0; i < hs.length; i++) {
-      const s = pf.syncobjs.get(hs[i]);
+    for (const [i, h] of hs.entries()) {
+      const s = pf.syncobjs.get(h);
       if (!s) return -EINVAL;
       if (s.value < Math.max(1, pts[i] ?? 0)) return -ETIME;
     }
@@ -91,7 +91,7 @@ export class SyncobjTable {
     if (deps) {
       const sched = this.sched as JobDepsSink;
       for (let i = 0; i < deps.length; i++) {
-        const d = deps[i];
+        const d = deps[i]!;
         if (obj.value < d.point) continue;
         removeAt(deps, i--);
         if (--d.job.deps === 0) sched.depsMet(d.job, ev);
@@ -100,7 +100,7 @@ export class SyncobjTable {
     }
     const ws = obj.waiters;
     for (let i = 0; i < ws.length; i++) {
-      const w = ws[i];
+      const w = ws[i]!;
       if (w.done) { removeAt(ws, i--); continue; }
       if (!this.waiterReady(w)) continue;
       removeAt(ws, i--);
@@ -112,7 +112,7 @@ export class SyncobjTable {
   // ───────────── blocking waits ─────────────
 
   private waiterReady(w: SyncWaiter): boolean {
-    for (let i = 0; i < w.objs.length; i++) if (w.objs[i].value < Math.max(1, w.points[i] ?? 0)) return false;
+    for (let i = 0; i < w.objs.length; i++) if (w.objs[i]!.value < Math.max(1, w.points[i] ?? 0)) return false;
     return true;
   }
 

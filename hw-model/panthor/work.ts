@@ -68,7 +68,7 @@ export class Worker {
       this.step(true);
     }
     const p = this.peers;
-    for (let i = 0; i < p.length; i++) p[i].poll();
+    for (let i = 0; i < p.length; i++) p[i]!.poll();
   }
 
   private next(): void {

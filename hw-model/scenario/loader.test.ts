@@ -28,7 +28,7 @@ test('a minimal file gets defaults for everything', () => {
   assert.equal(cfg.driver.pingInterval, sec(12));
   assert.deepEqual(cfg.heaps.map((h) => [h.name, h.kind]), [['system', 'system'], ['protected', 'protected-carveout']]);
   assert.equal(cfg.apps.length, 1);
-  const a = cfg.apps[0];
+  const a = cfg.apps[0]!;
   assert.equal(a.name, 'compositor');
   assert.equal(a.priority, 'high');
   assert.equal(a.privileged, true);
@@ -62,16 +62,16 @@ faults:
   assert.equal(cfg.duration, 16_600_000);
   assert.equal(cfg.seed, 16);
   assert.equal(cfg.gpu.groupNum, 16);
-  assert.equal(cfg.heaps[1].size, 64 * 1024 * 1024);
-  assert.equal(cfg.heaps[1].appearAt, sec(1.5));
-  assert.equal(cfg.heaps[1].allocLatency, ms(2), 'TEE heaps default to a 2 ms round trip');
+  assert.equal(cfg.heaps[1]!.size, 64 * 1024 * 1024);
+  assert.equal(cfg.heaps[1]!.appearAt, sec(1.5));
+  assert.equal(cfg.heaps[1]!.allocLatency, ms(2), 'TEE heaps default to a 2 ms round trip');
   assert.equal(cfg.driver.protmPolicy, 'kbase');
   assert.equal(cfg.driver.tickPeriod, ms(100));
-  assert.equal(cfg.apps[0].name, 'video-player');
-  assert.equal(cfg.apps[0].heap, 'sec', 'a protected player allocates from the protected heap');
-  assert.equal(cfg.apps[0].start, 800_000);
-  assert.equal(cfg.apps[1].name, 'video-player-2');
-  assert.equal(cfg.apps[1].heap, 'system');
+  assert.equal(cfg.apps[0]!.name, 'video-player');
+  assert.equal(cfg.apps[0]!.heap, 'sec', 'a protected player allocates from the protected heap');
+  assert.equal(cfg.apps[0]!.start, 800_000);
+  assert.equal(cfg.apps[1]!.name, 'video-player-2');
+  assert.equal(cfg.apps[1]!.heap, 'system');
   assert.deepEqual(cfg.faults[0], { at: sec(2), kind: 'heap-alloc-fail', app: '', heap: 'sec', count: 3 });
 });
 

@@ -48,6 +48,11 @@ interface Ctx { file: string; lc: LineCounter }
 
 /** Parsed values of one mapping: ScenarioConfig property → value, and the line of each YAML key. */
 interface Fields { values: Record<string, unknown>; lines: Record<string, number>; line: number }
+/** The line of the first of `keys` the entry writes; the entry's own line when it writes none. */
+function keyLine(f: Fields, ...keys: string[]): number {
+  for (const k of keys) { const l = f.lines[k]; if (l !== undefined) return l; }
+  return f.line;
+}
 
 /** Parses and validates a scenario. `file` is used in messages (a path, or `builtin:<name>`). */
 export function parseScenario(text: string, file: string): ScenarioConfig {
@@ -62,11 +67,11 @@ export function parseScenario(text: string, file: string): ScenarioConfig {
   try { doc = yaml().parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true }); }
   catch (e) { if (isStackOverflow(e)) tooDeep(); throw e; }
   const ctx: Ctx = { file, lc };
-  if (doc.errors.length) {
-    const e = doc.errors[0];
+  const [e] = doc.errors;
+  if (e) {
     if (isStackOverflow(e)) tooDeep();
     const line = e.linePos?.[0]?.line ?? (e.pos ? lc.linePos(Math.min(e.pos[0], Math.max(0, text.length - 1))).line : 0);
-    const msg = e.message.replace(/ at line \d+, column \d+.*$/s, '').split('\n')[0];
+    const msg = e.message.replace(/ at line \d+, column \d+.*$/s, '').split('\n')[0] ?? '';
     throw new ScenarioError(file, line, '', `YAML syntax error: ${msg}`);
   }
   const root = doc.contents as Node | null;
@@ -116,10 +121,10 @@ function buildScenario(ctx: Ctx, top: Fields, sections: Record<string, Node | nu
   const gpuFields = section(ctx, sections.gpu, 'gpu', GPU_SPEC);
   const gpu: GpuConfig = { ...DEFAULT_GPU, ...(gpuFields.values as Partial<GpuConfig>) };
   if ('fwVersion' in gpuFields.values && !/^\d+\.\d+\.\d+$/.test(gpu.fwVersion)) {
-    throw new ScenarioError(ctx.file, gpuFields.lines.fw_version, 'gpu.fw_version', `expected "major.minor.patch" (got "${gpu.fwVersion}")`);
+    throw new ScenarioError(ctx.file, keyLine(gpuFields, 'fw_version'), 'gpu.fw_version', `expected "major.minor.patch" (got "${gpu.fwVersion}")`);
   }
   if ((gpu.asPresent & 1) === 0) {
-    throw new ScenarioError(ctx.file, gpuFields.lines.as_present ?? gpuFields.line, 'gpu.as_present', 'bit 0 (the MCU\'s address space) must be set');
+    throw new ScenarioError(ctx.file, keyLine(gpuFields, 'as_present'), 'gpu.as_present', 'bit 0 (the MCU\'s address space) must be set');
   }
 
   const driverFields = section(ctx, sections.driver, 'driver', DRIVER_SPEC);
@@ -127,14 +132,14 @@ function buildScenario(ctx: Ctx, top: Fields, sections: Record<string, Node | nu
   const driver: DriverConfig = { ...DEFAULT_DRIVER, ...(driverValues as Partial<DriverConfig>) };
   if (typeof fixText === 'string') {
     const fixes = parseReviewFixes(fixText);
-    if (typeof fixes === 'string') throw new ScenarioError(ctx.file, driverFields.lines.review_fixes, 'driver.review_fixes', fixes);
+    if (typeof fixes === 'string') throw new ScenarioError(ctx.file, keyLine(driverFields, 'review_fixes'), 'driver.review_fixes', fixes);
     if (fixes.length && driver.protmPolicy !== 'panthor-2026' && driver.protmPolicy !== 'panthor-2026-reviewed') {
-      throw new ScenarioError(ctx.file, driverFields.lines.review_fixes, 'driver.review_fixes', `review fixes apply to the 2026 series only (policy is ${driver.protmPolicy})`);
+      throw new ScenarioError(ctx.file, keyLine(driverFields, 'review_fixes'), 'driver.review_fixes', `review fixes apply to the 2026 series only (policy is ${driver.protmPolicy})`);
     }
     driver.reviewFixes = fixes;
   }
   if (driver.heapNameState === 'no-value' && driver.heapNameSource !== 'dt') {
-    throw new ScenarioError(ctx.file, driverFields.lines.heap_name_state, 'driver.heap_name_state', 'no-value is a DT property without a value: it needs heap_name_source: dt');
+    throw new ScenarioError(ctx.file, keyLine(driverFields, 'heap_name_state'), 'driver.heap_name_state', 'no-value is a DT property without a value: it needs heap_name_source: dt');
   }
   const firmware = { ...DEFAULT_FW_ASSUMPTIONS, ...section(ctx, sections.firmware, 'firmware', FIRMWARE_SPEC).values } as FwAssumptions;
 
@@ -183,14 +188,14 @@ function readDevices(ctx: Ctx, node: Node | null | undefined, heaps: HeapConfig[
     const v = f.values;
     const kind = v.kind as DeviceKindName;
     const name = (v.name as string | undefined) ?? kind;
-    if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new ScenarioError(ctx.file, f.lines.name, `${path}.name`, `"${name}": use letters, digits and _ . - only`);
-    if (seen.has(name)) throw new ScenarioError(ctx.file, f.lines.name ?? f.line, `${path}.name`, `duplicate device name "${name}" (first at line ${seen.get(name)})`);
-    if (kind === 'gpu' && out.some((d) => d.kind === 'gpu')) throw new ScenarioError(ctx.file, f.lines.kind, `${path}.kind`, 'one gpu entry at most (the panthor device)');
-    seen.set(name, f.lines.name ?? f.line);
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new ScenarioError(ctx.file, keyLine(f, 'name'), `${path}.name`, `"${name}": use letters, digits and _ . - only`);
+    if (seen.has(name)) throw new ScenarioError(ctx.file, keyLine(f, 'name'), `${path}.name`, `duplicate device name "${name}" (first at line ${seen.get(name)})`);
+    if (kind === 'gpu' && out.some((d) => d.kind === 'gpu')) throw new ScenarioError(ctx.file, keyLine(f, 'kind'), `${path}.kind`, 'one gpu entry at most (the panthor device)');
+    seen.set(name, keyLine(f, 'name'));
     for (const key of ['heaps', 'protected_heaps'] as const) {
       const text = v[key === 'heaps' ? 'heaps' : 'protectedHeaps'] as string | undefined;
       for (const h of heapList(text, [])) {
-        if (!/^[A-Za-z0-9_.-]+$/.test(h)) throw new ScenarioError(ctx.file, f.lines[key], `${path}.${key}`, `"${h}" is not a valid dma-heap name (a comma-separated list of names)`);
+        if (!/^[A-Za-z0-9_.-]+$/.test(h)) throw new ScenarioError(ctx.file, keyLine(f, key), `${path}.${key}`, `"${h}" is not a valid dma-heap name (a comma-separated list of names)`);
       }
     }
     const d = DEVICE_DEFAULTS[kind];
@@ -221,11 +226,11 @@ function checkPipelines(ctx: Ctx, node: Node | null | undefined, apps: AppConfig
   const items = list(ctx, node as Node, 'apps', MAX_APPS);
   apps.forEach((app, i) => {
     const path = `apps[${i}]`;
-    const f = readMap(ctx, mapOf(ctx, items[i], path), APP_SPEC, path, REQUIRED_APP_KEYS);
+    const f = readMap(ctx, mapOf(ctx, items[i] ?? null, path), APP_SPEC, path, REQUIRED_APP_KEYS);
     const v = f.values;
     if (app.kind !== 'secure-pipeline') {
       for (const key of ['decoder', 'display', 'allocator', 'latency_frames'] as const) {
-        if (key in f.lines) throw new ScenarioError(ctx.file, f.lines[key], `${path}.${key}`, `only a secure-pipeline app takes ${key}`);
+        if (key in f.lines) throw new ScenarioError(ctx.file, keyLine(f, key), `${path}.${key}`, `only a secure-pipeline app takes ${key}`);
       }
       return;
     }
@@ -233,12 +238,12 @@ function checkPipelines(ctx: Ctx, node: Node | null | undefined, apps: AppConfig
       const want = v[key] as string | undefined;
       const of = devices.filter((d) => d.kind === key);
       if (want === undefined) {
-        if (of.length === 1) return of[0].name;
+        if (of.length === 1 && of[0]) return of[0].name;
         throw new ScenarioError(ctx.file, f.line, `${path}.${key}`, of.length ? `several ${key}s: name one (${of.map((d) => d.name).join(', ')})` : `a secure-pipeline needs a ${key} in devices`);
       }
       const dev = devices.find((d) => d.name === want);
-      if (!dev) throw new ScenarioError(ctx.file, f.lines[key], `${path}.${key}`, `no device named "${want}"${suggest(want, devices.map((d) => d.name))}`);
-      if (dev.kind !== key) throw new ScenarioError(ctx.file, f.lines[key], `${path}.${key}`, `"${want}" is a ${dev.kind}, not a ${key}`);
+      if (!dev) throw new ScenarioError(ctx.file, keyLine(f, key), `${path}.${key}`, `no device named "${want}"${suggest(want, devices.map((d) => d.name))}`);
+      if (dev.kind !== key) throw new ScenarioError(ctx.file, keyLine(f, key), `${path}.${key}`, `"${want}" is a ${dev.kind}, not a ${key}`);
       return want;
     };
     app.pipeline = {
@@ -264,13 +269,13 @@ function readHeaps(ctx: Ctx, node: Node | null | undefined, driver: DriverConfig
     const f = readMap(ctx, mapOf(ctx, item, path), HEAP_SPEC, path, []);
     const v = f.values;
     const name = (v.name as string | undefined) ?? (i === 0 ? 'system' : `heap${i}`);
-    if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new ScenarioError(ctx.file, f.lines.name, `${path}.name`, `"${name}" is not a valid /dev/dma_heap/ node name`);
-    if (seen.has(name)) throw new ScenarioError(ctx.file, f.lines.name ?? f.line, `${path}.name`, `duplicate heap name "${name}" (first at line ${seen.get(name)})`);
-    seen.set(name, f.lines.name ?? f.line);
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new ScenarioError(ctx.file, keyLine(f, 'name'), `${path}.name`, `"${name}" is not a valid /dev/dma_heap/ node name`);
+    if (seen.has(name)) throw new ScenarioError(ctx.file, keyLine(f, 'name'), `${path}.name`, `duplicate heap name "${name}" (first at line ${seen.get(name)})`);
+    seen.set(name, keyLine(f, 'name'));
     const kind = (v.kind as HeapKindName | undefined) ?? (name === 'system' ? 'system' : 'protected-carveout');
     const heap = mkHeap(name, kind);
     if (v.size !== undefined) heap.size = v.size as number;
-    if (kind !== 'system' && heap.size === 0) throw new ScenarioError(ctx.file, f.lines.size, `${path}.size`, `a ${kind} heap needs a size > 0`);
+    if (kind !== 'system' && heap.size === 0) throw new ScenarioError(ctx.file, keyLine(f, 'size'), `${path}.size`, `a ${kind} heap needs a size > 0`);
     if (v.appearAt !== undefined) heap.appearAt = v.appearAt as Ns;
     if (v.allocLatency !== undefined) heap.allocLatency = v.allocLatency as Ns;
     if (v.failAllocsAfter !== undefined) heap.failAllocsAfter = v.failAllocsAfter as number;
@@ -301,9 +306,9 @@ function readApps(ctx: Ctx, node: Node | null | undefined, driver: DriverConfig,
     const nth = (perKind.get(kind) ?? 0) + 1;
     perKind.set(kind, nth);
     const name = (v.name as string | undefined) ?? (nth === 1 ? kind : `${kind}-${nth}`);
-    if (!/^[A-Za-z0-9_.:-]+$/.test(name)) throw new ScenarioError(ctx.file, f.lines.name, `${path}.name`, `"${name}": use letters, digits and _ . : - only`);
-    if (seen.has(name)) throw new ScenarioError(ctx.file, f.lines.name ?? f.line, `${path}.name`, `duplicate app name "${name}" (first at line ${seen.get(name)})`);
-    seen.set(name, f.lines.name ?? f.line);
+    if (!/^[A-Za-z0-9_.:-]+$/.test(name)) throw new ScenarioError(ctx.file, keyLine(f, 'name'), `${path}.name`, `"${name}": use letters, digits and _ . : - only`);
+    if (seen.has(name)) throw new ScenarioError(ctx.file, keyLine(f, 'name'), `${path}.name`, `duplicate app name "${name}" (first at line ${seen.get(name)})`);
+    seen.set(name, keyLine(f, 'name'));
     const priority = (v.priority as GroupPriorityName | undefined) ?? d.priority;
     const prot = (v.protected as boolean | undefined) ?? d.protected;
     const app: AppConfig = {
@@ -329,14 +334,14 @@ function readApps(ctx: Ctx, node: Node | null | undefined, driver: DriverConfig,
     if (v.egl !== undefined) app.egl = v.egl as boolean;
     if (v.eglMixedSurfaces !== undefined) {
       app.eglMixedSurfaces = v.eglMixedSurfaces as boolean;
-      if (app.eglMixedSurfaces && app.protected) throw new ScenarioError(ctx.file, f.lines.egl_mixed_surfaces, `${path}.egl_mixed_surfaces`, 'the mixed case is a normal context: not with protected: true');
+      if (app.eglMixedSurfaces && app.protected) throw new ScenarioError(ctx.file, keyLine(f, 'egl_mixed_surfaces'), `${path}.egl_mixed_surfaces`, 'the mixed case is a normal context: not with protected: true');
     }
     if (app.tilerInitialChunks > app.tilerMaxChunks) {
-      throw new ScenarioError(ctx.file, f.lines.tiler_initial_chunks ?? f.line, `${path}.tiler_initial_chunks`, `more than tiler_max_chunks (${app.tilerMaxChunks}): TILER_HEAP_CREATE would fail with EINVAL`);
+      throw new ScenarioError(ctx.file, keyLine(f, 'tiler_initial_chunks'), `${path}.tiler_initial_chunks`, `more than tiler_max_chunks (${app.tilerMaxChunks}): TILER_HEAP_CREATE would fail with EINVAL`);
     }
-    if (app.stop <= app.start) throw new ScenarioError(ctx.file, f.lines.stop ?? f.lines.start, `${path}.stop`, 'must be later than start');
+    if (app.stop <= app.start) throw new ScenarioError(ctx.file, keyLine(f, 'stop', 'start'), `${path}.stop`, 'must be later than start');
     if (app.queues > gpu.streamNum) {
-      throw new ScenarioError(ctx.file, f.lines.queues, `${path}.queues`, `out of range: ${app.queues} (a group has at most gpu.stream_num = ${gpu.streamNum} queues)`);
+      throw new ScenarioError(ctx.file, keyLine(f, 'queues'), `${path}.queues`, `out of range: ${app.queues} (a group has at most gpu.stream_num = ${gpu.streamNum} queues)`);
     }
     apps.push(app);
   });
@@ -359,20 +364,20 @@ function readFaults(ctx: Ctx, node: Node | null | undefined, apps: AppConfig[], 
     let heap = (v.heap as string | undefined) ?? '';
     if (APP_FAULTS.includes(kind)) {
       if (!app) app = (apps.find((a) => a.protected) ?? apps[0])?.name ?? '';
-      if (!app) throw new ScenarioError(ctx.file, f.lines.kind, `${path}.app`, `a ${kind} fault needs an app, and the scenario has none`);
+      if (!app) throw new ScenarioError(ctx.file, keyLine(f, 'kind'), `${path}.app`, `a ${kind} fault needs an app, and the scenario has none`);
       if (!apps.some((a) => a.name === app)) {
-        throw new ScenarioError(ctx.file, f.lines.app, `${path}.app`, `no app named "${app}"${suggest(app, apps.map((a) => a.name))}`);
+        throw new ScenarioError(ctx.file, keyLine(f, 'app'), `${path}.app`, `no app named "${app}"${suggest(app, apps.map((a) => a.name))}`);
       }
     } else if (v.app !== undefined) {
-      throw new ScenarioError(ctx.file, f.lines.app, `${path}.app`, `a ${kind} fault does not target an app`);
+      throw new ScenarioError(ctx.file, keyLine(f, 'app'), `${path}.app`, `a ${kind} fault does not target an app`);
     }
     if (HEAP_FAULTS.includes(kind)) {
       if (!heap) heap = driver.protectedHeapName || 'protected';
       if (!heaps.some((h) => h.name === heap)) {
-        throw new ScenarioError(ctx.file, f.lines.heap ?? f.lines.kind, `${path}.heap`, `no heap named "${heap}"${suggest(heap, heaps.map((h) => h.name))}`);
+        throw new ScenarioError(ctx.file, keyLine(f, 'heap', 'kind'), `${path}.heap`, `no heap named "${heap}"${suggest(heap, heaps.map((h) => h.name))}`);
       }
     } else if (v.heap !== undefined) {
-      throw new ScenarioError(ctx.file, f.lines.heap, `${path}.heap`, `a ${kind} fault does not target a heap`);
+      throw new ScenarioError(ctx.file, keyLine(f, 'heap'), `${path}.heap`, `a ${kind} fault does not target a heap`);
     }
     return { at: (v.at as Ns | undefined) ?? 1_000_000_000, kind, app, heap, count: (v.count as number | undefined) ?? 1 };
   });
@@ -432,7 +437,9 @@ function readMap(ctx: Ctx, map: YAMLMap, spec: ObjectSpec, path: string, require
     out.values[fs.prop] = readField(ctx, value as Node, fs, keyPath, lineOf(ctx, value) || line);
   }
   for (const key of required) {
-    if (!(key in out.lines) || out.values[spec[key].prop] === undefined) {
+    const fs = spec[key];
+    if (!fs) throw new Error(`invariant: required key ${key} is not in its spec`);
+    if (!(key in out.lines) || out.values[fs.prop] === undefined) {
       throw new ScenarioError(ctx.file, out.line, path ? `${path}.${key}` : key, 'missing required key');
     }
   }
@@ -485,7 +492,7 @@ function readField(ctx: Ctx, node: Node, fs: FieldSpec, path: string, line: numb
       if (typeof raw === 'number') n = raw;
       else if (typeof raw === 'string') {
         const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(raw);
-        const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
+        const unit = m ? SIZE_UNITS[(m[2] ?? '').toLowerCase()] : undefined;
         if (m && unit !== undefined) n = Math.round(Number(m[1]) * unit);
       }
       if (n === undefined) return bad(`expected a size in bytes or with a unit, e.g. 4096, "64MiB", "1G" (got ${describe(node)})`);
@@ -546,9 +553,9 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     cur[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
     }
-    for (let j = 0; j <= b.length; j++) prev[j] = cur[j];
+    for (let j = 0; j <= b.length; j++) prev[j] = cur[j]!;
   }
-  return prev[b.length];
+  return prev[b.length]!;
 }

@@ -24,10 +24,10 @@ class ReferenceQueue {
       if (this.peekTime() > until) return undefined;
       let best = 0;
       for (let i = 1; i < this.entries.length; i++) {
-        const e = this.entries[i], b = this.entries[best];
+        const e = this.entries[i]!, b = this.entries[best]!;
         if (e.t < b.t || (e.t === b.t && e.seq < b.seq)) best = i;
       }
-      const [e] = this.entries.splice(best, 1);
+      const e = this.entries.splice(best, 1)[0]!;
       if (this.cancelled.delete(e.seq)) continue;
       return e;
     }
@@ -57,14 +57,14 @@ test('pops in (time, sequence) order across the heap, the fixed-delay lanes and 
       } else if (r < 0.55) {
         // Fixed delays: more distinct delays than lanes, and a caller clock that may run ahead of
         // the last pop (out-of-order pushes for a lane, which go to the heap).
-        const delay = FIXED_DELAYS[rng.int(0, FIXED_DELAYS.length - 1)];
+        const delay = FIXED_DELAYS[rng.int(0, FIXED_DELAYS.length - 1)]!;
         const callerNow = now + (rng.chance(0.2) ? rng.int(0, 3) : 0);
         const a = q.pushFixed(callerNow, delay, noop, tag), b = ref.push(callerNow + delay, tag);
         assert.equal(a, b);
         tokens.push(a);
         tag++;
       } else if (r < 0.62 && tokens.length) {
-        const tok = tokens[rng.int(0, tokens.length - 1)];
+        const tok = tokens[rng.int(0, tokens.length - 1)]!;
         q.cancel(tok); ref.cancel(tok);
       } else if (r < 0.7) {
         // popUntil(until): the earliest live entry if it is at or before `until` (cancelled ones on

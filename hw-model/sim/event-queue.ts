@@ -48,11 +48,11 @@ class Lane {
 
   shift(out: { t: number; fn: Callback; arg: unknown }): number {
     const i = this.head;
-    out.t = this.times[i]; out.fn = this.fns[i] as Callback; out.arg = this.args[i];
+    out.t = this.times[i]!; out.fn = this.fns[i] as Callback; out.arg = this.args[i];
     this.fns[i] = undefined; this.args[i] = undefined;
     this.head = (i + 1) & this.mask;
     this.count--;
-    return this.seqs[i];
+    return this.seqs[i]!;
   }
 
   private grow(): void {
@@ -61,7 +61,7 @@ class Lane {
     const fns = new Array<Callback | undefined>(cap).fill(undefined), args = new Array<unknown>(cap).fill(undefined);
     for (let k = 0; k < n; k++) {
       const i = (this.head + k) & this.mask;
-      times[k] = this.times[i]; seqs[k] = this.seqs[i]; fns[k] = this.fns[i]; args[k] = this.args[i];
+      times[k] = this.times[i]!; seqs[k] = this.seqs[i]!; fns[k] = this.fns[i]; args[k] = this.args[i];
     }
     this.times = times; this.seqs = seqs; this.fns = fns; this.args = args;
     this.head = 0; this.mask = cap - 1;
@@ -93,7 +93,7 @@ export class EventQueue {
 
   get size(): number {
     let s = this.n + this.fLen - this.head;
-    for (let i = 0; i < this.lanes.length; i++) s += this.lanes[i].count;
+    for (const l of this.lanes) s += l.count;
     return s;
   }
 
@@ -164,16 +164,16 @@ export class EventQueue {
     if (t <= this.now || (this.head === this.fLen && t !== Infinity)) {
       const src = this.picked;
       if (src < 0) {
-        seq = this.seqs[0];
+        seq = this.seqs[0]!;
         out.t = t; out.fn = this.fns[0] as Callback; out.arg = this.args[0];
         this.removeTop();
       } else {
-        seq = this.lanes[src].shift(out);
+        seq = this.lanes[src]!.shift(out);
       }
       if (t > this.now) this.now = t;
     } else if (this.head < this.fLen) {
       const h = this.head++;
-      seq = this.fSeqs[h];
+      seq = this.fSeqs[h]!;
       out.t = this.now; out.fn = this.fFns[h] as Callback; out.arg = this.fArgs[h];
       this.fFns[h] = undefined; this.fArgs[h] = undefined;
       if (this.head === this.fLen) { this.head = 0; this.fLen = 0; }
@@ -189,13 +189,13 @@ export class EventQueue {
   private pick(): number {
     let bt = Infinity, bs = Infinity;
     this.picked = -1;
-    if (this.n > 0) { bt = this.times[0]; bs = this.seqs[0]; }
+    if (this.n > 0) { bt = this.times[0]!; bs = this.seqs[0]!; }
     const lanes = this.lanes;
     for (let i = 0; i < lanes.length; i++) {
-      const l = lanes[i];
+      const l = lanes[i]!;
       if (l.count === 0) continue;
-      const t = l.times[l.head];
-      if (t < bt || (t === bt && l.seqs[l.head] < bs)) { bt = t; bs = l.seqs[l.head]; this.picked = i; }
+      const t = l.times[l.head]!;
+      if (t < bt || (t === bt && l.seqs[l.head]! < bs)) { bt = t; bs = l.seqs[l.head]!; this.picked = i; }
     }
     return bt;
   }
@@ -213,9 +213,9 @@ export class EventQueue {
     let i = this.n++;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const pt = times[p];
-      if (t < pt || (t === pt && seq < seqs[p])) {
-        times[i] = pt; seqs[i] = seqs[p]; fns[i] = fns[p]; args[i] = args[p];
+      const pt = times[p]!;
+      if (t < pt || (t === pt && seq < seqs[p]!)) {
+        times[i] = pt; seqs[i] = seqs[p]!; fns[i] = fns[p]; args[i] = args[p];
         i = p;
       } else break;
     }
@@ -227,16 +227,16 @@ export class EventQueue {
     const times = this.times, seqs = this.seqs, fns = this.fns, args = this.args;
     const last = --this.n;
     if (last > 0) {
-      const lt = times[last], ls = seqs[last], lf = fns[last], la = args[last];
+      const lt = times[last]!, ls = seqs[last]!, lf = fns[last], la = args[last];
       let i = 0;
       for (;;) {
         let c = 2 * i + 1;
         if (c >= last) break;
-        let ct = times[c], cs = seqs[c];
+        let ct = times[c]!, cs = seqs[c]!;
         const r = c + 1;
         if (r < last) {
-          const rt = times[r];
-          if (rt < ct || (rt === ct && seqs[r] < cs)) { c = r; ct = rt; cs = seqs[r]; }
+          const rt = times[r]!;
+          if (rt < ct || (rt === ct && seqs[r]! < cs)) { c = r; ct = rt; cs = seqs[r]!; }
         }
         if (ct < lt || (ct === lt && cs < ls)) {
           times[i] = ct; seqs[i] = cs; fns[i] = fns[c]; args[i] = args[c];

@@ -56,9 +56,9 @@ export class TracepointBus {
     ev.t = this.nowFn();
     ev.cause = causeIndex >= 0 && causeIndex < index ? index - causeIndex : 0;
     const ps = this.partSinks;
-    for (let i = 0; i < ps.length; i++) ps[i].onEventParts(ev.t, ev.cause, ev.body, index);
+    for (let i = 0; i < ps.length; i++) ps[i]!.onEventParts(ev.t, ev.cause, ev.body, index);
     const sinks = this.sinks;
-    for (let i = 0; i < sinks.length; i++) sinks[i].onEvent(ev, index);
+    for (let i = 0; i < sinks.length; i++) sinks[i]!.onEvent(ev, index);
     return index;
   }
 
@@ -73,11 +73,11 @@ export class TracepointBus {
     const t = this.nowFn();
     const cause = causeIndex >= 0 && causeIndex < index ? index - causeIndex : 0;
     const ps = this.partSinks;
-    for (let i = 0; i < ps.length; i++) ps[i].onEventParts(t, cause, body, index);
+    for (let i = 0; i < ps.length; i++) ps[i]!.onEventParts(t, cause, body, index);
     const sinks = this.sinks;
     if (sinks.length !== 0) {
       const ev: EventInit = { body, t, cause };
-      for (let i = 0; i < sinks.length; i++) sinks[i].onEvent(ev, index);
+      for (let i = 0; i < sinks.length; i++) sinks[i]!.onEvent(ev, index);
     }
     return index;
   }

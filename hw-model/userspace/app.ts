@@ -371,8 +371,7 @@ export abstract class AppModel {
     const point = this.point + 1;
     const submits: QueueSubmitInit[] = [];
     const base = (frame % this.slots) * this.cfg.queues * SLOT_BYTES;
-    for (let q = 0; q < streams.length; q++) {
-      const s = streams[q];
+    for (const [q, s] of streams.entries()) {
       const offset = base + q * SLOT_BYTES;
       if (s.length * CS_INSTR_BYTES > SLOT_BYTES) throw new RangeError(`${this.cfg.name}: stream of ${s.length} instructions exceeds a slot`);
       dev.writeStream(this.csBo, offset, s);

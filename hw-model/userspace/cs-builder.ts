@@ -50,7 +50,7 @@ export class CsBuilder {
   /** RUN_IDVS whose geometry fills `chunks` chunks of the tiler heap set by HEAP_SET. */
   runIdvsHeap(duration: Ns, chunks: number): this {
     this.emit(CsOpcode.RUN_IDVS, duration);
-    this.buf[this.n - 1].heapChunks = chunks;
+    this.buf[this.n - 1]!.heapChunks = chunks;   // the RUN_IDVS just emitted
     return this;
   }
   /** HEAP_SET: the tiler heap context the following tiling uses. */
@@ -76,7 +76,7 @@ export class CsBuilder {
   protRegion(body: (b: this) => void): this {
     this.wait(SB_ALL_MASK);
     this.emit(CsOpcode.PROT_REGION);
-    const region = this.buf[this.n - 1];
+    const region = this.buf[this.n - 1]!;   // the PROT_REGION just emitted
     const first = this.n;
     body(this);
     this.wait(SB_ALL_MASK);
@@ -119,6 +119,6 @@ export class CsBuilder {
 
 /** True when the stream contains protected work. */
 export function hasProtRegion(instrs: readonly CsInstr[]): boolean {
-  for (let i = 0; i < instrs.length; i++) if (instrs[i].op === CsOpcode.PROT_REGION) return true;
+  for (const x of instrs) if (x.op === CsOpcode.PROT_REGION) return true;
   return false;
 }

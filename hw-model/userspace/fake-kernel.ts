@@ -190,7 +190,7 @@ export class FakeKernel implements UapiKernel {
   }
 
   private reached(w: Waiter): boolean {
-    return w.handles.every((h, i) => (this.syncobjs.get(`${w.pid}:${h}`) ?? 0) >= w.points[i]);
+    return w.handles.every((h, i) => { const p = w.points[i]; return p !== undefined && (this.syncobjs.get(`${w.pid}:${h}`) ?? 0) >= p; });
   }
 
   private emitProc(value: { op: number; pid: number; comm?: string; path?: string; fd?: number; appKind?: string; privileged?: boolean }): void {

@@ -195,7 +195,7 @@ export class SecurePipeline extends AppModel {
   private feedDecoder(): void {
     const now = this.sim.now;
     while (this.pending.length) {
-      const f = this.pending[0];
+      const f = this.pending[0]!;
       if (this.display.dueAt(f) <= now) { this.pending.shift(); this.display.drop(f, -1); continue; }
       const x = this.pools.decoded.bufs.find((b) => b.frame === 0);
       if (!x || !x.buf) return;
@@ -218,7 +218,7 @@ export class SecurePipeline extends AppModel {
   protected override nextFrameNumber(): number {
     const now = this.sim.now;
     // Overdue before it could be composited: dropped, as a player's sink drops late frames.
-    while (this.ready.length && this.display.dueAt(this.ready[0]) <= now) {
+    while (this.ready.length && this.display.dueAt(this.ready[0]!) <= now) {
       const f = this.ready.shift()!;
       this.freeDecoded(f);
       this.display.drop(f, this.display.track(f).decodeSignalEv);

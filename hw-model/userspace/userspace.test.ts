@@ -31,13 +31,13 @@ test('PROT_REGION is bracketed by waits and its size covers the protected instru
   b.move48(0x1000).protRegion((p) => { p.runFragment(ms(5)); });
   const s = b.finish();
   assert.deepEqual(s.map((i) => i.op), [CsOpcode.MOVE48, CsOpcode.WAIT, CsOpcode.PROT_REGION, CsOpcode.RUN_FRAGMENT, CsOpcode.WAIT]);
-  assert.equal(s[1].sbMask, SB_ALL_MASK);
-  assert.equal(s[2].size, 16, 'Mesa: PROT_REGION(2×8 bytes), RUN_FRAGMENT, WAIT');
-  assert.equal(s[3].duration, ms(5));
+  assert.equal(s[1]!.sbMask, SB_ALL_MASK);
+  assert.equal(s[2]!.size, 16, 'Mesa: PROT_REGION(2×8 bytes), RUN_FRAGMENT, WAIT');
+  assert.equal(s[3]!.duration, ms(5));
   assert.ok(hasProtRegion(s));
   assert.equal(b.length, 0, 'finish() starts over');
   const s2 = b.protRegion((p) => { p.runTiling(1).runFragment(2).finishFragment(); }).finish();
-  assert.equal(s2[1].size, 4 * 8);
+  assert.equal(s2[1]!.size, 4 * 8);
   assert.ok(!hasProtRegion(new CsBuilder().runCompute(1).wait().finish()));
 });
 
@@ -67,10 +67,10 @@ apps:
     if (e.body?.case === 'job' && e.body.value.phase === JobPhase.JOB_DONE) inFlight.set(e.body.value.pid!, 0);
   }
   // Submits carry a timeline-syncobj signal and a 64-byte aligned stream.
-  const sub = ioctls(events, IoctlCmd.GROUP_SUBMIT)[0].args.value.queueSubmits[0];
+  const sub = ioctls(events, IoctlCmd.GROUP_SUBMIT)[0]!.args.value.queueSubmits[0]!;
   assert.equal(sub.streamAddr! % 64, 0);
   assert.equal(sub.streamSize! % 8, 0);
-  assert.equal(sub.syncs![0].flags! >>> 0, 0x8000_0001);
+  assert.equal(sub.syncs![0]!.flags! >>> 0, 0x8000_0001);
 });
 
 test('each app emits Process events through spawn/open, with its name and kind', () => {
@@ -97,13 +97,13 @@ test('the protected video player: heap buffers, PRIME import, PROTECTED group, P
   }
   const imports = ioctls(events, IoctlCmd.PRIME_FD_TO_HANDLE);
   assert.deepEqual(imports.map((i) => i.args.value.fd), allocs.map((a) => a.args.value.fd));
-  const create = ioctls(events, IoctlCmd.GROUP_CREATE)[0];
+  const create = ioctls(events, IoctlCmd.GROUP_CREATE)[0]!;
   assert.equal(create.args.value.flags, 1, 'DRM_PANTHOR_GROUP_CREATE_PROTECTED');
   const submits = ioctls(events, IoctlCmd.GROUP_SUBMIT);
   assert.ok(submits.length >= 11 && submits.length <= 13, `${submits.length} frames at 24 fps in 0.5 s`);
-  assert.ok(submits.every((s) => s.args.value.queueSubmits[0].protRegion === true));
+  assert.ok(submits.every((s) => s.args.value.queueSubmits[0]!.protRegion === true));
   const enters = res.summary.modeSwitches.enters;
-  assert.ok(enters >= res.apps[0].framesDone && enters <= submits.length, `enters ${enters}`);
+  assert.ok(enters >= res.apps[0]!.framesDone && enters <= submits.length, `enters ${enters}`);
   assert.ok(res.summary.protectedResidency > 0.12 && res.summary.protectedResidency < 0.17, `${res.summary.protectedResidency}`);
 });
 
@@ -136,9 +136,9 @@ test('HIGH without privilege: GROUP_CREATE fails with EACCES and the app falls b
   const { events, res } = collect(cfg);
   const creates = ioctls(events, IoctlCmd.GROUP_CREATE);
   assert.deepEqual(creates.map((c) => [c.args.value.priority, c.ret]), [[2, -13], [1, 0]]);
-  assert.ok(res.apps[0].framesDone > 0);
-  assert.equal(res.summary.ioctlErrors[0].cmd, 'GROUP_CREATE');
-  assert.equal(res.summary.ioctlErrors[0].errno, 'EACCES');
+  assert.ok(res.apps[0]!.framesDone > 0);
+  assert.equal(res.summary.ioctlErrors[0]!.cmd, 'GROUP_CREATE');
+  assert.equal(res.summary.ioctlErrors[0]!.errno, 'EACCES');
 });
 
 test('a fatal group is destroyed and recreated after the failed submit', () => {
@@ -151,9 +151,9 @@ faults:
 `, 't.yaml');
   const { events, res, kernel } = collect(cfg);
   assert.equal(kernel.injected.length, 1);
-  assert.equal(res.apps[0].recoveries, 1);
+  assert.equal(res.apps[0]!.recoveries, 1);
   assert.equal(ioctls(events, IoctlCmd.GROUP_CREATE).length, 2);
-  assert.equal(ioctls(events, IoctlCmd.GROUP_GET_STATE)[0].args.value.state, 2, 'FATAL_FAULT seen');
+  assert.equal(ioctls(events, IoctlCmd.GROUP_GET_STATE)[0]!.args.value.state, 2, 'FATAL_FAULT seen');
   assert.equal(ioctls(events, IoctlCmd.GROUP_DESTROY).length, 1);
   const lastDone = events.filter((e) => e.body?.case === 'job' && e.body.value.phase === JobPhase.JOB_DONE).pop()!;
   assert.ok(lastDone.t! > ms(900), 'frames continue on the new group');
@@ -163,7 +163,7 @@ test('apps start and stop at scenario times; the kernel is started and shut down
   const cfg = parseScenario('duration: 1s\napps:\n  - { name: g, kind: game, start: 200ms, stop: 600ms }\n', 't.yaml');
   const { events, kernel } = collect(cfg);
   const procs = events.filter((e) => e.body?.case === 'process');
-  assert.equal(procs[0].t, ms(200));
+  assert.equal(procs[0]!.t, ms(200));
   const exit = procs.find((e) => e.body?.case === 'process' && e.body.value.op === ProcessOp.PROC_EXIT)!;
   assert.equal(exit.t, ms(600));
   assert.ok(!events.some((e) => e.body?.case === 'ioctl' && e.body.value.cmd === IoctlCmd.GROUP_SUBMIT && e.t! > ms(600)));
@@ -174,7 +174,7 @@ test('apps start and stop at scenario times; the kernel is started and shut down
 test('two-queue games order fragment after geometry with SYNC_SET64 / SYNC_WAIT64', () => {
   const cfg = parseScenario('duration: 50ms\napps:\n  - { name: g, kind: game, queues: 2 }\n', 't.yaml');
   const { events } = collect(cfg);
-  const sub = ioctls(events, IoctlCmd.GROUP_SUBMIT)[0].args.value.queueSubmits;
+  const sub = ioctls(events, IoctlCmd.GROUP_SUBMIT)[0]!.args.value.queueSubmits;
   assert.equal(sub.length, 2);
   assert.deepEqual(sub.map((s) => s.syncs?.length ?? 0), [0, 1], 'the frame signal rides on the last queue');
 });
@@ -189,14 +189,14 @@ apps:
   const { events } = collect(cfg);
   const allocs = ioctls(events, IoctlCmd.DMA_HEAP_IOCTL_ALLOC);
   assert.equal(allocs.length, 2, 'one frame buffer + one protm buffer');
-  assert.equal(allocs[1].args.value.len, 0x5_0000);
-  const create = ioctls(events, IoctlCmd.GROUP_CREATE)[0];
-  assert.equal(create.args.value.protmBufFd, allocs[1].args.value.fd);
+  assert.equal(allocs[1]!.args.value.len, 0x5_0000);
+  const create = ioctls(events, IoctlCmd.GROUP_CREATE)[0]!;
+  assert.equal(create.args.value.protmBufFd, allocs[1]!.args.value.fd);
   const closeIdx = events.findIndex((e) => e.body?.case === 'process' && e.body.value.op === ProcessOp.PROC_CLOSE &&
-    e.body.value.fd === allocs[1].args.value.fd);
+    e.body.value.fd === allocs[1]!.args.value.fd);
   const createIdx = events.findIndex((e) => e.body?.case === 'ioctl' && e.body.value.cmd === IoctlCmd.GROUP_CREATE);
   assert.ok(closeIdx > createIdx, 'closed after the group holds its reference');
   // Without that design no buffer is handed over.
   const plain = collect(parseScenario('duration: 100ms\napps:\n  - { name: v, kind: video-player, buffers: 1 }\n', 't.yaml'));
-  assert.equal(ioctls(plain.events, IoctlCmd.GROUP_CREATE)[0].args.value.protmBufFd, undefined);
+  assert.equal(ioctls(plain.events, IoctlCmd.GROUP_CREATE)[0]!.args.value.protmBufFd, undefined);
 });
