@@ -64,7 +64,7 @@ export function asciiTimeline(trace: TraceFile, at: number, o: AsciiTimelineOpti
   const ALPHA = 'ABCDEFGHIJKLMNOQSTUVWYZabcdefghijklmnopqrstuvwxyz';
   const letterOf = (name: string): string => {
     let l = letters.get(name);
-    if (!l) { l = ALPHA[letters.size % ALPHA.length]; letters.set(name, l); }
+    if (!l) { l = ALPHA.charAt(letters.size % ALPHA.length); letters.set(name, l); }
     return l;
   };
   const rows: { order: number; label: string; cells: string[] }[] = [];
@@ -89,9 +89,9 @@ export function asciiTimeline(trace: TraceFile, at: number, o: AsciiTimelineOpti
   }
   const labelW = Math.max(18, ...rows.map((r) => r.label.length)) + 2;
   const pad = (s: string): string => s.padEnd(labelW);
-  const marks = [formatNs(t0), formatNs(t0 + win / 2), formatNs(t1)];
-  const head = `${marks[0]}`.padEnd(Math.floor(width / 2) - Math.floor(marks[1].length / 2)) + marks[1];
-  const axisLine = head.padEnd(width - marks[2].length) + marks[2];
+  const [start, middle, end] = [formatNs(t0), formatNs(t0 + win / 2), formatNs(t1)];
+  const head = `${start}`.padEnd(Math.floor(width / 2) - Math.floor(middle.length / 2)) + middle;
+  const axisLine = head.padEnd(width - end.length) + end;
   const out: string[] = [pad('') + axisLine];
   for (const r of rows) out.push(pad(r.label) + r.cells.join(''));
   out.push(pad('decisions') + dec.join('').trimEnd());

@@ -297,7 +297,8 @@ export function buildBugReport(trace: TraceFile, o: BugReportOptions): BugReport
   const n = trace.eventCount;
   let at = o.at;
   // The first finding's root decision: where the failure was decided.
-  if (at === undefined && findings.length) at = findings[0].root >= 0 ? findings[0].root : findings[0].index;
+  const first = findings[0];
+  if (at === undefined && first) at = first.root >= 0 ? first.root : first.index;
   if (at === undefined && diff?.firstDivergence) {
     const b = diff.firstDivergence.b;
     at = b.decision?.event ?? b.lastCommon?.event;

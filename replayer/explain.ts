@@ -18,7 +18,7 @@ const TRIGGER_SENTENCES: Readonly<Record<number, string>> = byValue(TickTrigger,
 /** A table by enum value from one by value name. */
 function byValue<E extends Readonly<Record<string, number>>>(values: E, byName: { readonly [K in keyof E]: string }): Record<number, string> {
   const out: Record<number, string> = {};
-  for (const k of Object.keys(values) as (keyof E & string)[]) out[values[k]] = byName[k];
+  for (const [k, v] of Object.entries(values) as [keyof E & string, number][]) out[v] = byName[k];
   return out;
 }
 

@@ -22,7 +22,7 @@ function matches(text: string): number[] {
   });
   return out;
 }
-const kinds = (idx: number[]): string[] => idx.map((i) => all[i].body.case as string);
+const kinds = (idx: number[]): string[] => idx.map((i) => all[i]!.body.case as string);
 
 test('type accepts every spelling of a family', () => {
   const want = matches('type=modeSwitch');
@@ -91,6 +91,7 @@ test('bad filters name the offending token', () => {
     ['frobnicate', /'frobnicate' is neither an event type/],
     ['whatever=1', /unknown key 'whatever'/],
     ['type=', /missing value/],
+    ['t>,', /missing value after '>'/],
     ['', /empty filter/],
     ['type=job |', /empty alternative/],
     ['msg~"open', /unterminated quote/],
@@ -103,7 +104,7 @@ test('bad filters name the offending token', () => {
 
 test('cursor: find, breakpoints over events and state, causes and effects', () => {
   const eventsWithCause = storyEvents();
-  eventsWithCause[30].cause = 1; // ack names its request
+  eventsWithCause[30]!.cause = 1; // ack names its request
   const tr2 = memoryTrace({ policy: 'panthor-2026' }, eventsWithCause, { chunkEvents: 4 });
   const c = new Cursor(Replayer.open(tr2, { keyframeEvery: 4 }));
   const modes = matches('type=mode_switch');

@@ -108,8 +108,7 @@ function resolveEnum(names: Names, v: string): number[] {
   const up = v.toUpperCase();
   const exact: number[] = [];
   const suffix: number[] = [];
-  for (const k in names) {
-    const n = names[k];
+  for (const [k, n] of Object.entries(names)) {
     if (n === up) exact.push(Number(k));
     else if (n.endsWith(`_${up}`)) suffix.push(Number(k));
   }
@@ -128,6 +127,7 @@ function matchesName(actual: string, v: string): boolean {
 /** A comparator over numbers; `vals` already resolved. */
 function numCmp(op: Op, vals: number[]): Cmp {
   const v0 = vals[0];
+  if (v0 === undefined) throw new Error('a term without values (invariant: parseWord refuses an empty value list)');
   switch (op) {
     case '=': return vals.length === 1 ? (x) => x === v0 : (x) => vals.includes(x as number);
     case '!=': return vals.length === 1 ? (x) => x !== v0 : (x) => !vals.includes(x as number);
@@ -421,24 +421,24 @@ function compileTerm(t: Term, f: string, state: { needsState: boolean }): Pred {
     default: break;
   }
   // Dotted paths: state.<path> or <family>.<field>[.<sub>].
-  const parts = t.key.split('.');
-  if (parts.length >= 2 && norm(parts[0]) === 'state') {
+  const [head = '', name, ...rest] = t.key.split('.');
+  if (name !== undefined && norm(head) === 'state') {
     state.needsState = true;
-    return pos(compileStatePath(t, f, parts.slice(1)));
+    return pos(compileStatePath(t, f, name, rest));
   }
-  if (parts.length >= 2) return compileEventPath(t, f, parts);
+  if (name !== undefined) return compileEventPath(t, f, head, name, rest);
   throw new FilterError(f, t.token, `unknown key '${t.key}' (keys: type, i, t, group, queue, csg, pid, ioctl, errno, fw, protm, trigger, rule, mode, phase, msg, caused_by, <type>.<field>, state.<path>)`);
 }
 
-const STATE_ALIASES: Readonly<Record<string, string[]>> = {
+const STATE_ALIASES: Readonly<Record<string, readonly [string, string]>> = {
   mode: ['device', 'gpuMode'], gpumode: ['device', 'gpuMode'], activegroup: ['device', 'protmActiveGroup'],
   pending: ['fw', 'pending'], resets: ['device', 'resetCount'], inreset: ['device', 'inReset'],
   fwstate: ['device', 'fwState'],
 };
 
-function compileStatePath(t: Term, f: string, path: string[]): Pred {
-  const alias = path.length === 1 ? STATE_ALIASES[norm(path[0])] : undefined;
-  const segs = alias ?? path;
+function compileStatePath(t: Term, f: string, first: string, rest: string[]): Pred {
+  const alias = rest.length === 0 ? STATE_ALIASES[norm(first)] : undefined;
+  const segs: readonly [string, ...string[]] = alias ?? [first, ...rest];
   // Validate what can be validated against the initial state: the fixed top-level structure.
   const init = initialState() as unknown as Record<string, unknown>;
   const top = fieldKey(init, segs[0]);
@@ -448,14 +448,14 @@ function compileStatePath(t: Term, f: string, path: string[]): Pred {
   const walk = (root: unknown): unknown => {
     let cur: unknown = root;
     for (let k = 0; k < segs.length; k++) {
+      const seg = segs[k]!;
       if (cur === null || cur === undefined) return undefined;
-      if (Array.isArray(cur) && !/^\d+$/.test(segs[k])) {
-        const seg = segs[k];
+      if (Array.isArray(cur) && !/^\d+$/.test(seg)) {
         return cur.map((e) => (e && typeof e === 'object' ? (e as Record<string, unknown>)[fieldKey(e as Record<string, unknown>, seg) ?? seg] : undefined));
       }
       if (typeof cur !== 'object') return undefined;
       const o = cur as Record<string, unknown>;
-      const key = k === 0 ? top : (o[segs[k]] !== undefined ? segs[k] : fieldKey(o, segs[k]) ?? segs[k]);
+      const key = k === 0 ? top : (o[seg] !== undefined ? seg : fieldKey(o, seg) ?? seg);
       cur = o[key];
     }
     return cur;
@@ -468,8 +468,8 @@ function compileStatePath(t: Term, f: string, path: string[]): Pred {
   };
 }
 
-function compileEventPath(t: Term, f: string, parts: string[]): Pred {
-  const head = parts[0];
+/** `<head>.<name>[.<sub>...]`: a field of an event family, or of an ioctl's argument message. */
+function compileEventPath(t: Term, f: string, head: string, name: string, sub: string[]): Pred {
   const fam = resolveFamily(head);
   const argsCase = fam ? undefined : ARGS_ALIASES.get(norm(head));
   if (!fam && !argsCase) {
@@ -477,20 +477,19 @@ function compileEventPath(t: Term, f: string, parts: string[]): Pred {
   }
   const props = PROPS.get(fam ?? `args:${argsCase}`)!;
   const scope = fam ?? argsCase!;
-  let field = keyIn(props, parts[1]);
+  let field = keyIn(props, name);
   let inArgs = false;
   if (!field && fam === 'ioctl') {
     // ioctl.<arg field>: searched in the ioctl's argument message.
     inArgs = true;
-    field = parts[1];
+    field = name;
   }
-  if (!field) throw new FilterError(f, t.token, `${scope} has no field '${parts[1]}' (fields: ${fieldList(props)})`);
-  const sub = parts.slice(2);
-  const leaf = sub.length ? sub[sub.length - 1] : field;
+  if (!field) throw new FilterError(f, t.token, `${scope} has no field '${name}' (fields: ${fieldList(props)})`);
+  const leaf = sub[sub.length - 1] ?? field;
   const names = enumFor(scope, keyIn(props, leaf) ?? leaf) ?? (sub.length ? ENUM_BY_FIELD[leaf] : undefined);
   let cmp: Cmp;
   if (names && t.op !== '~') {
-    const vals = enumValues(t, f, names, `${scope}.${parts.slice(1).join('.')} value`);
+    const vals = enumValues(t, f, names, `${scope}.${[name, ...sub].join('.')} value`);
     cmp = numCmp(t.op, vals);
   } else {
     cmp = dynCmp(t.op, t.raw);
@@ -531,10 +530,11 @@ const OPS: readonly Op[] = ['!=', '>=', '<=', '=', '>', '<', '~'];
 
 /** Splits into alternatives (by |) of whitespace-separated words; quotes group text. */
 function tokenize(text: string): string[][] {
-  const alts: string[][] = [[]];
+  let alt: string[] = [];
+  const alts: string[][] = [alt];
   let cur = '';
   let quote = '';
-  const flush = (): void => { if (cur) { alts[alts.length - 1].push(cur); cur = ''; } };
+  const flush = (): void => { if (cur) { alt.push(cur); cur = ''; } };
   for (const ch of text) {
     if (quote) {
       if (ch === quote) quote = '';
@@ -542,7 +542,7 @@ function tokenize(text: string): string[][] {
       continue;
     }
     if (ch === '"' || ch === "'") { quote = ch; continue; }
-    if (ch === '|') { flush(); alts.push([]); continue; }
+    if (ch === '|') { flush(); alts.push(alt = []); continue; }
     if (/\s/.test(ch)) { flush(); continue; }
     cur += ch;
   }
@@ -570,8 +570,9 @@ function parseTerm(word: string, f: string): { term?: Term; family?: EventFamily
   const key = w.slice(0, at);
   const value = w.slice(at + op.length);
   if (!key) throw new FilterError(f, word, 'missing key before the operator');
-  if (value === '') throw new FilterError(f, word, `missing value after '${op}'`);
-  return { term: { key, op, raw: value.split(',').filter((v) => v !== ''), token: word }, neg };
+  const raw = value.split(',').filter((v) => v !== '');
+  if (raw.length === 0) throw new FilterError(f, word, `missing value after '${op}'`);
+  return { term: { key, op, raw, token: word }, neg };
 }
 
 /** Parses a filter; throws FilterError (userFacing) naming the offending token. */

@@ -20,7 +20,7 @@ function record(name: string): { r: Replayer; events: EventInit[] } {
 
 /** The last event before the end-of-run teardown (the first process close at the run's end). */
 function beforeTeardown(events: EventInit[]): number {
-  const end = events[events.length - 1].t ?? 0;
+  const end = events[events.length - 1]?.t ?? 0;
   const k = events.findIndex((e) => e.t === end && e.body?.case === 'process');
   return k - 1;
 }
@@ -45,13 +45,13 @@ test('tiler-oom end state: the game\'s heap grew to max_chunks one chunk per OOM
 test('mmu-fault state: the faulty AS right after the fault, active again once the VM is reused; events lines name the new families', () => {
   const { r, events } = record('mmu-fault');
   const f = events.findIndex((e) => e.body?.case === 'vm' && e.body.value.op === VmOp.AS_FAULT);
-  const as = String((events[f].body as { value: { asNr: number } }).value.asNr);
+  const as = String((events[f]!.body as { value: { asNr: number } }).value.asNr);
   const at = r.stateAt(f);
-  assert.equal(at.gpuMem.as[as].state, 'faulty');
-  assert.equal(at.gpuMem.as[as].faults, 1);
+  assert.equal(at.gpuMem.as[as]?.state, 'faulty');
+  assert.equal(at.gpuMem.as[as]?.faults, 1);
   const end = r.stateAt(beforeTeardown(events));
   assert.ok(Object.keys(end.gpuMem.as).length === 3, 'three user address spaces');
-  assert.notEqual(end.gpuMem.as[as].state, 'faulty');
+  assert.notEqual(end.gpuMem.as[as]?.state, 'faulty');
   assert.match(formatEvent(r.trace.event(f), f), /vm AS_FAULT as=\d vm=\d+ addr=0x0*dead0000 status=0x2c0/);
   const g = events.findIndex((e) => e.body?.case === 'tilerHeap');
   assert.equal(g, -1, 'no tiler heap use in mmu-fault');

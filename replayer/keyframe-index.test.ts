@@ -87,13 +87,13 @@ test('a damaged index is not used', () => {
   const idx = keyframeIndexPath(p);
   const good = readFileSync(idx);
   const flipped = Buffer.from(good);
-  flipped[10] ^= 0x40; // inside the first keyframe
+  flipped[10]! ^= 0x40; // inside the first keyframe
   writeFileSync(idx, flipped);
   assert.equal(why(p), 'keyframe 0 is corrupt (bad checksum)');
   writeFileSync(idx, good.subarray(0, good.length - 5));
   assert.equal(why(p), 'not a keyframe index');
   const table = Buffer.from(good);
-  table[good.length - 20] ^= 0x01; // inside the table
+  table[good.length - 20]! ^= 0x01; // inside the table
   writeFileSync(idx, table);
   assert.equal(why(p), 'its table is corrupt (bad checksum)');
   writeFileSync(idx, '');

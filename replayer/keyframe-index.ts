@@ -170,7 +170,9 @@ export function openKeyframeIndex(tr: TraceFile): IndexOpen {
       index: {
         path, every: table.every, count: table.frames.length,
         frame(j) {
-          const [off, length, raw, sum] = table.frames[j];
+          const f = table.frames[j];
+          if (f === undefined) throw new RangeError(`keyframe ${j} outside [0, ${table.frames.length})`);
+          const [off, length, raw, sum] = f;
           const data = readAt(fd, length, off);
           if (crc32(data) !== sum) throw new Error(`keyframe ${j} is corrupt (bad checksum)`);
           return { raw, data };

@@ -19,7 +19,7 @@ test('pipeline events as text, JSON and --type names', () => {
   assert.equal(j.heap_choice.result, -ENODEV);
   assert.equal(j.heap_choice.errno, 'ENODEV');
   assert.equal(j.heap_choice.allocator, 'ALLOC_INTERSECT');
-  assert.equal(j.heap_choice.devices[0].kind, 'DEVICE_DECODER');
+  assert.equal(j.heap_choice.devices[0]?.kind, 'DEVICE_DECODER');
   const refused = ev({ case: 'devImport', value: { device: 'lcd', kind: DeviceKind.DEVICE_DISPLAY, op: ImportOp.IMPORT_REFUSED, pid: 1002, bufferId: 5, heapName: 'protected', protected: true, result: -22, refcount: 1, pool: 'scanout' } });
   assert.equal(formatEvent(refused, 9), '#9 1.000ms dev_import IMPORT_REFUSED lcd (DISPLAY) buf=5 heap=protected protected pool=scanout pid=1002 refs=1 ret=-EINVAL');
 });

@@ -17,7 +17,7 @@ const strip = (s: string, prefix: string): string => (s.startsWith(prefix) ? s.s
 
 
 function sortedValues<T>(rec: Record<string, T>): T[] {
-  return Object.keys(rec).sort((a, b) => (Number(a) - Number(b)) || a.localeCompare(b, 'en')).map((k) => rec[k]);
+  return Object.entries(rec).sort(([a], [b]) => (Number(a) - Number(b)) || a.localeCompare(b, 'en')).map(([, v]) => v);
 }
 
 /** Device, CSG slots, groups, queues and pending FW requests. */
@@ -164,7 +164,7 @@ function memoryTables(s: ReplayState): StateTable[] {
 /** A secure pipeline's heap choices and devices (only traces that have one). */
 function pipelineTables(s: ReplayState): StateTable[] {
   const tables: StateTable[] = [];
-  const choices = Object.keys(s.pipeline.choices).sort().map((k) => s.pipeline.choices[k]);
+  const choices = Object.entries(s.pipeline.choices).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c);
   // Only traces with a secure pipeline have these (other traces' state output stays as it was).
   if (choices.length) tables.push({
     title: 'Heap choices',
@@ -196,7 +196,7 @@ function processTables(s: ReplayState): StateTable[] {
     header: ['pid', 'comm', 'kind', 'privileged', 'fds', 'ioctls', 'errors', 'event'],
     rows: sortedValues(s.processes).map((p) => [
       String(p.pid), p.comm || '?', p.kind || '-', yn(p.privileged),
-      Object.keys(p.fds).map((fd) => `${fd}:${p.fds[fd].path}`).join(' ') || '-', String(p.ioctls), String(p.ioctlErrors), at(p.idx),
+      Object.entries(p.fds).map(([fd, f]) => `${fd}:${f.path}`).join(' ') || '-', String(p.ioctls), String(p.ioctlErrors), at(p.idx),
     ]),
   });
   return tables;
@@ -209,7 +209,7 @@ export function renderState(s: ReplayState): StateTable[] {
 
 /** A heap's row state: present, removed (module gone, references held) or freed (last kref dropped). */
 function heapState(s: ReplayState, name: string, removed: boolean): string {
-  const freed = Object.prototype.hasOwnProperty.call(s.platform.heapsReleased, name) ? s.platform.heapsReleased[name] : -1;
+  const freed = Object.prototype.hasOwnProperty.call(s.platform.heapsReleased, name) ? s.platform.heapsReleased[name]! : -1;
   if (freed >= 0) return `freed at ${at(freed)}`;
   return removed ? 'removed' : 'present';
 }
@@ -244,7 +244,7 @@ export function formatTables(tables: readonly StateTable[]): string {
     out.push(`${t.title}${t.rows.length ? '' : ' (none)'}`);
     if (!t.rows.length) { out.push(''); continue; }
     const widths = t.header.map((h, c) => Math.max(h.length, ...t.rows.map((r) => (r[c] ?? '').length)));
-    const line = (cells: string[]): string => cells.map((v, c) => (c === cells.length - 1 ? v : v.padEnd(widths[c]))).join('  ').trimEnd();
+    const line = (cells: string[]): string => cells.map((v, c) => (c === cells.length - 1 ? v : v.padEnd(widths[c] ?? 0))).join('  ').trimEnd();
     out.push(`  ${line(t.header)}`);
     for (const r of t.rows) out.push(`  ${line(r)}`);
     out.push('');

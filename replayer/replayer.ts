@@ -113,7 +113,7 @@ export class Replayer {
     const stop = Math.min(n, this.built + Math.max(1, budgetEvents));
     if (!this.buildIter || this.buildTo !== n) { this.buildIter = this.trace.iterate(this.built, n); this.buildTo = n; }
     const it = this.buildIter;
-    const s = this.build ??= unpack(this.keyframes[this.keyframes.length - 1]);
+    const s = this.build ??= unpack(this.keyframe(this.keyframes.length - 1));
     let i = this.built;
     while (i < stop) {
       const r = it.next();
@@ -148,7 +148,7 @@ export class Replayer {
     if (this.built <= i) this.buildKeyframesStep(i + 1 - this.built);
     const want = i + 1; // events to apply
     const j = Math.min(Math.floor(want / this.k), this.keyframes.length - 1);
-    const s = unpack(this.keyframes[j]);
+    const s = unpack(this.keyframe(j));
     this.applyRange(s, j * this.k, want, cacheChunks);
     return s;
   }
@@ -189,7 +189,7 @@ export class Replayer {
       this.built = 0;
       this.build = undefined;
     }
-    for (let j = 0; j < b.frames.length; j++) this.keyframes[b.from + j] = b.frames[j];
+    for (const [j, f] of b.frames.entries()) this.keyframes[b.from + j] = f;
     this.keyframeBytes = this.keyframes.reduce((n, k) => n + k.data.length, 0);
     const covered = (this.keyframes.length - 1) * this.k;
     if (covered > this.built) {
@@ -202,17 +202,21 @@ export class Replayer {
   /** The state before event 0 (initial, or the trimmed trace's snapshot). */
   initialState(): ReplayState { return JSON.parse(this.initialJson) as ReplayState; }
 
+  /** Keyframe j (there is always one at 0, the initial state). */
+  private keyframe(j: number): Keyframe {
+    const kf = this.keyframes[j];
+    if (kf === undefined) throw new Error(`keyframe ${j} of ${this.keyframes.length}: invariant broken`);
+    return kf;
+  }
+
   private pushKeyframe(json: string): void {
     const kf = pack(json);
     this.keyframes.push(kf);
     this.keyframeBytes += kf.data.length;
     while (this.keyframeBytes > this.budget && this.keyframes.length > 2) {
       // Keep keyframes at multiples of 2K: every seek still costs at most 2K applications.
-      const kept: Keyframe[] = [];
-      let bytes = 0;
-      for (let j = 0; j < this.keyframes.length; j += 2) { kept.push(this.keyframes[j]); bytes += this.keyframes[j].data.length; }
-      this.keyframes = kept;
-      this.keyframeBytes = bytes;
+      this.keyframes = this.keyframes.filter((_, j) => j % 2 === 0);
+      this.keyframeBytes = this.keyframes.reduce((n, k) => n + k.data.length, 0);
       this.k *= 2;
     }
   }

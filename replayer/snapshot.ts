@@ -202,9 +202,9 @@ function conform(v: unknown, shape: Shape, path: string): string | undefined {
     }
     return undefined;
   }
-  for (const k of Object.keys(shape.fields)) {
+  for (const [k, field] of Object.entries(shape.fields)) {
     if (!Object.prototype.hasOwnProperty.call(v, k)) return `${path}.${k}: missing`;
-    const p = conform(v[k], shape.fields[k], `${path}.${k}`);
+    const p = conform(v[k], field, `${path}.${k}`);
     if (p !== undefined) return p;
   }
   for (const k of Object.keys(v)) {
@@ -216,15 +216,14 @@ function conform(v: unknown, shape: Shape, path: string): string | undefined {
 /** The links between parts of the state that handlers follow without checking. */
 function crossCheck(s: ReplayState): string | undefined {
   if (s.slots.length > MAX_SLOTS) return `state.slots: ${s.slots.length} slots (at most ${MAX_SLOTS})`;
-  for (let i = 0; i < s.slots.length; i++) if (s.slots[i].slot !== i) return `state.slots.${i}.slot: is ${s.slots[i].slot}`;
+  for (const [i, slot] of s.slots.entries()) if (slot.slot !== i) return `state.slots.${i}.slot: is ${slot.slot}`;
   if (s.counters.families.length !== FAMILY_COUNT) return `state.counters.families: ${s.counters.families.length} families (expected ${FAMILY_COUNT})`;
-  for (const k of Object.keys(s.groups)) {
-    const g = s.groups[k];
+  for (const [k, g] of Object.entries(s.groups)) {
     if (String(g.handle) !== k) return `state.groups.${k}.handle: is ${g.handle}`;
-    for (let q = 0; q < g.queues.length; q++) if (g.queues[q].queue !== q) return `state.groups.${k}.queues.${q}.queue: is ${g.queues[q].queue}`;
+    for (const [q, queue] of g.queues.entries()) if (queue.queue !== q) return `state.groups.${k}.queues.${q}.queue: is ${queue.queue}`;
   }
-  for (const k of Object.keys(s.processes)) if (String(s.processes[k].pid) !== k) return `state.processes.${k}.pid: is ${s.processes[k].pid}`;
-  for (const k of Object.keys(s.heaps)) if (s.heaps[k].name !== k) return `state.heaps.${k}.name: is "${s.heaps[k].name}"`;
-  for (const k of Object.keys(s.dmabufs)) if (String(s.dmabufs[k].id) !== k) return `state.dmabufs.${k}.id: is ${s.dmabufs[k].id}`;
+  for (const [k, p] of Object.entries(s.processes)) if (String(p.pid) !== k) return `state.processes.${k}.pid: is ${p.pid}`;
+  for (const [k, h] of Object.entries(s.heaps)) if (h.name !== k) return `state.heaps.${k}.name: is "${h.name}"`;
+  for (const [k, d] of Object.entries(s.dmabufs)) if (String(d.id) !== k) return `state.dmabufs.${k}.id: is ${d.id}`;
   return undefined;
 }

@@ -95,15 +95,15 @@ test('story: device, groups, slots, FW pending, heaps and counters', () => {
   const sProt = r.stateAt(enter + 3);
   assert.equal(sProt.fw.pending.some((x) => x.name === 'GLB_PROTM_ENTER'), false);
   assert.equal(sProt.device.gpuMode, 'MODE_PROTECTED');
-  assert.equal(sProt.slots[1].group, 2);
-  assert.equal(sProt.slots[1].csgPriority, 15);
-  assert.equal(sProt.slots[0].csgPriority, 14);
-  assert.equal(sProt.groups[2].app, 'video-player');
-  assert.equal(sProt.groups[2].isProtected, true);
-  assert.equal(sProt.groups[2].state, 'PANTHOR_CS_GROUP_ACTIVE');
-  assert.equal(sProt.dmabufs[7].protected, true);
-  assert.equal(sProt.heaps.protected.allocated, 1 << 20);
-  assert.equal(sProt.heaps.protected.refcount, 1);
+  assert.equal(sProt.slots[1]?.group, 2);
+  assert.equal(sProt.slots[1]?.csgPriority, 15);
+  assert.equal(sProt.slots[0]?.csgPriority, 14);
+  assert.equal(sProt.groups[2]?.app, 'video-player');
+  assert.equal(sProt.groups[2]?.isProtected, true);
+  assert.equal(sProt.groups[2]?.state, 'PANTHOR_CS_GROUP_ACTIVE');
+  assert.equal(sProt.dmabufs[7]?.protected, true);
+  assert.equal(sProt.heaps.protected?.allocated, 1 << 20);
+  assert.equal(sProt.heaps.protected?.refcount, 1);
   assert.equal(sProt.device.protectedHeap, 'protected');
   assert.equal(sProt.device.protSections.loaded, 1);
 
@@ -116,10 +116,10 @@ test('story: device, groups, slots, FW pending, heaps and counters', () => {
   assert.equal(last.device.watchdog.pings, 1);
   assert.equal(last.groups[2], undefined, 'destroyed group removed');
   assert.equal(last.dmabufs[7], undefined, 'released buffer removed');
-  assert.equal(last.heaps.protected.allocated, 0);
+  assert.equal(last.heaps.protected?.allocated, 0);
   assert.equal(last.slots.every((sl) => sl.group === 0), true, 'slots empty after reset');
-  assert.equal(last.groups[1].lastFault, 'FAULT_CS_FAULT');
-  assert.equal(last.processes[101].fds[3].path, '/dev/dri/renderD128');
+  assert.equal(last.groups[1]?.lastFault, 'FAULT_CS_FAULT');
+  assert.equal(last.processes[101]?.fds[3]?.path, '/dev/dri/renderD128');
   assert.equal(last.sched.decisions, 3);
   assert.equal(last.sched.lastTrigger, 'TRIGGER_PROTM_EXIT');
   assert.equal(last.counters.jobsDone, 1);
@@ -139,7 +139,7 @@ test('stateAt outside the trace is a RangeError; -1 is the initial state', () =>
 test('keyframes built by one replayer and adopted by another (another thread) give the same states', () => {
   // the story several times over, each later in time
   const story = storyEvents();
-  const span = (story[story.length - 1].t ?? 0) + MS;
+  const span = (story[story.length - 1]?.t ?? 0) + MS;
   const evs = Array.from({ length: 8 }, (_, r) => story.map((e) => ({ ...e, t: (e.t ?? 0) + r * span }))).flat();
   const tr = memoryTrace({ scenarioName: 'story' }, evs, { chunkEvents: 64 });
   const n = tr.eventCount;

@@ -8,8 +8,9 @@ const UNIT_NS: Readonly<Record<string, number>> = { ns: 1, us: 1e3, 'µs': 1e3, 
 /** Parses "<number><unit>" (unit required). Returns undefined when malformed. */
 export function parseTimeText(text: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ns|us|µs|ms|s|m|min)\s*$/.exec(text);
-  if (!m) return undefined;
-  return Math.round(Number(m[1]) * UNIT_NS[m[2]]);
+  const scale = m ? UNIT_NS[m[2] ?? ''] : undefined;
+  if (!m || scale === undefined) return undefined;
+  return Math.round(Number(m[1]) * scale);
 }
 
 /** True when the text carries a time unit (so it is a time, not an event index). */

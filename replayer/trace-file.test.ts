@@ -27,7 +27,7 @@ test('random access, iteration and time search agree', () => {
   // random order access (exercises the cache eviction)
   for (const i of [4999, 0, 2570, 13, 256, 255, 4000, 1, 2571]) {
     const ev = tr.event(i);
-    assert.equal(ev.t, evs[i].t);
+    assert.equal(ev.t, evs[i]!.t);
     assert.equal(ev.body.case === 'job' ? ev.body.value.seqno : -1, i);
   }
   assert.throws(() => tr.event(5000), RangeError);
@@ -107,7 +107,7 @@ test('appendNote keeps the file indexed; notes come after header notes', () => {
     // cut short (as after kill -9): the note is kept, but no index is written over the damage, so
     // the trace still opens as damaged (a note never makes a damaged trace look intact)
     const full = readFileSync(p);
-    const cutAt = openTrace(p).chunks[4].offset + 10;
+    const cutAt = openTrace(p).chunks[4]!.offset + 10;
     writeFileSync(p, full.subarray(0, cutAt));
     const before = openTrace(p);
     assert.equal(before.indexed, false);
@@ -160,14 +160,14 @@ test('follow: a file still being written grows chunk by chunk, cut anywhere, and
     const whole = memoryTrace({ scenarioName: 'live' }, evs, { chunkEvents: 200 });
     const path = join(dir, 'live.csft');
     // the preamble, the header and the first chunk and a half
-    const c1 = whole.chunks[1];
+    const c1 = whole.chunks[1]!;
     let written = c1.offset + 20;
     writeFileSync(path, bytes.subarray(0, written));
     const tr = openTrace(path);
     assert.equal(tr.eventCount, 200);
     assert.equal(tr.indexed, false);
     // append in uneven pieces, some ending inside a frame header or payload
-    const cuts = [c1.offset + 5, whole.chunks[3].offset + 9, whole.chunks[3].offset + 100, whole.chunks[9].offset + 1, whole.chunks[14].offset, bytes.length - 30, bytes.length];
+    const cuts = [c1.offset + 5, whole.chunks[3]!.offset + 9, whole.chunks[3]!.offset + 100, whole.chunks[9]!.offset + 1, whole.chunks[14]!.offset, bytes.length - 30, bytes.length];
     const seen: number[] = [];
     let closed = false;
     for (const cut of cuts) {
@@ -189,16 +189,16 @@ test('follow: a file still being written grows chunk by chunk, cut anywhere, and
     // every event reads as in the whole file, by random access and by iteration
     for (const i of [0, 199, 200, 1234, 2999]) assert.deepEqual(tr.event(i), whole.event(i));
     let n = 0;
-    for (const ev of tr.iterate(1700, 3000)) assert.equal(ev.t, evs[1700 + n++].t);
+    for (const ev of tr.iterate(1700, 3000)) assert.equal(ev.t, evs[1700 + n++]!.t);
     assert.equal(n, 1300);
-    assert.equal(tr.indexAtTime(evs[2500].t!), whole.indexAtTime(evs[2500].t!));
+    assert.equal(tr.indexAtTime(evs[2500]!.t!), whole.indexAtTime(evs[2500]!.t!));
     tr.close();
     // a file that shrinks is reported, not read
     const p2 = join(dir, 'shrinks.csft');
-    writeFileSync(p2, bytes.subarray(0, whole.chunks[3].offset));
+    writeFileSync(p2, bytes.subarray(0, whole.chunks[3]!.offset));
     const t2 = openTrace(p2);
     assert.equal(t2.eventCount, 600);
-    writeFileSync(p2, bytes.subarray(0, whole.chunks[1].offset));
+    writeFileSync(p2, bytes.subarray(0, whole.chunks[1]!.offset));
     assert.match(t2.follow().broken ?? '', /the file shrank to \d+ bytes/);
     assert.equal(t2.eventCount, 600);
     t2.close();

@@ -244,7 +244,7 @@ class Trace implements TraceFile {
     if (last && e.firstTimeNs < last.lastTimeNs) throw new TraceError(`${this.path}: chunk at byte ${offset} goes back in time`, 'E_ORDER');
     this.eventCount += e.eventCount;
     this.lastTimeNs = e.lastTimeNs;
-    for (let k = 0; k < e.familyCounts.length; k++) this.familyCounts[k] = (this.familyCounts[k] ?? 0) + e.familyCounts[k];
+    for (const [k, n] of e.familyCounts.entries()) this.familyCounts[k] = (this.familyCounts[k] ?? 0) + n;
   }
 
   /** Index of the chunk holding event i. */
@@ -255,7 +255,7 @@ class Trace implements TraceFile {
     let lo = 0, hi = cs.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (cs[mid].firstEvent <= i) lo = mid; else hi = mid - 1;
+      if (cs[mid]!.firstEvent <= i) lo = mid; else hi = mid - 1;
     }
     this.lastChunk = lo;
     return lo;
@@ -270,7 +270,7 @@ class Trace implements TraceFile {
       cache.set(k, m);
       return m;
     }
-    const c = this.chunks[k];
+    const c = this.chunks[k]!;
     try { m = mapChunk(readChunkBytes(this.src, c, false), c); }
     catch (e) { wrap(this.path, e); }
     cache.set(k, m);
@@ -290,7 +290,7 @@ class Trace implements TraceFile {
     if (hit !== undefined) return hit;
     this.checkIndex(i);
     const k = this.chunkOf(i);
-    const c = this.chunks[k];
+    const c = this.chunks[k]!;
     let ev: Event;
     try { ev = decodeMappedEvent(this.chunkMap(k), c, i - c.firstEvent, this.fix); }
     catch (e) {
@@ -312,7 +312,7 @@ class Trace implements TraceFile {
     const batch: Event[] = [];
     const own: { buf?: Uint8Array } = {};
     for (let k = this.chunkOf(from); k < this.chunks.length; k++) {
-      const c = this.chunks[k];
+      const c = this.chunks[k]!;
       if (c.firstEvent >= to) return;
       const a = Math.max(0, from - c.firstEvent);
       const b = Math.min(c.eventCount, to - c.firstEvent);
@@ -334,9 +334,9 @@ class Trace implements TraceFile {
         catch (e) { if (!this.skipped(k, e)) throw e; failed = true; }
         // the events decoded before a failure are good: they go out; the rest of the chunk is skipped
         const skip = Math.max(0, a - at);
-        for (let q = skip; q < batch.length; q++) yield batch[q];
+        for (let q = skip; q < batch.length; q++) yield batch[q]!;
         if (failed) {
-          const t = batch.length ? batch[batch.length - 1].t : c.firstTimeNs;
+          const t = batch[batch.length - 1]?.t ?? c.firstTimeNs;
           for (let q = Math.max(a, at + batch.length); q < b; q++) yield skippedEvent(t);
           break;
         }
@@ -355,7 +355,7 @@ class Trace implements TraceFile {
     if (from >= to) return;
     const own: { buf?: Uint8Array } = {};
     for (let k = this.chunkOf(from); k < this.chunks.length; k++) {
-      const c = this.chunks[k];
+      const c = this.chunks[k]!;
       if (c.firstEvent >= to) return;
       const a = Math.max(0, from - c.firstEvent);
       const b = Math.min(c.eventCount, to - c.firstEvent);
@@ -387,7 +387,7 @@ class Trace implements TraceFile {
     if (!(e instanceof TraceError) || (e.code !== 'E_CORRUPT' && e.code !== 'E_TOO_LARGE')) return false;
     if (!this.undecodable.has(k)) {
       this.undecodable.add(k);
-      const c = this.chunks[k];
+      const c = this.chunks[k]!;
       const range = c.eventCount === 1 ? `event ${c.firstEvent}` : `events ${c.firstEvent}..${c.firstEvent + c.eventCount - 1}`;
       const why = e.message.startsWith(`${this.path}: `) ? e.message.slice(this.path.length + 2) : e.message;
       const notice = `chunk ${k} (${range}) does not decode (${why}): its events from there on are skipped`;
@@ -406,7 +406,7 @@ class Trace implements TraceFile {
     const mapped = this.cache.get(k);
     if (mapped !== undefined) return mapped.raw;
     let raw: Uint8Array;
-    try { raw = readChunkBytes(this.src, this.chunks[k], false, own.buf); }
+    try { raw = readChunkBytes(this.src, this.chunks[k]!, false, own.buf); }
     catch (e) { wrap(this.path, e); }
     if (raw.buffer !== own.buf?.buffer) own.buf = raw;
     return raw;
@@ -417,11 +417,11 @@ class Trace implements TraceFile {
    * `from` (its offset and time are known); otherwise it starts at 0. `at` is where it starts.
    */
   private chunkCursor(k: number, own: { buf?: Uint8Array }, from = 0): { at: number; next(out: Event[], upTo: number): number } {
-    const c = this.chunks[k];
+    const c = this.chunks[k]!;
     const raw = this.rawOf(k, own);
     const m = from > 0 ? this.cache.get(k) : undefined;
     const state = m !== undefined
-      ? { pos: m.ends[from - 1], t: m.times[from - 1], j: from }
+      ? { pos: m.ends[from - 1]!, t: m.times[from - 1]!, j: from }
       : { pos: 0, t: c.firstTimeNs, j: 0 };
     return {
       at: state.j,
@@ -459,8 +459,9 @@ class Trace implements TraceFile {
     if (hit !== undefined) return hit.t;
     this.checkIndex(i);
     const k = this.chunkOf(i);
-    try { return this.chunkMap(k).times[i - this.chunks[k].firstEvent] as VirtualNs; }
-    catch (e) { if (this.skipped(k, e)) return this.chunks[k].firstTimeNs as VirtualNs; throw e; }
+    const c = this.chunks[k]!;
+    try { return this.chunkMap(k).times[i - c.firstEvent] as VirtualNs; }
+    catch (e) { if (this.skipped(k, e)) return c.firstTimeNs as VirtualNs; throw e; }
   }
 
   indexAtTime(tNs: number): number {
@@ -468,18 +469,19 @@ class Trace implements TraceFile {
     let lo = 0, hi = cs.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (cs[mid].lastTimeNs >= tNs) hi = mid; else lo = mid + 1;
+      if (cs[mid]!.lastTimeNs >= tNs) hi = mid; else lo = mid + 1;
     }
-    if (lo >= cs.length) return this.eventCount;
+    const c = cs[lo];
+    if (c === undefined) return this.eventCount;
     let times: Float64Array;
     try { times = this.chunkMap(lo).times; }
-    catch (e) { if (this.skipped(lo, e)) return cs[lo].firstEvent; throw e; }
+    catch (e) { if (this.skipped(lo, e)) return c.firstEvent; throw e; }
     let a = 0, b = times.length;
     while (a < b) {
       const mid = (a + b) >> 1;
-      if (times[mid] >= tNs) b = mid; else a = mid + 1;
+      if (times[mid]! >= tNs) b = mid; else a = mid + 1;
     }
-    return cs[lo].firstEvent + a;
+    return c.firstEvent + a;
   }
 
   close(): void {
@@ -517,7 +519,7 @@ export function fileHasWriter(path: string): boolean | undefined {
         const st = statSync(`/proc/${pid}/fd/${fd}`);
         if (st.ino !== target.ino || st.dev !== target.dev) continue;
         const flags = /^flags:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
-        if (flags && (parseInt(flags[1], 8) & 3) !== 0) return true; // O_WRONLY or O_RDWR
+        if (flags && (parseInt(flags[1]!, 8) & 3) !== 0) return true; // O_WRONLY or O_RDWR
       } catch { /* gone meanwhile */ }
     }
   }

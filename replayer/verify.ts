@@ -52,6 +52,7 @@ function storedEvents(trace: TraceFile, w: Writer): (ev: EventInit, k: number) =
   return (ev, k) => {
     while (k >= end) {
       const c = trace.chunks[++chunk];
+      if (c === undefined) return false; // past the last chunk (callers stop at eventCount): a difference
       r = new Reader(trace.chunkBytes(chunk));
       end = c.firstEvent + c.eventCount;
       prevT = c.firstTimeNs;

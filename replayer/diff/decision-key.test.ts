@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Reader, Writer, decodeSchedDecision, encodeSchedDecision, type SchedDecisionInit } from '../../proto/index.js';
+import { Reader, Writer, decodeSchedDecision, encodeSchedDecision, type SchedDecisionInit, type SlotAssignInit } from '../../proto/index.js';
 import { DecisionInterner } from './decision-key.js';
 
 const groupId = (h: number): number => (h === 0 ? 0 : 100 + (h % 4)); // handles 1 and 5 are the same group
@@ -39,16 +39,17 @@ test('idOfBytes (wire) equals idOf (decoded) for any decision', () => {
 
 test('outcome, not reasons, times, ticks, inputs or handles: equal outcomes share an id, different ones do not', () => {
   const k = new DecisionInterner();
+  const s0: SlotAssignInit = { slot: 0, group: 1, csgPriority: 15, action: 1 }, s1: SlotAssignInit = { slot: 1, group: 2, csgPriority: 14, action: 4 };
   const base: SchedDecisionInit = {
-    tick: 4, trigger: 5, slots: [{ slot: 0, group: 1, csgPriority: 15, action: 1 }, { slot: 1, group: 2, csgPriority: 14, action: 4 }],
+    tick: 4, trigger: 5, slots: [s0, s1],
     evicted: [2], protm: 1, protmRule: 4, protmGroup: 1,
   };
   const id = (d: SchedDecisionInit): number => { const b = bytesOf(d); return k.idOfBytes(new Reader(b), b.length, groupId); };
   const a = id(base);
   assert.equal(id({ ...base, tick: 99, nextTickNs: 5, inputs: [{ group: 3 }], freeAs: 2 }), a);
-  assert.equal(id({ ...base, protmGroup: 5, slots: [{ ...base.slots![0], group: 5 }, base.slots![1]] }), a, 'handle 5 is the same group as 1');
-  assert.equal(id({ ...base, slots: [base.slots![1], base.slots![0]] }), a, 'slot order');
-  assert.equal(id({ ...base, slots: [base.slots![0], { ...base.slots![1], csgPriority: 0 }] }), a, 'an evicted slot\'s priority');
+  assert.equal(id({ ...base, protmGroup: 5, slots: [{ ...s0, group: 5 }, s1] }), a, 'handle 5 is the same group as 1');
+  assert.equal(id({ ...base, slots: [s1, s0] }), a, 'slot order');
+  assert.equal(id({ ...base, slots: [s0, { ...s1, csgPriority: 0 }] }), a, 'an evicted slot\'s priority');
   // The rule and the trigger are the decision's reason, kept beside the outcome.
   assert.equal(id({ ...base, protmRule: 7 }), a, 'another rule, same outcome');
   assert.equal(k.lastRule, 7);
@@ -56,9 +57,9 @@ test('outcome, not reasons, times, ticks, inputs or handles: equal outcomes shar
   assert.equal(k.lastTrigger, 0);
   assert.notEqual(id({ ...base, protm: 3 }), a, 'another verdict');
   assert.notEqual(id({ ...base, protmGroup: 2 }), a, 'another protected group');
-  assert.notEqual(id({ ...base, slots: [{ ...base.slots![0], action: 3 }, base.slots![1]] }), a, 'another requested state');
+  assert.notEqual(id({ ...base, slots: [{ ...s0, action: 3 }, s1] }), a, 'another requested state');
   assert.notEqual(id({ ...base, evicted: [] }), a);
-  assert.notEqual(id({ ...base, slots: [{ ...base.slots![0], csgPriority: 14 }, base.slots![1]] }), a);
+  assert.notEqual(id({ ...base, slots: [{ ...s0, csgPriority: 14 }, s1] }), a);
   // Unpacked repeated evicted (older writers) reads the same as packed.
   const w = new Writer();
   w.uint32((2 << 3)); w.uint32(5);

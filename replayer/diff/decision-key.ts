@@ -52,7 +52,7 @@ export class DecisionInterner {
       && (this.lastProtm === ProtmVerdict.PROTM_NONE || this.lastProtm === ProtmVerdict.PROTM_KEEP
         || this.lastProtm === ProtmVerdict.PROTM_DENIED || this.lastProtm === ProtmVerdict.PROTM_DEFERRED);
     for (let i = 0; i < this.lastSlots; i++) {
-      const slot = sr[i * 4], group = sr[i * 4 + 1], prio = sr[i * 4 + 2], action = sr[i * 4 + 3];
+      const slot = sr[i * 4]!, group = sr[i * 4 + 1]!, prio = sr[i * 4 + 2]!, action = sr[i * 4 + 3]!;
       const known = slot < slotPrio.length;
       if (action === SlotAction.SLOT_EMPTY) { if (known) slotPrio[slot] = -1; continue; }
       const held = group * 256 + prio;
@@ -71,10 +71,10 @@ export class DecisionInterner {
     this.reserve(slots.length, evicted.length);
     const sr = this.slotRaw, er = this.evRaw;
     for (let i = 0; i < slots.length; i++) {
-      const s = slots[i];
+      const s = slots[i]!;
       sr[i * 4] = s.slot; sr[i * 4 + 1] = s.group; sr[i * 4 + 2] = s.csgPriority; sr[i * 4 + 3] = s.action;
     }
-    for (let i = 0; i < evicted.length; i++) er[i] = evicted[i];
+    for (let i = 0; i < evicted.length; i++) er[i] = evicted[i]!;
     return this.build(d.trigger, d.protm, d.protmRule, d.protmGroup, slots.length, evicted.length, groupId);
   }
 
@@ -147,10 +147,10 @@ export class DecisionInterner {
     // Slots in slot order (producers list them so already; sort defensively, insertion sort is tiny).
     const first = n;
     for (let i = 0; i < ns; i++) {
-      const slot = sr[i * 4], group = sr[i * 4 + 1], prio = sr[i * 4 + 2], action = sr[i * 4 + 3];
+      const slot = sr[i * 4]!, group = sr[i * 4 + 1]!, prio = sr[i * 4 + 2]!, action = sr[i * 4 + 3]!;
       if (group === 0 && action === SlotAction.SLOT_EMPTY) continue;
       let p = first + used * 4;
-      while (p > first && w[p - 4] > slot) { w[p] = w[p - 4]; w[p + 1] = w[p - 3]; w[p + 2] = w[p - 2]; w[p + 3] = w[p - 1]; p -= 4; }
+      while (p > first && w[p - 4]! > slot) { w[p] = w[p - 4]!; w[p + 1] = w[p - 3]!; w[p + 2] = w[p - 2]!; w[p + 3] = w[p - 1]!; p -= 4; }
       // An evicted slot's CSG priority means nothing (the group leaves): compare it as 0.
       const leaving = action === SlotAction.SLOT_SUSPEND || action === SlotAction.SLOT_TERMINATE;
       w[p] = slot; w[p + 1] = group === 0 ? 0 : groupId(group); w[p + 2] = leaving ? 0 : prio; w[p + 3] = action;
@@ -161,9 +161,9 @@ export class DecisionInterner {
     w[n++] = ne;
     const ev0 = n;
     for (let i = 0; i < ne; i++) {
-      const id = groupId(er[i]);
+      const id = groupId(er[i]!);
       let p = ev0 + i;
-      while (p > ev0 && w[p - 1] > id) { w[p] = w[p - 1]; p--; }
+      while (p > ev0 && w[p - 1]! > id) { w[p] = w[p - 1]!; p--; }
       w[p] = id;
     }
     n += ne;
@@ -173,7 +173,7 @@ export class DecisionInterner {
   private intern(w: Int32Array, n: number): number {
     let h1 = 0x811c9dc5 | 0, h2 = 0x9747b28c | 0;
     for (let i = 0; i < n; i++) {
-      const x = w[i];
+      const x = w[i]!;
       h1 = Math.imul(h1 ^ x, 0x01000193);
       h2 = Math.imul(h2 ^ (x + 0x7f4a7c15), 0x5bd1e995);
       h2 ^= h2 >>> 15;
@@ -182,7 +182,7 @@ export class DecisionInterner {
     const hash = (h1 >>> 0) * 0x200000 + (h2 >>> 11);
     const id = this.byHash.get(hash);
     if (id !== undefined) {
-      if (sameWords(this.keys[id], w, n)) return id;
+      if (sameWords(this.keys[id]!, w, n)) return id;
       // A collision (never seen in practice): fall back to exact text keys for this content.
       const text = Array.prototype.join.call(w.subarray(0, n), ',');
       let tid = this.byText.get(text);

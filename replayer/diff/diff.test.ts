@@ -54,7 +54,7 @@ test('two policies: the first divergence is the first protected-mode decision', 
   assert.ok(f.a.inputs.some((l) => /^video-player:0: .*protm_pending, protected/.test(l)), f.a.inputs.join('\n'));
   // Events since the last common decision: tick 8's job start/done, then tick 9's queued job.
   assert.deepEqual(f.a.eventsSince.map((e) => e.event), [f.a.lastCommon!.event + 1, f.a.lastCommon!.event + 2, f.a.lastCommon!.event + 3]);
-  assert.match(f.a.eventsSince[2].text, /job .*JOB_QUEUED/);
+  assert.match(f.a.eventsSince[2]!.text, /job .*JOB_QUEUED/);
   assert.deepEqual(r.header, [{ field: 'policy', a: 'shared', b: 'sole' }]);
 });
 
@@ -87,6 +87,7 @@ test('one extra decision in B yields exactly one hunk (a pure insertion)', () =>
   const d = diffTraces(a, b);
   assert.equal(d.hunks.length, 1);
   const h = d.hunks[0];
+  assert.ok(h);
   assert.equal(h.aEnd - h.aStart, 0);
   assert.equal(h.bEnd - h.bStart, 1);
   const r = diffReport(d);
@@ -105,7 +106,7 @@ test('navigator links positions through the alignment and walks the differences'
   assert.equal(nav.linkedDecision('b', 13), 12);
   // Inside the insertion hunk, B's extra decision links to A's last common decision.
   assert.equal(nav.linkedDecision('b', 4), 3);
-  const ea = d.trackA.eventIndex[12], eb = d.trackB.eventIndex[13];
+  const ea = d.trackA.eventIndex[12]!, eb = d.trackB.eventIndex[13]!;
   assert.equal(nav.linkedEvent('a', ea), eb);
   assert.equal(nav.linkedEvent('a', ea + 1), eb + 1);
   assert.equal(nav.linkedEvent('b', eb + 1), ea + 1);
@@ -116,9 +117,9 @@ test('navigator links positions through the alignment and walks the differences'
   assert.equal(second.aFrom, 9);
   assert.equal(nav.prevDifference('a', second.aEvent)!.index, 0);
   assert.equal(nav.prevDifference('a', first.aEvent), undefined);
-  assert.equal(nav.nextDifference('b', d.trackB.eventIndex[d.trackB.count - 1]), undefined);
-  assert.equal(nav.isDifferent('a', d.trackA.eventIndex[9]), true);
-  assert.equal(nav.isDifferent('a', d.trackA.eventIndex[8]), false);
+  assert.equal(nav.nextDifference('b', d.trackB.eventIndex[d.trackB.count - 1]!), undefined);
+  assert.equal(nav.isDifferent('a', d.trackA.eventIndex[9]!), true);
+  assert.equal(nav.isDifferent('a', d.trackA.eventIndex[8]!), false);
 });
 
 test('JSON report is stable (snapshot)', () => {
@@ -164,7 +165,7 @@ test('a malformed event met while skimming names the file, the chunk and the eve
       const raw = good.chunkBytes(k).slice();
       if (k !== 1) return raw;
       let p = 0;
-      for (let j = 0; j < 2; j++) p += 1 + raw[p];
+      for (let j = 0; j < 2; j++) p += 1 + raw[p]!;
       raw[p] = 0x7f;
       return raw;
     },

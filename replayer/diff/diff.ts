@@ -191,7 +191,7 @@ function classify(h: Hunk, ta: DecisionTrack, tb: DecisionTrack, windowNs: numbe
   let diagonal = n === h.bEnd - h.bStart;
   for (let k = 0; diagonal && k < n; k++) {
     diagonal = ta.trigger[h.aStart + k] === tb.trigger[h.bStart + k]
-      && Math.abs(ta.timeNs[h.aStart + k] - tb.timeNs[h.bStart + k]) <= windowNs;
+      && Math.abs(ta.timeNs[h.aStart + k]! - tb.timeNs[h.bStart + k]!) <= windowNs;
   }
   if (!diagonal) {
     const sub = alignTiered(ta.trigger, tb.trigger, ta.timeNs, tb.timeNs, h.aStart, h.aEnd, h.bStart, h.bEnd, windowNs, align);
@@ -200,14 +200,14 @@ function classify(h: Hunk, ta: DecisionTrack, tb: DecisionTrack, windowNs: numbe
   take(h.aEnd, h.bEnd);
   let firstA = -1, firstB = -1, firstT = Infinity;
   for (const [x, y] of pairs) {
-    const t = Math.min(ta.timeNs[x], tb.timeNs[y]);
+    const t = Math.min(ta.timeNs[x]!, tb.timeNs[y]!);
     if (t < firstT) { firstT = t; firstA = x; firstB = y; }
   }
   for (let x = h.aStart; x < h.aEnd; x++) {
-    if (!pairedA[x] && !ta.noop[x] && ta.timeNs[x] < firstT) { firstT = ta.timeNs[x]; firstA = x; firstB = -1; }
+    if (!pairedA[x] && !ta.noop[x] && ta.timeNs[x]! < firstT) { firstT = ta.timeNs[x]!; firstA = x; firstB = -1; }
   }
   for (let y = h.bStart; y < h.bEnd; y++) {
-    if (!pairedB[y] && !tb.noop[y] && tb.timeNs[y] < firstT) { firstT = tb.timeNs[y]; firstA = -1; firstB = y; }
+    if (!pairedB[y] && !tb.noop[y] && tb.timeNs[y]! < firstT) { firstT = tb.timeNs[y]!; firstA = -1; firstB = y; }
   }
   return {
     aStart: h.aStart, aEnd: h.aEnd, bStart: h.bStart, bEnd: h.bEnd, pairs, agreeing, outcome: firstA >= 0 || firstB >= 0, firstA, firstB,
@@ -378,12 +378,13 @@ function input(d: TraceDiff, s: Side): DiffInput { return s === 'a' ? d.a : d.b;
 /** The decision at ordinal `k` of a side, rendered with identities. */
 export function decisionLine(d: TraceDiff, s: Side, k: number): DecisionLine {
   const tr = track(d, s);
-  const ev = input(d, s).event(tr.eventIndex[k]);
-  const at = tr.eventIndex[k];
+  const at = tr.eventIndex[k], t = tr.timeNs[k];
+  if (at === undefined || t === undefined) throw new Error(`decision ${k} of side ${s} out of range (${tr.count} decisions): invariant broken`);
+  const ev = input(d, s).event(at);
   const text = ev.body.case === 'decision'
     ? describeDecision(ev.body.value, (h) => tr.identities.labelAt(h, at))
     : '(not a decision)';
-  return { decision: k, event: at, t: tr.timeNs[k], text };
+  return { decision: k, event: at, t, text };
 }
 
 /** One side of the first divergence: decision `k` (-1: none) of hunk `h`, at moment `t`. */
@@ -404,8 +405,8 @@ function divergenceSide(d: TraceDiff, s: Side, h: Hunk, k: number, t: number, op
   else {
     // No decision on this side: the events up to the moment the other side decided.
     let lo = start, hi = tr.count;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (tr.timeNs[mid] <= t) lo = mid + 1; else hi = mid; }
-    to = lo < tr.count ? tr.eventIndex[lo] : src.eventCount;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (tr.timeNs[mid]! <= t) lo = mid + 1; else hi = mid; }
+    to = lo < tr.count ? tr.eventIndex[lo]! : src.eventCount;
   }
   const all: { event: number; text: string }[] = [];
   let i = from;
@@ -419,7 +420,7 @@ function divergenceSide(d: TraceDiff, s: Side, h: Hunk, k: number, t: number, op
 }
 
 function hunkEvent(tr: DecisionTrack, start: number, eventCount: number): number {
-  return start < tr.count ? tr.eventIndex[start] : eventCount;
+  return start < tr.count ? tr.eventIndex[start]! : eventCount;
 }
 
 function round6(x: number): number { return Math.round(x * 1e6) / 1e6; }
@@ -468,12 +469,12 @@ function hunkRows(d: TraceDiff, h: Difference): { a: number; b: number; t: numbe
   const rows: { a: number; b: number; t: number; outcome: boolean }[] = [];
   const pa = new Set<number>(), pb = new Set<number>();
   for (const [x, y] of h.pairs) {
-    rows.push({ a: x, b: y, t: Math.min(d.trackA.timeNs[x], d.trackB.timeNs[y]), outcome: true });
+    rows.push({ a: x, b: y, t: Math.min(d.trackA.timeNs[x]!, d.trackB.timeNs[y]!), outcome: true });
     pa.add(x); pb.add(y);
   }
   for (const [x, y] of h.agreeing) { pa.add(x); pb.add(y); }
-  for (let x = h.aStart; x < h.aEnd; x++) if (!pa.has(x)) rows.push({ a: x, b: -1, t: d.trackA.timeNs[x], outcome: !d.trackA.noop[x] });
-  for (let y = h.bStart; y < h.bEnd; y++) if (!pb.has(y)) rows.push({ a: -1, b: y, t: d.trackB.timeNs[y], outcome: !d.trackB.noop[y] });
+  for (let x = h.aStart; x < h.aEnd; x++) if (!pa.has(x)) rows.push({ a: x, b: -1, t: d.trackA.timeNs[x]!, outcome: !d.trackA.noop[x] });
+  for (let y = h.bStart; y < h.bEnd; y++) if (!pb.has(y)) rows.push({ a: -1, b: y, t: d.trackB.timeNs[y]!, outcome: !d.trackB.noop[y] });
   rows.sort((p, q) => p.t - q.t || (p.a < 0 ? 1 : 0) - (q.a < 0 ? 1 : 0));
   return rows;
 }
@@ -486,17 +487,16 @@ export function diffReport(d: TraceDiff, o: ReportOptions = {}): DiffReport {
   };
   const shown = opts.maxHunks === 0 ? d.hunks.length : Math.min(opts.maxHunks, d.hunks.length);
   const hunks: HunkReport[] = [];
-  for (let k = 0; k < shown; k++) {
-    const h = d.hunks[k];
+  for (const [k, h] of d.hunks.slice(0, shown).entries()) {
     const every = hunkRows(d, h);
     const all = opts.reasons ? every : every.filter((r) => r.outcome);
     const rows: HunkRow[] = all.slice(0, opts.perHunk).map((r) => ({
       a: r.a >= 0 ? decisionLine(d, 'a', r.a) : null, b: r.b >= 0 ? decisionLine(d, 'b', r.b) : null, outcome: r.outcome,
     }));
     const before: DecisionLine[] = [], after: DecisionLine[] = [];
-    const prevEnd = k > 0 ? d.hunks[k - 1].aEnd : 0;
+    const prevEnd = d.hunks[k - 1]?.aEnd ?? 0;
     for (let i = Math.max(prevEnd, h.aStart - opts.context); i < h.aStart; i++) before.push(decisionLine(d, 'a', i));
-    const nextStart = k + 1 < d.hunks.length ? d.hunks[k + 1].aStart : d.trackA.count;
+    const nextStart = d.hunks[k + 1]?.aStart ?? d.trackA.count;
     for (let i = h.aEnd; i < Math.min(nextStart, h.aEnd + opts.context); i++) after.push(decisionLine(d, 'a', i));
     hunks.push({
       a: { from: h.aStart, to: h.aEnd, event: hunkEvent(d.trackA, h.aStart, d.a.eventCount) },
@@ -507,7 +507,7 @@ export function diffReport(d: TraceDiff, o: ReportOptions = {}): DiffReport {
   const first = d.hunks.find((h) => h.outcome);
   let firstDivergence: FirstDivergence | null = null;
   if (first) {
-    const t = Math.min(first.firstA >= 0 ? d.trackA.timeNs[first.firstA] : Infinity, first.firstB >= 0 ? d.trackB.timeNs[first.firstB] : Infinity);
+    const t = Math.min(first.firstA >= 0 ? d.trackA.timeNs[first.firstA]! : Infinity, first.firstB >= 0 ? d.trackB.timeNs[first.firstB]! : Infinity);
     firstDivergence = {
       a: divergenceSide(d, 'a', first, first.firstA, t, opts),
       b: divergenceSide(d, 'b', first, first.firstB, t, opts),
@@ -515,7 +515,7 @@ export function diffReport(d: TraceDiff, o: ReportOptions = {}): DiffReport {
   }
   const reasonsShown = opts.maxHunks === 0 ? d.reasons.length : Math.min(opts.maxHunks, d.reasons.length);
   const reasons: ReasonReport[] = [];
-  for (let k = 0; k < reasonsShown; k++) reasons.push({ a: decisionLine(d, 'a', d.reasons[k].a), b: decisionLine(d, 'b', d.reasons[k].b) });
+  for (const r of d.reasons.slice(0, reasonsShown)) reasons.push({ a: decisionLine(d, 'a', r.a), b: decisionLine(d, 'b', r.b) });
   let unmatchedA = d.trackA.count - d.matched - d.paired, unmatchedB = d.trackB.count - d.matched - d.paired;
   unmatchedA = Math.max(0, unmatchedA); unmatchedB = Math.max(0, unmatchedB);
   const ca = d.trackA.consequences, cb = d.trackB.consequences;

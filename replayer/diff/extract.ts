@@ -209,8 +209,7 @@ class Extractor {
 export function extractDecisions(src: EventSource, ctx: DiffContext): DecisionTrack {
   const x = new Extractor(ctx, src.header);
   if (src.chunks && src.chunkBytes) {
-    for (let k = 0; k < src.chunks.length; k++) {
-      const c = src.chunks[k];
+    for (const [k, c] of src.chunks.entries()) {
       // as the trace's own reader words it: "<file>: chunk at byte N: event I: problem"
       const where = `${src.path || '<memory>'}: chunk at byte ${c.offset ?? '?'}`;
       let end: number;

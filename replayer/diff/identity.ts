@@ -89,7 +89,7 @@ export class GroupIdentities {
   /** Interned id of the group a handle names now (0 for handle 0; a raw `#handle` label when unknown). */
   idOf(handle: number): number {
     if (handle === 0) return 0;
-    if (handle < 4096 && this.liveIds[handle] !== 0) return this.liveIds[handle];
+    if (handle < 4096 && this.liveIds[handle] !== 0) return this.liveIds[handle]!;
     const g = this.live.get(handle);
     return g ? g.id : this.interner.id(`#${handle}`);
   }
@@ -108,9 +108,9 @@ export class GroupIdentities {
     let lo = 0, hi = h.from.length - 1, found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (h.from[mid] <= index) { found = mid; lo = mid + 1; } else hi = mid - 1;
+      if (h.from[mid]! <= index) { found = mid; lo = mid + 1; } else hi = mid - 1;
     }
-    return found >= 0 ? h.labels[found] : `#${handle}`;
+    return h.labels[found] ?? `#${handle}`;
   }
 }
 

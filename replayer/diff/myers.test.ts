@@ -16,7 +16,7 @@ function assertValid(a: Int32Array, b: Int32Array, hunks: readonly Hunk[]): void
   assert.equal(a.length - i, b.length - j, 'trailing run has the same length');
   for (; i < a.length; i++, j++) assert.equal(a[i], b[j]);
   for (let k = 1; k < hunks.length; k++) {
-    const p = hunks[k - 1], h = hunks[k];
+    const p = hunks[k - 1]!, h = hunks[k]!;
     assert.ok(!(p.aEnd === h.aStart && p.bEnd === h.bStart), 'touching hunks are merged');
   }
 }
@@ -25,11 +25,11 @@ function lcsLength(a: Int32Array, b: Int32Array): number {
   let prev = new Int32Array(b.length + 1), cur = new Int32Array(b.length + 1);
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
-      cur[j] = a[i - 1] === b[j - 1] ? prev[j - 1] + 1 : Math.max(prev[j], cur[j - 1]);
+      cur[j] = a[i - 1] === b[j - 1] ? prev[j - 1]! + 1 : Math.max(prev[j]!, cur[j - 1]!);
     }
     [prev, cur] = [cur, prev];
   }
-  return prev[b.length];
+  return prev[b.length]!;
 }
 
 const seq = (alphabet: number, max: number) =>
@@ -62,6 +62,7 @@ test('inserting one extra element yields exactly one hunk of one element', () =>
     const r = alignSequences(a, b);
     assert.equal(r.hunks.length, 1);
     const h = r.hunks[0];
+    assert.ok(h);
     assert.equal(h.aEnd - h.aStart, 0);
     assert.equal(h.bEnd - h.bStart, 1);
     assertValid(a, b, r.hunks);
@@ -87,9 +88,9 @@ test('windowed fallback finds a shifted block within half a window', () => {
   const a = Int32Array.from({ length: 5000 }, (_, i) => (i * 2654435761) % 1000);
   const b = new Int32Array(a.length + 3);
   // ids that occur in a too (elsewhere): leaving out what cannot match does not solve it alone
-  b.set([a[10], a[20], a[30]], 0);
+  b.set([a[10]!, a[20]!, a[30]!], 0);
   b.set(a, 3);
-  b[4000] = a[17]; // a second difference so that prefix/suffix trimming does not solve it alone
+  b[4000] = a[17]!; // a second difference so that prefix/suffix trimming does not solve it alone
   const r = alignSequences(a, b, { budget: 0, window: 64 });
   assert.equal(r.exact, false);
   assertValid(a, b, r.hunks);
@@ -114,7 +115,7 @@ test('large sequences with sparse edits stay exact', () => {
   for (let i = 0; i < n; i++) {
     if (i % 20_000 === 5) bArr.push(100 + i % 3); // insertion
     if (i % 30_000 === 9) continue;              // deletion
-    bArr.push(a[i]);
+    bArr.push(a[i]!);
   }
   const b = Int32Array.from(bArr);
   const r = alignSequences(a, b);

@@ -81,7 +81,7 @@ class Myers {
 
   /** Whether a[i] and b[j] match. */
   eq(i: number, j: number): boolean {
-    return this.a[i] === this.b[j] && Math.abs(this.ta[i] - this.tb[j]) <= this.w;
+    return this.a[i] === this.b[j] && Math.abs(this.ta[i]! - this.tb[j]!) <= this.w;
   }
 
   diff(aLo: number, aHi: number, bLo: number, bHi: number): void {
@@ -113,27 +113,27 @@ class Myers {
       work += 2 * d + 2;
       if (work > this.budget) throw new BudgetExceeded();
       for (let k = -d; k <= d; k += 2) {
-        let x = (k === -d || (k !== d && vf[o + k - 1] < vf[o + k + 1])) ? vf[o + k + 1] : vf[o + k - 1] + 1;
+        let x = (k === -d || (k !== d && vf[o + k - 1]! < vf[o + k + 1]!)) ? vf[o + k + 1]! : vf[o + k - 1]! + 1;
         let y = x - k;
         const x0 = x, y0 = y;
         while (x < n && y < m && this.eq(aLo + x, bLo + y)) { x++; y++; }
         work += x - x0;
         vf[o + k] = x;
         const kr = delta - k;
-        if (odd && kr >= -(d - 1) && kr <= d - 1 && x + vb[o + kr] >= n) {
+        if (odd && kr >= -(d - 1) && kr <= d - 1 && x + vb[o + kr]! >= n) {
           this.work = work;
           return [x0, y0, x, y];
         }
       }
       for (let k = -d; k <= d; k += 2) {
-        let x = (k === -d || (k !== d && vb[o + k - 1] < vb[o + k + 1])) ? vb[o + k + 1] : vb[o + k - 1] + 1;
+        let x = (k === -d || (k !== d && vb[o + k - 1]! < vb[o + k + 1]!)) ? vb[o + k + 1]! : vb[o + k - 1]! + 1;
         let y = x - k;
         const x0 = x, y0 = y;
         while (x < n && y < m && this.eq(aHi - 1 - x, bHi - 1 - y)) { x++; y++; }
         work += x - x0;
         vb[o + k] = x;
         const kf = delta - k;
-        if (!odd && kf >= -d && kf <= d && x + vf[o + kf] >= n) {
+        if (!odd && kf >= -d && kf <= d && x + vf[o + kf]! >= n) {
           this.work = work;
           return [n - x, m - y, n - x0, m - y0];
         }
@@ -197,7 +197,7 @@ export function alignRange(a: Int32Array, b: Int32Array, aLo: number, aHi: numbe
   const out: Hunk[] = [];
   const t = opts.times;
   const w = t ? t.windowNs : Infinity;
-  const eq = (i: number, j: number): boolean => a[i] === b[j] && (!t || Math.abs(t.a[i] - t.b[j]) <= w);
+  const eq = (i: number, j: number): boolean => a[i] === b[j] && (!t || Math.abs(t.a[i]! - t.b[j]!) <= w);
   while (aLo < aHi && bLo < bHi && eq(aLo, bLo)) { aLo++; bLo++; }
   while (aLo < aHi && bLo < bHi && eq(aHi - 1, bHi - 1)) { aHi--; bHi--; }
   if (aLo === aHi || bLo === bHi) {
@@ -212,7 +212,7 @@ export function alignRange(a: Int32Array, b: Int32Array, aLo: number, aHi: numbe
   let i = aLo, j = bLo; // next original element of each side not yet in a hunk or a match
   const matchRun = (to: number): void => {
     for (; p < to; p++, q++) {
-      const oi = r.ai[p], oj = r.bi[q];
+      const oi = r.ai[p]!, oj = r.bi[q]!;
       pushHunk(out, i, oi, j, oj);
       i = oi + 1; j = oj + 1;
     }
@@ -253,8 +253,8 @@ function alignCore(a: Int32Array, b: Int32Array, aLo: number, aHi: number, bLo: 
 function withoutUnmatchable(a: Int32Array, b: Int32Array, aLo: number, aHi: number, bLo: number, bHi: number,
                             t: AlignOptions['times']): { a: Int32Array; b: Int32Array; ai: Int32Array; bi: Int32Array; times?: AlignOptions['times'] } | undefined {
   let max = 0;
-  for (let i = aLo; i < aHi; i++) if (a[i] > max) max = a[i];
-  for (let j = bLo; j < bHi; j++) if (b[j] > max) max = b[j];
+  for (let i = aLo; i < aHi; i++) { const v = a[i]!; if (v > max) max = v; }
+  for (let j = bLo; j < bHi; j++) { const v = b[j]!; if (v > max) max = v; }
   if (max > 1 << 26) return undefined; // not interned ids: no table this large
   // one table for every call (a diff aligns inside each of thousands of hunks): all zeros between calls
   if (countsScratch.length <= max) countsScratch = new Int32Array(Math.max(max + 1, countsScratch.length * 2));
@@ -265,7 +265,7 @@ function withoutUnmatchable(a: Int32Array, b: Int32Array, aLo: number, aHi: numb
   if (ai.length === aHi - aLo && bi.length === bHi - bLo) return undefined;
   const pick = <T extends Int32Array | Float64Array>(src: T, idx: Int32Array, make: (n: number) => T): T => {
     const o = make(idx.length);
-    for (let k = 0; k < idx.length; k++) o[k] = src[idx[k]];
+    for (let k = 0; k < idx.length; k++) o[k] = src[idx[k]!]!;
     return o;
   };
   return {
@@ -277,7 +277,7 @@ function withoutUnmatchable(a: Int32Array, b: Int32Array, aLo: number, aHi: numb
 let countsScratch = new Int32Array(1024);
 
 function ascending(v: Float64Array, lo: number, hi: number): boolean {
-  for (let k = lo + 1; k < hi; k++) if (v[k] < v[k - 1]) return false;
+  for (let k = lo + 1; k < hi; k++) if (v[k]! < v[k - 1]!) return false;
   return true;
 }
 
@@ -291,18 +291,19 @@ function partners(x: Int32Array, lo: number, hi: number, y: Int32Array, ylo: num
   const flags = new Uint8Array(hi - lo);
   let n = 0;
   if (!time) {
-    for (let j = ylo; j < yhi; j++) if (y[j] >= 0) counts[y[j]] = 1;
-    for (let k = lo; k < hi; k++) if (x[k] >= 0 && counts[x[k]] > 0) { flags[k - lo] = 1; n++; }
-    for (let j = ylo; j < yhi; j++) if (y[j] >= 0) counts[y[j]] = 0;
+    for (let j = ylo; j < yhi; j++) { const id = y[j]!; if (id >= 0) counts[id] = 1; }
+    for (let k = lo; k < hi; k++) { const id = x[k]!; if (id >= 0 && counts[id]! > 0) { flags[k - lo] = 1; n++; } }
+    for (let j = ylo; j < yhi; j++) { const id = y[j]!; if (id >= 0) counts[id] = 0; }
   } else {
     let head = ylo, tail = ylo; // y[tail, head) is the window around x[k]'s time
     for (let k = lo; k < hi; k++) {
-      const tk = time.x[k];
-      while (head < yhi && time.y[head] <= tk + time.w) { if (y[head] >= 0) counts[y[head]]++; head++; }
-      while (tail < head && time.y[tail] < tk - time.w) { if (y[tail] >= 0) counts[y[tail]]--; tail++; }
-      if (x[k] >= 0 && counts[x[k]] > 0) { flags[k - lo] = 1; n++; }
+      const tk = time.x[k]!;
+      while (head < yhi && time.y[head]! <= tk + time.w) { const id = y[head]!; if (id >= 0) counts[id]!++; head++; }
+      while (tail < head && time.y[tail]! < tk - time.w) { const id = y[tail]!; if (id >= 0) counts[id]!--; tail++; }
+      const id = x[k]!;
+      if (id >= 0 && counts[id]! > 0) { flags[k - lo] = 1; n++; }
     }
-    for (; tail < head; tail++) if (y[tail] >= 0) counts[y[tail]]--;
+    for (; tail < head; tail++) { const id = y[tail]!; if (id >= 0) counts[id]!--; }
   }
   const idx = new Int32Array(n);
   n = 0;

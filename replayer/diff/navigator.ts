@@ -28,7 +28,7 @@ function lastAtOrBefore(arr: Float64Array, count: number, v: number): number {
   let lo = 0, hi = count - 1, found = -1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    if (arr[mid] <= v) { found = mid; lo = mid + 1; } else hi = mid - 1;
+    if (arr[mid]! <= v) { found = mid; lo = mid + 1; } else hi = mid - 1;
   }
   return found;
 }
@@ -56,8 +56,8 @@ export class DiffNavigator {
     this.startA = new Float64Array(d.hunks.length);
     this.startB = new Float64Array(d.hunks.length);
     d.hunks.forEach((h, k) => {
-      this.startA[k] = h.aStart < this.ta.count ? this.ta.eventIndex[h.aStart] : this.countA;
-      this.startB[k] = h.bStart < this.tb.count ? this.tb.eventIndex[h.bStart] : this.countB;
+      this.startA[k] = h.aStart < this.ta.count ? this.ta.eventIndex[h.aStart]! : this.countA;
+      this.startB[k] = h.bStart < this.tb.count ? this.tb.eventIndex[h.bStart]! : this.countB;
     });
   }
 
@@ -65,9 +65,10 @@ export class DiffNavigator {
 
   hunk(k: number): HunkPosition {
     const h = this.hunks[k];
+    if (!h) throw new Error(`hunk ${k} out of range (${this.hunks.length} hunks): invariant broken`);
     return {
       index: k, aFrom: h.aStart, aTo: h.aEnd, bFrom: h.bStart, bTo: h.bEnd,
-      aEvent: this.startA[k], bEvent: this.startB[k],
+      aEvent: this.startA[k]!, bEvent: this.startB[k]!,
     };
   }
 
@@ -85,11 +86,11 @@ export class DiffNavigator {
     let lo = 0, hi = hs.length - 1, k = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (from(hs[mid]) <= p) { k = mid; lo = mid + 1; } else hi = mid - 1;
+      if (from(hs[mid]!) <= p) { k = mid; lo = mid + 1; } else hi = mid - 1;
     }
     // Hunks never touch, so at most one starts at p; one empty on this side puts p right after it.
     if (k < 0) return p;
-    const h = hs[k];
+    const h = hs[k]!;
     const [s0, s1, o0, o1] = side === 'a' ? [h.aStart, h.aEnd, h.bStart, h.bEnd] : [h.bStart, h.bEnd, h.aStart, h.aEnd];
     if (p < s1) return o1 > o0 ? o0 + Math.min(p - s0, o1 - o0 - 1) : o0 - 1;
     return o1 + (p - s1);
@@ -101,21 +102,21 @@ export class DiffNavigator {
     const p = lastAtOrBefore(t.eventIndex, t.count, e);
     const last = Math.max(0, oCount - 1);
     if (p < 0) {
-      const firstOther = o.count > 0 ? o.eventIndex[0] - 1 : last;
+      const firstOther = o.count > 0 ? o.eventIndex[0]! - 1 : last;
       return Math.max(0, Math.min(e, firstOther, last));
     }
     const q = this.linkedDecision(side, p);
     if (q < 0) return 0;
-    const base = o.eventIndex[q];
-    const limit = q + 1 < o.count ? o.eventIndex[q + 1] - 1 : last;
-    return Math.min(base + (e - t.eventIndex[p]), Math.max(base, limit));
+    const base = o.eventIndex[q]!;
+    const limit = q + 1 < o.count ? o.eventIndex[q + 1]! - 1 : last;
+    return Math.min(base + (e - t.eventIndex[p]!), Math.max(base, limit));
   }
 
   /** The first hunk starting after event `e` of `side` (`d`), or undefined. */
   nextDifference(side: DiffSide, e: number): HunkPosition | undefined {
     const s = side === 'a' ? this.startA : this.startB;
     let lo = 0, hi = s.length;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (s[mid] > e) hi = mid; else lo = mid + 1; }
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (s[mid]! > e) hi = mid; else lo = mid + 1; }
     return lo < s.length ? this.hunk(lo) : undefined;
   }
 
@@ -123,7 +124,7 @@ export class DiffNavigator {
   prevDifference(side: DiffSide, e: number): HunkPosition | undefined {
     const s = side === 'a' ? this.startA : this.startB;
     let lo = 0, hi = s.length;
-    while (lo < hi) { const mid = (lo + hi) >> 1; if (s[mid] >= e) hi = mid; else lo = mid + 1; }
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (s[mid]! >= e) hi = mid; else lo = mid + 1; }
     return lo > 0 ? this.hunk(lo - 1) : undefined;
   }
 
@@ -133,7 +134,7 @@ export class DiffNavigator {
     let lo = 0, hi = hs.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const h = hs[mid];
+      const h = hs[mid]!;
       const [s0, s1] = side === 'a' ? [h.aStart, h.aEnd] : [h.bStart, h.bEnd];
       if (p < s0) hi = mid - 1;
       else if (p >= s1) lo = mid + 1;

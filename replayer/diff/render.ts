@@ -79,7 +79,7 @@ export function consequencesTable(r: DiffReport, compact = true): TextTable {
 export function formatTable(t: TextTable, indent = ''): string[] {
   const all = [t.header, ...t.rows];
   const w = t.header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
-  const line = (r: string[]): string => indent + r.map((x, c) => (c >= 2 ? x.padStart(w[c]) : x.padEnd(w[c]))).join('  ').trimEnd();
+  const line = (r: string[]): string => indent + r.map((x, c) => (c >= 2 ? x.padStart(w[c] ?? 0) : x.padEnd(w[c] ?? 0))).join('  ').trimEnd();
   return [line(t.header), ...t.rows.map(line)];
 }
 

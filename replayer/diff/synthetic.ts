@@ -53,9 +53,9 @@ export function* syntheticStream(o: SyntheticOptions): Generator<EventInit> {
   const base = o.handleBase ?? 1;
   let ev: EventInit[] = [];
   let t = 0;
-  const handle: number[] = [];
+  const handle: [number, number, number] = [0, 0, 0];
   for (const a of APPS) ev.push({ t, body: { case: 'process', value: { op: ProcessOp.PROC_START, pid: a.pid, comm: a.comm } } });
-  const order = o.reverseCreate ? [2, 1, 0] : [0, 1, 2];
+  const order: readonly (0 | 1 | 2)[] = o.reverseCreate ? [2, 1, 0] : [0, 1, 2];
   order.forEach((i, n) => {
     const a = APPS[i];
     handle[i] = base + n;

@@ -369,7 +369,7 @@ function toMetrics(accs: GroupAcc[], span: number, framesExpected: number): Metr
   lat.sort();
   const m: Metrics = {
     jobsDone: 0, jobsFailed: 0, gpuNs: 0, gpuShare: 0, blockedProtmNs: 0, protectedNs: 0, protmEnters: 0, protmExits: 0,
-    latencyP50Ns: percentile(lat, 0.5), latencyP99Ns: percentile(lat, 0.99), latencyMaxNs: lat.length ? lat[lat.length - 1] : 0,
+    latencyP50Ns: percentile(lat, 0.5), latencyP99Ns: percentile(lat, 0.99), latencyMaxNs: lat[lat.length - 1] ?? 0,
     longestStarvationNs: 0, framesDone: 0, framesExpected, lateFrames: 0,
   };
   for (const a of accs) {
@@ -392,5 +392,5 @@ function toMetrics(accs: GroupAcc[], span: number, framesExpected: number): Metr
 export function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return 0;
   const rank = Math.max(1, Math.ceil(p * sorted.length));
-  return sorted[Math.min(rank, sorted.length) - 1];
+  return sorted[Math.min(rank, sorted.length) - 1]!;
 }
