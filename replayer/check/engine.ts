@@ -53,7 +53,7 @@ function fwClass(iface: number, bits: number): number {
 /** The CheckFamily of a FW request or ack (`fwReq.glb`, ...); the family of any other event. */
 export function checkFamilyOf(ev: Event): CheckFamily | undefined {
   const b = ev.body;
-  if (b.case === 'fwReq' || b.case === 'fwAck') return `${b.case}.${FW_CLASSES[fwClass(b.value.iface, b.value.bits)]}`;
+  if (b.case === 'fwReq' || b.case === 'fwAck') return `${b.case}.${FW_CLASSES[fwClass(b.value.iface, b.value.bits)]!}`;
   return b.case;
 }
 
@@ -194,7 +194,7 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
     for (let k = 0, x = e; k < ROOT_DEPTH && x >= 0 && x < seen && seen - x <= ROOT_RING; k++) {
       const slot = x & (ROOT_RING - 1);
       if (isDecision[slot]) return x;
-      x = causeOf[slot];
+      x = causeOf[slot]!;
     }
     return -1;
   };
@@ -232,8 +232,8 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
     const inst = rule.create(ctx);
     instances.push(inst);
     for (const k of new Set(rule.families.flatMap(slotsOf))) {
-      if (inst.before) beforeBy[k].push(inst);
-      if (inst.after) afterBy[k].push(inst);
+      if (inst.before) beforeBy[k]!.push(inst);
+      if (inst.after) afterBy[k]!.push(inst);
     }
   }
   // One envelope per family, reused (event-pass.ts): a generator resume per event was a fifth of
@@ -250,7 +250,7 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
   // An event whose body neither a rule nor the reducer's handlers read (a CSG STATUS_UPDATE ack: a
   // quarter of a stress trace) is not decoded: it counts, moves the time, and fires deadlines.
   const wantsSlot = new Uint8Array(FAMILY_COUNT + 8);
-  for (let k = 0; k < wantsSlot.length; k++) wantsSlot[k] = beforeBy[k].length + afterBy[k].length > 0 ? 1 : 0;
+  for (let k = 0; k < wantsSlot.length; k++) wantsSlot[k] = beforeBy[k]!.length + afterBy[k]!.length > 0 ? 1 : 0;
   for (const fam of CHECK_HANDLER_FAMILIES) for (const k of slotsOf(fam)) wantsSlot[k] = 1;
   const skip: BodySkip = {
     families: new Uint8Array(FAMILY_COUNT),
@@ -260,7 +260,7 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
       state.index = i;
       state.t = t;
       state.counters.events++;
-      state.counters.families[f]++;
+      state.counters.families[f]!++;
     },
   };
   for (let f = 0; f < FAMILY_COUNT; f++) {
@@ -276,11 +276,11 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
       const v = (ev.body as { value: { iface: number; bits: number } }).value;
       d = fwSlot(f, v.iface, v.bits);
     }
-    const bs = beforeBy[d];
-    for (let k = 0; k < bs.length; k++) bs[k].before!(ev, i, state);
+    const bs = beforeBy[d]!;
+    for (let k = 0; k < bs.length; k++) bs[k]!.before!(ev, i, state);
     applyEvent(state, ev, i, f);
-    const as = afterBy[d];
-    for (let k = 0; k < as.length; k++) as[k].after!(ev, i, state);
+    const as = afterBy[d]!;
+    for (let k = 0; k < as.length; k++) as[k]!.after!(ev, i, state);
   }, skip);
   for (const r of instances) r.finish?.(state);
 

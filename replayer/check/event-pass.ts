@@ -19,6 +19,7 @@ import {
   decodeSchedDecision, decodeScanout, decodeTilerHeapEvent, decodeVmEvent, decodeWatchdog, type Event, type EventFamily,
 } from '../../proto/index.js';
 import type { TraceFile } from '../trace-file.js';
+import { LazyDecisionDecoder } from './lazy-decision.js';
 import type { CauseDistance, VirtualNs } from '../../proto/index.js';
 
 type BodyDecoder = (r: Reader, end: number, depth?: number) => unknown;
@@ -59,7 +60,7 @@ let peekBits = 0;
 function peekFw(raw: Uint8Array, p: number, end: number): boolean {
   let iface = 0, bits = 0;
   while (p < end) {
-    const tag = raw[p];
+    const tag = raw[p]!;
     if (tag >= 128 || (tag & 7) !== 0) return false;
     const f = tag >>> 3;
     if (f > F_BITS) break;
@@ -67,7 +68,7 @@ function peekFw(raw: Uint8Array, p: number, end: number): boolean {
     let v = 0, shift = 0, c = 0;
     do {
       if (p >= end || shift > 28) return false;
-      c = raw[p++];
+      c = raw[p++]!;
       v |= (c & 0x7f) << shift;
       shift += 7;
     } while (c >= 128);
@@ -101,9 +102,12 @@ export function forEachEventReused(trace: TraceFile, fn: (ev: Event, index: numb
     decoders[field] = BODY_DECODERS[fam];
     envelopes[field] = { t: 0, cause: 0, body: { case: fam, value: undefined } } as unknown as Event;
   }
+  // a decision's run queue and reasons are decoded when read (lazy-decision.ts)
+  const lazy = new LazyDecisionDecoder();
+  decoders[EventBodyFieldNumbers.decision] = (r, end) => lazy.decode(r, end);
   const empty: Event = { t: 0 as VirtualNs, cause: 0 as CauseDistance, body: { case: undefined } };
   for (let k = 0; k < chunks.length; k++) {
-    const c = chunks[k];
+    const c = chunks[k]!;
     const raw = trace.chunkBytes(k);
     const len = raw.length;
     const r = new Reader(raw);
@@ -116,18 +120,18 @@ export function forEachEventReused(trace: TraceFile, fn: (ev: Event, index: numb
       for (; j < n; j++) {
         let p = r.pos;
         if (p >= len) throw UNEXPECTED;
-        let size = raw[p];
+        let size = raw[p]!;
         if (size < 128) p++; else { size = r.uint32(); p = r.pos; }
         const end = p + size;
         if (end > len) throw UNEXPECTED;
         let dt = 0, cause = 0, field = 0, bStart = 0, bEnd = 0;
         while (p < end) {
-          const tag = raw[p++];
+          const tag = raw[p++]!;
           if (tag === 8) {
-            const v = raw[p];
+            const v = raw[p]!;
             if (v < 128) { p++; dt = v; } else { r.pos = p; dt = r.uint64(); p = r.pos; }
           } else if (tag === 16) {
-            const v = raw[p];
+            const v = raw[p]!;
             if (v < 128) { p++; cause = v; } else { r.pos = p; cause = r.uint32(); p = r.pos; }
           } else {
             // a body: tags 82..226 fit in one byte for fields 10..28; two bytes from field 16 on
@@ -135,7 +139,7 @@ export function forEachEventReused(trace: TraceFile, fn: (ev: Event, index: numb
             if (tg >= 128) { r.pos = p - 1; tg = r.uint32(); p = r.pos; }
             const f = tg >>> 3;
             if ((tg & 7) !== 2 || field !== 0 || decoders[f] === undefined) throw UNEXPECTED;
-            let l = raw[p];
+            let l = raw[p]!;
             if (l < 128) p++; else { r.pos = p; l = r.uint32(); p = r.pos; }
             field = f; bStart = p; bEnd = p + l;
             if (bEnd > end) throw UNEXPECTED;
