@@ -26,7 +26,7 @@ function of(r: CheckReport, rule: string): Array<[string, number]> {
 /** A copy of the story with `items` inserted after event k (at its time). */
 function ins(k: number, ...items: EventInit[]): EventInit[] {
   const ev = storyEvents();
-  const t = ev[k].t;
+  const t = ev[k]!.t;
   ev.splice(k + 1, 0, ...items.map((x) => ({ ...x, t })));
   return ev;
 }
@@ -59,14 +59,14 @@ test('R1 single-protected-group', () => {
 });
 
 test('R2 protm-top-priority-only', () => {
-  const low = story((ev) => { (ev[24].body!.value as { endpointPriority: number }).endpointPriority = 13; });
+  const low = story((ev) => { (ev[24]!.body!.value as { endpointPriority: number }).endpointPriority = 13; });
   assert.deepStrictEqual(of(run(low), 'R2'), [['violation', 27]]);
   assert.deepStrictEqual(of(run(storyEvents()), 'R2'), []);
 });
 
 test('R3 protm-acks-before-enter', () => {
   // The ack after the toggle is not sampled by the FW.
-  const late = story((ev) => { const [a] = ev.splice(26, 1); ev.splice(27, 0, { ...a, t: ev[26].t }); });
+  const late = story((ev) => { const [a] = ev.splice(26, 1); ev.splice(27, 0, { ...a, t: ev[26]!.t }); });
   assert.deepStrictEqual(of(run(late), 'R3'), [['violation', 27]]);
   // An ack with no GLB_PROTM_ENTER before the next tick.
   const orphan = ins(35, E.protmPendingAck(0, 0, 0, 1));
@@ -124,7 +124,7 @@ test('R7 forced-exit-completes', () => {
   assert.deepStrictEqual(of(run(seq(MS)), 'R7'), []);
   assert.deepStrictEqual(of(run(seq(600 * MS)), 'R7'), [['violation', 1]]);
   assert.deepStrictEqual(of(run(seq(510 * MS, true)), 'R7'), [['anomaly', 0]]);
-  assert.deepStrictEqual(of(run([seq(MS)[0], tail(t0, 2 * SEC)]), 'R7'), [['violation', 0]]);
+  assert.deepStrictEqual(of(run([seq(MS)[0]!, tail(t0, 2 * SEC)]), 'R7'), [['violation', 0]]);
 });
 
 test('R8 no-mmu-while-protected', () => {
@@ -155,9 +155,9 @@ test('R10 protected-bo-not-exposed', () => {
 });
 
 test('R11 protm-suspend-buffer', () => {
-  const noBuf = story((ev) => { (ev[14].body!.value as { protmSuspendBuf: number }).protmSuspendBuf = 0; });
+  const noBuf = story((ev) => { (ev[14]!.body!.value as { protmSuspendBuf: number }).protmSuspendBuf = 0; });
   assert.deepStrictEqual(of(run(noBuf), 'R11'), [['violation', 14]]);
-  const normalWithBuf = story((ev) => { (ev[13].body!.value as { protmSuspendBuf: number }).protmSuspendBuf = 0x1000; });
+  const normalWithBuf = story((ev) => { (ev[13]!.body!.value as { protmSuspendBuf: number }).protmSuspendBuf = 0x1000; });
   assert.deepStrictEqual(of(run(normalWithBuf), 'R11'), [['violation', 13]]);
   assert.deepStrictEqual(of(run(storyEvents()), 'R11'), []);
 });
@@ -206,7 +206,7 @@ test('R14 slot-group-consistency', () => {
 });
 
 test('R15 as-budget', () => {
-  const oneAs = story((ev) => { (ev[4].body!.value as { asCount: number }).asCount = 1; });
+  const oneAs = story((ev) => { (ev[4]!.body!.value as { asCount: number }).asCount = 1; });
   assert.deepStrictEqual(of(run(oneAs), 'R15').map((x) => x[1]), [12, 23, 36]);
   assert.deepStrictEqual(of(run(storyEvents()), 'R15'), []);
 });
@@ -220,7 +220,7 @@ test('R16 no-start-if-cannot-run', () => {
 });
 
 test('R17 group-state-machine', () => {
-  const resumeCreated = story((ev) => { (ev[13].body!.value as { state: number }).state = 3; });
+  const resumeCreated = story((ev) => { (ev[13]!.body!.value as { state: number }).state = 3; });
   assert.deepStrictEqual(of(run(resumeCreated), 'R17'), [['violation', 13]]);
   const t0 = 10 * MS;
   const noAck = [E.csgState(t0, 0, 0, 2), tail(t0, SEC)];
@@ -252,7 +252,7 @@ test('R19a mid-slice-rt-only', () => {
 });
 
 test('R19b protm-waits-until-top', () => {
-  const inversion = story((ev) => { (ev[23].body!.value as { inputs: Array<{ idle: boolean }> }).inputs[1].idle = false; });
+  const inversion = story((ev) => { (ev[23]!.body!.value as { inputs: Array<{ idle: boolean }> }).inputs[1]!.idle = false; });
   assert.deepStrictEqual(of(run(inversion), 'R19b'), [['violation', 23]]);
   assert.deepStrictEqual(of(run(storyEvents()), 'R19b'), []);
   const granted = run(ins(40, E.decision(0, { tick: 9, protm: ProtmVerdict.PROTM_DENIED, protmGroup: 2, inputs: [{ group: 2, priority: 0 }, { group: 1, priority: 2, canRun: true }] })));

@@ -37,10 +37,11 @@ test('check on heap-remove-held: only R33, once, at the allocation from the remo
   const r = checkTrace(held);
   assert.deepEqual(r.findings.map((f) => f.rule), ['R33']);
   const f = r.findings[0];
+  assert.ok(f);
   const ev = held.event(f.index);
   assert.ok(ev.body.case === 'heap' && ev.body.value.op === HeapOp.DMA_HEAP_BUFFER_ALLOC && ev.body.value.groupHandle === 3);
   assert.match(f.message, /allocated by the kernel for group 3 from heap "protected" after its removal at #\d+/);
-  const rm = held.event(f.related[0]);
+  const rm = held.event(f.related[0]!);
   assert.ok(rm.body.case === 'heap' && rm.body.value.op === HeapOp.DMA_HEAP_REMOVE);
   assert.deepEqual(rules(revoke), []);
 });
@@ -53,27 +54,27 @@ test('R34: under kref a heap without device references is freed at removal while
   });
   const k = checkTrace(trace(cfg('kref'))).findings.filter((f) => f.rule === 'R34');
   assert.ok(k.length >= 2, `R34 findings ${k.length}`);
-  assert.match(k[0].message, /heap "restricted_mtk_cma" freed \(last reference dropped\) while \d+ of its buffers are alive/);
+  assert.match(k[0]!.message, /heap "restricted_mtk_cma" freed \(last reference dropped\) while \d+ of its buffers are alive/);
   assert.ok(k.slice(1).every((f) => /after the heap was freed at #\d+: a use after free/.test(f.message)));
   assert.deepEqual(checkTrace(trace(cfg('revoke'))).findings.filter((f) => f.rule === 'R34' || f.rule === 'R33'), []);
 });
 
 test('replayed state: both GPUs\' probe outcomes, a freed heap, EGL errors', () => {
   const dt = stateBefore(trace(applyOverrides(loadBuiltin('two-gpus-dt'), { duration: 1_000_000_000 })), 1_000_000_000);
-  assert.equal(dt.platform.gpus['0'].outcome, 'probed');
-  assert.equal(dt.platform.gpus['0'].protectedHeap, 'protected');
-  assert.equal(dt.platform.gpus['1'].outcome, 'deferred');
-  assert.equal(dt.platform.gpus['1'].heapName, 'restricted_mtk_cma');
+  assert.equal(dt.platform.gpus['0']?.outcome, 'probed');
+  assert.equal(dt.platform.gpus['0']?.protectedHeap, 'protected');
+  assert.equal(dt.platform.gpus['1']?.outcome, 'deferred');
+  assert.equal(dt.platform.gpus['1']?.heapName, 'restricted_mtk_cma');
   const rows = renderState(dt).find((t) => t.title === 'GPU probes')!.rows;
   assert.deepEqual(rows.map((r) => [r[0], r[1], r[4]]), [['0', 'probed', 'protected'], ['1', 'deferred', 'none']]);
   const h = finalState(held);
-  assert.ok(h.platform.heapsReleased.protected > 0);
-  assert.match(renderState(h).find((t) => t.title === 'Heaps')!.rows.find((r) => r[0] === 'protected')![9], /^freed at #\d+$/);
+  assert.ok((h.platform.heapsReleased.protected ?? 0) > 0);
+  assert.match(renderState(h).find((t) => t.title === 'Heaps')!.rows.find((r) => r[0] === 'protected')![9] ?? '', /^freed at #\d+$/);
   const egl = finalState(trace(loadBuiltin('egl-protected')));
   assert.equal(egl.platform.eglErrors, 1);
   assert.equal(egl.platform.lastEglError?.error, 'EGL_BAD_ACCESS');
-  assert.equal(egl.platform.egl['1002'].protected, true);
-  assert.equal(egl.platform.egl['1003'].context, 0, 'the browser exited: its context is gone');
+  assert.equal(egl.platform.egl['1002']?.protected, true);
+  assert.equal(egl.platform.egl['1003']?.context, 0, 'the browser exited: its context is gone');
 });
 
 test('a snapshot from before the platform state replays with an empty one', () => {

@@ -55,7 +55,7 @@ const R34: CheckRule = {
         const alive: number[] = [];
         const created: number[] = [];
         for (const k in s.dmabufs) {
-          const d = s.dmabufs[k];
+          const d = s.dmabufs[k]!;
           if (d.heap === h.heapName) { alive.push(d.id); created.push(d.createdIdx); }
         }
         if (alive.length) {

@@ -22,7 +22,7 @@ const rulesOf = (r: CheckReport): string[] => r.findings.map((f) => f.rule);
 test('R30: the GPU driver\'s heap for the scanout pool, which the display does not list', () => {
   const r = check(loadBuiltin('pipeline-gpu-heap-disagrees'));
   assert.deepEqual(rulesOf(r), ['R30']);
-  assert.match(r.findings[0].message, /pool "scanout" of pid 1002 allocated from protected \(the GPU driver's own heap\), outside the intersection \[restricted_mtk_cma\]: lcd \[restricted_mtk_cma\] cannot import it/);
+  assert.match(r.findings[0]!.message, /pool "scanout" of pid 1002 allocated from protected \(the GPU driver's own heap\), outside the intersection \[restricted_mtk_cma\]: lcd \[restricted_mtk_cma\] cannot import it/);
 });
 
 test('R30–R32 hold on the secure pipeline and the intersect allocator', () => {
@@ -38,7 +38,7 @@ test('R31: a decoder that lists the system heap for protected frames gets ordina
   const r = check(parseScenario(text, 'leaky.yaml'));
   const r31 = r.findings.filter((f) => f.rule === 'R31');
   assert.equal(r31.length, 4, rulesOf(r).join());
-  assert.match(r31[0].message, /vdec attached buffer \d+ from system into the protected pool "decoded"/);
+  assert.match(r31[0]!.message, /vdec attached buffer \d+ from system into the protected pool "decoded"/);
 });
 
 test('R32: a flip before the GPU fence of its frame', () => {
@@ -55,5 +55,5 @@ test('R32: a flip before the GPU fence of its frame', () => {
   ];
   const r = checkTrace(memoryTrace({ policy: 'panthor-2026', heapPolicy: 'probe-defer' }, events), { only: ['R32'] });
   assert.deepEqual(r.findings.map((f) => [f.rule, f.index]), [['R32', 4]]);
-  assert.match(r.findings[0].message, /lcd flipped frame 2 before the GPU's fence of it signalled/);
+  assert.match(r.findings[0]!.message, /lcd flipped frame 2 before the GPU's fence of it signalled/);
 });

@@ -15,7 +15,7 @@ const of = (r: CheckReport, rule: string): Array<[string, number]> =>
 function after(...items: EventInit[]): { ev: EventInit[]; first: number } {
   const ev = storyEvents();
   const first = ev.length;
-  const t = ev[ev.length - 1].t ?? 0;
+  const t = ev[ev.length - 1]?.t ?? 0;
   items.forEach((x, k) => ev.push({ ...x, t: t + (k + 1) * MS }));
   return { ev, first };
 }
@@ -42,7 +42,7 @@ test('R24: a grow denied below both limits, a chunk acked without a grow, more c
     heap(TilerHeapOp.HEAP_OOM, { queue: 1 }));
   const f = bad.first;
   // The last OOM is never answered: reported once the trace runs on 200 ms past it.
-  bad.ev.push(E.log((bad.ev[bad.ev.length - 1].t ?? 0) + 200 * MS, 'later'));
+  bad.ev.push(E.log((bad.ev[bad.ev.length - 1]?.t ?? 0) + 200 * MS, 'later'));
   assert.deepEqual(of(run(bad.ev), 'R24').sort((a, b) => a[1] - b[1]),
     [['violation', f + 1], ['violation', f + 2], ['violation', f + 3], ['anomaly', f + 4]]);
 });

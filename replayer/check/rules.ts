@@ -40,13 +40,14 @@ export const TIMEOUTS = {
   slack: 100 * MS,
 } as const;
 
+// the generated name tables have a name for every value of their enum
 const MODE = {
-  NORMAL: GpuModeNames[GpuMode.MODE_NORMAL], PROTECTED: GpuModeNames[GpuMode.MODE_PROTECTED],
-  ENTERING: GpuModeNames[GpuMode.MODE_ENTERING], EXITING: GpuModeNames[GpuMode.MODE_EXITING],
+  NORMAL: GpuModeNames[GpuMode.MODE_NORMAL]!, PROTECTED: GpuModeNames[GpuMode.MODE_PROTECTED]!,
+  ENTERING: GpuModeNames[GpuMode.MODE_ENTERING]!, EXITING: GpuModeNames[GpuMode.MODE_EXITING]!,
 };
 const KERNEL_PROTECTED_PURPOSES: readonly string[] = [
-  HeapPurposeNames[HeapPurpose.PURPOSE_FW_PROT_SECTION], HeapPurposeNames[HeapPurpose.PURPOSE_PROTM_SUSPEND_BUF],
-  HeapPurposeNames[HeapPurpose.PURPOSE_PROTECTED_BO],
+  HeapPurposeNames[HeapPurpose.PURPOSE_FW_PROT_SECTION]!, HeapPurposeNames[HeapPurpose.PURPOSE_PROTM_SUSPEND_BUF]!,
+  HeapPurposeNames[HeapPurpose.PURPOSE_PROTECTED_BO]!,
 ];
 const GROUP = {
   CREATED: 'PANTHOR_CS_GROUP_CREATED', SUSPENDED: 'PANTHOR_CS_GROUP_SUSPENDED',
@@ -154,7 +155,7 @@ const R2 = rule('R2', TEXT.R2.name,
             const prio = slot ? slot.csgPriority : -1;
             if (prio !== MAX_CSG_PRIO) {
               const top = s.slots.filter((x) => x.group && x.csgPriority === MAX_CSG_PRIO).map((x) => x.group);
-              ctx.report(i, ev.t, `GLB_PROTM_ENTER samples the PROTM_PENDING ack of ${groupName(s, k.group)} on CSG ${k.csg} with CSG priority ${prio} (only CSG priority 15 may enter${top.length ? `; ${groupName(s, top[0])} holds 15` : ''})`, 'violation', [k.i]);
+              ctx.report(i, ev.t, `GLB_PROTM_ENTER samples the PROTM_PENDING ack of ${groupName(s, k.group)} on CSG ${k.csg} with CSG priority ${prio} (only CSG priority 15 may enter${top.length ? `; ${groupName(s, top[0]!)} holds 15` : ''})`, 'violation', [k.i]);
             }
           }
           acks = [];
@@ -347,7 +348,7 @@ const R7 = rule('R7', TEXT.R7.name,
         const to = modeTo(ev);
         if (to === GpuMode.MODE_EXITING && ev.body.case === 'modeSwitch' && FORCED_EXIT_CAUSES.includes(ev.body.value.cause)) {
           if (cur) return;
-          const e = { i, t: ev.t, cause: ModeSwitchCauseNames[ev.body.value.cause] };
+          const e = { i, t: ev.t, cause: ModeSwitchCauseNames[ev.body.value.cause]! }; // one of FORCED_EXIT_CAUSES
           cur = e;
           ctx.at(ev.t + limit + TIMEOUTS.slack, () => {
             if (cur === e) { ctx.report(e.i, e.t, `forced exit (${e.cause}): PROTM_ACTIVE not cleared within 505 ms and no reset followed`); cur = null; }
@@ -512,7 +513,7 @@ const R12 = rule('R12', TEXT.R12.name,
           if (e.n > 0) ctx.report(removed, s.t, `teardown: ${e.n} reference(s) on heap "${name}" never put`, 'violation', [e.i]);
         }
         for (const k in s.dmabufs) {
-          const d = s.dmabufs[k];
+          const d = s.dmabufs[k]!;
           if (d.ownerPid === 0 && KERNEL_PROTECTED_PURPOSES.includes(d.purpose)) {
             ctx.report(removed, s.t, `teardown: kernel protected buffer ${d.id} (${d.purpose}, ${d.size} bytes) never released`, 'violation', [d.createdIdx]);
           }
@@ -603,8 +604,7 @@ const R14 = rule('R14', TEXT.R14.name,
           // priority is looked up backwards in arrays kept across decisions (no maps built)
           const sl = b.value.slots;
           let m = 0;
-          for (let k = 0; k < sl.length; k++) {
-            const a = sl[k];
+          for (const a of sl) {
             if (!isResident(a)) continue;
             if (a.csgPriority > MAX_CSG_PRIO) ctx.report(i, ev.t, `CSG ${a.slot} given CSG priority ${a.csgPriority} (> 15)`);
             let sameG = -1, sameP = -1; // where in the arrays
@@ -646,6 +646,7 @@ const R15 = rule('R15', TEXT.R15.name,
     },
   }));
 
+/** Why group `g` cannot run; undefined for a group that can and for an unknown group. */
 function cannotRun(s: ReplayState, g: number): string | undefined {
   const r = s.groups[g];
   if (!r) return undefined;
@@ -665,7 +666,7 @@ const R16 = rule('R16', TEXT.R16.name,
       const r = csgStart(ev);
       if (r) {
         const why = cannotRun(s, r.group);
-        if (why) ctx.report(i, ev.t, `CSG ${r.csg} ${r.state === CSG_STATE_START ? 'START' : 'RESUME'} for ${groupName(s, r.group)}, which cannot run (${why})`, 'violation', [s.groups[r.group].idx]);
+        if (why) ctx.report(i, ev.t, `CSG ${r.csg} ${r.state === CSG_STATE_START ? 'START' : 'RESUME'} for ${groupName(s, r.group)}, which cannot run (${why})`, 'violation', [s.groups[r.group]!.idx]);
         return;
       }
       const b = ev.body;
@@ -673,8 +674,8 @@ const R16 = rule('R16', TEXT.R16.name,
         const g = b.value.args.value.groupHandle;
         const why = cannotRun(s, g);
         if (!why) return;
-        if (b.value.ret === 0) ctx.report(i, ev.t, `GROUP_SUBMIT to ${groupName(s, g)} succeeded although it cannot run (${why})`, 'violation', [s.groups[g].idx]);
-        else if (b.value.ret !== -EINVAL) ctx.report(i, ev.t, `GROUP_SUBMIT to ${groupName(s, g)} (${why}) failed with ${b.value.ret}, expected -EINVAL`, 'violation', [s.groups[g].idx]);
+        if (b.value.ret === 0) ctx.report(i, ev.t, `GROUP_SUBMIT to ${groupName(s, g)} succeeded although it cannot run (${why})`, 'violation', [s.groups[g]!.idx]);
+        else if (b.value.ret !== -EINVAL) ctx.report(i, ev.t, `GROUP_SUBMIT to ${groupName(s, g)} (${why}) failed with ${b.value.ret}, expected -EINVAL`, 'violation', [s.groups[g]!.idx]);
       }
     },
   }));
@@ -739,7 +740,7 @@ const R18 = rule('R18', TEXT.R18.name,
         }
         if (c.priority > PANTHOR_GROUP_PRIORITY_REALTIME) ctx.report(i, ev.t, `GROUP_CREATE with priority ${c.priority} (> REALTIME) succeeded`);
         let n = 0;
-        for (const k in s.groups) { const g = s.groups[k]; if (g.pid === io.pid && g.fd === io.fd) n++; }
+        for (const k in s.groups) { const g = s.groups[k]!; if (g.pid === io.pid && g.fd === io.fd) n++; }
         if (n > MAX_GROUPS_PER_POOL) ctx.report(i, ev.t, `pid ${io.pid} fd ${io.fd} holds ${n} groups (MAX_GROUPS_PER_POOL is 128)`);
         c.queues.forEach((q, k) => {
           if (q.priority > MAX_CSG_PRIO) ctx.report(i, ev.t, `GROUP_CREATE queue ${k} priority ${q.priority} (> 15) accepted`);

@@ -39,7 +39,7 @@ export class TimerQueue {
       this.fifos.push(q);
     }
     const items = q.items;
-    if (items.length > q.head && items[items.length - 1].t > t) pushHeap(this.heap, tm);
+    if (items.length > q.head && items[items.length - 1]!.t > t) pushHeap(this.heap, tm);
     else items.push(tm);
     if (t < this.nextT) this.nextT = t;
   }
@@ -52,12 +52,12 @@ export class TimerQueue {
       let from: Fifo | undefined;
       for (const q of this.fifos) {
         if (q.head < q.items.length) {
-          const h = q.items[q.head];
+          const h = q.items[q.head]!;
           if (best === undefined || before(h, best)) { best = h; from = q; }
         }
       }
       const heap = this.heap;
-      if (heap.length > 0 && (best === undefined || before(heap[0], best))) { best = popHeap(heap); from = undefined; }
+      if (heap.length > 0 && (best === undefined || before(heap[0]!, best))) { best = popHeap(heap); from = undefined; }
       else if (from !== undefined) {
         from.head++;
         if (from.head === from.items.length) { from.items.length = 0; from.head = 0; }
@@ -69,8 +69,8 @@ export class TimerQueue {
   }
 
   private earliest(): number {
-    let m = this.heap.length > 0 ? this.heap[0].t : Infinity;
-    for (const q of this.fifos) if (q.head < q.items.length && q.items[q.head].t < m) m = q.items[q.head].t;
+    let m = this.heap.length > 0 ? this.heap[0]!.t : Infinity;
+    for (const q of this.fifos) if (q.head < q.items.length && q.items[q.head]!.t < m) m = q.items[q.head]!.t;
     return m;
   }
 }
@@ -80,24 +80,24 @@ function pushHeap(h: Timer[], tm: Timer): void {
   h.push(tm);
   while (k > 0) {
     const p = (k - 1) >> 1;
-    if (!before(tm, h[p])) break;
-    h[k] = h[p];
+    if (!before(tm, h[p]!)) break;
+    h[k] = h[p]!;
     k = p;
   }
   h[k] = tm;
 }
 
 function popHeap(h: Timer[]): Timer {
-  const top = h[0];
+  const top = h[0]!; // popped only when not empty
   const last = h.pop()!;
   if (h.length === 0) return top;
   let k = 0;
   for (;;) {
     const l = 2 * k + 1;
     if (l >= h.length) break;
-    const c = l + 1 < h.length && before(h[l + 1], h[l]) ? l + 1 : l;
-    if (!before(h[c], last)) break;
-    h[k] = h[c];
+    const c = l + 1 < h.length && before(h[l + 1]!, h[l]!) ? l + 1 : l;
+    if (!before(h[c]!, last)) break;
+    h[k] = h[c]!;
     k = c;
   }
   h[k] = last;
@@ -116,7 +116,7 @@ export function movingDeadline(at: (t: number, fire: () => void) => void, deadli
   const armed: number[] = []; // times of the armed timers, earliest first
   const update = (): void => {
     const d = deadline();
-    if (d !== Infinity && (armed.length === 0 || d < armed[0])) { armed.unshift(d); at(d, fire); }
+    if (d !== Infinity && (armed.length === 0 || d < armed[0]!)) { armed.unshift(d); at(d, fire); }
   };
   const fire = (): void => {
     const t = armed.shift()!;

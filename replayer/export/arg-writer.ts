@@ -59,6 +59,7 @@ export class ObjectArgs implements ArgWriter {
   private stack: (Record<string, unknown> | unknown[])[] = [{}];
   private put(key: ArgKey, v: unknown): void {
     const top = this.stack[this.stack.length - 1];
+    if (top === undefined) throw new Error('ObjectArgs: a close() without its open() (the root object is never closed)');
     if (Array.isArray(top)) top.push(v); else top[key.name] = v;
   }
   int(key: ArgKey, v: number): void { this.put(key, v); }

@@ -57,14 +57,14 @@ function leaves(o: Record<string, unknown>, at: string, out: string[]): void {
 
 function setLeaf(o: Record<string, unknown>, path: string): void {
   const parts = path.split('.');
+  const last = parts.pop()!; // split gives at least one part
   let x: Record<string, unknown> = o;
-  for (const p of parts.slice(0, -1)) {
+  for (const p of parts) {
     const m = /^(\w+)\[(\d+)\]$/.exec(p)!;
-    x = (x[m[1]] as Record<string, unknown>[])[Number(m[2])];
+    x = (x[m[1]!] as Record<string, unknown>[])[Number(m[2])]!;
   }
-  const last = parts[parts.length - 1];
   const m = /^(\w+)\[(\d+)\]$/.exec(last);
-  if (m) { const arr = x[m[1]] as number[]; arr[Number(m[2])] = arr[Number(m[2])] + 1; return; }
+  if (m) { const arr = x[m[1]!] as number[]; const k = Number(m[2]); arr[k] = arr[k]! + 1; return; }
   x[last] = typeof x[last] === 'boolean' ? !x[last] : (x[last] as number) + 1;
 }
 

@@ -92,7 +92,7 @@ export class BodyBytes {
   private slot(f: Float64Array, n: number): number {
     let h = 0x811c9dc5;
     for (let k = 0; k < n; k++) {
-      const v = f[k];
+      const v = f[k]!;
       h = Math.imul(h ^ (v | 0), 0x9e3779b1);
       if (v > 0x7fffffff || v < -0x80000000) h = Math.imul(h ^ ((v / 4294967296) | 0), 0x85ebca6b);
       h ^= h >>> 15;
@@ -105,7 +105,7 @@ export class BodyBytes {
     if (this.counts[s] !== n) return -1;
     const base = s * this.maxFields;
     for (let k = 0; k < n; k++) if (this.fields[base + k] !== f[k]) return -1;
-    return this.lengths[s];
+    return this.lengths[s]!;
   }
 
   /** The slot the last copyTo looked in. */
@@ -123,7 +123,7 @@ export class BodyBytes {
     if (len < 0) return false;
     need(len);
     const to = out.buf, at = out.pos, from = s * this.slotBytes;
-    if (len <= 24) for (let k = 0; k < len; k++) to[at + k] = this.bytes[from + k];
+    if (len <= 24) for (let k = 0; k < len; k++) to[at + k] = this.bytes[from + k]!;
     else to.set(this.bytes.subarray(from, from + len), at);
     out.pos = at + len;
     return true;

@@ -8,7 +8,7 @@
  * annotations (trace processor's `args` table: `debug.ret`, `debug.slots[0].action`), Chrome JSON
  * as the event's `args` object. Nothing is built per event but the writer's own output.
  */
-import { ERRNO_NAMES, FwIface, type Event, type SchedDecision } from '../../proto/index.js';
+import { ERRNO_NAMES, FwIface, ProtmVerdictNames, TickTriggerNames, type Event, type SchedDecision } from '../../proto/index.js';
 import { ENUM_FIELDS, ERRNO_FIELDS, irqBitNames, reqNames } from '../format.js';
 import { ruleSentence } from '../explain.js';
 import { argKey, ENTRY, type ArgKey, type ArgWriter } from './arg-writer.js';
@@ -86,7 +86,7 @@ function notLocating(ctx: string, k: string, o: Record<string, unknown>): boolea
 export function writeFields(w: ArgWriter, ctx: string, o: Record<string, unknown>): void {
   const plan = planOf(ctx, o);
   for (let f = 0; f < plan.length; f++) {
-    const p = plan[f];
+    const p = plan[f]!;
     const x = o[p.k];
     if (x === undefined || x === false || x === '') continue;
     if (typeof x === 'number') {
@@ -132,8 +132,8 @@ const VERDICT_PREFIX = /^PROTM_/;
 
 /** `PROTM_PENDING → GRANTED`: a decision named by its trigger and its protected-mode verdict. */
 export function decisionName(d: SchedDecision): string {
-  const t = ENUM_FIELDS.decision.trigger[d.trigger] ?? String(d.trigger);
-  const v = ENUM_FIELDS.decision.protm[d.protm] ?? String(d.protm);
+  const t = TickTriggerNames[d.trigger] ?? String(d.trigger);
+  const v = ProtmVerdictNames[d.protm] ?? String(d.protm);
   return `${t.replace(TRIGGER_PREFIX, '')} → ${v.replace(VERDICT_PREFIX, '')}`;
 }
 

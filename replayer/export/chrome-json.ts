@@ -158,7 +158,7 @@ export class ChromeJsonWriter implements TimelineSink {
   }
 
   private flows(ts: number, w: Where, out: readonly number[], inn: number): void {
-    for (let k = 0; k < out.length; k++) this.flow(R.S, out[k], ts, w);
+    for (let k = 0; k < out.length; k++) this.flow(R.S, out[k]!, ts, w);
     if (inn !== 0) this.flow(R.F, inn, ts, w);
   }
 

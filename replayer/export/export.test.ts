@@ -19,7 +19,7 @@ const MS = 1_000_000;
  */
 function richTrace(): TraceFile {
   const ev: EventInit[] = syntheticEvents({ ticks: 30, protmEvery: 6 });
-  let t = ev[ev.length - 1].t! + MS;
+  let t = ev[ev.length - 1]!.t! + MS;
   const add = (e: EventInit): number => { ev.push({ ...e, t }); t += 100_000; return ev.length - 1; };
   add({ body: { case: 'groupState', value: { group: 1, from: GroupStateKind.PANTHOR_CS_GROUP_CREATED, to: GroupStateKind.PANTHOR_CS_GROUP_ACTIVE, csgSlot: 0, pid: 100 } } });
   add({ cause: 1, body: { case: 'fwReq', value: { iface: FwIface.CSG, csg: 0, kind: FwReqKind.REQ_TOGGLE, state: 1, bits: 1, group: 1 } } });
@@ -97,7 +97,7 @@ test('perfetto: decodes with the upstream schema, 0 unknown fields; tracks decla
   assert.equal(flowsIn, 5 + 2 + 1 + 1, 'mode switches into protected mode, FW request and ack, reset end, the far job start');
   const farJob = d.events.find((e) => e.type === 1 && arg(e, 'debug.group') === 9)!;
   assert.equal(farJob.terminating.length, 1, 'a cause further back than the flow window still draws its flow');
-  assert.equal(starts.get(farJob.terminating[0])!.name, 'GROUP_CREATE game:1');
+  assert.equal(starts.get(farJob.terminating[0]!)!.name, 'GROUP_CREATE game:1');
 });
 
 test('perfetto: decisions, ioctls, FW words and counters are queryable by name and argument', async () => {
@@ -159,10 +159,10 @@ test('perfetto: tracks per (app, queue) identity, ordered as the TUI lanes; inte
   // game's group 3 and its successor 9 share lane 0: one track for (game, queue 1)
   const gameQ1 = tracks.filter((t) => t.name.endsWith(' queue 1') && t.name.startsWith('game'));
   assert.deepEqual(gameQ1.map((t) => t.name), ['game:0 queue 1']);
-  const jobsThere = d.events.filter((e) => e.track === gameQ1[0].uuid && e.type === 1);
+  const jobsThere = d.events.filter((e) => e.track === gameQ1[0]!.uuid && e.type === 1);
   assert.deepEqual(jobsThere.map((e) => arg(e, 'debug.group')), [3, 9]);
   const game = tracks.find((t) => t.pid === 102)!;
-  assert.equal(gameQ1[0].parent, game.uuid);
+  assert.equal(gameQ1[0]!.parent, game.uuid);
   // GPU's children in the TUI's order: the mode band, then the CSG lanes, then the rest
   const gpu = named('GPU');
   assert.equal(gpu.childOrdering, 3, 'EXPLICIT');
@@ -206,7 +206,7 @@ test('chrome-json: valid Trace Event Format; B/E balanced per thread in time ord
     displayTimeUnit: string;
   };
   assert.equal(doc.metadata.policy, 'shared');
-  assert.match(doc.metadata.timestamps, /virtual nanoseconds/);
+  assert.match(doc.metadata.timestamps ?? '', /virtual nanoseconds/);
   assert.equal(doc.displayTimeUnit, 'ns');
   const PHASES = new Set(['B', 'E', 'X', 'i', 'C', 's', 'f', 'M']);
   for (const e of doc.traceEvents) {
@@ -239,7 +239,7 @@ test('chrome-json: valid Trace Event Format; B/E balanced per thread in time ord
   assert.equal(busy.args!.ret, -16);
   assert.equal(busy.args!.errno, 'EBUSY');
   const decision = doc.traceEvents.find((e) => e.name === 'PROTM_PENDING → GRANTED')!;
-  assert.equal((decision.args!.slots as { action: string }[])[1].action, 'SLOT_KEEP');
+  assert.equal((decision.args!.slots as { action: string }[])[1]?.action, 'SLOT_KEEP');
   assert.equal(decision.args!.protm_rule, 'RULE_FIRST_OF_HIGHEST_LIST');
   const mode = doc.traceEvents.filter((e) => e.ph === 'C' && e.name === 'GPU mode (value)').map((e) => e.args!.value);
   assert.deepEqual(mode.slice(0, 3), [0, 1, 0]);
@@ -249,10 +249,10 @@ test('jsonl: one decoded event per line, notes attached', () => {
   const trace = richTrace();
   const lines = Buffer.from(exportBytes(trace, 'jsonl')).toString('utf8').trimEnd().split('\n');
   assert.equal(lines.length, trace.eventCount);
-  const five = JSON.parse(lines[5]) as { index: number; notes?: string[] };
+  const five = JSON.parse(lines[5]!) as { index: number; notes?: string[] };
   assert.equal(five.index, 5);
   assert.deepEqual(five.notes, ['a note']);
-  assert.equal((JSON.parse(lines[0]) as { index: number }).index, 0);
+  assert.equal((JSON.parse(lines[0]!) as { index: number }).index, 0);
 });
 
 test('arguments: the fast paths write what the generic writer writes, on every event of the golden traces', async () => {

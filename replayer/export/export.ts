@@ -41,9 +41,9 @@ export function looksLikeExport(format: ExportFormat, head: Uint8Array): boolean
       // Trace.packet (field 1, length-delimited), then the first packet: [timestamp] seq id 1, flags
       if (head[0] !== 0x0a) return false;
       let p = 1;
-      while (p < head.length && head[p] & 0x80) p++;
+      while (p < head.length && head[p]! & 0x80) p++;
       p++;
-      if (head[p] === 0x40) { p++; while (p < head.length && head[p] & 0x80) p++; p++; }
+      if (head[p] === 0x40) { p++; while (p < head.length && head[p]! & 0x80) p++; p++; }
       return head[p] === 0x50 && head[p + 1] === 0x01 && head[p + 2] === 0x68;
     }
     case 'chrome-json': return text().startsWith(CHROME_JSON_START);

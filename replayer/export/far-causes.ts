@@ -23,7 +23,7 @@ function varint(b: Uint8Array, p: number, out: { v: number }): number {
   let v = 0, mul = 1, c: number;
   do {
     if (p >= b.length) { out.v = -1; return b.length; }
-    c = b[p++];
+    c = b[p++]!;
     v += (c & 0x7f) * mul;
     mul *= 128;
   } while (c & 0x80 && mul < 2 ** 64);
@@ -41,8 +41,7 @@ export function farLinks(trace: TraceFile, from: number, to: number, minDistance
   const onRead = trace.onRead;
   trace.onRead = undefined; // progress follows the main pass only
   try {
-    for (let k = 0; k < trace.chunks.length; k++) {
-      const c = trace.chunks[k];
+    for (const [k, c] of trace.chunks.entries()) {
       if (c.firstEvent + c.eventCount <= from) continue;
       if (c.firstEvent >= to) break;
       let raw: Uint8Array;
@@ -79,8 +78,8 @@ export function farLinks(trace: TraceFile, from: number, to: number, minDistance
     }
   } finally { trace.onRead = onRead; }
   // sort the pairs by cause (effects stay ascending within a cause: the sort is stable)
-  const order = Array.from({ length: n }, (_, x) => x).sort((a, b) => cause[a] - cause[b] || a - b);
+  const order = Array.from({ length: n }, (_, x) => x).sort((a, b) => cause[a]! - cause[b]! || a - b);
   const c2 = new Float64Array(n), e2 = new Float64Array(n);
-  for (let x = 0; x < n; x++) { c2[x] = cause[order[x]]; e2[x] = effect[order[x]]; }
+  for (let x = 0; x < n; x++) { const o = order[x]!; c2[x] = cause[o]!; e2[x] = effect[o]!; }
   return { cause: c2, effect: e2, byEffect: { cause: cause.subarray(0, n), effect: effect.subarray(0, n) }, length: n };
 }

@@ -61,7 +61,7 @@ export class JsonBytes {
     if (this.pos + n > this.buf.length) this.need(n);
     const b = this.buf;
     let p = this.pos;
-    if (n < 64) for (let i = 0; i < n; i++) b[p++] = v[i];
+    if (n < 64) for (let i = 0; i < n; i++) b[p++] = v[i]!;
     else { b.set(v, p); p += n; }
     this.pos = p;
   }

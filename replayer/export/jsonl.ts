@@ -128,7 +128,7 @@ function message(o: JsonBytes, plan: Plan, m: Record<string, unknown>, extra: Ui
   let first = true;
   const fields = plan.fields;
   for (let i = 0; i < fields.length; i++) {
-    const f = fields[i];
+    const f = fields[i]!;
     const x = m[f.k];
     if (x === undefined) continue;
     if (!first) o.byte(COMMA);

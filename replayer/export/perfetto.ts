@@ -227,7 +227,7 @@ export class PerfettoWriter implements TimelineSink, ArgWriter {
       // the iid of the name last placed on the track with a name this long: most often this one again
       const slot = (track * 37 + name.length) & (NAME_SLOTS - 1);
       let id: number;
-      if (this.slotName[slot] === name) id = this.slotIid[slot];
+      if (this.slotName[slot] === name) id = this.slotIid[slot]!;
       else { id = this.names.iid(name); this.slotName[slot] = name; this.slotIid[slot] = id; }
       if (id !== 0) { tag(w, TE.nameIid); varint(w, id); }
       else { tag(w, TE.name); w.string(name); }
@@ -239,7 +239,7 @@ export class PerfettoWriter implements TimelineSink, ArgWriter {
     }
     if (flowOut.length !== 0 || flowIn !== 0) {
       need(w, 12 * flowOut.length + 12);
-      for (let k = 0; k < flowOut.length; k++) { tag(w, TE.flowIds); w.fixed64(flowOut[k]); }
+      for (let k = 0; k < flowOut.length; k++) { tag(w, TE.flowIds); w.fixed64(flowOut[k]!); }
       if (flowIn !== 0) { tag(w, TE.terminatingFlowIds); w.fixed64(flowIn); }
     }
     ldelim(w, te);
@@ -291,7 +291,7 @@ export class PerfettoWriter implements TimelineSink, ArgWriter {
     const at = this.ann(key);
     // the last value per key comes again most of the time (iface CSG, kind ACK_REQUEST): no lookup
     let id: number;
-    if (this.lastSym[key.id] === v) id = this.lastSymIid[key.id];
+    if (this.lastSym[key.id] === v) id = this.lastSymIid[key.id]!;
     else { id = this.argStrings.iid(v); this.lastSym[key.id] = v; this.lastSymIid[key.id] = id; }
     if (id !== 0) { tag(w, DA.stringValueIid); varint(w, id); }
     else { tag(w, DA.stringValue); w.string(v); }

@@ -547,9 +547,9 @@ export function buildTimeline(trace: TraceFile, sink: TimelineSink, opts: Timeli
     const ev = ring[s]!;
     ring[s] = undefined;
     if (out.length !== 0) out.length = 0;
-    for (let e = head[s]; e >= 0; e = next[e & M]) out.push(e + 1);
-    while (farOut < far.length && far.cause[farOut] < i) farOut++;
-    while (farOut < far.length && far.cause[farOut] === i) out.push(far.effect[farOut++] + 1);
+    for (let e = head[s]!; e >= 0; e = next[e & M]!) out.push(e + 1); // indices masked into the window
+    while (farOut < far.length && far.cause[farOut]! < i) farOut++;
+    while (farOut < far.length && far.cause[farOut] === i) out.push(far.effect[farOut++]! + 1);
     b.event(ev, i, out, drawn[s] ? i + 1 : 0);
   };
   trace.forEach((ev, j) => {
@@ -563,13 +563,13 @@ export function buildTimeline(trace: TraceFile, sink: TimelineSink, opts: Timeli
     const c = j - ev.cause;
     if (c < from) return; // a cause before `from` has nothing to flow from
     if (ev.cause < W) {
-      next[s] = head[c & M];
+      next[s] = head[c & M]!;
       head[c & M] = j;
       drawn[s] = 1;
       return;
     }
     const byEffect = far.byEffect;
-    while (farIn < far.length && byEffect.effect[farIn] < j) farIn++;
+    while (farIn < far.length && byEffect.effect[farIn]! < j) farIn++;
     if (farIn < far.length && byEffect.effect[farIn] === j && byEffect.cause[farIn] === c) drawn[s] = 1;
   }, from, to);
   for (let i = Math.max(from, to - W); i < to; i++) emit(i);
