@@ -25,7 +25,7 @@ function csftrace(...args: string[]): Measured {
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
+  return s[s.length >> 1] ?? NaN;
 }
 
 /** Wall seconds, median of n runs (and the median CPU beside it). */
@@ -82,7 +82,7 @@ async function run(ctx: BenchContext): Promise<void> {
   const positions = [0.1, 0.3, 0.5, 0.7, 0.9, 0.999].map((f) => String(Math.floor(f * events)));
   const cold = positions.map((p) => csftrace('state', a, '--at', p));
   ctx.report('state --at, cold from the CLI, through the index: median of 6 positions', median(cold.map((r) => r.wallS)) * 1000, `ms (max ${(Math.max(...cold.map((r) => r.wallS)) * 1000).toFixed(0)} ms, CPU ${(median(cold.map((r) => r.cpuS)) * 1000).toFixed(0)} ms, ${Math.max(...cold.map((r) => r.maxRssMb)).toFixed(0)} MB)`, '≤ 300 ms');
-  const noIndex = csftrace('state', b, '--at', positions[2]);
+  const noIndex = csftrace('state', b, '--at', positions[2]!); // the middle (0.5)
   ctx.report('state --at the middle without an index (the other trace)', noIndex.wallS * 1000, `ms (CPU ${(noIndex.cpuS * 1000).toFixed(0)} ms)`);
 
   const diff = csftrace('diff', a, b);

@@ -38,7 +38,7 @@ async function run(ctx: BenchContext): Promise<void> {
 
   // 1. Alignment alone, on interned decision ids.
   const a = new Int32Array(n), b = new Int32Array(n);
-  for (let i = 0; i < n; i++) { a[i] = i % 10 === 9 ? 1 : (i % 2 ? 2 : 3); b[i] = i % 10 === 9 ? 4 : a[i]; }
+  for (let i = 0; i < n; i++) { const x = i % 10 === 9 ? 1 : (i % 2 ? 2 : 3); a[i] = x; b[i] = i % 10 === 9 ? 4 : x; }
   let hunks = 0, exact = true;
   const tAlign = seconds(() => { const r = alignSequences(a, b); hunks = r.hunks.length; exact = r.exact; });
   ctx.report(`align ${n} vs ${n} decisions, ${hunks} hunks (${exact ? 'exact' : 'windowed'})`, tAlign, 's', '≤ 2 s');

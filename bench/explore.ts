@@ -58,13 +58,13 @@ async function run(ctx: BenchContext): Promise<void> {
   // 2-thread figure pays twice the JIT's start-up inside the measurement
   const warm = specs([100, 101, 102, 103]);
   const list = specs(seeds);
-  const rate: Record<string, number> = {};
-  for (const threads of [1, 2]) {
+  const rate = { local1: NaN, local2: NaN, redis: NaN };
+  for (const threads of [1, 2] as const) {
     const pool = new LocalPool(threads);
     try {
       await timeRuns(pool, warm);
       const s = await timeRuns(pool, list);
-      rate[`local${threads}`] = list.length / s;
+      rate[`local${threads}` as const] = list.length / s;
       ctx.report(`local pool, ${threads} thread${threads === 1 ? '' : 's'}: runs/s (${list.length} runs of ${RUN_NS / 1e9} s virtual)`, list.length / s, 'runs/s');
     } finally { await pool.close(); }
   }

@@ -55,7 +55,7 @@ process.stderr.write('\\nbench ' + JSON.stringify({ code, s: Number(process.hrti
     const wall = Number(process.hrtime.bigint() - t1) / 1e9;
     const m = /\nbench (\{.*\})\n/.exec(r.stderr);
     if (r.status !== 0 || !m) throw new Error(`export --format ${f} failed (${r.status}): ${r.stderr.slice(-500)}`);
-    const o = JSON.parse(m[1]) as { code: number; s: number; cpuS: number; rssMb: number };
+    const o = JSON.parse(m[1]!) as { code: number; s: number; cpuS: number; rssMb: number };
     const rate = n / wall / 1e6;
     ctx.report(`export --format ${f} (whole process)`, rate, `M events/s (${wall.toFixed(1)} s, ${(rate / decodeRate).toFixed(2)} of the decode pass)`, '≥ 2M events/s');
     // on a shared machine the wall clock counts other processes' time too: the CPU figure holds still

@@ -85,7 +85,8 @@ export interface PairResult {
 
 export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  // an empty sample: NaN
+  return s.length % 2 ? s[(s.length - 1) >> 1]! : ((s[s.length / 2 - 1] ?? NaN) + (s[s.length / 2] ?? NaN)) / 2;
 };
 
 interface RunnerData { name: string; secs: number; tmpDir: string; variant: 'simulate' | Recorder; ctrl: SharedArrayBuffer }
@@ -148,17 +149,19 @@ class Runner {
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
     const c = process.cpuUsage(c0);
     if (this.ctrl[FAILED] === 2) throw new Error('a benchmark runner failed');
-    return { wall, cpu: (c.user + c.system) / 1e6, events: this.ctrl[EVENTS] };
+    return { wall, cpu: (c.user + c.system) / 1e6, events: this.ctrl[EVENTS]! };
   }
   stop(): void { void this.worker.terminate(); }
 }
 
 /** The pairs of several processes as one result. */
 export function mergePairs(rs: PairResult[]): PairResult {
+  const first = rs[0];
+  if (first === undefined) throw new Error('mergePairs: no process results');
   const ratios = rs.flatMap((r) => r.ratios), cpuRatios = rs.flatMap((r) => r.cpuRatios);
   const best = (k: 'sim' | 'rec'): Cost => ({ wall: Math.min(...rs.map((r) => r[k].wall)), cpu: Math.min(...rs.map((r) => r[k].cpu)) });
   return {
-    events: rs[0].events, ratios, median: median(ratios), cpuRatios, cpuMedian: median(cpuRatios),
+    events: first.events, ratios, median: median(ratios), cpuRatios, cpuMedian: median(cpuRatios),
     processMedians: rs.flatMap((r) => r.processMedians), sim: best('sim'), rec: best('rec'),
   };
 }
@@ -194,5 +197,6 @@ if (!isMainThread && (workerData as { writerHost?: boolean }).writerHost === tru
 else if (!isMainThread) runner(workerData as RunnerData);
 else if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const [name, secs, mode, tmpDir, variant] = process.argv.slice(2);
+  if (name === undefined || tmpDir === undefined) throw new Error('usage: format-pairs.js <scenario> <virtual s> <quick|full> <tmpDir> <recorder>');
   process.stdout.write(JSON.stringify(measurePairs(name, Number(secs), mode === 'quick', tmpDir, variant as Recorder)) + '\n');
 }

@@ -68,7 +68,7 @@ function plainSizes(events: Event[]): { raw: number; lz4: number } {
 
 function jsonLinesGz(events: Event[]): number {
   const parts: string[] = [];
-  for (let i = 0; i < events.length; i++) parts.push(JSON.stringify(eventToJson(events[i], i)));
+  for (const [i, ev] of events.entries()) parts.push(JSON.stringify(eventToJson(ev, i)));
   return gzipSync(parts.join('\n') + '\n', { level: 6 }).length;
 }
 
@@ -104,17 +104,17 @@ async function run(ctx: BenchContext): Promise<void> {
       return JSON.parse(r.stdout) as PairResult;
     }));
     const pairs = RECORDERS.map(measure);
-    const h = pairs[headline];
+    const h = pairs[headline]!; // one result per recorder
     ctx.report(`${name}: record overhead time(sim+record)/time(sim)`, h.median, 'x', '≤ 1.15');
     ctx.note(`${name}: csftrace record here: ${RECORDERS[headline]}; median of ${h.ratios.length} pairs in ${h.processMedians.length} processes (their medians: ${h.processMedians.map((x) => x.toFixed(3)).join(' ')}): ${h.ratios.map((x) => x.toFixed(2)).join(' ')}`);
-    for (let i = 0; i < RECORDERS.length; i++) {
-      ctx.report(`${name}: overhead, ${RECORDERS[i]}, wall`, pairs[i].median, 'x');
-      ctx.report(`${name}: overhead, ${RECORDERS[i]}, CPU (all threads)`, pairs[i].cpuMedian, 'x');
+    for (const [i, p] of pairs.entries()) {
+      ctx.report(`${name}: overhead, ${RECORDERS[i]}, wall`, p.median, 'x');
+      ctx.report(`${name}: overhead, ${RECORDERS[i]}, CPU (all threads)`, p.cpuMedian, 'x');
     }
     for (const v of PARTS) ctx.report(`${name}: where it goes: ${v}, wall / simulate`, measure(v).median, 'x');
     ctx.note(`${name}: ${h.events} events; best simulate ${(h.sim.wall * 1000).toFixed(0)} ms wall / ${(h.sim.cpu * 1000).toFixed(0)} ms CPU (${(h.sim.wall * 1e9 / h.events).toFixed(0)} ns/event); ` +
-      `best recording ${RECORDERS.map((l, i) => `${l} ${(pairs[i].rec.wall * 1000).toFixed(0)}/${(pairs[i].rec.cpu * 1000).toFixed(0)}`).join(', ')} ms (wall/CPU); ` +
-      `load average ${loadavg()[0].toFixed(1)} on ${cpus().length} cores`);
+      `best recording ${pairs.map((p, i) => `${RECORDERS[i]} ${(p.rec.wall * 1000).toFixed(0)}/${(p.rec.cpu * 1000).toFixed(0)}`).join(', ')} ms (wall/CPU); ` +
+      `load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
   }
   wholeProcess(ctx);
 }
@@ -151,13 +151,13 @@ function wholeProcess(ctx: BenchContext): void {
   const events = openTrace(out);
   const n = events.eventCount;
   events.close();
-  const ratios = big.rec.map((r, i) => r / big.sim[i]);
+  const ratios = big.rec.map((r, i) => r / big.sim[i]!); // one simulation per recording
   ctx.report(`stress ${secs} (${(n / 1e6).toFixed(2)}M events): whole-process record / simulate`, median(ratios), 'x', '≤ 1.15');
   ctx.note(`whole processes, stress ${secs}: simulate ${big.sim.map((x) => x.toFixed(2)).join(' ')} s; record ${big.rec.map((x) => x.toFixed(2)).join(' ')} s (pairs' ratios ${ratios.map((x) => x.toFixed(2)).join(' ')})`);
   const small = pairs('10ms', ctx.quick ? 1 : 7);
-  const fixed = small.rec.map((r, i) => r - small.sim[i]);
+  const fixed = small.rec.map((r, i) => r - small.sim[i]!);
   ctx.report('whole-process fixed cost of record over simulate (stress 10 ms)', median(fixed), 's', '≤ 0.15');
-  ctx.note(`whole processes, stress 10 ms: simulate median ${median(small.sim).toFixed(3)} s, record ${median(small.rec).toFixed(3)} s; load average ${loadavg()[0].toFixed(1)}`);
+  ctx.note(`whole processes, stress 10 ms: simulate median ${median(small.sim).toFixed(3)} s, record ${median(small.rec).toFixed(3)} s; load average ${loadavg()[0]!.toFixed(1)}`);
   rmSync(out, { force: true });
 }
 
@@ -240,6 +240,7 @@ export const formatBench: Bench = { name: 'format', run };
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   // `sizes <scenario> <virtual s> <quick|full> <tmpDir>`: the size and scan figures of one scenario
   const [, name, secs, mode, tmpDir] = process.argv.slice(2);
+  if (name === undefined || tmpDir === undefined) throw new Error('usage: format.js sizes <scenario> <virtual s> <quick|full> <tmpDir>');
   const out = (m: unknown): void => { process.stdout.write(JSON.stringify(m) + '\n'); };
   measureScenario({
     tmpDir, quick: mode === 'quick',

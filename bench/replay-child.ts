@@ -7,11 +7,18 @@ import { Cursor, Replayer, openTrace, parseFilter } from '../replayer/index.js';
 const ms = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e6;
 
 function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+}
+
+/** What the child measures (one JSON line on standard output): times in ms, sizes in bytes. */
+export interface ReplayMeasures {
+  openMs: number; firstStateMs: number; events: number; buildMs: number;
+  keyframes: number; keyframeEvery: number; keyframeBytes: number; keyframeRawBytes: number;
+  seekP50: number; seekP99: number; seekMax: number; stepBackMs: number; findNextMs: number; rssMb: number;
 }
 
 function main(path: string): void {
-  const out: Record<string, number> = {};
+  const out: Partial<ReplayMeasures> = {};
   // Open to the first screen: open the file, replay to event 0 (no keyframe build needed).
   let t0 = process.hrtime.bigint();
   const tr = openTrace(path);
@@ -46,7 +53,7 @@ function main(path: string): void {
   times.sort((a, b) => a - b);
   out.seekP50 = percentile(times, 0.5);
   out.seekP99 = percentile(times, 0.99);
-  out.seekMax = times[times.length - 1];
+  out.seekMax = times.at(-1) ?? NaN;
 
   // Cursor moves a UI makes: step back one event, find the next mode switch.
   const c = new Cursor(r);
@@ -62,4 +69,6 @@ function main(path: string): void {
   process.stdout.write(JSON.stringify(out) + '\n');
 }
 
-main(process.argv[2]);
+const path = process.argv[2];
+if (path === undefined) throw new Error('usage: replay-child.js <trace>');
+main(path);

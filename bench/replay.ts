@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { findBuiltin, loadBuiltin, MAX_DURATION } from '../hw-model/index.js';
 import { recordScenario, traceHeaderFor } from '../recorder/index.js';
 import type { Bench, BenchContext } from './registry.js';
+import type { ReplayMeasures } from './replay-child.js';
 
 async function run(ctx: BenchContext): Promise<void> {
   const target = ctx.quick ? 500_000 : 10_000_000;
@@ -32,7 +33,7 @@ async function run(ctx: BenchContext): Promise<void> {
   const child = fileURLToPath(new URL('./replay-child.js', import.meta.url));
   const r = spawnSync(process.execPath, [child, path], { encoding: 'utf8', maxBuffer: 1 << 20 });
   if (r.status !== 0) throw new Error(`replay-child failed (${r.status}): ${r.stderr}`);
-  const m = JSON.parse(r.stdout) as Record<string, number>;
+  const m = JSON.parse(r.stdout) as ReplayMeasures;
   ctx.report('open to first state', m.firstStateMs, 'ms');
   ctx.report('  of which openTrace (index, checksums)', m.openMs, 'ms');
   ctx.report('keyframe build (whole trace)', m.buildMs / 1000, 's');

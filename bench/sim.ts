@@ -50,7 +50,7 @@ async function run(ctx: BenchContext): Promise<void> {
       const all: Timed[] = [];
       for (let i = 0; i < runs; i++) all.push(timed(cfg));
       const wall = Math.min(...all.map((r) => r.wall)), cpu = Math.min(...all.map((r) => r.cpu));
-      const events = all[0].res.events;
+      const events = all[0]!.res.events; // runs >= 1
       const label = `${name} ${cfg.driver.protmPolicy}`;
       const target = name === 'stress' ? '≥ 1M events/s' : undefined;
       ctx.note(`${label}: ${seconds} s virtual, ${events} events; ${runs === 1 ? 'one run' : `fastest of ${runs} runs`}: ` +

@@ -72,11 +72,20 @@ function fakeTerminal() {
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
+/** When the terminal's first write happened (waits for it). */
+async function firstWrite(term: ReturnType<typeof fakeTerminal>): Promise<number> {
+  for (;;) {
+    const t = term.writes[0];
+    if (t !== undefined) return t;
+    await tick();
+  }
+}
+
 interface Measure { name: string; keys: () => string[] }
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 }
 
 async function run(ctx: BenchContext): Promise<void> {
@@ -99,8 +108,7 @@ async function run(ctx: BenchContext): Promise<void> {
     api: replayApi, replayer, input: term.input, output: term.output, terminal: 'xterm-256color',
     env: { LANG: 'C.UTF-8', TERM: 'xterm-256color' },
   });
-  while (!term.writes.length) await tick();
-  ctx.report(`open ${trace.eventCount} events to first screen written`, term.writes[0] - t0, 'ms');
+  ctx.report(`open ${trace.eventCount} events to first screen written`, await firstWrite(term) - t0, 'ms');
 
   // Keys while keyframes are still being built in the background.
   const during: number[] = [];
@@ -134,7 +142,9 @@ async function run(ctx: BenchContext): Promise<void> {
         const seq = m.keys();
         // the prompt's characters are typed first; the measured key is the one that acts (Enter)
         for (const s of seq.slice(0, -1)) await press(ui, term, s);
-        xs.push(await press(ui, term, seq[seq.length - 1]));
+        const acting = seq.at(-1);
+        if (acting === undefined) throw new Error(`${m.name}: no keys`);
+        xs.push(await press(ui, term, acting));
       }
       if (!m.name.startsWith(']')) nav.push(...xs);
       if (perClass) {
@@ -153,11 +163,11 @@ async function run(ctx: BenchContext): Promise<void> {
     const loaded = await measureAll(' (2 busy processes)', Math.round(rounds / 2), false);
     ctx.report('keystroke to screen written, navigation keys, beside two busy processes: p50', pct(loaded, 50), 'ms');
     ctx.report('keystroke to screen written, navigation keys, beside two busy processes: p99', pct(loaded, 99), 'ms', '≤ 16 ms');
-    ctx.note(`load average ${loadavg()[0].toFixed(1)} with the two busy processes`);
+    ctx.note(`load average ${loadavg()[0]!.toFixed(1)} with the two busy processes`);
   } finally {
     for (const b of busy) b.kill('SIGKILL');
   }
-  ctx.note(`${term.bytes()} bytes written to the terminal in total; load average ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs during the run (tails grow with load: GC and scheduling)`);
+  ctx.note(`${term.bytes()} bytes written to the terminal in total; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs during the run (tails grow with load: GC and scheduling)`);
   ui.quit();
   trace.close();
   await diffView(ctx);
@@ -182,8 +192,7 @@ async function diffView(ctx: BenchContext): Promise<void> {
     env: { LANG: 'C.UTF-8', TERM: 'xterm-256color' },
     composer: (p) => (view = diffComposer(replayApi, diffApi, b.replayer)(p)),
   });
-  while (!term.writes.length) await tick();
-  ctx.report(`diff view, ${n} decisions each: open to first screen written`, term.writes[0] - t0, 'ms');
+  ctx.report(`diff view, ${n} decisions each: open to first screen written`, await firstWrite(term) - t0, 'ms');
   // keys while the decisions are aligned (in a worker thread): the UI answers meanwhile
   const during: number[] = [];
   while (!view?.model && !view?.error) {
@@ -207,7 +216,7 @@ async function press(ui: TuiHandle, term: ReturnType<typeof fakeTerminal>, bytes
   // the frame goes out on the next turn; a frame identical to the last one writes nothing
   for (let k = 0; k < 5; k++) {
     let first: number | undefined;
-    for (let j = term.writes.length - 1; j >= 0 && term.writes[j] >= rendered; j--) first = term.writes[j];
+    for (let j = term.writes.length - 1; j >= 0 && term.writes[j]! >= rendered; j--) first = term.writes[j];
     if (first !== undefined) return first - t0;
     await tick();
   }

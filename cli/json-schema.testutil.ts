@@ -29,7 +29,8 @@ function check(root: Schema, s: Schema, v: unknown, path: string, errors: string
   for (const k of Object.keys(s)) if (!KNOWN.has(k)) throw new Error(`schema at ${path}: keyword ${k} is outside the supported subset`);
   if (typeof s.$ref === 'string') {
     const m = /^#\/\$defs\/(.+)$/.exec(s.$ref);
-    const target = m ? (root.$defs as Record<string, Schema> | undefined)?.[m[1]] : undefined;
+    const name = m?.[1];
+    const target = name === undefined ? undefined : (root.$defs as Record<string, Schema> | undefined)?.[name];
     if (!target) throw new Error(`schema at ${path}: unresolvable $ref ${s.$ref}`);
     check(root, target, v, path, errors);
   }

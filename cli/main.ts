@@ -5,7 +5,7 @@
  * dependency (an install without `npm ci`, a partial copy) is one line saying what to run.
  */
 
-const [major] = process.versions.node.split('.').map(Number);
+const major = Number(process.versions.node.split('.')[0]);
 if (major < 20) {
   process.stderr.write(`csftrace: needs Node.js 20 or later (this is ${process.version})\n`);
   process.exit(2);

@@ -33,7 +33,7 @@ test('package.json: runtime dependencies without protobufjs, licence, repository
   assert.match(pkg.repository.url, /^git\+https:\/\//);
   const min = Number(/^>=(\d+)$/.exec(pkg.engines.node)?.[1]);
   assert.ok(Number(process.versions.node.split('.')[0]) >= min, `engines ${pkg.engines.node}, running ${process.version}`);
-  assert.equal(`^${min}`, pkg.devDependencies['@types/node'].split('.')[0]); // compiled against the oldest Node it accepts
+  assert.equal(`^${min}`, pkg.devDependencies['@types/node']?.split('.')[0]); // compiled against the oldest Node it accepts
   const ls = npm(['ls', '--omit=dev', '--all', '--parseable'], repo);
   assert.equal(ls.code, 0, ls.err);
   assert.doesNotMatch(ls.out, /protobufjs/);
@@ -46,6 +46,7 @@ test('npm pack, then an offline install of the tarball without dev dependencies 
     const packed = npm(['pack', '--ignore-scripts', '--pack-destination', dir, '--json'], repo);
     assert.equal(packed.code, 0, packed.err);
     const [info] = JSON.parse(packed.out) as Array<{ filename: string; size: number; files: Array<{ path: string }> }>;
+    assert.ok(info, packed.out);
     const files = info.files.map((f) => f.path);
     for (const want of ['dist/cli/main.js', 'dist/proto/gen/schema.js', 'dist/csftrace.1', 'LICENSE', 'README.md', 'proto/csftrace.proto', 'schemas/event.v1.json']) {
       assert.ok(files.includes(want), `the tarball lacks ${want}`);

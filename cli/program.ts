@@ -64,7 +64,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     // the error classes load proto/: only when there is an error to judge (start-up of --version)
     const { isUserFacing } = await import('./errors.js');
     if (isUserFacing(e)) {
-      process.stderr.write(`csftrace: ${escapeControls(e.message.split('\n')[0])}\n`);
+      process.stderr.write(`csftrace: ${escapeControls(e.message.split('\n')[0]!)}\n`);
       return e.exitCode ?? 2;
     }
     const err = e as Error;

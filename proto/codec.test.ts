@@ -20,7 +20,7 @@ function randomMessage(type: protobuf.Type, rnd: () => number, depth = 0): Recor
   const out: Record<string, unknown> = {};
   const oneofFields = new Set<string>();
   for (const o of type.oneofsArray) {
-    const f = o.fieldsArray[Math.floor(rnd() * o.fieldsArray.length)];
+    const f = o.fieldsArray[Math.floor(rnd() * o.fieldsArray.length)]!;
     if (rnd() < 0.9) { out[f.name] = randomField(f, rnd, depth); }
     for (const g of o.fieldsArray) oneofFields.add(g.name);
   }

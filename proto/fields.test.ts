@@ -30,7 +30,9 @@ test('every message of csftrace.proto has its field numbers in the generated tab
 test("each message's property list is the key list of the decoded empty message", () => {
   const decoders = schema as unknown as Record<string, (r: Reader, end: number) => object>;
   for (const name of Object.keys(MESSAGE_PROPS) as MessageName[]) {
-    const decoded = decoders[`decode${name}`](new Reader(new Uint8Array(0)), 0);
+    const decode = decoders[`decode${name}`];
+    assert.ok(decode, `decode${name}`);
+    const decoded = decode(new Reader(new Uint8Array(0)), 0);
     assert.deepEqual(MESSAGE_PROPS[name], Object.keys(decoded), name);
   }
 });
@@ -40,6 +42,7 @@ test('each oneof case names the message type protobufjs resolves it to', () => {
     const t = ns.lookupType(msg);
     for (const [oneof, cases] of Object.entries(oneofs)) {
       const o = t.oneofs[oneof];
+      assert.ok(o, `${msg}.${oneof}`);
       const want = Object.fromEntries(o.fieldsArray.filter((f) => f.resolve().resolvedType instanceof protobuf.Type).map((f) => [f.name, f.resolvedType!.name]));
       assert.deepEqual({ ...cases }, want, `${msg}.${oneof}`);
     }

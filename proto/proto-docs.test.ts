@@ -19,24 +19,24 @@ export function undocumented(proto: string): string[] {
   let message: string | undefined;
   const commentAbove = (i: number): string[] => {
     const out: string[] = [];
-    for (let j = i - 1; j >= 0 && lines[j].trim().startsWith('//'); j--) out.unshift(lines[j].trim().slice(2));
+    for (let j = i - 1; j >= 0 && lines[j]!.trim().startsWith('//'); j--) out.unshift(lines[j]!.trim().slice(2));
     return out;
   };
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i];
+  for (const [i, l] of lines.entries()) {
     const decl = /^\s*(message|enum)\s+(\w+)\s*\{(.*)$/.exec(l);
     if (decl) {
+      const [, kind, name, tail] = decl as unknown as [string, string, string, string]; // the three groups always match
       const above = commentAbove(i);
-      if (above.length === 0 && !l.includes('//')) missing.push(`line ${i + 1}: ${decl[1]} ${decl[2]}`);
-      const rest = decl[3].replace(/\/\/.*$/, '');
+      if (above.length === 0 && !l.includes('//')) missing.push(`line ${i + 1}: ${kind} ${name}`);
+      const rest = tail.replace(/\/\/.*$/, '');
       if (rest.includes('}')) {
         // a one-line message: the comment above names each field
         const said = above.join(' ') + (l.includes('//') ? l.slice(l.indexOf('//')) : '');
         for (const f of rest.matchAll(/(\w+)\s*=\s*\d+/g)) {
-          if (decl[1] === 'message' && !new RegExp(`\\b${f[1]}\\b`).test(said)) missing.push(`line ${i + 1}: ${decl[2]}.${f[1]}`);
+          if (kind === 'message' && !new RegExp(`\\b${f[1]}\\b`).test(said)) missing.push(`line ${i + 1}: ${name}.${f[1]}`);
         }
         message = undefined;
-      } else message = decl[1] === 'message' ? decl[2] : undefined;
+      } else message = kind === 'message' ? name : undefined;
       continue;
     }
     if (/^}\s*$/.test(l)) { message = undefined; continue; }
@@ -63,7 +63,7 @@ test('csftrace.proto points only to files in the repository', () => {
   const comments = text.split('\n').filter((l) => l.includes('//')).map((l) => l.slice(l.indexOf('//')));
   const paths = new Set<string>();
   for (const c of comments) {
-    for (const m of c.matchAll(/\b((?:proto|hw-model|recorder|replayer|tui|cli|traces|schemas)\/[\w./-]*\w)/g)) paths.add(m[1]);
+    for (const m of c.matchAll(/\b((?:proto|hw-model|recorder|replayer|tui|cli|traces|schemas)\/[\w./-]*\w)/g)) paths.add(m[1]!);
     assert.doesNotMatch(c, /reference §|§\d|the review thread|lifetime debate/, c);
   }
   assert.ok(paths.size >= 3, [...paths].join());

@@ -23,7 +23,7 @@ function redefinitions(text: string, names: ReadonlySet<string>): string[] {
   lines.forEach((line, i) => {
     for (const m of line.matchAll(def)) {
       const n = m[1] ?? m[2];
-      if (names.has(n)) out.push(`${i + 1}: ${n}`);
+      if (n !== undefined && names.has(n)) out.push(`${i + 1}: ${n}`);
     }
   });
   // Tables of names written out again.

@@ -36,22 +36,23 @@ export class Reader {
     throw new ProtoDecodeError(`length runs past the end (${end})`, this.pos);
   }
 
+  /** A byte past the buffer's end reads as 0x80: the varint does not end there, and is malformed. */
   uint32(): number {
     const b = this.buf;
     let p = this.pos;
-    let c = b[p++];
+    let c = b[p++] ?? 0x80;
     let v = c & 0x7f;
     if (c < 0x80) { this.pos = p; return v; }
-    c = b[p++]; v |= (c & 0x7f) << 7;
+    c = b[p++] ?? 0x80; v |= (c & 0x7f) << 7;
     if (c < 0x80) { this.pos = p; return v; }
-    c = b[p++]; v |= (c & 0x7f) << 14;
+    c = b[p++] ?? 0x80; v |= (c & 0x7f) << 14;
     if (c < 0x80) { this.pos = p; return v; }
-    c = b[p++]; v |= (c & 0x7f) << 21;
+    c = b[p++] ?? 0x80; v |= (c & 0x7f) << 21;
     if (c < 0x80) { this.pos = p; return v; }
-    c = b[p++]; v = (v | ((c & 0x0f) << 28)) >>> 0;
+    c = b[p++] ?? 0x80; v = (v | ((c & 0x0f) << 28)) >>> 0;
     if (c < 0x80) { this.pos = p; return v; }
     // 64-bit varint truncated to 32 bits: skip the remaining bytes
-    for (let i = 0; i < 5; i++) { if (b[p++] < 0x80) { this.pos = p; return v; } }
+    for (let i = 0; i < 5; i++) { if ((b[p++] ?? 0x80) < 0x80) { this.pos = p; return v; } }
     this.pos = p;
     throw new ProtoDecodeError('malformed varint', p);
   }
@@ -63,7 +64,7 @@ export class Reader {
     let lo = 0, hi = 0, shift = 0, c: number;
     do {
       if (p >= b.length) { this.pos = p; throw new ProtoDecodeError('truncated varint', p); }
-      c = b[p++];
+      c = b[p++]!;
       if (shift < 28) lo |= (c & 0x7f) << shift;
       else if (shift === 28) { lo |= (c & 0x0f) << 28; hi |= (c & 0x7f) >> 4; }
       else hi |= (c & 0x7f) << (shift - 32);
@@ -125,7 +126,7 @@ export class Reader {
       // short ASCII fast path
       let s = '';
       for (let i = start; i < end; i++) {
-        const c = this.buf[i];
+        const c = this.buf[i]!; // i < end, checked against the buffer above
         if (c >= 0x80) return textDecoder.decode(this.buf.subarray(start, end));
         s += String.fromCharCode(c);
       }
@@ -192,12 +193,12 @@ export function putFixed64(b: Uint8Array, p: number, v: number): number {
 }
 export function putFloat(b: Uint8Array, p: number, v: number): number {
   f32[0] = v;
-  for (let i = 0; i < 4; i++) b[p + i] = f32b[littleEndian ? i : 3 - i];
+  for (let i = 0; i < 4; i++) b[p + i] = f32b[littleEndian ? i : 3 - i]!;
   return p + 4;
 }
 export function putDouble(b: Uint8Array, p: number, v: number): number {
   f64[0] = v;
-  for (let i = 0; i < 8; i++) b[p + i] = f64b[littleEndian ? i : 7 - i];
+  for (let i = 0; i < 8; i++) b[p + i] = f64b[littleEndian ? i : 7 - i]!;
   return p + 8;
 }
 

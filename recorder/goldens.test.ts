@@ -15,7 +15,7 @@ import {
   type ScenarioOverrides,
 } from '../hw-model/index.js';
 import {
-  CONTAINER_VERSION, ContainerError, bufferSource, decodeChunkEvents, openContainer, readChunkBytes,
+  CONTAINER_VERSION, ContainerError, bufferSource, decodeChunkEvents, getU32, openContainer, readChunkBytes,
   type Event, type OpenedContainer,
 } from '../proto/index.js';
 import { recordScenario, traceHeaderFor } from './index.js';
@@ -84,7 +84,7 @@ test('every golden of every format version opens intact and decodes', () => {
       assert.ok(oc.eventCount > 0, `${v}/${f}`);
       assert.equal(events.length, oc.eventCount, `${v}/${f}`);
       assert.ok(oc.header.scenarioName.length > 0);
-      for (let i = 1; i < events.length; i++) assert.ok(events[i].t >= events[i - 1].t, `${v}/${f}: time order at ${i}`);
+      for (let i = 1; i < events.length; i++) assert.ok(events[i]!.t >= events[i - 1]!.t, `${v}/${f}: time order at ${i}`);
       files++;
     }
   }
@@ -102,12 +102,8 @@ test('the smallest golden cut at every byte offset opens with its complete chunk
       continue;
     }
     assert.ok(r.oc.notices.length > 0, `cut ${cut}`);
-    const complete = full.oc.chunks.filter((c) => c.offset + 9 + readUInt32(buf, c.offset + 1) <= cut).length;
+    const complete = full.oc.chunks.filter((c) => c.offset + 9 + getU32(buf, c.offset + 1) <= cut).length;
     assert.equal(r.oc.chunks.length, complete, `cut ${cut}`);
     assert.deepEqual(r.events, full.events.slice(0, r.events.length));
   }
 });
-
-function readUInt32(b: Uint8Array, at: number): number {
-  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
-}

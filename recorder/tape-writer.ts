@@ -38,7 +38,7 @@ export function serveTapes(d: TapeWriterData): void {
       compression: d.compression,
       write: (b) => {
         writeFully(d.fd, b);
-        bytes[0] += b.length;
+        bytes[0]! += b.length; // a view of one word
       },
     });
     enc = new ChunkEncoder({
@@ -58,7 +58,9 @@ export function serveTapes(d: TapeWriterData): void {
     try {
       if (enc === undefined || sealer === undefined || Atomics.load(state, S_STATUS) !== 0) return;
       if (m.kind === 'tape') {
-        enc.addTape(tapes[m.slot], 0, m.words);
+        const tape = tapes[m.slot];
+        if (tape === undefined) throw new Error(`tape slot ${m.slot}: invariant broken (slots are 0..${tapes.length - 1})`);
+        enc.addTape(tape, 0, m.words);
         if (m.flush) enc.flush();
       } else if (m.kind === 'own') {
         enc.addTape(m.tape, 0, m.words);

@@ -96,9 +96,9 @@ test('a recording far ahead of its starting worker waits for it and still gives 
   try {
     // a flush every 20 events publishes 150 tape slots before the worker can have started: the
     // recording blocks at the in-flight limit (32 slots) instead of queueing them all
-    const paths = [join(dir, 'in-thread.csft'), join(dir, 'worker.csft')];
-    for (const [k, offload] of [false, true].entries()) {
-      const rec = TraceRecorder.create(paths[k], { scenarioName: 'synthetic' }, { chunkEvents: 1000, offload });
+    const inThread = join(dir, 'in-thread.csft'), worker = join(dir, 'worker.csft');
+    for (const [path, offload] of [[inThread, false], [worker, true]] as const) {
+      const rec = TraceRecorder.create(path, { scenarioName: 'synthetic' }, { chunkEvents: 1000, offload });
       for (let i = 0; i < 3000; i++) {
         const ev = syntheticEvent(i);
         ev.t = i * 1000;
@@ -109,10 +109,10 @@ test('a recording far ahead of its starting worker waits for it and still gives 
       assert.equal(rec.events, 3000);
       assert.equal(rec.chunks, 150);
       assert.equal(rec.lastTimeNs, 2999000);
-      assert.equal(rec.bytes, readFileSync(paths[k]).length);
+      assert.equal(rec.bytes, readFileSync(path).length);
     }
-    assert.equal(Buffer.compare(readFileSync(paths[0]), readFileSync(paths[1])), 0);
-    assert.equal(openTrace(paths[1]).eventCount, 3000);
+    assert.equal(Buffer.compare(readFileSync(inThread), readFileSync(worker)), 0);
+    assert.equal(openTrace(worker).eventCount, 3000);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -123,10 +123,10 @@ test('events that fill tape slots, and events larger than a slot, keep their ord
   try {
     // messages of 1 to 9 KiB fill a slot (65536 words) every few dozen events, so events end just
     // before, at and past its end; two events of 70,000 characters are larger than a slot
-    const paths = [join(dir, 'in-thread.csft'), join(dir, 'worker.csft')];
+    const inThread = join(dir, 'in-thread.csft'), worker = join(dir, 'worker.csft');
     const msg = (i: number): string => `${i}:` + (i === 1500 || i === 1501 ? 'z'.repeat(70_000) : 'x'.repeat(1024 * (1 + (i * 7) % 9)));
-    for (const [k, offload] of [false, true].entries()) {
-      const rec = TraceRecorder.create(paths[k], { scenarioName: 'synthetic' }, { chunkEvents: 300, offload });
+    for (const [path, offload] of [[inThread, false], [worker, true]] as const) {
+      const rec = TraceRecorder.create(path, { scenarioName: 'synthetic' }, { chunkEvents: 300, offload });
       for (let i = 0; i < 3000; i++) {
         rec.onEventParts(i * 100, i % 5 === 0 ? 1 : 0, { case: 'log', value: { level: 1, msg: msg(i), source: 'test' } }, i);
       }
@@ -134,13 +134,13 @@ test('events that fill tape slots, and events larger than a slot, keep their ord
       assert.equal(rec.events, 3000);
       assert.ok(rec.chunks >= 10, `${rec.chunks} chunks`);
     }
-    assert.equal(Buffer.compare(readFileSync(paths[0]), readFileSync(paths[1])), 0);
-    const evs = openTrace(paths[1]).iterate();
+    assert.equal(Buffer.compare(readFileSync(inThread), readFileSync(worker)), 0);
+    const evs = openTrace(worker).iterate();
     assert.equal(evs.length, 3000);
     for (const i of [0, 299, 300, 1499, 1500, 1501, 1502, 2999]) {
-      assert.equal((evs[i].body.value as { msg: string }).msg, msg(i), `event ${i}`);
+      assert.equal((evs[i]?.body.value as { msg: string }).msg, msg(i), `event ${i}`);
     }
-    assert.equal(evs[2999].t, 299900);
+    assert.equal(evs[2999]?.t, 299900);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -210,9 +210,9 @@ async function killedRecording(offload: boolean): Promise<void> {
       let out = '';
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
-        const m = [...out.matchAll(/flushed (\d+)/g)];
-        if (m.length > 0 && Number(m[m.length - 1][1]) >= 2500 && flushed === 0) {
-          flushed = Number(m[m.length - 1][1]);
+        const last = [...out.matchAll(/flushed (\d+)/g)].at(-1);
+        if (last !== undefined && Number(last[1]) >= 2500 && flushed === 0) {
+          flushed = Number(last[1]);
           child.kill('SIGKILL');
         }
       });
@@ -244,22 +244,23 @@ test('a recording stopped early (shouldStop) or abandoned keeps what it handed t
     // stopped by the caller: the file is closed with its index, the same bytes in both modes
     const config = applyOverrides(loadBuiltin('stress'), { duration: sec(20) });
     const header = traceHeaderFor({ config, text: '', source: 'builtin:stress' });
-    const paths = [join(dir, 'stop-in-thread.csft'), join(dir, 'stop-worker.csft')];
-    const results = [false, true].map((offload, k) => {
+    const inThread = join(dir, 'stop-in-thread.csft'), worker = join(dir, 'stop-worker.csft');
+    const stopEarly = (path: string, offload: boolean): ReturnType<typeof recordScenario> => {
       let polls = 0;
       // the loop polls every 4096 simulation steps: 64 polls are about 260,000 steps
-      return recordScenario(paths[k], header, config, { offload, shouldStop: () => ++polls > 63 });
-    });
-    for (const r of results) {
+      return recordScenario(path, header, config, { offload, shouldStop: () => ++polls > 63 });
+    };
+    const inThreadResult = stopEarly(inThread, false), workerResult = stopEarly(worker, true);
+    for (const r of [inThreadResult, workerResult]) {
       assert.equal(r.stopped, true);
       assert.equal(r.sim, undefined);
       assert.ok(r.events > 50_000, `${r.events} events`);
     }
-    assert.equal(results[0].events, results[1].events);
-    assert.equal(Buffer.compare(readFileSync(paths[0]), readFileSync(paths[1])), 0);
-    const stopped = openTrace(paths[1]);
+    assert.equal(inThreadResult.events, workerResult.events);
+    assert.equal(Buffer.compare(readFileSync(inThread), readFileSync(worker)), 0);
+    const stopped = openTrace(worker);
     assert.equal(stopped.indexed, true);
-    assert.equal(stopped.eventCount, results[1].events);
+    assert.equal(stopped.eventCount, workerResult.events);
     // abandoned (an error path): no index, and every event flushed to the worker is in the file
     const path = join(dir, 'abandoned.csft');
     const rec = TraceRecorder.create(path, { scenarioName: 'synthetic' }, { chunkEvents: 500, offload: true });

@@ -133,7 +133,7 @@ class Offloaded implements Backend {
     const shared = new SharedArrayBuffer(SHARED_BYTES);
     ({ state: this.state, bytes: this.written } = sharedViews(shared));
     this.tapes = slotTapes(ring);
-    this.tape = this.tapes[0];
+    this.tape = this.tapes[0]!; // RING_SLOTS tapes
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     const data: TapeWriterData = {
@@ -194,7 +194,7 @@ class Offloaded implements Backend {
   private postSlot(flush: boolean): void {
     this.post({ kind: 'tape', slot: this.sent % RING_SLOTS, words: this.i, flush });
     this.sent++;
-    this.tape = this.tapes[this.sent % RING_SLOTS];
+    this.tape = this.tapes[this.sent % RING_SLOTS]!;
     this.i = 0;
     for (let freed = Atomics.load(this.state, S_FREED); this.sent - freed >= RING_SLOTS; freed = Atomics.load(this.state, S_FREED)) {
       this.wait(S_FREED, freed);
@@ -258,7 +258,7 @@ class Offloaded implements Backend {
 
   get events(): number { return this.n; }
   get lastTimeNs(): number { return this.lastT; }
-  get bytes(): number { return this.written[0]; }
+  get bytes(): number { return this.written[0]!; } // a view of one word
   get chunks(): number { return Atomics.load(this.state, S_CHUNKS); }
 }
 

@@ -310,8 +310,8 @@ function followRecording(ui: FollowUi, f: FollowOptions): () => void {
   const check = ui.api.backgroundCheck?.(trace, (r) => {
     const before = session.check?.total ?? 0;
     session.check = r;
-    if (r.total > before && !active().capturing && r.findings.length) {
-      const last = r.findings[r.findings.length - 1];
+    const last = r.findings.at(-1);
+    if (r.total > before && !active().capturing && last !== undefined) {
       session.say(`check: ${last.rule} ${last.name} at #${last.index} (${r.total} so far; ! jumps to each)`);
     }
     ui.render();
@@ -355,7 +355,8 @@ function followRecording(ui: FollowUi, f: FollowOptions): () => void {
 function hitAt(hits: readonly TraceHits[], x: number, y: number): { s: Session; hit: Hit } | undefined {
   for (const th of hits) {
     for (let k = th.hits.length - 1; k >= 0; k--) {
-      if (inRect(th.hits[k].rect, x, y)) return { s: th.session, hit: th.hits[k] };
+      const hit = th.hits[k]!;
+      if (inRect(hit.rect, x, y)) return { s: th.session, hit };
     }
   }
   return undefined;

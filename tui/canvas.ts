@@ -141,7 +141,8 @@ export class Canvas {
     this.styles[k] = style;
   }
 
-  charAt(x: number, y: number): string { return this.chars[y * this.width + x]; }
+  /** The character at (x, y); past the canvas, a blank (as set() leaves it). */
+  charAt(x: number, y: number): string { return this.chars[y * this.width + x] ?? ' '; }
   styleAt(x: number, y: number): Style { return this.styles[y * this.width + x] as Style; }
 
   /** The grid as text lines (trailing spaces trimmed), as `tmux capture-pane -p` would show it. */

@@ -75,65 +75,65 @@ test('80x24: every line fits, both lists and decision lines, the status names bo
   const lines = screen(v).split('\n');
   assert.equal(lines.length, 24);
   assert.ok(lines.every((l) => Array.from(l).length <= 80), 'no line wider than 80');
-  assert.match(lines[0], /^┌─\[A panthor-2026 · #0\/200 · stub\.csft\]─+┐$/);
-  assert.match(lines[1], /before the first scheduling decision/);
-  assert.match(lines[4], /^├─ Events 0\.000ms · GPU NORMAL ─+┤$/);
-  assert.match(lines[5], /^│▶#0 0\.000ms probe stage=PROBE_DONE/);
-  assert.match(lines[21], /^└─+┘$/);
-  assert.match(lines[22], /^ A\* #0\/200 │ B #0\/203 │ 2 differences │ linked$/);
-  assert.match(lines[23], /^d D difference {2}v consequences {2}s side/);
+  assert.match(lines[0]!, /^┌─\[A panthor-2026 · #0\/200 · stub\.csft\]─+┐$/);
+  assert.match(lines[1]!, /before the first scheduling decision/);
+  assert.match(lines[4]!, /^├─ Events 0\.000ms · GPU NORMAL ─+┤$/);
+  assert.match(lines[5]!, /^│▶#0 0\.000ms probe stage=PROBE_DONE/);
+  assert.match(lines[21]!, /^└─+┘$/);
+  assert.match(lines[22]!, /^ A\* #0\/200 │ B #0\/203 │ 2 differences │ linked$/);
+  assert.match(lines[23]!, /^d D difference {2}v consequences {2}s side/);
 });
 
 test('d lands both cursors on the next difference, D goes back; the decision lines say which differs', () => {
   const { v, a, b } = view();
   const dec = decisionsOfA();
   press(v, 'd');
-  assert.equal(a.index, dec[5]);
-  assert.equal(b.index, dec[5] + SHIFT);
+  assert.equal(a.index, dec[5]!);
+  assert.equal(b.index, dec[5]! + SHIFT);
   const text = screen(v);
-  assert.match(text, new RegExp(`A panthor-2026 · #${dec[5]}/200 · decision 5/\\d+ ≠ difference 1/2`));
-  assert.match(text, new RegExp(`B panthor-2026 · #${dec[5] + SHIFT}/203 · decision 5/\\d+ ≠ difference 1/2`));
+  assert.match(text, new RegExp(`A panthor-2026 · #${dec[5]!}/200 · decision 5/\\d+ ≠ difference 1/2`));
+  assert.match(text, new RegExp(`B panthor-2026 · #${dec[5]! + SHIFT}/203 · decision 5/\\d+ ≠ difference 1/2`));
   assert.match(text, /│ #\d+ TRIGGER_STUB slots\[app:5\] PROTM_GRANTED app:0 \(RULE_STUB_A\)/);
   assert.match(text, /│ #\d+ TRIGGER_STUB slots\[app:5\] PROTM_GRANTED app:0 \(RULE_STUB_B\)/);
   assert.match(text, /difference 1\/2: A #\d+, B #\d+ {2}\(d next, D previous, Backspace returns\)/);
   press(v, 'd');
-  assert.equal(a.index, dec[9]);
-  assert.equal(b.index, dec[9] + SHIFT);
+  assert.equal(a.index, dec[9]!);
+  assert.equal(b.index, dec[9]! + SHIFT);
   press(v, 'd');
-  assert.equal(a.index, dec[9], 'no later difference: nothing moves');
+  assert.equal(a.index, dec[9]!, 'no later difference: nothing moves');
   assert.match(screen(v), /no later difference \(2 in all\)/);
   press(v, 'D');
-  assert.equal(a.index, dec[5]);
-  assert.equal(b.index, dec[5] + SHIFT);
+  assert.equal(a.index, dec[5]!);
+  assert.equal(b.index, dec[5]! + SHIFT);
   press(v, 'D');
   assert.match(screen(v), /no earlier difference/);
   // Backspace returns along the jumps (the other side follows)
   press(v, 'backspace');
-  assert.equal(a.index, dec[9]);
-  assert.equal(b.index, dec[9] + SHIFT);
+  assert.equal(a.index, dec[9]!);
+  assert.equal(b.index, dec[9]! + SHIFT);
 });
 
 test('linked cursors: the other side follows each step; s switches the side keys move; l unlinks', () => {
   const { v, a, b } = view();
   const dec = decisionsOfA();
   press(v, '}', '}', 'right');
-  assert.equal(a.index, dec[1] + 1);
-  assert.equal(b.index, dec[1] + 1 + SHIFT, 'B beside A through the alignment');
+  assert.equal(a.index, dec[1]! + 1);
+  assert.equal(b.index, dec[1]! + 1 + SHIFT, 'B beside A through the alignment');
   press(v, 's');
   assert.equal(v.side, 'b');
   assert.match(screen(v), /keys go to B \(panthor-2026\); A follows/);
   assert.match(screen(v), / A #\d+\/200 │ B\* #\d+\/203 /);
   press(v, 'right', 'right');
-  assert.equal(b.index, dec[1] + 3 + SHIFT);
-  assert.equal(a.index, dec[1] + 3);
+  assert.equal(b.index, dec[1]! + 3 + SHIFT);
+  assert.equal(a.index, dec[1]! + 3);
   press(v, 'l');
   assert.equal(v.linked, false);
   press(v, 'right');
-  assert.equal(b.index, dec[1] + 4 + SHIFT);
-  assert.equal(a.index, dec[1] + 3, 'unlinked: A stays');
+  assert.equal(b.index, dec[1]! + 4 + SHIFT);
+  assert.equal(a.index, dec[1]! + 3, 'unlinked: A stays');
   assert.match(screen(v), /│ unlinked$/m);
   press(v, 'l', 'left');
-  assert.equal(a.index, dec[1] + 3, 'linked again: A beside B');
+  assert.equal(a.index, dec[1]! + 3, 'linked again: A beside B');
 });
 
 test('a click on the other side\'s list makes it the active side', () => {
@@ -150,12 +150,12 @@ test('differing decisions are marked in both lists, with their side\'s style', (
   const dec = decisionsOfA();
   press(v, 'd', 'right');
   const text = screen(v);
-  assert.match(text, new RegExp(`│≠#${dec[5]} `));
-  assert.match(text, new RegExp(`│≠#${dec[5] + SHIFT} `));
-  assert.equal(a.diffMark?.(dec[5]), Style.diffA);
-  assert.equal(b.diffMark?.(dec[5] + SHIFT), Style.diffB);
-  assert.equal(a.diffMark?.(dec[4]), undefined);
-  assert.match(screen(v, 80, 24, ASCII_GLYPHS), new RegExp(`\\|!#${dec[5]} `), 'ASCII marker');
+  assert.match(text, new RegExp(`│≠#${dec[5]!} `));
+  assert.match(text, new RegExp(`│≠#${dec[5]! + SHIFT} `));
+  assert.equal(a.diffMark?.(dec[5]!), Style.diffA);
+  assert.equal(b.diffMark?.(dec[5]! + SHIFT), Style.diffB);
+  assert.equal(a.diffMark?.(dec[4]!), undefined);
+  assert.match(screen(v, 80, 24, ASCII_GLYPHS), new RegExp(`\\|!#${dec[5]!} `), 'ASCII marker');
 });
 
 test('v: the consequences view with app names, scrolls, closes; d from there jumps', () => {
@@ -189,13 +189,13 @@ test('consequencesLines: block label once, delta highlighted, columns cut to the
   const { rows, labelled, header } = consequencesLines(m, 70, UNICODE_GLYPHS);
   const text = (l: typeof rows[number]) => l.map(([, t]) => t).join('');
   const narrow = consequencesLines(m, 60, UNICODE_GLYPHS);
-  assert.match(text(narrow.rows[1]), /^app com… {2}jobs done/, 'narrow: the label column gives way');
+  assert.match(text(narrow.rows[1]!), /^app com… {2}jobs done/, 'narrow: the label column gives way');
   assert.ok([narrow.header, ...narrow.rows].every((l) => Array.from(text(l)).length <= 60));
-  assert.match(text(rows[1]), /^app compositor +jobs done/);
-  assert.match(text(rows[2]), /^ +GPU time share +20\.0% +18\.0% +-2\.0pp$/);
-  assert.match(text(labelled[2]), /^app compositor +GPU time share/);
-  assert.deepEqual(rows[1][rows[1].length - 1], [Style.key, '-2']);
-  assert.equal(rows[4].length, 1, '"=" is not highlighted');
+  assert.match(text(rows[1]!), /^app compositor +jobs done/);
+  assert.match(text(rows[2]!), /^ +GPU time share +20\.0% +18\.0% +-2\.0pp$/);
+  assert.match(text(labelled[2]!), /^app compositor +GPU time share/);
+  assert.deepEqual(rows[1]?.at(-1), [Style.key, '-2']);
+  assert.equal(rows[4]?.length, 1, '"=" is not highlighted');
   assert.ok([header, ...rows].every((l) => Array.from(text(l)).length <= 70));
 });
 
@@ -208,10 +208,10 @@ test('120x40 rows and 200x50 columns: both traces with every pane; z shows the a
   assert.match(text, /Timeline B /);
   assert.match(text, /RULE_STUB_A/);
   assert.match(text, /RULE_STUB_B/);
-  assert.match(text.split('\n')[38], /^ A\* #\d+\/200 [\d.]+ms GPU \w+( g\d)? │ B #\d+\/203 [\d.]+ms GPU \w+( g\d)? │ 2 differences │ linked$/);
+  assert.match(text.split('\n')[38]!, /^ A\* #\d+\/200 [\d.]+ms GPU \w+( g\d)? │ B #\d+\/203 [\d.]+ms GPU \w+( g\d)? │ 2 differences │ linked$/);
   text = screen(v, 200, 50);
   assert.equal(v.layout, 'columns');
-  const row = text.split('\n')[0];
+  const row = text.split('\n')[0]!;
   assert.match(row, /^┌─\[A panthor-2026 .*┐┌─ B panthor-2026 .*┐$/, 'side by side');
   press(v, 's', 'z');
   text = screen(v, 120, 40);
@@ -300,7 +300,7 @@ test('in the loop: diffComposer computes the diff in the background, d moves bot
   t.input.write('d');
   await settle(ui);
   const dec = decisionsOfA();
-  const next = DIFFERING.map((p) => dec[p]).find((e) => e > 20)!;
+  const next = DIFFERING.map((p) => dec[p]!).find((e) => e > 20)!;
   assert.equal(ui.session.index, next);
   assert.equal(view.b.index, next + SHIFT);
   assert.match(t.text(), /RULE_STUB_B/);

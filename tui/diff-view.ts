@@ -286,7 +286,8 @@ export class DiffView implements ScreenComposer {
     const lines = wrap(text, w, 0);
     if (lines.length > rows) {
       lines.length = rows;
-      lines[rows - 1] = Array.from(lines[rows - 1]).slice(0, Math.max(0, w - 1)).join('') + g.ellipsis;
+      const last = lines[rows - 1];
+      if (last !== undefined) lines[rows - 1] = Array.from(last).slice(0, Math.max(0, w - 1)).join('') + g.ellipsis;
     }
     return lines.map((l) => [[style, l]] as Seg[]);
   }
@@ -349,7 +350,8 @@ export class DiffView implements ScreenComposer {
     for (let k = 0; k < n; k++) {
       c.set(r.x, y + k, g.v, Style.border);
       c.set(r.x + r.w - 1, y + k, g.v, Style.border);
-      if (lines[k]) c.putSegs(r.x + 2, y + k, lines[k], r.w - 3);
+      const l = lines[k];
+      if (l) c.putSegs(r.x + 2, y + k, l, r.w - 3);
     }
   }
 
@@ -476,42 +478,45 @@ export function consequencesLines(m: DiffModel, w: number, g: Glyphs): { heading
   const isNote = (row: readonly string[]): boolean => row.slice(2).every((x) => x === '');
   const widths = new Array<number>(ncol).fill(0);
   for (const row of [t.header, ...t.rows.filter((r) => !isNote(r))]) {
-    row.forEach((cell, k) => { widths[k] = Math.max(widths[k], Array.from(cell).length); });
+    row.forEach((cell, k) => { widths[k] = Math.max(widths[k] ?? 0, Array.from(cell).length); });
   }
   // when the screen is narrow the label column gives way first, then the metric names
   let over = widths.reduce((a, b) => a + b, 0) + 2 * (ncol - 1) - w;
   for (const k of [0, 1]) {
     if (over <= 0) break;
-    const cut = Math.min(over, Math.max(0, widths[k] - 8));
-    widths[k] -= cut;
+    const wk = widths[k] ?? 0;
+    const cut = Math.min(over, Math.max(0, wk - 8));
+    widths[k] = wk - cut;
     over -= cut;
   }
   const fmt = (row: readonly string[]): string => row.map((cell, k) => {
-    const x = clip(cell, widths[k], g.ellipsis);
-    return k >= 2 ? x.padStart(widths[k]) : x.padEnd(widths[k]);
+    const wk = widths[k] ?? 0;
+    const x = clip(cell, wk, g.ellipsis);
+    return k >= 2 ? x.padStart(wk) : x.padEnd(wk);
   }).join('  ').replace(/\s+$/, '');
   const rows: Seg[][] = [];
   const labelled: Seg[][] = [];
   const line = (row: readonly string[], label: string): Seg[] => {
-    const kind = row[0].split(' ')[0];
+    const kind = (row[0] ?? '').split(' ')[0];
     const style = kind === 'total' ? Style.heading : kind === 'app' ? Style.normal : Style.dim;
     const text = fmt([label, ...row.slice(1)]);
     const delta = row[ncol - 1];
-    if (delta === '=' || !text.endsWith(delta)) return [[style, text]];
+    if (delta === undefined || delta === '=' || !text.endsWith(delta)) return [[style, text]];
     return [[style, text.slice(0, text.length - delta.length)], [Style.key, delta]];
   };
   let prev = '';
   for (const row of t.rows) {
+    const label = row[0] ?? '';
     if (isNote(row)) {
-      const note: Seg[] = [[Style.dim, clip(`${row[0]}: ${row.slice(1).filter((x) => x).join(' ')}`, w, g.ellipsis)]];
+      const note: Seg[] = [[Style.dim, clip(`${label}: ${row.slice(1).filter((x) => x).join(' ')}`, w, g.ellipsis)]];
       rows.push(note);
       labelled.push(note);
       prev = '';
       continue;
     }
-    rows.push(line(row, row[0] === prev ? '' : row[0]));
-    labelled.push(line(row, row[0]));
-    prev = row[0];
+    rows.push(line(row, label === prev ? '' : label));
+    labelled.push(line(row, label));
+    prev = label;
   }
   return { heading, header: [[Style.dim, fmt(t.header)]], rows, labelled };
 }

@@ -83,6 +83,7 @@ function decisionText(screen: string, side: 'A' | 'B'): string {
 
 test('80x24: both traces open; d lands both cursors on the first divergence, d/D move between differences; v shows the apps', { skip }, async () => {
   const [h0, h1] = exp.hunks;
+  assert.ok(h0 && h1, 'two differences');
   await withTmux(80, 24, async (t) => {
     t.start(`node ${cli} replay ${A} --diff ${B}`);
     let screen = await t.waitFor(/\d+ differences │ linked/);
@@ -121,6 +122,7 @@ test('80x24: both traces open; d lands both cursors on the first divergence, d/D
 
 test('120x40: both traces with all panes; s moves B and A follows through the alignment; z shows one side', { skip }, async () => {
   const [h0] = exp.hunks;
+  assert.ok(h0, 'a difference');
   await withTmux(120, 40, async (t) => {
     t.start(`node ${cli} replay ${A} --diff ${B}`);
     let screen = await t.waitFor(/\d+ differences │ linked/);
@@ -145,7 +147,7 @@ test('120x40: both traces with all panes; s moves B and A follows through the al
 
 test('80x24: replay trace.csft#ev=N opens at event N', { skip }, async () => {
   await withTmux(80, 24, async (t) => {
-    const n = exp.hunks[0].aEvent; // the first divergence's decision, wherever the model puts it
+    const n = exp.hunks[0]!.aEvent; // the first divergence's decision, wherever the model puts it
     t.start(`node ${cli} replay '${A}#ev=${n}'`);
     const screen = await t.waitFor(new RegExp(`^ #${n}/\\d+ `, 'm'));
     assert.match(screen, new RegExp(`▶#${n} `));
@@ -159,7 +161,7 @@ test('without a terminal: --diff prints the diff text, exit 0', { skip: skipUnle
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^csftrace replay --diff: not a terminal, so the text of `csftrace diff` instead of the UI\n--- /);
   assert.match(r.stdout, /^first divergence \(the first decision whose outcome differs\)$/m);
-  assert.match(r.stdout, new RegExp(`^ {2}B decision \\d+ #${exp.hunks[0].bEvent} [\\d.]+ms TRIGGER_PROTM_PENDING .*\\(RULE_KBASE_SOLE_RESIDENT\\)$`, 'm'));
+  assert.match(r.stdout, new RegExp(`^ {2}B decision \\d+ #${exp.hunks[0]!.bEvent} [\\d.]+ms TRIGGER_PROTM_PENDING .*\\(RULE_KBASE_SOLE_RESIDENT\\)$`, 'm'));
   assert.match(r.stdout, /^ {2}app video +jobs done/m);
   const missing = spawnSync('node', [cli, 'replay', A, '--diff', join(dir, 'nope.csft')], { encoding: 'utf8' });
   assert.equal(missing.status, 2);
@@ -167,7 +169,7 @@ test('without a terminal: --diff prints the diff text, exit 0', { skip: skipUnle
 });
 
 test('without a terminal: trace.csft#ev=N, a bad N, a real file name with #ev= in it', { skip: skipUnless(goldens, 'v1 golden traces missing') }, () => {
-  const n = exp.hunks[0].aEvent;
+  const n = exp.hunks[0]!.aEvent;
   const at = spawnSync('node', [cli, 'replay', `${A}#ev=${n}`], { encoding: 'utf8' });
   assert.equal(at.status, 0, at.stderr);
   assert.match(at.stdout, new RegExp(`^ {2}at #${n} [\\d.]+ms decision `, 'm'));

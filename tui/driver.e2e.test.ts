@@ -48,13 +48,13 @@ test('keys move the cursor; q exits with status 0', { skip }, async () => {
 test('follows terminal resizes, down to 80x24', { skip }, async () => {
   await withTmux(120, 40, async (t) => {
     t.start(`${fixture} 300`);
-    await t.waitFor((s) => /^└─+┴─+┘$/m.test(s) && s.split('\n')[0].length === 120);
+    await t.waitFor((s) => /^└─+┴─+┘$/m.test(s) && s.split('\n')[0]!.length === 120);
     t.resize(80, 24);
     // the timeline's lanes are drawn once its groups for the window are known, maybe a frame later
     const screen = await t.waitFor((s) => s.split('\n').some((l) => /^└─+┴─+┘$/.test(l) && Array.from(l).length === 80) && /CSG1  g2/.test(s));
     const lines = screen.split('\n');
-    assert.match(lines[0], /^┌─ Timeline/);
-    assert.equal(Array.from(lines[0]).length, 80);
+    assert.match(lines[0]!, /^┌─ Timeline/);
+    assert.equal(Array.from(lines[0]!).length, 80);
     assert.match(screen, /CSG1  g2/);
     t.send('q');
     await t.waitFor('[exit 0]');

@@ -31,13 +31,13 @@ test('120x40: every pane, the current row marked, the status line', () => {
   const text = canvas.toText();
   const lines = text.split('\n');
   assert.equal(lines.length, 40);
-  assert.match(lines[0], /^┌─ Timeline 0ns–641ms \(641ms wide/);
+  assert.match(lines[0]!, /^┌─ Timeline 0ns–641ms \(641ms wide/);
   assert.match(text, /Events #0\/200/);
   assert.match(text, / Detail /);
   assert.match(text, / State /);
   assert.match(text, /▶#0 0\.000ms probe stage=PROBE_DONE/);
-  assert.match(lines[38], /^ #0\/200 │ 0\.000ms │ GPU NORMAL │ filter - │ bp -/);
-  assert.match(lines[39], /←→ step/);
+  assert.match(lines[38]!, /^ #0\/200 │ 0\.000ms │ GPU NORMAL │ filter - │ bp -/);
+  assert.match(lines[39]!, /←→ step/);
   assert.ok(lines.every((l) => Array.from(l).length <= 120));
 });
 
@@ -48,13 +48,13 @@ test('80x24 fits: borders closed, lanes, list, detail and state all visible', ()
   const lines = canvas.toText().split('\n');
   assert.equal(lines.length, 24);
   for (let y = 0; y < 22; y++) assert.equal(Array.from(canvas.line(y)).length, 80);
-  assert.match(lines[0], /^┌.*┐$/);
-  assert.match(lines[21], /^└─+┴─+┘$/);
+  assert.match(lines[0]!, /^┌.*┐$/);
+  assert.match(lines[21]!, /^└─+┴─+┘$/);
   assert.match(canvas.toText(), /CSG0  g1/);
   assert.match(canvas.toText(), /CSG1  g2▒/);
   assert.match(canvas.toText(), new RegExp(`▶#${L.protectedEntry} 31\\.040ms modeSwitch to=PROTECTED`));
   assert.match(canvas.toText(), /\[1 slots\]/);
-  assert.match(lines[22], /GPU PROTECTED g2/);
+  assert.match(lines[22]!, /GPU PROTECTED g2/);
   assert.match(canvas.toText(), /GPU PROTECTED, protected g2 on CSG1/, 'the state pane names the protected group');
 });
 
@@ -108,8 +108,8 @@ test('detail pane: a long title takes at most two lines', () => {
   const lines = text.split('\n').map((l) => l.split('│')[2] ?? '');
   const k = lines.findIndex((l) => l.startsWith('xxx'));
   assert.ok(k > 0);
-  assert.match(lines[k + 1], /^  yyy+ z+…/);
-  assert.match(lines[k + 2], /^effect|^why|^cause/);
+  assert.match(lines[k + 1]!, /^  yyy+ z+…/);
+  assert.match(lines[k + 2]!, /^effect|^why|^cause/);
 });
 
 test('detail pane: title, cause link, why, every field', () => {
@@ -147,7 +147,7 @@ test('mouse map: rows, links, tabs and columns are where they are drawn', () => 
   const s = session();
   press(s, 'p', '{');
   const { canvas, hits } = screen(s);
-  const all = hits[0].hits;
+  const all = hits[0]!.hits;
   const row = all.find((h) => h.kind === 'row' && h.index === L.grant)!;
   assert.match(canvas.line(row.rect.y), new RegExp(`▶#${L.grant} `));
   const link = all.find((h) => h.kind === 'link' && h.link === 1)!;
@@ -161,7 +161,7 @@ test('ASCII glyphs: frame and timeline in plain ASCII', () => {
   const s = session();
   press(s, 'p');
   const text = screen(s, 100, 30, ASCII_GLYPHS).canvas.toText();
-  assert.match(text.split('\n')[0], /^\+- Timeline/);
+  assert.match(text.split('\n')[0]!, /^\+- Timeline/);
   assert.match(text, /CSG1  g2#+/);
   assert.match(text, new RegExp(`>#${L.protectedEntry} `));
 });
@@ -193,7 +193,7 @@ test('NO_COLOR: attributes only, no colours', () => {
   }
   assert.notEqual(plain[Style.current], plain[Style.normal], 'the current row is still visible (inverse)');
   const colour = styleAttrs(false);
-  assert.notEqual((colour[Style.prio3] >> 9) & 0x1ff, 0x1ff);
+  assert.notEqual((colour[Style.prio3]! >> 9) & 0x1ff, 0x1ff);
 });
 
 test('key names from blessed keypresses', () => {
@@ -221,9 +221,9 @@ test('mode band: a column shows protected time or a reset that happened inside i
   const colNs = s.window().span / cols;
   const samples = Array.from({ length: cols }, (_, k) => ({ ...base, protectedNs: 0, resets: 0, k }));
   // column 10: protected for a tenth of it; column 20: most of it; column 30: a reset
-  for (let k = 10; k < cols; k++) samples[k].protectedNs = colNs / 10;
-  for (let k = 20; k < cols; k++) samples[k].protectedNs = colNs / 10 + colNs * 0.9;
-  for (let k = 30; k < cols; k++) samples[k].resets = 1;
+  for (const smp of samples.slice(10)) smp.protectedNs = colNs / 10;
+  for (const smp of samples.slice(20)) smp.protectedNs = colNs / 10 + colNs * 0.9;
+  for (const smp of samples.slice(30)) smp.resets = 1;
   s.columns = () => samples;
   const { canvas } = screen(s);
   const band = Array.from(canvas.line(p.timeline.y)).slice(p.timeline.x + 6);
@@ -237,8 +237,8 @@ test('mode band: a column shows protected time or a reset that happened inside i
 test('80 columns: the hint line ends with "? help  q quit" (other hints give way)', () => {
   for (const w of [80, 60, 120]) {
     const lines = screen(session(), w, 24).canvas.toText().split('\n');
-    assert.match(lines[23], /\? help {2}q quit {0,2}$/, `width ${w}: ${lines[23]}`);
-    assert.match(lines[23], /^←→ step {2}g go/);
+    assert.match(lines[23]!, /\? help {2}q quit {0,2}$/, `width ${w}: ${lines[23]}`);
+    assert.match(lines[23]!, /^←→ step {2}g go/);
   }
 });
 
@@ -249,8 +249,8 @@ test('marks: the letters under their columns on the time axis, the delta in the 
   const lines = canvas.toText().split('\n');
   const delta = s.markDelta()!;
   assert.equal(delta.events, 130);
-  assert.ok(lines[0].includes(`a→b +${(delta.ns / 1e6).toFixed(3)}ms, 130 events`), lines[0]);
-  assert.ok(lines[38].includes(`marks a→b +${(delta.ns / 1e6).toFixed(3)}ms, 130 events`), lines[38]);
+  assert.ok(lines[0]?.includes(`a→b +${(delta.ns / 1e6).toFixed(3)}ms, 130 events`), lines[0]);
+  assert.ok(lines[38]?.includes(`marks a→b +${(delta.ns / 1e6).toFixed(3)}ms, 130 events`), lines[38]);
   const axis = lines.find((l) => l.startsWith('│time'))!;
   const cols = 120 - 2 - 6;
   const col = (i: number) => 1 + 6 + Math.floor((s.timeAt(i) / s.span) * cols);

@@ -116,10 +116,10 @@ export function statusParts(s: Session): string[] {
   parts.push(`filter ${s.filter ? s.filter.text : '-'}`);
   const bps = s.cursor.breakpoints;
   parts.push(`bp ${bps.length ? bps.map((b) => b.text).join(', ') : '-'}`);
-  const marks = s.markList();
-  if (marks.length) {
+  const [mark] = s.markList();
+  if (mark !== undefined) {
     const d = s.markDelta();
-    parts.push(d ? `marks ${d.text}` : `mark ${marks[0].letter} #${marks[0].index}`);
+    parts.push(d ? `marks ${d.text}` : `mark ${mark.letter} #${mark.index}`);
   }
   if (s.check) parts.push(`check ${s.check.total}${s.live === 'live' ? ' so far' : ''}${s.check.total ? ' (! next)' : ''}`);
   if (s.live) parts.push(s.live);

@@ -25,7 +25,7 @@ before(() => {
   const tf = openTrace(golden);
   count = tf.eventCount;
   const times = Array.from({ length: count }, (_, i) => tf.timeOf(i));
-  timeOf = (i) => times[i];
+  timeOf = (i) => times[i] ?? assert.fail(`no event ${i}`);
   tf.close();
 });
 
@@ -116,7 +116,7 @@ test('marks: m a, m b, the delta in the status bar and the timeline title, \' a 
     const ns = timeOf(ib) - timeOf(ia);
     const delta = `a→b +${fmtTime(ns)}, ${ib - ia} events`;
     const screen = await t.waitFor(`marks ${delta}`, 30_000);
-    assert.ok(screen.split('\n')[0].includes(delta), `timeline title: ${screen.split('\n')[0]}`);
+    assert.ok(screen.split('\n')[0]!.includes(delta), `timeline title: ${screen.split('\n')[0]!}`);
     const axis = screen.split('\n').find((l) => l.startsWith('│time'))!;
     assert.match(axis, /^│time +a/, 'mark a under its column');
     assert.match(axis, /b/);
@@ -132,7 +132,7 @@ test('marks: m a, m b, the delta in the status bar and the timeline title, \' a 
 test('80 columns: the hint line ends with "? help  q quit"', { skip, timeout: 60_000 }, async () => {
   await withTmux(80, 24, {}, async (t) => {
     const screen = await t.waitFor(at(0), 30_000);
-    const hints = screen.split('\n')[23];
+    const hints = screen.split('\n')[23]!;
     assert.match(hints, /^←→ step .*\? help {2}q quit\s*$/);
     assert.ok(Array.from(hints.trimEnd()).length <= 80);
     t.send('q');

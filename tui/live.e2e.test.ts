@@ -86,7 +86,7 @@ test('the timeline is drawn without a key: small and large traces, 4 times each,
 
 /** Frames of a closed trace: the bytes up to the end of chunk k (a recording that has written k+1 chunks). */
 function upToChunk(bytes: Uint8Array, chunks: readonly { offset: number }[], k: number): number {
-  return k + 1 < chunks.length ? chunks[k + 1].offset : bytes.length;
+  return chunks[k + 1]?.offset ?? bytes.length;
 }
 
 test('replay --follow: grows as chunks land, End stays on the newest event, closed and killed recordings are reported', { skip, timeout: 120_000 }, async () => {
@@ -104,24 +104,24 @@ test('replay --follow: grows as chunks land, End stays on the newest event, clos
   try {
     writeTo(upToChunk(bytes, chunks, 2) + 40); // three chunks and the start of the fourth
     t.start(`node ${cli} replay --follow ${live}`);
-    const n3 = chunks[2].end;
+    const n3 = chunks[2]!.end;
     await t.waitFor(new RegExp(`^ #${n3 - 1}/${n3} .*│ live`, 'm'), 30_000);
     let screen = await t.waitFor((x) => timelineComplete(x) && LANE_DRAWN.test(x), 30_000);
     writeTo(upToChunk(bytes, chunks, 6));
-    const n7 = chunks[6].end;
+    const n7 = chunks[6]!.end;
     await t.waitFor(new RegExp(`^ #${n7 - 1}/${n7} `, 'm'), 30_000); // End stayed at the newest event
     // moved away from the end, the cursor stays where it is while the recording grows
     t.send('Home');
     await t.waitFor(/^ #0\//m, 30_000);
     writeTo(upToChunk(bytes, chunks, 8));
-    const n9 = chunks[8].end;
+    const n9 = chunks[8]!.end;
     screen = await t.waitFor(new RegExp(`^ #0/${n9} `, 'm'), 30_000);
     t.send('End');
     await t.waitFor(new RegExp(`^ #${n9 - 1}/${n9} `, 'm'), 30_000);
     // the rest, index and trailer: closed
     writeTo(bytes.length);
     screen = await t.waitFor(/│ recording closed/, 30_000);
-    assert.equal(statusIndex(screen), chunks[chunks.length - 1].end - 1);
+    assert.equal(statusIndex(screen), chunks.at(-1)!.end - 1);
     await t.waitFor((x) => timelineComplete(x) && LANE_DRAWN.test(x), 30_000);
     t.send('q');
     await t.waitFor('[exit 0]', 30_000);
@@ -137,7 +137,7 @@ test('replay --follow: grows as chunks land, End stays on the newest event, clos
   try {
     writeSync(fd2, bytes, 0, upToChunk(bytes, chunks, 3));
     t2.start(`node ${cli} replay --follow ${cut}`);
-    const n4 = chunks[3].end;
+    const n4 = chunks[3]!.end;
     await t2.waitFor(new RegExp(`^ #${n4 - 1}/${n4} .*│ live`, 'm'), 30_000);
     closeSync(fd2);
     const screen = await t2.waitFor(/recording stopped without closing the file \(killed\?\)/, 30_000);

@@ -37,19 +37,18 @@ export function detailLines(s: Session, w: number, g: Glyphs): Line[] {
   for (const t of title) lines.push({ segs: [[Style.heading, t]] });
   for (const n of d.notes) for (const t of wrap(`note: ${n}`, w)) lines.push({ segs: [[Style.title, t]] });
   if (!d.links.length && !d.effectsPending) lines.push({ segs: [[Style.dim, 'no recorded cause or effects']] });
-  const link = (k: number) => {
-    const l = d.links[k];
+  const link = (l: (typeof d.links)[number], k: number) => {
     lines.push({ segs: [[Style.dim, `${l.label.padEnd(6)} ${g.link} `], [Style.link, l.text]], link: k });
   };
   // the cause, then why (a decision's explanation is what the reader came for), then the effects
-  d.links.forEach((l, k) => { if (l.label === 'cause') link(k); });
+  d.links.forEach((l, k) => { if (l.label === 'cause') link(l, k); });
   if (d.why.length) {
     lines.push({ segs: [[Style.title, 'why:']] });
     for (const sentence of d.why) {
       for (const t of wrap(`${g.bullet} ${sentence}`, w - 1)) lines.push({ segs: [[Style.normal, ` ${t}`]] });
     }
   }
-  d.links.forEach((l, k) => { if (l.label !== 'cause') link(k); });
+  d.links.forEach((l, k) => { if (l.label !== 'cause') link(l, k); });
   if (d.effectsPending) lines.push({ segs: [[Style.dim, `effect ${g.link} (searching…)`]] });
   lines.push({ segs: [[Style.title, 'fields:']] });
   // names in a column as wide as most of them; a longer name gets its value on the next line
@@ -80,8 +79,8 @@ export function drawDetail(c: Canvas, s: Session, r: Rect, g: Glyphs): Hit[] {
     const y = r.y + row;
     const segs = l.segs.map(([st, t]) => [st, t] as Seg);
     const total = segs.reduce((n, [, t]) => n + Array.from(t).length, 0);
-    if (total > r.w) {
-      const last = segs[segs.length - 1];
+    const last = segs.at(-1);
+    if (total > r.w && last !== undefined) {
       const before = total - Array.from(last[1]).length;
       last[1] = clip(last[1], Math.max(1, r.w - before), g.ellipsis);
     }

@@ -16,10 +16,10 @@ export function tableLines(tables: readonly StateTable[], w: number, g: Glyphs):
     if (!t.rows.length) continue;
     const ncol = Math.max(t.header.length, ...t.rows.map((r) => r.length));
     const widths = new Array<number>(ncol).fill(0);
-    for (const row of [t.header, ...t.rows]) row.forEach((cell, k) => { widths[k] = Math.max(widths[k], Array.from(cell).length); });
+    for (const row of [t.header, ...t.rows]) row.forEach((cell, k) => { widths[k] = Math.max(widths[k] ?? 0, Array.from(cell).length); });
     // cap wide columns so the others stay visible (the last one just runs to the edge)
-    for (let k = 0; k < ncol - 1; k++) widths[k] = Math.min(widths[k], Math.max(8, Math.floor(w / 2)));
-    const fmt = (row: string[]) => row.map((cell, k) => clip(cell, widths[k], g.ellipsis).padEnd(widths[k])).join(' ').replace(/\s+$/, '');
+    for (let k = 0; k < ncol - 1; k++) widths[k] = Math.min(widths[k] ?? 0, Math.max(8, Math.floor(w / 2)));
+    const fmt = (row: string[]) => row.map((cell, k) => clip(cell, widths[k] ?? 0, g.ellipsis).padEnd(widths[k] ?? 0)).join(' ').replace(/\s+$/, '');
     if (t.header.length) out.push([[Style.dim, ` ${fmt(t.header)}`]]);
     for (const row of t.rows) out.push([[Style.normal, ` ${fmt(row)}`]]);
   }

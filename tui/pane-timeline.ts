@@ -68,7 +68,7 @@ export function drawTimeline(c: Canvas, s: Session, r: Rect, g: Glyphs): Hit[] {
   // lanes
   for (let row = 0; row < shown; row++) {
     const y = r.y + 1 + row;
-    const lane = rows[row];
+    const lane = rows[row]!; // shown <= rows.length
     if (row === shown - 1 && shown < rows.length) {
       c.put(r.x, y, `+${rows.length - shown + 1} more lanes (make the terminal taller)`, Style.dim, r.w);
       continue;
@@ -160,17 +160,19 @@ function drawLane(c: Canvas, samples: ReadonlyArray<LaneSample | undefined>, slo
   for (let k = 0; k < cols; k++) {
     const smp = samples[k];
     const sl = smp?.slots[slot];
-    groups[k] = smp === undefined ? -1 : sl && sl.group ? sl.group : 0;
-    if (groups[k] < 0) continue; // not sampled yet
-    if (groups[k] === 0) c.set(x0 + k, y, g.laneEmpty, Style.dim);
+    const gk = smp === undefined ? -1 : sl && sl.group ? sl.group : 0;
+    groups[k] = gk;
+    if (gk < 0) continue; // not sampled yet
+    if (gk === 0) c.set(x0 + k, y, g.laneEmpty, Style.dim);
     else c.set(x0 + k, y, sl!.isProtected ? g.shade : g.laneRun, groupStyle(sl!.priority, sl!.isProtected));
   }
   // label each run with its group handle where it fits
   for (let k = 0; k < cols;) {
+    const gk = groups[k]!; // k < cols, every column set above
     let e = k + 1;
-    while (e < cols && groups[e] === groups[k]) e++;
-    if (groups[k] > 0) {
-      const label = `g${groups[k]}`;
+    while (e < cols && groups[e] === gk) e++;
+    if (gk > 0) {
+      const label = `g${gk}`;
       if (e - k >= label.length) c.put(x0 + k, y, label, c.styleAt(x0 + k, y), e - k);
     }
     k = e;

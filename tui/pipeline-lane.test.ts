@@ -36,8 +36,10 @@ test('a display lane: N while the pipeline has no GPU, then flips; lanesOf count
       assert.ok(firstFlip > 0, lane);
       const last = lanesOf(replayer.stateAt(trace.eventCount - 1)).displays ?? [];
       assert.equal(last.length, 1);
-      assert.equal(last[0].name, 'lcd');
-      assert.ok(last[0].flips > 5 && last[0].misses >= 40, JSON.stringify(last[0]));
+      const [lcd] = last;
+      assert.ok(lcd);
+      assert.equal(lcd.name, 'lcd');
+      assert.ok(lcd.flips > 5 && lcd.misses >= 40, JSON.stringify(lcd));
     } finally {
       trace.close();
     }

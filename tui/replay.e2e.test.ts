@@ -44,7 +44,7 @@ before(() => {
     c.seek(0);
     const entry = c.find(parseFilter('mode=PROTECTED'), 1)!;
     const decision = c.find(parseFilter('type=SchedDecision'), -1)!;
-    exp = { count: tf.eventCount, firstSwitch: switches[0], entry, decision, at12ms: resolvePosition(tf, '12ms'), switches };
+    exp = { count: tf.eventCount, firstSwitch: switches[0]!, entry, decision, at12ms: resolvePosition(tf, '12ms'), switches };
   } finally {
     tf.close();
   }
@@ -84,9 +84,9 @@ test('120x40: ] lands on mode switches up to protected mode; the state shows pro
     assert.match(currentRow(screen) ?? '', /mode_switch /, 'after ] the current event is a mode switch');
     // step through mode switches until the GPU is protected
     let k = 1;
-    while (exp.switches[k - 1] < exp.entry) {
+    while (exp.switches[k - 1]! < exp.entry) {
       t.send(']');
-      screen = await t.waitFor(atIndex(exp.switches[k]));
+      screen = await t.waitFor(atIndex(exp.switches[k]!));
       k++;
     }
     assert.equal(statusIndex(screen), exp.entry);
@@ -116,15 +116,15 @@ test('120x40: a breakpoint on a filter, c forwards and C back to it; g 12ms land
     t.start(`node ${cli} replay ${trace}`);
     await t.waitFor(atIndex(0));
     t.send('/'); t.send('type=ModeSwitch', true); t.send('Enter');
-    await t.waitFor(atIndex(exp.switches[0]));
+    await t.waitFor(atIndex(exp.switches[0]!));
     t.send('B');
     await t.waitFor(/bp type=ModeSwitch/);
     t.send('c');
-    await t.waitFor(atIndex(exp.switches[1]));
+    await t.waitFor(atIndex(exp.switches[1]!));
     t.send('c');
-    await t.waitFor(atIndex(exp.switches[2]));
+    await t.waitFor(atIndex(exp.switches[2]!));
     t.send('C');
-    const screen = await t.waitFor(atIndex(exp.switches[1]));
+    const screen = await t.waitFor(atIndex(exp.switches[1]!));
     assert.match(screen, /breakpoint type=ModeSwitch at #/);
     assert.match(currentRow(screen) ?? '', /mode_switch /);
     t.send('g'); t.send('12ms', true); t.send('Enter');

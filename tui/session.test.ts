@@ -6,7 +6,7 @@ import { stubApi, stubEvents, stubLandmarks, stubReplayer } from './stub-api.js'
 /** Where the stub trace's events of interest are (the decision granting protected mode, the mode switches, ...). */
 const L = stubLandmarks(stubEvents(200));
 /** The time of that decision, as typed at a prompt (31ms). */
-const GRANT_TIME = `${stubEvents(200)[L.grant].t / 1e6}ms`;
+const GRANT_TIME = `${stubEvents(200)[L.grant]!.t / 1e6}ms`;
 
 function session(n = 200, at?: string): Session {
   return new Session(stubApi, stubReplayer(stubEvents(n)), { at });

@@ -424,7 +424,7 @@ export class Session {
 
   // ───────────────────────────── timeline ─────────────────────────────
 
-  get span(): number { return this.spans[this.zoom]; }
+  get span(): number { return this.spans[this.zoom]!; } // zoom is kept within spans (never empty: the whole trace is last)
 
   zoomBy(d: number): void {
     this.zoom = Math.max(0, Math.min(this.spans.length - 1, this.zoom + d));
@@ -612,7 +612,7 @@ export class Session {
 
   cycleFocus(d: number): void {
     const k = PANES.indexOf(this.focus);
-    this.focus = PANES[(k + d + PANES.length) % PANES.length];
+    this.focus = PANES[(k + d + PANES.length) % PANES.length]!;
   }
 
   /** ↑/↓/PgUp/PgDn: move in the focused pane (the events list moves the cursor). */
@@ -704,8 +704,8 @@ export class Session {
       this.say(this.live ? 'check is still running …' : '! jumps between check findings while following a recording (replay --follow); csftrace check lists them');
       return;
     }
-    if (!c.findings.length) { this.say(`check: no finding in ${c.events} events`); return; }
     const f = c.findings.find((x) => x.index > this.index && x.index < this.count) ?? c.findings[0];
+    if (f === undefined) { this.say(`check: no finding in ${c.events} events`); return; }
     this.jumpTo(f.index);
     const k = c.findings.indexOf(f) + 1;
     this.say(`check ${k}/${c.total}: ${f.rule} ${f.name} #${f.index}: ${f.severity === 'anomaly' ? 'anomaly: ' : ''}${f.message}`);
@@ -721,9 +721,8 @@ export class Session {
    * (undefined with fewer than two marks).
    */
   markDelta(): { from: Mark; to: Mark; ns: number; events: number; text: string } | undefined {
-    const l = this.markList();
-    if (l.length < 2) return undefined;
-    let [x, y] = l.slice(-2);
+    let [x, y] = this.markList().slice(-2);
+    if (x === undefined || y === undefined) return undefined;
     if (y.index < x.index) [x, y] = [y, x];
     const ns = this.timeAt(y.index) - this.timeAt(x.index);
     const events = y.index - x.index;

@@ -57,7 +57,7 @@ export function stubEvents(n = 200): StubEvent[] {
  */
 export function findStub(events: readonly StubEvent[], kase: string, value: Readonly<Record<string, unknown>> = {}, from = 0): number {
   for (let i = from; i < events.length; i++) {
-    const b = events[i].body;
+    const b = events[i]!.body;
     if (b.case === kase && Object.entries(value).every(([k, v]) => b.value[k] === v)) return i;
   }
   throw new Error(`no ${kase} ${JSON.stringify(value)} in the stub trace from #${from}`);
@@ -109,12 +109,12 @@ export function stubTrace(events: StubEvent[]): TraceLike {
     chunks: [{}],
     event(i) {
       if (i < 0 || i >= events.length) throw new RangeError(`event ${i} outside [0, ${events.length})`);
-      return events[i];
+      return events[i]!;
     },
-    timeOf(i) { return events[i].t; },
+    timeOf(i) { return events[i]!.t; },
     indexAtTime(tNs) {
       let lo = 0, hi = events.length;
-      while (lo < hi) { const m = (lo + hi) >> 1; if (events[m].t < tNs) lo = m + 1; else hi = m; }
+      while (lo < hi) { const m = (lo + hi) >> 1; if (events[m]!.t < tNs) lo = m + 1; else hi = m; }
       return lo;
     },
   };
@@ -132,7 +132,7 @@ export function stubReplayer(events: StubEvent[], opts: { keyframesReady?: boole
     stateAt(i: number): StubState {
       r.stateCalls++;
       let s: StubState = { mode: 'NORMAL', protectedGroup: 0, slots: [{ group: 0, priority: 0, prot: false }, { group: 0, priority: 0, prot: false }] };
-      for (let k = 0; k <= i && k < events.length; k++) s = reduce(s, events[k]);
+      for (let k = 0; k <= i && k < events.length; k++) s = reduce(s, events[k]!);
       return s;
     },
   };
@@ -198,7 +198,7 @@ export const stubApi: ReplayApi = {
   parseFilter(text) {
     const m = /^(\w+)=(\w+)$/.exec(text.trim());
     if (!m) throw new FilterError(`filter "${text}": expected key=value`);
-    return new StubFilter(text.trim(), m[1], m[2]);
+    return new StubFilter(text.trim(), m[1]!, m[2]!);
   },
   formatEvent(ev, i) {
     const v = (ev as StubEvent).body.value;
@@ -250,7 +250,7 @@ export function stubEventsShifted(n = 200, shift = 3): StubEvent[] {
 
 function lastAtOrBefore(arr: readonly number[], v: number): number {
   let lo = 0, hi = arr.length - 1, found = -1;
-  while (lo <= hi) { const m = (lo + hi) >> 1; if (arr[m] <= v) { found = m; lo = m + 1; } else hi = m - 1; }
+  while (lo <= hi) { const m = (lo + hi) >> 1; if (arr[m]! <= v) { found = m; lo = m + 1; } else hi = m - 1; }
   return found;
 }
 
@@ -268,7 +268,8 @@ export function stubDiff(a: TraceLike, b: TraceLike, differing: readonly number[
   };
   const dec = { a: decisions(a), b: decisions(b) };
   const count = { a: a.eventCount, b: b.eventCount };
-  const hunks: HunkLike[] = [...differing].sort((x, y) => x - y).map((p, index) => ({ index, aEvent: dec.a[p], bEvent: dec.b[p] }));
+  // the differing ordinals are decisions of both sides (the test's choice); an empty side reads NaN below
+  const hunks: HunkLike[] = [...differing].sort((x, y) => x - y).map((p, index) => ({ index, aEvent: dec.a[p]!, bEvent: dec.b[p]! }));
   const other = (s: DiffSide): DiffSide => (s === 'a' ? 'b' : 'a');
   const start = (s: DiffSide, h: HunkLike): number => (s === 'a' ? h.aEvent : h.bEvent);
   const nav: DiffNavLike = {
@@ -277,10 +278,10 @@ export function stubDiff(a: TraceLike, b: TraceLike, differing: readonly number[
     linkedEvent(s, e) {
       const o = other(s);
       const p = lastAtOrBefore(dec[s], e);
-      if (p < 0) return Math.max(0, Math.min(e, dec[o][0] - 1));
+      if (p < 0) return Math.max(0, Math.min(e, dec[o][0]! - 1));
       const q = Math.min(p, dec[o].length - 1);
-      const limit = q + 1 < dec[o].length ? dec[o][q + 1] - 1 : count[o] - 1;
-      return Math.min(dec[o][q] + (e - dec[s][p]), limit);
+      const limit = q + 1 < dec[o].length ? dec[o][q + 1]! - 1 : count[o] - 1;
+      return Math.min(dec[o][q]! + (e - dec[s][p]!), limit);
     },
     nextDifference: (s, e) => hunks.find((h) => start(s, h) > e),
     prevDifference: (s, e) => [...hunks].reverse().find((h) => start(s, h) < e),

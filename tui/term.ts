@@ -199,16 +199,17 @@ export class Terminal {
     const c = this.painter(w, h);
     const lines = (this.screen as unknown as BlessedInternals).lines;
     const ascii = this.opts.ascii;
+    // every index below is bounded by its loop or by inCanvas; attrs has an entry per Style
     for (let y = 0; y < h && y < lines.length; y++) {
-      const line = lines[y];
+      const line = lines[y]!;
       let dirty = false;
       for (let x = 0; x < w && x < line.length; x++) {
         const k = y * c.width + x;
         const inCanvas = x < c.width && y < c.height;
-        let ch = inCanvas ? c.chars[k] : ' ';
+        let ch = inCanvas ? c.chars[k]! : ' ';
         if (ascii && ch > '~') ch = TO_ASCII[ch] ?? '?';
-        const a = inCanvas ? this.attrs[c.styles[k]] : this.attrs[0];
-        const cell = line[x];
+        const a = inCanvas ? this.attrs[c.styles[k]!]! : this.attrs[0]!;
+        const cell = line[x]!;
         if (cell[0] !== a || cell[1] !== ch) {
           cell[0] = a;
           cell[1] = ch;

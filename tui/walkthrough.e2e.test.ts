@@ -40,6 +40,7 @@ test('walkthrough: check names the weston grant as the root decision; diff and t
   const rep = JSON.parse(c.out) as { findings: { rule: string; index: number; root: number; message: string }[]; clean: boolean };
   assert.equal(rep.clean, false);
   const first = rep.findings[0];
+  assert.ok(first, 'a finding');
   assert.equal(first.rule, 'R20');
   assert.match(first.message, /GRANTED to group \d+ \(weston\), which has no pending protected queue/);
   assert.equal(first.root, first.index, 'the grant is its own root');
@@ -60,7 +61,7 @@ test('walkthrough: check names the weston grant as the root decision; diff and t
   const md = readFileSync(join(dir, 'report', 'report.md'), 'utf8');
   assert.match(md, new RegExp(`^Point of interest: \\[#${rootIdx}\\]\\(trace\\.csft#ev=${rootIdx}\\)`, 'm'));
   // The reproduce block runs as written from the bundle (the TUI line aside).
-  const block = /## Reproduce\n\n```sh\n([\s\S]*?)```/.exec(md)![1];
+  const block = /## Reproduce\n\n```sh\n([\s\S]*?)```/.exec(md)![1]!;
   const lines = block.split('\n').filter((l) => l.startsWith('csftrace ') && !l.startsWith('csftrace replay'));
   assert.ok(lines.some((l) => l.startsWith('csftrace rerun ')) && lines.some((l) => l.startsWith('csftrace diff ')));
   for (const l of lines) {
@@ -77,7 +78,7 @@ test('walkthrough: check names the weston grant as the root decision; diff and t
   for (const app of ['weston', 'video', 'ml-batch']) {
     const fromDiff = dj.consequences.apps.find((x) => x.name === app)!.a;
     for (const k of ['jobsDone', 'gpuNs', 'framesDone', 'framesExpected', 'lateFrames', 'longestStarvationNs', 'blockedProtmNs']) {
-      assert.equal(sim.metrics.apps[app][k], fromDiff[k], `${app} ${k}: simulate and diff agree`);
+      assert.equal(sim.metrics.apps[app]?.[k], fromDiff[k], `${app} ${k}: simulate and diff agree`);
     }
   }
   assert.match(md, /\| video \| /);

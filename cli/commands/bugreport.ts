@@ -25,7 +25,7 @@ export function parseSize(name: string, text: string): number {
   if (!m) throw new CliError(`${name}: expected a size such as 1MB or 512KB, got "${text}"`);
   const unit = (m[2] ?? 'B').toLowerCase();
   const mult: Record<string, number> = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1 << 20, gb: 1e9, gib: 1 << 30 };
-  const v = Math.floor(Number(m[1]) * mult[unit]);
+  const v = Math.floor(Number(m[1]) * mult[unit]!); // the pattern's units are the keys
   if (v < 4096) throw new CliError(`${name}: ${text} is too small for a trace (at least 4KB)`);
   return v;
 }

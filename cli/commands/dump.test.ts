@@ -23,7 +23,7 @@ test('dump --chunk N: a csftrace.Chunk that protoc decodes, events with absolute
   const tr = openTrace(trace);
   try {
     assert.ok(tr.chunks.length > 3);
-    const k = 3, c = tr.chunks[k];
+    const k = 3, c = tr.chunks[k]!;
     const r = dump(trace, '--chunk', String(k));
     assert.equal(r.code, 0, r.err);
     assert.equal(r.err, '');
@@ -47,7 +47,7 @@ test('dump --chunk N: a csftrace.Chunk that protoc decodes, events with absolute
 test('dump --raw: the decompressed chunk as stored, length-delimited Events', () => {
   const tr = openTrace(trace);
   try {
-    const c = tr.chunks[1];
+    const c = tr.chunks[1]!;
     const r = dump(trace, '--chunk', '1', '--raw');
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(new Uint8Array(r.out), tr.chunkBytes(1));

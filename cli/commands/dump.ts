@@ -16,6 +16,7 @@ const DUMP_OUTPUT: OutputKind = { what: 'a chunk dump', recognise: () => false, 
 /** One chunk of a trace as a `csftrace.Chunk` message. */
 export function chunkMessage(trace: TraceFile, k: number): Uint8Array {
   const c = trace.chunks[k];
+  if (c === undefined) throw new RangeError(`chunk ${k} of ${trace.chunks.length}: past the end (the caller checks --chunk)`);
   const events: EventInit[] = [];
   trace.forEach((ev) => { events.push(ev); }, c.firstEvent, c.firstEvent + c.eventCount);
   const w = new Writer(64 + c.eventCount * 48);

@@ -147,9 +147,7 @@ async function printEvents(tr: TraceFile, from: number, limit: number, matchers:
   for (const n of tr.notes) notesAt.set(n.eventIndex, [...(notesAt.get(n.eventIndex) ?? []), n.text]);
   for (const ev of tr.iterate(from)) {
     if (isSkippedEvent(ev)) { i++; continue; }  // in a chunk that does not decode (a notice says so)
-    let ok = true;
-    for (let k = 0; k < matchers.length && ok; k++) ok = matchers[k](ev, i);
-    if (ok) {
+    if (matchers.every((m) => m(ev, i))) {
       const notes = notesAt.get(i);
       if (json) buf += safeJson(notes ? { ...eventToJson(ev, i), notes } : eventToJson(ev, i)) + '\n';
       else buf += escapeControls(formatEvent(ev, i) + '\n' + (notes ? notes.map((t) => `    note: ${t}\n`).join('') : ''));

@@ -47,11 +47,12 @@ function propertyOf(o: FuzzFlags): PropertyOptions {
   }
   if (o.differential !== undefined) {
     const ps = parsePolicies('--differential', o.differential);
-    if (ps.length !== 2 || ps[0] === ps[1]) throw new CliError('--differential: expected two different policies, a,b (B must not be worse than A)');
+    const [a, b] = ps;
+    if (ps.length !== 2 || a === undefined || b === undefined || a === b) throw new CliError('--differential: expected two different policies, a,b (B must not be worse than A)');
     if (!(DIFF_METRICS as readonly string[]).includes(o.metric)) throw new CliError(`--metric: expected one of ${DIFF_METRICS.join(', ')} (got "${o.metric}")`);
     const tol = Number(o.tolerance);
     if (!(tol >= 0 && tol <= 10)) throw new CliError(`--tolerance: expected a share such as 0.1 (got "${o.tolerance}")`);
-    const d: Differential = { a: ps[0], b: ps[1], metric: o.metric as DiffMetric, tolerance: tol };
+    const d: Differential = { a, b, metric: o.metric as DiffMetric, tolerance: tol };
     p.differential = d;
   }
   return p;

@@ -26,10 +26,10 @@ test('a note shows under its event in events, in events --json, in info and in t
   const text = run('events', trace, '--from', '19', '--limit', '3');
   assert.equal(text.status, 0, text.stderr);
   const lines = text.stdout.trimEnd().split('\n');
-  assert.match(lines[0], /^#19 /);
-  assert.match(lines[1], /^#20 /);
+  assert.match(lines[0]!, /^#19 /);
+  assert.match(lines[1]!, /^#20 /);
   assert.deepEqual(lines.slice(2, 4), ['    note: FW boots here', '    note: second note']);
-  assert.match(lines[4], /^#21 /);
+  assert.match(lines[4]!, /^#21 /);
 
   const json = run('events', trace, '--from', '20', '--limit', '2', '--json');
   const [a, b] = json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));

@@ -31,7 +31,10 @@ test('diff probe-defer vs userspace-dmabuf on the secure pipeline: consequences 
     assert.equal(j.code, 1, j.err);
     const r = JSON.parse(j.out) as {
       header: { field: string; a: string; b: string }[];
-      consequences: { apps: Delta<Record<string, number>>[]; devices: Delta<Record<string, number>>[] };
+      consequences: {
+        apps: Delta<{ framesDone: number }>[];
+        devices: Delta<{ missNoPipeline: number; missedVblanks: number; framesShown: number; framesDecoded: number }>[];
+      };
     };
     assert.ok(r.header.some((h) => /heap/i.test(h.field) && h.a === 'probe-defer' && h.b === 'userspace-dmabuf'), JSON.stringify(r.header));
     const dev = (n: string) => r.consequences.devices.find((d) => d.name === n)!;

@@ -57,9 +57,10 @@ export interface TraceArg { path: string; ev?: number; link?: string }
 export function parseTraceArg(arg: string, exists: (p: string) => boolean = existsSync): TraceArg {
   if (exists(arg)) return { path: arg };
   const m = /^(.*)#ev=([^#/]*)$/.exec(arg);
-  if (!m || m[1] === '') return { path: arg };
-  if (!/^\d+$/.test(m[2])) throw new CliError(`${arg}: bad event link: expected #ev=<event index>, got "#ev=${m[2]}"`);
-  return { path: m[1], ev: Number(m[2]), link: arg };
+  const path = m?.[1], ev = m?.[2];
+  if (path === undefined || ev === undefined || path === '') return { path: arg };
+  if (!/^\d+$/.test(ev)) throw new CliError(`${arg}: bad event link: expected #ev=<event index>, got "#ev=${ev}"`);
+  return { path, ev: Number(ev), link: arg };
 }
 
 export function register(program: Command): void {

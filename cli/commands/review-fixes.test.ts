@@ -112,8 +112,8 @@ test('handle-protm-group on priority-inversion: the video started in the first t
   // As posted the first GLB_PROTM_ENTER goes out with active_group NULL (group=0 in the request).
   const enters = (p: string) => run(['events', p, '--type', 'GLB_PROTM_ENTER', '--limit', '2'], dir).out.split('\n')
     .filter((l) => /REQ_TOGGLE GLB_PROTM_ENTER/.test(l));
-  assert.doesNotMatch(enters('handle-protm-group-base.csft')[0], /group=/, 'posted: no active group');
-  assert.match(enters('handle-protm-group.csft')[0], / group=1 /, 'fixed: the video group is active_group');
+  assert.doesNotMatch(enters('handle-protm-group-base.csft')[0]!, /group=/, 'posted: no active group');
+  assert.match(enters('handle-protm-group.csft')[0]!, / group=1 /, 'fixed: the video group is active_group');
 }));
 
 test('pending-without-heap-fatal on protm-pending-no-heap: the queue that asks for protected mode is made fatal and its group terminated', () => inTempDir((dir) => {

@@ -77,6 +77,7 @@ Examples:
           const rule = e.rule;
           // the root decision kind of the rule's first finding in the scenario as given
           const [r] = await Promise.all(caseSpecs(loaded.text, loaded.source, undefined).map((s) => runner.run(s)));
+          if (r === undefined) throw new Error('shrink: the scenario gave no run (invariant: a case has at least one)');
           if (r.error) throw new CliError(`${path}: ${r.error}`);
           const f = r.findings.find((x) => x.rule === rule);
           if (!f) throw new CliError(`${path}: ${rule} does not fail on this scenario: nothing to shrink`);
@@ -101,8 +102,8 @@ Examples:
         // the minimal case's trace, recorded by the same run as every other (B's for a differential)
         const specs = caseSpecs(out.text, 'scenario.yaml', expectation, 'shrink/final', tracePath);
         const final = await Promise.all(specs.map((s) => runner.run(s)));
-        const last = final[final.length - 1];
-        const before = out.before[out.before.length - 1];
+        const last = final.at(-1), before = out.before.at(-1);
+        if (last === undefined || before === undefined) throw new Error('shrink: no run to report (invariant: a case has at least one)');
         const ratio = before.events / Math.max(1, last.events);
         // the bug report bundle of that trace, by the bugreport command itself
         const sub = new Command().name('csftrace').version(VERSION).exitOverride();

@@ -21,11 +21,11 @@ test('csftrace scenarios: one line per built-in; --show prints YAML; --json; --a
   const lines = r.out.trim().split('\n');
   assert.equal(lines.length, BUILTIN_SCENARIOS.length);
   assert.ok(lines.length >= 14, 'the heap debates and the EGL built-ins are listed');
-  assert.match(lines[0], /^drm-video-over-ui\s+Protected .* \(default\)$/);
+  assert.match(lines[0]!, /^drm-video-over-ui\s+Protected .* \(default\)$/);
   assert.ok(lines.some((l) => l.startsWith('stress ')));
-  assert.match(lines[8], /^protm-pending-no-heap\s+No protected heap, yet a player emits PROT_REGION in an ordinary group/);
-  assert.match(lines[9], /^runtime-pm-protected\s+A 4 fps protected player alone; the GPU idles between frames \(GLB IDLE\), autosuspends/);
-  assert.ok(['runtime-pm-lazy-heap', 'progress-timeout-protm', 'cs-fault'].every((n, k) => lines[10 + k].startsWith(`${n} `)));
+  assert.match(lines[8]!, /^protm-pending-no-heap\s+No protected heap, yet a player emits PROT_REGION in an ordinary group/);
+  assert.match(lines[9]!, /^runtime-pm-protected\s+A 4 fps protected player alone; the GPU idles between frames \(GLB IDLE\), autosuspends/);
+  assert.ok(['runtime-pm-lazy-heap', 'progress-timeout-protm', 'cs-fault'].every((n, k) => lines[10 + k]?.startsWith(`${n} `)));
   assert.ok(['secure-video-pipeline', 'pipeline-no-common-heap', 'pipeline-gpu-heap-disagrees'].every((n) => lines.some((l) => l.startsWith(`${n} `))));
   const show = run(['scenarios', '--show', 'priority-inversion']);
   assert.equal(show.code, 0);

@@ -115,6 +115,13 @@ export function progressReporter(label: string): { onProgress?: (now: number, du
 /** The run metrics as a sink of the model (moved to the replayer, where fuzz and sweep use it too). */
 export { MetricsSink };
 
+/** Rows of cells as indented lines: the first column left-aligned, the others right-aligned, each as wide as its widest cell. */
+function tableLines(rows: readonly (readonly string[])[]): string[] {
+  const width: number[] = [];
+  for (const r of rows) for (const [k, x] of r.entries()) width[k] = Math.max(width[k] ?? 0, x.length);
+  return rows.map((r) => '  ' + r.map((x, k) => (k === 0 ? x.padEnd(width[k] ?? 0) : x.padStart(width[k] ?? 0))).join('  ').trimEnd());
+}
+
 /** Per-app metrics as lines (every metric that is not zero for some app). */
 export function formatAppMetrics(m: ConsequenceSet): string[] {
   const apps = [...m.apps.entries()];
@@ -123,10 +130,7 @@ export function formatAppMetrics(m: ConsequenceSet): string[] {
   const cell = (v: number, unit: string): string =>
     unit === 'ns' ? formatTimeNs(v) : unit === 'share' ? `${(v * 100).toFixed(1)}%` : String(v);
   const rows = [['', ...apps.map(([name]) => name)], ...defs.map((d) => [d.label, ...apps.map(([, x]) => cell(x[d.key], d.unit))])];
-  const w = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
-  const out = ['metrics per app (definitions: replayer/metrics/README.md):'];
-  for (const r of rows) out.push('  ' + r.map((x, k) => (k === 0 ? x.padEnd(w[k]) : x.padStart(w[k]))).join('  ').trimEnd());
-  return out;
+  return ['metrics per app (definitions: replayer/metrics/README.md):', ...tableLines(rows)];
 }
 
 /** Per-device metrics of a secure pipeline as lines (none without devices). */
@@ -136,10 +140,7 @@ export function formatDeviceMetrics(m: ConsequenceSet): string[] {
   const defs = DEVICE_METRIC_DEFS.filter((d) => devs.some(([, x]) => x[d.key] !== 0));
   const cell = (v: number, unit: string): string => (unit === 'ns' ? formatTimeNs(v) : String(v));
   const rows = [['', ...devs.map(([name]) => name)], ...defs.map((d) => [d.label, ...devs.map(([, x]) => cell(x[d.key], d.unit))])];
-  const w = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
-  const out = ['metrics per device (definitions: replayer/metrics/README.md):'];
-  for (const r of rows) out.push('  ' + r.map((x, k) => (k === 0 ? x.padEnd(w[k]) : x.padStart(w[k]))).join('  ').trimEnd());
-  return out;
+  return ['metrics per device (definitions: replayer/metrics/README.md):', ...tableLines(rows)];
 }
 
 function formatRun(res: SimResult, source: string, metrics: ConsequenceSet): string {

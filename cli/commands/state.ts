@@ -66,7 +66,7 @@ Examples:
         let tables = renderState(s);
         if (opts.only !== undefined) {
           const want = opts.only.split(',').map((x) => x.trim().toLowerCase().replace(/[-_ ]/g, '')).filter(Boolean);
-          const key = (title: string): string => title.toLowerCase().split(':')[0].replace(/^csg /, '').replace(/^fw interface/, 'fw').replace(/[-_ ]/g, '');
+          const key = (title: string): string => title.toLowerCase().split(':')[0]!.replace(/^csg /, '').replace(/^fw interface/, 'fw').replace(/[-_ ]/g, '');
           const known = tables.map((t) => key(t.title));
           for (const w of want) if (!known.includes(w)) throw new CliError(`--only: unknown table "${w}" (one of ${known.join(', ')})`);
           tables = tables.filter((t) => want.includes(key(t.title)));

@@ -119,7 +119,7 @@ test('events: lines with real names, --from/--limit/--type/--json', () => {
   for (const l of fam) assert.match(l, /^#\d+ \S+ fw_(req|ack) (GLB|CSG\d+|CS\d+\.\d+) /);
   const js = run('events', p, '--json', '--from', '10', '--limit', '20').out.trim().split('\n').map((l) => JSON.parse(l) as { index: number; type: string });
   assert.equal(js.length, 20);
-  assert.equal(js[0].index, 10);
+  assert.equal(js[0]?.index, 10);
   for (const e of js) assert.ok(typeof e.type === 'string' && e.type in { ioctl: 1, heap: 1, fw_req: 1, fw_ack: 1, fw_irq: 1, mode_switch: 1, decision: 1, group_state: 1, queue_state: 1, job: 1, fault: 1, reset: 1, probe: 1, log: 1, doorbell: 1, mmu: 1, process: 1, watchdog: 1 });
   const t = run('events', p, '--from', '500ms', '--limit', '1', '--json');
   assert.ok((JSON.parse(t.out) as { t: number }).t >= 500e6);

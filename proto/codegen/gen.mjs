@@ -155,6 +155,8 @@ const readCall = (k) => ({
 // values below 128 (nearly all of them) are read inline, everything else through the Reader (with
 // r.pos synchronised), so errors, offsets and limits are the Reader's. The switch is on the whole
 // tag: a known field with an unexpected wire type is skipped like an unknown field.
+// A byte past the buffer's end reads as 128 (`b[p] ?? 128`): not a 1-byte varint, so the Reader
+// reads it and reports the overrun.
 const SLOW = {
   uint32: 'r.uint32()', int32: 'r.int32()', uint64: 'r.uint64()', int64: 'r.int64()',
   sint32: 'r.sint32()', sint64: 'r.sint64()', bool: 'r.bool()',
@@ -165,9 +167,9 @@ const FAST = {
   sint32: (c) => `(${c} >>> 1) ^ -(${c} & 1)`, sint64: (c) => `(${c} >>> 1) ^ -(${c} & 1)`, bool: (c) => `${c} !== 0`,
 };
 /** Statements reading a varint of kind k into the (declared) local `v`. */
-const readVarint = (k) => `{ const c = b[p]; if (c < 128) { p++; v = ${FAST[k]('c')}; } else { r.pos = p; v = ${SLOW[k]}; p = r.pos; } }`;
+const readVarint = (k) => `{ const c = b[p] ?? 128; if (c < 128) { p++; v = ${FAST[k]('c')}; } else { r.pos = p; v = ${SLOW[k]}; p = r.pos; } }`;
 /** Statements reading a length into local `len` (declared here). */
-const readLen = 'let len = b[p]; if (len < 128) p++; else { r.pos = p; len = r.uint32(); p = r.pos; }';
+const readLen = 'let len = b[p] ?? 128; if (len < 128) p++; else { r.pos = p; len = r.uint32(); p = r.pos; }';
 
 for (const m of messages) {
   w(`export function decode${m.name}(r: Reader, end: number, depth = 0): ${m.name} {`);
@@ -179,7 +181,7 @@ for (const m of messages) {
   w('  const b = r.buf;');
   w('  let p = r.pos;');
   w('  while (p < end) {');
-  w('    let tag = b[p]; if (tag < 128) p++; else { r.pos = p; tag = r.uint32(); p = r.pos; }');
+  w('    let tag = b[p] ?? 128; if (tag < 128) p++; else { r.pos = p; tag = r.uint32(); p = r.pos; }');
   w('    switch (tag) {');
   for (const f of m.fieldsArray) {
     const target = f.partOf ? null : `m.${f.name}`;
@@ -245,6 +247,8 @@ for (const m of messages) {
 // and the common varints (tags are literal bytes, values below 128 one store) are written inline.
 // Nested messages reserve one length byte and move their body when the length needs more (canonical
 // encoding, same bytes as protobufjs).
+// Repeated elements are read at indices bounded by their loop, map values at keys just listed by
+// Object.keys: both non-null assertions (`xs[i]!`, `x[k]!`).
 const varintBytes = (v) => { const out = []; v >>>= 0; while (v > 0x7f) { out.push((v & 0x7f) | 0x80); v >>>= 7; } out.push(v); return out; };
 const tagBytes = (f, wt) => varintBytes(tagOf(f, wt));
 const emitTag = (f, wt) => tagBytes(f, wt).map((x) => `b[p++] = ${x};`).join(' ');
@@ -389,23 +393,23 @@ function encoderBody(m, override = {}, caseVar = undefined, hot = HOT_CASES[m.na
     const f = it.field;
     const v = override[f.name] ?? `m.${f.name}`;
     if (f.map) {
-      body.push(`  { const x = ${v}; if (x) for (const k of Object.keys(x).sort()) { ${reserve(tagBytes(f, 2).length + 5 + 2)} ${emitTag(f, 2)} const at = p++; b[p++] = 10; p = wr.stringAt(p, k); b = wr.buf; ${reserve(1)} b[p++] = 18; p = wr.stringAt(p, x[k]); b = wr.buf; ${reserve(4)} ${closeLen('at')} }${after} }`);
+      body.push(`  { const x = ${v}; if (x) for (const k of Object.keys(x).sort()) { ${reserve(tagBytes(f, 2).length + 5 + 2)} ${emitTag(f, 2)} const at = p++; b[p++] = 10; p = wr.stringAt(p, k); b = wr.buf; ${reserve(1)} b[p++] = 18; p = wr.stringAt(p, x[k]!); b = wr.buf; ${reserve(4)} ${closeLen('at')} }${after} }`);
       continue;
     }
     if (f.repeated) {
       if (isMsg(f)) {
         const t = f.resolvedType;
         const per = tagBytes(f, 2).length + 5 + staticOf(t);
-        body.push(`  { const xs = ${v}; if (xs) for (let i = 0; i < xs.length; i++) { ${reserve(per)} ${emitTag(f, 2)} const at = p++; p = e_${t.name}(wr, xs[i], p);${hasDynamic(t) ? ' b = wr.buf;' : ''} ${closeLen('at')} }${after} }`);
+        body.push(`  { const xs = ${v}; if (xs) for (let i = 0; i < xs.length; i++) { ${reserve(per)} ${emitTag(f, 2)} const at = p++; p = e_${t.name}(wr, xs[i]!, p);${hasDynamic(t) ? ' b = wr.buf;' : ''} ${closeLen('at')} }${after} }`);
         continue;
       }
       const k = scalarKind(f);
       if (PACKABLE(k)) {
         const tl = tagBytes(f, 2).length;
-        body.push(`  { const xs = ${v}; if (xs && xs.length) { ${reserve(`${tl + 5} + xs.length * ${scalarMax(k)}`)} ${emitTag(f, 2)} const at = p++; for (let i = 0; i < xs.length; i++) { let x = xs[i] as any; ${putScalar(k, 'x')} } ${closeLen('at')} }${after} }`);
+        body.push(`  { const xs = ${v}; if (xs && xs.length) { ${reserve(`${tl + 5} + xs.length * ${scalarMax(k)}`)} ${emitTag(f, 2)} const at = p++; for (let i = 0; i < xs.length; i++) { let x = xs[i]! as any; ${putScalar(k, 'x')} } ${closeLen('at')} }${after} }`);
       } else {
         const tl = tagBytes(f, WIRE[k]).length;
-        const put = k === 'string' ? 'p = wr.stringAt(p, xs[i]); b = wr.buf;' : 'p = wr.bytesAt(p, xs[i]); b = wr.buf;';
+        const put = k === 'string' ? 'p = wr.stringAt(p, xs[i]!); b = wr.buf;' : 'p = wr.bytesAt(p, xs[i]!); b = wr.buf;';
         body.push(`  { const xs = ${v}; if (xs) for (let i = 0; i < xs.length; i++) { ${reserve(tl)} ${emitTag(f, WIRE[k])} ${put} }${after} }`);
       }
       continue;
@@ -525,6 +529,8 @@ writeFileSync(join(outDir, 'schema.ts'), out.join('\n') + '\n');
 //   message             1 then its fields, or 0 when absent
 //   repeated X          count, then each X (as above, a message without the presence word)
 //   oneof               the field number of its case (0: none), then the value
+// A tape is read back only over words its writer stored (the ring hands over whole events), so
+// reads of it are non-null assertions (`f[i++]!`), as are indices bounded by a loop over a length.
 {
   const ev = messages.find((m) => m.name === 'Event');
   const reach = new Set();
@@ -552,19 +558,19 @@ writeFileSync(join(outDir, 'schema.ts'), out.join('\n') + '\n');
   t('  return i;');
   t('}');
   t('function rs(): string {');
-  t('  const n = F[I++]; let s = "";');
+  t('  const n = F[I++]!; let s = "";');
   t('  for (let k = 0; k < n; k += 4096) s += String.fromCharCode.apply(null, F.subarray(I + k, I + Math.min(n, k + 4096)) as unknown as number[]);');
   t('  I += n;');
   t('  return s;');
   t('}');
   t('function tb(v: Uint8Array, f: Float64Array, i: number): number {');
   t('  const n = v.length; f[i++] = n;');
-  t('  for (let k = 0; k < n; k++) f[i++] = v[k];');
+  t('  for (let k = 0; k < n; k++) f[i++] = v[k]!;');
   t('  return i;');
   t('}');
   t('function rb(): Uint8Array {');
-  t('  const n = F[I++]; const v = new Uint8Array(n);');
-  t('  for (let k = 0; k < n; k++) v[k] = F[I + k];');
+  t('  const n = F[I++]!; const v = new Uint8Array(n);');
+  t('  for (let k = 0; k < n; k++) v[k] = F[I + k]!;');
   t('  I += n;');
   t('  return v;');
   t('}');
@@ -641,17 +647,17 @@ writeFileSync(join(outDir, 'schema.ts'), out.join('\n') + '\n');
         if (isMsg(f)) {
           const t = f.resolvedType;
           const per = tagBytes(f, 2).length + 5 + staticOf(t);
-          body.push(`  { const n = f[i++]; for (let k = 0; k < n; k++) { ${reserve(per)} ${emitTag(f, 2)} const at = p++; I = i; p = te_${t.name}(wr, p); i = I;${hasDynamic(t) ? ' b = wr.buf;' : ''} ${closeLen('at')} }${after} }`);
+          body.push(`  { const n = f[i++]!; for (let k = 0; k < n; k++) { ${reserve(per)} ${emitTag(f, 2)} const at = p++; I = i; p = te_${t.name}(wr, p); i = I;${hasDynamic(t) ? ' b = wr.buf;' : ''} ${closeLen('at')} }${after} }`);
           continue;
         }
         const k = scalarKind(f);
         if (PACKABLE(k)) {
           const tl = tagBytes(f, 2).length;
-          body.push(`  { const n = f[i++]; if (n) { ${reserve(`${tl + 5} + n * ${scalarMax(k)}`)} ${emitTag(f, 2)} const at = p++; for (let k = 0; k < n; k++) { let x = f[i++] as any; ${putScalar(k, 'x')} } ${closeLen('at')} }${after} }`);
+          body.push(`  { const n = f[i++]!; if (n) { ${reserve(`${tl + 5} + n * ${scalarMax(k)}`)} ${emitTag(f, 2)} const at = p++; for (let k = 0; k < n; k++) { let x = f[i++] as any; ${putScalar(k, 'x')} } ${closeLen('at')} }${after} }`);
         } else {
           const tl = tagBytes(f, WIRE[k]).length;
           const put = k === 'string' ? 'I = i; const x = rs(); i = I; p = wr.stringAt(p, x); b = wr.buf;' : 'I = i; const x = rb(); i = I; p = wr.bytesAt(p, x); b = wr.buf;';
-          body.push(`  { const n = f[i++]; for (let k = 0; k < n; k++) { ${reserve(tl)} ${emitTag(f, WIRE[k])} ${put} }${after} }`);
+          body.push(`  { const n = f[i++]!; for (let k = 0; k < n; k++) { ${reserve(tl)} ${emitTag(f, WIRE[k])} ${put} }${after} }`);
         }
         continue;
       }
@@ -716,7 +722,7 @@ writeFileSync(join(outDir, 'schema.ts'), out.join('\n') + '\n');
   t('/** Starts reading tape f at word `from` (tapeNext, tapeAt, tapeEncodeEvent); tapeClose when done. */');
   t('export function tapeOpen(f: Float64Array, from: number): void { F = f; I = from; }');
   t('/** The next word of the tape. */');
-  t('export function tapeNext(): number { return F[I++]; }');
+  t('export function tapeNext(): number { return F[I++]!; }');
   t('/** The position of the next word. */');
   t('export function tapeAt(): number { return I; }');
   t('export function tapeClose(): void { F = new Float64Array(0); }');

@@ -58,8 +58,10 @@ export function rewriteTexts(src: ByteSource, edit: { header(h: TraceHeader): Tr
   if (oc.gaps || oc.notices.length) {
     throw new ContainerError('E_CORRUPT', `the trace is damaged (${oc.notices[0] ?? 'lost chunks'}): its texts are not rewritten`);
   }
-  const parts: Uint8Array[] = [encodePreamble(), encodeFrame(FrameKind.HEADER, encodeTraceHeader, edit.header(oc.header))];
-  let pos = parts[0].length + parts[1].length;
+  const preamble = encodePreamble();
+  const header = encodeFrame(FrameKind.HEADER, encodeTraceHeader, edit.header(oc.header));
+  const parts: Uint8Array[] = [preamble, header];
+  let pos = preamble.length + header.length;
   if (oc.snapshot) {
     const f = encodeFrame(FrameKind.SNAPSHOT, encodeStateSnapshot, oc.snapshot);
     parts.push(f);

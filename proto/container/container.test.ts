@@ -65,13 +65,13 @@ test('round trip of random events (property)', () => {
       assert.equal(oc.header.seed, seed);
       const back = allEvents(buf, oc);
       assert.equal(back.length, n);
-      for (let i = 0; i < n; i++) {
-        assert.equal(back[i].t, evs[i].t, `t of event ${i}`);
-        assert.equal(enc(back[i]), enc(evs[i]), `event ${i}`);
+      for (const [i, ev] of evs.entries()) {
+        assert.equal(back[i]!.t, ev.t, `t of event ${i}`);
+        assert.equal(enc(back[i]!), enc(ev), `event ${i}`);
       }
       // per-family counts
       const fam = new Array<number>(FAMILY_COUNT).fill(0);
-      for (const e of evs) if (e.body.case) fam[familyNumber(e.body.case)]++;
+      for (const e of evs) if (e.body.case) fam[familyNumber(e.body.case)]!++;
       assert.deepEqual(oc.familyCounts, fam);
     }), { numRuns: 40 });
 });
@@ -111,8 +111,9 @@ test('truncation at every byte offset: every complete chunk is recovered, with a
     const complete = frameEnd.filter((end) => end <= cut).length;
     assert.equal(oc.chunks.length, complete, `cut ${cut}`);
     const evs = allEvents(b, oc);
-    assert.equal(evs.length, complete === 0 ? 0 : full.chunks[complete - 1].firstEvent + full.chunks[complete - 1].eventCount);
-    for (let i = 0; i < evs.length; i++) assert.equal(enc(evs[i]), enc(small[i]), `cut ${cut} event ${i}`);
+    const last = full.chunks[complete - 1];
+    assert.equal(evs.length, last === undefined ? 0 : last.firstEvent + last.eventCount);
+    for (const [i, ev] of evs.entries()) assert.equal(enc(ev), enc(small[i]!), `cut ${cut} event ${i}`);
   }
 });
 
@@ -120,7 +121,7 @@ test('flipped bytes: the damaged chunk is named and skipped, the rest still read
   const full = open(smallBuf);
   for (let pos = PREAMBLE_SIZE; pos < smallBuf.length; pos++) {
     const b = smallBuf.slice();
-    b[pos] ^= 0x41;
+    b[pos]! ^= 0x41;
     let oc: OpenedContainer;
     try { oc = open(b); }
     catch (e) {
@@ -130,7 +131,8 @@ test('flipped bytes: the damaged chunk is named and skipped, the rest still read
     const evs = allEvents(b, oc);
     assert.equal(evs.length, oc.eventCount);
     const hit = full.chunks.findIndex((c, k) => pos >= c.offset && pos < (full.chunks[k + 1]?.offset ?? Infinity));
-    const inChunk = hit >= 0 && pos < full.chunks[hit].offset + FRAME_HEADER_SIZE + full.chunks[hit].compressedSize + 64;
+    const hitChunk = full.chunks[hit];
+    const inChunk = hitChunk !== undefined && pos < hitChunk.offset + FRAME_HEADER_SIZE + hitChunk.compressedSize + 64;
     if (inChunk) {
       assert.ok(oc.notices.some((n) => /corrupt|skipped|lost/.test(n)), `flip ${pos}: notice (${oc.notices.join('; ')})`);
     }
@@ -151,21 +153,22 @@ test('a corrupt chunk in an indexed file: renumbered events, causes remapped', (
   const buf = encodeContainer({}, evs, { chunkEvents: 10 });
   const oc0 = open(buf);
   const b = buf.slice();
-  b[oc0.chunks[2].offset + 30] ^= 0xff; // events 20..29
+  b[oc0.chunks[2]!.offset + 30]! ^= 0xff; // events 20..29
   const oc = open(b);
   assert.equal(oc.eventCount, 90);
   assert.match(oc.notices.join('\n'), /chunk 2 \(events 20\.\.29, byte \d+\) is corrupt \(bad checksum\): 10 events skipped/);
   const back = allEvents(b, oc);
+  const at = (i: number): Event => back[i] ?? assert.fail(`no event ${i}`);
   const msg = (e: Event): string => (e.body.case === 'log' ? e.body.value.msg : '?');
-  assert.equal(msg(back[20]), 'm30');
+  assert.equal(msg(at(20)), 'm30');
   // m30's cause was m5: still m5 after renumbering; m45's cause (m20) was lost
-  assert.equal(msg(back[20 - back[20].cause]), 'm5');
-  assert.equal(back[35].cause, 0);
-  assert.equal(msg(back[40]), 'm50');
-  assert.equal(back[40].cause, 0); // its cause m25 was in the lost chunk
-  assert.equal(msg(back[30]), 'm40');
-  assert.equal(back[30].cause, 15); // m15 survived: the distance across the gap shrinks by 10
-  assert.equal(msg(back[30 - back[30].cause]), 'm15');
+  assert.equal(msg(at(20 - at(20).cause)), 'm5');
+  assert.equal(at(35).cause, 0);
+  assert.equal(msg(at(40)), 'm50');
+  assert.equal(at(40).cause, 0); // its cause m25 was in the lost chunk
+  assert.equal(msg(at(30)), 'm40');
+  assert.equal(at(30).cause, 15); // m15 survived: the distance across the gap shrinks by 10
+  assert.equal(msg(at(30 - at(30).cause)), 'm15');
 });
 
 test('hostile lengths and decompression bombs fail cleanly with bounded memory', () => {
@@ -243,7 +246,7 @@ test('notes appended to a closed trace keep a valid index; to a damaged one, no 
   assert.equal(oc.eventCount, 120);
   // a recording cut short: the note is kept, and the trace still opens as damaged (no fresh index)
   const full = open(smallBuf);
-  const cut = smallBuf.subarray(0, full.chunks[3].offset + 20);
+  const cut = smallBuf.subarray(0, full.chunks[3]!.offset + 20);
   assert.equal(planAppendNote(bufferSource(cut), { text: 'x', eventIndex: 1 }).damaged, true);
   const c = apply(cut, 'after crash', 1);
   const oc2 = open(c);
@@ -259,11 +262,11 @@ test('forEachChunkEvent: the events of decodeChunkEvents, any range, early stop,
   const buf = encodeContainer({ producer: 't' }, evs, { chunkEvents: 300 });
   const src = bufferSource(buf);
   const oc = open(buf);
-  const c = oc.chunks[1];
+  const c = oc.chunks[1]!;
   const raw = readChunkBytes(src, c, true);
   const all: Event[] = [];
   decodeChunkEvents(raw, c, all);
-  for (const [from, to] of [[0, 300], [0, 1], [17, 250], [299, 300], [5, 5]]) {
+  for (const [from, to] of [[0, 300], [0, 1], [17, 250], [299, 300], [5, 5]] as const) {
     const got: [Event, number][] = [];
     assert.equal(forEachChunkEvent(raw, c, from, to, (ev, i) => { got.push([ev, i]); }), true);
     assert.deepEqual(got.map(([, i]) => i), Array.from({ length: to - from }, (_, k) => c.firstEvent + from + k));
@@ -299,17 +302,17 @@ test('mapChunk + decodeMappedEvent: the events and times of decodeChunkEvents, o
     assert.equal(m.starts.length, c.eventCount);
     assert.deepEqual([...m.times], all.map((e) => e.t));
     for (let j = c.eventCount - 1; j >= 0; j--) assert.deepEqual(decodeMappedEvent(m, c, j), all[j]);
-    for (let j = 1; j < all.length; j++) if (all[j].t === all[j - 1].t) zeroDeltas++;
+    for (let j = 1; j < all.length; j++) if (all[j]!.t === all[j - 1]!.t) zeroDeltas++;
   }
   assert.ok(zeroDeltas > 0, 'some events carry no t field');
   // a cause mapped by fixCause, as decodeChunkEvents maps it
-  const c0 = oc.chunks[0];
+  const c0 = oc.chunks[0]!;
   const raw0 = readChunkBytes(src, c0, true);
   const fix = (_c: unknown, j: number, cause: number): number => cause + j;
   const fixed: Event[] = [];
   decodeChunkEvents(raw0, c0, fixed, fix);
   const m0 = mapChunk(raw0, c0);
-  for (let j = 0; j < c0.eventCount; j++) assert.equal(decodeMappedEvent(m0, c0, j, fix).cause, fixed[j].cause);
+  for (let j = 0; j < c0.eventCount; j++) assert.equal(decodeMappedEvent(m0, c0, j, fix).cause, fixed[j]!.cause);
   // damage: a length running past the chunk, a missing event, bytes left over
   const cut = raw0.slice(0, raw0.length - 3);
   assert.throws(() => mapChunk(cut, c0), (e: unknown) => e instanceof ContainerError && /chunk at byte \d+: event \d+: event of \d+ bytes runs past the chunk/.test(e.message));

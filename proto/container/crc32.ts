@@ -12,9 +12,9 @@ const TABLES: Uint32Array = (() => {
     t[n] = c >>> 0;
   }
   for (let n = 0; n < 256; n++) {
-    let c = t[n];
+    let c = t[n]!;
     for (let s = 1; s < 8; s++) {
-      c = t[c & 0xff] ^ (c >>> 8);
+      c = t[c & 0xff]! ^ (c >>> 8);
       t[s * 256 + n] = c >>> 0;
     }
   }
@@ -39,12 +39,14 @@ export function crc32Table(buf: Uint8Array, crc = 0, start = 0, end = buf.length
   let c = ~crc >>> 0;
   let i = start;
   const end8 = end - ((end - start) & 7);
+  // indices below `end` (within buf, the caller's range) and table entries (a byte plus a slice's
+  // base, below 8 * 256) are all present
   while (i < end8) {
-    const lo = (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24)) ^ c;
-    c = t[1792 + (lo & 0xff)] ^ t[1536 + ((lo >>> 8) & 0xff)] ^ t[1280 + ((lo >>> 16) & 0xff)] ^ t[1024 + (lo >>> 24)] ^
-      t[768 + buf[i + 4]] ^ t[512 + buf[i + 5]] ^ t[256 + buf[i + 6]] ^ t[buf[i + 7]];
+    const lo = (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24)) ^ c;
+    c = t[1792 + (lo & 0xff)]! ^ t[1536 + ((lo >>> 8) & 0xff)]! ^ t[1280 + ((lo >>> 16) & 0xff)]! ^ t[1024 + (lo >>> 24)]! ^
+      t[768 + buf[i + 4]!]! ^ t[512 + buf[i + 5]!]! ^ t[256 + buf[i + 6]!]! ^ t[buf[i + 7]!]!;
     i += 8;
   }
-  while (i < end) c = t[(c ^ buf[i++]) & 0xff] ^ (c >>> 8);
+  while (i < end) c = t[(c ^ buf[i++]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }

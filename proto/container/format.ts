@@ -136,8 +136,9 @@ export function preadSource(size: number, pread: (buf: Uint8Array, offset: numbe
 export function putU32(b: Uint8Array, at: number, v: number): void {
   b[at] = v & 0xff; b[at + 1] = (v >>> 8) & 0xff; b[at + 2] = (v >>> 16) & 0xff; b[at + 3] = (v >>> 24) & 0xff;
 }
+/** The little-endian u32 at b[at]; bytes past the end of `b` read as 0. */
 export function getU32(b: Uint8Array, at: number): number {
-  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+  return ((b[at] ?? 0) | ((b[at + 1] ?? 0) << 8) | ((b[at + 2] ?? 0) << 16) | ((b[at + 3] ?? 0) << 24)) >>> 0;
 }
 export function putU64(b: Uint8Array, at: number, v: number): void {
   putU32(b, at, v % 0x100000000);

@@ -26,18 +26,18 @@ const camel = (s: string): string => s.replace(/_([a-z0-9])/g, (_, c: string) =>
 /** Parses protoc's text format into field → values (messages nested), names camelCased. */
 function parseText(text: string): Norm[] {
   let p = 0;
-  const ws = (): void => { while (p < text.length && /\s/.test(text[p])) p++; };
+  const ws = (): void => { while (p < text.length && /\s/.test(text.charAt(p))) p++; };
   const ident = (): string => { const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(p, p + 100)); if (!m) throw new Error(`ident at ${p}`); p += m[0].length; return m[0]; };
   const str = (): string => {
     p++; // opening quote
     const bytes: number[] = [];
     while (text[p] !== '"') {
-      const c = text[p++];
+      const c = text[p++]!;
       if (c !== '\\') { for (const b of Buffer.from(c, 'utf8')) bytes.push(b); continue; }
-      const e = text[p++];
+      const e = text[p++]!;
       if (/[0-7]/.test(e)) {
         let o = e;
-        while (o.length < 3 && /[0-7]/.test(text[p])) o += text[p++];
+        while (o.length < 3 && /[0-7]/.test(text.charAt(p))) o += text.charAt(p++);
         bytes.push(parseInt(o, 8));
       } else if (e === 'x') { bytes.push(parseInt(text.slice(p, p + 2), 16)); p += 2; }
       else bytes.push(({ n: 10, t: 9, r: 13, '"': 34, "'": 39, '\\': 92 } as Record<string, number>)[e] ?? e.charCodeAt(0));
@@ -121,9 +121,9 @@ test('protoc --decode reads our chunks like we do', { skip: skipUnless(hasProtoc
       decodeChunkEvents(raw, c, ours);
       assert.equal(theirs.length, ours.length);
       let prev = c.firstTimeNs;
-      for (let j = 0; j < ours.length; j++) {
-        const delta = { ...ours[j], t: ours[j].t - prev }; // on the wire t is the delta within the chunk
-        prev = ours[j].t;
+      for (const [j, ev] of ours.entries()) {
+        const delta = { ...ev, t: ev.t - prev }; // on the wire t is the delta within the chunk
+        prev = ev.t;
         assert.deepEqual(theirs[j], normalize(EventType, delta), `event ${c.firstEvent + j}`);
         checked++;
       }

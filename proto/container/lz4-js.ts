@@ -20,22 +20,22 @@ export function lz4DecompressJs(src: Uint8Array, dst: Uint8Array): number {
   let d = 0;
   for (;;) {
     if (s >= sEnd) return -1;
-    const token = src[s++];
+    const token = src[s++]!; // s < sEnd (checked above), as every read of src below
     let lit = token >>> 4;
     if (lit === 15) {
       let b: number;
       do {
         if (s >= sEnd) return -1;
-        b = src[s++];
+        b = src[s++]!;
         lit += b;
       } while (b === 255);
     }
     if (lit > sEnd - s || lit > dEnd - d) return -1;
-    if (lit < 32) { for (let i = 0; i < lit; i++) dst[d++] = src[s++]; }
+    if (lit < 32) { for (let i = 0; i < lit; i++) dst[d++] = src[s++]!; }
     else { dst.set(src.subarray(s, s + lit), d); s += lit; d += lit; }
     if (s === sEnd) return d; // the last sequence: literals only
     if (sEnd - s < 2) return -1;
-    const off = src[s] | (src[s + 1] << 8);
+    const off = src[s]! | (src[s + 1]! << 8);
     s += 2;
     if (off === 0 || off > d) return -1;
     let ml = token & 15;
@@ -43,7 +43,7 @@ export function lz4DecompressJs(src: Uint8Array, dst: Uint8Array): number {
       let b: number;
       do {
         if (s >= sEnd) return -1;
-        b = src[s++];
+        b = src[s++]!;
         ml += b;
       } while (b === 255);
     }
@@ -51,7 +51,7 @@ export function lz4DecompressJs(src: Uint8Array, dst: Uint8Array): number {
     if (ml > dEnd - d) return -1;
     let m = d - off;
     if (off >= ml) { dst.copyWithin(d, m, m + ml); d += ml; }
-    else { for (let i = 0; i < ml; i++) dst[d++] = dst[m++]; } // overlapping: byte by byte
+    else { for (let i = 0; i < ml; i++) dst[d++] = dst[m++]!; } // overlapping: byte by byte
   }
 }
 
@@ -63,8 +63,9 @@ export function lz4BoundJs(size: number): number {
 const HASH_LOG = 14;
 const table = new Int32Array(1 << HASH_LOG);
 
+/** The 4 bytes at b[i] (i + 4 <= b.length: the compressor reads only before its mfLimit). */
 function read32(b: Uint8Array, i: number): number {
-  return b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+  return b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
 }
 
 function putLength(dst: Uint8Array, d: number, n: number): number {
@@ -89,7 +90,7 @@ export function lz4CompressJs(src: Uint8Array, dst: Uint8Array): number {
   while (s < mfLimit) {
     const seq = read32(src, s);
     const h = Math.imul(seq, 2654435761) >>> (32 - HASH_LOG);
-    const ref = table[h];
+    const ref = table[h]!; // h < 1 << HASH_LOG
     table[h] = s;
     if (ref < 0 || s - ref > 65535 || read32(src, ref) !== seq) { s++; continue; }
     let ml = 4;

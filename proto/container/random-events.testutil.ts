@@ -30,7 +30,7 @@ function randomObj(type: protobuf.Type, rnd: () => number, depth: number): Recor
   const out: Record<string, unknown> = {};
   const inOneof = new Set<string>();
   for (const o of type.oneofsArray) {
-    const f = o.fieldsArray[Math.floor(rnd() * o.fieldsArray.length)];
+    const f = o.fieldsArray[Math.floor(rnd() * o.fieldsArray.length)]!;
     if (rnd() < 0.95) out[f.name] = randomField(f, rnd, depth);
     for (const g of o.fieldsArray) inOneof.add(g.name);
   }

@@ -69,8 +69,8 @@ const KNOWN_KINDS = new Set<number>([FrameKind.HEADER, FrameKind.CHUNK, FrameKin
 function readFrame(src: ByteSource, offset: number, verify = true): FrameRead {
   if (offset >= src.size) return { ok: false, why: 'eof', kind: -1, length: 0 };
   const h = src.read(offset, FRAME_HEADER_SIZE);
-  if (h.length < FRAME_HEADER_SIZE) return { ok: false, why: 'truncated', kind: h[0], length: -1 };
   const kind = h[0];
+  if (kind === undefined || h.length < FRAME_HEADER_SIZE) return { ok: false, why: 'truncated', kind: kind ?? -1, length: -1 };
   const length = getU32(h, 1);
   const sum = getU32(h, 5);
   if (!KNOWN_KINDS.has(kind)) return { ok: false, why: 'kind', kind, length };
@@ -169,7 +169,7 @@ export function openContainer(src: ByteSource, opts: OpenOptions = {}): OpenedCo
     version, header, size, notices,
     chunks: body.chunks,
     eventCount: body.chunks.reduce((n, c) => n + c.eventCount, 0),
-    lastTimeNs: body.chunks.length ? body.chunks[body.chunks.length - 1].lastTimeNs : 0,
+    lastTimeNs: body.chunks.at(-1)?.lastTimeNs ?? 0,
     familyCounts: sumFamilies(body.chunks),
     notes: body.notes,
     snapshot: body.snapshot,
@@ -208,7 +208,7 @@ function checkNoteBudget(notes: number): void {
 function sumFamilies(chunks: ChunkInfo[]): number[] {
   const f = new Array<number>(FAMILY_COUNT).fill(0);
   for (const c of chunks) {
-    for (let i = 0; i < c.familyCounts.length; i++) f[i] = (f[i] ?? 0) + c.familyCounts[i];
+    for (const [i, n] of c.familyCounts.entries()) f[i] = (f[i] ?? 0) + n;
   }
   return f;
 }
@@ -263,8 +263,7 @@ function openIndexed(src: ByteSource, afterHeader: number, verify: boolean, noti
 
   const body: Body = { chunks: [], notes: [], dataEnd: size, notesOffset: index.notesOffset };
   let renumber = 0;
-  for (let k = 0; k < index.chunks.length; k++) {
-    const c = index.chunks[k];
+  for (const [k, c] of index.chunks.entries()) {
     if (verify) {
       const cf = readFrame(src, c.offset);
       let bad: string | undefined;
@@ -288,7 +287,7 @@ function openIndexed(src: ByteSource, afterHeader: number, verify: boolean, noti
     renumber += c.eventCount;
   }
   // Frames between the header and the first chunk (snapshot) and after the events (notes).
-  const firstChunk = index.chunks.length ? index.chunks[0].offset : (index.notesOffset || indexOffset);
+  const firstChunk = index.chunks[0]?.offset ?? (index.notesOffset || indexOffset);
   collectSideFrames(src, afterHeader, firstChunk, body, notices);
   if (index.notesOffset > 0) collectSideFrames(src, index.notesOffset, indexOffset, body, notices);
   return body;
@@ -401,9 +400,10 @@ function partialChunkRange(src: ByteSource, pos: number): string | undefined {
 
 function looksLikeFrame(src: ByteSource, pos: number): boolean {
   const h = src.read(pos, FRAME_HEADER_SIZE);
-  if (h.length === 0) return false;
-  if (h[0] === FrameKind.TRAILER) return true;
-  if (h.length < FRAME_HEADER_SIZE || !KNOWN_KINDS.has(h[0])) return false;
+  const kind = h[0];
+  if (kind === undefined) return false;
+  if (kind === FrameKind.TRAILER) return true;
+  if (h.length < FRAME_HEADER_SIZE || !KNOWN_KINDS.has(kind)) return false;
   return getU32(h, 1) <= LIMITS.maxFrame;
 }
 
@@ -562,8 +562,10 @@ export function decodeMappedEvent(
   map: ChunkMap, chunk: ChunkInfo, j: number,
   fixCause?: (chunk: ChunkInfo, j: number, cause: number) => number,
 ): Event {
+  const start = map.starts[j], end = map.ends[j];
+  if (start === undefined || end === undefined) throw new RangeError(`event ${j} of a chunk of ${map.starts.length}: past its end (invariant: j < chunk.eventCount)`);
   try {
-    const ev = decodeEvent(new Reader(map.raw, map.starts[j]), map.ends[j]);
+    const ev = decodeEvent(new Reader(map.raw, start), end);
     ev.t = map.times[j] as VirtualNs;
     if (fixCause !== undefined && ev.cause !== 0) ev.cause = fixCause(chunk, j, ev.cause) as CauseDistance;
     return ev;
@@ -615,7 +617,7 @@ export function forEachChunkEvent(
     try {
       const at = r.pos;
       if (at >= len) throw new ProtoDecodeError(`chunk ends after ${j} of its ${chunk.eventCount} events`, at);
-      let n = raw[at];
+      let n = raw[at]!; // at < len
       if (n < 128) r.pos = at + 1; else n = r.uint32();
       const end = r.pos + n;
       if (end > len) throw new ProtoDecodeError(`event of ${n} bytes runs past the chunk`, r.pos);
@@ -653,10 +655,10 @@ export function causeFixer(chunks: readonly ChunkInfo[]): (chunk: ChunkInfo, j: 
     let lo = 0, hi = chunks.length - 1, found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      if (chunks[mid].origFirstEvent <= origCause) { found = mid; lo = mid + 1; } else hi = mid - 1;
+      if (chunks[mid]!.origFirstEvent <= origCause) { found = mid; lo = mid + 1; } else hi = mid - 1;
     }
     if (found < 0) return 0;
-    const c = chunks[found];
+    const c = chunks[found]!; // found is a `mid` of the search
     if (origCause >= c.origFirstEvent + c.eventCount) return 0;
     return chunk.firstEvent + j - (c.firstEvent + (origCause - c.origFirstEvent));
   };

@@ -136,7 +136,7 @@ export class FrameSealer {
     this.emit(sealFrame(fw, FrameKind.CHUNK));
     this.index.push(full);
     const fam = entry.familyCounts ?? [];
-    for (let i = 0; i < fam.length; i++) this.totalFam[i] += fam[i];
+    for (const [i, n] of fam.entries()) this.totalFam[i] = (this.totalFam[i] ?? 0) + n;
   }
 
   snapshot(s: StateSnapshotInit): void {
@@ -260,8 +260,8 @@ export class ChunkEncoder {
     const qt = this.qt, qc = this.qc, qb = this.qb, w = this.raw;
     const m = this.qn;
     this.qn = 0;
-    for (let i = 0; i < m; i++) {
-      this.encoded(encodeEventParts(w, this.deltaOf(qt[i]), qc[i], qb[i]));
+    for (let i = 0; i < m; i++) { // m <= QUEUE, the queues' length
+      this.encoded(encodeEventParts(w, this.deltaOf(qt[i]!), qc[i]!, qb[i]));
       qb[i] = undefined;
     }
   }
@@ -280,7 +280,7 @@ export class ChunkEncoder {
 
   /** Counts the event just encoded (`fam`: its body's field number) and closes a full chunk. */
   private encoded(fam: number): void {
-    if (fam !== 0) this.fam[fam - 10]++;
+    if (fam !== 0) this.fam[fam - 10]!++; // a body's field number: 10 .. 9 + FAMILY_COUNT
     this.total++;
     if (++this.n >= this.chunkEvents || this.raw.pos >= this.chunkBytes) this.closeChunk();
   }
