@@ -36,23 +36,23 @@ export class Reader {
     throw new ProtoDecodeError(`length runs past the end (${end})`, this.pos);
   }
 
-  /** A byte past the buffer's end reads as 0x80: the varint does not end there, and is malformed. */
+  /** A byte past the buffer's end reads as undefined, not `< 0x80`: the varint does not end there, and is malformed. */
   uint32(): number {
     const b = this.buf;
     let p = this.pos;
-    let c = b[p++] ?? 0x80;
+    let c = b[p++]!;
     let v = c & 0x7f;
     if (c < 0x80) { this.pos = p; return v; }
-    c = b[p++] ?? 0x80; v |= (c & 0x7f) << 7;
+    c = b[p++]!; v |= (c & 0x7f) << 7;
     if (c < 0x80) { this.pos = p; return v; }
-    c = b[p++] ?? 0x80; v |= (c & 0x7f) << 14;
+    c = b[p++]!; v |= (c & 0x7f) << 14;
     if (c < 0x80) { this.pos = p; return v; }
-    c = b[p++] ?? 0x80; v |= (c & 0x7f) << 21;
+    c = b[p++]!; v |= (c & 0x7f) << 21;
     if (c < 0x80) { this.pos = p; return v; }
-    c = b[p++] ?? 0x80; v = (v | ((c & 0x0f) << 28)) >>> 0;
+    c = b[p++]!; v = (v | ((c & 0x0f) << 28)) >>> 0;
     if (c < 0x80) { this.pos = p; return v; }
     // 64-bit varint truncated to 32 bits: skip the remaining bytes
-    for (let i = 0; i < 5; i++) { if ((b[p++] ?? 0x80) < 0x80) { this.pos = p; return v; } }
+    for (let i = 0; i < 5; i++) { if (b[p++]! < 0x80) { this.pos = p; return v; } }
     this.pos = p;
     throw new ProtoDecodeError('malformed varint', p);
   }
