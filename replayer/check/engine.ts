@@ -13,11 +13,11 @@
  */
 import { FAMILY_COUNT, FwIface, familyNumber, type Event, type EventFamily } from '../../proto/index.js';
 import { isStateRequest } from '../handlers/fw.js';
-import { HANDLERS, initialState, partialReducer } from '../reducer.js';
+import { initialState, partialReducer } from '../reducer.js';
 import { decodeStateSnapshot } from '../snapshot.js';
 import type { ReplayState } from '../state.js';
 import type { TraceFile } from '../trace-file.js';
-import { forEachEventReused, type BodySkip } from './event-pass.js';
+import { forEachEventReused } from './event-pass.js';
 import { TimerQueue } from './timers.js';
 
 export type Severity = 'violation' | 'anomaly';
@@ -160,18 +160,6 @@ const ROOT_RING = 1 << 20;
  * memory, platform and pipeline slices.
  */
 export const CHECK_HANDLERS: readonly string[] = ['process', 'device', 'slots', 'sched', 'memory', 'pm'];
-/**
- * The events whose bodies those handlers read: their families, but of FW acks only the CSG state
- * acknowledgements (the slots handler's; families.test.ts checks that no other ack moves them).
- */
-export const CHECK_HANDLER_FAMILIES: readonly CheckFamily[] = (() => {
-  const fams = new Set<CheckFamily>();
-  for (const h of HANDLERS) {
-    if (!CHECK_HANDLERS.includes(h.name)) continue;
-    for (const f of h.families) fams.add(f === 'fwAck' ? 'fwAck.csg-state' : f);
-  }
-  return [...fams];
-})();
 
 /** Runs `rules` over a trace. */
 export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: CheckOptions = {}): CheckReport {
@@ -239,37 +227,13 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
   // One envelope per family, reused (event-pass.ts): a generator resume per event was a fifth of
   // the pass once, and three objects per event most of what the collector had to do.
   const DECISION = familyNumber('decision');
-  const see = (i: number, t: number, cause: number, f: number): void => {
+  forEachEventReused(trace, (ev, i, f) => {
     const slot = i & (ROOT_RING - 1);
-    causeOf[slot] = cause > 0 && cause <= i ? i - cause : -1;
+    causeOf[slot] = ev.cause > 0 && ev.cause <= i ? i - ev.cause : -1;
     isDecision[slot] = f === DECISION ? 1 : 0;
     seen = i + 1;
-    timers.fireBefore(t);
-    now = t;
-  };
-  // An event whose body neither a rule nor the reducer's handlers read (a CSG STATUS_UPDATE ack: a
-  // quarter of a stress trace) is not decoded: it counts, moves the time, and fires deadlines.
-  const wantsSlot = new Uint8Array(FAMILY_COUNT + 8);
-  for (let k = 0; k < wantsSlot.length; k++) wantsSlot[k] = beforeBy[k]!.length + afterBy[k]!.length > 0 ? 1 : 0;
-  for (const fam of CHECK_HANDLER_FAMILIES) for (const k of slotsOf(fam)) wantsSlot[k] = 1;
-  const skip: BodySkip = {
-    families: new Uint8Array(FAMILY_COUNT),
-    wanted: (f, iface, bits) => wantsSlot[fwSlot(f, iface, bits)] === 1,
-    bodyless(t, cause, i, f) {
-      see(i, t, cause, f);
-      state.index = i;
-      state.t = t;
-      state.counters.events++;
-      state.counters.families[f]!++;
-    },
-  };
-  for (let f = 0; f < FAMILY_COUNT; f++) {
-    const slots = f === F_FW_REQ ? slotsOf('fwReq') : f === F_FW_ACK ? slotsOf('fwAck') : [f];
-    const wanted = slots.filter((k) => wantsSlot[k] === 1).length;
-    skip.families[f] = wanted === slots.length ? 0 : wanted === 0 ? 1 : 2;
-  }
-  forEachEventReused(trace, (ev, i, f) => {
-    see(i, ev.t, ev.cause, f);
+    timers.fireBefore(ev.t);
+    now = ev.t;
     if (f < 0) { applyEvent(state, ev, i); return; } // an event of no family (newer schema, skipped)
     let d = f;
     if (f === F_FW_REQ || f === F_FW_ACK) {
@@ -281,7 +245,7 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
     applyEvent(state, ev, i, f);
     const as = afterBy[d]!;
     for (let k = 0; k < as.length; k++) as[k]!.after!(ev, i, state);
-  }, skip);
+  });
   for (const r of instances) r.finish?.(state);
 
   findings.sort((a, b) => a.index - b.index || a.rule.localeCompare(b.rule, 'en', { numeric: true }));

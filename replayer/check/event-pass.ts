@@ -13,13 +13,12 @@
  *   chunk bytes ──► [len][t][cause][body field: len, bytes] ──► decode<Family>(bytes) ──► fn(envelope, i, family)
  */
 import {
-  EventBodyFieldNumbers, FwAckFields, FwRequestFields, ProtoDecodeError, Reader, decodeDeviceImport, decodeDoorbell, decodeEglCall, decodeFault, decodeFence,
+  EventBodyFieldNumbers, ProtoDecodeError, Reader, decodeDeviceImport, decodeDoorbell, decodeEglCall, decodeFault, decodeFence,
   decodeFwAck, decodeFwIrq, decodeFwRequest, decodeGroupState, decodeHeapCall, decodeHeapChoice, decodeIoctl, decodeJob,
   decodeLog, decodeMmuCommand, decodeModeSwitch, decodePm, decodeProbe, decodeProcess, decodeQueueState, decodeReset,
   decodeSchedDecision, decodeScanout, decodeTilerHeapEvent, decodeVmEvent, decodeWatchdog, type Event, type EventFamily,
 } from '../../proto/index.js';
 import type { TraceFile } from '../trace-file.js';
-import { LazyDecisionDecoder } from './lazy-decision.js';
 import type { CauseDistance, VirtualNs } from '../../proto/index.js';
 
 type BodyDecoder = (r: Reader, end: number, depth?: number) => unknown;
@@ -34,51 +33,6 @@ export const BODY_DECODERS: Readonly<Record<EventFamily, BodyDecoder>> = {
   tilerHeap: decodeTilerHeapEvent, vm: decodeVmEvent,
 };
 
-/**
- * Bodies a caller does not read: such an event is handed to `bodyless` (its time, cause, index and
- * family) without its body being decoded. `families[f]` (by family number): 0 decode, 1 bodyless,
- * 2 ask `wanted` with the body's `iface` and `bits` (FW requests and acks: fields 1 and 5, read from
- * the bytes; a body that is not as expected is decoded, and the decoder judges it).
- */
-export interface BodySkip {
-  readonly families: Uint8Array;
-  wanted(family: number, iface: number, bits: number): boolean;
-  bodyless(t: VirtualNs, cause: CauseDistance, index: number, family: number): void;
-}
-
-const F_IFACE = FwRequestFields.iface;
-const F_BITS = FwRequestFields.bits;
-// (FwAck numbers them alike: peekFw reads either)
-const PEEK_SAME: boolean = FwAckFields.iface === F_IFACE && FwAckFields.bits === F_BITS;
-let peekIface = 0;
-let peekBits = 0;
-
-/**
- * Reads `iface` and `bits` of a FW request or ack body (both varints, absent = 0) into peekIface and
- * peekBits; false if the body holds anything but single-byte-tag varints before them.
- */
-function peekFw(raw: Uint8Array, p: number, end: number): boolean {
-  let iface = 0, bits = 0;
-  while (p < end) {
-    const tag = raw[p]!;
-    if (tag >= 128 || (tag & 7) !== 0) return false;
-    const f = tag >>> 3;
-    if (f > F_BITS) break;
-    p++;
-    let v = 0, shift = 0, c = 0;
-    do {
-      if (p >= end || shift > 28) return false;
-      c = raw[p++]!;
-      v |= (c & 0x7f) << shift;
-      shift += 7;
-    } while (c >= 128);
-    if (f === F_IFACE) iface = v; else if (f === F_BITS) bits = v >>> 0;
-  }
-  peekIface = iface;
-  peekBits = bits;
-  return true;
-}
-
 /** Something the pass does not take: the rest of the chunk goes through TraceFile.forEach. */
 class Unexpected extends Error {}
 const UNEXPECTED = new Unexpected();
@@ -87,7 +41,7 @@ const UNEXPECTED = new Unexpected();
  * Calls fn(ev, i, family) for every event of the trace, in order; `family` is the family number
  * (familyNumber()), -1 for an event of no family (a newer schema's, or one a damaged chunk lost).
  */
-export function forEachEventReused(trace: TraceFile, fn: (ev: Event, index: number, family: number) => void, skip?: BodySkip): void {
+export function forEachEventReused(trace: TraceFile, fn: (ev: Event, index: number, family: number) => void): void {
   const byFamily = (ev: Event, i: number): void => {
     const c = ev.body.case;
     fn(ev, i, c === undefined ? -1 : EventBodyFieldNumbers[c] - 10);
@@ -102,9 +56,6 @@ export function forEachEventReused(trace: TraceFile, fn: (ev: Event, index: numb
     decoders[field] = BODY_DECODERS[fam];
     envelopes[field] = { t: 0, cause: 0, body: { case: fam, value: undefined } } as unknown as Event;
   }
-  // a decision's run queue and reasons are decoded when read (lazy-decision.ts)
-  const lazy = new LazyDecisionDecoder();
-  decoders[EventBodyFieldNumbers.decision] = (r, end) => lazy.decode(r, end);
   const empty: Event = { t: 0 as VirtualNs, cause: 0 as CauseDistance, body: { case: undefined } };
   for (let k = 0; k < chunks.length; k++) {
     const c = chunks[k]!;
@@ -148,17 +99,6 @@ export function forEachEventReused(trace: TraceFile, fn: (ev: Event, index: numb
         }
         if (p !== end) throw UNEXPECTED;
         t += dt;
-        if (skip !== undefined && field !== 0) {
-          const mode = skip.families[field - 10];
-          if (mode === 1 || (mode === 2 && PEEK_SAME && peekFw(raw, bStart, bEnd) && !skip.wanted(field - 10, peekIface, peekBits))) {
-            r.pos = end;
-            if (j === n - 1 && end !== len) throw UNEXPECTED;
-            inFn = true;
-            skip.bodyless(t as VirtualNs, cause as CauseDistance, first + j, field - 10);
-            inFn = false;
-            continue;
-          }
-        }
         let ev: Event;
         if (field === 0) {
           ev = empty;
