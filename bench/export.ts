@@ -5,13 +5,13 @@
  * is what holds still on a busy machine). Targets (issue 23): ≥ 2M events/s, peak RSS ≤ 300 MB
  * whatever the trace's size.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { findBuiltin, loadBuiltin, MAX_DURATION } from '../hw-model/index.js';
 import { recordScenario, traceHeaderFor } from '../recorder/index.js';
 import { EXPORT_FORMATS, openTrace } from '../replayer/index.js';
+import { runMeasured } from '../test-support/rusage.js';
 import type { Bench, BenchContext } from './registry.js';
 
 function recordStress(path: string, target: number): void {
@@ -41,21 +41,14 @@ async function run(ctx: BenchContext): Promise<void> {
   ctx.report('full-decode pass (forEach)', decodeRate, 'M events/s');
   ctx.report('full-decode pass (forEach), per CPU second', decodeCpuRate, 'M events/s');
 
-  const cli = fileURLToPath(new URL('../cli/index.js', import.meta.url));
-  const child = join(ctx.tmpDir, 'export-child.mjs');
-  writeFileSync(child, `import { runCli } from ${JSON.stringify(pathToFileURL(cli).href)};
-const t0 = process.hrtime.bigint();
-const code = await runCli(process.argv.slice(2));
-const u = process.resourceUsage();
-process.stderr.write('\\nbench ' + JSON.stringify({ code, s: Number(process.hrtime.bigint() - t0) / 1e9, cpuS: (u.userCPUTime + u.systemCPUTime) / 1e6, rssMb: u.maxRSS / 1024 }) + '\\n');
-`);
+  // whole processes, measured by test-support/rusage.ts (peak RSS from the child's own VmHWM:
+  // getrusage's figure of a child starts at this bench process's high-water mark)
+  const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
   for (const f of EXPORT_FORMATS) {
-    const t1 = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, [child, 'export', path, '--format', f, '-o', '-'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-    const wall = Number(process.hrtime.bigint() - t1) / 1e9;
-    const m = /\nbench (\{.*\})\n/.exec(r.stderr);
-    if (r.status !== 0 || !m) throw new Error(`export --format ${f} failed (${r.status}): ${r.stderr.slice(-500)}`);
-    const o = JSON.parse(m[1]!) as { code: number; s: number; cpuS: number; rssMb: number };
+    const m = runMeasured(cli, ['export', path, '--format', f, '-o', '-'], { discardStdout: true });
+    if (m.code !== 0) throw new Error(`export --format ${f} failed (${m.code}): ${m.err.slice(-500)}`);
+    const wall = m.wallS;
+    const o = { cpuS: m.cpuS, rssMb: m.maxRssMb };
     const rate = n / wall / 1e6;
     ctx.report(`export --format ${f} (whole process)`, rate, `M events/s (${wall.toFixed(1)} s, ${(rate / decodeRate).toFixed(2)} of the decode pass)`, '≥ 2M events/s');
     // on a shared machine the wall clock counts other processes' time too: the CPU figure holds still

@@ -35,16 +35,20 @@ function peakRssKb(fallbackKb: number): number {
 let n = 0;
 
 /** Runs `node [nodeArgs] script args` to its end and measures it. */
-export function runMeasured(script: string, args: readonly string[], opts: { nodeArgs?: readonly string[]; cwd?: string } = {}): Measured {
+export function runMeasured(
+  script: string, args: readonly string[], opts: { nodeArgs?: readonly string[]; cwd?: string; discardStdout?: boolean } = {},
+): Measured {
   const file = join(tmpdir(), `csftrace-rusage-${process.pid}-${n++}.json`);
   const hook = fileURLToPath(import.meta.url);
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [...(opts.nodeArgs ?? []), '--import', hook, script, ...args], {
     encoding: 'utf8', maxBuffer: 1 << 26, cwd: opts.cwd, env: { ...process.env, CSFTRACE_RUSAGE: file },
+    // (an output of gigabytes, such as an export's, is not collected)
+    stdio: ['ignore', opts.discardStdout ? 'ignore' : 'pipe', 'pipe'],
   });
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
   let u = { cpuS: NaN, maxRssMb: NaN };
   try { u = JSON.parse(readFileSync(file, 'utf8')) as typeof u; } catch { /* killed before exit */ }
   rmSync(file, { force: true });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr, wallS, ...u };
+  return { code: r.status ?? -1, out: r.stdout ?? '', err: r.stderr, wallS, ...u };
 }
