@@ -257,3 +257,21 @@ test('marks: the letters under their columns on the time axis, the delta in the 
   assert.equal(Array.from(axis)[col(20)], 'a');
   assert.equal(Array.from(axis)[col(150)], 'b');
 });
+
+test('the timeline keeps its height when the window shows fewer lanes: the list below does not move', () => {
+  const s = session();
+  const slot = (group: number) => ({ group, priority: 1, isProtected: false, csgPriority: 0 });
+  const sample = (used: number) => ({ mode: 'NORMAL' as const, protectedGroup: 0, slots: Array.from({ length: 6 }, (_, k) => slot(k < used ? k + 1 : 0)) });
+  const r = { x: 0, y: 0, w: 120, h: 40 };
+  let used = 5;
+  s.columns = (cols: number) => Array.from({ length: cols }, () => sample(used));
+  const wide = traceLayout(s, r);
+  assert.equal(wide.timeline.h, 5 + 1 + 2, 'five lanes, a row for the empty slot, the mode band and the axis');
+  used = 1;
+  assert.equal(s.laneRows(100).length, 2, 'the window now has one lane and one row of empty slots');
+  const narrow = traceLayout(s, r);
+  assert.deepStrictEqual(narrow, wide);
+  // drawn: the list starts on the same row and shows as many events
+  const { canvas } = drawScreen(s, 120, 40, UNICODE_GLYPHS);
+  assert.match(canvas.line(wide.events.y - 1), /Events #/);
+});

@@ -32,7 +32,7 @@ export interface PaneRects { timeline: Rect; events: Rect; detail: Rect; state: 
 
 /** Inner rectangles of the four panes of one trace inside r (borders included in r). */
 export function traceLayout(s: Session, r: Rect): PaneRects {
-  const lanes = Math.max(1, s.laneRows(Math.max(1, r.w - 2 - GUTTER)).length);
+  const lanes = s.timelineLaneRows(Math.max(1, r.w - 2 - GUTTER));
   const maxTl = Math.max(3, Math.floor((r.h - 2) * 0.3));
   const tlH = Math.min(timelineRows(lanes), maxTl);
   const bodyY = r.y + tlH + 2;

@@ -97,6 +97,8 @@ export class Session {
   zoom: number;
   /** Most CSG slots seen so far (the lanes never shrink while the user moves). */
   private maxSlots = 0;
+  /** Most lane rows drawn so far: the timeline's height, which never shrinks (timelineLaneRows). */
+  private maxLaneRows = 1;
   private t0 = 0;
   private samples: Array<LaneSample | undefined> = [];
   /** The columns before the trace grew, drawn until their replacements are sampled (no blank flash). */
@@ -456,6 +458,16 @@ export class Session {
     for (const x of samples) for (const d of x?.displays ?? []) displays.add(d.name);
     for (const name of [...displays].sort()) rows.push({ slot: -2, to: -2, display: name });
     return rows;
+  }
+
+  /**
+   * How many lane rows the timeline keeps room for: the most `laneRows` has given so far. The panes
+   * below it keep their size while the cursor moves to a window with fewer groups or zooms in, so a
+   * page key moves by the same rows each time; it grows once, when the first window's lanes arrive.
+   */
+  timelineLaneRows(cols: number): number {
+    this.maxLaneRows = Math.max(this.maxLaneRows, this.laneRows(cols).length);
+    return this.maxLaneRows;
   }
 
   /** The timeline window [t0, t0 + span), moved only when the cursor leaves it. */
