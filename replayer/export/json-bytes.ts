@@ -20,6 +20,16 @@ const MAX_EXACT = 2 ** 53;
 /** Nanoseconds below this (2^43, 2.4 hours) are written as microseconds digit by digit. */
 const MAX_MICROS = 2 ** 43;
 
+/** "00".."99" as character codes, two a number: the digits below are written two at a time. */
+const PAIRS = new Uint8Array(200);
+for (let k = 0; k < 100; k++) { PAIRS[2 * k] = 48 + Math.floor(k / 10); PAIRS[2 * k + 1] = 48 + (k % 10); }
+
+/** How many decimal digits `x` (0 ≤ x < 2^31) has. */
+function digitCount(x: number): number {
+  if (x < 100_000) return x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 10_000 ? 4 : 5;
+  return x < 1_000_000 ? 6 : x < 10_000_000 ? 7 : x < 100_000_000 ? 8 : x < 1_000_000_000 ? 9 : 10;
+}
+
 /** Writes the decimal digits of `x` (an integer, 0 ≤ x < 2^53) at `p`; returns the position after them. */
 function digits(b: Uint8Array, p: number, x: number): number {
   if (x < 10) { b[p] = 48 + x; return p + 1; }
@@ -27,13 +37,14 @@ function digits(b: Uint8Array, p: number, x: number): number {
     const hi = Math.floor(x / 1e8);
     p = digits(b, p, hi);
     let lo = x - hi * 1e8;
-    for (let k = p + 7; k >= p; k--) { b[k] = 48 + (lo % 10); lo = (lo / 10) | 0; }
+    for (let k = p + 6; k >= p; k -= 2) { const r = lo % 100; lo = (lo / 100) | 0; b[k] = PAIRS[2 * r]!; b[k + 1] = PAIRS[2 * r + 1]!; }
     return p + 8;
   }
-  let d = 1;
-  for (let t = x; t >= 10; t = (t / 10) | 0) d++;
-  const end = p + d;
-  for (let t = x, k = end - 1; k >= p; k--) { b[k] = 48 + (t % 10); t = (t / 10) | 0; }
+  const end = p + digitCount(x);
+  let k = end;
+  let t = x;
+  while (t >= 100) { const r = t % 100; t = (t / 100) | 0; b[--k] = PAIRS[2 * r + 1]!; b[--k] = PAIRS[2 * r]!; }
+  if (t >= 10) { b[--k] = PAIRS[2 * t + 1]!; b[--k] = PAIRS[2 * t]!; } else b[--k] = 48 + t;
   return end;
 }
 

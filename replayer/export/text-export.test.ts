@@ -72,6 +72,9 @@ test('JsonBytes writes numbers and strings as JSON.stringify does', () => {
   const out = new JsonBytes(() => { throw new Error('no flush expected'); });
   const nums = [0, -0, 1, 9, 10, 99, 100, -1, -10, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), 2 ** 32 + 5, 123456789012345, 2 ** 53 - 1, 2 ** 53, 2 ** 64,
     -(2 ** 53) + 1, 1e21, 0.5, -1.25, 1 / 3, NaN, Infinity, -Infinity, 40_000_000_123, 100_000_000, 1_000_000_000_000];
+  // every digit count on both sides of each power of ten, and a spread of magnitudes
+  for (let e = 0; e <= 15; e++) nums.push(10 ** e - 1, 10 ** e, 10 ** e + 1, -(10 ** e), 2 * 10 ** e + 7);
+  for (let k = 0; k < 5000; k++) nums.push(Math.floor(((k * 2654435761) % 4294967296) * 2 ** (k % 22)));
   for (const x of nums) {
     out.pos = 0;
     out.num(x);
