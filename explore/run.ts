@@ -144,9 +144,8 @@ export function runOne(spec: RunSpec): RunResult {
   const sink = new MetricsSink(cfg);
   try {
     const header = traceHeaderFor({ config: cfg, text: spec.text, source: spec.source });
-    // offload off: a pool thread (or a worker process) is already one of the cores
-    // offload off: a pool thread (or a worker process) is already one of the cores; no fsync: the
-    // trace is read back at once and deleted
+    // offload off: a pool thread (or a worker process) is already one of the cores; fsync only a
+    // kept trace (a temporary one is read back at once and deleted)
     recordScenario(path, header, cfg, { offload: false, sync: keep, sinks: [sink] });
     const digest = createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
     const trace = openTrace(path);
