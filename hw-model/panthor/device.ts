@@ -163,9 +163,7 @@ export class PanthorDevice implements UapiKernel, FwHost, DeviceCtl, PmHost {
       case 'cs-fatal': case 'cs-unrecoverable': case 'job-hang': case 'cs-fault': {
         const type = f.kind === 'cs-unrecoverable' ? R.DRM_PANTHOR_EXCEPTION_CS_UNRECOVERABLE : R.DRM_PANTHOR_EXCEPTION_CS_BUS_FAULT;
         for (const g of this.groupsOf(f.app)) {
-          const q = g.queues[0];
-          if (!q) continue;   // a group without queues has no CS to fault
-          const st = q.st;
+          const st = g.queues[0]!.st;   // every group has a queue: groupCreate refuses none (as panthor_ioctl_group_create)
           if (f.kind === 'job-hang') st.injectHang = true;
           // A recoverable fault: the model's FW reports an invalid instruction (CS_FAULT.EXCEPTION_TYPE).
           else if (f.kind === 'cs-fault') st.injectFault = R.DRM_PANTHOR_EXCEPTION_CS_INSTR_INVALID;
