@@ -55,7 +55,7 @@ export function stubEvents(n = 200): StubEvent[] {
  * The index of the first stub event of family `kase` whose value has every entry of `value`, at or
  * after `from`: tests name the events they look at by what they are, not by where they happen to be.
  */
-export function findStub(events: readonly StubEvent[], kase: string, value: Readonly<Record<string, unknown>> = {}, from = 0): number {
+function findStub(events: readonly StubEvent[], kase: string, value: Readonly<Record<string, unknown>> = {}, from = 0): number {
   for (let i = from; i < events.length; i++) {
     const b = events[i]!.body;
     if (b.case === kase && Object.entries(value).every(([k, v]) => b.value[k] === v)) return i;
