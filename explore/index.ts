@@ -7,7 +7,7 @@
 export { runOne, configOf, rootKindOf, type RunSpec, type RunResult, type Finding, type AppFigures } from './run.js';
 export { generateScenario, docText, durationText, type ScenarioDoc, type AppDoc } from './generate.js';
 export {
-  runFailure, differentialFailure, reproduces, expectationOf, expectationLine, expectationText, DIFF_METRICS,
+  runFailure, differentialFailure, reproduces, expectationOf, expectationLine, expectationText, firstResult, DIFF_METRICS,
   type PropertyOptions, type Failure, type Expectation, type Differential, type DiffMetric,
 } from './property.js';
 export { LocalPool, runOrdered, defaultThreads, type Runner } from './pool.js';

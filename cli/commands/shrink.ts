@@ -8,7 +8,7 @@
 import { lstatSync, mkdirSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { caseSpecs, docOf, expectationOf, expectationText, shrink, type Expectation, type RunResult } from '../../explore/index.js';
+import { caseSpecs, docOf, expectationOf, expectationText, firstResult, shrink, type Expectation, type RunResult } from '../../explore/index.js';
 import { VERSION } from '../../recorder/index.js';
 import { CliError } from '../errors.js';
 import { JSON_SCHEMAS, printJson, printText, writeFailure } from '../output.js';
@@ -76,8 +76,7 @@ Examples:
         if (!e.rootKind) {
           const rule = e.rule;
           // the root decision kind of the rule's first finding in the scenario as given
-          const [r] = await Promise.all(caseSpecs(loaded.text, loaded.source, undefined).map((s) => runner.run(s)));
-          if (r === undefined) throw new Error('shrink: the scenario gave no run (invariant: a case has at least one)');
+          const r = firstResult(await Promise.all(caseSpecs(loaded.text, loaded.source, undefined).map((s) => runner.run(s))));
           if (r.error) throw new CliError(`${path}: ${r.error}`);
           const f = r.findings.find((x) => x.rule === rule);
           if (!f) throw new CliError(`${path}: ${rule} does not fail on this scenario: nothing to shrink`);
