@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { EXPORT_FORMATS, exportTrace, isExportFormat, looksLikeExport } from '../../replayer/index.js';
 import { CliError } from '../errors.js';
-import { exportOutput, writeOutputFile, openTraceReporting } from '../output.js';
+import { checkOutput, exportOutput, writeOutputFile, openTraceReporting } from '../output.js';
 import { indexOption } from './trim.js';
 import { readProgress, sameFile } from './sim-progress.js';
 
@@ -37,6 +37,9 @@ Example:
       if (!isExportFormat(o.format)) throw new CliError(`--format: "${o.format}" is not one of ${EXPORT_FORMATS.join(', ')}`);
       if (sameFile(o.output, path)) throw new CliError(`${o.output}: the output would overwrite the input trace`);
       const format = o.format;
+      // the output is judged before the trace is opened (its checksums read): a refused -o says so at once
+      const kind = exportOutput(format, looksLikeExport);
+      checkOutput(o.output, kind, o);
       const trace = openTraceReporting(path);
       try {
         const n = trace.eventCount;
@@ -45,7 +48,7 @@ Example:
         if (n > 0 && (from >= n || to < from || to >= n)) throw new CliError(`--from/--to: ${from}..${to} is not a range of events 0..${n - 1}`);
         const progress = readProgress('export', trace);
         let bytes: number;
-        try { bytes = writeOutputFile(o.output, exportOutput(format, looksLikeExport), o, (write) => exportTrace(trace, format, write, { from, to: to + 1, flows: o.flows })); }
+        try { bytes = writeOutputFile(o.output, kind, o, (write) => exportTrace(trace, format, write, { from, to: to + 1, flows: o.flows })); }
         finally { progress.done(); }
         if (process.stderr.isTTY) process.stderr.write(`${o.output}: ${format}, ${Math.max(0, to - from + 1)} events, ${bytes} bytes\n`);
       } finally { trace.close(); }

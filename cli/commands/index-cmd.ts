@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { INDEX_KEYFRAME_EVERY, isUserError, writeKeyframeIndex } from '../../replayer/read.js';
 import { CliError } from '../errors.js';
-import { JSON_SCHEMAS, openTraceReporting, printJson, printText } from '../output.js';
+import { JSON_SCHEMAS, isSystemError, openTraceReporting, printJson, printText, writeFailure } from '../output.js';
 
 /** Writes the index of the trace at `path`; one line of what was written. */
 export function indexTrace(path: string): { path: string; frames: number; bytes: number; events: number } {
@@ -19,8 +19,7 @@ export function indexTrace(path: string): { path: string; frames: number; bytes:
     catch (e) {
       // the index's own refusals say what is there already; a system error says what failed
       if (isUserError(e)) throw e;
-      const err = e as NodeJS.ErrnoException;
-      if (err.code) throw new CliError(`${path}.keyframes: cannot write the index: ${err.message}`);
+      if (isSystemError(e)) throw writeFailure(`${path}.keyframes`, e, 'cannot write the index');
       throw e;
     }
     return { ...r, events: tr.eventCount };

@@ -7,7 +7,7 @@ import {
   aroundWindow, parseTimeText, rangeWindow, trimTrace, type TraceFile, type TrimWindow,
 } from '../../replayer/read.js';
 import { CliError } from '../errors.js';
-import { JSON_SCHEMAS, printJson, printText, STDOUT_NAME, traceOutput, writeOutputFile, openTraceReporting } from '../output.js';
+import { JSON_SCHEMAS, checkOutput, printJson, printText, STDOUT_NAME, traceOutput, writeOutputFile, openTraceReporting } from '../output.js';
 import { sameFile } from './sim-progress.js';
 
 /** An event index option: 1234 or #1234. */
@@ -54,11 +54,14 @@ Examples:
   csftrace trim demo.csft --from 0 --to 99 -o - > small.csft`)
     .action((path: string, o: { from?: string; to?: string; around?: string; window?: string; output: string; json?: boolean; force?: boolean }) => {
       if (sameFile(o.output, path)) throw new CliError(`${o.output}: the output would overwrite the input trace`);
+      // the output is judged before the trace is opened (its checksums read): a refused -o says so at once
+      const kind = traceOutput('binary');
+      checkOutput(o.output, kind, o);
       const trace = openTraceReporting(path);
       try {
         const w = trimWindowFromOptions(trace, o);
         let result: ReturnType<typeof trimTrace> | undefined;
-        const bytes = writeOutputFile(o.output, traceOutput('binary'), o, (write) => { result = trimTrace(trace, w, write); });
+        const bytes = writeOutputFile(o.output, kind, o, (write) => { result = trimTrace(trace, w, write); });
         const r = result!;
         const toStdout = o.output === STDOUT_NAME;
         if (o.json && !toStdout) {

@@ -128,7 +128,8 @@ export async function checkSchemaText(text) {
     '    "RuleId": {',
     `      "description": ${JSON.stringify(d.description)},`,
     '      "anyOf": [',
-    d.anyOf.map((x) => `        ${JSON.stringify(x).replace(/^\{/, '{ ').replace(/\}$/, ' }').replace(/","/g, '", "').replace(/":"/g, '": "')}`).join(',\n'),
+    // one rule a line, `{ "key": value, ... }` (each key and value through JSON.stringify, whatever their text)
+    d.anyOf.map((x) => `        { ${Object.entries(x).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ')} }`).join(',\n'),
     '      ]',
     '    }',
   ].join('\n');
