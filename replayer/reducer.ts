@@ -68,17 +68,24 @@ export function initialState(): ReplayState {
 }
 
 /** Applies event `index` to `s` in place. */
-export function applyEvent(s: ReplayState, ev: Event, index: number): void {
-  s.index = index;
-  s.t = ev.t;
-  s.counters.events++;
-  const c = ev.body.case;
-  if (c === undefined) return; // an event from a newer schema: counted, not understood
-  const f = FAMILY_NO[c];
-  s.counters.families[f]!++;
-  // hot path: f is a family number (FAMILY_NO), every one has its row
-  const fns = DISPATCH[f]!;
-  for (let k = 0; k < fns.length; k++) fns[k]!(s, ev, index);
+export const applyEvent: (s: ReplayState, ev: Event, index: number) => void = reducerOver(DISPATCH);
+
+/**
+ * An applyEvent over a dispatch table; `family`: the event's family number, when the caller knows it.
+ * Hot path: every family number has its row in the table.
+ */
+function reducerOver(table: readonly HandleFn[][]): (s: ReplayState, ev: Event, index: number, family?: number) => void {
+  return (s, ev, index, family) => {
+    s.index = index;
+    s.t = ev.t;
+    s.counters.events++;
+    const c = ev.body.case;
+    if (c === undefined) return; // an event from a newer schema: counted, not understood
+    const f = family ?? FAMILY_NO[c];
+    s.counters.families[f]!++;
+    const fns = table[f]!;
+    for (let k = 0; k < fns.length; k++) fns[k]!(s, ev, index);
+  };
 }
 
 /** Fills read-time derived fields in place (call on a state about to be handed out). */
@@ -93,17 +100,5 @@ export function finalizeState(s: ReplayState): ReplayState {
  * the fw handler keeps at every FW request and ack). The other slices stay as `initialState` made them.
  */
 export function partialReducer(keep: readonly string[]): (s: ReplayState, ev: Event, index: number, family?: number) => void {
-  const table = dispatchTable(HANDLERS.filter((h) => keep.includes(h.name)));
-  // `family`: the event's family number, when the caller knows it
-  return (s, ev, index, family) => {
-    s.index = index;
-    s.t = ev.t;
-    s.counters.events++;
-    const c = ev.body.case;
-    if (c === undefined) return;
-    const f = family ?? FAMILY_NO[c];
-    s.counters.families[f]!++;
-    const fns = table[f]!;
-    for (let k = 0; k < fns.length; k++) fns[k]!(s, ev, index);
-  };
+  return reducerOver(dispatchTable(HANDLERS.filter((h) => keep.includes(h.name))));
 }

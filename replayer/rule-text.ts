@@ -89,3 +89,8 @@ export const CHECK_RULE_TEXT = {
 } as const satisfies Readonly<Record<string, CheckRuleText>>;
 
 export type CheckRuleId = keyof typeof CHECK_RULE_TEXT;
+
+/** A check rule's id with its name and invariant from the table (spread into a CheckRule). */
+export function checkRuleWords(id: CheckRuleId): { readonly id: CheckRuleId; readonly name: string; readonly title: string } {
+  return { id, ...CHECK_RULE_TEXT[id] };
+}

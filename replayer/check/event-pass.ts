@@ -24,7 +24,7 @@ import type { CauseDistance, VirtualNs } from '../../proto/index.js';
 type BodyDecoder = (r: Reader, end: number, depth?: number) => unknown;
 
 /** The decoder of each family's message (as decodeEvent calls them). */
-export const BODY_DECODERS: Readonly<Record<EventFamily, BodyDecoder>> = {
+const BODY_DECODERS: Readonly<Record<EventFamily, BodyDecoder>> = {
   ioctl: decodeIoctl, heap: decodeHeapCall, fwReq: decodeFwRequest, fwAck: decodeFwAck, fwIrq: decodeFwIrq,
   modeSwitch: decodeModeSwitch, decision: decodeSchedDecision, groupState: decodeGroupState, queueState: decodeQueueState,
   job: decodeJob, fault: decodeFault, reset: decodeReset, probe: decodeProbe, log: decodeLog, doorbell: decodeDoorbell,

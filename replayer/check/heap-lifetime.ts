@@ -8,11 +8,10 @@
  */
 import { HeapOp, HeapPurposeNames } from '../../proto/index.js';
 import type { CheckRule } from './engine.js';
-import { CHECK_RULE_TEXT as TEXT } from '../rule-text.js';
+import { checkRuleWords } from '../rule-text.js';
 
 const R33: CheckRule = {
-  id: 'R33', name: TEXT.R33.name,
-  title: TEXT.R33.title,
+  ...checkRuleWords('R33'),
   families: ['heap'],
   create(ctx) {
     const removedAt = new Map<number, number>(); // heap id → DMA_HEAP_REMOVE index
@@ -34,8 +33,7 @@ const R33: CheckRule = {
 };
 
 const R34: CheckRule = {
-  id: 'R34', name: TEXT.R34.name,
-  title: TEXT.R34.title,
+  ...checkRuleWords('R34'),
   families: ['heap'],
   create(ctx) {
     const releasedAt = new Map<number, number>(); // heap id → DMA_HEAP_RELEASE index

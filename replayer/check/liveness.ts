@@ -12,7 +12,7 @@ import {
 import type { ReplayState } from '../state.js';
 import { formatNs } from '../time-text.js';
 import type { CheckRule } from './engine.js';
-import { CHECK_RULE_TEXT as TEXT } from '../rule-text.js';
+import { checkRuleWords } from '../rule-text.js';
 
 const MS = 1_000_000;
 /** R21's default bound: three frames of a 30 fps player. */
@@ -33,8 +33,7 @@ function hasPendingProtected(s: ReplayState, g: number): boolean {
 }
 
 const R20: CheckRule = {
-  id: 'R20', name: TEXT.R20.name,
-  title: TEXT.R20.title,
+  ...checkRuleWords('R20'),
   families: ['decision', 'fwReq.glb', 'reset', 'modeSwitch'],
   create(ctx) {
     // (the text of a finding is built only if it is listed: stress traces have one at every decision)
@@ -75,8 +74,7 @@ const R20: CheckRule = {
 };
 
 const R21: CheckRule = {
-  id: 'R21', name: TEXT.R21.name,
-  title: TEXT.R21.title,
+  ...checkRuleWords('R21'),
   families: ['queueState', 'modeSwitch', 'job', 'groupState'],
   create(ctx) {
     const bound = ctx.options.starvationBoundNs ?? DEFAULT_STARVATION_BOUND_NS;
@@ -120,8 +118,7 @@ const R21: CheckRule = {
 };
 
 const R22: CheckRule = {
-  id: 'R22', name: TEXT.R22.name,
-  title: TEXT.R22.title,
+  ...checkRuleWords('R22'),
   families: ['decision'],
   create(ctx) {
     return {

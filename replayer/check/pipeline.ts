@@ -6,11 +6,10 @@
  */
 import { DeviceKind, FenceOp, ImportOp, ScanoutOp } from '../../proto/index.js';
 import type { CheckRule } from './engine.js';
-import { CHECK_RULE_TEXT as TEXT } from '../rule-text.js';
+import { checkRuleWords } from '../rule-text.js';
 
 const R30: CheckRule = {
-  id: 'R30', name: TEXT.R30.name,
-  title: TEXT.R30.title,
+  ...checkRuleWords('R30'),
   families: ['heapChoice'],
   create(ctx) {
     return {
@@ -27,8 +26,7 @@ const R30: CheckRule = {
 };
 
 const R31: CheckRule = {
-  id: 'R31', name: TEXT.R31.name,
-  title: TEXT.R31.title,
+  ...checkRuleWords('R31'),
   families: ['heapChoice', 'devImport'],
   create(ctx) {
     /** "pid:pool" → index of the HeapChoice that made the pool protected. */
@@ -52,8 +50,7 @@ const R31: CheckRule = {
 };
 
 const R32: CheckRule = {
-  id: 'R32', name: TEXT.R32.name,
-  title: TEXT.R32.title,
+  ...checkRuleWords('R32'),
   families: ['fence', 'scanout'],
   create(ctx) {
     const decoded = new Set<number>();

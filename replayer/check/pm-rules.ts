@@ -12,7 +12,7 @@
 import { FaultKind, GpuMode, GpuModeNames, PmOp, SlotAction, type Event } from '../../proto/index.js';
 import type { ReplayState } from '../state.js';
 import type { CheckRule } from './engine.js';
-import { CHECK_RULE_TEXT as TEXT } from '../rule-text.js';
+import { checkRuleWords } from '../rule-text.js';
 
 const appOf = (s: ReplayState, g: number): string => {
   const r = s.groups[g];
@@ -20,8 +20,7 @@ const appOf = (s: ReplayState, g: number): string => {
 };
 
 const R26: CheckRule = {
-  id: 'R26', name: TEXT.R26.name,
-  title: TEXT.R26.title,
+  ...checkRuleWords('R26'),
   families: ['pm', 'fwReq', 'doorbell', 'mmu'],
   create(ctx) {
     let suspendedAt = -1;
@@ -44,8 +43,7 @@ const R26: CheckRule = {
 };
 
 const R27: CheckRule = {
-  id: 'R27', name: TEXT.R27.name,
-  title: TEXT.R27.title,
+  ...checkRuleWords('R27'),
   families: ['pm'],
   create(ctx) {
     return {
@@ -66,8 +64,7 @@ const R27: CheckRule = {
 };
 
 const R28: CheckRule = {
-  id: 'R28', name: TEXT.R28.name,
-  title: TEXT.R28.title,
+  ...checkRuleWords('R28'),
   families: ['fault', 'decision'],
   create(ctx) {
     const open = new Map<number, { i: number; t: number }>();

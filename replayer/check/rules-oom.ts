@@ -14,11 +14,10 @@ import {
   AsCommand, AsCommandNames, SlotAction, TilerHeapOp, VmOp,
 } from '../../proto/index.js';
 import type { CheckRule } from './engine.js';
-import { CHECK_RULE_TEXT as TEXT } from '../rule-text.js';
+import { checkRuleWords } from '../rule-text.js';
 
 const R23: CheckRule = {
-  id: 'R23', name: TEXT.R23.name,
-  title: TEXT.R23.title,
+  ...checkRuleWords('R23'),
   families: ['mmu'],
   create(ctx) {
     const locked = new Map<number, number>();   // AS → index of its LOCK
@@ -57,8 +56,7 @@ const R23: CheckRule = {
 };
 
 const R24: CheckRule = {
-  id: 'R24', name: TEXT.R24.name,
-  title: TEXT.R24.title,
+  ...checkRuleWords('R24'),
   families: ['reset', 'tilerHeap'],
   create(ctx) {
     const open = new Map<string, { i: number; t: number; grown: boolean }>();   // "group.queue" → its HEAP_OOM
@@ -105,8 +103,7 @@ const R24: CheckRule = {
 };
 
 const R25: CheckRule = {
-  id: 'R25', name: TEXT.R25.name,
-  title: TEXT.R25.title,
+  ...checkRuleWords('R25'),
   families: ['vm', 'decision'],
   create(ctx) {
     const faulty = new Map<number, number>();    // VM id → index of its AS_FAULT

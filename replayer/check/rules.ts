@@ -16,7 +16,7 @@ import { isStateRequest } from '../handlers/fw.js';
 import type { ReplayState } from '../state.js';
 import { formatNs } from '../time-text.js';
 import type { CheckContext, CheckFamily, CheckRule, RuleInstance } from './engine.js';
-import { CHECK_RULE_TEXT as TEXT } from '../rule-text.js';
+import { checkRuleWords, type CheckRuleId } from '../rule-text.js';
 import { movingDeadline } from './timers.js';
 import { LIVENESS_RULES } from './liveness.js';
 import { PM_RULES } from './pm-rules.js';
@@ -96,14 +96,13 @@ const groupName = (s: ReplayState, g: number): string => {
   return r && r.app ? `group ${g} (${r.app})` : `group ${g}`;
 };
 
-function rule(id: string, name: string, title: string, families: readonly CheckFamily[], create: (ctx: CheckContext) => RuleInstance, policies?: readonly string[]): CheckRule {
-  return { id, name, title, policies, families, create };
+function rule(id: CheckRuleId, families: readonly CheckFamily[], create: (ctx: CheckContext) => RuleInstance, policies?: readonly string[]): CheckRule {
+  return { ...checkRuleWords(id), policies, families, create };
 }
 
 // ───────────────────────────── the rules ─────────────────────────────
 
-const R1 = rule('R1', TEXT.R1.name,
-  TEXT.R1.title,
+const R1 = rule('R1',
   ['fwReq.glb', 'modeSwitch', 'fwAck.glb', 'reset'],
   (ctx) => {
     // A PROTM_EXIT event raised by the FW (a GLB ack) and not yet acknowledged by the host (a GLB
@@ -140,8 +139,7 @@ const R1 = rule('R1', TEXT.R1.name,
     };
   });
 
-const R2 = rule('R2', TEXT.R2.name,
-  TEXT.R2.title,
+const R2 = rule('R2',
   ['fwReq.glb', 'fwReq.cs', 'decision', 'reset'],
   (ctx) => {
     let acks: Array<{ i: number; csg: number; group: number }> = [];
@@ -166,8 +164,7 @@ const R2 = rule('R2', TEXT.R2.name,
     };
   });
 
-const R3 = rule('R3', TEXT.R3.name,
-  TEXT.R3.title,
+const R3 = rule('R3',
   ['fwReq.glb', 'fwReq.cs', 'modeSwitch', 'decision', 'reset'],
   (ctx) => {
     let acks: Array<{ i: number; t: number; group: number }> = [];
@@ -206,8 +203,7 @@ const R3 = rule('R3', TEXT.R3.name,
     };
   });
 
-const R4 = rule('R4', TEXT.R4.name,
-  TEXT.R4.title,
+const R4 = rule('R4',
   ['heap', 'fwReq.glb', 'fwReq.cs', 'ioctl', 'probe'],
   (ctx) => {
     let userSupplied = false;
@@ -235,8 +231,7 @@ const R4 = rule('R4', TEXT.R4.name,
     };
   });
 
-const R5 = rule('R5', TEXT.R5.name,
-  TEXT.R5.title,
+const R5 = rule('R5',
   ['fwReq.glb', 'fwAck.glb', 'modeSwitch', 'reset'],
   (ctx) => {
     let cur: { i: number; t: number; ackI: number; ackT: number; reported: boolean } | null = null;
@@ -289,8 +284,7 @@ const R5 = rule('R5', TEXT.R5.name,
     };
   });
 
-const R6 = rule('R6', TEXT.R6.name,
-  TEXT.R6.title,
+const R6 = rule('R6',
   ['modeSwitch', 'fwAck.glb', 'fwReq.glb', 'decision', 'reset'],
   (ctx) => {
     let pending: { i: number; t: number } | null = null;
@@ -337,8 +331,7 @@ const FORCED_EXIT_CAUSES: readonly number[] = [
   ModeSwitchCause.CAUSE_ROTATION, ModeSwitchCause.CAUSE_HEAP_GROW,
 ];
 
-const R7 = rule('R7', TEXT.R7.name,
-  TEXT.R7.title,
+const R7 = rule('R7',
   ['modeSwitch', 'reset'],
   (ctx) => {
     let cur: { i: number; t: number; cause: string } | null = null;
@@ -368,8 +361,7 @@ const R7 = rule('R7', TEXT.R7.name,
     };
   });
 
-const R8 = rule('R8', TEXT.R8.name,
-  TEXT.R8.title,
+const R8 = rule('R8',
   ['mmu'],
   (ctx) => ({
     before(ev, i, s) {
@@ -383,8 +375,7 @@ const R8 = rule('R8', TEXT.R8.name,
     },
   }));
 
-const R9 = rule('R9', TEXT.R9.name,
-  TEXT.R9.title,
+const R9 = rule('R9',
   ['fwReq.csg-state', 'modeSwitch'],
   (ctx) => ({
     before(ev, i, s) {
@@ -402,8 +393,7 @@ const R9 = rule('R9', TEXT.R9.name,
     },
   }), ['kbase']);
 
-const R10 = rule('R10', TEXT.R10.name,
-  TEXT.R10.title,
+const R10 = rule('R10',
   ['heap', 'ioctl'],
   (ctx) => ({
     before(ev, i, s) {
@@ -435,8 +425,7 @@ const R10 = rule('R10', TEXT.R10.name,
     },
   }));
 
-const R11 = rule('R11', TEXT.R11.name,
-  TEXT.R11.title,
+const R11 = rule('R11',
   ['fwReq.csg-state'],
   (ctx) => ({
     before(ev, i, s) {
@@ -453,8 +442,7 @@ const R11 = rule('R11', TEXT.R11.name,
     },
   }));
 
-const R12 = rule('R12', TEXT.R12.name,
-  TEXT.R12.title,
+const R12 = rule('R12',
   ['groupState', 'heap', 'probe'],
   (ctx) => {
     const held = new Map<string, { n: number; i: number }>(); // kernel references per heap
@@ -522,8 +510,7 @@ const R12 = rule('R12', TEXT.R12.name,
     };
   });
 
-const R13 = rule('R13', TEXT.R13.name,
-  TEXT.R13.title,
+const R13 = rule('R13',
   ['fault', 'fwIrq', 'reset', 'groupState'],
   (ctx) => {
     let f: { i: number; t: number; active: number; resident: number[]; activeFatal: boolean; reset: boolean } | null = null;
@@ -568,8 +555,7 @@ const R13 = rule('R13', TEXT.R13.name,
     };
   });
 
-const R14 = rule('R14', TEXT.R14.name,
-  TEXT.R14.title,
+const R14 = rule('R14',
   ['fwReq.csg-state', 'fwAck.csg-state', 'reset', 'groupState', 'decision'],
   (ctx) => {
     const fwSlot: number[] = []; // group requested on each slot (START/RESUME until SUSPEND/TERMINATE acked)
@@ -621,8 +607,7 @@ const R14 = rule('R14', TEXT.R14.name,
     };
   });
 
-const R15 = rule('R15', TEXT.R15.name,
-  TEXT.R15.title,
+const R15 = rule('R15',
   ['decision'],
   (ctx) => ({
     after(ev, i, s) {
@@ -658,8 +643,7 @@ function cannotRun(s: ReplayState, g: number): string | undefined {
   return undefined;
 }
 
-const R16 = rule('R16', TEXT.R16.name,
-  TEXT.R16.title,
+const R16 = rule('R16',
   ['fwReq.csg-state', 'ioctl'],
   (ctx) => ({
     before(ev, i, s) {
@@ -680,8 +664,7 @@ const R16 = rule('R16', TEXT.R16.name,
     },
   }));
 
-const R17 = rule('R17', TEXT.R17.name,
-  TEXT.R17.title,
+const R17 = rule('R17',
   ['fwReq.csg-state', 'fwAck.csg-state', 'reset'],
   (ctx) => {
     const pending = new Map<number, { i: number; t: number; reported: boolean }>();
@@ -723,8 +706,7 @@ const R17 = rule('R17', TEXT.R17.name,
     };
   });
 
-const R18 = rule('R18', TEXT.R18.name,
-  TEXT.R18.title,
+const R18 = rule('R18',
   ['ioctl'],
   (ctx) => ({
     after(ev, i, s) {
@@ -758,8 +740,7 @@ const R18 = rule('R18', TEXT.R18.name,
     },
   }));
 
-const R19a = rule('R19a', TEXT.R19a.name,
-  TEXT.R19a.title,
+const R19a = rule('R19a',
   ['decision'],
   (ctx) => ({
     after(ev, i, s) {
@@ -784,8 +765,7 @@ const R19a = rule('R19a', TEXT.R19a.name,
     },
   }));
 
-const R19b = rule('R19b', TEXT.R19b.name,
-  TEXT.R19b.title,
+const R19b = rule('R19b',
   ['decision'],
   (ctx) => ({
     after(ev, i, s) {
@@ -807,8 +787,7 @@ const R19b = rule('R19b', TEXT.R19b.name,
     },
   }));
 
-const R19c = rule('R19c', TEXT.R19c.name,
-  TEXT.R19c.title,
+const R19c = rule('R19c',
   ['watchdog'],
   (ctx) => ({
     before(ev, i, s) {

@@ -123,3 +123,8 @@ test('large sequences with sparse edits stay exact', () => {
   assertValid(a, b, r.hunks);
   assert.ok(r.hunks.length >= 10 && r.hunks.length <= 17, `hunks ${r.hunks.length}`);
 });
+
+test('alignSequences: negative ids match like any other (no id is left out as unmatchable)', () => {
+  const r = alignSequences(Int32Array.from([5, -1, 6]), Int32Array.from([7, -1, 8]));
+  assert.deepEqual(r.hunks, [{ aStart: 0, aEnd: 1, bStart: 0, bEnd: 1 }, { aStart: 2, aEnd: 3, bStart: 2, bEnd: 3 }]);
+});

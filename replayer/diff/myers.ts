@@ -252,10 +252,10 @@ function alignCore(a: Int32Array, b: Int32Array, aLo: number, aHi: number, bLo: 
  */
 function withoutUnmatchable(a: Int32Array, b: Int32Array, aLo: number, aHi: number, bLo: number, bHi: number,
                             t: AlignOptions['times']): { a: Int32Array; b: Int32Array; ai: Int32Array; bi: Int32Array; times?: AlignOptions['times'] } | undefined {
-  let max = 0;
-  for (let i = aLo; i < aHi; i++) { const v = a[i]!; if (v > max) max = v; }
-  for (let j = bLo; j < bHi; j++) { const v = b[j]!; if (v > max) max = v; }
-  if (max > 1 << 26) return undefined; // not interned ids: no table this large
+  let max = 0, min = 0;
+  for (let i = aLo; i < aHi; i++) { const v = a[i]!; if (v > max) max = v; else if (v < min) min = v; }
+  for (let j = bLo; j < bHi; j++) { const v = b[j]!; if (v > max) max = v; else if (v < min) min = v; }
+  if (max > 1 << 26 || min < 0) return undefined; // not interned ids: no table for them
   // one table for every call (a diff aligns inside each of thousands of hunks): all zeros between calls
   if (countsScratch.length <= max) countsScratch = new Int32Array(Math.max(max + 1, countsScratch.length * 2));
   const counts = countsScratch;
@@ -282,7 +282,7 @@ function ascending(v: Float64Array, lo: number, hi: number): boolean {
 }
 
 /**
- * Indices k of x[lo, hi) that have an element of the same id in y[ylo, yhi) (within `time.w` of
+ * Indices k of x[lo, hi) that have an element of the same id (0 or more) in y[ylo, yhi) (within `time.w` of
  * each other when times are given, both ascending: a sliding window of y's ids counted in `counts`,
  * which is all zeros before and after).
  */
@@ -291,19 +291,18 @@ function partners(x: Int32Array, lo: number, hi: number, y: Int32Array, ylo: num
   const flags = new Uint8Array(hi - lo);
   let n = 0;
   if (!time) {
-    for (let j = ylo; j < yhi; j++) { const id = y[j]!; if (id >= 0) counts[id] = 1; }
-    for (let k = lo; k < hi; k++) { const id = x[k]!; if (id >= 0 && counts[id]! > 0) { flags[k - lo] = 1; n++; } }
-    for (let j = ylo; j < yhi; j++) { const id = y[j]!; if (id >= 0) counts[id] = 0; }
+    for (let j = ylo; j < yhi; j++) counts[y[j]!] = 1;
+    for (let k = lo; k < hi; k++) if (counts[x[k]!]! > 0) { flags[k - lo] = 1; n++; }
+    for (let j = ylo; j < yhi; j++) counts[y[j]!] = 0;
   } else {
     let head = ylo, tail = ylo; // y[tail, head) is the window around x[k]'s time
     for (let k = lo; k < hi; k++) {
       const tk = time.x[k]!;
-      while (head < yhi && time.y[head]! <= tk + time.w) { const id = y[head]!; if (id >= 0) counts[id]!++; head++; }
-      while (tail < head && time.y[tail]! < tk - time.w) { const id = y[tail]!; if (id >= 0) counts[id]!--; tail++; }
-      const id = x[k]!;
-      if (id >= 0 && counts[id]! > 0) { flags[k - lo] = 1; n++; }
+      while (head < yhi && time.y[head]! <= tk + time.w) { counts[y[head]!]!++; head++; }
+      while (tail < head && time.y[tail]! < tk - time.w) { counts[y[tail]!]!--; tail++; }
+      if (counts[x[k]!]! > 0) { flags[k - lo] = 1; n++; }
     }
-    for (; tail < head; tail++) { const id = y[tail]!; if (id >= 0) counts[id]!--; }
+    for (; tail < head; tail++) counts[y[tail]!]!--;
   }
   const idx = new Int32Array(n);
   n = 0;

@@ -113,3 +113,19 @@ test('jsonl: reused body text gives the lines written whole, on the golden trace
     assert.ok(x.equals(y), `${f}: ${x.length} vs ${y.length} bytes`);
   }
 });
+
+test('jsonl: decisions with few fields (no inputs, no slots) keep their own tick, next tick and mode', () => {
+  const dec = (tick: number): Event => ({
+    t: 100 * tick, cause: 0,
+    body: { case: 'decision', value: { tick, trigger: 0, fullTick: true, inputs: [], slots: [], evicted: [], protm: 0, protmRule: 0, protmGroup: 0, reasons: [], freeAs: 3, timeslice: false, nextTickNs: 1000 * tick, mode: tick % 2 } },
+  } as unknown as Event);
+  const whole: Buffer[] = [], reused: Buffer[] = [];
+  const a = new JsonBytes((x) => { whole.push(Buffer.from(x)); }), b = new JsonBytes((x) => { reused.push(Buffer.from(x)); });
+  const bodies = new JsonBodies(b);
+  for (let i = 0; i < 3; i++) {
+    writeEventLine(a, dec(i + 1), i, undefined); a.mark();
+    writeEventLine(b, dec(i + 1), i, undefined, bodies); b.mark();
+  }
+  a.flush(); b.flush();
+  assert.equal(Buffer.concat(reused).toString(), Buffer.concat(whole).toString());
+});

@@ -6,8 +6,9 @@
  * IRQs, doorbells, mode switches: nine events in ten of a stress trace) as numbers, and `BodyBytes`
  * keeps the bytes a writer wrote for a body under those numbers, in fixed typed arrays (nothing
  * allocated per event, nothing for the garbage collector to trace), so the next equal body is a
- * copy. Families whose bodies rarely repeat (jobs, decisions: their sequence numbers and ticks grow)
- * list nothing and are written every time.
+ * copy. A decision lists its fields between its tick and its next tick (the timeline writers write
+ * those around the copy, args.ts writeEventHead/Tail). Families whose bodies rarely repeat (jobs:
+ * their sequence numbers grow) list nothing and are written every time.
  */
 import type { Event, SchedDecision } from '../../proto/index.js';
 import type { ArgParts, ArgWriter } from './arg-writer.js';

@@ -233,7 +233,7 @@ export function writeEventTail(w: ArgWriter, ev: Event): void {
 }
 
 /** The rest of an event's arguments: every field of its message, the decoded extras (from the body only). */
-export function writeBodyArgs(w: ArgWriter, ev: Event): void {
+function writeBodyArgs(w: ArgWriter, ev: Event): void {
   const b = ev.body;
   if (b.case === undefined) return;
   switch (b.case) {

@@ -13,7 +13,7 @@ import type { Event } from '../../proto/index.js';
 import { ERRNO_NAMES } from '../../proto/index.js';
 import { ENUM_FIELDS, ERRNO_FIELDS, eventToJson, familyName, irqBitNames, reqNames } from '../format.js';
 import type { TraceFile } from '../trace-file.js';
-import { BodyBytes, bodyFields, MAX_FIELDS, MAX_FIELDS_LONG } from './args-cache.js';
+import { BodyBytes, bodyFields, MAX_FIELDS } from './args-cache.js';
 import { JsonBytes, jsonBytes, utf8 } from './json-bytes.js';
 
 type Names = Readonly<Record<number, string>>;
@@ -174,11 +174,15 @@ const plans = new Map<string, Plan>();
 const INDEX = utf8('{"index":'), T = utf8(',"t":'), TYPE = utf8(',"type":'), CAUSE = utf8(',"cause_index":');
 const UNKNOWN = utf8('"unknown"'), NOTES = utf8(',"notes":');
 
-/** The JSON text of bodies already written, by their fields (one per export). */
+/**
+ * The JSON text of bodies already written, by their fields (one per export). Not decisions: their
+ * text holds the tick, next tick and mode, which bodyFields leaves out (the timeline writers put
+ * them in the head and tail around the reused part).
+ */
 export class JsonBodies {
   constructor(private readonly out: JsonBytes) {}
   readonly need = (n: number): void => { this.out.need(n); };
-  readonly fields = new Float64Array(MAX_FIELDS_LONG);
+  readonly fields = new Float64Array(MAX_FIELDS);
   /** 4096 bodies of at most 512 bytes: 2 MB. */
   readonly bytes = new BodyBytes(1 << 12, 512, MAX_FIELDS);
 }
@@ -217,8 +221,8 @@ export function writeEventLine(o: JsonBytes, ev: Event, index: number, notes: re
       extra = cachedNames(-1 - (v.line * 2 ** 32 + (v.status >>> 0)), () => irqBitNames(v.line, v.status));
     }
     try {
-      const n = bodies === undefined ? 0 : bodyFields(ev, bodies.fields);
-      if (n !== 0 && n <= MAX_FIELDS) {
+      const n = bodies === undefined || c === 'decision' ? 0 : bodyFields(ev, bodies.fields);
+      if (n !== 0) {
         // FW words, IRQs, doorbells, mode switches: the body's text once per distinct body (args-cache.ts)
         const f = bodies!.fields, cache = bodies!.bytes;
         if (!cache.copyTo(f, n, o, bodies!.need)) {

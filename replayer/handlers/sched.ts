@@ -22,7 +22,7 @@ function newQueue(q: number): QueueRec {
   };
 }
 
-export function ensureGroup(s: SchedSlices, handle: number, i: number): GroupRec {
+function ensureGroup(s: SchedSlices, handle: number, i: number): GroupRec {
   let g = s.groups[handle];
   if (!g) {
     g = {

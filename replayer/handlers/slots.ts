@@ -13,7 +13,7 @@ import type { SlotsSlices, SlotState } from './slices.js';
 
 const MAX_SLOTS = 32;
 
-export function ensureSlot(s: SlotsSlices, slot: number): SlotState | undefined {
+function ensureSlot(s: SlotsSlices, slot: number): SlotState | undefined {
   if (slot < 0 || slot >= MAX_SLOTS) return undefined;
   while (s.slots.length <= slot) {
     s.slots.push({ slot: s.slots.length, group: 0, csgPriority: 0, reqState: '', state: '', asNr: 0, protmSuspendBuf: 0, idx: -1 });
