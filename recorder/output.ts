@@ -1,10 +1,13 @@
 /**
- * Where a recording's bytes go: a file (created or truncated), a device such as /dev/null, or
- * standard output (`-`, which may be a pipe). Every write is sequential, at the file's position, so
- * any of them works; nothing is ever read back.
+ * Where a recording's bytes go: a file (created or truncated), a character device such as
+ * /dev/null, a FIFO, or standard output (`-`, which may be a pipe). Every write is sequential, at
+ * the file's position, so any of them works; nothing is ever read back. The path is opened without
+ * following a symbolic link and refused when it turns out to be a block device or a directory, so
+ * a link or device put in its place after the CLI's checks (cli/output.ts prepareInPlaceOutput) is
+ * never written through.
  */
 import { UserError } from '../proto/index.js';
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, writeSync } from 'node:fs';
 
 /** Error writing the trace: one line naming the file. */
 export class RecorderError extends UserError {
@@ -30,8 +33,17 @@ export interface Output {
 export function openOutput(path: string): Output {
   if (path === '-') return { fd: 1, name: 'stdout', close: () => { /* not ours to close */ } };
   let fd: number;
-  try { fd = openSync(path, 'w'); }
-  catch (e) { throw new RecorderError(`${path}: cannot create the trace (${errnoOf(e)})`); }
+  try { fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644); }
+  catch (e) {
+    const code = errnoOf(e);
+    throw new RecorderError(code === 'ELOOP' ? `${path}: is a symbolic link: the trace is not written through it` : `${path}: cannot create the trace (${code})`);
+  }
+  let st;
+  try { st = fstatSync(fd); } catch (e) { closeSync(fd); throw new RecorderError(`${path}: cannot create the trace (${errnoOf(e)})`); }
+  if (!st.isFile() && !st.isCharacterDevice() && !st.isFIFO()) {
+    closeSync(fd);
+    throw new RecorderError(`${path}: is not a regular file, a character device or a FIFO: the trace is not written there`);
+  }
   return { fd, name: path, close: () => closeSync(fd) };
 }
 

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -177,6 +177,23 @@ test('recordings to /dev/null, and to standard output as a pipe, in both modes',
       assert.equal(r.stderr.toString(), `8 ${r.stdout.length}`);
       assert.equal(Buffer.compare(readFileSync(ref), r.stdout), 0, `offload ${offload}`);
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the recorder never writes through a symbolic link, nor into a directory, whatever the CLI checked before', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'csft-rec-'));
+  try {
+    const victim = join(dir, 'victim.txt'), link = join(dir, 'link.csft');
+    writeFileSync(victim, 'precious\n');
+    symlinkSync(victim, link);
+    for (const offload of [false, true]) {
+      assert.throws(() => TraceRecorder.create(link, { scenarioName: 'synthetic' }, { offload }),
+        (e: Error) => e.name === 'RecorderError' && e.message === `${link}: is a symbolic link: the trace is not written through it`);
+    }
+    assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
+    assert.throws(() => TraceRecorder.create(dir, { scenarioName: 'synthetic' }), (e: Error) => e.name === 'RecorderError' && e.message.startsWith(`${dir}: cannot create the trace (EISDIR)`));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
