@@ -4,7 +4,7 @@
  * compute from the recorded trace, without reading a trace back.
  */
 import type { VirtualNs } from '../../proto/index.js';
-import { IoctlCmd, type EventInit } from '../../proto/index.js';
+import { IoctlCmd, completeJob, completeModeSwitch, type EventInit, type Job, type ModeSwitch } from '../../proto/index.js';
 import type { ScenarioConfig } from '../../hw-model/index.js';
 import { GroupIdentities, LabelInterner } from '../diff/identity.js';
 import { normalizeEventInit } from '../verify.js';
@@ -28,13 +28,12 @@ export class MetricsSink {
     const b = ev.body;
     const c = b?.case;
     if (c === undefined || !METRIC_FAMILIES.has(c)) { this.collector.touch(ev.t ?? 0); return; }
-    // Jobs are the frequent family: read with proto3 defaults instead of a round trip through the codec.
-    if (b?.case === 'job') {
-      const j = b.value;
-      this.collector.onEvent({ t: (ev.t ?? 0) as VirtualNs, body: { case: 'job', value: {
-        group: j.group ?? 0, queue: j.queue ?? 0, seqno: j.seqno ?? 0, phase: j.phase ?? 0, protRegion: j.protRegion ?? false,
-        frame: j.frame ?? 0, fenceError: j.fenceError ?? 0, gpuNs: j.gpuNs ?? 0, pid: j.pid ?? 0, deadlineNs: j.deadlineNs ?? 0,
-      } } });
+    // Jobs and mode switches are the frequent families (a mode switch is one event in five of a
+    // protected playback): flat messages, read with proto3 defaults (the generated complete*)
+    // instead of a round trip through the codec, which allocated a writer for each.
+    if (b?.case === 'job') { this.collector.onEvent({ t: (ev.t ?? 0) as VirtualNs, body: { case: 'job', value: completeJob(b.value) as Job } }); return; }
+    if (b?.case === 'modeSwitch') {
+      this.collector.onEvent({ t: (ev.t ?? 0) as VirtualNs, body: { case: 'modeSwitch', value: completeModeSwitch(b.value) as ModeSwitch } });
       return;
     }
     // Only GROUP_CREATE matters among the ioctls (group identities).
