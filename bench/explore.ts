@@ -4,9 +4,13 @@
  * `csftrace worker` processes of one thread each (overhead against the 2-thread pool; target
  * ≤ 10% for runs of ≥ 100 ms). The workload: drm-video-over-ui at 2 s virtual under the four
  * policies and several seeds (each run is record + check + metrics in-process, 0.1–0.2 s of CPU).
- * One warm-up matrix first on each runner (threads and workers load the model's modules once).
- * On a machine shared with other jobs these ratios move a lot between runs: read them with the
- * load average noted beside them.
+ *
+ * A fuzz or sweep makes hundreds to thousands of runs, so the figures are those of warm threads:
+ * each thread first makes WARM_RUNS runs (the JIT keeps optimising new functions for about a
+ * hundred runs, on V8's helper threads, which compete with the second pool thread for the cores),
+ * then the pool sizes alternate in pairs and the ratio is the median of the pairs' ratios (a
+ * single measurement moves by 10–20 % on this machine). Beside each rate: the cores the process
+ * used (CPU seconds of all its threads per wall second), the figure that bounds the scaling.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,10 +32,31 @@ function specs(seeds: number[]): RunSpec[] {
   }).map((c) => c.spec);
 }
 
+/** Runs a thread makes before it is measured (the JIT settles after about a hundred). */
+const WARM_RUNS = 100;
+
 async function timeRuns(runner: Runner, list: RunSpec[]): Promise<number> {
   const t0 = process.hrtime.bigint();
   await runOrdered(runner, list[Symbol.iterator](), () => true);
   return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+/** Runs per second of `list` on a warmed pool of `threads`, and the cores the process used meanwhile. */
+async function poolRate(threads: number, warm: RunSpec[], list: RunSpec[]): Promise<{ rate: number; cores: number }> {
+  const pool = new LocalPool(threads);
+  try {
+    await timeRuns(pool, warm.slice(0, WARM_RUNS * threads));
+    const c0 = process.cpuUsage();
+    const s = await timeRuns(pool, list);
+    const c = process.cpuUsage(c0);
+    return { rate: list.length / s, cores: (c.user + c.system) / 1e6 / s };
+  } finally { await pool.close(); }
+}
+
+function median(xs: number[]): number {
+  const v = [...xs].sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
 }
 
 function freePort(): Promise<number> {
@@ -53,22 +78,21 @@ async function waitFor(p: ChildProcess, re: RegExp, ms: number): Promise<void> {
 }
 
 async function run(ctx: BenchContext): Promise<void> {
-  const seeds = ctx.quick ? [1, 2] : [1, 2, 3, 4, 5, 6];
-  // every thread's isolate compiles the model for itself: warm each one on a few runs, or the
-  // 2-thread figure pays twice the JIT's start-up inside the measurement
-  const warm = specs([100, 101, 102, 103]);
+  const seeds = ctx.quick ? [1, 2] : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const warmSeeds = Array.from({ length: Math.ceil((ctx.quick ? 8 : 2 * WARM_RUNS) / PROTM_POLICIES.length) }, (_, k) => 100 + k);
+  const warm = specs(warmSeeds).slice(0, ctx.quick ? 8 : 2 * WARM_RUNS);
   const list = specs(seeds);
-  const rate = { local1: NaN, local2: NaN, redis: NaN };
-  for (const threads of [1, 2] as const) {
-    const pool = new LocalPool(threads);
-    try {
-      await timeRuns(pool, warm);
-      const s = await timeRuns(pool, list);
-      rate[`local${threads}` as const] = list.length / s;
-      ctx.report(`local pool, ${threads} thread${threads === 1 ? '' : 's'}: runs/s (${list.length} runs of ${RUN_NS / 1e9} s virtual)`, list.length / s, 'runs/s');
-    } finally { await pool.close(); }
+  const pairs = ctx.quick ? 1 : 3;
+  const one: { rate: number; cores: number }[] = [], two: { rate: number; cores: number }[] = [];
+  for (let k = 0; k < pairs; k++) {
+    one.push(await poolRate(1, warm, list));
+    two.push(await poolRate(2, warm, list));
   }
-  ctx.report('local pool scaling, 2 threads / 1 thread', rate.local2 / rate.local1, 'x', '≥ 1.8x');
+  const show = (xs: { rate: number; cores: number }[]): string => xs.map((x) => `${x.rate.toFixed(1)} (${x.cores.toFixed(2)} cores)`).join(' / ');
+  const rate = { local1: median(one.map((x) => x.rate)), local2: median(two.map((x) => x.rate)), redis: NaN };
+  ctx.report(`local pool, 1 thread: runs/s (${list.length} runs of ${RUN_NS / 1e9} s virtual, warm), median of ${pairs}: ${show(one)}`, rate.local1, 'runs/s');
+  ctx.report(`local pool, 2 threads: runs/s, median of ${pairs}: ${show(two)}`, rate.local2, 'runs/s');
+  ctx.report(`local pool scaling, 2 threads / 1 thread, median of the ${pairs} pairs' ratios`, median(one.map((x, k) => two[k]!.rate / x.rate)), 'x', '≥ 1.8x');
   ctx.note(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} after the local runs`);
 
   if (spawnSync('redis-server', ['--version']).status !== 0) { ctx.note('redis-server not installed: the BullMQ figures are left out'); return; }
@@ -88,7 +112,7 @@ async function run(ctx: BenchContext): Promise<void> {
     }
     const q = await QueueRunner.open(url);
     try {
-      await timeRuns(q, warm);
+      await timeRuns(q, warm.slice(0, 2 * WARM_RUNS));
       const s = await timeRuns(q, list);
       rate.redis = list.length / s;
       ctx.report(`BullMQ over Redis, 2 workers × 1 thread: runs/s (${list.length} runs)`, rate.redis, 'runs/s');
