@@ -12,6 +12,7 @@ import { applyOverrides, findBuiltin, loadBuiltin, MAX_DURATION } from '../hw-mo
 import { recordScenario, traceHeaderFor } from '../recorder/index.js';
 import { openTrace } from '../replayer/index.js';
 import { runMeasured, type Measured } from '../test-support/rusage.js';
+import { median } from './format-pairs.js';
 import type { Bench, BenchContext } from './registry.js';
 
 const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -21,11 +22,6 @@ function csftrace(...args: string[]): Measured {
   const r = runMeasured(cli, args);
   if (r.code !== 0 && r.code !== 1) throw new Error(`csftrace ${args.join(' ')} exited ${r.code}: ${r.err}`);
   return r;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1] ?? NaN;
 }
 
 /** Wall seconds, median of n runs (and the median CPU beside it). */

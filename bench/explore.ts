@@ -19,6 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROTM_POLICIES, findBuiltin } from '../hw-model/index.js';
 import { LocalPool, QueueRunner, runOrdered, sweepCells, type Runner, type RunSpec } from '../explore/index.js';
+import { median } from './format-pairs.js';
 import type { Bench, BenchContext } from './registry.js';
 
 /** Virtual time of one run: 2 s of drm-video-over-ui is 0.1–0.2 s of CPU, the size the targets name. */
@@ -53,11 +54,6 @@ async function poolRate(threads: number, warm: RunSpec[], list: RunSpec[]): Prom
   } finally { await pool.close(); }
 }
 
-function median(xs: number[]): number {
-  const v = [...xs].sort((a, b) => a - b);
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
