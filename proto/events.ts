@@ -5,6 +5,8 @@
 import { EventBodyCases, EventBodyFieldNumbers, type EventBodyCase, type Event, type EventInit } from './gen/schema.js';
 
 export type EventFamily = EventBodyCase;
+/** The decoded message of family `F`'s events (`BodyOf<'ioctl'>` is `Ioctl`). */
+export type BodyOf<F extends EventFamily> = Extract<Event['body'], { case: F }>['value'];
 export const EVENT_FAMILIES: readonly EventFamily[] = EventBodyCases;
 export const FAMILY_COUNT = Math.max(...EventBodyCases.map((c) => EventBodyFieldNumbers[c])) - 9;
 

@@ -10,7 +10,7 @@ import {
   SlotActionNames, ProtmVerdictNames, SchedRuleNames, GroupStateKindNames, BlockedReasonNames,
   JobPhaseNames, FaultKindNames, ResetKindNames, ResetPhaseNames, ResetCauseNames, ProbeStageNames,
   LogLevelNames, AsCommandNames, ProcessOpNames, WatchdogOpNames, PmOpNames, PmStateNames, PmOp, EglOpNames, TilerHeapOpNames, TilerHeapOp, VmOpNames, VmOp,
-  FwIface, IrqLine, ProtmVerdict, assertUnreachable, ERRNO_NAMES, type Event, type EventFamily, CSG_STATE_MASK, formatSize,
+  FwIface, IrqLine, ProtmVerdict, assertUnreachable, ERRNO_NAMES, type BodyOf, type Event, type EventFamily, CSG_STATE_MASK, formatSize,
 } from '../proto/index.js';
 import { bitNames, stateName } from './fw-bits.js';
 import { formatNs } from './time-text.js';
@@ -109,9 +109,8 @@ export function familyName(c: EventFamily): string {
 function name(t: Names, v: number): string { return t[v] ?? String(v); }
 
 /** The value of an event of one family. */
-type Body<K extends EventFamily> = Extract<Event['body'], { case: K }>['value'];
 
-function describeIoctl(v: Body<'ioctl'>): string {
+function describeIoctl(v: BodyOf<'ioctl'>): string {
   const parts = [name(IoctlCmdNames, v.cmd), `pid=${v.pid}`, `fd=${v.fd}`];
   if (v.request) parts.push(`request=${hex(v.request)}`);
   const a = v.args;
@@ -168,7 +167,7 @@ function describeIoctl(v: Body<'ioctl'>): string {
   return parts.join(' ');
 }
 
-function describeHeap(v: Body<'heap'>): string {
+function describeHeap(v: BodyOf<'heap'>): string {
   const parts = [name(HeapOpNames, v.op)];
   if (v.heapName) parts.push(`heap=${v.heapName}`);
   if (v.op === 0) parts.push(name(HeapKindNames, v.kind));
@@ -183,7 +182,7 @@ function describeHeap(v: Body<'heap'>): string {
   return parts.join(' ');
 }
 
-function describeFwReq(v: Body<'fwReq'>): string {
+function describeFwReq(v: BodyOf<'fwReq'>): string {
   const parts = [ifaceLabel(v.iface, v.csg, v.cs), name(FwReqKindNames, v.kind)];
   const names = reqNames(v);
   if (names.length) parts.push(names.join('|'));
@@ -195,7 +194,7 @@ function describeFwReq(v: Body<'fwReq'>): string {
   return parts.join(' ');
 }
 
-function describeFwAck(v: Body<'fwAck'>): string {
+function describeFwAck(v: BodyOf<'fwAck'>): string {
   const parts = [ifaceLabel(v.iface, v.csg, v.cs), name(FwAckKindNames, v.kind)];
   const names = ackNames(v);
   if (names.length) parts.push(names.join('|'));
@@ -207,26 +206,26 @@ function describeFwAck(v: Body<'fwAck'>): string {
   return parts.join(' ');
 }
 
-function describeFwIrq(v: Body<'fwIrq'>): string {
+function describeFwIrq(v: BodyOf<'fwIrq'>): string {
   const bits = irqBitNames(v.line, v.status);
   return `${name(IrqLineNames, v.line)} ${bits.join('|') || '0'} status=${hex(v.status)}${v.masked ? ' masked' : ''}`;
 }
 
-function describeDoorbell(v: Body<'doorbell'>): string {
+function describeDoorbell(v: BodyOf<'doorbell'>): string {
   const parts = [`id=${v.id}`];
   if (v.csgMask) parts.push(`csg_mask=${hex(v.csgMask)}`);
   if (v.csMask) parts.push(`cs_mask=${hex(v.csMask)}`);
   return parts.join(' ');
 }
 
-function describeModeSwitch(v: Body<'modeSwitch'>): string {
+function describeModeSwitch(v: BodyOf<'modeSwitch'>): string {
   const parts = [`${name(GpuModeNames, v.from)} -> ${name(GpuModeNames, v.to)}`, name(ModeSwitchCauseNames, v.cause)];
   if (v.group) parts.push(`group=${v.group}`, `csg=${v.csg}`);
   if (v.gpuStatus) parts.push(`gpu_status=${hex64(v.gpuStatus)}`);
   return parts.join(' ');
 }
 
-function describeDecision(v: Body<'decision'>): string {
+function describeDecision(v: BodyOf<'decision'>): string {
   const parts = [`tick=${v.tick}`, name(TickTriggerNames, v.trigger)];
   if (v.fullTick) parts.push('full');
   const slots = v.slots.filter((s) => s.group !== 0 || s.action !== 0)
@@ -242,7 +241,7 @@ function describeDecision(v: Body<'decision'>): string {
   return parts.join(' ');
 }
 
-function describeGroupState(v: Body<'groupState'>): string {
+function describeGroupState(v: BodyOf<'groupState'>): string {
   const parts = [`group=${v.group}`, `${name(GroupStateKindNames, v.from)} -> ${name(GroupStateKindNames, v.to)}`,
     `csg=${v.csgSlot}`, `prio=${v.priority}`];
   if (v.isProtected) parts.push('protected');
@@ -253,7 +252,7 @@ function describeGroupState(v: Body<'groupState'>): string {
   return parts.join(' ');
 }
 
-function describeQueueState(v: Body<'queueState'>): string {
+function describeQueueState(v: BodyOf<'queueState'>): string {
   const parts = [`group=${v.group}`, `queue=${v.queue}`, name(BlockedReasonNames, v.blocked), `insert=${v.insert}`, `extract=${v.extract}`];
   if (v.protmPending) parts.push('protm_pending');
   if (v.idle) parts.push('idle');
@@ -261,7 +260,7 @@ function describeQueueState(v: Body<'queueState'>): string {
   return parts.join(' ');
 }
 
-function describeJob(v: Body<'job'>): string {
+function describeJob(v: BodyOf<'job'>): string {
   const parts = [name(JobPhaseNames, v.phase), `group=${v.group}`, `queue=${v.queue}`, `seqno=${v.seqno}`];
   if (v.protRegion) parts.push('PROT_REGION');
   if (v.frame) parts.push(`frame=${v.frame}`);
@@ -271,7 +270,7 @@ function describeJob(v: Body<'job'>): string {
   return parts.join(' ');
 }
 
-function describeFault(v: Body<'fault'>): string {
+function describeFault(v: BodyOf<'fault'>): string {
   const parts = [name(FaultKindNames, v.kind)];
   if (v.exceptionType) parts.push(exceptionName(v.exceptionType));
   if (v.group) parts.push(`group=${v.group}`, `queue=${v.queue}`);
@@ -280,14 +279,14 @@ function describeFault(v: Body<'fault'>): string {
   return parts.join(' ');
 }
 
-function describeReset(v: Body<'reset'>): string {
+function describeReset(v: BodyOf<'reset'>): string {
   const parts = [name(ResetKindNames, v.kind), name(ResetPhaseNames, v.phase), name(ResetCauseNames, v.cause), `count=${v.resetCount}`];
   if (v.phase === 1) parts.push(v.success ? 'ok' : 'FAILED');
   if (v.protectedSectionsLoaded) parts.push('prot_sections_loaded');
   return parts.join(' ');
 }
 
-function describeProbe(v: Body<'probe'>): string {
+function describeProbe(v: BodyOf<'probe'>): string {
   const parts = [name(ProbeStageNames, v.stage)];
   if (v.device) parts.push(`gpu=${v.device}`);
   // the heap name and where it came from matter at the start, the name read and the lookup only
@@ -306,15 +305,15 @@ function describeProbe(v: Body<'probe'>): string {
   return parts.join(' ');
 }
 
-function describeLog(v: Body<'log'>): string {
+function describeLog(v: BodyOf<'log'>): string {
   return `${name(LogLevelNames, v.level)} ${v.source ? `${v.source}: ` : ''}${v.msg}`;
 }
 
-function describeMmu(v: Body<'mmu'>): string {
+function describeMmu(v: BodyOf<'mmu'>): string {
   return `${name(AsCommandNames, v.cmd)} as=${v.asNr} vm=${v.vmId}${v.region ? ` region=${hex64(v.region)}` : ''}${v.gpuProtected ? ' GPU_PROTECTED' : ''}${v.pid ? ` thread=ioctl:${v.pid}` : ''}`;
 }
 
-function describeTilerHeap(v: Body<'tilerHeap'>): string {
+function describeTilerHeap(v: BodyOf<'tilerHeap'>): string {
   const parts = [name(TilerHeapOpNames, v.op), `group=${v.group}`, `queue=${v.queue}`];
   if (v.handle) parts.push(`heap=${hex(v.handle)}`);
   parts.push(`vm=${v.vmId}`);
@@ -326,7 +325,7 @@ function describeTilerHeap(v: Body<'tilerHeap'>): string {
   return parts.join(' ');
 }
 
-function describeVm(v: Body<'vm'>): string {
+function describeVm(v: BodyOf<'vm'>): string {
   const parts = [name(VmOpNames, v.op), `as=${v.asNr}`, `vm=${v.vmId}`];
   if (v.evictedVmId) parts.push(`evicted_vm=${v.evictedVmId}`);
   if (v.op === VmOp.AS_FAULT) parts.push(`addr=${hex64(v.faultAddress)}`, `status=${hex(v.faultStatus)}`);
@@ -337,7 +336,7 @@ function describeVm(v: Body<'vm'>): string {
   return parts.join(' ');
 }
 
-function describeProcess(v: Body<'process'>): string {
+function describeProcess(v: BodyOf<'process'>): string {
   const parts = [name(ProcessOpNames, v.op), `pid=${v.pid}`];
   if (v.comm) parts.push(`comm=${v.comm}`);
   if (v.appKind) parts.push(`kind=${v.appKind}`);
@@ -347,11 +346,11 @@ function describeProcess(v: Body<'process'>): string {
   return parts.join(' ');
 }
 
-function describeWatchdog(v: Body<'watchdog'>): string {
+function describeWatchdog(v: BodyOf<'watchdog'>): string {
   return `${name(WatchdogOpNames, v.op)}${v.gpuProtected ? ' GPU_PROTECTED' : ''}`;
 }
 
-function describePm(v: Body<'pm'>): string {
+function describePm(v: BodyOf<'pm'>): string {
   const parts = [name(PmOpNames, v.op), `state=${name(PmStateNames, v.state)}`];
   if (v.op === PmOp.PM_RESUME_BEGIN || v.op === PmOp.PM_RESUMED || v.op === PmOp.PM_SUSPENDED) parts.push(v.fast ? 'fast' : 'slow');
   if (v.resetPending) parts.push('reset_pending');
@@ -361,7 +360,7 @@ function describePm(v: Body<'pm'>): string {
   return parts.join(' ');
 }
 
-function describeEgl(v: Body<'egl'>): string {
+function describeEgl(v: BodyOf<'egl'>): string {
   const parts = [name(EglOpNames, v.op), `pid=${v.pid}`];
   if (v.context) parts.push(`ctx=${v.context}`);
   if (v.draw) parts.push(v.op === 2 ? `draw=${v.draw}` : `surface=${v.draw}`);

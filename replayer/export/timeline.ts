@@ -33,13 +33,12 @@ import {
   GpuMode, GpuModeNames, GroupStateKind, HeapOp, IoctlCmd, IoctlCmdNames, JobPhase, ProcessOp, ResetPhase,
   FwIface, IrqLineNames, HeapOpNames, JobPhaseNames, ProcessOpNames, GroupStateKindNames, BlockedReasonNames,
   FaultKindNames, ResetKindNames, ResetPhaseNames, ProbeStageNames, LogLevelNames, AsCommandNames, WatchdogOpNames,
-  ModeSwitchCauseNames, FwReqKind, FwAckKind, ERRNO_NAMES, PmOpNames, EglOpNames, type Event,
+  ModeSwitchCauseNames, FwReqKind, FwAckKind, ERRNO_NAMES, PmOpNames, EglOpNames, type BodyOf, type Event,
 } from '../../proto/index.js';
 import { GroupIdentities, LabelInterner } from '../diff/identity.js';
 import type { TraceFile } from '../trace-file.js';
 
 /** The message of an event body of family `F`. */
-type BodyOf<F extends NonNullable<Event['body']['case']>> = Extract<Event['body'], { case: F }>['value'];
 import { argKey, type ArgParts, type ArgSource, type ArgWriter } from './arg-writer.js';
 import { decisionName, fwNames, irqNames, writeEventArgs, writeEventHead, writeEventMiddle, writeEventTail } from './args.js';
 import { bodyFields, MAX_FIELDS_LONG } from './args-cache.js';

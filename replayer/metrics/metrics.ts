@@ -9,7 +9,7 @@
  * group or an UNBLOCKED state arrives) and its group is resident (GroupState ACTIVE). Everything
  * interval-based is accumulated at the transitions of that predicate.
  */
-import { BlockedReason, GpuMode, GroupStateKind, JobPhase, type Event } from '../../proto/index.js';
+import { BlockedReason, GpuMode, GroupStateKind, JobPhase, type BodyOf, type Event } from '../../proto/index.js';
 import { appOfLabel, type GroupIdentities } from '../diff/identity.js';
 import { DeviceCollector, type DeviceMetrics } from './devices.js';
 
@@ -203,7 +203,7 @@ export class ConsequenceCollector {
     }
   }
 
-  private onModeSwitch(m: Extract<Event['body'], { case: 'modeSwitch' }>['value'], t: number): void {
+  private onModeSwitch(m: BodyOf<'modeSwitch'>, t: number): void {
     if (m.to === GpuMode.MODE_PROTECTED && m.from !== GpuMode.MODE_PROTECTED) {
       this.enters++;
       const g = m.group !== 0 ? this.group(m.group) : undefined;
@@ -233,7 +233,7 @@ export class ConsequenceCollector {
     this.protectedGroup = undefined;
   }
 
-  private onJob(j: Extract<Event['body'], { case: 'job' }>['value'], t: number): void {
+  private onJob(j: BodyOf<'job'>, t: number): void {
     const g = this.group(j.group);
     const q = this.queue(g, j.queue);
     // (group, queue, seqno) packed into one exact number: handle < 2^16, queue < 2^5, seqno < 2^32.
