@@ -1,16 +1,19 @@
 /**
  * Runs per second of fuzz and sweep runs (explore/): the local piscina pool with 1 and 2 threads
- * (scaling ratio; target ≥ 1.8× on two cores) and BullMQ over a local redis-server with two
- * `csftrace worker` processes of one thread each (overhead against the 2-thread pool; target
- * ≤ 10% for runs of ≥ 100 ms). The workload: drm-video-over-ui at 2 s virtual under the four
- * policies and several seeds (each run is record + check + metrics in-process, 0.1–0.2 s of CPU).
+ * (scaling ratio; target ≥ 1.8× on two cores) and BullMQ over a local redis-server (overhead
+ * against the 2-thread pool; target ≤ 10% for runs of ≥ 100 ms), with two `csftrace worker`
+ * processes of one thread each and with one of two threads (the pool's own arrangement: what
+ * Redis itself costs). The workload: drm-video-over-ui at 5 s virtual under the four policies and
+ * several seeds (each run is record + check + metrics in-process, 0.1–0.2 s of CPU on a warm
+ * thread).
  *
  * A fuzz or sweep makes hundreds to thousands of runs, so the figures are those of warm threads:
  * each thread first makes WARM_RUNS runs (the JIT keeps optimising new functions for about a
- * hundred runs, on V8's helper threads, which compete with the second pool thread for the cores),
- * then the pool sizes alternate in pairs and the ratio is the median of the pairs' ratios (a
- * single measurement moves by 10–20 % on this machine). Beside each rate: the cores the process
- * used (CPU seconds of all its threads per wall second), the figure that bounds the scaling.
+ * hundred short runs, on V8's helper threads, which compete with the second pool thread for the
+ * cores). Then the set-ups alternate in four rounds (the workers stay up and warm; every other
+ * round in the reverse order) and each ratio is the median of the rounds' ratios: a single
+ * measurement moves by 10–20 % on this machine. Beside each pool rate: the cores the process used
+ * (CPU seconds of all its threads per wall second), the figure that bounds the scaling.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,8 +25,11 @@ import { LocalPool, QueueRunner, runOrdered, sweepCells, type Runner, type RunSp
 import { median } from './format-pairs.js';
 import type { Bench, BenchContext } from './registry.js';
 
-/** Virtual time of one run: 2 s of drm-video-over-ui is 0.1–0.2 s of CPU, the size the targets name. */
-const RUN_NS = 2e9;
+/**
+ * Virtual time of one run: 5 s of drm-video-over-ui is 0.1–0.2 s of CPU on a warm thread, the run
+ * size the targets name (2 s was, on a cold one; warm, it is 50 ms, where Redis's round trips count).
+ */
+const RUN_NS = 5e9;
 
 function specs(seeds: number[]): RunSpec[] {
   const name = 'drm-video-over-ui';
@@ -33,8 +39,8 @@ function specs(seeds: number[]): RunSpec[] {
   }).map((c) => c.spec);
 }
 
-/** Runs a thread makes before it is measured (the JIT settles after about a hundred). */
-const WARM_RUNS = 100;
+/** Runs a thread makes before it is measured (the JIT settles after about 250 s of virtual time). */
+const WARM_RUNS = 50;
 
 async function timeRuns(runner: Runner, list: RunSpec[]): Promise<number> {
   const t0 = process.hrtime.bigint();
@@ -73,49 +79,70 @@ async function waitFor(p: ChildProcess, re: RegExp, ms: number): Promise<void> {
   });
 }
 
+/** Redis on a free port; undefined without redis-server. */
+async function startRedis(ctx: BenchContext, procs: ChildProcess[], dir: string): Promise<string | undefined> {
+  if (spawnSync('redis-server', ['--version']).status !== 0) { ctx.note('redis-server not installed: the BullMQ figures are left out'); return undefined; }
+  const port = await freePort();
+  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]);
+  procs.push(redis);
+  await waitFor(redis, /Ready to accept connections/, 20_000);
+  return `redis://127.0.0.1:${port}`;
+}
+
+/** `csftrace worker` processes of `threads` threads each on queue `name`, and a runner that submits to them, warmed. */
+async function startWorkers(url: string, name: string, threads: number[], warm: RunSpec[], procs: ChildProcess[]): Promise<QueueRunner> {
+  const main = new URL('../cli/main.js', import.meta.url).pathname;
+  for (const t of threads) {
+    const w = spawn(process.execPath, [main, 'worker', '--queue', url, '--queue-name', name, '--threads', String(t), '--quiet']);
+    procs.push(w);
+    await waitFor(w, /ready/, 30_000);
+  }
+  const q = await QueueRunner.open(url, name);
+  await timeRuns(q, warm);
+  return q;
+}
+
+type Rate = { rate: number; cores: number };
+
 async function run(ctx: BenchContext): Promise<void> {
   const seeds = ctx.quick ? [1, 2] : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
   const warmSeeds = Array.from({ length: Math.ceil((ctx.quick ? 8 : 2 * WARM_RUNS) / PROTM_POLICIES.length) }, (_, k) => 100 + k);
   const warm = specs(warmSeeds).slice(0, ctx.quick ? 8 : 2 * WARM_RUNS);
   const list = specs(seeds);
-  const pairs = ctx.quick ? 1 : 3;
-  const one: { rate: number; cores: number }[] = [], two: { rate: number; cores: number }[] = [];
-  for (let k = 0; k < pairs; k++) {
-    one.push(await poolRate(1, warm, list));
-    two.push(await poolRate(2, warm, list));
-  }
-  const show = (xs: { rate: number; cores: number }[]): string => xs.map((x) => `${x.rate.toFixed(1)} (${x.cores.toFixed(2)} cores)`).join(' / ');
-  const rate = { local1: median(one.map((x) => x.rate)), local2: median(two.map((x) => x.rate)), redis: NaN };
-  ctx.report(`local pool, 1 thread: runs/s (${list.length} runs of ${RUN_NS / 1e9} s virtual, warm), median of ${pairs}: ${show(one)}`, rate.local1, 'runs/s');
-  ctx.report(`local pool, 2 threads: runs/s, median of ${pairs}: ${show(two)}`, rate.local2, 'runs/s');
-  ctx.report(`local pool scaling, 2 threads / 1 thread, median of the ${pairs} pairs' ratios`, median(one.map((x, k) => two[k]!.rate / x.rate)), 'x', '≥ 1.8x');
-  ctx.note(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} after the local runs`);
-
-  if (spawnSync('redis-server', ['--version']).status !== 0) { ctx.note('redis-server not installed: the BullMQ figures are left out'); return; }
+  const rounds = ctx.quick ? 1 : 4;
   const dir = mkdtempSync(join(tmpdir(), 'csftrace-bench-redis-'));
-  const port = await freePort();
-  const url = `redis://127.0.0.1:${port}`;
   const procs: ChildProcess[] = [];
+  const queues: QueueRunner[] = [];
   try {
-    const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]);
-    procs.push(redis);
-    await waitFor(redis, /Ready to accept connections/, 20_000);
-    const main = new URL('../cli/main.js', import.meta.url).pathname;
-    for (let k = 0; k < 2; k++) {
-      const w = spawn(process.execPath, [main, 'worker', '--queue', url, '--threads', '1', '--quiet']);
-      procs.push(w);
-      await waitFor(w, /ready/, 30_000);
+    // the workers stay up (and warm) across the rounds; each round makes fresh pools. Two
+    // arrangements through Redis: what the issue names (two worker processes of one thread) and
+    // the local pool's own (one process of two threads), which isolates what Redis costs
+    const url = await startRedis(ctx, procs, dir);
+    if (url) {
+      queues.push(await startWorkers(url, 'bench-2x1', [1, 1], warm, procs));
+      queues.push(await startWorkers(url, 'bench-1x2', [2], warm, procs));
     }
-    const q = await QueueRunner.open(url);
-    try {
-      await timeRuns(q, warm.slice(0, 2 * WARM_RUNS));
-      const s = await timeRuns(q, list);
-      rate.redis = list.length / s;
-      ctx.report(`BullMQ over Redis, 2 workers × 1 thread: runs/s (${list.length} runs)`, rate.redis, 'runs/s');
-      ctx.report('BullMQ overhead against the 2-thread local pool', (rate.local2 / rate.redis - 1) * 100, '%', '≤ 10%');
-    } finally { await q.close(); }
-    ctx.note(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} after the BullMQ runs`);
+    const one: Rate[] = [], two: Rate[] = [], viaQueue: number[][] = queues.map(() => []);
+    for (let k = 0; k < rounds; k++) {
+      // every other round in the reverse order: a machine that slows down under sustained load
+      // (a VM's CPU credits) does not always penalise the same set-up
+      const steps = [async () => { one.push(await poolRate(1, warm, list)); }, async () => { two.push(await poolRate(2, warm, list)); },
+        ...queues.map((q, j) => async () => { viaQueue[j]!.push(list.length / await timeRuns(q, list)); })];
+      for (const step of k % 2 ? steps.reverse() : steps) await step();
+    }
+    const show = (xs: Rate[]): string => xs.map((x) => `${x.rate.toFixed(1)} (${x.cores.toFixed(2)} cores)`).join(' / ');
+    ctx.report(`local pool, 1 thread: runs/s (${list.length} runs of ${RUN_NS / 1e9} s virtual, warm), median of ${rounds}: ${show(one)}`, median(one.map((x) => x.rate)), 'runs/s');
+    ctx.report(`local pool, 2 threads: runs/s, median of ${rounds}: ${show(two)}`, median(two.map((x) => x.rate)), 'runs/s');
+    ctx.report(`local pool scaling, 2 threads / 1 thread, median of the ${rounds} rounds' ratios`, median(one.map((x, k) => two[k]!.rate / x.rate)), 'x', '≥ 1.8x');
+    const labels = ['2 workers × 1 thread', '1 worker × 2 threads'];
+    queues.forEach((_, j) => {
+      const r = viaQueue[j]!;
+      ctx.report(`BullMQ over Redis, ${labels[j]!}: runs/s, median of ${rounds}: ${r.map((x) => x.toFixed(1)).join(' / ')}`, median(r), 'runs/s');
+      ctx.report(`BullMQ, ${labels[j]!}: overhead against the 2-thread local pool (median of the ${rounds} rounds)`, median(r.map((x, k) => two[k]!.rate / x - 1)) * 100, '%', '≤ 10%');
+    });
+    ctx.note(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} after the runs`);
   } finally {
+    for (const q of queues) await q.close().catch(() => undefined);
     for (const p of procs.reverse()) p.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
