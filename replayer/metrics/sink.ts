@@ -24,21 +24,24 @@ export class MetricsSink {
   constructor(cfg: ScenarioConfig) {
     this.collector = new ConsequenceCollector(this.ids, { durationNs: cfg.duration, plan: planOfScenario(cfg) });
   }
-  onEvent(ev: EventInit, index: number): void {
-    const b = ev.body;
+  /**
+   * The bus's parts (a TracePartsSink): with the recorder, also a parts sink, the bus builds no
+   * event object at all. `body` is only read.
+   */
+  onEventParts(t: number, cause: number, b: EventInit['body'], index: number): void {
     const c = b?.case;
-    if (c === undefined || !METRIC_FAMILIES.has(c)) { this.collector.touch(ev.t ?? 0); return; }
+    if (c === undefined || !METRIC_FAMILIES.has(c)) { this.collector.touch(t); return; }
     // Jobs and mode switches are the frequent families (a mode switch is one event in five of a
     // protected playback): flat messages, read with proto3 defaults (the generated complete*)
     // instead of a round trip through the codec, which allocated a writer for each.
-    if (b?.case === 'job') { this.collector.onEvent({ t: (ev.t ?? 0) as VirtualNs, body: { case: 'job', value: completeJob(b.value) as Job } }); return; }
+    if (b?.case === 'job') { this.collector.onEvent({ t: t as VirtualNs, body: { case: 'job', value: completeJob(b.value) as Job } }); return; }
     if (b?.case === 'modeSwitch') {
-      this.collector.onEvent({ t: (ev.t ?? 0) as VirtualNs, body: { case: 'modeSwitch', value: completeModeSwitch(b.value) as ModeSwitch } });
+      this.collector.onEvent({ t: t as VirtualNs, body: { case: 'modeSwitch', value: completeModeSwitch(b.value) as ModeSwitch } });
       return;
     }
     // Only GROUP_CREATE matters among the ioctls (group identities).
-    if (b?.case === 'ioctl' && b.value.cmd !== IoctlCmd.GROUP_CREATE) { this.collector.touch(ev.t ?? 0); return; }
-    const e = normalizeEventInit(ev);
+    if (b?.case === 'ioctl' && b.value.cmd !== IoctlCmd.GROUP_CREATE) { this.collector.touch(t); return; }
+    const e = normalizeEventInit({ t, cause, body: b });
     this.ids.onEvent(e, index);
     this.collector.onEvent(e);
   }
