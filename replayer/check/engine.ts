@@ -83,6 +83,11 @@ export interface CheckContext {
   readonly now: number;
   /** `message` may be a function: called only for a finding that is listed (a rule reporting at every decision builds no text past maxPerRule). */
   report(index: number, t: number, message: string | (() => string), severity?: Severity, related?: number[], root?: number): void;
+  /**
+   * Whether this rule's next finding will be listed (false once maxPerRule are): a rule reporting at
+   * every decision can then report with a constant text and no related list, allocating nothing.
+   */
+  listed(): boolean;
   /** The options of the run (bounds of the liveness rules). */
   readonly options: CheckOptions;
   /** Calls `fire(t)` once an event later than `t` arrives (not at all if the trace ends first). */
@@ -215,6 +220,7 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
           findings.push({ rule: rule.id, name: rule.name, severity, index, t, message: typeof message === 'string' ? message : message(), related, root: root ?? rootFor(index, related) });
         }
       },
+      listed() { return sum.violations + sum.anomalies < maxPerRule; },
       at(t, fire) { timers.at(t, now, fire); },
     };
     const inst = rule.create(ctx);

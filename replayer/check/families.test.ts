@@ -61,6 +61,7 @@ function undeclaredUses(rules: readonly CheckRule[], trace: TraceFile): string[]
       state, options: {},
       get now() { return now; },
       report() { if (outside) found.add(`${rule.id} reported on a ${outside} event`); },
+      listed() { return true; },
       at(t, fire) { if (outside) found.add(`${rule.id} armed a deadline on a ${outside} event`); timers.at(t, now, () => { who = rule.id; fire(); }); },
     };
     return { rule, inst: rule.create(ctx), declared: new Set<string>(rule.families) };

@@ -32,43 +32,53 @@ function hasPendingProtected(s: ReplayState, g: number): boolean {
   return false;
 }
 
+/** The related list of a finding that is only counted. */
+const NO_RELATED: number[] = [];
+
 const R20: CheckRule = {
   ...checkRuleWords('R20'),
   families: ['decision', 'fwReq.glb', 'reset', 'modeSwitch'],
   create(ctx) {
-    // (the text of a finding is built only if it is listed: stress traces have one at every decision)
-    let open: { i: number; t: number; group: number; app: string; toggle: number } | null = null;
-    const close = (consequence: () => string, related: number[]): void => {
-      if (!open) return;
-      const o = open;
-      open = null;
-      const name = o.app ? `group ${o.group} (${o.app})` : `group ${o.group}`;
-      ctx.report(o.i, o.t, () => `protected mode GRANTED to ${name}, which has no pending protected queue; ${consequence()}`,
-        'violation', o.toggle >= 0 ? [o.toggle, ...related] : related, o.i);
+    // Stress traces under the posted 7/8 have a finding at every decision: the open grant is kept in
+    // plain variables, and past maxPerRule a finding is only counted (ctx.listed), so that the rule
+    // allocates nothing per decision.
+    let openI = -1, openT = 0, openGroup = 0, openApp = '', openToggle = -1;
+    /** Reports the open grant with its consequence: none, a reset at `at` or protected mode at `at`. */
+    const close = (kind: 'decision' | 'reset' | 'entered' | 'end', at: number, t: number): void => {
+      if (openI < 0) return;
+      const i = openI, t0 = openT, toggle = openToggle;
+      openI = -1;
+      if (!ctx.listed()) { ctx.report(i, t0, '', 'violation', NO_RELATED, i); return; }
+      const name = openApp ? `group ${openGroup} (${openApp})` : `group ${openGroup}`;
+      const consequence = kind === 'decision' ? 'the next decision came before any consequence'
+        : kind === 'reset' ? `the GPU was reset at #${at}, ${formatNs(t - t0)} later`
+          : kind === 'entered' ? `the GPU entered protected mode for it at #${at}` : 'no consequence before the end of the trace';
+      const related = kind === 'reset' || kind === 'entered' ? [at] : [];
+      ctx.report(i, t0, `protected mode GRANTED to ${name}, which has no pending protected queue; ${consequence}`,
+        'violation', toggle >= 0 ? [toggle, ...related] : related, i);
     };
     return {
       before(ev, i, s) {
         const b = ev.body;
         if (b.case === 'decision') {
-          if (open) close(() => 'the next decision came before any consequence', []);
+          close('decision', -1, ev.t);
           const d = b.value;
           if (d.protm === ProtmVerdict.PROTM_GRANTED && d.protmGroup !== 0 && !hasPendingProtected(s, d.protmGroup)) {
-            open = { i, t: ev.t, group: d.protmGroup, app: s.groups[d.protmGroup]?.app ?? '', toggle: -1 };
+            openI = i; openT = ev.t; openGroup = d.protmGroup; openApp = s.groups[d.protmGroup]?.app ?? ''; openToggle = -1;
           }
           return;
         }
-        if (!open) return;
+        if (openI < 0) return;
         if (b.case === 'fwReq' && b.value.iface === FwIface.GLB && b.value.kind === FwReqKind.REQ_TOGGLE
-          && (b.value.bits & GLB_PROTM_ENTER) !== 0 && open.toggle < 0) {
-          open.toggle = i;
+          && (b.value.bits & GLB_PROTM_ENTER) !== 0 && openToggle < 0) {
+          openToggle = i;
         } else if (b.case === 'reset' && b.value.phase === ResetPhase.RESET_BEGIN) {
-          const dt = ev.t - open.t;
-          close(() => `the GPU was reset at #${i}, ${formatNs(dt)} later`, [i]);
+          close('reset', i, ev.t);
         } else if (b.case === 'modeSwitch' && b.value.to === GpuMode.MODE_PROTECTED) {
-          close(() => `the GPU entered protected mode for it at #${i}`, [i]);
+          close('entered', i, ev.t);
         }
       },
-      finish() { close(() => 'no consequence before the end of the trace', []); },
+      finish() { close('end', -1, 0); },
     };
   },
 };
