@@ -10,7 +10,7 @@
  * never decoded (verify then runs at 0.8–0.9 of `simulate`'s speed instead of 0.75). Where the
  * bytes differ, both events are decoded and compared field by field, as a window's are.
  */
-import { simulate, type TraceSink } from '../hw-model/index.js';
+import { simulate, type TracePartsSink } from '../hw-model/index.js';
 import { decodeEvent, encodeEvent, Reader, Writer, type Event, type EventInit } from '../proto/index.js';
 import { configFromHeader, modelVersionNote } from './rerun.js';
 import type { TraceFile } from './trace-file.js';
@@ -47,9 +47,11 @@ function bytesOf(w: Writer, ev: EventInit): Uint8Array {
  * encoded with its time as the distance from the previous one (the chunk's first time at a chunk's
  * start), against the k-th length-delimited event of the chunks read one after the other.
  */
-function storedEvents(trace: TraceFile, w: Writer): (ev: EventInit, k: number) => boolean {
+function storedEvents(trace: TraceFile, w: Writer): (t: number, cause: number, body: EventInit['body'], k: number) => boolean {
   let chunk = -1, r = new Reader(new Uint8Array(0)), end = 0, prevT = 0;
-  return (ev, k) => {
+  // the event as the recorder stores it, in one object reused for every event (encodeEvent reads it at once)
+  const stored: EventInit = { t: 0, cause: 0, body: undefined };
+  return (t, cause, body, k) => {
     while (k >= end) {
       const c = trace.chunks[++chunk];
       if (c === undefined) return false; // past the last chunk (callers stop at eventCount): a difference
@@ -57,18 +59,22 @@ function storedEvents(trace: TraceFile, w: Writer): (ev: EventInit, k: number) =
       end = c.firstEvent + c.eventCount;
       prevT = c.firstTimeNs;
     }
-    const t = ev.t ?? 0;
-    ev.t = t - prevT;
+    stored.t = t - prevT;
+    stored.cause = cause;
+    stored.body = body;
     w.reset();
-    encodeEvent(w, ev);
-    ev.t = t;
+    encodeEvent(w, stored);
     prevT = t;
     // a length past the chunk's end is a difference too: the decoded comparison names it
     let n: number;
     try { n = r.uint32(); } catch { return false; }
     const at = r.pos;
-    r.pos = Math.min(at + n, r.buf.length);
-    return at + n <= r.buf.length && sameBytes(w.view_(), r.buf, at, n);
+    const b = r.buf;
+    r.pos = Math.min(at + n, b.length);
+    if (at + n > b.length || w.pos !== n) return false;
+    const a = w.buf;
+    for (let i = 0; i < n; i++) if (a[i] !== b[at + i]) return false;
+    return true;
   };
 }
 
@@ -133,19 +139,20 @@ export function verifyTrace(trace: TraceFile, opts: VerifyOptions = {}): VerifyR
   const sameAsRecorded = trimmed === undefined && trace.chunks.every((c) => c.origFirstEvent === c.firstEvent)
     ? storedEvents(trace, wb) : undefined;
   const it = sameAsRecorded ? undefined : trace.iterate();
-  const sink: TraceSink = {
-    onEvent(ev: EventInit, index: number) {
+  // a parts sink: the bus builds no event object, except here for an event that differs
+  const sink: TracePartsSink = {
+    onEventParts(t: number, cause: number, body: EventInit['body'], index: number) {
       simCount = index + 1;
       const k = index - offset;
       if (k < 0) return;
       if (k >= n) {
         // A trimmed trace is a window: the run goes on after it.
-        if (!trimmed) diff = { index: k, simulated: { ...ev }, fields: ['(the recording ends here)'] };
+        if (!trimmed) diff = { index: k, simulated: { t, cause, body }, fields: ['(the recording ends here)'] };
         throw new Stop();
       }
       compared++;
-      if (sameAsRecorded ? sameAsRecorded(ev, k) : false) return;
-      if (!compareDecoded(k, ev, sameAsRecorded ? trace.event(k) : it!.next().value as Event)) throw new Stop();
+      if (sameAsRecorded ? sameAsRecorded(t, cause, body, k) : false) return;
+      if (!compareDecoded(k, { t, cause, body }, sameAsRecorded ? trace.event(k) : it!.next().value as Event)) throw new Stop();
     },
   };
   try {

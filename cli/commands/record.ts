@@ -40,7 +40,7 @@ function progressBar(): { update(now: number, dur: number, events: number, bytes
   return {
     update(now, dur, events, bytes) {
       const fill = Math.round((dur > 0 ? Math.min(1, now / dur) : 0) * width);
-      line.update(`recording [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${formatNs(now)} / ${formatNs(dur)}  ${events.toLocaleString('en-US')} events  ${formatBytes(bytes)}`);
+      line.update(() => `recording [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${formatNs(now)} / ${formatNs(dur)}  ${events.toLocaleString('en-US')} events  ${formatBytes(bytes)}`);
     },
     clear() { line.clear(); },
   };

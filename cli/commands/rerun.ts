@@ -62,7 +62,7 @@ Examples:
       const bar = progressLine();
       let res;
       try {
-        res = recordScenario(out, header, config, { onProgress: (p) => bar.update(`rerun: virtual ${formatTimeNs(p.now)} of ${formatTimeNs(p.duration)}, ${p.events.toLocaleString('en-US')} events`) });
+        res = recordScenario(out, header, config, { onProgress: (p) => bar.update(() => `rerun: virtual ${formatTimeNs(p.now)} of ${formatTimeNs(p.duration)}, ${p.events.toLocaleString('en-US')} events`) });
       } catch (e) {
         if (isSystemError(e)) throw writeFailure(out, e);
         throw e;

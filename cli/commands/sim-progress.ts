@@ -2,7 +2,8 @@
 import { statSync } from 'node:fs';
 
 /** A one-line progress indicator on stderr, only when stderr is a terminal (quiet otherwise). */
-export interface ProgressLine { update(text: string): void; clear(): void }
+/** `update` takes the text, or a function making it (called only when the line is drawn: at most every minIntervalMs, on a terminal). */
+export interface ProgressLine { update(text: string | (() => string)): void; clear(): void }
 
 export function progressLine(minIntervalMs = 200): ProgressLine {
   const tty = process.stderr.isTTY === true;
@@ -15,7 +16,8 @@ export function progressLine(minIntervalMs = 200): ProgressLine {
       if (now - last < minIntervalMs) return;
       last = now;
       shown = true;
-      process.stderr.write(`\r${text.slice(0, (process.stderr.columns ?? 80) - 1)}\x1b[K`);
+      const line = typeof text === 'string' ? text : text();
+      process.stderr.write(`\r${line.slice(0, (process.stderr.columns ?? 80) - 1)}\x1b[K`);
     },
     clear() {
       if (shown) { process.stderr.write('\r\x1b[K'); shown = false; }
@@ -38,7 +40,7 @@ export function readProgress(label: string, ...traces: { eventCount: number; onR
       if (i < last) pass++;
       last = i;
       const pct = (100 * i / Math.max(1, t.eventCount)).toFixed(0);
-      bar.update(`${label}${side}: ${pass > 1 ? `pass ${pass}, ` : ''}${pct}% of ${t.eventCount.toLocaleString('en-US')} events`);
+      bar.update(() => `${label}${side}: ${pass > 1 ? `pass ${pass}, ` : ''}${pct}% of ${t.eventCount.toLocaleString('en-US')} events`);
     };
   });
   return { done() { for (const t of traces) t.onRead = undefined; bar.clear(); } };

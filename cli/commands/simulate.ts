@@ -107,7 +107,7 @@ export function progressReporter(label: string): { onProgress?: (now: number, du
   if (!process.stderr.isTTY) return { done() { /* quiet */ } };
   const line = progressLine(100);
   return {
-    onProgress(now, dur) { line.update(`${label}: ${formatNs(now)} / ${formatNs(dur)} (${Math.floor((now / dur) * 100)}%)`); },
+    onProgress(now, dur) { line.update(() => `${label}: ${formatNs(now)} / ${formatNs(dur)} (${Math.floor((now / dur) * 100)}%)`); },
     done() { line.clear(); },
   };
 }

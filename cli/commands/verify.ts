@@ -24,7 +24,7 @@ Examples:
       const tr = openTraceReporting(path);
       const bar = progressLine();
       try {
-        const r = verifyTrace(tr, { onProgress: (now, duration, compared) => bar.update(`verify: ${compared.toLocaleString('en-US')} events equal, virtual ${(100 * now / Math.max(1, duration)).toFixed(0)}%`) });
+        const r = verifyTrace(tr, { onProgress: (now, duration, compared) => bar.update(() => `verify: ${compared.toLocaleString('en-US')} events equal, virtual ${(100 * now / Math.max(1, duration)).toFixed(0)}%`) });
         bar.clear();
         const d = r.firstDifference;
         if (opts.json) {
