@@ -28,11 +28,14 @@ export interface VerifyResult {
 
 class Stop extends Error {}
 
+/** The writer normalizeEventInit encodes with (its `finish()` copies: nothing decoded refers to it). */
+const normalizer = new Writer(256);
+
 /** An EventInit as the decoder would give it back (every field present), e.g. to format it. */
 export function normalizeEventInit(ev: EventInit): Event {
-  const w = new Writer(256);
-  encodeEvent(w, ev);
-  const buf = w.finish();
+  normalizer.reset();
+  encodeEvent(normalizer, ev);
+  const buf = normalizer.finish();
   return decodeEvent(new Reader(buf), buf.length);
 }
 
@@ -69,18 +72,14 @@ function storedEvents(trace: TraceFile, w: Writer): (t: number, cause: number, b
     let n: number;
     try { n = r.uint32(); } catch { return false; }
     const at = r.pos;
-    const b = r.buf;
-    r.pos = Math.min(at + n, b.length);
-    if (at + n > b.length || w.pos !== n) return false;
-    const a = w.buf;
-    for (let i = 0; i < n; i++) if (a[i] !== b[at + i]) return false;
-    return true;
+    r.pos = Math.min(at + n, r.buf.length);
+    return at + n <= r.buf.length && sameBytes(w.buf, r.buf, at, n, w.pos);
   };
 }
 
-/** Whether `a` equals the `n` bytes of `b` from `at` (all of `b` by default). */
-function sameBytes(a: Uint8Array, b: Uint8Array, at = 0, n = b.length): boolean {
-  if (a.length !== n) return false;
+/** Whether the first `aLen` bytes of `a` (all of it by default) equal the `n` bytes of `b` from `at` (all of `b` by default). */
+function sameBytes(a: Uint8Array, b: Uint8Array, at = 0, n = b.length, aLen = a.length): boolean {
+  if (aLen !== n) return false;
   for (let i = 0; i < n; i++) if (a[i] !== b[at + i]) return false;
   return true;
 }
