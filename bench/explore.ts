@@ -39,6 +39,9 @@ function specs(seeds: number[]): RunSpec[] {
   }).map((c) => c.spec);
 }
 
+/** A pool's runs per second, and the cores its process used meanwhile. */
+type Rate = { rate: number; cores: number };
+
 /** Runs a thread makes before it is measured (the JIT settles after about 250 s of virtual time). */
 const WARM_RUNS = 50;
 
@@ -49,7 +52,7 @@ async function timeRuns(runner: Runner, list: RunSpec[]): Promise<number> {
 }
 
 /** Runs per second of `list` on a warmed pool of `threads`, and the cores the process used meanwhile. */
-async function poolRate(threads: number, warm: RunSpec[], list: RunSpec[]): Promise<{ rate: number; cores: number }> {
+async function poolRate(threads: number, warm: RunSpec[], list: RunSpec[]): Promise<Rate> {
   const pool = new LocalPool(threads);
   try {
     await timeRuns(pool, warm.slice(0, WARM_RUNS * threads));
@@ -59,7 +62,6 @@ async function poolRate(threads: number, warm: RunSpec[], list: RunSpec[]): Prom
     return { rate: list.length / s, cores: (c.user + c.system) / 1e6 / s };
   } finally { await pool.close(); }
 }
-
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -101,8 +103,6 @@ async function startWorkers(url: string, name: string, threads: number[], warm: 
   await timeRuns(q, warm);
   return q;
 }
-
-type Rate = { rate: number; cores: number };
 
 async function run(ctx: BenchContext): Promise<void> {
   const seeds = ctx.quick ? [1, 2] : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];

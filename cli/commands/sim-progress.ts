@@ -39,8 +39,7 @@ export function readProgress(label: string, ...traces: { eventCount: number; onR
     t.onRead = (i) => {
       if (i < last) pass++;
       last = i;
-      const pct = (100 * i / Math.max(1, t.eventCount)).toFixed(0);
-      bar.update(() => `${label}${side}: ${pass > 1 ? `pass ${pass}, ` : ''}${pct}% of ${t.eventCount.toLocaleString('en-US')} events`);
+      bar.update(() => `${label}${side}: ${pass > 1 ? `pass ${pass}, ` : ''}${(100 * i / Math.max(1, t.eventCount)).toFixed(0)}% of ${t.eventCount.toLocaleString('en-US')} events`);
     };
   });
   return { done() { for (const t of traces) t.onRead = undefined; bar.clear(); } };

@@ -53,9 +53,10 @@ const R20: CheckRule = {
       const consequence = kind === 'decision' ? 'the next decision came before any consequence'
         : kind === 'reset' ? `the GPU was reset at #${at}, ${formatNs(t - t0)} later`
           : kind === 'entered' ? `the GPU entered protected mode for it at #${at}` : 'no consequence before the end of the trace';
-      const related = kind === 'reset' || kind === 'entered' ? [at] : [];
-      ctx.report(i, t0, `protected mode GRANTED to ${name}, which has no pending protected queue; ${consequence}`,
-        'violation', toggle >= 0 ? [toggle, ...related] : related, i);
+      const related: number[] = [];
+      if (toggle >= 0) related.push(toggle);
+      if (kind === 'reset' || kind === 'entered') related.push(at);
+      ctx.report(i, t0, `protected mode GRANTED to ${name}, which has no pending protected queue; ${consequence}`, 'violation', related, i);
     };
     return {
       before(ev, i, s) {
