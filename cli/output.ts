@@ -159,8 +159,9 @@ export function writeOutputFile(path: string, kind: OutputKind, o: OutputOptions
 
 /**
  * For outputs a recorder writes in place (record, rerun, demo): checkOutput, then the path is made a
- * regular file without following links (created, or an existing trace emptied), so that the
- * recorder's own open cannot truncate a device or write through a link.
+ * regular file without following links (created, or an existing trace emptied), with a CLI error
+ * for what is refused. The recorder's own open (recorder/output.ts) refuses links, directories and
+ * block devices again, for a path swapped in between.
  */
 export function prepareInPlaceOutput(path: string, kind: OutputKind, o: OutputOptions = {}): void {
   checkOutput(path, kind, o);
