@@ -56,6 +56,15 @@ export interface SimResult extends ModelRun {
 export const FIRST_APP_PID = 1001;
 
 /**
+ * The last run's model (its sinks dropped), reachable until the next run has built its own. The
+ * model's callbacks are closures made per run, and V8 keeps a function's optimized code only while
+ * some closure of it lives (the shared feedback vector holds the code weakly): without this, a pool
+ * thread running run after run recompiled them after every full collection, about five functions a
+ * run on a helper core (bench/README.md, "explore").
+ */
+const lastRun: { model?: unknown } = {};
+
+/**
  * Runs one scenario to its end with `opts.sinks` as the only tracepoint sinks (the recorder needs
  * nothing else: the trace itself holds every number of the summary). Deterministic: same config
  * (incl. seed) → same event sequence.
@@ -85,6 +94,8 @@ export function runModel(cfg: ScenarioConfig, opts: SimulateOptions = {}): Model
   const onProgress = opts.onProgress;
   sim.run(cfg.duration, onProgress ? (now) => onProgress(now, cfg.duration) : undefined);
   kernel.shutdown();
+  sim.bus.unsubscribeAll();
+  lastRun.model = { kernel, apps };
   return {
     config: cfg,
     events: sim.bus.count,

@@ -141,6 +141,11 @@ export class Firmware implements CsHost {
 
   private glbToken = -1;
   private modeToken = -1;
+  /** The CSG an entry under way is for (-1: none sampled), and the cause of an exit under way. */
+  private enteringCsg = -1;
+  private exitingCause: ModeSwitchCause = ModeSwitchCause.CAUSE_FW_EXIT;
+  private readonly protmEnteredCb = (ev: number): void => this.protmEntered(ev);
+  private readonly protmExitedCb = (e1: number): void => this.protmExited(e1);
   private bootToken = -1;
   /** The CS interpreter (cs-interp.ts). */
   readonly interp: CsInterpreter;
@@ -428,27 +433,32 @@ export class Firmware implements CsHost {
     // Normal work is preempted: the GPU drains before switching.
     for (const csg of this.csgs) for (const cs of csg.cs) if (!cs.protGranted) this.interp.preempt(cs);
     const ev = this.setMode(GpuMode.MODE_ENTERING, ModeSwitchCause.CAUSE_SCHED_ENTER, cause);
-    this.modeToken = this.sim.after(FW_TIMING.protmEnter, () => {
-      this.modeToken = -1;
-      const ev2 = this.setMode(GpuMode.MODE_PROTECTED, ModeSwitchCause.CAUSE_PROTM_ACTIVE, ev);
-      if (this.protmFaultArmed > 0) {
-        this.protmFaultArmed--;
-        this.raiseGpuIrq(R.GPU_IRQ_PROTM_FAULT, ev2);
-        return;
-      }
-      if (csgIdx < 0) {
-        // Nothing to run protected: enter-then-exit leaves at once, hang stays until forced.
-        if (this.assume.protm_enter_without_pending === 'enter-then-exit') this.exitProtm(ModeSwitchCause.CAUSE_FW_EXIT, ev2);
-        return;
-      }
-      for (const csg of this.csgs) for (const cs of csg.cs) {
-        if (!cs.protGranted || !cs.queue) continue;
-        const st = cs.queue.st;
-        st.protPending = false; st.blocked = 0; st.statusWait = 0;
-        this.interp.exec(cs);
-      }
-      this.maybeFwExit(ev2);
-    });
+    this.enteringCsg = csgIdx;
+    this.modeToken = this.sim.after(FW_TIMING.protmEnter, this.protmEnteredCb, ev);
+  }
+
+  /** The entry latency has passed: protected now (or the injected fault, or the exit that nothing to run asks for). */
+  private protmEntered(ev: number): void {
+    const csgIdx = this.enteringCsg;
+    this.modeToken = -1;
+    const ev2 = this.setMode(GpuMode.MODE_PROTECTED, ModeSwitchCause.CAUSE_PROTM_ACTIVE, ev);
+    if (this.protmFaultArmed > 0) {
+      this.protmFaultArmed--;
+      this.raiseGpuIrq(R.GPU_IRQ_PROTM_FAULT, ev2);
+      return;
+    }
+    if (csgIdx < 0) {
+      // Nothing to run protected: enter-then-exit leaves at once, hang stays until forced.
+      if (this.assume.protm_enter_without_pending === 'enter-then-exit') this.exitProtm(ModeSwitchCause.CAUSE_FW_EXIT, ev2);
+      return;
+    }
+    for (const csg of this.csgs) for (const cs of csg.cs) {
+      if (!cs.protGranted || !cs.queue) continue;
+      const st = cs.queue.st;
+      st.protPending = false; st.blocked = 0; st.statusWait = 0;
+      this.interp.exec(cs);
+    }
+    this.maybeFwExit(ev2);
   }
 
   /**
@@ -466,23 +476,28 @@ export class Firmware implements CsHost {
       if (st && (st.protRemaining > 0 || st.protPending)) st.protPending = true;
     }
     const e1 = this.setMode(GpuMode.MODE_EXITING, cause, ev);
-    this.modeToken = this.sim.after(FW_TIMING.protmExit, () => {
-      this.modeToken = -1;
-      const e2 = this.setMode(GpuMode.MODE_NORMAL, cause, e1);
-      this.protCsg = -1;
-      this.glbAck = (this.glbAck ^ R.GLB_PROTM_EXIT) >>> 0;
-      const e3 = this.ack({ iface: FwIface.GLB, kind: FwAckKind.ACK_EVENT, bits: R.GLB_PROTM_EXIT, ack: this.glbAck }, e2);
-      if (this.glbAckIrqMask & R.GLB_PROTM_EXIT) this.raiseJobIrq(R.JOB_INT_GLOBAL_IF, e3);
-      for (const csg of this.csgs) if (csg.running) for (const cs of csg.cs) {
-        if (!cs.queue) continue;
-        if (cs.queue.st.protPending) this.protmNeededAgain(cs, e3);
-        else this.interp.exec(cs);
-      }
-      // Suspends that waited for the protected work to end (suspend_protected_csg=finish-region).
-      const deferred = this.deferredSuspend;
-      this.deferredSuspend = [];
-      for (const csg of deferred) this.scheduleCsg(csg);
-    });
+    this.exitingCause = cause;
+    this.modeToken = this.sim.after(FW_TIMING.protmExit, this.protmExitedCb, e1);
+  }
+
+  /** The exit latency has passed: PROTM_ACTIVE clears and the FW raises the GLB PROTM_EXIT event. */
+  private protmExited(e1: number): void {
+    const cause = this.exitingCause;
+    this.modeToken = -1;
+    const e2 = this.setMode(GpuMode.MODE_NORMAL, cause, e1);
+    this.protCsg = -1;
+    this.glbAck = (this.glbAck ^ R.GLB_PROTM_EXIT) >>> 0;
+    const e3 = this.ack({ iface: FwIface.GLB, kind: FwAckKind.ACK_EVENT, bits: R.GLB_PROTM_EXIT, ack: this.glbAck }, e2);
+    if (this.glbAckIrqMask & R.GLB_PROTM_EXIT) this.raiseJobIrq(R.JOB_INT_GLOBAL_IF, e3);
+    for (const csg of this.csgs) if (csg.running) for (const cs of csg.cs) {
+      if (!cs.queue) continue;
+      if (cs.queue.st.protPending) this.protmNeededAgain(cs, e3);
+      else this.interp.exec(cs);
+    }
+    // Suspends that waited for the protected work to end (suspend_protected_csg=finish-region).
+    const deferred = this.deferredSuspend;
+    this.deferredSuspend = [];
+    for (const csg of deferred) this.scheduleCsg(csg);
   }
 
   /** Protected-mode fault injection: GPU_IRQ_PROTM_FAULT now if protected, else at the next entry. */

@@ -24,6 +24,8 @@ import type { PanthorTrace } from './trace.js';
 import { FW_BOOT_TIMEOUT, MAX_CSGS, MIN_CSGS, PING_TIMEOUT, PROGRESS_TIMER } from './uapi.js';
 import { waitUntil, type WaitFor, type Worker } from './work.js';
 
+const mcuEnabled = (fw: Firmware): boolean => fw.mcuStatus === R.MCU_STATUS_ENABLED;
+
 /** Model FW image: sections of mali_csffw.bin (the PROT one comes from the protected heap). */
 export const FW_SECTIONS: readonly { flags: number; size: number }[] = [
   { flags: R.CSF_FW_BINARY_IFACE_ENTRY_RD | R.CSF_FW_BINARY_IFACE_ENTRY_EX | R.CSF_FW_BINARY_IFACE_ENTRY_CACHE_MODE_CACHED, size: 0x60000 },
@@ -204,7 +206,7 @@ export class PanthorFw {
   *bootWork(slow: boolean, cause: number): Generator<WaitFor, number, boolean> {
     const trace = this.trace;
     this.fw.boot(slow, cause);
-    const ok = yield waitUntil(() => this.fw.mcuStatus === R.MCU_STATUS_ENABLED, FW_BOOT_TIMEOUT);
+    const ok = yield waitUntil(mcuEnabled, FW_BOOT_TIMEOUT, this.fw);
     if (!ok) { trace.log(LogLevel.LOG_ERR, 'FW boot timeout', cause); return -ETIMEDOUT; }
     const groupNum = this.dev.cfg.gpu.groupNum;
     if (groupNum > MAX_CSGS || groupNum < MIN_CSGS) {

@@ -39,6 +39,9 @@ const LOCK_WAIT_MAX = 10_000_000_000;
 
 /** ptdev.protm.lock (7/8): the scheduler's enter holds the write side, VM operations the read side. */
 export interface ProtmLock { writer: boolean; readers: number }
+const noWriter = (lock: ProtmLock): boolean => !lock.writer;
+/** The write side may take the lock (sched.ts, before entering protected mode). */
+export const noReaders = (lock: ProtmLock): boolean => lock.readers === 0;
 
 export class PanthorMmu {
   /** Address spaces the GPU offers to user VMs (AS 0 is the MCU's). */
@@ -220,7 +223,7 @@ export class PanthorMmu {
         then?: (ev: number) => void): Work {
     const lock = this.protmLock, t0 = this.sim.now;
     const locking = this.dev.protm.vmBindForcesExit;
-    if (locking && lock.writer) yield waitUntil(() => !lock.writer, LOCK_WAIT_MAX);
+    if (locking && lock.writer) yield waitUntil(noWriter, LOCK_WAIT_MAX, lock);
     if (locking) lock.readers++;
     const mode = this.fw.mode;
     const prot = mode === GpuMode.MODE_PROTECTED || mode === GpuMode.MODE_ENTERING;

@@ -22,6 +22,8 @@ import type { PanthorTrace } from './trace.js';
 import { MCU_HALT_TIMEOUT } from './uapi.js';
 import { waitUntil, type Work, type Worker } from './work.js';
 
+const mcuHalted = (fw: PanthorFw['fw']): boolean => fw.mcuStatus === R.MCU_STATUS_HALT;
+
 /** What runtime PM drives of the rest of the driver (the device implements it). */
 export interface PmHost {
   /** Booted and not resetting: the scheduler may run. */
@@ -148,7 +150,7 @@ export class PanthorPm implements PmCtl {
     const e = this.trace.emitFwReq({ iface: FwIface.GLB, kind: FwReqKind.REQ_WRITE, bits: R.GLB_HALT, req: fw.glbReq }, ev);
     fw.glbLastReqEv = e;
     this.pfw.ringDoorbell(R.CSF_GLB_DOORBELL_ID, 0, 0, e);
-    this.fast = yield waitUntil(() => fw.mcuStatus === R.MCU_STATUS_HALT, MCU_HALT_TIMEOUT);
+    this.fast = yield waitUntil(mcuHalted, MCU_HALT_TIMEOUT, fw);
     if (!this.fast) this.trace.log(LogLevel.LOG_WARN, 'Failed to cleanly suspend MCU', e);
     // panthor_mmu_suspend, panthor_gpu_suspend: address spaces released, GPU powered off.
     this.host.mmuSuspend(ev);

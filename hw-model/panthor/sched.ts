@@ -28,7 +28,7 @@ import type { HeapRegistry } from '../dma-heap/index.js';
 import type { Ns, Sim } from '../sim/index.js';
 import type { PanthorFw } from './fw.js';
 import type { DeviceCtl, JobDepsSink, ProtmExit } from './interfaces.js';
-import type { PanthorMmu } from './mmu.js';
+import { noReaders, type PanthorMmu } from './mmu.js';
 import { Group, Job, Queue, removeAt, ringInstr, type QueueHooks } from './objects.js';
 import type { SyncobjTable } from './syncobj.js';
 import type { PanthorTrace } from './trace.js';
@@ -64,10 +64,18 @@ function syncBlocked(g: Group): boolean {
   for (const q of g.queues) if (q.st.blocked === 3 /* SYNC_WAIT */) return true;
   return false;
 }
-function allAcked(pfw: PanthorFw, slots: number[]): boolean {
-  for (const s of slots) if (!pfw.csgAcked(s)) return false;
+/** CSG slots whose requests a work item waits on. */
+interface SlotsWait { pfw: PanthorFw; slots: number[] }
+function allAcked(w: SlotsWait): boolean {
+  for (const s of w.slots) if (!w.pfw.csgAcked(s)) return false;
   return true;
 }
+const protmEnterAcked = (pfw: PanthorFw): boolean => pfw.glbAcked(R.GLB_PROTM_ENTER);
+/** 7/8's poll after the enter ack: PROTM_ACTIVE set, or a PROTM_EXIT already pending. */
+const protmActiveOrExiting = (pfw: PanthorFw): boolean => pfw.fw.isProtected || !pfw.glbAcked(R.GLB_PROTM_EXIT);
+const notProtected = (fw: PanthorFw['fw']): boolean => !fw.isProtected;
+const notEntering = (fw: PanthorFw['fw']): boolean => fw.mode !== GpuMode.MODE_ENTERING;
+const normalMode = (fw: PanthorFw['fw']): boolean => fw.mode === GpuMode.MODE_NORMAL;
 
 
 /** What the scheduler works with: the FW helpers, the MMU's AS slots, syncobjs, tracepoints, the device. */
@@ -530,7 +538,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     }
     if (mask) {
       pfw.ringDoorbell(R.CSF_GLB_DOORBELL_ID, mask, 0, ev);
-      const ok = yield waitUntil(() => allAcked(pfw, slots), CSG_REQ_TIMEOUT);
+      const ok = yield waitUntil(allAcked, CSG_REQ_TIMEOUT, { pfw, slots });
       if (!ok) {
         const failed = slots.filter((s) => !pfw.csgAcked(s));
         const e = this.trace.log(LogLevel.LOG_ERR, 'CSG suspend failed, escalating to termination', ev);
@@ -544,7 +552,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
         }
         pfw.ringDoorbell(R.CSF_GLB_DOORBELL_ID, m, 0, e);
         // A termination that times out too is forced: the soft reset terminates every group.
-        yield waitUntil(() => allAcked(pfw, failed), CSG_REQ_TIMEOUT);
+        yield waitUntil(allAcked, CSG_REQ_TIMEOUT, { pfw, slots: failed });
       }
     }
     for (const s of slots) {
@@ -736,7 +744,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
 
   private *statusThenPlan(trigger: TickTrigger, reqEv: number, slots: number[]): Work {
     const ev = this.pfw.csgStatusUpdate(slots, reqEv);
-    const ok = yield waitUntil(() => allAcked(this.pfw, slots), CSG_REQ_TIMEOUT);
+    const ok = yield waitUntil(allAcked, CSG_REQ_TIMEOUT, { pfw: this.pfw, slots });
     if (!ok) { this.csgTimeout(slots, ev); return; }
     if (!this.dev.ready) return;
     // csg_slot_sync_idle_state_locked
@@ -932,7 +940,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     }
     if (mask) {
       this.pfw.ringDoorbell(R.CSF_GLB_DOORBELL_ID, mask, 0, decEv);
-      const ok = yield waitUntil(() => allAcked(this.pfw, waitSlots), CSG_REQ_TIMEOUT);
+      const ok = yield waitUntil(allAcked, CSG_REQ_TIMEOUT, { pfw: this.pfw, slots: waitSlots });
       if (!ok) { this.csgTimeout(waitSlots, decEv); return; }
     }
     for (const g of evict) {
@@ -975,7 +983,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     }
     if (mask) {
       this.pfw.ringDoorbell(R.CSF_GLB_DOORBELL_ID, mask, 0, decEv);
-      const ok = yield waitUntil(() => allAcked(this.pfw, slots), CSG_REQ_TIMEOUT);
+      const ok = yield waitUntil(allAcked, CSG_REQ_TIMEOUT, { pfw: this.pfw, slots });
       if (!ok) { this.csgTimeout(slots, decEv); return; }
       for (const s of slots) {
         const g = this.slots[s] as Group, from = g.state;
@@ -1045,7 +1053,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
     // released right after entering.
     const lock = this.mmu.protmLock, locking = pol.vmBindForcesExit;
     if (locking) {
-      if (lock.readers > 0) yield waitUntil(() => lock.readers === 0, pol.enterAckTimeout);
+      if (lock.readers > 0) yield waitUntil(noReaders, pol.enterAckTimeout, lock);
       lock.writer = true;
     }
     try {
@@ -1057,13 +1065,13 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
 
   /** GLB_PROTM_ENTER, the ack wait and the PROTM_ACTIVE poll, and what a failure does. */
   private *enterLocked(g: Group, ev: number): Work {
-    const fw = this.pfw.fw, pol = this.dev.protm;
+    const pol = this.dev.protm;
     // The GLB_PROTM_ENTER request names active_group (0 = NULL: 7/8 then sets protected_mode with no active group).
     const enterEv = this.pfw.glbToggle(R.GLB_PROTM_ENTER, ev, this.activeGroup ? this.activeGroup.id : 0);
     this.pfw.ringDoorbell(R.CSF_GLB_DOORBELL_ID, 0, 0, enterEv);
-    let ok = yield waitUntil(() => this.pfw.glbAcked(R.GLB_PROTM_ENTER), pol.enterAckTimeout);
+    let ok = yield waitUntil(protmEnterAcked, pol.enterAckTimeout, this.pfw);
     // 7/8: then poll GPU_STATUS.PROTM_ACTIVE, or a PROTM_EXIT already pending; the RFC does not poll.
-    if (ok && pol.activePoll) ok = yield waitUntil(() => fw.isProtected || !this.pfw.glbAcked(R.GLB_PROTM_EXIT), pol.activeTimeout);
+    if (ok && pol.activePoll) ok = yield waitUntil(protmActiveOrExiting, pol.activeTimeout, this.pfw);
     if (this.is2026) this.protectedMode = true;
     if (ok) return;
     const e = this.trace.emitFault(FaultKind.FAULT_PROTM_ENTER_TIMEOUT, 0, g, 0, false, enterEv);
@@ -1097,7 +1105,7 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
       fw.exitCause = ModeSwitchCause.CAUSE_RESET;
       const e = this.pfw.glbToggle(R.GLB_PING, ev);
       this.pfw.ringDoorbell(R.CSF_GLB_DOORBELL_ID, 0, 0, e);
-      exited = yield waitUntil(() => !fw.isProtected, this.dev.protm.exitTimeout);
+      exited = yield waitUntil(notProtected, this.dev.protm.exitTimeout, fw);
     }
     if (!exited) {
       const f = this.trace.emitFault(FaultKind.FAULT_PROTM_EXIT_TIMEOUT, 0, g, 0, false, ev);
@@ -1125,18 +1133,17 @@ export class Scheduler implements QueueHooks, ProtmExit, JobDepsSink {
    */
   *forceExit(cause: ModeSwitchCause, ev: number): Generator<WaitFor, boolean, boolean> {
     const fw = this.pfw.fw, pol = this.dev.protm;
-    const out = (): boolean => fw.mode === GpuMode.MODE_NORMAL;
-    if (out()) return true;
-    if (fw.mode === GpuMode.MODE_ENTERING) yield waitUntil(() => fw.mode !== GpuMode.MODE_ENTERING, pol.activeTimeout);
+    if (normalMode(fw)) return true;
+    if (fw.mode === GpuMode.MODE_ENTERING) yield waitUntil(notEntering, pol.activeTimeout, fw);
     if (pol.exitGrace > 0 && fw.mode === GpuMode.MODE_PROTECTED) {
-      if (yield waitUntil(out, pol.exitGrace)) return true;
+      if (yield waitUntil(normalMode, pol.exitGrace, fw)) return true;
     }
     if (fw.mode === GpuMode.MODE_PROTECTED) {
       fw.exitCause = cause;
       const e = this.pfw.glbToggle(R.GLB_PING, ev);
       this.pfw.ringDoorbell(R.CSF_GLB_DOORBELL_ID, 0, 0, e);
     }
-    if (yield waitUntil(out, pol.exitTimeout)) return true;
+    if (yield waitUntil(normalMode, pol.exitTimeout, fw)) return true;
     const f = this.trace.emitFault(FaultKind.FAULT_PROTM_EXIT_TIMEOUT, 0, this.activeGroup, 0, false, ev);
     this.trace.log(LogLevel.LOG_ERR, 'Possible GPU hang in Protected mode', f);
     this.dev.scheduleReset(ResetKind.RESET_SLOW, ResetCause.RESET_CAUSE_PROTM_EXIT_TIMEOUT, f);

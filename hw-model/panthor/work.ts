@@ -9,8 +9,15 @@
 import type { Ns, Sim } from '../sim/index.js';
 
 export interface WaitFor {
-  /** Condition polled after every FW output change; undefined = plain sleep. */
-  until?: () => boolean;
+  /** Condition polled after every FW output change, called with `arg`; undefined = plain sleep. */
+  until: ((arg: unknown) => boolean) | undefined;
+  /**
+   * What `until` is called with. The model's waits pass a module-level predicate and its argument,
+   * not a closure made at each wait: V8 keeps the optimized code of a function whose closures all
+   * died only until the next full collection (world.ts lastRun), and a closure per wait recompiled
+   * every few runs of a pool thread.
+   */
+  arg: unknown;
   /** Timeout (for a wait) or duration (for a sleep), ns. */
   dt: Ns;
 }
@@ -19,19 +26,23 @@ export type Work = Generator<WaitFor, void, boolean>;
 /** A work item: a generator, or a function that does its work at once and may return one. */
 export type WorkItem = Work | (() => Work | undefined);
 
-export const sleep = (dt: Ns): WaitFor => ({ dt });
-export const waitUntil = (until: () => boolean, timeout: Ns): WaitFor => ({ until, dt: timeout });
+export const sleep = (dt: Ns): WaitFor => ({ until: undefined, arg: undefined, dt });
+/** Waits until `until(arg)` holds, at most `timeout` (resumed with false then). */
+export function waitUntil<A>(until: (arg: A) => boolean, timeout: Ns, arg: A): WaitFor {
+  return { until: until as (arg: unknown) => boolean, arg, dt: timeout };
+}
 
 export class Worker {
   private readonly pending: WorkItem[] = [];
   private current: Work | null = null;
-  private cond: (() => boolean) | undefined;
+  private cond: ((arg: unknown) => boolean) | undefined;
+  private condArg: unknown;
   /** Generation of the current wait: timeouts of older waits are ignored (no cancellation). */
   private gen = 0;
   private readonly onTimeout = (gen: number): void => {
     if (gen !== this.gen) return;
     this.gen++;
-    this.cond = undefined;
+    this.cond = undefined; this.condArg = undefined;
     this.step(false);
   };
   private kickArmed = false;
@@ -54,7 +65,7 @@ export class Worker {
 
   /** Drops every queued and running work item (reset). */
   flush(): void {
-    this.gen++; this.cond = undefined;
+    this.gen++; this.cond = undefined; this.condArg = undefined;
     const cur = this.current;
     this.current = null;
     this.pending.length = 0;
@@ -63,8 +74,8 @@ export class Worker {
 
   /** Re-checks the running item's wait condition (called after FW outputs change). */
   poll(): void {
-    if (this.cond && this.cond()) {
-      this.gen++; this.cond = undefined;
+    if (this.cond && this.cond(this.condArg)) {
+      this.gen++; this.cond = undefined; this.condArg = undefined;
       this.step(true);
     }
     const p = this.peers;
@@ -90,12 +101,13 @@ export class Worker {
       if (r.done) { this.current = null; this.next(); return; }
       const wf = r.value;
       if (wf.until) {
-        if (wf.until()) { v = true; continue; }
+        if (wf.until(wf.arg)) { v = true; continue; }
         this.cond = wf.until;
+        this.condArg = wf.arg;
         this.sim.afterFixed(wf.dt, this.onTimeout, ++this.gen);
         return;
       }
-      this.cond = undefined;
+      this.cond = undefined; this.condArg = undefined;
       this.sim.afterFixed(wf.dt, this.onTimeout, ++this.gen);
       return;
     }

@@ -47,6 +47,9 @@ export class TracepointBus {
     else this.sinks.push(sink);
   }
 
+  /** Drops every sink (a finished run's model no longer holds what its sinks hold). */
+  unsubscribeAll(): void { this.sinks = []; this.partSinks = []; }
+
   /**
    * Emits one event at the current virtual time. `causeIndex` is the absolute index of the event
    * that caused this one (as returned by an earlier emit), or -1. Returns this event's index.

@@ -94,10 +94,11 @@ export interface CheckContext {
   at(t: number, fire: () => void): void;
 }
 
+/** A rule's hooks: closures over its state (the engine calls them detached: they read no `this`). */
 export interface RuleInstance {
-  before?(ev: Event, i: number, s: ReplayState): void;
-  after?(ev: Event, i: number, s: ReplayState): void;
-  finish?(s: ReplayState): void;
+  before?: ((ev: Event, i: number, s: ReplayState) => void) | undefined;
+  after?: ((ev: Event, i: number, s: ReplayState) => void) | undefined;
+  finish?: ((s: ReplayState) => void) | undefined;
 }
 
 export interface CheckRule {
@@ -166,6 +167,13 @@ const ROOT_RING = 1 << 20;
  */
 export const CHECK_HANDLERS: readonly string[] = ['process', 'device', 'slots', 'sched', 'memory', 'pm'];
 
+/**
+ * The last run's rule instances, reachable until the next run has made its own: their hooks are
+ * closures made per run, whose optimized code V8 keeps only while one of them lives (world.ts
+ * lastRun says why; a pool thread checks run after run).
+ */
+const lastRun: { instances?: unknown } = {};
+
 /** Runs `rules` over a trace. */
 export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: CheckOptions = {}): CheckReport {
   const policy = opts.policy ?? trace.header.policy;
@@ -200,8 +208,11 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
   const instances: RuleInstance[] = [];
   // The hooks to call for each family, in rule order: built once, so that an event reaches only the
   // rules that read its family (about 3 of 35 on a stress trace, where every rule was called).
-  const beforeBy: RuleInstance[][] = [];
-  const afterBy: RuleInstance[][] = [];
+  // The hooks themselves, not their instances: a rule's hooks are closures that read no `this`, and
+  // calling them from a list of functions spares a lookup of `before` in 35 shapes of instance.
+  type Hook = (ev: Event, i: number, s: ReplayState) => void;
+  const beforeBy: Hook[][] = [];
+  const afterBy: Hook[][] = [];
   for (let f = 0; f < FAMILY_COUNT + 8; f++) { beforeBy.push([]); afterBy.push([]); }
   for (const rule of rules) {
     if (opts.only && !opts.only.includes(rule.id)) continue;
@@ -226,8 +237,8 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
     const inst = rule.create(ctx);
     instances.push(inst);
     for (const k of new Set(rule.families.flatMap(slotsOf))) {
-      if (inst.before) beforeBy[k]!.push(inst);
-      if (inst.after) afterBy[k]!.push(inst);
+      if (inst.before) beforeBy[k]!.push(inst.before);
+      if (inst.after) afterBy[k]!.push(inst.after);
     }
   }
   // One envelope per family, reused (event-pass.ts): a generator resume per event was a fifth of
@@ -247,12 +258,13 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
       d = fwSlot(f, v.iface, v.bits);
     }
     const bs = beforeBy[d]!;
-    for (let k = 0; k < bs.length; k++) bs[k]!.before!(ev, i, state);
+    for (let k = 0; k < bs.length; k++) bs[k]!(ev, i, state);
     applyEvent(state, ev, i, f);
     const as = afterBy[d]!;
-    for (let k = 0; k < as.length; k++) as[k]!.after!(ev, i, state);
+    for (let k = 0; k < as.length; k++) as[k]!(ev, i, state);
   });
   for (const r of instances) r.finish?.(state);
+  lastRun.instances = instances;
 
   findings.sort((a, b) => a.index - b.index || a.rule.localeCompare(b.rule, 'en', { numeric: true }));
   let violations = 0;
