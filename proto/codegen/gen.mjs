@@ -171,13 +171,15 @@ const readVarint = (k) => `{ const c = b[p]!; if (c < 128) { p++; v = ${FAST[k](
 /** Statements reading a length into local `len` (declared here). */
 const readLen = 'let len = b[p]!; if (len < 128) p++; else { r.pos = p; len = r.uint32(); p = r.pos; }';
 
-for (const m of messages) {
-  w(`export function decode${m.name}(r: Reader, end: number, depth = 0): ${m.name} {`);
-  w(`  if (depth > 32) throw new ProtoDecodeError('message nesting too deep', r.pos);`);
-  const inits = [];
-  for (const f of m.fieldsArray) { if (!f.partOf) inits.push(`${f.name}: ${defaultOf(f)}${brandOf(m, f) ? ` as ${brandOf(m, f)}` : ''}`); }
-  for (const o of m.oneofsArray) inits.push(`${o.name}: { case: undefined }`);
-  w(`  const m: ${m.name} = { ${inits.join(', ')} };`);
+/**
+ * A flat message: scalar fields only (no message, repeated, map or oneof field). Its decoded form
+ * can be decoded into again (decodeXInto): a pass that holds one event at a time (the check) reuses
+ * one object per family instead of allocating one per event.
+ */
+const isFlat = (m) => m.oneofsArray.length === 0 && m.fieldsArray.every((f) => !f.map && !f.repeated && !isMsg(f));
+
+/** The loop that reads a message's fields into the local `m` (shared by decodeX and decodeXInto). */
+function emitFieldLoop(m) {
   w('  const b = r.buf;');
   w('  let p = r.pos;');
   w('  while (p < end) {');
@@ -235,6 +237,23 @@ for (const m of messages) {
   w('  return m;');
   w('}');
   w();
+}
+
+for (const m of messages) {
+  w(`export function decode${m.name}(r: Reader, end: number, depth = 0): ${m.name} {`);
+  w(`  if (depth > 32) throw new ProtoDecodeError('message nesting too deep', r.pos);`);
+  const inits = [];
+  for (const f of m.fieldsArray) { if (!f.partOf) inits.push(`${f.name}: ${defaultOf(f)}${brandOf(m, f) ? ` as ${brandOf(m, f)}` : ''}`); }
+  for (const o of m.oneofsArray) inits.push(`${o.name}: { case: undefined }`);
+  w(`  const m: ${m.name} = { ${inits.join(', ')} };`);
+  emitFieldLoop(m);
+  if (isFlat(m)) {
+    w(`/** decode${m.name} into \`m\` (every field set again: absent ones to their defaults); returns m. */`);
+    w(`export function decode${m.name}Into(r: Reader, end: number, m: ${m.name}): ${m.name} {`);
+    const resets = m.fieldsArray.map((f) => `m.${f.name} = ${defaultOf(f)}${brandOf(m, f) ? ` as ${brandOf(m, f)}` : ''};`);
+    w(`  ${resets.join(' ')}`);
+    emitFieldLoop(m);
+  }
 }
 
 // ── encoders

@@ -5,6 +5,11 @@
  * object an event instead of three. An event is valid until the callback returns; no rule or handler
  * keeps one (families.test.ts poisons each event once its hooks have run).
  *
+ * The families whose message is flat (scalar fields only: FW requests, acks and IRQs, mode switches,
+ * doorbells, jobs, ...: all but ioctls and decisions, nine events in ten) are decoded into one
+ * message per family, reused like the envelope (decodeXInto), so a body is valid until the callback
+ * returns too (families.test.ts holds the rules and the check's handlers to it).
+ *
  * The pass takes only what it expects: anything else (a body field twice, an unknown field, a chunk
  * that ends early or has bytes left, a body that does not decode) goes, from that event to the end
  * of its chunk, through TraceFile.forEach, which decodes, notes and skips exactly as every other
@@ -13,7 +18,11 @@
  *   chunk bytes ──► [len][t][cause][body field: len, bytes] ──► decode<Family>(bytes) ──► fn(envelope, i, family)
  */
 import {
-  EventBodyFieldNumbers, ProtoDecodeError, Reader, decodeDeviceImport, decodeDoorbell, decodeEglCall, decodeFault, decodeFence,
+  EventBodyFieldNumbers, ProtoDecodeError, Reader, decodeDeviceImport, decodeDeviceImportInto, decodeDoorbellInto,
+  decodeEglCallInto, decodeFaultInto, decodeFenceInto, decodeFwAckInto, decodeFwIrqInto, decodeFwRequestInto,
+  decodeGroupStateInto, decodeHeapCallInto, decodeJobInto, decodeLogInto, decodeMmuCommandInto, decodeModeSwitchInto,
+  decodePmInto, decodeProbeInto, decodeProcessInto, decodeQueueStateInto, decodeResetInto, decodeScanoutInto,
+  decodeTilerHeapEventInto, decodeVmEventInto, decodeWatchdogInto, decodeDoorbell, decodeEglCall, decodeFault, decodeFence,
   decodeFwAck, decodeFwIrq, decodeFwRequest, decodeGroupState, decodeHeapCall, decodeHeapChoice, decodeIoctl, decodeJob,
   decodeLog, decodeMmuCommand, decodeModeSwitch, decodePm, decodeProbe, decodeProcess, decodeQueueState, decodeReset,
   decodeSchedDecision, decodeScanout, decodeTilerHeapEvent, decodeVmEvent, decodeWatchdog, type Event, type EventFamily,
@@ -33,6 +42,21 @@ const BODY_DECODERS: Readonly<Record<EventFamily, BodyDecoder>> = {
   tilerHeap: decodeTilerHeapEvent, vm: decodeVmEvent,
 };
 
+type IntoDecoder = (r: Reader, end: number, m: never) => unknown;
+
+/** The decoders into a given message, of the families whose message is flat. */
+const INTO_DECODERS: Partial<Readonly<Record<EventFamily, IntoDecoder>>> = {
+  heap: decodeHeapCallInto, fwReq: decodeFwRequestInto, fwAck: decodeFwAckInto, fwIrq: decodeFwIrqInto,
+  modeSwitch: decodeModeSwitchInto, groupState: decodeGroupStateInto, queueState: decodeQueueStateInto, job: decodeJobInto,
+  fault: decodeFaultInto, reset: decodeResetInto, probe: decodeProbeInto, log: decodeLogInto, doorbell: decodeDoorbellInto,
+  mmu: decodeMmuCommandInto, process: decodeProcessInto, watchdog: decodeWatchdogInto, pm: decodePmInto, egl: decodeEglCallInto,
+  devImport: decodeDeviceImportInto, fence: decodeFenceInto, scanout: decodeScanoutInto, tilerHeap: decodeTilerHeapEventInto,
+  vm: decodeVmEventInto,
+};
+
+/** The families whose bodies the pass decodes into one reused message each. */
+export const REUSED_BODY_FAMILIES: ReadonlySet<string> = new Set(Object.keys(INTO_DECODERS));
+
 /** Something the pass does not take: the rest of the chunk goes through TraceFile.forEach. */
 class Unexpected extends Error {}
 const UNEXPECTED = new Unexpected();
@@ -51,10 +75,16 @@ export function forEachEventReused(trace: TraceFile, fn: (ev: Event, index: numb
   // field number → decoder, case and the envelope reused for the family
   const decoders: (BodyDecoder | undefined)[] = [];
   const envelopes: (Event | undefined)[] = [];
+  // field number → decoder into the family's reused message, and that message
+  const intos: (IntoDecoder | undefined)[] = [];
+  const values: unknown[] = [];
+  const none = new Reader(new Uint8Array(0));
   for (const fam of Object.keys(BODY_DECODERS) as EventFamily[]) {
     const field = EventBodyFieldNumbers[fam];
     decoders[field] = BODY_DECODERS[fam];
     envelopes[field] = { t: 0, cause: 0, body: { case: fam, value: undefined } } as unknown as Event;
+    intos[field] = INTO_DECODERS[fam];
+    values[field] = INTO_DECODERS[fam] ? BODY_DECODERS[fam](none, 0) : undefined;
   }
   const empty: Event = { t: 0 as VirtualNs, cause: 0 as CauseDistance, body: { case: undefined } };
   for (let k = 0; k < chunks.length; k++) {
@@ -104,7 +134,8 @@ export function forEachEventReused(trace: TraceFile, fn: (ev: Event, index: numb
           ev = empty;
         } else {
           r.pos = bStart;
-          const v = decoders[field]!(r, bEnd, 1);
+          const into = intos[field];
+          const v = into !== undefined ? into(r, bEnd, values[field] as never) : decoders[field]!(r, bEnd, 1);
           if (r.pos !== bEnd) throw UNEXPECTED;
           ev = envelopes[field]!;
           (ev.body as { value: unknown }).value = v;

@@ -16,7 +16,7 @@ import type { ReplayState } from '../state.js';
 import { arbEvents, storyEvents } from '../test-events.js';
 import { memoryTrace, openTrace, type TraceFile } from '../trace-file.js';
 import { CHECK_HANDLERS, checkFamilyOf, runChecks, type CheckContext, type CheckRule } from './engine.js';
-import { forEachEventReused } from './event-pass.js';
+import { forEachEventReused, REUSED_BODY_FAMILIES } from './event-pass.js';
 import { CHECK_RULES } from './rules.js';
 import { TimerQueue } from './timers.js';
 
@@ -100,6 +100,11 @@ function undeclaredUses(rules: readonly CheckRule[], trace: TraceFile): string[]
     // the check's pass reuses an event's envelope for the next of its family: nothing may keep one
     const kept = (): void => { found.add(`${who} kept event ${i} (${fam}) past its hooks`); };
     const body = ev.body;
+    // and its body's message, for the families whose message it reuses too
+    const value = (body as { value?: unknown }).value;
+    if (fam !== undefined && REUSED_BODY_FAMILIES.has(fam) && value !== null && typeof value === 'object') {
+      for (const k of Object.keys(value)) Object.defineProperty(value, k, { get: kept });
+    }
     Object.defineProperty(body, 'value', { get: kept });
     Object.defineProperty(body, 'case', { get: kept });
     Object.defineProperty(ev, 't', { get: kept });
@@ -167,6 +172,21 @@ test('the check\'s reducer keeps the slices the rules read as the whole reducer 
       if (i % 4000 === 0) same(i);
     }, 0, MAX_EVENTS);
     same(-1);
+    tr.close();
+  }
+});
+
+test('the check\'s reducer fed by its own pass (reused envelopes and messages) keeps the slices the whole reducer does', () => {
+  const kept = [...keptSlices()];
+  const apply = partialReducer(CHECK_HANDLERS);
+  for (const tr of traces()) {
+    const whole = initialState(), part = initialState();
+    tr.forEach((ev, i) => { applyEvent(whole, ev, i); }, 0, MAX_EVENTS);
+    forEachEventReused(tr, (ev, i, f) => { if (i < MAX_EVENTS) apply(part, ev, i, f); });
+    for (const k of kept) {
+      const key = k as keyof ReplayState;
+      assert.equal(JSON.stringify(part[key]), JSON.stringify(whole[key]), `${tr.path || tr.header.policy}: state.${k}`);
+    }
     tr.close();
   }
 });
