@@ -13,7 +13,7 @@ import type { Event } from '../../proto/index.js';
 import { ERRNO_NAMES } from '../../proto/index.js';
 import { ENUM_FIELDS, ERRNO_FIELDS, eventToJson, familyName, irqBitNames, reqNames } from '../format.js';
 import type { TraceFile } from '../trace-file.js';
-import { BodyBytes, bodyFields, MAX_FIELDS } from './args-cache.js';
+import { BodyBytes, bodyFields, MAX_FIELDS, MAX_FIELDS_LONG } from './args-cache.js';
 import { JsonBytes, jsonBytes, utf8 } from './json-bytes.js';
 
 type Names = Readonly<Record<number, string>>;
@@ -125,9 +125,18 @@ function value(o: JsonBytes, f: Field, x: unknown): void {
 function message(o: JsonBytes, plan: Plan, m: Record<string, unknown>, extra: Uint8Array | undefined): void {
   if (plan.unsafe) throw new UnsafeShape();
   o.byte(OPEN);
-  let first = true;
+  const first = fieldsOf(o, plan, m, 0, plan.fields.length, true);
+  if (extra !== undefined) { if (!first) o.byte(COMMA); o.bytes(extra); }
+  o.byte(CLOSE);
+}
+
+/**
+ * Writes fields [from, to) of `plan` (those `m` has), each after a comma unless it is the message's
+ * first (`first`: none written yet); returns whether none has been written yet.
+ */
+function fieldsOf(o: JsonBytes, plan: Plan, m: Record<string, unknown>, from: number, to: number, first: boolean): boolean {
   const fields = plan.fields;
-  for (let i = 0; i < fields.length; i++) {
+  for (let i = from; i < to; i++) {
     const f = fields[i]!;
     const x = m[f.k];
     if (x === undefined) continue;
@@ -152,7 +161,43 @@ function message(o: JsonBytes, plan: Plan, m: Record<string, unknown>, extra: Ui
     }
     value(o, f, x);
   }
-  if (extra !== undefined) { if (!first) o.byte(COMMA); o.bytes(extra); }
+  return first;
+}
+
+/**
+ * A decision's keys in the decoders' order: its middle (trigger to timeslice) is what bodyFields
+ * lists, so that text is written once per distinct middle; tick before it and next tick and mode
+ * after it are written every time.
+ */
+const DECISION_KEYS = ['tick', 'trigger', 'fullTick', 'inputs', 'slots', 'evicted', 'protm', 'protmRule', 'protmGroup', 'reasons',
+  'freeAs', 'timeslice', 'nextTickNs', 'mode'];
+const MIDDLE_FROM = 1, MIDDLE_TO = 12;
+const splitPlans = new WeakMap<Plan, boolean>();
+/** Whether `plan` (a decision's) has DECISION_KEYS, in order. */
+function splits(plan: Plan): boolean {
+  let ok = splitPlans.get(plan);
+  if (ok === undefined) {
+    ok = plan.fields.length === DECISION_KEYS.length && plan.fields.every((f, i) => f.k === DECISION_KEYS[i]);
+    splitPlans.set(plan, ok);
+  }
+  return ok;
+}
+
+/** Writes a decision, its middle copied when written before (JsonBodies.decisions). */
+function decision(o: JsonBytes, plan: Plan, ev: Event, bodies: JsonBodies): void {
+  const m = (ev.body as { value: unknown }).value as Record<string, unknown>;
+  const n = splits(plan) ? bodyFields(ev, bodies.decisionFields) : 0;
+  if (n === 0 || m.tick === undefined || m.trigger === undefined) { message(o, plan, m, undefined); return; }
+  if (plan.unsafe) throw new UnsafeShape();
+  o.byte(OPEN);
+  fieldsOf(o, plan, m, 0, MIDDLE_FROM, true);
+  const f = bodies.decisionFields, cache = bodies.decisions;
+  if (!cache.copyTo(f, n, o, bodies.need)) {
+    const at = o.pos;
+    fieldsOf(o, plan, m, MIDDLE_FROM, MIDDLE_TO, false);
+    cache.keepWritten(f, n, o, at);
+  }
+  fieldsOf(o, plan, m, MIDDLE_TO, plan.fields.length, false);
   o.byte(CLOSE);
 }
 
@@ -175,9 +220,9 @@ const INDEX = utf8('{"index":'), T = utf8(',"t":'), TYPE = utf8(',"type":'), CAU
 const UNKNOWN = utf8('"unknown"'), NOTES = utf8(',"notes":');
 
 /**
- * The JSON text of bodies already written, by their fields (one per export). Not decisions: their
- * text holds the tick, next tick and mode, which bodyFields leaves out (the timeline writers put
- * them in the head and tail around the reused part).
+ * The JSON text of bodies already written, by their fields (one per export). A decision's text holds
+ * its tick, next tick and mode, which bodyFields leaves out: only its middle is kept (`decisions`),
+ * and the rest is written around it.
  */
 export class JsonBodies {
   constructor(private readonly out: JsonBytes) {}
@@ -185,6 +230,12 @@ export class JsonBodies {
   readonly fields = new Float64Array(MAX_FIELDS);
   /** 4096 bodies of at most 512 bytes: 2 MB. */
   readonly bytes = new BodyBytes(1 << 12, 512, MAX_FIELDS);
+  readonly decisionFields = new Float64Array(MAX_FIELDS_LONG);
+  /**
+   * 256 decision middles of at most 8 KiB (2 MB): a stress trace's decisions repeat one of the last
+   * few dozen four times in five, and a middle of twelve groups is about 2.8 KB.
+   */
+  readonly decisions = new BodyBytes(1 << 8, 8 << 10, MAX_FIELDS_LONG);
 }
 
 /**
@@ -222,7 +273,9 @@ export function writeEventLine(o: JsonBytes, ev: Event, index: number, notes: re
     }
     try {
       const n = bodies === undefined || c === 'decision' ? 0 : bodyFields(ev, bodies.fields);
-      if (n !== 0) {
+      if (c === 'decision' && bodies !== undefined) {
+        decision(o, plan, ev, bodies);
+      } else if (n !== 0) {
         // FW words, IRQs, doorbells, mode switches: the body's text once per distinct body (args-cache.ts)
         const f = bodies!.fields, cache = bodies!.bytes;
         if (!cache.copyTo(f, n, o, bodies!.need)) {
