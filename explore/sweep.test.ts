@@ -22,13 +22,16 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = join(ROOT, 'dist/cli/main.js');
 
 function run(args: string[], cwd: string): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [MAIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', TMPDIR: cwd } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-/** A child process whose stderr and stdout are collected, and its end awaited. */
+/**
+ * A child process whose stderr and stdout are collected, and its end awaited. Its temporary files go
+ * to `cwd` (the test's directory, removed after): a worker killed in a run leaves its trace there.
+ */
 function start(cmd: string, args: string[], cwd: string): { p: ChildProcess; out: () => string; err: () => string; done: Promise<number | null> } {
-  const p = spawn(cmd, args, { cwd, env: { ...process.env, NO_COLOR: '1' } });
+  const p = spawn(cmd, args, { cwd, env: { ...process.env, NO_COLOR: '1', TMPDIR: cwd } });
   let out = '';
   let err = '';
   p.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
