@@ -129,8 +129,11 @@ function figures(m: ConsequenceSet): Record<string, AppFigures> {
 
 let tmpSeq = 0;
 
-/** Runs one spec in this thread. Never throws for a bad scenario: the result carries `error`. */
-export function runOne(spec: RunSpec): RunResult {
+/**
+ * Runs one spec in this thread. Never throws for a bad scenario: the result carries `error`. The
+ * run's temporary trace (unless spec.tracePath keeps it) goes to `tmpDir`.
+ */
+export function runOne(spec: RunSpec, tmpDir = tmpdir()): RunResult {
   let cfg: ScenarioConfig;
   try { cfg = configOf(spec); } catch (e) {
     return {
@@ -140,7 +143,7 @@ export function runOne(spec: RunSpec): RunResult {
     };
   }
   const keep = spec.tracePath !== undefined;
-  const path = spec.tracePath ?? join(tmpdir(), `csftrace-run-${process.pid}-${threadId}-${tmpSeq++}.csft`);
+  const path = spec.tracePath ?? join(tmpDir, `csftrace-run-${process.pid}-${threadId}-${tmpSeq++}.csft`);
   const sink = new MetricsSink(cfg);
   try {
     const header = traceHeaderFor({ config: cfg, text: spec.text, source: spec.source });

@@ -129,7 +129,8 @@ test('120x40: both traces with all panes; s moves B and A follows through the al
     assert.match(screen, /Timeline A /);
     assert.match(screen, /Timeline B /);
     t.send('d');
-    screen = await t.waitFor(bothAt(h0.aEvent, h0.bEvent));
+    // the decision lines come from the diff's worker a moment after the cursors move (landed)
+    screen = await t.waitFor(landed(h0.aEvent, h0.bEvent));
     assert.match(decisionText(screen, 'B'), /TRIGGER_PROTM_PENDING .*RULE_KBASE_SOLE_RESIDENT/);
     assert.match(screen, /Timeline A .*[\s\S]*why:/, 'the detail pane explains the decision');
     t.send('s');
