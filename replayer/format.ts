@@ -108,8 +108,6 @@ export function familyName(c: EventFamily): string {
 
 function name(t: Names, v: number): string { return t[v] ?? String(v); }
 
-/** The value of an event of one family. */
-
 function describeIoctl(v: BodyOf<'ioctl'>): string {
   const parts = [name(IoctlCmdNames, v.cmd), `pid=${v.pid}`, `fd=${v.fd}`];
   if (v.request) parts.push(`request=${hex(v.request)}`);

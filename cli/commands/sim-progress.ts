@@ -1,8 +1,11 @@
 /** CLI helpers: a progress line on stderr (terminals only) and an output-path check. */
 import { statSync } from 'node:fs';
 
-/** A one-line progress indicator on stderr, only when stderr is a terminal (quiet otherwise). */
-/** `update` takes the text, or a function making it (called only when the line is drawn: at most every minIntervalMs, on a terminal). */
+/**
+ * A one-line progress indicator on stderr, only when stderr is a terminal (quiet otherwise).
+ * `update` takes the text, or a function making it (called only when the line is drawn: at most
+ * every minIntervalMs, on a terminal).
+ */
 export interface ProgressLine { update(text: string | (() => string)): void; clear(): void }
 
 export function progressLine(minIntervalMs = 200): ProgressLine {

@@ -37,8 +37,6 @@ import {
 } from '../../proto/index.js';
 import { GroupIdentities, LabelInterner } from '../diff/identity.js';
 import type { TraceFile } from '../trace-file.js';
-
-/** The message of an event body of family `F`. */
 import { argKey, type ArgParts, type ArgSource, type ArgWriter } from './arg-writer.js';
 import { decisionName, fwNames, irqNames, writeEventArgs, writeEventHead, writeEventMiddle, writeEventTail } from './args.js';
 import { bodyFields, MAX_FIELDS_LONG } from './args-cache.js';
