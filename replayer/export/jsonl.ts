@@ -38,6 +38,8 @@ interface Plan {
   fields: Field[];
   /** Keys that JSON objects would reorder or merge: written through the object path. */
   unsafe: boolean;
+  /** A decision's plan: whether its keys are DECISION_KEYS, in order (worked out at first use). */
+  splits?: boolean;
 }
 
 const INTEGER_KEY = /^(0|[1-9]\d*)$/;
@@ -172,15 +174,10 @@ function fieldsOf(o: JsonBytes, plan: Plan, m: Record<string, unknown>, from: nu
 const DECISION_KEYS = ['tick', 'trigger', 'fullTick', 'inputs', 'slots', 'evicted', 'protm', 'protmRule', 'protmGroup', 'reasons',
   'freeAs', 'timeslice', 'nextTickNs', 'mode'];
 const MIDDLE_FROM = 1, MIDDLE_TO = 12;
-const splitPlans = new WeakMap<Plan, boolean>();
 /** Whether `plan` (a decision's) has DECISION_KEYS, in order. */
 function splits(plan: Plan): boolean {
-  let ok = splitPlans.get(plan);
-  if (ok === undefined) {
-    ok = plan.fields.length === DECISION_KEYS.length && plan.fields.every((f, i) => f.k === DECISION_KEYS[i]);
-    splitPlans.set(plan, ok);
-  }
-  return ok;
+  plan.splits ??= plan.fields.length === DECISION_KEYS.length && plan.fields.every((f, i) => f.k === DECISION_KEYS[i]);
+  return plan.splits;
 }
 
 /** Writes a decision, its middle copied when written before (JsonBodies.decisions). */
