@@ -8,9 +8,9 @@
  * thread).
  *
  * A fuzz or sweep makes hundreds to thousands of runs, so the figures are those of warm threads:
- * each thread first makes WARM_RUNS runs (the JIT keeps optimising new functions for about a
- * hundred short runs, on V8's helper threads, which compete with the second pool thread for the
- * cores). Then the set-ups alternate in four rounds (the workers stay up and warm; every other
+ * each thread first makes WARM_RUNS runs (V8 optimises the model's, the recorder's and the check's
+ * functions over the first runs, on its helper threads, which compete with the second pool thread
+ * for the cores; what it compiled stays valid from run to run since world.ts keeps the last run). Then the set-ups alternate in four rounds (the workers stay up and warm; every other
  * round in the reverse order) and each ratio is the median of the rounds' ratios: a single
  * measurement moves by 10–20 % on this machine. Beside each pool rate: the cores the process used
  * (CPU seconds of all its threads per wall second), the figure that bounds the scaling.
