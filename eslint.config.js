@@ -17,7 +17,8 @@ const ALLOW = {
   // node:module only for createRequire (yaml loaded at the first scenario parsed): no I/O, no clock
   'hw-model': { layers: ['proto'], packages: ['yaml'], node: ['module'] },
   recorder: { layers: ['proto', 'hw-model'], packages: [], node: ['fs', 'os', 'worker_threads'] },
-  replayer: { layers: ['proto', 'hw-model'], packages: [], node: ['fs'] },
+  // worker_threads only for `export --format jsonl` on several threads (replayer/export/jsonl-threads.ts)
+  replayer: { layers: ['proto', 'hw-model'], packages: [], node: ['fs', 'worker_threads'] },
   tui: { layers: ['replayer'], packages: ['blessed'], node: ['child_process', 'fs', 'path', 'perf_hooks', 'stream', 'worker_threads'] },
   cli: { layers: ['proto', 'hw-model', 'recorder', 'replayer', 'tui', 'explore'], packages: ['commander'], node: '*' },
   bench: { layers: ['proto', 'hw-model', 'recorder', 'replayer', 'tui', 'cli', 'explore', 'test-support'], packages: [], node: '*' },

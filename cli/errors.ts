@@ -13,3 +13,11 @@ export class CliError extends UserError {
 
 /** True for errors that carry a message meant for the user (a UserError of any layer). */
 export const isUserFacing = isUserError;
+
+/** A whole-number flag in [min, max], or a CliError naming the flag. */
+export function parseCount(flag: string, text: string, min = 1, max = 1_000_000_000): number {
+  if (!/^\d+$/.test(text.trim())) throw new CliError(`${flag}: expected a whole number (got "${text}")`);
+  const n = Number(text);
+  if (n < min || n > max) throw new CliError(`${flag}: out of range: ${n} (${min}..${max})`);
+  return n;
+}

@@ -7,7 +7,7 @@
  */
 import type { CauseDistance, EventIndex, VirtualNs } from '../proto/index.js';
 import { UserError } from '../proto/index.js';
-import { closeSync, fstatSync, openSync, readFileSync, readdirSync, readSync, statSync, ftruncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readdirSync, readSync, statSync, ftruncateSync, writeSync } from 'node:fs';
 import {
   openContainer, readChunkBytes, decodeChunkRange, forEachChunkEvent, causeFixer, bufferSource, preadSource, encodeContainer,
   mapChunk, decodeMappedEvent, type ChunkMap, Reader, decodeChunkIndexEntry, crc32, getU32, FRAME_HEADER_SIZE, FrameKind, LIMITS,
@@ -84,6 +84,14 @@ export interface TraceFile {
    * it is noted as a pass's skipped chunk is (a notice) and reads as empty events from then on.
    */
   skipUndecodable(k: number, why: string): void;
+  /** The chunks passes found not to decode so far, with why (skipUndecodable's `why`). */
+  readonly undecodableChunks: ReadonlyMap<number, string>;
+  /**
+   * A path another thread of this process can open to read this very file (the open file itself,
+   * through /proc/self/fd on Linux: the same bytes even if the path was replaced); undefined for a
+   * trace held in memory or where there is no such path.
+   */
+  readonly threadPath: string | undefined;
   timeOf(i: EventIndex): VirtualNs;
   /** First event with t >= tNs (eventCount if none). */
   indexAtTime(tNs: number): EventIndex;
@@ -148,6 +156,12 @@ class FileSource implements GrowingSource {
   close(): void {
     if (this.fd !== undefined) { closeSync(this.fd); this.fd = undefined; }
   }
+  /** A name of the open file that another thread of this process can open, even once renamed or removed (Linux). */
+  get threadPath(): string | undefined {
+    if (this.fd === undefined) return undefined;
+    const p = `/proc/self/fd/${this.fd}`;
+    return existsSync(p) ? p : undefined;
+  }
 }
 
 function wrap(path: string, e: unknown): never {
@@ -172,7 +186,9 @@ class Trace implements TraceFile {
   onRead: ((index: number) => void) | undefined = undefined;
   onNotice: ((notice: string) => void) | undefined = undefined;
   /** Chunks met by a pass whose content does not decode: skipped by every later pass. */
-  private readonly undecodable = new Set<number>();
+  private readonly undecodable = new Map<number, string>();
+  get undecodableChunks(): ReadonlyMap<number, string> { return this.undecodable; }
+  get threadPath(): string | undefined { return this.src instanceof FileSource ? this.src.threadPath : undefined; }
   private readonly cache = new Map<number, ChunkMap>();
   private readonly recent = new Map<number, Event>();
   private readonly fix: ((c: ChunkInfo, j: number, cause: number) => number) | undefined;
@@ -386,10 +402,10 @@ class Trace implements TraceFile {
   private skipped(k: number, e: unknown): boolean {
     if (!(e instanceof TraceError) || (e.code !== 'E_CORRUPT' && e.code !== 'E_TOO_LARGE')) return false;
     if (!this.undecodable.has(k)) {
-      this.undecodable.add(k);
       const c = this.chunks[k]!;
       const range = c.eventCount === 1 ? `event ${c.firstEvent}` : `events ${c.firstEvent}..${c.firstEvent + c.eventCount - 1}`;
       const why = e.message.startsWith(`${this.path}: `) ? e.message.slice(this.path.length + 2) : e.message;
+      this.undecodable.set(k, why);
       const notice = `chunk ${k} (${range}) does not decode (${why}): its events from there on are skipped`;
       this.notices.push(notice);
       this.onNotice?.(notice);

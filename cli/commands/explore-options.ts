@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { PROTM_POLICIES, parseDuration, parseProtmPolicy, suggest } from '../../hw-model/index.js';
 import { LocalPool, QueueRunner, QueueUrlError, DEFAULT_QUEUE_NAME, defaultThreads, type Runner } from '../../explore/index.js';
-import { CliError } from '../errors.js';
+import { CliError, parseCount } from '../errors.js';
 import { isSystemError, writeFailure } from '../output.js';
 
 export interface RunnerFlags { threads?: string; queue?: string; queueName: string }
@@ -19,12 +19,7 @@ export function runnerOptions(cmd: Command): Command {
     .option('--queue-name <name>', 'BullMQ queue name', DEFAULT_QUEUE_NAME);
 }
 
-export function parseCount(flag: string, text: string, min = 1, max = 1_000_000_000): number {
-  if (!/^\d+$/.test(text.trim())) throw new CliError(`${flag}: expected a whole number (got "${text}")`);
-  const n = Number(text);
-  if (n < min || n > max) throw new CliError(`${flag}: out of range: ${n} (${min}..${max})`);
-  return n;
-}
+export { parseCount };
 
 /** A duration flag (`10m`, `30s`, `100ms`) in nanoseconds. */
 export function parseDurationFlag(flag: string, text: string): number {

@@ -4,10 +4,14 @@
  */
 import type { Command } from 'commander';
 import { EXPORT_FORMATS, exportTrace, isExportFormat, looksLikeExport } from '../../replayer/index.js';
-import { CliError } from '../errors.js';
+import { availableParallelism } from 'node:os';
+import { CliError, parseCount } from '../errors.js';
 import { checkOutput, exportOutput, writeOutputFile, openTraceReporting } from '../output.js';
 import { indexOption } from './trim.js';
 import { readProgress, sameFile } from './sim-progress.js';
+
+/** jsonl's threads by default: one per core, at most four. */
+function defaultExportThreads(): number { return Math.max(1, Math.min(4, availableParallelism())); }
 
 export function register(program: Command): void {
   program
@@ -20,6 +24,7 @@ export function register(program: Command): void {
     .option('--from <i>', 'first event (default 0)')
     .option('--to <j>', 'last event, inclusive (default: the last)')
     .option('--no-flows', 'leave out the cause → effect flow arrows (perfetto, chrome-json)')
+    .option('--threads <n>', `jsonl: threads that write lines (default: one per core, ${defaultExportThreads()} here; 1: this thread only)`)
     .addHelpText('after', `
 perfetto: open in https://ui.perfetto.dev or trace_processor. Tracks in the TUI's order: GPU mode
 (slices, and a numeric counter), one per CSG slot with the resident group, scheduler decisions named
@@ -33,8 +38,9 @@ Every format streams: memory does not grow with the trace.
 Example:
   csftrace export demo.csft --format perfetto -o demo.perfetto-trace
   csftrace export demo.csft --format jsonl -o - | jq -c .decision`)
-    .action((path: string, o: { format: string; output: string; from?: string; to?: string; flows: boolean; force?: boolean }) => {
+    .action((path: string, o: { format: string; output: string; from?: string; to?: string; flows: boolean; force?: boolean; threads?: string }) => {
       if (!isExportFormat(o.format)) throw new CliError(`--format: "${o.format}" is not one of ${EXPORT_FORMATS.join(', ')}`);
+      const threads = o.threads !== undefined ? parseCount('--threads', o.threads, 1, 64) : defaultExportThreads();
       if (sameFile(o.output, path)) throw new CliError(`${o.output}: the output would overwrite the input trace`);
       const format = o.format;
       // the output is judged before the trace is opened (its checksums read): a refused -o says so at once
@@ -48,7 +54,7 @@ Example:
         if (n > 0 && (from >= n || to < from || to >= n)) throw new CliError(`--from/--to: ${from}..${to} is not a range of events 0..${n - 1}`);
         const progress = readProgress('export', trace);
         let bytes: number;
-        try { bytes = writeOutputFile(o.output, kind, o, (write) => exportTrace(trace, format, write, { from, to: to + 1, flows: o.flows })); }
+        try { bytes = writeOutputFile(o.output, kind, o, (write) => exportTrace(trace, format, write, { from, to: to + 1, flows: o.flows, threads })); }
         finally { progress.done(); }
         if (process.stderr.isTTY) process.stderr.write(`${o.output}: ${format}, ${Math.max(0, to - from + 1)} events, ${bytes} bytes\n`);
       } finally { trace.close(); }

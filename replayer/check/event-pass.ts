@@ -62,16 +62,21 @@ class Unexpected extends Error {}
 const UNEXPECTED = new Unexpected();
 
 /**
- * Calls fn(ev, i, family) for every event of the trace, in order; `family` is the family number
- * (familyNumber()), -1 for an event of no family (a newer schema's, or one a damaged chunk lost).
+ * Calls fn(ev, i, family) for events [from, to) of the trace (default: all), in order; `family` is
+ * the family number (familyNumber()), -1 for an event of no family (a newer schema's, or one a
+ * damaged chunk lost).
  */
-export function forEachEventReused(trace: TraceFile, fn: (ev: Event, index: number, family: number) => void): void {
+export function forEachEventReused(trace: TraceFile, fn: (ev: Event, index: number, family: number) => void,
+                                   from = 0, to = trace.eventCount): void {
   const byFamily = (ev: Event, i: number): void => {
     const c = ev.body.case;
     fn(ev, i, c === undefined ? -1 : EventBodyFieldNumbers[c] - 10);
   };
+  from = Math.max(0, from);
+  to = Math.min(trace.eventCount, to);
+  if (from >= to) return;
   const chunks = trace.chunks;
-  if (chunks.some((c) => c.origFirstEvent !== c.firstEvent)) { trace.forEach(byFamily); return; }
+  if (chunks.some((c) => c.origFirstEvent !== c.firstEvent)) { trace.forEach(byFamily, from, to); return; }
   // field number → decoder, case and the envelope reused for the family
   const decoders: (BodyDecoder | undefined)[] = [];
   const envelopes: (Event | undefined)[] = [];
@@ -89,16 +94,20 @@ export function forEachEventReused(trace: TraceFile, fn: (ev: Event, index: numb
   const empty: Event = { t: 0 as VirtualNs, cause: 0 as CauseDistance, body: { case: undefined } };
   for (let k = 0; k < chunks.length; k++) {
     const c = chunks[k]!;
+    const first = c.firstEvent;
+    const n = c.eventCount;
+    if (first + n <= from) continue;
+    if (first >= to) return;
+    // events [a, b) of the chunk are handed out (those before a are read for their times only)
+    const a = Math.max(0, from - first), b = Math.min(n, to - first);
     const raw = trace.chunkBytes(k);
     const len = raw.length;
     const r = new Reader(raw);
-    const first = c.firstEvent;
-    const n = c.eventCount;
     let t = c.firstTimeNs;
     let j = 0;
     let inFn = false;
     try {
-      for (; j < n; j++) {
+      for (; j < b; j++) {
         let p = r.pos;
         if (p >= len) throw UNEXPECTED;
         let size = raw[p]!;
@@ -129,6 +138,7 @@ export function forEachEventReused(trace: TraceFile, fn: (ev: Event, index: numb
         }
         if (p !== end) throw UNEXPECTED;
         t += dt;
+        if (j < a) { r.pos = end; continue; }
         let ev: Event;
         if (field === 0) {
           ev = empty;
@@ -152,7 +162,7 @@ export function forEachEventReused(trace: TraceFile, fn: (ev: Event, index: numb
     } catch (e) {
       if (inFn || (e !== UNEXPECTED && !(e instanceof ProtoDecodeError))) throw e;
       // from event j on, as every other pass reads it
-      trace.forEach(byFamily, first + j, first + n);
+      trace.forEach(byFamily, first + Math.max(j, a), first + b);
     }
   }
 }

@@ -12,6 +12,7 @@ import { assumptionsOf } from '../assumptions.js';
 import type { TraceFile } from '../trace-file.js';
 import { CHROME_JSON_START, ChromeJsonWriter } from './chrome-json.js';
 import { exportJsonl } from './jsonl.js';
+import { exportJsonlThreads } from './jsonl-threads.js';
 import { PerfettoWriter } from './perfetto.js';
 import { buildTimeline } from './timeline.js';
 
@@ -24,7 +25,17 @@ export interface ExportOptions {
   /** Events [from, to) (default: all). */
   from?: number;
   to?: number;
+  /**
+   * jsonl: threads to write on (default 1), used for ranges of `threadsFrom` events or more (default
+   * THREADS_FROM) of a trace read from a file; `segmentEvents`: events per thread's turn (tests).
+   */
+  threads?: number;
+  threadsFrom?: number;
+  segmentEvents?: number;
 }
+
+/** jsonl on several threads pays for starting them (about 0.1 s each) from this many events. */
+export const THREADS_FROM = 262_144;
 
 export function isExportFormat(s: string): s is ExportFormat {
   return (EXPORT_FORMATS as readonly string[]).includes(s);
@@ -84,9 +95,16 @@ export function exportTrace(trace: TraceFile, format: ExportFormat, write: (byte
     case 'chrome-json':
       buildTimeline(trace, new ChromeJsonWriter(write, traceMetadata(trace)), opts);
       return;
-    case 'jsonl':
-      exportJsonl(trace, write, Math.max(0, opts.from ?? 0), Math.min(trace.eventCount, opts.to ?? trace.eventCount));
+    case 'jsonl': {
+      const from = Math.max(0, opts.from ?? 0), to = Math.min(trace.eventCount, opts.to ?? trace.eventCount);
+      const threads = opts.threads ?? 1;
+      if (threads > 1 && to - from >= (opts.threadsFrom ?? THREADS_FROM)) {
+        exportJsonlThreads(trace, write, from, to, threads, opts.segmentEvents);
+      } else {
+        exportJsonl(trace, write, from, to);
+      }
       return;
+    }
     default: {
       const never: never = format;
       throw new Error(`unknown export format ${String(never)}`);

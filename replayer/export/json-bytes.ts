@@ -52,7 +52,11 @@ export class JsonBytes {
   buf = Buffer.allocUnsafe(FLUSH_AT + (64 << 10));
   pos = 0;
 
-  constructor(private readonly write: (bytes: Uint8Array) => void) {}
+  /**
+   * With `handOff`, each buffer given to `write` is `write`'s to keep (to transfer to another
+   * thread): a new one replaces it.
+   */
+  constructor(private readonly write: (bytes: Uint8Array) => void, private readonly handOff = false) {}
 
   /** Room for `n` more bytes. */
   need(n: number): void {
@@ -166,5 +170,6 @@ export class JsonBytes {
     if (this.pos === 0) return;
     this.write(this.buf.subarray(0, this.pos));
     this.pos = 0;
+    if (this.handOff) this.buf = Buffer.allocUnsafe(FLUSH_AT + (64 << 10));
   }
 }

@@ -9,10 +9,11 @@
  * buffer (json-bytes.ts: the same escapes as JSON.stringify). A message kind whose JSON keys would
  * collide (or sort as integers) falls back to the object path.
  */
-import type { Event } from '../../proto/index.js';
+import type { Event, EventFamily } from '../../proto/index.js';
 import { ERRNO_NAMES } from '../../proto/index.js';
 import { ENUM_FIELDS, ERRNO_FIELDS, eventToJson, familyName, irqBitNames, reqNames } from '../format.js';
 import type { TraceFile } from '../trace-file.js';
+import { forEachEventReused } from '../check/event-pass.js';
 import { BodyBytes, bodyFields, MAX_FIELDS, MAX_FIELDS_LONG } from './args-cache.js';
 import { JsonBytes, jsonBytes, utf8 } from './json-bytes.js';
 
@@ -210,11 +211,40 @@ function cachedNames(key: number, make: () => readonly string[]): Uint8Array {
   return s;
 }
 
-/** Per family: `"fw_req","cause_index":` and `,"fw_req":`. */
-const familyText = new Map<string, { type: Uint8Array; key: Uint8Array }>();
-const plans = new Map<string, Plan>();
+/** Per family: `"fw_req","cause_index":`, `,"fw_req":`, and its message's plan (made when first met). */
+interface FamilyText { type: Uint8Array; key: Uint8Array; plan: Plan | undefined }
+const familyText = new Map<string, FamilyText>();
+/** The last family looked up, and its text (most events follow one of their own family). */
+let lastCase = '', lastText: FamilyText | undefined;
 const INDEX = utf8('{"index":'), T = utf8(',"t":'), TYPE = utf8(',"type":'), CAUSE = utf8(',"cause_index":');
 const UNKNOWN = utf8('"unknown"'), NOTES = utf8(',"notes":');
+
+function textOf(c: EventFamily): FamilyText {
+  if (c === lastCase) return lastText!;
+  let fam = familyText.get(c);
+  if (fam === undefined) {
+    const type = JSON.stringify(familyName(c));
+    fam = { type: utf8(`${type},"cause_index":`), key: utf8(`,${type}:`), plan: undefined };
+    familyText.set(c, fam);
+  }
+  lastCase = c; lastText = fam;
+  return fam;
+}
+
+/** The `"names":[...]` a FW request, ack or IRQ body ends with (undefined for other bodies). */
+function namesOf(ev: Event): Uint8Array | undefined {
+  const b = ev.body;
+  if (b.case === 'fwReq' || b.case === 'fwAck') {
+    const v = b.value;
+    const key = v.state >>> 0 === v.state && v.state < 64 && v.iface >>> 0 < 4 && v.kind >>> 0 < 4 ? (v.bits >>> 0) * 1024 + v.iface * 256 + v.kind * 64 + v.state : NaN;
+    return cachedNames(key, () => reqNames(v));
+  }
+  if (b.case === 'fwIrq') {
+    const v = b.value;
+    return cachedNames(-1 - (v.line * 2 ** 32 + (v.status >>> 0)), () => irqBitNames(v.line, v.status));
+  }
+  return undefined;
+}
 
 /**
  * The JSON text of bodies already written, by their fields (one per export). A decision's text holds
@@ -248,26 +278,12 @@ export function writeEventLine(o: JsonBytes, ev: Event, index: number, notes: re
     o.bytes(UNKNOWN); o.bytes(CAUSE);
     if (ev.cause) o.num(index - ev.cause); else o.bytes(NULL);
   } else {
-    let fam = familyText.get(c);
-    if (fam === undefined) {
-      const type = JSON.stringify(familyName(c));
-      fam = { type: utf8(`${type},"cause_index":`), key: utf8(`,${type}:`) };
-      familyText.set(c, fam);
-    }
+    const fam = textOf(c);
     o.bytes(fam.type);
     if (ev.cause) o.num(index - ev.cause); else o.bytes(NULL);
     o.bytes(fam.key);
-    let plan = plans.get(c);
-    if (plan === undefined) { plan = planFor(c, b.value as unknown as Record<string, unknown>); plans.set(c, plan); }
-    let extra: Uint8Array | undefined;
-    if (b.case === 'fwReq' || b.case === 'fwAck') {
-      const v = b.value;
-      const key = v.state >>> 0 === v.state && v.state < 64 && v.iface >>> 0 < 4 && v.kind >>> 0 < 4 ? (v.bits >>> 0) * 1024 + v.iface * 256 + v.kind * 64 + v.state : NaN;
-      extra = cachedNames(key, () => reqNames(v));
-    } else if (b.case === 'fwIrq') {
-      const v = b.value;
-      extra = cachedNames(-1 - (v.line * 2 ** 32 + (v.status >>> 0)), () => irqBitNames(v.line, v.status));
-    }
+    let plan = fam.plan;
+    if (plan === undefined) { plan = planFor(c, b.value as unknown as Record<string, unknown>); fam.plan = plan; }
     try {
       const n = bodies === undefined || c === 'decision' ? 0 : bodyFields(ev, bodies.fields);
       if (c === 'decision' && bodies !== undefined) {
@@ -277,11 +293,11 @@ export function writeEventLine(o: JsonBytes, ev: Event, index: number, notes: re
         const f = bodies!.fields, cache = bodies!.bytes;
         if (!cache.copyTo(f, n, o, bodies!.need)) {
           const at = o.pos;
-          message(o, plan, b.value as unknown as Record<string, unknown>, extra);
+          message(o, plan, b.value as unknown as Record<string, unknown>, namesOf(ev));
           cache.keepWritten(f, n, o, at);
         }
       } else {
-        message(o, plan, b.value as unknown as Record<string, unknown>, extra);
+        message(o, plan, b.value as unknown as Record<string, unknown>, namesOf(ev));
       }
     } catch (e) {
       if (!(e instanceof UnsafeShape)) throw e;
@@ -297,16 +313,26 @@ export function writeEventLine(o: JsonBytes, ev: Event, index: number, notes: re
   o.byte(10);
 }
 
-/** Writes events [from, to) of `trace` as JSON lines. */
-export function exportJsonl(trace: TraceFile, write: (bytes: Uint8Array) => void, from: number, to: number): void {
+/** A trace's notes by the index of their event. */
+export function notesByEvent(trace: TraceFile): Map<number, string[]> {
   const notes = new Map<number, string[]>();
   for (const n of trace.notes) {
     const l = notes.get(n.eventIndex);
     if (l) l.push(n.text); else notes.set(n.eventIndex, [n.text]);
   }
+  return notes;
+}
+
+/** Writes the lines of events [from, to) of `trace` into `out` (handed on at line ends, ~1 MiB at a time; not flushed). */
+export function writeLines(trace: TraceFile, out: JsonBytes, bodies: JsonBodies, notes: ReadonlyMap<number, string[]>, from: number, to: number): void {
+  // each event is written before the next is decoded: the pass may reuse its messages
+  if (notes.size === 0) forEachEventReused(trace, (ev, i) => { writeEventLine(out, ev, i, undefined, bodies); out.mark(); }, from, to);
+  else forEachEventReused(trace, (ev, i) => { writeEventLine(out, ev, i, notes.get(i), bodies); out.mark(); }, from, to);
+}
+
+/** Writes events [from, to) of `trace` as JSON lines, in this thread. */
+export function exportJsonl(trace: TraceFile, write: (bytes: Uint8Array) => void, from: number, to: number): void {
   const out = new JsonBytes(write);
-  const bodies = new JsonBodies(out);
-  if (notes.size === 0) trace.forEach((ev, i) => { writeEventLine(out, ev, i, undefined, bodies); out.mark(); }, from, to);
-  else trace.forEach((ev, i) => { writeEventLine(out, ev, i, notes.get(i), bodies); out.mark(); }, from, to);
+  writeLines(trace, out, new JsonBodies(out), notesByEvent(trace), from, to);
   out.flush();
 }
