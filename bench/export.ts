@@ -44,17 +44,25 @@ async function run(ctx: BenchContext): Promise<void> {
   // whole processes, measured by test-support/rusage.ts (peak RSS from the child's own VmHWM:
   // getrusage's figure of a child starts at this bench process's high-water mark)
   const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
-  for (const f of EXPORT_FORMATS) {
-    const m = runMeasured(cli, ['export', path, '--format', f, '-o', '-'], { discardStdout: true });
-    if (m.code !== 0) throw new Error(`export --format ${f} failed (${m.code}): ${m.err.slice(-500)}`);
+  // jsonl as a user runs it writes on one thread per core (at most four); its one-thread figure beside
+  const runs: [string, string[]][] = EXPORT_FORMATS.map((f) => [f, []]);
+  runs.push(['jsonl', ['--threads', '1']]);
+  const wallOf: Record<string, number> = {};
+  for (const [f, extra] of runs) {
+    const label = [f, ...extra].join(' ');
+    const m = runMeasured(cli, ['export', path, '--format', f, '-o', '-', ...extra], { discardStdout: true });
+    if (m.code !== 0) throw new Error(`export --format ${label} failed (${m.code}): ${m.err.slice(-500)}`);
     const wall = m.wallS;
+    wallOf[label] = wall;
     const rate = n / wall / 1e6;
-    ctx.report(`export --format ${f} (whole process)`, rate, `M events/s (${wall.toFixed(1)} s, ${(rate / decodeRate).toFixed(2)} of the decode pass)`, '≥ 2M events/s');
+    ctx.report(`export --format ${label} (whole process)`, rate, `M events/s (${wall.toFixed(1)} s, ${(rate / decodeRate).toFixed(2)} of the decode pass)`, '≥ 2M events/s');
     // on a shared machine the wall clock counts other processes' time too: the CPU figure holds still
     const cpuRate = n / m.cpuS / 1e6;
-    ctx.report(`export --format ${f}, per CPU second of the process`, cpuRate, `M events/s (${m.cpuS.toFixed(1)} s CPU, ${(cpuRate / decodeCpuRate).toFixed(2)} of the decode pass per CPU second)`);
-    ctx.report(`export --format ${f} peak RSS`, m.maxRssMb, 'MB', '≤ 300 MB');
+    ctx.report(`export --format ${label}, per CPU second of the process`, cpuRate, `M events/s (${m.cpuS.toFixed(1)} s CPU, ${(cpuRate / decodeCpuRate).toFixed(2)} of the decode pass per CPU second)`);
+    ctx.report(`export --format ${label} peak RSS`, m.maxRssMb, 'MB', '≤ 300 MB');
   }
+  const one = wallOf['jsonl --threads 1'], many = wallOf.jsonl;
+  if (one !== undefined && many !== undefined) ctx.report('export --format jsonl: one thread / default threads, wall', one / many, '×');
 }
 
 export const exportBench: Bench = { name: 'export', run };
