@@ -16,7 +16,7 @@
  * (CPU seconds of all its threads per wall second), the figure that bounds the scaling.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,16 +92,49 @@ async function startRedis(ctx: BenchContext, procs: ChildProcess[], dir: string)
 }
 
 /** `csftrace worker` processes of `threads` threads each on queue `name`, and a runner that submits to them, warmed. */
-async function startWorkers(url: string, name: string, threads: number[], warm: RunSpec[], procs: ChildProcess[]): Promise<QueueRunner> {
+async function startWorkers(url: string, name: string, threads: number[], warm: RunSpec[], procs: ChildProcess[]): Promise<{ q: QueueRunner; pids: number[] }> {
   const main = new URL('../cli/main.js', import.meta.url).pathname;
+  const pids: number[] = [];
   for (const t of threads) {
     const w = spawn(process.execPath, [main, 'worker', '--queue', url, '--queue-name', name, '--threads', String(t), '--quiet']);
     procs.push(w);
+    if (w.pid !== undefined) pids.push(w.pid);
     await waitFor(w, /ready/, 30_000);
   }
   const q = await QueueRunner.open(url, name);
   await timeRuns(q, warm);
-  return q;
+  return { q, pids };
+}
+
+/** CPU seconds of a process (all its threads) or of one thread (`/proc/<pid>/task/<tid>`), from /proc; NaN elsewhere. */
+function procCpuS(path: string): number {
+  try {
+    const raw = readFileSync(`${path}/stat`, 'utf8');
+    const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+  } catch { return NaN; }
+}
+/** The kernel's USER_HZ, 100 on Linux (what /proc/<pid>/stat counts in). */
+const CLOCK_TICKS = 100;
+
+/**
+ * Where the CPU of a round through Redis went: the queue's own work (redis-server, the submitting
+ * process, each worker's main thread, which speaks to Redis and hands runs to its pool) against
+ * the rest of the workers (the pool threads making the runs, and V8's helpers for them).
+ */
+function queueCpu(redisPid: number, workerPids: number[]): () => { queue: number; runs: number } {
+  const read = (): { queue: number; runs: number } => {
+    const self = process.cpuUsage();
+    let queue = procCpuS(`/proc/${redisPid}`) + (self.user + self.system) / 1e6, runs = 0;
+    for (const pid of workerPids) {
+      const main = procCpuS(`/proc/${pid}/task/${pid}`);
+      queue += main;
+      runs += procCpuS(`/proc/${pid}`) - main;
+    }
+    return { queue, runs };
+  };
+  const a = read();
+  return () => { const b = read(); return { queue: b.queue - a.queue, runs: b.runs - a.runs }; };
 }
 
 async function run(ctx: BenchContext): Promise<void> {
@@ -118,16 +151,27 @@ async function run(ctx: BenchContext): Promise<void> {
     // arrangements through Redis: what the issue names (two worker processes of one thread) and
     // the local pool's own (one process of two threads), which isolates what Redis costs
     const url = await startRedis(ctx, procs, dir);
+    const redisPid = procs[0]?.pid;
+    const workerPids: number[][] = [];
     if (url) {
-      queues.push(await startWorkers(url, 'bench-2x1', [1, 1], warm, procs));
-      queues.push(await startWorkers(url, 'bench-1x2', [2], warm, procs));
+      for (const [name, threads] of [['bench-2x1', [1, 1]], ['bench-1x2', [2]]] as const) {
+        const { q, pids } = await startWorkers(url, name, [...threads], warm, procs);
+        queues.push(q);
+        workerPids.push(pids);
+      }
     }
     const one: Rate[] = [], two: Rate[] = [], viaQueue: number[][] = queues.map(() => []);
+    const split: { queue: number; runs: number; wall: number }[][] = queues.map(() => []);
     for (let k = 0; k < rounds; k++) {
       // every other round in the reverse order: a machine that slows down under sustained load
       // (a VM's CPU credits) does not always penalise the same set-up
       const steps = [async () => { one.push(await poolRate(1, warm, list)); }, async () => { two.push(await poolRate(2, warm, list)); },
-        ...queues.map((q, j) => async () => { viaQueue[j]!.push(list.length / await timeRuns(q, list)); })];
+        ...queues.map((q, j) => async () => {
+          const cpu = queueCpu(redisPid ?? -1, workerPids[j]!);
+          const wall = await timeRuns(q, list);
+          viaQueue[j]!.push(list.length / wall);
+          split[j]!.push({ ...cpu(), wall });
+        })];
       for (const step of k % 2 ? steps.reverse() : steps) await step();
     }
     const show = (xs: Rate[]): string => xs.map((x) => `${x.rate.toFixed(1)} (${x.cores.toFixed(2)} cores)`).join(' / ');
@@ -139,6 +183,13 @@ async function run(ctx: BenchContext): Promise<void> {
       const r = viaQueue[j]!;
       ctx.report(`BullMQ over Redis, ${labels[j]!}: runs/s, median of ${rounds}: ${r.map((x) => x.toFixed(1)).join(' / ')}`, median(r), 'runs/s');
       ctx.report(`BullMQ, ${labels[j]!}: overhead against the 2-thread local pool (median of the ${rounds} rounds)`, median(r.map((x, k) => two[k]!.rate / x - 1)) * 100, '%', '≤ 10%');
+      const c = split[j]!;
+      const share = c.map((x) => x.queue / x.runs * 100);
+      if (share.every(Number.isFinite)) {
+        ctx.report(`BullMQ, ${labels[j]!}: CPU of Redis, the submitter and the workers' main threads, against the runs' (per round: ${share.map((x) => x.toFixed(1)).join(' / ')} %; ${(median(c.map((x) => x.queue)) / list.length * 1000).toFixed(1)} ms a run)`, median(share), '%');
+        // beside the pool's: the cores the runs' threads kept busy, and their CPU per run
+        ctx.note(`BullMQ, ${labels[j]!}, per round: the runs' threads ${c.map((x) => (x.runs / x.wall).toFixed(2)).join(' / ')} cores, ${c.map((x) => (x.runs / list.length * 1000).toFixed(0)).join(' / ')} ms CPU a run; the 2-thread pool: ${two.map((x) => (x.cores / x.rate * 1000).toFixed(0)).join(' / ')} ms CPU a run`);
+      }
     });
     ctx.note(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} after the runs`);
   } finally {
