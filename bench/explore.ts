@@ -10,9 +10,11 @@
  * A fuzz or sweep makes hundreds to thousands of runs, so the figures are those of warm threads:
  * each thread first makes WARM_RUNS runs (V8 optimises the model's, the recorder's and the check's
  * functions over the first runs, on its helper threads, which compete with the second pool thread
- * for the cores; what it compiled stays valid from run to run since world.ts keeps the last run). Then the set-ups alternate in four rounds (the workers stay up and warm; every other
- * round in the reverse order) and each ratio is the median of the rounds' ratios: a single
- * measurement moves by 10–20 % on this machine. Beside each pool rate: the cores the process used
+ * for the cores; what it compiled stays valid from run to run since world.ts keeps the last run).
+ * Then the set-ups alternate in eight rounds of 24 runs (the pools and the workers stay up and
+ * warm; every other round in the reverse order) and each ratio is the median of the rounds'
+ * ratios: a single measurement moves by 10–20 % on this machine, and short rounds keep the
+ * set-ups compared within seconds of each other. Beside each pool rate: the cores the process used
  * (CPU seconds of all its threads per wall second), the figure that bounds the scaling.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -51,16 +53,12 @@ async function timeRuns(runner: Runner, list: RunSpec[]): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
-/** Runs per second of `list` on a warmed pool of `threads`, and the cores the process used meanwhile. */
-async function poolRate(threads: number, warm: RunSpec[], list: RunSpec[]): Promise<Rate> {
-  const pool = new LocalPool(threads);
-  try {
-    await timeRuns(pool, warm.slice(0, WARM_RUNS * threads));
-    const c0 = process.cpuUsage();
-    const s = await timeRuns(pool, list);
-    const c = process.cpuUsage(c0);
-    return { rate: list.length / s, cores: (c.user + c.system) / 1e6 / s };
-  } finally { await pool.close(); }
+/** Runs per second of `list` on `pool` (warmed), and the cores the process used meanwhile. */
+async function poolRate(pool: LocalPool, list: RunSpec[]): Promise<Rate> {
+  const c0 = process.cpuUsage();
+  const s = await timeRuns(pool, list);
+  const c = process.cpuUsage(c0);
+  return { rate: list.length / s, cores: (c.user + c.system) / 1e6 / s };
 }
 
 function freePort(): Promise<number> {
@@ -138,16 +136,17 @@ function queueCpu(redisPid: number, workerPids: number[]): () => { queue: number
 }
 
 async function run(ctx: BenchContext): Promise<void> {
-  const seeds = ctx.quick ? [1, 2] : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const seeds = ctx.quick ? [1, 2] : [1, 2, 3, 4, 5, 6];
   const warmSeeds = Array.from({ length: Math.ceil((ctx.quick ? 8 : 2 * WARM_RUNS) / PROTM_POLICIES.length) }, (_, k) => 100 + k);
   const warm = specs(warmSeeds).slice(0, ctx.quick ? 8 : 2 * WARM_RUNS);
   const list = specs(seeds);
-  const rounds = ctx.quick ? 1 : 4;
+  const rounds = ctx.quick ? 1 : 8;
   const dir = mkdtempSync(join(tmpdir(), 'csftrace-bench-redis-'));
   const procs: ChildProcess[] = [];
   const queues: QueueRunner[] = [];
+  const pools: LocalPool[] = [];
   try {
-    // the workers stay up (and warm) across the rounds; each round makes fresh pools. Two
+    // the pools and the workers stay up (and warm) across the rounds. Two
     // arrangements through Redis: what the issue names (two worker processes of one thread) and
     // the local pool's own (one process of two threads), which isolates what Redis costs
     const url = await startRedis(ctx, procs, dir);
@@ -160,12 +159,18 @@ async function run(ctx: BenchContext): Promise<void> {
         workerPids.push(pids);
       }
     }
+    for (const threads of [1, 2]) {
+      const pool = new LocalPool(threads);
+      pools.push(pool);
+      await timeRuns(pool, warm.slice(0, WARM_RUNS * threads));
+    }
+    const [pool1, pool2] = pools as [LocalPool, LocalPool];
     const one: Rate[] = [], two: Rate[] = [], viaQueue: number[][] = queues.map(() => []);
     const split: { queue: number; runs: number; wall: number }[][] = queues.map(() => []);
     for (let k = 0; k < rounds; k++) {
       // every other round in the reverse order: a machine that slows down under sustained load
       // (a VM's CPU credits) does not always penalise the same set-up
-      const steps = [async () => { one.push(await poolRate(1, warm, list)); }, async () => { two.push(await poolRate(2, warm, list)); },
+      const steps = [async () => { one.push(await poolRate(pool1, list)); }, async () => { two.push(await poolRate(pool2, list)); },
         ...queues.map((q, j) => async () => {
           const cpu = queueCpu(redisPid ?? -1, workerPids[j]!);
           const wall = await timeRuns(q, list);
@@ -193,6 +198,7 @@ async function run(ctx: BenchContext): Promise<void> {
     });
     ctx.note(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} after the runs`);
   } finally {
+    for (const p of pools) await p.close().catch(() => undefined);
     for (const q of queues) await q.close().catch(() => undefined);
     for (const p of procs.reverse()) p.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
