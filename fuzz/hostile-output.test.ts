@@ -86,13 +86,17 @@ test('5: write errors are one line and exit 2: file-size limit, full device, rea
 test('8: control characters in notes and header strings reach no terminal raw', () => {
   const p = join(dir, 'escapes.csft');
   writeFileSync(p, readFileSync(base));
-  assert.equal(run(['note', p, '--at', '3', 'retitle \x1b]0;pwned\x07 clear \x1b[2J rtl \u202e']).code, 0);
-  const withHdr = withHeader('escapes-header.csft', (h) => { h.scenarioName = 'evil\x1b[2Jname'; h.metadata = { ...h.metadata, source: '\x1b]0;x\x07' }; });
-  for (const args of [['info', p], ['info', p, '--json'], ['events', p, '--limit', '5'], ['info', withHdr], ['check', withHdr], ['state', withHdr]]) {
+  assert.equal(run(['note', p, '--at', '3', 'retitle \x1b]0;pwned\x07 clear \x1b[2J rtl \u202e c1 \u009b2J del \x7f']).code, 0);
+  const withHdr = withHeader('escapes-header.csft', (h) => { h.scenarioName = 'evil\x1b[2Jname\u009b2J'; h.metadata = { ...h.metadata, source: '\x1b]0;x\x07' }; });
+  for (const args of [['info', p], ['info', p, '--json'], ['events', p, '--limit', '5'], ['events', p, '--json', '--limit', '5'], ['info', withHdr], ['check', withHdr], ['state', withHdr],
+    // the JSON exports to standard output: JSON's escapes, and \uXXXX for what JSON.stringify leaves raw
+    ['export', p, '--format', 'jsonl', '--to', '5', '-o', '-'], ['export', withHdr, '--format', 'chrome-json', '--to', '5', '-o', '-']]) {
     const r = run(args);
-     
-    assert.doesNotMatch(r.out + r.err, /[\x00-\x08\x0b-\x1f\x7f\u202e]/, args.join(' '));
+    assert.ok(r.code === 0 || r.code === 1, `${args.join(' ')}: ${r.err}`);
+    assert.doesNotMatch(r.out + r.err, /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202e]/, args.join(' '));
   }
+  assert.match(run(['export', p, '--format', 'jsonl', '--to', '5', '-o', '-']).out, /rtl \\u202e c1 \\u009b2J del \\u007f/);
+  assert.match(run(['export', withHdr, '--format', 'chrome-json', '--to', '5', '-o', '-']).out, /evil\\u001b\[2Jname\\u009b2J/);
   assert.match(run(['info', p]).out, /retitle \\x1b\]0;pwned\\x07 clear \\x1b\[2J rtl \\u202e/);
   const out = join(dir, 'esc-report');
   assert.equal(run(['bugreport', p, '-o', out, '--at', '3']).code, 0);

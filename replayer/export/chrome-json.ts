@@ -11,7 +11,7 @@
  */
 import type { ArgKey, ArgSource, ArgWriter } from './arg-writer.js';
 import { ArgBodies } from './args-cache.js';
-import { JsonBytes, jsonBytes, utf8 } from './json-bytes.js';
+import { JsonBytes, jsonBytes, terminalSafe, utf8 } from './json-bytes.js';
 import type { TimelineSink, TrackDecl } from './timeline.js';
 
 interface Where {
@@ -69,7 +69,7 @@ export class JsonArgs implements ArgWriter {
     this.first = false;
     if (this.array) return;
     let k = this.keys[key.id];
-    if (k === undefined) { k = utf8(`${JSON.stringify(key.name)}:`); this.keys[key.id] = k; }
+    if (k === undefined) { k = utf8(`${terminalSafe(JSON.stringify(key.name))}:`); this.keys[key.id] = k; }
     this.out.bytes(k);
   }
   int(key: ArgKey, v: number): void { this.key(key); this.out.num(v); }

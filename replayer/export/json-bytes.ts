@@ -2,18 +2,32 @@
  * JSON text of the JSON exports written as UTF-8 bytes straight into one reusable buffer: keys
  * and names encoded once and copied, integers written digit by digit, strings copied byte for byte
  * when they need no escape (JSON.stringify otherwise: the same escapes, control characters as
- * \u00XX). No string is built per event. The buffer goes to `write` every ~1 MiB at a record's end
- * (valid until `write` returns; the CLI writes synchronously, which is the back-pressure): memory
- * stays a few MiB whatever the output's size.
+ * \u00XX, and DEL, C1 controls and bidi overrides as \uXXXX too, as `events --json` writes them).
+ * No string is built per event. The buffer goes to `write` every ~1 MiB at a record's end (valid
+ * until `write` returns; the CLI writes synchronously, which is the back-pressure): memory stays a
+ * few MiB whatever the output's size.
  */
 const FLUSH_AT = 1 << 20;
 const encoder = new TextEncoder();
 
-/** `s` as UTF-8 (keys, enum names: encoded once, copied per use). */
+/** `s` as UTF-8 (fixed keys and names of the schema, ASCII: encoded once, copied per use). */
 export function utf8(s: string): Uint8Array { return encoder.encode(s); }
 
+/**
+ * What JSON.stringify leaves raw and a terminal acts on: DEL, the C1 controls (U+009B is a CSI) and
+ * the bidirectional overrides and isolates. `events --json` escapes the same (cli/text.ts).
+ */
+const TERMINAL_UNSAFE = /[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const TERMINAL_UNSAFE_TEST = /[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/** JSON text `j` with those characters written as \uXXXX (the same JSON value; they occur only inside strings). */
+export function terminalSafe(j: string): string {
+  if (!TERMINAL_UNSAFE_TEST.test(j)) return j;
+  return j.replace(TERMINAL_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** `s` as JSON text, UTF-8. */
-export function jsonBytes(s: string): Uint8Array { return encoder.encode(JSON.stringify(s)); }
+export function jsonBytes(s: string): Uint8Array { return encoder.encode(terminalSafe(JSON.stringify(s))); }
 
 /** Integers below this (2^53) are written digit by digit. */
 const MAX_EXACT = 2 ** 53;
@@ -150,13 +164,14 @@ export class JsonBytes {
   }
 
   private escaped(s: string): void {
-    const j = JSON.stringify(s);
+    const j = terminalSafe(JSON.stringify(s));
     this.need(j.length * 3);
     this.pos += this.buf.write(j, this.pos, 'utf8');
   }
 
-  /** Any text (UTF-8). */
+  /** JSON text (UTF-8), with what a terminal acts on escaped (terminalSafe). */
   text(s: string): void {
+    s = terminalSafe(s);
     this.need(s.length * 3);
     this.pos += this.buf.write(s, this.pos, 'utf8');
   }

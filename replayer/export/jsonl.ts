@@ -1,13 +1,15 @@
 /**
- * `export --format jsonl`: one event per line, exactly `JSON.stringify(eventToJson(ev, i))` (with
- * `notes` appended where the event has notes), written as text straight from the decoded message
- * instead of through an object graph and JSON.stringify, which cost five times the decode.
+ * `export --format jsonl`: one event per line, `JSON.stringify(eventToJson(ev, i))` (with `notes`
+ * appended where the event has notes; DEL, C1 controls and bidi overrides escaped too, as
+ * `events --json` writes them: json-bytes.ts terminalSafe), written as text straight from the
+ * decoded message instead of through an object graph and JSON.stringify, which cost five times the
+ * decode.
  *
  * How each field is written is planned once per position in the message tree (the decoders build
  * every message of a kind with the same keys in the same order): its key's JSON text, its enum
  * names, its errno sibling, its nested messages' plans, all as UTF-8 bytes copied into the output
- * buffer (json-bytes.ts: the same escapes as JSON.stringify). A message kind whose JSON keys would
- * collide (or sort as integers) falls back to the object path.
+ * buffer (json-bytes.ts: JSON.stringify's escapes, and terminalSafe's). A message kind whose JSON
+ * keys would collide (or sort as integers) falls back to the object path.
  */
 import type { Event, EventFamily } from '../../proto/index.js';
 import { ERRNO_NAMES } from '../../proto/index.js';

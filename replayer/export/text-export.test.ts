@@ -4,13 +4,13 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { eventToJson } from '../format.js';
 import { openTrace } from '../trace-file.js';
-import { JsonBytes } from './json-bytes.js';
+import { JsonBytes, jsonBytes, terminalSafe } from './json-bytes.js';
 import { writeEventLine } from './jsonl.js';
 
 const DIR = fileURLToPath(new URL('../../../traces/v1/', import.meta.url));
 const GOLDENS = readdirSync(DIR).filter((x) => x.endsWith('.csft'));
 
-test('jsonl: every line is JSON.stringify of the event JSON, on every event of the golden traces', () => {
+test('jsonl: every line is JSON.stringify of the event JSON (terminal controls escaped), on every event of the golden traces', () => {
   const families = new Set<string>();
   const out = new JsonBytes(() => { throw new Error('no flush expected'); });
   const line = (ev: Parameters<typeof writeEventLine>[1], i: number, notes: string[] | undefined): string => {
@@ -22,9 +22,9 @@ test('jsonl: every line is JSON.stringify of the event JSON, on every event of t
     const trace = openTrace(DIR + f);
     try {
       trace.forEach((ev, i) => {
-        const notes = i % 5000 === 7 ? ['a note', 'with "quotes" and \u001b[31m an escape'] : undefined;
+        const notes = i % 5000 === 7 ? ['a note', 'with "quotes" and \u001b[31m an escape, a C1 \u009b31m CSI and \u202e'] : undefined;
         const o = eventToJson(ev, i) as Record<string, unknown>;
-        assert.equal(line(ev, i, notes), `${JSON.stringify(notes ? { ...o, notes } : o)}\n`, `${f} #${i} (${ev.body.case})`);
+        assert.equal(line(ev, i, notes), `${terminalSafe(JSON.stringify(notes ? { ...o, notes } : o))}\n`, `${f} #${i} (${ev.body.case})`);
         families.add(ev.body.case ?? '');
       }, 0, 60_000);
     } finally { trace.close(); }
@@ -68,7 +68,7 @@ test('chrome-json: the args text is JSON.stringify of the args object, on every 
   assert.equal(take(), JSON.stringify(obj.take()));
 });
 
-test('JsonBytes writes numbers and strings as JSON.stringify does', () => {
+test('JsonBytes writes numbers and strings as JSON.stringify does, and escapes what a terminal acts on', () => {
   const out = new JsonBytes(() => { throw new Error('no flush expected'); });
   const nums = [0, -0, 1, 9, 10, 99, 100, -1, -10, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), 2 ** 32 + 5, 123456789012345, 2 ** 53 - 1, 2 ** 53, 2 ** 64,
     -(2 ** 53) + 1, 1e21, 0.5, -1.25, 1 / 3, NaN, Infinity, -Infinity, 40_000_000_123, 100_000_000, 1_000_000_000_000];
@@ -80,10 +80,23 @@ test('JsonBytes writes numbers and strings as JSON.stringify does', () => {
     out.num(x);
     assert.equal(out.buf.toString('utf8', 0, out.pos), JSON.stringify(x), String(x));
   }
-  for (const s of ['', 'plain', 'a"b', 'back\\slash', '\u001b[31mred', 'tab\there', 'del\u007f', 'é → ✓', '\ud800 lone', 'line\u2028sep']) {
+  for (const s of ['', 'plain', 'a"b', 'back\\slash', '\u001b[31mred', 'tab\there', 'é → ✓', '\ud800 lone', 'line\u2028sep']) {
     out.pos = 0;
     out.str(s);
     assert.equal(out.buf.toString('utf8', 0, out.pos), JSON.stringify(s), JSON.stringify(s));
+  }
+  // what a terminal acts on and JSON.stringify leaves raw: written as \uXXXX, the same JSON value
+  for (const [s, want] of [['del\u007f', '"del\\u007f"'], ['c1 \u009b31m csi', '"c1 \\u009b31m csi"'], ['\u0085nel', '"\\u0085nel"'],
+    ['bidi \u202eevil\u202c', '"bidi \\u202eevil\\u202c"'], ['iso \u2066x\u2069 \u200f', '"iso \\u2066x\\u2069 \\u200f"']] as const) {
+    out.pos = 0;
+    out.str(s);
+    const text = out.buf.toString('utf8', 0, out.pos);
+    assert.equal(text, want);
+    assert.equal(JSON.parse(text), s);
+    out.pos = 0;
+    out.text(JSON.stringify({ s }));
+    assert.equal(out.buf.toString('utf8', 0, out.pos), `{"s":${want}}`);
+    assert.equal(Buffer.from(jsonBytes(s)).toString('utf8'), want);
   }
   const ns = [0, 1, 999, 1000, 1001, 1010, 1100, 123_456_789, 40_000_000_000, 370_123_456_789, -1, -250_000, -1_000, 2 ** 43 - 1, 2 ** 43, 2 ** 53, 0.5, NaN];
   for (let k = 0; k < 2000; k++) ns.push(Math.floor(((k * 2654435761) % 4294967296) * 97.13));
