@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .option('--from <i>', 'first event (default 0)')
     .option('--to <j>', 'last event, inclusive (default: the last)')
     .option('--no-flows', 'leave out the cause → effect flow arrows (perfetto, chrome-json)')
-    .option('--threads <n>', `jsonl: threads that write lines (default: one per core, ${defaultExportThreads()} here; 1: this thread only)`)
+    .option('--threads <n>', `jsonl: threads that write lines, 1..8 (default: one per core, at most four: ${defaultExportThreads()} here)`)
     .addHelpText('after', `
 perfetto: open in https://ui.perfetto.dev or trace_processor. Tracks in the TUI's order: GPU mode
 (slices, and a numeric counter), one per CSG slot with the resident group, scheduler decisions named
@@ -40,7 +40,7 @@ Example:
   csftrace export demo.csft --format jsonl -o - | jq -c .decision`)
     .action((path: string, o: { format: string; output: string; from?: string; to?: string; flows: boolean; force?: boolean; threads?: string }) => {
       if (!isExportFormat(o.format)) throw new CliError(`--format: "${o.format}" is not one of ${EXPORT_FORMATS.join(', ')}`);
-      const threads = o.threads !== undefined ? parseCount('--threads', o.threads, 1, 64) : defaultExportThreads();
+      const threads = o.threads !== undefined ? parseCount('--threads', o.threads, 1, 8) : defaultExportThreads();
       if (sameFile(o.output, path)) throw new CliError(`${o.output}: the output would overwrite the input trace`);
       const format = o.format;
       // the output is judged before the trace is opened (its checksums read): a refused -o says so at once
