@@ -42,14 +42,14 @@ function writeSynthetic(path: string, events: number): number {
 }
 
 /** Runs `csftrace export` (output to standard output, discarded) under the heap cap; returns its peak RSS in MB. */
-function exportRss(dir: string, trace: string, format: string): number {
+function exportRss(dir: string, trace: string, format: string, extra: string[] = []): number {
   const child = join(dir, 'child.mjs');
   writeFileSync(child, `import { runCli } from ${JSON.stringify(pathToFileURL(CLI).href)};
 const code = await runCli(process.argv.slice(2));
 process.stderr.write('\\nmaxrss ' + process.resourceUsage().maxRSS + ' code ' + code + '\\n');
 process.exitCode = code;
 `);
-  const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, child, 'export', trace, '--format', format, '-o', '-'],
+  const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, child, 'export', trace, '--format', format, '-o', '-', ...extra],
     { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   assert.equal(r.status, 0, `export --format ${format} under a ${HEAP_MB} MB heap: ${r.stderr.slice(-2000)}`);
   const m = /maxrss (\d+) code 0/.exec(r.stderr);
@@ -68,6 +68,9 @@ test(`export streams: every format under a ${HEAP_MB} MB heap, peak RSS ≤ ${RS
       rss[f] = exportRss(dir, large, f);
       assert.ok(rss[f] <= RSS_MB, `export --format ${f}: peak RSS ${rss[f].toFixed(0)} MB`);
     }
+    // jsonl on four threads (three workers, each with its heap and up to 24 MiB of lines untaken)
+    rss['jsonl --threads 4'] = exportRss(dir, large, 'jsonl', ['--threads', '4']);
+    assert.ok(rss['jsonl --threads 4'] <= RSS_MB, `export --format jsonl --threads 4: peak RSS ${rss['jsonl --threads 4'].toFixed(0)} MB`);
     const smallRss = exportRss(dir, small, 'perfetto');
     const largeRss = rss.perfetto ?? assert.fail('perfetto is one of EXPORT_FORMATS');
     console.log(`peak RSS: ${Object.entries(rss).map(([f, v]) => `${f} ${v.toFixed(0)} MB`).join(', ')} (600k events); perfetto ${smallRss.toFixed(0)} MB (60k)`);

@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .option('--from <i>', 'first event (default 0)')
     .option('--to <j>', 'last event, inclusive (default: the last)')
     .option('--no-flows', 'leave out the cause → effect flow arrows (perfetto, chrome-json)')
-    .option('--threads <n>', `jsonl: threads that write lines, 1..8 (default: one per core, at most four: ${defaultExportThreads()} here)`)
+    .option('--threads <n>', `jsonl: threads that write lines, 1..8 (default: one per core, at most four, ${defaultExportThreads()} here, from 2M events on)`)
     .addHelpText('after', `
 perfetto: open in https://ui.perfetto.dev or trace_processor. Tracks in the TUI's order: GPU mode
 (slices, and a numeric counter), one per CSG slot with the resident group, scheduler decisions named
@@ -54,7 +54,7 @@ Example:
         if (n > 0 && (from >= n || to < from || to >= n)) throw new CliError(`--from/--to: ${from}..${to} is not a range of events 0..${n - 1}`);
         const progress = readProgress('export', trace);
         let bytes: number;
-        try { bytes = writeOutputFile(o.output, kind, o, (write) => exportTrace(trace, format, write, { from, to: to + 1, flows: o.flows, threads })); }
+        try { bytes = writeOutputFile(o.output, kind, o, (write) => exportTrace(trace, format, write, { from, to: to + 1, flows: o.flows, threads, ...(o.threads !== undefined ? { threadsFrom: 0 } : {}) })); }
         finally { progress.done(); }
         if (process.stderr.isTTY) process.stderr.write(`${o.output}: ${format}, ${Math.max(0, to - from + 1)} events, ${bytes} bytes\n`);
       } finally { trace.close(); }

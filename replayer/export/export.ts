@@ -34,8 +34,12 @@ export interface ExportOptions {
   segmentEvents?: number;
 }
 
-/** jsonl on several threads pays for starting them (about 0.1 s each) from this many events. */
-export const THREADS_FROM = 262_144;
+/**
+ * jsonl on several threads from this many events: below it a second thread did not pay here (a
+ * worker starts cold, and two busy cores each run about a third slower): 0.8 × at 300k events,
+ * about 1.0 × at 1–1.5M, 1.03–1.14 × at 2M and 4M, 1.27–1.40 × at 10M (bench/README.md).
+ */
+export const THREADS_FROM = 2_000_000;
 
 export function isExportFormat(s: string): s is ExportFormat {
   return (EXPORT_FORMATS as readonly string[]).includes(s);
