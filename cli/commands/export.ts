@@ -41,6 +41,7 @@ Example:
     .action((path: string, o: { format: string; output: string; from?: string; to?: string; flows: boolean; force?: boolean; threads?: string }) => {
       if (!isExportFormat(o.format)) throw new CliError(`--format: "${o.format}" is not one of ${EXPORT_FORMATS.join(', ')}`);
       const threads = o.threads !== undefined ? parseCount('--threads', o.threads, 1, 8) : defaultExportThreads();
+      if (o.threads !== undefined && o.format !== 'jsonl') throw new CliError(`--threads: only jsonl is written on several threads (not ${o.format})`);
       if (sameFile(o.output, path)) throw new CliError(`${o.output}: the output would overwrite the input trace`);
       const format = o.format;
       // the output is judged before the trace is opened (its checksums read): a refused -o says so at once

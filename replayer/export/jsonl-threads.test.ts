@@ -80,6 +80,9 @@ test('export --threads: a bad count is one line and exit code 2; a good one is t
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
   assert.match(bad.stderr, /--threads: out of range: 0/);
+  const other = spawnSync(process.execPath, [cli, 'export', path, '--format', 'perfetto', '-o', '-', '--threads', '2'], { encoding: 'utf8' });
+  assert.equal(other.status, 2);
+  assert.match(other.stderr, /^csftrace: --threads: only jsonl is written on several threads \(not perfetto\)\n$/);
   const outs = ['1', '2'].map((t) => spawnSync(process.execPath, [cli, 'export', path, '--format', 'jsonl', '-o', '-', '--threads', t], { maxBuffer: 1 << 28 }));
   for (const o of outs) assert.equal(o.status, 0, String(o.stderr));
   assert.ok(outs[0]!.stdout.equals(outs[1]!.stdout));
