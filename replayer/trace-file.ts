@@ -572,6 +572,16 @@ export function openTraceBytes(bytes: Uint8Array, path = ''): TraceFile {
   } catch (e) { wrap(path, e); }
 }
 
+/** A trace's notes by the index of their event, oldest first (jsonl export, `events`). */
+export function notesByEvent(trace: Pick<TraceFile, 'notes'>): Map<number, string[]> {
+  const notes = new Map<number, string[]>();
+  for (const n of trace.notes) {
+    const l = notes.get(n.eventIndex);
+    if (l) l.push(n.text); else notes.set(n.eventIndex, [n.text]);
+  }
+  return notes;
+}
+
 /** A trace built in memory from events (absolute, non-decreasing `t`): tests and rerun. */
 export function memoryTrace(header: TraceHeaderInit, events: EventInit[], opts: { chunkEvents?: number } = {}): TraceFile {
   let bytes: Uint8Array;

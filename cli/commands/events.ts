@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import {
-  EVENT_FAMILIES, eventToJson, eventTypeNames, formatEvent, isSkippedEvent, looksLikeTime, parseTimeText,
+  EVENT_FAMILIES, eventToJson, eventTypeNames, formatEvent, isSkippedEvent, looksLikeTime, notesByEvent, parseTimeText,
   type TraceFile,
 } from '../../replayer/read.js';
 import * as proto from '../../proto/index.js';
@@ -143,8 +143,7 @@ async function printEvents(tr: TraceFile, from: number, limit: number, matchers:
   let i = from;
   if (limit === 0) return;
   // Notes (csftrace note) are shown under their event: "    note: <text>", or `notes` in JSON.
-  const notesAt = new Map<number, string[]>();
-  for (const n of tr.notes) notesAt.set(n.eventIndex, [...(notesAt.get(n.eventIndex) ?? []), n.text]);
+  const notesAt = notesByEvent(tr);
   for (const ev of tr.iterate(from)) {
     if (isSkippedEvent(ev)) { i++; continue; }  // in a chunk that does not decode (a notice says so)
     if (matchers.every((m) => m(ev, i))) {

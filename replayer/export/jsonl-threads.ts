@@ -10,10 +10,9 @@
  * trace when their segment is written, as a single pass notes them.
  */
 import { receiveMessageOnPort, MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import type { TraceFile } from '../trace-file.js';
-import { TraceError } from '../trace-file.js';
+import { notesByEvent, TraceError, type TraceFile } from '../trace-file.js';
 import { JsonBytes } from './json-bytes.js';
-import { JsonBodies, notesByEvent, writeLines } from './jsonl.js';
+import { JsonBodies, writeLines } from './jsonl.js';
 
 /** Events a segment holds at least (about 6 MB of JSON lines on a stress trace). */
 export const SEGMENT_EVENTS = 16_384;
@@ -79,6 +78,8 @@ function startHelper(path: string, name: string, eventCount: number, segments: [
   return { worker, port: port1, counters: new Int32Array(counters) };
 }
 
+function stop(h: Helper): void { h.port.close(); void h.worker.terminate(); }
+
 /** The helper's next message, waiting for it. */
 function take(h: Helper): FromJsonlWorker {
   let waited = 0;
@@ -114,8 +115,7 @@ export function exportJsonlThreads(trace: TraceFile, write: (bytes: Uint8Array) 
       try { helpers.push(startHelper(path!, trace.path, trace.eventCount, mine)); }
       catch {
         // no worker (flags a worker refuses, say): this thread writes all
-        for (const h of helpers) { h.port.close(); void h.worker.terminate(); }
-        helpers.length = 0;
+        helpers.splice(0).forEach(stop);
         threads = 1;
         break;
       }
@@ -144,6 +144,6 @@ export function exportJsonlThreads(trace: TraceFile, write: (bytes: Uint8Array) 
     out.flush();
     return byWorkers;
   } finally {
-    for (const h of helpers) { h.port.close(); void h.worker.terminate(); }
+    helpers.forEach(stop);
   }
 }

@@ -4,9 +4,9 @@
  * them are untaken; after each segment, the chunks it found undecodable; on failure, the error.
  */
 import { workerData } from 'node:worker_threads';
-import { openTrace, TraceError } from '../trace-file.js';
+import { notesByEvent, openTrace, TraceError } from '../trace-file.js';
 import { JsonBytes } from './json-bytes.js';
-import { JsonBodies, notesByEvent, writeLines } from './jsonl.js';
+import { JsonBodies, writeLines } from './jsonl.js';
 import { MAX_PIECES, POSTED, TAKEN, type FromJsonlWorker, type JsonlWorkerData } from './jsonl-threads.js';
 
 const data = workerData as JsonlWorkerData;

@@ -14,7 +14,7 @@
 import type { Event, EventFamily } from '../../proto/index.js';
 import { ERRNO_NAMES } from '../../proto/index.js';
 import { ENUM_FIELDS, ERRNO_FIELDS, eventToJson, familyName, irqBitNames, reqNames } from '../format.js';
-import type { TraceFile } from '../trace-file.js';
+import { notesByEvent, type TraceFile } from '../trace-file.js';
 import { forEachEventReused } from '../check/event-pass.js';
 import { BodyBytes, bodyFields, MAX_FIELDS, MAX_FIELDS_LONG } from './args-cache.js';
 import { JsonBytes, jsonBytes, utf8 } from './json-bytes.js';
@@ -216,20 +216,16 @@ function cachedNames(key: number, make: () => readonly string[]): Uint8Array {
 /** Per family: `"fw_req","cause_index":`, `,"fw_req":`, and its message's plan (made when first met). */
 interface FamilyText { type: Uint8Array; key: Uint8Array; plan: Plan | undefined }
 const familyText = new Map<string, FamilyText>();
-/** The last family looked up, and its text (most events follow one of their own family). */
-let lastCase = '', lastText: FamilyText | undefined;
 const INDEX = utf8('{"index":'), T = utf8(',"t":'), TYPE = utf8(',"type":'), CAUSE = utf8(',"cause_index":');
 const UNKNOWN = utf8('"unknown"'), NOTES = utf8(',"notes":');
 
 function textOf(c: EventFamily): FamilyText {
-  if (c === lastCase) return lastText!;
   let fam = familyText.get(c);
   if (fam === undefined) {
     const type = JSON.stringify(familyName(c));
     fam = { type: utf8(`${type},"cause_index":`), key: utf8(`,${type}:`), plan: undefined };
     familyText.set(c, fam);
   }
-  lastCase = c; lastText = fam;
   return fam;
 }
 
@@ -313,16 +309,6 @@ export function writeEventLine(o: JsonBytes, ev: Event, index: number, notes: re
   if (notes) { o.bytes(NOTES); o.text(JSON.stringify(notes)); }
   o.byte(CLOSE);
   o.byte(10);
-}
-
-/** A trace's notes by the index of their event. */
-export function notesByEvent(trace: TraceFile): Map<number, string[]> {
-  const notes = new Map<number, string[]>();
-  for (const n of trace.notes) {
-    const l = notes.get(n.eventIndex);
-    if (l) l.push(n.text); else notes.set(n.eventIndex, [n.text]);
-  }
-  return notes;
 }
 
 /** Writes the lines of events [from, to) of `trace` into `out` (handed on at line ends, ~1 MiB at a time; not flushed). */
