@@ -19,8 +19,6 @@ export function runnerOptions(cmd: Command): Command {
     .option('--queue-name <name>', 'BullMQ queue name', DEFAULT_QUEUE_NAME);
 }
 
-export { parseCount };
-
 /** A duration flag (`10m`, `30s`, `100ms`) in nanoseconds. */
 export function parseDurationFlag(flag: string, text: string): number {
   const ns = /^\s*\d+(\.\d+)?\s*$/.test(text) ? undefined : parseDuration(text);

@@ -9,11 +9,11 @@ import type { Command } from 'commander';
 import { CHECK_RULES } from '../../replayer/index.js';
 import { DIFF_METRICS, expectationText, fuzz, replayCase, type DiffMetric, type Differential, type Failure, type PropertyOptions } from '../../explore/index.js';
 import { formatNs } from '../../hw-model/index.js';
-import { CliError } from '../errors.js';
+import { CliError, parseCount } from '../errors.js';
 import { JSON_SCHEMAS, printJson, printText } from '../output.js';
 import { progressLine } from './sim-progress.js';
 import { loadScenarioArg } from './simulate.js';
-import { openRunner, parseCount, parseDurationFlag, parsePolicies, runnerOptions, writeNewFile, type RunnerFlags } from './explore-options.js';
+import { openRunner, parseDurationFlag, parsePolicies, runnerOptions, writeNewFile, type RunnerFlags } from './explore-options.js';
 
 interface FuzzFlags extends RunnerFlags {
   seed: string; runs: string; time?: string; policy: string; rule?: string; anomalies?: boolean; missedFrames?: string;

@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { caseSpecs, docOf, expectationOf, expectationText, firstResult, shrink, type Expectation, type RunResult } from '../../explore/index.js';
 import { VERSION } from '../../recorder/index.js';
-import { CliError } from '../errors.js';
+import { CliError, parseCount } from '../errors.js';
 import { JSON_SCHEMAS, printJson, printText, writeFailure } from '../output.js';
 import { register as registerBugreport } from './bugreport.js';
 import { failureLines, parseRules } from './fuzz.js';
 import { loadScenarioArg } from './simulate.js';
-import { openRunner, parseCount, runnerOptions, writeNewFile, type RunnerFlags } from './explore-options.js';
+import { openRunner, runnerOptions, writeNewFile, type RunnerFlags } from './explore-options.js';
 
 interface ShrinkFlags extends RunnerFlags { output: string; rule?: string; rootKind?: string; maxRuns: string; seeds?: boolean; json?: boolean }
 

@@ -11,11 +11,11 @@ import { listBuiltins, parseAssumption } from '../../hw-model/index.js';
 import {
   readResults, sweep, sweepCells, sweepCsv, sweepJsonLines, sweepTable, type RunResult, type SweepScenario,
 } from '../../explore/index.js';
-import { CliError } from '../errors.js';
+import { CliError, parseCount } from '../errors.js';
 import { isSystemError, printText, writeFailure } from '../output.js';
 import { progressLine } from './sim-progress.js';
 import { loadScenarioArg } from './simulate.js';
-import { openRunner, parseCount, parseDurationFlag, parsePolicies, runnerOptions, writeNewFile, type RunnerFlags } from './explore-options.js';
+import { openRunner, parseDurationFlag, parsePolicies, runnerOptions, writeNewFile, type RunnerFlags } from './explore-options.js';
 import { collect } from './simulate.js';
 
 interface SweepFlags extends RunnerFlags {

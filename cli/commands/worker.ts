@@ -6,9 +6,9 @@
  */
 import type { Command } from 'commander';
 import { DEFAULT_QUEUE_NAME, QueueUrlError, defaultThreads, startWorker } from '../../explore/index.js';
-import { CliError } from '../errors.js';
+import { CliError, parseCount } from '../errors.js';
 import { escapeControls } from '../output.js';
-import { parseCount, parseDurationFlag } from './explore-options.js';
+import { parseDurationFlag } from './explore-options.js';
 
 export function register(program: Command): void {
   program
