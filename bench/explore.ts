@@ -79,14 +79,14 @@ async function waitFor(p: ChildProcess, re: RegExp, ms: number): Promise<void> {
   });
 }
 
-/** Redis on a free port; undefined without redis-server. */
-async function startRedis(ctx: BenchContext, procs: ChildProcess[], dir: string): Promise<string | undefined> {
+/** Redis on a free port (its URL and pid); undefined without redis-server. */
+async function startRedis(ctx: BenchContext, procs: ChildProcess[], dir: string): Promise<{ url: string; pid: number } | undefined> {
   if (spawnSync('redis-server', ['--version']).status !== 0) { ctx.note('redis-server not installed: the BullMQ figures are left out'); return undefined; }
   const port = await freePort();
   const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]);
   procs.push(redis);
   await waitFor(redis, /Ready to accept connections/, 20_000);
-  return `redis://127.0.0.1:${port}`;
+  return { url: `redis://127.0.0.1:${port}`, pid: redis.pid ?? -1 };
 }
 
 /** `csftrace worker` processes of `threads` threads each on queue `name`, and a runner that submits to them, warmed. */
@@ -149,12 +149,11 @@ async function run(ctx: BenchContext): Promise<void> {
     // the pools and the workers stay up (and warm) across the rounds. Two
     // arrangements through Redis: what the issue names (two worker processes of one thread) and
     // the local pool's own (one process of two threads), which isolates what Redis costs
-    const url = await startRedis(ctx, procs, dir);
-    const redisPid = procs[0]?.pid;
+    const redis = await startRedis(ctx, procs, dir);
     const workerPids: number[][] = [];
-    if (url) {
+    if (redis) {
       for (const [name, threads] of [['bench-2x1', [1, 1]], ['bench-1x2', [2]]] as const) {
-        const { q, pids } = await startWorkers(url, name, [...threads], warm, procs);
+        const { q, pids } = await startWorkers(redis.url, name, [...threads], warm, procs);
         queues.push(q);
         workerPids.push(pids);
       }
@@ -172,7 +171,7 @@ async function run(ctx: BenchContext): Promise<void> {
       // (a VM's CPU credits) does not always penalise the same set-up
       const steps = [async () => { one.push(await poolRate(pool1, list)); }, async () => { two.push(await poolRate(pool2, list)); },
         ...queues.map((q, j) => async () => {
-          const cpu = queueCpu(redisPid ?? -1, workerPids[j]!);
+          const cpu = queueCpu(redis!.pid, workerPids[j]!);
           const wall = await timeRuns(q, list);
           viaQueue[j]!.push(list.length / wall);
           split[j]!.push({ ...cpu(), wall });
