@@ -6,10 +6,8 @@
  * `runOrdered` keeps a window of runs in flight and hands results back in submission order, so
  * that what a command prints and decides does not depend on which run finished first.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import type { Piscina } from 'piscina';
 import type { RunResult, RunSpec } from './run.js';
 
@@ -26,14 +24,12 @@ export interface Runner {
 export function defaultThreads(): number { return Math.max(1, availableParallelism()); }
 
 /**
- * A piscina pool of `threads` worker threads, each running run.ts in-process. Its runs' temporary
- * traces go to a directory of its own, removed on close: a fuzz that stops at its first failure
- * closes the pool with runs in flight, and a thread stopped mid-run cannot delete its trace.
+ * A piscina pool of `threads` worker threads, each running run.ts in-process (a run's trace is held
+ * in memory: a fuzz that stops at its first failure closes the pool with runs in flight, and leaves
+ * nothing behind).
  */
 export class LocalPool implements Runner {
   private readonly pool: Piscina<RunSpec, RunResult>;
-  /** Where its runs write their temporary traces. */
-  readonly tmpDir = mkdtempSync(join(tmpdir(), 'csftrace-pool-'));
   readonly size: number;
   readonly label: string;
   constructor(threads = defaultThreads()) {
@@ -47,13 +43,10 @@ export class LocalPool implements Runner {
       // one run at a time per thread: a run is CPU-bound from start to end
       concurrentTasksPerWorker: 1,
       idleTimeout: 60_000,
-      workerData: { tmpDir: this.tmpDir },
     });
   }
   run(spec: RunSpec): Promise<RunResult> { return this.pool.run(spec); }
-  async close(): Promise<void> {
-    try { await this.pool.destroy(); } finally { rmSync(this.tmpDir, { recursive: true, force: true }); }
-  }
+  async close(): Promise<void> { await this.pool.destroy(); }
 }
 
 /**

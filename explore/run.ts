@@ -5,20 +5,17 @@
  * and sweep are made of these; the local pool and the Redis workers run exactly this function, so
  * a run's result is the same wherever it ran (its `digest` is a hash of the trace's bytes).
  *
- *   RunSpec ─► parseScenario + applyOverrides ─► recordScenario(tmp.csft, sinks: metrics)
- *           ─► checkTrace(tmp.csft) ─► RunResult (findings with their root decision's kind, metrics)
+ *   RunSpec ─► parseScenario + applyOverrides ─► recordScenario(memory, sinks: metrics)
+ *           ─► checkTrace(the bytes) ─► RunResult (findings with their root decision's kind, metrics)
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { readFileSync } from 'node:fs';
 import {
   DEFAULT_FW_ASSUMPTIONS, FW_ASSUMPTION_SPECS, applyOverrides, parseAssumption, parseProtmPolicy, parseScenario, type ScenarioConfig, type ScenarioOverrides,
 } from '../hw-model/index.js';
 import { ProtmVerdict, SchedRule } from '../proto/index.js';
-import { recordScenario, traceHeaderFor } from '../recorder/index.js';
-import { MetricsSink, checkTrace, openTrace, type ConsequenceSet, type TraceFile, type Violation } from '../replayer/index.js';
+import { MemoryOutput, recordScenario, traceHeaderFor } from '../recorder/index.js';
+import { MetricsSink, checkTrace, openTrace, openTraceBytes, type ConsequenceSet, type TraceFile, type Violation } from '../replayer/index.js';
 
 /** What to run. Plain data: it crosses thread and machine boundaries as JSON. */
 export interface RunSpec {
@@ -127,13 +124,11 @@ function figures(m: ConsequenceSet): Record<string, AppFigures> {
   return out;
 }
 
-let tmpSeq = 0;
-
 /**
  * Runs one spec in this thread. Never throws for a bad scenario: the result carries `error`. The
- * run's temporary trace (unless spec.tracePath keeps it) goes to `tmpDir`.
+ * run's trace is held in memory (MemoryOutput) unless spec.tracePath keeps it in a file.
  */
-export function runOne(spec: RunSpec, tmpDir = tmpdir()): RunResult {
+export function runOne(spec: RunSpec): RunResult {
   let cfg: ScenarioConfig;
   try { cfg = configOf(spec); } catch (e) {
     return {
@@ -142,36 +137,32 @@ export function runOne(spec: RunSpec, tmpDir = tmpdir()): RunResult {
       error: (e as Error).message.split('\n')[0] ?? '',
     };
   }
-  const keep = spec.tracePath !== undefined;
-  const path = spec.tracePath ?? join(tmpDir, `csftrace-run-${process.pid}-${threadId}-${tmpSeq++}.csft`);
+  const path = spec.tracePath;
   const sink = new MetricsSink(cfg);
+  const header = traceHeaderFor({ config: cfg, text: spec.text, source: spec.source });
+  // in-thread: a pool thread (or a worker process) is already one of the cores
+  const memory = path === undefined ? new MemoryOutput(`run ${spec.id}`) : undefined;
+  recordScenario(memory ?? path!, header, cfg, { offload: false, sinks: [sink] });
+  const bytes = memory ? memory.bytes() : readFileSync(path!);
+  const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  const trace = memory ? openTraceBytes(bytes, memory.name) : openTrace(path!);
   try {
-    const header = traceHeaderFor({ config: cfg, text: spec.text, source: spec.source });
-    // offload off: a pool thread (or a worker process) is already one of the cores; fsync only a
-    // kept trace (a temporary one is read back at once and deleted)
-    recordScenario(path, header, cfg, { offload: false, sync: keep, sinks: [sink] });
-    const digest = createHash('sha256').update(readFileSync(path)).digest('hex').slice(0, 16);
-    const trace = openTrace(path);
-    try {
-      const report = checkTrace(trace, { starvationBoundNs: spec.starvationBoundNs });
-      const rules: RunResult['rules'] = {};
-      for (const r of report.rules) if (r.violations + r.anomalies > 0) rules[r.id] = { violations: r.violations, anomalies: r.anomalies };
-      const seen = new Set<string>();
-      const findings: Finding[] = [];
-      for (const f of report.findings as Violation[]) {
-        if (seen.has(f.rule)) continue;
-        seen.add(f.rule);
-        findings.push({ rule: f.rule, severity: f.severity, index: f.index, t: f.t, message: f.message, root: f.root, rootKind: rootKindOf(trace, f.root) });
-      }
-      const m = sink.finish();
-      return {
-        id: spec.id, scenario: cfg.name, policy: cfg.driver.protmPolicy, seed: cfg.seed, durationNs: cfg.duration,
-        assumptions: assumptionsText(cfg), events: trace.eventCount, digest,
-        violations: report.violations, anomalies: report.anomalies, rules, findings,
-        protectedNs: m.protectedNs, protmEnters: m.protmEnters, apps: figures(m),
-      };
-    } finally { trace.close(); }
-  } finally {
-    if (!keep) rmSync(path, { force: true });
-  }
+    const report = checkTrace(trace, { starvationBoundNs: spec.starvationBoundNs });
+    const rules: RunResult['rules'] = {};
+    for (const r of report.rules) if (r.violations + r.anomalies > 0) rules[r.id] = { violations: r.violations, anomalies: r.anomalies };
+    const seen = new Set<string>();
+    const findings: Finding[] = [];
+    for (const f of report.findings as Violation[]) {
+      if (seen.has(f.rule)) continue;
+      seen.add(f.rule);
+      findings.push({ rule: f.rule, severity: f.severity, index: f.index, t: f.t, message: f.message, root: f.root, rootKind: rootKindOf(trace, f.root) });
+    }
+    const m = sink.finish();
+    return {
+      id: spec.id, scenario: cfg.name, policy: cfg.driver.protmPolicy, seed: cfg.seed, durationNs: cfg.duration,
+      assumptions: assumptionsText(cfg), events: trace.eventCount, digest,
+      violations: report.violations, anomalies: report.anomalies, rules, findings,
+      protectedNs: m.protectedNs, protmEnters: m.protmEnters, apps: figures(m),
+    };
+  } finally { trace.close(); }
 }

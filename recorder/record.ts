@@ -14,7 +14,7 @@ import {
   runModel, MODEL_VERSION, assumptionEntries, formatReviewFixes, reviewFixesOf, type ScenarioConfig, type ModelRun, type AnySink,
 } from '../hw-model/index.js';
 import type { Compression, TraceHeaderInit } from '../proto/index.js';
-import { TraceRecorder, type RecorderOptions } from './trace-recorder.js';
+import { MemoryOutput, TraceRecorder, type RecorderOptions } from './trace-recorder.js';
 
 /** The tool's version (the CLI's --version, the producer recorded in trace headers). */
 export const VERSION = '0.1.0';
@@ -109,9 +109,13 @@ export function offloadByDefault(): boolean {
 /** Thrown through the model by the stop check; caught here. */
 class RecordingStopped extends Error {}
 
-/** Records `config` into `path` (created or truncated; `-` is standard output). */
-export function recordScenario(path: string, header: TraceHeaderInit, config: ScenarioConfig, opts: RecordOptions = {}): RecordResult {
-  const offload = opts.offload === undefined || opts.offload === 'auto' ? offloadByDefault() : opts.offload;
+/**
+ * Records `config` into `path` (created or truncated; `-` is standard output), or into a
+ * MemoryOutput (always in-thread).
+ */
+export function recordScenario(path: string | MemoryOutput, header: TraceHeaderInit, config: ScenarioConfig, opts: RecordOptions = {}): RecordResult {
+  const memory = path instanceof MemoryOutput;
+  const offload = memory ? false : opts.offload === undefined || opts.offload === 'auto' ? offloadByDefault() : opts.offload;
   const rec = TraceRecorder.create(path, header, { chunkEvents: opts.chunkEvents, offload, compression: opts.compression, startWriter: opts.startWriter, sync: opts.sync });
   const sinks: AnySink[] = [rec, ...(opts.sinks ?? [])];
   const onProgress = opts.onProgress;
@@ -132,5 +136,5 @@ export function recordScenario(path: string, header: TraceHeaderInit, config: Sc
     stopped = true;
   }
   rec.close();
-  return { path, events: rec.events, bytes: rec.bytes, chunks: rec.chunks, lastTimeNs: rec.lastTimeNs, stopped, sim };
+  return { path: memory ? path.name : path, events: rec.events, bytes: rec.bytes, chunks: rec.chunks, lastTimeNs: rec.lastTimeNs, stopped, sim };
 }

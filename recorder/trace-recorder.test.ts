@@ -15,7 +15,7 @@ import {
   type Event, type EventInit, type OpenedContainer,
 } from '../proto/index.js';
 import { applyOverrides, loadBuiltin, sec } from '../hw-model/index.js';
-import { TraceRecorder, recordScenario, traceHeaderFor } from './index.js';
+import { MemoryOutput, TraceRecorder, recordScenario, traceHeaderFor } from './index.js';
 import { syntheticEvent } from './synthetic.testutil.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -86,6 +86,16 @@ test('a recording opens through its index with every event', () => {
     assert.equal(rec2.chunks, 5);
     assert.equal(rec2.bytes, readFileSync(path2).length);
     assert.equal(Buffer.compare(readFileSync(path), readFileSync(path2)), 0);
+    // and in memory (a fuzz or sweep run's trace): the same bytes, in one array; offload is refused
+    const mem = new MemoryOutput('run x');
+    const rec3 = TraceRecorder.create(mem, { scenarioName: 'synthetic', seed: 3 }, { chunkEvents: 1000 });
+    emitInto(rec3, 4500);
+    rec3.close();
+    assert.equal(rec3.bytes, mem.bytes().length);
+    assert.equal(Buffer.compare(readFileSync(path), mem.bytes()), 0);
+    assert.equal(mem.bytes(), mem.bytes()); // joined once
+    assert.throws(() => TraceRecorder.create(new MemoryOutput('run y'), { scenarioName: 'synthetic' }, { offload: true }),
+      { name: 'RecorderError', message: 'run y: a trace in memory is recorded in-thread only' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

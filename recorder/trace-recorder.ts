@@ -20,13 +20,13 @@ import {
   ChunkEncoder, DEFAULT_CHUNK_EVENTS, FrameSealer, tapeEvent, timeGoesBackwards,
   type Compression, type EventInit, type TraceHeaderInit,
 } from '../proto/index.js';
-import { RecorderError, errnoOf, openOutput, syncOutput, writeFully, type Output } from './output.js';
+import { MemoryOutput, RecorderError, errnoOf, openOutput, type Output } from './output.js';
 import {
   FAILED, RING_SLOTS, SHARED_BYTES, SLOT_FULL_WORDS, SLOT_WORDS, S_CHUNKS, S_FREED, S_STARTED, S_STATUS,
   sharedViews, slotTapes, type TapeWriterData, type FromWriter, type ToWriter,
 } from './tape-ring.js';
 
-export { RecorderError } from './output.js';
+export { MemoryOutput, RecorderError } from './output.js';
 export { serveTapes } from './tape-writer.js';
 export type { TapeWriterData } from './tape-ring.js';
 
@@ -86,7 +86,7 @@ class InThread implements Backend {
     this.sync = opts.sync ?? true;
     const onFlush = opts.onFlush;
     const write = (b: Uint8Array): void => {
-      try { writeFully(out.fd, b); } catch (e) { throw writeFailed(out.name, e); }
+      try { out.write(b); } catch (e) { throw writeFailed(out.name, e); }
     };
     const sealer = this.sealer = new FrameSealer(header, { write, compression: opts.compression });
     this.enc = new ChunkEncoder({
@@ -102,7 +102,7 @@ class InThread implements Backend {
   finish(): void {
     this.enc.flush();
     this.sealer.finish(this.enc.eventCount, this.enc.lastTimeNs);
-    if (this.sync) { try { syncOutput(this.out.fd); } catch (e) { throw writeFailed(this.out.name, e); } }
+    if (this.sync) { try { this.out.sync(); } catch (e) { throw writeFailed(this.out.name, e); } }
   }
   abandon(): void { /* nothing in flight */ }
   get events(): number { return this.enc.eventCount; }
@@ -272,8 +272,15 @@ export class TraceRecorder {
     this.backend = opts.offload ? new Offloaded(out, header, opts) : new InThread(this, out, header, opts);
   }
 
-  /** Creates (or truncates) `path`, `-` for standard output, and starts the trace. */
-  static create(path: string, header: TraceHeaderInit, opts: RecorderOptions = {}): TraceRecorder {
+  /**
+   * Creates (or truncates) `path`, `-` for standard output, and starts the trace; or starts it in a
+   * MemoryOutput (an in-thread recording only: the offloaded writer writes to a descriptor).
+   */
+  static create(path: string | MemoryOutput, header: TraceHeaderInit, opts: RecorderOptions = {}): TraceRecorder {
+    if (path instanceof MemoryOutput) {
+      if (opts.offload) throw new RecorderError(`${path.name}: a trace in memory is recorded in-thread only`);
+      return new TraceRecorder(path, header, opts);
+    }
     const out = openOutput(path);
     try { return new TraceRecorder(out, header, opts); }
     catch (e) { out.close(); throw e; }
