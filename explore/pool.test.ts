@@ -22,6 +22,10 @@ test('a run in memory gives the result of the same run kept in a file', async ()
       policy: 'panthor-2026', seed: 3, durationNs: 1e9,
     };
     const onPool = await pool.run(spec);
+    // the run's time on its thread (the bench's busy pace): one run, then none since the last call
+    const ms = pool.takeMeanRunMs();
+    assert.ok(ms > 0 && ms < 60_000, `${ms} ms`);
+    assert.ok(Number.isNaN(pool.takeMeanRunMs()));
     const inThread = runOne(spec);
     const path = join(dir, 'kept.csft');
     const kept = runOne({ ...spec, tracePath: path });

@@ -49,7 +49,7 @@ export class LocalPool implements Runner {
   /**
    * The mean time its runs took on their threads (ms, from a run's hand-over to its result) since
    * the last call: the pool's pace while its threads are busy, which a batch's last run (the other
-   * threads idle meanwhile) does not slow (npm run bench -- explore).
+   * threads idle meanwhile) does not slow (npm run bench -- explore). NaN when no run ended since.
    */
   takeMeanRunMs(): number {
     const h = this.pool.histogram;
