@@ -26,11 +26,12 @@ interface DeepResult { decoded: number; error?: string | undefined }
 function deepCheck(tr: TraceFile): DeepResult {
   let decoded = 0;
   let error: string | undefined;
-  let prevT = 0;
+  // in a typed array: a double stored into a closure's variable is boxed anew at every store
+  const prevT = new Float64Array(1);
   tr.forEach((ev, i) => {
-    if (error === undefined && ev.t < prevT) error = `event ${i}: time goes backwards`;
+    if (error === undefined && ev.t < prevT[0]!) error = `event ${i}: time goes backwards`;
     if (error === undefined && ev.cause > i) error = `event ${i}: cause points before the first event`;
-    prevT = ev.t;
+    prevT[0] = ev.t;
     decoded++;
   });
   return { decoded, error };

@@ -182,7 +182,10 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
   const findings: Violation[] = [];
   const summaries: RuleSummary[] = [];
   const timers = new TimerQueue();
-  let now = 0; // time of the last event seen
+  // Time of the last event seen. In a typed array, not a `let`: the hooks' closures share it, and a
+  // double stored into a closure's variable is boxed anew at every store (one object an event; the
+  // check's CPU on a 10M-event trace, six alternating pairs: 2–12 % less).
+  const clock = new Float64Array(1);
   const applyEvent = partialReducer(CHECK_HANDLERS);
   const state: ReplayState = trace.snapshot ? decodeStateSnapshot(trace.snapshot, trace.path || 'trace') : initialState();
   // Cause link and decision flag of every event, for the root decision of each finding.
@@ -224,7 +227,7 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
     if (!applicable) continue;
     const ctx: CheckContext = {
       policy, heapPolicy, modelVersion: trace.header.modelVersion ?? '', state, options: opts,
-      get now() { return now; },
+      get now() { return clock[0]!; },
       report(index, t, message, severity = 'violation', related = [], root) {
         if (severity === 'violation') sum.violations++; else sum.anomalies++;
         if (sum.violations + sum.anomalies <= maxPerRule) {
@@ -232,7 +235,7 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
         }
       },
       listed() { return sum.violations + sum.anomalies < maxPerRule; },
-      at(t, fire) { timers.at(t, now, fire); },
+      at(t, fire) { timers.at(t, clock[0]!, fire); },
     };
     const inst = rule.create(ctx);
     instances.push(inst);
@@ -250,7 +253,7 @@ export function runChecks(trace: TraceFile, rules: readonly CheckRule[], opts: C
     isDecision[slot] = f === DECISION ? 1 : 0;
     seen = i + 1;
     timers.fireBefore(ev.t);
-    now = ev.t;
+    clock[0] = ev.t;
     if (f < 0) { applyEvent(state, ev, i); return; } // an event of no family (newer schema, skipped)
     let d = f;
     if (f === F_FW_REQ || f === F_FW_ACK) {
