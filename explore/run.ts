@@ -15,7 +15,7 @@ import {
 } from '../hw-model/index.js';
 import { ProtmVerdict, SchedRule } from '../proto/index.js';
 import { MemoryOutput, recordScenario, traceHeaderFor } from '../recorder/index.js';
-import { MetricsSink, checkTrace, openTrace, openTraceBytes, type ConsequenceSet, type TraceFile, type Violation } from '../replayer/index.js';
+import { MetricsSink, checkTrace, openTraceBytes, type ConsequenceSet, type TraceFile, type Violation } from '../replayer/index.js';
 
 /** What to run. Plain data: it crosses thread and machine boundaries as JSON. */
 export interface RunSpec {
@@ -143,9 +143,10 @@ export function runOne(spec: RunSpec): RunResult {
   // in-thread: a pool thread (or a worker process) is already one of the cores
   const memory = path === undefined ? new MemoryOutput(`run ${spec.id}`) : undefined;
   recordScenario(memory ?? path!, header, cfg, { offload: false, sinks: [sink] });
+  // a kept trace is read once, for its digest and its check alike
   const bytes = memory ? memory.bytes() : readFileSync(path!);
   const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
-  const trace = memory ? openTraceBytes(bytes, memory.name) : openTrace(path!);
+  const trace = openTraceBytes(bytes, memory ? memory.name : path);
   try {
     const report = checkTrace(trace, { starvationBoundNs: spec.starvationBoundNs });
     const rules: RunResult['rules'] = {};
