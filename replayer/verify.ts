@@ -51,10 +51,7 @@ function bytesOf(w: Writer, ev: EventInit): Uint8Array {
  * start), against the k-th length-delimited event of the chunks read one after the other.
  */
 function storedEvents(trace: TraceFile, w: Writer): (t: number, cause: number, body: EventInit['body'], k: number) => boolean {
-  let chunk = -1, r = new Reader(new Uint8Array(0)), end = 0;
-  // the previous event's time, in a typed array: a double stored into a closure's variable is
-  // boxed anew at every store
-  const prevT = new Float64Array(1);
+  let chunk = -1, r = new Reader(new Uint8Array(0)), end = 0, prevT = 0;
   // the event as the recorder stores it, in one object reused for every event (encodeEvent reads it at once)
   const stored: EventInit = { t: 0, cause: 0, body: undefined };
   return (t, cause, body, k) => {
@@ -63,14 +60,14 @@ function storedEvents(trace: TraceFile, w: Writer): (t: number, cause: number, b
       if (c === undefined) return false; // past the last chunk (callers stop at eventCount): a difference
       r = new Reader(trace.chunkBytes(chunk));
       end = c.firstEvent + c.eventCount;
-      prevT[0] = c.firstTimeNs;
+      prevT = c.firstTimeNs;
     }
-    stored.t = t - prevT[0]!;
+    stored.t = t - prevT;
     stored.cause = cause;
     stored.body = body;
     w.reset();
     encodeEvent(w, stored);
-    prevT[0] = t;
+    prevT = t;
     // a length past the chunk's end is a difference too: the decoded comparison names it
     let n: number;
     try { n = r.uint32(); } catch { return false; }
