@@ -80,8 +80,8 @@ function startHelper(path: string, name: string, eventCount: number, segments: [
 
 function stop(h: Helper): void { h.port.close(); void h.worker.terminate(); }
 
-/** The helper's next message, waiting for it. */
-function take(h: Helper): FromJsonlWorker {
+/** The helper's next message, waiting for it (`name`: the trace, for the error). */
+function take(h: Helper, name: string): FromJsonlWorker {
   let waited = 0;
   for (;;) {
     const posted = Atomics.load(h.counters, POSTED);
@@ -93,7 +93,7 @@ function take(h: Helper): FromJsonlWorker {
     }
     if (Atomics.wait(h.counters, POSTED, posted, 1000) !== 'timed-out') continue;
     waited += 1000;
-    if (waited >= STALL_MS) throw new Error(`export: a jsonl worker thread wrote nothing for ${STALL_MS / 1000} s`);
+    if (waited >= STALL_MS) throw new Error(`${name}: export: a jsonl worker thread wrote nothing for ${STALL_MS / 1000} s`);
   }
 }
 
@@ -132,10 +132,10 @@ export function exportJsonlThreads(trace: TraceFile, write: (bytes: Uint8Array) 
       trace.onRead?.(a);
       const h = helpers[w - 1]!;
       for (;;) {
-        const m = take(h);
+        const m = take(h, trace.path);
         if (m.kind === 'bytes') { write(new Uint8Array(m.buf, 0, m.length)); continue; }
         if (m.kind === 'error') throw m.trace ? new TraceError(m.message, m.code ?? 'E_TRACE') : new Error(m.message);
-        if (m.segment !== s) throw new Error(`export: a jsonl worker thread ended segment ${m.segment} where ${s} was due`);
+        if (m.segment !== s) throw new Error(`${trace.path}: export: a jsonl worker thread ended segment ${m.segment} where ${s} was due`);
         for (const [k, why] of m.skipped) if (!trace.undecodableChunks.has(k)) trace.skipUndecodable(k, why);
         byWorkers++;
         break;
