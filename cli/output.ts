@@ -11,16 +11,17 @@
  *   - an existing non-empty regular file is replaced only when it holds what the command writes (a
  *     csftrace trace for record/trim/rerun; the same export format for export), or with `--force`.
  */
-import { closeSync, fstatSync, lstatSync, openSync, readSync, renameSync, rmSync, writeSync, constants } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, readSync, renameSync, rmSync, constants } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { MAGIC } from '../proto/index.js';
 import type { ExportFormat } from '../replayer/index.js';
 import type { TraceFile } from '../replayer/read.js';
 import { CliError } from './errors.js';
+import { isPipe, PipeWriter, writeAllSync } from './pipe-writer.js';
 import { openTraceInput } from './trace-input.js';
 import { escapeControls, safeJson, writeFailure } from './text.js';
 
-export { escapeControls, safeJson, writeFailure };
+export { escapeControls, safeJson, writeFailure, writeAllSync };
 
 /** What an output holds: decides which existing files it may replace without --force. */
 export interface OutputKind {
@@ -104,20 +105,6 @@ export function checkOutput(path: string, kind: OutputKind, o: OutputOptions = {
   return 'replace';
 }
 
-const EAGAIN_WAIT = new Int32Array(new SharedArrayBuffer(4));
-
-/** Writes all of `b` to `fd` (waits out EAGAIN on a non-blocking pipe). */
-export function writeAllSync(fd: number, b: Uint8Array): void {
-  let off = 0;
-  while (off < b.length) {
-    try { off += writeSync(fd, b, off, b.length - off); }
-    catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-      Atomics.wait(EAGAIN_WAIT, 0, 0, 2);
-    }
-  }
-}
-
 /**
  * Writes `produce`'s bytes to `path` after checkOutput: to standard output for `-o -`; otherwise to a
  * new temporary file beside it (created exclusively: never an existing name) renamed over `path` at
@@ -128,8 +115,13 @@ export function writeOutputFile(path: string, kind: OutputKind, o: OutputOptions
   const mode = checkOutput(path, kind, o);
   let size = 0;
   if (mode === 'stdout') {
-    try { produce((b) => { writeAllSync(1, b); size += b.length; }); }
-    catch (e) {
+    // a pipe or a socket: through a writer thread (pipe-writer.ts says why)
+    const pipe = isPipe(1) ? new PipeWriter(1) : undefined;
+    try {
+      produce((b) => { if (pipe) pipe.write(b); else writeAllSync(1, b); size += b.length; });
+      pipe?.close();
+    } catch (e) {
+      pipe?.abort();
       if (isSystemError(e) && e.code === 'EPIPE') return size;
       if (isSystemError(e)) throw writeFailure('<stdout>', e);
       throw e;
