@@ -3,8 +3,10 @@
  * -o -` process (standard output discarded) on a recorded stress trace of 10M events, its events/s
  * and peak RSS, beside the full-decode pass of the same trace measured in the same run (the ratio
  * is what holds still on a busy machine). Targets (issue 23): ≥ 2M events/s, peak RSS ≤ 300 MB
- * whatever the trace's size.
+ * whatever the trace's size. And the same exports into a pipe (`| cat`), against their output
+ * discarded.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +65,17 @@ async function run(ctx: BenchContext): Promise<void> {
   }
   const one = wallOf['jsonl --threads 1'], many = wallOf.jsonl;
   if (one !== undefined && many !== undefined) ctx.report('export --format jsonl: one thread / default threads, wall', one / many, '×');
+
+  // into a pipe, as `export -o - | gzip` runs (cli/pipe-writer.ts): the pipeline's wall against the
+  // same export with its output discarded (above); `cat` reads as fast as it is given
+  for (const f of ['perfetto', 'jsonl'] as const) {
+    const t = process.hrtime.bigint();
+    const r = spawnSync('sh', ['-c', `"$0" "$1" export "$2" --format ${f} -o - | cat > /dev/null`, process.execPath, cli, path], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const wall = Number(process.hrtime.bigint() - t) / 1e9;
+    if (r.status !== 0) throw new Error(`export --format ${f} -o - | cat failed (${r.status}): ${r.stderr.toString().slice(-500)}`);
+    ctx.report(`export --format ${f} -o - | cat (whole pipeline), wall; against the output discarded`, n / wall / 1e6,
+      `M events/s (${wall.toFixed(1)} s, ${(wall / wallOf[f]!).toFixed(2)} × the discarded run's wall)`);
+  }
 }
 
 export const exportBench: Bench = { name: 'export', run };
