@@ -66,6 +66,13 @@ async function run(ctx: BenchContext): Promise<void> {
   const one = wallOf['jsonl --threads 1'], many = wallOf.jsonl;
   if (one !== undefined && many !== undefined) ctx.report('export --format jsonl: one thread / default threads, wall', one / many, '×');
 
+  // `events --json` writes the same lines with the same writer (writeEventLine), one thread, through
+  // its own pass and filters: against `export --format jsonl --threads 1`
+  const ev = runMeasured(cli, ['events', path, '--json'], { discardStdout: true });
+  if (ev.code !== 0) throw new Error(`events --json failed (${ev.code}): ${ev.err.slice(-500)}`);
+  ctx.report('events --json (whole process)', n / ev.wallS / 1e6,
+    `M events/s (${ev.wallS.toFixed(1)} s, ${(ev.wallS / wallOf['jsonl --threads 1']!).toFixed(2)} × the wall of export --format jsonl --threads 1; peak RSS ${ev.maxRssMb.toFixed(0)} MB)`);
+
   // into a pipe, as `export -o - | gzip` runs (cli/pipe-writer.ts): the pipeline's wall against the
   // same export with its output discarded (above); `cat` reads as fast as it is given
   for (const f of ['perfetto', 'jsonl'] as const) {
