@@ -18,6 +18,9 @@ export { runChecks, type CheckReport, type CheckRule, type CheckOptions, type Vi
 export { CHECK_RULES } from './check/rules.js';
 export { exportTrace, isExportFormat, looksLikeExport, traceMetadata, EXPORT_FORMATS, type ExportFormat, type ExportOptions } from './export/export.js';
 export { buildTimeline, type TimelineSink, type TrackDecl, type TimelineOptions } from './export/timeline.js';
+// JSON lines written as bytes (`events --json` loads them when asked: read.ts stays light)
+export { JsonBytes } from './export/json-bytes.js';
+export { JsonBodies, writeEventLine } from './export/jsonl.js';
 export { verifyTrace, normalizeEventInit, type VerifyResult, type VerifyOptions } from './verify.js';
 export { configFromHeader, modelVersionNote, RerunError, type RerunOverrides } from './rerun.js';
 export { buildBugReport, trimToFit, BUNDLE_TRACE, BUNDLE_SCENARIO, type BugReport, type BugReportOptions } from './bugreport.js';

@@ -24,6 +24,3 @@ export { EVENT_FAMILIES, familyOf } from '../proto/index.js';
 export { trimTrace, rangeWindow, aroundWindow, shiftStateIndices, TrimError, type TrimWindow, type TrimResult } from './trim.js';
 export { UserError, isUserError } from '../proto/index.js';
 export { writeKeyframeIndex, loadKeyframeIndex, openKeyframeIndex, stateAtIndexed, keyframeIndexPath, INDEX_KEYFRAME_EVERY, type IndexLoad, type IndexOpen, type KeyframeIndex } from './keyframe-index.js';
-// JSON lines written as bytes (`events --json`, as `export --format jsonl` writes them)
-export { JsonBytes } from './export/json-bytes.js';
-export { JsonBodies, writeEventLine } from './export/jsonl.js';

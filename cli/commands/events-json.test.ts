@@ -1,7 +1,8 @@
 /**
- * `events --json` writes its lines with export's jsonl writer (writeEventLine); each line must stay
- * the text of the object path, `safeJson(eventToJson(ev, i))` with its notes, across the writer's
- * 1 MiB pieces, with filters, a start and a limit, and with hostile characters in a note.
+ * `events --json` writes its first JSON_OBJECT_LINES lines as objects and the rest with export's
+ * jsonl writer (writeEventLine); every line must stay the text of the object path,
+ * `safeJson(eventToJson(ev, i))` with its notes: across the switch and the writer's 1 MiB pieces,
+ * with filters, a start and a limit, and with hostile characters in a note past the switch.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventToJson, notesByEvent, openTrace, isSkippedEvent } from '../../replayer/read.js';
 import { safeJson } from '../output.js';
-import { eventMatchers } from './events.js';
+import { eventMatchers, JSON_OBJECT_LINES } from './events.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const cli = join(repo, 'dist/cli/main.js');
@@ -41,7 +42,7 @@ function events(...args: string[]): string {
   return r.stdout;
 }
 
-test('events --json is the object path\'s text, line for line, over many 1 MiB pieces, with filters and limits', (t) => {
+test('events --json is the object path\'s text, line for line, across the switch to the byte writer and its 1 MiB pieces, with filters and limits', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'csftrace-events-json-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const trace = join(dir, 's.csft');
@@ -59,4 +60,8 @@ test('events --json is the object path\'s text, line for line, over many 1 MiB p
   assert.equal(events(trace, '--type', 'job,GLB_PROTM_ENTER', '--from', '1000', '--limit', '500'), expected(trace, 1000, 500, 'job,GLB_PROTM_ENTER'));
   assert.equal(events(trace, '--from', '29999', '--limit', '3'), expected(trace, 29_999, 3));
   assert.equal(events(trace, '--limit', '0'), '');
+  // a limit at the switch (no writer loaded), and one line past it (loaded for one line)
+  for (const limit of [JSON_OBJECT_LINES, JSON_OBJECT_LINES + 1]) {
+    assert.equal(events(trace, '--from', '100', '--limit', String(limit)), expected(trace, 100, limit));
+  }
 });

@@ -6,12 +6,12 @@
  */
 import type { Command } from 'commander';
 import {
-  EVENT_FAMILIES, eventTypeNames, formatEvent, isSkippedEvent, JsonBodies, JsonBytes, looksLikeTime, notesByEvent, parseTimeText,
-  writeEventLine, type TraceFile,
+  EVENT_FAMILIES, eventToJson, eventTypeNames, formatEvent, isSkippedEvent, looksLikeTime, notesByEvent, parseTimeText, type TraceFile,
 } from '../../replayer/read.js';
 import * as proto from '../../proto/index.js';
+import type { Event } from '../../proto/index.js';
 import { CliError } from '../errors.js';
-import { escapeControls, openTraceReporting } from '../output.js';
+import { escapeControls, openTraceReporting, safeJson } from '../output.js';
 import { bindWhere, whereMatcher } from './where.js';
 
 export interface EventsFlags {
@@ -134,11 +134,19 @@ function writeWithBackpressure(text: string | Uint8Array): Promise<boolean> | bo
 }
 
 /**
- * Writes the selected events to stdout in 64 KiB batches (JSON lines: ~1 MiB), waiting for a slow
- * reader; stops quietly if stdout closes (| head). Text lines have their control characters escaped.
- * JSON lines are written by export's jsonl writer (writeEventLine: the text of
- * `safeJson(eventToJson(ev, i))`, byte for byte, without an object per event and JSON.stringify,
- * which took 60 % of `events --json`).
+ * JSON lines written as objects (eventToJson, safeJson) before the byte writer takes over: the
+ * writer is export code, and loading it (replayer/index.js) costs about 0.13 s at start, what the
+ * object path takes for some 20,000 lines.
+ */
+export const JSON_OBJECT_LINES = 16_384;
+
+/**
+ * Writes the selected events to stdout in 64 KiB batches, waiting for a slow reader; stops quietly if
+ * stdout closes (| head). Text lines have their control characters escaped. JSON lines past the first
+ * JSON_OBJECT_LINES are written by export's jsonl writer (writeEventLine): the same text as
+ * `safeJson(eventToJson(ev, i))` (with `notes`), byte for byte, without an object per event and
+ * JSON.stringify, which took 60 % of a long `events --json`. read.ts, which every reading command
+ * loads at start, reaches no export code (read.test.ts): the writer is loaded here, when needed.
  */
 async function printEvents(tr: TraceFile, from: number, limit: number, matchers: EventMatcher[], json: boolean): Promise<void> {
   let buf = '';
@@ -147,38 +155,52 @@ async function printEvents(tr: TraceFile, from: number, limit: number, matchers:
   if (limit === 0) return;
   // Notes (csftrace note) are shown under their event: "    note: <text>", or `notes` in JSON.
   const notesAt = notesByEvent(tr);
-  // JSON lines: each full buffer is handed over (a new one follows), then written with back-pressure
-  const pieces: Uint8Array[] = [];
-  const out = new JsonBytes((b) => { pieces.push(b); }, true);
-  const bodies = new JsonBodies(out);
+  let lines: JsonLines | undefined;
   for (const ev of tr.iterate(from)) {
     if (isSkippedEvent(ev)) { i++; continue; }  // in a chunk that does not decode (a notice says so)
     if (matchers.every((m) => m(ev, i))) {
       const notes = notesAt.get(i);
-      if (json) {
-        writeEventLine(out, ev, i, notes, bodies);
-        out.mark();
-        const piece = pieces.pop();
+      if (lines !== undefined) {
+        const piece = lines.line(ev, i, notes);
         if (piece !== undefined) {
           const w = writeWithBackpressure(piece);
           if (!(w === true || await w)) return;
         }
-        if (++printed >= limit) break;
-        i++;
-        continue;
-      }
-      buf += escapeControls(formatEvent(ev, i) + '\n' + (notes ? notes.map((t) => `    note: ${t}\n`).join('') : ''));
-      if (buf.length > BATCH_CHARS) {
-        const w = writeWithBackpressure(buf);
-        buf = '';
-        if (!(w === true || await w)) return;
+      } else {
+        if (json) buf += safeJson(notes ? { ...eventToJson(ev, i), notes } : eventToJson(ev, i)) + '\n';
+        else buf += escapeControls(formatEvent(ev, i) + '\n' + (notes ? notes.map((t) => `    note: ${t}\n`).join('') : ''));
+        if (json && printed + 1 === JSON_OBJECT_LINES && printed + 1 < limit) {
+          lines = await jsonLines();
+        }
+        if (buf.length > BATCH_CHARS || (lines !== undefined && buf)) {
+          const w = writeWithBackpressure(buf);
+          buf = '';
+          if (!(w === true || await w)) return;
+        }
       }
       if (++printed >= limit) break;
     }
     i++;
   }
   if (buf) await writeWithBackpressure(buf);
-  out.flush();
-  const piece = pieces.pop();
-  if (piece !== undefined) await writeWithBackpressure(piece);
+  const rest = lines?.end();
+  if (rest !== undefined) await writeWithBackpressure(rest);
+}
+
+/** JSON lines as bytes: `line` returns a ~1 MiB buffer when one is full (ours to keep), `end` the rest. */
+interface JsonLines {
+  line(ev: Event, i: number, notes: readonly string[] | undefined): Uint8Array | undefined;
+  end(): Uint8Array | undefined;
+}
+
+async function jsonLines(): Promise<JsonLines> {
+  const { JsonBytes, JsonBodies, writeEventLine } = await import('../../replayer/index.js');
+  const pieces: Uint8Array[] = [];
+  // handed over: after each full buffer the writer takes a new one
+  const out = new JsonBytes((b) => { pieces.push(b); }, true);
+  const bodies = new JsonBodies(out);
+  return {
+    line(ev, i, notes) { writeEventLine(out, ev, i, notes, bodies); out.mark(); return pieces.pop(); },
+    end() { out.flush(); return pieces.pop(); },
+  };
 }
