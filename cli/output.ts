@@ -121,7 +121,9 @@ export function writeOutputFile(path: string, kind: OutputKind, o: OutputOptions
       produce((b) => { if (pipe) pipe.write(b); else writeAllSync(1, b); size += b.length; });
       pipe?.close();
     } catch (e) {
-      pipe?.abort();
+      // what was produced before a failure still reaches the reader, as a direct write's would
+      // (a failure of the writer thread itself stops it at once)
+      try { pipe?.close(); } catch { pipe?.abort(); }
       if (isSystemError(e) && e.code === 'EPIPE') return size;
       if (isSystemError(e)) throw writeFailure('<stdout>', e);
       throw e;
