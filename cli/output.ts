@@ -21,7 +21,7 @@ import { isPipe, PipeWriter, writeAllSync } from './pipe-writer.js';
 import { openTraceInput } from './trace-input.js';
 import { escapeControls, safeJson, writeFailure } from './text.js';
 
-export { escapeControls, safeJson, writeFailure, writeAllSync };
+export { escapeControls, safeJson, writeFailure };
 
 /** What an output holds: decides which existing files it may replace without --force. */
 export interface OutputKind {

@@ -14,6 +14,7 @@
  * directly, as before: a thread costs tens of milliseconds to start). A write error in the thread
  * (EPIPE once `| head` has exited) comes back to the command at its next write or at `close` as
  * the same system error (code and syscall), so callers handle it as they handle a direct write's.
+ * Both sides write with writeAllSync (below).
  *
  *   command ── write(b) ──► ring (SharedArrayBuffer, RING bytes) ──► writer thread ── writeSync(fd) ──► pipe
  */
@@ -25,6 +26,20 @@ export const RING = 8 << 20;
 /** Bytes written directly before the writer thread starts. */
 export const THREAD_FROM = 4 << 20;
 
+/** Control words (pipe-writer-thread.ts): bytes in the ring, the command is done, the thread has stopped (1 done, 2 failed). */
+export const FILLED = 0, DONE = 1, STOPPED = 2;
+
+/** How long a wait lasts before the state is looked at again (ms). */
+export const POLL_MS = 1000;
+
+/** What the writer thread is given. */
+export interface PipeThreadData { fd: number; ring: SharedArrayBuffer; control: SharedArrayBuffer; port: MessagePort }
+
+/** Whether `fd` is a pipe or a socket (where the writer thread pays). */
+export function isPipe(fd: number): boolean {
+  try { const st = fstatSync(fd); return st.isFIFO() || st.isSocket(); } catch { return false; }
+}
+
 /**
  * Standard output is non-blocking once `process.stdout` exists (libuv makes a pipe so, and main.ts
  * hooks its errors at start), so a full pipe answers EAGAIN and the writer waits before it tries
@@ -33,58 +48,13 @@ export const THREAD_FROM = 4 << 20;
  * (which reads 4 KiB at a time) met 3131 of them.
  */
 const EAGAIN_FIRST_MS = 0.02, EAGAIN_LAST_MS = 0.5;
+const EAGAIN_WAIT = new Int32Array(new SharedArrayBuffer(4));
 
-/** Control words: bytes in the ring, the command is done, the thread has stopped (1 done, 2 failed). */
-const FILLED = 0, DONE = 1, STOPPED = 2;
-
-/** How long a wait lasts before the state is looked at again (ms). */
-const POLL_MS = 1000;
-
-/** The writer thread (plain JavaScript, run from this string: it needs nothing but fs). */
-const THREAD_CODE = `
-const { workerData } = require('node:worker_threads');
-const { fd, ring, control, port } = workerData;
-const buf = new Uint8Array(ring), ctl = new Int32Array(control), pause = new Int32Array(new SharedArrayBuffer(4));
-const size = buf.length;
-let at = 0;
-try {
-  const { writeSync } = require('node:fs');
-  for (;;) {
-    const filled = Atomics.load(ctl, ${FILLED});
-    if (filled === 0) {
-      if (Atomics.load(ctl, ${DONE}) === 1) break;
-      Atomics.wait(ctl, ${FILLED}, 0, ${POLL_MS});
-      continue;
-    }
-    const n = Math.min(filled, size - at);
-    let off = 0, wait = ${EAGAIN_FIRST_MS};
-    while (off < n) {
-      try { off += writeSync(fd, buf, at + off, n - off); wait = ${EAGAIN_FIRST_MS}; }
-      catch (e) { if (e.code !== 'EAGAIN') throw e; Atomics.wait(pause, 0, 0, wait); wait = Math.min(wait * 2, ${EAGAIN_LAST_MS}); }
-    }
-    at = (at + n) % size;
-    Atomics.sub(ctl, ${FILLED}, n);
-    Atomics.notify(ctl, ${FILLED});
-  }
-  Atomics.store(ctl, ${STOPPED}, 1);
-} catch (e) {
-  port.postMessage({ message: String(e && e.message), code: e && e.code, syscall: e && e.syscall, errno: e && e.errno });
-  Atomics.store(ctl, ${STOPPED}, 2);
-}
-Atomics.notify(ctl, ${FILLED});
-Atomics.notify(ctl, ${STOPPED});
-`;
-
-/** Whether `fd` is a pipe or a socket (where the writer thread pays). */
-export function isPipe(fd: number): boolean {
-  try { const st = fstatSync(fd); return st.isFIFO() || st.isSocket(); } catch { return false; }
-}
-
-/** Writes all of `b` to `fd`, waiting out EAGAIN on a non-blocking pipe (see EAGAIN_FIRST_MS). */
-export function writeAllSync(fd: number, b: Uint8Array): void {
-  let off = 0, wait = EAGAIN_FIRST_MS;
-  while (off < b.length) {
-    try { off += writeSync(fd, b, off, b.length - off); wait = EAGAIN_FIRST_MS; }
+/** Writes bytes [from, to) of `b` to `fd`, waiting out EAGAIN on a non-blocking pipe (above). */
+export function writeAllSync(fd: number, b: Uint8Array, from = 0, to = b.length): void {
+  let off = from, wait = EAGAIN_FIRST_MS;
+  while (off < to) {
+    try { off += writeSync(fd, b, off, to - off); wait = EAGAIN_FIRST_MS; }
     catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
       Atomics.wait(EAGAIN_WAIT, 0, 0, wait);
@@ -92,7 +62,6 @@ export function writeAllSync(fd: number, b: Uint8Array): void {
     }
   }
 }
-const EAGAIN_WAIT = new Int32Array(new SharedArrayBuffer(4));
 
 /** A system error rebuilt from what the writer thread posted (code and syscall kept). */
 function threadError(port: MessagePort): Error {
@@ -172,7 +141,8 @@ export class PipeWriter {
   private start(): NonNullable<PipeWriter['thread']> {
     const ring = new SharedArrayBuffer(this.ringBytes), control = new SharedArrayBuffer(12);
     const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(THREAD_CODE, { eval: true, workerData: { fd: this.fd, ring, control, port: port2 }, transferList: [port2], execArgv: [] });
+    const data: PipeThreadData = { fd: this.fd, ring, control, port: port2 };
+    const worker = new Worker(new URL('./pipe-writer-thread.js', import.meta.url), { workerData: data, transferList: [port2], execArgv: [] });
     worker.unref();
     // a failure is read from the control words and the port, not from this event
     worker.on('error', () => undefined);
