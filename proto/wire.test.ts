@@ -100,3 +100,27 @@ test('edge values of every scalar kind encode like the Writer methods', () => {
     }
   }
 });
+
+test('64-bit varints and fixed64 words: the two\'s complement bytes of every value, against BigInt', () => {
+  const values = [0, 1, 127, 128, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 84_804_039_000, 370_123_456_789, 2 ** 52 + 3, 2 ** 53 - 1,
+    -1, -2, -(2 ** 31), -(2 ** 32), -(2 ** 32) - 1, -84_804_039_000, -(2 ** 53) + 1];
+  for (let k = 1; k < 500; k++) values.push(Math.floor(((k * 2654435761) % 4294967296) * 2097.13) * (k % 3 === 0 ? -1 : 1));
+  const varintOf = (v: number): number[] => {
+    let x = BigInt.asUintN(64, BigInt(v));
+    const out: number[] = [];
+    while (x > 0x7fn) { out.push(Number(x & 0x7fn) | 0x80); x >>= 7n; }
+    out.push(Number(x));
+    return out;
+  };
+  for (const v of values) {
+    const w = new Writer(4);
+    w.uint64(v);
+    assert.deepEqual([...w.finish()], varintOf(v), `varint ${v}`);
+    const f = new Writer(4);
+    f.fixed64(v);
+    const word = new DataView(new ArrayBuffer(8));
+    word.setBigUint64(0, BigInt.asUintN(64, BigInt(v)), true);
+    assert.deepEqual([...f.finish()], [...new Uint8Array(word.buffer)], `fixed64 ${v}`);
+    assert.equal(new Reader(bytesOf((x) => x.fixed64(v), 8)).fixed64(), v >= 0 ? v : Number(BigInt.asUintN(64, BigInt(v))), `fixed64 read ${v}`);
+  }
+});

@@ -160,8 +160,10 @@ export function varint32(b: Uint8Array, p: number, v: number): number {
 
 /** A 64-bit varint of `v` (negative: two's complement, 10 bytes; exact below 2^53). */
 export function varint64(b: Uint8Array, p: number, v: number): number {
-  let lo = v % TWO32 >>> 0;
-  let hi = Math.floor(v / TWO32) >>> 0;
+  // the low word by a subtraction, not `v % TWO32` (a call to fmod): exact below 2^53
+  let hi = Math.floor(v / TWO32);
+  let lo = (v - hi * TWO32) >>> 0;
+  hi >>>= 0;
   if (v < 0) { // two's complement 64-bit
     const a = -v;
     lo = (~(a % TWO32 >>> 0) + 1) >>> 0;
@@ -188,8 +190,9 @@ export function putFixed32(b: Uint8Array, p: number, v: number): number {
   return p + 4;
 }
 export function putFixed64(b: Uint8Array, p: number, v: number): number {
-  putFixed32(b, p, v % TWO32 >>> 0);
-  return putFixed32(b, p + 4, Math.floor(v / TWO32) >>> 0);
+  const hi = Math.floor(v / TWO32);
+  putFixed32(b, p, v - hi * TWO32); // the low word without `%` (fmod), as in varint64
+  return putFixed32(b, p + 4, hi);
 }
 export function putFloat(b: Uint8Array, p: number, v: number): number {
   f32[0] = v;
