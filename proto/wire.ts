@@ -160,15 +160,11 @@ export function varint32(b: Uint8Array, p: number, v: number): number {
 
 /** A 64-bit varint of `v` (negative: two's complement, 10 bytes; exact below 2^53). */
 export function varint64(b: Uint8Array, p: number, v: number): number {
-  // the low word by a subtraction, not `v % TWO32` (a call to fmod): exact below 2^53
+  // The words of the 64-bit two's complement, negative values included: hi = floor(v / 2^32) and
+  // lo = v - hi * 2^32 (in [0, 2^32), exact below 2^53; not `v % TWO32`, a call to fmod).
   let hi = Math.floor(v / TWO32);
   let lo = (v - hi * TWO32) >>> 0;
   hi >>>= 0;
-  if (v < 0) { // two's complement 64-bit
-    const a = -v;
-    lo = (~(a % TWO32 >>> 0) + 1) >>> 0;
-    hi = (~Math.floor(a / TWO32) + (lo === 0 ? 1 : 0)) >>> 0;
-  }
   while (hi > 0 || lo > 0x7f) {
     b[p++] = (lo & 0x7f) | 0x80;
     lo = ((lo >>> 7) | (hi << 25)) >>> 0;
