@@ -195,12 +195,13 @@ interface JsonLines {
 
 async function jsonLines(): Promise<JsonLines> {
   const { JsonBytes, JsonBodies, writeEventLine } = await import('../../replayer/index.js');
-  const pieces: Uint8Array[] = [];
-  // handed over: after each full buffer the writer takes a new one
-  const out = new JsonBytes((b) => { pieces.push(b); }, true);
+  // the buffer handed over by the last mark() or flush() (at most one per call; the writer then takes a new one)
+  let full: Uint8Array | undefined;
+  const out = new JsonBytes((b) => { full = b; }, true);
   const bodies = new JsonBodies(out);
+  const take = (): Uint8Array | undefined => { const b = full; full = undefined; return b; };
   return {
-    line(ev, i, notes) { writeEventLine(out, ev, i, notes, bodies); out.mark(); return pieces.pop(); },
-    end() { out.flush(); return pieces.pop(); },
+    line(ev, i, notes) { writeEventLine(out, ev, i, notes, bodies); out.mark(); return take(); },
+    end() { out.flush(); return take(); },
   };
 }
