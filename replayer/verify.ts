@@ -10,7 +10,7 @@
  * never decoded (verify then runs at 0.8–0.9 of `simulate`'s speed instead of 0.75). Where the
  * bytes differ, both events are decoded and compared field by field, as a window's are.
  */
-import { simulate, type TracePartsSink } from '../hw-model/index.js';
+import { runModel, type TracePartsSink } from '../hw-model/index.js';
 import { decodeEvent, encodeEvent, Reader, Writer, type Event, type EventInit } from '../proto/index.js';
 import { configFromHeader, modelVersionNote } from './rerun.js';
 import type { TraceFile } from './trace-file.js';
@@ -155,7 +155,8 @@ export function verifyTrace(trace: TraceFile, opts: VerifyOptions = {}): VerifyR
     },
   };
   try {
-    simulate(cfg, {
+    // the model alone: simulate's run summary would be computed for nothing
+    runModel(cfg, {
       sinks: [sink],
       onProgress: opts.onProgress ? (now, duration) => opts.onProgress!(now, duration, compared) : undefined,
     });
