@@ -14,6 +14,7 @@ import { openTrace } from '../replayer/index.js';
 import { runMeasured, type Measured } from '../test-support/rusage.js';
 import { median } from './format-pairs.js';
 import type { Bench, BenchContext } from './registry.js';
+import { formatCount } from '../proto/index.js';
 
 const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const tiny = fileURLToPath(new URL('../../traces/v1/tiny.csft', import.meta.url));
@@ -68,7 +69,7 @@ async function run(ctx: BenchContext): Promise<void> {
   const events = tr.eventCount;
   tr.close();
   const size = statSync(a).size;
-  ctx.note(`trace: ${events.toLocaleString('en-US')} events, ${(size / (1 << 20)).toFixed(1)} MiB, ${(size / events).toFixed(2)} B/event (stress)`);
+  ctx.note(`trace: ${formatCount(events)} events, ${(size / (1 << 20)).toFixed(1)} MiB, ${(size / events).toFixed(2)} B/event (stress)`);
   const deepS = median(deep.map((r) => r.wallS));
   const decodeRate = events / deepS;
   ctx.report('full-decode pass (info --deep), wall, median of 3', deepS, `s, ${(decodeRate / 1e6).toFixed(2)} M events/s (CPU ${median(deep.map((r) => r.cpuS)).toFixed(1)} s), ${Math.max(...deep.map((r) => r.maxRssMb)).toFixed(0)} MB`);

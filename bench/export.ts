@@ -15,6 +15,7 @@ import { recordScenario, traceHeaderFor } from '../recorder/index.js';
 import { EXPORT_FORMATS, openTrace } from '../replayer/index.js';
 import { runMeasured } from '../test-support/rusage.js';
 import type { Bench, BenchContext } from './registry.js';
+import { formatCount } from '../proto/index.js';
 
 function recordStress(path: string, target: number): void {
   const config = { ...loadBuiltin('stress'), duration: MAX_DURATION };
@@ -38,7 +39,7 @@ async function run(ctx: BenchContext): Promise<void> {
   const dc = process.cpuUsage(c0);
   const decodeCpuRate = seen / ((dc.user + dc.system) / 1e6) / 1e6;
   tr.close();
-  ctx.note(`stress trace: ${n.toLocaleString('en-US')} events, ${(statSync(path).size / (1 << 20)).toFixed(1)} MiB`);
+  ctx.note(`stress trace: ${formatCount(n)} events, ${(statSync(path).size / (1 << 20)).toFixed(1)} MiB`);
   const decodeRate = seen / decodeS / 1e6;
   ctx.report('full-decode pass (forEach)', decodeRate, 'M events/s');
   ctx.report('full-decode pass (forEach), per CPU second', decodeCpuRate, 'M events/s');

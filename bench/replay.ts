@@ -14,6 +14,7 @@ import { findBuiltin, loadBuiltin, MAX_DURATION } from '../hw-model/index.js';
 import { recordScenario, traceHeaderFor } from '../recorder/index.js';
 import type { Bench, BenchContext } from './registry.js';
 import type { ReplayMeasures } from './replay-child.js';
+import { formatCount } from '../proto/index.js';
 
 async function run(ctx: BenchContext): Promise<void> {
   const target = ctx.quick ? 500_000 : 10_000_000;
@@ -27,7 +28,7 @@ async function run(ctx: BenchContext): Promise<void> {
     shouldStop: () => events >= target,
   });
   const recordS = Number(process.hrtime.bigint() - t0) / 1e9;
-  ctx.note(`stress recorded until ${target.toLocaleString('en-US')} events: ${rec.events.toLocaleString('en-US')} events, ` +
+  ctx.note(`stress recorded until ${formatCount(target)} events: ${formatCount(rec.events)} events, ` +
     `${(statSync(path).size / (1 << 20)).toFixed(1)} MiB, virtual ${(rec.lastTimeNs / 1e9).toFixed(1)} s, in ${recordS.toFixed(1)} s`);
 
   const child = fileURLToPath(new URL('./replay-child.js', import.meta.url));

@@ -11,5 +11,5 @@ export * from './container/index.js';
 export * from './errno.js';
 export * from './regs.js';
 export { UserError, isUserError } from './user-error.js';
-export { formatNs, formatNsExact, formatBytes, formatBytesShort, formatSize, type VirtualNs, type CauseDistance, type EventIndex } from './units.js';
+export { formatNs, formatNsExact, formatBytes, formatBytesShort, formatSize, formatCount, type VirtualNs, type CauseDistance, type EventIndex } from './units.js';
 export * from './gen/fields.js';

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import test from 'node:test';
 import { repo, sourceFiles } from '../test-support/sources.js';
-import { formatBytes, formatBytesShort, formatNs, formatNsExact, formatSize } from './units.js';
+import { formatBytes, formatBytesShort, formatCount, formatNs, formatNsExact, formatSize } from './units.js';
 
 
 test('the text forms of time and bytes', () => {
@@ -18,11 +18,19 @@ test('the text forms of time and bytes', () => {
   assert.deepEqual([64, 4096, 1.5 * 2 ** 20, 2 ** 31].map(formatSize), ['64B', '4KiB', '1.5MiB', '2GiB']);
 });
 
-test('no other source file defines a time or byte formatter of its own', () => {
+test('counts are grouped as toLocaleString(\'en-US\') groups them', () => {
+  assert.deepEqual([0, 7, 999, 1000, 2594, 10_006_817, -1234, -999].map(formatCount), ['0', '7', '999', '1,000', '2,594', '10,006,817', '-1,234', '-999']);
+  const values: number[] = [Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 1.5, NaN, Infinity];
+  for (let k = 0; k < 16; k++) for (const d of [-1, 0, 1]) values.push(10 ** k + d, -(10 ** k) + d, 7 * 10 ** k);
+  for (const v of values) assert.equal(formatCount(v), v.toLocaleString('en-US'), String(v));
+});
+
+test('no other source file defines a time, byte or count formatter of its own', () => {
   const shapes: [RegExp, string][] = [
     [/toFixed\(6\)\}s`/, 'seconds with 6 decimals (formatNs)'],
     [/\}(GiB|G) ?`|\} GiB`/, 'a GiB/G byte form (formatBytes, formatBytesShort, formatSize)'],
     [/% 1_?000_?000_?000 === 0\) return/, 'an exact duration form (formatNsExact)'],
+    [/toLocaleString\(/, 'a grouped count (formatCount: toLocaleString loads locale data at its first call, 15–30 ms of a start)'],
   ];
   const found: string[] = [];
   for (const f of sourceFiles({ tests: false })) {

@@ -12,6 +12,7 @@ import { prepareInPlaceOutput, printText, traceOutput } from '../output.js';
 import { loadScenarioArg, scenarioOverrides, type ScenarioFlags } from './simulate.js';
 import { requireLz4Addon } from '../../proto/index.js';
 import { hint } from '../invocation.js';
+import { formatCount } from '../../proto/index.js';
 
 interface DemoFlags extends ScenarioFlags { output: string; summary?: boolean; force?: boolean }
 
@@ -42,7 +43,7 @@ export function register(program: Command): void {
           return;
         }
         const out: string[] = [];
-        out.push(`recorded ${opts.output}: ${config.name}, seed ${config.seed}, policy ${config.driver.protmPolicy}, ${rec.events.toLocaleString('en-US')} events, ${rec.bytes.toLocaleString('en-US')} bytes`);
+        out.push(`recorded ${opts.output}: ${config.name}, seed ${config.seed}, policy ${config.driver.protmPolicy}, ${formatCount(rec.events)} events, ${formatCount(rec.bytes)} bytes`);
         out.push('');
         out.push(summaryText(replayApi, replayer, { width: process.stdout.columns || 100 }).trimEnd());
         out.push('');

@@ -14,6 +14,7 @@ import { JSON_SCHEMAS, printJson, printText } from '../output.js';
 import { progressLine } from './sim-progress.js';
 import { loadScenarioArg } from './simulate.js';
 import { openRunner, parseDurationFlag, parsePolicies, runnerOptions, writeNewFile, type RunnerFlags } from './explore-options.js';
+import { formatCount } from '../../proto/index.js';
 
 interface FuzzFlags extends RunnerFlags {
   seed: string; runs: string; time?: string; policy: string; rule?: string; anomalies?: boolean; missedFrames?: string;
@@ -99,7 +100,7 @@ Examples:
           const what = out.expectation ? expectationText(out.expectation) : 'a check violation';
           if (o.json) printJson({ schema: JSON_SCHEMAS.fuzzReplay, case: loaded.source, expectation: out.expectation ?? null, reproduces: out.failure !== undefined, failure: out.failure ?? null, events: out.results.map((r) => r.events) });
           else if (out.failure) printText([`${o.replay}: still fails: ${what}`, ...failureLines(out.failure)].join('\n') + '\n');
-          else printText(`${o.replay}: passes: ${what} no longer reproduces (${out.results.map((r) => `${r.events.toLocaleString('en-US')} events under ${r.policy}`).join(', ')})\n`);
+          else printText(`${o.replay}: passes: ${what} no longer reproduces (${out.results.map((r) => `${formatCount(r.events)} events under ${r.policy}`).join(', ')})\n`);
           process.exitCode = out.failure ? 1 : 0;
         } finally { await runner.close(); }
         return;

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { INDEX_KEYFRAME_EVERY, isUserError, writeKeyframeIndex } from '../../replayer/read.js';
 import { CliError } from '../errors.js';
 import { JSON_SCHEMAS, isSystemError, openTraceReporting, printJson, printText, writeFailure } from '../output.js';
+import { formatCount } from '../../proto/index.js';
 
 /** Writes the index of the trace at `path`; one line of what was written. */
 export function indexTrace(path: string): { path: string; frames: number; bytes: number; events: number } {
@@ -33,7 +34,7 @@ export function register(program: Command): void {
     .argument('<trace>', 'trace file (.csft)')
     .option('--json', 'what was written, as JSON')
     .addHelpText('after', `
-The index holds the replayed state every ${INDEX_KEYFRAME_EVERY.toLocaleString('en-US')} events. It names the trace it was made
+The index holds the replayed state every ${formatCount(INDEX_KEYFRAME_EVERY)} events. It names the trace it was made
 from (size, modification time, chunks): when the trace changes, state ignores it (with a notice) and
 works as without it.
 

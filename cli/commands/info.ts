@@ -11,6 +11,7 @@ import {
 } from '../../replayer/read.js';
 import { JSON_SCHEMAS, printJson, printText } from '../output.js';
 import { openTraceInput } from '../trace-input.js';
+import { formatCount } from '../../proto/index.js';
 
 function familyNameOf(n: number): string {
   const c = EVENT_FAMILIES[n];
@@ -93,20 +94,20 @@ export function infoText(tr: TraceFile, deep?: DeepResult): string {
     row('trimmed', `events ${t.firstEvent}..${t.lastEvent} of ${t.originalEvents} (${formatTimeNs(t.firstTimeNs)} .. ${formatTimeNs(t.lastTimeNs)})`);
   }
   if (tr.snapshot) row('snapshot', `state before event 0 (original event ${tr.snapshot.eventIndex}, ${formatTimeNs(tr.snapshot.timeNs)})`);
-  row('events', `${tr.eventCount.toLocaleString('en-US')} in ${tr.chunks.length} chunk${tr.chunks.length === 1 ? '' : 's'}` +
+  row('events', `${formatCount(tr.eventCount)} in ${tr.chunks.length} chunk${tr.chunks.length === 1 ? '' : 's'}` +
     (tr.eventCount ? ` · ${(tr.size / tr.eventCount).toFixed(2)} B/event` : ''));
   const damaged = tr.notices.length > 0 || deep?.error !== undefined;
   const how = tr.indexed ? 'index and every chunk checksum verified' : 'no valid index: recovered by scanning frames';
-  row('integrity', `${damaged ? 'DAMAGED' : 'ok'}: ${how}${deep ? ` · ${deep.decoded.toLocaleString('en-US')} events decoded${deep.error ? ` · ${deep.error}` : ''}` : ''}`);
+  row('integrity', `${damaged ? 'DAMAGED' : 'ok'}: ${how}${deep ? ` · ${formatCount(deep.decoded)} events decoded${deep.error ? ` · ${deep.error}` : ''}` : ''}`);
   for (const n of tr.notices) out.push(`${''.padEnd(10)} ! ${n}`);
   const fams = tr.familyCounts.map((n, i) => [familyNameOf(i), n] as const).filter(([, n]) => n > 0);
   if (fams.length) {
     out.push('families');
     const w = Math.max(...fams.map(([f]) => f.length));
-    const cw = Math.max(...fams.map(([, n]) => n.toLocaleString('en-US').length));
+    const cw = Math.max(...fams.map(([, n]) => formatCount(n).length));
     for (const [f, n] of fams) {
       const pct = tr.eventCount ? (100 * n) / tr.eventCount : 0;
-      out.push(`  ${f.padEnd(w)}  ${n.toLocaleString('en-US').padStart(cw)}  ${pct.toFixed(1).padStart(5)}%`);
+      out.push(`  ${f.padEnd(w)}  ${formatCount(n).padStart(cw)}  ${pct.toFixed(1).padStart(5)}%`);
     }
   }
   if (tr.notes.length) {

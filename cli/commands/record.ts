@@ -19,6 +19,7 @@ import { indexTrace } from './index-cmd.js';
 import { checkPolicyFixes, loadScenarioArg, scenarioOptions, scenarioOverrides, type ScenarioFlags } from './simulate.js';
 import type { RecordWorkerData, RecordWorkerMessage } from './record-worker.js';
 import { requireLz4Addon } from '../../proto/index.js';
+import { formatCount } from '../../proto/index.js';
 
 interface RecordFlags extends ScenarioFlags {
   scenario: string;
@@ -40,7 +41,7 @@ function progressBar(): { update(now: number, dur: number, events: number, bytes
   return {
     update(now, dur, events, bytes) {
       const fill = Math.round((dur > 0 ? Math.min(1, now / dur) : 0) * width);
-      line.update(() => `recording [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${formatNs(now)} / ${formatNs(dur)}  ${events.toLocaleString('en-US')} events  ${formatBytes(bytes)}`);
+      line.update(() => `recording [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${formatNs(now)} / ${formatNs(dur)}  ${formatCount(events)} events  ${formatBytes(bytes)}`);
     },
     clear() { line.clear(); },
   };
@@ -150,7 +151,7 @@ Examples:
         }, 2) + '\n');
       } else {
         say(`recorded ${toStdout ? 'stdout' : opts.output}: ${config.name} seed ${config.seed} policy ${config.driver.protmPolicy}, ` +
-          `${msg.events.toLocaleString('en-US')} events in ${msg.chunks} chunks, ${formatBytes(msg.bytes)} (${bpe.toFixed(2)} B/event), ` +
+          `${formatCount(msg.events)} events in ${msg.chunks} chunks, ${formatBytes(msg.bytes)} (${bpe.toFixed(2)} B/event), ` +
           `virtual ${formatNs(msg.stopped ? msg.lastTimeNs : config.duration)}${msg.stopped ? ` (stopped early by ${signal ?? 'request'}; the file is complete up to there)` : ''}\n`);
       }
       if (opts.index && !toStdout) {

@@ -15,6 +15,7 @@ import { progressLine, sameFile } from './sim-progress.js';
 import { checkPolicyFixes, collect } from './simulate.js';
 import { requireLz4Addon } from '../../proto/index.js';
 import { openTraceInput } from '../trace-input.js';
+import { formatCount } from '../../proto/index.js';
 
 interface RerunFlags {
   policy?: string; heapPolicy?: string; reviewFixes?: string; assume?: string[]; output?: string; json?: boolean; force?: boolean;
@@ -62,7 +63,7 @@ Examples:
       const bar = progressLine();
       let res;
       try {
-        res = recordScenario(out, header, config, { onProgress: (p) => bar.update(() => `rerun: virtual ${formatTimeNs(p.now)} of ${formatTimeNs(p.duration)}, ${p.events.toLocaleString('en-US')} events`) });
+        res = recordScenario(out, header, config, { onProgress: (p) => bar.update(() => `rerun: virtual ${formatTimeNs(p.now)} of ${formatTimeNs(p.duration)}, ${formatCount(p.events)} events`) });
       } catch (e) {
         if (isSystemError(e)) throw writeFailure(out, e);
         throw e;
@@ -75,7 +76,7 @@ Examples:
         say(safeJson({ schema: JSON_SCHEMAS.rerun, input: path, output: out, policy: config.driver.protmPolicy, heapPolicy: config.driver.heapPolicy, events: res.events, bytes: res.bytes }, 2) + '\n');
       } else {
         say(`rerun ${tr.path} (${tr.header.policy || '?'}) under ${config.driver.protmPolicy}/${config.driver.heapPolicy}: ` +
-          `${toStdout ? 'stdout' : out}, ${res.events.toLocaleString('en-US')} events, virtual ${formatTimeNs(res.lastTimeNs)}\n` +
+          `${toStdout ? 'stdout' : out}, ${formatCount(res.events)} events, virtual ${formatTimeNs(res.lastTimeNs)}\n` +
           (toStdout || path === '-' || !isRegularFile(out) ? '' : `compare: ${hint('diff', path, out)}\n`));
       }
     });

@@ -16,6 +16,7 @@ import { register as registerBugreport } from './bugreport.js';
 import { failureLines, parseRules } from './fuzz.js';
 import { loadScenarioArg } from './simulate.js';
 import { openRunner, runnerOptions, writeNewFile, type RunnerFlags } from './explore-options.js';
+import { formatCount } from '../../proto/index.js';
 
 interface ShrinkFlags extends RunnerFlags { output: string; rule?: string; rootKind?: string; maxRuns: string; seeds?: boolean; json?: boolean }
 
@@ -122,7 +123,7 @@ Examples:
         } else {
           printText([
             `shrunk ${path}: ${appsOf(loaded.text)} → ${appsOf(out.text)} apps, ${durOf(before)} → ${durOf(last)}, ` +
-              `${before.events.toLocaleString('en-US')} → ${last.events.toLocaleString('en-US')} events (shrink ratio ${ratio.toFixed(1)}×), ` +
+              `${formatCount(before.events)} → ${formatCount(last.events)} events (shrink ratio ${ratio.toFixed(1)}×), ` +
               `${out.steps.length} change${out.steps.length === 1 ? '' : 's'} kept in ${out.runs} runs on the ${runner.label}`,
             `still fails: ${expectationText(expectation)}`,
             ...failureLines(out.failure),

@@ -1,5 +1,6 @@
 /** CLI helpers: a progress line on stderr (terminals only) and an output-path check. */
 import { statSync } from 'node:fs';
+import { formatCount } from '../../proto/index.js';
 
 /**
  * A one-line progress indicator on stderr, only when stderr is a terminal (quiet otherwise).
@@ -42,7 +43,7 @@ export function readProgress(label: string, ...traces: { eventCount: number; onR
     t.onRead = (i) => {
       if (i < last) pass++;
       last = i;
-      bar.update(() => `${label}${side}: ${pass > 1 ? `pass ${pass}, ` : ''}${(100 * i / Math.max(1, t.eventCount)).toFixed(0)}% of ${t.eventCount.toLocaleString('en-US')} events`);
+      bar.update(() => `${label}${side}: ${pass > 1 ? `pass ${pass}, ` : ''}${(100 * i / Math.max(1, t.eventCount)).toFixed(0)}% of ${formatCount(t.eventCount)} events`);
     };
   });
   return { done() { for (const t of traces) t.onRead = undefined; bar.clear(); } };

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { JSON_SCHEMAS, openTraceReporting, printJson, printNotice, printText } from '../output.js';
 import { eventToJson, formatEvent, verifyTrace, normalizeEventInit } from '../../replayer/index.js';
 import { progressLine } from './sim-progress.js';
+import { formatCount } from '../../proto/index.js';
 
 interface VerifyFlags { json?: boolean }
 
@@ -24,7 +25,7 @@ Examples:
       const tr = openTraceReporting(path);
       const bar = progressLine();
       try {
-        const r = verifyTrace(tr, { onProgress: (now, duration, compared) => bar.update(() => `verify: ${compared.toLocaleString('en-US')} events equal, virtual ${(100 * now / Math.max(1, duration)).toFixed(0)}%`) });
+        const r = verifyTrace(tr, { onProgress: (now, duration, compared) => bar.update(() => `verify: ${formatCount(compared)} events equal, virtual ${(100 * now / Math.max(1, duration)).toFixed(0)}%`) });
         bar.clear();
         const d = r.firstDifference;
         if (opts.json) {
@@ -37,9 +38,9 @@ Examples:
             } : null,
           });
         } else if (r.identical) {
-          printText(`${tr.path}: identical (${r.recordedEvents.toLocaleString('en-US')} events)\n`);
+          printText(`${tr.path}: identical (${formatCount(r.recordedEvents)} events)\n`);
         } else if (d) {
-          const lines = [`${tr.path}: differs at event #${d.index} (${r.compared > 0 ? `${(d.recorded ? r.compared - 1 : r.compared).toLocaleString('en-US')} events equal before it` : 'first event'})`];
+          const lines = [`${tr.path}: differs at event #${d.index} (${r.compared > 0 ? `${formatCount(d.recorded ? r.compared - 1 : r.compared)} events equal before it` : 'first event'})`];
           lines.push(`  recorded:     ${d.recorded ? formatEvent(d.recorded, d.index) : '(none: the recording ends here)'}`);
           lines.push(`  re-simulated: ${d.simulated ? formatEvent(normalizeEventInit(d.simulated), d.index) : '(none: the re-simulation ends here)'}`);
           if (d.fields.length) lines.push(`  differing:    ${d.fields.join(', ')}`);
