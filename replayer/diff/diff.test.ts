@@ -154,6 +154,34 @@ test('skimming raw chunks and iterating decoded events extract the same decision
   assert.deepEqual(skim.identities.created, iter.identities.created);
 });
 
+test('skimming and iterating agree on random event sequences (long varints, big bodies, far causes)', async () => {
+  const { extractDecisions, DiffContext } = await import('./extract.js');
+  const { LabelInterner } = await import('./identity.js');
+  const fc = (await import('fast-check')).default;
+  const { arbEvents } = await import('../test-events.js');
+  let decisions = 0, seen = 0;
+  // runs of random events one after the other (fast-check's arrays are short by default)
+  const long = fc.array(arbEvents(300), { minLength: 10, maxLength: 40 }).map((runs) => {
+    const out: EventInit[] = [];
+    for (const run of runs) { const t0 = out.at(-1)?.t ?? 0; for (const e of run) out.push({ ...e, t: t0 + (e.t ?? 0) }); }
+    return out;
+  });
+  fc.assert(fc.property(long, fc.integer({ min: 3, max: 64 }), (events: EventInit[], chunkEvents: number) => {
+    const t = memoryTrace({ policy: 'panthor-2026' }, events, { chunkEvents });
+    const iterOnly = { header: t.header, eventCount: t.eventCount, iterate: t.iterate.bind(t), event: t.event.bind(t) };
+    const ctx = new DiffContext(new LabelInterner());
+    const skim = extractDecisions(t, ctx), iter = extractDecisions(iterOnly, ctx);
+    decisions += skim.count;
+    seen += t.eventCount;
+    assert.deepEqual([skim.count, [...skim.outcome], [...skim.eventIndex], [...skim.timeNs], [...skim.trigger], [...skim.rule], [...skim.noop]],
+      [iter.count, [...iter.outcome], [...iter.eventIndex], [...iter.timeNs], [...iter.trigger], [...iter.rule], [...iter.noop]]);
+    assert.deepEqual(skim.consequences, iter.consequences);
+    assert.deepEqual(skim.platform, iter.platform);
+    assert.deepEqual(skim.identities.created, iter.identities.created);
+  }), { numRuns: 40, seed: 41 });
+  assert.ok(decisions >= 100 && seen >= 3000, `only ${decisions} decisions in ${seen} random events`);
+});
+
 test('a malformed event met while skimming names the file, the chunk and the event', () => {
   const good = memoryTrace(syntheticHeader('panthor-2026'), syntheticEvents({ ticks: 20 }), { chunkEvents: 16 });
   const bad = {

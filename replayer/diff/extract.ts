@@ -129,24 +129,33 @@ class Extractor {
    */
   skim(bytes: Uint8Array, firstEvent: number, firstTimeNs: number): number {
     const r = new Reader(bytes);
-    const len = bytes.length;
+    const raw = bytes, len = bytes.length;
     let t = firstTimeNs, i = firstEvent;
-    while (r.pos < len) {
+    // the event's head read at `p`, a varint of one byte (most lengths, tags, time deltas and causes)
+    // straight from the bytes, a longer one through the Reader (which also throws where they end)
+    let p = 0;
+    while (p < len) {
       this.at = i;
-      const n = r.uint32();
-      const end = r.pos + n;
-      if (end > len) throw new ProtoDecodeError(`event of ${n} bytes runs past the chunk`, r.pos);
+      let n = raw[p]!;
+      if (n < 128) p++; else { r.pos = p; n = r.uint32(); p = r.pos; }
+      const end = p + n;
+      if (end > len) throw new ProtoDecodeError(`event of ${n} bytes runs past the chunk`, p);
       let dt = 0, field = 0, bStart = 0, bEnd = 0;
-      while (r.pos < end) {
-        const tag = r.uint32();
+      while (p < end) {
+        let tag = raw[p]!;
+        if (tag < 128) p++; else { r.pos = p; tag = r.uint32(); p = r.pos; }
         const f = tag >>> 3, wt = tag & 7;
-        if (f === F_T && wt === 0) dt = r.uint64();
-        else if (wt === 2 && f >= F_FIRST_BODY) {
-          const l = r.uint32();
-          field = f; bStart = r.pos; bEnd = r.pos + l;
-          if (bEnd > end) throw new ProtoDecodeError('event body runs past the event', r.pos);
-          r.pos = bEnd;
-        } else r.skip(wt, end);
+        if (f === F_T && wt === 0) {
+          const c = raw[p];
+          if (c !== undefined && c < 128) { p++; dt = c; } else { r.pos = p; dt = r.uint64(); p = r.pos; }
+        } else if (wt === 2 && f >= F_FIRST_BODY) {
+          let l = raw[p];
+          if (l !== undefined && l < 128) p++; else { r.pos = p; l = r.uint32(); p = r.pos; }
+          field = f; bStart = p; bEnd = p + l;
+          if (bEnd > end) throw new ProtoDecodeError('event body runs past the event', p);
+          p = bEnd;
+        } else if (wt === 0 && p < end && raw[p]! < 128) p++; // the cause, most often (at the event's end: the Reader's error)
+        else { r.pos = p; r.skip(wt, end); p = r.pos; }
       }
       t += dt;
       let ev: Event | undefined;
@@ -181,7 +190,7 @@ class Extractor {
         }
         default: break;
       }
-      r.pos = end;
+      p = end;
       if (ev) this.feed(ev, i);
       else this.cons.touch(t);
       i++;
