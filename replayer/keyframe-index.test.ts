@@ -102,6 +102,30 @@ test('a damaged index is not used', () => {
   assert.equal(why(p), 'none');
 });
 
+test('a table with a checksum that holds but frames that do not is not used', async () => {
+  const { crc32 } = await import('../proto/index.js');
+  const p = indexed('crafted.csft', 2000);
+  const idx = keyframeIndexPath(p);
+  const good = readFileSync(idx);
+  const len = good.readUInt32LE(good.length - 8);
+  const start = good.length - 12 - len;
+  const table = JSON.parse(good.subarray(start, start + len).toString('utf8')) as { frames: unknown[] };
+  const craft = (frames: unknown[]): void => {
+    const json = Buffer.from(JSON.stringify({ ...table, frames }));
+    const foot = Buffer.alloc(12);
+    foot.writeUInt32LE(crc32(json), 0); foot.writeUInt32LE(json.length, 4); foot.writeUInt32LE(0x31464b43, 8);
+    writeFileSync(idx, Buffer.concat([good.subarray(0, start), json, foot]));
+  };
+  craft(table.frames);
+  assert.equal(why(p), 'ok');
+  craft(table.frames.map((f, j) => (j === 1 ? 5 : f)));
+  assert.equal(why(p), 'its table is malformed');
+  craft(table.frames.map((f, j) => (j === 1 ? ['0', 10] : f)));
+  assert.equal(why(p), 'its table is malformed');
+  craft(table.frames.map((f, j) => (j === 1 ? [start, 1] : f)));
+  assert.equal(why(p), 'a keyframe lies past the end of the file');
+});
+
 test('an index is written only over an older index; a FIFO or a link at its name is never opened', () => {
   const p = join(dir, 'mine.csft');
   copyFileSync(golden, p);

@@ -163,7 +163,12 @@ export function openKeyframeIndex(tr: TraceFile): IndexOpen {
     const stale = sameIdentity(table.trace, identityOf(tr));
     if (stale) return fail(`stale: ${stale}`);
     const end = size - FOOTER_SIZE - len;
-    if (table.frames.some(([off, length]) => off + length > end)) return fail('a keyframe lies past the end of the file');
+    // an indexed loop: a destructured pair per frame, by code not yet compiled, was 6 ms of a cold `state --at`
+    for (let j = 0; j < table.frames.length; j++) {
+      const f: unknown = table.frames[j];
+      if (!Array.isArray(f) || typeof f[0] !== 'number' || typeof f[1] !== 'number') return fail('its table is malformed');
+      if (f[0] + f[1] > end) return fail('a keyframe lies past the end of the file');
+    }
     if (table.frames.length !== Math.floor(tr.eventCount / table.every) + 1) return fail('it does not cover the whole trace');
     return {
       ok: true,

@@ -207,8 +207,11 @@ function checkNoteBudget(notes: number): void {
 
 function sumFamilies(chunks: ChunkInfo[]): number[] {
   const f = new Array<number>(FAMILY_COUNT).fill(0);
-  for (const c of chunks) {
-    for (const [i, n] of c.familyCounts.entries()) f[i] = (f[i] ?? 0) + n;
+  // indexed loops: run once per open, by code not yet compiled, an iterator and a destructured
+  // pair per count took 6–7 ms of a cold `state --at` on a 10M-event trace (1,222 chunks)
+  for (let k = 0; k < chunks.length; k++) {
+    const counts = chunks[k]!.familyCounts;
+    for (let i = 0; i < counts.length; i++) f[i] = (f[i] ?? 0) + counts[i]!;
   }
   return f;
 }
