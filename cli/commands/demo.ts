@@ -10,9 +10,8 @@ import { recordScenario, traceHeaderFor } from '../../recorder/index.js';
 import { checkTrace, formatCheckReport } from '../../replayer/index.js';
 import { prepareInPlaceOutput, printText, traceOutput } from '../output.js';
 import { loadScenarioArg, scenarioOverrides, type ScenarioFlags } from './simulate.js';
-import { requireLz4Addon } from '../../proto/index.js';
+import { formatCount, requireLz4Addon } from '../../proto/index.js';
 import { hint } from '../invocation.js';
-import { formatCount } from '../../proto/index.js';
 
 interface DemoFlags extends ScenarioFlags { output: string; summary?: boolean; force?: boolean }
 

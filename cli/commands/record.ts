@@ -10,7 +10,7 @@ import { isatty } from 'node:tty';
 import { Worker } from 'node:worker_threads';
 import type { Command } from 'commander';
 import { applyOverrides, formatNs } from '../../hw-model/index.js';
-import { formatBytes } from '../../proto/index.js';
+import { formatBytes, formatCount, requireLz4Addon } from '../../proto/index.js';
 import { serveTapes, traceHeaderFor } from '../../recorder/index.js';
 import { CliError } from '../errors.js';
 import { JSON_SCHEMAS, prepareInPlaceOutput, printText, safeJson, traceOutput } from '../output.js';
@@ -18,8 +18,6 @@ import { progressLine } from './sim-progress.js';
 import { indexTrace } from './index-cmd.js';
 import { checkPolicyFixes, loadScenarioArg, scenarioOptions, scenarioOverrides, type ScenarioFlags } from './simulate.js';
 import type { RecordWorkerData, RecordWorkerMessage } from './record-worker.js';
-import { requireLz4Addon } from '../../proto/index.js';
-import { formatCount } from '../../proto/index.js';
 
 interface RecordFlags extends ScenarioFlags {
   scenario: string;

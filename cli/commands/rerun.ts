@@ -13,9 +13,8 @@ import { JSON_SCHEMAS, checkOutput, escapeControls, isSystemError, prepareInPlac
 import { hint } from '../invocation.js';
 import { progressLine, sameFile } from './sim-progress.js';
 import { checkPolicyFixes, collect } from './simulate.js';
-import { requireLz4Addon } from '../../proto/index.js';
+import { formatCount, requireLz4Addon } from '../../proto/index.js';
 import { openTraceInput } from '../trace-input.js';
-import { formatCount } from '../../proto/index.js';
 
 interface RerunFlags {
   policy?: string; heapPolicy?: string; reviewFixes?: string; assume?: string[]; output?: string; json?: boolean; force?: boolean;
