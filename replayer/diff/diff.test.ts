@@ -161,11 +161,23 @@ test('skimming and iterating agree on random event sequences (long varints, big 
   const { arbEvents } = await import('../test-events.js');
   let decisions = 0, seen = 0;
   // runs of random events one after the other (fast-check's arrays are short by default)
+  // and, so that the skim meets varints of two bytes in the events' heads, every seventh event past
+  // the 140th caused from 128–139 events back, and after each run a decision of 20 run-queue
+  // entries and a log line of 200 characters (events and bodies of 128 bytes or more)
+  const inputs = Array.from({ length: 20 }, (_, k) => ({ group: k + 1, priority: k % 4, csgSlot: k % 8, canRun: true, vmId: k }));
   const long = fc.array(arbEvents(300), { minLength: 10, maxLength: 40 }).map((runs) => {
     const out: EventInit[] = [];
-    for (const run of runs) { const t0 = out.at(-1)?.t ?? 0; for (const e of run) out.push({ ...e, t: t0 + (e.t ?? 0) }); }
+    for (const run of runs) {
+      const t0 = out.at(-1)?.t ?? 0;
+      for (const e of run) out.push({ ...e, t: t0 + (e.t ?? 0), cause: out.length >= 140 && out.length % 7 === 0 ? 128 + (out.length % 12) : e.cause });
+      const t = out.at(-1)!.t ?? 0;
+      out.push({ t, body: { case: 'decision', value: { tick: out.length, trigger: 1, inputs, slots: [{ slot: 0, group: 1, csgPriority: 3, action: 1 }] } } });
+      out.push({ t, body: { case: 'log', value: { level: 1, msg: 'x'.repeat(200), source: 'test' } } });
+    }
     return out;
   });
+  const { encodeEvent, Writer } = await import('../../proto/index.js');
+  let farCauses = 0, longEvents = 0, longDeltas = 0;
   fc.assert(fc.property(long, fc.integer({ min: 3, max: 64 }), (events: EventInit[], chunkEvents: number) => {
     const t = memoryTrace({ policy: 'panthor-2026' }, events, { chunkEvents });
     const iterOnly = { header: t.header, eventCount: t.eventCount, iterate: t.iterate.bind(t), event: t.event.bind(t) };
@@ -173,6 +185,13 @@ test('skimming and iterating agree on random event sequences (long varints, big 
     const skim = extractDecisions(t, ctx), iter = extractDecisions(iterOnly, ctx);
     decisions += skim.count;
     seen += t.eventCount;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!, w = new Writer(64);
+      encodeEvent(w, e);
+      if ((e.cause ?? 0) >= 128) farCauses++;
+      if (w.finish().length >= 128) longEvents++;
+      if ((e.t ?? 0) - (events[i - 1]?.t ?? 0) >= 128) longDeltas++;
+    }
     assert.deepEqual([skim.count, [...skim.outcome], [...skim.eventIndex], [...skim.timeNs], [...skim.trigger], [...skim.rule], [...skim.noop]],
       [iter.count, [...iter.outcome], [...iter.eventIndex], [...iter.timeNs], [...iter.trigger], [...iter.rule], [...iter.noop]]);
     assert.deepEqual(skim.consequences, iter.consequences);
@@ -180,6 +199,8 @@ test('skimming and iterating agree on random event sequences (long varints, big 
     assert.deepEqual(skim.identities.created, iter.identities.created);
   }), { numRuns: 40, seed: 41 });
   assert.ok(decisions >= 100 && seen >= 3000, `only ${decisions} decisions in ${seen} random events`);
+  // the heads' longer varints were met, which the skim leaves to the Reader
+  assert.ok(farCauses >= 50 && longEvents >= 100 && longDeltas >= 1000, `${farCauses} far causes, ${longEvents} events of 128 bytes or more, ${longDeltas} long time deltas`);
 });
 
 test('a malformed event met while skimming names the file, the chunk and the event', () => {
